@@ -1,0 +1,177 @@
+import datetime
+
+from atelier.common.v1 import visibility_pb2 as _visibility_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GENERATION_STATUS_UNSPECIFIED: _ClassVar[GenerationStatus]
+    GENERATION_STATUS_QUEUED: _ClassVar[GenerationStatus]
+    GENERATION_STATUS_RUNNING: _ClassVar[GenerationStatus]
+    GENERATION_STATUS_SUCCEEDED: _ClassVar[GenerationStatus]
+    GENERATION_STATUS_FAILED: _ClassVar[GenerationStatus]
+GENERATION_STATUS_UNSPECIFIED: GenerationStatus
+GENERATION_STATUS_QUEUED: GenerationStatus
+GENERATION_STATUS_RUNNING: GenerationStatus
+GENERATION_STATUS_SUCCEEDED: GenerationStatus
+GENERATION_STATUS_FAILED: GenerationStatus
+
+class GenerationParams(_message.Message):
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance")
+    PROMPT_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    NUM_IMAGES_FIELD_NUMBER: _ClassVar[int]
+    ASPECT_RATIO_FIELD_NUMBER: _ClassVar[int]
+    MAGIC_PROMPT_FIELD_NUMBER: _ClassVar[int]
+    COLOR_PALETTE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    GUIDANCE_FIELD_NUMBER: _ClassVar[int]
+    prompt: str
+    negative_prompt: str
+    seed: int
+    num_images: int
+    aspect_ratio: str
+    magic_prompt: bool
+    color_palette: _containers.RepeatedScalarFieldContainer[str]
+    source_image_id: str
+    mode: str
+    steps: int
+    guidance: float
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ...) -> None: ...
+
+class Image(_message.Message):
+    __slots__ = ("image_id", "generation_id", "owner_id", "index", "seed", "width", "height", "native_width", "native_height", "object_key", "content_type", "visibility", "prompt", "created_at")
+    IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    NATIVE_WIDTH_FIELD_NUMBER: _ClassVar[int]
+    NATIVE_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    image_id: str
+    generation_id: str
+    owner_id: str
+    index: int
+    seed: int
+    width: int
+    height: int
+    native_width: int
+    native_height: int
+    object_key: str
+    content_type: str
+    visibility: _visibility_pb2.Visibility
+    prompt: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, image_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., native_width: _Optional[int] = ..., native_height: _Optional[int] = ..., object_key: _Optional[str] = ..., content_type: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., prompt: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Generation(_message.Message):
+    __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed")
+    GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    MAGIC_PROMPT_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_STEP_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    generation_id: str
+    owner_id: str
+    status: GenerationStatus
+    params: GenerationParams
+    magic_prompt: str
+    visibility: _visibility_pb2.Visibility
+    progress_step: int
+    progress_total: int
+    images: _containers.RepeatedCompositeFieldContainer[Image]
+    error: str
+    created_at: _timestamp_pb2.Timestamp
+    completed_at: _timestamp_pb2.Timestamp
+    seed: int
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ...) -> None: ...
+
+class SubmitRequest(_message.Message):
+    __slots__ = ("owner_id", "idempotency_key", "params", "visibility")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    idempotency_key: str
+    params: GenerationParams
+    visibility: _visibility_pb2.Visibility
+    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ...) -> None: ...
+
+class SubmitResponse(_message.Message):
+    __slots__ = ("generation", "created")
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    generation: Generation
+    created: bool
+    def __init__(self, generation: _Optional[_Union[Generation, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetGenerationRequest(_message.Message):
+    __slots__ = ("generation_id", "viewer_id")
+    GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    generation_id: str
+    viewer_id: str
+    def __init__(self, generation_id: _Optional[str] = ..., viewer_id: _Optional[str] = ...) -> None: ...
+
+class GetGenerationResponse(_message.Message):
+    __slots__ = ("generation",)
+    GENERATION_FIELD_NUMBER: _ClassVar[int]
+    generation: Generation
+    def __init__(self, generation: _Optional[_Union[Generation, _Mapping]] = ...) -> None: ...
+
+class ListGenerationsRequest(_message.Message):
+    __slots__ = ("owner_id", "page_size", "cursor")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    page_size: int
+    cursor: str
+    def __init__(self, owner_id: _Optional[str] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class ListGenerationsResponse(_message.Message):
+    __slots__ = ("generations", "next_cursor")
+    GENERATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    generations: _containers.RepeatedCompositeFieldContainer[Generation]
+    next_cursor: str
+    def __init__(self, generations: _Optional[_Iterable[_Union[Generation, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class BatchGetImagesRequest(_message.Message):
+    __slots__ = ("image_ids",)
+    IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetImagesResponse(_message.Message):
+    __slots__ = ("images",)
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    images: _containers.RepeatedCompositeFieldContainer[Image]
+    def __init__(self, images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,76 @@
+from atelier.common.v1 import visibility_pb2 as _visibility_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ImageVisibility(_message.Message):
+    __slots__ = ("image_id", "owner_id", "visibility", "version")
+    IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    image_id: str
+    owner_id: str
+    visibility: _visibility_pb2.Visibility
+    version: int
+    def __init__(self, image_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class SetVisibilityRequest(_message.Message):
+    __slots__ = ("actor_id", "image_id", "visibility")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    image_id: str
+    visibility: _visibility_pb2.Visibility
+    def __init__(self, actor_id: _Optional[str] = ..., image_id: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ...) -> None: ...
+
+class SetVisibilityResponse(_message.Message):
+    __slots__ = ("image",)
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    image: ImageVisibility
+    def __init__(self, image: _Optional[_Union[ImageVisibility, _Mapping]] = ...) -> None: ...
+
+class BatchSetVisibilityRequest(_message.Message):
+    __slots__ = ("actor_id", "image_ids", "visibility")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    image_ids: _containers.RepeatedScalarFieldContainer[str]
+    visibility: _visibility_pb2.Visibility
+    def __init__(self, actor_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ...) -> None: ...
+
+class Refusal(_message.Message):
+    __slots__ = ("image_id", "reason")
+    IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    image_id: str
+    reason: str
+    def __init__(self, image_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class BatchSetVisibilityResponse(_message.Message):
+    __slots__ = ("updated", "refused")
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    updated: _containers.RepeatedCompositeFieldContainer[ImageVisibility]
+    refused: _containers.RepeatedCompositeFieldContainer[Refusal]
+    def __init__(self, updated: _Optional[_Iterable[_Union[ImageVisibility, _Mapping]]] = ..., refused: _Optional[_Iterable[_Union[Refusal, _Mapping]]] = ...) -> None: ...
+
+class AuthorizeRequest(_message.Message):
+    __slots__ = ("viewer_id", "image_ids")
+    VIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    viewer_id: str
+    image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, viewer_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AuthorizeResponse(_message.Message):
+    __slots__ = ("allowed_image_ids",)
+    ALLOWED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    allowed_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, allowed_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""Cross-cutting glue shared by the services. Holds no domain logic."""

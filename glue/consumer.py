@@ -1,0 +1,115 @@
+"""Durable JetStream pull consumers with explicit ack, bounded redelivery with backoff, and a
+dead-letter stream for poison messages.
+
+A handler raises `PoisonMessage` (or the envelope cannot be decoded) for input that will never
+succeed: it goes to the dead-letter stream at once. Any other exception is retried with backoff
+until max_deliver, then dead-lettered. Handlers must be idempotent: JetStream delivers at least once.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import nats.errors
+from google.protobuf.message import Message
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from atelier.common.v1 import envelope_pb2
+from glue.events import DEAD_LETTER_PREFIX, UndecodableEvent, open_envelope
+from glue.telemetry import extract_context
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+class PoisonMessage(Exception):
+    """The event can never be handled (invalid content); do not retry it."""
+
+
+@dataclass
+class Delivery:
+    envelope: envelope_pb2.EventEnvelope
+    attempt: int
+    _msg: Msg
+
+    async def still_working(self) -> None:
+        """Resets the ack timer during long work so JetStream does not redeliver meanwhile."""
+        await self._msg.in_progress()
+
+
+Handler = Callable[[Message, Delivery], Awaitable[None]]
+
+
+@dataclass
+class ConsumerSpec:
+    stream: str
+    durable: str
+    subject: str
+    event_type: type[Message]
+    ack_wait_s: float = 30.0
+    max_deliver: int = 5
+    backoff_s: list[float] = field(default_factory=lambda: [1.0, 2.0, 5.0, 10.0])
+    max_ack_pending: int = 64
+
+
+async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec, msg: Msg, reason: str) -> None:
+    headers = {k: v for k, v in (msg.headers or {}).items() if k != "Nats-Msg-Id"}
+    headers.update({"Atelier-Dead-Letter-Reason": reason[:500], "Atelier-Original-Subject": msg.subject})
+    await js.publish(f"{DEAD_LETTER_PREFIX}.{spec.durable}", msg.data, headers=headers)
+    await msg.term()
+    log.error("dead-lettered", extra={"consumer": spec.durable, "subject": msg.subject, "reason": reason})
+
+
+async def _handle(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, msg: Msg) -> None:
+    attempt = msg.metadata.num_delivered
+    try:
+        envelope, event = open_envelope(msg.data, spec.event_type)
+    except UndecodableEvent as error:
+        await _dead_letter(js, spec, msg, str(error))
+        return
+    token = otel_context.attach(extract_context(msg.headers))
+    try:
+        with tracer.start_as_current_span(f"consume {spec.subject}", kind=trace.SpanKind.CONSUMER):
+            await handler(event, Delivery(envelope, attempt, msg))
+        await msg.ack()
+    except PoisonMessage as error:
+        await _dead_letter(js, spec, msg, str(error))
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        if attempt >= spec.max_deliver:
+            await _dead_letter(js, spec, msg, f"gave up after {attempt} attempts: {error}")
+        else:
+            delay = spec.backoff_s[min(attempt - 1, len(spec.backoff_s) - 1)]
+            log.warning("handler failed; will retry", extra={"consumer": spec.durable, "attempt": attempt,
+                                                             "delay_s": delay, "error": str(error)})
+            await msg.nak(delay=delay)
+    finally:
+        otel_context.detach(token)
+
+
+async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, concurrency: int = 1) -> None:
+    """Fetches and handles messages until cancelled, at most `concurrency` at a time."""
+    subscription = await js.pull_subscribe(
+        spec.subject,
+        durable=spec.durable,
+        stream=spec.stream,
+        config=ConsumerConfig(
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=spec.ack_wait_s,
+            # One more than ours so our own give-up (dead-letter) always runs before the server's.
+            max_deliver=spec.max_deliver + 1,
+            max_ack_pending=spec.max_ack_pending,
+        ),
+    )
+    while True:
+        try:
+            messages = await subscription.fetch(concurrency, timeout=5)
+        except nats.errors.TimeoutError:
+            continue
+        await asyncio.gather(*(_handle(js, spec, handler, msg) for msg in messages))

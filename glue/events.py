@@ -1,0 +1,158 @@
+"""Event envelopes, JetStream streams and the transactional outbox.
+
+A service writes its domain row and an outbox row in one Postgres transaction (`enqueue_event`;
+the `outbox` table lives in each publishing service's own schema, created by its migrations);
+`OutboxRelay` publishes outbox rows to JetStream with Nats-Msg-Id = event_id, so a relay that
+crashes between publishing and marking a row publishes a duplicate that JetStream drops.
+"""
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+from google.protobuf import any_pb2, timestamp_pb2
+from google.protobuf.message import Message
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+from psycopg_pool import AsyncConnectionPool
+
+from atelier.common.v1 import envelope_pb2
+from glue.telemetry import inject_headers
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_STREAM = "DEADLETTER"
+DEAD_LETTER_PREFIX = "atelier.deadletter"
+
+
+def make_envelope(payload: Message, trace_headers: dict[str, str]) -> envelope_pb2.EventEnvelope:
+    occurred_at = timestamp_pb2.Timestamp()
+    occurred_at.GetCurrentTime()
+    packed = any_pb2.Any()
+    packed.Pack(payload)
+    return envelope_pb2.EventEnvelope(
+        event_id=str(uuid.uuid4()),
+        occurred_at=occurred_at,
+        traceparent=trace_headers.get("traceparent", ""),
+        tracestate=trace_headers.get("tracestate", ""),
+        payload=packed,
+    )
+
+
+class UndecodableEvent(ValueError):
+    """The bytes are not an envelope holding the expected event: a poison message."""
+
+
+def open_envelope(data: bytes, expected: type[Message]) -> tuple[envelope_pb2.EventEnvelope, Message]:
+    envelope = envelope_pb2.EventEnvelope()
+    try:
+        envelope.ParseFromString(data)
+    except Exception as error:  # protobuf raises DecodeError and friends
+        raise UndecodableEvent(f"not an EventEnvelope: {error}") from error
+    payload = expected()
+    if not envelope.event_id or not envelope.payload.Unpack(payload):
+        raise UndecodableEvent(f"envelope does not hold a {expected.DESCRIPTOR.full_name}")
+    return envelope, payload
+
+
+async def enqueue_event(conn: psycopg.AsyncConnection, subject: str, payload: Message) -> str:
+    """Adds an event to the outbox inside the caller's transaction; returns its event id."""
+    headers = inject_headers()
+    envelope = make_envelope(payload, headers)
+    await conn.execute(
+        "INSERT INTO outbox (event_id, subject, envelope, headers) VALUES (%s, %s, %s, %s)",
+        (envelope.event_id, subject, envelope.SerializeToString(), psycopg.types.json.Jsonb(headers)),
+    )
+    await conn.execute("SELECT pg_notify(current_schema() || '_outbox', '')")
+    return envelope.event_id
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: list[str]
+    # Messages older than this are dropped; events are consumed long before.
+    max_age_s: float = 7 * 24 * 3600
+    # Window in which JetStream drops a second publish with the same Nats-Msg-Id.
+    duplicate_window_s: float = 24 * 3600
+
+
+DEAD_LETTERS = StreamSpec(DEAD_LETTER_STREAM, [f"{DEAD_LETTER_PREFIX}.>"], max_age_s=30 * 24 * 3600)
+
+
+async def ensure_streams(js: JetStreamContext, specs: list[StreamSpec]) -> None:
+    """Creates or updates streams; safe to call from every replica at every start."""
+    for spec in specs:
+        config = StreamConfig(
+            name=spec.name,
+            subjects=spec.subjects,
+            storage=StorageType.FILE,
+            max_age=spec.max_age_s,
+            duplicate_window=spec.duplicate_window_s,
+        )
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            await js.update_stream(config)
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in order; woken by NOTIFY, with a polling fallback."""
+
+    def __init__(self, pool: AsyncConnectionPool, js: JetStreamContext, schema: str, batch: int = 100,
+                 poll_interval_s: float = 1.0):
+        self._pool = pool
+        self._js = js
+        self._channel = f"{schema}_outbox"
+        self._batch = batch
+        self._poll_interval_s = poll_interval_s
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen())
+        try:
+            while True:
+                try:
+                    published = await self.publish_pending()
+                except (psycopg.OperationalError, asyncio.TimeoutError, OSError) as error:
+                    log.warning("outbox relay: will retry", extra={"error": str(error)})
+                    published = 0
+                    await asyncio.sleep(self._poll_interval_s)
+                if published < self._batch:
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            listener.cancel()
+
+    async def publish_pending(self) -> int:
+        async with self._pool.connection() as conn, conn.transaction():
+            rows = await (
+                await conn.execute(
+                    "SELECT id, event_id, subject, envelope, headers FROM outbox WHERE published_at IS NULL"
+                    " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                    (self._batch,),
+                )
+            ).fetchall()
+            for row_id, event_id, subject, envelope, headers in rows:
+                await self._js.publish(subject, bytes(envelope), headers={**headers, "Nats-Msg-Id": str(event_id)})
+                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = %s", (row_id,))
+        return len(rows)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self._pool.conninfo, autocommit=True) as conn:
+                    await conn.execute(f'LISTEN "{self._channel}"')
+                    async for _ in conn.notifies():
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # reconnect: the poll keeps the relay going meanwhile
+                log.warning("outbox listener reconnecting", extra={"error": str(error)})
+                await asyncio.sleep(self._poll_interval_s)

@@ -1,0 +1,57 @@
+"""gRPC aio server bootstrap: health service, reflection, Prometheus metrics and a graceful
+shutdown on SIGTERM/SIGINT that runs the service's own clean-up (e.g. NATS drain)."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import start_http_server
+
+log = logging.getLogger(__name__)
+
+Registrar = Callable[[grpc.aio.Server], None]
+
+
+async def wait_for_termination_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def serve(
+    listen: str,
+    register: Registrar,
+    service_names: Iterable[str],
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    metrics_port: int = 0,
+    grace_s: float = 10.0,
+) -> None:
+    """Serves until a termination signal, then stops taking calls, lets running ones finish
+    within grace_s, and calls on_shutdown."""
+    server = grpc.aio.server()
+    register(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = list(service_names)
+    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    if server.add_insecure_port(listen) == 0:
+        raise SystemExit(f"cannot listen on {listen}: address in use or invalid")
+    await server.start()
+    for name in ["", *names]:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    if metrics_port:
+        start_http_server(metrics_port, addr="127.0.0.1")
+    log.info("serving", extra={"listen": listen, "services": names})
+
+    await wait_for_termination_signal()
+    log.info("shutting down")
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(grace_s)
+    if on_shutdown is not None:
+        await on_shutdown()

@@ -1,0 +1,39 @@
+"""The settings every service shares, read from ATELIER_* environment variables.
+
+Each service subclasses `ServiceSettings` with its own fields and builds it once in `main()`;
+pydantic-settings validates types so a bad value fails fast at start-up with a clear message.
+"""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+
+    log_level: str = "INFO"
+    # Optional file that receives every finished span as one JSON line (tests, local debugging).
+    trace_file: str | None = None
+    # Port of the Prometheus /metrics endpoint of a gRPC service; 0 disables it.
+    metrics_port: int = 0
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+
+    database_url: str = "postgresql://atelier@127.0.0.1:15432/atelier"
+
+
+class NatsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+
+    nats_url: str = "nats://127.0.0.1:14222"
+
+
+class ObjectStoreSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+
+    s3_endpoint: str = "127.0.0.1:19000"
+    s3_access_key: str = "atelier"
+    s3_secret_key: str = "atelier-dev-secret"
+    s3_bucket: str = "atelier-images"
+    s3_secure: bool = False

@@ -1,0 +1,177 @@
+"""GenerationService gRPC handlers: protobuf ↔ domain, and domain errors → gRPC status."""
+
+import base64
+import uuid
+from datetime import datetime
+
+import grpc
+from google.protobuf import json_format, timestamp_pb2
+from psycopg_pool import AsyncConnectionPool
+
+from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
+from services.generation import repository
+from services.generation.records import GenerationRecord, ImageRecord
+from services.generation.requests import InvalidRequest, validate
+from services.generation.submission import VISIBILITY_TO_PROTO, IdempotencyConflict, request_hash, submit
+
+STATUS_TO_PROTO = {
+    "queued": generation_pb2.GENERATION_STATUS_QUEUED,
+    "running": generation_pb2.GENERATION_STATUS_RUNNING,
+    "succeeded": generation_pb2.GENERATION_STATUS_SUCCEEDED,
+    "failed": generation_pb2.GENERATION_STATUS_FAILED,
+}
+PROTO_TO_VISIBILITY = {v: k for k, v in VISIBILITY_TO_PROTO.items()}
+MAX_PAGE_SIZE = 100
+MAX_BATCH = 500
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def image_to_proto(image: ImageRecord) -> generation_pb2.Image:
+    return generation_pb2.Image(
+        image_id=str(image.id),
+        generation_id=str(image.generation_id),
+        owner_id=image.owner_id,
+        index=image.idx,
+        seed=image.seed,
+        width=image.width,
+        height=image.height,
+        native_width=image.native_width,
+        native_height=image.native_height,
+        object_key=image.object_key,
+        content_type=image.content_type,
+        visibility=VISIBILITY_TO_PROTO[image.visibility],
+        prompt=image.prompt,
+        created_at=_timestamp(image.created_at),
+    )
+
+
+def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
+    params = record.params
+    return generation_pb2.Generation(
+        generation_id=str(record.id),
+        owner_id=record.owner_id,
+        status=STATUS_TO_PROTO[record.status],
+        params=generation_pb2.GenerationParams(
+            prompt=record.prompt,
+            negative_prompt=params["negative_prompt"],
+            seed=record.seed,
+            num_images=record.num_images,
+            aspect_ratio=params["aspect_ratio"],
+            magic_prompt=params["magic_prompt"],
+            color_palette=params["color_palette"],
+            steps=params["steps"],
+            guidance=params["guidance"],
+            source_image_id=params["source_image_id"],
+            mode=params["mode"],
+        ),
+        magic_prompt=record.magic_prompt,
+        visibility=VISIBILITY_TO_PROTO[record.visibility],
+        progress_step=record.progress_step,
+        progress_total=record.progress_total,
+        images=[image_to_proto(i) for i in record.images],
+        error=record.error,
+        created_at=_timestamp(record.created_at),
+        completed_at=_timestamp(record.completed_at),
+        seed=record.seed,
+    )
+
+
+def _parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def encode_cursor(record: GenerationRecord) -> str:
+    return base64.urlsafe_b64encode(f"{record.created_at.isoformat()}|{record.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created_at, generation_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(created_at), uuid.UUID(generation_id)
+    except ValueError as error:
+        raise InvalidRequest("cursor", "is not a cursor this service issued") from error
+
+
+class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
+    def __init__(self, pool: AsyncConnectionPool):
+        self._pool = pool
+
+    async def Submit(self, request: generation_pb2.SubmitRequest, context: grpc.aio.ServicerContext):
+        if not request.owner_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "owner_id: is required")
+        if len(request.idempotency_key) > MAX_IDEMPOTENCY_KEY:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                f"idempotency_key: at most {MAX_IDEMPOTENCY_KEY} characters")
+        params = request.params
+        try:
+            spec = validate(
+                prompt=params.prompt,
+                negative_prompt=params.negative_prompt,
+                seed=params.seed if params.HasField("seed") else None,
+                num_images=params.num_images,
+                aspect_ratio=params.aspect_ratio,
+                magic_prompt=params.magic_prompt,
+                color_palette=list(params.color_palette),
+                steps=params.steps,
+                guidance=params.guidance,
+                visibility=PROTO_TO_VISIBILITY.get(request.visibility, ""),
+                source_image_id=params.source_image_id,
+                mode=params.mode,
+            )
+        except InvalidRequest as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        raw = {"params": json_format.MessageToDict(params), "visibility": request.visibility}
+        try:
+            record, created = await submit(
+                self._pool, request.owner_id, request.idempotency_key or None, spec, request_hash(raw)
+            )
+        except IdempotencyConflict as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        return generation_pb2.SubmitResponse(generation=generation_to_proto(record), created=created)
+
+    async def GetGeneration(self, request: generation_pb2.GetGenerationRequest, context: grpc.aio.ServicerContext):
+        generation_id = _parse_uuid(request.generation_id)
+        record = None
+        if generation_id is not None:
+            async with self._pool.connection() as conn:
+                record = await repository.get_generation(conn, generation_id)
+        # Another user's generation is indistinguishable from a missing one.
+        if record is None or not request.viewer_id or record.owner_id != request.viewer_id:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
+        return generation_pb2.GetGenerationResponse(generation=generation_to_proto(record))
+
+    async def ListGenerations(self, request: generation_pb2.ListGenerationsRequest, context: grpc.aio.ServicerContext):
+        if not request.owner_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "owner_id: is required")
+        page_size = request.page_size or 20
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"page_size: must be between 1 and {MAX_PAGE_SIZE}")
+        try:
+            after = decode_cursor(request.cursor) if request.cursor else None
+        except InvalidRequest as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        async with self._pool.connection() as conn:
+            records = await repository.list_generations(conn, request.owner_id, page_size + 1, after)
+        next_cursor = encode_cursor(records[page_size - 1]) if len(records) > page_size else ""
+        return generation_pb2.ListGenerationsResponse(
+            generations=[generation_to_proto(r) for r in records[:page_size]], next_cursor=next_cursor
+        )
+
+    async def BatchGetImages(self, request: generation_pb2.BatchGetImagesRequest, context: grpc.aio.ServicerContext):
+        if len(request.image_ids) > MAX_BATCH:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"image_ids: at most {MAX_BATCH} per call")
+        ids = [i for i in (_parse_uuid(v) for v in request.image_ids) if i is not None]
+        async with self._pool.connection() as conn:
+            images = await repository.batch_get_images(conn, ids)
+        return generation_pb2.BatchGetImagesResponse(images=[image_to_proto(i) for i in images])

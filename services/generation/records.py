@@ -1,0 +1,54 @@
+"""What the generation service stores, as plain data."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    id: UUID
+    generation_id: UUID
+    owner_id: str
+    idx: int
+    seed: int
+    width: int
+    height: int
+    native_width: int
+    native_height: int
+    object_key: str
+    content_type: str
+    created_at: datetime
+    prompt: str = ""
+    visibility: str = "public"
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    id: UUID
+    owner_id: str
+    idempotency_key: str | None
+    status: str
+    params: dict
+    request_hash: str
+    prompt: str
+    effective_prompt: str
+    magic_prompt: str
+    seed: int
+    num_images: int
+    width: int
+    height: int
+    visibility: str
+    storage_prefix: str
+    progress_step: int
+    progress_total: int
+    attempts: int
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    images: list[ImageRecord] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("succeeded", "failed")

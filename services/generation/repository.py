@@ -1,0 +1,144 @@
+"""SQL for the generation schema (psycopg 3). Connections come pinned to the schema."""
+
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from services.generation.records import GenerationRecord, ImageRecord
+
+_GENERATION_COLUMNS = (
+    "id, owner_id, idempotency_key, status, params, request_hash, prompt, effective_prompt, magic_prompt,"
+    " seed, num_images, width, height, visibility, storage_prefix, progress_step, progress_total, attempts,"
+    " error, created_at, started_at, completed_at"
+)
+_IMAGE_COLUMNS = (
+    "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
+    " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility"
+)
+
+
+async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRecord) -> bool:
+    """Inserts unless (owner, idempotency key) exists already; True when inserted."""
+    cursor = await conn.execute(
+        f"INSERT INTO generations ({_GENERATION_COLUMNS}) VALUES"
+        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (owner_id, idempotency_key) DO NOTHING",
+        (
+            record.id, record.owner_id, record.idempotency_key, record.status, Jsonb(record.params),
+            record.request_hash, record.prompt, record.effective_prompt, record.magic_prompt, record.seed,
+            record.num_images, record.width, record.height, record.visibility, record.storage_prefix,
+            record.progress_step, record.progress_total, record.attempts, record.error, record.created_at,
+            record.started_at, record.completed_at,
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+async def find_by_idempotency_key(conn: psycopg.AsyncConnection, owner_id: str, key: str) -> GenerationRecord | None:
+    cursor = conn.cursor(row_factory=class_row(GenerationRecord))
+    await cursor.execute(
+        f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE owner_id = %s AND idempotency_key = %s",
+        (owner_id, key),
+    )
+    return await cursor.fetchone()
+
+
+async def get_generation(
+    conn: psycopg.AsyncConnection, generation_id: UUID, *, for_update: bool = False
+) -> GenerationRecord | None:
+    cursor = conn.cursor(row_factory=class_row(GenerationRecord))
+    lock = " FOR UPDATE" if for_update else ""
+    await cursor.execute(f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE id = %s{lock}", (generation_id,))
+    record = await cursor.fetchone()
+    if record is None:
+        return None
+    record.images.extend(await images_of(conn, [generation_id]))
+    return record
+
+
+async def images_of(conn: psycopg.AsyncConnection, generation_ids: list[UUID]) -> list[ImageRecord]:
+    cursor = conn.cursor(row_factory=class_row(ImageRecord))
+    await cursor.execute(
+        f"SELECT {_IMAGE_COLUMNS} FROM images i JOIN generations g ON g.id = i.generation_id"
+        " WHERE i.generation_id = ANY(%s) ORDER BY i.generation_id, i.idx",
+        (generation_ids,),
+    )
+    return await cursor.fetchall()
+
+
+async def list_generations(
+    conn: psycopg.AsyncConnection, owner_id: str, limit: int, after: tuple | None
+) -> list[GenerationRecord]:
+    """Newest first; `after` is the (created_at, id) of the last row of the previous page."""
+    cursor = conn.cursor(row_factory=class_row(GenerationRecord))
+    if after is None:
+        await cursor.execute(
+            f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE owner_id = %s"
+            " ORDER BY created_at DESC, id DESC LIMIT %s",
+            (owner_id, limit),
+        )
+    else:
+        await cursor.execute(
+            f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE owner_id = %s AND (created_at, id) < (%s, %s)"
+            " ORDER BY created_at DESC, id DESC LIMIT %s",
+            (owner_id, *after, limit),
+        )
+    records = await cursor.fetchall()
+    by_id = {r.id: r for r in records}
+    for image in await images_of(conn, list(by_id)):
+        by_id[image.generation_id].images.append(image)
+    return records
+
+
+async def batch_get_images(conn: psycopg.AsyncConnection, image_ids: list[UUID]) -> list[ImageRecord]:
+    cursor = conn.cursor(row_factory=class_row(ImageRecord))
+    await cursor.execute(
+        f"SELECT {_IMAGE_COLUMNS} FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id = ANY(%s)",
+        (image_ids,),
+    )
+    return await cursor.fetchall()
+
+
+async def mark_running(conn: psycopg.AsyncConnection, generation_id: UUID, total_steps: int) -> None:
+    await conn.execute(
+        "UPDATE generations SET status = 'running', attempts = attempts + 1, started_at = now(),"
+        " progress_step = 0, progress_total = %s WHERE id = %s AND status IN ('queued', 'running')",
+        (total_steps, generation_id),
+    )
+
+
+async def record_progress(conn: psycopg.AsyncConnection, generation_id: UUID, step: int, total: int) -> None:
+    await conn.execute(
+        "UPDATE generations SET progress_step = %s, progress_total = %s WHERE id = %s AND status = 'running'",
+        (step, total, generation_id),
+    )
+
+
+async def insert_images(conn: psycopg.AsyncConnection, images: list[ImageRecord]) -> None:
+    async with conn.cursor() as cursor:
+        await cursor.executemany(
+            "INSERT INTO images (id, generation_id, owner_id, idx, seed, width, height, native_width,"
+            " native_height, object_key, content_type) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width,
+                 i.native_height, i.object_key, i.content_type)
+                for i in images
+            ],
+        )
+
+
+async def mark_finished(conn: psycopg.AsyncConnection, generation_id: UUID, status: str, error: str = "") -> None:
+    await conn.execute(
+        "UPDATE generations SET status = %s, error = %s, completed_at = now(),"
+        " progress_step = CASE WHEN %s = 'succeeded' THEN progress_total ELSE progress_step END WHERE id = %s",
+        (status, error, status, generation_id),
+    )
+
+
+async def count_unfinished(conn: psycopg.AsyncConnection) -> dict[str, int]:
+    cursor = await conn.execute(
+        "SELECT status, count(*) FROM generations WHERE status IN ('queued', 'running') GROUP BY status"
+    )
+    return dict(await cursor.fetchall())

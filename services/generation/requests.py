@@ -1,0 +1,119 @@
+"""Validation of a generation request: turns the wire parameters into a complete, checked spec.
+
+Limits are part of the public contract (README, API): a violation names the field and the rule.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+
+MAX_PROMPT_CHARS = 1000
+MAX_IMAGES = 8
+DEFAULT_IMAGES = 4
+DEFAULT_STEPS = 20
+MAX_STEPS = 100
+DEFAULT_GUIDANCE = 3.0
+MAX_GUIDANCE = 20.0
+MAX_SEED = 2**32 - 1
+MAX_PALETTE = 8
+# Display sizes by aspect ratio; multiples of 8 as latent-diffusion pipelines require.
+ASPECT_SIZES = {
+    "1:1": (512, 512),
+    "16:9": (512, 288),
+    "9:16": (288, 512),
+    "4:3": (512, 384),
+    "3:4": (384, 512),
+}
+VISIBILITIES = ("public", "private")
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class InvalidRequest(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class GenerationSpec:
+    prompt: str
+    negative_prompt: str
+    seed: int
+    num_images: int
+    aspect_ratio: str
+    width: int
+    height: int
+    magic_prompt: bool
+    color_palette: tuple[str, ...]
+    steps: int
+    guidance: float
+    visibility: str
+    source_image_id: str
+    mode: str
+
+
+def validate(
+    *,
+    prompt: str,
+    negative_prompt: str = "",
+    seed: int | None = None,
+    num_images: int = 0,
+    aspect_ratio: str = "",
+    magic_prompt: bool = False,
+    color_palette: list[str] | tuple[str, ...] = (),
+    steps: int = 0,
+    guidance: float = 0.0,
+    visibility: str = "",
+    source_image_id: str = "",
+    mode: str = "",
+) -> GenerationSpec:
+    """Zero or empty values mean "use the default" (proto3 cannot tell unset from zero)."""
+    prompt = prompt.strip()
+    if not prompt:
+        raise InvalidRequest("prompt", "must not be empty")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest("prompt", f"must be at most {MAX_PROMPT_CHARS} characters (got {len(prompt)})")
+    negative_prompt = negative_prompt.strip()
+    if len(negative_prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest("negative_prompt", f"must be at most {MAX_PROMPT_CHARS} characters")
+    if seed is None:
+        seed = secrets.randbelow(MAX_SEED + 1)
+    elif not 0 <= seed <= MAX_SEED:
+        raise InvalidRequest("seed", f"must be between 0 and {MAX_SEED}")
+    num_images = num_images or DEFAULT_IMAGES
+    if not 1 <= num_images <= MAX_IMAGES:
+        raise InvalidRequest("num_images", f"must be between 1 and {MAX_IMAGES}")
+    aspect_ratio = aspect_ratio or "1:1"
+    if aspect_ratio not in ASPECT_SIZES:
+        raise InvalidRequest("aspect_ratio", f"must be one of {', '.join(ASPECT_SIZES)}")
+    if len(color_palette) > MAX_PALETTE:
+        raise InvalidRequest("color_palette", f"at most {MAX_PALETTE} colours")
+    for colour in color_palette:
+        if not _HEX_COLOUR.match(colour):
+            raise InvalidRequest("color_palette", f"{colour!r} is not a #rrggbb colour")
+    steps = steps or DEFAULT_STEPS
+    if not 1 <= steps <= MAX_STEPS:
+        raise InvalidRequest("steps", f"must be between 1 and {MAX_STEPS}")
+    guidance = guidance or DEFAULT_GUIDANCE
+    if not 0 < guidance <= MAX_GUIDANCE:
+        raise InvalidRequest("guidance", f"must be above 0 and at most {MAX_GUIDANCE}")
+    visibility = visibility or "public"
+    if visibility not in VISIBILITIES:
+        raise InvalidRequest("visibility", "must be public or private")
+    width, height = ASPECT_SIZES[aspect_ratio]
+    return GenerationSpec(
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        seed=seed,
+        num_images=num_images,
+        aspect_ratio=aspect_ratio,
+        width=width,
+        height=height,
+        magic_prompt=magic_prompt,
+        color_palette=tuple(c.lower() for c in color_palette),
+        steps=steps,
+        guidance=float(guidance),
+        visibility=visibility,
+        source_image_id=source_image_id,
+        mode=mode,
+    )

@@ -1,0 +1,17 @@
+from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, ServiceSettings
+
+SCHEMA = "generation"
+
+
+class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectStoreSettings):
+    grpc_listen: str = "127.0.0.1:50051"
+    triton_url: str = "127.0.0.1:18001"
+    triton_model: str = "txt2img"
+    # Calls to Triton per delivery before the generation fails with a clear error.
+    inference_attempts: int = 4
+    inference_retry_base_s: float = 1.0
+    inference_timeout_s: float = 120.0
+    # How long JetStream waits for an ack or a heartbeat before redelivering to another worker.
+    worker_ack_wait_s: float = 30.0
+    worker_max_deliver: int = 5
+    worker_concurrency: int = 1

@@ -1,0 +1,82 @@
+"""Process wiring: the API process (gRPC + outbox relay) and the worker process."""
+
+import asyncio
+import logging
+from pathlib import Path
+
+from prometheus_client import start_http_server
+
+from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from glue import db
+from glue.consumer import ConsumerSpec, run_consumer
+from glue.events import OutboxRelay, ensure_streams
+from glue.grpc_server import serve, wait_for_termination_signal
+from glue.nats_connect import connect
+from glue.storage import ObjectStore
+from services.generation.events import GENERATION_REQUESTED, STREAM, STREAMS, WORKER_DURABLE
+from services.generation.handlers import GenerationServicer
+from services.generation.inference import TritonTxt2Img
+from services.generation.settings import SCHEMA, GenerationSettings
+from services.generation.worker import GenerationWorker
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def run_api(settings: GenerationSettings) -> None:
+    await asyncio.to_thread(db.migrate, settings.database_url, SCHEMA, MIGRATIONS)
+    pool = await db.open_pool(settings.database_url, SCHEMA)
+    nc = await connect(settings.nats_url, "generation-api")
+    js = nc.jetstream()
+    await ensure_streams(js, STREAMS)
+    relay = asyncio.create_task(OutboxRelay(pool, js, SCHEMA).run())
+
+    async def shutdown() -> None:
+        relay.cancel()
+        await nc.drain()
+        await pool.close()
+
+    await serve(
+        settings.grpc_listen,
+        lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(GenerationServicer(pool), server),
+        [generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name],
+        on_shutdown=shutdown,
+        metrics_port=settings.metrics_port,
+    )
+
+
+async def run_worker(settings: GenerationSettings) -> None:
+    await asyncio.to_thread(db.migrate, settings.database_url, SCHEMA, MIGRATIONS)
+    pool = await db.open_pool(settings.database_url, SCHEMA)
+    nc = await connect(settings.nats_url, "generation-worker")
+    js = nc.jetstream()
+    await ensure_streams(js, STREAMS)
+    store = ObjectStore(settings)
+    await asyncio.to_thread(store.ensure_bucket)
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr="127.0.0.1")
+    worker = GenerationWorker(
+        pool,
+        nc,
+        store,
+        TritonTxt2Img(settings.triton_url, settings.triton_model, timeout_s=settings.inference_timeout_s),
+        inference_attempts=settings.inference_attempts,
+        retry_base_s=settings.inference_retry_base_s,
+    )
+    spec = ConsumerSpec(
+        stream=STREAM,
+        durable=WORKER_DURABLE,
+        subject=GENERATION_REQUESTED,
+        event_type=events_pb2.GenerationRequested,
+        ack_wait_s=settings.worker_ack_wait_s,
+        max_deliver=settings.worker_max_deliver,
+    )
+    consuming = asyncio.create_task(run_consumer(js, spec, worker.handle, settings.worker_concurrency))
+    log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
+    stop = asyncio.create_task(wait_for_termination_signal())
+    done, _ = await asyncio.wait({consuming, stop}, return_when=asyncio.FIRST_COMPLETED)
+    if consuming in done:
+        consuming.result()  # a crashed consumer loop ends the process with its error
+    consuming.cancel()
+    await nc.drain()
+    await pool.close()

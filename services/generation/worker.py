@@ -1,0 +1,229 @@
+"""The generation worker: GenerationRequested → Triton (streaming previews) → PNGs in the private
+bucket → images rows + ImagesReady in one transaction.
+
+Exactly once: a redelivered event for a finished generation is acknowledged and ignored; a
+generation whose worker died mid-way is generated again under the same object keys, and only
+the transaction that moves it to a finished state (row locked) inserts images and the event.
+"""
+
+import asyncio
+import io
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+
+import numpy as np
+from nats.aio.client import Client as NATS
+from opentelemetry import trace
+from PIL import Image
+from prometheus_client import Counter, Histogram
+from psycopg_pool import AsyncConnectionPool
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from atelier.generation.v1 import events_pb2
+from glue.consumer import Delivery, PoisonMessage
+from glue.events import enqueue_event
+from glue.storage import ObjectStore
+from glue.telemetry import inject_headers
+from services.generation import repository
+from services.generation.events import GENERATION_FAILED, IMAGES_READY, progress_subject
+from services.generation.inference import (
+    InferenceRejected,
+    InferenceUnavailable,
+    Progress,
+    TritonTxt2Img,
+    Txt2ImgRequest,
+    Txt2ImgResult,
+)
+from services.generation.records import GenerationRecord, ImageRecord
+from services.generation.submission import VISIBILITY_TO_PROTO
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+FINISHED = Counter("atelier_generations_finished_total", "Generations finished, by outcome", ["status"])
+END_TO_END = Histogram(
+    "atelier_generation_end_to_end_seconds",
+    "From acceptance to images stored and announced",
+    buckets=(0.5, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89),
+)
+INFERENCE = Histogram(
+    "atelier_generation_inference_seconds", "Triton txt2img call", buckets=(0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34)
+)
+
+PREVIEW_EVERY = 5
+UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try again in a minute."
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class GenerationWorker:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        nc: NATS,
+        store: ObjectStore,
+        model: TritonTxt2Img,
+        inference_attempts: int = 4,
+        retry_base_s: float = 1.0,
+    ):
+        self._pool = pool
+        self._nc = nc
+        self._store = store
+        self._model = model
+        self._inference_attempts = inference_attempts
+        self._retry_base_s = retry_base_s
+
+    async def handle(self, event: events_pb2.GenerationRequested, delivery: Delivery) -> None:
+        try:
+            generation_id = uuid.UUID(event.generation_id)
+        except ValueError as error:
+            raise PoisonMessage(f"generation id {event.generation_id!r} is not a UUID") from error
+        async with self._pool.connection() as conn:
+            record = await repository.get_generation(conn, generation_id)
+        if record is None:
+            raise PoisonMessage(f"generation {generation_id} does not exist")
+        if record.finished:
+            log.info("duplicate delivery of a finished generation", extra={"generation_id": str(generation_id)})
+            return
+        async with self._pool.connection() as conn:
+            await repository.mark_running(conn, generation_id, record.progress_total)
+
+        try:
+            result = await self._infer(record, event, delivery)
+        except InferenceRejected as error:
+            await self._fail(record, f"The model could not make this image: {error}")
+            return
+        except InferenceUnavailable as error:
+            log.error("inference unavailable; giving up", extra={"generation_id": str(record.id), "error": str(error)})
+            await self._fail(record, UNAVAILABLE_MESSAGE)
+            return
+        images = await self._store_images(record, result)
+        await self._complete(record, images)
+
+    async def _infer(
+        self, record: GenerationRecord, event: events_pb2.GenerationRequested, delivery: Delivery
+    ) -> Txt2ImgResult:
+        request = Txt2ImgRequest(
+            prompt=event.effective_prompt or record.prompt,
+            negative_prompt=record.params["negative_prompt"],
+            seed=record.seed,
+            num_images=record.num_images,
+            steps=record.params["steps"],
+            guidance=record.params["guidance"],
+            width=record.width,
+            height=record.height,
+            preview_every=PREVIEW_EVERY,
+        )
+
+        async def on_progress(progress: Progress) -> None:
+            await self._publish_progress(record, progress)
+            await delivery.still_working()
+
+        async def before_retry(state) -> None:
+            log.warning("triton unavailable; retrying", extra={"generation_id": str(record.id),
+                                                               "attempt": state.attempt_number})
+            await delivery.still_working()
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(InferenceUnavailable),
+            stop=stop_after_attempt(self._inference_attempts),
+            wait=wait_exponential(multiplier=self._retry_base_s, max=8 * self._retry_base_s),
+            before_sleep=before_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                started = time.monotonic()
+                with tracer.start_as_current_span("triton txt2img", kind=trace.SpanKind.CLIENT) as span:
+                    span.set_attribute("atelier.generation_id", str(record.id))
+                    result = await self._model.generate(request, on_progress, headers=inject_headers())
+                INFERENCE.observe(time.monotonic() - started)
+        return result
+
+    async def _publish_progress(self, record: GenerationRecord, progress: Progress) -> None:
+        previews = await asyncio.to_thread(lambda: [encode_png(p) for p in progress.previews])
+        message = events_pb2.GenerationProgress(
+            generation_id=str(record.id),
+            owner_id=record.owner_id,
+            step=progress.step,
+            total=progress.total,
+            previews_png=previews,
+        )
+        await self._nc.publish(progress_subject(str(record.id)), message.SerializeToString(), headers=inject_headers())
+        async with self._pool.connection() as conn:
+            await repository.record_progress(conn, record.id, progress.step, progress.total)
+
+    async def _store_images(self, record: GenerationRecord, result: Txt2ImgResult) -> list[ImageRecord]:
+        native_width, native_height = result.native_size
+        images = []
+        for index, (pixels, seed) in enumerate(zip(result.images, result.seeds, strict=True)):
+            key = f"{record.storage_prefix}/{index}.png"
+            png = await asyncio.to_thread(encode_png, pixels)
+            with tracer.start_as_current_span("storage put", kind=trace.SpanKind.CLIENT) as span:
+                span.set_attribute("atelier.object_bytes", len(png))
+                await self._store.put(key, png, "image/png")
+            images.append(
+                ImageRecord(
+                    id=uuid.uuid4(),
+                    generation_id=record.id,
+                    owner_id=record.owner_id,
+                    idx=index,
+                    seed=int(seed),
+                    width=int(pixels.shape[1]),
+                    height=int(pixels.shape[0]),
+                    native_width=int(native_width),
+                    native_height=int(native_height),
+                    object_key=key,
+                    content_type="image/png",
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return images
+
+    async def _complete(self, record: GenerationRecord, images: list[ImageRecord]) -> None:
+        async with self._pool.connection() as conn, conn.transaction():
+            current = await repository.get_generation(conn, record.id, for_update=True)
+            if current is None or current.finished:
+                return
+            await repository.insert_images(conn, images)
+            await repository.mark_finished(conn, record.id, "succeeded")
+            await enqueue_event(
+                conn,
+                IMAGES_READY,
+                events_pb2.ImagesReady(
+                    generation_id=str(record.id),
+                    owner_id=record.owner_id,
+                    images=[
+                        events_pb2.ReadyImage(
+                            image_id=str(i.id), object_key=i.object_key, seed=i.seed, width=i.width, height=i.height
+                        )
+                        for i in images
+                    ],
+                    prompt=record.prompt,
+                    visibility=VISIBILITY_TO_PROTO[record.visibility],
+                    visibility_version=1,
+                ),
+            )
+        FINISHED.labels("succeeded").inc()
+        END_TO_END.observe((datetime.now(UTC) - record.created_at).total_seconds())
+        log.info("generation succeeded", extra={"generation_id": str(record.id), "images": len(images)})
+
+    async def _fail(self, record: GenerationRecord, reason: str) -> None:
+        async with self._pool.connection() as conn, conn.transaction():
+            current = await repository.get_generation(conn, record.id, for_update=True)
+            if current is None or current.finished:
+                return
+            await repository.mark_finished(conn, record.id, "failed", reason)
+            await enqueue_event(
+                conn,
+                GENERATION_FAILED,
+                events_pb2.GenerationFailed(generation_id=str(record.id), owner_id=record.owner_id, reason=reason),
+            )
+        FINISHED.labels("failed").inc()
+        log.warning("generation failed", extra={"generation_id": str(record.id), "reason": reason})
