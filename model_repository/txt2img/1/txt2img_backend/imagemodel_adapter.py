@@ -1,0 +1,54 @@
+"""Serves the repository's `imagemodel` pipelines (tiny-diffusion, stable-diffusion) behind
+`Txt2ImgPipeline`.
+
+imagemodel's pipelines hand `on_preview` a finished preview array every `preview_every` steps; the
+model wants a call every step (to choose its own cadence and to notice a cancelled request soon), so
+the adapter asks for previews on every step. Their previews are cheap (pred-x0 at 32x32, or a linear
+latent-to-RGB map), never a VAE decode.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from txt2img_backend.pipelines import OnStep
+from txt2img_backend.request import PipelineDefaults
+
+
+class ImageModelPipeline:
+    def __init__(self, pipeline, defaults: PipelineDefaults) -> None:
+        """pipeline: an imagemodel.pipelines pipeline (generate, native_size, preview_every)."""
+        self._pipeline = pipeline
+        self._pipeline.preview_every = 1
+        self.defaults = defaults
+
+    def native_size(self, width: int, height: int) -> tuple[int, int]:
+        return self._pipeline.native_size(width, height)
+
+    def generate(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        seeds: Sequence[int],
+        steps: int,
+        guidance: float,
+        width: int,
+        height: int,
+        on_preview: OnStep,
+    ) -> np.ndarray:
+        def forward(step: int, total: int, previews: np.ndarray) -> None:
+            on_preview(step, total, lambda: previews)
+
+        return self._pipeline.generate(
+            prompt, negative_prompt, list(seeds), steps, guidance, width, height, on_preview=forward
+        )
+
+
+def load(kind: str, parameters, defaults: PipelineDefaults) -> ImageModelPipeline:
+    """parameters["weights_dir"]: the weights directory; tiny-diffusion defaults to the shipped one."""
+    # imported here: it pulls in torch, and needs the repository root on sys.path (see site_paths)
+    from imagemodel.pipelines import load_pipeline
+
+    return ImageModelPipeline(load_pipeline(kind, parameters.get("weights_dir") or None), defaults)

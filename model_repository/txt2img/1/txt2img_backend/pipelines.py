@@ -1,0 +1,90 @@
+"""The interface every txt2img generator implements, and the registry the `pipeline` parameter picks from.
+
+Adding a backend: write a class with `defaults`, `native_size` and `generate` as in `Txt2ImgPipeline`,
+and add a factory to `_FACTORIES` that imports it lazily (so `procedural` never pays for importing
+torch).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Protocol, Sequence
+
+import numpy as np
+
+from txt2img_backend.request import PipelineDefaults
+
+PREVIEW_MAX_SIDE = 32
+
+RenderPreview = Callable[[], np.ndarray]
+"""Returns a cheap approximation of the images at the current step: uint8 [n, h, w, 3].
+
+Any size: the model shrinks it to PREVIEW_MAX_SIDE, so rendering at that size directly is cheapest.
+"""
+
+OnStep = Callable[[int, int, RenderPreview], None]
+"""Called by a pipeline after each step k of total (1-based) with a lazy preview renderer.
+
+The model renders a preview only on the steps it streams one, so a pipeline never pays for a decode
+nobody asked for. It raises to abort the generation (the client went away).
+"""
+
+
+class Txt2ImgPipeline(Protocol):
+    defaults: PipelineDefaults
+
+    def native_size(self, width: int, height: int) -> tuple[int, int]:
+        """(width, height) the pipeline really draws at when asked for width x height."""
+        ...
+
+    def generate(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        seeds: Sequence[int],
+        steps: int,
+        guidance: float,
+        width: int,
+        height: int,
+        on_preview: OnStep,
+    ) -> np.ndarray:
+        """Returns uint8 [len(seeds), h, w, 3]; image i depends only on (prompt, negative, seeds[i]).
+
+        Images come back at width x height, or at the native size, which the model then resizes.
+        """
+        ...
+
+
+def _procedural(parameters: Mapping[str, str]) -> Txt2ImgPipeline:
+    from txt2img_backend.procedural import ProceduralPipeline
+
+    return ProceduralPipeline()
+
+
+def _from_imagemodel(kind: str, defaults: PipelineDefaults) -> Callable[[Mapping[str, str]], Txt2ImgPipeline]:
+    def factory(parameters: Mapping[str, str]) -> Txt2ImgPipeline:
+        from txt2img_backend import imagemodel_adapter
+
+        return imagemodel_adapter.load(kind, parameters, defaults)
+
+    return factory
+
+
+_FACTORIES: dict[str, Callable[[Mapping[str, str]], Txt2ImgPipeline]] = {
+    "procedural": _procedural,
+    # Native 32x32, shown at 256x256; 25 DDIM steps at guidance 3 scored best (shared/INFRA.md).
+    "tiny-diffusion": _from_imagemodel(
+        "tiny-diffusion", PipelineDefaults(steps=25, guidance=3.0, width=256, height=256)
+    ),
+    "stable-diffusion": _from_imagemodel(
+        "stable-diffusion", PipelineDefaults(steps=30, guidance=7.5, width=512, height=512)
+    ),
+}
+
+
+def build_pipeline(name: str, parameters: Mapping[str, str]) -> Txt2ImgPipeline:
+    """parameters: the model config's string parameters, for pipeline-specific settings."""
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        known = ", ".join(sorted(_FACTORIES))
+        raise ValueError(f"unknown pipeline {name!r}; known pipelines: {known}")
+    return factory(parameters)

@@ -1,0 +1,61 @@
+"""A CPU-cheap stand-in generator: draws the scene the prompt names, deterministic per (prompt, seed).
+
+It walks a straight path from seeded noise to the drawn scene over `steps` steps, so previews show
+the image really emerging, the way a sampler's would. `guidance` has no meaning here and is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Sequence
+
+import numpy as np
+
+from txt2img_backend.images import shrink_to_fit
+from txt2img_backend.pipelines import PREVIEW_MAX_SIDE, OnStep
+from txt2img_backend.request import PipelineDefaults
+from txt2img_backend.scene import describe_scene, draw_scene, words_of
+
+NOISE_SIGMA = 64.0
+
+
+class ProceduralPipeline:
+    defaults = PipelineDefaults(steps=20, guidance=1.0, width=256, height=256)
+
+    def native_size(self, width: int, height: int) -> tuple[int, int]:
+        return width, height
+
+    def generate(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        seeds: Sequence[int],
+        steps: int,
+        guidance: float,
+        width: int,
+        height: int,
+        on_preview: OnStep,
+    ) -> np.ndarray:
+        rngs = [np.random.default_rng(_seed_material(prompt, negative_prompt, seed)) for seed in seeds]
+        images = np.stack([
+            draw_scene(describe_scene(prompt, negative_prompt, rng), width, height, rng) for rng in rngs
+        ])
+
+        # Only previews ever show the path, so it is walked at preview size.
+        target = shrink_to_fit(images, PREVIEW_MAX_SIDE).astype(np.float32)
+        noise = np.stack([rng.normal(127.5, NOISE_SIGMA, target.shape[1:]) for rng in rngs])
+        noise = noise.astype(np.float32)
+        for step in range(1, steps + 1):
+            on_preview(step, steps, lambda done=step / steps: _blend(noise, target, done))
+        return images
+
+
+def _blend(noise: np.ndarray, target: np.ndarray, done: float) -> np.ndarray:
+    mixed = noise * (1.0 - done) + target * done
+    return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+
+
+def _seed_material(prompt: str, negative_prompt: str, seed: int) -> int:
+    # Python's hash() is salted per process; this must give the same image in every process.
+    text = "\0".join((" ".join(words_of(prompt)), " ".join(words_of(negative_prompt)), str(seed)))
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:16], "big")

@@ -1,0 +1,144 @@
+"""Reads and validates one txt2img request's input tensors.
+
+Kept apart from the Triton API (inputs come through a plain callable) so it is testable offline.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+MAX_PROMPT_CHARS = 2000
+MAX_IMAGES = 8
+MAX_STEPS = 150
+MAX_GUIDANCE = 30.0
+MIN_SIDE, MAX_SIDE, SIDE_MULTIPLE = 64, 1024, 8
+MAX_PREVIEW_EVERY = 1000
+MAX_SEED = 2**63 - 1
+
+
+class InvalidRequest(ValueError):
+    """The request can never succeed as sent; the message tells the caller what to change."""
+
+
+@dataclass(frozen=True)
+class PipelineDefaults:
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    preview_every: int = 5
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    prompt: str
+    negative_prompt: str
+    seeds: tuple[int, ...]
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    preview_every: int  # 0: no previews
+
+
+InputReader = Callable[[str], "np.ndarray | None"]
+
+
+def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> GenerationParams:
+    """read_input(name) returns the input's array, or None when the request omits it."""
+    prompt = _text(read_input, "PROMPT", required=True)
+    if not prompt:
+        raise InvalidRequest("PROMPT is empty: describe the image to generate")
+    negative_prompt = _text(read_input, "NEGATIVE_PROMPT", required=False)
+
+    num_images = _int(read_input, "NUM_IMAGES", default=None)
+    if not 1 <= num_images <= MAX_IMAGES:
+        raise InvalidRequest(f"NUM_IMAGES must be between 1 and {MAX_IMAGES}, got {num_images}")
+
+    seed = _int(read_input, "SEED", default=None)
+    last_seed_allowed = MAX_SEED - (num_images - 1)
+    if not 0 <= seed <= last_seed_allowed:
+        raise InvalidRequest(f"SEED must be between 0 and {last_seed_allowed}, got {seed}")
+
+    steps = _int(read_input, "STEPS", default=defaults.steps)
+    if not 1 <= steps <= MAX_STEPS:
+        raise InvalidRequest(f"STEPS must be between 1 and {MAX_STEPS}, got {steps}")
+
+    guidance = _float(read_input, "GUIDANCE", default=defaults.guidance)
+    if not (math.isfinite(guidance) and 0.0 <= guidance <= MAX_GUIDANCE):
+        raise InvalidRequest(f"GUIDANCE must be between 0 and {MAX_GUIDANCE:g}, got {guidance}")
+
+    width = _side(read_input, "WIDTH", default=defaults.width)
+    height = _side(read_input, "HEIGHT", default=defaults.height)
+
+    preview_every = _int(read_input, "PREVIEW_EVERY", default=defaults.preview_every)
+    if not 0 <= preview_every <= MAX_PREVIEW_EVERY:
+        raise InvalidRequest(
+            f"PREVIEW_EVERY must be between 0 (no previews) and {MAX_PREVIEW_EVERY}, "
+            f"got {preview_every}"
+        )
+
+    return GenerationParams(
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        seeds=tuple(seed + i for i in range(num_images)),
+        steps=steps,
+        guidance=guidance,
+        width=width,
+        height=height,
+        preview_every=preview_every,
+    )
+
+
+def _single(read_input: InputReader, name: str):
+    array = read_input(name)
+    if array is None:
+        return None
+    if array.size != 1:
+        raise InvalidRequest(f"{name} must hold exactly one value, got shape {list(array.shape)}")
+    return array.reshape(-1)[0]
+
+
+def _text(read_input: InputReader, name: str, required: bool) -> str:
+    value = _single(read_input, name)
+    if value is None:
+        if required:
+            raise InvalidRequest(f"{name} is missing")
+        return ""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidRequest(f"{name} is not valid UTF-8") from None
+    text = str(value).strip()
+    if len(text) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"{name} is longer than {MAX_PROMPT_CHARS} characters")
+    return text
+
+
+def _int(read_input: InputReader, name: str, default: int | None) -> int:
+    value = _single(read_input, name)
+    if value is None:
+        if default is None:
+            raise InvalidRequest(f"{name} is missing")
+        return default
+    return int(value)
+
+
+def _float(read_input: InputReader, name: str, default: float) -> float:
+    value = _single(read_input, name)
+    return default if value is None else float(value)
+
+
+def _side(read_input: InputReader, name: str, default: int) -> int:
+    side = _int(read_input, name, default=default)
+    if not (MIN_SIDE <= side <= MAX_SIDE and side % SIDE_MULTIPLE == 0):
+        raise InvalidRequest(
+            f"{name} must be a multiple of {SIDE_MULTIPLE} between {MIN_SIDE} and {MAX_SIDE}, "
+            f"got {side}"
+        )
+    return side

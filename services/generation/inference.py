@@ -1,0 +1,212 @@
+"""Client of the Triton `txt2img` model: one gRPC stream per generation, progress first, then images.
+
+Errors come in two kinds the worker treats differently: `InferenceRejected` (this request can never
+succeed: don't retry) and `InferenceUnavailable` (Triton or the model is down, slow or restarting:
+retry later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+import grpc
+import numpy as np
+import tritonclient.grpc as grpcclient
+import tritonclient.grpc.aio as grpcclient_aio
+from tritonclient.utils import InferenceServerException
+
+DEFAULT_TIMEOUT_S = 120.0
+READY_TIMEOUT_S = 5.0
+
+# Per-request errors that Triton itself sends inside the stream when the model cannot take requests
+# (loading, unloaded, crashed stub); every other per-request error is about the request.
+_UNAVAILABLE_MARKERS = (
+    "unknown model",
+    "no available versions",
+    "is not ready",
+    "not healthy",
+    "unavailable",
+    "server is shutting down",
+)
+_REQUEST_ERROR_CODES = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE)
+
+
+class InferenceError(Exception):
+    """Base of the errors `TritonTxt2Img` raises."""
+
+
+class InferenceRejected(InferenceError):
+    """The model refused this request (bad input); sending it again gives the same answer."""
+
+
+class InferenceUnavailable(InferenceError):
+    """Triton or the model could not be reached or did not finish in time; retrying may succeed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Txt2ImgRequest:
+    prompt: str
+    negative_prompt: str = ""
+    seed: int
+    num_images: int = 4
+    # None: the model's pipeline chooses.
+    steps: int | None = None
+    guidance: float | None = None
+    width: int | None = None
+    height: int | None = None
+    preview_every: int | None = None  # 0: no previews
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int
+    total: int
+    previews: list[np.ndarray]  # uint8 [h, w, 3] each, at most 32 px a side
+
+
+@dataclass(frozen=True)
+class Txt2ImgResult:
+    images: list[np.ndarray]  # uint8 [height, width, 3] each
+    seeds: list[int]  # seeds[i] regenerates images[i]
+    native_size: tuple[int, int]  # (width, height) the model generated at, before any resize
+
+
+OnProgress = Callable[[Progress], Awaitable[None]]
+
+
+class TritonTxt2Img:
+    def __init__(self, url: str, model_name: str = "txt2img", timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """url: host:port of Triton's gRPC endpoint. timeout_s bounds one whole generation."""
+        self._url = url
+        self._model_name = model_name
+        self._timeout_s = timeout_s
+        self._client: grpcclient_aio.InferenceServerClient | None = None
+
+    async def generate(
+        self,
+        request: Txt2ImgRequest,
+        on_progress: OnProgress,
+        headers: dict[str, str] | None = None,
+    ) -> Txt2ImgResult:
+        """headers: e.g. W3C `traceparent`, sent as gRPC metadata so Triton's trace can join ours."""
+        inputs = _encode(request)
+        metadata = {key.lower(): value for key, value in (headers or {}).items()}  # gRPC wants lowercase
+        final_received = asyncio.Event()
+
+        async def requests():
+            yield {"model_name": self._model_name, "inputs": inputs}
+            # Hold the request side open until the final response, so the stream stays up for as
+            # long as the decoupled model keeps sending.
+            await final_received.wait()
+
+        responses = None
+        try:
+            responses = self._connection().stream_infer(
+                requests(), stream_timeout=self._timeout_s, headers=metadata
+            )
+            async for result, error in responses:
+                if error is not None:
+                    raise _classify_model_error(error)
+                kind = result.as_numpy("KIND")[0].decode()
+                if kind == "final":
+                    return _decode_final(result)
+                await on_progress(_decode_progress(result))
+            raise InferenceUnavailable("the stream from Triton ended before the final images")
+        except grpc.RpcError as error:
+            raise _classify_rpc_error(error) from error
+        except InferenceServerException as error:
+            raise InferenceUnavailable(f"Triton at {self._url}: {error}") from error
+        finally:
+            final_received.set()
+            if responses is not None:
+                responses.cancel()  # stops the model's work when we leave early (error, cancellation)
+
+    async def ready(self) -> bool:
+        """True when Triton is up and the model is loaded and ready to serve."""
+        try:
+            return await self._connection().is_model_ready(self._model_name, client_timeout=READY_TIMEOUT_S)
+        except (InferenceServerException, grpc.RpcError):
+            return False
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def __aenter__(self) -> TritonTxt2Img:
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.close()
+
+    def _connection(self) -> grpcclient_aio.InferenceServerClient:
+        # Created on first use so that the channel binds to the running event loop.
+        if self._client is None:
+            self._client = grpcclient_aio.InferenceServerClient(self._url)
+        return self._client
+
+
+def _encode(request: Txt2ImgRequest) -> list[grpcclient.InferInput]:
+    try:
+        inputs = [
+            _tensor("PROMPT", "BYTES", np.array([request.prompt.encode("utf-8")], dtype=np.object_)),
+            _tensor("SEED", "INT64", np.array([request.seed], dtype=np.int64)),
+            _tensor("NUM_IMAGES", "INT32", np.array([request.num_images], dtype=np.int32)),
+        ]
+        if request.negative_prompt:
+            inputs.append(_tensor(
+                "NEGATIVE_PROMPT", "BYTES", np.array([request.negative_prompt.encode("utf-8")], dtype=np.object_)
+            ))
+        optional_ints = (
+            ("STEPS", request.steps),
+            ("WIDTH", request.width),
+            ("HEIGHT", request.height),
+            ("PREVIEW_EVERY", request.preview_every),
+        )
+        for name, value in optional_ints:
+            if value is not None:
+                inputs.append(_tensor(name, "INT32", np.array([value], dtype=np.int32)))
+        if request.guidance is not None:
+            inputs.append(_tensor("GUIDANCE", "FP32", np.array([request.guidance], dtype=np.float32)))
+    except (OverflowError, ValueError, UnicodeError) as error:
+        raise InferenceRejected(f"request cannot be encoded: {error}") from error
+    return inputs
+
+
+def _tensor(name: str, datatype: str, values: np.ndarray) -> grpcclient.InferInput:
+    tensor = grpcclient.InferInput(name, list(values.shape), datatype)
+    tensor.set_data_from_numpy(values)
+    return tensor
+
+
+def _decode_progress(result) -> Progress:
+    return Progress(
+        step=int(result.as_numpy("STEP")[0]),
+        total=int(result.as_numpy("TOTAL")[0]),
+        previews=list(result.as_numpy("IMAGES")),
+    )
+
+
+def _decode_final(result) -> Txt2ImgResult:
+    width, height = (int(v) for v in result.as_numpy("NATIVE_SIZE"))
+    return Txt2ImgResult(
+        images=list(result.as_numpy("IMAGES")),
+        seeds=[int(s) for s in result.as_numpy("SEEDS")],
+        native_size=(width, height),
+    )
+
+
+def _classify_model_error(error: InferenceServerException) -> InferenceError:
+    message = error.message()
+    if any(marker in message.lower() for marker in _UNAVAILABLE_MARKERS):
+        return InferenceUnavailable(message)
+    return InferenceRejected(message)
+
+
+def _classify_rpc_error(error: grpc.RpcError) -> InferenceError:
+    code, details = error.code(), error.details()
+    if code in _REQUEST_ERROR_CODES:
+        return InferenceRejected(details or str(code))
+    return InferenceUnavailable(f"Triton call failed ({code}): {details}")

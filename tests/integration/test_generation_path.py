@@ -1,0 +1,262 @@
+"""The generation path on real servers: gRPC Submit → outbox → JetStream → worker → Triton →
+object store → ImagesReady, and what happens when parts of it fail."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import grpc
+import nats
+import psycopg
+import pytest
+from PIL import Image
+
+from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from glue.events import make_envelope
+from services.generation.worker import UNAVAILABLE_MESSAGE
+from tests.support.events import stream_events, stream_messages
+from tests.support.services import Infra, ServiceStack, fresh_database
+from tools.devstack import NatsServer, free_port
+
+pytestmark = pytest.mark.integration
+
+SUCCEEDED = generation_pb2.GENERATION_STATUS_SUCCEEDED
+FAILED = generation_pb2.GENERATION_STATUS_FAILED
+
+
+@pytest.fixture
+def own_nats() -> Iterator[NatsServer]:
+    """Each stack gets its own NATS: streams and durable consumers would otherwise be shared
+    between tests, and one test's worker would take another test's events."""
+    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
+    server = NatsServer(data, free_port())
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def infra(postgres_url, own_nats, object_store, triton_url) -> Infra:
+    return Infra(
+        database_url=fresh_database(postgres_url),
+        nats_url=own_nats.url,
+        s3_endpoint=object_store.endpoint,
+        s3_access_key=object_store.access_key,
+        s3_secret_key=object_store.secret_key,
+        s3_bucket=object_store.bucket,
+        triton_url=triton_url,
+    )
+
+
+@pytest.fixture
+def stack(infra, tmp_path) -> Iterator[ServiceStack]:
+    services = ServiceStack(
+        infra,
+        tmp_path / "logs",
+        overrides={"ATELIER_WORKER_ACK_WAIT_S": "4", "ATELIER_INFERENCE_RETRY_BASE_S": "0.2"},
+    )
+    try:
+        yield services
+    finally:
+        services.stop_all()
+
+
+@pytest.fixture
+async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
+    stack.start_generation_api()
+    async with grpc.aio.insecure_channel(stack.generation_addr) as channel:
+        yield generation_pb2_grpc.GenerationServiceStub(channel)
+
+
+def submit_request(owner="alice", prompt="a red circle on a blue background", key="", **params):
+    return generation_pb2.SubmitRequest(
+        owner_id=owner, idempotency_key=key, params=generation_pb2.GenerationParams(prompt=prompt, **params)
+    )
+
+
+async def wait_finished(client, generation_id: str, owner="alice", timeout=90.0) -> generation_pb2.Generation:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = await client.GetGeneration(generation_pb2.GetGenerationRequest(generation_id=generation_id,
+                                                                              viewer_id=owner))
+        if reply.generation.status in (SUCCEEDED, FAILED):
+            return reply.generation
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"generation {generation_id} did not finish in {timeout} s")
+
+
+def table_count(database_url: str, table: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(f"SELECT count(*) FROM generation.{table}").fetchone()[0]
+
+
+async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client, infra, object_store):
+    nc = await nats.connect(infra.nats_url)
+    progress = []
+    await nc.subscribe("atelier.progress.*", cb=functools.partial(_collect, progress))
+    stack.start_worker()
+
+    reply = await client.Submit(submit_request(seed=7, steps=20))
+    assert reply.created
+    generation = await wait_finished(client, reply.generation.generation_id)
+    await nc.close()
+
+    assert generation.status == SUCCEEDED, generation.error
+    assert [i.seed for i in generation.images] == [7, 8, 9, 10]
+    for image in generation.images:
+        png = object_store.client().get_object(object_store.bucket, image.object_key).read()
+        assert Image.open(io.BytesIO(png)).size == (image.width, image.height) == (512, 512)
+        # Keys are unguessable: they carry no id, index pattern or owner a stranger could enumerate.
+        assert generation.generation_id not in image.object_key and "alice" not in image.object_key
+    steps = [p.step for p in progress if p.generation_id == generation.generation_id]
+    assert steps and steps == sorted(steps) and all(p.previews_png for p in progress)
+
+    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
+                                events_pb2.ImagesReady)
+    assert len(ready) == 1
+    assert sorted(i.image_id for i in ready[0].images) == sorted(i.image_id for i in generation.images)
+    assert ready[0].owner_id == "alice" and ready[0].visibility_version == 1
+
+
+async def _collect(into: list, msg) -> None:
+    event = events_pb2.GenerationProgress()
+    event.ParseFromString(msg.data)
+    into.append(event)
+
+
+async def test_only_the_owner_sees_a_generation(stack, client):
+    reply = await client.Submit(submit_request())
+    for viewer in ("mallory", ""):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await client.GetGeneration(generation_pb2.GetGenerationRequest(
+                generation_id=reply.generation.generation_id, viewer_id=viewer))
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await client.GetGeneration(generation_pb2.GetGenerationRequest(
+            generation_id="00000000-0000-0000-0000-000000000000", viewer_id="alice"))
+    assert missing.value.details() == caught.value.details()
+
+
+async def test_repeating_an_idempotency_key_returns_the_same_generation(stack, client, infra):
+    first = await client.Submit(submit_request(key="click-1"))
+    again = await client.Submit(submit_request(key="click-1"))
+    assert (first.created, again.created) == (True, False)
+    assert again.generation.generation_id == first.generation.generation_id
+    other_user = await client.Submit(submit_request(owner="bob", key="click-1"))
+    assert other_user.created
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await client.Submit(submit_request(key="click-1", prompt="something else"))
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "different request" in caught.value.details()
+    await asyncio.sleep(1.5)  # let the relay publish
+    requested = await stream_messages(infra.nats_url, "GENERATION", "atelier.generation.requested")
+    assert table_count(infra.database_url, "generations") == 2
+    assert len(requested) == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"prompt": ""}, "prompt: must not be empty"),
+        ({"prompt": "x" * 1001}, "at most 1000"),
+        ({"num_images": 9}, "num_images: must be between 1 and 8"),
+        ({"aspect_ratio": "5:1"}, "aspect_ratio"),
+    ],
+)
+async def test_bad_input_is_refused_and_nothing_is_stored(stack, client, infra, params, words):
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await client.Submit(submit_request(**params))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert words in caught.value.details()
+    assert table_count(infra.database_url, "generations") == 0
+    assert table_count(infra.database_url, "outbox") == 0
+
+
+async def test_a_worker_killed_mid_generation_is_replaced_and_the_images_come_once(stack, client, infra):
+    nc = await nats.connect(infra.nats_url)
+    first_progress = asyncio.Event()
+    await nc.subscribe("atelier.progress.*", cb=functools.partial(_set, first_progress))
+    stack.start_worker("worker-a")
+    reply = await client.Submit(submit_request(steps=100))
+    await asyncio.wait_for(first_progress.wait(), 60)
+    stack.kill("worker-a")
+    await nc.close()
+    assert (await client.GetGeneration(generation_pb2.GetGenerationRequest(
+        generation_id=reply.generation.generation_id, viewer_id="alice"))).generation.status != SUCCEEDED
+
+    stack.start_worker("worker-b")
+    generation = await wait_finished(client, reply.generation.generation_id)
+    assert generation.status == SUCCEEDED, generation.error
+    assert len(generation.images) == 4
+    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
+                                events_pb2.ImagesReady)
+    assert len(ready) == 1
+    assert table_count(infra.database_url, "images") == 4
+    with psycopg.connect(infra.database_url) as conn:
+        assert conn.execute("SELECT attempts FROM generation.generations").fetchone()[0] == 2
+
+
+async def _set(event: asyncio.Event, _msg) -> None:
+    event.set()
+
+
+async def test_triton_down_is_retried_then_fails_with_a_clear_error(stack, client, infra):
+    stack.start_worker(ATELIER_TRITON_URL=f"127.0.0.1:{free_port()}", ATELIER_INFERENCE_ATTEMPTS="3")
+    started = time.monotonic()
+    reply = await client.Submit(submit_request())
+    generation = await wait_finished(client, reply.generation.generation_id)
+    assert generation.status == FAILED
+    assert generation.error == UNAVAILABLE_MESSAGE
+    assert not generation.images
+    # Three attempts with 0.2 s and 0.4 s back-off between them: retried, and bounded.
+    assert time.monotonic() - started >= 0.6
+    failed = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.failed",
+                                 events_pb2.GenerationFailed)
+    assert [f.generation_id for f in failed] == [generation.generation_id]
+    assert "retrying" in stack.logs()
+
+
+async def test_nats_and_relay_restarts_lose_no_generation(stack, client, infra, own_nats):
+    stack.start_worker()
+    own_nats.stop()
+    submitted = [(await client.Submit(submit_request(prompt=f"a green star on a black background {n}")))
+                 for n in range(3)]
+    # The relay dies too, with events still in its outbox.
+    stack.kill("generation-api")
+    assert table_count(infra.database_url, "outbox") == 3
+    own_nats.start()
+    stack.start_generation_api()
+    for reply in submitted:
+        generation = await wait_finished(client, reply.generation.generation_id, timeout=120)
+        assert generation.status == SUCCEEDED, generation.error
+    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
+                                events_pb2.ImagesReady)
+    assert sorted(r.generation_id for r in ready) == sorted(s.generation.generation_id for s in submitted)
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_worker_keeps_serving(stack, client, infra):
+    stack.start_worker()
+    nc = await nats.connect(infra.nats_url)
+    js = nc.jetstream()
+    await asyncio.sleep(1)  # the worker provisions the streams
+    await js.publish("atelier.generation.requested", b"\x00not an envelope")
+    unknown = events_pb2.GenerationRequested(generation_id="00000000-0000-0000-0000-00000000beef")
+    await js.publish("atelier.generation.requested", make_envelope(unknown, {}).SerializeToString())
+    await nc.close()
+
+    reply = await client.Submit(submit_request())
+    generation = await wait_finished(client, reply.generation.generation_id)
+    assert generation.status == SUCCEEDED
+
+    dead = await stream_messages(infra.nats_url, "DEADLETTER", "atelier.deadletter.>")
+    reasons = sorted(m.headers["Atelier-Dead-Letter-Reason"] for m in dead)
+    assert len(dead) == 2
+    assert "does not exist" in reasons[0] and "not an EventEnvelope" in reasons[1]

@@ -1,0 +1,71 @@
+"""Ports and credentials of the local stack, overridable through ATELIER_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from tools.devstack.objectstore import DEFAULT_ACCESS_KEY, DEFAULT_BUCKET, DEFAULT_SECRET_KEY
+
+# Ports field -> (environment variable, default)
+PORT_SETTINGS: dict[str, tuple[str, int]] = {
+    "postgres": ("ATELIER_PG_PORT", 15432),
+    "nats": ("ATELIER_NATS_PORT", 14222),
+    "s3": ("ATELIER_S3_PORT", 19000),
+    "triton_http": ("ATELIER_TRITON_HTTP_PORT", 18000),
+    "triton_grpc": ("ATELIER_TRITON_GRPC_PORT", 18001),
+    "triton_metrics": ("ATELIER_TRITON_METRICS_PORT", 18002),
+    "http": ("ATELIER_HTTP_PORT", 8080),
+    "generation": ("ATELIER_GENERATION_PORT", 50051),
+    "visibility": ("ATELIER_VISIBILITY_PORT", 50052),
+    "feed": ("ATELIER_FEED_PORT", 50053),
+    "billing": ("ATELIER_BILLING_PORT", 50054),
+    # Each service process exposes Prometheus metrics on metrics_base + its offset.
+    "metrics_base": ("ATELIER_METRICS_PORT_BASE", 19100),
+}
+
+
+@dataclass(frozen=True)
+class Ports:
+    postgres: int
+    nats: int
+    s3: int
+    triton_http: int
+    triton_grpc: int
+    triton_metrics: int
+    http: int
+    generation: int
+    visibility: int
+    feed: int
+    billing: int
+    metrics_base: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Ports:
+        values = {}
+        for name, (variable, default) in PORT_SETTINGS.items():
+            raw = env.get(variable, str(default))
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise ValueError(f"{variable}={raw!r} is not a port number") from None
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class ObjectStoreCredentials:
+    access_key: str = DEFAULT_ACCESS_KEY
+    secret_key: str = DEFAULT_SECRET_KEY
+    bucket: str = DEFAULT_BUCKET
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> ObjectStoreCredentials:
+        return cls(
+            access_key=env.get("ATELIER_S3_ACCESS_KEY", DEFAULT_ACCESS_KEY),
+            secret_key=env.get("ATELIER_S3_SECRET_KEY", DEFAULT_SECRET_KEY),
+            bucket=env.get("ATELIER_S3_BUCKET", DEFAULT_BUCKET),
+        )

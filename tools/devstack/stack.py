@@ -1,0 +1,247 @@
+"""The whole platform on one machine: the four infrastructure servers, then the Atelier services."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from tools.devstack.config import PORT_SETTINGS, ObjectStoreCredentials, Ports
+from tools.devstack.nats import NatsServer
+from tools.devstack.objectstore import ObjectStore
+from tools.devstack.postgres import PostgresServer
+from tools.devstack.process import (
+    LOOPBACK,
+    ManagedProcess,
+    ServerStartError,
+    ensure_port_free,
+    port_is_open,
+    process_create_time,
+    stop_pid,
+    wait_until_ready,
+)
+from tools.devstack.service_processes import SERVICES, ServiceProcess
+from tools.devstack.state import ProcessRecord, StackState
+from tools.devstack.triton import TritonServer
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def connection_settings(ports: Ports, credentials: ObjectStoreCredentials) -> dict[str, str]:
+    """The ATELIER_* settings every service process gets (see docs/DEVELOPING.md)."""
+    return {
+        "ATELIER_DATABASE_URL": f"postgresql://atelier@{LOOPBACK}:{ports.postgres}/atelier",
+        "ATELIER_NATS_URL": f"nats://{LOOPBACK}:{ports.nats}",
+        "ATELIER_S3_ENDPOINT": f"{LOOPBACK}:{ports.s3}",
+        "ATELIER_S3_ACCESS_KEY": credentials.access_key,
+        "ATELIER_S3_SECRET_KEY": credentials.secret_key,
+        "ATELIER_S3_BUCKET": credentials.bucket,
+        "ATELIER_TRITON_URL": f"{LOOPBACK}:{ports.triton_grpc}",
+        "ATELIER_GENERATION_ADDR": f"{LOOPBACK}:{ports.generation}",
+        "ATELIER_VISIBILITY_ADDR": f"{LOOPBACK}:{ports.visibility}",
+        "ATELIER_FEED_ADDR": f"{LOOPBACK}:{ports.feed}",
+        "ATELIER_BILLING_ADDR": f"{LOOPBACK}:{ports.billing}",
+    }
+
+
+class Stack:
+    def __init__(
+        self,
+        data_root: Path,
+        ports: Ports,
+        *,
+        infra_only: bool = False,
+        detach: bool = False,
+        credentials: ObjectStoreCredentials | None = None,
+        repo_root: Path = REPO_ROOT,
+        model_repository: Path | None = None,
+        services: Sequence[ServiceProcess] = SERVICES,
+        service_ready_timeout: float = 120.0,
+        triton_ready_timeout: float = 600.0,
+    ) -> None:
+        self.data_root = Path(data_root).absolute()
+        self.ports = ports
+        self.infra_only = infra_only
+        self.credentials = credentials or ObjectStoreCredentials.from_env()
+        self.repo_root = repo_root
+        self.services = tuple(services)
+        self.service_ready_timeout = service_ready_timeout
+        self.triton_ready_timeout = triton_ready_timeout
+        # A detached stack must outlive the `up` command; a foreground one dies with it.
+        die_with_parent = not detach
+        self.postgres = PostgresServer(self.data_root / "postgres", ports.postgres)
+        self.nats = NatsServer(self.data_root / "nats", ports.nats, die_with_parent=die_with_parent)
+        self.object_store = ObjectStore(
+            self.data_root / "objectstore",
+            ports.s3,
+            self.credentials.access_key,
+            self.credentials.secret_key,
+            bucket=self.credentials.bucket,
+            die_with_parent=die_with_parent,
+        )
+        self.triton = TritonServer(
+            model_repository or repo_root / "model_repository",
+            ports.triton_http,
+            ports.triton_grpc,
+            ports.triton_metrics,
+            self.data_root / "triton",
+            die_with_parent=die_with_parent,
+        )
+        self._service_processes = [
+            ManagedProcess(
+                service.name,
+                [sys.executable, "-m", *service.module_args],
+                self.data_root / "logs" / f"{service.name}.log",
+                env=self.service_environment(service),
+                cwd=repo_root,
+                die_with_parent=die_with_parent,
+            )
+            for service in self.services
+        ]
+        self._state = StackState(str(self.data_root), ports.as_dict())
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.ports.http}"
+
+    def service_environment(self, service: ServiceProcess) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("ATELIER_GRPC_LISTEN", "ATELIER_HTTP_LISTEN")}
+        env.setdefault("ATELIER_LOG_LEVEL", "INFO")
+        env.update(connection_settings(self.ports, self.credentials))
+        env["ATELIER_METRICS_PORT"] = str(self.ports.metrics_base + service.metrics_port_offset)
+        if service.grpc_port:
+            env["ATELIER_GRPC_LISTEN"] = f"{LOOPBACK}:{getattr(self.ports, service.grpc_port)}"
+        if service.http_port:
+            env["ATELIER_HTTP_LISTEN"] = f"{LOOPBACK}:{getattr(self.ports, service.http_port)}"
+        return env
+
+    def up(self) -> None:
+        """Start everything; on any failure stop what was started and raise."""
+        self.data_root.mkdir(parents=True, exist_ok=True)
+        previous = StackState.load(self.data_root)
+        if previous is not None and previous.alive():
+            names = ", ".join(f"{r.name} (pid {r.pid})" for r in previous.alive())
+            raise StackError(f"a stack is already running from {self.data_root}: {names}; run ./atelierctl down first")
+        if not self.infra_only:
+            self._check_services_exist()
+            for service in self.services:
+                self._check_service_ports_free(service)
+        try:
+            self._start_infrastructure()
+            if not self.infra_only:
+                self._start_services()
+        except BaseException:
+            self.down()
+            raise
+
+    def down(self) -> None:
+        for process in reversed(self._service_processes):
+            process.stop()
+        self.triton.stop()
+        self.object_store.stop()
+        self.nats.stop()
+        # pg_ctl stops whichever server runs on the data directory: only stop the one this stack started.
+        if any(record.kind == "postgres" for record in self._state.processes):
+            self.postgres.stop()
+        self._state.remove()
+
+    def dead_processes(self) -> list[ProcessRecord]:
+        return [record for record in self._state.processes if not record.is_alive()]
+
+    def _start_infrastructure(self) -> None:
+        # Triton first and awaited last: its models load while the other servers start.
+        self.triton.launch()
+        self._record("triton", self.triton.pid, self.triton.grpc_url, self.triton.log_path)
+        self.postgres.start()
+        self._record("postgres", self.postgres.pid, self.postgres.url, self.postgres.log_path, kind="postgres")
+        self.nats.start()
+        self._record("nats", self.nats.pid, self.nats.url, self.nats.log_path)
+        self.object_store.start()
+        self._record("objectstore", self.object_store.pid, self.object_store.endpoint, self.object_store.log_path)
+        self.triton.wait_until_ready(self.triton_ready_timeout)
+
+    def _start_services(self) -> None:
+        for service, process in zip(self.services, self._service_processes):
+            process.start()
+            self._record(service.name, process.pid, self._address(service), process.log_path)
+        for service, process in zip(self.services, self._service_processes):
+            wait_until_ready(
+                lambda service=service: self._service_is_ready(service),
+                what=f"service {service.name}",
+                timeout=self.service_ready_timeout,
+                log_path=process.log_path,
+                is_alive=process.is_running,
+                interval=0.2,
+            )
+            log.info("%s ready at %s", service.name, self._address(service))
+
+    def _service_is_ready(self, service: ServiceProcess) -> bool:
+        if service.readiness_path:
+            url = f"http://{LOOPBACK}:{getattr(self.ports, service.http_port)}{service.readiness_path}"
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    return response.status == 200
+            except (OSError, ValueError):
+                return False
+        port_field = service.grpc_port or service.http_port
+        if port_field:
+            return port_is_open(getattr(self.ports, port_field))
+        return True  # a worker with no port is ready once it runs; is_alive catches an early exit
+
+    def _address(self, service: ServiceProcess) -> str:
+        if service.http_port:
+            return f"http://{LOOPBACK}:{getattr(self.ports, service.http_port)}"
+        if service.grpc_port:
+            return f"{LOOPBACK}:{getattr(self.ports, service.grpc_port)}"
+        return "-"
+
+    def _check_services_exist(self) -> None:
+        def runnable(module: str) -> bool:
+            path = self.repo_root / module.replace(".", "/")
+            return (path / "__main__.py").exists() or path.with_suffix(".py").exists()
+
+        missing = [service.package for service in self.services if not runnable(service.package)]
+        if missing:
+            raise StackError(
+                f"service code not found: {', '.join(sorted(set(missing)))}; "
+                "use --infra-only to start only the servers"
+            )
+
+    def _check_service_ports_free(self, service: ServiceProcess) -> None:
+        for port_field in filter(None, (service.grpc_port, service.http_port)):
+            ensure_port_free(
+                getattr(self.ports, port_field), server=service.name, setting=PORT_SETTINGS[port_field][0]
+            )
+
+    def _record(self, name: str, pid: int | None, address: str, log_path: Path, kind: str = "process") -> None:
+        create_time = process_create_time(pid) if pid is not None else None
+        if pid is None or create_time is None:
+            raise ServerStartError(f"{name} is not running right after its start; see {log_path}")
+        self._state.processes.append(ProcessRecord(name, pid, create_time, address, str(log_path), kind))
+        self._state.save()
+
+
+def stop_recorded_stack(data_root: Path) -> bool:
+    """Stop a stack started by another process (`./atelierctl down`). False when none was recorded."""
+    state = StackState.load(Path(data_root).absolute())
+    if state is None:
+        return False
+    for record in reversed(state.processes):
+        if not record.is_alive():
+            continue
+        if record.kind == "postgres":
+            PostgresServer(Path(state.data_root) / "postgres", state.ports["postgres"]).stop()
+        else:
+            stop_pid(record.pid, name=record.name, grace_seconds=20.0)
+    state.remove()
+    return True
