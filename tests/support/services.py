@@ -124,6 +124,9 @@ class ServiceStack:
         for name in reversed(list(self._processes)):
             self.stop(name)
 
+    def log_path(self, name: str) -> Path:
+        return self._processes[name].log_path
+
     def logs(self) -> str:
         return "\n".join(f"== {p.name}\n{p.log_path.read_text(errors='replace')[-3000:]}"
                          for p in self._processes.values())

@@ -1,0 +1,49 @@
+"""The whole platform for end-to-end tests: real infra servers, the generation API and worker,
+and the gateway, as subprocesses; every process appends its spans to one trace file."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.services import Infra, ServiceStack, fresh_database
+from tools.devstack import NatsServer, free_port
+
+
+@dataclass
+class Platform:
+    url: str
+    trace_file: Path
+    stack: ServiceStack
+
+
+@pytest.fixture(scope="session")
+def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
+    root = Path(tempfile.mkdtemp(prefix="atelier-e2e-"))
+    nats_server = NatsServer(root / "nats", free_port())
+    nats_server.start()
+    infra = Infra(
+        database_url=fresh_database(postgres_url),
+        nats_url=nats_server.url,
+        s3_endpoint=object_store.endpoint,
+        s3_access_key=object_store.access_key,
+        s3_secret_key=object_store.secret_key,
+        s3_bucket=object_store.bucket,
+        triton_url=triton_url,
+    )
+    trace_file = root / "spans.jsonl"
+    stack = ServiceStack(infra, root / "logs", overrides={"ATELIER_TRACE_FILE": str(trace_file)})
+    try:
+        stack.start_generation_api()
+        stack.start_worker()
+        stack.start_gateway()
+        yield Platform(stack.gateway_url, trace_file, stack)
+    finally:
+        stack.stop_all()
+        nats_server.stop()
+        shutil.rmtree(root, ignore_errors=True)
