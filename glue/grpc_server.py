@@ -30,6 +30,7 @@ async def serve(
     service_names: Iterable[str],
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     metrics_port: int = 0,
+    metrics_host: str = "127.0.0.1",
     grace_s: float = 10.0,
 ) -> None:
     """Serves until a termination signal, then stops taking calls, lets running ones finish
@@ -46,7 +47,7 @@ async def serve(
     for name in ["", *names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if metrics_port:
-        start_http_server(metrics_port, addr="127.0.0.1")
+        start_http_server(metrics_port, addr=metrics_host)
     log.info("serving", extra={"listen": listen, "services": names})
 
     await wait_for_termination_signal()

@@ -13,8 +13,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Optional file that receives every finished span as one JSON line (tests, local debugging).
     trace_file: str | None = None
-    # Port of the Prometheus /metrics endpoint of a gRPC service; 0 disables it.
+    # Prometheus /metrics endpoint of a gRPC service or worker; port 0 disables it. Loopback by
+    # default; a cluster sets 0.0.0.0 so Prometheus can scrape the pod.
     metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
 
 
 class DatabaseSettings(BaseSettings):

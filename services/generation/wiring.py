@@ -42,6 +42,7 @@ async def run_api(settings: GenerationSettings) -> None:
         [generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name],
         on_shutdown=shutdown,
         metrics_port=settings.metrics_port,
+        metrics_host=settings.metrics_host,
     )
 
 
@@ -54,7 +55,7 @@ async def run_worker(settings: GenerationSettings) -> None:
     store = ObjectStore(settings)
     await asyncio.to_thread(store.ensure_bucket)
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr="127.0.0.1")
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
     worker = GenerationWorker(
         pool,
         nc,

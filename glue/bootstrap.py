@@ -1,0 +1,20 @@
+"""The start of every service process: JSON logs, tracing and gRPC instrumentation are set up
+before the service's own async entry point runs, until it returns."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from glue.logging import configure_logging
+from glue.settings import ServiceSettings
+from glue.telemetry import configure_tracing, instrument_grpc
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def run_service(name: str, settings: SettingsT, entry: Callable[[SettingsT], Awaitable[None]]) -> None:
+    configure_logging(name, settings.log_level)
+    configure_tracing(name, settings.trace_file)
+    # Before the entry point builds its server, so the server's calls are traced.
+    instrument_grpc()
+    asyncio.run(entry(settings))

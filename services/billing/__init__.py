@@ -1,0 +1,1 @@
+"""The billing service: plans, subscriptions, entitlements and the credit ledger."""

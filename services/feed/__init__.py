@@ -1,0 +1,1 @@
+"""The feed service: the read model of public images, with likes, pins and reports."""

@@ -1,0 +1,1 @@
+"""The visibility service: the single authority on who may see an image."""

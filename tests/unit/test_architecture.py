@@ -1,0 +1,71 @@
+"""The import contracts in .importlinter hold for the real code, and they do catch violations."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(root: Path, *contracts: str) -> subprocess.CompletedProcess[str]:
+    only = [arg for contract in contracts for arg in ("--contract", contract)]
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", *only],
+        cwd=root,
+        env={"PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_code_keeps_the_import_contracts() -> None:
+    result = lint_imports(REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def write_layout(root: Path, modules: dict[str, str]) -> Path:
+    """A copy of the real contracts over a tiny fake code base: {"pkg/mod.py": source}."""
+    shutil.copy(REPO_ROOT / ".importlinter", root / ".importlinter")
+    for relative, source in modules.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return root
+
+
+CLEAN_LAYOUT = {
+    "services/__init__.py": "",
+    "services/alpha/__init__.py": "import glue\nimport atelier\n",
+    "services/beta/__init__.py": "import glue\n",
+    "glue/__init__.py": "import atelier\n",
+    "atelier/__init__.py": "",
+}
+
+
+def test_a_layout_that_follows_the_rules_passes(tmp_path: Path) -> None:
+    result = lint_imports(write_layout(tmp_path, CLEAN_LAYOUT))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("offender", "source", "contract", "reported"),
+    [
+        ("services/alpha/handlers.py", "from services.beta import rules\n", "services-are-independent",
+         "services.alpha.handlers -> services.beta"),
+        ("glue/helpers.py", "import services.alpha\n", "shared-code-imports-no-service",
+         "glue.helpers -> services.alpha"),
+        ("atelier/thing_pb2.py", "from services.beta import rules\n", "shared-code-imports-no-service",
+         "atelier.thing_pb2 -> services.beta"),
+    ],
+)
+def test_each_contract_catches_the_import_it_forbids(
+    tmp_path: Path, offender: str, source: str, contract: str, reported: str
+) -> None:
+    result = lint_imports(write_layout(tmp_path, {**CLEAN_LAYOUT, offender: source}), contract)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert reported in result.stdout
