@@ -4,7 +4,8 @@ import asyncio
 import logging
 from pathlib import Path
 
-from prometheus_client import start_http_server
+from nats.js import JetStreamContext
+from prometheus_client import Gauge, start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from glue import db
@@ -21,6 +22,20 @@ from services.generation.worker import GenerationWorker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+QUEUE_DEPTH = Gauge(
+    "atelier_generation_queue_depth", "Generation requests waiting for or held by a worker (JetStream consumer)"
+)
+
+
+async def sample_queue_depth(js: JetStreamContext, interval_s: float = 5.0) -> None:
+    while True:
+        try:
+            info = await js.consumer_info(STREAM, WORKER_DURABLE)
+            QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
+        except Exception as error:  # a metric must never take the worker down
+            log.debug("queue depth unavailable", extra={"error": str(error)})
+        await asyncio.sleep(interval_s)
 
 
 async def run_api(settings: GenerationSettings) -> None:
@@ -73,11 +88,13 @@ async def run_worker(settings: GenerationSettings) -> None:
         max_deliver=settings.worker_max_deliver,
     )
     consuming = asyncio.create_task(run_consumer(js, spec, worker.handle, settings.worker_concurrency))
+    sampling = asyncio.create_task(sample_queue_depth(js))
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     stop = asyncio.create_task(wait_for_termination_signal())
     done, _ = await asyncio.wait({consuming, stop}, return_when=asyncio.FIRST_COMPLETED)
     if consuming in done:
         consuming.result()  # a crashed consumer loop ends the process with its error
     consuming.cancel()
+    sampling.cancel()
     await nc.drain()
     await pool.close()

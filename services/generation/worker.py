@@ -159,6 +159,10 @@ class GenerationWorker:
         async with self._pool.connection() as conn:
             await repository.record_progress(conn, record.id, progress.step, progress.total)
 
+    async def _announce_finished(self, record: GenerationRecord) -> None:
+        notice = events_pb2.GenerationProgress(generation_id=str(record.id), owner_id=record.owner_id, finished=True)
+        await self._nc.publish(progress_subject(str(record.id)), notice.SerializeToString(), headers=inject_headers())
+
     async def _store_images(self, record: GenerationRecord, result: Txt2ImgResult) -> list[ImageRecord]:
         native_width, native_height = result.native_size
         images = []
@@ -210,6 +214,7 @@ class GenerationWorker:
                     visibility_version=1,
                 ),
             )
+        await self._announce_finished(record)
         FINISHED.labels("succeeded").inc()
         END_TO_END.observe((datetime.now(UTC) - record.created_at).total_seconds())
         log.info("generation succeeded", extra={"generation_id": str(record.id), "images": len(images)})
@@ -225,5 +230,6 @@ class GenerationWorker:
                 GENERATION_FAILED,
                 events_pb2.GenerationFailed(generation_id=str(record.id), owner_id=record.owner_id, reason=reason),
             )
+        await self._announce_finished(record)
         FINISHED.labels("failed").inc()
         log.warning("generation failed", extra={"generation_id": str(record.id), "reason": reason})

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import grpc
+import httpx
 import nats
 import psycopg
 import pytest
@@ -102,7 +103,8 @@ async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client,
     nc = await nats.connect(infra.nats_url)
     progress = []
     await nc.subscribe("atelier.progress.*", cb=functools.partial(_collect, progress))
-    stack.start_worker()
+    metrics_port = free_port()
+    stack.start_worker(ATELIER_METRICS_PORT=str(metrics_port))
 
     reply = await client.Submit(submit_request(seed=7, steps=20))
     assert reply.created
@@ -116,8 +118,15 @@ async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client,
         assert Image.open(io.BytesIO(png)).size == (image.width, image.height) == (512, 512)
         # Keys are unguessable: they carry no id, index pattern or owner a stranger could enumerate.
         assert generation.generation_id not in image.object_key and "alice" not in image.object_key
-    steps = [p.step for p in progress if p.generation_id == generation.generation_id]
-    assert steps and steps == sorted(steps) and all(p.previews_png for p in progress)
+    previews = [p for p in progress if p.generation_id == generation.generation_id and not p.finished]
+    steps = [p.step for p in previews]
+    assert steps and steps == sorted(steps) and all(p.previews_png for p in previews)
+    assert progress[-1].finished and not progress[-1].previews_png
+
+    metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+    assert 'atelier_generations_finished_total{status="succeeded"} 1.0' in metrics
+    assert "atelier_generation_end_to_end_seconds_count 1.0" in metrics
+    assert "atelier_generation_queue_depth" in metrics
 
     ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
                                 events_pb2.ImagesReady)

@@ -25,18 +25,20 @@ class GenerationRequested(_message.Message):
     def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., params: _Optional[_Union[_generation_pb2.GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., effective_prompt: _Optional[str] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class GenerationProgress(_message.Message):
-    __slots__ = ("generation_id", "owner_id", "step", "total", "previews_png")
+    __slots__ = ("generation_id", "owner_id", "step", "total", "previews_png", "finished")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     PREVIEWS_PNG_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_FIELD_NUMBER: _ClassVar[int]
     generation_id: str
     owner_id: str
     step: int
     total: int
     previews_png: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., step: _Optional[int] = ..., total: _Optional[int] = ..., previews_png: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    finished: bool
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., step: _Optional[int] = ..., total: _Optional[int] = ..., previews_png: _Optional[_Iterable[bytes]] = ..., finished: _Optional[bool] = ...) -> None: ...
 
 class ReadyImage(_message.Message):
     __slots__ = ("image_id", "object_key", "seed", "width", "height")

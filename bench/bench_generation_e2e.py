@@ -1,0 +1,143 @@
+"""End-to-end latency of one generation through the whole platform, against the same Triton
+call made directly, at 1 and 8 concurrent users.
+
+    .venv/bin/python -m bench.bench_generation_e2e [--requests 16] [--concurrency 1 8]
+
+Starts its own platform (tools.devstack, free ports, throwaway data dir). Platform latency runs
+from the POST to the `completed` server-sent event a browser waits for; direct latency is
+TritonTxt2Img.generate with the request the worker sends. Prints p50/p95, throughput and the
+overhead ratio platform/direct, both measured in this process on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgRequest
+from services.generation.requests import DEFAULT_STEPS
+from services.generation.worker import PREVIEW_EVERY
+from tools.devstack import free_port
+from tools.devstack.config import Ports
+from tools.devstack.stack import Stack
+
+PROMPT = "a red circle on a blue background"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def summary(name: str, latencies: list[float], wall: float) -> dict:
+    figures = {
+        "name": name,
+        "n": len(latencies),
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "mean": statistics.fmean(latencies),
+        "throughput": len(latencies) / wall,
+    }
+    print(f"{name:<28} n={figures['n']:<3} p50={figures['p50']*1000:8.1f} ms  p95={figures['p95']*1000:8.1f} ms"
+          f"  throughput={figures['throughput']:.2f} generations/s")
+    return figures
+
+
+async def run_concurrently(concurrency: int, total: int, one) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(total):
+        queue.put_nowait(n)
+
+    async def user(slot: int) -> None:
+        while not queue.empty():
+            n = queue.get_nowait()
+            started = time.perf_counter()
+            await one(slot, n)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user(slot) for slot in range(concurrency)))
+    return latencies, time.perf_counter() - started
+
+
+async def direct_call(model: TritonTxt2Img, seed: int) -> None:
+    async def ignore(_: Progress) -> None:
+        return None
+
+    await model.generate(
+        Txt2ImgRequest(prompt=PROMPT, seed=seed, num_images=4, steps=DEFAULT_STEPS, width=512, height=512,
+                       preview_every=PREVIEW_EVERY),
+        ignore,
+    )
+
+
+async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int) -> None:
+    headers = {"Authorization": f"Bearer {api_key}"}
+    reply = await client.post("/api/v1/generations", headers=headers, json={"prompt": PROMPT, "seed": seed})
+    reply.raise_for_status()
+    generation_id = reply.json()["generation_id"]
+    async with client.stream("GET", f"/api/v1/generations/{generation_id}/events", headers=headers) as events:
+        async for line in events.aiter_lines():
+            if line.startswith("event: completed"):
+                return
+            if line.startswith("event: failed"):
+                raise RuntimeError(f"generation {generation_id} failed")
+    raise RuntimeError("event stream ended without completion")
+
+
+async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120) as client:
+        keys = []
+        for n in range(max(levels)):
+            reply = await client.post("/api/v1/auth/signup", json={"username": f"bench_{n}", "password": "bench-pass-1"})
+            reply.raise_for_status()
+            keys.append(reply.json()["api_key"])
+        model = TritonTxt2Img(stack.triton.grpc_url)
+        await direct_call(model, 0)  # warm-up: first request loads lazily-initialised state
+        await platform_call(client, keys[0], 0)
+        for concurrency in levels:
+            direct, direct_wall = await run_concurrently(concurrency, requests, lambda s, n: direct_call(model, n))
+            through, through_wall = await run_concurrently(
+                concurrency, requests, lambda s, n: platform_call(client, keys[s], n)
+            )
+            print(f"\n-- {concurrency} concurrent user(s), {requests} generations of 4 images, "
+                  f"{DEFAULT_STEPS} steps, 512x512")
+            d = summary("direct Triton call", direct, direct_wall)
+            p = summary("through the platform", through, through_wall)
+            print(f"overhead ratio platform/direct: p50 {p['p50'] / d['p50']:.2f}x, p95 {p['p95'] / d['p95']:.2f}x, "
+                  f"throughput {p['throughput'] / d['throughput']:.2f}x")
+        await model.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    options = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    metrics_base = free_port()
+    ports = Ports(
+        postgres=free_port(), nats=free_port(), s3=free_port(), triton_http=free_port(), triton_grpc=free_port(),
+        triton_metrics=free_port(), http=free_port(), generation=free_port(), visibility=free_port(),
+        feed=free_port(), billing=free_port(), metrics_base=metrics_base,
+    )
+    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as data:
+        Path(data).chmod(0o711)
+        stack = Stack(Path(data), ports)
+        stack.up()
+        try:
+            asyncio.run(measure(stack, options.requests, options.concurrency))
+        finally:
+            stack.down()
+
+
+if __name__ == "__main__":
+    main()
