@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class BillingServiceStub:
-    """Plans, subscriptions, entitlements and the credit ledger.
+    """Plans, subscriptions, entitlements and the append-only credit ledger.
     """
 
     def __init__(self, channel):
@@ -40,14 +40,77 @@ class BillingServiceStub:
                 request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetAccountRequest.SerializeToString,
                 response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetAccountResponse.FromString,
                 _registered_method=True)
+        self.ListPlans = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/ListPlans',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListPlansRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListPlansResponse.FromString,
+                _registered_method=True)
+        self.ReserveCredits = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/ReserveCredits',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReserveCreditsRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReserveCreditsResponse.FromString,
+                _registered_method=True)
+        self.ReleaseCredits = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/ReleaseCredits',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReleaseCreditsRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReleaseCreditsResponse.FromString,
+                _registered_method=True)
+        self.ChangePlan = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/ChangePlan',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ChangePlanRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ChangePlanResponse.FromString,
+                _registered_method=True)
+        self.HandleProviderWebhook = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/HandleProviderWebhook',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
-    """Plans, subscriptions, entitlements and the credit ledger.
+    """Plans, subscriptions, entitlements and the append-only credit ledger.
     """
 
     def GetAccount(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """A user's account; an unknown user gets the free plan (created on first use).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPlans(self, request, context):
+        """The plan catalogue (data, not code).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReserveCredits(self, request, context):
+        """Reserves credits for a generation. Idempotent on generation_id: a second call returns the
+        first reservation. RESOURCE_EXHAUSTED (with the balance in the message) when short.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseCredits(self, request, context):
+        """Returns a reservation whose generation was never accepted. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePlan(self, request, context):
+        """Operator: put a user on a plan (the payment provider's webhooks do the same).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HandleProviderWebhook(self, request, context):
+        """A payment-provider webhook (Stripe's event format), forwarded verbatim by the gateway.
+        UNAUTHENTICATED when the signature is missing, wrong or stale.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -60,6 +123,31 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetAccountRequest.FromString,
                     response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetAccountResponse.SerializeToString,
             ),
+            'ListPlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlans,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListPlansRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListPlansResponse.SerializeToString,
+            ),
+            'ReserveCredits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveCredits,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReserveCreditsRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReserveCreditsResponse.SerializeToString,
+            ),
+            'ReleaseCredits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseCredits,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReleaseCreditsRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ReleaseCreditsResponse.SerializeToString,
+            ),
+            'ChangePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePlan,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ChangePlanRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ChangePlanResponse.SerializeToString,
+            ),
+            'HandleProviderWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandleProviderWebhook,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'atelier.billing.v1.BillingService', rpc_method_handlers)
@@ -69,7 +157,7 @@ def add_BillingServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class BillingService:
-    """Plans, subscriptions, entitlements and the credit ledger.
+    """Plans, subscriptions, entitlements and the append-only credit ledger.
     """
 
     @staticmethod
@@ -89,6 +177,141 @@ class BillingService:
             '/atelier.billing.v1.BillingService/GetAccount',
             atelier_dot_billing_dot_v1_dot_billing__pb2.GetAccountRequest.SerializeToString,
             atelier_dot_billing_dot_v1_dot_billing__pb2.GetAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/ListPlans',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ListPlansRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ListPlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveCredits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/ReserveCredits',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ReserveCreditsRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ReserveCreditsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseCredits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/ReleaseCredits',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ReleaseCreditsRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ReleaseCreditsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/ChangePlan',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ChangePlanRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ChangePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandleProviderWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/HandleProviderWebhook',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,23 +22,64 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61telier/feed/v1/feed.proto\x12\x0f\x61telier.feed.v1\"R\n\x08\x46\x65\x65\x64Item\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12\x12\n\nlike_count\x18\x04 \x01(\x03\"\x7f\n\x0fListFeedRequest\x12\x11\n\tviewer_id\x18\x01 \x01(\t\x12\'\n\x04sort\x18\x02 \x01(\x0e\x32\x19.atelier.feed.v1.FeedSort\x12\r\n\x05query\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x05 \x01(\t\"Q\n\x10ListFeedResponse\x12(\n\x05items\x18\x01 \x03(\x0b\x32\x19.atelier.feed.v1.FeedItem\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t*K\n\x08\x46\x65\x65\x64Sort\x12\x19\n\x15\x46\x45\x45\x44_SORT_UNSPECIFIED\x10\x00\x12\x11\n\rFEED_SORT_NEW\x10\x01\x12\x11\n\rFEED_SORT_TOP\x10\x02\x32^\n\x0b\x46\x65\x65\x64Service\x12O\n\x08ListFeed\x12 .atelier.feed.v1.ListFeedRequest\x1a!.atelier.feed.v1.ListFeedResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61telier/feed/v1/feed.proto\x12\x0f\x61telier.feed.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x01\n\x08\x46\x65\x65\x64Item\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12\x12\n\nlike_count\x18\x04 \x01(\x03\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fliked_by_viewer\x18\x06 \x01(\x08\x12\r\n\x05width\x18\x08 \x01(\x05\x12\x0e\n\x06height\x18\t \x01(\x05J\x04\x08\x07\x10\x08\"\x95\x01\n\x0fListFeedRequest\x12\x11\n\tviewer_id\x18\x01 \x01(\t\x12\'\n\x04sort\x18\x02 \x01(\x0e\x32\x19.atelier.feed.v1.FeedSort\x12\r\n\x05query\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x05 \x01(\t\x12\x14\n\x0cwindow_hours\x18\x06 \x01(\x05\"Q\n\x10ListFeedResponse\x12(\n\x05items\x18\x01 \x03(\x0b\x32\x19.atelier.feed.v1.FeedItem\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"\\\n\x0bImageSocial\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x12\n\nlike_count\x18\x02 \x01(\x03\x12\x17\n\x0fliked_by_viewer\x18\x03 \x01(\x08\x12\x0e\n\x06pinned\x18\x04 \x01(\x08\"=\n\x15\x42\x61tchGetSocialRequest\x12\x11\n\tviewer_id\x18\x01 \x01(\t\x12\x11\n\timage_ids\x18\x02 \x03(\t\"F\n\x16\x42\x61tchGetSocialResponse\x12,\n\x06images\x18\x01 \x03(\x0b\x32\x1c.atelier.feed.v1.ImageSocial\"0\n\x0bLikeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\"\"\n\x0cLikeResponse\x12\x12\n\nlike_count\x18\x01 \x01(\x03\"2\n\rUnlikeRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\"$\n\x0eUnlikeResponse\x12\x12\n\nlike_count\x18\x01 \x01(\x03\"/\n\nPinRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\"\r\n\x0bPinResponse\"1\n\x0cUnpinRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\"\x0f\n\rUnpinResponse\"B\n\rReportRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\" \n\x0eReportResponse\x12\x0e\n\x06hidden\x18\x01 \x01(\x08\"V\n\x0bReportEntry\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x14\n\x0creport_count\x18\x02 \x01(\x03\x12\x0f\n\x07reasons\x18\x03 \x03(\t\x12\x0e\n\x06hidden\x18\x04 \x01(\x08\"7\n\x12ListReportsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"Y\n\x13ListReportsResponse\x12-\n\x07reports\x18\x01 \x03(\x0b\x32\x1c.atelier.feed.v1.ReportEntry\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"H\n\x14ResolveReportRequest\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x0f\n\x07restore\x18\x02 \x01(\x08\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"\x17\n\x15ResolveReportResponse\"[\n\x11GetProfileRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x04 \x01(\t\"\x7f\n\x12GetProfileResponse\x12)\n\x06pinned\x18\x01 \x03(\x0b\x32\x19.atelier.feed.v1.FeedItem\x12)\n\x06images\x18\x02 \x03(\x0b\x32\x19.atelier.feed.v1.FeedItem\x12\x13\n\x0bnext_cursor\x18\x03 \x01(\t*K\n\x08\x46\x65\x65\x64Sort\x12\x19\n\x15\x46\x45\x45\x44_SORT_UNSPECIFIED\x10\x00\x12\x11\n\rFEED_SORT_NEW\x10\x01\x12\x11\n\rFEED_SORT_TOP\x10\x02\x32\xb7\x06\n\x0b\x46\x65\x65\x64Service\x12O\n\x08ListFeed\x12 .atelier.feed.v1.ListFeedRequest\x1a!.atelier.feed.v1.ListFeedResponse\x12\x61\n\x0e\x42\x61tchGetSocial\x12&.atelier.feed.v1.BatchGetSocialRequest\x1a\'.atelier.feed.v1.BatchGetSocialResponse\x12\x43\n\x04Like\x12\x1c.atelier.feed.v1.LikeRequest\x1a\x1d.atelier.feed.v1.LikeResponse\x12I\n\x06Unlike\x12\x1e.atelier.feed.v1.UnlikeRequest\x1a\x1f.atelier.feed.v1.UnlikeResponse\x12@\n\x03Pin\x12\x1b.atelier.feed.v1.PinRequest\x1a\x1c.atelier.feed.v1.PinResponse\x12\x46\n\x05Unpin\x12\x1d.atelier.feed.v1.UnpinRequest\x1a\x1e.atelier.feed.v1.UnpinResponse\x12I\n\x06Report\x12\x1e.atelier.feed.v1.ReportRequest\x1a\x1f.atelier.feed.v1.ReportResponse\x12X\n\x0bListReports\x12#.atelier.feed.v1.ListReportsRequest\x1a$.atelier.feed.v1.ListReportsResponse\x12^\n\rResolveReport\x12%.atelier.feed.v1.ResolveReportRequest\x1a&.atelier.feed.v1.ResolveReportResponse\x12U\n\nGetProfile\x12\".atelier.feed.v1.GetProfileRequest\x1a#.atelier.feed.v1.GetProfileResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.feed.v1.feed_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FEEDSORT']._serialized_start=343
-  _globals['_FEEDSORT']._serialized_end=418
-  _globals['_FEEDITEM']._serialized_start=47
-  _globals['_FEEDITEM']._serialized_end=129
-  _globals['_LISTFEEDREQUEST']._serialized_start=131
-  _globals['_LISTFEEDREQUEST']._serialized_end=258
-  _globals['_LISTFEEDRESPONSE']._serialized_start=260
-  _globals['_LISTFEEDRESPONSE']._serialized_end=341
-  _globals['_FEEDSERVICE']._serialized_start=420
-  _globals['_FEEDSERVICE']._serialized_end=514
+  _globals['_FEEDSORT']._serialized_start=1706
+  _globals['_FEEDSORT']._serialized_end=1781
+  _globals['_FEEDITEM']._serialized_start=81
+  _globals['_FEEDITEM']._serialized_end=273
+  _globals['_LISTFEEDREQUEST']._serialized_start=276
+  _globals['_LISTFEEDREQUEST']._serialized_end=425
+  _globals['_LISTFEEDRESPONSE']._serialized_start=427
+  _globals['_LISTFEEDRESPONSE']._serialized_end=508
+  _globals['_IMAGESOCIAL']._serialized_start=510
+  _globals['_IMAGESOCIAL']._serialized_end=602
+  _globals['_BATCHGETSOCIALREQUEST']._serialized_start=604
+  _globals['_BATCHGETSOCIALREQUEST']._serialized_end=665
+  _globals['_BATCHGETSOCIALRESPONSE']._serialized_start=667
+  _globals['_BATCHGETSOCIALRESPONSE']._serialized_end=737
+  _globals['_LIKEREQUEST']._serialized_start=739
+  _globals['_LIKEREQUEST']._serialized_end=787
+  _globals['_LIKERESPONSE']._serialized_start=789
+  _globals['_LIKERESPONSE']._serialized_end=823
+  _globals['_UNLIKEREQUEST']._serialized_start=825
+  _globals['_UNLIKEREQUEST']._serialized_end=875
+  _globals['_UNLIKERESPONSE']._serialized_start=877
+  _globals['_UNLIKERESPONSE']._serialized_end=913
+  _globals['_PINREQUEST']._serialized_start=915
+  _globals['_PINREQUEST']._serialized_end=962
+  _globals['_PINRESPONSE']._serialized_start=964
+  _globals['_PINRESPONSE']._serialized_end=977
+  _globals['_UNPINREQUEST']._serialized_start=979
+  _globals['_UNPINREQUEST']._serialized_end=1028
+  _globals['_UNPINRESPONSE']._serialized_start=1030
+  _globals['_UNPINRESPONSE']._serialized_end=1045
+  _globals['_REPORTREQUEST']._serialized_start=1047
+  _globals['_REPORTREQUEST']._serialized_end=1113
+  _globals['_REPORTRESPONSE']._serialized_start=1115
+  _globals['_REPORTRESPONSE']._serialized_end=1147
+  _globals['_REPORTENTRY']._serialized_start=1149
+  _globals['_REPORTENTRY']._serialized_end=1235
+  _globals['_LISTREPORTSREQUEST']._serialized_start=1237
+  _globals['_LISTREPORTSREQUEST']._serialized_end=1292
+  _globals['_LISTREPORTSRESPONSE']._serialized_start=1294
+  _globals['_LISTREPORTSRESPONSE']._serialized_end=1383
+  _globals['_RESOLVEREPORTREQUEST']._serialized_start=1385
+  _globals['_RESOLVEREPORTREQUEST']._serialized_end=1457
+  _globals['_RESOLVEREPORTRESPONSE']._serialized_start=1459
+  _globals['_RESOLVEREPORTRESPONSE']._serialized_end=1482
+  _globals['_GETPROFILEREQUEST']._serialized_start=1484
+  _globals['_GETPROFILEREQUEST']._serialized_end=1575
+  _globals['_GETPROFILERESPONSE']._serialized_start=1577
+  _globals['_GETPROFILERESPONSE']._serialized_end=1704
+  _globals['_FEEDSERVICE']._serialized_start=1784
+  _globals['_FEEDSERVICE']._serialized_end=2607
 # @@protoc_insertion_point(module_scope)

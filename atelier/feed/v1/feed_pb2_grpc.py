@@ -26,8 +26,9 @@ if _version_not_supported:
 
 
 class FeedServiceStub:
-    """Read model of public images; likes, pins, reports. Every page is checked against
-    the visibility authority before it is returned.
+    """Read model of public images, and what people do with them: likes, pins, reports.
+    Every page is checked against the visibility authority before it is returned (P1), so a
+    stale projection can at worst omit an item, never leak one.
     """
 
     def __init__(self, channel):
@@ -41,15 +42,120 @@ class FeedServiceStub:
                 request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListFeedRequest.SerializeToString,
                 response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListFeedResponse.FromString,
                 _registered_method=True)
+        self.BatchGetSocial = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/BatchGetSocial',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.BatchGetSocialRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.BatchGetSocialResponse.FromString,
+                _registered_method=True)
+        self.Like = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/Like',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.LikeRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.LikeResponse.FromString,
+                _registered_method=True)
+        self.Unlike = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/Unlike',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnlikeRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnlikeResponse.FromString,
+                _registered_method=True)
+        self.Pin = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/Pin',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.PinRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.PinResponse.FromString,
+                _registered_method=True)
+        self.Unpin = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/Unpin',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnpinRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnpinResponse.FromString,
+                _registered_method=True)
+        self.Report = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/Report',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ReportRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ReportResponse.FromString,
+                _registered_method=True)
+        self.ListReports = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/ListReports',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListReportsRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListReportsResponse.FromString,
+                _registered_method=True)
+        self.ResolveReport = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/ResolveReport',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ResolveReportRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ResolveReportResponse.FromString,
+                _registered_method=True)
+        self.GetProfile = channel.unary_unary(
+                '/atelier.feed.v1.FeedService/GetProfile',
+                request_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.GetProfileRequest.SerializeToString,
+                response_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.GetProfileResponse.FromString,
+                _registered_method=True)
 
 
 class FeedServiceServicer:
-    """Read model of public images; likes, pins, reports. Every page is checked against
-    the visibility authority before it is returned.
+    """Read model of public images, and what people do with them: likes, pins, reports.
+    Every page is checked against the visibility authority before it is returned (P1), so a
+    stale projection can at worst omit an item, never leak one.
     """
 
     def ListFeed(self, request, context):
+        """Newest, top (likes over a window) or prompt search; keyset pages with opaque cursors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetSocial(self, request, context):
+        """Like counts and whether the viewer liked each image; only images the viewer may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Like(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Unlike(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Pin(self, request, context):
+        """Pins an own image to the owner's profile.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Unpin(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Report(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReports(self, request, context):
+        """Operators: the moderation queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveReport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProfile(self, request, context):
+        """A profile's pinned and public images, as the viewer may see them.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -62,6 +168,51 @@ def add_FeedServiceServicer_to_server(servicer, server):
                     request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListFeedRequest.FromString,
                     response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListFeedResponse.SerializeToString,
             ),
+            'BatchGetSocial': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetSocial,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.BatchGetSocialRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.BatchGetSocialResponse.SerializeToString,
+            ),
+            'Like': grpc.unary_unary_rpc_method_handler(
+                    servicer.Like,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.LikeRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.LikeResponse.SerializeToString,
+            ),
+            'Unlike': grpc.unary_unary_rpc_method_handler(
+                    servicer.Unlike,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnlikeRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnlikeResponse.SerializeToString,
+            ),
+            'Pin': grpc.unary_unary_rpc_method_handler(
+                    servicer.Pin,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.PinRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.PinResponse.SerializeToString,
+            ),
+            'Unpin': grpc.unary_unary_rpc_method_handler(
+                    servicer.Unpin,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnpinRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.UnpinResponse.SerializeToString,
+            ),
+            'Report': grpc.unary_unary_rpc_method_handler(
+                    servicer.Report,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ReportRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ReportResponse.SerializeToString,
+            ),
+            'ListReports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReports,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListReportsRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ListReportsResponse.SerializeToString,
+            ),
+            'ResolveReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveReport,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ResolveReportRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.ResolveReportResponse.SerializeToString,
+            ),
+            'GetProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProfile,
+                    request_deserializer=atelier_dot_feed_dot_v1_dot_feed__pb2.GetProfileRequest.FromString,
+                    response_serializer=atelier_dot_feed_dot_v1_dot_feed__pb2.GetProfileResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'atelier.feed.v1.FeedService', rpc_method_handlers)
@@ -71,8 +222,9 @@ def add_FeedServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class FeedService:
-    """Read model of public images; likes, pins, reports. Every page is checked against
-    the visibility authority before it is returned.
+    """Read model of public images, and what people do with them: likes, pins, reports.
+    Every page is checked against the visibility authority before it is returned (P1), so a
+    stale projection can at worst omit an item, never leak one.
     """
 
     @staticmethod
@@ -92,6 +244,249 @@ class FeedService:
             '/atelier.feed.v1.FeedService/ListFeed',
             atelier_dot_feed_dot_v1_dot_feed__pb2.ListFeedRequest.SerializeToString,
             atelier_dot_feed_dot_v1_dot_feed__pb2.ListFeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetSocial(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/BatchGetSocial',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.BatchGetSocialRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.BatchGetSocialResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Like(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/Like',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.LikeRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.LikeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Unlike(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/Unlike',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.UnlikeRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.UnlikeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Pin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/Pin',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.PinRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.PinResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Unpin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/Unpin',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.UnpinRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.UnpinResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Report(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/Report',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.ReportRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.ReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/ListReports',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.ListReportsRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.ListReportsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/ResolveReport',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.ResolveReportRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.ResolveReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.feed.v1.FeedService/GetProfile',
+            atelier_dot_feed_dot_v1_dot_feed__pb2.GetProfileRequest.SerializeToString,
+            atelier_dot_feed_dot_v1_dot_feed__pb2.GetProfileResponse.FromString,
             options,
             channel_credentials,
             insecure,

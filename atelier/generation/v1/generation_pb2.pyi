@@ -113,16 +113,20 @@ class Generation(_message.Message):
     def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("owner_id", "idempotency_key", "params", "visibility")
+    __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "privacy_entitled", "max_concurrent_generations")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    PRIVACY_ENTITLED_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONCURRENT_GENERATIONS_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     idempotency_key: str
     params: GenerationParams
     visibility: _visibility_pb2.Visibility
-    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ...) -> None: ...
+    privacy_entitled: bool
+    max_concurrent_generations: int
+    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., privacy_entitled: _Optional[bool] = ..., max_concurrent_generations: _Optional[int] = ...) -> None: ...
 
 class SubmitResponse(_message.Message):
     __slots__ = ("generation", "created")
@@ -175,3 +179,17 @@ class BatchGetImagesResponse(_message.Message):
     IMAGES_FIELD_NUMBER: _ClassVar[int]
     images: _containers.RepeatedCompositeFieldContainer[Image]
     def __init__(self, images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ...) -> None: ...
+
+class DeleteGenerationRequest(_message.Message):
+    __slots__ = ("generation_id", "actor_id")
+    GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    generation_id: str
+    actor_id: str
+    def __init__(self, generation_id: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class DeleteGenerationResponse(_message.Message):
+    __slots__ = ("deleted_image_ids",)
+    DELETED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    deleted_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, deleted_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -55,6 +55,11 @@ class GenerationServiceStub:
                 request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.BatchGetImagesRequest.SerializeToString,
                 response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.BatchGetImagesResponse.FromString,
                 _registered_method=True)
+        self.DeleteGeneration = channel.unary_unary(
+                '/atelier.generation.v1.GenerationService/DeleteGeneration',
+                request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.SerializeToString,
+                response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.FromString,
+                _registered_method=True)
 
 
 class GenerationServiceServicer:
@@ -90,6 +95,14 @@ class GenerationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteGeneration(self, request, context):
+        """Deletes a whole generation set: objects, rows, the authority's records (ImageDeleted).
+        NOT_FOUND for anyone but the owner.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GenerationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +125,11 @@ def add_GenerationServiceServicer_to_server(servicer, server):
                     servicer.BatchGetImages,
                     request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.BatchGetImagesRequest.FromString,
                     response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.BatchGetImagesResponse.SerializeToString,
+            ),
+            'DeleteGeneration': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteGeneration,
+                    request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.FromString,
+                    response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,6 +241,33 @@ class GenerationService:
             '/atelier.generation.v1.GenerationService/BatchGetImages',
             atelier_dot_generation_dot_v1_dot_generation__pb2.BatchGetImagesRequest.SerializeToString,
             atelier_dot_generation_dot_v1_dot_generation__pb2.BatchGetImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteGeneration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.generation.v1.GenerationService/DeleteGeneration',
+            atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.SerializeToString,
+            atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,29 +25,41 @@ _sym_db = _symbol_database.Default()
 from atelier.common.v1 import visibility_pb2 as atelier_dot_common_dot_v1_dot_visibility__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&atelier/visibility/v1/visibility.proto\x12\x15\x61telier.visibility.v1\x1a\"atelier/common/v1/visibility.proto\"y\n\x0fImageVisibility\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0f\n\x07version\x18\x04 \x01(\x03\"m\n\x14SetVisibilityRequest\x12\x10\n\x08\x61\x63tor_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"N\n\x15SetVisibilityResponse\x12\x35\n\x05image\x18\x01 \x01(\x0b\x32&.atelier.visibility.v1.ImageVisibility\"s\n\x19\x42\x61tchSetVisibilityRequest\x12\x10\n\x08\x61\x63tor_id\x18\x01 \x01(\t\x12\x11\n\timage_ids\x18\x02 \x03(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"+\n\x07Refusal\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x86\x01\n\x1a\x42\x61tchSetVisibilityResponse\x12\x37\n\x07updated\x18\x01 \x03(\x0b\x32&.atelier.visibility.v1.ImageVisibility\x12/\n\x07refused\x18\x02 \x03(\x0b\x32\x1e.atelier.visibility.v1.Refusal\"8\n\x10\x41uthorizeRequest\x12\x11\n\tviewer_id\x18\x01 \x01(\t\x12\x11\n\timage_ids\x18\x02 \x03(\t\".\n\x11\x41uthorizeResponse\x12\x19\n\x11\x61llowed_image_ids\x18\x01 \x03(\t2\xda\x02\n\x11VisibilityService\x12j\n\rSetVisibility\x12+.atelier.visibility.v1.SetVisibilityRequest\x1a,.atelier.visibility.v1.SetVisibilityResponse\x12y\n\x12\x42\x61tchSetVisibility\x12\x30.atelier.visibility.v1.BatchSetVisibilityRequest\x1a\x31.atelier.visibility.v1.BatchSetVisibilityResponse\x12^\n\tAuthorize\x12\'.atelier.visibility.v1.AuthorizeRequest\x1a(.atelier.visibility.v1.AuthorizeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&atelier/visibility/v1/visibility.proto\x12\x15\x61telier.visibility.v1\x1a\"atelier/common/v1/visibility.proto\"\xb1\x01\n\x0fImageVisibility\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\x0f\n\x07\x64\x65leted\x18\x05 \x01(\x08\x12%\n\x1dmade_with_privacy_entitlement\x18\x06 \x01(\x08\"\xad\x01\n\x15RegisterImagesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x15\n\rgeneration_id\x18\x02 \x01(\t\x12\x11\n\timage_ids\x18\x03 \x03(\t\x12\x31\n\nvisibility\x18\x04 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12%\n\x1dmade_with_privacy_entitlement\x18\x05 \x01(\x08\"P\n\x16RegisterImagesResponse\x12\x36\n\x06images\x18\x01 \x03(\x0b\x32&.atelier.visibility.v1.ImageVisibility\"m\n\x14SetVisibilityRequest\x12\x10\n\x08\x61\x63tor_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"N\n\x15SetVisibilityResponse\x12\x35\n\x05image\x18\x01 \x01(\x0b\x32&.atelier.visibility.v1.ImageVisibility\"s\n\x19\x42\x61tchSetVisibilityRequest\x12\x10\n\x08\x61\x63tor_id\x18\x01 \x01(\t\x12\x11\n\timage_ids\x18\x02 \x03(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"+\n\x07Refusal\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x86\x01\n\x1a\x42\x61tchSetVisibilityResponse\x12\x37\n\x07updated\x18\x01 \x03(\x0b\x32&.atelier.visibility.v1.ImageVisibility\x12/\n\x07refused\x18\x02 \x03(\x0b\x32\x1e.atelier.visibility.v1.Refusal\"8\n\x10\x41uthorizeRequest\x12\x11\n\tviewer_id\x18\x01 \x01(\t\x12\x11\n\timage_ids\x18\x02 \x03(\t\".\n\x11\x41uthorizeResponse\x12\x19\n\x11\x61llowed_image_ids\x18\x01 \x03(\t\"@\n\x19\x42\x61tchGetVisibilityRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\timage_ids\x18\x02 \x03(\t\"T\n\x1a\x42\x61tchGetVisibilityResponse\x12\x36\n\x06images\x18\x01 \x03(\x0b\x32&.atelier.visibility.v1.ImageVisibility\"9\n\x12MarkDeletedRequest\x12\x10\n\x08\x61\x63tor_id\x18\x01 \x01(\t\x12\x11\n\timage_ids\x18\x02 \x03(\t\"0\n\x13MarkDeletedResponse\x12\x19\n\x11\x64\x65leted_image_ids\x18\x01 \x03(\t2\xaa\x05\n\x11VisibilityService\x12m\n\x0eRegisterImages\x12,.atelier.visibility.v1.RegisterImagesRequest\x1a-.atelier.visibility.v1.RegisterImagesResponse\x12j\n\rSetVisibility\x12+.atelier.visibility.v1.SetVisibilityRequest\x1a,.atelier.visibility.v1.SetVisibilityResponse\x12y\n\x12\x42\x61tchSetVisibility\x12\x30.atelier.visibility.v1.BatchSetVisibilityRequest\x1a\x31.atelier.visibility.v1.BatchSetVisibilityResponse\x12^\n\tAuthorize\x12\'.atelier.visibility.v1.AuthorizeRequest\x1a(.atelier.visibility.v1.AuthorizeResponse\x12y\n\x12\x42\x61tchGetVisibility\x12\x30.atelier.visibility.v1.BatchGetVisibilityRequest\x1a\x31.atelier.visibility.v1.BatchGetVisibilityResponse\x12\x64\n\x0bMarkDeleted\x12).atelier.visibility.v1.MarkDeletedRequest\x1a*.atelier.visibility.v1.MarkDeletedResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.visibility.v1.visibility_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_IMAGEVISIBILITY']._serialized_start=101
-  _globals['_IMAGEVISIBILITY']._serialized_end=222
-  _globals['_SETVISIBILITYREQUEST']._serialized_start=224
-  _globals['_SETVISIBILITYREQUEST']._serialized_end=333
-  _globals['_SETVISIBILITYRESPONSE']._serialized_start=335
-  _globals['_SETVISIBILITYRESPONSE']._serialized_end=413
-  _globals['_BATCHSETVISIBILITYREQUEST']._serialized_start=415
-  _globals['_BATCHSETVISIBILITYREQUEST']._serialized_end=530
-  _globals['_REFUSAL']._serialized_start=532
-  _globals['_REFUSAL']._serialized_end=575
-  _globals['_BATCHSETVISIBILITYRESPONSE']._serialized_start=578
-  _globals['_BATCHSETVISIBILITYRESPONSE']._serialized_end=712
-  _globals['_AUTHORIZEREQUEST']._serialized_start=714
-  _globals['_AUTHORIZEREQUEST']._serialized_end=770
-  _globals['_AUTHORIZERESPONSE']._serialized_start=772
-  _globals['_AUTHORIZERESPONSE']._serialized_end=818
-  _globals['_VISIBILITYSERVICE']._serialized_start=821
-  _globals['_VISIBILITYSERVICE']._serialized_end=1167
+  _globals['_IMAGEVISIBILITY']._serialized_start=102
+  _globals['_IMAGEVISIBILITY']._serialized_end=279
+  _globals['_REGISTERIMAGESREQUEST']._serialized_start=282
+  _globals['_REGISTERIMAGESREQUEST']._serialized_end=455
+  _globals['_REGISTERIMAGESRESPONSE']._serialized_start=457
+  _globals['_REGISTERIMAGESRESPONSE']._serialized_end=537
+  _globals['_SETVISIBILITYREQUEST']._serialized_start=539
+  _globals['_SETVISIBILITYREQUEST']._serialized_end=648
+  _globals['_SETVISIBILITYRESPONSE']._serialized_start=650
+  _globals['_SETVISIBILITYRESPONSE']._serialized_end=728
+  _globals['_BATCHSETVISIBILITYREQUEST']._serialized_start=730
+  _globals['_BATCHSETVISIBILITYREQUEST']._serialized_end=845
+  _globals['_REFUSAL']._serialized_start=847
+  _globals['_REFUSAL']._serialized_end=890
+  _globals['_BATCHSETVISIBILITYRESPONSE']._serialized_start=893
+  _globals['_BATCHSETVISIBILITYRESPONSE']._serialized_end=1027
+  _globals['_AUTHORIZEREQUEST']._serialized_start=1029
+  _globals['_AUTHORIZEREQUEST']._serialized_end=1085
+  _globals['_AUTHORIZERESPONSE']._serialized_start=1087
+  _globals['_AUTHORIZERESPONSE']._serialized_end=1133
+  _globals['_BATCHGETVISIBILITYREQUEST']._serialized_start=1135
+  _globals['_BATCHGETVISIBILITYREQUEST']._serialized_end=1199
+  _globals['_BATCHGETVISIBILITYRESPONSE']._serialized_start=1201
+  _globals['_BATCHGETVISIBILITYRESPONSE']._serialized_end=1285
+  _globals['_MARKDELETEDREQUEST']._serialized_start=1287
+  _globals['_MARKDELETEDREQUEST']._serialized_end=1344
+  _globals['_MARKDELETEDRESPONSE']._serialized_start=1346
+  _globals['_MARKDELETEDRESPONSE']._serialized_end=1394
+  _globals['_VISIBILITYSERVICE']._serialized_start=1397
+  _globals['_VISIBILITYSERVICE']._serialized_end=2079
 # @@protoc_insertion_point(module_scope)

@@ -8,16 +8,40 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ImageVisibility(_message.Message):
-    __slots__ = ("image_id", "owner_id", "visibility", "version")
+    __slots__ = ("image_id", "owner_id", "visibility", "version", "deleted", "made_with_privacy_entitlement")
     IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    MADE_WITH_PRIVACY_ENTITLEMENT_FIELD_NUMBER: _ClassVar[int]
     image_id: str
     owner_id: str
     visibility: _visibility_pb2.Visibility
     version: int
-    def __init__(self, image_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., version: _Optional[int] = ...) -> None: ...
+    deleted: bool
+    made_with_privacy_entitlement: bool
+    def __init__(self, image_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., version: _Optional[int] = ..., deleted: _Optional[bool] = ..., made_with_privacy_entitlement: _Optional[bool] = ...) -> None: ...
+
+class RegisterImagesRequest(_message.Message):
+    __slots__ = ("owner_id", "generation_id", "image_ids", "visibility", "made_with_privacy_entitlement")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    MADE_WITH_PRIVACY_ENTITLEMENT_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    generation_id: str
+    image_ids: _containers.RepeatedScalarFieldContainer[str]
+    visibility: _visibility_pb2.Visibility
+    made_with_privacy_entitlement: bool
+    def __init__(self, owner_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., made_with_privacy_entitlement: _Optional[bool] = ...) -> None: ...
+
+class RegisterImagesResponse(_message.Message):
+    __slots__ = ("images",)
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    images: _containers.RepeatedCompositeFieldContainer[ImageVisibility]
+    def __init__(self, images: _Optional[_Iterable[_Union[ImageVisibility, _Mapping]]] = ...) -> None: ...
 
 class SetVisibilityRequest(_message.Message):
     __slots__ = ("actor_id", "image_id", "visibility")
@@ -74,3 +98,31 @@ class AuthorizeResponse(_message.Message):
     ALLOWED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     allowed_image_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, allowed_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetVisibilityRequest(_message.Message):
+    __slots__ = ("owner_id", "image_ids")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, owner_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetVisibilityResponse(_message.Message):
+    __slots__ = ("images",)
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    images: _containers.RepeatedCompositeFieldContainer[ImageVisibility]
+    def __init__(self, images: _Optional[_Iterable[_Union[ImageVisibility, _Mapping]]] = ...) -> None: ...
+
+class MarkDeletedRequest(_message.Message):
+    __slots__ = ("actor_id", "image_ids")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, actor_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MarkDeletedResponse(_message.Message):
+    __slots__ = ("deleted_image_ids",)
+    DELETED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    deleted_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, deleted_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class VisibilityServiceStub:
-    """The single authority on who may see an image (privacy invariants P1-P7).
+    """The single authority on who may see an image (privacy invariants P1-P7 of ARCHITECTURE.md).
     """
 
     def __init__(self, channel):
@@ -35,6 +35,11 @@ class VisibilityServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.RegisterImages = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/RegisterImages',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RegisterImagesRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RegisterImagesResponse.FromString,
+                _registered_method=True)
         self.SetVisibility = channel.unary_unary(
                 '/atelier.visibility.v1.VisibilityService/SetVisibility',
                 request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetVisibilityRequest.SerializeToString,
@@ -50,26 +55,63 @@ class VisibilityServiceStub:
                 request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AuthorizeRequest.SerializeToString,
                 response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AuthorizeResponse.FromString,
                 _registered_method=True)
+        self.BatchGetVisibility = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/BatchGetVisibility',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.BatchGetVisibilityRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.BatchGetVisibilityResponse.FromString,
+                _registered_method=True)
+        self.MarkDeleted = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/MarkDeleted',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedResponse.FromString,
+                _registered_method=True)
 
 
 class VisibilityServiceServicer:
-    """The single authority on who may see an image (privacy invariants P1-P7).
+    """The single authority on who may see an image (privacy invariants P1-P7 of ARCHITECTURE.md).
     """
 
+    def RegisterImages(self, request, context):
+        """Records a generation's images. Called by the generation worker before the generation is
+        shown as succeeded, so a toggle made the moment images appear always works. Idempotent:
+        registering known images again changes nothing (their versions are kept).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SetVisibility(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The owner makes one image public or private. PERMISSION_DENIED with the reason when the
+        plan or policy forbids it; NOT_FOUND for images of others, deleted or unknown ones.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def BatchSetVisibility(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The same for many images; refusals are per image, never all-or-nothing.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Authorize(self, request, context):
-        """Fails closed: unknown images and missing rows are denied.
+        """Which of these images may the viewer see? Fails closed: unknown, deleted and missing rows
+        are denied.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetVisibility(self, request, context):
+        """The authority's state of images the caller owns (owner views: creations tabs, detail panel).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkDeleted(self, request, context):
+        """Marks images deleted: from the moment this returns, Authorize denies them to everyone.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -78,6 +120,11 @@ class VisibilityServiceServicer:
 
 def add_VisibilityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'RegisterImages': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterImages,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RegisterImagesRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RegisterImagesResponse.SerializeToString,
+            ),
             'SetVisibility': grpc.unary_unary_rpc_method_handler(
                     servicer.SetVisibility,
                     request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetVisibilityRequest.FromString,
@@ -93,6 +140,16 @@ def add_VisibilityServiceServicer_to_server(servicer, server):
                     request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AuthorizeRequest.FromString,
                     response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AuthorizeResponse.SerializeToString,
             ),
+            'BatchGetVisibility': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetVisibility,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.BatchGetVisibilityRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.BatchGetVisibilityResponse.SerializeToString,
+            ),
+            'MarkDeleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkDeleted,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'atelier.visibility.v1.VisibilityService', rpc_method_handlers)
@@ -102,8 +159,35 @@ def add_VisibilityServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class VisibilityService:
-    """The single authority on who may see an image (privacy invariants P1-P7).
+    """The single authority on who may see an image (privacy invariants P1-P7 of ARCHITECTURE.md).
     """
+
+    @staticmethod
+    def RegisterImages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/RegisterImages',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.RegisterImagesRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.RegisterImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def SetVisibility(request,
@@ -176,6 +260,60 @@ class VisibilityService:
             '/atelier.visibility.v1.VisibilityService/Authorize',
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.AuthorizeRequest.SerializeToString,
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.AuthorizeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetVisibility(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/BatchGetVisibility',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.BatchGetVisibilityRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.BatchGetVisibilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkDeleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/MarkDeleted',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedResponse.FromString,
             options,
             channel_credentials,
             insecure,
