@@ -1,0 +1,32 @@
+"""What the HTTP layer needs from the outside world, built by main() (or by tests) and handed to
+create_app; routes reach it through the request."""
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from fastapi import Request
+
+from services.gateway.accounts import Accounts
+from services.gateway.generation_client import GenerationClient
+from services.gateway.progress import ProgressFeed
+
+# A readiness check returns when its dependency is usable and raises (with a reason) when not.
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+class ObjectReader(Protocol):
+    async def get(self, key: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class GatewayDeps:
+    accounts: Accounts
+    generations: GenerationClient
+    progress: ProgressFeed
+    objects: ObjectReader
+    readiness_checks: Mapping[str, ReadinessCheck]
+
+
+def deps_of(request: Request) -> GatewayDeps:
+    return request.app.state.deps

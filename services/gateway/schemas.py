@@ -1,0 +1,195 @@
+"""Request and response bodies of the public API, with the input rules users are told about.
+
+Request models are strict (a string is not accepted for a number, nor a number for a boolean) and
+refuse unknown fields, so that a typo in a field name is reported instead of silently ignored.
+"""
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from services.gateway.accounts import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USERNAME_PATTERN,
+    USERNAME_RULE,
+    normalize_username,
+)
+
+PROMPT_MAX_LENGTH = 1000
+MAX_IMAGES = 8
+MAX_SEED = 2**32 - 1
+AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
+VisibilityName = Literal["public", "private"]
+
+
+def _hex_colour(value: str) -> str:
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", value) is None:
+        raise ValueError("Must be a colour written #rrggbb.")
+    return value
+
+
+HexColour = Annotated[str, AfterValidator(_hex_colour), Field(description="a colour as #rrggbb")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+# accounts
+
+
+class Credentials(_Request):
+    username: str = Field(description=f"{USERNAME_RULE}; case-insensitive", min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+
+    @field_validator("username")
+    @classmethod
+    def _normalize(cls, value: str) -> str:
+        return normalize_username(value)
+
+
+class SignupRequest(Credentials):
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH,
+                          description=f"at least {PASSWORD_MIN_LENGTH} characters")
+
+    @field_validator("username", mode="after")
+    @classmethod
+    def _follows_rule(cls, value: str) -> str:
+        if re.fullmatch(USERNAME_PATTERN, value) is None:
+            raise ValueError(f"A username is {USERNAME_RULE}.")
+        return value
+
+
+class LoginRequest(Credentials):
+    create_api_key: bool = Field(default=False, description="also create an API key and return it once")
+
+
+class SignupResponse(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    api_key: str = Field(description="shown only this once")
+
+
+class LoginResponse(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    api_key: str | None = None
+
+
+class ApiKeyCreateRequest(_Request):
+    name: str = Field(default="", max_length=100)
+
+
+class ApiKeyOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(description="the first characters of the key, to tell keys apart")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    api_key: str = Field(description="shown only this once")
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKeyOut]
+
+
+class Me(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    plan: str
+    entitlements: list[str]
+    credits: int
+    avatar_image_id: uuid.UUID | None
+
+
+# generations
+
+
+class GenerationCreate(_Request):
+    model_config = ConfigDict(
+        strict=True, extra="forbid",
+        json_schema_extra={"examples": [{"prompt": "a red circle on a blue background", "num_images": 4}]},
+    )
+
+    prompt: str = Field(min_length=1, max_length=PROMPT_MAX_LENGTH)
+    negative_prompt: str = Field(default="", max_length=PROMPT_MAX_LENGTH)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="random when absent")
+    num_images: int = Field(default=4, ge=1, le=MAX_IMAGES)
+    aspect_ratio: AspectRatio = "1:1"
+    magic_prompt: bool = False
+    color_palette: list[HexColour] = Field(default_factory=list, max_length=8)
+    visibility: VisibilityName = "public"
+    # JSON carries a UUID as a string, which strict mode would refuse.
+    source_image_id: uuid.UUID | None = Field(default=None, strict=False,
+                                             description="remix or style reference (own images)")
+    mode: str = Field(default="", max_length=32, pattern=r"^[a-z_]*$")
+
+    @field_validator("prompt")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("The prompt must contain some text.")
+        return value
+
+
+class GenerationAccepted(BaseModel):
+    generation_id: uuid.UUID
+    status: str
+
+
+class ProgressOut(BaseModel):
+    step: int
+    total: int
+
+
+class ImageOut(BaseModel):
+    image_id: uuid.UUID
+    url: str
+    seed: int
+    width: int
+    height: int
+    visibility: str
+
+
+class ParamsOut(BaseModel):
+    negative_prompt: str
+    seed: int
+    num_images: int
+    aspect_ratio: str
+    magic_prompt: bool
+    color_palette: list[str]
+    source_image_id: str | None
+    mode: str
+
+
+class GenerationOut(BaseModel):
+    generation_id: uuid.UUID
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: ProgressOut
+    prompt: str
+    magic_prompt: str
+    params: ParamsOut
+    visibility: str
+    images: list[ImageOut]
+    error: str | None = None
+    created_at: datetime | None
+    completed_at: datetime | None
+
+
+class GenerationPage(BaseModel):
+    items: list[GenerationOut]
+    next_cursor: str | None
+
+
+class ImageMetadata(ImageOut):
+    generation_id: uuid.UUID
+    prompt: str
+    content_type: str
+    created_at: datetime | None

@@ -1,0 +1,36 @@
+"""The gateway's settings, read from ATELIER_* environment variables (built once in main())."""
+
+from pydantic import Field, field_validator
+
+from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, ServiceSettings
+
+
+class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectStoreSettings):
+    http_listen: str = "127.0.0.1:8080"
+    generation_addr: str = "127.0.0.1:50051"
+    # Set on any deployment served over HTTPS: session and CSRF cookies then carry `Secure`.
+    cookie_secure: bool = False
+    session_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
+    # Deadline for each unary gRPC call to another service.
+    grpc_timeout_s: float = Field(default=10.0, gt=0)
+    # Server-sent events: how often the generation's state is polled, how often an idle stream
+    # sends a heartbeat comment, and how long one stream may last (the browser reconnects).
+    events_poll_interval_s: float = Field(default=1.0, gt=0)
+    events_heartbeat_s: float = Field(default=15.0, gt=0)
+    events_max_duration_s: float = Field(default=600.0, gt=0)
+
+    @field_validator("http_listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:8080")
+        return value
+
+    @property
+    def http_host(self) -> str:
+        return self.http_listen.rpartition(":")[0]
+
+    @property
+    def http_port(self) -> int:
+        return int(self.http_listen.rpartition(":")[2])

@@ -1,0 +1,64 @@
+"""Opens what the gateway talks to (Postgres, NATS, GenerationService, the object store) and
+closes it again at shutdown."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import grpc
+from nats.aio.client import Client
+
+from glue.db import open_pool
+from glue.nats_connect import connect
+from glue.storage import ObjectStore
+from services.gateway.accounts import Accounts
+from services.gateway.dependencies import GatewayDeps
+from services.gateway.generation_client import GenerationClient
+from services.gateway.progress import NatsProgressFeed
+from services.gateway.repository import SCHEMA, AccountsRepository
+from services.gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+
+async def _nats_connected(feed: NatsProgressFeed) -> None:
+    if not feed.is_connected():
+        raise RuntimeError("not connected to NATS")
+
+
+async def _connect_progress_feed(settings: GatewaySettings, feed: NatsProgressFeed) -> Client:
+    client = await connect(settings.nats_url, name="gateway")
+    feed.use(client)
+    log.info("nats connected", extra={"url": settings.nats_url})
+    return client
+
+
+@asynccontextmanager
+async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayDeps]:
+    pool = await open_pool(settings.database_url, SCHEMA)
+    progress = NatsProgressFeed()
+    # NATS only carries previews: the gateway serves without it (and /readyz says so) until it connects.
+    nats_connection = asyncio.create_task(_connect_progress_feed(settings, progress))
+    try:
+        async with grpc.aio.insecure_channel(settings.generation_addr) as channel:
+            repository = AccountsRepository(pool)
+            generations = GenerationClient(channel, settings.grpc_timeout_s)
+            yield GatewayDeps(
+                accounts=Accounts(repository, timedelta(seconds=settings.session_ttl_s)),
+                generations=generations,
+                progress=progress,
+                objects=ObjectStore(settings),
+                readiness_checks={
+                    "database": repository.ping,
+                    "nats": lambda: _nats_connected(progress),
+                    "generation": generations.check_serving,
+                },
+            )
+    finally:
+        if nats_connection.done() and nats_connection.exception() is None:
+            await nats_connection.result().drain()
+        else:
+            nats_connection.cancel()
+        await pool.close()

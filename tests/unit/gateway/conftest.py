@@ -1,0 +1,139 @@
+"""The gateway app against the real Postgres fixture and an in-process fake GenerationService."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import grpc
+import httpx
+import psycopg
+import pytest
+import pytest_asyncio
+import uvicorn
+from fastapi import FastAPI
+
+from glue.db import open_pool
+from services.gateway.accounts import Accounts
+from services.gateway.app import create_app
+from services.gateway.dependencies import GatewayDeps
+from services.gateway.generation_client import GenerationClient
+from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
+from services.gateway.security import CSRF_COOKIE, CSRF_HEADER
+from services.gateway.settings import GatewaySettings
+from tests.unit.gateway.fakes import (
+    FakeGenerationService,
+    InMemoryObjects,
+    InMemoryProgressFeed,
+    running_generation_service,
+)
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def gateway_database(postgres_url: str) -> str:
+    migrate_schema(postgres_url)
+    return postgres_url
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    generation: FakeGenerationService
+    progress: InMemoryProgressFeed
+    objects: InMemoryObjects
+    database_url: str
+    base_url: str = "http://testserver"
+
+    def client(self, base_url: str | None = None) -> httpx.AsyncClient:
+        """A browser-like client with its own cookie jar."""
+        if base_url is not None:
+            return httpx.AsyncClient(base_url=base_url, timeout=30)
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=self.base_url, timeout=30)
+
+    def rows(self, query: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(self.database_url) as conn:
+            conn.execute(f"SET search_path TO {SCHEMA}")
+            return conn.execute(query, params).fetchall()
+
+
+@pytest_asyncio.fixture
+async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
+    with psycopg.connect(gateway_database, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
+    objects = InMemoryObjects()
+    fake = FakeGenerationService(objects)
+    progress = InMemoryProgressFeed()
+    settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05,
+                               events_heartbeat_s=0.5)
+    pool = await open_pool(gateway_database, SCHEMA, max_size=4)
+    try:
+        async with running_generation_service(fake) as address, grpc.aio.insecure_channel(address) as channel:
+            repository = AccountsRepository(pool)
+            generations = GenerationClient(channel, timeout_s=5)
+            deps = GatewayDeps(
+                accounts=Accounts(repository, timedelta(days=1)),
+                generations=generations,
+                progress=progress,
+                objects=objects,
+                readiness_checks={"database": repository.ping, "generation": generations.check_serving},
+            )
+            yield Gateway(create_app(settings, deps), fake, progress, objects, gateway_database)
+    finally:
+        await pool.close()
+
+
+@pytest_asyncio.fixture
+async def live_gateway(gateway: Gateway) -> AsyncIterator[str]:
+    """The same app served by a real uvicorn on a free port (for streams read as they arrive)."""
+    server = uvicorn.Server(uvicorn.Config(gateway.app, host="127.0.0.1", port=0, lifespan="off", ws="none",
+                                           log_config=None))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class SignedUp:
+    client: httpx.AsyncClient
+    user_id: str
+    username: str
+    api_key: str
+
+    @property
+    def csrf(self) -> dict[str, str]:
+        return {CSRF_HEADER: self.client.cookies[CSRF_COOKIE]}
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+SignUp = Callable[..., Awaitable[SignedUp]]
+
+
+@pytest_asyncio.fixture
+async def sign_up(gateway: Gateway) -> AsyncIterator[SignUp]:
+    """Signs a new user up in a client of their own (which then holds the session cookies)."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def _sign_up(username: str, base_url: str | None = None) -> SignedUp:
+        client = gateway.client(base_url)
+        clients.append(client)
+        response = await client.post("/api/v1/auth/signup", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return SignedUp(client, body["user_id"], body["username"], body["api_key"])
+
+    yield _sign_up
+    for client in clients:
+        await client.aclose()
