@@ -58,12 +58,27 @@ class ServiceStack:
     log_dir: Path
     overrides: dict[str, str] = field(default_factory=dict)
     generation_port: int = field(default_factory=free_port)
+    visibility_port: int = field(default_factory=free_port)
+    billing_port: int = field(default_factory=free_port)
+    feed_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     _processes: dict[str, ManagedProcess] = field(default_factory=dict)
 
     @property
     def generation_addr(self) -> str:
         return f"127.0.0.1:{self.generation_port}"
+
+    @property
+    def visibility_addr(self) -> str:
+        return f"127.0.0.1:{self.visibility_port}"
+
+    @property
+    def billing_addr(self) -> str:
+        return f"127.0.0.1:{self.billing_port}"
+
+    @property
+    def feed_addr(self) -> str:
+        return f"127.0.0.1:{self.feed_port}"
 
     @property
     def gateway_url(self) -> str:
@@ -73,8 +88,10 @@ class ServiceStack:
         return {
             **os.environ,
             **self.infra.env(),
-            "ATELIER_GRPC_LISTEN": self.generation_addr,
             "ATELIER_GENERATION_ADDR": self.generation_addr,
+            "ATELIER_VISIBILITY_ADDR": self.visibility_addr,
+            "ATELIER_BILLING_ADDR": self.billing_addr,
+            "ATELIER_FEED_ADDR": self.feed_addr,
             "ATELIER_HTTP_LISTEN": f"127.0.0.1:{self.http_port}",
             "ATELIER_LOG_LEVEL": "INFO",
             **self.overrides,
@@ -102,7 +119,29 @@ class ServiceStack:
         return process
 
     def start_generation_api(self) -> ManagedProcess:
-        return self.start("generation-api", "services.generation", "api", ready_port=self.generation_port)
+        return self.start("generation-api", "services.generation", "api", ready_port=self.generation_port,
+                          ATELIER_GRPC_LISTEN=self.generation_addr)
+
+    def start_visibility(self, **extra_env: str) -> ManagedProcess:
+        return self.start("visibility", "services.visibility", ready_port=self.visibility_port,
+                          ATELIER_GRPC_LISTEN=self.visibility_addr, **extra_env)
+
+    def start_billing(self, **extra_env: str) -> ManagedProcess:
+        return self.start("billing", "services.billing", ready_port=self.billing_port,
+                          ATELIER_GRPC_LISTEN=self.billing_addr, **extra_env)
+
+    def start_feed(self, **extra_env: str) -> ManagedProcess:
+        return self.start("feed", "services.feed", ready_port=self.feed_port,
+                          ATELIER_GRPC_LISTEN=self.feed_addr, **extra_env)
+
+    def start_platform(self) -> None:
+        """Every service, in dependency order (the gateway last: it calls the others)."""
+        self.start_billing()
+        self.start_visibility()
+        self.start_feed()
+        self.start_generation_api()
+        self.start_worker()
+        self.start_gateway()
 
     def start_worker(self, name: str = "generation-worker", **extra_env: str) -> ManagedProcess:
         return self.start(name, "services.generation", "worker", **extra_env)
