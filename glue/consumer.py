@@ -107,9 +107,19 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handle
             max_ack_pending=spec.max_ack_pending,
         ),
     )
-    while True:
+    try:
+        while True:
+            try:
+                messages = await subscription.fetch(concurrency, timeout=5)
+            except nats.errors.TimeoutError:
+                continue
+            async with asyncio.TaskGroup() as handling:
+                for msg in messages:
+                    handling.create_task(_handle(js, spec, handler, msg))
+    finally:
+        # Leaves the durable consumer in place; without this a connection drain waits for the
+        # pending pull request to time out.
         try:
-            messages = await subscription.fetch(concurrency, timeout=5)
-        except nats.errors.TimeoutError:
-            continue
-        await asyncio.gather(*(_handle(js, spec, handler, msg) for msg in messages))
+            await subscription.unsubscribe()
+        except Exception as error:  # the connection may already be closing
+            log.debug("unsubscribe failed", extra={"consumer": spec.durable, "error": str(error)})

@@ -1,8 +1,8 @@
 """`python -m services.visibility`"""
 
 from glue.bootstrap import run_service
-from services.visibility.server import run
 from services.visibility.settings import VisibilitySettings
+from services.visibility.wiring import run
 
 
 def main() -> None:

@@ -1,0 +1,165 @@
+"""The authority's operations: each one transaction over the images table and the outbox, or one
+autocommit read.
+
+Handlers parse and validate protobuf requests, then call these; the rules themselves are in
+policy.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from atelier.common.v1 import visibility_pb2 as common_pb2
+from atelier.visibility.v1 import events_pb2
+from glue.events import enqueue_event
+from services.visibility import metrics, repository
+from services.visibility.events import VISIBILITY_CHANGED
+from services.visibility.policy import (
+    NEEDS_PLAN,
+    NOT_FOUND,
+    PLAN_LAPSED,
+    STAYS_PUBLIC,
+    Account,
+    ImageState,
+    Outcome,
+    changed,
+    decide_change,
+    is_owned_by,
+    may_view,
+)
+
+log = logging.getLogger(__name__)
+
+_REFUSAL_LABEL = {NEEDS_PLAN: "needs_plan", PLAN_LAPSED: "plan_lapsed", STAYS_PUBLIC: "stays_public"}
+VISIBILITY_TO_PROTO = {"public": common_pb2.VISIBILITY_PUBLIC, "private": common_pb2.VISIBILITY_PRIVATE}
+
+
+def as_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def parse_ids(values: list[str]) -> tuple[list[UUID], list[str]]:
+    """(unique valid ids in request order, malformed ones). Malformed ids name no image: they are
+    denied by Authorize and answered as not found elsewhere, never an error that crashes a call."""
+    valid: dict[UUID, None] = {}
+    malformed = []
+    for value in values:
+        image_id = as_uuid(value)
+        if image_id is None:
+            malformed.append(value)
+        else:
+            valid[image_id] = None
+    return list(valid), malformed
+
+
+class RegistrationConflict(Exception):
+    """An image id is already registered to another owner."""
+
+
+async def register_images(pool: AsyncConnectionPool, owner_id: str, generation_id: UUID | None, image_ids: list[UUID],
+                          visibility: str, made_with_privacy_entitlement: bool, *, authoritative: bool
+                          ) -> list[ImageState]:
+    async with pool.connection() as conn, conn.transaction():
+        await repository.register(conn, owner_id, generation_id, image_ids, visibility,
+                                  made_with_privacy_entitlement, authoritative=authoritative)
+        rows = await repository.get_images(conn, image_ids)
+    foreign = [i for i, row in rows.items() if row.owner_id != owner_id]
+    if foreign:
+        raise RegistrationConflict(f"image {foreign[0]} is registered to another owner")
+    metrics.REGISTERED.labels("rpc" if authoritative else "images_ready").inc(len(image_ids))
+    return [rows[str(i)] for i in image_ids]
+
+
+@asynccontextmanager
+async def single_statement(pool: AsyncConnectionPool) -> AsyncIterator[psycopg.AsyncConnection]:
+    """A pooled connection in autocommit for one read: one round trip instead of BEGIN, SELECT,
+    COMMIT. Reads at READ COMMITTED either way, so a change committed before the read starts is
+    always seen (P2). The connection goes back to the pool as it came (not autocommit)."""
+    async with pool.connection() as conn:
+        await conn.set_autocommit(True)
+        try:
+            yield conn
+        finally:
+            await conn.set_autocommit(False)
+
+
+async def authorize(pool: AsyncConnectionPool, viewer_id: str, image_ids: list[UUID]) -> list[str]:
+    """The subset of image_ids the viewer may see, in request order."""
+    async with single_statement(pool) as conn:
+        rows = await repository.get_images(conn, image_ids)
+    return [str(i) for i in image_ids if may_view(viewer_id, rows.get(str(i)))]
+
+
+async def owned_images(pool: AsyncConnectionPool, owner_id: str, image_ids: list[UUID]) -> list[ImageState]:
+    async with single_statement(pool) as conn:
+        rows = await repository.get_images(conn, image_ids)
+    return [rows[str(i)] for i in image_ids if is_owned_by(owner_id, rows.get(str(i)))]
+
+
+@dataclass
+class ChangeResult:
+    # Every requested image of the actor's now at the asked visibility (changed or already so).
+    images: list[ImageState] = field(default_factory=list)
+    # image_id -> the sentence the user reads.
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+async def change_visibility(pool: AsyncConnectionPool, actor_id: str, image_ids: list[UUID], malformed: list[str],
+                            target: str, account: Account, *, retroactive_privacy: bool) -> ChangeResult:
+    """Decides every image and commits the allowed changes together with one VisibilityChanged
+    each, in one transaction with the rows locked (FOR UPDATE, in id order): a change is visible
+    to every later Authorize the moment this returns (P2), and its event cannot be lost or sent
+    for a change that did not commit."""
+    result = ChangeResult()
+    for value in malformed:
+        result.refused[value] = NOT_FOUND
+    async with pool.connection() as conn, conn.transaction():
+        rows = await repository.get_images(conn, image_ids, for_update=True)
+        for image_id in image_ids:
+            key = str(image_id)
+            image = rows.get(key)
+            if not is_owned_by(actor_id, image):
+                result.refused[key] = NOT_FOUND
+                continue
+            decision = decide_change(account, image, target, retroactive_privacy=retroactive_privacy)
+            if decision.outcome is Outcome.REFUSED:
+                result.refused[key] = decision.reason
+                metrics.REFUSALS.labels(_REFUSAL_LABEL.get(decision.reason, "other")).inc()
+                continue
+            if decision.outcome is Outcome.CHANGE:
+                image = changed(image, target)
+                await repository.set_visibility(conn, image)
+                await enqueue_event(conn, VISIBILITY_CHANGED, events_pb2.VisibilityChanged(
+                    image_id=image.image_id, owner_id=image.owner_id,
+                    visibility=VISIBILITY_TO_PROTO[image.visibility], version=image.version))
+            result.images.append(image)
+    changes = [image for image in result.images if image.version != rows[image.image_id].version]
+    for image in changes:
+        metrics.CHANGES.labels(image.visibility).inc()
+    if changes or result.refused:
+        log.info("visibility change", extra={"actor_id": actor_id, "visibility": target,
+                                             "changed": [(i.image_id, i.version) for i in changes][:50],
+                                             "unchanged": len(result.images) - len(changes),
+                                             "refused": len(result.refused)})
+    return result
+
+
+async def mark_deleted(pool: AsyncConnectionPool, actor_id: str, image_ids: list[UUID]) -> list[str]:
+    async with pool.connection() as conn, conn.transaction():
+        return await repository.mark_deleted(conn, image_ids, actor_id)
+
+
+async def record_deletion(pool: AsyncConnectionPool, owner_id: str, generation_id: UUID | None,
+                          image_ids: list[UUID]) -> None:
+    async with pool.connection() as conn, conn.transaction():
+        await repository.delete_or_tombstone(conn, owner_id, generation_id, image_ids)

@@ -1,0 +1,67 @@
+"""Event handlers: ImagesReady (fallback registration) and ImageDeleted. Both idempotent and
+order-proof: JetStream delivers at least once, and the two streams' events and our own RPCs
+can arrive in any order."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from psycopg_pool import AsyncConnectionPool
+
+from atelier.common.v1 import visibility_pb2 as common_pb2
+from atelier.generation.v1 import events_pb2 as generation_events
+from glue.consumer import Delivery, PoisonMessage
+from services.visibility import authority
+from services.visibility.policy import PRIVATE, PUBLIC
+
+log = logging.getLogger(__name__)
+
+_VISIBILITY = {common_pb2.VISIBILITY_PUBLIC: PUBLIC, common_pb2.VISIBILITY_PRIVATE: PRIVATE}
+
+
+def _ids(values: list[str]) -> list[UUID]:
+    ids, malformed = authority.parse_ids(values)
+    if malformed:
+        raise PoisonMessage(f"malformed image ids: {malformed[:5]}")
+    if not ids:
+        raise PoisonMessage("no image ids")
+    return ids
+
+
+def _generation_id(value: str) -> UUID | None:
+    if not value:
+        return None
+    try:
+        return UUID(value)
+    except ValueError as error:
+        raise PoisonMessage(f"malformed generation id {value!r}") from error
+
+
+class EventHandlers:
+    def __init__(self, pool: AsyncConnectionPool):
+        self._pool = pool
+
+    async def images_ready(self, event: generation_events.ImagesReady, delivery: Delivery) -> None:
+        """Registers images the RegisterImages call has not (normally it has, and this changes
+        nothing). Known images keep their visibility and version: a duplicate or late
+        ImagesReady (version 1) never undoes a SetVisibility, so it never re-publishes a private
+        image. The event does not say whether the plan had privacy; a private image evidently
+        did, a public one is recorded as made without it (RegisterImages can raise that later)."""
+        if not event.owner_id:
+            raise PoisonMessage("ImagesReady without owner_id")
+        visibility = _VISIBILITY.get(event.visibility)
+        if visibility is None:
+            raise PoisonMessage(f"ImagesReady with visibility {event.visibility}")
+        ids = _ids([image.image_id for image in event.images])
+        try:
+            await authority.register_images(self._pool, event.owner_id, _generation_id(event.generation_id), ids,
+                                            visibility, visibility == PRIVATE, authoritative=False)
+        except authority.RegistrationConflict as error:
+            raise PoisonMessage(str(error)) from error
+
+    async def image_deleted(self, event: generation_events.ImageDeleted, delivery: Delivery) -> None:
+        if not event.owner_id:
+            raise PoisonMessage("ImageDeleted without owner_id")
+        await authority.record_deletion(self._pool, event.owner_id, _generation_id(event.generation_id),
+                                        _ids(list(event.image_ids)))
