@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Tests hold gRPC channels while they fork server processes; gRPC's fork handlers then break the
+# child ("epoll_wait error: Bad file descriptor"). The children exec at once and need none of it.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
 import shutil
 import tempfile
 from collections.abc import Iterator

@@ -1,13 +1,121 @@
-"""BillingService handlers. Not built yet: every RPC answers UNIMPLEMENTED."""
+"""BillingService gRPC handlers and the event handlers: protobuf ↔ domain, domain errors → gRPC
+status codes with a message a person can act on."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import UTC
 
 import grpc
+import psycopg
+from psycopg_pool import PoolTimeout
 
 from atelier.billing.v1 import billing_pb2 as pb
 from atelier.billing.v1 import billing_pb2_grpc
+from atelier.generation.v1 import events_pb2 as generation_events
+from glue.consumer import Delivery, PoisonMessage
+from services.billing.ledger import OutOfCredits
+from services.billing.operations import Billing, Conflict, InvalidArgument, NotFound, account_to_proto
+from services.billing.webhooks import MAX_PAYLOAD, InvalidWebhook, SignatureError
+
+log = logging.getLogger(__name__)
+
+ERRORS: list[tuple[type[Exception], grpc.StatusCode]] = [
+    (OutOfCredits, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (SignatureError, grpc.StatusCode.UNAUTHENTICATED),
+    (InvalidWebhook, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
+]
+
+
+def _maps_errors(method):
+    """Domain errors become their status code; an unreachable database becomes UNAVAILABLE
+    (safe to retry: nothing was written)."""
+
+    @functools.wraps(method)
+    async def wrapper(self, request, context: grpc.aio.ServicerContext):
+        try:
+            return await method(self, request, context)
+        except tuple(cls for cls, _ in ERRORS) as error:
+            code = next(code for cls, code in ERRORS if isinstance(error, cls))
+            await context.abort(code, str(error))
+        except (psycopg.OperationalError, PoolTimeout) as error:
+            log.warning("database unavailable", extra={"rpc": method.__name__, "error": str(error)})
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "billing: the database is unavailable; retry")
+
+    return wrapper
 
 
 class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
-    async def GetAccount(
-        self, request: pb.GetAccountRequest, context: grpc.aio.ServicerContext
-    ) -> pb.GetAccountResponse:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "billing: GetAccount is not implemented yet")
+    def __init__(self, billing: Billing):
+        self._billing = billing
+
+    @_maps_errors
+    async def GetAccount(self, request: pb.GetAccountRequest, context) -> pb.GetAccountResponse:
+        view = await self._billing.get_account(request.user_id)
+        return pb.GetAccountResponse(account=account_to_proto(view))
+
+    async def ListPlans(self, request: pb.ListPlansRequest, context) -> pb.ListPlansResponse:
+        return pb.ListPlansResponse(plans=[
+            pb.Plan(
+                name=plan.name,
+                display_name=plan.display_name,
+                entitlements=list(plan.entitlements),
+                monthly_credits=plan.monthly_credits,
+                max_concurrent_generations=plan.max_concurrent_generations,
+            )
+            for plan in self._billing.catalogue.plans
+        ])
+
+    @_maps_errors
+    async def ReserveCredits(self, request: pb.ReserveCreditsRequest, context) -> pb.ReserveCreditsResponse:
+        balance, created = await self._billing.reserve(request.user_id, request.generation_id, request.amount)
+        return pb.ReserveCreditsResponse(balance=balance, created=created)
+
+    @_maps_errors
+    async def ReleaseCredits(self, request: pb.ReleaseCreditsRequest, context) -> pb.ReleaseCreditsResponse:
+        return pb.ReleaseCreditsResponse(balance=await self._billing.release(request.generation_id))
+
+    @_maps_errors
+    async def ChangePlan(self, request: pb.ChangePlanRequest, context) -> pb.ChangePlanResponse:
+        period_end = (
+            request.current_period_end.ToDatetime(tzinfo=UTC) if request.HasField("current_period_end") else None
+        )
+        view = await self._billing.change_plan(request.user_id, request.plan, period_end,
+                                               request.actor or "operator")
+        return pb.ChangePlanResponse(account=account_to_proto(view))
+
+    @_maps_errors
+    async def HandleProviderWebhook(self, request: pb.HandleProviderWebhookRequest,
+                                    context) -> pb.HandleProviderWebhookResponse:
+        if len(request.payload) > MAX_PAYLOAD:
+            raise InvalidWebhook(f"payload: larger than {MAX_PAYLOAD} bytes")
+        processed, event_type = await self._billing.handle_webhook(request.payload, request.signature)
+        return pb.HandleProviderWebhookResponse(processed=processed, event_type=event_type)
+
+
+class GenerationEventHandlers:
+    """ImagesReady → commit, GenerationFailed → refund. Idempotent: the ledger's rows of a
+    generation decide, so a redelivered or reordered event changes nothing twice."""
+
+    def __init__(self, billing: Billing):
+        self._billing = billing
+
+    async def images_ready(self, event: generation_events.ImagesReady, delivery: Delivery) -> None:
+        if not event.generation_id or not event.owner_id:
+            raise PoisonMessage("ImagesReady without generation_id or owner_id")
+        try:
+            await self._billing.commit(event.generation_id, event.owner_id, len(event.images))
+        except InvalidArgument as error:
+            raise PoisonMessage(str(error)) from error
+
+    async def generation_failed(self, event: generation_events.GenerationFailed, delivery: Delivery) -> None:
+        if not event.generation_id or not event.owner_id:
+            raise PoisonMessage("GenerationFailed without generation_id or owner_id")
+        try:
+            await self._billing.refund(event.generation_id, event.owner_id, event.reason)
+        except InvalidArgument as error:
+            raise PoisonMessage(str(error)) from error

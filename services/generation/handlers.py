@@ -10,9 +10,16 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from services.generation import repository
+from services.generation.clients import (
+    VISIBILITY_TO_PROTO,
+    BillingClient,
+    DependencyUnavailable,
+    OutOfCredits,
+)
+from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.records import GenerationRecord, ImageRecord
 from services.generation.requests import InvalidRequest, validate
-from services.generation.submission import VISIBILITY_TO_PROTO, IdempotencyConflict, request_hash, submit
+from services.generation.submission import ConcurrencyLimit, IdempotencyConflict, request_hash, submit
 
 STATUS_TO_PROTO = {
     "queued": generation_pb2.GENERATION_STATUS_QUEUED,
@@ -103,9 +110,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise InvalidRequest("cursor", "is not a cursor this service issued") from error
 
 
+async def _refuse(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, message: str) -> None:
+    """Aborts with a machine-readable reason beside the human message (the gateway maps
+    out_of_credits to 402 and concurrency_limit to 429)."""
+    context.set_trailing_metadata((("atelier-reason", reason),))
+    await context.abort(code, message)
+
+
 class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
-    def __init__(self, pool: AsyncConnectionPool):
+    def __init__(self, pool: AsyncConnectionPool, billing: BillingClient, deleter: GenerationDeleter):
         self._pool = pool
+        self._billing = billing
+        self._delete = deleter
 
     async def Submit(self, request: generation_pb2.SubmitRequest, context: grpc.aio.ServicerContext):
         if not request.owner_id:
@@ -134,10 +150,23 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         raw = {"params": json_format.MessageToDict(params), "visibility": request.visibility}
         try:
             record, created = await submit(
-                self._pool, request.owner_id, request.idempotency_key or None, spec, request_hash(raw)
+                self._pool,
+                self._billing,
+                request.owner_id,
+                request.idempotency_key or None,
+                spec,
+                request_hash(raw),
+                privacy_entitled=request.privacy_entitled,
+                max_concurrent=request.max_concurrent_generations,
             )
         except IdempotencyConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        except OutOfCredits as error:
+            await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "out_of_credits", str(error))
+        except ConcurrencyLimit as error:
+            await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "concurrency_limit", str(error))
+        except DependencyUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot accept generations right now ({error})")
         return generation_pb2.SubmitResponse(generation=generation_to_proto(record), created=created)
 
     async def GetGeneration(self, request: generation_pb2.GetGenerationRequest, context: grpc.aio.ServicerContext):
@@ -175,3 +204,17 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         async with self._pool.connection() as conn:
             images = await repository.batch_get_images(conn, ids)
         return generation_pb2.BatchGetImagesResponse(images=[image_to_proto(i) for i in images])
+
+    async def DeleteGeneration(self, request: generation_pb2.DeleteGenerationRequest, context: grpc.aio.ServicerContext):
+        generation_id = _parse_uuid(request.generation_id)
+        if generation_id is None or not request.actor_id:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
+        try:
+            deleted = await self._delete(generation_id, request.actor_id)
+        except GenerationRunning as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        except DependencyUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot delete right now ({error})")
+        if deleted is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
+        return generation_pb2.DeleteGenerationResponse(deleted_image_ids=deleted)

@@ -47,6 +47,7 @@ class GenerationRecord:
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+    privacy_entitled: bool = False
     images: list[ImageRecord] = field(default_factory=list)
 
     @property

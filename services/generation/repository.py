@@ -11,7 +11,7 @@ from services.generation.records import GenerationRecord, ImageRecord
 _GENERATION_COLUMNS = (
     "id, owner_id, idempotency_key, status, params, request_hash, prompt, effective_prompt, magic_prompt,"
     " seed, num_images, width, height, visibility, storage_prefix, progress_step, progress_total, attempts,"
-    " error, created_at, started_at, completed_at"
+    " error, created_at, started_at, completed_at, privacy_entitled"
 )
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
@@ -23,14 +23,14 @@ async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRec
     """Inserts unless (owner, idempotency key) exists already; True when inserted."""
     cursor = await conn.execute(
         f"INSERT INTO generations ({_GENERATION_COLUMNS}) VALUES"
-        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (owner_id, idempotency_key) DO NOTHING",
         (
             record.id, record.owner_id, record.idempotency_key, record.status, Jsonb(record.params),
             record.request_hash, record.prompt, record.effective_prompt, record.magic_prompt, record.seed,
             record.num_images, record.width, record.height, record.visibility, record.storage_prefix,
             record.progress_step, record.progress_total, record.attempts, record.error, record.created_at,
-            record.started_at, record.completed_at,
+            record.started_at, record.completed_at, record.privacy_entitled,
         ),
     )
     return cursor.rowcount == 1
@@ -135,6 +135,22 @@ async def mark_finished(conn: psycopg.AsyncConnection, generation_id: UUID, stat
         " progress_step = CASE WHEN %s = 'succeeded' THEN progress_total ELSE progress_step END WHERE id = %s",
         (status, error, status, generation_id),
     )
+
+
+async def lock_owner(conn: psycopg.AsyncConnection, owner_id: str) -> None:
+    """Serialises one owner's submissions for the rest of the transaction (concurrency limit)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (owner_id,))
+
+
+async def count_unfinished_of(conn: psycopg.AsyncConnection, owner_id: str) -> int:
+    cursor = await conn.execute(
+        "SELECT count(*) FROM generations WHERE owner_id = %s AND status IN ('queued', 'running')", (owner_id,)
+    )
+    return (await cursor.fetchone())[0]
+
+
+async def delete_generation(conn: psycopg.AsyncConnection, generation_id: UUID) -> None:
+    await conn.execute("DELETE FROM generations WHERE id = %s", (generation_id,))
 
 
 async def count_unfinished(conn: psycopg.AsyncConnection) -> dict[str, int]:

@@ -5,6 +5,8 @@ SCHEMA = "generation"
 
 class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectStoreSettings):
     grpc_listen: str = "127.0.0.1:50051"
+    billing_addr: str = "127.0.0.1:50054"
+    visibility_addr: str = "127.0.0.1:50052"
     triton_url: str = "127.0.0.1:18001"
     triton_model: str = "txt2img"
     # Calls to Triton per delivery before the generation fails with a clear error.

@@ -8,27 +8,36 @@ from datetime import UTC, datetime
 
 from psycopg_pool import AsyncConnectionPool
 
-from atelier.common.v1 import visibility_pb2
+import logging
+
 from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import enqueue_event
 from services.generation import repository
+from services.generation.clients import VISIBILITY_TO_PROTO, BillingClient
 from services.generation.events import GENERATION_REQUESTED
 from services.generation.prompting import expand_prompt
 from services.generation.records import GenerationRecord
 from services.generation.requests import GenerationSpec
 
-VISIBILITY_TO_PROTO = {"public": visibility_pb2.VISIBILITY_PUBLIC, "private": visibility_pb2.VISIBILITY_PRIVATE}
+log = logging.getLogger(__name__)
+CREDITS_PER_IMAGE = 1
 
 
 class IdempotencyConflict(Exception):
     """The idempotency key was used before for a different request."""
 
 
+class ConcurrencyLimit(Exception):
+    """The owner already has as many generations in progress as the plan allows."""
+
+
 def request_hash(raw_request: dict) -> str:
     return hashlib.sha256(json.dumps(raw_request, sort_keys=True).encode()).hexdigest()
 
 
-def new_record(owner_id: str, idempotency_key: str | None, spec: GenerationSpec, raw_hash: str) -> GenerationRecord:
+def new_record(
+    owner_id: str, idempotency_key: str | None, spec: GenerationSpec, raw_hash: str, privacy_entitled: bool
+) -> GenerationRecord:
     magic = expand_prompt(spec.prompt, spec.seed) if spec.magic_prompt else ""
     return GenerationRecord(
         id=uuid.uuid4(),
@@ -62,6 +71,7 @@ def new_record(owner_id: str, idempotency_key: str | None, spec: GenerationSpec,
         created_at=datetime.now(UTC),
         started_at=None,
         completed_at=None,
+        privacy_entitled=privacy_entitled,
     )
 
 
@@ -88,19 +98,59 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
     )
 
 
-async def submit(
-    pool: AsyncConnectionPool, owner_id: str, idempotency_key: str | None, spec: GenerationSpec, raw_hash: str
-) -> tuple[GenerationRecord, bool]:
-    """Returns (generation, created). A repeated idempotency key returns the first generation."""
-    record = new_record(owner_id, idempotency_key, spec, raw_hash)
-    async with pool.connection() as conn, conn.transaction():
-        if await repository.insert_generation(conn, record):
-            await enqueue_event(conn, GENERATION_REQUESTED, requested_event(record))
-            return record, True
-        existing = await repository.find_by_idempotency_key(conn, owner_id, idempotency_key or "")
-    if existing is None:  # only reachable if the conflicting row vanished between statements
-        raise IdempotencyConflict("the idempotency key's generation no longer exists")
-    if existing.request_hash != raw_hash:
-        raise IdempotencyConflict("this Idempotency-Key was already used for a different request")
+async def _existing(pool: AsyncConnectionPool, owner_id: str, key: str, raw_hash: str) -> GenerationRecord | None:
     async with pool.connection() as conn:
-        return await repository.get_generation(conn, existing.id), False
+        existing = await repository.find_by_idempotency_key(conn, owner_id, key)
+        if existing is None:
+            return None
+        if existing.request_hash != raw_hash:
+            raise IdempotencyConflict("this Idempotency-Key was already used for a different request")
+        return await repository.get_generation(conn, existing.id)
+
+
+async def submit(
+    pool: AsyncConnectionPool,
+    billing: BillingClient,
+    owner_id: str,
+    idempotency_key: str | None,
+    spec: GenerationSpec,
+    raw_hash: str,
+    *,
+    privacy_entitled: bool = False,
+    max_concurrent: int = 0,
+) -> tuple[GenerationRecord, bool]:
+    """Returns (generation, created). A repeated idempotency key returns the first generation
+    and reserves nothing. Credits are reserved before the generation exists and released
+    again when it is not created, so a refused or failed submission costs nothing."""
+    if idempotency_key and (existing := await _existing(pool, owner_id, idempotency_key, raw_hash)):
+        return existing, False
+    record = new_record(owner_id, idempotency_key, spec, raw_hash, privacy_entitled)
+    await billing.reserve(owner_id, str(record.id), spec.num_images * CREDITS_PER_IMAGE)
+    try:
+        async with pool.connection() as conn, conn.transaction():
+            await repository.lock_owner(conn, owner_id)
+            if max_concurrent and (running := await repository.count_unfinished_of(conn, owner_id)) >= max_concurrent:
+                raise ConcurrencyLimit(
+                    f"You have {running} generation(s) in progress and your plan allows {max_concurrent} at a time."
+                    " Wait for one to finish or upgrade your plan."
+                )
+            created = await repository.insert_generation(conn, record)
+            if created:
+                await enqueue_event(conn, GENERATION_REQUESTED, requested_event(record))
+    except BaseException:
+        await _release_quietly(billing, record)
+        raise
+    if created:
+        return record, True
+    await _release_quietly(billing, record)  # a concurrent twin with the same key won the insert
+    existing = await _existing(pool, owner_id, idempotency_key or "", raw_hash)
+    if existing is None:
+        raise IdempotencyConflict("the idempotency key's generation no longer exists")
+    return existing, False
+
+
+async def _release_quietly(billing: BillingClient, record: GenerationRecord) -> None:
+    try:
+        await billing.release(str(record.id))
+    except Exception as error:  # billing expires unclaimed reservations; never mask the real outcome
+        log.warning("could not release credits", extra={"generation_id": str(record.id), "error": str(error)})

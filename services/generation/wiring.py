@@ -4,16 +4,18 @@ import asyncio
 import logging
 from pathlib import Path
 
+import grpc
 from nats.js import JetStreamContext
 from prometheus_client import Gauge, start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
-from glue import db
 from glue.consumer import ConsumerSpec, run_consumer
-from glue.events import OutboxRelay, ensure_streams
+from glue.events import OutboxRelay
 from glue.grpc_server import serve, wait_for_termination_signal
-from glue.nats_connect import connect
+from glue.runtime import Runtime, open_runtime
 from glue.storage import ObjectStore
+from services.generation.clients import BillingClient, VisibilityClient
+from services.generation.deletion import GenerationDeleter
 from services.generation.events import GENERATION_REQUESTED, STREAM, STREAMS, WORKER_DURABLE
 from services.generation.handlers import GenerationServicer
 from services.generation.inference import TritonTxt2Img
@@ -38,22 +40,37 @@ async def sample_queue_depth(js: JetStreamContext, interval_s: float = 5.0) -> N
         await asyncio.sleep(interval_s)
 
 
+async def _open(settings: GenerationSettings, role: str) -> Runtime:
+    return await open_runtime(
+        database_url=settings.database_url,
+        schema=SCHEMA,
+        migrations=MIGRATIONS,
+        nats_url=settings.nats_url,
+        client_name=f"generation-{role}",
+        streams=STREAMS,
+    )
+
+
 async def run_api(settings: GenerationSettings) -> None:
-    await asyncio.to_thread(db.migrate, settings.database_url, SCHEMA, MIGRATIONS)
-    pool = await db.open_pool(settings.database_url, SCHEMA)
-    nc = await connect(settings.nats_url, "generation-api")
-    js = nc.jetstream()
-    await ensure_streams(js, STREAMS)
-    relay = asyncio.create_task(OutboxRelay(pool, js, SCHEMA).run())
+    runtime = await _open(settings, "api")
+    pool = runtime.pool
+    relay = asyncio.create_task(OutboxRelay(pool, runtime.js, SCHEMA).run())
+    store = ObjectStore(settings)
+    billing_channel = grpc.aio.insecure_channel(settings.billing_addr)
+    visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
+    servicer = GenerationServicer(
+        pool, BillingClient(billing_channel), GenerationDeleter(pool, VisibilityClient(visibility_channel), store)
+    )
 
     async def shutdown() -> None:
         relay.cancel()
-        await nc.drain()
-        await pool.close()
+        await billing_channel.close()
+        await visibility_channel.close()
+        await runtime.close()
 
     await serve(
         settings.grpc_listen,
-        lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(GenerationServicer(pool), server),
+        lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server),
         [generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name],
         on_shutdown=shutdown,
         metrics_port=settings.metrics_port,
@@ -62,20 +79,18 @@ async def run_api(settings: GenerationSettings) -> None:
 
 
 async def run_worker(settings: GenerationSettings) -> None:
-    await asyncio.to_thread(db.migrate, settings.database_url, SCHEMA, MIGRATIONS)
-    pool = await db.open_pool(settings.database_url, SCHEMA)
-    nc = await connect(settings.nats_url, "generation-worker")
-    js = nc.jetstream()
-    await ensure_streams(js, STREAMS)
+    runtime = await _open(settings, "worker")
     store = ObjectStore(settings)
     await asyncio.to_thread(store.ensure_bucket)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
+    visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
     worker = GenerationWorker(
-        pool,
-        nc,
+        runtime.pool,
+        runtime.nc,
         store,
         TritonTxt2Img(settings.triton_url, settings.triton_model, timeout_s=settings.inference_timeout_s),
+        VisibilityClient(visibility_channel),
         inference_attempts=settings.inference_attempts,
         retry_base_s=settings.inference_retry_base_s,
     )
@@ -87,8 +102,8 @@ async def run_worker(settings: GenerationSettings) -> None:
         ack_wait_s=settings.worker_ack_wait_s,
         max_deliver=settings.worker_max_deliver,
     )
-    consuming = asyncio.create_task(run_consumer(js, spec, worker.handle, settings.worker_concurrency))
-    sampling = asyncio.create_task(sample_queue_depth(js))
+    consuming = asyncio.create_task(run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency))
+    sampling = asyncio.create_task(sample_queue_depth(runtime.js))
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     stop = asyncio.create_task(wait_for_termination_signal())
     done, _ = await asyncio.wait({consuming, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -96,5 +111,5 @@ async def run_worker(settings: GenerationSettings) -> None:
         consuming.result()  # a crashed consumer loop ends the process with its error
     consuming.cancel()
     sampling.cancel()
-    await nc.drain()
-    await pool.close()
+    await visibility_channel.close()
+    await runtime.close()

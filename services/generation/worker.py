@@ -36,8 +36,8 @@ from services.generation.inference import (
     Txt2ImgRequest,
     Txt2ImgResult,
 )
+from services.generation.clients import VISIBILITY_TO_PROTO, DependencyUnavailable, VisibilityClient
 from services.generation.records import GenerationRecord, ImageRecord
-from services.generation.submission import VISIBILITY_TO_PROTO
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -53,6 +53,13 @@ INFERENCE = Histogram(
 )
 
 PREVIEW_EVERY = 5
+# Image ids derive from the generation's secret storage prefix: a redelivered generation gets the
+# same ids (its registration with the authority is idempotent) and nobody can derive them.
+IMAGE_ID_NAMESPACE = uuid.UUID("6f1c7c9e-2a4b-4f0e-9d51-7b1e0c0a7e11")
+
+
+def image_id_for(record: GenerationRecord, index: int) -> uuid.UUID:
+    return uuid.uuid5(IMAGE_ID_NAMESPACE, f"{record.storage_prefix}/{index}")
 UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try again in a minute."
 
 
@@ -69,6 +76,7 @@ class GenerationWorker:
         nc: NATS,
         store: ObjectStore,
         model: TritonTxt2Img,
+        visibility: VisibilityClient,
         inference_attempts: int = 4,
         retry_base_s: float = 1.0,
     ):
@@ -76,6 +84,7 @@ class GenerationWorker:
         self._nc = nc
         self._store = store
         self._model = model
+        self._visibility = visibility
         self._inference_attempts = inference_attempts
         self._retry_base_s = retry_base_s
 
@@ -104,6 +113,7 @@ class GenerationWorker:
             await self._fail(record, UNAVAILABLE_MESSAGE)
             return
         images = await self._store_images(record, result)
+        await self._register(record, images, delivery)
         await self._complete(record, images)
 
     async def _infer(
@@ -159,6 +169,23 @@ class GenerationWorker:
         async with self._pool.connection() as conn:
             await repository.record_progress(conn, record.id, progress.step, progress.total)
 
+    async def _register(self, record: GenerationRecord, images: list[ImageRecord], delivery: Delivery) -> None:
+        """The authority must know the images before the owner can see the generation succeed,
+        so that a toggle made the moment they appear always works."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(DependencyUnavailable),
+            stop=stop_after_attempt(self._inference_attempts),
+            wait=wait_exponential(multiplier=self._retry_base_s, max=8 * self._retry_base_s),
+            before_sleep=lambda _: delivery.still_working(),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                await self._visibility.register(
+                    record.owner_id, str(record.id), [str(i.id) for i in images], record.visibility,
+                    record.privacy_entitled,
+                )
+
     async def _announce_finished(self, record: GenerationRecord) -> None:
         notice = events_pb2.GenerationProgress(generation_id=str(record.id), owner_id=record.owner_id, finished=True)
         await self._nc.publish(progress_subject(str(record.id)), notice.SerializeToString(), headers=inject_headers())
@@ -174,7 +201,7 @@ class GenerationWorker:
                 await self._store.put(key, png, "image/png")
             images.append(
                 ImageRecord(
-                    id=uuid.uuid4(),
+                    id=image_id_for(record, index),
                     generation_id=record.id,
                     owner_id=record.owner_id,
                     idx=index,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.services import Infra, ServiceStack, fresh_database
+from tests.support.services import Infra, ServiceStack
 from tools.devstack import NatsServer, free_port
 
 
@@ -27,18 +27,12 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
     root = Path(tempfile.mkdtemp(prefix="atelier-e2e-"))
     nats_server = NatsServer(root / "nats", free_port())
     nats_server.start()
-    infra = Infra(
-        database_url=fresh_database(postgres_url),
-        nats_url=nats_server.url,
-        s3_endpoint=object_store.endpoint,
-        s3_access_key=object_store.access_key,
-        s3_secret_key=object_store.secret_key,
-        s3_bucket=object_store.bucket,
-        triton_url=triton_url,
-    )
+    infra = Infra.on(postgres_url, nats_server.url, object_store, triton_url)
     trace_file = root / "spans.jsonl"
     stack = ServiceStack(infra, root / "logs", overrides={"ATELIER_TRACE_FILE": str(trace_file)})
     try:
+        stack.start_billing()
+        stack.start_visibility()
         stack.start_generation_api()
         stack.start_worker()
         stack.start_gateway()

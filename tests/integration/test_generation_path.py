@@ -23,7 +23,7 @@ from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grp
 from glue.events import make_envelope
 from services.generation.worker import UNAVAILABLE_MESSAGE
 from tests.support.events import stream_events, stream_messages
-from tests.support.services import Infra, ServiceStack, fresh_database
+from tests.support.services import Infra, ServiceStack
 from tools.devstack import NatsServer, free_port
 
 pytestmark = pytest.mark.integration
@@ -46,15 +46,7 @@ def own_nats() -> Iterator[NatsServer]:
 
 @pytest.fixture
 def infra(postgres_url, own_nats, object_store, triton_url) -> Infra:
-    return Infra(
-        database_url=fresh_database(postgres_url),
-        nats_url=own_nats.url,
-        s3_endpoint=object_store.endpoint,
-        s3_access_key=object_store.access_key,
-        s3_secret_key=object_store.secret_key,
-        s3_bucket=object_store.bucket,
-        triton_url=triton_url,
-    )
+    return Infra.on(postgres_url, own_nats.url, object_store, triton_url)
 
 
 @pytest.fixture
@@ -72,6 +64,8 @@ def stack(infra, tmp_path) -> Iterator[ServiceStack]:
 
 @pytest.fixture
 async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
+    stack.start_billing()
+    stack.start_visibility()
     stack.start_generation_api()
     async with grpc.aio.insecure_channel(stack.generation_addr) as channel:
         yield generation_pb2_grpc.GenerationServiceStub(channel)

@@ -38,6 +38,19 @@ class Infra:
     s3_bucket: str
     triton_url: str
 
+    @classmethod
+    def on(cls, postgres_url: str, nats_url: str, object_store, triton_url: str) -> "Infra":
+        """The session's servers, with a fresh database of its own."""
+        return cls(
+            database_url=fresh_database(postgres_url),
+            nats_url=nats_url,
+            s3_endpoint=object_store.endpoint,
+            s3_access_key=object_store.access_key,
+            s3_secret_key=object_store.secret_key,
+            s3_bucket=object_store.bucket,
+            triton_url=triton_url,
+        )
+
     def env(self) -> dict[str, str]:
         return {
             "ATELIER_DATABASE_URL": self.database_url,

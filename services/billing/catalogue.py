@@ -1,0 +1,135 @@
+"""The plan catalogue: loaded from a TOML file (plans.toml) and validated at start-up."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PLANS_FILE = Path(__file__).parent / "plans.toml"
+FREE = "free"
+
+# The entitlement names other services rely on (ARCHITECTURE.md §4). A catalogue naming any
+# other entitlement is refused: a typo would silently take a feature away from paying users.
+PRIVATE_GENERATION = "private_generation"
+DOWNLOAD_PNG = "download_png"
+UPSCALE = "upscale"
+EDIT = "edit"
+DELETE_GENERATION = "delete_generation"
+KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION})
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_PLAN_KEYS = {"name", "display_name", "monthly_credits", "max_concurrent_generations", "entitlements"}
+
+
+class CatalogueError(ValueError):
+    """The plan catalogue is invalid; the message says where."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    display_name: str
+    monthly_credits: int
+    max_concurrent_generations: int
+    entitlements: tuple[str, ...]
+
+    @property
+    def is_paid(self) -> bool:
+        return self.name != FREE
+
+
+class Catalogue:
+    def __init__(self, plans: list[Plan]):
+        self.plans = tuple(plans)
+        self._by_name = {plan.name: plan for plan in plans}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def get(self, name: str) -> Plan:
+        """The plan by name; KeyError for names not in the catalogue."""
+        return self._by_name[name]
+
+    @property
+    def free(self) -> Plan:
+        return self._by_name[FREE]
+
+    @property
+    def names(self) -> list[str]:
+        return [plan.name for plan in self.plans]
+
+
+def _int(value: object, where: str, minimum: int) -> int:
+    # bool is an int in Python; `monthly_credits = true` is a mistake, not 1.
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise CatalogueError(f"{where}: must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def parse_catalogue(data: dict) -> Catalogue:
+    raw_plans = data.get("plans")
+    if not isinstance(raw_plans, list) or not raw_plans:
+        raise CatalogueError("the catalogue needs at least one [[plans]] table")
+    unknown_top = set(data) - {"plans"}
+    if unknown_top:
+        raise CatalogueError(f"unknown top-level keys: {sorted(unknown_top)}")
+    plans: list[Plan] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_plans):
+        where = f"plans[{index}]"
+        if not isinstance(raw, dict):
+            raise CatalogueError(f"{where}: must be a table")
+        missing = _PLAN_KEYS - set(raw)
+        if missing:
+            raise CatalogueError(f"{where}: missing {sorted(missing)}")
+        extra = set(raw) - _PLAN_KEYS
+        if extra:
+            raise CatalogueError(f"{where}: unknown keys {sorted(extra)}")
+        name = raw["name"]
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise CatalogueError(f"{where}.name: must be a lower-case identifier, got {name!r}")
+        where = f"plan {name!r}"
+        if name in seen:
+            raise CatalogueError(f"{where}: defined twice")
+        seen.add(name)
+        display_name = raw["display_name"]
+        if not isinstance(display_name, str) or not display_name.strip():
+            raise CatalogueError(f"{where}.display_name: must be a non-empty string")
+        entitlements = raw["entitlements"]
+        if not isinstance(entitlements, list) or not all(isinstance(e, str) for e in entitlements):
+            raise CatalogueError(f"{where}.entitlements: must be a list of strings")
+        unknown = sorted(set(entitlements) - KNOWN_ENTITLEMENTS)
+        if unknown:
+            raise CatalogueError(f"{where}.entitlements: unknown {unknown}; known: {sorted(KNOWN_ENTITLEMENTS)}")
+        if len(set(entitlements)) != len(entitlements):
+            raise CatalogueError(f"{where}.entitlements: listed twice")
+        plans.append(
+            Plan(
+                name=name,
+                display_name=display_name,
+                monthly_credits=_int(raw["monthly_credits"], f"{where}.monthly_credits", 0),
+                max_concurrent_generations=_int(
+                    raw["max_concurrent_generations"], f"{where}.max_concurrent_generations", 1
+                ),
+                entitlements=tuple(entitlements),
+            )
+        )
+    if FREE not in seen:
+        raise CatalogueError(f"the catalogue needs a {FREE!r} plan: it is in force for new and lapsed accounts")
+    return Catalogue(plans)
+
+
+def load_catalogue(path: Path = DEFAULT_PLANS_FILE) -> Catalogue:
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as error:
+        raise CatalogueError(f"cannot read the plan catalogue {path}: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogueError(f"{path} is not valid TOML: {error}") from error
+    try:
+        return parse_catalogue(data)
+    except CatalogueError as error:
+        raise CatalogueError(f"{path}: {error}") from error

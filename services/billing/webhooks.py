@@ -1,0 +1,231 @@
+"""Payment-provider webhooks: Stripe's signature scheme and event format, as pure functions.
+
+Signature (https://docs.stripe.com/webhooks#verify-manually): the `Stripe-Signature` header is
+`t=<unix seconds>,v1=<hex>[,v1=<hex>...][,v0=...]`; each v1 is HMAC-SHA256 keyed with the
+endpoint secret over `f"{t}.{raw body}"`. Several v1 entries appear while a secret is being
+rolled; one match is enough. A timestamp more than the tolerance (300 s) away from now is stale
+(Stripe's libraries only refuse old ones; a timestamp far in the future is refused here too).
+
+Events handled (metadata set on the Stripe subscription when it is created by our checkout):
+  - customer.subscription.created|updated|deleted: metadata `atelier_user_id`, `atelier_plan`;
+    status active/trialing/past_due keeps the plan until current_period_end; canceled, unpaid,
+    incomplete_expired, paused or a `deleted` event end it now (the account lapses);
+  - invoice.paid: a renewal; extends the period to the invoice line's period end and grants the
+    period's credits (once per period, so the same invoice seen again grants nothing).
+Any other type is acknowledged and not processed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.billing.catalogue import Catalogue
+
+DEFAULT_TOLERANCE_S = 300
+SUBSCRIPTION_EVENTS = frozenset(
+    {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"}
+)
+INVOICE_PAID = "invoice.paid"
+HANDLED_EVENTS = SUBSCRIPTION_EVENTS | {INVOICE_PAID}
+IN_FORCE_STATUSES = frozenset({"active", "trialing", "past_due"})
+ENDED_STATUSES = frozenset({"canceled", "unpaid", "incomplete_expired", "paused"})
+MAX_PAYLOAD = 512 * 1024
+
+
+class SignatureError(Exception):
+    """Missing, malformed, wrong or stale signature: the request is not from the provider."""
+
+
+class InvalidWebhook(ValueError):
+    """Signed by the provider but not something we can act on (retrying will not help until
+    the subscription's metadata is fixed)."""
+
+
+def sign(payload: bytes, secret: str, timestamp: int) -> str:
+    """The hex v1 signature of a payload (what Stripe computes)."""
+    signed = f"{timestamp}.".encode() + payload
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def signature_header(payload: bytes, secret: str, timestamp: int) -> str:
+    return f"t={timestamp},v1={sign(payload, secret, timestamp)}"
+
+
+def verify_signature(payload: bytes, header: str, secret: str, now: float,
+                     tolerance_s: int = DEFAULT_TOLERANCE_S) -> int:
+    """Returns the signed timestamp; raises SignatureError unless a v1 entry matches."""
+    if not header:
+        raise SignatureError("missing Stripe-Signature")
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if not sep:
+            continue
+        if key == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise SignatureError("malformed Stripe-Signature timestamp") from None
+        elif key == "v1":
+            candidates.append(value)
+    if timestamp is None:
+        raise SignatureError("Stripe-Signature has no timestamp")
+    if not candidates:
+        raise SignatureError("Stripe-Signature has no v1 signature")
+    expected = sign(payload, secret, timestamp)
+    # Compare against every candidate (no early exit) in constant time per comparison.
+    matched = False
+    for candidate in candidates:
+        matched |= hmac.compare_digest(expected, candidate)
+    if not matched:
+        raise SignatureError("no Stripe-Signature v1 signature matches the payload")
+    if abs(now - timestamp) > tolerance_s:
+        raise SignatureError(f"Stripe-Signature timestamp is outside the {tolerance_s} s tolerance")
+    return timestamp
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    id: str
+    type: str
+    created: int
+    object: dict
+
+
+def parse_event(payload: bytes) -> ProviderEvent:
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidWebhook(f"payload is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise InvalidWebhook("payload is not a JSON object")
+    event_id, event_type, created = data.get("id"), data.get("type"), data.get("created", 0)
+    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str) or not event_type:
+        raise InvalidWebhook("event needs an id and a type")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise InvalidWebhook("event.created must be unix seconds")
+    obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
+    if not isinstance(obj, dict):
+        raise InvalidWebhook("event has no data.object")
+    return ProviderEvent(event_id, event_type, created, obj)
+
+
+@dataclass(frozen=True)
+class SubscriptionChange:
+    """Put the user on `plan` until `period_end` (a period end in the past: it has ended)."""
+
+    user_id: str
+    plan: str
+    period_end: datetime
+    subscription_id: str
+    ended: bool
+
+
+@dataclass(frozen=True)
+class InvoicePaid:
+    invoice_id: str
+    subscription_id: str
+    # From the subscription metadata Stripe copies onto the invoice, when present.
+    user_id: str | None
+    plan: str | None
+    period_end: datetime
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+Intent = SubscriptionChange | InvoicePaid | Ignored
+
+
+def _timestamp(value: object, what: str) -> datetime:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidWebhook(f"{what}: must be unix seconds")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _metadata(obj: dict) -> dict:
+    metadata = obj.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _plan(name: object, catalogue: Catalogue, where: str) -> str:
+    if not isinstance(name, str) or name not in catalogue:
+        raise InvalidWebhook(f"{where}: atelier_plan {name!r} is not one of {catalogue.names}")
+    return name
+
+
+def _subscription_period_end(sub: dict) -> int | None:
+    """Top level in older API versions; per subscription item since 2025-03 (basil)."""
+    if isinstance(sub.get("current_period_end"), int):
+        return sub["current_period_end"]
+    items = (sub.get("items") or {}).get("data") if isinstance(sub.get("items"), dict) else None
+    ends = [i.get("current_period_end") for i in items or [] if isinstance(i, dict)]
+    ends = [e for e in ends if isinstance(e, int) and not isinstance(e, bool)]
+    return max(ends) if ends else None
+
+
+def interpret(event: ProviderEvent, catalogue: Catalogue) -> Intent:
+    if event.type in SUBSCRIPTION_EVENTS:
+        return _subscription(event, catalogue)
+    if event.type == INVOICE_PAID:
+        return _invoice(event, catalogue)
+    return Ignored(f"event type {event.type} is not handled")
+
+
+def _subscription(event: ProviderEvent, catalogue: Catalogue) -> Intent:
+    sub = event.object
+    subscription_id = sub.get("id")
+    if not isinstance(subscription_id, str) or not subscription_id:
+        raise InvalidWebhook("subscription has no id")
+    metadata = _metadata(sub)
+    user_id = metadata.get("atelier_user_id")
+    if not isinstance(user_id, str) or not user_id:
+        return Ignored("subscription has no atelier_user_id in its metadata: not an Atelier subscription")
+    plan = _plan(metadata.get("atelier_plan"), catalogue, "subscription metadata")
+    status = sub.get("status")
+    ended = event.type == "customer.subscription.deleted" or status in ENDED_STATUSES
+    if ended:
+        ended_at = sub.get("ended_at") or sub.get("canceled_at") or event.created
+        return SubscriptionChange(user_id, plan, _timestamp(ended_at, "subscription.ended_at"), subscription_id, True)
+    if status not in IN_FORCE_STATUSES:
+        # incomplete: the first payment has not gone through; nothing is in force yet.
+        return Ignored(f"subscription status {status!r} puts no plan in force")
+    period_end = _timestamp(_subscription_period_end(sub), "subscription.current_period_end")
+    return SubscriptionChange(user_id, plan, period_end, subscription_id, False)
+
+
+def _invoice(event: ProviderEvent, catalogue: Catalogue) -> Intent:
+    invoice = event.object
+    invoice_id = invoice.get("id")
+    if not isinstance(invoice_id, str) or not invoice_id:
+        raise InvalidWebhook("invoice has no id")
+    parent = invoice.get("parent") if isinstance(invoice.get("parent"), dict) else {}
+    details = invoice.get("subscription_details") or parent.get("subscription_details") or {}
+    if not isinstance(details, dict):
+        details = {}
+    subscription_id = invoice.get("subscription") or details.get("subscription")
+    if isinstance(subscription_id, dict):  # expanded
+        subscription_id = subscription_id.get("id")
+    if not isinstance(subscription_id, str) or not subscription_id:
+        return Ignored("invoice is not for a subscription")
+    metadata = _metadata(details)
+    user_id = metadata.get("atelier_user_id") if isinstance(metadata.get("atelier_user_id"), str) else None
+    plan = metadata.get("atelier_plan")
+    plan = _plan(plan, catalogue, "invoice subscription metadata") if plan is not None else None
+    lines = (invoice.get("lines") or {}).get("data") if isinstance(invoice.get("lines"), dict) else None
+    ends = [
+        line["period"].get("end")
+        for line in lines or []
+        if isinstance(line, dict) and isinstance(line.get("period"), dict)
+    ]
+    ends = [e for e in ends if isinstance(e, int) and not isinstance(e, bool)]
+    if not ends:
+        raise InvalidWebhook("invoice has no line with a period end")
+    return InvoicePaid(invoice_id, subscription_id, user_id or None, plan, _timestamp(max(ends), "invoice period end"))

@@ -1,0 +1,72 @@
+"""The generation service's calls to billing (credits) and visibility (the authority), with
+their failures turned into domain errors."""
+
+import grpc
+
+from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from atelier.common.v1 import visibility_pb2 as common_visibility
+from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+
+VISIBILITY_TO_PROTO = {"public": common_visibility.VISIBILITY_PUBLIC, "private": common_visibility.VISIBILITY_PRIVATE}
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+class OutOfCredits(Exception):
+    """Billing refused the reservation; the message is billing's, meant for the user."""
+
+
+class DependencyUnavailable(Exception):
+    """A service we need could not answer; nothing was changed by this call."""
+
+
+class BillingClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float = 5.0):
+        self._stub = billing_pb2_grpc.BillingServiceStub(channel)
+        self._timeout_s = timeout_s
+
+    async def reserve(self, user_id: str, generation_id: str, credits: int) -> None:
+        try:
+            await self._stub.ReserveCredits(
+                billing_pb2.ReserveCreditsRequest(user_id=user_id, generation_id=generation_id, amount=credits),
+                timeout=self._timeout_s,
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                raise OutOfCredits(error.details()) from error
+            raise DependencyUnavailable(f"billing: {error.details()}") from error
+
+    async def release(self, generation_id: str) -> None:
+        await self._stub.ReleaseCredits(
+            billing_pb2.ReleaseCreditsRequest(generation_id=generation_id), timeout=self._timeout_s
+        )
+
+
+class VisibilityClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float = 5.0):
+        self._stub = visibility_pb2_grpc.VisibilityServiceStub(channel)
+        self._timeout_s = timeout_s
+
+    async def register(
+        self, owner_id: str, generation_id: str, image_ids: list[str], visibility: str, privacy_entitled: bool
+    ) -> None:
+        try:
+            await self._stub.RegisterImages(
+                visibility_pb2.RegisterImagesRequest(
+                    owner_id=owner_id,
+                    generation_id=generation_id,
+                    image_ids=image_ids,
+                    visibility=VISIBILITY_TO_PROTO[visibility],
+                    made_with_privacy_entitlement=privacy_entitled,
+                ),
+                timeout=self._timeout_s,
+            )
+        except grpc.aio.AioRpcError as error:
+            raise DependencyUnavailable(f"visibility: {error.details()}") from error
+
+    async def mark_deleted(self, actor_id: str, image_ids: list[str]) -> None:
+        try:
+            await self._stub.MarkDeleted(
+                visibility_pb2.MarkDeletedRequest(actor_id=actor_id, image_ids=image_ids), timeout=self._timeout_s
+            )
+        except grpc.aio.AioRpcError as error:
+            raise DependencyUnavailable(f"visibility: {error.details()}") from error

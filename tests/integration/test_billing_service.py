@@ -1,0 +1,429 @@
+"""The billing service as a real process against real Postgres and NATS JetStream: credits are
+charged exactly once whatever the events do, plans change from the operator and from signed
+provider webhooks, lapses follow the clock, and a killed process loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+import httpx
+import nats
+import nats.js.errors
+import psycopg
+import pytest
+from google.protobuf import timestamp_pb2
+
+from atelier.billing.v1 import billing_pb2, billing_pb2_grpc, events_pb2
+from atelier.generation.v1 import events_pb2 as generation_events
+from glue.events import make_envelope
+from services.billing.webhooks import signature_header
+from tests.support.events import stream_events
+from tests.support.services import REPO_ROOT, Infra, ServiceStack, fresh_database
+from tools.devstack import NatsServer, free_port
+
+pytestmark = pytest.mark.integration
+
+SECRET = "whsec_integration_test_secret_0123"
+ACTIVE = billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
+LAPSED = billing_pb2.SUBSCRIPTION_STATUS_LAPSED
+NONE = billing_pb2.SUBSCRIPTION_STATUS_NONE
+PAID_ENTITLEMENTS = {"private_generation", "download_png", "upscale", "edit", "delete_generation"}
+WAIT_S = 60.0
+
+
+@pytest.fixture
+def own_nats() -> Iterator[NatsServer]:
+    """Each stack gets its own NATS: durable consumers must not be shared between tests."""
+    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
+    server = NatsServer(data, free_port())
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def infra(postgres_url, own_nats) -> Infra:
+    # Billing needs neither the object store nor Triton.
+    return Infra(database_url=fresh_database(postgres_url), nats_url=own_nats.url, s3_endpoint="127.0.0.1:1",
+                 s3_access_key="unused", s3_secret_key="unused", s3_bucket="unused", triton_url="127.0.0.1:1")
+
+
+@pytest.fixture
+def metrics_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def stack(infra, tmp_path, metrics_port, request) -> Iterator[ServiceStack]:
+    overrides = {
+        "ATELIER_BILLING_WEBHOOK_SECRET": SECRET,
+        "ATELIER_BILLING_CONSUMER_ACK_WAIT_S": "3",
+        "ATELIER_BILLING_SWEEP_INTERVAL_S": "0.5",
+        "ATELIER_METRICS_PORT": str(metrics_port),
+        **getattr(request, "param", {}),
+    }
+    services = ServiceStack(infra, tmp_path / "logs", overrides=overrides)
+    try:
+        yield services
+    finally:
+        services.stop_all()
+
+
+@pytest.fixture
+async def billing(stack) -> AsyncIterator[billing_pb2_grpc.BillingServiceStub]:
+    stack.start_billing()
+    async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
+        yield billing_pb2_grpc.BillingServiceStub(channel)
+
+
+async def account(billing, user_id: str) -> billing_pb2.Account:
+    return (await billing.GetAccount(billing_pb2.GetAccountRequest(user_id=user_id), timeout=10)).account
+
+
+async def reserve(billing, user_id: str, generation_id: str, amount: int = 4) -> billing_pb2.ReserveCreditsResponse:
+    return await billing.ReserveCredits(
+        billing_pb2.ReserveCreditsRequest(user_id=user_id, generation_id=generation_id, amount=amount), timeout=10
+    )
+
+
+def ledger_rows(infra: Infra, generation_id: str) -> list[tuple[str, int]]:
+    with psycopg.connect(infra.database_url) as conn:
+        return conn.execute("SELECT kind, amount FROM billing.ledger WHERE generation_id = %s ORDER BY id",
+                            (generation_id,)).fetchall()
+
+
+async def publish(nats_url: str, *events) -> None:
+    """Publishes generation events as the generation service's relay does; the same event twice
+    gets two event ids, like a duplicate that slipped past JetStream's de-duplication window."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for event in events:
+            subject = ("atelier.generation.images_ready" if isinstance(event, generation_events.ImagesReady)
+                       else "atelier.generation.failed")
+            envelope = make_envelope(event, {})
+            await js.publish(subject, envelope.SerializeToString(), headers={"Nats-Msg-Id": envelope.event_id})
+    finally:
+        await nc.close()
+
+
+def images_ready(generation_id: str, owner: str = "alice", count: int = 4) -> generation_events.ImagesReady:
+    return generation_events.ImagesReady(
+        generation_id=generation_id, owner_id=owner,
+        images=[generation_events.ReadyImage(image_id=str(uuid.uuid4()), object_key=f"k{i}") for i in range(count)],
+    )
+
+
+def failed(generation_id: str, owner: str = "alice") -> generation_events.GenerationFailed:
+    return generation_events.GenerationFailed(generation_id=generation_id, owner_id=owner, reason="Triton is down")
+
+
+async def wait_consumed(nats_url: str, *durables: str, timeout: float = WAIT_S) -> None:
+    """Until the durable consumers have acknowledged everything in the GENERATION stream."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            infos = []
+            for durable in durables:
+                try:
+                    infos.append(await js.consumer_info("GENERATION", durable))
+                except nats.js.errors.NotFoundError:
+                    infos.append(None)
+            if all(i is not None and i.num_pending == 0 and i.num_ack_pending == 0 for i in infos):
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{durables} did not consume everything in {timeout} s")
+    finally:
+        await nc.close()
+
+
+async def eventually(check, timeout: float = WAIT_S):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+CONSUMERS = ("billing-images-ready", "billing-generation-failed")
+
+
+async def test_a_new_user_gets_the_free_plan_and_a_generation_is_reserved_once(billing, infra, metrics_port):
+    first = await account(billing, "alice")
+    assert (first.plan, first.status, first.credits, list(first.entitlements)) == ("free", NONE, 25, [])
+    assert first.max_concurrent_generations == 1 and not first.HasField("current_period_end")
+    assert (await account(billing, "alice")).credits == 25  # created once: one initial grant
+
+    reply = await reserve(billing, "alice", "g1")
+    assert (reply.balance, reply.created) == (21, True)
+    again = await reserve(billing, "alice", "g1")
+    assert (again.balance, again.created) == (21, False)
+    assert ledger_rows(infra, "g1") == [("reserve", -4)]
+    with pytest.raises(psycopg.errors.RaiseException, match="append-only"), psycopg.connect(infra.database_url) as conn:
+        conn.execute("UPDATE billing.ledger SET amount = 0 WHERE generation_id = 'g1'")
+    with pytest.raises(grpc.aio.AioRpcError) as taken:
+        await reserve(billing, "bob", "g1")
+    assert taken.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+    # ReleaseCredits: a generation that was never accepted costs nothing, once.
+    await reserve(billing, "alice", "g2")
+    released = await billing.ReleaseCredits(billing_pb2.ReleaseCreditsRequest(generation_id="g2"), timeout=10)
+    assert released.balance == 21
+    assert (await billing.ReleaseCredits(billing_pb2.ReleaseCreditsRequest(generation_id="g2"))).balance == 21
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:
+        await billing.ReleaseCredits(billing_pb2.ReleaseCreditsRequest(generation_id="never-reserved"))
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as invalid:
+        await reserve(billing, "", "g3")
+    assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+    plans = (await billing.ListPlans(billing_pb2.ListPlansRequest())).plans
+    assert [(p.name, p.monthly_credits, p.max_concurrent_generations) for p in plans] == [
+        ("free", 25, 1), ("basic", 400, 2), ("plus", 1000, 4), ("pro", 3000, 8), ("team", 10000, 8)]
+
+    metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+    assert 'atelier_billing_reservations_total{outcome="created"} 2.0' in metrics
+    assert 'atelier_billing_reservations_total{outcome="repeated"} 1.0' in metrics
+    assert 'atelier_billing_refunds_total{reason="released"} 1.0' in metrics
+
+
+async def test_concurrent_reservations_never_overdraw(billing, infra):
+    await account(billing, "alice")  # 25 credits
+    results = await asyncio.gather(
+        *(reserve(billing, "alice", f"g{i}", amount=5) for i in range(20)), return_exceptions=True
+    )
+    granted = [r for r in results if isinstance(r, billing_pb2.ReserveCreditsResponse)]
+    refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(granted) == 5 and len(refused) == 15, results
+    assert sorted(r.balance for r in granted) == [0, 5, 10, 15, 20]
+    assert {r.code() for r in refused} == {grpc.StatusCode.RESOURCE_EXHAUSTED}
+    first_of_next_month = (datetime.now(UTC).replace(day=28) + timedelta(days=4)).replace(day=1).date()
+    assert refused[0].details() == (
+        "Out of credits: this generation needs 5 credits and you have 0. "
+        f"Credits renew on {first_of_next_month.isoformat()} or upgrade your plan."
+    )
+    assert (await account(billing, "alice")).credits == 0
+
+
+async def test_events_delivered_twice_or_out_of_order_change_the_outcome_once(billing, infra, metrics_port):
+    await reserve(billing, "alice", "ok")
+    await reserve(billing, "alice", "broken")
+    # GenerationFailed before any reservation: recorded, so the later reservation charges nothing.
+    await publish(infra.nats_url, images_ready("ok"), failed("broken"), failed("early"),
+                  images_ready("ok"), failed("broken"), failed("early"),
+                  # Contradictions after the outcome change nothing either.
+                  failed("ok"), images_ready("broken"),
+                  # Images never reserved are still paid for, one credit per image, once.
+                  images_ready("unreserved", count=2), images_ready("unreserved", count=2))
+    await wait_consumed(infra.nats_url, *CONSUMERS)
+
+    assert ledger_rows(infra, "ok") == [("reserve", -4), ("commit", 0)]
+    assert ledger_rows(infra, "broken") == [("reserve", -4), ("refund", 4)]
+    assert ledger_rows(infra, "early") == [("refund", 0)]
+    assert ledger_rows(infra, "unreserved") == [("commit", -2)]
+    late = await reserve(billing, "alice", "early")
+    assert not late.created
+    assert (await account(billing, "alice")).credits == 25 - 4 - 2
+    metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+    for line in ('atelier_billing_commits_total{kind="reserved"} 1.0',
+                 'atelier_billing_commits_total{kind="unreserved"} 1.0',
+                 'atelier_billing_refunds_total{reason="failed"} 1.0'):
+        assert line in metrics
+
+
+async def test_a_plan_change_is_announced_and_sets_entitlements_and_a_past_end_lapses_it(billing, stack, infra):
+    await account(billing, "alice")
+    changed = await billing.ChangePlan(billing_pb2.ChangePlanRequest(user_id="alice", plan="plus",
+                                                                     actor="operator:test"), timeout=10)
+    assert (changed.account.plan, changed.account.status) == ("plus", ACTIVE)
+    assert set(changed.account.entitlements) == PAID_ENTITLEMENTS
+    assert changed.account.credits == 1000 and changed.account.max_concurrent_generations == 4
+
+    # The operator command goes through the same RPC.
+    until = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    command = subprocess.run(
+        [sys.executable, "-m", "services.billing", "set-plan", "bob", "basic", "--until", until.isoformat(),
+         "--addr", stack.billing_addr],
+        cwd=REPO_ROOT, env={**os.environ, **stack.env()}, capture_output=True, text=True, timeout=60,
+    )
+    assert command.returncode == 0, command.stderr
+    shown = json.loads(command.stdout)
+    assert (shown["plan"], shown["status"], shown["credits"]) == ("basic", "SUBSCRIPTION_STATUS_ACTIVE", "400")
+    bob = await account(billing, "bob")
+    assert bob.current_period_end.ToDatetime(tzinfo=UTC) == until
+    assert "private_generation" not in bob.entitlements and "download_png" in bob.entitlements
+
+    past = timestamp_pb2.Timestamp()
+    past.FromDatetime(datetime.now(UTC) - timedelta(days=1))
+    await billing.ChangePlan(billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", current_period_end=past))
+    lapsed = await account(billing, "alice")
+    assert (lapsed.plan, lapsed.status, lapsed.lapsed_plan, list(lapsed.entitlements)) == ("free", LAPSED, "plus", [])
+    assert lapsed.max_concurrent_generations == 1 and lapsed.credits == 1000  # credits are never taken away
+
+    async def announced():
+        events = await stream_events(infra.nats_url, "BILLING", "atelier.billing.plan_changed",
+                                     events_pb2.PlanChanged)
+        seen = [(e.user_id, e.plan, e.status) for e in events]
+        assert seen == [("alice", "plus", ACTIVE), ("bob", "basic", ACTIVE), ("alice", "free", LAPSED)], seen
+        return events
+
+    events = await eventually(announced)
+    assert set(events[0].entitlements) == PAID_ENTITLEMENTS and list(events[2].entitlements) == []
+
+
+async def test_a_paid_period_lapses_by_the_clock_with_no_call(billing, infra):
+    soon = timestamp_pb2.Timestamp()
+    soon.FromDatetime(datetime.now(UTC) + timedelta(seconds=5))
+    await billing.ChangePlan(billing_pb2.ChangePlanRequest(user_id="carol", plan="pro", current_period_end=soon))
+    assert (await account(billing, "carol")).status == ACTIVE
+
+    async def lapse_announced_by_the_sweep():
+        events = await stream_events(infra.nats_url, "BILLING", "atelier.billing.plan_changed",
+                                     events_pb2.PlanChanged)
+        assert [(e.plan, e.status) for e in events] == [("pro", ACTIVE), ("free", LAPSED)]
+
+    # Nobody reads the account: the sweep notices the lapse and announces it once.
+    await eventually(lapse_announced_by_the_sweep, timeout=30)
+    carol = await account(billing, "carol")
+    assert (carol.plan, carol.status, carol.lapsed_plan) == ("free", LAPSED, "pro")
+
+
+def stripe_event(event_id: str, event_type: str, obj: dict, created: int | None = None) -> bytes:
+    return json.dumps({"id": event_id, "object": "event", "type": event_type,
+                       "created": created or int(time.time()), "data": {"object": obj}}).encode()
+
+
+def subscription(status="active", plan="plus", period_end=None, user="dave") -> dict:
+    return {"id": "sub_123", "object": "subscription", "status": status,
+            "current_period_end": period_end or int(time.time()) + 30 * 86400,
+            "metadata": {"atelier_user_id": user, "atelier_plan": plan}}
+
+
+async def webhook(billing, payload: bytes, signature: str | None = None) -> billing_pb2.HandleProviderWebhookResponse:
+    header = signature if signature is not None else signature_header(payload, SECRET, int(time.time()))
+    return await billing.HandleProviderWebhook(
+        billing_pb2.HandleProviderWebhookRequest(payload=payload, signature=header), timeout=10
+    )
+
+
+async def test_signed_provider_webhooks_change_plans_once_and_forgeries_are_refused(billing):
+    created = int(time.time())
+    payload = stripe_event("evt_1", "customer.subscription.updated", subscription(), created)
+    reply = await webhook(billing, payload)
+    assert (reply.processed, reply.event_type) == (True, "customer.subscription.updated")
+    dave = await account(billing, "dave")
+    assert (dave.plan, dave.status, dave.credits) == ("plus", ACTIVE, 1000)
+    assert not (await webhook(billing, payload)).processed  # a replay changes nothing
+
+    for forged in (
+        (stripe_event("evt_2", "customer.subscription.updated", subscription(plan="team")), ""),
+        (payload.replace(b'"plus"', b'"team"'), signature_header(payload, SECRET, int(time.time()))),
+        (payload, signature_header(payload, "whsec_someone_elses_secret_00", int(time.time()))),
+        (payload, signature_header(payload, SECRET, int(time.time()) - 3600)),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await webhook(billing, *forged)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert (await account(billing, "dave")).plan == "plus"
+
+    other = await webhook(billing, stripe_event("evt_3", "charge.succeeded", {"id": "ch_1"}))
+    assert (other.processed, other.event_type) == (False, "charge.succeeded")
+
+    # A renewal invoice extends the period; its credits are granted once per period.
+    next_end = int(time.time()) + 60 * 86400
+    invoice = {"id": "in_1", "object": "invoice", "subscription": "sub_123",
+               "lines": {"data": [{"period": {"start": created, "end": next_end}}]}}
+    await reserve(billing, "dave", "g-dave-1", amount=100)
+    assert (await webhook(billing, stripe_event("evt_4", "invoice.paid", invoice))).processed
+    renewed = await account(billing, "dave")
+    assert renewed.current_period_end.seconds == next_end and renewed.credits == 1000  # topped up
+    await reserve(billing, "dave", "g-dave-2", amount=100)
+    assert (await webhook(billing, stripe_event("evt_5", "invoice.paid", invoice))).processed
+    assert (await account(billing, "dave")).credits == 900  # the same period is not granted twice
+
+    # An older delivery arriving late does not undo what a newer one did.
+    stale = stripe_event("evt_0", "customer.subscription.updated", subscription(plan="basic"), created - 60)
+    assert not (await webhook(billing, stale)).processed
+    ended = stripe_event("evt_6", "customer.subscription.deleted", subscription(status="canceled"), created + 1)
+    assert (await webhook(billing, ended)).processed
+    lapsed = await account(billing, "dave")
+    assert (lapsed.plan, lapsed.status, lapsed.lapsed_plan) == ("free", LAPSED, "plus")
+
+
+async def test_a_killed_billing_process_loses_no_event_and_charges_nothing_twice(billing, stack, infra):
+    ids = [f"g{i}" for i in range(12)]
+    for generation_id in ids:
+        await reserve(billing, "erin", generation_id, amount=1)
+    await publish(infra.nats_url, *(images_ready(g, "erin") for g in ids[:6]),
+                  *(failed(g, "erin") for g in ids[6:]))
+    stack.kill("billing")  # SIGKILL, at once: some events handled, some in flight, some not fetched
+    await publish(infra.nats_url, images_ready(ids[0], "erin"), failed(ids[6], "erin"))  # redeliveries meanwhile
+    stack.start_billing()
+    await wait_consumed(infra.nats_url, *CONSUMERS)
+
+    for generation_id in ids[:6]:
+        assert ledger_rows(infra, generation_id) == [("reserve", -1), ("commit", 0)]
+    for generation_id in ids[6:]:
+        assert ledger_rows(infra, generation_id) == [("reserve", -1), ("refund", 1)]
+    assert (await account(billing, "erin")).credits == 25 - 6
+
+
+@pytest.mark.parametrize("stack", [{"ATELIER_BILLING_RESERVATION_TTL_S": "1"}], indirect=True)
+async def test_a_reservation_left_open_expires_and_late_images_are_charged_again(billing, infra):
+    await reserve(billing, "frank", "stuck")
+
+    async def expired():
+        assert ledger_rows(infra, "stuck") == [("reserve", -4), ("expire", 4)]
+
+    await eventually(expired, timeout=30)
+    assert (await account(billing, "frank")).credits == 25
+    await publish(infra.nats_url, images_ready("stuck", "frank"), images_ready("stuck", "frank"))
+    await wait_consumed(infra.nats_url, *CONSUMERS)
+    assert ledger_rows(infra, "stuck") == [("reserve", -4), ("expire", 4), ("commit", -4)]
+    assert (await account(billing, "frank")).credits == 21
+
+
+def test_billing_reports_healthy_and_stops_cleanly_on_sigterm(stack, infra, tmp_path):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    log_path = tmp_path / "billing.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "services.billing"], cwd=REPO_ROOT,
+                                   env={**stack.env(), "ATELIER_GRPC_LISTEN": stack.billing_addr},
+                                   stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        with grpc.insecure_channel(stack.billing_addr) as channel:
+            grpc.channel_ready_future(channel).result(timeout=60)
+            health = health_pb2_grpc.HealthStub(channel)
+            for service in ("", "atelier.billing.v1.BillingService"):
+                reply = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)
+                assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        process.send_signal(signal.SIGTERM)
+        # 0: the signal was handled; consumers, relay and sweep stopped, NATS drained.
+        assert process.wait(timeout=20) == 0, log_path.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    # Logs are JSON lines.
+    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    assert any(r.get("message") == "serving" and r.get("service") == "billing" for r in records)
