@@ -1,13 +1,323 @@
-"""FeedService handlers. Not built yet: every RPC answers UNIMPLEMENTED."""
+"""FeedService gRPC handlers: protobuf ↔ domain, domain errors → gRPC status.
+
+Every image that leaves through any RPC was allowed by the visibility authority for that request's
+viewer (P1); when the authority cannot answer, the RPC fails with UNAVAILABLE (P3). Images the
+viewer may not see are NOT_FOUND, indistinguishable from images that do not exist.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import grpc
+import psycopg
+from google.protobuf import timestamp_pb2
+from psycopg_pool import AsyncConnectionPool
 
 from atelier.feed.v1 import feed_pb2 as pb
 from atelier.feed.v1 import feed_pb2_grpc
+from services.feed import cursors, repository, social
+from services.feed.authority import Authority, AuthorityUnavailable
+from services.feed.cursors import Cursor, InvalidCursor
+from services.feed.metrics import CANDIDATES_DENIED, LIST_SECONDS
+from services.feed.paging import authorized_page
+from services.feed.repository import FeedRow
+from services.feed.social import Decision, InvalidInput
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_MESSAGE = "image not found"
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+def rpc(method):
+    """Maps the domain's errors to gRPC status codes with a human message."""
+
+    @functools.wraps(method)
+    async def wrapper(self, request, context: grpc.aio.ServicerContext):
+        try:
+            return await method(self, request, context)
+        except (InvalidInput, InvalidCursor) as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except NotFound as error:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(error) or NOT_FOUND_MESSAGE)
+        except Conflict as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        except AuthorityUnavailable:
+            await context.abort(grpc.StatusCode.UNAVAILABLE,
+                                "the visibility authority is unavailable; nothing can be shown, try again")
+        except psycopg.OperationalError as error:
+            log.warning("database unavailable", extra={"error": str(error)})
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the feed's database is unavailable; try again")
+
+    return wrapper
+
+
+def _image_id(value: str) -> UUID:
+    """A malformed id is an image that does not exist."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound(NOT_FOUND_MESSAGE) from None
+
+
+def _required(value: str, field: str) -> str:
+    if not value:
+        raise InvalidInput(f"{field}: is required")
+    return value
+
+
+def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _item(row: FeedRow, liked: set[UUID]) -> pb.FeedItem:
+    return pb.FeedItem(image_id=str(row.image_id), owner_id=row.owner_id, prompt=row.prompt,
+                       like_count=row.like_count, created_at=_timestamp(row.created_at),
+                       liked_by_viewer=row.image_id in liked, width=row.width, height=row.height)
 
 
 class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
-    async def ListFeed(
-        self, request: pb.ListFeedRequest, context: grpc.aio.ServicerContext
-    ) -> pb.ListFeedResponse:
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "feed: ListFeed is not implemented yet")
+    def __init__(self, pool: AsyncConnectionPool, authority: Authority, *, report_threshold: int,
+                 top_window_hours: int, top_windows_hours: list[int] | None = None):
+        self._pool = pool
+        self._authority = authority
+        self._report_threshold = report_threshold
+        self._top_window_hours = top_window_hours
+        self._precomputed = sorted(set(top_windows_hours or []))
+
+    # ------------------------------------------------------------ helpers
+
+    async def _may_see(self, viewer_id: str, image_id: UUID) -> None:
+        if str(image_id) not in await self._authority.allowed(viewer_id, [str(image_id)]):
+            raise NotFound(NOT_FOUND_MESSAGE)
+
+    async def _liked(self, viewer_id: str, rows: list[FeedRow]) -> set[UUID]:
+        if not viewer_id or not rows:
+            return set()
+        async with self._pool.connection() as conn:
+            return await repository.liked_by(conn, viewer_id, [r.image_id for r in rows])
+
+    def _reader(self, function, *args):
+        """A fetch for authorized_page that holds a connection only while it reads."""
+
+        async def fetch(after, limit):
+            async with self._pool.connection() as conn:
+                return await function(conn, *args, after, limit)
+
+        return fetch
+
+    def _authorizer(self, viewer_id: str, listing: str):
+        async def allowed(image_ids: list[str]) -> set[str]:
+            granted = await self._authority.allowed(viewer_id, image_ids)
+            if len(granted) < len(image_ids):
+                CANDIDATES_DENIED.labels(listing).inc(len(image_ids) - len(granted))
+            return granted
+
+        return allowed
+
+    # ------------------------------------------------------------ feed
+
+    @rpc
+    async def ListFeed(self, request: pb.ListFeedRequest, context) -> pb.ListFeedResponse:
+        started = time.perf_counter()
+        size = social.page_size(request.page_size)
+        query = social.clean_query(request.query)
+        viewer = request.viewer_id
+        listing = ("top" if request.sort == pb.FEED_SORT_TOP else "new") + ("+search" if query else "")
+        if request.sort in (pb.FEED_SORT_UNSPECIFIED, pb.FEED_SORT_NEW):
+            after = None
+            if request.cursor:
+                cursor = cursors.decode(request.cursor, cursors.NEW)
+                after = (cursor.created_at, cursor.image_id)
+            page = await authorized_page(
+                self._reader(lambda conn, a, n: repository.fetch_newest(conn, a, n, query)),
+                lambda row: row.newest_key, self._authorizer(viewer, listing), after, size)
+            next_cursor = Cursor(cursors.NEW, *page.next_key).encode() if page.next_key else ""
+        elif request.sort == pb.FEED_SORT_TOP:
+            hours = social.window_hours(request.window_hours, self._top_window_hours)
+            after, since = None, datetime.now(UTC) - timedelta(hours=hours)
+            if request.cursor:
+                cursor = cursors.decode(request.cursor, cursors.TOP)
+                after = (cursor.likes, cursor.created_at, cursor.image_id)
+                since = cursor.since or since
+            if hours in self._precomputed:
+                def fetch(conn, a, n):
+                    return repository.fetch_top_precomputed(conn, hours, a, n, query)
+            else:
+                def fetch(conn, a, n):
+                    return repository.fetch_top(conn, since, a, n, query)
+            page = await authorized_page(self._reader(fetch), lambda row: row.top_key,
+                                         self._authorizer(viewer, listing), after, size)
+            next_cursor = ""
+            if page.next_key:
+                likes, created_at, image_id = page.next_key
+                next_cursor = Cursor(cursors.TOP, created_at, image_id, likes=likes, since=since).encode()
+        else:
+            raise InvalidInput("sort: unknown sort order")
+        liked = await self._liked(viewer, page.items)
+        LIST_SECONDS.labels(listing).observe(time.perf_counter() - started)
+        return pb.ListFeedResponse(items=[_item(row, liked) for row in page.items], next_cursor=next_cursor)
+
+    @rpc
+    async def GetProfile(self, request: pb.GetProfileRequest, context) -> pb.GetProfileResponse:
+        owner = _required(request.owner_id, "owner_id")
+        size = social.page_size(request.page_size)
+        viewer = request.viewer_id
+        pinned: list[FeedRow] = []
+        after = None
+        if request.cursor:
+            cursor = cursors.decode(request.cursor, cursors.PROFILE)
+            after = (cursor.created_at, cursor.image_id)
+        else:
+            async with self._pool.connection() as conn:
+                candidates = await repository.pinned_of(conn, owner, social.MAX_PINS,
+                                                        listed_only=viewer != owner)
+            if candidates:
+                allowed = await self._authority.allowed(viewer, [str(r.image_id) for r in candidates])
+                pinned = [r for r in candidates if str(r.image_id) in allowed]
+        page = await authorized_page(
+            self._reader(repository.fetch_owner, owner), lambda row: row.newest_key,
+            self._authorizer(viewer, "profile"), after, size)
+        liked = await self._liked(viewer, pinned + page.items)
+        return pb.GetProfileResponse(
+            pinned=[_item(r, liked) for r in pinned],
+            images=[_item(r, liked) for r in page.items],
+            next_cursor=Cursor(cursors.PROFILE, *page.next_key).encode() if page.next_key else "",
+        )
+
+    @rpc
+    async def BatchGetSocial(self, request: pb.BatchGetSocialRequest, context) -> pb.BatchGetSocialResponse:
+        if len(request.image_ids) > social.MAX_BATCH:
+            raise InvalidInput(f"image_ids: at most {social.MAX_BATCH} per call")
+        wanted: dict[str, UUID] = {}
+        for value in request.image_ids:
+            try:
+                wanted.setdefault(str(UUID(value)), UUID(value))
+            except ValueError:
+                continue  # an id that cannot exist is simply not found
+        allowed = await self._authority.allowed(request.viewer_id, list(wanted)) if wanted else set()
+        ids = [image_id for key, image_id in wanted.items() if key in allowed]
+        if not ids:
+            return pb.BatchGetSocialResponse()
+        async with self._pool.connection() as conn:
+            found = await repository.social_of(conn, request.viewer_id, ids)
+        return pb.BatchGetSocialResponse(images=[
+            pb.ImageSocial(image_id=str(i), like_count=found[i].like_count, liked_by_viewer=found[i].liked_by_viewer,
+                           pinned=found[i].pinned)
+            for i in ids
+        ])
+
+    # ------------------------------------------------------------ likes
+
+    @rpc
+    async def Like(self, request: pb.LikeRequest, context) -> pb.LikeResponse:
+        user = _required(request.user_id, "user_id")
+        image_id = _image_id(request.image_id)
+        await self._may_see(user, image_id)
+        async with self._pool.connection() as conn, conn.transaction():
+            count = await repository.add_like(conn, image_id, user, self._precomputed)
+        return pb.LikeResponse(like_count=count)
+
+    @rpc
+    async def Unlike(self, request: pb.UnlikeRequest, context) -> pb.UnlikeResponse:
+        user = _required(request.user_id, "user_id")
+        image_id = _image_id(request.image_id)
+        await self._may_see(user, image_id)
+        async with self._pool.connection() as conn, conn.transaction():
+            count = await repository.remove_like(conn, image_id, user, self._precomputed)
+        return pb.UnlikeResponse(like_count=count)
+
+    # ------------------------------------------------------------ pins
+
+    async def _own(self, user: str, image_id: UUID) -> None:
+        """The user owns the image by the read model and may see it by the authority."""
+        async with self._pool.connection() as conn:
+            row = await repository.get_image(conn, image_id)
+        if row is None or not row.known or row.deleted or row.owner_id != user:
+            raise NotFound(NOT_FOUND_MESSAGE)
+        await self._may_see(user, image_id)
+
+    @rpc
+    async def Pin(self, request: pb.PinRequest, context) -> pb.PinResponse:
+        user = _required(request.user_id, "user_id")
+        image_id = _image_id(request.image_id)
+        await self._own(user, image_id)
+        async with self._pool.connection() as conn, conn.transaction():
+            if await repository.count_pins(conn, user) >= social.MAX_PINS:
+                raise Conflict(f"at most {social.MAX_PINS} images can be pinned; unpin one first")
+            await repository.add_pin(conn, user, image_id)
+        return pb.PinResponse()
+
+    @rpc
+    async def Unpin(self, request: pb.UnpinRequest, context) -> pb.UnpinResponse:
+        user = _required(request.user_id, "user_id")
+        image_id = _image_id(request.image_id)
+        async with self._pool.connection() as conn:
+            removed = await repository.remove_pin(conn, user, image_id)
+        if not removed:
+            # Nothing was pinned: answer as Pin would, so unpinning says nothing about others' images.
+            await self._own(user, image_id)
+        return pb.UnpinResponse()
+
+    # ------------------------------------------------------------ reports
+
+    @rpc
+    async def Report(self, request: pb.ReportRequest, context) -> pb.ReportResponse:
+        user = _required(request.user_id, "user_id")
+        reason = social.clean_reason(request.reason)
+        image_id = _image_id(request.image_id)
+        await self._may_see(user, image_id)
+        async with self._pool.connection() as conn, conn.transaction():
+            await repository.add_report(conn, image_id, user, reason)
+            _, open_reports, decision = await repository.moderation_of(conn, image_id)
+            hidden = social.hidden_by_reports(open_reports, self._report_threshold, decision)
+            if hidden:
+                await repository.set_hidden(conn, image_id, True)
+        if hidden:
+            log.info("image hidden pending review", extra={"image_id": str(image_id), "reports": open_reports})
+        return pb.ReportResponse(hidden=hidden)
+
+    @rpc
+    async def ListReports(self, request: pb.ListReportsRequest, context) -> pb.ListReportsResponse:
+        size = social.page_size(request.page_size)
+        after = None
+        if request.cursor:
+            cursor = cursors.decode(request.cursor, cursors.REPORTS)
+            after = (cursor.created_at, cursor.image_id)
+        # The queue shows what the public could see (hidden images are still public by the
+        # authority); an image made private or deleted since has nothing left to moderate.
+        page = await authorized_page(self._reader(repository.open_reports), lambda row: row.key,
+                                     self._authorizer("", "reports"), after, size)
+        return pb.ListReportsResponse(
+            reports=[pb.ReportEntry(image_id=str(r.image_id), report_count=r.report_count, reasons=r.reasons,
+                                    hidden=r.hidden) for r in page.items],
+            next_cursor=Cursor(cursors.REPORTS, *page.next_key).encode() if page.next_key else "",
+        )
+
+    @rpc
+    async def ResolveReport(self, request: pb.ResolveReportRequest, context) -> pb.ResolveReportResponse:
+        actor = _required(request.actor, "actor")
+        image_id = _image_id(request.image_id)
+        decision = Decision.RESTORED if request.restore else Decision.KEPT_HIDDEN
+        async with self._pool.connection() as conn, conn.transaction():
+            total, _, _ = await repository.moderation_of(conn, image_id)
+            if total == 0:
+                raise NotFound("no reports for this image")
+            await repository.resolve_reports(conn, image_id, decision, actor)
+            await repository.set_hidden(conn, image_id, social.hidden_by_reports(0, self._report_threshold, decision))
+        log.info("reports resolved", extra={"image_id": str(image_id), "decision": decision.value, "actor": actor})
+        return pb.ResolveReportResponse()

@@ -1,0 +1,74 @@
+"""Opaque keyset cursors: where the next page starts, encoded so clients treat it as a token.
+
+A cursor is not signed: it only says where to resume, and every item that leaves the service is
+authorised anyway, so a forged cursor can at worst skip items. A cursor from one listing used
+with another (a `top` cursor on `new`, a profile cursor on the feed) is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+NEW = "new"
+TOP = "top"
+PROFILE = "profile"
+REPORTS = "reports"
+KINDS = (NEW, TOP, PROFILE, REPORTS)
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The key of the last item a page examined.
+
+    new/profile/reports: (created_at, image_id), ordered descending (reports: ascending).
+    top: (likes, created_at, image_id) descending, plus `since`, the start of the like window the
+    first page used, so that later pages count likes over the same window.
+    """
+
+    kind: str
+    created_at: datetime
+    image_id: UUID
+    likes: int = 0
+    since: datetime | None = None
+
+    def encode(self) -> str:
+        body: dict = {"k": self.kind, "t": self.created_at.isoformat(), "i": str(self.image_id)}
+        if self.kind == TOP:
+            body["n"] = self.likes
+            body["s"] = self.since.isoformat() if self.since else None
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(token: str, kind: str) -> Cursor:
+    """The cursor in `token`, which must have been issued for a listing of `kind`."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        body = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(body, dict) or body.get("k") != kind:
+            raise InvalidCursor(f"cursor: not a cursor of this listing ({kind})")
+        created_at = datetime.fromisoformat(body["t"])
+        if created_at.tzinfo is None:
+            raise InvalidCursor("cursor: not a cursor this service issued")
+        cursor = Cursor(kind=kind, created_at=created_at, image_id=UUID(body["i"]))
+        if kind == TOP:
+            likes = body["n"]
+            if not isinstance(likes, int) or isinstance(likes, bool) or likes < 0:
+                raise InvalidCursor("cursor: not a cursor this service issued")
+            since = datetime.fromisoformat(body["s"]) if body.get("s") else None
+            if since is not None and since.tzinfo is None:
+                raise InvalidCursor("cursor: not a cursor this service issued")
+            cursor = Cursor(kind=kind, created_at=created_at, image_id=cursor.image_id, likes=likes, since=since)
+        return cursor
+    except InvalidCursor:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise InvalidCursor("cursor: not a cursor this service issued") from error
