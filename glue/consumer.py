@@ -113,6 +113,12 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handle
                 messages = await subscription.fetch(concurrency, timeout=5)
             except nats.errors.TimeoutError:
                 continue
+            except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError,
+                    nats.errors.NoServersError, nats.errors.StaleConnectionError) as error:
+                # NATS is restarting or unreachable; the client reconnects by itself.
+                log.warning("consumer waiting for NATS", extra={"consumer": spec.durable, "error": str(error)})
+                await asyncio.sleep(1.0)
+                continue
             async with asyncio.TaskGroup() as handling:
                 for msg in messages:
                     handling.create_task(_handle(js, spec, handler, msg))

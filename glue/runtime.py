@@ -1,9 +1,11 @@
-"""What every event-driven service opens at start: its schema migrated, a pool pinned to it,
-NATS with reconnects, and the JetStream streams it touches provisioned."""
+"""What every event-driven service process shares: its schema migrated, a pool pinned to it,
+NATS with reconnects, the JetStream streams it touches provisioned, background loops supervised,
+and an orderly stop (loops cancelled, NATS drained within a bound, pool closed)."""
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nats.aio.client import Client
@@ -12,10 +14,14 @@ from psycopg_pool import AsyncConnectionPool
 
 from glue import db
 from glue.events import StreamSpec, ensure_streams
+from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
+from glue.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 2.0
+
+Cleanup = Callable[[], Awaitable[None]]
 
 
 async def drain_or_close(nc: Client, timeout_s: float = DRAIN_TIMEOUT_S) -> None:
@@ -31,15 +37,70 @@ async def drain_or_close(nc: Client, timeout_s: float = DRAIN_TIMEOUT_S) -> None
             await nc.close()
 
 
+async def _first_to_end(tasks: list[asyncio.Task]) -> asyncio.Task:
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    return done.pop()
+
+
 @dataclass
 class Runtime:
     pool: AsyncConnectionPool
     nc: Client
     js: JetStreamContext
+    _loops: list[asyncio.Task] = field(default_factory=list)
+    _cleanups: list[Cleanup] = field(default_factory=list)
+    _closing: bool = False
+
+    def run_in_background(self, loop: Coroutine, name: str) -> None:
+        """A loop that runs for the life of the process. If it ever ends, the process stops (exit
+        1) so the orchestrator restarts it, rather than serving on without it."""
+        self._loops.append(asyncio.create_task(loop, name=name))
+
+    def on_close(self, cleanup: Cleanup) -> None:
+        """Runs at stop, after the loops are cancelled and before NATS and the pool close."""
+        self._cleanups.append(cleanup)
 
     async def close(self) -> None:
+        self._closing = True
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        for cleanup in self._cleanups:
+            await cleanup()
         await drain_or_close(self.nc)
         await self.pool.close()
+
+    async def serve(self, settings: ServiceSettings, listen: str, register: Registrar, service_names: list[str]) -> None:
+        """Serves gRPC until a termination signal or the death of a background loop."""
+        serving = asyncio.create_task(
+            serve(listen, register, service_names, on_shutdown=self.close,
+                  metrics_port=settings.metrics_port, metrics_host=settings.metrics_host),
+            name="grpc-server",
+        )
+        ended = await _first_to_end([serving, *self._loops])
+        if ended is serving or self._closing:  # a signal's shutdown cancels the loops itself
+            await serving
+            return
+        self._report_death(ended)
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+        await self.close()
+        raise SystemExit(1)
+
+    async def run_until_stopped(self) -> None:
+        """For processes without a server (workers): until a termination signal or a loop's death."""
+        signal = asyncio.create_task(wait_for_termination_signal(), name="termination-signal")
+        ended = await _first_to_end([signal, *self._loops])
+        signal.cancel()
+        await self.close()
+        if ended is not signal:
+            self._report_death(ended)
+            raise SystemExit(1)
+
+    @staticmethod
+    def _report_death(task: asyncio.Task) -> None:
+        error = None if task.cancelled() else task.exception()
+        log.critical("background loop ended; stopping", extra={"task": task.get_name(), "error": repr(error)})
 
 
 async def open_runtime(
@@ -50,9 +111,10 @@ async def open_runtime(
     nats_url: str,
     client_name: str,
     streams: list[StreamSpec],
+    pool_size: int = 10,
 ) -> Runtime:
     await asyncio.to_thread(db.migrate, database_url, schema, migrations)
-    pool = await db.open_pool(database_url, schema)
+    pool = await db.open_pool(database_url, schema, max_size=pool_size)
     nc = await connect(nats_url, client_name)
     js = nc.jetstream()
     await ensure_streams(js, streams)

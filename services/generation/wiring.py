@@ -11,7 +11,6 @@ from prometheus_client import Gauge, start_http_server
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
-from glue.grpc_server import serve, wait_for_termination_signal
 from glue.runtime import Runtime, open_runtime
 from glue.storage import ObjectStore
 from services.generation.clients import BillingClient, VisibilityClient
@@ -53,28 +52,18 @@ async def _open(settings: GenerationSettings, role: str) -> Runtime:
 
 async def run_api(settings: GenerationSettings) -> None:
     runtime = await _open(settings, "api")
-    pool = runtime.pool
-    relay = asyncio.create_task(OutboxRelay(pool, runtime.js, SCHEMA).run())
-    store = ObjectStore(settings)
+    runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
     billing_channel = grpc.aio.insecure_channel(settings.billing_addr)
     visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
-    servicer = GenerationServicer(
-        pool, BillingClient(billing_channel), GenerationDeleter(pool, VisibilityClient(visibility_channel), store)
-    )
-
-    async def shutdown() -> None:
-        relay.cancel()
-        await billing_channel.close()
-        await visibility_channel.close()
-        await runtime.close()
-
-    await serve(
+    runtime.on_close(billing_channel.close)
+    runtime.on_close(visibility_channel.close)
+    deleter = GenerationDeleter(runtime.pool, VisibilityClient(visibility_channel), ObjectStore(settings))
+    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), deleter)
+    await runtime.serve(
+        settings,
         settings.grpc_listen,
         lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server),
         [generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name],
-        on_shutdown=shutdown,
-        metrics_port=settings.metrics_port,
-        metrics_host=settings.metrics_host,
     )
 
 
@@ -85,6 +74,7 @@ async def run_worker(settings: GenerationSettings) -> None:
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
     visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
+    runtime.on_close(visibility_channel.close)
     worker = GenerationWorker(
         runtime.pool,
         runtime.nc,
@@ -102,14 +92,9 @@ async def run_worker(settings: GenerationSettings) -> None:
         ack_wait_s=settings.worker_ack_wait_s,
         max_deliver=settings.worker_max_deliver,
     )
-    consuming = asyncio.create_task(run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency))
-    sampling = asyncio.create_task(sample_queue_depth(runtime.js))
+    runtime.run_in_background(
+        run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
+    )
+    runtime.run_in_background(sample_queue_depth(runtime.js), "queue-depth")
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
-    stop = asyncio.create_task(wait_for_termination_signal())
-    done, _ = await asyncio.wait({consuming, stop}, return_when=asyncio.FIRST_COMPLETED)
-    if consuming in done:
-        consuming.result()  # a crashed consumer loop ends the process with its error
-    consuming.cancel()
-    sampling.cancel()
-    await visibility_channel.close()
-    await runtime.close()
+    await runtime.run_until_stopped()

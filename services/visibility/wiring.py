@@ -3,19 +3,14 @@ the billing client and the gRPC server (health, reflection, graceful shutdown fr
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import signal
 from pathlib import Path
 
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from glue import db
 from glue.consumer import ConsumerSpec, run_consumer
-from glue.events import OutboxRelay, ensure_streams
-from glue.grpc_server import serve
-from glue.nats_connect import connect
+from glue.events import OutboxRelay
+from glue.runtime import open_runtime
 from services.visibility.billing import BillingClient
 from services.visibility.consumers import EventHandlers
 from services.visibility.events import (
@@ -31,67 +26,38 @@ from services.visibility.settings import SCHEMA, VisibilitySettings
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-DRAIN_TIMEOUT_S = 2.0
 SERVICE_NAME = visibility_pb2.DESCRIPTOR.services_by_name["VisibilityService"].full_name
 
 
 async def run(settings: VisibilitySettings) -> None:
-    await asyncio.to_thread(db.migrate, settings.database_url, SCHEMA, MIGRATIONS)
-    pool = await db.open_pool(settings.database_url, SCHEMA)
-    nc = await connect(settings.nats_url, "visibility")
-    js = nc.jetstream()
-    await ensure_streams(js, STREAMS)
+    runtime = await open_runtime(
+        database_url=settings.database_url,
+        schema=SCHEMA,
+        migrations=MIGRATIONS,
+        nats_url=settings.nats_url,
+        client_name="visibility",
+        streams=STREAMS,
+    )
     billing = BillingClient(settings.billing_addr, settings.billing_timeout_s)
-    events = EventHandlers(pool)
-    failed: list[BaseException] = []
-
-    def watch(task: asyncio.Task) -> None:
-        # A background loop that dies would silently stop registrations or deletions: stop the
-        # whole process (gracefully) so the orchestrator restarts it.
-        if not task.cancelled() and task.exception() is not None:
-            failed.append(task.exception())
-            log.error("background task failed; shutting down",
-                      extra={"task": task.get_name(), "error": repr(task.exception())})
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    tasks = [
-        asyncio.create_task(OutboxRelay(pool, js, SCHEMA).run(), name="outbox-relay"),
-        asyncio.create_task(run_consumer(js, ConsumerSpec(GENERATION_STREAM, IMAGES_READY_DURABLE, IMAGES_READY,
-                                                          generation_events.ImagesReady), events.images_ready),
-                            name="images-ready-consumer"),
-        asyncio.create_task(run_consumer(js, ConsumerSpec(GENERATION_STREAM, IMAGE_DELETED_DURABLE, IMAGE_DELETED,
-                                                          generation_events.ImageDeleted), events.image_deleted),
-                            name="image-deleted-consumer"),
-    ]
-    for task in tasks:
-        task.add_done_callback(watch)
+    runtime.on_close(billing.close)
+    events = EventHandlers(runtime.pool)
+    runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
+    runtime.run_in_background(
+        run_consumer(runtime.js, ConsumerSpec(GENERATION_STREAM, IMAGES_READY_DURABLE, IMAGES_READY,
+                                              generation_events.ImagesReady), events.images_ready),
+        IMAGES_READY_DURABLE,
+    )
+    runtime.run_in_background(
+        run_consumer(runtime.js, ConsumerSpec(GENERATION_STREAM, IMAGE_DELETED_DURABLE, IMAGE_DELETED,
+                                              generation_events.ImageDeleted), events.image_deleted),
+        IMAGE_DELETED_DURABLE,
+    )
     log.info("visibility policy", extra={"retroactive_privacy": settings.retroactive_privacy,
                                          "billing_addr": settings.billing_addr})
-
-    async def shutdown() -> None:
-        for task in tasks:
-            task.remove_done_callback(watch)
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await billing.close()
-        # Bounded: a pull subscription whose fetch was cancelled can keep a message queued that
-        # nobody will read, and nats-py's drain then waits out its whole drain_timeout (30 s).
-        # Nothing is lost by closing: every publish of ours awaited its ack already.
-        try:
-            await asyncio.wait_for(nc.drain(), DRAIN_TIMEOUT_S)
-        except asyncio.TimeoutError:
-            log.warning("nats drain timed out; closing", extra={"timeout_s": DRAIN_TIMEOUT_S})
-            await nc.close()
-        await pool.close()
-
-    servicer = VisibilityServicer(pool, billing, retroactive_privacy=settings.retroactive_privacy)
-    await serve(
+    servicer = VisibilityServicer(runtime.pool, billing, retroactive_privacy=settings.retroactive_privacy)
+    await runtime.serve(
+        settings,
         settings.grpc_listen,
         lambda server: visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
-        on_shutdown=shutdown,
-        metrics_port=settings.metrics_port,
-        metrics_host=settings.metrics_host,
     )
-    if failed:
-        raise SystemExit(1)

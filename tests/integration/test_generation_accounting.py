@@ -7,23 +7,13 @@ import asyncio
 import time
 
 import grpc
-import psycopg
 import pytest
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1 import visibility_pb2 as common
 from atelier.generation.v1 import events_pb2, generation_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from tests.integration.test_generation_path import (  # noqa: F401 - fixtures
-    SUCCEEDED,
-    client,
-    infra,
-    own_nats,
-    stack,
-    submit_request,
-    table_count,
-    wait_finished,
-)
+from tests.support.generation import SUCCEEDED, submit_request, table_count, wait_finished
 from tests.support.events import stream_events
 
 pytestmark = pytest.mark.integration

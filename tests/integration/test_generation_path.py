@@ -6,11 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
-import shutil
-import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import grpc
 import httpx
@@ -19,79 +15,14 @@ import psycopg
 import pytest
 from PIL import Image
 
-from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import make_envelope
 from services.generation.worker import UNAVAILABLE_MESSAGE
 from tests.support.events import stream_events, stream_messages
-from tests.support.services import Infra, ServiceStack
-from tools.devstack import NatsServer, free_port
+from tests.support.generation import FAILED, SUCCEEDED, submit_request, table_count, wait_finished
+from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
-
-SUCCEEDED = generation_pb2.GENERATION_STATUS_SUCCEEDED
-FAILED = generation_pb2.GENERATION_STATUS_FAILED
-
-
-@pytest.fixture
-def own_nats() -> Iterator[NatsServer]:
-    """Each stack gets its own NATS: streams and durable consumers would otherwise be shared
-    between tests, and one test's worker would take another test's events."""
-    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
-    server = NatsServer(data, free_port())
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture
-def infra(postgres_url, own_nats, object_store, triton_url) -> Infra:
-    return Infra.on(postgres_url, own_nats.url, object_store, triton_url)
-
-
-@pytest.fixture
-def stack(infra, tmp_path) -> Iterator[ServiceStack]:
-    services = ServiceStack(
-        infra,
-        tmp_path / "logs",
-        overrides={"ATELIER_WORKER_ACK_WAIT_S": "4", "ATELIER_INFERENCE_RETRY_BASE_S": "0.2"},
-    )
-    try:
-        yield services
-    finally:
-        services.stop_all()
-
-
-@pytest.fixture
-async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
-    stack.start_billing()
-    stack.start_visibility()
-    stack.start_generation_api()
-    async with grpc.aio.insecure_channel(stack.generation_addr) as channel:
-        yield generation_pb2_grpc.GenerationServiceStub(channel)
-
-
-def submit_request(owner="alice", prompt="a red circle on a blue background", key="", **params):
-    return generation_pb2.SubmitRequest(
-        owner_id=owner, idempotency_key=key, params=generation_pb2.GenerationParams(prompt=prompt, **params)
-    )
-
-
-async def wait_finished(client, generation_id: str, owner="alice", timeout=90.0) -> generation_pb2.Generation:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        reply = await client.GetGeneration(generation_pb2.GetGenerationRequest(generation_id=generation_id,
-                                                                              viewer_id=owner))
-        if reply.generation.status in (SUCCEEDED, FAILED):
-            return reply.generation
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"generation {generation_id} did not finish in {timeout} s")
-
-
-def table_count(database_url: str, table: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        return conn.execute(f"SELECT count(*) FROM generation.{table}").fetchone()[0]
-
 
 async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client, infra, object_store):
     nc = await nats.connect(infra.nats_url)

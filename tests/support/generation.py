@@ -1,0 +1,35 @@
+"""Talking to the generation service in tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import psycopg
+
+from atelier.generation.v1 import generation_pb2
+
+SUCCEEDED = generation_pb2.GENERATION_STATUS_SUCCEEDED
+FAILED = generation_pb2.GENERATION_STATUS_FAILED
+
+
+def submit_request(owner="alice", prompt="a red circle on a blue background", key="", **params):
+    return generation_pb2.SubmitRequest(
+        owner_id=owner, idempotency_key=key, params=generation_pb2.GenerationParams(prompt=prompt, **params)
+    )
+
+
+async def wait_finished(client, generation_id: str, owner="alice", timeout=90.0) -> generation_pb2.Generation:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = await client.GetGeneration(generation_pb2.GetGenerationRequest(generation_id=generation_id,
+                                                                              viewer_id=owner))
+        if reply.generation.status in (SUCCEEDED, FAILED):
+            return reply.generation
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"generation {generation_id} did not finish in {timeout} s")
+
+
+def table_count(database_url: str, table: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(f"SELECT count(*) FROM generation.{table}").fetchone()[0]

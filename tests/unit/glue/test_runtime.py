@@ -1,0 +1,59 @@
+import asyncio
+import os
+import signal
+
+import pytest
+
+from glue.runtime import Runtime
+
+
+class FakeNats:
+    is_closed = False
+
+    async def drain(self) -> None:
+        self.is_closed = True
+
+
+class FakePool:
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def runtime() -> Runtime:
+    return Runtime(FakePool(), FakeNats(), js=None)
+
+
+async def test_a_background_loop_that_dies_stops_the_process_and_closes_everything():
+    subject = runtime()
+    cleaned = []
+
+    async def crashes() -> None:
+        raise RuntimeError("consumer bug")
+
+    async def cleanup() -> None:
+        cleaned.append(True)
+
+    subject.run_in_background(crashes(), "consumer")
+    subject.on_close(cleanup)
+    with pytest.raises(SystemExit) as stopped:
+        await subject.run_until_stopped()
+    assert stopped.value.code == 1
+    assert cleaned == [True] and subject.pool.closed and subject.nc.is_closed
+
+
+async def test_a_termination_signal_stops_loops_cleanly():
+    subject = runtime()
+    cancelled = asyncio.Event()
+
+    async def runs_forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+
+    subject.run_in_background(runs_forever(), "loop")
+    asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGTERM)
+    await subject.run_until_stopped()  # returns normally: no SystemExit
+    assert cancelled.is_set() and subject.pool.closed
