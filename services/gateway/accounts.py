@@ -99,6 +99,24 @@ class Accounts:
             self._decoy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
         return self._decoy_hash
 
+    # preferences and names
+
+    async def last_visibility(self, user: User) -> str | None:
+        return await self._repository.last_visibility(user.id)
+
+    async def remember_visibility(self, user: User, visibility: str) -> None:
+        await self._repository.set_last_visibility(user.id, visibility)
+
+    async def usernames(self, user_ids: list[str]) -> dict[str, str]:
+        """Usernames of the given user ids (ids that are not accounts here are absent)."""
+        parsed: list[uuid.UUID] = []
+        for user_id in user_ids:
+            try:
+                parsed.append(uuid.UUID(user_id))
+            except ValueError:
+                continue
+        return {str(key): name for key, name in (await self._repository.usernames(parsed)).items()}
+
     # sessions
 
     async def start_session(self, user: User) -> NewSession:

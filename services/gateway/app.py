@@ -4,15 +4,27 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from services.gateway.access import PRIVATE_NO_STORE, PUBLIC_CACHE_CONTROL, PUBLIC_MAX_AGE_S, PUBLIC_VARY
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
 from services.gateway.problems import install_problem_handlers
 from services.gateway.response_headers import SecurityHeadersMiddleware
-from services.gateway.routes import account, auth, generations, health, images, pages
+from services.gateway.routes import account, auth, billing, creations, generations, health, images, pages
 from services.gateway.routes.pages import STATIC_DIR
 from services.gateway.settings import GatewaySettings
 
 API_PREFIX = "/api/v1"
+API_DESCRIPTION = f"""Privacy: another user's private image, a deleted image and an unknown id answer the same 404 on
+every endpoint. Every read of an image by someone other than its owner is authorised by the
+visibility authority at the moment of the request.
+
+Caching: every API response is `Cache-Control: {PRIVATE_NO_STORE}` except the bytes of public
+images (`GET /api/v1/images/{{id}}/content`), which are `{PUBLIC_CACHE_CONTROL}` with `Vary: {PUBLIC_VARY}`:
+a shared cache may keep a public image's bytes for at most {PUBLIC_MAX_AGE_S} s, also after it was made private.
+
+Downloads: PNG for plans with `download_png`; a slightly compressed JPG for anonymous viewers, free
+plans and lapsed accounts.
+"""
 UNTRACED_PATHS = "healthz,readyz,metrics,static"
 
 
@@ -20,6 +32,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
     app = FastAPI(
         title="Atelier",
         summary="Text-to-image generation: the public HTTP API",
+        description=API_DESCRIPTION,
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
@@ -28,7 +41,8 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
     app.state.settings = settings
     app.state.deps = deps
     install_problem_handlers(app)
-    for router in (auth.router, account.router, generations.router, images.router, health.router, pages.router):
+    for router in (auth.router, account.router, creations.router, billing.router, generations.router, images.router,
+                   health.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

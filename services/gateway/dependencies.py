@@ -8,8 +8,10 @@ from typing import Protocol
 from fastapi import Request
 
 from services.gateway.accounts import Accounts
+from services.gateway.billing_client import BillingClient
 from services.gateway.generation_client import GenerationClient
 from services.gateway.progress import ProgressFeed
+from services.gateway.visibility_client import VisibilityClient
 
 # A readiness check returns when its dependency is usable and raises (with a reason) when not.
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -23,6 +25,8 @@ class ObjectReader(Protocol):
 class GatewayDeps:
     accounts: Accounts
     generations: GenerationClient
+    billing: BillingClient
+    visibility: VisibilityClient
     progress: ProgressFeed
     objects: ObjectReader
     readiness_checks: Mapping[str, ReadinessCheck]

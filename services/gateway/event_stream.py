@@ -13,7 +13,7 @@ import base64
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from atelier.generation.v1 import events_pb2, generation_pb2
@@ -38,8 +38,13 @@ def sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), default=str)}\n\n"
 
 
-def _generation_event(generation: generation_pb2.Generation) -> tuple[str, dict]:
-    view = generation_view(generation)
+# The current visibility of a generation's images (image id → "public"/"private"), from the authority.
+CurrentVisibility = Callable[[generation_pb2.Generation], Awaitable[Mapping[str, str]]]
+
+
+async def _generation_event(generation: generation_pb2.Generation,
+                            current: CurrentVisibility) -> tuple[str, dict]:
+    view = generation_view(generation, await current(generation) if generation.images else {})
     event = {"succeeded": "completed", "failed": "failed"}.get(view.status, "state")
     return event, view.model_dump(mode="json")
 
@@ -55,13 +60,14 @@ async def generation_events(
     generations: GenerationClient,
     feed: ProgressFeed,
     timing: StreamTiming,
+    current: CurrentVisibility,
 ) -> AsyncIterator[str]:
     """The caller has already checked that viewer_id owns the generation."""
     # Subscribe before reading the state, so that no progress falls between the two.
     async with feed.subscribe(generation_id) as queue:
         generation = await generations.get(generation_id, viewer_id)
         yield f"retry: {RECONNECT_DELAY_MS}\n\n"
-        event, data = _generation_event(generation)
+        event, data = await _generation_event(generation, current)
         yield sse("state", data)
         if event != "state":
             yield sse(event, data)
@@ -88,6 +94,7 @@ async def generation_events(
                 next_poll = time.monotonic() + timing.poll_interval_s
                 try:
                     generation = await generations.get(generation_id, viewer_id)
+                    event, data = await _generation_event(generation, current)
                 except Problem as problem:
                     if problem.status == 404:  # deleted meanwhile
                         yield sse("failed", {"generation_id": generation_id, "status": "failed",
@@ -96,7 +103,6 @@ async def generation_events(
                     log.warning("polling generation failed; will retry", extra={"generation_id": generation_id,
                                                                                  "status": problem.status})
                     continue
-                event, data = _generation_event(generation)
                 if event != "state":
                     yield sse(event, data)
                     return

@@ -7,6 +7,8 @@ credits (trailing metadata `atelier-reason: out_of_credits`), else 429; UNAVAILA
 DEADLINE_EXCEEDED → 503; anything else → 502.
 """
 
+from __future__ import annotations
+
 import logging
 import re
 
@@ -30,7 +32,10 @@ def _reason(error: grpc.aio.AioRpcError) -> str:
     return ""
 
 
-def problem_from_rpc_error(error: grpc.aio.AioRpcError, *, not_found: str) -> Problem:
+def problem_from_rpc_error(error: grpc.aio.AioRpcError, *, not_found: str, service: str = "generation",
+                           not_found_headers: dict[str, str] | None = None) -> Problem:
+    """`not_found` is the whole 404 detail: the service's own message is never shown for NOT_FOUND,
+    so that every "not found" of one kind of thing reads (and is) the same."""
     code, message = error.code(), error.details() or ""
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         # Atelier services word these "field: what is wrong"; shown like the gateway's own 422s.
@@ -38,7 +43,7 @@ def problem_from_rpc_error(error: grpc.aio.AioRpcError, *, not_found: str) -> Pr
         errors = [{"field": field[1], "message": field[2]}] if field else []
         return Problem(422, message or "The request is not valid.", errors=errors)
     if code == grpc.StatusCode.NOT_FOUND:
-        return Problem(404, not_found)
+        return Problem(404, not_found, headers=not_found_headers)
     if code == grpc.StatusCode.PERMISSION_DENIED:
         return Problem(403, message or "Your plan does not allow this.")
     if code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ALREADY_EXISTS):
@@ -49,11 +54,12 @@ def problem_from_rpc_error(error: grpc.aio.AioRpcError, *, not_found: str) -> Pr
         return Problem(429, message or "Too many generations at once; wait for one to finish.",
                        headers={"Retry-After": "5"})
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        log.warning("generation service unavailable", extra={"code": code.name, "details": message})
-        return Problem(503, "Image generation is temporarily unavailable; please try again shortly.",
+        log.warning("service unavailable", extra={"service": service, "code": code.name, "details": message})
+        what = "Image generation is" if service == "generation" else f"The {service} service is"
+        return Problem(503, f"{what} temporarily unavailable; please try again shortly.",
                        headers={"Retry-After": "5"})
-    log.error("generation service error", extra={"code": code.name, "details": message})
-    return Problem(502, "The generation service failed to answer; please try again.")
+    log.error("service error", extra={"service": service, "code": code.name, "details": message})
+    return Problem(502, f"The {service} service failed to answer; please try again.")
 
 
 class GenerationClient:
@@ -83,6 +89,16 @@ class GenerationClient:
             return await self._stub.ListGenerations(request, timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Not found.") from error
+
+    async def delete(self, generation_id: str, actor_id: str) -> list[str]:
+        """Deletes the actor's generation set; the deleted image ids. 404 for anyone but the owner,
+        409 while it is still running."""
+        request = generation_pb2.DeleteGenerationRequest(generation_id=generation_id, actor_id=actor_id)
+        try:
+            response = await self._stub.DeleteGeneration(request, timeout=self._timeout_s)
+        except grpc.aio.AioRpcError as error:
+            raise problem_from_rpc_error(error, not_found="Generation not found.") from error
+        return list(response.deleted_image_ids)
 
     async def image(self, image_id: str) -> generation_pb2.Image | None:
         """One image by id, not yet authorised: the caller decides who may see it."""

@@ -80,6 +80,27 @@ class AccountsRepository:
         async with self._pool.connection() as conn:
             await conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
 
+    async def last_visibility(self, user_id: uuid.UUID) -> str | None:
+        async with self._pool.connection() as conn:
+            row = await (await conn.execute("SELECT last_visibility FROM users WHERE id = %s", (user_id,))).fetchone()
+        return row[0] if row else None
+
+    async def set_last_visibility(self, user_id: uuid.UUID, visibility: str) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                "UPDATE users SET last_visibility = %s WHERE id = %s AND last_visibility IS DISTINCT FROM %s",
+                (visibility, user_id, visibility),
+            )
+
+    async def usernames(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not user_ids:
+            return {}
+        async with self._pool.connection() as conn:
+            rows = await (
+                await conn.execute("SELECT id, username FROM users WHERE id = ANY(%s)", (user_ids,))
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
     # sessions
 
     async def create_session(self, token_hash: bytes, user_id: uuid.UUID, expires_at: datetime) -> None:

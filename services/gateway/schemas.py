@@ -22,6 +22,7 @@ from services.gateway.accounts import (
 PROMPT_MAX_LENGTH = 1000
 MAX_IMAGES = 8
 MAX_SEED = 2**32 - 1
+MAX_STEPS = 100
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 VisibilityName = Literal["public", "private"]
 
@@ -100,13 +101,46 @@ class ApiKeyList(BaseModel):
     items: list[ApiKeyOut]
 
 
+class PermissionOut(BaseModel):
+    allowed: bool
+    reason: str | None = Field(default=None, description="why not, in a sentence for the user; null when allowed")
+
+
 class Me(BaseModel):
     user_id: uuid.UUID
     username: str
-    plan: str
+    plan: str = Field(description="the plan in force now (free after a lapse)")
+    plan_display_name: str
     entitlements: list[str]
     credits: int
     avatar_image_id: uuid.UUID | None
+    subscription_status: Literal["none", "active", "lapsed"]
+    lapsed_plan: str | None = Field(default=None, description="the paid plan that ended, when lapsed")
+    current_period_end: datetime | None
+    max_concurrent_generations: int
+    last_visibility: VisibilityName | None = Field(
+        description="the visibility a generation gets when none is asked for (plans with private_generation)")
+    permissions: dict[str, PermissionOut] = Field(
+        description="per entitlement: whether the plan allows it now, and if not, why")
+
+
+class PlanOut(BaseModel):
+    name: str
+    display_name: str
+    entitlements: list[str]
+    unlocks: list[str] = Field(description="what the entitlements unlock, in words")
+    monthly_credits: int
+    max_concurrent_generations: int
+
+
+class PlanList(BaseModel):
+    items: list[PlanOut]
+
+
+class WebhookReceived(BaseModel):
+    received: bool
+    processed: bool = Field(description="false when the event had been processed before (a replay)")
+    event_type: str
 
 
 # generations
@@ -125,11 +159,15 @@ class GenerationCreate(_Request):
     aspect_ratio: AspectRatio = "1:1"
     magic_prompt: bool = False
     color_palette: list[HexColour] = Field(default_factory=list, max_length=8)
-    visibility: VisibilityName = "public"
+    visibility: VisibilityName | None = Field(
+        default=None,
+        description="absent: public on plans without private_generation, else the user's last choice")
     # JSON carries a UUID as a string, which strict mode would refuse.
     source_image_id: uuid.UUID | None = Field(default=None, strict=False,
                                              description="remix or style reference (own images)")
     mode: str = Field(default="", max_length=32, pattern=r"^[a-z_]*$")
+    steps: int | None = Field(default=None, ge=1, le=MAX_STEPS,
+                              description="denoising steps: fewer is faster and rougher; absent: the model's default")
 
     @field_validator("prompt")
     @classmethod
@@ -193,3 +231,70 @@ class ImageMetadata(ImageOut):
     prompt: str
     content_type: str
     created_at: datetime | None
+
+
+class ImageDetail(BaseModel):
+    """An image as the viewer may see it. Everyone who may see it gets the first group of
+    fields; its owner also gets generation_id, seed and content_type."""
+
+    image_id: uuid.UUID
+    url: str
+    width: int
+    height: int
+    visibility: VisibilityName = Field(description="current, from the visibility authority")
+    prompt: str
+    created_at: datetime | None = None
+    owner_username: str | None = None
+    owned_by_you: bool
+    download_formats: list[Literal["png", "jpg"]] = Field(
+        description="what /content?format= gives you at full quality; png only with download_png")
+    generation_id: uuid.UUID | None = Field(default=None, description="owner only")
+    seed: int | None = Field(default=None, description="owner only")
+    content_type: str | None = Field(default=None, description="owner only: the stored format")
+
+
+class VisibilityChange(_Request):
+    visibility: VisibilityName
+
+
+MAX_BULK_IMAGES = 500
+
+
+class BulkVisibilityChange(_Request):
+    image_ids: list[str] = Field(min_length=1, max_length=MAX_BULK_IMAGES)
+    visibility: VisibilityName
+
+
+class RefusalOut(BaseModel):
+    image_id: str
+    reason: str
+
+
+class BulkVisibilityResult(BaseModel):
+    visibility: VisibilityName
+    updated: list[str] = Field(description="ids now at the visibility asked for (including those already at it)")
+    refused: list[RefusalOut]
+
+
+class CreationItem(BaseModel):
+    image_id: uuid.UUID
+    generation_id: uuid.UUID
+    url: str
+    width: int
+    height: int
+    seed: int
+    visibility: VisibilityName = Field(description="current, from the visibility authority")
+    prompt: str
+    created_at: datetime | None
+
+
+class CreationsPage(BaseModel):
+    items: list[CreationItem]
+    next_cursor: str | None
+
+
+class ShareLink(BaseModel):
+    image_id: uuid.UUID
+    url: str
+    visibility: VisibilityName
+    works_for: Literal["anyone", "owner_only"]

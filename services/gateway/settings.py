@@ -8,6 +8,11 @@ from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, S
 class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectStoreSettings):
     http_listen: str = "127.0.0.1:8080"
     generation_addr: str = "127.0.0.1:50051"
+    visibility_addr: str = "127.0.0.1:50052"
+    billing_addr: str = "127.0.0.1:50054"
+    # The address people reach the web UI at, for share links (e.g. https://atelier.example.com);
+    # empty: taken from each request's Host.
+    public_url: str = ""
     # Set on any deployment served over HTTPS: session and CSRF cookies then carry `Secure`.
     cookie_secure: bool = False
     session_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
@@ -18,6 +23,13 @@ class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectSto
     events_poll_interval_s: float = Field(default=1.0, gt=0)
     events_heartbeat_s: float = Field(default=15.0, gt=0)
     events_max_duration_s: float = Field(default=600.0, gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http(s) URL, e.g. https://atelier.example.com")
+        return value.rstrip("/")
 
     @field_validator("http_listen")
     @classmethod

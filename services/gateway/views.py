@@ -1,12 +1,26 @@
-"""Generations and images as the public API shows them to their owner (protobuf → response models)."""
+"""Generations and images as the public API shows them (protobuf → response models).
 
+An image's visibility shown anywhere is the authority's current one, passed in by the caller
+(`current`: image id → "public"/"private"); the generation row's initial value is never shown
+for an image. An image the authority does not answer for is shown as private (P3).
+"""
+
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from atelier.common.v1 import visibility_pb2
 from atelier.generation.v1 import generation_pb2
-from services.gateway.schemas import GenerationOut, ImageMetadata, ImageOut, ParamsOut, ProgressOut
+from services.gateway.schemas import (
+    CreationItem,
+    GenerationOut,
+    ImageDetail,
+    ImageOut,
+    ParamsOut,
+    ProgressOut,
+)
 
 _STATUS = {
     generation_pb2.GENERATION_STATUS_QUEUED: "queued",
@@ -40,22 +54,46 @@ def _time(timestamp: Timestamp, present: bool) -> datetime | None:
     return timestamp.ToDatetime(tzinfo=UTC) if present else None
 
 
-def image_view(image: generation_pb2.Image) -> ImageOut:
+def image_view(image: generation_pb2.Image, current: Mapping[str, str]) -> ImageOut:
     return ImageOut(image_id=image.image_id, url=content_url(image.image_id), seed=image.seed,
-                    width=image.width, height=image.height, visibility=visibility_name(image.visibility))
+                    width=image.width, height=image.height, visibility=current.get(image.image_id, "private"))
 
 
-def image_metadata_view(image: generation_pb2.Image) -> ImageMetadata:
-    return ImageMetadata(
-        **image_view(image).model_dump(),
-        generation_id=image.generation_id,
+def image_detail(image: generation_pb2.Image, *, visibility: str, owned_by_you: bool, owner_username: str | None,
+                 download_formats: list[str]) -> ImageDetail:
+    """What a viewer sees of an image they may see. Non-owners (of a public image) get the picture,
+    its size, prompt, date and owner's name; the generation, seed and stored format are the owner's."""
+    detail = ImageDetail(
+        image_id=image.image_id,
+        url=content_url(image.image_id),
+        width=image.width,
+        height=image.height,
+        visibility=visibility,  # type: ignore[arg-type]
         prompt=image.prompt,
-        content_type=image.content_type,
         created_at=_time(image.created_at, image.HasField("created_at")),
+        owner_username=owner_username,
+        owned_by_you=owned_by_you,
+        download_formats=download_formats,  # type: ignore[arg-type]
     )
+    if owned_by_you:
+        detail.generation_id = uuid.UUID(image.generation_id)
+        detail.seed = image.seed
+        detail.content_type = image.content_type
+    return detail
 
 
-def generation_view(generation: generation_pb2.Generation) -> GenerationOut:
+def creation_item(image: generation_pb2.Image, visibility: str, prompt: str,
+                  created_at: datetime | None) -> CreationItem:
+    return CreationItem(image_id=image.image_id, generation_id=image.generation_id, url=content_url(image.image_id),
+                        width=image.width, height=image.height, seed=image.seed,
+                        visibility=visibility, prompt=prompt, created_at=created_at)  # type: ignore[arg-type]
+
+
+def generation_image_ids(generation: generation_pb2.Generation) -> list[str]:
+    return [image.image_id for image in generation.images]
+
+
+def generation_view(generation: generation_pb2.Generation, current: Mapping[str, str]) -> GenerationOut:
     params = generation.params
     status = status_name(generation.status)
     return GenerationOut(
@@ -75,7 +113,7 @@ def generation_view(generation: generation_pb2.Generation) -> GenerationOut:
             mode=params.mode,
         ),
         visibility=visibility_name(generation.visibility),
-        images=[image_view(image) for image in sorted(generation.images, key=lambda image: image.index)],
+        images=[image_view(image, current) for image in sorted(generation.images, key=lambda image: image.index)],
         error=(generation.error or "The generation failed.") if status == "failed" else None,
         created_at=_time(generation.created_at, generation.HasField("created_at")),
         completed_at=_time(generation.completed_at, generation.HasField("completed_at")),

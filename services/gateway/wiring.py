@@ -1,5 +1,5 @@
-"""Opens what the gateway talks to (Postgres, NATS, GenerationService, the object store) and
-closes it again at shutdown."""
+"""Opens what the gateway talks to (Postgres, NATS, the generation, visibility and billing
+services, the object store) and closes it again at shutdown."""
 
 import asyncio
 import logging
@@ -14,11 +14,13 @@ from glue.db import open_pool
 from glue.nats_connect import connect
 from glue.storage import ObjectStore
 from services.gateway.accounts import Accounts
+from services.gateway.billing_client import BillingClient
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.generation_client import GenerationClient
 from services.gateway.progress import NatsProgressFeed
 from services.gateway.repository import SCHEMA, AccountsRepository
 from services.gateway.settings import GatewaySettings
+from services.gateway.visibility_client import VisibilityClient
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +44,28 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
     # NATS only carries previews: the gateway serves without it (and /readyz says so) until it connects.
     nats_connection = asyncio.create_task(_connect_progress_feed(settings, progress))
     try:
-        async with grpc.aio.insecure_channel(settings.generation_addr) as channel:
+        async with (
+            grpc.aio.insecure_channel(settings.generation_addr) as channel,
+            grpc.aio.insecure_channel(settings.billing_addr) as billing_channel,
+            grpc.aio.insecure_channel(settings.visibility_addr) as visibility_channel,
+        ):
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, settings.grpc_timeout_s)
+            billing = BillingClient(billing_channel, settings.grpc_timeout_s)
+            visibility = VisibilityClient(visibility_channel, settings.grpc_timeout_s)
             yield GatewayDeps(
                 accounts=Accounts(repository, timedelta(seconds=settings.session_ttl_s)),
                 generations=generations,
+                billing=billing,
+                visibility=visibility,
                 progress=progress,
                 objects=ObjectStore(settings),
                 readiness_checks={
                     "database": repository.ping,
                     "nats": lambda: _nats_connected(progress),
                     "generation": generations.check_serving,
+                    "visibility": visibility.check_serving,
+                    "billing": billing.check_serving,
                 },
             )
     finally:

@@ -1,5 +1,6 @@
-"""The whole platform for end-to-end tests: real infra servers, the generation API and worker,
-and the gateway, as subprocesses; every process appends its spans to one trace file."""
+"""The whole platform for end-to-end tests: real infra servers, every Atelier service (billing,
+visibility, feed, the generation API and worker, the gateway) as subprocesses; every process appends
+its spans to one trace file."""
 
 from __future__ import annotations
 
@@ -31,11 +32,7 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
     trace_file = root / "spans.jsonl"
     stack = ServiceStack(infra, root / "logs", overrides={"ATELIER_TRACE_FILE": str(trace_file)})
     try:
-        stack.start_billing()
-        stack.start_visibility()
-        stack.start_generation_api()
-        stack.start_worker()
-        stack.start_gateway()
+        stack.start_platform()  # billing, visibility, feed, generation API and worker, gateway
         yield Platform(stack.gateway_url, trace_file, stack)
     finally:
         stack.stop_all()

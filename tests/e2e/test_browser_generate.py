@@ -60,9 +60,15 @@ def test_a_new_user_generates_four_images_in_the_browser(platform, tmp_path: Pat
             expect(finals).to_have_count(4, timeout=GENERATION_TIMEOUT_MS)
             expect(page.locator("#current-prompt")).to_have_text(prompt)
             expect(page.locator("#current-status")).to_have_text("Done · 4 images")
-            page.wait_for_function(
-                "[...document.querySelectorAll('#tiles img.final')].every(img => img.complete && img.naturalWidth > 0)"
-            )
+            # page.evaluate runs outside the page's Content-Security-Policy; wait_for_function would not.
+            expect(finals.first).to_be_visible()
+            for _ in range(100):
+                if page.evaluate("[...document.querySelectorAll('#tiles img.final')]"
+                                 ".every(img => img.complete && img.naturalWidth > 0)"):
+                    break
+                page.wait_for_timeout(100)
+            else:
+                raise AssertionError("the four final images never finished loading")
             seen = page.evaluate("window.__seen")
             assert seen["previews"] >= 1, f"no live preview was shown: {seen}"
             assert seen["partialProgress"], f"the progress bar never showed partial progress: {seen}"

@@ -1,5 +1,6 @@
-"""The gateway as its own process against real Postgres, NATS, object store and the real generation
-API (no worker: generations stay queued, which is what these tests need)."""
+"""The gateway as its own process against real Postgres, NATS, object store and the real billing,
+visibility and generation API services (no worker: generations stay queued, which is what these
+tests need)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 from atelier.generation.v1 import events_pb2
 from tests.support.accounts import User, sign_up
 from tests.support.services import Infra, ServiceStack, fresh_database
-from tools.devstack import free_port
+from tools.devstack import NatsServer, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +28,14 @@ UNUSED_TRITON = f"127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
-def stack(postgres_url: str, nats_url: str, object_store) -> Iterator[ServiceStack]:
+def stack(postgres_url: str, object_store) -> Iterator[ServiceStack]:
     root = Path(tempfile.mkdtemp(prefix="atelier-gateway-"))
+    # A NATS of its own: the services' durable consumers must not take another stack's events.
+    nats_server = NatsServer(root / "nats", free_port())
+    nats_server.start()
     infra = Infra(
         database_url=fresh_database(postgres_url),
-        nats_url=nats_url,
+        nats_url=nats_server.url,
         s3_endpoint=object_store.endpoint,
         s3_access_key=object_store.access_key,
         s3_secret_key=object_store.secret_key,
@@ -40,11 +44,14 @@ def stack(postgres_url: str, nats_url: str, object_store) -> Iterator[ServiceSta
     )
     services = ServiceStack(infra, root / "logs")
     try:
+        services.start_billing()
+        services.start_visibility()
         services.start_generation_api()
         services.start_gateway()
         yield services
     finally:
         services.stop_all()
+        nats_server.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -67,7 +74,8 @@ def wait_ready(base_url: str) -> httpx.Response:
 def test_ready_when_every_dependency_is_up_and_names_the_one_that_is_not(stack: ServiceStack) -> None:
     ready = wait_ready(stack.gateway_url)
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"database": "ok", "nats": "ok", "generation": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "nats": "ok", "generation": "ok", "visibility": "ok",
+                                      "billing": "ok"}
 
     stack.stop("generation-api")
     not_ready = httpx.get(f"{stack.gateway_url}/readyz")

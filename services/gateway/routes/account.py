@@ -6,25 +6,44 @@ from fastapi import APIRouter, Body, Request, Response, status
 
 from services.gateway.accounts import csrf_token_for
 from services.gateway.dependencies import deps_of
-from services.gateway.plans import placeholder_plan_for
+from services.gateway.plans import display_name, permissions
 from services.gateway.problems import not_found
 from services.gateway.repository import ApiKeyRecord
-from services.gateway.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me
+from services.gateway.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
 from services.gateway.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
 
-@router.get("/me", response_model=Me, summary="Who I am, my plan and credits")
+@router.get("/me", response_model=Me, summary="Who I am, my plan, credits and what the plan allows",
+            description="Plan, entitlements and credits come from the billing service at each request; "
+                        "`permissions` says, per entitlement, whether it is usable now and if not, why "
+                        "(the web UI shows that reason beside each disabled control).")
 async def me(caller: CurrentCaller, request: Request, response: Response) -> Me:
     if caller.session_token is not None:
         # Re-issue the CSRF cookie if the browser lost it, so the page can keep acting.
         csrf_token = csrf_token_for(caller.session_token)
         if request.cookies.get(CSRF_COOKIE) != csrf_token:
             set_csrf_cookie(response, csrf_token, max_age=None, secure=request.app.state.settings.cookie_secure)
-    plan = placeholder_plan_for(caller.user.id)
-    return Me(user_id=caller.user.id, username=caller.user.username, plan=plan.plan,
-              entitlements=list(plan.entitlements), credits=plan.credits, avatar_image_id=caller.user.avatar_image_id)
+    deps = deps_of(request)
+    account = await deps.billing.account(caller.user_id)
+    plans = await deps.billing.plans_or_empty()
+    return Me(
+        user_id=caller.user.id,
+        username=caller.user.username,
+        plan=account.plan,
+        plan_display_name=display_name(plans, account.plan),
+        entitlements=sorted(account.entitlements),
+        credits=account.credits,
+        avatar_image_id=caller.user.avatar_image_id,
+        subscription_status=account.status,
+        lapsed_plan=account.lapsed_plan or None,
+        current_period_end=account.current_period_end,
+        max_concurrent_generations=account.max_concurrent_generations,
+        last_visibility=await deps.accounts.last_visibility(caller.user),  # type: ignore[arg-type]
+        permissions={name: PermissionOut(allowed=p.allowed, reason=p.reason)
+                     for name, p in permissions(account, plans).items()},
+    )
 
 
 def _key_out(record: ApiKeyRecord) -> ApiKeyOut:

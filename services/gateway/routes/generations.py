@@ -1,20 +1,33 @@
-"""Generations: submit, read one, list mine, and follow one live (server-sent events).
+"""Generations: submit, read one, list mine, follow one live (server-sent events), delete one.
 
 A generation is its owner's alone: for anyone else, anonymous callers included, every route here
-answers 404 exactly as for an id that does not exist.
+answers 404 exactly as for an id that does not exist. Each image in a generation shows its
+current visibility, from the visibility authority.
+
+Visibility at submit (plans.visibility_for_submit): free and basic plans generate public images
+(asking for private: 403); a lapsed plan likewise, with a message that says why; a plan with
+`private_generation` gets what it asks for, or when nothing is asked, the user's last choice.
 """
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from atelier.generation.v1 import generation_pb2
+from services.gateway.access import current_for_generations
 from services.gateway.dependencies import GatewayDeps, deps_of
 from services.gateway.event_stream import StreamTiming, generation_events
 from services.gateway.metrics import GENERATIONS_SUBMITTED
-from services.gateway.plans import GENERATE_PRIVATE, placeholder_plan_for
+from services.gateway.plans import (
+    DELETE_GENERATION,
+    PRIVATE_GENERATION,
+    VisibilityChoiceRefused,
+    refusal,
+    visibility_for_submit,
+)
 from services.gateway.problems import Problem, not_found
 from services.gateway.schemas import GenerationAccepted, GenerationCreate, GenerationOut, GenerationPage
 from services.gateway.security import Caller, CurrentCaller, MaybeCaller
@@ -45,17 +58,18 @@ async def _own_generation(generation_id: str, caller: Caller | None, deps: Gatew
 
 
 async def _check_source_image(request: Request, caller: Caller, image_id: str) -> None:
-    # Until the visibility authority answers for others' public images, only own images may be
-    # used as a source; anything else is "not found" (fail closed, and existence is not revealed).
-    image = await deps_of(request).generations.image(image_id)
-    if image is None or image.owner_id != caller.user_id:
+    # Own images and public ones may be a source; anything else is "not found", asked of the
+    # authority now (fail closed, and existence is not revealed).
+    if image_id not in await deps_of(request).visibility.authorize(caller.user_id, [image_id]):
         raise Problem(404, "Source image not found.")
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=GenerationAccepted,
              summary="Start a generation",
-             responses={402: {"description": "out of credits"}, 403: {"description": "plan forbids the visibility"},
-                        422: {"description": "invalid input"}})
+             responses={402: {"description": "out of credits"},
+                        403: {"description": "the plan does not allow the visibility asked for; the detail says why"},
+                        422: {"description": "invalid input"},
+                        429: {"description": "as many generations in progress as the plan allows"}})
 async def submit_generation(
     body: GenerationCreate,
     caller: CurrentCaller,
@@ -65,10 +79,14 @@ async def submit_generation(
                                                   description="repeat a request safely: same key, same generation")
                                ] = None,
 ) -> GenerationAccepted:
-    plan = placeholder_plan_for(caller.user.id)
-    if body.visibility == "private" and GENERATE_PRIVATE not in plan.entitlements:
-        raise Problem(403, f"Private generations need a Plus, Pro or Team plan; your plan is {plan.plan}. "
-                           "Generate with visibility \"public\" or upgrade.")
+    deps = deps_of(request)
+    account = await deps.billing.account(caller.user_id)
+    last_choice = await deps.accounts.last_visibility(caller.user)
+    try:
+        visibility = visibility_for_submit(account, body.visibility, last_choice,
+                                           await deps.billing.plans_or_empty())
+    except VisibilityChoiceRefused as refused:
+        raise Problem(403, str(refused)) from None
     if body.source_image_id is not None:
         await _check_source_image(request, caller, str(body.source_image_id))
     params = generation_pb2.GenerationParams(
@@ -83,12 +101,18 @@ async def submit_generation(
     )
     if body.seed is not None:
         params.seed = body.seed
-    submitted = await deps_of(request).generations.submit(generation_pb2.SubmitRequest(
+    if body.steps is not None:
+        params.steps = body.steps
+    submitted = await deps.generations.submit(generation_pb2.SubmitRequest(
         owner_id=caller.user_id,
         idempotency_key=idempotency_key or "",
         params=params,
-        visibility=VISIBILITY_BY_NAME[body.visibility],
+        visibility=VISIBILITY_BY_NAME[visibility],
+        privacy_entitled=account.has(PRIVATE_GENERATION),
+        max_concurrent_generations=account.max_concurrent_generations,
     ))
+    if body.visibility is not None and body.visibility != last_choice:
+        await deps.accounts.remember_visibility(caller.user, body.visibility)
     if submitted.created:
         GENERATIONS_SUBMITTED.inc()
     generation_id = submitted.generation.generation_id
@@ -103,17 +127,22 @@ async def list_generations(
     cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = PAGE_SIZE_DEFAULT,
 ) -> GenerationPage:
-    page = await deps_of(request).generations.list(caller.user_id, limit, cursor or "")
+    deps = deps_of(request)
+    page = await deps.generations.list(caller.user_id, limit, cursor or "")
     # The service answers only for the owner it is asked about; checked again here because a
     # response that mixed owners would be a leak.
-    items = [generation_view(g) for g in page.generations if g.owner_id == caller.user_id]
-    return GenerationPage(items=items, next_cursor=page.next_cursor or None)
+    mine = [g for g in page.generations if g.owner_id == caller.user_id]
+    current = await current_for_generations(deps, caller.user_id, mine)
+    return GenerationPage(items=[generation_view(g, current) for g in mine], next_cursor=page.next_cursor or None)
 
 
 @router.get("/{generation_id}", response_model=GenerationOut, response_model_exclude_none=False,
             summary="One of my generations", responses={404: {"description": "no such generation of mine"}})
 async def get_generation(generation_id: str, caller: MaybeCaller, request: Request) -> GenerationOut:
-    return generation_view(await _own_generation(generation_id, caller, deps_of(request)))
+    deps = deps_of(request)
+    generation = await _own_generation(generation_id, caller, deps)
+    assert caller is not None  # _own_generation refuses anonymous callers
+    return generation_view(generation, await current_for_generations(deps, caller.user_id, [generation]))
 
 
 @router.get("/{generation_id}/events", summary="Live progress of one of my generations (server-sent events)",
@@ -126,6 +155,33 @@ async def generation_event_stream(generation_id: str, caller: MaybeCaller, reque
     settings = request.app.state.settings
     timing = StreamTiming(settings.events_poll_interval_s, settings.events_heartbeat_s,
                           settings.events_max_duration_s)
-    events = generation_events(generation.generation_id, caller.user_id, deps.generations, deps.progress, timing)
+    owner_id = caller.user_id
+
+    async def current(of: generation_pb2.Generation) -> Mapping[str, str]:
+        return await current_for_generations(deps, owner_id, [of])
+
+    events = generation_events(generation.generation_id, owner_id, deps.generations, deps.progress, timing,
+                               current)
     return StreamingResponse(events, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+                             headers={"Cache-Control": "private, no-store", "X-Accel-Buffering": "no"})
+
+
+@router.delete("/{generation_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               summary="Delete one of my generations: all its images, everywhere",
+               responses={403: {"description": "the plan does not include delete_generation; the detail says why"},
+                          404: {"description": "no such generation of mine"},
+                          409: {"description": "still queued or running"}},
+               description="Needs `delete_generation` (Basic plan or higher). Afterwards every read of its images "
+                           "answers 404 to everyone, the owner included.")
+async def delete_generation(generation_id: str, caller: CurrentCaller, request: Request) -> Response:
+    deps = deps_of(request)
+    # The plan first: a refusal then says nothing about whether the id exists.
+    account = await deps.billing.account(caller.user_id)
+    if not account.has(DELETE_GENERATION):
+        raise Problem(403, refusal(account, DELETE_GENERATION, await deps.billing.plans_or_empty()))
+    try:
+        canonical_id = str(uuid.UUID(generation_id))
+    except ValueError:
+        raise not_found(NOT_FOUND) from None
+    await deps.generations.delete(canonical_id, caller.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -22,3 +22,10 @@ PAGE_SECURITY_HEADERS = {
 @router.get("/")
 async def index() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)
+
+
+@router.get("/i/{image_id}")
+async def shared_image(image_id: str) -> FileResponse:
+    """A share link: the same page for every id (it says nothing by itself); the page then asks
+    the API for the image, which answers 404 to anyone who may not see it."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)

@@ -1,36 +1,77 @@
-// The Atelier page: log in or sign up, type a prompt, watch the previews develop, keep the images.
+// The Atelier page: log in or sign up, type a prompt, watch the previews develop, keep the images;
+// Creations (my images, public and private), the plan page, and shared images (/i/<id>).
 // User text is only ever set through textContent / attributes, never parsed as HTML.
 
 import { api, ApiError } from "./api.js";
+import { loadCreations, wireCreations } from "./creations.js";
+import { openImage, wireDetail } from "./detail.js";
+import { loadPlanPage } from "./plan.js";
+import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
 
-const $ = (id) => document.getElementById(id);
 const HISTORY_PAGE_SIZE = 12;
 const POLL_INTERVAL_MS = 1500;
+const VIEWS = ["auth", "studio", "creations", "plan", "shared"];
 
 const state = {
   authMode: "login",
   historyCursor: null,
   stream: null,
   followedId: null,
+  me: null,
+  shown: null, // the generation on screen in the studio
 };
 
-// ---------- views
+// ---------- views and routes
 
 function show(view) {
   $("loading").hidden = true;
-  $("auth-view").hidden = view !== "auth";
-  $("studio").hidden = view !== "studio";
-  $("account").hidden = view !== "studio";
+  for (const name of VIEWS) {
+    const section = $(name === "studio" ? "studio" : `${name}-view`);
+    section.hidden = view !== name;
+  }
+  const signedIn = state.me !== null;
+  $("account").hidden = !signedIn;
+  $("main-nav").hidden = !signedIn;
+  $("guest-login").hidden = signedIn || view === "auth";
+  for (const [id, name] of [["nav-create", "studio"], ["nav-creations", "creations"], ["nav-plan", "plan"]]) {
+    if (view === name) $(id).setAttribute("aria-current", "page");
+    else $(id).removeAttribute("aria-current");
+  }
 }
 
-function showError(element, error) {
-  element.textContent = error instanceof ApiError ? error.message : String(error);
-  element.hidden = false;
+function sharedImageId() {
+  const match = window.location.pathname.match(/^\/i\/([^/]+)$/);
+  return match ? decodeURIComponent(match[1]) : null;
 }
 
-function clearError(element) {
-  element.hidden = true;
-  element.textContent = "";
+async function route() {
+  const shared = sharedImageId();
+  if (shared !== null) {
+    show("shared");
+    await showSharedImage(shared);
+    return;
+  }
+  if (state.me === null) {
+    show("auth");
+    return;
+  }
+  // The plan may have changed since the last view (a lapse, an upgrade): every view starts from now.
+  if ((await refreshMe()) === null) return;
+  const hash = window.location.hash;
+  if (hash === "#/creations") {
+    show("creations");
+    await loadCreations(true);
+  } else if (hash === "#/plan") {
+    show("plan");
+    await loadPlanPage(state.me);
+  } else {
+    show("studio");
+  }
+}
+
+function signedOut() {
+  state.me = null;
+  show("auth");
 }
 
 // ---------- account
@@ -71,37 +112,61 @@ async function logOut() {
   try {
     await api("/api/v1/auth/logout", { method: "POST" });
   } finally {
+    state.me = null;
     $("history").replaceChildren();
     $("current").hidden = true;
     setAuthMode("login");
+    window.history.replaceState(null, "", "/");
     show("auth");
+  }
+}
+
+function renderVisibilityChoice(me) {
+  const permission = me.permissions.private_generation;
+  const privateInput = $("choose-private").querySelector("input");
+  const allowed = allowOrExplain(privateInput, permission, $("visibility-note"), $("choose-private"));
+  const current = document.querySelector("input[name=visibility]:checked");
+  if (!allowed) {
+    $("choose-public").querySelector("input").checked = true;
+  } else if (!state.visibilityTouched) {
+    const remembered = me.last_visibility || "public";
+    document.querySelector(`input[name=visibility][value=${remembered}]`).checked = true;
+  } else if (!current) {
+    $("choose-public").querySelector("input").checked = true;
   }
 }
 
 function renderAccount(me) {
   $("account-name").textContent = me.username;
-  $("account-plan").textContent = me.plan;
+  $("account-plan").textContent = me.plan_display_name;
   $("account-credits").textContent = `${me.credits} credits`;
+  renderVisibilityChoice(me);
+}
+
+async function refreshMe() {
+  try {
+    state.me = await api("/api/v1/me");
+    renderAccount(state.me);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+  }
+  return state.me;
 }
 
 async function enterStudio(newApiKey) {
-  const me = await api("/api/v1/me");
-  renderAccount(me);
+  state.me = await api("/api/v1/me");
+  renderAccount(state.me);
   if (newApiKey) {
     $("api-key-value").textContent = newApiKey;
     $("api-key-notice").hidden = false;
   }
-  show("studio");
-  $("prompt").focus();
+  if (sharedImageId() === null && !window.location.hash) window.history.replaceState(null, "", "#/create");
+  await route();
+  if (!$("studio").hidden) $("prompt").focus();
   await loadHistory(true);
 }
 
 // ---------- the generation being watched
-
-function ratioOf(aspect) {
-  const [w, h] = String(aspect || "1:1").split(":").map(Number);
-  return w > 0 && h > 0 ? `${w} / ${h}` : "1 / 1";
-}
 
 function layTiles(count, aspect) {
   const tiles = $("tiles");
@@ -140,32 +205,58 @@ function showPreviews(previews) {
   });
 }
 
+function imageChanged(image) {
+  // The detail panel changed an image (visibility) or deleted its generation.
+  if (image.deleted) {
+    if (state.shown && state.shown.generation_id === image.generation_id) {
+      state.shown = null;
+      $("current").hidden = true;
+    }
+  } else if (state.shown) {
+    for (const shownImage of state.shown.images) {
+      if (shownImage.image_id === image.image_id) shownImage.visibility = image.visibility;
+    }
+    showFinalImages(state.shown);
+  }
+  loadHistory(true);
+  if (!$("creations-view").hidden) loadCreations(true);
+}
+
+function openDetail(imageId) {
+  openImage(imageId, { me: state.me, onChange: imageChanged }).catch((error) => {
+    showError($("generate-error"), error);
+  });
+}
+
 function showFinalImages(generation) {
   layTiles(generation.images.length, generation.params.aspect_ratio);
   const tiles = $("tiles").children;
   generation.images.forEach((image, i) => {
-    const link = document.createElement("a");
-    link.href = image.url;
-    link.target = "_blank";
-    link.rel = "noopener";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "tile-open";
+    button.setAttribute("aria-label", `Open image ${i + 1} (${image.visibility})`);
+    button.addEventListener("click", () => openDetail(image.image_id));
     const img = document.createElement("img");
     img.className = "final";
     img.src = image.url;
     img.alt = `Image ${i + 1} of ${generation.images.length} for “${generation.prompt}”`;
     img.width = image.width;
     img.height = image.height;
-    link.append(img);
+    button.append(img);
     tiles[i].className = "tile final";
     tiles[i].removeAttribute("aria-label");
-    tiles[i].append(link);
+    tiles[i].append(button, visibilityBadge(image.visibility));
   });
 }
 
 function renderGeneration(generation) {
+  state.shown = generation;
   $("current").hidden = false;
   $("current-prompt").textContent = generation.prompt;
   if (generation.status === "succeeded") {
-    setProgress(1, 1, `Done · ${generation.images.length} images`);
+    const count = generation.images.length;
+    setProgress(1, 1, `Done · ${count} image${count === 1 ? "" : "s"}`);
     showFinalImages(generation);
   } else if (generation.status === "failed") {
     setProgress(0, 0, "Failed");
@@ -187,6 +278,7 @@ function finish(generation) {
   renderGeneration(generation);
   $("generate").disabled = false;
   loadHistory(true);
+  refreshMe();
 }
 
 async function pollUntilDone(id) {
@@ -251,6 +343,7 @@ async function generate(event) {
     prompt,
     aspect_ratio: $("aspect-ratio").value,
     num_images: Number($("num-images").value),
+    visibility: document.querySelector("input[name=visibility]:checked").value,
   };
   $("generate").disabled = true;
   try {
@@ -262,10 +355,11 @@ async function generate(event) {
     });
     follow(accepted.generation_id, prompt, body.num_images, body.aspect_ratio);
     loadHistory(true);
+    refreshMe();
   } catch (error) {
     $("generate").disabled = false;
     if (error instanceof ApiError && error.status === 401) {
-      show("auth");
+      signedOut();
       return;
     }
     showError(errorBox, error);
@@ -312,13 +406,14 @@ async function loadHistory(reset) {
   try {
     const page = await api(`/api/v1/generations?${params}`);
     const cards = page.items.map(historyCard);
+    state.historyItems = reset ? page.items : [...(state.historyItems || []), ...page.items];
     if (reset) $("history").replaceChildren(...cards);
     else $("history").append(...cards);
     state.historyCursor = page.next_cursor;
     $("history-more").hidden = !page.next_cursor;
     $("history-empty").hidden = $("history").children.length > 0;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) show("auth");
+    if (error instanceof ApiError && error.status === 401) signedOut();
   }
 }
 
@@ -332,6 +427,35 @@ function openGeneration(generation) {
     renderGeneration(generation);
   }
   $("current").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+// ---------- shared images (/i/<id>)
+
+async function showSharedImage(imageId) {
+  $("shared-missing").hidden = true;
+  const box = $("shared-image");
+  box.replaceChildren();
+  let image;
+  try {
+    image = await api(`/api/v1/images/${encodeURIComponent(imageId)}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      $("shared-missing").hidden = false;
+      return;
+    }
+    showError($("shared-missing"), error);
+    return;
+  }
+  const img = el("img", { attrs: { src: image.url, alt: `Image for “${image.prompt}”` } });
+  img.width = image.width;
+  img.height = image.height;
+  const open = el("button", { className: "shared-open", attrs: { type: "button", "aria-label": "Open details" } },
+    img);
+  open.addEventListener("click", () => openImage(image.image_id, { me: state.me, onChange: () => route() }));
+  const by = image.owned_by_you ? "Your image" : `By ${image.owner_username || "someone"}`;
+  box.append(el("figure", { className: "card shared-card" }, open,
+    el("figcaption", {}, el("p", { className: "detail-prompt", text: image.prompt }),
+      el("p", { className: "hint", text: by }), visibilityBadge(image.visibility))));
 }
 
 // ---------- start
@@ -353,6 +477,15 @@ function wire() {
     $("api-key-notice").hidden = true;
     $("api-key-value").textContent = "";
   });
+  for (const input of document.querySelectorAll("input[name=visibility]")) {
+    input.addEventListener("change", () => { state.visibilityTouched = true; });
+  }
+  window.addEventListener("hashchange", () => {
+    if (sharedImageId() !== null) window.history.replaceState(null, "", `/${window.location.hash}`);
+    route();
+  });
+  wireDetail();
+  wireCreations({ getMe: () => state.me, onUnauthorized: signedOut });
 }
 
 async function start() {
@@ -361,7 +494,10 @@ async function start() {
   try {
     await enterStudio();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    state.me = null;
+    if (sharedImageId() !== null) {
+      await route(); // shared images are for anonymous visitors too
+    } else if (error instanceof ApiError && error.status === 401) {
       show("auth");
       $("username").focus();
     } else {

@@ -1,4 +1,5 @@
-"""The gateway app against the real Postgres fixture and an in-process fake GenerationService."""
+"""The gateway app against the real Postgres fixture and in-process fake Generation, Billing and
+Visibility services (tests/unit/gateway/fakes.py)."""
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,16 +17,20 @@ from fastapi import FastAPI
 from glue.db import open_pool
 from services.gateway.accounts import Accounts
 from services.gateway.app import create_app
+from services.gateway.billing_client import BillingClient
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.generation_client import GenerationClient
 from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
 from services.gateway.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.settings import GatewaySettings
+from services.gateway.visibility_client import VisibilityClient
 from tests.unit.gateway.fakes import (
+    FakeBillingService,
     FakeGenerationService,
+    FakeVisibilityService,
     InMemoryObjects,
     InMemoryProgressFeed,
-    running_generation_service,
+    running_services,
 )
 
 PASSWORD = "correct horse battery"
@@ -41,6 +46,8 @@ def gateway_database(postgres_url: str) -> str:
 class Gateway:
     app: FastAPI
     generation: FakeGenerationService
+    billing: FakeBillingService
+    visibility: FakeVisibilityService
     progress: InMemoryProgressFeed
     objects: InMemoryObjects
     database_url: str
@@ -63,23 +70,29 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     with psycopg.connect(gateway_database, autocommit=True) as conn:
         conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
     objects = InMemoryObjects()
-    fake = FakeGenerationService(objects)
+    billing = FakeBillingService()
+    visibility = FakeVisibilityService(billing)
+    fake = FakeGenerationService(objects, visibility)
     progress = InMemoryProgressFeed()
     settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05,
                                events_heartbeat_s=0.5)
     pool = await open_pool(gateway_database, SCHEMA, max_size=4)
     try:
-        async with running_generation_service(fake) as address, grpc.aio.insecure_channel(address) as channel:
+        async with running_services(fake, billing, visibility) as address, \
+                grpc.aio.insecure_channel(address) as channel:
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, timeout_s=5)
             deps = GatewayDeps(
                 accounts=Accounts(repository, timedelta(days=1)),
                 generations=generations,
+                billing=BillingClient(channel, timeout_s=5),
+                visibility=VisibilityClient(channel, timeout_s=5),
                 progress=progress,
                 objects=objects,
                 readiness_checks={"database": repository.ping, "generation": generations.check_serving},
             )
-            yield Gateway(create_app(settings, deps), fake, progress, objects, gateway_database)
+            yield Gateway(create_app(settings, deps), fake, billing, visibility, progress, objects,
+                          gateway_database)
     finally:
         await pool.close()
 

@@ -1,5 +1,6 @@
-"""Test doubles for the gateway's unit tests: an in-process GenerationService gRPC server, an
-in-memory progress feed and object store. Integration tests use the real ones."""
+"""Test doubles for the gateway's unit tests: in-process GenerationService, BillingService and
+VisibilityService gRPC servers (with the real services' contract rules), an in-memory progress
+feed and object store. Integration tests use the real ones."""
 
 import asyncio
 import io
@@ -15,9 +16,17 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from minio.error import S3Error
 from PIL import Image
 
+from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1 import visibility_pb2
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from atelier.visibility.v1 import visibility_pb2 as authority_pb2
+from atelier.visibility.v1 import visibility_pb2_grpc
+from services.gateway.billing_client import SERVICE_NAME as BILLING_SERVICE_NAME
 from services.gateway.generation_client import SERVICE_NAME
+from services.gateway.visibility_client import SERVICE_NAME as VISIBILITY_SERVICE_NAME
+
+PUBLIC = visibility_pb2.VISIBILITY_PUBLIC
+PRIVATE = visibility_pb2.VISIBILITY_PRIVATE
 
 
 def png_bytes(colour: tuple[int, int, int], size: int = 64) -> bytes:
@@ -36,9 +45,12 @@ class InjectedError:
 class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
     """Keeps generations in memory with the real service's owner rules: NOT_FOUND for non-owners."""
 
-    def __init__(self, objects: "InMemoryObjects") -> None:
+    def __init__(self, objects: "InMemoryObjects", visibility: "FakeVisibilityService | None" = None) -> None:
         # Where the images of completed generations are written, as the real worker does.
         self.objects = objects
+        # The authority the worker registers images with before a generation succeeds.
+        self.visibility = visibility
+        self.deleted: list[str] = []
         self.generations: dict[str, generation_pb2.Generation] = {}
         self.order: list[str] = []
         self.submissions: list[generation_pb2.SubmitRequest] = []
@@ -110,13 +122,36 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
             images=[self.images[i] for i in request.image_ids if i in self.images]
         )
 
+    async def DeleteGeneration(self, request, context):  # noqa: N802
+        await self._raise_injected(context)
+        generation = self.generations.get(request.generation_id)
+        if generation is None or generation.owner_id != request.actor_id:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
+        if generation.status in (generation_pb2.GENERATION_STATUS_QUEUED, generation_pb2.GENERATION_STATUS_RUNNING):
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
+                                "This generation is still running; delete it once it has finished.")
+        image_ids = [image.image_id for image in generation.images]
+        if self.visibility is not None:
+            self.visibility.mark_deleted(image_ids)
+        for image in generation.images:
+            self.images.pop(image.image_id, None)
+            self.objects.data.pop(image.object_key, None)
+        del self.generations[request.generation_id]
+        self.order.remove(request.generation_id)
+        self.deleted.append(request.generation_id)
+        return generation_pb2.DeleteGenerationResponse(deleted_image_ids=image_ids)
+
     # test controls
 
-    def add(self, owner_id: str, prompt: str = "a red circle") -> generation_pb2.Generation:
+    def add(self, owner_id: str, prompt: str = "a red circle", visibility: str = "public",
+            num_images: int = 4) -> generation_pb2.Generation:
+        created_at = Timestamp()
+        created_at.GetCurrentTime()
         generation = generation_pb2.Generation(
             generation_id=str(uuid.uuid4()), owner_id=owner_id, status=generation_pb2.GENERATION_STATUS_QUEUED,
-            params=generation_pb2.GenerationParams(prompt=prompt, num_images=4, aspect_ratio="1:1"),
-            visibility=visibility_pb2.VISIBILITY_PUBLIC, progress_total=20, seed=7,
+            params=generation_pb2.GenerationParams(prompt=prompt, num_images=num_images, aspect_ratio="1:1"),
+            visibility=PRIVATE if visibility == "private" else PUBLIC, progress_total=20, seed=7,
+            created_at=created_at,
         )
         self.generations[generation.generation_id] = generation
         self.order.append(generation.generation_id)
@@ -136,11 +171,15 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
                 image_id=str(uuid.uuid4()), generation_id=generation_id, owner_id=generation.owner_id, index=index,
                 seed=generation.seed + index, width=64, height=64, object_key=f"{uuid.uuid4().hex}/{index}.png",
                 content_type="image/png", visibility=generation.visibility, prompt=generation.params.prompt,
+                created_at=generation.created_at,
             )
             generation.images.append(image)
             self.images[image.image_id] = image
             self.objects.data[image.object_key] = png_bytes((40 * index, 90, 200))
-        return [image.image_id for image in generation.images]
+        image_ids = [image.image_id for image in generation.images]
+        if self.visibility is not None:
+            self.visibility.register(generation.owner_id, image_ids, generation.visibility)
+        return image_ids
 
     def fail(self, generation_id: str, error: str) -> None:
         generation = self.generations[generation_id]
@@ -152,16 +191,186 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
         self._complete_on_read[generation_id] = reads
 
 
+PLANS = (
+    billing_pb2.Plan(name="free", display_name="Free", monthly_credits=25, max_concurrent_generations=1),
+    billing_pb2.Plan(name="basic", display_name="Basic", monthly_credits=400, max_concurrent_generations=2,
+                     entitlements=["download_png", "upscale", "edit", "delete_generation"]),
+    billing_pb2.Plan(name="plus", display_name="Plus", monthly_credits=1000, max_concurrent_generations=4,
+                     entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"]),
+    billing_pb2.Plan(name="pro", display_name="Pro", monthly_credits=3000, max_concurrent_generations=8,
+                     entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"]),
+)
+PLANS_BY_NAME = {plan.name: plan for plan in PLANS}
+
+
+class FakeBillingService(billing_pb2_grpc.BillingServiceServicer):
+    """Accounts in memory: everyone starts on free (status NONE) with the free allowance."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, billing_pb2.Account] = {}
+        self.webhooks: list[tuple[bytes, str]] = []
+        self.available = True
+        self.account_calls = 0
+
+    def account(self, user_id: str) -> billing_pb2.Account:
+        if user_id not in self.accounts:
+            self.accounts[user_id] = billing_pb2.Account(
+                user_id=user_id, plan="free", credits=25, status=billing_pb2.SUBSCRIPTION_STATUS_NONE,
+                max_concurrent_generations=1)
+        return self.accounts[user_id]
+
+    def set_plan(self, user_id: str, plan: str) -> None:
+        chosen = PLANS_BY_NAME[plan]
+        account = self.account(user_id)
+        account.plan = plan
+        del account.entitlements[:]
+        account.entitlements.extend(chosen.entitlements)
+        account.status = billing_pb2.SUBSCRIPTION_STATUS_NONE if plan == "free" else \
+            billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
+        account.lapsed_plan = ""
+        account.max_concurrent_generations = chosen.max_concurrent_generations
+
+    def lapse(self, user_id: str) -> None:
+        paid = self.account(user_id).plan
+        self.set_plan(user_id, "free")
+        account = self.account(user_id)
+        account.status = billing_pb2.SUBSCRIPTION_STATUS_LAPSED
+        account.lapsed_plan = paid
+
+    async def _check(self, context) -> None:
+        if not self.available:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "billing is down")
+
+    async def GetAccount(self, request, context):  # noqa: N802
+        await self._check(context)
+        self.account_calls += 1
+        return billing_pb2.GetAccountResponse(account=self.account(request.user_id))
+
+    async def ListPlans(self, request, context):  # noqa: N802
+        await self._check(context)
+        return billing_pb2.ListPlansResponse(plans=PLANS)
+
+    async def HandleProviderWebhook(self, request, context):  # noqa: N802
+        await self._check(context)
+        if request.signature != "t=1,v1=good":
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "signature does not match")
+        self.webhooks.append((request.payload, request.signature))
+        return billing_pb2.HandleProviderWebhookResponse(processed=len(self.webhooks) == 1,
+                                                         event_type="customer.subscription.updated")
+
+
+@dataclass
+class AuthorityRow:
+    owner_id: str
+    visibility: int
+    version: int = 1
+    deleted: bool = False
+
+
+class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
+    """The authority's contract: private images for their owner only, deleted and unknown ones for
+    nobody, changes need private_generation on an active plan (asked of the billing fake)."""
+
+    def __init__(self, billing: FakeBillingService) -> None:
+        self.billing = billing
+        self.rows: dict[str, AuthorityRow] = {}
+        self.available = True
+        self.authorize_calls: list[tuple[str, list[str]]] = []
+
+    def register(self, owner_id: str, image_ids: list[str], visibility: int) -> None:
+        for image_id in image_ids:
+            self.rows.setdefault(image_id, AuthorityRow(owner_id, visibility))
+
+    def mark_deleted(self, image_ids: list[str]) -> None:
+        for image_id in image_ids:
+            if image_id in self.rows:
+                self.rows[image_id].deleted = True
+
+    def _proto(self, image_id: str) -> authority_pb2.ImageVisibility:
+        row = self.rows[image_id]
+        return authority_pb2.ImageVisibility(image_id=image_id, owner_id=row.owner_id, visibility=row.visibility,
+                                             version=row.version, deleted=row.deleted)
+
+    async def _check(self, context) -> None:
+        if not self.available:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "visibility is down")
+
+    def _owned(self, actor_id: str, image_id: str) -> bool:
+        row = self.rows.get(image_id)
+        return row is not None and not row.deleted and actor_id != "" and row.owner_id == actor_id
+
+    def _refusal(self, actor_id: str, image_id: str, target: int) -> str | None:
+        if not self._owned(actor_id, image_id):
+            return "image not found"
+        if self.rows[image_id].visibility == target:
+            return None
+        account = self.billing.account(actor_id)
+        if account.status == billing_pb2.SUBSCRIPTION_STATUS_LAPSED:
+            return "Your plan has ended: changing visibility needs an active Plus plan or higher."
+        if "private_generation" not in account.entitlements:
+            return "Private images need the Plus plan or higher."
+        return None
+
+    def _apply(self, image_id: str, target: int) -> None:
+        row = self.rows[image_id]
+        if row.visibility != target:
+            row.visibility = target
+            row.version += 1
+
+    async def Authorize(self, request, context):  # noqa: N802
+        await self._check(context)
+        self.authorize_calls.append((request.viewer_id, list(request.image_ids)))
+        allowed = []
+        for image_id in request.image_ids:
+            row = self.rows.get(image_id)
+            if row is None or row.deleted:
+                continue
+            if row.visibility == PUBLIC or (request.viewer_id and row.owner_id == request.viewer_id):
+                allowed.append(image_id)
+        return authority_pb2.AuthorizeResponse(allowed_image_ids=allowed)
+
+    async def BatchGetVisibility(self, request, context):  # noqa: N802
+        await self._check(context)
+        return authority_pb2.BatchGetVisibilityResponse(
+            images=[self._proto(i) for i in request.image_ids if self._owned(request.owner_id, i)])
+
+    async def SetVisibility(self, request, context):  # noqa: N802
+        await self._check(context)
+        reason = self._refusal(request.actor_id, request.image_id, request.visibility)
+        if reason == "image not found":
+            await context.abort(grpc.StatusCode.NOT_FOUND, reason)
+        if reason is not None:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, reason)
+        self._apply(request.image_id, request.visibility)
+        return authority_pb2.SetVisibilityResponse(image=self._proto(request.image_id))
+
+    async def BatchSetVisibility(self, request, context):  # noqa: N802
+        await self._check(context)
+        updated, refused = [], []
+        for image_id in request.image_ids:
+            reason = self._refusal(request.actor_id, image_id, request.visibility)
+            if reason is None:
+                self._apply(image_id, request.visibility)
+                updated.append(self._proto(image_id))
+            else:
+                refused.append(authority_pb2.Refusal(image_id=image_id, reason=reason))
+        return authority_pb2.BatchSetVisibilityResponse(updated=updated, refused=refused)
+
+
 @asynccontextmanager
-async def running_generation_service(fake: FakeGenerationService) -> AsyncIterator[str]:
-    """Serves the fake (and a SERVING health service) on a free loopback port; yields host:port."""
+async def running_services(generation: FakeGenerationService, billing: FakeBillingService,
+                           visibility: FakeVisibilityService) -> AsyncIterator[str]:
+    """Serves the fakes (and SERVING health) on one free loopback port; yields host:port."""
     server = grpc.aio.server()
-    generation_pb2_grpc.add_GenerationServiceServicer_to_server(fake, server)
+    generation_pb2_grpc.add_GenerationServiceServicer_to_server(generation, server)
+    billing_pb2_grpc.add_BillingServiceServicer_to_server(billing, server)
+    visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(visibility, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    await health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+    for name in (SERVICE_NAME, BILLING_SERVICE_NAME, VISIBILITY_SERVICE_NAME):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     try:
         yield f"127.0.0.1:{port}"
     finally:

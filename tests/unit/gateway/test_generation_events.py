@@ -43,7 +43,7 @@ async def test_the_owner_sees_state_then_previews_then_the_images(gateway: Gatew
     async with alice.client.stream("GET", f"/api/v1/generations/{generation_id}/events") as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["cache-control"] == "private, no-store"
         events = sse_events(response)
 
         event, state = await anext(events)

@@ -124,7 +124,7 @@ async def test_anonymous_callers_get_401_and_nothing_is_submitted(gateway: Gatew
 async def test_a_free_plan_cannot_generate_private_images(gateway: Gateway, alice: SignedUp) -> None:
     response = await submit(alice, {"prompt": "p", "visibility": "private"})
     assert response.status_code == 403
-    assert "Private generations need a Plus, Pro or Team plan" in response.json()["detail"]
+    assert response.json()["detail"] == "Private generations need the Plus plan or higher."
     assert gateway.generation.submissions == []
 
 
@@ -181,11 +181,22 @@ async def test_an_unreachable_generation_service_is_503(gateway: Gateway, alice:
     assert response.headers["content-type"] == PROBLEM
 
 
-async def test_someone_elses_image_cannot_be_the_source(gateway: Gateway, sign_up: SignUp, alice: SignedUp) -> None:
+async def test_someone_elses_private_image_cannot_be_the_source(gateway: Gateway, sign_up: SignUp,
+                                                              alice: SignedUp) -> None:
     bob = await sign_up("bob")
-    bobs = gateway.generation.add(bob.user_id)
+    bobs = gateway.generation.add(bob.user_id, visibility="private")
     [bobs_image, *_] = gateway.generation.succeed(bobs.generation_id)
     response = await submit(alice, {"prompt": "p", "source_image_id": bobs_image})
     assert response.status_code == 404
     assert response.json()["detail"] == "Source image not found."
     assert gateway.generation.submissions == []
+
+
+async def test_someone_elses_public_image_can_be_the_source(gateway: Gateway, sign_up: SignUp,
+                                                            alice: SignedUp) -> None:
+    bob = await sign_up("bob")
+    bobs = gateway.generation.add(bob.user_id)
+    [bobs_image, *_] = gateway.generation.succeed(bobs.generation_id)
+    response = await submit(alice, {"prompt": "p", "source_image_id": bobs_image})
+    assert response.status_code == 202, response.text
+    assert gateway.generation.submissions[0].params.source_image_id == bobs_image

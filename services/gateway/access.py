@@ -1,0 +1,83 @@
+"""Who may read an image, decided by the visibility authority at the moment of each request (P1).
+
+Every image route goes through `visible_image`: the id is parsed, the authority is asked whether
+this viewer (anonymous included) may see it, and only then is anything about the image fetched.
+Another user's private image, an unknown id, a malformed one and a deleted image all raise the
+very same problem (`image_not_found`): same status, same body apart from the path, same headers —
+nobody can tell them apart. The authority unreachable: 503 for every id alike (P3, fail closed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from atelier.generation.v1 import generation_pb2
+from services.gateway.dependencies import GatewayDeps
+from services.gateway.problems import Problem
+from services.gateway.security import Caller
+from services.gateway.visibility_client import IMAGE_NOT_FOUND
+
+PRIVATE_NO_STORE = "private, no-store"
+# Public image bytes may be kept by shared caches this long (P2: "at most a short max-age").
+# A private image's bytes may therefore still be served by a shared cache (never by Atelier)
+# for up to this many seconds after it was made private, to someone who could have fetched it
+# while it was public. Documented in the gateway README and the OpenAPI description.
+PUBLIC_MAX_AGE_S = 30
+PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE_S}"
+# The bytes of one URL differ by the viewer's plan (PNG or JPG), so shared caches must keep one
+# copy per credential; anonymous requests (no cookie, no key) share one.
+PUBLIC_VARY = "Authorization, Cookie"
+
+
+def image_not_found() -> Problem:
+    return Problem(404, IMAGE_NOT_FOUND)
+
+
+def canonical_uuid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class VisibleImage:
+    image: generation_pb2.Image
+    # The authority's current visibility.
+    visibility: str
+    is_owner: bool
+
+
+async def visible_image(image_id: str, caller: Caller | None, deps: GatewayDeps) -> VisibleImage:
+    canonical = canonical_uuid(image_id)
+    if canonical is None:
+        raise image_not_found()
+    viewer_id = caller.user_id if caller is not None else ""
+    if canonical not in await deps.visibility.authorize(viewer_id, [canonical]):
+        raise image_not_found()
+    image = await deps.generations.image(canonical)
+    if image is None:
+        raise image_not_found()
+    if caller is not None and image.owner_id == caller.user_id:
+        state = (await deps.visibility.current(caller.user_id, [canonical])).get(canonical)
+        if state is None:  # deleted between the two questions
+            raise image_not_found()
+        return VisibleImage(image, state.visibility, True)
+    # A non-owner is allowed only public images. Checked again here, because the authority's
+    # answer for the viewer must never be read as anything more than "public".
+    return VisibleImage(image, "public", False)
+
+
+async def current_visibility(deps: GatewayDeps, owner_id: str, image_ids: Iterable[str]) -> Mapping[str, str]:
+    """image id → current visibility of the owner's own images (absent: not known, shown private)."""
+    ids = list(image_ids)
+    if not ids:
+        return {}
+    return {image_id: state.visibility for image_id, state in (await deps.visibility.current(owner_id, ids)).items()}
+
+
+async def current_for_generations(deps: GatewayDeps, owner_id: str,
+                                  generations: Iterable[generation_pb2.Generation]) -> Mapping[str, str]:
+    return await current_visibility(deps, owner_id, (i.image_id for g in generations for i in g.images))

@@ -1,0 +1,157 @@
+// The Creations page: my images, All / Public / Private tabs, multi-select, Make private / Make public.
+
+import { api, ApiError } from "./api.js";
+import { openImage } from "./detail.js";
+import { $, allowOrExplain, clearError, el, showError, visibilityBadge } from "./ui.js";
+
+const PAGE_SIZE = 24;
+
+const page = {
+  filter: "all",
+  cursor: null,
+  selected: new Set(),
+  getMe: () => null,
+  onUnauthorized: () => {},
+};
+
+function privacyPermission() {
+  const me = page.getMe();
+  return me ? me.permissions.private_generation : { allowed: false };
+}
+
+function renderSelection() {
+  const count = page.selected.size;
+  $("selection-count").textContent = count === 0 ? "Nothing selected" : `${count} selected`;
+  const permission = privacyPermission();
+  for (const id of ["make-private", "make-public"]) {
+    const allowed = allowOrExplain($(id), permission, null);
+    if (allowed && count === 0) {
+      $(id).disabled = true;
+      $(id).title = "Select images first.";
+    }
+  }
+  const note = $("bulk-note");
+  note.hidden = permission.allowed;
+  note.textContent = permission.allowed ? "" : permission.reason;
+}
+
+function card(item) {
+  const li = el("li", { className: "creation", attrs: { "data-image-id": item.image_id } });
+  const checkbox = el("input", { attrs: { type: "checkbox", "aria-label": `Select “${item.prompt}”` } });
+  checkbox.checked = page.selected.has(item.image_id);
+  checkbox.addEventListener("change", () => {
+    if (checkbox.checked) page.selected.add(item.image_id);
+    else page.selected.delete(item.image_id);
+    li.classList.toggle("selected", checkbox.checked);
+    renderSelection();
+  });
+  li.classList.toggle("selected", checkbox.checked);
+  const select = el("label", { className: "creation-select" }, checkbox);
+  const img = el("img", { attrs: { src: `${item.url}?size=thumb`, alt: "", loading: "lazy" } });
+  img.style.setProperty("aspect-ratio", `${item.width} / ${item.height}`);
+  const open = el("button", {
+    className: "creation-open",
+    attrs: { type: "button", "aria-label": `Open “${item.prompt}” (${item.visibility})` },
+  }, img);
+  open.addEventListener("click", () => openImage(item.image_id, {
+    me: page.getMe(),
+    onChange: () => loadCreations(true),
+  }));
+  const caption = el("p", { className: "creation-prompt", text: item.prompt });
+  li.append(open, select, visibilityBadge(item.visibility), caption);
+  return li;
+}
+
+export async function loadCreations(reset) {
+  clearError($("creations-error"));
+  if (reset) page.cursor = null;
+  const params = new URLSearchParams({ visibility: page.filter, limit: String(PAGE_SIZE) });
+  if (!reset && page.cursor) params.set("cursor", page.cursor);
+  try {
+    const result = await api(`/api/v1/me/creations?${params}`);
+    const cards = result.items.map(card);
+    if (reset) {
+      $("creations-grid").replaceChildren(...cards);
+      const shown = new Set(result.items.map((item) => item.image_id));
+      for (const id of [...page.selected]) if (!shown.has(id)) page.selected.delete(id);
+    } else {
+      $("creations-grid").append(...cards);
+    }
+    page.cursor = result.next_cursor;
+    $("creations-more").hidden = !result.next_cursor;
+    $("creations-empty").hidden = $("creations-grid").children.length > 0;
+    $("creations-empty").textContent = {
+      all: "No images yet. Generate some on the Create page.",
+      public: "No public images.",
+      private: "No private images.",
+    }[page.filter];
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) page.onUnauthorized();
+    else showError($("creations-error"), error);
+  }
+  renderSelection();
+}
+
+function setFilter(filter) {
+  page.filter = filter;
+  page.selected.clear();
+  for (const tab of document.querySelectorAll("#creations-view [role=tab]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.filter === filter));
+  }
+  $("creations-grid").setAttribute("aria-labelledby", `creations-tab-${filter}`);
+  $("bulk-result").hidden = true;
+  loadCreations(true);
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+async function bulk(visibility) {
+  const ids = [...page.selected];
+  if (ids.length === 0) return;
+  clearError($("creations-error"));
+  for (const id of ["make-private", "make-public"]) $(id).disabled = true;
+  try {
+    const result = await api("/api/v1/images/visibility", { method: "POST", body: { image_ids: ids, visibility } });
+    const parts = [`${plural(result.updated.length, "image")} made ${visibility}.`];
+    if (result.refused.length > 0) {
+      const reasons = [...new Set(result.refused.map((item) => item.reason))].join(" ");
+      parts.push(`${plural(result.refused.length, "image")} refused: ${reasons}`);
+    }
+    $("bulk-result").textContent = parts.join(" ");
+    $("bulk-result").hidden = false;
+    page.selected.clear();
+    await loadCreations(true);
+  } catch (error) {
+    showError($("creations-error"), error);
+    renderSelection();
+  }
+}
+
+export function wireCreations({ getMe, onUnauthorized }) {
+  page.getMe = getMe;
+  page.onUnauthorized = onUnauthorized;
+  for (const tab of document.querySelectorAll("#creations-view [role=tab]")) {
+    tab.addEventListener("click", () => setFilter(tab.dataset.filter));
+  }
+  $("creations-more").addEventListener("click", () => loadCreations(false));
+  $("select-all").addEventListener("click", () => {
+    for (const li of $("creations-grid").children) {
+      page.selected.add(li.dataset.imageId);
+      li.classList.add("selected");
+      li.querySelector("input[type=checkbox]").checked = true;
+    }
+    renderSelection();
+  });
+  $("select-none").addEventListener("click", () => {
+    page.selected.clear();
+    for (const li of $("creations-grid").children) {
+      li.classList.remove("selected");
+      li.querySelector("input[type=checkbox]").checked = false;
+    }
+    renderSelection();
+  });
+  $("make-private").addEventListener("click", () => bulk("private"));
+  $("make-public").addEventListener("click", () => bulk("public"));
+}

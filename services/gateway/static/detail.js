@@ -1,0 +1,148 @@
+// The image detail panel: the picture, its prompt, a Public/Private control (owner), download,
+// share and delete. Opened from the studio's tiles, the Creations page and share links.
+
+import { api, ApiError } from "./api.js";
+import { $, allowOrExplain, clearError, showError } from "./ui.js";
+
+const ANONYMOUS_PNG_NOTE = "Full-quality PNG downloads need a paid plan; you get a slightly compressed JPG.";
+
+const panel = {
+  image: null,
+  me: null,
+  onChange: () => {},
+};
+
+function setVisibilityButtons(visibility) {
+  $("detail-public").setAttribute("aria-pressed", String(visibility === "public"));
+  $("detail-private").setAttribute("aria-pressed", String(visibility === "private"));
+}
+
+function renderVisibility() {
+  const { image, me } = panel;
+  const box = $("detail-visibility-box");
+  box.hidden = !image.owned_by_you;
+  if (!image.owned_by_you) return;
+  setVisibilityButtons(image.visibility);
+  // Any change (to private or back to public) needs private_generation on an active plan.
+  const permission = me ? me.permissions.private_generation : { allowed: false };
+  for (const id of ["detail-public", "detail-private"]) {
+    allowOrExplain($(id), permission, null);
+  }
+  allowOrExplain($("detail-public"), permission, $("detail-visibility-note"));
+}
+
+function renderActions() {
+  const { image, me } = panel;
+  const png = image.download_formats.includes("png");
+  const download = $("detail-download");
+  download.href = `${image.url}?download=true`;
+  download.textContent = png ? "Download PNG" : "Download JPG";
+  const note = $("detail-download-note");
+  note.hidden = png;
+  note.textContent = png ? "" : (me ? me.permissions.download_png.reason : ANONYMOUS_PNG_NOTE);
+
+  const remove = $("detail-delete");
+  remove.hidden = !image.owned_by_you;
+  $("detail-delete-note").hidden = true;
+  if (image.owned_by_you) {
+    allowOrExplain(remove, me && me.permissions.delete_generation, $("detail-delete-note"));
+  }
+  $("detail-share-box").hidden = true;
+}
+
+function render() {
+  const { image } = panel;
+  const img = $("detail-img");
+  img.src = image.url;
+  img.alt = `Image for “${image.prompt}”`;
+  img.width = image.width;
+  img.height = image.height;
+  $("detail-prompt").textContent = image.prompt;
+  $("detail-owner").textContent = image.owned_by_you ? "Your image" : `By ${image.owner_username || "someone"}`;
+  $("detail-status").textContent = "";
+  clearError($("detail-error"));
+  renderVisibility();
+  renderActions();
+}
+
+async function changeVisibility(visibility) {
+  const { image } = panel;
+  if (!image || image.visibility === visibility) return;
+  clearError($("detail-error"));
+  for (const id of ["detail-public", "detail-private"]) $(id).disabled = true;
+  try {
+    const updated = await api(`/api/v1/images/${image.image_id}`, { method: "PATCH", body: { visibility } });
+    panel.image = { ...image, ...updated };
+    $("detail-status").textContent = visibility === "private"
+      ? "Private now: only you can see this image."
+      : "Public now: anyone can see this image.";
+    panel.onChange(panel.image);
+  } catch (error) {
+    showError($("detail-error"), error);
+  } finally {
+    renderVisibility();
+  }
+}
+
+async function share() {
+  const { image } = panel;
+  clearError($("detail-error"));
+  try {
+    const link = await api(`/api/v1/images/${image.image_id}/share`);
+    $("detail-share-box").hidden = false;
+    const input = $("detail-share-url");
+    input.value = link.url;
+    input.select();
+    $("detail-share-note").textContent = link.works_for === "anyone"
+      ? "Anyone with this link can see the image."
+      : "This image is private: the link works for you only.";
+    try {
+      await navigator.clipboard.writeText(link.url);
+      $("detail-status").textContent = "Link copied.";
+    } catch {
+      // No clipboard permission: the link is selected in the box instead.
+    }
+  } catch (error) {
+    showError($("detail-error"), error);
+  }
+}
+
+async function deleteGeneration() {
+  const { image } = panel;
+  // eslint-disable-next-line no-alert
+  if (!window.confirm("Delete this whole generation (all its images)? This cannot be undone.")) return;
+  clearError($("detail-error"));
+  try {
+    await api(`/api/v1/generations/${image.generation_id}`, { method: "DELETE" });
+    $("detail").close();
+    panel.onChange({ ...image, deleted: true });
+  } catch (error) {
+    showError($("detail-error"), error);
+  }
+}
+
+export async function openImage(imageId, { me = null, onChange = () => {} } = {}) {
+  panel.me = me;
+  panel.onChange = onChange;
+  try {
+    panel.image = await api(`/api/v1/images/${imageId}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return false;
+    throw error;
+  }
+  render();
+  const dialog = $("detail");
+  if (!dialog.open) dialog.showModal();
+  return true;
+}
+
+export function wireDetail() {
+  $("detail-close").addEventListener("click", () => $("detail").close());
+  $("detail").addEventListener("click", (event) => {
+    if (event.target === $("detail")) $("detail").close(); // a click on the backdrop
+  });
+  $("detail-public").addEventListener("click", () => changeVisibility("public"));
+  $("detail-private").addEventListener("click", () => changeVisibility("private"));
+  $("detail-share").addEventListener("click", share);
+  $("detail-delete").addEventListener("click", deleteGeneration);
+}

@@ -1,0 +1,232 @@
+"""Privacy through the public API on the real platform (billing, visibility, feed, generation API
+and worker, gateway; real Postgres, NATS, S3 store, Triton). Plans change through billing's
+ChangePlan gRPC, as an operator would. The visibility service runs with retroactive_privacy on
+(the default); tests/integration/test_privacy_retroactive.py covers it off."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
+
+from tests.integration.test_privacy_support import (
+    ANONYMOUS,
+    Account,
+    Platform,
+    assert_hidden,
+    assert_public,
+    missing_image_answers,
+    running_platform,
+)
+
+pytestmark = pytest.mark.integration
+
+PROMPT = "a red circle on a blue background"
+
+
+@pytest.fixture(scope="module")
+def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
+    with running_platform(postgres_url, object_store, triton_url) as running:
+        yield running
+
+
+def secret() -> str:
+    return f"s{uuid.uuid4().hex[:12]}"
+
+
+def image_ids(generation: dict) -> list[str]:
+    return [image["image_id"] for image in generation["images"]]
+
+
+def others(platform: Platform) -> list[dict[str, str]]:
+    return [platform.sign_up("mallory").headers, ANONYMOUS]
+
+
+def hidden_from_everyone_else(platform: Platform, owner: Account, generation: dict, token: str) -> None:
+    for headers in others(platform):
+        reference = missing_image_answers(platform, headers)
+        for image_id in image_ids(generation):
+            assert_hidden(platform, image_id, headers, token, reference)
+        for suffix in ("", "/events"):
+            reply = platform.http.get(f"/api/v1/generations/{generation['generation_id']}{suffix}", headers=headers)
+            assert reply.status_code == 404 and token not in reply.text
+
+
+def test_a_free_user_cannot_make_anything_private(platform: Platform) -> None:
+    free = platform.sign_up("free")
+    token = secret()
+    refused = platform.submit(free, f"{PROMPT} {token}", "private")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Private generations need the Plus plan or higher."
+
+    generation = platform.generate(free, f"{PROMPT} {token}", num_images=2)
+    [first, second] = image_ids(generation)
+    assert [i["visibility"] for i in generation["images"]] == ["public", "public"]
+    patched = platform.set_visibility(free, first, "private")
+    assert patched.status_code == 403
+    assert patched.json()["detail"] == "Private images need the Plus plan or higher."
+    bulk = platform.set_many(free, [first, second], "private").json()
+    assert bulk["updated"] == []
+    assert {r["reason"] for r in bulk["refused"]} == {"Private images need the Plus plan or higher."}
+    for headers in others(platform):
+        for image_id in (first, second):
+            assert_public(platform, image_id, headers, token)
+    assert platform.me(free)["permissions"]["private_generation"]["allowed"] is False
+
+
+def test_a_plus_user_keeps_images_private_per_image_and_in_bulk(platform: Platform) -> None:
+    plus = platform.sign_up("plus")
+    platform.change_plan(plus, "plus")
+    token = secret()
+    generation = platform.generate(plus, f"{PROMPT} {token}", "private", num_images=2)
+    [first, second] = image_ids(generation)
+    assert {i["visibility"] for i in generation["images"]} == {"private"}
+    hidden_from_everyone_else(platform, plus, generation, token)
+    owner_view = platform.http.get(f"/api/v1/images/{first}", headers=plus.headers)
+    assert owner_view.status_code == 200 and owner_view.json()["visibility"] == "private"
+    assert owner_view.headers["cache-control"] == "private, no-store"
+    content = platform.http.get(f"/api/v1/images/{first}/content", headers=plus.headers)
+    assert content.headers["content-type"] == "image/png"
+    assert content.headers["cache-control"] == "private, no-store"
+
+    # One image made public: anyone sees that one, the other stays hidden.
+    made_public = platform.set_visibility(plus, first, "public")
+    assert made_public.status_code == 200 and made_public.json()["visibility"] == "public"
+    for headers in others(platform):
+        assert_public(platform, first, headers, token)
+        assert_hidden(platform, second, headers, token, missing_image_answers(platform, headers))
+    shown = platform.http.get(f"/api/v1/generations/{generation['generation_id']}", headers=plus.headers).json()
+    assert {i["image_id"]: i["visibility"] for i in shown["images"]} == {first: "public", second: "private"}
+    assert [i["image_id"] for i in platform.creations(plus, "private")] == [second]
+    assert [i["image_id"] for i in platform.creations(plus, "public")] == [first]
+
+    # Both private again, in bulk; someone else's image in the same request is refused, untouched.
+    stranger = platform.sign_up("stranger")
+    theirs = image_ids(platform.generate(stranger, PROMPT))[0]
+    bulk = platform.set_many(plus, [first, second, theirs], "private")
+    assert bulk.status_code == 200, bulk.text
+    assert sorted(bulk.json()["updated"]) == sorted([first, second])
+    assert bulk.json()["refused"] == [{"image_id": theirs, "reason": "Image not found."}]
+    hidden_from_everyone_else(platform, plus, generation, token)
+    assert_public(platform, theirs, ANONYMOUS, PROMPT)
+    assert {i["image_id"] for i in platform.creations(plus, "private")} == {first, second}
+    assert all(i["image_id"] not in (first, second) for i in platform.creations(stranger))
+
+
+def test_the_last_choice_is_remembered_for_paid_plans(platform: Platform) -> None:
+    plus = platform.sign_up("plus")
+    platform.change_plan(plus, "plus")
+    platform.generate(plus, PROMPT, "private")
+    generation = platform.generate(plus, PROMPT)  # no visibility asked
+    assert {i["visibility"] for i in generation["images"]} == {"private"}
+    assert platform.me(plus)["last_visibility"] == "private"
+
+
+def test_a_lapsed_user_keeps_privacy_with_jpg_only_downloads(platform: Platform) -> None:
+    user = platform.sign_up("lapsing")
+    platform.change_plan(user, "plus")
+    token = secret()
+    generation = platform.generate(user, f"{PROMPT} {token}", "private", num_images=2)
+    [first, second] = image_ids(generation)
+    platform.set_visibility(user, second, "public")
+
+    platform.lapse(user, "plus")
+    me = platform.me(user)
+    assert (me["plan"], me["subscription_status"], me["lapsed_plan"]) == ("free", "lapsed", "plus")
+
+    # P4: nothing became public, nothing became private.
+    hidden_from_everyone_else(platform, user, {**generation, "images": [{"image_id": first}]}, token)
+    assert_public(platform, second, ANONYMOUS, token)
+    owner = platform.http.get(f"/api/v1/images/{first}", headers=user.headers).json()
+    assert owner["visibility"] == "private" and owner["download_formats"] == ["jpg"]
+    for params in ({}, {"format": "png"}):
+        content = platform.http.get(f"/api/v1/images/{first}/content", params=params, headers=user.headers)
+        assert content.status_code == 200
+        assert content.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(content.content)).format == "JPEG"
+        assert content.headers["cache-control"] == "private, no-store"
+
+    # Toggles and new private generations are refused, saying why.
+    for reply in (platform.set_visibility(user, first, "public"), platform.set_visibility(user, second, "private"),
+                  platform.submit(user, PROMPT, "private"), platform.submit(user, PROMPT)):
+        assert reply.status_code == 403, reply.text
+        assert "plan has ended" in reply.json()["detail"]
+    assert platform.creations(user, "private")[0]["image_id"] == first
+
+    # Subscribing again unlocks everything.
+    platform.change_plan(user, "plus")
+    assert platform.set_visibility(user, first, "public").status_code == 200
+    content = platform.http.get(f"/api/v1/images/{first}/content", headers=user.headers)
+    assert content.headers["content-type"] == "image/png"
+
+
+def test_a_deleted_generation_answers_404_to_everyone_the_owner_included(platform: Platform) -> None:
+    free = platform.sign_up("free")
+    generation = platform.generate(free, PROMPT)
+    refused = platform.http.delete(f"/api/v1/generations/{generation['generation_id']}", headers=free.headers)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Deleting generations needs the Basic plan or higher."
+
+    owner = platform.sign_up("owner")
+    platform.change_plan(owner, "plus")
+    token = secret()
+    generation = platform.generate(owner, f"{PROMPT} {token}", "private", num_images=2)
+    public_one = image_ids(generation)[0]
+    platform.set_visibility(owner, public_one, "public")
+    path = f"/api/v1/generations/{generation['generation_id']}"
+    assert platform.http.delete(path, headers=platform.sign_up("x").headers).status_code in (403, 404)
+    deleted = platform.http.delete(path, headers=owner.headers)
+    assert deleted.status_code == 204, deleted.text
+    for headers in (owner.headers, *others(platform)):
+        reference = missing_image_answers(platform, headers)
+        for image_id in image_ids(generation):
+            assert_hidden(platform, image_id, headers, token, reference)
+        assert platform.http.get(path, headers=headers).status_code == 404
+    assert platform.creations(owner) == []
+
+
+def test_me_and_the_plans_come_from_billing(platform: Platform) -> None:
+    user = platform.sign_up("planned")
+    me = platform.me(user)
+    assert (me["plan"], me["subscription_status"], me["entitlements"]) == ("free", "none", [])
+    assert me["credits"] > 0
+    platform.change_plan(user, "pro")
+    me = platform.me(user)
+    assert me["plan"] == "pro" and "private_generation" in me["entitlements"]
+    assert all(p["allowed"] for p in me["permissions"].values())
+    plans = platform.http.get("/api/v1/plans").json()["items"]
+    assert [p["name"] for p in plans][:3] == ["free", "basic", "plus"]
+
+
+def test_out_of_credits_is_402_with_a_clear_message(platform: Platform) -> None:
+    user = platform.sign_up("spender")
+    credits = platform.me(user)["credits"]
+    while credits >= 8:
+        platform.generate(user, PROMPT, num_images=8)
+        credits = platform.me(user)["credits"]
+    refused = platform.submit(user, PROMPT, num_images=credits + 1)
+    assert refused.status_code == 402, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "credit" in refused.json()["detail"].lower()
+
+
+def test_a_stripe_webhook_with_a_bad_signature_is_400(platform: Platform) -> None:
+    payload = b'{"id": "evt_test", "type": "customer.subscription.updated", "data": {"object": {}}}'
+    for headers in ({"Stripe-Signature": "t=1,v1=deadbeef"}, {}):
+        reply = platform.http.post("/api/v1/billing/webhooks/stripe", content=payload,
+                                   headers={"Content-Type": "application/json", **headers})
+        assert reply.status_code == 400, reply.text
+        assert reply.headers["content-type"] == "application/problem+json"
+
+
+def test_retroactive_privacy_on_lets_a_new_subscriber_hide_old_images(platform: Platform) -> None:
+    user = platform.sign_up("upgrader")
+    token = secret()
+    old = image_ids(platform.generate(user, f"{PROMPT} {token}"))[0]  # made on the free plan
+    platform.change_plan(user, "plus")
+    assert platform.set_visibility(user, old, "private").status_code == 200
+    for headers in others(platform):
+        assert_hidden(platform, old, headers, token, missing_image_answers(platform, headers))

@@ -1,0 +1,352 @@
+"""The privacy model as a stateful property (hypothesis RuleBasedStateMachine) on the real platform.
+
+Three users generate (public, private or "my last choice"), toggle one image, toggle several in
+bulk (mixing in others' and deleted images), change plans through billing's ChangePlan (as an
+operator), let their subscription lapse (a period end in the past) and delete generations, in
+random order. After every step every read endpoint is probed as the owner, as each other user and
+anonymously:
+
+- no non-owner ever sees a private or deleted image: image metadata, bytes (full and thumbnail),
+  share link, the generation and its event stream all answer exactly like an unknown id, and the
+  image's secret prompt token appears nowhere in the answer; nor is it in their Creations;
+- the owner always sees each own non-deleted image, with the visibility the model expects (the
+  authority's current one, also in the generation view and the Creations tabs), as PNG only with an
+  active `download_png`; a deleted image answers 404 to the owner too;
+- plan changes and lapses never change any image's visibility (P4);
+- every refusal is the one the plan and the rules predict (free/basic/lapsed: no private, no
+  toggles; deleting needs `delete_generation`).
+
+Settings: MAX_EXAMPLES=8 runs of up to STEPS=12 steps each (≈ 85 steps, each followed by the full
+probe; 65–90 s on 2 shared cores once the platform is up, ~2 min with start-up). Generations are 1
+image, 2 steps. Each run starts with user 0 on Plus holding a private image, so there is always
+something to leak. The rules' outcome counts are logged at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from atelier.billing.v1 import billing_pb2
+from tests.integration.test_privacy_support import (
+    ANONYMOUS,
+    IMAGE_READS,
+    Account,
+    Platform,
+    fingerprint,
+    missing_image_answers,
+    running_platform,
+)
+
+pytestmark = pytest.mark.integration
+log = logging.getLogger(__name__)
+
+MAX_EXAMPLES = 8
+STEPS = 12
+USERS = 3
+PAID_WITH_PRIVACY = {"plus", "pro", "team"}
+PAID = {"basic"} | PAID_WITH_PRIVACY
+PROMPT = "a red circle on a blue background"
+STATUS = {billing_pb2.SUBSCRIPTION_STATUS_NONE: "none", billing_pb2.SUBSCRIPTION_STATUS_ACTIVE: "active",
+          billing_pb2.SUBSCRIPTION_STATUS_LAPSED: "lapsed"}
+
+
+@pytest.fixture(scope="module")
+def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
+    with running_platform(postgres_url, object_store, triton_url) as running:
+        yield running
+
+
+@dataclass
+class User:
+    account: Account
+    plan: str = "free"
+    status: str = "none"
+    last_choice: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def private_allowed(self) -> bool:
+        return self.active and self.plan in PAID_WITH_PRIVACY
+
+    @property
+    def paid_features(self) -> bool:  # download_png, delete_generation
+        return self.active and self.plan in PAID
+
+
+@dataclass
+class Img:
+    owner: int
+    generation_id: str
+    token: str
+    visibility: str
+    deleted: bool = False
+
+
+@dataclass
+class Gen:
+    owner: int
+    image_ids: list[str] = field(default_factory=list)
+    deleted: bool = False
+
+
+class PrivacyMachine(RuleBasedStateMachine):
+    platform: Platform  # set by the test
+    # What happened across all examples (logged at the end: shows the run was not vacuous).
+    seen: Counter[str] = Counter()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.users = [User(self.platform.sign_up(f"p{i}")) for i in range(USERS)]
+        self.imgs: dict[str, Img] = {}
+        self.gens: dict[str, Gen] = {}
+        viewers = [user.account.headers for user in self.users] + [ANONYMOUS]
+        self.reference = [missing_image_answers(self.platform, headers) for headers in viewers]
+
+    # ---- a start that always has something to hide: user 0 on Plus with a private image,
+    # user 1 (free) with a public one
+
+    @initialize()
+    def start(self):
+        self._record_plan(0, self.platform.change_plan(self.users[0].account, "plus"))
+        self.generate(0, "private")
+        self.generate(1, None)
+
+    # ---- rules (images and generations are drawn from the model, deleted ones included)
+
+    @rule(who=st.integers(0, USERS - 1), visibility=st.sampled_from([None, "public", "private"]))
+    def generate(self, who: int, visibility: str | None) -> None:
+        user = self.users[who]
+        token = f"t{uuid.uuid4().hex[:12]}"
+        reply = self.platform.submit(user.account, f"{PROMPT} {token}", visibility)
+        refused_private = visibility == "private" and not user.private_allowed
+        refused_last_choice = visibility is None and not user.private_allowed and user.last_choice == "private"
+        if refused_private or refused_last_choice:
+            assert reply.status_code == 403, reply.text
+            self.seen["generate refused"] += 1
+            return
+        if reply.status_code == 402:  # out of credits: allowed, nothing was made
+            self.seen["out of credits"] += 1
+            return
+        assert reply.status_code == 202, reply.text
+        if visibility is not None:
+            user.last_choice = visibility
+        expected = visibility or (user.last_choice if user.private_allowed and user.last_choice else "public")
+        generation = self.platform.wait(user.account, reply.json()["generation_id"])
+        assert generation["status"] == "succeeded", generation
+        gen = Gen(who)
+        for image in generation["images"]:
+            assert image["visibility"] == expected, (image, expected)
+            self.imgs[image["image_id"]] = Img(who, generation["generation_id"], token, expected)
+            gen.image_ids.append(image["image_id"])
+        self.gens[generation["generation_id"]] = gen
+        self.seen[f"generated {expected}"] += 1
+
+    def _expect_change(self, actor: int, image_id: str, target: str) -> str:
+        """"ok", "not_found" or "refused", as the rules say."""
+        image = self.imgs[image_id]
+        if image.deleted or image.owner != actor:
+            return "not_found"
+        if image.visibility == target:
+            return "ok"
+        return "ok" if self.users[actor].private_allowed else "refused"  # retroactive_privacy on
+
+    def _actor(self, data: st.DataObject, owner: int) -> int:
+        """Mostly the owner; sometimes someone else (who must get 404)."""
+        return data.draw(st.sampled_from([owner, owner, owner, *range(USERS)]), label="actor")
+
+    @rule(data=st.data())
+    def make_one_private(self, data: st.DataObject) -> None:
+        self._toggle(data, "private")
+
+    @rule(data=st.data())
+    def make_one_public(self, data: st.DataObject) -> None:
+        self._toggle(data, "public")
+
+    @rule(data=st.data())
+    def make_several_private(self, data: st.DataObject) -> None:
+        self._bulk_toggle(data, "private")
+
+    @rule(data=st.data())
+    def make_several_public(self, data: st.DataObject) -> None:
+        self._bulk_toggle(data, "public")
+
+    def _toggle(self, data: st.DataObject, target: str) -> None:
+        image_id = data.draw(st.sampled_from(sorted(self.imgs)), label="image")
+        actor = self._actor(data, self.imgs[image_id].owner)
+        expected = self._expect_change(actor, image_id, target)
+        reply = self.platform.set_visibility(self.users[actor].account, image_id, target)
+        self.seen[f"toggle {expected}"] += 1
+        assert reply.status_code == {"ok": 200, "not_found": 404, "refused": 403}[expected], (expected, reply.text)
+        if expected == "ok":
+            assert reply.json()["visibility"] == target
+            self.imgs[image_id].visibility = target
+        elif expected == "refused":
+            assert reply.json()["detail"].endswith("Plus plan or higher.") or "plan has ended" in reply.json()["detail"]
+
+    def _bulk_toggle(self, data: st.DataObject, target: str) -> None:
+        image_ids = data.draw(st.lists(st.sampled_from(sorted(self.imgs)), min_size=1, max_size=4, unique=True),
+                              label="images")
+        actor = self._actor(data, self.imgs[image_ids[0]].owner)
+        reply = self.platform.set_many(self.users[actor].account, image_ids, target)
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        self.seen["bulk toggle"] += 1
+        refused = {item["image_id"]: item["reason"] for item in body["refused"]}
+        for image_id in image_ids:
+            expected = self._expect_change(actor, image_id, target)
+            if expected == "ok":
+                assert image_id in body["updated"], (image_id, body)
+                self.imgs[image_id].visibility = target
+            else:
+                assert image_id in refused and image_id not in body["updated"], (image_id, expected, body)
+                if expected == "not_found":
+                    assert refused[image_id] == "Image not found."
+
+    def _record_plan(self, who: int, account: billing_pb2.Account) -> None:
+        before = {image_id: self._owner_view(image_id) for image_id, image in self.imgs.items()
+                  if image.owner == who and not image.deleted}
+        user = self.users[who]
+        user.plan, user.status = account.plan, STATUS[account.status]
+        # P4: a plan change never changes what is public or private.
+        for image_id, visibility in before.items():
+            assert visibility == self.imgs[image_id].visibility
+            assert self._owner_view(image_id) == visibility
+
+    @rule(who=st.integers(0, USERS - 1), plan=st.sampled_from(["free", "basic", "plus", "pro", "lapse"]))
+    def change_plan(self, who: int, plan: str) -> None:
+        """An operator's ChangePlan; "lapse": the paid period (or Plus) ended yesterday."""
+        self.seen[f"plan {plan}"] += 1
+        user = self.users[who]
+        if plan == "lapse":
+            account = self.platform.lapse(user.account, user.plan if user.plan in PAID else "plus")
+            assert (account.plan, STATUS[account.status]) == ("free", "lapsed")
+        else:
+            account = self.platform.change_plan(user.account, plan)
+            assert account.plan == plan
+            if plan != "free":
+                assert STATUS[account.status] == "active"
+        self._record_plan(who, account)
+
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        generation_id = data.draw(st.sampled_from(sorted(self.gens)), label="generation")
+        gen = self.gens[generation_id]
+        actor = self._actor(data, gen.owner)
+        reply = self.platform.http.delete(f"/api/v1/generations/{generation_id}",
+                                          headers=self.users[actor].account.headers)
+        self.seen[f"delete {reply.status_code}"] += 1
+        if not self.users[actor].paid_features:
+            assert reply.status_code == 403, reply.text  # the plan first: says nothing about the id
+        elif gen.owner != actor or gen.deleted:
+            assert reply.status_code == 404, reply.text
+        else:
+            assert reply.status_code == 204, reply.text
+            gen.deleted = True
+            for image_id in gen.image_ids:
+                self.imgs[image_id].deleted = True
+
+    # ---- probes
+
+    def _owner_view(self, image_id: str) -> str:
+        image = self.imgs[image_id]
+        reply = self.platform.http.get(f"/api/v1/images/{image_id}", headers=self.users[image.owner].account.headers)
+        assert reply.status_code == 200, reply.text
+        return reply.json()["visibility"]
+
+    def _probe_as_owner(self, image_id: str, image: Img) -> None:
+        owner = self.users[image.owner]
+        headers = owner.account.headers
+        if image.deleted:
+            self._assert_like_missing(image_id, image, image.owner)
+            return
+        meta = self.platform.http.get(f"/api/v1/images/{image_id}", headers=headers)
+        assert meta.status_code == 200, meta.text
+        assert meta.json()["visibility"] == image.visibility and meta.json()["owned_by_you"]
+        content = self.platform.http.get(f"/api/v1/images/{image_id}/content", headers=headers)
+        assert content.status_code == 200
+        assert content.headers["content-type"] == ("image/png" if owner.paid_features else "image/jpeg")
+        assert content.headers["cache-control"] == (
+            "private, no-store" if image.visibility == "private" else "public, max-age=30")
+        assert self.platform.http.get(f"/api/v1/images/{image_id}/share", headers=headers).status_code == 200
+
+    def _assert_like_missing(self, image_id: str, image: Img, viewer: int) -> None:
+        headers = self.users[viewer].account.headers if viewer < USERS else ANONYMOUS
+        for path in IMAGE_READS:
+            reply = self.platform.http.get(f"/api/v1/images/{image_id}{path}", headers=headers)
+            assert reply.status_code == 404, (path, viewer, reply.status_code)
+            assert fingerprint(reply) == self.reference[viewer][path], (path, viewer)
+            assert image.token not in reply.text
+
+    def _probe_as_other(self, image_id: str, image: Img, viewer: int) -> None:
+        if image.deleted or image.visibility == "private":
+            self._assert_like_missing(image_id, image, viewer)
+            return
+        headers = self.users[viewer].account.headers if viewer < USERS else ANONYMOUS
+        meta = self.platform.http.get(f"/api/v1/images/{image_id}", headers=headers)
+        assert meta.status_code == 200 and meta.json()["visibility"] == "public", meta.text
+        assert not meta.json()["owned_by_you"] and "seed" not in meta.json()
+        content = self.platform.http.get(f"/api/v1/images/{image_id}/content", headers=headers)
+        assert content.status_code == 200 and content.headers["cache-control"] == "public, max-age=30"
+
+    @invariant()
+    def nobody_else_sees_private_or_deleted_images_and_owners_see_theirs(self) -> None:
+        self.seen["probes"] += 1
+        self.seen["private images probed"] += sum(1 for i in self.imgs.values() if i.visibility == "private")
+        self.seen["deleted images probed"] += sum(1 for i in self.imgs.values() if i.deleted)
+        for image_id, image in self.imgs.items():
+            self._probe_as_owner(image_id, image)
+            for viewer in range(USERS + 1):
+                if viewer != image.owner:
+                    self._probe_as_other(image_id, image, viewer)
+
+    @invariant()
+    def generations_are_the_owners_alone_and_show_current_visibility(self) -> None:
+        for generation_id, gen in self.gens.items():
+            for viewer in range(USERS + 1):
+                headers = self.users[viewer].account.headers if viewer < USERS else ANONYMOUS
+                reply = self.platform.http.get(f"/api/v1/generations/{generation_id}", headers=headers)
+                if viewer == gen.owner and not gen.deleted:
+                    assert reply.status_code == 200, reply.text
+                    shown = {i["image_id"]: i["visibility"] for i in reply.json()["images"]}
+                    assert shown == {i: self.imgs[i].visibility for i in gen.image_ids}
+                else:
+                    assert reply.status_code == 404
+                    tokens = {self.imgs[i].token for i in gen.image_ids}
+                    assert not any(token in reply.text for token in tokens)
+                    events = self.platform.http.get(f"/api/v1/generations/{generation_id}/events", headers=headers)
+                    assert events.status_code == 404
+
+    @invariant()
+    def creations_list_exactly_the_owners_images_by_current_visibility(self) -> None:
+        for who, user in enumerate(self.users):
+            mine = {i: img for i, img in self.imgs.items() if img.owner == who and not img.deleted}
+            listed = {item["image_id"]: item["visibility"] for item in self.platform.creations(user.account)}
+            assert listed == {i: img.visibility for i, img in mine.items()}
+            private = {item["image_id"] for item in self.platform.creations(user.account, "private")}
+            assert private == {i for i, img in mine.items() if img.visibility == "private"}
+
+
+def test_no_one_but_the_owner_ever_sees_a_private_or_deleted_image(platform: Platform) -> None:
+    PrivacyMachine.platform = platform
+    PrivacyMachine.seen.clear()
+    run_state_machine_as_test(PrivacyMachine, settings=settings(
+        max_examples=MAX_EXAMPLES,
+        stateful_step_count=STEPS,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    ))
+    log.info("privacy state machine: %s", dict(sorted(PrivacyMachine.seen.items())))
+    assert PrivacyMachine.seen["private images probed"] > 0
