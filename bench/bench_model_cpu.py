@@ -1,0 +1,53 @@
+"""CPU latency of the default model: 4 images at the default steps and guidance, straight through
+TinyDiffusionPipeline (no server). Logs p50/p95 over --runs; never a test.
+
+    python -m bench.bench_model_cpu [--runs 10] [--threads 2] [--weights imagemodel/weights/]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import time
+
+import torch
+
+from imagemodel.pipelines import DEFAULT_GUIDANCE, DEFAULT_STEPS, DEFAULT_WEIGHTS, TinyDiffusionPipeline
+
+log = logging.getLogger("bench.model_cpu")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--images", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    parser.add_argument("--size", type=int, default=256, help="display size the images are upscaled to")
+    parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    torch.set_num_threads(args.threads)
+    pipeline = TinyDiffusionPipeline.from_pretrained(args.weights)
+    prompt = "a red circle on a blue background"
+    timings = []
+    for run in range(args.runs + 1):  # the first run warms up and is not counted
+        seeds = list(range(run * args.images, (run + 1) * args.images))
+        started = time.perf_counter()
+        pipeline.generate(prompt, "", seeds, args.steps, DEFAULT_GUIDANCE, args.size, args.size)
+        if run:
+            timings.append(time.perf_counter() - started)
+    log.info(
+        "%d images, %d steps, guidance %.1f, %d threads: p50 %.3f s, p95 %.3f s, mean %.3f s over %d runs",
+        args.images, args.steps, DEFAULT_GUIDANCE, args.threads,
+        statistics.median(timings), percentile(timings, 0.95), statistics.mean(timings), len(timings),
+    )
+
+
+if __name__ == "__main__":
+    main()

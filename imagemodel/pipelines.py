@@ -1,0 +1,235 @@
+"""Text-to-image pipelines behind one interface, for the Triton `txt2img` model and for tools.
+
+Interface (every pipeline)::
+
+    pipeline = <Pipeline>.from_pretrained(weights_dir)
+    images = pipeline.generate(
+        prompt: str,                 # must not be empty
+        negative_prompt: str,        # "" for none; used as the unconditional branch of guidance
+        seeds: list[int],            # one image per seed; the same prompt and seed give the same image
+        steps: int,                  # sampling steps, 1..MAX_STEPS
+        guidance: float,             # classifier-free guidance scale; <= 1 disables guidance
+        width: int, height: int,     # output size, 8..MAX_SIZE, multiples of 8
+        on_preview=None,             # optional callable(step: int, total_steps: int, previews: ndarray)
+    ) -> np.ndarray                  # (len(seeds), height, width, 3) uint8 RGB
+
+    pipeline.native_size(width, height) -> (w, h)   # the size the model really drew at
+    pipeline.preview_every                            # steps between preview callbacks
+
+`on_preview` receives a cheap approximation every `preview_every` steps (uint8, (n, h', w', 3), at the
+model's native or latent resolution, never a full decode). Invalid arguments raise `ValueError` with a
+message fit for the user; the Triton model returns it as a per-request error.
+
+Pipelines: `ProceduralPipeline` (renders the parsed prompt exactly, no weights), `TinyDiffusionPipeline`
+(the project's own model, native 32x32, upscaled for display) and `StableDiffusionPipelineAdapter`
+(any diffusers Stable Diffusion 1.5 / SDXL-class directory, loaded offline). `load_pipeline(kind, dir)`
+picks one by the names the Triton config uses: procedural | tiny-diffusion | stable-diffusion.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from imagemodel import magic_prompt, world
+from imagemodel.captions import parse
+from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel, sampling_scheduler, to_uint8
+
+log = logging.getLogger("imagemodel.pipelines")
+
+DEFAULT_STEPS = 25
+DEFAULT_GUIDANCE = 3.0
+MAX_STEPS = 200
+MAX_SIZE = 2048
+MAX_IMAGES = 16
+PreviewCallback = Callable[[int, int, np.ndarray], None]
+
+
+def validate(prompt: str, seeds: Sequence[int], steps: int, width: int, height: int) -> None:
+    if not prompt or not prompt.strip():
+        raise ValueError("prompt must not be empty")
+    if not 1 <= len(seeds) <= MAX_IMAGES:
+        raise ValueError(f"number of images must be between 1 and {MAX_IMAGES}")
+    if not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be between 1 and {MAX_STEPS}")
+    for name, value in (("width", width), ("height", height)):
+        if not 8 <= value <= MAX_SIZE or value % 8:
+            raise ValueError(f"{name} must be a multiple of 8 between 8 and {MAX_SIZE}, got {value}")
+
+
+def upscale(images: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Resize for display; flat-coloured scenes stay crisp with bicubic filtering."""
+    if images.shape[1:3] == (height, width):
+        return images
+    return np.stack([np.asarray(Image.fromarray(i).resize((width, height), Image.BICUBIC)) for i in images])
+
+
+class ProceduralPipeline:
+    """Renders the prompt's scene directly: a model-free reference and a fallback."""
+
+    preview_every = 5
+
+    def __init__(self, native: int = 64):
+        self.native = native
+
+    @classmethod
+    def from_pretrained(cls, weights_dir: str | Path | None = None) -> "ProceduralPipeline":
+        return cls()
+
+    def native_size(self, width: int, height: int) -> tuple[int, int]:
+        return self.native, self.native
+
+    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
+        validate(prompt, seeds, steps, width, height)
+        images = []
+        for seed in seeds:
+            spec = magic_prompt.complete_spec(parse(prompt), np.random.default_rng([seed & 0xFFFFFFFF, 7]))
+            scene = world.Scene(
+                tuple(world.SceneObject(o.shape, o.colour, o.size, o.position) for o in spec.objects),
+                spec.background,
+                tuple(np.random.default_rng(seed & 0xFFFFFFFF).uniform(-1, 1, 3 * len(spec.objects))),
+            )
+            images.append(world.render(scene, self.native))
+        final = np.stack(images)
+        if on_preview:
+            noise = np.random.default_rng(seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
+            for step in range(self.preview_every, steps, self.preview_every):
+                blend = step / steps
+                on_preview(step, steps, (blend * final + (1 - blend) * noise).astype(np.uint8))
+        return upscale(final, width, height)
+
+
+class TinyDiffusionPipeline:
+    """The project's own model: MiniLM tokens -> adapter -> UNet, DDIM with classifier-free guidance."""
+
+    preview_every = 5
+
+    def __init__(self, model: TextToImageModel, encoder: TextEncoder):
+        self.model = model.eval()
+        self.encoder = encoder
+        self.native = model.config.sample_size
+
+    @classmethod
+    def from_pretrained(cls, weights_dir: str | Path) -> "TinyDiffusionPipeline":
+        weights_dir = Path(weights_dir)
+        config = json.loads((weights_dir / "config.json").read_text())["model"]
+        model = TextToImageModel(ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}))
+        state = {k: v.float() for k, v in load_file(str(weights_dir / "model.safetensors")).items()}
+        model.load_state_dict(state)
+        return cls(model, TextEncoder())
+
+    def native_size(self, width: int, height: int) -> tuple[int, int]:
+        return self.native, self.native
+
+    def initial_noise(self, seeds: Sequence[int]) -> torch.Tensor:
+        """Per-seed noise, so an image depends on its seed alone and not on the batch around it."""
+        shape = (1, 3, self.native, self.native)
+        return torch.cat([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
+
+    @torch.no_grad()
+    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
+        validate(prompt, seeds, steps, width, height)
+        count = len(seeds)
+        guided = guidance > 1.0
+        prompts = [prompt] * count + ([negative_prompt or ""] * count if guided else [])
+        context, context_mask, _, slot_vector = self.model.condition(*self.encoder.encode(prompts))
+        scheduler = sampling_scheduler()
+        scheduler.set_timesteps(steps)
+        sample = self.initial_noise(seeds)
+        for index, timestep in enumerate(scheduler.timesteps):
+            model_input = torch.cat([sample, sample]) if guided else sample
+            timesteps = torch.full((model_input.shape[0],), int(timestep))
+            output = self.model.denoise(model_input, timesteps, context, context_mask, slot_vector)
+            if guided:
+                conditional, unconditional = output.chunk(2)
+                output = unconditional + guidance * (conditional - unconditional)
+            result = scheduler.step(output, timestep, sample, eta=0.0)
+            sample = result.prev_sample
+            done = index + 1
+            if on_preview and done % self.preview_every == 0 and done < steps:
+                on_preview(done, steps, to_uint8(result.pred_original_sample))
+        return upscale(to_uint8(sample), width, height)
+
+
+# Linear map from SD latents to RGB: a standard cheap preview that skips the VAE decoder.
+SD_LATENT_RGB = torch.tensor(
+    [[0.3512, 0.2297, 0.3227], [0.3250, 0.4974, 0.2350], [-0.2829, 0.1762, 0.2721], [-0.2120, -0.2616, -0.7177]]
+)
+
+
+def latents_to_preview(latents: torch.Tensor) -> np.ndarray:
+    rgb = torch.einsum("nchw,cr->nhwr", latents.float().cpu()[:, :4], SD_LATENT_RGB)
+    return ((rgb.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
+
+
+class StableDiffusionPipelineAdapter:
+    """A diffusers Stable Diffusion (1.5 or SDXL-class) directory behind the same interface."""
+
+    preview_every = 5
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+        self.pipeline.set_progress_bar_config(disable=True)
+
+    @classmethod
+    def from_pretrained(cls, weights_dir: str | Path, device: str | None = None) -> "StableDiffusionPipelineAdapter":
+        from diffusers import DiffusionPipeline
+
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.float16 if device == "cuda" else torch.float32
+        pipeline = DiffusionPipeline.from_pretrained(
+            str(weights_dir), torch_dtype=dtype, local_files_only=True, safety_checker=None, requires_safety_checker=False
+        )
+        return cls(pipeline.to(device))
+
+    def native_size(self, width: int, height: int) -> tuple[int, int]:
+        return width, height
+
+    @torch.no_grad()
+    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
+        validate(prompt, seeds, steps, width, height)
+        device = self.pipeline.device
+        generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+
+        def on_step_end(pipe, step, timestep, tensors):
+            done = step + 1
+            if on_preview and done % self.preview_every == 0 and done < steps:
+                on_preview(done, steps, latents_to_preview(tensors["latents"]))
+            return {}
+
+        result = self.pipeline(
+            prompt=[prompt] * len(seeds),
+            negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            width=width,
+            height=height,
+            generator=generators,
+            output_type="np",
+            callback_on_step_end=on_step_end,
+            callback_on_step_end_tensor_inputs=["latents"],
+        )
+        return (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
+
+
+PIPELINES = {
+    "procedural": ProceduralPipeline,
+    "tiny-diffusion": TinyDiffusionPipeline,
+    "stable-diffusion": StableDiffusionPipelineAdapter,
+}
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights"
+
+
+def load_pipeline(kind: str, weights_dir: str | Path | None = None):
+    """Build the pipeline a Triton config names; tiny-diffusion defaults to the shipped weights."""
+    if kind not in PIPELINES:
+        raise ValueError(f"unknown pipeline {kind!r}; expected one of {sorted(PIPELINES)}")
+    if kind == "stable-diffusion" and not weights_dir:
+        raise ValueError("stable-diffusion needs a weights directory")
+    return PIPELINES[kind].from_pretrained(weights_dir or DEFAULT_WEIGHTS)

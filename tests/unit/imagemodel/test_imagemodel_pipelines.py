@@ -1,0 +1,116 @@
+"""Every pipeline answers the Triton model's interface: n images of the asked size, previews on the way,
+clear errors for bad requests, the same image for the same seed."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from imagemodel import pipelines
+from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel
+
+
+def byte_level_symbols() -> list[str]:
+    """GPT-2/CLIP's printable stand-in for each of the 256 bytes."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    extra = iter(range(256, 512))
+    return [chr(b) if b in printable else chr(next(extra)) for b in range(256)]
+
+
+def tiny_clip_tokenizer():
+    """A byte-level CLIP tokenizer without merges: real CLIP vocabularies cannot be downloaded here."""
+    from transformers import CLIPTokenizer
+
+    symbols = byte_level_symbols()
+    vocab = symbols + [s + "</w>" for s in symbols] + ["<|startoftext|>", "<|endoftext|>"]
+    return CLIPTokenizer(vocab={token: i for i, token in enumerate(vocab)}, merges=[], model_max_length=77), len(vocab)
+
+
+@pytest.fixture(scope="module")
+def tiny_stable_diffusion_dir(tmp_path_factory) -> Path:
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    root = tmp_path_factory.mktemp("tiny-sd")
+    torch.manual_seed(0)
+    tokenizer, vocab_size = tiny_clip_tokenizer()
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=vocab_size, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+            num_attention_heads=4, max_position_embeddings=77, bos_token_id=vocab_size - 2, eos_token_id=vocab_size - 1,
+        )
+    )
+    unet = UNet2DConditionModel(
+        sample_size=16, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32, attention_head_dim=4, norm_num_groups=16,
+    )
+    vae = AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 32), norm_num_groups=16,
+        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+    )
+    pipeline = StableDiffusionPipeline(
+        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=DDIMScheduler(),
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    )
+    pipeline.save_pretrained(root / "pipeline")
+    return root / "pipeline"
+
+
+@pytest.fixture(scope="module")
+def tiny_diffusion() -> pipelines.TinyDiffusionPipeline:
+    torch.manual_seed(0)
+    model = TextToImageModel(ModelConfig(block_out_channels=(8, 16, 16), layers_per_block=1, adapter_width=32))
+    return pipelines.TinyDiffusionPipeline(model, TextEncoder())
+
+
+def generate_with_previews(pipeline, seeds, steps=10, width=64, height=48):
+    previews = []
+    images = pipeline.generate(
+        "a red circle on a blue background", "", seeds, steps, 3.0, width, height,
+        on_preview=lambda step, total, batch: previews.append((step, total, batch)),
+    )
+    return images, previews
+
+
+def test_stable_diffusion_directory_loads_offline_and_streams_previews(tiny_stable_diffusion_dir) -> None:
+    pipeline = pipelines.load_pipeline("stable-diffusion", tiny_stable_diffusion_dir)
+    images, previews = generate_with_previews(pipeline, [1, 2, 3])
+    assert images.shape == (3, 48, 64, 3) and images.dtype == np.uint8
+    assert [step for step, _, _ in previews] == [5]
+    assert previews[0][2].shape[0] == 3 and previews[0][2].dtype == np.uint8
+    again, _ = generate_with_previews(pipeline, [1, 2, 3])
+    assert np.array_equal(images, again)
+
+
+def test_tiny_diffusion_gives_each_seed_its_own_reproducible_image(tiny_diffusion) -> None:
+    images, previews = generate_with_previews(tiny_diffusion, [1, 2, 3, 4], width=128, height=128)
+    assert images.shape == (4, 128, 128, 3) and images.dtype == np.uint8
+    assert tiny_diffusion.native_size(128, 128) == (32, 32)
+    assert [(step, total) for step, total, _ in previews] == [(5, 10)]
+    assert previews[0][2].shape == (4, 32, 32, 3)
+    assert len({image.tobytes() for image in images}) == 4
+    alone, _ = generate_with_previews(tiny_diffusion, [3], width=128, height=128)
+    assert np.array_equal(alone[0], images[2])
+
+
+def test_procedural_pipeline_draws_the_prompt() -> None:
+    pipeline = pipelines.load_pipeline("procedural")
+    images, previews = generate_with_previews(pipeline, [5, 6])
+    assert images.shape == (2, 48, 64, 3) and previews
+
+
+@pytest.mark.parametrize(
+    "prompt, seeds, steps, width, height",
+    [("", [1], 10, 64, 64), ("a red star", [1], 10, 60, 64), ("a red star", [1], 0, 64, 64),
+     ("a red star", [], 10, 64, 64), ("a red star", [1], 10, 64, 4096)],
+)
+def test_bad_requests_raise_value_errors(prompt, seeds, steps, width, height) -> None:
+    with pytest.raises(ValueError):
+        pipelines.load_pipeline("procedural").generate(prompt, "", seeds, steps, 3.0, width, height)
+
+
+def test_unknown_pipeline_kind_is_refused() -> None:
+    with pytest.raises(ValueError):
+        pipelines.load_pipeline("dall-e")
