@@ -63,6 +63,15 @@ class VisibilityClient:
         except grpc.aio.AioRpcError as error:
             raise DependencyUnavailable(f"visibility: {error.details()}") from error
 
+    async def may_see(self, viewer_id: str, image_id: str) -> bool:
+        try:
+            reply = await self._stub.Authorize(
+                visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=[image_id]), timeout=self._timeout_s
+            )
+        except grpc.aio.AioRpcError as error:
+            raise DependencyUnavailable(f"visibility: {error.details()}") from error
+        return image_id in reply.allowed_image_ids
+
     async def mark_deleted(self, actor_id: str, image_ids: list[str]) -> None:
         try:
             await self._stub.MarkDeleted(

@@ -19,7 +19,13 @@ from services.generation.clients import (
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.records import GenerationRecord, ImageRecord
 from services.generation.requests import InvalidRequest, validate
-from services.generation.submission import ConcurrencyLimit, IdempotencyConflict, request_hash, submit
+from services.generation.submission import (
+    ConcurrencyLimit,
+    IdempotencyConflict,
+    SourceImageNotFound,
+    request_hash,
+    submit,
+)
 
 STATUS_TO_PROTO = {
     "queued": generation_pb2.GENERATION_STATUS_QUEUED,
@@ -57,6 +63,7 @@ def image_to_proto(image: ImageRecord) -> generation_pb2.Image:
         visibility=VISIBILITY_TO_PROTO[image.visibility],
         prompt=image.prompt,
         created_at=_timestamp(image.created_at),
+        source_image_id=str(image.source_image_id) if image.source_image_id else "",
     )
 
 
@@ -78,6 +85,7 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
             guidance=params["guidance"],
             source_image_id=params["source_image_id"],
             mode=params["mode"],
+            strength=params.get("strength") or 0.0,
         ),
         magic_prompt=record.magic_prompt,
         visibility=VISIBILITY_TO_PROTO[record.visibility],
@@ -144,6 +152,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                 visibility=PROTO_TO_VISIBILITY.get(request.visibility, ""),
                 source_image_id=params.source_image_id,
                 mode=params.mode,
+                strength=params.strength,
             )
         except InvalidRequest as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
@@ -161,6 +170,8 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             )
         except IdempotencyConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        except SourceImageNotFound as error:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
         except OutOfCredits as error:
             await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "out_of_credits", str(error))
         except ConcurrencyLimit as error:

@@ -57,6 +57,10 @@ class Txt2ImgRequest:
     width: int | None = None
     height: int | None = None
     preview_every: int | None = None  # 0: no previews
+    # Image-to-image (remix): the source pixels, uint8 [h, w, 3], and how far to move away from them
+    # (0 < strength <= 1; None: the model's default, 0.6). Both None for text-to-image.
+    init_image: np.ndarray | None = None
+    strength: float | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,13 @@ def _encode(request: Txt2ImgRequest) -> list[grpcclient.InferInput]:
                 inputs.append(_tensor(name, "INT32", np.array([value], dtype=np.int32)))
         if request.guidance is not None:
             inputs.append(_tensor("GUIDANCE", "FP32", np.array([request.guidance], dtype=np.float32)))
+        if request.init_image is not None:
+            image = request.init_image
+            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+                raise ValueError(f"init_image must be uint8 [height, width, 3], got {image.dtype} {image.shape}")
+            inputs.append(_tensor("INIT_IMAGE", "UINT8", np.ascontiguousarray(image)))
+        if request.strength is not None:
+            inputs.append(_tensor("STRENGTH", "FP32", np.array([request.strength], dtype=np.float32)))
     except (OverflowError, ValueError, UnicodeError) as error:
         raise InferenceRejected(f"request cannot be encoded: {error}") from error
     return inputs

@@ -21,6 +21,7 @@ class ImageRecord:
     created_at: datetime
     prompt: str = ""
     visibility: str = "public"
+    source_image_id: UUID | None = None  # its generation's remix source (lineage)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class GenerationRecord:
     started_at: datetime | None
     completed_at: datetime | None
     privacy_entitled: bool = False
+    source_image_id: UUID | None = None  # remix lineage: the image this generation started from
     images: list[ImageRecord] = field(default_factory=list)
 
     @property

@@ -11,11 +11,11 @@ from services.generation.records import GenerationRecord, ImageRecord
 _GENERATION_COLUMNS = (
     "id, owner_id, idempotency_key, status, params, request_hash, prompt, effective_prompt, magic_prompt,"
     " seed, num_images, width, height, visibility, storage_prefix, progress_step, progress_total, attempts,"
-    " error, created_at, started_at, completed_at, privacy_entitled"
+    " error, created_at, started_at, completed_at, privacy_entitled, source_image_id"
 )
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
-    " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility"
+    " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility, g.source_image_id"
 )
 
 
@@ -23,14 +23,14 @@ async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRec
     """Inserts unless (owner, idempotency key) exists already; True when inserted."""
     cursor = await conn.execute(
         f"INSERT INTO generations ({_GENERATION_COLUMNS}) VALUES"
-        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (owner_id, idempotency_key) DO NOTHING",
         (
             record.id, record.owner_id, record.idempotency_key, record.status, Jsonb(record.params),
             record.request_hash, record.prompt, record.effective_prompt, record.magic_prompt, record.seed,
             record.num_images, record.width, record.height, record.visibility, record.storage_prefix,
             record.progress_step, record.progress_total, record.attempts, record.error, record.created_at,
-            record.started_at, record.completed_at, record.privacy_entitled,
+            record.started_at, record.completed_at, record.privacy_entitled, record.source_image_id,
         ),
     )
     return cursor.rowcount == 1
@@ -99,6 +99,12 @@ async def batch_get_images(conn: psycopg.AsyncConnection, image_ids: list[UUID])
         (image_ids,),
     )
     return await cursor.fetchall()
+
+
+async def get_image(conn: psycopg.AsyncConnection, image_id: UUID) -> ImageRecord | None:
+    """An image of any owner (remix sources: the caller authorised the requester), or None."""
+    images = await batch_get_images(conn, [image_id])
+    return images[0] if images else None
 
 
 async def mark_running(conn: psycopg.AsyncConnection, generation_id: UUID, total_steps: int) -> None:

@@ -3,8 +3,10 @@
 Limits are part of the public contract (README, API): a violation names the field and the rule.
 """
 
+import math
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 
 MAX_PROMPT_CHARS = 1000
@@ -16,6 +18,7 @@ DEFAULT_GUIDANCE = 3.0
 MAX_GUIDANCE = 20.0
 MAX_SEED = 2**32 - 1
 MAX_PALETTE = 8
+DEFAULT_STRENGTH = 0.6  # remix: how far the new images move away from the source
 # Display sizes by aspect ratio; multiples of 8 as latent-diffusion pipelines require.
 ASPECT_SIZES = {
     "1:1": (512, 512),
@@ -48,8 +51,9 @@ class GenerationSpec:
     steps: int
     guidance: float
     visibility: str
-    source_image_id: str
+    source_image_id: str  # "" or a canonical UUID: the remix source
     mode: str
+    strength: float | None = None  # set exactly when source_image_id is
 
 
 def validate(
@@ -66,6 +70,7 @@ def validate(
     visibility: str = "",
     source_image_id: str = "",
     mode: str = "",
+    strength: float = 0.0,
 ) -> GenerationSpec:
     """Zero or empty values mean "use the default" (proto3 cannot tell unset from zero)."""
     prompt = prompt.strip()
@@ -100,6 +105,7 @@ def validate(
     visibility = visibility or "public"
     if visibility not in VISIBILITIES:
         raise InvalidRequest("visibility", "must be public or private")
+    source_image_id, remix_strength = _remix(source_image_id, strength)
     width, height = ASPECT_SIZES[aspect_ratio]
     return GenerationSpec(
         prompt=prompt,
@@ -116,4 +122,32 @@ def validate(
         visibility=visibility,
         source_image_id=source_image_id,
         mode=mode,
+        strength=remix_strength,
     )
+
+
+def denoising_steps(steps: int, strength: float | None) -> int:
+    """The steps the model runs: all of them, or for a remix the last int(steps * strength), at
+    least one (the txt2img model's rule; its progress reports correct this if it ever differs)."""
+    if strength is None:
+        return steps
+    return max(1, min(steps, int(steps * strength + 1e-6)))
+
+
+def _remix(source_image_id: str, strength: float) -> tuple[str, float | None]:
+    """("", None) for a plain generation; (canonical source id, strength) for a remix. Whether the
+    source exists is checked against the images table on submission."""
+    source_image_id = source_image_id.strip()
+    if not source_image_id:
+        if strength:
+            raise InvalidRequest("strength", "applies only to a remix: set source_image_id")
+        return "", None
+    try:
+        source_image_id = str(uuid.UUID(source_image_id))
+    except ValueError:
+        raise InvalidRequest("source_image_id", "must be an image id") from None
+    strength = strength or DEFAULT_STRENGTH
+    if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
+        raise InvalidRequest("strength", f"must be above 0 and at most 1 (got {strength:g})")
+    # proto floats are float32: 0.2 arrives as 0.20000000298…; keep what the user meant.
+    return source_image_id, round(float(strength), 6)

@@ -17,7 +17,7 @@ from services.generation.clients import VISIBILITY_TO_PROTO, BillingClient
 from services.generation.events import GENERATION_REQUESTED
 from services.generation.prompting import expand_prompt
 from services.generation.records import GenerationRecord
-from services.generation.requests import GenerationSpec
+from services.generation.requests import GenerationSpec, denoising_steps
 
 log = logging.getLogger(__name__)
 CREDITS_PER_IMAGE = 1
@@ -29,6 +29,10 @@ class IdempotencyConflict(Exception):
 
 class ConcurrencyLimit(Exception):
     """The owner already has as many generations in progress as the plan allows."""
+
+
+class SourceImageNotFound(Exception):
+    """A remix names an image this service does not hold (never existed, or deleted)."""
 
 
 def request_hash(raw_request: dict) -> str:
@@ -53,6 +57,7 @@ def new_record(
             "guidance": spec.guidance,
             "source_image_id": spec.source_image_id,
             "mode": spec.mode,
+            "strength": spec.strength,
         },
         request_hash=raw_hash,
         prompt=spec.prompt,
@@ -65,13 +70,14 @@ def new_record(
         visibility=spec.visibility,
         storage_prefix=secrets.token_urlsafe(24),
         progress_step=0,
-        progress_total=spec.steps,
+        progress_total=denoising_steps(spec.steps, spec.strength),
         attempts=0,
         error="",
         created_at=datetime.now(UTC),
         started_at=None,
         completed_at=None,
         privacy_entitled=privacy_entitled,
+        source_image_id=uuid.UUID(spec.source_image_id) if spec.source_image_id else None,
     )
 
 
@@ -91,6 +97,7 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
             guidance=record.params["guidance"],
             source_image_id=record.params["source_image_id"],
             mode=record.params["mode"],
+            strength=record.params.get("strength") or 0.0,
         ),
         visibility=VISIBILITY_TO_PROTO[record.visibility],
         effective_prompt=record.effective_prompt,
@@ -120,10 +127,16 @@ async def submit(
     max_concurrent: int = 0,
 ) -> tuple[GenerationRecord, bool]:
     """Returns (generation, created). A repeated idempotency key returns the first generation
-    and reserves nothing. Credits are reserved before the generation exists and released
+    and reserves nothing. A remix's source must be an image of this service (SourceImageNotFound). Credits are reserved before the generation exists and released
     again when it is not created, so a refused or failed submission costs nothing."""
     if idempotency_key and (existing := await _existing(pool, owner_id, idempotency_key, raw_hash)):
         return existing, False
+    if spec.source_image_id:
+        # Checked before credits are reserved. A source deleted after this point fails the
+        # generation in the worker, with a message saying so.
+        async with pool.connection() as conn:
+            if await repository.get_image(conn, uuid.UUID(spec.source_image_id)) is None:
+                raise SourceImageNotFound("source image not found")
     record = new_record(owner_id, idempotency_key, spec, raw_hash, privacy_entitled)
     await billing.reserve(owner_id, str(record.id), spec.num_images * CREDITS_PER_IMAGE)
     try:

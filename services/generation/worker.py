@@ -1,6 +1,10 @@
 """The generation worker: GenerationRequested → Triton (streaming previews) → PNGs in the private
 bucket → images rows + ImagesReady in one transaction.
 
+A remix (source_image_id) sends the source's stored pixels as Triton's INIT_IMAGE with its
+STRENGTH; a source deleted or made private since the remix was accepted fails the generation
+(credits refunded).
+
 Exactly once: a redelivered event for a finished generation is acknowledged and ignored; a
 generation whose worker died mid-way is generated again under the same object keys, and only
 the transaction that moves it to a finished state (row locked) inserts images and the event.
@@ -14,6 +18,7 @@ import uuid
 from datetime import UTC, datetime
 
 import numpy as np
+from minio.error import S3Error
 from nats.aio.client import Client as NATS
 from opentelemetry import trace
 from PIL import Image
@@ -61,12 +66,26 @@ IMAGE_ID_NAMESPACE = uuid.UUID("6f1c7c9e-2a4b-4f0e-9d51-7b1e0c0a7e11")
 def image_id_for(record: GenerationRecord, index: int) -> uuid.UUID:
     return uuid.uuid5(IMAGE_ID_NAMESPACE, f"{record.storage_prefix}/{index}")
 UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try again in a minute."
+# Deleted or made private by its owner since the remix was accepted: the same words for both, so
+# the failure reveals nothing about someone else's image.
+SOURCE_DELETED_MESSAGE = "The image you remixed is no longer available."
+_MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
+
+
+class SourceImageGone(Exception):
+    """A remix's source image was deleted, or hidden from the remixer, after it was accepted."""
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """Stored image bytes -> uint8 [height, width, 3] RGB."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
 class GenerationWorker:
@@ -104,7 +123,12 @@ class GenerationWorker:
             await repository.mark_running(conn, generation_id, record.progress_total)
 
         try:
-            result = await self._infer(record, event, delivery)
+            init_image = await self._load_source(record)
+        except SourceImageGone:
+            await self._fail(record, SOURCE_DELETED_MESSAGE)
+            return
+        try:
+            result = await self._infer(record, event, delivery, init_image)
         except InferenceRejected as error:
             await self._fail(record, f"The model could not make this image: {error}")
             return
@@ -116,8 +140,33 @@ class GenerationWorker:
         await self._register(record, images, delivery)
         await self._complete(record, images)
 
+    async def _load_source(self, record: GenerationRecord) -> np.ndarray | None:
+        """A remix's source pixels (None for a plain generation). The gateway authorised the remixer
+        to see the source when the remix was accepted; it is authorised again now, because its owner
+        may have made it private in between (P1: authority at read time)."""
+        if record.source_image_id is None:
+            return None
+        if not await self._visibility.may_see(record.owner_id, str(record.source_image_id)):
+            raise SourceImageGone()
+        async with self._pool.connection() as conn:
+            source = await repository.get_image(conn, record.source_image_id)
+        if source is None:
+            raise SourceImageGone()
+        try:
+            with tracer.start_as_current_span("storage get", kind=trace.SpanKind.CLIENT):
+                png = await self._store.get(source.object_key)
+        except S3Error as error:
+            if error.code in _MISSING_OBJECT_CODES:  # deleted between the row read and the get
+                raise SourceImageGone() from error
+            raise  # the store is unwell: redelivered later
+        return await asyncio.to_thread(decode_png, png)
+
     async def _infer(
-        self, record: GenerationRecord, event: events_pb2.GenerationRequested, delivery: Delivery
+        self,
+        record: GenerationRecord,
+        event: events_pb2.GenerationRequested,
+        delivery: Delivery,
+        init_image: np.ndarray | None = None,
     ) -> Txt2ImgResult:
         request = Txt2ImgRequest(
             prompt=event.effective_prompt or record.prompt,
@@ -129,6 +178,8 @@ class GenerationWorker:
             width=record.width,
             height=record.height,
             preview_every=PREVIEW_EVERY,
+            init_image=init_image,
+            strength=record.params.get("strength") if init_image is not None else None,
         )
 
         async def on_progress(progress: Progress) -> None:
@@ -239,6 +290,7 @@ class GenerationWorker:
                     prompt=record.prompt,
                     visibility=VISIBILITY_TO_PROTO[record.visibility],
                     visibility_version=1,
+                    source_image_id=str(record.source_image_id) if record.source_image_id else "",
                 ),
             )
         await self._announce_finished(record)

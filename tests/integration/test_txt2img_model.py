@@ -114,6 +114,90 @@ async def test_a_red_circle_on_a_blue_background_is_drawn_as_asked(model: Triton
         assert red > 150 and green < 90 and blue_channel < 90
 
 
+async def test_a_remix_at_low_strength_stays_much_closer_to_the_init_image(model: TritonTxt2Img) -> None:
+    _, source = await generate(model, Txt2ImgRequest(prompt=RED_CIRCLE_ON_BLUE, seed=11, num_images=1,
+                                                     width=192, height=128, preview_every=0))
+    init = source.images[0]
+
+    async def remix(strength: float):
+        return await generate(model, Txt2ImgRequest(
+            prompt="a yellow triangle on a purple background", seed=5, num_images=2, steps=20,
+            preview_every=1, init_image=init, strength=strength,
+        ))
+
+    low_progress, low = await remix(0.2)
+    _, high = await remix(1.0)
+
+    # Any init size: the images come at the requested (default) size.
+    assert [image.shape for image in low.images] == [(256, 256, 3)] * 2
+    assert low.seeds == [5, 6]
+    # Only int(20 * 0.2) = 4 steps run, and previews count those.
+    assert [(p.step, p.total) for p in low_progress] == [(1, 4), (2, 4), (3, 4)]
+    init_shown = np.asarray(Image.fromarray(init).resize((256, 256)))
+    near = mean_abs_difference(low.images[0], init_shown)
+    far = mean_abs_difference(high.images[0], init_shown)
+    assert near * 3 < far, (near, far)
+
+
+SOURCE_PIXELS = np.full((64, 64, 3), 128, np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("bad_request", "message"),
+    [
+        (Txt2ImgRequest(prompt="a red circle", seed=1, init_image=SOURCE_PIXELS, strength=1.5),
+         "STRENGTH must be above 0 and at most 1"),
+        (Txt2ImgRequest(prompt="a red circle", seed=1, init_image=SOURCE_PIXELS, strength=0.0),
+         "STRENGTH must be above 0 and at most 1"),
+        (Txt2ImgRequest(prompt="a red circle", seed=1, strength=0.5), "STRENGTH applies only to image-to-image"),
+        (Txt2ImgRequest(prompt="a red circle", seed=1, init_image=np.zeros((4, 64, 3), np.uint8)),
+         "INIT_IMAGE sides must be between"),
+    ],
+)
+async def test_a_bad_remix_is_rejected_clearly_and_the_model_keeps_serving(
+    model: TritonTxt2Img, bad_request: Txt2ImgRequest, message: str
+) -> None:
+    with pytest.raises(InferenceRejected, match=message):
+        await generate(model, bad_request)
+
+    _, result = await generate(model, Txt2ImgRequest(prompt="a blue square", seed=5, num_images=1,
+                                                     init_image=SOURCE_PIXELS))
+    assert len(result.images) == 1
+
+
+async def test_an_init_image_of_the_wrong_shape_is_refused_by_triton(model: TritonTxt2Img, triton_url: str) -> None:
+    """Sent past our client's own check: Triton refuses it against the config's [-1, -1, 3]."""
+    import tritonclient.grpc as grpcclient
+    from tritonclient.utils import InferenceServerException
+
+    def tensor(name, datatype, values):
+        item = grpcclient.InferInput(name, list(values.shape), datatype)
+        item.set_data_from_numpy(values)
+        return item
+
+    inputs = [
+        tensor("PROMPT", "BYTES", np.array([b"a red circle"], dtype=np.object_)),
+        tensor("SEED", "INT64", np.array([1], dtype=np.int64)),
+        tensor("NUM_IMAGES", "INT32", np.array([1], dtype=np.int32)),
+        tensor("INIT_IMAGE", "UINT8", np.zeros((64, 64, 4), np.uint8)),
+    ]
+    client = grpcclient.InferenceServerClient(triton_url)
+    errors = []
+    try:
+        client.start_stream(callback=lambda result, error: errors.append(error))
+        client.async_stream_infer("txt2img", inputs)
+    except InferenceServerException as error:
+        errors.append(error)
+    finally:
+        client.stop_stream()
+        client.close()
+
+    assert errors and errors[0] is not None
+    assert "unexpected shape for input 'INIT_IMAGE'" in errors[0].message()
+    _, result = await generate(model, Txt2ImgRequest(prompt="a blue square", seed=5, num_images=1))
+    assert len(result.images) == 1
+
+
 @pytest.mark.parametrize(
     ("bad_request", "message"),
     [

@@ -55,20 +55,22 @@ class ReadyImage(_message.Message):
     def __init__(self, image_id: _Optional[str] = ..., object_key: _Optional[str] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class ImagesReady(_message.Message):
-    __slots__ = ("generation_id", "owner_id", "images", "prompt", "visibility", "visibility_version")
+    __slots__ = ("generation_id", "owner_id", "images", "prompt", "visibility", "visibility_version", "source_image_id")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     IMAGES_FIELD_NUMBER: _ClassVar[int]
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
     generation_id: str
     owner_id: str
     images: _containers.RepeatedCompositeFieldContainer[ReadyImage]
     prompt: str
     visibility: _visibility_pb2.Visibility
     visibility_version: int
-    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., images: _Optional[_Iterable[_Union[ReadyImage, _Mapping]]] = ..., prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_version: _Optional[int] = ...) -> None: ...
+    source_image_id: str
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., images: _Optional[_Iterable[_Union[ReadyImage, _Mapping]]] = ..., prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_version: _Optional[int] = ..., source_image_id: _Optional[str] = ...) -> None: ...
 
 class GenerationFailed(_message.Message):
     __slots__ = ("generation_id", "owner_id", "reason")

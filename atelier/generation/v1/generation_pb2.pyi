@@ -25,7 +25,7 @@ GENERATION_STATUS_SUCCEEDED: GenerationStatus
 GENERATION_STATUS_FAILED: GenerationStatus
 
 class GenerationParams(_message.Message):
-    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance")
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +37,7 @@ class GenerationParams(_message.Message):
     MODE_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
+    STRENGTH_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     negative_prompt: str
     seed: int
@@ -48,10 +49,11 @@ class GenerationParams(_message.Message):
     mode: str
     steps: int
     guidance: float
-    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ...) -> None: ...
+    strength: float
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ...) -> None: ...
 
 class Image(_message.Message):
-    __slots__ = ("image_id", "generation_id", "owner_id", "index", "seed", "width", "height", "native_width", "native_height", "object_key", "content_type", "visibility", "prompt", "created_at")
+    __slots__ = ("image_id", "generation_id", "owner_id", "index", "seed", "width", "height", "native_width", "native_height", "object_key", "content_type", "visibility", "prompt", "created_at", "source_image_id")
     IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +68,7 @@ class Image(_message.Message):
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
     image_id: str
     generation_id: str
     owner_id: str
@@ -80,7 +83,8 @@ class Image(_message.Message):
     visibility: _visibility_pb2.Visibility
     prompt: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, image_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., native_width: _Optional[int] = ..., native_height: _Optional[int] = ..., object_key: _Optional[str] = ..., content_type: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., prompt: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    source_image_id: str
+    def __init__(self, image_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., native_width: _Optional[int] = ..., native_height: _Optional[int] = ..., object_key: _Optional[str] = ..., content_type: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., prompt: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source_image_id: _Optional[str] = ...) -> None: ...
 
 class Generation(_message.Message):
     __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed")

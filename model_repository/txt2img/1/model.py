@@ -2,7 +2,7 @@
 
 Per request: "progress" responses (small previews) every PREVIEW_EVERY steps, then one "final"
 response with the full images and the COMPLETE_FINAL flag; or one error response, after which the
-model goes on serving.
+model goes on serving. With INIT_IMAGE (and optionally STRENGTH) the request is image-to-image.
 """
 
 from pathlib import Path
@@ -63,6 +63,8 @@ class TritonPythonModel:
                 params.width,
                 params.height,
                 on_preview=_preview_streamer(sender, params),
+                init_image=params.init_image,
+                strength=params.strength,
             )
             native_size = self._pipeline.native_size(params.width, params.height)
             response = _final_response(images, native_size, params)
@@ -96,7 +98,8 @@ def _preview_streamer(sender, params: GenerationParams):
 
 def _final_response(images: np.ndarray, native_size: tuple[int, int], params: GenerationParams):
     images = resize_batch(images, params.width, params.height)
-    return _response("final", params.steps, params.steps, images, params.seeds, native_size=native_size)
+    steps = params.denoising_steps  # what the previews counted: fewer for image-to-image
+    return _response("final", steps, steps, images, params.seeds, native_size=native_size)
 
 
 def _response(kind: str, step: int, total: int, images: np.ndarray, seeds, native_size=None):

@@ -5,6 +5,9 @@ imagemodel's pipelines hand `on_preview` a finished preview array every `preview
 model wants a call every step (to choose its own cadence and to notice a cancelled request soon), so
 the adapter asks for previews on every step. Their previews are cheap (pred-x0 at 32x32, or a linear
 latent-to-RGB map), never a VAE decode.
+
+Image-to-image goes through `imagemodel.img2img`, which wraps the same pipeline object (same
+weights, scheduler settings and text encoder) and reads the same `preview_every`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class ImageModelPipeline:
         """pipeline: an imagemodel.pipelines pipeline (generate, native_size, preview_every)."""
         self._pipeline = pipeline
         self._pipeline.preview_every = 1
+        self._img2img = None
         self.defaults = defaults
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
@@ -37,13 +41,27 @@ class ImageModelPipeline:
         width: int,
         height: int,
         on_preview: OnStep,
+        init_image: np.ndarray | None = None,
+        strength: float | None = None,
     ) -> np.ndarray:
         def forward(step: int, total: int, previews: np.ndarray) -> None:
             on_preview(step, total, lambda: previews)
 
+        if init_image is not None and strength is not None:
+            return self._remixer().generate(
+                prompt, negative_prompt, list(seeds), steps, guidance, width, height, init_image, strength,
+                on_preview=forward,
+            )
         return self._pipeline.generate(
             prompt, negative_prompt, list(seeds), steps, guidance, width, height, on_preview=forward
         )
+
+    def _remixer(self):
+        if self._img2img is None:
+            from imagemodel.img2img import image_to_image
+
+            self._img2img = image_to_image(self._pipeline)
+        return self._img2img
 
 
 def load(kind: str, parameters, defaults: PipelineDefaults) -> ImageModelPipeline:

@@ -1,5 +1,9 @@
 """The interface every txt2img generator implements, and the registry the `pipeline` parameter picks from.
 
+Every pipeline also does image-to-image (remix): given `init_image` and `strength`, it starts from
+the init image partly noised (SDEdit) instead of pure noise and runs only the last
+`denoising_steps(steps, strength)` steps, so low strength keeps the source's layout and colours.
+
 Adding a backend: write a class with `defaults`, `native_size` and `generate` as in `Txt2ImgPipeline`,
 and add a factory to `_FACTORIES` that imports it lazily (so `procedural` never pays for importing
 torch).
@@ -46,10 +50,16 @@ class Txt2ImgPipeline(Protocol):
         width: int,
         height: int,
         on_preview: OnStep,
+        init_image: np.ndarray | None = None,
+        strength: float | None = None,
     ) -> np.ndarray:
-        """Returns uint8 [len(seeds), h, w, 3]; image i depends only on (prompt, negative, seeds[i]).
+        """Returns uint8 [len(seeds), h, w, 3]; image i depends only on (prompt, negative, seeds[i])
+        and, for image-to-image, on (init_image, strength).
 
         Images come back at width x height, or at the native size, which the model then resizes.
+        init_image: uint8 [h', w', 3] of any size (the pipeline resizes it), or None for
+        text-to-image; strength in (0, 1], given exactly when init_image is. Previews then count
+        denoising_steps(steps, strength) steps.
         """
         ...
 

@@ -2,6 +2,11 @@
 
 It walks a straight path from seeded noise to the drawn scene over `steps` steps, so previews show
 the image really emerging, the way a sampler's would. `guidance` has no meaning here and is ignored.
+
+Image-to-image (remix): the result is the init image blended with the prompt's scene,
+(1 - strength) * init + strength * scene, and the path starts from the init image blended with
+noise by the same share, so low strength visibly keeps the source's layout and colours and
+strength 1 draws the prompt alone.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ from typing import Sequence
 
 import numpy as np
 
-from txt2img_backend.images import shrink_to_fit
+from txt2img_backend.images import resize_batch, shrink_to_fit
 from txt2img_backend.pipelines import PREVIEW_MAX_SIDE, OnStep
-from txt2img_backend.request import PipelineDefaults
+from txt2img_backend.request import PipelineDefaults, denoising_steps
 from txt2img_backend.scene import describe_scene, draw_scene, words_of
 
 NOISE_SIGMA = 64.0
@@ -35,6 +40,8 @@ class ProceduralPipeline:
         width: int,
         height: int,
         on_preview: OnStep,
+        init_image: np.ndarray | None = None,
+        strength: float | None = None,
     ) -> np.ndarray:
         rngs = [np.random.default_rng(_seed_material(prompt, negative_prompt, seed)) for seed in seeds]
         images = np.stack([
@@ -42,16 +49,25 @@ class ProceduralPipeline:
         ])
 
         # Only previews ever show the path, so it is walked at preview size.
-        target = shrink_to_fit(images, PREVIEW_MAX_SIDE).astype(np.float32)
-        noise = np.stack([rng.normal(127.5, NOISE_SIGMA, target.shape[1:]) for rng in rngs])
+        preview_shape = shrink_to_fit(images[:1], PREVIEW_MAX_SIDE).shape[1:]
+        noise = np.stack([rng.normal(127.5, NOISE_SIGMA, preview_shape) for rng in rngs])
         noise = noise.astype(np.float32)
-        for step in range(1, steps + 1):
-            on_preview(step, steps, lambda done=step / steps: _blend(noise, target, done))
+        start = noise
+        if init_image is not None and strength is not None:
+            source = resize_batch(init_image[None], width, height)
+            images = _blend(source.astype(np.float32), images.astype(np.float32), strength)
+            small_source = shrink_to_fit(source, PREVIEW_MAX_SIDE).astype(np.float32)
+            start = small_source * (1.0 - strength) + noise * strength
+        target = shrink_to_fit(images, PREVIEW_MAX_SIDE).astype(np.float32)
+
+        total = denoising_steps(steps, strength)
+        for step in range(1, total + 1):
+            on_preview(step, total, lambda done=step / total: _blend(start, target, done))
         return images
 
 
-def _blend(noise: np.ndarray, target: np.ndarray, done: float) -> np.ndarray:
-    mixed = noise * (1.0 - done) + target * done
+def _blend(start: np.ndarray, target: np.ndarray, done: float) -> np.ndarray:
+    mixed = start * (1.0 - done) + target * done
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
 
 

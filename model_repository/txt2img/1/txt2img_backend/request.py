@@ -18,6 +18,9 @@ MAX_GUIDANCE = 30.0
 MIN_SIDE, MAX_SIDE, SIDE_MULTIPLE = 64, 1024, 8
 MAX_PREVIEW_EVERY = 1000
 MAX_SEED = 2**63 - 1
+# Image-to-image (remix): INIT_IMAGE uint8 [h, w, 3] and STRENGTH in (0, 1].
+DEFAULT_STRENGTH = 0.6
+MIN_INIT_SIDE, MAX_INIT_SIDE = 8, 2048
 
 
 class InvalidRequest(ValueError):
@@ -43,6 +46,22 @@ class GenerationParams:
     width: int
     height: int
     preview_every: int  # 0: no previews
+    # Image-to-image: the picture to start from (uint8 [h, w, 3], any size) and how far to move
+    # away from it (0 < strength <= 1; 1 keeps almost nothing). Both None for text-to-image.
+    init_image: np.ndarray | None = None
+    strength: float | None = None
+
+    @property
+    def denoising_steps(self) -> int:
+        """The steps the pipeline really runs: all of them, or the last `strength` share of them."""
+        return denoising_steps(self.steps, self.strength)
+
+
+def denoising_steps(steps: int, strength: float | None) -> int:
+    """SDEdit runs the last int(steps * strength) steps of the schedule (as diffusers does), at least one."""
+    if strength is None:
+        return steps
+    return max(1, min(steps, int(steps * strength + 1e-6)))  # 0.29 * 100 is 29 steps, not 28
 
 
 InputReader = Callable[[str], "np.ndarray | None"]
@@ -82,6 +101,16 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
             f"got {preview_every}"
         )
 
+    init_image = _init_image(read_input)
+    strength = _optional_float(read_input, "STRENGTH")
+    if init_image is None:
+        if strength is not None:
+            raise InvalidRequest("STRENGTH applies only to image-to-image: send an INIT_IMAGE with it")
+    else:
+        strength = DEFAULT_STRENGTH if strength is None else strength
+        if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
+            raise InvalidRequest(f"STRENGTH must be above 0 and at most 1, got {strength}")
+
     return GenerationParams(
         prompt=prompt,
         negative_prompt=negative_prompt,
@@ -91,6 +120,8 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
         width=width,
         height=height,
         preview_every=preview_every,
+        init_image=init_image,
+        strength=strength,
     )
 
 
@@ -132,6 +163,27 @@ def _int(read_input: InputReader, name: str, default: int | None) -> int:
 def _float(read_input: InputReader, name: str, default: float) -> float:
     value = _single(read_input, name)
     return default if value is None else float(value)
+
+
+def _optional_float(read_input: InputReader, name: str) -> float | None:
+    value = _single(read_input, name)
+    return None if value is None else float(value)
+
+
+def _init_image(read_input: InputReader) -> np.ndarray | None:
+    image = read_input("INIT_IMAGE")
+    if image is None:
+        return None
+    if image.dtype != np.uint8:
+        raise InvalidRequest(f"INIT_IMAGE must be UINT8 RGB pixels, got {image.dtype}")
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise InvalidRequest(f"INIT_IMAGE must have shape [height, width, 3] (RGB), got {list(image.shape)}")
+    height, width = image.shape[:2]
+    if not (MIN_INIT_SIDE <= height <= MAX_INIT_SIDE and MIN_INIT_SIDE <= width <= MAX_INIT_SIDE):
+        raise InvalidRequest(
+            f"INIT_IMAGE sides must be between {MIN_INIT_SIDE} and {MAX_INIT_SIDE} pixels, got {width}x{height}"
+        )
+    return np.ascontiguousarray(image)
 
 
 def _side(read_input: InputReader, name: str, default: int) -> int:

@@ -1,0 +1,143 @@
+"""Image-to-image (remix) over every imagemodel pipeline: low strength stays near the init image, previews
+count only the steps really run, each seed reproducible, bad inputs refused with ValueError."""
+
+import numpy as np
+import pytest
+import torch
+
+from imagemodel import pipelines
+from imagemodel.img2img import (
+    ProceduralImg2Img,
+    StableDiffusionImg2Img,
+    TinyDiffusionImg2Img,
+    denoising_steps,
+    image_to_image,
+)
+
+SHIPPED_WEIGHTS = pipelines.DEFAULT_WEIGHTS / "model.safetensors"
+
+
+def mean_abs_difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(float) - b.astype(float)).mean())
+
+
+def two_halves(width=64, height=64) -> np.ndarray:
+    """An init image no prompt would draw: orange left half, cyan right half."""
+    image = np.zeros((height, width, 3), np.uint8)
+    image[:, : width // 2] = (250, 140, 20)
+    image[:, width // 2:] = (20, 200, 210)
+    return image
+
+
+@pytest.mark.parametrize(
+    ("steps", "strength", "expected"), [(25, 0.2, 5), (25, 1.0, 25), (20, 0.01, 1), (3, 0.5, 1), (100, 0.29, 29)]
+)
+def test_only_the_last_strength_share_of_the_steps_runs(steps, strength, expected) -> None:
+    assert denoising_steps(steps, strength) == expected
+
+
+@pytest.mark.skipif(not SHIPPED_WEIGHTS.exists(), reason=f"no shipped weights at {SHIPPED_WEIGHTS} (train them first)")
+def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_low_strength() -> None:
+    pipeline = pipelines.load_pipeline("tiny-diffusion")
+    pipeline.preview_every = 1
+    remixer = image_to_image(pipeline)
+    assert isinstance(remixer, TinyDiffusionImg2Img)
+    init = two_halves(48, 40)  # any size: resized to the native 32x32
+    previews = []
+
+    def remix(strength, seeds):
+        return remixer.generate("a purple star on a white background", "", seeds, 10, 3.0, 64, 64, init, strength,
+                                on_preview=lambda step, total, batch: previews.append((step, total, batch.shape)))
+
+    low = remix(0.3, [5, 6])
+    steps_seen = [(step, total) for step, total, _ in previews]
+    high = remix(1.0, [5])
+
+    init_shown = pipelines.upscale(np.stack([init]), 64, 64)[0]
+    assert low.shape == (2, 64, 64, 3) and low.dtype == np.uint8
+    assert steps_seen == [(1, 3), (2, 3)]  # int(10 * 0.3) steps; previews before the last
+    assert all(shape == (2, 32, 32, 3) for _, _, shape in previews[:2])
+    near, far = mean_abs_difference(low[0], init_shown), mean_abs_difference(high[0], init_shown)
+    assert near < 25, near
+    assert near * 3 < far, (near, far)
+    assert not np.array_equal(low[0], low[1])  # each seed its own image
+
+
+def test_procedural_remix_blends_the_init_image_into_the_prompt() -> None:
+    remixer = image_to_image(pipelines.load_pipeline("procedural"))
+    assert isinstance(remixer, ProceduralImg2Img)
+    init = two_halves()
+    low = remixer.generate("a red circle", "", [1], 10, 3.0, 64, 64, init, 0.2)
+    high = remixer.generate("a red circle", "", [1], 10, 3.0, 64, 64, init, 1.0)
+    plain = pipelines.load_pipeline("procedural").generate("a red circle", "", [1], 10, 3.0, 64, 64)
+
+    assert mean_abs_difference(low[0], init) * 3 < mean_abs_difference(high[0], init)
+    assert np.array_equal(high, plain)  # strength 1 keeps nothing of the init image
+
+
+@pytest.mark.parametrize(
+    ("init", "strength"),
+    [
+        (two_halves(), 0.0),
+        (two_halves(), 1.5),
+        (two_halves(), float("nan")),
+        (two_halves()[..., :2], 0.5),
+        (two_halves().astype(np.float32), 0.5),
+    ],
+)
+def test_bad_init_images_and_strengths_raise_value_errors(init, strength) -> None:
+    remixer = image_to_image(pipelines.load_pipeline("procedural"))
+    with pytest.raises(ValueError):
+        remixer.generate("a red star", "", [1], 10, 3.0, 64, 64, init, strength)
+
+
+def tiny_stable_diffusion() -> pipelines.StableDiffusionPipelineAdapter:
+    """A randomly initialised SD 1.5-shaped pipeline (no download): checks wiring, not quality."""
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    symbols = [chr(c) for c in range(ord("!"), ord("~") + 1)] + [chr(c) for c in range(256, 256 + 162)]
+    vocab = symbols + [s + "</w>" for s in symbols] + ["<|startoftext|>", "<|endoftext|>"]
+    tokenizer = CLIPTokenizer(vocab={t: i for i, t in enumerate(vocab)}, merges=[], model_max_length=77)
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModel(CLIPTextConfig(
+        vocab_size=len(vocab), hidden_size=32, intermediate_size=37, num_hidden_layers=1, num_attention_heads=4,
+        max_position_embeddings=77, bos_token_id=len(vocab) - 2, eos_token_id=len(vocab) - 1,
+    ))
+    unet = UNet2DConditionModel(
+        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32, attention_head_dim=4, norm_num_groups=16,
+    )
+    vae = AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 32), norm_num_groups=16,
+        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+    )
+    pipeline = StableDiffusionPipeline(
+        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=DDIMScheduler(),
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    )
+    return pipelines.StableDiffusionPipelineAdapter(pipeline)
+
+
+def test_stable_diffusion_remix_runs_diffusers_img2img_on_the_same_components() -> None:
+    adapter = tiny_stable_diffusion()
+    adapter.preview_every = 1
+    remixer = image_to_image(adapter)
+    assert isinstance(remixer, StableDiffusionImg2Img)
+    previews = []
+
+    def remix(seeds, strength=0.5):
+        return remixer.generate("a red star", "", seeds, 8, 3.0, 32, 24, two_halves(40, 40), strength,
+                                on_preview=lambda step, total, batch: previews.append((step, total)))
+
+    images = remix([1, 2])
+    steps_seen = list(previews)
+    once = remix([2])
+    remix([1], strength=0.01)  # under one step's share: still one step, never diffusers' refusal
+
+    assert images.shape == (2, 24, 32, 3) and images.dtype == np.uint8
+    assert steps_seen == [(k, 4) for k in range(1, 4)]
+    assert np.array_equal(once[0], images[1])
+    # The img2img pipeline shares the text-to-image pipeline's modules: no second copy of the weights.
+    assert remixer._pipeline().unet is adapter.pipeline.unet
