@@ -81,7 +81,8 @@ def run(images: int, rounds: int) -> None:
         nats_server = NatsServer(root / "nats", free_port())
         store = ObjectStore(root / "objectstore", free_port())
         http_port, grpc_port, metrics_port = free_ports(3)
-        triton = TritonServer(REPO_ROOT / "model_repository", http_port, grpc_port, metrics_port, root / "triton")
+        triton = TritonServer(REPO_ROOT / "model_repository", http_port, grpc_port, metrics_port, root / "triton",
+                              pipeline="procedural")
         for server in (postgres, nats_server, store, triton):
             server.start()
             servers.append(server)

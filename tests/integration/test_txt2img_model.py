@@ -220,7 +220,8 @@ async def test_a_bad_request_is_rejected_clearly_and_the_model_keeps_serving(
 
 
 async def test_a_stopped_server_is_reported_unavailable(tmp_path: Path) -> None:
-    server = TritonServer(MODEL_REPOSITORY, free_port(), free_port(), free_port(), tmp_path / "triton")
+    server = TritonServer(MODEL_REPOSITORY, free_port(), free_port(), free_port(), tmp_path / "triton",
+                          pipeline="procedural")
     server.start()
     model = TritonTxt2Img(server.grpc_url, timeout_s=10)
     try:

@@ -91,8 +91,11 @@ class TritonServer:
         data_dir: Path,
         *,
         die_with_parent: bool = True,
+        pipeline: str | None = None,
     ) -> None:
         self.model_repository = Path(model_repository).absolute()
+        # Overrides the txt2img model's configured pipeline (ATELIER_TXT2IMG_PIPELINE).
+        self.pipeline = pipeline
         self.http_port = http_port
         self.grpc_port = grpc_port
         self.metrics_port = metrics_port
@@ -192,6 +195,8 @@ class TritonServer:
         libs = str(server_dir.parent.parent / "nvidia_pytriton.libs")
         env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [env.get("LD_LIBRARY_PATH"), libs]))
         env[SITE_PACKAGES_ENV] = os.pathsep.join(site.getsitepackages())
+        if self.pipeline:
+            env["ATELIER_TXT2IMG_PIPELINE"] = self.pipeline
         return env
 
     def _all_models_ready(self) -> bool:

@@ -12,6 +12,7 @@ from txt2img_backend.site_paths import make_dependencies_importable
 make_dependencies_importable(Path(__file__).resolve().parent)
 
 import json  # noqa: E402  (everything below needs the paths set above)
+import os  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
@@ -21,6 +22,9 @@ from txt2img_backend.pipelines import PREVIEW_MAX_SIDE, RenderPreview, build_pip
 from txt2img_backend.request import GenerationParams, InvalidRequest, parse_request  # noqa: E402
 
 DEFAULT_PIPELINE = "procedural"
+
+
+PIPELINE_ENV = "ATELIER_TXT2IMG_PIPELINE"
 
 
 class GenerationCancelled(Exception):
@@ -38,7 +42,9 @@ class TritonPythonModel:
             key: value.get("string_value", "")
             for key, value in config.get("parameters", {}).items()
         }
-        name = parameters.get("pipeline") or DEFAULT_PIPELINE
+        # The environment overrides the config so one model repository serves every deployment
+        # (tests pin the fast procedural pipeline; GPU pods choose stable-diffusion).
+        name = os.environ.get(PIPELINE_ENV) or parameters.get("pipeline") or DEFAULT_PIPELINE
         self._pipeline = build_pipeline(name, parameters)
         pb_utils.Logger.log_info(f"txt2img: serving with the {name!r} pipeline")
 
