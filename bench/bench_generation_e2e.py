@@ -19,8 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import grpc
 import httpx
 
+from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgRequest
 from services.generation.requests import DEFAULT_STEPS
 from services.generation.worker import PREVIEW_EVERY
@@ -96,10 +98,16 @@ async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int) -> N
 async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120) as client:
         keys = []
-        for n in range(max(levels)):
-            reply = await client.post("/api/v1/auth/signup", json={"username": f"bench_{n}", "password": "bench-pass-1"})
-            reply.raise_for_status()
-            keys.append(reply.json()["api_key"])
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.billing}") as channel:
+            billing = billing_pb2_grpc.BillingServiceStub(channel)
+            for n in range(max(levels)):
+                reply = await client.post("/api/v1/auth/signup",
+                                          json={"username": f"bench_{n}", "password": "bench-pass-1"})
+                reply.raise_for_status()
+                keys.append(reply.json()["api_key"])
+                # Enough credits for every run: an operator puts the bench users on the pro plan.
+                await billing.ChangePlan(billing_pb2.ChangePlanRequest(
+                    user_id=reply.json()["user_id"], plan="pro", actor="operator:bench"))
         model = TritonTxt2Img(stack.triton.grpc_url)
         await direct_call(model, 0)  # warm-up: first request loads lazily-initialised state
         await platform_call(client, keys[0], 0)
