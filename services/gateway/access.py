@@ -80,4 +80,15 @@ async def current_visibility(deps: GatewayDeps, owner_id: str, image_ids: Iterab
 
 async def current_for_generations(deps: GatewayDeps, owner_id: str,
                                   generations: Iterable[generation_pb2.Generation]) -> Mapping[str, str]:
-    return await current_visibility(deps, owner_id, (i.image_id for g in generations for i in g.images))
+    """The current visibility of the generations' images and of their remix sources the owner may
+    still see (lineage is shown only while the source is visible: a source absent from the answer
+    is not shown)."""
+    generations = list(generations)
+    current = dict(await current_visibility(deps, owner_id, (i.image_id for g in generations for i in g.images)))
+    sources = sorted({g.params.source_image_id for g in generations if g.params.source_image_id} - current.keys())
+    if sources:
+        allowed = await deps.visibility.authorize(owner_id, sources)
+        own = await current_visibility(deps, owner_id, sorted(allowed))
+        # Allowed and not the owner's: public.
+        current.update({source: own.get(source, "public") for source in allowed})
+    return current

@@ -117,6 +117,29 @@ class Accounts:
                 continue
         return {str(key): name for key, name in (await self._repository.usernames(parsed)).items()}
 
+    async def user_by_username(self, username: str) -> User | None:
+        return await self._repository.user_by_username(normalize_username(username))
+
+    async def users(self, user_ids: list[str]) -> dict[str, User]:
+        """Accounts of the given user ids (ids that are not accounts here are absent)."""
+        parsed: list[uuid.UUID] = []
+        for user_id in dict.fromkeys(user_ids):
+            try:
+                parsed.append(uuid.UUID(user_id))
+            except ValueError:
+                continue
+        return {str(key): user for key, user in (await self._repository.users(parsed)).items()}
+
+    async def set_avatar(self, user: User, image_id: str | None) -> None:
+        await self._repository.set_avatar(user.id, uuid.UUID(image_id) if image_id else None)
+
+    async def remember_fixed_seed(self, user: User, generation_id: str) -> None:
+        """The user chose this generation's seed: a retry keeps it."""
+        await self._repository.remember_fixed_seed(user.id, uuid.UUID(generation_id))
+
+    async def has_fixed_seed(self, user: User, generation_id: str) -> bool:
+        return await self._repository.has_fixed_seed(user.id, uuid.UUID(generation_id))
+
     # sessions
 
     async def start_session(self, user: User) -> NewSession:

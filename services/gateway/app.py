@@ -9,7 +9,20 @@ from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
 from services.gateway.problems import install_problem_handlers
 from services.gateway.response_headers import SecurityHeadersMiddleware
-from services.gateway.routes import account, auth, billing, creations, generations, health, images, pages
+from services.gateway.routes import (
+    account,
+    auth,
+    billing,
+    creations,
+    feed,
+    generations,
+    health,
+    images,
+    pages,
+    profiles,
+    remix,
+    social,
+)
 from services.gateway.routes.pages import STATIC_DIR
 from services.gateway.settings import GatewaySettings
 
@@ -42,7 +55,8 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
     app.state.deps = deps
     install_problem_handlers(app)
     for router in (auth.router, account.router, creations.router, billing.router, generations.router, images.router,
-                   health.router, pages.router):
+                   feed.router, social.router, remix.router, profiles.router, health.router, pages.router,
+                   profiles.pages):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

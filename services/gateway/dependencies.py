@@ -9,6 +9,7 @@ from fastapi import Request
 
 from services.gateway.accounts import Accounts
 from services.gateway.billing_client import BillingClient
+from services.gateway.feed_client import FeedClient
 from services.gateway.generation_client import GenerationClient
 from services.gateway.progress import ProgressFeed
 from services.gateway.visibility_client import VisibilityClient
@@ -27,6 +28,7 @@ class GatewayDeps:
     generations: GenerationClient
     billing: BillingClient
     visibility: VisibilityClient
+    feed: FeedClient
     progress: ProgressFeed
     objects: ObjectReader
     readiness_checks: Mapping[str, ReadinessCheck]

@@ -44,7 +44,8 @@ CurrentVisibility = Callable[[generation_pb2.Generation], Awaitable[Mapping[str,
 
 async def _generation_event(generation: generation_pb2.Generation,
                             current: CurrentVisibility) -> tuple[str, dict]:
-    view = generation_view(generation, await current(generation) if generation.images else {})
+    asks = generation.images or generation.params.source_image_id
+    view = generation_view(generation, await current(generation) if asks else {})
     event = {"succeeded": "completed", "failed": "failed"}.get(view.status, "state")
     return event, view.model_dump(mode="json")
 

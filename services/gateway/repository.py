@@ -101,6 +101,35 @@ class AccountsRepository:
             ).fetchall()
         return {row[0]: row[1] for row in rows}
 
+    async def user_by_username(self, username: str) -> User | None:
+        async with self._pool.connection() as conn:
+            cursor = conn.cursor(row_factory=class_row(User))
+            await cursor.execute("SELECT id, username, avatar_image_id FROM users WHERE username = %s", (username,))
+            return await cursor.fetchone()
+
+    async def users(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+        if not user_ids:
+            return {}
+        async with self._pool.connection() as conn:
+            cursor = conn.cursor(row_factory=class_row(User))
+            await cursor.execute("SELECT id, username, avatar_image_id FROM users WHERE id = ANY(%s)", (user_ids,))
+            return {user.id: user for user in await cursor.fetchall()}
+
+    async def set_avatar(self, user_id: uuid.UUID, image_id: uuid.UUID | None) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute("UPDATE users SET avatar_image_id = %s WHERE id = %s", (image_id, user_id))
+
+    async def remember_fixed_seed(self, user_id: uuid.UUID, generation_id: uuid.UUID) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute("INSERT INTO fixed_seeds (generation_id, user_id) VALUES (%s, %s)"
+                               " ON CONFLICT DO NOTHING", (generation_id, user_id))
+
+    async def has_fixed_seed(self, user_id: uuid.UUID, generation_id: uuid.UUID) -> bool:
+        async with self._pool.connection() as conn:
+            row = await (await conn.execute("SELECT 1 FROM fixed_seeds WHERE generation_id = %s AND user_id = %s",
+                                            (generation_id, user_id))).fetchone()
+        return row is not None
+
     # sessions
 
     async def create_session(self, token_hash: bytes, user_id: uuid.UUID, expires_at: datetime) -> None:

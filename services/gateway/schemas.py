@@ -168,6 +168,9 @@ class GenerationCreate(_Request):
     mode: str = Field(default="", max_length=32, pattern=r"^[a-z_]*$")
     steps: int | None = Field(default=None, ge=1, le=MAX_STEPS,
                               description="denoising steps: fewer is faster and rougher; absent: the model's default")
+    strength: float | None = Field(default=None, gt=0, le=1, strict=False,
+                                   description="remix only (with source_image_id): how far the new images move "
+                                               "away from the source; absent: the model's default (0.6)")
 
     @field_validator("prompt")
     @classmethod
@@ -233,9 +236,27 @@ class ImageMetadata(ImageOut):
     created_at: datetime | None
 
 
+class RemixSource(BaseModel):
+    image_id: uuid.UUID
+    url: str
+
+
+class Recipe(BaseModel):
+    """How an image was made, for "copy prompt" / "use prompt": shown to anyone who may see the image."""
+
+    prompt: str
+    magic_prompt: str | None = Field(default=None, description="the expanded prompt, when magic prompt was on")
+    negative_prompt: str | None = Field(default=None, description="absent when none was given")
+    color_palette: list[str] = Field(default_factory=list)
+    aspect_ratio: str | None = None
+    seed: int = Field(description="this image's seed")
+
+
 class ImageDetail(BaseModel):
-    """An image as the viewer may see it. Everyone who may see it gets the first group of
-    fields; its owner also gets generation_id, seed and content_type."""
+    """An image as the viewer may see it. Everyone who may see it (anyone, for a public image) gets
+    the picture, its prompt and how it was made (`recipe`), its likes, and its remix source while
+    that source is visible to them; its owner also gets generation_id, seed, content_type and
+    whether it is pinned."""
 
     image_id: uuid.UUID
     url: str
@@ -249,8 +270,15 @@ class ImageDetail(BaseModel):
     download_formats: list[Literal["png", "jpg"]] = Field(
         description="what /content?format= gives you at full quality; png only with download_png")
     generation_id: uuid.UUID | None = Field(default=None, description="owner only")
-    seed: int | None = Field(default=None, description="owner only")
+    seed: int | None = Field(default=None, description="owner only (everyone who may see the image: recipe.seed)")
     content_type: str | None = Field(default=None, description="owner only: the stored format")
+    recipe: Recipe | None = Field(default=None, description="how it was made: prompt, magic prompt, negative "
+                                                            "prompt, palette, aspect ratio, seed")
+    like_count: int | None = Field(default=None, description="absent while the feed cannot answer")
+    liked_by_you: bool | None = Field(default=None, description="absent for anonymous viewers")
+    pinned: bool | None = Field(default=None, description="owner only: pinned to the owner's profile")
+    remixed_from: RemixSource | None = Field(
+        default=None, description="the remix source, only while it is visible to you; otherwise absent")
 
 
 class VisibilityChange(_Request):

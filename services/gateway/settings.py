@@ -10,6 +10,7 @@ class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectSto
     generation_addr: str = "127.0.0.1:50051"
     visibility_addr: str = "127.0.0.1:50052"
     billing_addr: str = "127.0.0.1:50054"
+    feed_addr: str = "127.0.0.1:50053"
     # The address people reach the web UI at, for share links (e.g. https://atelier.example.com);
     # empty: taken from each request's Host.
     public_url: str = ""

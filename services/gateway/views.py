@@ -62,7 +62,8 @@ def image_view(image: generation_pb2.Image, current: Mapping[str, str]) -> Image
 def image_detail(image: generation_pb2.Image, *, visibility: str, owned_by_you: bool, owner_username: str | None,
                  download_formats: list[str]) -> ImageDetail:
     """What a viewer sees of an image they may see. Non-owners (of a public image) get the picture,
-    its size, prompt, date and owner's name; the generation, seed and stored format are the owner's."""
+    its size, prompt, date and owner's name (image_facts.py adds how it was made, likes and
+    lineage); the generation, seed and stored format are the owner's."""
     detail = ImageDetail(
         image_id=image.image_id,
         url=content_url(image.image_id),
@@ -109,7 +110,8 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
             aspect_ratio=params.aspect_ratio,
             magic_prompt=params.magic_prompt,
             color_palette=list(params.color_palette),
-            source_image_id=params.source_image_id or None,
+            # Lineage only while the source is visible to the viewer (`current` answers for it).
+            source_image_id=params.source_image_id if params.source_image_id in current else None,
             mode=params.mode,
         ),
         visibility=visibility_name(generation.visibility),

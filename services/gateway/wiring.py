@@ -1,4 +1,4 @@
-"""Opens what the gateway talks to (Postgres, NATS, the generation, visibility and billing
+"""Opens what the gateway talks to (Postgres, NATS, the generation, visibility, billing and feed
 services, the object store) and closes it again at shutdown."""
 
 import asyncio
@@ -16,6 +16,7 @@ from glue.storage import ObjectStore
 from services.gateway.accounts import Accounts
 from services.gateway.billing_client import BillingClient
 from services.gateway.dependencies import GatewayDeps
+from services.gateway.feed_client import FeedClient
 from services.gateway.generation_client import GenerationClient
 from services.gateway.progress import NatsProgressFeed
 from services.gateway.repository import SCHEMA, AccountsRepository
@@ -48,6 +49,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
             grpc.aio.insecure_channel(settings.generation_addr) as channel,
             grpc.aio.insecure_channel(settings.billing_addr) as billing_channel,
             grpc.aio.insecure_channel(settings.visibility_addr) as visibility_channel,
+            grpc.aio.insecure_channel(settings.feed_addr) as feed_channel,
         ):
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, settings.grpc_timeout_s)
@@ -58,6 +60,9 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                 generations=generations,
                 billing=billing,
                 visibility=visibility,
+                # Not a readiness check: with the feed down, feed pages and social actions answer
+                # 503 while generation and image reads go on.
+                feed=FeedClient(feed_channel, settings.grpc_timeout_s),
                 progress=progress,
                 objects=ObjectStore(settings),
                 readiness_checks={

@@ -296,7 +296,9 @@ class PrivacyMachine(RuleBasedStateMachine):
         headers = self.users[viewer].account.headers if viewer < USERS else ANONYMOUS
         meta = self.platform.http.get(f"/api/v1/images/{image_id}", headers=headers)
         assert meta.status_code == 200 and meta.json()["visibility"] == "public", meta.text
-        assert not meta.json()["owned_by_you"] and "seed" not in meta.json()
+        # A public image shares its recipe (issue 5: copy prompt, seed…); owner-only facts such as
+        # the generation id stay with the owner.
+        assert not meta.json()["owned_by_you"] and "generation_id" not in meta.json()
         content = self.platform.http.get(f"/api/v1/images/{image_id}/content", headers=headers)
         assert content.status_code == 200 and content.headers["cache-control"] == "public, max-age=30"
 

@@ -17,21 +17,15 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from atelier.generation.v1 import generation_pb2
+from services.gateway import submission
 from services.gateway.access import current_for_generations
 from services.gateway.dependencies import GatewayDeps, deps_of
 from services.gateway.event_stream import StreamTiming, generation_events
-from services.gateway.metrics import GENERATIONS_SUBMITTED
-from services.gateway.plans import (
-    DELETE_GENERATION,
-    PRIVATE_GENERATION,
-    VisibilityChoiceRefused,
-    refusal,
-    visibility_for_submit,
-)
+from services.gateway.plans import DELETE_GENERATION, refusal
 from services.gateway.problems import Problem, not_found
 from services.gateway.schemas import GenerationAccepted, GenerationCreate, GenerationOut, GenerationPage
 from services.gateway.security import Caller, CurrentCaller, MaybeCaller
-from services.gateway.views import VISIBILITY_BY_NAME, generation_view, status_name
+from services.gateway.views import generation_view
 
 router = APIRouter(prefix="/api/v1/generations", tags=["generations"])
 
@@ -41,7 +35,7 @@ PAGE_SIZE_MAX = 100
 NOT_FOUND = "Generation"
 
 
-async def _own_generation(generation_id: str, caller: Caller | None, deps: GatewayDeps) -> generation_pb2.Generation:
+async def own_generation(generation_id: str, caller: Caller | None, deps: GatewayDeps) -> generation_pb2.Generation:
     """The caller's generation; 404 (exactly as for an id that does not exist) for anyone else."""
     if caller is None:
         raise not_found(NOT_FOUND)
@@ -55,13 +49,6 @@ async def _own_generation(generation_id: str, caller: Caller | None, deps: Gatew
     if generation.owner_id != caller.user_id:
         raise not_found(NOT_FOUND)
     return generation
-
-
-async def _check_source_image(request: Request, caller: Caller, image_id: str) -> None:
-    # Own images and public ones may be a source; anything else is "not found", asked of the
-    # authority now (fail closed, and existence is not revealed).
-    if image_id not in await deps_of(request).visibility.authorize(caller.user_id, [image_id]):
-        raise Problem(404, "Source image not found.")
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=GenerationAccepted,
@@ -79,16 +66,6 @@ async def submit_generation(
                                                   description="repeat a request safely: same key, same generation")
                                ] = None,
 ) -> GenerationAccepted:
-    deps = deps_of(request)
-    account = await deps.billing.account(caller.user_id)
-    last_choice = await deps.accounts.last_visibility(caller.user)
-    try:
-        visibility = visibility_for_submit(account, body.visibility, last_choice,
-                                           await deps.billing.plans_or_empty())
-    except VisibilityChoiceRefused as refused:
-        raise Problem(403, str(refused)) from None
-    if body.source_image_id is not None:
-        await _check_source_image(request, caller, str(body.source_image_id))
     params = generation_pb2.GenerationParams(
         prompt=body.prompt,
         negative_prompt=body.negative_prompt,
@@ -98,26 +75,14 @@ async def submit_generation(
         color_palette=body.color_palette,
         source_image_id=str(body.source_image_id) if body.source_image_id else "",
         mode=body.mode,
+        strength=body.strength or 0.0,
     )
     if body.seed is not None:
         params.seed = body.seed
     if body.steps is not None:
         params.steps = body.steps
-    submitted = await deps.generations.submit(generation_pb2.SubmitRequest(
-        owner_id=caller.user_id,
-        idempotency_key=idempotency_key or "",
-        params=params,
-        visibility=VISIBILITY_BY_NAME[visibility],
-        privacy_entitled=account.has(PRIVATE_GENERATION),
-        max_concurrent_generations=account.max_concurrent_generations,
-    ))
-    if body.visibility is not None and body.visibility != last_choice:
-        await deps.accounts.remember_visibility(caller.user, body.visibility)
-    if submitted.created:
-        GENERATIONS_SUBMITTED.inc()
-    generation_id = submitted.generation.generation_id
-    response.headers["Location"] = f"/api/v1/generations/{generation_id}"
-    return GenerationAccepted(generation_id=generation_id, status=status_name(submitted.generation.status))
+    return await submission.submit(deps_of(request), caller, params, response, visibility=body.visibility,
+                                   idempotency_key=idempotency_key, remember_choice=True)
 
 
 @router.get("", response_model=GenerationPage, summary="My generations, newest first")
@@ -140,8 +105,8 @@ async def list_generations(
             summary="One of my generations", responses={404: {"description": "no such generation of mine"}})
 async def get_generation(generation_id: str, caller: MaybeCaller, request: Request) -> GenerationOut:
     deps = deps_of(request)
-    generation = await _own_generation(generation_id, caller, deps)
-    assert caller is not None  # _own_generation refuses anonymous callers
+    generation = await own_generation(generation_id, caller, deps)
+    assert caller is not None  # own_generation refuses anonymous callers
     return generation_view(generation, await current_for_generations(deps, caller.user_id, [generation]))
 
 
@@ -150,8 +115,8 @@ async def get_generation(generation_id: str, caller: MaybeCaller, request: Reque
             responses={200: {"content": {"text/event-stream": {}}}, 404: {"description": "no such generation of mine"}})
 async def generation_event_stream(generation_id: str, caller: MaybeCaller, request: Request) -> StreamingResponse:
     deps = deps_of(request)
-    generation = await _own_generation(generation_id, caller, deps)  # 404 before any stream starts
-    assert caller is not None  # _own_generation refuses anonymous callers
+    generation = await own_generation(generation_id, caller, deps)  # 404 before any stream starts
+    assert caller is not None  # own_generation refuses anonymous callers
     settings = request.app.state.settings
     timing = StreamTiming(settings.events_poll_interval_s, settings.events_heartbeat_s,
                           settings.events_max_duration_s)

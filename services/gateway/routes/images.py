@@ -32,6 +32,7 @@ from services.gateway.access import (
     visible_image,
 )
 from services.gateway.dependencies import GatewayDeps, deps_of
+from services.gateway.image_facts import add_facts
 from services.gateway.image_variants import JPEG_QUALITY, ImageFormat, ImageSize, render_variant
 from services.gateway.plans import png_allowed
 from services.gateway.problems import Problem
@@ -77,15 +78,20 @@ async def _download_formats(deps: GatewayDeps, caller: Caller | None) -> list[st
 
 async def _detail(deps: GatewayDeps, caller: Caller | None, visible: VisibleImage) -> ImageDetail:
     names = await deps.accounts.usernames([visible.image.owner_id])
-    return image_detail(visible.image, visibility=visible.visibility, owned_by_you=visible.is_owner,
-                        owner_username=names.get(visible.image.owner_id),
-                        download_formats=await _download_formats(deps, caller))
+    detail = image_detail(visible.image, visibility=visible.visibility, owned_by_you=visible.is_owner,
+                          owner_username=names.get(visible.image.owner_id),
+                          download_formats=await _download_formats(deps, caller))
+    await add_facts(detail, deps, caller, visible)
+    return detail
 
 
 @router.get("/{image_id}", response_model=ImageDetail, response_model_exclude_none=True,
             summary="An image's metadata, as the viewer may see it", responses=NOT_FOUND_RESPONSE,
-            description="Anyone may read a public image (image id, url, size, visibility, prompt, date, owner's "
-                        "username); its owner also gets generation_id, seed and content_type. "
+            description="Anyone may read a public image: image id, url, size, visibility, prompt, date, owner's "
+                        "username, how it was made (`recipe`: prompt, magic prompt, negative prompt, palette, "
+                        "aspect ratio, seed), likes, and `remixed_from` only while the remix source is visible to "
+                        "the viewer; its owner also gets generation_id, seed, content_type and whether it is "
+                        "pinned. "
                         f"Always `Cache-Control: {PRIVATE_NO_STORE}`.")
 async def get_image(image_id: str, caller: MaybeCaller, request: Request, response: Response) -> ImageDetail:
     deps = deps_of(request)

@@ -1,16 +1,19 @@
 // The Atelier page: log in or sign up, type a prompt, watch the previews develop, keep the images;
-// Creations (my images, public and private), the plan page, and shared images (/i/<id>).
+// Creations (my images, public and private), the plan page, shared images (/i/<id>), and — for
+// anonymous visitors too — the public feed (#/feed) and profiles (/u/<name>).
 // User text is only ever set through textContent / attributes, never parsed as HTML.
 
 import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
 import { openImage, wireDetail } from "./detail.js";
+import { loadFeed, wireFeed } from "./feed.js";
 import { loadPlanPage } from "./plan.js";
+import { loadProfile, profileName, wireProfile } from "./profile.js";
 import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
 
 const HISTORY_PAGE_SIZE = 12;
 const POLL_INTERVAL_MS = 1500;
-const VIEWS = ["auth", "studio", "creations", "plan", "shared"];
+const VIEWS = ["auth", "studio", "creations", "plan", "shared", "feed", "profile"];
 
 const state = {
   authMode: "login",
@@ -31,9 +34,11 @@ function show(view) {
   }
   const signedIn = state.me !== null;
   $("account").hidden = !signedIn;
-  $("main-nav").hidden = !signedIn;
+  $("main-nav").hidden = !signedIn && view === "auth";
+  for (const id of ["nav-create", "nav-creations", "nav-plan"]) $(id).hidden = !signedIn;
   $("guest-login").hidden = signedIn || view === "auth";
-  for (const [id, name] of [["nav-create", "studio"], ["nav-creations", "creations"], ["nav-plan", "plan"]]) {
+  for (const [id, name] of [["nav-feed", "feed"], ["nav-create", "studio"], ["nav-creations", "creations"],
+    ["nav-plan", "plan"]]) {
     if (view === name) $(id).setAttribute("aria-current", "page");
     else $(id).removeAttribute("aria-current");
   }
@@ -44,20 +49,41 @@ function sharedImageId() {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
+function onPathPage() {
+  return sharedImageId() !== null || profileName() !== null;
+}
+
+function isPublicView() {
+  return onPathPage() || window.location.hash === "#/feed";
+}
+
 async function route() {
+  state.path = window.location.pathname;
   const shared = sharedImageId();
   if (shared !== null) {
     show("shared");
     await showSharedImage(shared);
     return;
   }
+  // The plan may have changed since the last view (a lapse, an upgrade): every view starts from now.
+  if (state.me !== null && (await refreshMe()) === null && !isPublicView()) return;
+  const username = profileName();
+  if (username !== null) {
+    show("profile");
+    await loadProfile(username, true);
+    return;
+  }
+  const hash = window.location.hash;
+  if (hash === "#/feed") {
+    document.title = "Feed — Atelier";
+    show("feed");
+    await loadFeed(true);
+    return;
+  }
   if (state.me === null) {
     show("auth");
     return;
   }
-  // The plan may have changed since the last view (a lapse, an upgrade): every view starts from now.
-  if ((await refreshMe()) === null) return;
-  const hash = window.location.hash;
   if (hash === "#/creations") {
     show("creations");
     await loadCreations(true);
@@ -71,7 +97,7 @@ async function route() {
 
 function signedOut() {
   state.me = null;
-  show("auth");
+  if (!isPublicView()) show("auth");
 }
 
 // ---------- account
@@ -138,6 +164,7 @@ function renderVisibilityChoice(me) {
 
 function renderAccount(me) {
   $("account-name").textContent = me.username;
+  $("account-name").href = `/u/${encodeURIComponent(me.username)}`;
   $("account-plan").textContent = me.plan_display_name;
   $("account-credits").textContent = `${me.credits} credits`;
   renderVisibilityChoice(me);
@@ -160,7 +187,7 @@ async function enterStudio(newApiKey) {
     $("api-key-value").textContent = newApiKey;
     $("api-key-notice").hidden = false;
   }
-  if (sharedImageId() === null && !window.location.hash) window.history.replaceState(null, "", "#/create");
+  if (!onPathPage() && !window.location.hash) window.history.replaceState(null, "", "#/create");
   await route();
   if (!$("studio").hidden) $("prompt").focus();
   await loadHistory(true);
@@ -458,6 +485,41 @@ async function showSharedImage(imageId) {
       el("p", { className: "hint", text: by }), visibilityBadge(image.visibility))));
 }
 
+// ---------- from the image panel to the studio (use prompt, remix, retry)
+
+function toStudio() {
+  if (window.location.hash !== "#/create" || onPathPage()) {
+    window.history.pushState(null, "", "/#/create");
+  }
+  state.path = window.location.pathname;
+  show("studio");
+}
+
+function wireStudioEvents() {
+  window.addEventListener("atelier:use-prompt", (event) => {
+    if (state.me === null) return;
+    const { prompt, aspect_ratio: aspect } = event.detail;
+    toStudio();
+    $("prompt").value = prompt;
+    $("prompt-count").textContent = `${prompt.length} / 1000`;
+    if (aspect && [...$("aspect-ratio").options].some((option) => option.value === aspect)) {
+      $("aspect-ratio").value = aspect;
+    }
+    clearError($("generate-error"));
+    $("prompt").focus();
+  });
+  window.addEventListener("atelier:follow", (event) => {
+    const { generation_id: id, prompt, num_images: count, aspect_ratio: aspect } = event.detail;
+    toStudio();
+    $("generate").disabled = true;
+    follow(id, prompt, count, aspect);
+    loadHistory(true);
+    refreshMe();
+    $("current").scrollIntoView({ behavior: "smooth", block: "start" });
+  });
+  window.addEventListener("atelier:me-changed", () => refreshMe());
+}
+
 // ---------- start
 
 function wire() {
@@ -481,11 +543,19 @@ function wire() {
     input.addEventListener("change", () => { state.visibilityTouched = true; });
   }
   window.addEventListener("hashchange", () => {
-    if (sharedImageId() !== null) window.history.replaceState(null, "", `/${window.location.hash}`);
+    if (onPathPage()) window.history.replaceState(null, "", `/${window.location.hash}`);
     route();
+  });
+  // Back / forward between a path page (/u/<name>, /i/<id>) and the studio; hash-only moves are
+  // handled by hashchange above.
+  window.addEventListener("popstate", () => {
+    if (window.location.pathname !== state.path) route();
   });
   wireDetail();
   wireCreations({ getMe: () => state.me, onUnauthorized: signedOut });
+  wireFeed({ getMe: () => state.me });
+  wireProfile({ getMe: () => state.me });
+  wireStudioEvents();
 }
 
 async function start() {
@@ -495,8 +565,8 @@ async function start() {
     await enterStudio();
   } catch (error) {
     state.me = null;
-    if (sharedImageId() !== null) {
-      await route(); // shared images are for anonymous visitors too
+    if (isPublicView()) {
+      await route(); // shared images, the feed and profiles are for anonymous visitors too
     } else if (error instanceof ApiError && error.status === 401) {
       show("auth");
       $("username").focus();

@@ -1,7 +1,9 @@
 // The image detail panel: the picture, its prompt, a Public/Private control (owner), download,
-// share and delete. Opened from the studio's tiles, the Creations page and share links.
+// share and delete; likes, how it was made, remix, retry, pin, profile photo and report
+// (detail_actions.js). Opened from the studio's tiles, Creations, the feed, profiles and share links.
 
 import { api, ApiError } from "./api.js";
+import { renderMore, wireMore } from "./detail_actions.js";
 import { $, allowOrExplain, clearError, showError } from "./ui.js";
 
 const ANONYMOUS_PNG_NOTE = "Full-quality PNG downloads need a paid plan; you get a slightly compressed JPG.";
@@ -58,11 +60,11 @@ function render() {
   img.width = image.width;
   img.height = image.height;
   $("detail-prompt").textContent = image.prompt;
-  $("detail-owner").textContent = image.owned_by_you ? "Your image" : `By ${image.owner_username || "someone"}`;
   $("detail-status").textContent = "";
   clearError($("detail-error"));
   renderVisibility();
   renderActions();
+  renderMore(panel);
 }
 
 async function changeVisibility(visibility) {
@@ -145,4 +147,10 @@ export function wireDetail() {
   $("detail-private").addEventListener("click", () => changeVisibility("private"));
   $("detail-share").addEventListener("click", share);
   $("detail-delete").addEventListener("click", deleteGeneration);
+  wireMore(panel);
+  window.addEventListener("atelier:open-image", (event) => {
+    openImage(event.detail.image_id, { me: panel.me, onChange: panel.onChange }).catch((error) => {
+      showError($("detail-error"), error);
+    });
+  });
 }

@@ -19,11 +19,13 @@ from services.gateway.accounts import Accounts
 from services.gateway.app import create_app
 from services.gateway.billing_client import BillingClient
 from services.gateway.dependencies import GatewayDeps
+from services.gateway.feed_client import FeedClient
 from services.gateway.generation_client import GenerationClient
 from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
 from services.gateway.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.settings import GatewaySettings
 from services.gateway.visibility_client import VisibilityClient
+from tests.unit.gateway.feed_fake import FakeFeedService
 from tests.unit.gateway.fakes import (
     FakeBillingService,
     FakeGenerationService,
@@ -51,6 +53,7 @@ class Gateway:
     progress: InMemoryProgressFeed
     objects: InMemoryObjects
     database_url: str
+    feed: FakeFeedService
     base_url: str = "http://testserver"
 
     def client(self, base_url: str | None = None) -> httpx.AsyncClient:
@@ -68,17 +71,18 @@ class Gateway:
 @pytest_asyncio.fixture
 async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     with psycopg.connect(gateway_database, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
+        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.fixed_seeds, {SCHEMA}.users")
     objects = InMemoryObjects()
     billing = FakeBillingService()
     visibility = FakeVisibilityService(billing)
     fake = FakeGenerationService(objects, visibility)
+    feed = FakeFeedService(fake, visibility)
     progress = InMemoryProgressFeed()
     settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05,
                                events_heartbeat_s=0.5)
     pool = await open_pool(gateway_database, SCHEMA, max_size=4)
     try:
-        async with running_services(fake, billing, visibility) as address, \
+        async with running_services(fake, billing, visibility, feed) as address, \
                 grpc.aio.insecure_channel(address) as channel:
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, timeout_s=5)
@@ -87,12 +91,13 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 generations=generations,
                 billing=BillingClient(channel, timeout_s=5),
                 visibility=VisibilityClient(channel, timeout_s=5),
+                feed=FeedClient(channel, timeout_s=5),
                 progress=progress,
                 objects=objects,
                 readiness_checks={"database": repository.ping, "generation": generations.check_serving},
             )
             yield Gateway(create_app(settings, deps), fake, billing, visibility, progress, objects,
-                          gateway_database)
+                          gateway_database, feed)
     finally:
         await pool.close()
 

@@ -17,6 +17,7 @@ from minio.error import S3Error
 from PIL import Image
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from atelier.feed.v1 import feed_pb2_grpc
 from atelier.common.v1 import visibility_pb2
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as authority_pb2
@@ -171,7 +172,7 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
                 image_id=str(uuid.uuid4()), generation_id=generation_id, owner_id=generation.owner_id, index=index,
                 seed=generation.seed + index, width=64, height=64, object_key=f"{uuid.uuid4().hex}/{index}.png",
                 content_type="image/png", visibility=generation.visibility, prompt=generation.params.prompt,
-                created_at=generation.created_at,
+                created_at=generation.created_at, source_image_id=generation.params.source_image_id,
             )
             generation.images.append(image)
             self.images[image.image_id] = image
@@ -359,10 +360,13 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
 
 @asynccontextmanager
 async def running_services(generation: FakeGenerationService, billing: FakeBillingService,
-                           visibility: FakeVisibilityService) -> AsyncIterator[str]:
+                           visibility: FakeVisibilityService,
+                           feed: feed_pb2_grpc.FeedServiceServicer | None = None) -> AsyncIterator[str]:
     """Serves the fakes (and SERVING health) on one free loopback port; yields host:port."""
     server = grpc.aio.server()
     generation_pb2_grpc.add_GenerationServiceServicer_to_server(generation, server)
+    if feed is not None:
+        feed_pb2_grpc.add_FeedServiceServicer_to_server(feed, server)
     billing_pb2_grpc.add_BillingServiceServicer_to_server(billing, server)
     visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(visibility, server)
     health_servicer = health.aio.HealthServicer()
