@@ -7,16 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import httpx
@@ -31,8 +28,8 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from glue.events import make_envelope
 from services.billing.webhooks import signature_header
 from tests.support.events import stream_events
-from tests.support.services import REPO_ROOT, Infra, ServiceStack, fresh_database
-from tools.devstack import NatsServer, free_port
+from tests.support.services import REPO_ROOT, Infra, ServiceStack
+from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -45,21 +42,9 @@ WAIT_S = 60.0
 
 
 @pytest.fixture
-def own_nats() -> Iterator[NatsServer]:
-    """Each stack gets its own NATS: durable consumers must not be shared between tests."""
-    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
-    server = NatsServer(data, free_port())
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture
 def infra(postgres_url, own_nats) -> Infra:
     # Billing needs neither the object store nor Triton.
-    return Infra(database_url=fresh_database(postgres_url), nats_url=own_nats.url, s3_endpoint="127.0.0.1:1",
-                 s3_access_key="unused", s3_secret_key="unused", s3_bucket="unused", triton_url="127.0.0.1:1")
+    return Infra.without_media(postgres_url, own_nats.url)
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -35,8 +33,8 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from glue.events import make_envelope
-from tests.support.services import Infra, ServiceStack, fresh_database
-from tools.devstack import NatsServer, free_port
+from tests.support.services import Infra, ServiceStack
+from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -104,21 +102,9 @@ async def authority() -> AsyncIterator[tuple[FakeAuthority, str]]:
 # ---------------------------------------------------------------- servers and the feed process
 
 @pytest.fixture
-def own_nats() -> Iterator[NatsServer]:
-    """Each test gets its own NATS: durable consumers would otherwise be shared between tests."""
-    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
-    server = NatsServer(data, free_port())
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture
 def infra(postgres_url, own_nats) -> Infra:
     # The feed needs no object store or Triton; their settings are never used.
-    return Infra(database_url=fresh_database(postgres_url), nats_url=own_nats.url, s3_endpoint="127.0.0.1:1",
-                 s3_access_key="-", s3_secret_key="-", s3_bucket="-", triton_url="127.0.0.1:1")
+    return Infra.without_media(postgres_url, own_nats.url)
 
 
 @pytest.fixture

@@ -8,12 +8,9 @@ double for another service's reply only: everything of the visibility service it
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import grpc
 import httpx
@@ -27,8 +24,8 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2, visibility_pb2, visibility_pb2_grpc
 from glue.events import make_envelope
 from tests.support.events import stream_events, stream_messages
-from tests.support.services import Infra, ServiceStack, fresh_database
-from tools.devstack import NatsServer, free_port
+from tests.support.services import Infra, ServiceStack
+from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -61,21 +58,9 @@ class FakeBilling(billing_pb2_grpc.BillingServiceServicer):
 
 
 @pytest.fixture
-def own_nats() -> Iterator[NatsServer]:
-    """Each test gets its own NATS: streams and durable consumers are not shared between tests."""
-    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
-    server = NatsServer(data, free_port())
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture
 def stack(postgres_url, own_nats, tmp_path) -> Iterator[ServiceStack]:
     # The visibility service needs neither the object store nor Triton.
-    infra = Infra(database_url=fresh_database(postgres_url), nats_url=own_nats.url, s3_endpoint="127.0.0.1:1",
-                  s3_access_key="unused", s3_secret_key="unused", s3_bucket="unused", triton_url="127.0.0.1:1")
+    infra = Infra.without_media(postgres_url, own_nats.url)
     services = ServiceStack(infra, tmp_path / "logs")
     try:
         yield services

@@ -51,6 +51,13 @@ class Infra:
             triton_url=triton_url,
         )
 
+    @classmethod
+    def without_media(cls, postgres_url: str, nats_url: str) -> "Infra":
+        """For services that touch neither the object store nor Triton (billing, visibility, feed):
+        addresses nothing listens on, so any accidental use fails loudly."""
+        return cls(database_url=fresh_database(postgres_url), nats_url=nats_url, s3_endpoint="127.0.0.1:1",
+                   s3_access_key="unused", s3_secret_key="unused", s3_bucket="unused", triton_url="127.0.0.1:1")
+
     def env(self) -> dict[str, str]:
         return {
             "ATELIER_DATABASE_URL": self.database_url,
