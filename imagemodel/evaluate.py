@@ -183,9 +183,10 @@ def main() -> None:
     parser.add_argument("--weights", default="imagemodel/weights/")
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--steps", type=int, default=25)
-    parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--guidance", type=float, default=1.5)
     parser.add_argument("--ground-truth", type=int, default=0, help="validate on N rendered images instead")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--guidance-max-timestep", type=int, help="apply guidance only below this timestep")
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -198,6 +199,8 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
         pipeline = TinyDiffusionPipeline.from_pretrained(args.weights)
+        if args.guidance_max_timestep:
+            pipeline.guidance_max_timestep = args.guidance_max_timestep
         result = evaluate_pipeline(pipeline, args.seeds, args.steps, args.guidance, args.grid)
     log.info("evaluation %s", json.dumps(result))
 

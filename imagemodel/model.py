@@ -72,6 +72,9 @@ class TextEncoder:
     @torch.no_grad()
     def encode(self, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         missing = sorted({p for p in prompts if p not in self.cache})
+        if len(self.cache) + len(missing) > self.cache_size:
+            self.cache.clear()
+            missing = sorted(set(prompts))
         if missing:
             batch = self.tokenizer(
                 missing, padding="longest", truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
@@ -81,8 +84,6 @@ class TextEncoder:
             pad = MAX_TOKENS - states.shape[1]
             states = torch.nn.functional.pad(states, (0, 0, 0, pad))
             batch["attention_mask"] = torch.nn.functional.pad(batch["attention_mask"], (0, pad))
-            if len(self.cache) + len(missing) > self.cache_size:
-                self.cache.clear()
             for prompt, state, mask in zip(missing, states, batch["attention_mask"]):
                 self.cache[prompt] = (state.clone(), mask.clone())
         states, masks = zip(*(self.cache[p] for p in prompts))

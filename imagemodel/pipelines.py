@@ -44,7 +44,8 @@ from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel, samplin
 log = logging.getLogger("imagemodel.pipelines")
 
 DEFAULT_STEPS = 25
-DEFAULT_GUIDANCE = 3.0
+# 1.5 scored best on held-out prompts (3.0 overshoots: the structured conditioning is already strong).
+DEFAULT_GUIDANCE = 1.5
 MAX_STEPS = 200
 MAX_SIZE = 2048
 MAX_IMAGES = 16
@@ -110,6 +111,10 @@ class TinyDiffusionPipeline:
 
     preview_every = 5
 
+    # Guidance is applied only below this training timestep. At the noisiest steps the text already
+    # fixes colours and layout; extrapolating there overshoots into saturated, wrong colours.
+    guidance_max_timestep = 1000
+
     def __init__(self, model: TextToImageModel, encoder: TextEncoder):
         self.model = model.eval()
         self.encoder = encoder
@@ -143,10 +148,14 @@ class TinyDiffusionPipeline:
         scheduler.set_timesteps(steps)
         sample = self.initial_noise(seeds)
         for index, timestep in enumerate(scheduler.timesteps):
-            model_input = torch.cat([sample, sample]) if guided else sample
+            guide_now = guided and int(timestep) < self.guidance_max_timestep
+            if guide_now:
+                model_input, step_context = torch.cat([sample, sample]), (context, context_mask, slot_vector)
+            else:
+                model_input, step_context = sample, (context[:count], context_mask[:count], slot_vector[:count])
             timesteps = torch.full((model_input.shape[0],), int(timestep))
-            output = self.model.denoise(model_input, timesteps, context, context_mask, slot_vector)
-            if guided:
+            output = self.model.denoise(model_input, timesteps, *step_context)
+            if guide_now:
                 conditional, unconditional = output.chunk(2)
                 output = unconditional + guidance * (conditional - unconditional)
             result = scheduler.step(output, timestep, sample, eta=0.0)

@@ -114,3 +114,10 @@ def test_bad_requests_raise_value_errors(prompt, seeds, steps, width, height) ->
 def test_unknown_pipeline_kind_is_refused() -> None:
     with pytest.raises(ValueError):
         pipelines.load_pipeline("dall-e")
+
+
+def test_text_encoder_cache_overflow_still_returns_every_prompt() -> None:
+    encoder = TextEncoder(cache_size=3)
+    encoder.encode(["", "a red star"])
+    states, masks = encoder.encode(["", "a blue box", "a green disc"])
+    assert states.shape[0] == 3 and masks[:, 0].tolist() == [1, 1, 1]

@@ -108,7 +108,7 @@ def test_procedural_previews_end_at_the_image() -> None:
 def test_model_parameters_are_read_from_the_config_file() -> None:
     parameters = read_string_parameters(MODEL_VERSION_DIR.parent / "config.pbtxt")
 
-    assert parameters["pipeline"] == "procedural"
+    assert parameters["pipeline"] == "tiny-diffusion"  # the product serves its own model
 
 
 def test_imagemodel_pipelines_stream_a_preview_every_step_through_the_adapter() -> None:

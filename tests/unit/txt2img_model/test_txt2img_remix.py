@@ -149,4 +149,4 @@ def test_the_config_declares_the_optional_remix_inputs() -> None:
 
     assert '{ name: "INIT_IMAGE" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] optional: true }' in config
     assert '{ name: "STRENGTH" data_type: TYPE_FP32 dims: [ 1 ] optional: true }' in config
-    assert read_string_parameters(MODEL_VERSION_DIR.parent / "config.pbtxt")["pipeline"] == "procedural"
+    assert read_string_parameters(MODEL_VERSION_DIR.parent / "config.pbtxt")["pipeline"] == "tiny-diffusion"
