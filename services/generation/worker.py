@@ -174,7 +174,7 @@ class GenerationWorker:
             seed=record.seed,
             num_images=record.num_images,
             steps=record.params["steps"],
-            guidance=record.params["guidance"],
+            guidance=record.params["guidance"] or None,
             width=record.width,
             height=record.height,
             preview_every=PREVIEW_EVERY,
