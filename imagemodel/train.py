@@ -1,9 +1,12 @@
-"""Train the default model from scratch on procedurally drawn scenes, within a time budget.
+"""Train the default model from scratch on procedurally drawn scenes, for a fixed number of steps.
 
-    python -m imagemodel.train --minutes 120 --out imagemodel/weights/
+    python -m imagemodel.train --steps 6000 --out imagemodel/weights/ [--minutes 120]
 
-Resumable: the full training state lives in <state-dir>/state.pt; <out>/model.safetensors holds the
-EMA weights (fp16) written every --checkpoint-minutes, with <out>/config.json beside it.
+Reproducible: the data, the noise and the learning rate depend only on (seed, step), so the same
+--steps on the same thread count gives the same weights, however often the run is stopped and resumed.
+--minutes caps one invocation's wall-clock time: the run checkpoints and exits, and the next invocation
+resumes from <state-dir>/state.pt. <out>/model.safetensors holds the EMA weights (fp16), written every
+--checkpoint-minutes, with <out>/config.json beside it.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from imagemodel import captions, world
 from imagemodel.model import (
@@ -65,10 +68,10 @@ def min_snr_weight(scheduler, timesteps: torch.Tensor, gamma: float = 5.0) -> to
     return snr.clamp(max=gamma) / (snr + 1)
 
 
-def learning_rate(base: float, elapsed: float, budget: float, step: int, warmup_steps: int = 300) -> float:
-    """Linear warmup, then cosine decay to 10% over the wall-clock budget."""
+def learning_rate(base: float, step: int, total_steps: int, warmup_steps: int = 300) -> float:
+    """Linear warmup, then cosine decay to 10% over the run's steps."""
     warm = min(1.0, (step + 1) / warmup_steps)
-    progress = min(1.0, elapsed / budget)
+    progress = min(1.0, step / total_steps)
     return base * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -115,31 +118,42 @@ def train(args) -> None:
     ema = TextToImageModel(ModelConfig()).requires_grad_(False)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     scheduler = training_scheduler()
-    step, elapsed = 0, 0.0
+    step, elapsed, earlier_stages = 0, 0.0, []
 
     if state_path.exists():
         state = torch.load(state_path, weights_only=False)
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
-        step, elapsed = state["step"], state["elapsed"]
+        step, elapsed, earlier_stages = state["step"], state["elapsed"], state.get("earlier_stages", [])
         log.info("resumed at step %d after %.1f min", step, elapsed / 60)
+    elif args.init_from:
+        # A second stage: start from released EMA weights (fresh optimiser, its own warm-up and decay).
+        weights = load_file(str(Path(args.init_from) / WEIGHTS_FILE))
+        model.load_state_dict({k: v.float() for k, v in weights.items()})
+        ema.load_state_dict(model.state_dict())
+        earlier = json.loads((Path(args.init_from) / CONFIG_FILE).read_text())["training"]
+        earlier_stages = [*earlier.pop("earlier_stages", []), earlier]
+        log.info("initialised from %s", args.init_from)
     else:
         pretrain_adapter(model, encoder, np.random.default_rng((args.seed, 1)), held_out, args.adapter_steps)
         ema.load_state_dict(model.state_dict())
 
-    budget = args.minutes * 60
+    invocation_ends = time.monotonic() + (math.inf if args.minutes is None else args.minutes * 60)
     started = time.monotonic() - elapsed
     last_checkpoint = time.monotonic()
     running = []
-    while elapsed < budget:
-        # Data depends only on (seed, step), so a resumed run sees the same stream.
+    while step < args.steps:
+        # Everything random depends only on (seed, step), so a resumed run sees the same stream.
         rng = np.random.default_rng((args.seed, 2, step))
+        noise_generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         pixels, prompts, labels = make_batch(rng, args.batch_size, held_out, args.drop_text)
         states, mask = encoder.encode(prompts)
         context, context_mask, logits, slot_vector = model.condition(states, mask)
-        noise = torch.randn_like(pixels)
-        timesteps = torch.randint(0, scheduler.config.num_train_timesteps, (pixels.shape[0],))
+        noise = torch.randn(pixels.shape, generator=noise_generator)
+        timesteps = torch.randint(
+            0, scheduler.config.num_train_timesteps, (pixels.shape[0],), generator=noise_generator
+        )
         noisy = scheduler.add_noise(pixels, noise, timesteps)
         target = scheduler.get_velocity(pixels, noise, timesteps)
         prediction = model.denoise(noisy, timesteps, context, context_mask, slot_vector)
@@ -149,7 +163,7 @@ def train(args) -> None:
         loss = diffusion_loss + args.aux_weight * aux_loss
 
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(args.lr, elapsed, budget, step)
+            group["lr"] = learning_rate(args.lr, step, args.steps, args.warmup_steps)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -168,11 +182,14 @@ def train(args) -> None:
                 "step %d min %.1f diffusion %.4f attribute %.4f lr %.2e s/step %.2f",
                 step, elapsed / 60, d, a, optimizer.param_groups[0]["lr"], elapsed / max(step, 1),
             )
-        done = elapsed >= budget
+        done = step >= args.steps or time.monotonic() >= invocation_ends
         if done or time.monotonic() - last_checkpoint >= args.checkpoint_minutes * 60:
             last_checkpoint = time.monotonic()
             info = {
+                "earlier_stages": earlier_stages,
                 "steps": step,
+                "total_steps": args.steps,
+                "seed": args.seed,
                 "minutes": round(elapsed / 60, 1),
                 "batch_size": args.batch_size,
                 "hardware": f"{platform.processor() or platform.machine()}, {args.threads} CPU threads",
@@ -181,16 +198,19 @@ def train(args) -> None:
             state_path.parent.mkdir(parents=True, exist_ok=True)
             torch.save(
                 {"model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
-                 "step": step, "elapsed": elapsed},
+                 "step": step, "elapsed": elapsed, "earlier_stages": earlier_stages},
                 state_path.with_suffix(".tmp"),
             )
             state_path.with_suffix(".tmp").replace(state_path)
             log.info("checkpoint at step %d (%.1f min) -> %s", step, elapsed / 60, out / WEIGHTS_FILE)
+            if done:
+                break
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, required=True, help="wall-clock training budget")
+    parser.add_argument("--steps", type=int, required=True, help="training steps of the whole run")
+    parser.add_argument("--minutes", type=float, help="stop this invocation (checkpointed) after this long")
     parser.add_argument("--out", default="imagemodel/weights/")
     parser.add_argument("--state-dir", default=".train/")
     parser.add_argument("--batch-size", type=int, default=32)
@@ -201,6 +221,8 @@ def main() -> None:
     parser.add_argument("--adapter-steps", type=int, default=200)
     parser.add_argument("--checkpoint-minutes", type=float, default=10)
     parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument("--warmup-steps", type=int, default=300)
+    parser.add_argument("--init-from", help="weights directory to continue from (a second training stage)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
