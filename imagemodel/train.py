@@ -143,7 +143,8 @@ def train(args) -> None:
     started = time.monotonic() - elapsed
     last_checkpoint = time.monotonic()
     running = []
-    while step < args.steps:
+    last_step = min(args.steps, args.until_step or args.steps)
+    while step < last_step:
         # Everything random depends only on (seed, step), so a resumed run sees the same stream.
         rng = np.random.default_rng((args.seed, 2, step))
         noise_generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
@@ -182,7 +183,7 @@ def train(args) -> None:
                 "step %d min %.1f diffusion %.4f attribute %.4f lr %.2e s/step %.2f",
                 step, elapsed / 60, d, a, optimizer.param_groups[0]["lr"], elapsed / max(step, 1),
             )
-        done = step >= args.steps or time.monotonic() >= invocation_ends
+        done = step >= last_step or time.monotonic() >= invocation_ends
         if done or time.monotonic() - last_checkpoint >= args.checkpoint_minutes * 60:
             last_checkpoint = time.monotonic()
             info = {
@@ -211,6 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, required=True, help="training steps of the whole run")
     parser.add_argument("--minutes", type=float, help="stop this invocation (checkpointed) after this long")
+    parser.add_argument("--until-step", type=int, help="stop (checkpointed) at this step, e.g. to reproduce a cut-short run")
     parser.add_argument("--out", default="imagemodel/weights/")
     parser.add_argument("--state-dir", default=".train/")
     parser.add_argument("--batch-size", type=int, default=32)

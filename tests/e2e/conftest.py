@@ -1,17 +1,20 @@
 """The whole platform for end-to-end tests: real infra servers, every Atelier service (billing,
 visibility, feed, the generation API and worker, the gateway) as subprocesses; every process appends
-its spans to one trace file."""
+its spans to one trace file. And a real browser."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
+from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import NatsServer, free_port
 
@@ -23,8 +26,9 @@ class Platform:
     stack: ServiceStack
 
 
-@pytest.fixture(scope="session")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
+@contextmanager
+def running_platform(postgres_url: str, object_store, triton_url: str) -> Iterator[Platform]:
+    """Every service on the given Triton, with a NATS and a database of its own."""
     root = Path(tempfile.mkdtemp(prefix="atelier-e2e-"))
     nats_server = NatsServer(root / "nats", free_port())
     nats_server.start()
@@ -38,3 +42,20 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
         stack.stop_all()
         nats_server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
+    with running_platform(postgres_url, object_store, triton_url) as running:
+        yield running
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "Debian's Chromium is missing: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -7,8 +7,6 @@ $ATELIER_E2E_SCREENSHOTS when set)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 import uuid
 from pathlib import Path
@@ -16,44 +14,25 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run"]
-PASSWORD = "correct horse 1"
-GENERATION_TIMEOUT_MS = 120_000
 FEED_TIMEOUT_S = 30.0
-VIEWPORT = {"width": 1280, "height": 900}
-
-
-def _shot(page: Page, tmp_path: Path, name: str, full_page: bool = False) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
-    extra = os.environ.get("ATELIER_E2E_SCREENSHOTS")
-    if extra:
-        Path(extra).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(extra) / path.name)
 
 
 def _new_page(browser: Browser, url: str) -> Page:
-    context = browser.new_context(viewport=VIEWPORT)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-    return context.new_page()
+    page = new_page(browser)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+    return page
 
 
 def _sign_up_here(page: Page, prefix: str) -> tuple[str, str]:
     """Signs up on the auth view now on screen; (username, api key)."""
-    username = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    page.get_by_role("tab", name="Sign up").click()
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.locator("#account-name")).to_have_text(username)
+    username = sign_up_here(page, prefix)
     return username, page.locator("#api-key-value").text_content() or ""
 
 
@@ -91,17 +70,6 @@ def _search_until_found(page: Page, query: str, count: int) -> None:
         time.sleep(0.5)
 
 
-@pytest.fixture
-def browser() -> Browser:
-    assert CHROMIUM.exists(), "Debian's Chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browser, tmp_path) -> None:
     token = uuid.uuid4().hex[:8]
     circle = f"a red circle on a blue background {token}"
@@ -126,7 +94,7 @@ def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browse
     _search_until_found(visitor, token, 2)
     expect(visitor.locator("#feed-grid .feed-prompt")).to_have_text([triangle, circle])
     expect(visitor.locator("#feed-grid .feed-owner-name").first).to_have_text(artist_name)
-    _shot(visitor, tmp_path, "feed_anonymous_search", full_page=True)
+    shot(visitor, tmp_path, "feed_anonymous_search", full_page=True)
     _search_until_found(visitor, f"circle {token}", 1)
 
     # The detail panel for an anonymous visitor: the count and "Copy prompt", nothing that needs an account.
@@ -140,7 +108,7 @@ def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browse
     for hidden in ("#detail-like", "#detail-use-prompt", "#detail-remix", "#detail-retry", "#detail-pin",
                    "#detail-avatar", "#detail-report", "#detail-delete", "#detail-visibility-box"):
         expect(visitor.locator(hidden)).to_be_hidden()
-    _shot(visitor, tmp_path, "feed_detail_anonymous")
+    shot(visitor, tmp_path, "feed_detail_anonymous")
     visitor.locator("#detail-close").click()
 
     # The artist's profile, anonymously.
@@ -164,12 +132,12 @@ def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browse
     visitor.locator("#detail-copy-prompt").click()
     expect(visitor.locator("#detail-status")).to_have_text("Prompt copied.")
     assert visitor.evaluate("navigator.clipboard.readText()") == circle
-    _shot(visitor, tmp_path, "feed_detail_signed_in")
+    shot(visitor, tmp_path, "feed_detail_signed_in")
     visitor.locator("#detail-use-prompt").click()
     expect(visitor.locator("#detail")).to_be_hidden()
     expect(visitor.get_by_label("Prompt", exact=True)).to_have_value(circle)
     expect(visitor.locator("#studio")).to_be_visible()
-    _shot(visitor, tmp_path, "feed_use_prompt_studio")
+    shot(visitor, tmp_path, "feed_use_prompt_studio")
     visitor.locator("#num-images").select_option("1")  # the studio's choice is what a remix gets
 
     # Back in the feed the like shows on the card; then a remix from the panel goes to the studio.
@@ -181,14 +149,14 @@ def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browse
     visitor.locator("#detail-remix-prompt").fill(f"a red circle on a yellow background {token}")
     visitor.locator("#detail-remix-strength").fill("0.4")
     expect(visitor.locator("#detail-remix-strength-value")).to_have_text("0.40")
-    _shot(visitor, tmp_path, "feed_remix_form")
+    shot(visitor, tmp_path, "feed_remix_form")
     visitor.get_by_role("button", name="Remix in studio").click()
     expect(visitor.locator("#studio")).to_be_visible()
     expect(visitor.locator("#current-prompt")).to_have_text(f"a red circle on a yellow background {token}")
     expect(visitor.locator("#tiles img.final")).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     visitor.locator("#tiles .tile-open").first.click()
     expect(visitor.locator("#detail-lineage")).to_contain_text("Remixed from")
-    _shot(visitor, tmp_path, "feed_remix_result")
+    shot(visitor, tmp_path, "feed_remix_result")
     visitor.locator("#detail-close").click()
 
     # The artist pins the circle and makes it the profile photo; the profile shows both.
@@ -201,18 +169,18 @@ def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browse
     expect(artist.locator("#detail-pin")).to_have_text("Unpin from profile")
     artist.locator("#detail-avatar").click()
     expect(artist.locator("#detail-avatar")).to_have_text("Your profile photo")
-    _shot(artist, tmp_path, "feed_detail_owner")
+    shot(artist, tmp_path, "feed_detail_owner")
     artist.locator("#detail-close").click()
     artist.locator("#account-name").click()
     expect(artist.locator("#profile-name")).to_have_text(artist_name)
     expect(artist.locator("#profile-avatar img")).to_have_count(1)
     expect(artist.locator("#profile-pinned .feed-prompt")).to_have_text([circle])
-    _shot(artist, tmp_path, "profile_owner", full_page=True)
+    shot(artist, tmp_path, "profile_owner", full_page=True)
     visitor.goto(f"{platform.url}/u/{artist_name}")
     expect(visitor.locator("#profile-avatar img")).to_have_count(1)
     expect(visitor.locator("#profile-pinned .feed-card")).to_have_count(1)
     expect(visitor.locator("#profile-note")).to_have_text("")
-    _shot(visitor, tmp_path, "profile_visitor", full_page=True)
+    shot(visitor, tmp_path, "profile_visitor", full_page=True)
     assert viewer_name
 
 
@@ -239,7 +207,7 @@ def test_the_feed_scrolls_on_and_sorts_by_likes(platform, browser, tmp_path) -> 
     visitor.locator("#feed-sentinel").scroll_into_view_if_needed()
     expect(visitor.locator("#feed-grid .feed-card")).to_have_count(32)
     expect(visitor.locator("#feed-more")).to_be_hidden()
-    _shot(visitor, tmp_path, "feed_scrolled", full_page=True)
+    shot(visitor, tmp_path, "feed_scrolled", full_page=True)
 
     # Top: the one liked image comes first.
     liked = visitor.locator("#feed-grid .feed-card").nth(20).get_attribute("data-image-id")

@@ -6,45 +6,24 @@ ChangePlan gRPC. Screenshots go to the test's tmp dir (and to $ATELIER_E2E_SCREE
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import grpc
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run"]
-PASSWORD = "correct horse 1"
-GENERATION_TIMEOUT_MS = 120_000
 NEEDS_PLUS = "Private generations need the Plus plan or higher."
 
 
-def _shot(page: Page, tmp_path: Path, name: str, full_page: bool = True) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
-    extra = os.environ.get("ATELIER_E2E_SCREENSHOTS")
-    if extra:
-        Path(extra).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(extra) / path.name)
-
-
 def _sign_up(browser: Browser, url: str, prefix: str) -> tuple[Page, str]:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = new_page(browser)
     page.goto(url)
-    username = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    page.get_by_role("tab", name="Sign up").click()
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.locator("#account-name")).to_have_text(username)
+    sign_up_here(page, prefix)
     return page, page.evaluate("fetch('/api/v1/me').then(r => r.json()).then(me => me.user_id)")
 
 
@@ -61,17 +40,6 @@ def _generate(page: Page, prompt: str, images: int) -> None:
     expect(page.locator("#tiles img.final")).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
 
 
-@pytest.fixture
-def browser() -> Browser:
-    assert CHROMIUM.exists(), "Debian's Chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, browser, tmp_path) -> None:
     page, _ = _sign_up(browser, platform.url, "free")
     private_choice = page.get_by_label("Private")
@@ -80,7 +48,7 @@ def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, br
     expect(page.locator("#visibility-note")).to_have_text(NEEDS_PLUS)
     _generate(page, "a red circle on a blue background", 1)
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Public"])
-    _shot(page, tmp_path, "privacy_free_studio")
+    shot(page, tmp_path, "privacy_free_studio", full_page=True)
 
     page.locator("#tiles .tile-open").first.click()
     expect(page.locator("#detail")).to_be_visible()
@@ -88,7 +56,7 @@ def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, br
     expect(page.locator("#detail-visibility-note")).to_have_text(NEEDS_PLUS)
     expect(page.locator("#detail-download")).to_have_text("Download JPG")
     expect(page.locator("#detail-delete")).to_be_disabled()
-    _shot(page, tmp_path, "privacy_free_detail", full_page=False)
+    shot(page, tmp_path, "privacy_free_detail")
     page.locator("#detail-close").click()
 
     page.get_by_role("link", name="Creations").click()
@@ -97,7 +65,7 @@ def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, br
     expect(page.get_by_role("button", name="Make private")).to_be_disabled()
     expect(page.get_by_role("button", name="Make private")).to_have_attribute("title", NEEDS_PLUS)
     expect(page.locator("#bulk-note")).to_have_text(NEEDS_PLUS)
-    _shot(page, tmp_path, "privacy_free_creations")
+    shot(page, tmp_path, "privacy_free_creations", full_page=True)
 
 
 def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, browser, tmp_path) -> None:
@@ -110,7 +78,7 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     expect(page.locator("#visibility-note")).to_be_hidden()
     _generate(page, "a yellow star on a purple background", 2)
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Private", "Private"])
-    _shot(page, tmp_path, "privacy_plus_studio")
+    shot(page, tmp_path, "privacy_plus_studio", full_page=True)
 
     # The detail panel: make the first one public.
     page.locator("#tiles .tile-open").first.click()
@@ -122,7 +90,7 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     page.locator("#detail-share").click()
     expect(page.locator("#detail-share-note")).to_have_text("Anyone with this link can see the image.")
     public_link = page.locator("#detail-share-url").input_value()
-    _shot(page, tmp_path, "privacy_plus_detail", full_page=False)
+    shot(page, tmp_path, "privacy_plus_detail")
     page.locator("#detail-close").click()
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Public", "Private"])
 
@@ -141,14 +109,14 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     expect(page.locator("#bulk-result")).to_have_text("2 images made private.")
     page.get_by_role("tab", name="Private").click()
     expect(page.locator("#creations-grid .creation")).to_have_count(2)
-    _shot(page, tmp_path, "privacy_plus_creations")
+    shot(page, tmp_path, "privacy_plus_creations", full_page=True)
 
     # The share link of an image made private again shows nothing to a stranger.
     stranger = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     stranger.goto(public_link)
     expect(stranger.locator("#shared-missing")).to_be_visible()
     expect(stranger.locator("#shared-image img")).to_have_count(0)
-    _shot(stranger, tmp_path, "privacy_share_private_anonymous")
+    shot(stranger, tmp_path, "privacy_share_private_anonymous", full_page=True)
     page.goto(public_link)  # its owner still sees it
     expect(page.locator("#shared-image img")).to_have_count(1)
     expect(page.locator("#shared-image .visibility-badge")).to_have_text("Private")
@@ -156,4 +124,4 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     page.get_by_role("link", name="Plan").click()
     expect(page.locator("#plan-current-name")).to_have_text("Plus")
     expect(page.locator("#plans-head th.current")).to_contain_text("Plus")
-    _shot(page, tmp_path, "privacy_plan_page")
+    shot(page, tmp_path, "privacy_plan_page", full_page=True)

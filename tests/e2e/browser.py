@@ -1,0 +1,59 @@
+"""What every browser test does the same way: Debian's Chromium, a fresh account, screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from playwright.sync_api import Browser, Locator, Page, expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+# From ../shared/INFRA.md "Browsers for UI tests"; Playwright's own browser download cannot work here.
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--no-first-run"]
+PASSWORD = "correct horse 1"
+GENERATION_TIMEOUT_MS = 120_000
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def new_page(browser: Browser) -> Page:
+    """A page in a context of its own: its own cookies, so its own signed-in person."""
+    return browser.new_context(viewport=VIEWPORT).new_page()
+
+
+def sign_up_here(page: Page, prefix: str) -> str:
+    """Signs a new person up on the auth view now on screen; their username."""
+    username = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    page.get_by_role("tab", name="Sign up").click()
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#account-name")).to_have_text(username)
+    return username
+
+
+def shot(page: Page, tmp_path: Path, name: str, full_page: bool = False) -> None:
+    """A screenshot in the test's tmp dir, and in $ATELIER_E2E_SCREENSHOTS when set."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    extra = os.environ.get("ATELIER_E2E_SCREENSHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(extra) / path.name)
+
+
+def generate_in_studio(page: Page, prompt: str) -> Locator:
+    """Types the prompt, clicks Generate and waits until the four final images have loaded."""
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.get_by_role("button", name="Generate").click()
+    finals = page.locator("#tiles img.final")
+    expect(finals).to_have_count(4, timeout=GENERATION_TIMEOUT_MS)
+    # page.evaluate runs outside the page's Content-Security-Policy; wait_for_function would not.
+    for _ in range(100):
+        if page.evaluate("[...document.querySelectorAll('#tiles img.final')]"
+                         ".every(img => img.complete && img.naturalWidth > 0)"):
+            return finals
+        page.wait_for_timeout(100)
+    raise AssertionError("the four final images never finished loading")
