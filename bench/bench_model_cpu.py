@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import time
 
 import torch
 
+from bench.stats import Latencies
 from imagemodel.pipelines import DEFAULT_GUIDANCE, DEFAULT_STEPS, DEFAULT_WEIGHTS, TinyDiffusionPipeline
 
 log = logging.getLogger("bench.model_cpu")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -42,10 +37,10 @@ def main() -> None:
         pipeline.generate(prompt, "", seeds, args.steps, DEFAULT_GUIDANCE, args.size, args.size)
         if run:
             timings.append(time.perf_counter() - started)
+    figures = Latencies.of(timings)
     log.info(
         "%d images, %d steps, guidance %.1f, %d threads: p50 %.3f s, p95 %.3f s, mean %.3f s over %d runs",
-        args.images, args.steps, DEFAULT_GUIDANCE, args.threads,
-        statistics.median(timings), percentile(timings, 0.95), statistics.mean(timings), len(timings),
+        args.images, args.steps, DEFAULT_GUIDANCE, args.threads, figures.p50, figures.p95, figures.mean, figures.n,
     )
 
 

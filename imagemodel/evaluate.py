@@ -156,11 +156,13 @@ def ground_truth_accuracy(count: int, size: int = 32, seed: int = 1) -> dict[str
     return summarise(scores)
 
 
-def evaluate_pipeline(pipeline, seeds: int, steps: int, guidance: float, grid: str | None = None) -> dict:
+def evaluate_pipeline(
+    pipeline, seeds: int, steps: int, guidance: float, grid: str | None = None, first_seed: int = 0
+) -> dict:
     """Held-out prompts x seeds: attribute accuracy, determinism and diversity."""
     scores, distinct, repeat_identical, rows = [], [], [], []
     for index, (prompt, spec) in enumerate(held_out_prompts()):
-        seed_list = [1000 * index + s for s in range(seeds)]
+        seed_list = [1000 * index + first_seed + s for s in range(seeds)]
         native = pipeline.native_size(0, 0)[0]
         images = pipeline.generate(prompt, "", seed_list, steps, guidance, native, native)
         scores += [score(measure(image), spec) for image in images]
@@ -183,7 +185,8 @@ def main() -> None:
     parser.add_argument("--weights", default="imagemodel/weights/")
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--steps", type=int, default=25)
-    parser.add_argument("--guidance", type=float, default=1.5)
+    parser.add_argument("--guidance", type=float, help="default: the pipeline's DEFAULT_GUIDANCE")
+    parser.add_argument("--first-seed", type=int, default=0, help="another set of seeds, e.g. to validate a choice")
     parser.add_argument("--ground-truth", type=int, default=0, help="validate on N rendered images instead")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--guidance-max-timestep", type=int, help="apply guidance only below this timestep")
@@ -195,13 +198,15 @@ def main() -> None:
     else:
         import torch
 
-        from imagemodel.pipelines import TinyDiffusionPipeline
+        from imagemodel.pipelines import DEFAULT_GUIDANCE, TinyDiffusionPipeline
 
         torch.set_num_threads(args.threads)
         pipeline = TinyDiffusionPipeline.from_pretrained(args.weights)
         if args.guidance_max_timestep:
             pipeline.guidance_max_timestep = args.guidance_max_timestep
-        result = evaluate_pipeline(pipeline, args.seeds, args.steps, args.guidance, args.grid)
+        guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
+        result = evaluate_pipeline(pipeline, args.seeds, args.steps, guidance, args.grid, args.first_seed)
+        result["guidance"] = guidance
     log.info("evaluation %s", json.dumps(result))
 
 

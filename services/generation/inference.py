@@ -3,6 +3,10 @@
 Errors come in two kinds the worker treats differently: `InferenceRejected` (this request can never
 succeed: don't retry) and `InferenceUnavailable` (Triton or the model is down, slow or restarting:
 retry later).
+
+The model's config decides the tensor layout: with dynamic batching on (max_batch_size > 0) every
+input and output carries a leading batch dimension of 1. The client reads max_batch_size from Triton
+once, and again if Triton refuses a request's shapes (a redeploy switched batching on or off).
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ _UNAVAILABLE_MARKERS = (
     "server is shutting down",
 )
 _REQUEST_ERROR_CODES = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE)
+# Triton's refusal of tensors shaped for the other layout (batch dimension or not); our own inputs
+# are otherwise always of the shapes the config names.
+_LAYOUT_MISMATCH = "unexpected shape for input"
 
 
 class InferenceError(Exception):
@@ -87,6 +94,7 @@ class TritonTxt2Img:
         self._model_name = model_name
         self._timeout_s = timeout_s
         self._client: grpcclient_aio.InferenceServerClient | None = None
+        self._batched: bool | None = None  # the model's tensors have a batch dimension; None: not read yet
 
     async def generate(
         self,
@@ -95,8 +103,18 @@ class TritonTxt2Img:
         headers: dict[str, str] | None = None,
     ) -> Txt2ImgResult:
         """headers: e.g. W3C `traceparent`, sent as gRPC metadata so Triton's trace can join ours."""
-        inputs = _encode(request)
         metadata = {key.lower(): value for key, value in (headers or {}).items()}  # gRPC wants lowercase
+        try:
+            return await self._generate(request, on_progress, metadata)
+        except InferenceRejected as error:
+            if self._batched is None or _LAYOUT_MISMATCH not in str(error):
+                raise
+        self._batched = None  # the model's config changed since we read it: read it again, and retry once
+        return await self._generate(request, on_progress, metadata)
+
+    async def _generate(
+        self, request: Txt2ImgRequest, on_progress: OnProgress, metadata: dict[str, str]
+    ) -> Txt2ImgResult:
         final_received = asyncio.Event()
 
         async def requests():
@@ -107,16 +125,19 @@ class TritonTxt2Img:
 
         responses = None
         try:
+            batched = await self._batch_dimension()
+            inputs = _encode(request, batched)
             responses = self._connection().stream_infer(
                 requests(), stream_timeout=self._timeout_s, headers=metadata
             )
             async for result, error in responses:
                 if error is not None:
                     raise _classify_model_error(error)
-                kind = result.as_numpy("KIND")[0].decode()
+                outputs = _Outputs(result, batched)
+                kind = outputs["KIND"][0].decode()
                 if kind == "final":
-                    return _decode_final(result)
-                await on_progress(_decode_progress(result))
+                    return _decode_final(outputs)
+                await on_progress(_decode_progress(outputs))
             raise InferenceUnavailable("the stream from Triton ended before the final images")
         except grpc.RpcError as error:
             raise _classify_rpc_error(error) from error
@@ -145,6 +166,12 @@ class TritonTxt2Img:
     async def __aexit__(self, *exc_info) -> None:
         await self.close()
 
+    async def _batch_dimension(self) -> bool:
+        if self._batched is None:
+            response = await self._connection().get_model_config(self._model_name, client_timeout=READY_TIMEOUT_S)
+            self._batched = response.config.max_batch_size > 0
+        return self._batched
+
     def _connection(self) -> grpcclient_aio.InferenceServerClient:
         # Created on first use so that the channel binds to the running event loop.
         if self._client is None:
@@ -152,17 +179,20 @@ class TritonTxt2Img:
         return self._client
 
 
-def _encode(request: Txt2ImgRequest) -> list[grpcclient.InferInput]:
+def _encode(request: Txt2ImgRequest, batched: bool) -> list[grpcclient.InferInput]:
+    """batched: give every tensor the leading batch dimension (of 1) a batching model config adds."""
+
+    def _tensor(name: str, datatype: str, values: np.ndarray) -> grpcclient.InferInput:
+        return _input_tensor(name, datatype, values[np.newaxis] if batched else values)
+
     try:
         inputs = [
             _tensor("PROMPT", "BYTES", np.array([request.prompt.encode("utf-8")], dtype=np.object_)),
             _tensor("SEED", "INT64", np.array([request.seed], dtype=np.int64)),
             _tensor("NUM_IMAGES", "INT32", np.array([request.num_images], dtype=np.int32)),
+            # Sent even when empty: Triton's dynamic batcher batches only requests with the same inputs.
+            _tensor("NEGATIVE_PROMPT", "BYTES", np.array([request.negative_prompt.encode("utf-8")], dtype=np.object_)),
         ]
-        if request.negative_prompt:
-            inputs.append(_tensor(
-                "NEGATIVE_PROMPT", "BYTES", np.array([request.negative_prompt.encode("utf-8")], dtype=np.object_)
-            ))
         optional_ints = (
             ("STEPS", request.steps),
             ("WIDTH", request.width),
@@ -186,25 +216,37 @@ def _encode(request: Txt2ImgRequest) -> list[grpcclient.InferInput]:
     return inputs
 
 
-def _tensor(name: str, datatype: str, values: np.ndarray) -> grpcclient.InferInput:
+def _input_tensor(name: str, datatype: str, values: np.ndarray) -> grpcclient.InferInput:
     tensor = grpcclient.InferInput(name, list(values.shape), datatype)
-    tensor.set_data_from_numpy(values)
+    tensor.set_data_from_numpy(np.ascontiguousarray(values))
     return tensor
 
 
-def _decode_progress(result) -> Progress:
+class _Outputs:
+    """A response's output arrays, without the batch dimension when the model config has one."""
+
+    def __init__(self, result, batched: bool) -> None:
+        self._result = result
+        self._batched = batched
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        array = self._result.as_numpy(name)
+        return array[0] if self._batched else array
+
+
+def _decode_progress(outputs: _Outputs) -> Progress:
     return Progress(
-        step=int(result.as_numpy("STEP")[0]),
-        total=int(result.as_numpy("TOTAL")[0]),
-        previews=list(result.as_numpy("IMAGES")),
+        step=int(outputs["STEP"][0]),
+        total=int(outputs["TOTAL"][0]),
+        previews=list(outputs["IMAGES"]),
     )
 
 
-def _decode_final(result) -> Txt2ImgResult:
-    width, height = (int(v) for v in result.as_numpy("NATIVE_SIZE"))
+def _decode_final(outputs: _Outputs) -> Txt2ImgResult:
+    width, height = (int(v) for v in outputs["NATIVE_SIZE"])
     return Txt2ImgResult(
-        images=list(result.as_numpy("IMAGES")),
-        seeds=[int(s) for s in result.as_numpy("SEEDS")],
+        images=list(outputs["IMAGES"]),
+        seeds=[int(s) for s in outputs["SEEDS"]],
         native_size=(width, height),
     )
 

@@ -170,7 +170,11 @@ async def test_an_init_image_of_the_wrong_shape_is_refused_by_triton(model: Trit
     import tritonclient.grpc as grpcclient
     from tritonclient.utils import InferenceServerException
 
+    client = grpcclient.InferenceServerClient(triton_url)
+    batched = client.get_model_config("txt2img").config.max_batch_size > 0  # then every tensor leads with [1]
+
     def tensor(name, datatype, values):
+        values = values[np.newaxis] if batched else values
         item = grpcclient.InferInput(name, list(values.shape), datatype)
         item.set_data_from_numpy(values)
         return item
@@ -181,7 +185,6 @@ async def test_an_init_image_of_the_wrong_shape_is_refused_by_triton(model: Trit
         tensor("NUM_IMAGES", "INT32", np.array([1], dtype=np.int32)),
         tensor("INIT_IMAGE", "UINT8", np.zeros((64, 64, 4), np.uint8)),
     ]
-    client = grpcclient.InferenceServerClient(triton_url)
     errors = []
     try:
         client.start_stream(callback=lambda result, error: errors.append(error))

@@ -5,7 +5,7 @@ from tools.devstack.nats import NatsServer
 from tools.devstack.objectstore import ObjectStore
 from tools.devstack.postgres import PostgresServer
 from tools.devstack.process import PortInUseError, ServerStartError, free_port, free_ports
-from tools.devstack.triton import TritonServer
+from tools.devstack.triton import TritonServer, txt2img_repository
 
 __all__ = [
     "NatsServer",
@@ -16,4 +16,5 @@ __all__ = [
     "TritonServer",
     "free_port",
     "free_ports",
+    "txt2img_repository",
 ]

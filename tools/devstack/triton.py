@@ -75,6 +75,35 @@ def model_load_errors(log_path: Path, offset: int = 0) -> list[str]:
     ]
 
 
+_MAX_BATCH_SIZE = re.compile(r"^max_batch_size:\s*\d+", re.MULTILINE)
+_DYNAMIC_BATCHING = re.compile(r"^dynamic_batching\s*\{[^}]*\}\n?", re.MULTILINE)
+
+
+def txt2img_repository(
+    source: Path, target: Path, *, dynamic_batching: bool, max_batch_size: int = 8, queue_delay_us: int | None = None
+) -> Path:
+    """A model repository at target serving source's txt2img model (its code and weights, linked) with
+    Triton's dynamic batcher on or off, whatever source's config.pbtxt ships; for the benchmarks and
+    tests that compare the two. queue_delay_us: how long the batcher may hold a request for others to
+    join it; None: as source's config says (0 when it does not batch). Returns target."""
+    model = Path(target) / "txt2img"
+    model.mkdir(parents=True)
+    (model / "1").symlink_to((Path(source) / "txt2img" / "1").resolve(), target_is_directory=True)
+    config = (Path(source) / "txt2img" / "config.pbtxt").read_text(encoding="utf-8")
+    if _MAX_BATCH_SIZE.search(config) is None:
+        raise ValueError(f"{source}/txt2img/config.pbtxt has no max_batch_size line to set")
+    shipped = _DYNAMIC_BATCHING.search(config)
+    config = _DYNAMIC_BATCHING.sub("", config)
+    config = _MAX_BATCH_SIZE.sub(f"max_batch_size: {max_batch_size if dynamic_batching else 0}", config)
+    if dynamic_batching:
+        if queue_delay_us is not None:
+            config += f"\ndynamic_batching {{ max_queue_delay_microseconds: {queue_delay_us} }}\n"
+        else:
+            config += "\n" + (shipped.group(0).strip() if shipped else "dynamic_batching { }") + "\n"
+    (model / "config.pbtxt").write_text(config, encoding="utf-8")
+    return Path(target)
+
+
 class TritonServer:
     port_settings = {
         "http": "ATELIER_TRITON_HTTP_PORT",
@@ -189,6 +218,13 @@ class TritonServer:
         if self._process is not None:
             self._process.stop(grace_seconds=EXIT_TIMEOUT_SECONDS + 10)
             self._process = None
+
+    def executed_batches(self, model: str = "txt2img") -> dict[int, int]:
+        """How many times Triton has called the model's execute() with a batch of each size (1: no
+        batching; with dynamic batching, the requests that queued up together)."""
+        with urllib.request.urlopen(f"{self.http_url}/v2/models/{model}/stats", timeout=5) as response:
+            stats = json.load(response)["model_stats"][0]["batch_stats"]
+        return {int(entry["batch_size"]): int(entry["compute_infer"]["count"]) for entry in stats}
 
     def _environment(self, server_dir: Path) -> dict[str, str]:
         env = dict(os.environ)

@@ -3,6 +3,12 @@
 Per request: "progress" responses (small previews) every PREVIEW_EVERY steps, then one "final"
 response with the full images and the COMPLETE_FINAL flag; or one error response, after which the
 model goes on serving. With INIT_IMAGE (and optionally STRENGTH) the request is image-to-image.
+
+With dynamic batching on (config.pbtxt: max_batch_size > 0 and dynamic_batching), Triton hands
+execute() the requests that queued up meanwhile, and the pipeline may run them as one batch
+(`pipelines.generate_all`); each still gets its own previews, final images or error, and is
+cancelled on its own. Every tensor then carries Triton's leading batch dimension, always 1 here:
+one request is one generation, however many images it asks for.
 """
 
 from pathlib import Path
@@ -18,7 +24,13 @@ import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
 
 from txt2img_backend.images import resize_batch, shrink_to_fit  # noqa: E402
-from txt2img_backend.pipelines import PREVIEW_MAX_SIDE, RenderPreview, build_pipeline  # noqa: E402
+from txt2img_backend.pipelines import (  # noqa: E402
+    PREVIEW_MAX_SIDE,
+    Generation,
+    RenderPreview,
+    build_pipeline,
+    generate_all,
+)
 from txt2img_backend.request import GenerationParams, InvalidRequest, parse_request  # noqa: E402
 
 DEFAULT_PIPELINE = "procedural"
@@ -46,79 +58,94 @@ class TritonPythonModel:
         # (tests pin the fast procedural pipeline; GPU pods choose stable-diffusion).
         name = os.environ.get(PIPELINE_ENV) or parameters.get("pipeline") or DEFAULT_PIPELINE
         self._pipeline = build_pipeline(name, parameters)
-        pb_utils.Logger.log_info(f"txt2img: serving with the {name!r} pipeline")
+        # A batching config gives every input and output a leading batch dimension.
+        self._batched = int(config.get("max_batch_size", 0)) > 0
+        batching = "on" if self._batched and "dynamic_batching" in config else "off"
+        pb_utils.Logger.log_info(f"txt2img: serving with the {name!r} pipeline, dynamic batching {batching}")
 
     def execute(self, requests):
+        senders, generations = [], []
         for request in requests:
-            self._serve(request)
+            sender = request.get_response_sender()
+            try:
+                params = parse_request(lambda name: self._read_input(request, name), self._pipeline.defaults)
+            except Exception as exc:
+                _finish(sender, _failure_response(exc))
+                continue
+            senders.append(sender)
+            generations.append(Generation(params, _preview_streamer(sender, params, self._batched)))
+        for index, outcome in generate_all(self._pipeline, generations):
+            self._answer(senders[index], generations[index].params, outcome)
         return None  # decoupled: every response went through the request's sender
 
     def finalize(self):
         self._pipeline = None
 
-    def _serve(self, request) -> None:
-        sender = request.get_response_sender()
-        try:
-            params = parse_request(lambda name: _read_input(request, name), self._pipeline.defaults)
-            images = self._pipeline.generate(
-                params.prompt,
-                params.negative_prompt,
-                params.seeds,
-                params.steps,
-                params.guidance,
-                params.width,
-                params.height,
-                on_preview=_preview_streamer(sender, params),
-                init_image=params.init_image,
-                strength=params.strength,
-            )
-            native_size = self._pipeline.native_size(params.width, params.height)
-            response = _final_response(images, native_size, params)
-        except InvalidRequest as exc:
-            _finish(sender, _error_response(str(exc), pb_utils.TritonError.INVALID_ARG))
-        except GenerationCancelled:
+    def _read_input(self, request, name: str):
+        tensor = pb_utils.get_input_tensor_by_name(request, name)
+        if tensor is None:
+            return None
+        array = tensor.as_numpy()
+        if not self._batched:
+            return array
+        if array.shape[0] != 1:
+            raise InvalidRequest(f"{name}: one generation per request (batch size 1), got a batch of {array.shape[0]}")
+        return array[0]
+
+    def _answer(self, sender, params: GenerationParams, outcome) -> None:
+        if isinstance(outcome, GenerationCancelled):
             _finish(sender, None)
-        except Exception as exc:  # a broken request must never take the model down
-            pb_utils.Logger.log_error(f"txt2img: generation failed: {exc!r}")
-            _finish(sender, _error_response(f"generation failed: {exc}", pb_utils.TritonError.INTERNAL))
+        elif isinstance(outcome, Exception):
+            _finish(sender, _failure_response(outcome))
         else:
+            try:
+                native_size = self._pipeline.native_size(params.width, params.height)
+                response = _final_response(outcome, native_size, params, self._batched)
+            except Exception as exc:
+                response = _failure_response(exc)
             _finish(sender, response)
 
 
-def _read_input(request, name: str):
-    tensor = pb_utils.get_input_tensor_by_name(request, name)
-    return None if tensor is None else tensor.as_numpy()
-
-
-def _preview_streamer(sender, params: GenerationParams):
+def _preview_streamer(sender, params: GenerationParams, batched: bool):
     def on_step(step: int, total: int, render: RenderPreview) -> None:
         if sender.is_cancelled():
             raise GenerationCancelled()
         every = params.preview_every
         if every and step % every == 0 and step < total:
             previews = shrink_to_fit(render(), PREVIEW_MAX_SIDE)
-            sender.send(_response("progress", step, total, previews, params.seeds))
+            sender.send(_response("progress", step, total, previews, params.seeds, batched=batched))
 
     return on_step
 
 
-def _final_response(images: np.ndarray, native_size: tuple[int, int], params: GenerationParams):
+def _final_response(images: np.ndarray, native_size: tuple[int, int], params: GenerationParams, batched: bool):
     images = resize_batch(images, params.width, params.height)
     steps = params.denoising_steps  # what the previews counted: fewer for image-to-image
-    return _response("final", steps, steps, images, params.seeds, native_size=native_size)
+    return _response("final", steps, steps, images, params.seeds, native_size=native_size, batched=batched)
 
 
-def _response(kind: str, step: int, total: int, images: np.ndarray, seeds, native_size=None):
-    tensors = [
-        pb_utils.Tensor("KIND", np.array([kind.encode()], dtype=np.object_)),
-        pb_utils.Tensor("STEP", np.array([step], dtype=np.int32)),
-        pb_utils.Tensor("TOTAL", np.array([total], dtype=np.int32)),
-        pb_utils.Tensor("IMAGES", np.ascontiguousarray(images, dtype=np.uint8)),
-        pb_utils.Tensor("SEEDS", np.array(seeds, dtype=np.int64)),
-    ]
+def _response(kind: str, step: int, total: int, images: np.ndarray, seeds, native_size=None, batched=False):
+    outputs = {
+        "KIND": np.array([kind.encode()], dtype=np.object_),
+        "STEP": np.array([step], dtype=np.int32),
+        "TOTAL": np.array([total], dtype=np.int32),
+        "IMAGES": np.ascontiguousarray(images, dtype=np.uint8),
+        "SEEDS": np.array(seeds, dtype=np.int64),
+    }
     if native_size is not None:
-        tensors.append(pb_utils.Tensor("NATIVE_SIZE", np.array(native_size, dtype=np.int32)))
-    return pb_utils.InferenceResponse(output_tensors=tensors)
+        outputs["NATIVE_SIZE"] = np.array(native_size, dtype=np.int32)
+    return pb_utils.InferenceResponse(output_tensors=[
+        pb_utils.Tensor(name, np.ascontiguousarray(value[np.newaxis]) if batched else value)
+        for name, value in outputs.items()
+    ])
+
+
+def _failure_response(exc: Exception):
+    """A bad request is the caller's to fix; anything else is ours, and must never take the model down."""
+    if isinstance(exc, InvalidRequest):
+        return _error_response(str(exc), pb_utils.TritonError.INVALID_ARG)
+    pb_utils.Logger.log_error(f"txt2img: generation failed: {exc!r}")
+    return _error_response(f"generation failed: {exc}", pb_utils.TritonError.INTERNAL)
 
 
 def _error_response(message: str, code):

@@ -3,7 +3,6 @@ count only the steps really run, each seed reproducible, bad inputs refused with
 
 import numpy as np
 import pytest
-import torch
 
 from imagemodel import pipelines
 from imagemodel.img2img import (
@@ -13,6 +12,7 @@ from imagemodel.img2img import (
     denoising_steps,
     image_to_image,
 )
+from tests.support.stable_diffusion import random_stable_diffusion
 
 SHIPPED_WEIGHTS = pipelines.DEFAULT_WEIGHTS / "model.safetensors"
 
@@ -93,31 +93,7 @@ def test_bad_init_images_and_strengths_raise_value_errors(init, strength) -> Non
 
 def tiny_stable_diffusion() -> pipelines.StableDiffusionPipelineAdapter:
     """A randomly initialised SD 1.5-shaped pipeline (no download): checks wiring, not quality."""
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
-
-    symbols = [chr(c) for c in range(ord("!"), ord("~") + 1)] + [chr(c) for c in range(256, 256 + 162)]
-    vocab = symbols + [s + "</w>" for s in symbols] + ["<|startoftext|>", "<|endoftext|>"]
-    tokenizer = CLIPTokenizer(vocab={t: i for i, t in enumerate(vocab)}, merges=[], model_max_length=77)
-    torch.manual_seed(0)
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=len(vocab), hidden_size=32, intermediate_size=37, num_hidden_layers=1, num_attention_heads=4,
-        max_position_embeddings=77, bos_token_id=len(vocab) - 2, eos_token_id=len(vocab) - 1,
-    ))
-    unet = UNet2DConditionModel(
-        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=32, attention_head_dim=4, norm_num_groups=16,
-    )
-    vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 32), norm_num_groups=16,
-        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
-    )
-    pipeline = StableDiffusionPipeline(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=DDIMScheduler(),
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
-    )
-    return pipelines.StableDiffusionPipelineAdapter(pipeline)
+    return pipelines.StableDiffusionPipelineAdapter(random_stable_diffusion())
 
 
 def test_stable_diffusion_remix_runs_diffusers_img2img_on_the_same_components() -> None:

@@ -9,53 +9,14 @@ import torch
 
 from imagemodel import pipelines
 from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel
-
-
-def byte_level_symbols() -> list[str]:
-    """GPT-2/CLIP's printable stand-in for each of the 256 bytes."""
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
-    extra = iter(range(256, 512))
-    return [chr(b) if b in printable else chr(next(extra)) for b in range(256)]
-
-
-def tiny_clip_tokenizer():
-    """A byte-level CLIP tokenizer without merges: real CLIP vocabularies cannot be downloaded here."""
-    from transformers import CLIPTokenizer
-
-    symbols = byte_level_symbols()
-    vocab = symbols + [s + "</w>" for s in symbols] + ["<|startoftext|>", "<|endoftext|>"]
-    return CLIPTokenizer(vocab={token: i for i, token in enumerate(vocab)}, merges=[], model_max_length=77), len(vocab)
+from tests.support.stable_diffusion import random_stable_diffusion
 
 
 @pytest.fixture(scope="module")
 def tiny_stable_diffusion_dir(tmp_path_factory) -> Path:
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
-
-    root = tmp_path_factory.mktemp("tiny-sd")
-    torch.manual_seed(0)
-    tokenizer, vocab_size = tiny_clip_tokenizer()
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            vocab_size=vocab_size, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-            num_attention_heads=4, max_position_embeddings=77, bos_token_id=vocab_size - 2, eos_token_id=vocab_size - 1,
-        )
-    )
-    unet = UNet2DConditionModel(
-        sample_size=16, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=32, attention_head_dim=4, norm_num_groups=16,
-    )
-    vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 32), norm_num_groups=16,
-        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
-    )
-    pipeline = StableDiffusionPipeline(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=DDIMScheduler(),
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
-    )
-    pipeline.save_pretrained(root / "pipeline")
-    return root / "pipeline"
+    directory = tmp_path_factory.mktemp("tiny-sd") / "pipeline"
+    random_stable_diffusion().save_pretrained(directory)
+    return directory
 
 
 @pytest.fixture(scope="module")

@@ -147,6 +147,9 @@ def test_imagemodel_pipelines_remix_through_the_adapter() -> None:
 def test_the_config_declares_the_optional_remix_inputs() -> None:
     config = (MODEL_VERSION_DIR.parent / "config.pbtxt").read_text()
 
-    assert '{ name: "INIT_IMAGE" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] optional: true }' in config
+    # allow_ragged_batch: under dynamic batching, requests with init images of different sizes (or none)
+    # still batch; the Python backend reads each request's tensors on their own.
+    assert ('{ name: "INIT_IMAGE" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] optional: true allow_ragged_batch: true }'
+            in config)
     assert '{ name: "STRENGTH" data_type: TYPE_FP32 dims: [ 1 ] optional: true }' in config
     assert read_string_parameters(MODEL_VERSION_DIR.parent / "config.pbtxt")["pipeline"] == "tiny-diffusion"

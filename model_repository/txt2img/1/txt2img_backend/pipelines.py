@@ -6,16 +6,18 @@ the init image partly noised (SDEdit) instead of pure noise and runs only the la
 
 Adding a backend: write a class with `defaults`, `native_size` and `generate` as in `Txt2ImgPipeline`,
 and add a factory to `_FACTORIES` that imports it lazily (so `procedural` never pays for importing
-torch).
+torch). A backend that can run several requests as one batch also defines `generate_batch`, with
+the signature of `generate_all`; `generate_all` otherwise runs them one by one.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Callable, Iterator, Mapping, Protocol, Sequence, Union
 
 import numpy as np
 
-from txt2img_backend.request import PipelineDefaults
+from txt2img_backend.request import GenerationParams, PipelineDefaults
 
 PREVIEW_MAX_SIDE = 32
 
@@ -64,6 +66,49 @@ class Txt2ImgPipeline(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Generation:
+    """One request's generation, as the model hands it to `generate_all`."""
+
+    params: GenerationParams
+    on_preview: OnStep
+
+
+Outcome = Union[np.ndarray, Exception]
+"""A generation's images (as `generate` returns them), or the exception that ended it."""
+
+
+def generate_all(pipeline: Txt2ImgPipeline, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
+    """Yields (index into generations, outcome) as each generation finishes; one failing (invalid,
+    cancelled, broken) never stops the others. Pipelines with `generate_batch` choose which to run
+    together; the others run them one at a time."""
+    generate_batch = getattr(pipeline, "generate_batch", None)
+    if generate_batch is not None:
+        yield from generate_batch(generations)
+        return
+    for index, generation in enumerate(generations):
+        yield index, generate_one(pipeline, generation)
+
+
+def generate_one(pipeline: Txt2ImgPipeline, generation: Generation) -> Outcome:
+    params = generation.params
+    try:
+        return pipeline.generate(
+            params.prompt,
+            params.negative_prompt,
+            params.seeds,
+            params.steps,
+            params.guidance,
+            params.width,
+            params.height,
+            on_preview=generation.on_preview,
+            init_image=params.init_image,
+            strength=params.strength,
+        )
+    except Exception as error:  # the caller answers this request with it
+        return error
+
+
 def _procedural(parameters: Mapping[str, str]) -> Txt2ImgPipeline:
     from txt2img_backend.procedural import ProceduralPipeline
 
@@ -81,10 +126,10 @@ def _from_imagemodel(kind: str, defaults: PipelineDefaults) -> Callable[[Mapping
 
 _FACTORIES: dict[str, Callable[[Mapping[str, str]], Txt2ImgPipeline]] = {
     "procedural": _procedural,
-    # Native 32x32, shown at 256x256; the shipped weights score best at guidance 1.5 (MODEL_CARD.md);
+    # Native 32x32, shown at 256x256; the shipped weights score best at guidance 1.25 (MODEL_CARD.md);
     # 3.0 overshoots into wrong colours.
     "tiny-diffusion": _from_imagemodel(
-        "tiny-diffusion", PipelineDefaults(steps=25, guidance=1.5, width=256, height=256)
+        "tiny-diffusion", PipelineDefaults(steps=25, guidance=1.25, width=256, height=256)
     ),
     "stable-diffusion": _from_imagemodel(
         "stable-diffusion", PipelineDefaults(steps=30, guidance=7.5, width=512, height=512)
