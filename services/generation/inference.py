@@ -179,7 +179,7 @@ class TritonTxt2Img:
         return self._client
 
 
-def _encode(request: Txt2ImgRequest, batched: bool) -> list[grpcclient.InferInput]:
+def _encode(request: Txt2ImgRequest, batched: bool = False) -> list[grpcclient.InferInput]:
     """batched: give every tensor the leading batch dimension (of 1) a batching model config adds."""
 
     def _tensor(name: str, datatype: str, values: np.ndarray) -> grpcclient.InferInput:
