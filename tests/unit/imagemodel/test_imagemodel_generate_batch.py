@@ -96,8 +96,8 @@ def test_when_every_caller_stops_each_gets_its_own_exception(small_model) -> Non
 
 
 def test_with_the_shipped_weights_a_batch_changes_no_bit_of_an_image() -> None:
-    """The trained model's matmuls are where batch size used to show (MIN_MATMUL_ROWS): without the
-    padding, the red circle's first image came out with 73 values one level off in this batch."""
+    """Below MIN_MATMUL_ROWS rows, CPU BLAS sums the UNet's per-image embeddings in another order: without
+    pad_small_matmuls an image's floats (and, now and then, a pixel) depended on the batch around it."""
     shipped = pipelines.load_pipeline("tiny-diffusion")
     red = BatchItem("a red circle on a blue background", "", [3, 4], 256, 256)
     star = BatchItem("a green star in the top left", "yellow", [40], 128, 96)
@@ -110,3 +110,24 @@ def test_with_the_shipped_weights_a_batch_changes_no_bit_of_an_image() -> None:
         alone = shipped.generate(item.prompt, item.negative_prompt, item.seeds, 6, 1.0, item.width, item.height)
         assert np.array_equal(images, alone)
     assert np.array_equal(guided[0], shipped.generate(red.prompt, "", red.seeds, 6, 1.5, 256, 256))
+    # The floats themselves, where the difference used to start: the UNet's rows, 2 to 12 at a time.
+    (context, mask, slots), _ = shipped._condition(BatchItem("a blue square", "", list(range(12)), 64, 64), False)
+    noisy = torch.randn(12, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        whole = shipped.model.denoise(noisy, torch.full((12,), 700), context, mask, slots)
+        for rows in (2, 3, 5, 8):
+            part = shipped.model.denoise(noisy[:rows], torch.full((rows,), 700), context[:rows], mask[:rows],
+                                         slots[:rows])
+            assert torch.equal(part, whole[:rows]), rows
+
+
+def test_padded_matmuls_give_every_row_the_same_result_whatever_the_row_count() -> None:
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(512, 128)  # a shape whose rows BLAS sums differently below 16 rows
+    pipelines.pad_small_matmuls(linear)
+    x = torch.randn(40, 512)
+
+    with torch.no_grad():
+        whole = linear(x)
+        assert all(torch.equal(linear(x[:rows]), whole[:rows]) for rows in range(1, 40))
+        assert torch.equal(linear(x[:3].reshape(3, 1, 512)), whole[:3].reshape(3, 1, 128))

@@ -46,7 +46,8 @@ def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_lo
     previews = []
 
     def remix(strength, seeds):
-        return remixer.generate("a purple star on a white background", "", seeds, 10, 3.0, 64, 64, init, strength,
+        return remixer.generate("a purple star on a white background", "", seeds, 10, pipelines.DEFAULT_GUIDANCE, 64, 64,
+                                init, strength,
                                 on_preview=lambda step, total, batch: previews.append((step, total, batch.shape)))
 
     low = remix(0.3, [5, 6])
