@@ -44,9 +44,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(name: str, latencies: list[float], wall: float) -> None:
-    print(f"{name:<44} n={len(latencies):<5} p50={percentile(latencies, 50) * 1000:7.2f} ms"
-          f"  p95={percentile(latencies, 95) * 1000:7.2f} ms  mean={statistics.fmean(latencies) * 1000:7.2f} ms"
-          f"  {len(latencies) / wall:7.0f} calls/s")
+    print(
+        f"{name:<44} n={len(latencies):<5} p50={percentile(latencies, 50) * 1000:7.2f} ms"
+        f"  p95={percentile(latencies, 95) * 1000:7.2f} ms  mean={statistics.fmean(latencies) * 1000:7.2f} ms"
+        f"  {len(latencies) / wall:7.0f} calls/s"
+    )
 
 
 async def run_concurrently(concurrency: int, work: list, one) -> tuple[list[float], float]:
@@ -70,9 +72,13 @@ def seed_history(database_url: str, user_id: str, rows: int) -> None:
     with psycopg.connect(database_url) as conn:
         conn.execute(
             "INSERT INTO billing.accounts (user_id, plan, period_start, announced_plan, announced_status,"
-            " created_at, updated_at) VALUES (%s, 'team', now(), 'team', 'active', now(), now())", (user_id,))
-        conn.execute("INSERT INTO billing.ledger (user_id, kind, amount, grant_key) VALUES (%s, 'grant', %s, %s)",
-                     (user_id, 10 ** 9, f"month:team:{time.strftime('%Y-%m', time.gmtime())}"))
+            " created_at, updated_at) VALUES (%s, 'team', now(), 'team', 'active', now(), now())",
+            (user_id,),
+        )
+        conn.execute(
+            "INSERT INTO billing.ledger (user_id, kind, amount, grant_key) VALUES (%s, 'grant', %s, %s)",
+            (user_id, 10**9, f"month:team:{time.strftime('%Y-%m', time.gmtime())}"),
+        )
         with conn.cursor().copy("COPY billing.ledger (user_id, kind, amount, generation_id) FROM STDIN") as copy:
             for n in range(rows // 2):
                 generation_id = f"{user_id}-old-{n}"
@@ -81,8 +87,9 @@ def seed_history(database_url: str, user_id: str, rows: int) -> None:
         conn.execute("ANALYZE billing.ledger")
 
 
-async def measure(address: str, nats_url: str, database_url: str, calls: int, levels: list[int],
-                  histories: list[int], events: int) -> None:
+async def measure(
+    address: str, nats_url: str, database_url: str, calls: int, levels: list[int], histories: list[int], events: int
+) -> None:
     async with grpc.aio.insecure_channel(address) as channel:
         stub = billing_pb2_grpc.BillingServiceStub(channel)
         for rows in histories:
@@ -96,8 +103,10 @@ async def measure(address: str, nats_url: str, database_url: str, calls: int, le
 
             await run_concurrently(4, work[:50], get)  # warm-up
             for concurrency in levels:
-                summary(f"GetAccount, {rows} ledger rows, conc {concurrency}", *await run_concurrently(
-                    concurrency, work, get))
+                summary(
+                    f"GetAccount, {rows} ledger rows, conc {concurrency}",
+                    *await run_concurrently(concurrency, work, get),
+                )
 
         for concurrency in levels:
             users = [f"user-{concurrency}-{n}" for n in range(concurrency)]
@@ -108,29 +117,38 @@ async def measure(address: str, nats_url: str, database_url: str, calls: int, le
 
             async def reserve(item) -> None:
                 user_id, generation_id = item
-                await stub.ReserveCredits(billing_pb2.ReserveCreditsRequest(
-                    user_id=user_id, generation_id=generation_id, amount=4))
+                await stub.ReserveCredits(
+                    billing_pb2.ReserveCreditsRequest(user_id=user_id, generation_id=generation_id, amount=4)
+                )
 
-            summary(f"ReserveCredits, {concurrency} accounts, conc {concurrency}",
-                    *await run_concurrently(concurrency, many, reserve))
+            summary(
+                f"ReserveCredits, {concurrency} accounts, conc {concurrency}",
+                *await run_concurrently(concurrency, many, reserve),
+            )
             if concurrency > 1:
-                summary(f"ReserveCredits, 1 account, conc {concurrency}",
-                        *await run_concurrently(concurrency, one, reserve))
+                summary(
+                    f"ReserveCredits, 1 account, conc {concurrency}", *await run_concurrently(concurrency, one, reserve)
+                )
 
         # Commits: reservations made, then their ImagesReady published at once.
         await stub.ChangePlan(billing_pb2.ChangePlanRequest(user_id="committer", plan="team"))
         ids = [str(uuid.uuid4()) for _ in range(events)]
         for generation_id in ids:
-            await stub.ReserveCredits(billing_pb2.ReserveCreditsRequest(user_id="committer",
-                                                                        generation_id=generation_id, amount=4))
+            await stub.ReserveCredits(
+                billing_pb2.ReserveCreditsRequest(user_id="committer", generation_id=generation_id, amount=4)
+            )
         nc = await nats.connect(nats_url)
         js = nc.jetstream()
         started = time.perf_counter()
         for generation_id in ids:
-            envelope = make_envelope(generation_events.ImagesReady(generation_id=generation_id, owner_id="committer"),
-                                     {})
-            await js.publish("atelier.generation.images_ready", envelope.SerializeToString(),
-                             headers={"Nats-Msg-Id": envelope.event_id})
+            envelope = make_envelope(
+                generation_events.ImagesReady(generation_id=generation_id, owner_id="committer"), {}
+            )
+            await js.publish(
+                "atelier.generation.images_ready",
+                envelope.SerializeToString(),
+                headers={"Nats-Msg-Id": envelope.event_id},
+            )
         published = time.perf_counter() - started
         while True:
             info = await js.consumer_info("GENERATION", "billing-images-ready")
@@ -140,10 +158,13 @@ async def measure(address: str, nats_url: str, database_url: str, calls: int, le
         wall = time.perf_counter() - started
         await nc.close()
         with psycopg.connect(database_url) as conn:
-            commits = conn.execute("SELECT count(*) FROM billing.ledger WHERE kind = 'commit'"
-                                   " AND user_id = 'committer'").fetchone()[0]
-        print(f"{events} ImagesReady (one account): published in {published:.2f} s, all committed after"
-              f" {wall:.2f} s = {events / wall:.0f} commits/s ({commits} commit rows)")
+            commits = conn.execute(
+                "SELECT count(*) FROM billing.ledger WHERE kind = 'commit' AND user_id = 'committer'"
+            ).fetchone()[0]
+        print(
+            f"{events} ImagesReady (one account): published in {published:.2f} s, all committed after"
+            f" {wall:.2f} s = {events / wall:.0f} commits/s ({commits} commit rows)"
+        )
 
 
 def main() -> None:
@@ -165,16 +186,37 @@ def main() -> None:
         database_url = fresh_database(postgres.url)
         port = free_port()
         service = ManagedProcess(
-            "billing", [sys.executable, "-m", "services.billing"], root / "billing.log",
-            env={"ATELIER_DATABASE_URL": database_url, "ATELIER_NATS_URL": nats_server.url,
-                 "ATELIER_GRPC_LISTEN": f"127.0.0.1:{port}", "ATELIER_LOG_LEVEL": "WARNING", "PATH": "/usr/bin:/bin"},
+            "billing",
+            [sys.executable, "-m", "services.billing"],
+            root / "billing.log",
+            env={
+                "ATELIER_DATABASE_URL": database_url,
+                "ATELIER_NATS_URL": nats_server.url,
+                "ATELIER_GRPC_LISTEN": f"127.0.0.1:{port}",
+                "ATELIER_LOG_LEVEL": "WARNING",
+                "PATH": "/usr/bin:/bin",
+            },
             cwd=REPO_ROOT,
         )
         service.start()
-        wait_until_ready(lambda: port_is_open(port), what="billing", timeout=60, log_path=service.log_path,
-                         is_alive=service.is_running)
-        asyncio.run(measure(f"127.0.0.1:{port}", nats_server.url, database_url, options.calls,
-                            options.concurrency, options.history, options.events))
+        wait_until_ready(
+            lambda: port_is_open(port),
+            what="billing",
+            timeout=60,
+            log_path=service.log_path,
+            is_alive=service.is_running,
+        )
+        asyncio.run(
+            measure(
+                f"127.0.0.1:{port}",
+                nats_server.url,
+                database_url,
+                options.calls,
+                options.concurrency,
+                options.history,
+                options.events,
+            )
+        )
     finally:
         if service is not None:
             service.stop()

@@ -52,11 +52,24 @@ from tools.devstack.process import port_is_open
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COLOURS = ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "pink", "brown", "grey", "teal"]
 SHAPES = ["circle", "square", "triangle", "star", "hexagon", "heart", "cross", "ring", "diamond", "moon"]
-STYLES = ["watercolour", "pixel art", "oil painting", "flat vector", "pencil sketch", "neon", "3d render",
-          "studio photo", "ukiyo-e", "low poly"]
+STYLES = [
+    "watercolour",
+    "pixel art",
+    "oil painting",
+    "flat vector",
+    "pencil sketch",
+    "neon",
+    "3d render",
+    "studio photo",
+    "ukiyo-e",
+    "low poly",
+]
 RARE_WORD = "zeppelin"  # in 0.1% of prompts
-DURABLES = [("GENERATION", "feed-images-ready"), ("GENERATION", "feed-image-deleted"),
-            ("VISIBILITY", "feed-visibility-changed")]
+DURABLES = [
+    ("GENERATION", "feed-images-ready"),
+    ("GENERATION", "feed-image-deleted"),
+    ("VISIBILITY", "feed-visibility-changed"),
+]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -65,12 +78,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(name: str, latencies: list[float], items: list[int]) -> None:
-    print(f"  {name:<34} n={len(latencies):<4} p50={percentile(latencies, 50) * 1000:7.1f} ms"
-          f"  p95={percentile(latencies, 95) * 1000:7.1f} ms  p99={percentile(latencies, 99) * 1000:7.1f} ms"
-          f"  items/page={sum(items) / max(1, len(items)):.1f}", flush=True)
+    print(
+        f"  {name:<34} n={len(latencies):<4} p50={percentile(latencies, 50) * 1000:7.1f} ms"
+        f"  p95={percentile(latencies, 95) * 1000:7.1f} ms  p99={percentile(latencies, 99) * 1000:7.1f} ms"
+        f"  items/page={sum(items) / max(1, len(items)):.1f}",
+        flush=True,
+    )
 
 
 # ---------------------------------------------------------------- the fake authority (own process)
+
 
 class AllowPublic(visibility_pb2_grpc.VisibilityServiceServicer):
     """Every id is allowed except those starting with ff, 00, a5, 5a or c3: a deterministic ~2%
@@ -78,7 +95,8 @@ class AllowPublic(visibility_pb2_grpc.VisibilityServiceServicer):
 
     async def Authorize(self, request, context):
         return visibility_pb2.AuthorizeResponse(
-            allowed_image_ids=[i for i in request.image_ids if not i.startswith(("ff", "00", "a5", "5a", "c3"))])
+            allowed_image_ids=[i for i in request.image_ids if not i.startswith(("ff", "00", "a5", "5a", "c3"))]
+        )
 
 
 async def serve_authority(port: int) -> None:
@@ -91,9 +109,9 @@ async def serve_authority(port: int) -> None:
 
 # ---------------------------------------------------------------- seeding
 
+
 def prompt(rng: random.Random) -> str:
-    text = (f"a {rng.choice(COLOURS)} {rng.choice(SHAPES)} on a {rng.choice(COLOURS)} background,"
-            f" {rng.choice(STYLES)}")
+    text = f"a {rng.choice(COLOURS)} {rng.choice(SHAPES)} on a {rng.choice(COLOURS)} background, {rng.choice(STYLES)}"
     return text + f" with a {RARE_WORD}" if rng.random() < 0.001 else text
 
 
@@ -107,8 +125,20 @@ def seed(database_url: str, images: int, likes: int, rng: random.Random) -> list
             " deleted, known) FROM STDIN"
         ) as copy:
             for image_id in ids:
-                copy.write_row((image_id, f"user-{rng.randrange(1000)}", prompt(rng), 512, 512,
-                                now - timedelta(seconds=rng.uniform(0, 60 * 86400)), "public", 1, False, True))
+                copy.write_row(
+                    (
+                        image_id,
+                        f"user-{rng.randrange(1000)}",
+                        prompt(rng),
+                        512,
+                        512,
+                        now - timedelta(seconds=rng.uniform(0, 60 * 86400)),
+                        "public",
+                        1,
+                        False,
+                        True,
+                    )
+                )
         # Likes: a few popular images, a long tail, spread over 30 days (top's default window is 7).
         popular = ids[: max(1, images // 10)]
         pairs = set()
@@ -117,18 +147,22 @@ def seed(database_url: str, images: int, likes: int, rng: random.Random) -> list
         with conn.cursor().copy("COPY feed.likes (image_id, user_id, created_at) FROM STDIN") as copy:
             for image_id, user in pairs:
                 copy.write_row((image_id, user, now - timedelta(seconds=rng.uniform(0, 30 * 86400))))
-        conn.execute("UPDATE feed.images i SET like_count = c.n FROM (SELECT image_id, count(*) n FROM feed.likes"
-                     " GROUP BY image_id) c WHERE i.image_id = c.image_id")
+        conn.execute(
+            "UPDATE feed.images i SET like_count = c.n FROM (SELECT image_id, count(*) n FROM feed.likes"
+            " GROUP BY image_id) c WHERE i.image_id = c.image_id"
+        )
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE feed.images")
         conn.execute("VACUUM ANALYZE feed.likes")
-    print(f"seeded {images} public images and {likes} likes by COPY in {time.perf_counter() - started:.1f} s",
-          flush=True)
+    print(
+        f"seeded {images} public images and {likes} likes by COPY in {time.perf_counter() - started:.1f} s", flush=True
+    )
     return ids
 
 
 # ---------------------------------------------------------------- events
+
 
 def events(n: int, rng: random.Random) -> list[tuple[str, bytes]]:
     out: list[tuple[str, bytes]] = []
@@ -139,14 +173,21 @@ def events(n: int, rng: random.Random) -> list[tuple[str, bytes]]:
             ids = [str(uuid.uuid4()) for _ in range(4)]
             known += ids
             event = generation_events.ImagesReady(
-                generation_id=str(uuid.uuid4()), owner_id=f"user-{rng.randrange(1000)}", prompt=prompt(rng),
-                visibility=common_pb2.VISIBILITY_PUBLIC, visibility_version=1,
-                images=[generation_events.ReadyImage(image_id=i, width=512, height=512) for i in ids])
+                generation_id=str(uuid.uuid4()),
+                owner_id=f"user-{rng.randrange(1000)}",
+                prompt=prompt(rng),
+                visibility=common_pb2.VISIBILITY_PUBLIC,
+                visibility_version=1,
+                images=[generation_events.ReadyImage(image_id=i, width=512, height=512) for i in ids],
+            )
             out.append(("atelier.generation.images_ready", make_envelope(event, {}).SerializeToString()))
         elif roll < 0.9:
             event = visibility_events.VisibilityChanged(
-                image_id=rng.choice(known), owner_id="x", version=rng.randint(2, 9),
-                visibility=rng.choice([common_pb2.VISIBILITY_PUBLIC, common_pb2.VISIBILITY_PRIVATE]))
+                image_id=rng.choice(known),
+                owner_id="x",
+                version=rng.randint(2, 9),
+                visibility=rng.choice([common_pb2.VISIBILITY_PUBLIC, common_pb2.VISIBILITY_PRIVATE]),
+            )
             out.append(("atelier.visibility.changed", make_envelope(event, {}).SerializeToString()))
         else:
             event = generation_events.ImageDeleted(owner_id="x", image_ids=[rng.choice(known)])
@@ -160,7 +201,7 @@ async def publish_all(nats_url: str, wires: list[tuple[str, bytes]]) -> None:
     await ensure_streams(js, STREAMS)
     started = time.perf_counter()
     for start in range(0, len(wires), 500):
-        await asyncio.gather(*(js.publish(s, d) for s, d in wires[start:start + 500]))
+        await asyncio.gather(*(js.publish(s, d) for s, d in wires[start : start + 500]))
     print(f"published {len(wires)} events in {time.perf_counter() - started:.1f} s", flush=True)
     await nc.close()
 
@@ -187,6 +228,7 @@ async def wait_caught_up(nats_url: str, total: int) -> float:
 
 
 # ---------------------------------------------------------------- latency
+
 
 async def timed(call, request) -> tuple[float, object]:
     started = time.perf_counter()
@@ -215,20 +257,24 @@ async def latency(feed_addr: str, requests: int, page_size: int) -> None:
                 times.append(elapsed)
                 items.append(len(reply.items))
             report(name, times, items)
-        for name, params in [("newest, walking 50 pages deep", dict(sort=pb.FEED_SORT_NEW)),
-                             ("top 7 days, walking 50 pages deep", dict(sort=pb.FEED_SORT_TOP))]:
+        for name, params in [
+            ("newest, walking 50 pages deep", dict(sort=pb.FEED_SORT_NEW)),
+            ("top 7 days, walking 50 pages deep", dict(sort=pb.FEED_SORT_TOP)),
+        ]:
             times, items, cursor = [], [], ""
             for _ in range(min(requests, 50)):
-                elapsed, reply = await timed(feed.ListFeed, pb.ListFeedRequest(page_size=page_size, cursor=cursor,
-                                                                               **params))
+                elapsed, reply = await timed(
+                    feed.ListFeed, pb.ListFeedRequest(page_size=page_size, cursor=cursor, **params)
+                )
                 times.append(elapsed)
                 items.append(len(reply.items))
                 cursor = reply.next_cursor
             report(name, times, items)
         times, items = [], []
         for n in range(requests):
-            elapsed, reply = await timed(feed.GetProfile, pb.GetProfileRequest(owner_id=f"user-{n % 1000}",
-                                                                             page_size=page_size))
+            elapsed, reply = await timed(
+                feed.GetProfile, pb.GetProfileRequest(owner_id=f"user-{n % 1000}", page_size=page_size)
+            )
             times.append(elapsed)
             items.append(len(reply.images))
         report("profile (1 of 1000 owners)", times, items)
@@ -236,10 +282,12 @@ async def latency(feed_addr: str, requests: int, page_size: int) -> None:
 
 # ---------------------------------------------------------------- main
 
+
 def start_feed(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "services.feed"], cwd=REPO_ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.feed"], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def wait_port(port: int, process: subprocess.Popen, log: Path) -> None:
@@ -291,12 +339,20 @@ def main() -> None:
         seed(database_url, args.images, args.likes, rng)
 
         authority_port, feed_port = free_port(), free_port()
-        processes.append(subprocess.Popen([sys.executable, "-m", "bench.bench_feed", "--authority-port",
-                                           str(authority_port)], cwd=REPO_ROOT))
-        env = {**os.environ, "ATELIER_DATABASE_URL": database_url, "ATELIER_NATS_URL": nats_server.url,
-               "ATELIER_GRPC_LISTEN": f"127.0.0.1:{feed_port}",
-               "ATELIER_VISIBILITY_ADDR": f"127.0.0.1:{authority_port}", "ATELIER_LOG_LEVEL": "WARNING",
-               "ATELIER_CONSUMER_CONCURRENCY": str(args.concurrency)}
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "bench.bench_feed", "--authority-port", str(authority_port)], cwd=REPO_ROOT
+            )
+        )
+        env = {
+            **os.environ,
+            "ATELIER_DATABASE_URL": database_url,
+            "ATELIER_NATS_URL": nats_server.url,
+            "ATELIER_GRPC_LISTEN": f"127.0.0.1:{feed_port}",
+            "ATELIER_VISIBILITY_ADDR": f"127.0.0.1:{authority_port}",
+            "ATELIER_LOG_LEVEL": "WARNING",
+            "ATELIER_CONSUMER_CONCURRENCY": str(args.concurrency),
+        }
 
         wires = events(args.events, rng)
         asyncio.run(publish_all(nats_server.url, wires))
@@ -305,21 +361,32 @@ def main() -> None:
         processes.append(feed)
         wait_port(feed_port, feed, log)
         seconds = asyncio.run(wait_caught_up(nats_server.url, len(wires)))
-        print(f"projection catch-up: {len(wires)} events in {seconds:.1f} s = {len(wires) / seconds:,.0f} events/s"
-              f" (consumer concurrency {args.concurrency}; 3 consumers, 1 process)", flush=True)
+        print(
+            f"projection catch-up: {len(wires)} events in {seconds:.1f} s = {len(wires) / seconds:,.0f} events/s"
+            f" (consumer concurrency {args.concurrency}; 3 consumers, 1 process)",
+            flush=True,
+        )
 
         asyncio.run(latency(f"127.0.0.1:{feed_port}", args.requests, args.page_size))
 
         if not args.no_rebuild:
             started = time.perf_counter()
-            result = subprocess.run([sys.executable, "-m", "services.feed", "rebuild"], cwd=REPO_ROOT, env=env,
-                                    capture_output=True, text=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "services.feed", "rebuild"],
+                cwd=REPO_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             seconds = time.perf_counter() - started
             if result.returncode != 0:
                 print(f"rebuild failed:\n{result.stderr[-2000:]}")
             else:
-                print(f"rebuild (replay {len(wires)} events + swap, whole command): {seconds:.1f} s ="
-                      f" {len(wires) / seconds:,.0f} events/s", flush=True)
+                print(
+                    f"rebuild (replay {len(wires)} events + swap, whole command): {seconds:.1f} s ="
+                    f" {len(wires) / seconds:,.0f} events/s",
+                    flush=True,
+                )
     finally:
         for process in reversed(processes):
             stop(process)

@@ -47,8 +47,10 @@ def summary(name: str, latencies: list[float], wall: float) -> dict:
         "mean": statistics.fmean(latencies),
         "throughput": len(latencies) / wall,
     }
-    print(f"{name:<28} n={figures['n']:<3} p50={figures['p50']*1000:8.1f} ms  p95={figures['p95']*1000:8.1f} ms"
-          f"  throughput={figures['throughput']:.2f} generations/s")
+    print(
+        f"{name:<28} n={figures['n']:<3} p50={figures['p50'] * 1000:8.1f} ms  p95={figures['p95'] * 1000:8.1f} ms"
+        f"  throughput={figures['throughput']:.2f} generations/s"
+    )
     return figures
 
 
@@ -75,8 +77,15 @@ async def direct_call(model: TritonTxt2Img, seed: int) -> None:
         return None
 
     await model.generate(
-        Txt2ImgRequest(prompt=PROMPT, seed=seed, num_images=4, steps=DEFAULT_STEPS, width=512, height=512,
-                       preview_every=PREVIEW_EVERY),
+        Txt2ImgRequest(
+            prompt=PROMPT,
+            seed=seed,
+            num_images=4,
+            steps=DEFAULT_STEPS,
+            width=512,
+            height=512,
+            preview_every=PREVIEW_EVERY,
+        ),
         ignore,
     )
 
@@ -101,13 +110,15 @@ async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.billing}") as channel:
             billing = billing_pb2_grpc.BillingServiceStub(channel)
             for n in range(max(levels)):
-                reply = await client.post("/api/v1/auth/signup",
-                                          json={"username": f"bench_{n}", "password": "bench-pass-1"})
+                reply = await client.post(
+                    "/api/v1/auth/signup", json={"username": f"bench_{n}", "password": "bench-pass-1"}
+                )
                 reply.raise_for_status()
                 keys.append(reply.json()["api_key"])
                 # Enough credits for every run: an operator puts the bench users on the pro plan.
-                await billing.ChangePlan(billing_pb2.ChangePlanRequest(
-                    user_id=reply.json()["user_id"], plan="pro", actor="operator:bench"))
+                await billing.ChangePlan(
+                    billing_pb2.ChangePlanRequest(user_id=reply.json()["user_id"], plan="pro", actor="operator:bench")
+                )
         model = TritonTxt2Img(stack.triton.grpc_url)
         await direct_call(model, 0)  # warm-up: first request loads lazily-initialised state
         await platform_call(client, keys[0], 0)
@@ -116,12 +127,16 @@ async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
             through, through_wall = await run_concurrently(
                 concurrency, requests, lambda s, n: platform_call(client, keys[s], n)
             )
-            print(f"\n-- {concurrency} concurrent user(s), {requests} generations of 4 images, "
-                  f"{DEFAULT_STEPS} steps, 512x512")
+            print(
+                f"\n-- {concurrency} concurrent user(s), {requests} generations of 4 images, "
+                f"{DEFAULT_STEPS} steps, 512x512"
+            )
             d = summary("direct Triton call", direct, direct_wall)
             p = summary("through the platform", through, through_wall)
-            print(f"overhead ratio platform/direct: p50 {p['p50'] / d['p50']:.2f}x, p95 {p['p95'] / d['p95']:.2f}x, "
-                  f"throughput {p['throughput'] / d['throughput']:.2f}x")
+            print(
+                f"overhead ratio platform/direct: p50 {p['p50'] / d['p50']:.2f}x, p95 {p['p95'] / d['p95']:.2f}x, "
+                f"throughput {p['throughput'] / d['throughput']:.2f}x"
+            )
         await model.close()
 
 
@@ -133,9 +148,18 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     metrics_base = free_port()
     ports = Ports(
-        postgres=free_port(), nats=free_port(), s3=free_port(), triton_http=free_port(), triton_grpc=free_port(),
-        triton_metrics=free_port(), http=free_port(), generation=free_port(), visibility=free_port(),
-        feed=free_port(), billing=free_port(), metrics_base=metrics_base,
+        postgres=free_port(),
+        nats=free_port(),
+        s3=free_port(),
+        triton_http=free_port(),
+        triton_grpc=free_port(),
+        triton_metrics=free_port(),
+        http=free_port(),
+        generation=free_port(),
+        visibility=free_port(),
+        feed=free_port(),
+        billing=free_port(),
+        metrics_base=metrics_base,
     )
     with tempfile.TemporaryDirectory(prefix="atelier-bench-") as data:
         Path(data).chmod(0o711)

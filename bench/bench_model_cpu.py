@@ -3,6 +3,7 @@ TinyDiffusionPipeline (no server). Logs p50/p95 over --runs; never a test.
 
     python -m bench.bench_model_cpu [--runs 10] [--threads 2] [--weights imagemodel/weights/]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,14 @@ def main() -> None:
     figures = Latencies.of(timings)
     log.info(
         "%d images, %d steps, guidance %.1f, %d threads: p50 %.3f s, p95 %.3f s, mean %.3f s over %d runs",
-        args.images, args.steps, DEFAULT_GUIDANCE, args.threads, figures.p50, figures.p95, figures.mean, figures.n,
+        args.images,
+        args.steps,
+        DEFAULT_GUIDANCE,
+        args.threads,
+        figures.p50,
+        figures.p95,
+        figures.mean,
+        figures.n,
     )
 
 

@@ -61,10 +61,17 @@ class Run:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", choices=("cuda", "cpu"), default="cuda" if torch.cuda.is_available() else "cpu",
-                        help="default: cuda when torch sees a GPU")
-    parser.add_argument("--tiny", action="store_true",
-                        help="a tiny UNet/VAE/CLIP instead of SD 1.5's sizes: exercises the script on a CPU")
+    parser.add_argument(
+        "--device",
+        choices=("cuda", "cpu"),
+        default="cuda" if torch.cuda.is_available() else "cpu",
+        help="default: cuda when torch sees a GPU",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="a tiny UNet/VAE/CLIP instead of SD 1.5's sizes: exercises the script on a CPU",
+    )
     parser.add_argument("--size", type=int, default=None, help="image side in pixels (default 512; 64 with --tiny)")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--images", type=int, default=4, help="images per request")
@@ -72,13 +79,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="untimed requests first, per process")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight in the concurrent Triton run")
     parser.add_argument("--guidance", type=float, default=7.5, help="> 1: classifier-free guidance (2x the batch)")
-    parser.add_argument("--preview-every", type=int, default=PREVIEW_EVERY,
-                        help="steps between streamed previews through Triton; 0: none")
+    parser.add_argument(
+        "--preview-every",
+        type=int,
+        default=PREVIEW_EVERY,
+        help="steps between streamed previews through Triton; 0: none",
+    )
     args = parser.parse_args()
     args.size = args.size or (64 if args.tiny else 512)
     if args.device == "cuda" and not torch.cuda.is_available():
-        parser.error("--device cuda: torch sees no CUDA GPU here (torch.cuda.is_available() is False); "
-                     "run this on a GPU machine, or pass --device cpu --tiny to exercise it on the CPU")
+        parser.error(
+            "--device cuda: torch sees no CUDA GPU here (torch.cuda.is_available() is False); "
+            "run this on a GPU machine, or pass --device cpu --tiny to exercise it on the CPU"
+        )
     if not (MIN_SIDE <= args.size <= MAX_SIDE and args.size % 8 == 0):
         parser.error(f"--size must be a multiple of 8 between {MIN_SIDE} and {MAX_SIDE} (the Triton model's limits)")
     if not 1 <= args.images <= MAX_IMAGES:
@@ -109,8 +122,12 @@ def time_direct(weights_dir: Path, args: argparse.Namespace) -> Run:
         seeds = request_seeds(index, args.images)
         started = time.perf_counter()
         pipe(
-            prompt=[PROMPT] * len(seeds), num_inference_steps=args.steps, guidance_scale=args.guidance,
-            width=args.size, height=args.size, output_type="np",  # np: the images reach the host, so it syncs
+            prompt=[PROMPT] * len(seeds),
+            num_inference_steps=args.steps,
+            guidance_scale=args.guidance,
+            width=args.size,
+            height=args.size,
+            output_type="np",  # np: the images reach the host, so it syncs
             generator=[torch.Generator(device=pipe.device).manual_seed(s) for s in seeds],
         )
         if index >= args.warmup:
@@ -129,9 +146,13 @@ def model_repository(root: Path, weights_dir: Path) -> Path:
     shutil.copytree(MODEL_SOURCE, target, ignore=shutil.ignore_patterns("__pycache__"))
     config = target / "config.pbtxt"
     extra = {"weights_dir": weights_dir.resolve(), "repo_root": REPO_ROOT}
-    config.write_text(config.read_text() + "".join(
-        f'\nparameters {{\n  key: "{key}"\n  value: {{ string_value: "{value}" }}\n}}\n' for key, value in extra.items()
-    ))
+    config.write_text(
+        config.read_text()
+        + "".join(
+            f'\nparameters {{\n  key: "{key}"\n  value: {{ string_value: "{value}" }}\n}}\n'
+            for key, value in extra.items()
+        )
+    )
     return root
 
 
@@ -143,8 +164,14 @@ async def time_triton(url: str, args: argparse.Namespace, concurrency: int, firs
 
         async def one(index: int) -> float:
             request = Txt2ImgRequest(
-                prompt=PROMPT, seed=request_seeds(index, args.images)[0], num_images=args.images, steps=args.steps,
-                guidance=args.guidance, width=args.size, height=args.size, preview_every=args.preview_every,
+                prompt=PROMPT,
+                seed=request_seeds(index, args.images)[0],
+                num_images=args.images,
+                steps=args.steps,
+                guidance=args.guidance,
+                width=args.size,
+                height=args.size,
+                preview_every=args.preview_every,
             )
             started = time.perf_counter()
             result = await model.generate(request, ignore)
@@ -179,9 +206,11 @@ def main() -> None:
     device_name = torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     if args.device == "cpu" and torch.cuda.is_available():
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # the Triton model would otherwise pick the GPU
-    print(f"{'tiny' if args.tiny else 'SD 1.5-sized'} pipeline, random weights, on {args.device} ({device_name}); "
-          f"{args.requests} requests of {args.images} images x {args.steps} steps at {args.size}x{args.size}, "
-          f"guidance {args.guidance:g}, {args.warmup} warm-up request(s) per process not counted")
+    print(
+        f"{'tiny' if args.tiny else 'SD 1.5-sized'} pipeline, random weights, on {args.device} ({device_name}); "
+        f"{args.requests} requests of {args.images} images x {args.steps} steps at {args.size}x{args.size}, "
+        f"guidance {args.guidance:g}, {args.warmup} warm-up request(s) per process not counted"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-sd-triton-") as tmp:
         root = Path(tmp)
         started = time.perf_counter()
@@ -191,8 +220,9 @@ def main() -> None:
 
         runs = [time_direct(weights_dir, args)]
 
-        server = TritonServer(model_repository(root / "models", weights_dir), *free_ports(3), root / "triton",
-                              pipeline="stable-diffusion")
+        server = TritonServer(
+            model_repository(root / "models", weights_dir), *free_ports(3), root / "triton", pipeline="stable-diffusion"
+        )
         started = time.perf_counter()
         server.start(timeout=900)
         previews = f"previews every {args.preview_every} steps" if args.preview_every else "no previews"
@@ -206,13 +236,17 @@ def main() -> None:
 
     print_table(runs)
     direct, sequential = runs[0], runs[1]
-    print(f"overhead, one at a time: Triton images/s / direct = {sequential.images_per_s / direct.images_per_s:.3f}; "
-          f"Triton p50 / direct p50 = {sequential.latencies.p50 / direct.latencies.p50:.3f}, "
-          f"p95 ratio {sequential.latencies.p95 / direct.latencies.p95:.3f}")
+    print(
+        f"overhead, one at a time: Triton images/s / direct = {sequential.images_per_s / direct.images_per_s:.3f}; "
+        f"Triton p50 / direct p50 = {sequential.latencies.p50 / direct.latencies.p50:.3f}, "
+        f"p95 ratio {sequential.latencies.p95 / direct.latencies.p95:.3f}"
+    )
     for run in runs[2:]:
         ratio = run.latencies.p50 / direct.latencies.p50
-        print(f"{run.name}: images/s / direct = {run.images_per_s / direct.images_per_s:.3f}; "
-              f"p50 / direct p50 = {ratio:.3f} (one model instance: requests wait their turn)")
+        print(
+            f"{run.name}: images/s / direct = {run.images_per_s / direct.images_per_s:.3f}; "
+            f"p50 / direct p50 = {ratio:.3f} (one model instance: requests wait their turn)"
+        )
 
 
 if __name__ == "__main__":

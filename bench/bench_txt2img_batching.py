@@ -27,8 +27,12 @@ from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgReques
 from tools.devstack import TritonServer, free_ports, txt2img_repository
 
 MODEL_REPOSITORY = Path(__file__).resolve().parents[1] / "model_repository"
-PROMPTS = ("a red circle on a blue background", "a green star in the top left", "a small yellow square",
-           "a purple triangle on a white background")
+PROMPTS = (
+    "a red circle on a blue background",
+    "a green star in the top left",
+    "a small yellow square",
+    "a purple triangle on a white background",
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,7 @@ async def nothing(_: Progress) -> None:
 
 
 def request(number: int, images: int, steps: int | None) -> Txt2ImgRequest:
-    return Txt2ImgRequest(prompt=PROMPTS[number % len(PROMPTS)], seed=number * images, num_images=images,
-                          steps=steps)
+    return Txt2ImgRequest(prompt=PROMPTS[number % len(PROMPTS)], seed=number * images, num_images=images, steps=steps)
 
 
 async def warm_up(server: TritonServer, images: int, steps: int | None) -> None:
@@ -77,8 +80,9 @@ async def run_level(server: TritonServer, clients: int, requests: int, images: i
 
 def start(root: Path, name: str, dynamic_batching: bool, queue_delay_ms: float | None) -> TritonServer:
     delay_us = None if queue_delay_ms is None else round(queue_delay_ms * 1000)
-    repository = txt2img_repository(MODEL_REPOSITORY, root / name / "models", dynamic_batching=dynamic_batching,
-                                    queue_delay_us=delay_us)
+    repository = txt2img_repository(
+        MODEL_REPOSITORY, root / name / "models", dynamic_batching=dynamic_batching, queue_delay_us=delay_us
+    )
     server = TritonServer(repository, *free_ports(3), root / name / "data", pipeline="tiny-diffusion")
     server.launch()
     return server
@@ -90,20 +94,30 @@ def main() -> None:
     parser.add_argument("--levels", default="1,4,8", help="concurrent clients, comma-separated")
     parser.add_argument("--images", type=int, default=4)
     parser.add_argument("--steps", type=int, default=None, help="default: the model's (25)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads in the servers (OMP_NUM_THREADS); on a machine busy with other work, "
-                             "1 keeps OpenMP threads from waiting on descheduled peers. Default: torch's own")
-    parser.add_argument("--queue-delay-ms", type=float, default=None,
-                        help="dynamic_batching max_queue_delay: how long a request may wait for others to join "
-                             "it. Default: the shipped config's")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads in the servers (OMP_NUM_THREADS); on a machine busy with other work, "
+        "1 keeps OpenMP threads from waiting on descheduled peers. Default: torch's own",
+    )
+    parser.add_argument(
+        "--queue-delay-ms",
+        type=float,
+        default=None,
+        help="dynamic_batching max_queue_delay: how long a request may wait for others to join "
+        "it. Default: the shipped config's",
+    )
     args = parser.parse_args()
     if args.threads:
         os.environ["OMP_NUM_THREADS"] = str(args.threads)  # the servers inherit the environment
     levels = [int(level) for level in args.levels.split(",")]
     results: dict[tuple[int, bool], Run] = {}
     with tempfile.TemporaryDirectory(prefix="bench-batching-") as root:
-        servers = {batching: start(Path(root), f"batching-{batching}", batching, args.queue_delay_ms)
-                   for batching in (False, True)}
+        servers = {
+            batching: start(Path(root), f"batching-{batching}", batching, args.queue_delay_ms)
+            for batching in (False, True)
+        }
         try:
             for server in servers.values():
                 server.wait_until_ready()
@@ -112,24 +126,34 @@ def main() -> None:
                 for batching, server in servers.items():
                     requests = max(args.requests, 2 * clients)
                     results[clients, batching] = asyncio.run(
-                        run_level(server, clients, requests, args.images, args.steps))
+                        run_level(server, clients, requests, args.images, args.steps)
+                    )
                     run = results[clients, batching]
-                    print(f"  measured {clients} clients, batching {'on' if batching else 'off'}: "
-                          f"{run.images_per_s:.2f} images/s", flush=True)
+                    print(
+                        f"  measured {clients} clients, batching {'on' if batching else 'off'}: "
+                        f"{run.images_per_s:.2f} images/s",
+                        flush=True,
+                    )
         finally:
             for server in servers.values():
                 server.stop()
     threads = os.environ.get("OMP_NUM_THREADS", "torch's default")
     delay = "as shipped" if args.queue_delay_ms is None else f"{args.queue_delay_ms:g} ms"
-    print(f"txt2img tiny-diffusion, {args.images} images x {args.steps or 'default'} steps per request, "
-          f"{threads} threads, batcher queue delay {delay}; latency per request in s:")
-    print(f"{'clients':>7} | {'off p50':>8} {'off p95':>8} {'off img/s':>9} | "
-          f"{'on p50':>8} {'on p95':>8} {'on img/s':>9} {'batch':>5} | {'on/off':>6}")
+    print(
+        f"txt2img tiny-diffusion, {args.images} images x {args.steps or 'default'} steps per request, "
+        f"{threads} threads, batcher queue delay {delay}; latency per request in s:"
+    )
+    print(
+        f"{'clients':>7} | {'off p50':>8} {'off p95':>8} {'off img/s':>9} | "
+        f"{'on p50':>8} {'on p95':>8} {'on img/s':>9} {'batch':>5} | {'on/off':>6}"
+    )
     for clients in levels:
         off, on = results[clients, False], results[clients, True]
-        print(f"{clients:>7} | {off.latencies.p50:>8.2f} {off.latencies.p95:>8.2f} {off.images_per_s:>9.2f} | "
-              f"{on.latencies.p50:>8.2f} {on.latencies.p95:>8.2f} {on.images_per_s:>9.2f} {on.mean_batch:>5.1f} | "
-              f"{on.images_per_s / off.images_per_s:>6.2f}")
+        print(
+            f"{clients:>7} | {off.latencies.p50:>8.2f} {off.latencies.p95:>8.2f} {off.images_per_s:>9.2f} | "
+            f"{on.latencies.p50:>8.2f} {on.latencies.p95:>8.2f} {on.images_per_s:>9.2f} {on.mean_batch:>5.1f} | "
+            f"{on.images_per_s / off.images_per_s:>6.2f}"
+        )
     print("batch: mean requests per execute() with dynamic batching on")
 
 

@@ -37,8 +37,10 @@ from tools.devstack.process import ManagedProcess, port_is_open, wait_until_read
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OWNERS = 1000
 # The statement the service runs for one Authorize (services/visibility/repository.get_images).
-QUERY = ("SELECT image_id, owner_id, visibility, version, deleted, made_with_privacy_entitlement"
-         " FROM images WHERE image_id = ANY(%s)")
+QUERY = (
+    "SELECT image_id, owner_id, visibility, version, deleted, made_with_privacy_entitlement"
+    " FROM images WHERE image_id = ANY(%s)"
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -47,10 +49,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(name: str, latencies: list[float], wall: float) -> dict:
-    figures = {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-               "mean": statistics.fmean(latencies), "throughput": len(latencies) / wall}
-    print(f"{name:<34} n={len(latencies):<5} p50={figures['p50'] * 1000:7.2f} ms  p95={figures['p95'] * 1000:7.2f} ms"
-          f"  mean={figures['mean'] * 1000:7.2f} ms  {figures['throughput']:8.0f} calls/s")
+    figures = {
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "mean": statistics.fmean(latencies),
+        "throughput": len(latencies) / wall,
+    }
+    print(
+        f"{name:<34} n={len(latencies):<5} p50={figures['p50'] * 1000:7.2f} ms  p95={figures['p95'] * 1000:7.2f} ms"
+        f"  mean={figures['mean'] * 1000:7.2f} ms  {figures['throughput']:8.0f} calls/s"
+    )
     return figures
 
 
@@ -65,13 +73,21 @@ def seed(database_url: str, rows: int, rng: random.Random) -> list[str]:
             for n, image_id in enumerate(ids):
                 owner = f"user-{rng.randrange(OWNERS)}"
                 private = rng.random() < 0.3
-                copy.write_row((image_id, owner, str(uuid.UUID(int=n // 4 + 1)), "private" if private else "public",
-                                rng.randint(1, 5), rng.random() < 0.02, private or rng.random() < 0.5))
+                copy.write_row(
+                    (
+                        image_id,
+                        owner,
+                        str(uuid.UUID(int=n // 4 + 1)),
+                        "private" if private else "public",
+                        rng.randint(1, 5),
+                        rng.random() < 0.02,
+                        private or rng.random() < 0.5,
+                    )
+                )
         conn.execute("ANALYZE visibility.images")
         conn.commit()
         count = conn.execute("SELECT count(*) FROM visibility.images").fetchone()[0]
-        plan = conn.execute("EXPLAIN " + QUERY.replace("FROM images", "FROM visibility.images"),
-                            (ids[:50],)).fetchall()
+        plan = conn.execute("EXPLAIN " + QUERY.replace("FROM images", "FROM visibility.images"), (ids[:50],)).fetchall()
     print(f"seeded {count} rows with COPY in {time.perf_counter() - started:.1f} s")
     print("query plan: " + " / ".join(re.sub(r"'\{[^}]*\}'", "'{...50 ids}'", line[0].strip()) for line in plan))
     return ids
@@ -119,8 +135,7 @@ def handler_seconds(metrics_url: str) -> tuple[float, float]:
 async def measure(address: str, database_url: str, metrics_url: str, work: list, levels: list[int]) -> None:
     async with grpc.aio.insecure_channel(address) as channel:
         stub = visibility_pb2_grpc.VisibilityServiceStub(channel)
-        connections = [await psycopg.AsyncConnection.connect(database_url, autocommit=True)
-                       for _ in range(max(levels))]
+        connections = [await psycopg.AsyncConnection.connect(database_url, autocommit=True) for _ in range(max(levels))]
         for conn in connections:
             await conn.execute("SET search_path TO visibility")
         free = list(connections)
@@ -153,8 +168,10 @@ async def measure(address: str, database_url: str, metrics_url: str, work: list,
             s = summary("direct SQL (same query, psycopg)", sql, sql_wall)
             g = summary("gRPC Authorize (real service)", rpc, rpc_wall)
             inside = (after[0] - before[0]) / max(1.0, after[1] - before[1])
-            print(f"overhead ratio gRPC/SQL: p50 {g['p50'] / s['p50']:.1f}x, p95 {g['p95'] / s['p95']:.1f}x;"
-                  f" mean time inside the service's handler {inside * 1000:.2f} ms")
+            print(
+                f"overhead ratio gRPC/SQL: p50 {g['p50'] / s['p50']:.1f}x, p95 {g['p95'] / s['p95']:.1f}x;"
+                f" mean time inside the service's handler {inside * 1000:.2f} ms"
+            )
         ids_asked = len(work) * len(work[0][1]) * len(levels)
         print(f"\nallowed {allowed_total} of {ids_asked} ids asked ({allowed_total / ids_asked:.0%})")
         for conn in connections:
@@ -181,19 +198,35 @@ def main() -> None:
         database_url = fresh_database(postgres.url)
         port, metrics_port = free_port(), free_port()
         service = ManagedProcess(
-            "visibility", [sys.executable, "-m", "services.visibility"], root / "visibility.log",
-            env={"ATELIER_DATABASE_URL": database_url, "ATELIER_NATS_URL": nats_server.url,
-                 "ATELIER_GRPC_LISTEN": f"127.0.0.1:{port}", "ATELIER_BILLING_ADDR": f"127.0.0.1:{free_port()}",
-                 "ATELIER_LOG_LEVEL": "WARNING", "ATELIER_METRICS_PORT": str(metrics_port), "PATH": "/usr/bin:/bin"},
+            "visibility",
+            [sys.executable, "-m", "services.visibility"],
+            root / "visibility.log",
+            env={
+                "ATELIER_DATABASE_URL": database_url,
+                "ATELIER_NATS_URL": nats_server.url,
+                "ATELIER_GRPC_LISTEN": f"127.0.0.1:{port}",
+                "ATELIER_BILLING_ADDR": f"127.0.0.1:{free_port()}",
+                "ATELIER_LOG_LEVEL": "WARNING",
+                "ATELIER_METRICS_PORT": str(metrics_port),
+                "PATH": "/usr/bin:/bin",
+            },
             cwd=REPO_ROOT,
         )
         service.start()
-        wait_until_ready(lambda: port_is_open(port), what="visibility", timeout=60, log_path=service.log_path,
-                         is_alive=service.is_running)
+        wait_until_ready(
+            lambda: port_is_open(port),
+            what="visibility",
+            timeout=60,
+            log_path=service.log_path,
+            is_alive=service.is_running,
+        )
         ids = seed(database_url, options.rows, rng)
         work = batches(ids, options.calls, options.batch, rng)
-        asyncio.run(measure(f"127.0.0.1:{port}", database_url, f"http://127.0.0.1:{metrics_port}/metrics", work,
-                            options.concurrency))
+        asyncio.run(
+            measure(
+                f"127.0.0.1:{port}", database_url, f"http://127.0.0.1:{metrics_port}/metrics", work, options.concurrency
+            )
+        )
     finally:
         if service is not None:
             service.stop()

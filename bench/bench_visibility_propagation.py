@@ -81,8 +81,9 @@ def run(images: int, rounds: int) -> None:
         nats_server = NatsServer(root / "nats", free_port())
         store = ObjectStore(root / "objectstore", free_port())
         http_port, grpc_port, metrics_port = free_ports(3)
-        triton = TritonServer(REPO_ROOT / "model_repository", http_port, grpc_port, metrics_port, root / "triton",
-                              pipeline="procedural")
+        triton = TritonServer(
+            REPO_ROOT / "model_repository", http_port, grpc_port, metrics_port, root / "triton", pipeline="procedural"
+        )
         for server in (postgres, nats_server, store, triton):
             server.start()
             servers.append(server)
@@ -95,32 +96,50 @@ def run(images: int, rounds: int) -> None:
                 raise SystemExit(f"platform not ready:\n{stack.logs()}")
             time.sleep(0.2)
 
-        signup = httpx.post(f"{stack.gateway_url}/api/v1/auth/signup",
-                            json={"username": f"bench_{uuid.uuid4().hex[:8]}", "password": "correct horse 1"})
+        signup = httpx.post(
+            f"{stack.gateway_url}/api/v1/auth/signup",
+            json={"username": f"bench_{uuid.uuid4().hex[:8]}", "password": "correct horse 1"},
+        )
         user_id, key = signup.json()["user_id"], signup.json()["api_key"]
         headers = {"Authorization": f"Bearer {key}"}
         with grpc.insecure_channel(stack.billing_addr) as channel:
             billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-                billing_pb2.ChangePlanRequest(user_id=user_id, plan="plus", actor="operator:bench"), timeout=10)
+                billing_pb2.ChangePlanRequest(user_id=user_id, plan="plus", actor="operator:bench"), timeout=10
+            )
 
         image_ids: list[str] = []
         for n in range(images):
-            reply = http.post("/api/v1/generations", headers=headers, json={
-                "prompt": f"a red circle on a blue background {n}", "num_images": 1, "steps": 2,
-                "visibility": "public"})
+            reply = http.post(
+                "/api/v1/generations",
+                headers=headers,
+                json={
+                    "prompt": f"a red circle on a blue background {n}",
+                    "num_images": 1,
+                    "steps": 2,
+                    "visibility": "public",
+                },
+            )
             generation_id = reply.json()["generation_id"]
-            _wait(lambda: http.get(f"/api/v1/generations/{generation_id}", headers=headers).json()["status"]
-                  in ("succeeded", "failed"), timeout=120)
-            image_ids += [i["image_id"] for i in http.get(f"/api/v1/generations/{generation_id}",
-                                                           headers=headers).json()["images"]]
+            _wait(
+                lambda: (
+                    http.get(f"/api/v1/generations/{generation_id}", headers=headers).json()["status"]
+                    in ("succeeded", "failed")
+                ),
+                timeout=120,
+            )
+            image_ids += [
+                i["image_id"]
+                for i in http.get(f"/api/v1/generations/{generation_id}", headers=headers).json()["images"]
+            ]
 
         feed_channel = grpc.insecure_channel(stack.feed_addr)
         feed = feed_pb2_grpc.FeedServiceStub(feed_channel)
         feed_db = psycopg.connect(stack.infra.database_url, autocommit=True)
 
         def in_feed(image_id: str) -> bool:
-            page = feed.ListFeed(feed_pb2.ListFeedRequest(viewer_id="", sort=feed_pb2.FEED_SORT_NEW,
-                                                          page_size=100), timeout=10)
+            page = feed.ListFeed(
+                feed_pb2.ListFeedRequest(viewer_id="", sort=feed_pb2.FEED_SORT_NEW, page_size=100), timeout=10
+            )
             return any(item.image_id == image_id for item in page.items)
 
         def projected(image_id: str) -> bool:
@@ -135,7 +154,9 @@ def run(images: int, rounds: int) -> None:
             image_id = image_ids[n % len(image_ids)]
             patched = http.patch(f"/api/v1/images/{image_id}", headers=headers, json={"visibility": "private"})
             assert patched.status_code == 200, patched.text
-            hidden = _first_times({"feed": lambda: not in_feed(image_id), "projection": lambda: not projected(image_id)})
+            hidden = _first_times(
+                {"feed": lambda: not in_feed(image_id), "projection": lambda: not projected(image_id)}
+            )
             hide_feed.append(hidden["feed"])
             hide_projection.append(hidden["projection"])
             patched = http.patch(f"/api/v1/images/{image_id}", headers=headers, json={"visibility": "public"})

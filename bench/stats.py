@@ -23,8 +23,9 @@ class Latencies:
     max: float
 
     @classmethod
-    def of(cls, seconds: list[float]) -> "Latencies":
+    def of(cls, seconds: list[float]) -> Latencies:
         if not seconds:
             raise ValueError("no measurements")
-        return cls(len(seconds), percentile(seconds, 50), percentile(seconds, 95), statistics.mean(seconds),
-                   max(seconds))
+        return cls(
+            len(seconds), percentile(seconds, 50), percentile(seconds, 95), statistics.mean(seconds), max(seconds)
+        )

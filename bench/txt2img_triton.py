@@ -30,8 +30,9 @@ async def time_requests(url: str, count: int) -> tuple[list[float], list[float]]
                 if not first_preview:
                     first_preview.append(time.perf_counter() - started)
 
-            request = Txt2ImgRequest(prompt="a red circle on a blue background", seed=seed, num_images=4,
-                                     steps=20, preview_every=5)
+            request = Txt2ImgRequest(
+                prompt="a red circle on a blue background", seed=seed, num_images=4, steps=20, preview_every=5
+            )
             await model.generate(request, on_progress)
             if seed:
                 totals.append(time.perf_counter() - started)

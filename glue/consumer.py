@@ -86,8 +86,10 @@ async def _handle(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, ms
             await _dead_letter(js, spec, msg, f"gave up after {attempt} attempts: {error}")
         else:
             delay = spec.backoff_s[min(attempt - 1, len(spec.backoff_s) - 1)]
-            log.warning("handler failed; will retry", extra={"consumer": spec.durable, "attempt": attempt,
-                                                             "delay_s": delay, "error": str(error)})
+            log.warning(
+                "handler failed; will retry",
+                extra={"consumer": spec.durable, "attempt": attempt, "delay_s": delay, "error": str(error)},
+            )
             await msg.nak(delay=delay)
     finally:
         otel_context.detach(token)
@@ -113,8 +115,12 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handle
                 messages = await subscription.fetch(concurrency, timeout=5)
             except nats.errors.TimeoutError:
                 continue
-            except (nats.errors.ConnectionClosedError, nats.errors.ConnectionReconnectingError,
-                    nats.errors.NoServersError, nats.errors.StaleConnectionError) as error:
+            except (
+                nats.errors.ConnectionClosedError,
+                nats.errors.ConnectionReconnectingError,
+                nats.errors.NoServersError,
+                nats.errors.StaleConnectionError,
+            ) as error:
                 # NATS is restarting or unreachable; the client reconnects by itself.
                 log.warning("consumer waiting for NATS", extra={"consumer": spec.durable, "error": str(error)})
                 await asyncio.sleep(1.0)

@@ -43,8 +43,6 @@ async def open_pool(database_url: str, schema: str, min_size: int = 1, max_size:
         await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         await conn.commit()
 
-    pool = AsyncConnectionPool(
-        database_url, min_size=min_size, max_size=max_size, configure=configure, open=False
-    )
+    pool = AsyncConnectionPool(database_url, min_size=min_size, max_size=max_size, configure=configure, open=False)
     await pool.open(wait=True, timeout=30)
     return pool

@@ -102,8 +102,14 @@ async def ensure_streams(js: JetStreamContext, specs: list[StreamSpec]) -> None:
 class OutboxRelay:
     """Publishes unpublished outbox rows in order; woken by NOTIFY, with a polling fallback."""
 
-    def __init__(self, pool: AsyncConnectionPool, js: JetStreamContext, schema: str, batch: int = 100,
-                 poll_interval_s: float = 1.0):
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        js: JetStreamContext,
+        schema: str,
+        batch: int = 100,
+        poll_interval_s: float = 1.0,
+    ):
         self._pool = pool
         self._js = js
         self._channel = f"{schema}_outbox"
@@ -117,7 +123,7 @@ class OutboxRelay:
             while True:
                 try:
                     published = await self.publish_pending()
-                except (psycopg.OperationalError, asyncio.TimeoutError, OSError) as error:
+                except (TimeoutError, psycopg.OperationalError, OSError) as error:
                     log.warning("outbox relay: will retry", extra={"error": str(error)})
                     published = 0
                     await asyncio.sleep(self._poll_interval_s)
@@ -125,7 +131,7 @@ class OutboxRelay:
                     self._wake.clear()
                     try:
                         await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
         finally:
             listener.cancel()

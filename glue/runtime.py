@@ -70,11 +70,19 @@ class Runtime:
         await drain_or_close(self.nc)
         await self.pool.close()
 
-    async def serve(self, settings: ServiceSettings, listen: str, register: Registrar, service_names: list[str]) -> None:
+    async def serve(
+        self, settings: ServiceSettings, listen: str, register: Registrar, service_names: list[str]
+    ) -> None:
         """Serves gRPC until a termination signal or the death of a background loop."""
         serving = asyncio.create_task(
-            serve(listen, register, service_names, on_shutdown=self.close,
-                  metrics_port=settings.metrics_port, metrics_host=settings.metrics_host),
+            serve(
+                listen,
+                register,
+                service_names,
+                on_shutdown=self.close,
+                metrics_port=settings.metrics_port,
+                metrics_host=settings.metrics_host,
+            ),
             name="grpc-server",
         )
         ended = await _first_to_end([serving, *self._loops])

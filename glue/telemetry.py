@@ -21,7 +21,7 @@ def configure_tracing(service: str, trace_file: str | None = None) -> TracerProv
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     if trace_file:
         # Line-buffered append: several processes share one file and each line stays whole.
-        out = open(trace_file, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+        out = open(trace_file, "a", buffering=1, encoding="utf-8")
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=out, formatter=_one_json_line)))
     trace.set_tracer_provider(provider)
     return provider

@@ -3,6 +3,7 @@
 A caption may leave attributes out (size, position, colour, background); the spec it describes keeps
 those as None. The parser is rule based so it works offline and never needs the model.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,11 @@ POSITION_PHRASES = {
     "bottom": ("at the bottom", "near the bottom", "in the lower part"),
     "centre": ("in the centre", "in the center", "in the middle", "centred"),
 }
-SIZE_PHRASES = {"small": ("small", "tiny", "little"), "medium": ("medium", "medium-sized", "mid-sized"), "large": ("large", "big", "huge")}
+SIZE_PHRASES = {
+    "small": ("small", "tiny", "little"),
+    "medium": ("medium", "medium-sized", "mid-sized"),
+    "large": ("large", "big", "huge"),
+}
 
 SINGLE_TEMPLATES = (
     "{article} {obj} on {bg_article} {bg} background",

@@ -8,6 +8,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
     python -m imagemodel.evaluate --weights imagemodel/weights/ --seeds 4
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
 """
+
 from __future__ import annotations
 
 import argparse

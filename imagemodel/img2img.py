@@ -18,6 +18,7 @@ and colours; strength 1 starts from (almost) pure noise. Each image depends only
 negative prompt, its seed, init image, strength). The preview cadence is read from the wrapped
 pipeline's `preview_every` on every call, so a caller that changes it there is followed.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,8 +72,19 @@ class TinyDiffusionImg2Img:
         self.pipeline = pipeline
 
     @torch.no_grad()
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, init_image, strength,
-                 on_preview: PreviewCallback | None = None) -> np.ndarray:
+    def generate(
+        self,
+        prompt,
+        negative_prompt,
+        seeds,
+        steps,
+        guidance,
+        width,
+        height,
+        init_image,
+        strength,
+        on_preview: PreviewCallback | None = None,
+    ) -> np.ndarray:
         validate(prompt, seeds, steps, width, height)
         validate_init(init_image, strength)
         pipeline = self.pipeline
@@ -84,7 +96,7 @@ class TinyDiffusionImg2Img:
         scheduler = sampling_scheduler()
         scheduler.set_timesteps(steps)
         total = denoising_steps(steps, strength)
-        timesteps = scheduler.timesteps[steps - total:]
+        timesteps = scheduler.timesteps[steps - total :]
         source = resize_rgb(init_image, pipeline.native, pipeline.native)
         clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
         clean = clean.unsqueeze(0).expand(count, -1, -1, -1)
@@ -133,8 +145,19 @@ class StableDiffusionImg2Img:
         return self._img2img
 
     @torch.no_grad()
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, init_image, strength,
-                 on_preview: PreviewCallback | None = None) -> np.ndarray:
+    def generate(
+        self,
+        prompt,
+        negative_prompt,
+        seeds,
+        steps,
+        guidance,
+        width,
+        height,
+        init_image,
+        strength,
+        on_preview: PreviewCallback | None = None,
+    ) -> np.ndarray:
         from imagemodel.pipelines import latents_to_preview
 
         validate(prompt, seeds, steps, width, height)
@@ -176,8 +199,19 @@ class ProceduralImg2Img:
     def __init__(self, pipeline: ProceduralPipeline):
         self.pipeline = pipeline
 
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, init_image, strength,
-                 on_preview: PreviewCallback | None = None) -> np.ndarray:
+    def generate(
+        self,
+        prompt,
+        negative_prompt,
+        seeds,
+        steps,
+        guidance,
+        width,
+        height,
+        init_image,
+        strength,
+        on_preview: PreviewCallback | None = None,
+    ) -> np.ndarray:
         validate(prompt, seeds, steps, width, height)
         validate_init(init_image, strength)
         scenes = self.pipeline.generate(prompt, negative_prompt, seeds, steps, guidance, width, height)
@@ -196,10 +230,11 @@ class ProceduralImg2Img:
 
 def image_to_image(pipeline):
     """The remixer for a pipeline built by `imagemodel.pipelines.load_pipeline`."""
-    for kind, remixer in ((TinyDiffusionPipeline, TinyDiffusionImg2Img),
-                          (StableDiffusionPipelineAdapter, StableDiffusionImg2Img),
-                          (ProceduralPipeline, ProceduralImg2Img)):
+    for kind, remixer in (
+        (TinyDiffusionPipeline, TinyDiffusionImg2Img),
+        (StableDiffusionPipelineAdapter, StableDiffusionImg2Img),
+        (ProceduralPipeline, ProceduralImg2Img),
+    ):
         if isinstance(pipeline, kind):
             return remixer(pipeline)
     raise ValueError(f"no image-to-image for {type(pipeline).__name__}")
-

@@ -4,6 +4,7 @@
 kept; whatever it leaves out is chosen from the world's vocabulary by a generator seeded with
 (seed, CRC-32 of the prompt), so the same prompt and seed always expand the same way in any process.
 """
+
 from __future__ import annotations
 
 import zlib

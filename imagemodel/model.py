@@ -6,6 +6,7 @@ two objects, and the background). Those distributions, trained with an auxiliary
 scene spec, feed the UNet's class embedding and join the cross-attention context: a structured
 training signal that makes the text -> attribute binding learnable in CPU-hours.
 """
+
 from __future__ import annotations
 
 import os
@@ -111,7 +112,7 @@ class ConditionAdapter(nn.Module):
         logits = [head(slots[:, i]) for i, head in enumerate(self.heads)]
         # The UNet sees the attribute distributions, not gradients into them: the auxiliary loss alone
         # shapes the classifier, so it stays a clean reading of the prompt.
-        slot_vector = torch.cat([l.softmax(-1) for l in logits], dim=-1).detach()
+        slot_vector = torch.cat([logit.softmax(-1) for logit in logits], dim=-1).detach()
         slot_tokens = self.slot_embedding(slot_vector).view(-1, len(SLOT_NAMES), self.width)
         context = torch.cat([tokens, slot_tokens], dim=1)
         context_mask = torch.cat([mask, torch.ones(mask.shape[0], len(SLOT_NAMES), dtype=mask.dtype)], dim=1)
@@ -127,7 +128,11 @@ class ModelConfig:
     cross_attention_at_16: bool = False
 
     def unet_kwargs(self) -> dict:
-        down = ["DownBlock2D", "CrossAttnDownBlock2D" if self.cross_attention_at_16 else "DownBlock2D", "CrossAttnDownBlock2D"]
+        down = [
+            "DownBlock2D",
+            "CrossAttnDownBlock2D" if self.cross_attention_at_16 else "DownBlock2D",
+            "CrossAttnDownBlock2D",
+        ]
         up = ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D" if self.cross_attention_at_16 else "UpBlock2D", "UpBlock2D"]
         return dict(
             sample_size=self.sample_size,
@@ -158,7 +163,11 @@ class TextToImageModel(nn.Module):
 
     def denoise(self, noisy: torch.Tensor, timesteps: torch.Tensor, context, context_mask, slot_vector):
         return self.unet(
-            noisy, timesteps, encoder_hidden_states=context, encoder_attention_mask=context_mask, class_labels=slot_vector
+            noisy,
+            timesteps,
+            encoder_hidden_states=context,
+            encoder_attention_mask=context_mask,
+            class_labels=slot_vector,
         ).sample
 
 

@@ -29,13 +29,14 @@ picks one by the names the Triton config uses: procedural | tiny-diffusion | sta
 arguments (`BatchItem`s) as one denoising loop, for the Triton model's dynamic batching; each image
 comes out bit for bit as its caller's `generate` alone gives it.
 """
+
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -127,7 +128,7 @@ class ProceduralPipeline:
         self.native = native
 
     @classmethod
-    def from_pretrained(cls, weights_dir: str | Path | None = None) -> "ProceduralPipeline":
+    def from_pretrained(cls, weights_dir: str | Path | None = None) -> ProceduralPipeline:
         return cls()
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
@@ -169,7 +170,7 @@ class TinyDiffusionPipeline:
         pad_small_matmuls(self.model.unet)
 
     @classmethod
-    def from_pretrained(cls, weights_dir: str | Path) -> "TinyDiffusionPipeline":
+    def from_pretrained(cls, weights_dir: str | Path) -> TinyDiffusionPipeline:
         weights_dir = Path(weights_dir)
         config = json.loads((weights_dir / "config.json").read_text())["model"]
         model = TextToImageModel(ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}))
@@ -186,8 +187,9 @@ class TinyDiffusionPipeline:
         return torch.cat([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
     def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
-        (images,) = self.generate_batch([BatchItem(prompt, negative_prompt, seeds, width, height, on_preview)],
-                                        steps, guidance)
+        (images,) = self.generate_batch(
+            [BatchItem(prompt, negative_prompt, seeds, width, height, on_preview)], steps, guidance
+        )
         if isinstance(images, Exception):
             raise images
         return images
@@ -305,13 +307,17 @@ class StableDiffusionPipelineAdapter:
         self.pipeline.set_progress_bar_config(disable=True)
 
     @classmethod
-    def from_pretrained(cls, weights_dir: str | Path, device: str | None = None) -> "StableDiffusionPipelineAdapter":
+    def from_pretrained(cls, weights_dir: str | Path, device: str | None = None) -> StableDiffusionPipelineAdapter:
         from diffusers import DiffusionPipeline
 
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.float16 if device == "cuda" else torch.float32
         pipeline = DiffusionPipeline.from_pretrained(
-            str(weights_dir), torch_dtype=dtype, local_files_only=True, safety_checker=None, requires_safety_checker=False
+            str(weights_dir),
+            torch_dtype=dtype,
+            local_files_only=True,
+            safety_checker=None,
+            requires_safety_checker=False,
         )
         return cls(pipeline.to(device))
 

@@ -8,6 +8,7 @@ Reproducible: the data, the noise and the learning rate depend only on (seed, st
 resumes from <state-dir>/state.pt. <out>/model.safetensors holds the EMA weights (fp16), written every
 --checkpoint-minutes, with <out>/config.json beside it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,7 +59,7 @@ def make_batch(rng: np.random.Generator, batch_size: int, held_out: frozenset, d
 
 
 def attribute_loss(logits: list[torch.Tensor], labels: torch.Tensor) -> torch.Tensor:
-    return sum(F.cross_entropy(l, labels[:, i]) for i, l in enumerate(logits)) / len(logits)
+    return sum(F.cross_entropy(logit, labels[:, i]) for i, logit in enumerate(logits)) / len(logits)
 
 
 def min_snr_weight(scheduler, timesteps: torch.Tensor, gamma: float = 5.0) -> torch.Tensor:
@@ -181,7 +182,12 @@ def train(args) -> None:
             running.clear()
             log.info(
                 "step %d min %.1f diffusion %.4f attribute %.4f lr %.2e s/step %.2f",
-                step, elapsed / 60, d, a, optimizer.param_groups[0]["lr"], elapsed / max(step, 1),
+                step,
+                elapsed / 60,
+                d,
+                a,
+                optimizer.param_groups[0]["lr"],
+                elapsed / max(step, 1),
             )
         done = step >= last_step or time.monotonic() >= invocation_ends
         if done or time.monotonic() - last_checkpoint >= args.checkpoint_minutes * 60:
@@ -198,8 +204,14 @@ def train(args) -> None:
             save_weights(ema, out, info)
             state_path.parent.mkdir(parents=True, exist_ok=True)
             torch.save(
-                {"model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
-                 "step": step, "elapsed": elapsed, "earlier_stages": earlier_stages},
+                {
+                    "model": model.state_dict(),
+                    "ema": ema.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "step": step,
+                    "elapsed": elapsed,
+                    "earlier_stages": earlier_stages,
+                },
                 state_path.with_suffix(".tmp"),
             )
             state_path.with_suffix(".tmp").replace(state_path)
@@ -212,7 +224,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, required=True, help="training steps of the whole run")
     parser.add_argument("--minutes", type=float, help="stop this invocation (checkpointed) after this long")
-    parser.add_argument("--until-step", type=int, help="stop (checkpointed) at this step, e.g. to reproduce a cut-short run")
+    parser.add_argument(
+        "--until-step", type=int, help="stop (checkpointed) at this step, e.g. to reproduce a cut-short run"
+    )
     parser.add_argument("--out", default="imagemodel/weights/")
     parser.add_argument("--state-dir", default=".train/")
     parser.add_argument("--batch-size", type=int, default=32)

@@ -3,6 +3,7 @@
 A scene is one or two flat-coloured objects (circle, square, triangle, star) on a flat background.
 Geometry is in normalised image coordinates (0..1, y down) so one spec renders at any resolution.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -61,7 +62,7 @@ class Scene:
     # Per-image variation (jitter of centre and extent) that captions never mention.
     jitter: tuple[float, ...] = field(default=(), compare=False)
 
-    def without_jitter(self) -> "Scene":
+    def without_jitter(self) -> Scene:
         return replace(self, jitter=())
 
 

@@ -81,8 +81,9 @@ def triton_server(server_data_root: Path) -> Iterator[TritonServer]:
     http_port, grpc_port, metrics_port = free_ports(3)
     # The procedural pipeline draws each prompt's scene exactly and in milliseconds, so tests about
     # the platform are fast and exact; the trained model has tests of its own.
-    server = TritonServer(MODEL_REPOSITORY, http_port, grpc_port, metrics_port, server_data_root / "triton",
-                          pipeline="procedural")
+    server = TritonServer(
+        MODEL_REPOSITORY, http_port, grpc_port, metrics_port, server_data_root / "triton", pipeline="procedural"
+    )
     server.start()
     try:
         yield server

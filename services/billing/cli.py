@@ -33,16 +33,20 @@ def _instant(value: str) -> datetime:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m services.billing",
-                                   description="Without a command: run the billing service.")
+    root = argparse.ArgumentParser(
+        prog="python -m services.billing", description="Without a command: run the billing service."
+    )
     client = argparse.ArgumentParser(add_help=False)
     client.add_argument("--addr", help="billing service host:port (default: ATELIER_BILLING_ADDR)")
     commands = root.add_subparsers(dest="command")
     set_plan = commands.add_parser("set-plan", parents=[client], help="put a user on a plan (operator ChangePlan)")
     set_plan.add_argument("user_id")
     set_plan.add_argument("plan")
-    set_plan.add_argument("--until", type=_instant, help="end of the period, ISO 8601 (naive means UTC);"
-                                                         " without it the plan runs until changed")
+    set_plan.add_argument(
+        "--until",
+        type=_instant,
+        help="end of the period, ISO 8601 (naive means UTC); without it the plan runs until changed",
+    )
     set_plan.add_argument("--actor", help="who, for the audit trail (default: operator:<login>)")
     account = commands.add_parser("account", parents=[client], help="show a user's account")
     account.add_argument("user_id")

@@ -59,16 +59,18 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         return pb.GetAccountResponse(account=account_to_proto(view))
 
     async def ListPlans(self, request: pb.ListPlansRequest, context) -> pb.ListPlansResponse:
-        return pb.ListPlansResponse(plans=[
-            pb.Plan(
-                name=plan.name,
-                display_name=plan.display_name,
-                entitlements=list(plan.entitlements),
-                monthly_credits=plan.monthly_credits,
-                max_concurrent_generations=plan.max_concurrent_generations,
-            )
-            for plan in self._billing.catalogue.plans
-        ])
+        return pb.ListPlansResponse(
+            plans=[
+                pb.Plan(
+                    name=plan.name,
+                    display_name=plan.display_name,
+                    entitlements=list(plan.entitlements),
+                    monthly_credits=plan.monthly_credits,
+                    max_concurrent_generations=plan.max_concurrent_generations,
+                )
+                for plan in self._billing.catalogue.plans
+            ]
+        )
 
     @_maps_errors
     async def ReserveCredits(self, request: pb.ReserveCreditsRequest, context) -> pb.ReserveCreditsResponse:
@@ -84,13 +86,13 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         period_end = (
             request.current_period_end.ToDatetime(tzinfo=UTC) if request.HasField("current_period_end") else None
         )
-        view = await self._billing.change_plan(request.user_id, request.plan, period_end,
-                                               request.actor or "operator")
+        view = await self._billing.change_plan(request.user_id, request.plan, period_end, request.actor or "operator")
         return pb.ChangePlanResponse(account=account_to_proto(view))
 
     @_maps_errors
-    async def HandleProviderWebhook(self, request: pb.HandleProviderWebhookRequest,
-                                    context) -> pb.HandleProviderWebhookResponse:
+    async def HandleProviderWebhook(
+        self, request: pb.HandleProviderWebhookRequest, context
+    ) -> pb.HandleProviderWebhookResponse:
         if len(request.payload) > MAX_PAYLOAD:
             raise InvalidWebhook(f"payload: larger than {MAX_PAYLOAD} bytes")
         processed, event_type = await self._billing.handle_webhook(request.payload, request.signature)

@@ -25,9 +25,9 @@ from services.billing import repository as repo
 from services.billing.catalogue import FREE, Catalogue
 from services.billing.events import PLAN_CHANGED
 from services.billing.ledger import (
+    AlreadyCommitted,
     Entry,
     GenerationLedger,
-    AlreadyCommitted,
     Kind,
     NoReservation,
     OutOfCredits,
@@ -40,8 +40,8 @@ from services.billing.ledger import (
 )
 from services.billing.subscriptions import AccountRecord, InForce, Status, in_force, needs_announcement
 from services.billing.webhooks import (
-    HANDLED_EVENTS,
     DEFAULT_TOLERANCE_S,
+    HANDLED_EVENTS,
     Ignored,
     InvoicePaid,
     ProviderEvent,
@@ -124,8 +124,9 @@ class Billing:
         assert account is not None  # inserted above or already there; accounts are never deleted
         return account
 
-    async def _refresh(self, conn: psycopg.AsyncConnection, account: AccountRecord, now: datetime,
-                       note: str = "") -> AccountView:
+    async def _refresh(
+        self, conn: psycopg.AsyncConnection, account: AccountRecord, now: datetime, note: str = ""
+    ) -> AccountView:
         """Under the account lock: grants the current period's credits once, and publishes
         PlanChanged when the plan in force differs from the last one announced (a lapse is
         announced by the first read or sweep that sees it)."""
@@ -133,19 +134,35 @@ class Billing:
         if not await repo.has_grant(conn, account.user_id, state.allowance_key):
             current = await repo.balance(conn, account.user_id)
             amount = top_up(current, state.plan.monthly_credits)
-            await repo.insert_grant(conn, account.user_id, amount, state.allowance_key,
-                                    note or f"{state.plan.name} credits for {state.allowance_key}")
+            await repo.insert_grant(
+                conn,
+                account.user_id,
+                amount,
+                state.allowance_key,
+                note or f"{state.plan.name} credits for {state.allowance_key}",
+            )
         if needs_announcement(account, state):
-            await enqueue_event(conn, PLAN_CHANGED, events_pb2.PlanChanged(
-                user_id=account.user_id,
-                plan=state.plan.name,
-                entitlements=list(state.entitlements),
-                status=STATUS_TO_PROTO[state.status],
-            ))
+            await enqueue_event(
+                conn,
+                PLAN_CHANGED,
+                events_pb2.PlanChanged(
+                    user_id=account.user_id,
+                    plan=state.plan.name,
+                    entitlements=list(state.entitlements),
+                    status=STATUS_TO_PROTO[state.status],
+                ),
+            )
             await repo.set_announced(conn, account.user_id, state.plan.name, state.status.value)
             metrics.PLAN_CHANGES.labels(state.status.value).inc()
-            log.info("plan changed", extra={"user_id": account.user_id, "plan": state.plan.name,
-                                            "status": state.status.value, "lapsed_plan": state.lapsed_plan})
+            log.info(
+                "plan changed",
+                extra={
+                    "user_id": account.user_id,
+                    "plan": state.plan.name,
+                    "status": state.status.value,
+                    "lapsed_plan": state.lapsed_plan,
+                },
+            )
         return AccountView(account, state, await repo.balance(conn, account.user_id))
 
     async def get_account(self, user_id: str) -> AccountView:
@@ -248,8 +265,9 @@ class Billing:
             metrics.REFUNDS.labels("failed").inc()
         return entry
 
-    async def _settle(self, generation_id: str, owner_id: str,
-                      decide: Callable[[GenerationLedger], Entry | None], note: str) -> tuple[Entry | None, int]:
+    async def _settle(
+        self, generation_id: str, owner_id: str, decide: Callable[[GenerationLedger], Entry | None], note: str
+    ) -> tuple[Entry | None, int]:
         now = self._clock()
         async with self._pool.connection() as conn, conn.transaction():
             # The account the reservation belongs to; the event's owner when there is none yet.
@@ -283,12 +301,28 @@ class Billing:
         now = self._clock()
         async with self._pool.connection() as conn, conn.transaction():
             account = await self._lock(conn, user_id, now)
-            return await self._change(conn, account, plan, period_end, actor or "operator", now,
-                                      account.provider_subscription_id, account.provider_event_created)
+            return await self._change(
+                conn,
+                account,
+                plan,
+                period_end,
+                actor or "operator",
+                now,
+                account.provider_subscription_id,
+                account.provider_event_created,
+            )
 
-    async def _change(self, conn: psycopg.AsyncConnection, account: AccountRecord, plan: str,
-                      period_end: datetime | None, actor: str, now: datetime,
-                      provider_subscription_id: str | None, provider_event_created: int | None) -> AccountView:
+    async def _change(
+        self,
+        conn: psycopg.AsyncConnection,
+        account: AccountRecord,
+        plan: str,
+        period_end: datetime | None,
+        actor: str,
+        now: datetime,
+        provider_subscription_id: str | None,
+        provider_event_created: int | None,
+    ) -> AccountView:
         if plan == FREE:
             # Moving to free ends a paid plan now (it reads as LAPSED); free itself never ends.
             was_paid = account.plan != FREE
@@ -298,14 +332,28 @@ class Billing:
             end, last_paid = period_end, plan
         period_start = account.period_start if plan == account.plan else now
         await repo.update_subscription(
-            conn, account.user_id, plan=plan, period_start=period_start, current_period_end=end,
-            last_paid_plan=last_paid, provider_subscription_id=provider_subscription_id,
-            provider_event_created=provider_event_created, now=now,
+            conn,
+            account.user_id,
+            plan=plan,
+            period_start=period_start,
+            current_period_end=end,
+            last_paid_plan=last_paid,
+            provider_subscription_id=provider_subscription_id,
+            provider_event_created=provider_event_created,
+            now=now,
         )
-        await repo.insert_subscription_history(conn, account.user_id, plan, period_start, end, actor,
-                                               provider_subscription_id)
-        log.info("subscription set", extra={"user_id": account.user_id, "plan": plan, "actor": actor,
-                                            "current_period_end": end.isoformat() if end else None})
+        await repo.insert_subscription_history(
+            conn, account.user_id, plan, period_start, end, actor, provider_subscription_id
+        )
+        log.info(
+            "subscription set",
+            extra={
+                "user_id": account.user_id,
+                "plan": plan,
+                "actor": actor,
+                "current_period_end": end.isoformat() if end else None,
+            },
+        )
         updated = await repo.lock_account(conn, account.user_id)
         assert updated is not None
         return await self._refresh(conn, updated, now, note=f"{plan} credits ({actor})")
@@ -354,8 +402,9 @@ class Billing:
             await repo.set_provider_event_outcome(conn, event.id, outcome[:500])
             return outcome
 
-    async def _apply_subscription(self, conn: psycopg.AsyncConnection, event: ProviderEvent,
-                                  change: SubscriptionChange, now: datetime) -> str:
+    async def _apply_subscription(
+        self, conn: psycopg.AsyncConnection, event: ProviderEvent, change: SubscriptionChange, now: datetime
+    ) -> str:
         account = await self._lock(conn, change.user_id, now)
         if account.provider_event_created is not None and event.created < account.provider_event_created:
             return "ignored: older than the last provider event applied"
@@ -365,12 +414,14 @@ class Billing:
         same = account.provider_subscription_id == change.subscription_id and account.plan == change.plan
         if not change.ended and same and account.current_period_end and account.current_period_end > end:
             end = account.current_period_end  # a period never moves back (deliveries come in any order)
-        await self._change(conn, account, change.plan, end, f"stripe:{event.id}", now,
-                           change.subscription_id, event.created)
+        await self._change(
+            conn, account, change.plan, end, f"stripe:{event.id}", now, change.subscription_id, event.created
+        )
         return "applied"
 
-    async def _apply_invoice(self, conn: psycopg.AsyncConnection, event: ProviderEvent, invoice: InvoicePaid,
-                             now: datetime) -> str:
+    async def _apply_invoice(
+        self, conn: psycopg.AsyncConnection, event: ProviderEvent, invoice: InvoicePaid, now: datetime
+    ) -> str:
         user_id = invoice.user_id or await repo.account_by_subscription(conn, invoice.subscription_id)
         if user_id is None:
             return "ignored: invoice of a subscription no account has"
@@ -381,8 +432,16 @@ class Billing:
         end = invoice.period_end
         if account.plan == plan and account.current_period_end and account.current_period_end > end:
             end = account.current_period_end
-        await self._change(conn, account, plan, end, f"stripe:{event.id} invoice {invoice.invoice_id}", now,
-                           invoice.subscription_id, account.provider_event_created)
+        await self._change(
+            conn,
+            account,
+            plan,
+            end,
+            f"stripe:{event.id} invoice {invoice.invoice_id}",
+            now,
+            invoice.subscription_id,
+            account.provider_event_created,
+        )
         return "applied"
 
     # --- the sweep ----------------------------------------------------------------------------
@@ -405,8 +464,10 @@ class Billing:
             if entry is not None:
                 expired += 1
                 metrics.REFUNDS.labels("expired").inc()
-                log.warning("reservation expired", extra={"generation_id": generation_id, "user_id": owner,
-                                                          "credits": entry.amount})
+                log.warning(
+                    "reservation expired",
+                    extra={"generation_id": generation_id, "user_id": owner, "credits": entry.amount},
+                )
         for user_id in lapsed:
             async with self._pool.connection() as conn, conn.transaction():
                 account = await repo.lock_account(conn, user_id)

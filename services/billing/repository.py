@@ -25,9 +25,7 @@ async def get_account(conn: psycopg.AsyncConnection, user_id: str) -> AccountRec
 
 
 async def lock_account(conn: psycopg.AsyncConnection, user_id: str) -> AccountRecord | None:
-    cursor = await conn.execute(
-        f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = %s FOR UPDATE", (user_id,)
-    )
+    cursor = await conn.execute(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = %s FOR UPDATE", (user_id,))
     return _account(await cursor.fetchone())
 
 
@@ -56,14 +54,27 @@ async def update_subscription(
     await conn.execute(
         "UPDATE accounts SET plan = %s, period_start = %s, current_period_end = %s, last_paid_plan = %s,"
         " provider_subscription_id = %s, provider_event_created = %s, updated_at = %s WHERE user_id = %s",
-        (plan, period_start, current_period_end, last_paid_plan, provider_subscription_id,
-         provider_event_created, now, user_id),
+        (
+            plan,
+            period_start,
+            current_period_end,
+            last_paid_plan,
+            provider_subscription_id,
+            provider_event_created,
+            now,
+            user_id,
+        ),
     )
 
 
 async def insert_subscription_history(
-    conn: psycopg.AsyncConnection, user_id: str, plan: str, period_start: datetime,
-    current_period_end: datetime | None, actor: str, provider_subscription_id: str | None,
+    conn: psycopg.AsyncConnection,
+    user_id: str,
+    plan: str,
+    period_start: datetime,
+    current_period_end: datetime | None,
+    actor: str,
+    provider_subscription_id: str | None,
 ) -> None:
     await conn.execute(
         "INSERT INTO subscriptions (user_id, plan, period_start, current_period_end, actor,"
@@ -126,8 +137,14 @@ async def reservation_owner(conn: psycopg.AsyncConnection, generation_id: str) -
     return row[0] if row else None
 
 
-async def append(conn: psycopg.AsyncConnection, user_id: str, generation_id: str, entry: Entry, note: str = "",
-                 now: datetime | None = None) -> None:
+async def append(
+    conn: psycopg.AsyncConnection,
+    user_id: str,
+    generation_id: str,
+    entry: Entry,
+    note: str = "",
+    now: datetime | None = None,
+) -> None:
     """Appends a generation's row and keeps open_reservations in step with it."""
     await conn.execute(
         "INSERT INTO ledger (user_id, kind, amount, generation_id, note) VALUES (%s, %s, %s, %s, %s)",
@@ -160,15 +177,14 @@ async def unannounced_lapses(conn: psycopg.AsyncConnection, now: datetime, limit
 
 
 async def account_by_subscription(conn: psycopg.AsyncConnection, subscription_id: str) -> str | None:
-    cursor = await conn.execute(
-        "SELECT user_id FROM accounts WHERE provider_subscription_id = %s", (subscription_id,)
-    )
+    cursor = await conn.execute("SELECT user_id FROM accounts WHERE provider_subscription_id = %s", (subscription_id,))
     row = await cursor.fetchone()
     return row[0] if row else None
 
 
-async def record_provider_event(conn: psycopg.AsyncConnection, event_id: str, event_type: str, created: int,
-                                outcome: str) -> bool:
+async def record_provider_event(
+    conn: psycopg.AsyncConnection, event_id: str, event_type: str, created: int, outcome: str
+) -> bool:
     """True the first time an event id is seen (in this transaction's view)."""
     cursor = await conn.execute(
         "INSERT INTO provider_events (event_id, event_type, created, outcome) VALUES (%s, %s, %s, %s)"

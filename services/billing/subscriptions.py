@@ -66,11 +66,7 @@ def in_force(account: AccountRecord, catalogue: Catalogue, now: datetime) -> InF
     now = now.astimezone(UTC)
     end = account.current_period_end
     subscribed = account.plan
-    active = (
-        subscribed != FREE
-        and subscribed in catalogue
-        and (end is None or end > now)
-    )
+    active = subscribed != FREE and subscribed in catalogue and (end is None or end > now)
     if active:
         plan = catalogue.get(subscribed)
         if account.provider_subscription_id and end is not None:

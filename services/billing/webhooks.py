@@ -55,8 +55,9 @@ def signature_header(payload: bytes, secret: str, timestamp: int) -> str:
     return f"t={timestamp},v1={sign(payload, secret, timestamp)}"
 
 
-def verify_signature(payload: bytes, header: str, secret: str, now: float,
-                     tolerance_s: int = DEFAULT_TOLERANCE_S) -> int:
+def verify_signature(
+    payload: bytes, header: str, secret: str, now: float, tolerance_s: int = DEFAULT_TOLERANCE_S
+) -> int:
     """Returns the signed timestamp; raises SignatureError unless a v1 entry matches."""
     if not header:
         raise SignatureError("missing Stripe-Signature")

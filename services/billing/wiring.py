@@ -67,13 +67,28 @@ async def run(settings: BillingSettings) -> None:
     )
     events = GenerationEventHandlers(billing)
     specs = [
-        (ConsumerSpec(GENERATION_STREAM, IMAGES_READY_DURABLE, IMAGES_READY, generation_events.ImagesReady,
-                      ack_wait_s=settings.billing_consumer_ack_wait_s,
-                      max_deliver=settings.billing_consumer_max_deliver), events.images_ready),
-        (ConsumerSpec(GENERATION_STREAM, GENERATION_FAILED_DURABLE, GENERATION_FAILED,
-                      generation_events.GenerationFailed, ack_wait_s=settings.billing_consumer_ack_wait_s,
-                      max_deliver=settings.billing_consumer_max_deliver),
-         events.generation_failed),
+        (
+            ConsumerSpec(
+                GENERATION_STREAM,
+                IMAGES_READY_DURABLE,
+                IMAGES_READY,
+                generation_events.ImagesReady,
+                ack_wait_s=settings.billing_consumer_ack_wait_s,
+                max_deliver=settings.billing_consumer_max_deliver,
+            ),
+            events.images_ready,
+        ),
+        (
+            ConsumerSpec(
+                GENERATION_STREAM,
+                GENERATION_FAILED_DURABLE,
+                GENERATION_FAILED,
+                generation_events.GenerationFailed,
+                ack_wait_s=settings.billing_consumer_ack_wait_s,
+                max_deliver=settings.billing_consumer_max_deliver,
+            ),
+            events.generation_failed,
+        ),
     ]
     runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
     runtime.run_in_background(sweep_forever(billing, settings.billing_sweep_interval_s), "sweep")

@@ -12,8 +12,9 @@ from services.feed.wiring import run, run_rebuild
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m services.feed")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "rebuild"])
-    parser.add_argument("--force", action="store_true",
-                        help="rebuild even if a stream no longer holds its whole history")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild even if a stream no longer holds its whole history"
+    )
     args = parser.parse_args()
     settings = FeedSettings()
     if args.command == "rebuild":

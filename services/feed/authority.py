@@ -31,15 +31,17 @@ class Authority:
     async def allowed(self, viewer_id: str, image_ids: list[str]) -> set[str]:
         allowed: set[str] = set()
         for start in range(0, len(image_ids), MAX_IDS_PER_CALL):
-            chunk = image_ids[start:start + MAX_IDS_PER_CALL]
+            chunk = image_ids[start : start + MAX_IDS_PER_CALL]
             try:
                 reply = await self._stub.Authorize(
                     visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=chunk), timeout=self._timeout_s
                 )
             except grpc.aio.AioRpcError as error:
                 AUTHORITY_FAILURES.inc()
-                log.warning("visibility authority failed; failing closed",
-                            extra={"code": error.code().name, "details": error.details()})
+                log.warning(
+                    "visibility authority failed; failing closed",
+                    extra={"code": error.code().name, "details": error.details()},
+                )
                 raise AuthorityUnavailable(error.details() or error.code().name) from error
             allowed.update(set(reply.allowed_image_ids) & set(chunk))
         return allowed

@@ -19,7 +19,6 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
 from glue.consumer import ConsumerSpec, Delivery, PoisonMessage
 from services.feed import repository
-from services.feed.metrics import EVENTS_APPLIED
 from services.feed.events import (
     GENERATION_STREAM,
     IMAGE_DELETED,
@@ -30,6 +29,7 @@ from services.feed.events import (
     VISIBILITY_CHANGED_DURABLE,
     VISIBILITY_STREAM,
 )
+from services.feed.metrics import EVENTS_APPLIED
 from services.feed.projection import Deleted, Event, ImageReady, Visibility, VisibilitySet
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ EVENT_TYPES: dict[str, type[Message]] = {
 CONSUMERS = [
     ConsumerSpec(GENERATION_STREAM, IMAGES_READY_DURABLE, IMAGES_READY, generation_events.ImagesReady),
     ConsumerSpec(GENERATION_STREAM, IMAGE_DELETED_DURABLE, IMAGE_DELETED, generation_events.ImageDeleted),
-    ConsumerSpec(VISIBILITY_STREAM, VISIBILITY_CHANGED_DURABLE, VISIBILITY_CHANGED, visibility_events.VisibilityChanged),
+    ConsumerSpec(
+        VISIBILITY_STREAM, VISIBILITY_CHANGED_DURABLE, VISIBILITY_CHANGED, visibility_events.VisibilityChanged
+    ),
 ]
 
 
@@ -69,9 +71,18 @@ def changes_of(subject: str, envelope: envelope_pb2.EventEnvelope, event: Messag
         visibility = _visibility(event.visibility)
         version = event.visibility_version or 1
         return [
-            (_image_id(image.image_id),
-             ImageReady(owner_id=event.owner_id, prompt=event.prompt, width=image.width, height=image.height,
-                        created_at=created_at, visibility=visibility, version=version))
+            (
+                _image_id(image.image_id),
+                ImageReady(
+                    owner_id=event.owner_id,
+                    prompt=event.prompt,
+                    width=image.width,
+                    height=image.height,
+                    created_at=created_at,
+                    visibility=visibility,
+                    version=version,
+                ),
+            )
             for image in event.images
         ]
     if subject == VISIBILITY_CHANGED:
@@ -117,15 +128,17 @@ class ProjectionWriter:
     async def _flush(self) -> None:
         while self._waiting:
             await asyncio.sleep(0)  # handlers started in the same turn join this batch
-            batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch:]
+            batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]
             try:
                 await self._commit([change for changes, _ in batch for change in changes])
             except Exception as error:
                 if len(batch) == 1:
                     _settle(batch[0][1], error)
                     continue
-                log.warning("projection batch failed; applying its events one by one",
-                            extra={"events": len(batch), "error": str(error)})
+                log.warning(
+                    "projection batch failed; applying its events one by one",
+                    extra={"events": len(batch), "error": str(error)},
+                )
                 for changes, done in batch:
                     try:
                         await self._commit(changes)

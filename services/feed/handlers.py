@@ -55,8 +55,9 @@ def rpc(method):
         except Conflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
         except AuthorityUnavailable:
-            await context.abort(grpc.StatusCode.UNAVAILABLE,
-                                "the visibility authority is unavailable; nothing can be shown, try again")
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE, "the visibility authority is unavailable; nothing can be shown, try again"
+            )
         except psycopg.OperationalError as error:
             log.warning("database unavailable", extra={"error": str(error)})
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the feed's database is unavailable; try again")
@@ -85,14 +86,28 @@ def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
 
 
 def _item(row: FeedRow, liked: set[UUID]) -> pb.FeedItem:
-    return pb.FeedItem(image_id=str(row.image_id), owner_id=row.owner_id, prompt=row.prompt,
-                       like_count=row.like_count, created_at=_timestamp(row.created_at),
-                       liked_by_viewer=row.image_id in liked, width=row.width, height=row.height)
+    return pb.FeedItem(
+        image_id=str(row.image_id),
+        owner_id=row.owner_id,
+        prompt=row.prompt,
+        like_count=row.like_count,
+        created_at=_timestamp(row.created_at),
+        liked_by_viewer=row.image_id in liked,
+        width=row.width,
+        height=row.height,
+    )
 
 
 class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
-    def __init__(self, pool: AsyncConnectionPool, authority: Authority, *, report_threshold: int,
-                 top_window_hours: int, top_windows_hours: list[int] | None = None):
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        authority: Authority,
+        *,
+        report_threshold: int,
+        top_window_hours: int,
+        top_windows_hours: list[int] | None = None,
+    ):
         self._pool = pool
         self._authority = authority
         self._report_threshold = report_threshold
@@ -145,7 +160,11 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 after = (cursor.created_at, cursor.image_id)
             page = await authorized_page(
                 self._reader(lambda conn, a, n: repository.fetch_newest(conn, a, n, query)),
-                lambda row: row.newest_key, self._authorizer(viewer, listing), after, size)
+                lambda row: row.newest_key,
+                self._authorizer(viewer, listing),
+                after,
+                size,
+            )
             next_cursor = Cursor(cursors.NEW, *page.next_key).encode() if page.next_key else ""
         elif request.sort == pb.FEED_SORT_TOP:
             hours = social.window_hours(request.window_hours, self._top_window_hours)
@@ -155,13 +174,17 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 after = (cursor.likes, cursor.created_at, cursor.image_id)
                 since = cursor.since or since
             if hours in self._precomputed:
+
                 def fetch(conn, a, n):
                     return repository.fetch_top_precomputed(conn, hours, a, n, query)
             else:
+
                 def fetch(conn, a, n):
                     return repository.fetch_top(conn, since, a, n, query)
-            page = await authorized_page(self._reader(fetch), lambda row: row.top_key,
-                                         self._authorizer(viewer, listing), after, size)
+
+            page = await authorized_page(
+                self._reader(fetch), lambda row: row.top_key, self._authorizer(viewer, listing), after, size
+            )
             next_cursor = ""
             if page.next_key:
                 likes, created_at, image_id = page.next_key
@@ -184,14 +207,17 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             after = (cursor.created_at, cursor.image_id)
         else:
             async with self._pool.connection() as conn:
-                candidates = await repository.pinned_of(conn, owner, social.MAX_PINS,
-                                                        listed_only=viewer != owner)
+                candidates = await repository.pinned_of(conn, owner, social.MAX_PINS, listed_only=viewer != owner)
             if candidates:
                 allowed = await self._authority.allowed(viewer, [str(r.image_id) for r in candidates])
                 pinned = [r for r in candidates if str(r.image_id) in allowed]
         page = await authorized_page(
-            self._reader(repository.fetch_owner, owner), lambda row: row.newest_key,
-            self._authorizer(viewer, "profile"), after, size)
+            self._reader(repository.fetch_owner, owner),
+            lambda row: row.newest_key,
+            self._authorizer(viewer, "profile"),
+            after,
+            size,
+        )
         liked = await self._liked(viewer, pinned + page.items)
         return pb.GetProfileResponse(
             pinned=[_item(r, liked) for r in pinned],
@@ -215,11 +241,17 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             return pb.BatchGetSocialResponse()
         async with self._pool.connection() as conn:
             found = await repository.social_of(conn, request.viewer_id, ids)
-        return pb.BatchGetSocialResponse(images=[
-            pb.ImageSocial(image_id=str(i), like_count=found[i].like_count, liked_by_viewer=found[i].liked_by_viewer,
-                           pinned=found[i].pinned)
-            for i in ids
-        ])
+        return pb.BatchGetSocialResponse(
+            images=[
+                pb.ImageSocial(
+                    image_id=str(i),
+                    like_count=found[i].like_count,
+                    liked_by_viewer=found[i].liked_by_viewer,
+                    pinned=found[i].pinned,
+                )
+                for i in ids
+            ]
+        )
 
     # ------------------------------------------------------------ likes
 
@@ -300,11 +332,16 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             after = (cursor.created_at, cursor.image_id)
         # The queue shows what the public could see (hidden images are still public by the
         # authority); an image made private or deleted since has nothing left to moderate.
-        page = await authorized_page(self._reader(repository.open_reports), lambda row: row.key,
-                                     self._authorizer("", "reports"), after, size)
+        page = await authorized_page(
+            self._reader(repository.open_reports), lambda row: row.key, self._authorizer("", "reports"), after, size
+        )
         return pb.ListReportsResponse(
-            reports=[pb.ReportEntry(image_id=str(r.image_id), report_count=r.report_count, reasons=r.reasons,
-                                    hidden=r.hidden) for r in page.items],
+            reports=[
+                pb.ReportEntry(
+                    image_id=str(r.image_id), report_count=r.report_count, reasons=r.reasons, hidden=r.hidden
+                )
+                for r in page.items
+            ],
             next_cursor=Cursor(cursors.REPORTS, *page.next_key).encode() if page.next_key else "",
         )
 

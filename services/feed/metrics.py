@@ -8,6 +8,7 @@ CANDIDATES_DENIED = Counter(
     "Items the read model proposed that the visibility authority denied (a stale projection shows here)",
     ["listing"],
 )
-AUTHORITY_FAILURES = Counter("atelier_feed_authority_failures_total",
-                             "Authorize calls that failed; the request failed closed with UNAVAILABLE")
+AUTHORITY_FAILURES = Counter(
+    "atelier_feed_authority_failures_total", "Authorize calls that failed; the request failed closed with UNAVAILABLE"
+)
 LIST_SECONDS = Histogram("atelier_feed_list_seconds", "Time to assemble one authorised page", ["listing"])

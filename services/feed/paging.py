@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 
 class Candidate(Protocol):
     @property
-    def image_id(self): ...  # noqa: ANN201 - a UUID or str, whatever the authority is asked with
+    def image_id(self): ...
 
 
 RowT = TypeVar("RowT", bound=Candidate)

@@ -101,12 +101,12 @@ def apply(state: ImageState, event: Event) -> ImageState:
     if isinstance(event, ImageReady):
         incoming = _content(event.owner_id, event.prompt, event.width, event.height, event.created_at, state.deleted)
         if state.known:
-            current = _content(state.owner_id, state.prompt, state.width, state.height, state.created_at,
-                               state.deleted)
+            current = _content(state.owner_id, state.prompt, state.width, state.height, state.created_at, state.deleted)
             incoming = min(current, incoming)
         created_at, owner_id, width, height, prompt = incoming
-        merged = replace(state, known=True, owner_id=owner_id, prompt=prompt, width=width, height=height,
-                         created_at=created_at)
+        merged = replace(
+            state, known=True, owner_id=owner_id, prompt=prompt, width=width, height=height, created_at=created_at
+        )
         return _with_visibility(merged, event.visibility, max(1, event.version))
     raise TypeError(f"not a projection event: {event!r}")
 

@@ -77,23 +77,29 @@ class _Source:
             return
         if self.subscription is None:
             self.subscription = await self.js.subscribe(
-                self.subject, stream=self.stream, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL,
+                self.subject,
+                stream=self.stream,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.ALL,
                 inactive_threshold=300,
             )
         while self.position < target:
             try:
                 msg = await self.subscription.next_msg(timeout=30)
             except nats.errors.TimeoutError:
-                raise RuntimeError(f"replay of {self.subject} stalled at sequence {self.position} of {target}") \
-                    from None
+                raise RuntimeError(
+                    f"replay of {self.subject} stalled at sequence {self.position} of {target}"
+                ) from None
             self.position = msg.metadata.sequence.stream
             try:
                 envelope, event = open_envelope(msg.data, EVENT_TYPES[self.subject])
                 changes = changes_of(self.subject, envelope, event)
             except (UndecodableEvent, PoisonMessage) as error:
                 report.skipped += 1
-                log.warning("replay skips an event the live consumer dead-letters",
-                            extra={"subject": self.subject, "sequence": self.position, "error": str(error)})
+                log.warning(
+                    "replay skips an event the live consumer dead-letters",
+                    extra={"subject": self.subject, "sequence": self.position, "error": str(error)},
+                )
                 continue
             report.events += 1
             report.per_subject[self.subject] = report.per_subject.get(self.subject, 0) + 1
@@ -151,8 +157,9 @@ def _shadow_name(index: str) -> str:
     return f"{index[:55]}_next"
 
 
-async def rebuild(pool: AsyncConnectionPool, js: JetStreamContext, *, force: bool = False,
-                  batch: int = 2000) -> RebuildReport:
+async def rebuild(
+    pool: AsyncConnectionPool, js: JetStreamContext, *, force: bool = False, batch: int = 2000
+) -> RebuildReport:
     started = time.monotonic()
     report = RebuildReport()
     if not force:
@@ -173,18 +180,29 @@ async def rebuild(pool: AsyncConnectionPool, js: JetStreamContext, *, force: boo
             except Exception:  # the connection may be gone already; the consumer is ephemeral anyway
                 pass
     report.seconds = time.monotonic() - started
-    log.info("projection rebuilt", extra={"events": report.events, "skipped": report.skipped, "rows": report.rows,
-                                          "seconds": round(report.seconds, 2), "per_subject": report.per_subject})
+    log.info(
+        "projection rebuilt",
+        extra={
+            "events": report.events,
+            "skipped": report.skipped,
+            "rows": report.rows,
+            "seconds": round(report.seconds, 2),
+            "per_subject": report.per_subject,
+        },
+    )
     return report
 
 
-async def _rebuild_into_shadow_and_swap(conn: psycopg.AsyncConnection, sources: list[_Source], batch: int,
-                                        report: RebuildReport) -> None:
+async def _rebuild_into_shadow_and_swap(
+    conn: psycopg.AsyncConnection, sources: list[_Source], batch: int, report: RebuildReport
+) -> None:
     await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(SHADOW)))
     # Same columns, defaults, checks and generated columns; secondary indexes come after the load.
-    await conn.execute(sql.SQL(
-        "CREATE TABLE {} (LIKE images INCLUDING ALL EXCLUDING INDEXES, PRIMARY KEY (image_id))"
-    ).format(sql.Identifier(SHADOW)))
+    await conn.execute(
+        sql.SQL("CREATE TABLE {} (LIKE images INCLUDING ALL EXCLUDING INDEXES, PRIMARY KEY (image_id))").format(
+            sql.Identifier(SHADOW)
+        )
+    )
 
     # 1. Replay everything published so far, while the feed serves the old table.
     batcher = _Batcher(conn, batch)
@@ -194,8 +212,10 @@ async def _rebuild_into_shadow_and_swap(conn: psycopg.AsyncConnection, sources: 
     indexes = await _secondary_indexes(conn, "images")
     async with conn.transaction():
         for name, definition in indexes:
+            shadow_index = _shadow_name(name)
             shadow = _INDEX_HEAD.sub(
-                lambda m: f"CREATE {m.group(1) or ''}INDEX {_shadow_name(name)} ON {SHADOW} ", definition)
+                lambda m, index=shadow_index: f"CREATE {m.group(1) or ''}INDEX {index} ON {SHADOW} ", definition
+            )
             await conn.execute(shadow)
     log.info("replayed; swapping in", extra={"events": report.events})
 
@@ -209,22 +229,28 @@ async def _rebuild_into_shadow_and_swap(conn: psycopg.AsyncConnection, sources: 
         await _carry_over_social(conn)
         await conn.execute("DROP TABLE images")
         await conn.execute(sql.SQL("ALTER TABLE {} RENAME TO images").format(sql.Identifier(SHADOW)))
-        await conn.execute(sql.SQL("ALTER TABLE images RENAME CONSTRAINT {} TO images_pkey").format(
-            sql.Identifier(f"{SHADOW}_pkey")))
+        await conn.execute(
+            sql.SQL("ALTER TABLE images RENAME CONSTRAINT {} TO images_pkey").format(sql.Identifier(f"{SHADOW}_pkey"))
+        )
         for name, _ in indexes:
-            await conn.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
-                sql.Identifier(_shadow_name(name)), sql.Identifier(name)))
+            await conn.execute(
+                sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(_shadow_name(name)), sql.Identifier(name))
+            )
         report.rows = (await (await conn.execute("SELECT count(*) FROM images")).fetchone())[0]
 
 
 async def _carry_over_social(conn: psycopg.AsyncConnection) -> None:
     """The feed's own columns: like counts recounted from likes, moderation flags as decided."""
     shadow = sql.Identifier(SHADOW)
-    await conn.execute(sql.SQL(
-        "INSERT INTO {} (image_id, like_count) SELECT image_id, count(*) FROM likes GROUP BY image_id"
-        " ON CONFLICT (image_id) DO UPDATE SET like_count = excluded.like_count"
-    ).format(shadow))
-    await conn.execute(sql.SQL(
-        "INSERT INTO {} (image_id, hidden_by_reports) SELECT image_id, true FROM images WHERE hidden_by_reports"
-        " ON CONFLICT (image_id) DO UPDATE SET hidden_by_reports = true"
-    ).format(shadow))
+    await conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (image_id, like_count) SELECT image_id, count(*) FROM likes GROUP BY image_id"
+            " ON CONFLICT (image_id) DO UPDATE SET like_count = excluded.like_count"
+        ).format(shadow)
+    )
+    await conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (image_id, hidden_by_reports) SELECT image_id, true FROM images WHERE hidden_by_reports"
+            " ON CONFLICT (image_id) DO UPDATE SET hidden_by_reports = true"
+        ).format(shadow)
+    )

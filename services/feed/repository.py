@@ -26,34 +26,57 @@ _STATE_TYPES = ("text", "text", "int", "int", "timestamptz", "text", "bigint", "
 
 # ---------------------------------------------------------------- projection (event-derived state)
 
+
 def _state_of(row: tuple) -> ImageState:
     owner_id, prompt, width, height, created_at, visibility, version, deleted, known = row
-    return ImageState(owner_id=owner_id, prompt=prompt, width=width, height=height, created_at=created_at,
-                      visibility=Visibility(visibility), version=version, deleted=deleted, known=known)
+    return ImageState(
+        owner_id=owner_id,
+        prompt=prompt,
+        width=width,
+        height=height,
+        created_at=created_at,
+        visibility=Visibility(visibility),
+        version=version,
+        deleted=deleted,
+        known=known,
+    )
 
 
 def _row_of(state: ImageState) -> tuple:
-    return (state.owner_id, state.prompt, state.width, state.height, state.created_at, state.visibility.value,
-            state.version, state.deleted, state.known)
+    return (
+        state.owner_id,
+        state.prompt,
+        state.width,
+        state.height,
+        state.created_at,
+        state.visibility.value,
+        state.version,
+        state.deleted,
+        state.known,
+    )
 
 
 @functools.cache
 def _apply_statements(table: str) -> tuple[sql.Composed, sql.Composed, sql.Composed]:
     target = sql.Identifier(table)
     columns = sql.SQL(", ").join(map(sql.Identifier, STATE_COLUMNS))
-    insert = sql.SQL(
-        "INSERT INTO {} (image_id) SELECT unnest(%s::uuid[]) ON CONFLICT (image_id) DO NOTHING").format(target)
+    insert = sql.SQL("INSERT INTO {} (image_id) SELECT unnest(%s::uuid[]) ON CONFLICT (image_id) DO NOTHING").format(
+        target
+    )
     select = sql.SQL("SELECT image_id, {} FROM {} WHERE image_id = ANY(%s) ORDER BY image_id FOR UPDATE").format(
-        columns, target)
+        columns, target
+    )
     arrays = sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(kind)) for kind in ("uuid", *_STATE_TYPES))
     assignments = sql.SQL(", ").join(sql.SQL("{0} = u.{0}").format(sql.Identifier(c)) for c in STATE_COLUMNS)
     update = sql.SQL("UPDATE {} AS i SET {} FROM unnest({}) AS u(image_id, {}) WHERE i.image_id = u.image_id").format(
-        target, assignments, arrays, columns)
+        target, assignments, arrays, columns
+    )
     return insert, select, update
 
 
-async def apply_changes(conn: psycopg.AsyncConnection, changes: Sequence[tuple[UUID, Event]],
-                        table: str = IMAGES) -> int:
+async def apply_changes(
+    conn: psycopg.AsyncConnection, changes: Sequence[tuple[UUID, Event]], table: str = IMAGES
+) -> int:
     """Folds events into the rows of their images, inside the caller's transaction; returns how
     many rows changed. Rows are locked in image-id order, so concurrent calls never deadlock."""
     if not changes:
@@ -79,12 +102,14 @@ async def projection_rows(conn: psycopg.AsyncConnection, table: str = IMAGES) ->
     """Every row's event-derived state and moderation flag (for comparisons and tests)."""
     cursor = await conn.execute(
         sql.SQL("SELECT image_id, {}, hidden_by_reports, like_count FROM {}").format(
-            sql.SQL(", ").join(map(sql.Identifier, STATE_COLUMNS)), sql.Identifier(table))
+            sql.SQL(", ").join(map(sql.Identifier, STATE_COLUMNS)), sql.Identifier(table)
+        )
     )
     return {row[0]: tuple(row[1:]) for row in await cursor.fetchall()}
 
 
 # ---------------------------------------------------------------- reading the feed
+
 
 @dataclass(frozen=True)
 class FeedRow:
@@ -119,8 +144,9 @@ async def _rows(conn: psycopg.AsyncConnection, query: str, params: dict) -> list
     return await cursor.fetchall()
 
 
-async def fetch_newest(conn: psycopg.AsyncConnection, after: tuple[datetime, UUID] | None, limit: int,
-                       query: str = "") -> list[FeedRow]:
+async def fetch_newest(
+    conn: psycopg.AsyncConnection, after: tuple[datetime, UUID] | None, limit: int, query: str = ""
+) -> list[FeedRow]:
     """Listed images, newest first, optionally only those whose prompt matches `query`."""
     text = f"SELECT {_FEED_COLUMNS} FROM images i WHERE i.listed"
     params: dict = {"limit": limit, "query": query}
@@ -133,8 +159,13 @@ async def fetch_newest(conn: psycopg.AsyncConnection, after: tuple[datetime, UUI
     return await _rows(conn, text, params)
 
 
-async def fetch_top(conn: psycopg.AsyncConnection, since: datetime, after: tuple[int, datetime, UUID] | None,
-                    limit: int, query: str = "") -> list[FeedRow]:
+async def fetch_top(
+    conn: psycopg.AsyncConnection,
+    since: datetime,
+    after: tuple[int, datetime, UUID] | None,
+    limit: int,
+    query: str = "",
+) -> list[FeedRow]:
     """Listed images by likes received since `since`, then newest first; images without likes in
     the window follow the liked ones, newest first, so the listing covers the whole feed."""
     rows: list[FeedRow] = []
@@ -170,15 +201,21 @@ async def fetch_top(conn: psycopg.AsyncConnection, since: datetime, after: tuple
     return rows + await _rows(conn, text, {**params, "limit": limit - len(rows)})
 
 
-async def fetch_top_precomputed(conn: psycopg.AsyncConnection, window_hours: int,
-                                after: tuple[int, datetime, UUID] | None, limit: int, query: str = "") -> list[FeedRow]:
+async def fetch_top_precomputed(
+    conn: psycopg.AsyncConnection,
+    window_hours: int,
+    after: tuple[int, datetime, UUID] | None,
+    limit: int,
+    query: str = "",
+) -> list[FeedRow]:
     """As fetch_top, for a window kept in top_scores: both phases walk an index."""
     rows: list[FeedRow] = []
     params: dict = {"window": window_hours, "query": query}
     search = _MATCHES if query else ""
     if after is None or after[0] > 0:
         text = (
-            f"SELECT {_FEED_COLUMNS}, t.likes AS window_likes FROM top_scores t JOIN images i ON i.image_id = t.image_id"
+            f"SELECT {_FEED_COLUMNS}, t.likes AS window_likes"
+            " FROM top_scores t JOIN images i ON i.image_id = t.image_id"
             f" WHERE t.window_hours = %(window)s AND i.listed{search}"
         )
         if after is not None:
@@ -214,8 +251,9 @@ async def refresh_top(conn: psycopg.AsyncConnection, window_hours: int) -> int:
     return cursor.rowcount
 
 
-async def fetch_owner(conn: psycopg.AsyncConnection, owner_id: str, after: tuple[datetime, UUID] | None,
-                      limit: int) -> list[FeedRow]:
+async def fetch_owner(
+    conn: psycopg.AsyncConnection, owner_id: str, after: tuple[datetime, UUID] | None, limit: int
+) -> list[FeedRow]:
     text = f"SELECT {_FEED_COLUMNS} FROM images i WHERE i.listed AND i.owner_id = %(owner)s"
     params: dict = {"owner": owner_id, "limit": limit}
     if after is not None:
@@ -225,8 +263,9 @@ async def fetch_owner(conn: psycopg.AsyncConnection, owner_id: str, after: tuple
     return await _rows(conn, text, params)
 
 
-async def pinned_of(conn: psycopg.AsyncConnection, owner_id: str, limit: int, *, listed_only: bool = True
-                    ) -> list[FeedRow]:
+async def pinned_of(
+    conn: psycopg.AsyncConnection, owner_id: str, limit: int, *, listed_only: bool = True
+) -> list[FeedRow]:
     """The owner's pinned images, most recently pinned first: listed ones for others; for the
     owner also their private ones (the authority still has the last word on both)."""
     shown = "i.listed" if listed_only else "i.known AND NOT i.deleted AND NOT i.hidden_by_reports"
@@ -284,6 +323,7 @@ async def get_image(conn: psycopg.AsyncConnection, image_id: UUID) -> ImageRow |
 
 # ---------------------------------------------------------------- likes
 
+
 async def add_like(conn: psycopg.AsyncConnection, image_id: UUID, user_id: str, windows: Sequence[int] = ()) -> int:
     """Idempotent; returns the image's like count. Inside the caller's transaction."""
     cursor = await conn.execute(
@@ -339,14 +379,16 @@ async def _like_count(conn: psycopg.AsyncConnection, image_id: UUID) -> int:
 
 # ---------------------------------------------------------------- pins
 
+
 async def count_pins(conn: psycopg.AsyncConnection, owner_id: str) -> int:
     cursor = await conn.execute("SELECT count(*) FROM pins WHERE owner_id = %s", (owner_id,))
     return (await cursor.fetchone())[0]
 
 
 async def add_pin(conn: psycopg.AsyncConnection, owner_id: str, image_id: UUID) -> None:
-    await conn.execute("INSERT INTO pins (owner_id, image_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                       (owner_id, image_id))
+    await conn.execute(
+        "INSERT INTO pins (owner_id, image_id) VALUES (%s, %s) ON CONFLICT DO NOTHING", (owner_id, image_id)
+    )
 
 
 async def remove_pin(conn: psycopg.AsyncConnection, owner_id: str, image_id: UUID) -> bool:
@@ -355,6 +397,7 @@ async def remove_pin(conn: psycopg.AsyncConnection, owner_id: str, image_id: UUI
 
 
 # ---------------------------------------------------------------- reports and moderation
+
 
 async def add_report(conn: psycopg.AsyncConnection, image_id: UUID, reporter_id: str, reason: str) -> None:
     """One report per user per image: a second one is ignored."""
@@ -376,8 +419,9 @@ async def moderation_of(conn: psycopg.AsyncConnection, image_id: UUID) -> tuple[
 
 
 async def resolve_reports(conn: psycopg.AsyncConnection, image_id: UUID, decision: Decision, actor: str) -> None:
-    await conn.execute("UPDATE reports SET resolved_at = now() WHERE image_id = %s AND resolved_at IS NULL",
-                       (image_id,))
+    await conn.execute(
+        "UPDATE reports SET resolved_at = now() WHERE image_id = %s AND resolved_at IS NULL", (image_id,)
+    )
     await conn.execute(
         "INSERT INTO moderation (image_id, decision, actor) VALUES (%s, %s, %s) ON CONFLICT (image_id)"
         " DO UPDATE SET decision = excluded.decision, actor = excluded.actor, decided_at = now()",
@@ -406,8 +450,9 @@ class ReportRow:
         return (self.first_reported_at, self.image_id)
 
 
-async def open_reports(conn: psycopg.AsyncConnection, after: tuple[datetime, UUID] | None, limit: int,
-                       max_reasons: int = 20) -> list[ReportRow]:
+async def open_reports(
+    conn: psycopg.AsyncConnection, after: tuple[datetime, UUID] | None, limit: int, max_reasons: int = 20
+) -> list[ReportRow]:
     """The moderation queue: images with unresolved reports, oldest first report first."""
     text = (
         "SELECT r.image_id, min(r.created_at) AS first_reported_at, count(*) AS report_count,"

@@ -30,6 +30,8 @@ class FeedSettings(ServiceSettings, DatabaseSettings, NatsSettings):
         if any(w < 1 for w in self.top_windows_hours):
             raise ValueError("top_windows_hours: every window must be at least 1 hour")
         if self.top_window_hours not in self.top_windows_hours:
-            raise ValueError(f"top_window_hours ({self.top_window_hours}) must be one of top_windows_hours"
-                             f" {self.top_windows_hours}: the default listing must not aggregate at request time")
+            raise ValueError(
+                f"top_window_hours ({self.top_window_hours}) must be one of top_windows_hours"
+                f" {self.top_windows_hours}: the default listing must not aggregate at request time"
+            )
         return self

@@ -74,8 +74,13 @@ async def run(settings: FeedSettings) -> None:
     runtime.run_in_background(
         _keep_top_fresh(runtime.pool, settings.top_windows_hours, settings.top_refresh_s), "top-scores"
     )
-    servicer = FeedServicer(runtime.pool, authority, report_threshold=settings.feed_report_threshold,
-                            top_window_hours=settings.top_window_hours, top_windows_hours=settings.top_windows_hours)
+    servicer = FeedServicer(
+        runtime.pool,
+        authority,
+        report_threshold=settings.feed_report_threshold,
+        top_window_hours=settings.top_window_hours,
+        top_windows_hours=settings.top_windows_hours,
+    )
     await runtime.serve(
         settings,
         settings.grpc_listen,

@@ -71,6 +71,5 @@ def main() -> None:
         raise SystemExit(f"gateway: cannot use the database (ATELIER_DATABASE_URL): {error}") from None
 
 
-
 if __name__ == "__main__":
     main()

@@ -78,8 +78,9 @@ async def current_visibility(deps: GatewayDeps, owner_id: str, image_ids: Iterab
     return {image_id: state.visibility for image_id, state in (await deps.visibility.current(owner_id, ids)).items()}
 
 
-async def current_for_generations(deps: GatewayDeps, owner_id: str,
-                                  generations: Iterable[generation_pb2.Generation]) -> Mapping[str, str]:
+async def current_for_generations(
+    deps: GatewayDeps, owner_id: str, generations: Iterable[generation_pb2.Generation]
+) -> Mapping[str, str]:
     """The current visibility of the generations' images and of their remix sources the owner may
     still see (lineage is shown only while the source is visible: a source absent from the answer
     is not shown)."""

@@ -62,8 +62,9 @@ class NewApiKey:
 
 
 class Accounts:
-    def __init__(self, repository: AccountsRepository, session_ttl: timedelta,
-                 password_hasher: PasswordHasher | None = None):
+    def __init__(
+        self, repository: AccountsRepository, session_ttl: timedelta, password_hasher: PasswordHasher | None = None
+    ):
         self._repository = repository
         self._session_ttl = session_ttl
         self._hasher = password_hasher or PasswordHasher()

@@ -54,9 +54,21 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
     app.state.settings = settings
     app.state.deps = deps
     install_problem_handlers(app)
-    for router in (auth.router, account.router, creations.router, billing.router, generations.router, images.router,
-                   feed.router, social.router, remix.router, profiles.router, health.router, pages.router,
-                   profiles.pages):
+    for router in (
+        auth.router,
+        account.router,
+        creations.router,
+        billing.router,
+        generations.router,
+        images.router,
+        feed.router,
+        social.router,
+        remix.router,
+        profiles.router,
+        health.router,
+        pages.router,
+        profiles.pages,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeadersMiddleware)

@@ -43,14 +43,20 @@ def account_view(account: billing_pb2.Account) -> AccountView:
         status=_STATUS.get(account.status, "none"),
         lapsed_plan=account.lapsed_plan,
         current_period_end=account.current_period_end.ToDatetime(tzinfo=UTC)
-        if account.HasField("current_period_end") else None,
+        if account.HasField("current_period_end")
+        else None,
         max_concurrent_generations=account.max_concurrent_generations,
     )
 
 
 def plan_info(plan: billing_pb2.Plan) -> PlanInfo:
-    return PlanInfo(plan.name, plan.display_name or plan.name.capitalize(), tuple(plan.entitlements),
-                    plan.monthly_credits, plan.max_concurrent_generations)
+    return PlanInfo(
+        plan.name,
+        plan.display_name or plan.name.capitalize(),
+        tuple(plan.entitlements),
+        plan.monthly_credits,
+        plan.max_concurrent_generations,
+    )
 
 
 class WebhookRejected(Exception):
@@ -67,8 +73,7 @@ class BillingClient:
 
     async def account(self, user_id: str) -> AccountView:
         try:
-            reply = await self._stub.GetAccount(billing_pb2.GetAccountRequest(user_id=user_id),
-                                                timeout=self._timeout_s)
+            reply = await self._stub.GetAccount(billing_pb2.GetAccountRequest(user_id=user_id), timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Account not found.", service="billing") from error
         if not reply.HasField("account"):
@@ -110,12 +115,17 @@ class BillingClient:
         try:
             return await self._stub.HandleProviderWebhook(request, timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
-            if error.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.INVALID_ARGUMENT,
-                                grpc.StatusCode.PERMISSION_DENIED):
+            if error.code() in (
+                grpc.StatusCode.UNAUTHENTICATED,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                grpc.StatusCode.PERMISSION_DENIED,
+            ):
                 raise WebhookRejected(error.details() or "The event was rejected.") from error
             raise problem_from_rpc_error(error, not_found="Not found.", service="billing") from error
 
     async def check_serving(self) -> None:
         response = await self._health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=2)
         if response.status != health_pb2.HealthCheckResponse.SERVING:
-            raise RuntimeError(f"{SERVICE_NAME} is {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}")
+            raise RuntimeError(
+                f"{SERVICE_NAME} is {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}"
+            )

@@ -42,8 +42,7 @@ def sse(event: str, data: object) -> str:
 CurrentVisibility = Callable[[generation_pb2.Generation], Awaitable[Mapping[str, str]]]
 
 
-async def _generation_event(generation: generation_pb2.Generation,
-                            current: CurrentVisibility) -> tuple[str, dict]:
+async def _generation_event(generation: generation_pb2.Generation, current: CurrentVisibility) -> tuple[str, dict]:
     asks = generation.images or generation.params.source_image_id
     view = generation_view(generation, await current(generation) if asks else {})
     event = {"succeeded": "completed", "failed": "failed"}.get(view.status, "state")
@@ -98,11 +97,19 @@ async def generation_events(
                     event, data = await _generation_event(generation, current)
                 except Problem as problem:
                     if problem.status == 404:  # deleted meanwhile
-                        yield sse("failed", {"generation_id": generation_id, "status": "failed",
-                                             "error": "The generation no longer exists."})
+                        yield sse(
+                            "failed",
+                            {
+                                "generation_id": generation_id,
+                                "status": "failed",
+                                "error": "The generation no longer exists.",
+                            },
+                        )
                         return
-                    log.warning("polling generation failed; will retry", extra={"generation_id": generation_id,
-                                                                                 "status": problem.status})
+                    log.warning(
+                        "polling generation failed; will retry",
+                        extra={"generation_id": generation_id, "status": problem.status},
+                    )
                     continue
                 if event != "state":
                     yield sse(event, data)
@@ -111,8 +118,10 @@ async def generation_events(
                     # Progress known to the service but not seen on NATS (a lost message): report it
                     # without previews rather than leave the bar still.
                     last_step = generation.progress_step
-                    yield sse("progress", {"step": generation.progress_step, "total": generation.progress_total,
-                                           "previews": []})
+                    yield sse(
+                        "progress",
+                        {"step": generation.progress_step, "total": generation.progress_total, "previews": []},
+                    )
                     last_sent = time.monotonic()
             if time.monotonic() - last_sent >= timing.heartbeat_s:
                 yield ": heartbeat\n\n"

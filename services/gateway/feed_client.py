@@ -37,22 +37,29 @@ class FeedClient:
         except grpc.aio.AioRpcError as error:
             raise self._problem(error) from error
 
-    async def list_feed(self, viewer_id: str, sort: str, query: str, page_size: int,
-                        cursor: str) -> feed_pb2.ListFeedResponse:
-        return await self._call(self._stub.ListFeed, feed_pb2.ListFeedRequest(
-            viewer_id=viewer_id, sort=SORTS[sort], query=query, page_size=page_size, cursor=cursor))
+    async def list_feed(
+        self, viewer_id: str, sort: str, query: str, page_size: int, cursor: str
+    ) -> feed_pb2.ListFeedResponse:
+        return await self._call(
+            self._stub.ListFeed,
+            feed_pb2.ListFeedRequest(
+                viewer_id=viewer_id, sort=SORTS[sort], query=query, page_size=page_size, cursor=cursor
+            ),
+        )
 
-    async def profile(self, owner_id: str, viewer_id: str, page_size: int,
-                      cursor: str) -> feed_pb2.GetProfileResponse:
-        return await self._call(self._stub.GetProfile, feed_pb2.GetProfileRequest(
-            owner_id=owner_id, viewer_id=viewer_id, page_size=page_size, cursor=cursor))
+    async def profile(self, owner_id: str, viewer_id: str, page_size: int, cursor: str) -> feed_pb2.GetProfileResponse:
+        return await self._call(
+            self._stub.GetProfile,
+            feed_pb2.GetProfileRequest(owner_id=owner_id, viewer_id=viewer_id, page_size=page_size, cursor=cursor),
+        )
 
     async def social(self, viewer_id: str, image_ids: list[str]) -> dict[str, feed_pb2.ImageSocial]:
         """Like counts (and the viewer's like, pins) of the images the viewer may see; others absent."""
         if not image_ids:
             return {}
-        reply = await self._call(self._stub.BatchGetSocial,
-                                 feed_pb2.BatchGetSocialRequest(viewer_id=viewer_id, image_ids=image_ids))
+        reply = await self._call(
+            self._stub.BatchGetSocial, feed_pb2.BatchGetSocialRequest(viewer_id=viewer_id, image_ids=image_ids)
+        )
         return {item.image_id: item for item in reply.images if item.image_id in image_ids}
 
     async def like(self, user_id: str, image_id: str) -> int:
@@ -72,8 +79,7 @@ class FeedClient:
     async def report(self, user_id: str, image_id: str, reason: str) -> None:
         # Whether the image is now hidden stays with the feed and its operators: the reporter is
         # not told how many others reported it.
-        await self._call(self._stub.Report, feed_pb2.ReportRequest(user_id=user_id, image_id=image_id,
-                                                                   reason=reason))
+        await self._call(self._stub.Report, feed_pb2.ReportRequest(user_id=user_id, image_id=image_id, reason=reason))
 
     async def check_serving(self) -> None:
         response = await self._health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=2)

@@ -40,7 +40,8 @@ class FeedItemOut(BaseModel):
     height: int
     owned_by_you: bool
     visibility: VisibilityName = Field(
-        description="always public, except your own pinned private images on your own profile")
+        description="always public, except your own pinned private images on your own profile"
+    )
 
 
 class FeedPage(BaseModel):
@@ -96,17 +97,20 @@ class AvatarOut(BaseModel):
 
 class RemixCreate(_Request):
     prompt: str = Field(min_length=1, max_length=PROMPT_MAX_LENGTH)
-    strength: float | None = Field(default=None, gt=0, le=1, strict=False,
-                                   description="how far the new images move away from the source (0 < s ≤ 1); "
-                                               "absent: the model's default (0.6)")
+    strength: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        strict=False,
+        description="how far the new images move away from the source (0 < s ≤ 1); absent: the model's default (0.6)",
+    )
     negative_prompt: str = Field(default="", max_length=PROMPT_MAX_LENGTH)
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="random when absent")
     num_images: int = Field(default=4, ge=1, le=MAX_IMAGES)
     aspect_ratio: AspectRatio | None = Field(default=None, description="absent: the source's")
     magic_prompt: bool = False
     color_palette: list[HexColour] = Field(default_factory=list, max_length=8)
-    visibility: VisibilityName | None = Field(
-        default=None, description="as for POST /api/v1/generations")
+    visibility: VisibilityName | None = Field(default=None, description="as for POST /api/v1/generations")
     steps: int | None = Field(default=None, ge=1, le=MAX_STEPS)
 
     @field_validator("prompt")

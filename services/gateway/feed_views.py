@@ -39,8 +39,9 @@ class PageContext:
         self.allowed = allowed
 
     @classmethod
-    async def load(cls, deps: GatewayDeps, viewer_id: str, items: Sequence[feed_pb2.FeedItem],
-                   extra_users: Sequence[User] = ()) -> PageContext:
+    async def load(
+        cls, deps: GatewayDeps, viewer_id: str, items: Sequence[feed_pb2.FeedItem], extra_users: Sequence[User] = ()
+    ) -> PageContext:
         owners = dict(await deps.accounts.users([item.owner_id for item in items]))
         for user in extra_users:
             owners[str(user.id)] = user
@@ -68,7 +69,8 @@ class PageContext:
             visibility=visibility,  # type: ignore[arg-type]
         )
 
-    def items(self, items: Sequence[feed_pb2.FeedItem], viewer_id: str,
-              visibility: Mapping[str, str] | None = None) -> list[FeedItemOut]:
+    def items(
+        self, items: Sequence[feed_pb2.FeedItem], viewer_id: str, visibility: Mapping[str, str] | None = None
+    ) -> list[FeedItemOut]:
         shown = (self.item(item, viewer_id, (visibility or {}).get(item.image_id, "public")) for item in items)
         return [item for item in shown if item is not None]

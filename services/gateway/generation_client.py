@@ -32,8 +32,13 @@ def _reason(error: grpc.aio.AioRpcError) -> str:
     return ""
 
 
-def problem_from_rpc_error(error: grpc.aio.AioRpcError, *, not_found: str, service: str = "generation",
-                           not_found_headers: dict[str, str] | None = None) -> Problem:
+def problem_from_rpc_error(
+    error: grpc.aio.AioRpcError,
+    *,
+    not_found: str,
+    service: str = "generation",
+    not_found_headers: dict[str, str] | None = None,
+) -> Problem:
     """`not_found` is the whole 404 detail: the service's own message is never shown for NOT_FOUND,
     so that every "not found" of one kind of thing reads (and is) the same."""
     code, message = error.code(), error.details() or ""
@@ -51,13 +56,13 @@ def problem_from_rpc_error(error: grpc.aio.AioRpcError, *, not_found: str, servi
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
         if _reason(error) == OUT_OF_CREDITS:
             return Problem(402, message or "You are out of credits.")
-        return Problem(429, message or "Too many generations at once; wait for one to finish.",
-                       headers={"Retry-After": "5"})
+        return Problem(
+            429, message or "Too many generations at once; wait for one to finish.", headers={"Retry-After": "5"}
+        )
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         log.warning("service unavailable", extra={"service": service, "code": code.name, "details": message})
         what = "Image generation is" if service == "generation" else f"The {service} service is"
-        return Problem(503, f"{what} temporarily unavailable; please try again shortly.",
-                       headers={"Retry-After": "5"})
+        return Problem(503, f"{what} temporarily unavailable; please try again shortly.", headers={"Retry-After": "5"})
     log.error("service error", extra={"service": service, "code": code.name, "details": message})
     return Problem(502, f"The {service} service failed to answer; please try again.")
 

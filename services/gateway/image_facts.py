@@ -53,22 +53,28 @@ async def _social(deps: GatewayDeps, viewer_id: str, image_id: str) -> feed_pb2.
 async def _source(deps: GatewayDeps, viewer_id: str, source_image_id: str) -> str | None:
     if not source_image_id:
         return None
-    return source_image_id if source_image_id in await deps.visibility.authorize(viewer_id, [source_image_id]) \
-        else None
+    return source_image_id if source_image_id in await deps.visibility.authorize(viewer_id, [source_image_id]) else None
 
 
 async def add_facts(detail: ImageDetail, deps: GatewayDeps, caller: Caller | None, visible: VisibleImage) -> None:
     image = visible.image
     viewer_id = caller.user_id if caller is not None else ""
     generation, social, source = await asyncio.gather(
-        _generation(deps, image), _social(deps, viewer_id, image.image_id),
-        _source(deps, viewer_id, image.source_image_id))
+        _generation(deps, image),
+        _social(deps, viewer_id, image.image_id),
+        _source(deps, viewer_id, image.source_image_id),
+    )
     if generation.generation_id != image.generation_id or generation.owner_id != image.owner_id:
         raise image_not_found()
     params = generation.params
-    detail.recipe = Recipe(prompt=image.prompt or params.prompt, magic_prompt=generation.magic_prompt or None,
-                           negative_prompt=params.negative_prompt or None, color_palette=list(params.color_palette),
-                           aspect_ratio=params.aspect_ratio or None, seed=image.seed)
+    detail.recipe = Recipe(
+        prompt=image.prompt or params.prompt,
+        magic_prompt=generation.magic_prompt or None,
+        negative_prompt=params.negative_prompt or None,
+        color_palette=list(params.color_palette),
+        aspect_ratio=params.aspect_ratio or None,
+        seed=image.seed,
+    )
     if social is not None:
         detail.like_count = social.like_count
         if caller is not None:

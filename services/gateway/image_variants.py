@@ -12,8 +12,9 @@ JPEG_QUALITY = 90
 _CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
 
 
-def render_variant(data: bytes, content_type: str, image_format: ImageFormat | None,
-                   size: ImageSize) -> tuple[bytes, str]:
+def render_variant(
+    data: bytes, content_type: str, image_format: ImageFormat | None, size: ImageSize
+) -> tuple[bytes, str]:
     """The bytes and content type to send; the stored bytes themselves when nothing changes."""
     wanted_type = _CONTENT_TYPES[image_format] if image_format else content_type
     if size == "full" and wanted_type == content_type:

@@ -13,7 +13,8 @@ HTTP_REQUESTS = Counter(
     "atelier_http_requests_total", "HTTP requests answered by the gateway", ["route", "method", "status"]
 )
 HTTP_REQUEST_DURATION = Histogram(
-    "atelier_http_request_duration_seconds", "Time to answer an HTTP request (whole stream for SSE)",
+    "atelier_http_request_duration_seconds",
+    "Time to answer an HTTP request (whole stream for SSE)",
     ["route", "method"],
 )
 GENERATIONS_SUBMITTED = Counter(

@@ -102,9 +102,11 @@ def refusal(account: AccountView, entitlement: str, plans: Sequence[PlanInfo]) -
         lapsed = display_name(plans, account.lapsed_plan) if account.lapsed_plan else "paid"
         active = needs.removeprefix("the ")
         if entitlement == PRIVATE_GENERATION:
-            return (f"Your {lapsed} plan has ended: your private images stay private and can be downloaded as JPG, "
-                    f"but new private generations and visibility changes need an active {active}. "
-                    "Subscribe again to unlock them.")
+            return (
+                f"Your {lapsed} plan has ended: your private images stay private and can be downloaded as JPG, "
+                f"but new private generations and visibility changes need an active {active}. "
+                "Subscribe again to unlock them."
+            )
         if entitlement == DOWNLOAD_PNG:
             return f"Your {lapsed} plan has ended: downloads are JPG until you subscribe again ({active})."
         return f"Your {lapsed} plan has ended: {_LAPSED_ACTION[entitlement]} an active {active}."
@@ -153,5 +155,6 @@ def visibility_for_submit(
     if last_choice == "private":
         raise VisibilityChoiceRefused(
             refusal(account, PRIVATE_GENERATION, plans)
-            + ' Your last generations were private: send "visibility": "public" to generate publicly.')
+            + ' Your last generations were private: send "visibility": "public" to generate publicly.'
+        )
     return "public"

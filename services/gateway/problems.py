@@ -42,8 +42,12 @@ def unauthorized(detail: str = "Log in or send an API key (Authorization: Bearer
 def problem_response(
     status: int, detail: str, *, instance: str | None = None, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
-                            "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
     if instance:
         body["instance"] = instance
     body.update(extra)
@@ -108,11 +112,16 @@ async def _on_validation_error(request: Request, error: RequestValidationError) 
     content_type = request.headers.get("content-type", "")
     body_not_read_as_json = any(tuple(item["loc"]) == ("body",) and item["type"] != "missing" for item in errors)
     if content_type and body_not_read_as_json and not _is_json_content_type(content_type):
-        return problem_response(415, "Send the request body as JSON (Content-Type: application/json).",
-                                instance=request.url.path)
+        return problem_response(
+            415, "Send the request body as JSON (Content-Type: application/json).", instance=request.url.path
+        )
     if any(tuple(item["loc"]) == ("body",) and item["type"] == "missing" for item in errors):
-        return problem_response(422, "A JSON request body is required.", instance=request.url.path,
-                                errors=[{"field": "body", "message": _MESSAGES_BY_TYPE["missing"]}])
+        return problem_response(
+            422,
+            "A JSON request body is required.",
+            instance=request.url.path,
+            errors=[{"field": "body", "message": _MESSAGES_BY_TYPE["missing"]}],
+        )
     fields = _field_errors(error)
     detail = "Invalid request. " + " ".join(f"{item['field']}: {item['message'].rstrip('.')}." for item in fields)
     return problem_response(422, detail, instance=request.url.path, errors=fields)
@@ -127,15 +136,20 @@ _HTTP_DETAILS = {
 async def _on_http_exception(request: Request, error: StarletteHTTPException) -> JSONResponse:
     phrase = HTTPStatus(error.status_code).phrase
     # Starlette's own errors carry only the status phrase; say something more useful then.
-    detail = error.detail if isinstance(error.detail, str) and error.detail != phrase \
+    detail = (
+        error.detail
+        if isinstance(error.detail, str) and error.detail != phrase
         else _HTTP_DETAILS.get(error.status_code, phrase)
-    return problem_response(error.status_code, detail, instance=request.url.path,
-                            headers=getattr(error, "headers", None))
+    )
+    return problem_response(
+        error.status_code, detail, instance=request.url.path, headers=getattr(error, "headers", None)
+    )
 
 
 async def _on_problem(request: Request, problem: Problem) -> JSONResponse:
-    return problem_response(problem.status, problem.detail, instance=request.url.path, headers=problem.headers,
-                            **problem.extra)
+    return problem_response(
+        problem.status, problem.detail, instance=request.url.path, headers=problem.headers, **problem.extra
+    )
 
 
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:

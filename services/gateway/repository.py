@@ -121,13 +121,18 @@ class AccountsRepository:
 
     async def remember_fixed_seed(self, user_id: uuid.UUID, generation_id: uuid.UUID) -> None:
         async with self._pool.connection() as conn:
-            await conn.execute("INSERT INTO fixed_seeds (generation_id, user_id) VALUES (%s, %s)"
-                               " ON CONFLICT DO NOTHING", (generation_id, user_id))
+            await conn.execute(
+                "INSERT INTO fixed_seeds (generation_id, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (generation_id, user_id),
+            )
 
     async def has_fixed_seed(self, user_id: uuid.UUID, generation_id: uuid.UUID) -> bool:
         async with self._pool.connection() as conn:
-            row = await (await conn.execute("SELECT 1 FROM fixed_seeds WHERE generation_id = %s AND user_id = %s",
-                                            (generation_id, user_id))).fetchone()
+            row = await (
+                await conn.execute(
+                    "SELECT 1 FROM fixed_seeds WHERE generation_id = %s AND user_id = %s", (generation_id, user_id)
+                )
+            ).fetchone()
         return row is not None
 
     # sessions
@@ -156,8 +161,9 @@ class AccountsRepository:
 
     # API keys
 
-    async def create_api_key(self, key_id: uuid.UUID, user_id: uuid.UUID, key_hash: bytes, key_prefix: str,
-                             name: str) -> ApiKeyRecord:
+    async def create_api_key(
+        self, key_id: uuid.UUID, user_id: uuid.UUID, key_hash: bytes, key_prefix: str, name: str
+    ) -> ApiKeyRecord:
         async with self._pool.connection() as conn:
             cursor = conn.cursor(row_factory=class_row(ApiKeyRecord))
             await cursor.execute(

@@ -54,8 +54,11 @@ class Credentials(_Request):
 
 
 class SignupRequest(Credentials):
-    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH,
-                          description=f"at least {PASSWORD_MIN_LENGTH} characters")
+    password: str = Field(
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=PASSWORD_MAX_LENGTH,
+        description=f"at least {PASSWORD_MIN_LENGTH} characters",
+    )
 
     @field_validator("username", mode="after")
     @classmethod
@@ -119,9 +122,11 @@ class Me(BaseModel):
     current_period_end: datetime | None
     max_concurrent_generations: int
     last_visibility: VisibilityName | None = Field(
-        description="the visibility a generation gets when none is asked for (plans with private_generation)")
+        description="the visibility a generation gets when none is asked for (plans with private_generation)"
+    )
     permissions: dict[str, PermissionOut] = Field(
-        description="per entitlement: whether the plan allows it now, and if not, why")
+        description="per entitlement: whether the plan allows it now, and if not, why"
+    )
 
 
 class PlanOut(BaseModel):
@@ -148,7 +153,8 @@ class WebhookReceived(BaseModel):
 
 class GenerationCreate(_Request):
     model_config = ConfigDict(
-        strict=True, extra="forbid",
+        strict=True,
+        extra="forbid",
         json_schema_extra={"examples": [{"prompt": "a red circle on a blue background", "num_images": 4}]},
     )
 
@@ -160,17 +166,27 @@ class GenerationCreate(_Request):
     magic_prompt: bool = False
     color_palette: list[HexColour] = Field(default_factory=list, max_length=8)
     visibility: VisibilityName | None = Field(
-        default=None,
-        description="absent: public on plans without private_generation, else the user's last choice")
+        default=None, description="absent: public on plans without private_generation, else the user's last choice"
+    )
     # JSON carries a UUID as a string, which strict mode would refuse.
-    source_image_id: uuid.UUID | None = Field(default=None, strict=False,
-                                             description="remix or style reference (own images)")
+    source_image_id: uuid.UUID | None = Field(
+        default=None, strict=False, description="remix or style reference (own images)"
+    )
     mode: str = Field(default="", max_length=32, pattern=r"^[a-z_]*$")
-    steps: int | None = Field(default=None, ge=1, le=MAX_STEPS,
-                              description="denoising steps: fewer is faster and rougher; absent: the model's default")
-    strength: float | None = Field(default=None, gt=0, le=1, strict=False,
-                                   description="remix only (with source_image_id): how far the new images move "
-                                               "away from the source; absent: the model's default (0.6)")
+    steps: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_STEPS,
+        description="denoising steps: fewer is faster and rougher; absent: the model's default",
+    )
+    strength: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        strict=False,
+        description="remix only (with source_image_id): how far the new images move "
+        "away from the source; absent: the model's default (0.6)",
+    )
 
     @field_validator("prompt")
     @classmethod
@@ -268,17 +284,20 @@ class ImageDetail(BaseModel):
     owner_username: str | None = None
     owned_by_you: bool
     download_formats: list[Literal["png", "jpg"]] = Field(
-        description="what /content?format= gives you at full quality; png only with download_png")
+        description="what /content?format= gives you at full quality; png only with download_png"
+    )
     generation_id: uuid.UUID | None = Field(default=None, description="owner only")
     seed: int | None = Field(default=None, description="owner only (everyone who may see the image: recipe.seed)")
     content_type: str | None = Field(default=None, description="owner only: the stored format")
-    recipe: Recipe | None = Field(default=None, description="how it was made: prompt, magic prompt, negative "
-                                                            "prompt, palette, aspect ratio, seed")
+    recipe: Recipe | None = Field(
+        default=None, description="how it was made: prompt, magic prompt, negative prompt, palette, aspect ratio, seed"
+    )
     like_count: int | None = Field(default=None, description="absent while the feed cannot answer")
     liked_by_you: bool | None = Field(default=None, description="absent for anonymous viewers")
     pinned: bool | None = Field(default=None, description="owner only: pinned to the owner's profile")
     remixed_from: RemixSource | None = Field(
-        default=None, description="the remix source, only while it is visible to you; otherwise absent")
+        default=None, description="the remix source, only while it is visible to you; otherwise absent"
+    )
 
 
 class VisibilityChange(_Request):

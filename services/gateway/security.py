@@ -40,8 +40,11 @@ def _check_csrf(request: Request, session_token: str) -> None:
     header = request.headers.get(CSRF_HEADER, "")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not (hmac.compare_digest(header, expected) and hmac.compare_digest(cookie, expected)):
-        raise Problem(403, f"Missing or invalid CSRF token: send the value of the {CSRF_COOKIE} cookie "
-                           f"in the {CSRF_HEADER} header. Reload the page if this persists.")
+        raise Problem(
+            403,
+            f"Missing or invalid CSRF token: send the value of the {CSRF_COOKIE} cookie "
+            f"in the {CSRF_HEADER} header. Reload the page if this persists.",
+        )
 
 
 async def _caller_from_api_key(deps: GatewayDeps, authorization: str) -> Caller:
@@ -82,18 +85,19 @@ CurrentCaller = Annotated[Caller, Depends(required_caller)]
 
 def set_session_cookies(response: Response, session: NewSession, *, secure: bool) -> None:
     max_age = session.max_age_s
-    response.set_cookie(SESSION_COOKIE, session.token, max_age=max_age, path="/", httponly=True,
-                        samesite="lax", secure=secure)
+    response.set_cookie(
+        SESSION_COOKIE, session.token, max_age=max_age, path="/", httponly=True, samesite="lax", secure=secure
+    )
     set_csrf_cookie(response, session.csrf_token, max_age=max_age, secure=secure)
 
 
 def set_csrf_cookie(response: Response, csrf_token: str, *, max_age: int | None, secure: bool) -> None:
     # Not HttpOnly: the page's JS reads it to echo it in the X-CSRF-Token header.
-    response.set_cookie(CSRF_COOKIE, csrf_token, max_age=max_age, path="/", httponly=False,
-                        samesite="lax", secure=secure)
+    response.set_cookie(
+        CSRF_COOKIE, csrf_token, max_age=max_age, path="/", httponly=False, samesite="lax", secure=secure
+    )
 
 
 def clear_session_cookies(response: Response, *, secure: bool) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
     response.delete_cookie(CSRF_COOKIE, path="/", httponly=False, samesite="lax", secure=secure)
-

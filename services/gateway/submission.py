@@ -26,8 +26,16 @@ async def check_source_image(deps: GatewayDeps, caller: Caller, image_id: str) -
         raise Problem(404, SOURCE_NOT_FOUND)
 
 
-async def submit(deps: GatewayDeps, caller: Caller, params: generation_pb2.GenerationParams, response: Response, *,
-                 visibility: str | None, idempotency_key: str | None, remember_choice: bool) -> GenerationAccepted:
+async def submit(
+    deps: GatewayDeps,
+    caller: Caller,
+    params: generation_pb2.GenerationParams,
+    response: Response,
+    *,
+    visibility: str | None,
+    idempotency_key: str | None,
+    remember_choice: bool,
+) -> GenerationAccepted:
     """`visibility`: what the user asked for (None: nothing); `remember_choice`: whether that is a
     choice to remember for later generations (an explicit one, not a retry's copy)."""
     account = await deps.billing.account(caller.user_id)
@@ -38,14 +46,16 @@ async def submit(deps: GatewayDeps, caller: Caller, params: generation_pb2.Gener
         raise Problem(403, str(refused)) from None
     if params.source_image_id:
         await check_source_image(deps, caller, params.source_image_id)
-    submitted = await deps.generations.submit(generation_pb2.SubmitRequest(
-        owner_id=caller.user_id,
-        idempotency_key=idempotency_key or "",
-        params=params,
-        visibility=VISIBILITY_BY_NAME[chosen],
-        privacy_entitled=account.has(PRIVATE_GENERATION),
-        max_concurrent_generations=account.max_concurrent_generations,
-    ))
+    submitted = await deps.generations.submit(
+        generation_pb2.SubmitRequest(
+            owner_id=caller.user_id,
+            idempotency_key=idempotency_key or "",
+            params=params,
+            visibility=VISIBILITY_BY_NAME[chosen],
+            privacy_entitled=account.has(PRIVATE_GENERATION),
+            max_concurrent_generations=account.max_concurrent_generations,
+        )
+    )
     if remember_choice and visibility is not None and visibility != last_choice:
         await deps.accounts.remember_visibility(caller.user, visibility)
     generation_id = submitted.generation.generation_id

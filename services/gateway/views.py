@@ -55,12 +55,24 @@ def _time(timestamp: Timestamp, present: bool) -> datetime | None:
 
 
 def image_view(image: generation_pb2.Image, current: Mapping[str, str]) -> ImageOut:
-    return ImageOut(image_id=image.image_id, url=content_url(image.image_id), seed=image.seed,
-                    width=image.width, height=image.height, visibility=current.get(image.image_id, "private"))
+    return ImageOut(
+        image_id=image.image_id,
+        url=content_url(image.image_id),
+        seed=image.seed,
+        width=image.width,
+        height=image.height,
+        visibility=current.get(image.image_id, "private"),
+    )
 
 
-def image_detail(image: generation_pb2.Image, *, visibility: str, owned_by_you: bool, owner_username: str | None,
-                 download_formats: list[str]) -> ImageDetail:
+def image_detail(
+    image: generation_pb2.Image,
+    *,
+    visibility: str,
+    owned_by_you: bool,
+    owner_username: str | None,
+    download_formats: list[str],
+) -> ImageDetail:
     """What a viewer sees of an image they may see. Non-owners (of a public image) get the picture,
     its size, prompt, date and owner's name (image_facts.py adds how it was made, likes and
     lineage); the generation, seed and stored format are the owner's."""
@@ -83,11 +95,20 @@ def image_detail(image: generation_pb2.Image, *, visibility: str, owned_by_you: 
     return detail
 
 
-def creation_item(image: generation_pb2.Image, visibility: str, prompt: str,
-                  created_at: datetime | None) -> CreationItem:
-    return CreationItem(image_id=image.image_id, generation_id=image.generation_id, url=content_url(image.image_id),
-                        width=image.width, height=image.height, seed=image.seed,
-                        visibility=visibility, prompt=prompt, created_at=created_at)  # type: ignore[arg-type]
+def creation_item(
+    image: generation_pb2.Image, visibility: str, prompt: str, created_at: datetime | None
+) -> CreationItem:
+    return CreationItem(
+        image_id=image.image_id,
+        generation_id=image.generation_id,
+        url=content_url(image.image_id),
+        width=image.width,
+        height=image.height,
+        seed=image.seed,
+        visibility=visibility,
+        prompt=prompt,
+        created_at=created_at,
+    )  # type: ignore[arg-type]
 
 
 def generation_image_ids(generation: generation_pb2.Generation) -> list[str]:

@@ -57,7 +57,7 @@ def _sentence(reason: str) -> str:
 
 def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(ids), MAX_IDS_PER_CALL):
-        yield ids[start:start + MAX_IDS_PER_CALL]
+        yield ids[start : start + MAX_IDS_PER_CALL]
 
 
 class VisibilityClient:
@@ -76,11 +76,13 @@ class VisibilityClient:
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
             try:
                 reply = await self._stub.Authorize(
-                    visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=chunk), timeout=self._timeout_s)
+                    visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=chunk), timeout=self._timeout_s
+                )
             except grpc.aio.AioRpcError as error:
                 log.warning("authorize failed; denying", extra={"code": error.code().name})
-                raise Problem(503, "Images cannot be shown right now; please try again shortly.",
-                              headers={"Retry-After": "5"}) from error
+                raise Problem(
+                    503, "Images cannot be shown right now; please try again shortly.", headers={"Retry-After": "5"}
+                ) from error
             # Only ids that were asked about count, whatever the answer contains.
             allowed.update(set(reply.allowed_image_ids) & set(chunk))
         return allowed
@@ -93,7 +95,8 @@ class VisibilityClient:
             try:
                 reply = await self._stub.BatchGetVisibility(
                     visibility_pb2.BatchGetVisibilityRequest(owner_id=owner_id, image_ids=chunk),
-                    timeout=self._timeout_s)
+                    timeout=self._timeout_s,
+                )
             except grpc.aio.AioRpcError as error:
                 raise self._problem(error) from error
             for image in reply.images:
@@ -104,8 +107,9 @@ class VisibilityClient:
     async def set_one(self, actor_id: str, image_id: str, visibility: str) -> ImageState:
         """404 for images of others, deleted and unknown ones; 403 with the reason when the plan
         or the operator's policy forbids it."""
-        request = visibility_pb2.SetVisibilityRequest(actor_id=actor_id, image_id=image_id,
-                                                      visibility=TO_PROTO[visibility])
+        request = visibility_pb2.SetVisibilityRequest(
+            actor_id=actor_id, image_id=image_id, visibility=TO_PROTO[visibility]
+        )
         try:
             reply = await self._stub.SetVisibility(request, timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
@@ -115,13 +119,15 @@ class VisibilityClient:
             raise problem from error
         return _state(reply.image)
 
-    async def set_many(self, actor_id: str, image_ids: Sequence[str],
-                       visibility: str) -> tuple[list[ImageState], list[Refusal]]:
+    async def set_many(
+        self, actor_id: str, image_ids: Sequence[str], visibility: str
+    ) -> tuple[list[ImageState], list[Refusal]]:
         updated: list[ImageState] = []
         refused: list[Refusal] = []
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
-            request = visibility_pb2.BatchSetVisibilityRequest(actor_id=actor_id, image_ids=chunk,
-                                                               visibility=TO_PROTO[visibility])
+            request = visibility_pb2.BatchSetVisibilityRequest(
+                actor_id=actor_id, image_ids=chunk, visibility=TO_PROTO[visibility]
+            )
             try:
                 reply = await self._stub.BatchSetVisibility(request, timeout=self._timeout_s)
             except grpc.aio.AioRpcError as error:
@@ -133,4 +139,6 @@ class VisibilityClient:
     async def check_serving(self) -> None:
         response = await self._health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=2)
         if response.status != health_pb2.HealthCheckResponse.SERVING:
-            raise RuntimeError(f"{SERVICE_NAME} is {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}")
+            raise RuntimeError(
+                f"{SERVICE_NAME} is {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}"
+            )

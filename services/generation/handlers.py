@@ -135,8 +135,9 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         if not request.owner_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "owner_id: is required")
         if len(request.idempotency_key) > MAX_IDEMPOTENCY_KEY:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                                f"idempotency_key: at most {MAX_IDEMPOTENCY_KEY} characters")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"idempotency_key: at most {MAX_IDEMPOTENCY_KEY} characters"
+            )
         params = request.params
         try:
             spec = validate(
@@ -216,7 +217,9 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             images = await repository.batch_get_images(conn, ids)
         return generation_pb2.BatchGetImagesResponse(images=[image_to_proto(i) for i in images])
 
-    async def DeleteGeneration(self, request: generation_pb2.DeleteGenerationRequest, context: grpc.aio.ServicerContext):
+    async def DeleteGeneration(
+        self, request: generation_pb2.DeleteGenerationRequest, context: grpc.aio.ServicerContext
+    ):
         generation_id = _parse_uuid(request.generation_id)
         if generation_id is None or not request.actor_id:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")

@@ -12,8 +12,8 @@ once, and again if Triton refuses a request's shapes (a redeploy switched batchi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 import grpc
 import numpy as np
@@ -127,9 +127,7 @@ class TritonTxt2Img:
         try:
             batched = await self._batch_dimension()
             inputs = _encode(request, batched)
-            responses = self._connection().stream_infer(
-                requests(), stream_timeout=self._timeout_s, headers=metadata
-            )
+            responses = self._connection().stream_infer(requests(), stream_timeout=self._timeout_s, headers=metadata)
             async for result, error in responses:
                 if error is not None:
                     raise _classify_model_error(error)

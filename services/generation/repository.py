@@ -26,11 +26,30 @@ async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRec
         " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (owner_id, idempotency_key) DO NOTHING",
         (
-            record.id, record.owner_id, record.idempotency_key, record.status, Jsonb(record.params),
-            record.request_hash, record.prompt, record.effective_prompt, record.magic_prompt, record.seed,
-            record.num_images, record.width, record.height, record.visibility, record.storage_prefix,
-            record.progress_step, record.progress_total, record.attempts, record.error, record.created_at,
-            record.started_at, record.completed_at, record.privacy_entitled, record.source_image_id,
+            record.id,
+            record.owner_id,
+            record.idempotency_key,
+            record.status,
+            Jsonb(record.params),
+            record.request_hash,
+            record.prompt,
+            record.effective_prompt,
+            record.magic_prompt,
+            record.seed,
+            record.num_images,
+            record.width,
+            record.height,
+            record.visibility,
+            record.storage_prefix,
+            record.progress_step,
+            record.progress_total,
+            record.attempts,
+            record.error,
+            record.created_at,
+            record.started_at,
+            record.completed_at,
+            record.privacy_entitled,
+            record.source_image_id,
         ),
     )
     return cursor.rowcount == 1
@@ -128,8 +147,19 @@ async def insert_images(conn: psycopg.AsyncConnection, images: list[ImageRecord]
             "INSERT INTO images (id, generation_id, owner_id, idx, seed, width, height, native_width,"
             " native_height, object_key, content_type) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                (i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width,
-                 i.native_height, i.object_key, i.content_type)
+                (
+                    i.id,
+                    i.generation_id,
+                    i.owner_id,
+                    i.idx,
+                    i.seed,
+                    i.width,
+                    i.height,
+                    i.native_width,
+                    i.native_height,
+                    i.object_key,
+                    i.content_type,
+                )
                 for i in images
             ],
         )

@@ -2,13 +2,12 @@
 
 import hashlib
 import json
+import logging
 import secrets
 import uuid
 from datetime import UTC, datetime
 
 from psycopg_pool import AsyncConnectionPool
-
-import logging
 
 from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import enqueue_event
@@ -127,8 +126,9 @@ async def submit(
     max_concurrent: int = 0,
 ) -> tuple[GenerationRecord, bool]:
     """Returns (generation, created). A repeated idempotency key returns the first generation
-    and reserves nothing. A remix's source must be an image of this service (SourceImageNotFound). Credits are reserved before the generation exists and released
-    again when it is not created, so a refused or failed submission costs nothing."""
+    and reserves nothing. A remix's source must be an image of this service (SourceImageNotFound).
+    Credits are reserved before the generation exists and released again when it is not created,
+    so a refused or failed submission costs nothing."""
     if idempotency_key and (existing := await _existing(pool, owner_id, idempotency_key, raw_hash)):
         return existing, False
     if spec.source_image_id:

@@ -32,6 +32,7 @@ from glue.events import enqueue_event
 from glue.storage import ObjectStore
 from glue.telemetry import inject_headers
 from services.generation import repository
+from services.generation.clients import VISIBILITY_TO_PROTO, DependencyUnavailable, VisibilityClient
 from services.generation.events import GENERATION_FAILED, IMAGES_READY, progress_subject
 from services.generation.inference import (
     InferenceRejected,
@@ -41,7 +42,6 @@ from services.generation.inference import (
     Txt2ImgRequest,
     Txt2ImgResult,
 )
-from services.generation.clients import VISIBILITY_TO_PROTO, DependencyUnavailable, VisibilityClient
 from services.generation.records import GenerationRecord, ImageRecord
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ IMAGE_ID_NAMESPACE = uuid.UUID("6f1c7c9e-2a4b-4f0e-9d51-7b1e0c0a7e11")
 
 def image_id_for(record: GenerationRecord, index: int) -> uuid.UUID:
     return uuid.uuid5(IMAGE_ID_NAMESPACE, f"{record.storage_prefix}/{index}")
+
+
 UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try again in a minute."
 # Deleted or made private by its owner since the remix was accepted: the same words for both, so
 # the failure reveals nothing about someone else's image.
@@ -187,8 +189,9 @@ class GenerationWorker:
             await delivery.still_working()
 
         async def before_retry(state) -> None:
-            log.warning("triton unavailable; retrying", extra={"generation_id": str(record.id),
-                                                               "attempt": state.attempt_number})
+            log.warning(
+                "triton unavailable; retrying", extra={"generation_id": str(record.id), "attempt": state.attempt_number}
+            )
             await delivery.still_working()
 
         retrying = AsyncRetrying(
@@ -233,7 +236,10 @@ class GenerationWorker:
         async for attempt in retrying:
             with attempt:
                 await self._visibility.register(
-                    record.owner_id, str(record.id), [str(i.id) for i in images], record.visibility,
+                    record.owner_id,
+                    str(record.id),
+                    [str(i.id) for i in images],
+                    record.visibility,
                     record.privacy_entitled,
                 )
 

@@ -66,12 +66,26 @@ class RegistrationConflict(Exception):
     """An image id is already registered to another owner."""
 
 
-async def register_images(pool: AsyncConnectionPool, owner_id: str, generation_id: UUID | None, image_ids: list[UUID],
-                          visibility: str, made_with_privacy_entitlement: bool, *, authoritative: bool
-                          ) -> list[ImageState]:
+async def register_images(
+    pool: AsyncConnectionPool,
+    owner_id: str,
+    generation_id: UUID | None,
+    image_ids: list[UUID],
+    visibility: str,
+    made_with_privacy_entitlement: bool,
+    *,
+    authoritative: bool,
+) -> list[ImageState]:
     async with pool.connection() as conn, conn.transaction():
-        await repository.register(conn, owner_id, generation_id, image_ids, visibility,
-                                  made_with_privacy_entitlement, authoritative=authoritative)
+        await repository.register(
+            conn,
+            owner_id,
+            generation_id,
+            image_ids,
+            visibility,
+            made_with_privacy_entitlement,
+            authoritative=authoritative,
+        )
         rows = await repository.get_images(conn, image_ids)
     foreign = [i for i, row in rows.items() if row.owner_id != owner_id]
     if foreign:
@@ -114,8 +128,16 @@ class ChangeResult:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-async def change_visibility(pool: AsyncConnectionPool, actor_id: str, image_ids: list[UUID], malformed: list[str],
-                            target: str, account: Account, *, retroactive_privacy: bool) -> ChangeResult:
+async def change_visibility(
+    pool: AsyncConnectionPool,
+    actor_id: str,
+    image_ids: list[UUID],
+    malformed: list[str],
+    target: str,
+    account: Account,
+    *,
+    retroactive_privacy: bool,
+) -> ChangeResult:
     """Decides every image and commits the allowed changes together with one VisibilityChanged
     each, in one transaction with the rows locked (FOR UPDATE, in id order): a change is visible
     to every later Authorize the moment this returns (P2), and its event cannot be lost or sent
@@ -139,18 +161,31 @@ async def change_visibility(pool: AsyncConnectionPool, actor_id: str, image_ids:
             if decision.outcome is Outcome.CHANGE:
                 image = changed(image, target)
                 await repository.set_visibility(conn, image)
-                await enqueue_event(conn, VISIBILITY_CHANGED, events_pb2.VisibilityChanged(
-                    image_id=image.image_id, owner_id=image.owner_id,
-                    visibility=VISIBILITY_TO_PROTO[image.visibility], version=image.version))
+                await enqueue_event(
+                    conn,
+                    VISIBILITY_CHANGED,
+                    events_pb2.VisibilityChanged(
+                        image_id=image.image_id,
+                        owner_id=image.owner_id,
+                        visibility=VISIBILITY_TO_PROTO[image.visibility],
+                        version=image.version,
+                    ),
+                )
             result.images.append(image)
     changes = [image for image in result.images if image.version != rows[image.image_id].version]
     for image in changes:
         metrics.CHANGES.labels(image.visibility).inc()
     if changes or result.refused:
-        log.info("visibility change", extra={"actor_id": actor_id, "visibility": target,
-                                             "changed": [(i.image_id, i.version) for i in changes][:50],
-                                             "unchanged": len(result.images) - len(changes),
-                                             "refused": len(result.refused)})
+        log.info(
+            "visibility change",
+            extra={
+                "actor_id": actor_id,
+                "visibility": target,
+                "changed": [(i.image_id, i.version) for i in changes][:50],
+                "unchanged": len(result.images) - len(changes),
+                "refused": len(result.refused),
+            },
+        )
     return result
 
 
@@ -159,7 +194,8 @@ async def mark_deleted(pool: AsyncConnectionPool, actor_id: str, image_ids: list
         return await repository.mark_deleted(conn, image_ids, actor_id)
 
 
-async def record_deletion(pool: AsyncConnectionPool, owner_id: str, generation_id: UUID | None,
-                          image_ids: list[UUID]) -> None:
+async def record_deletion(
+    pool: AsyncConnectionPool, owner_id: str, generation_id: UUID | None, image_ids: list[UUID]
+) -> None:
     async with pool.connection() as conn, conn.transaction():
         await repository.delete_or_tombstone(conn, owner_id, generation_id, image_ids)

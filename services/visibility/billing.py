@@ -40,8 +40,7 @@ class BillingClient:
 
     async def account(self, user_id: str) -> Account:
         try:
-            reply = await self._stub.GetAccount(billing_pb2.GetAccountRequest(user_id=user_id),
-                                                timeout=self._timeout_s)
+            reply = await self._stub.GetAccount(billing_pb2.GetAccountRequest(user_id=user_id), timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
             log.warning("billing GetAccount failed", extra={"code": error.code().name, "details": error.details()})
             raise BillingUnavailable(str(error.details())) from error

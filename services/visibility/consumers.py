@@ -55,13 +55,21 @@ class EventHandlers:
             raise PoisonMessage(f"ImagesReady with visibility {event.visibility}")
         ids = _ids([image.image_id for image in event.images])
         try:
-            await authority.register_images(self._pool, event.owner_id, _generation_id(event.generation_id), ids,
-                                            visibility, visibility == PRIVATE, authoritative=False)
+            await authority.register_images(
+                self._pool,
+                event.owner_id,
+                _generation_id(event.generation_id),
+                ids,
+                visibility,
+                visibility == PRIVATE,
+                authoritative=False,
+            )
         except authority.RegistrationConflict as error:
             raise PoisonMessage(str(error)) from error
 
     async def image_deleted(self, event: generation_events.ImageDeleted, delivery: Delivery) -> None:
         if not event.owner_id:
             raise PoisonMessage("ImageDeleted without owner_id")
-        await authority.record_deletion(self._pool, event.owner_id, _generation_id(event.generation_id),
-                                        _ids(list(event.image_ids)))
+        await authority.record_deletion(
+            self._pool, event.owner_id, _generation_id(event.generation_id), _ids(list(event.image_ids))
+        )

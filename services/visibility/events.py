@@ -21,5 +21,8 @@ IMAGE_DELETED = "atelier.generation.image_deleted"
 IMAGES_READY_DURABLE = "visibility-images-ready"
 IMAGE_DELETED_DURABLE = "visibility-image-deleted"
 
-STREAMS = [StreamSpec(GENERATION_STREAM, ["atelier.generation.>"]), StreamSpec(STREAM, ["atelier.visibility.>"]),
-           DEAD_LETTERS]
+STREAMS = [
+    StreamSpec(GENERATION_STREAM, ["atelier.generation.>"]),
+    StreamSpec(STREAM, ["atelier.visibility.>"]),
+    DEAD_LETTERS,
+]

@@ -75,8 +75,14 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "generation_id: not a UUID")
         try:
             images = await authority.register_images(
-                self._pool, request.owner_id, generation_id, ids, visibility,
-                request.made_with_privacy_entitlement, authoritative=True)
+                self._pool,
+                request.owner_id,
+                generation_id,
+                ids,
+                visibility,
+                request.made_with_privacy_entitlement,
+                authoritative=True,
+            )
         except authority.RegistrationConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
         return pb.RegisterImagesResponse(images=[image_to_proto(i) for i in images])
@@ -96,8 +102,9 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         if malformed:
             await context.abort(grpc.StatusCode.NOT_FOUND, NOT_FOUND)
         account = await self._account(request.actor_id, context)
-        result = await authority.change_visibility(self._pool, request.actor_id, ids, [], target, account,
-                                                   retroactive_privacy=self._retroactive_privacy)
+        result = await authority.change_visibility(
+            self._pool, request.actor_id, ids, [], target, account, retroactive_privacy=self._retroactive_privacy
+        )
         if result.refused:
             reason = next(iter(result.refused.values()))
             code = grpc.StatusCode.NOT_FOUND if reason == NOT_FOUND else grpc.StatusCode.PERMISSION_DENIED
@@ -114,8 +121,9 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         target = await _target(context, request.visibility)
         ids, malformed = parse_ids(list(request.image_ids))
         account = await self._account(request.actor_id, context)
-        result = await authority.change_visibility(self._pool, request.actor_id, ids, malformed, target, account,
-                                                   retroactive_privacy=self._retroactive_privacy)
+        result = await authority.change_visibility(
+            self._pool, request.actor_id, ids, malformed, target, account, retroactive_privacy=self._retroactive_privacy
+        )
         return pb.BatchSetVisibilityResponse(
             updated=[image_to_proto(i) for i in result.images],
             refused=[pb.Refusal(image_id=image_id, reason=reason) for image_id, reason in result.refused.items()],
@@ -126,8 +134,9 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         await _check_count(context, request.image_ids)
         # Malformed ids name nothing: denied. The answer echoes the caller's own spelling of each id.
         requested = {value: image_id for value in request.image_ids if (image_id := as_uuid(value)) is not None}
-        permitted = set(await authority.authorize(self._pool, request.viewer_id,
-                                                  list(dict.fromkeys(requested.values()))))
+        permitted = set(
+            await authority.authorize(self._pool, request.viewer_id, list(dict.fromkeys(requested.values())))
+        )
         allowed = [value for value, image_id in requested.items() if str(image_id) in permitted]
         metrics.AUTHORIZE_CALLS.inc()
         metrics.AUTHORIZE_IMAGES.inc(len(request.image_ids))

@@ -22,8 +22,10 @@ PRIVACY_ENTITLEMENT = "private_generation"
 
 NOT_FOUND = "image not found"
 NEEDS_PLAN = "Private images need the Plus plan or higher."
-PLAN_LAPSED = ("Your Plus plan has ended: your private images stay private, but changing visibility needs an "
-               "active Plus plan or higher.")
+PLAN_LAPSED = (
+    "Your Plus plan has ended: your private images stay private, but changing visibility needs an "
+    "active Plus plan or higher."
+)
 STAYS_PUBLIC = "This image was made on a plan without privacy and stays public."
 
 

@@ -19,8 +19,9 @@ def _state(row: tuple) -> ImageState:
     return ImageState(str(image_id), owner_id, visibility, version, deleted, made_with)
 
 
-async def get_images(conn: psycopg.AsyncConnection, image_ids: list[UUID], *, for_update: bool = False
-                     ) -> dict[str, ImageState]:
+async def get_images(
+    conn: psycopg.AsyncConnection, image_ids: list[UUID], *, for_update: bool = False
+) -> dict[str, ImageState]:
     """The rows of these images (missing ones are absent). With for_update the rows are locked in
     image_id order, so two bulk changes over overlapping images never deadlock."""
     if not image_ids:
@@ -33,8 +34,16 @@ async def get_images(conn: psycopg.AsyncConnection, image_ids: list[UUID], *, fo
     return {str(row[0]): _state(row) for row in await cursor.fetchall()}
 
 
-async def register(conn: psycopg.AsyncConnection, owner_id: str, generation_id: UUID | None, image_ids: list[UUID],
-                   visibility: str, made_with_privacy_entitlement: bool, *, authoritative: bool) -> None:
+async def register(
+    conn: psycopg.AsyncConnection,
+    owner_id: str,
+    generation_id: UUID | None,
+    image_ids: list[UUID],
+    visibility: str,
+    made_with_privacy_entitlement: bool,
+    *,
+    authoritative: bool,
+) -> None:
     """Inserts the images at version 1; images already known keep their visibility, version and
     deleted flag. An authoritative registration (the RegisterImages call, which knows the plan
     the images were made on) may still raise made_with_privacy_entitlement of a row the
@@ -74,8 +83,9 @@ async def mark_deleted(conn: psycopg.AsyncConnection, image_ids: list[UUID], own
     return [str(row[0]) for row in await cursor.fetchall()]
 
 
-async def delete_or_tombstone(conn: psycopg.AsyncConnection, owner_id: str, generation_id: UUID | None,
-                              image_ids: list[UUID]) -> None:
+async def delete_or_tombstone(
+    conn: psycopg.AsyncConnection, owner_id: str, generation_id: UUID | None, image_ids: list[UUID]
+) -> None:
     """ImageDeleted: marks known images deleted, and writes a deleted, private tombstone for images
     not registered yet, so that an ImagesReady arriving after the deletion cannot bring them back."""
     async with conn.cursor() as cursor:

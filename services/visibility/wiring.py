@@ -43,17 +43,25 @@ async def run(settings: VisibilitySettings) -> None:
     events = EventHandlers(runtime.pool)
     runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
     runtime.run_in_background(
-        run_consumer(runtime.js, ConsumerSpec(GENERATION_STREAM, IMAGES_READY_DURABLE, IMAGES_READY,
-                                              generation_events.ImagesReady), events.images_ready),
+        run_consumer(
+            runtime.js,
+            ConsumerSpec(GENERATION_STREAM, IMAGES_READY_DURABLE, IMAGES_READY, generation_events.ImagesReady),
+            events.images_ready,
+        ),
         IMAGES_READY_DURABLE,
     )
     runtime.run_in_background(
-        run_consumer(runtime.js, ConsumerSpec(GENERATION_STREAM, IMAGE_DELETED_DURABLE, IMAGE_DELETED,
-                                              generation_events.ImageDeleted), events.image_deleted),
+        run_consumer(
+            runtime.js,
+            ConsumerSpec(GENERATION_STREAM, IMAGE_DELETED_DURABLE, IMAGE_DELETED, generation_events.ImageDeleted),
+            events.image_deleted,
+        ),
         IMAGE_DELETED_DURABLE,
     )
-    log.info("visibility policy", extra={"retroactive_privacy": settings.retroactive_privacy,
-                                         "billing_addr": settings.billing_addr})
+    log.info(
+        "visibility policy",
+        extra={"retroactive_privacy": settings.retroactive_privacy, "billing_addr": settings.billing_addr},
+    )
     servicer = VisibilityServicer(runtime.pool, billing, retroactive_privacy=settings.retroactive_privacy)
     await runtime.serve(
         settings,

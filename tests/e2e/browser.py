@@ -11,8 +11,13 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 # From ../shared/INFRA.md "Browsers for UI tests"; Playwright's own browser download cannot work here.
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PASSWORD = "correct horse 1"
 GENERATION_TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1280, "height": 900}
@@ -52,8 +57,9 @@ def generate_in_studio(page: Page, prompt: str) -> Locator:
     expect(finals).to_have_count(4, timeout=GENERATION_TIMEOUT_MS)
     # page.evaluate runs outside the page's Content-Security-Policy; wait_for_function would not.
     for _ in range(100):
-        if page.evaluate("[...document.querySelectorAll('#tiles img.final')]"
-                         ".every(img => img.complete && img.naturalWidth > 0)"):
+        if page.evaluate(
+            "[...document.querySelectorAll('#tiles img.final')].every(img => img.complete && img.naturalWidth > 0)"
+        ):
             return finals
         page.wait_for_timeout(100)
     raise AssertionError("the four final images never finished loading")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 import grpc
 import httpx
@@ -49,8 +48,9 @@ def _wait(url: str, headers: dict[str, str], generation_id: str) -> None:
 
 def _generate_in_api(url: str, api_key: str, prompt: str) -> None:
     headers = {"Authorization": f"Bearer {api_key}"}
-    reply = httpx.post(f"{url}/api/v1/generations", json={"prompt": prompt, "num_images": 1, "steps": 2},
-                       headers=headers, timeout=30)
+    reply = httpx.post(
+        f"{url}/api/v1/generations", json={"prompt": prompt, "num_images": 1, "steps": 2}, headers=headers, timeout=30
+    )
     assert reply.status_code == 202, reply.text
     _wait(url, headers, reply.json()["generation_id"])
 
@@ -105,8 +105,17 @@ def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browse
     expect(visitor.locator("#detail-like-count")).to_have_text("0 likes")
     expect(visitor.locator("#detail-copy-prompt")).to_be_visible()
     expect(visitor.locator("#detail-recipe")).to_contain_text("Seed")
-    for hidden in ("#detail-like", "#detail-use-prompt", "#detail-remix", "#detail-retry", "#detail-pin",
-                   "#detail-avatar", "#detail-report", "#detail-delete", "#detail-visibility-box"):
+    for hidden in (
+        "#detail-like",
+        "#detail-use-prompt",
+        "#detail-remix",
+        "#detail-retry",
+        "#detail-pin",
+        "#detail-avatar",
+        "#detail-report",
+        "#detail-delete",
+        "#detail-visibility-box",
+    ):
         expect(visitor.locator(hidden)).to_be_hidden()
     shot(visitor, tmp_path, "feed_detail_anonymous")
     visitor.locator("#detail-close").click()
@@ -192,11 +201,16 @@ def test_the_feed_scrolls_on_and_sorts_by_likes(platform, browser, tmp_path) -> 
     user_id = page.evaluate("fetch('/api/v1/me').then(r => r.json()).then(me => me.user_id)")
     with grpc.insecure_channel(platform.stack.billing_addr) as channel:  # 30 images need more than free credits
         billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-            billing_pb2.ChangePlanRequest(user_id=user_id, plan="plus", actor="operator:e2e"), timeout=10)
+            billing_pb2.ChangePlanRequest(user_id=user_id, plan="plus", actor="operator:e2e"), timeout=10
+        )
     headers = {"Authorization": f"Bearer {api_key}"}
     for shape in ("circle", "square", "triangle", "star"):
-        reply = httpx.post(f"{platform.url}/api/v1/generations", headers=headers, timeout=30, json={
-            "prompt": f"a {shape} {token}", "num_images": 8, "steps": 2, "visibility": "public"})
+        reply = httpx.post(
+            f"{platform.url}/api/v1/generations",
+            headers=headers,
+            timeout=30,
+            json={"prompt": f"a {shape} {token}", "num_images": 8, "steps": 2, "visibility": "public"},
+        )
         assert reply.status_code == 202, reply.text
         _wait(platform.url, headers, reply.json()["generation_id"])
 

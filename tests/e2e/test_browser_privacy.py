@@ -6,8 +6,6 @@ ChangePlan gRPC. Screenshots go to the test's tmp dir (and to $ATELIER_E2E_SCREE
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import grpc
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -30,7 +28,8 @@ def _sign_up(browser: Browser, url: str, prefix: str) -> tuple[Page, str]:
 def _change_plan(platform, user_id: str, plan: str) -> None:
     with grpc.insecure_channel(platform.stack.billing_addr) as channel:
         billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-            billing_pb2.ChangePlanRequest(user_id=user_id, plan=plan, actor="operator:e2e"), timeout=10)
+            billing_pb2.ChangePlanRequest(user_id=user_id, plan=plan, actor="operator:e2e"), timeout=10
+        )
 
 
 def _generate(page: Page, prompt: str, images: int) -> None:

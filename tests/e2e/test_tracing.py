@@ -30,8 +30,11 @@ def wait_succeeded(base_url: str, headers: dict, generation_id: str, timeout: fl
 
 def test_one_generation_is_followed_under_one_trace_id(platform):
     user = sign_up(platform.url)
-    reply = httpx.post(f"{platform.url}/api/v1/generations", headers=user.headers,
-                       json={"prompt": "a yellow star on a purple background"})
+    reply = httpx.post(
+        f"{platform.url}/api/v1/generations",
+        headers=user.headers,
+        json={"prompt": "a yellow star on a purple background"},
+    )
     assert reply.status_code == 202, reply.text
     generation = wait_succeeded(platform.url, user.headers, reply.json()["generation_id"])
     assert generation["status"] == "succeeded"
@@ -41,8 +44,11 @@ def test_one_generation_is_followed_under_one_trace_id(platform):
     by_trace = defaultdict(list)
     for span in spans:
         by_trace[span["context"]["trace_id"]].append(span)
-    post_spans = [s for s in spans if s["name"].startswith("POST /api/v1/generations")
-                  and s["resource"]["attributes"]["service.name"] == "gateway"]
+    post_spans = [
+        s
+        for s in spans
+        if s["name"].startswith("POST /api/v1/generations") and s["resource"]["attributes"]["service.name"] == "gateway"
+    ]
     assert post_spans, "the gateway recorded no span for the POST"
     trace = by_trace[post_spans[-1]["context"]["trace_id"]]
     services = {s["resource"]["attributes"]["service.name"] for s in trace}
@@ -57,6 +63,9 @@ def test_one_generation_is_followed_under_one_trace_id(platform):
     trace_id = post_spans[-1]["context"]["trace_id"].removeprefix("0x")
     worker_log = platform.stack.log_path("generation-worker").read_text().splitlines()
     records = [json.loads(line) for line in worker_log if line.startswith("{")]
-    succeeded = [r for r in records if r.get("message") == "generation succeeded"
-                 and r.get("generation_id") == generation["generation_id"]]
+    succeeded = [
+        r
+        for r in records
+        if r.get("message") == "generation succeeded" and r.get("generation_id") == generation["generation_id"]
+    ]
     assert succeeded and succeeded[0]["trace_id"] == trace_id, "the worker's JSON log lacks the trace id"

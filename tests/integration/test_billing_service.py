@@ -87,8 +87,9 @@ async def reserve(billing, user_id: str, generation_id: str, amount: int = 4) ->
 
 def ledger_rows(infra: Infra, generation_id: str) -> list[tuple[str, int]]:
     with psycopg.connect(infra.database_url) as conn:
-        return conn.execute("SELECT kind, amount FROM billing.ledger WHERE generation_id = %s ORDER BY id",
-                            (generation_id,)).fetchall()
+        return conn.execute(
+            "SELECT kind, amount FROM billing.ledger WHERE generation_id = %s ORDER BY id", (generation_id,)
+        ).fetchall()
 
 
 async def publish(nats_url: str, *events) -> None:
@@ -98,8 +99,11 @@ async def publish(nats_url: str, *events) -> None:
     try:
         js = nc.jetstream()
         for event in events:
-            subject = ("atelier.generation.images_ready" if isinstance(event, generation_events.ImagesReady)
-                       else "atelier.generation.failed")
+            subject = (
+                "atelier.generation.images_ready"
+                if isinstance(event, generation_events.ImagesReady)
+                else "atelier.generation.failed"
+            )
             envelope = make_envelope(event, {})
             await js.publish(subject, envelope.SerializeToString(), headers={"Nats-Msg-Id": envelope.event_id})
     finally:
@@ -108,7 +112,8 @@ async def publish(nats_url: str, *events) -> None:
 
 def images_ready(generation_id: str, owner: str = "alice", count: int = 4) -> generation_events.ImagesReady:
     return generation_events.ImagesReady(
-        generation_id=generation_id, owner_id=owner,
+        generation_id=generation_id,
+        owner_id=owner,
         images=[generation_events.ReadyImage(image_id=str(uuid.uuid4()), object_key=f"k{i}") for i in range(count)],
     )
 
@@ -183,7 +188,12 @@ async def test_a_new_user_gets_the_free_plan_and_a_generation_is_reserved_once(b
 
     plans = (await billing.ListPlans(billing_pb2.ListPlansRequest())).plans
     assert [(p.name, p.monthly_credits, p.max_concurrent_generations) for p in plans] == [
-        ("free", 25, 1), ("basic", 400, 2), ("plus", 1000, 4), ("pro", 3000, 8), ("team", 10000, 8)]
+        ("free", 25, 1),
+        ("basic", 400, 2),
+        ("plus", 1000, 4),
+        ("pro", 3000, 8),
+        ("team", 10000, 8),
+    ]
 
     metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
     assert 'atelier_billing_reservations_total{outcome="created"} 2.0' in metrics
@@ -213,12 +223,21 @@ async def test_events_delivered_twice_or_out_of_order_change_the_outcome_once(bi
     await reserve(billing, "alice", "ok")
     await reserve(billing, "alice", "broken")
     # GenerationFailed before any reservation: recorded, so the later reservation charges nothing.
-    await publish(infra.nats_url, images_ready("ok"), failed("broken"), failed("early"),
-                  images_ready("ok"), failed("broken"), failed("early"),
-                  # Contradictions after the outcome change nothing either.
-                  failed("ok"), images_ready("broken"),
-                  # Images never reserved are still paid for, one credit per image, once.
-                  images_ready("unreserved", count=2), images_ready("unreserved", count=2))
+    await publish(
+        infra.nats_url,
+        images_ready("ok"),
+        failed("broken"),
+        failed("early"),
+        images_ready("ok"),
+        failed("broken"),
+        failed("early"),
+        # Contradictions after the outcome change nothing either.
+        failed("ok"),
+        images_ready("broken"),
+        # Images never reserved are still paid for, one credit per image, once.
+        images_ready("unreserved", count=2),
+        images_ready("unreserved", count=2),
+    )
     await wait_consumed(infra.nats_url, *CONSUMERS)
 
     assert ledger_rows(infra, "ok") == [("reserve", -4), ("commit", 0)]
@@ -229,16 +248,19 @@ async def test_events_delivered_twice_or_out_of_order_change_the_outcome_once(bi
     assert not late.created
     assert (await account(billing, "alice")).credits == 25 - 4 - 2
     metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
-    for line in ('atelier_billing_commits_total{kind="reserved"} 1.0',
-                 'atelier_billing_commits_total{kind="unreserved"} 1.0',
-                 'atelier_billing_refunds_total{reason="failed"} 1.0'):
+    for line in (
+        'atelier_billing_commits_total{kind="reserved"} 1.0',
+        'atelier_billing_commits_total{kind="unreserved"} 1.0',
+        'atelier_billing_refunds_total{reason="failed"} 1.0',
+    ):
         assert line in metrics
 
 
 async def test_a_plan_change_is_announced_and_sets_entitlements_and_a_past_end_lapses_it(billing, stack, infra):
     await account(billing, "alice")
-    changed = await billing.ChangePlan(billing_pb2.ChangePlanRequest(user_id="alice", plan="plus",
-                                                                     actor="operator:test"), timeout=10)
+    changed = await billing.ChangePlan(
+        billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", actor="operator:test"), timeout=10
+    )
     assert (changed.account.plan, changed.account.status) == ("plus", ACTIVE)
     assert set(changed.account.entitlements) == PAID_ENTITLEMENTS
     assert changed.account.credits == 1000 and changed.account.max_concurrent_generations == 4
@@ -246,9 +268,23 @@ async def test_a_plan_change_is_announced_and_sets_entitlements_and_a_past_end_l
     # The operator command goes through the same RPC.
     until = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
     command = subprocess.run(
-        [sys.executable, "-m", "services.billing", "set-plan", "bob", "basic", "--until", until.isoformat(),
-         "--addr", stack.billing_addr],
-        cwd=REPO_ROOT, env={**os.environ, **stack.env()}, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "services.billing",
+            "set-plan",
+            "bob",
+            "basic",
+            "--until",
+            until.isoformat(),
+            "--addr",
+            stack.billing_addr,
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, **stack.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert command.returncode == 0, command.stderr
     shown = json.loads(command.stdout)
@@ -265,8 +301,7 @@ async def test_a_plan_change_is_announced_and_sets_entitlements_and_a_past_end_l
     assert lapsed.max_concurrent_generations == 1 and lapsed.credits == 1000  # credits are never taken away
 
     async def announced():
-        events = await stream_events(infra.nats_url, "BILLING", "atelier.billing.plan_changed",
-                                     events_pb2.PlanChanged)
+        events = await stream_events(infra.nats_url, "BILLING", "atelier.billing.plan_changed", events_pb2.PlanChanged)
         seen = [(e.user_id, e.plan, e.status) for e in events]
         assert seen == [("alice", "plus", ACTIVE), ("bob", "basic", ACTIVE), ("alice", "free", LAPSED)], seen
         return events
@@ -282,8 +317,7 @@ async def test_a_paid_period_lapses_by_the_clock_with_no_call(billing, infra):
     assert (await account(billing, "carol")).status == ACTIVE
 
     async def lapse_announced_by_the_sweep():
-        events = await stream_events(infra.nats_url, "BILLING", "atelier.billing.plan_changed",
-                                     events_pb2.PlanChanged)
+        events = await stream_events(infra.nats_url, "BILLING", "atelier.billing.plan_changed", events_pb2.PlanChanged)
         assert [(e.plan, e.status) for e in events] == [("pro", ACTIVE), ("free", LAPSED)]
 
     # Nobody reads the account: the sweep notices the lapse and announces it once.
@@ -293,14 +327,25 @@ async def test_a_paid_period_lapses_by_the_clock_with_no_call(billing, infra):
 
 
 def stripe_event(event_id: str, event_type: str, obj: dict, created: int | None = None) -> bytes:
-    return json.dumps({"id": event_id, "object": "event", "type": event_type,
-                       "created": created or int(time.time()), "data": {"object": obj}}).encode()
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": created or int(time.time()),
+            "data": {"object": obj},
+        }
+    ).encode()
 
 
 def subscription(status="active", plan="plus", period_end=None, user="dave") -> dict:
-    return {"id": "sub_123", "object": "subscription", "status": status,
-            "current_period_end": period_end or int(time.time()) + 30 * 86400,
-            "metadata": {"atelier_user_id": user, "atelier_plan": plan}}
+    return {
+        "id": "sub_123",
+        "object": "subscription",
+        "status": status,
+        "current_period_end": period_end or int(time.time()) + 30 * 86400,
+        "metadata": {"atelier_user_id": user, "atelier_plan": plan},
+    }
 
 
 async def webhook(billing, payload: bytes, signature: str | None = None) -> billing_pb2.HandleProviderWebhookResponse:
@@ -335,8 +380,12 @@ async def test_signed_provider_webhooks_change_plans_once_and_forgeries_are_refu
 
     # A renewal invoice extends the period; its credits are granted once per period.
     next_end = int(time.time()) + 60 * 86400
-    invoice = {"id": "in_1", "object": "invoice", "subscription": "sub_123",
-               "lines": {"data": [{"period": {"start": created, "end": next_end}}]}}
+    invoice = {
+        "id": "in_1",
+        "object": "invoice",
+        "subscription": "sub_123",
+        "lines": {"data": [{"period": {"start": created, "end": next_end}}]},
+    }
     await reserve(billing, "dave", "g-dave-1", amount=100)
     assert (await webhook(billing, stripe_event("evt_4", "invoice.paid", invoice))).processed
     renewed = await account(billing, "dave")
@@ -358,8 +407,7 @@ async def test_a_killed_billing_process_loses_no_event_and_charges_nothing_twice
     ids = [f"g{i}" for i in range(12)]
     for generation_id in ids:
         await reserve(billing, "erin", generation_id, amount=1)
-    await publish(infra.nats_url, *(images_ready(g, "erin") for g in ids[:6]),
-                  *(failed(g, "erin") for g in ids[6:]))
+    await publish(infra.nats_url, *(images_ready(g, "erin") for g in ids[:6]), *(failed(g, "erin") for g in ids[6:]))
     stack.kill("billing")  # SIGKILL, at once: some events handled, some in flight, some not fetched
     await publish(infra.nats_url, images_ready(ids[0], "erin"), failed(ids[6], "erin"))  # redeliveries meanwhile
     stack.start_billing()
@@ -392,9 +440,13 @@ def test_billing_reports_healthy_and_stops_cleanly_on_sigterm(stack, infra, tmp_
 
     log_path = tmp_path / "billing.log"
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "services.billing"], cwd=REPO_ROOT,
-                                   env={**stack.env(), "ATELIER_GRPC_LISTEN": stack.billing_addr},
-                                   stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.billing"],
+            cwd=REPO_ROOT,
+            env={**stack.env(), "ATELIER_GRPC_LISTEN": stack.billing_addr},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     try:
         with grpc.insecure_channel(stack.billing_addr) as channel:
             grpc.channel_ready_future(channel).result(timeout=60)

@@ -212,8 +212,16 @@ def test_up_detached_then_status_and_down_from_other_shells(own_data_dir: Path) 
     for (variable, _default), port in zip(PORT_SETTINGS.values(), free_ports(len(PORT_SETTINGS))):
         env[variable] = str(port)
     data_dir = str(own_data_dir)
-    up = _devstack("up", "--detach", "--infra-only", "--data-dir", data_dir,
-                   "--model-repository", str(ECHO_MODEL_REPOSITORY), env=env)
+    up = _devstack(
+        "up",
+        "--detach",
+        "--infra-only",
+        "--data-dir",
+        data_dir,
+        "--model-repository",
+        str(ECHO_MODEL_REPOSITORY),
+        env=env,
+    )
     state = StackState.load(own_data_dir)
     try:
         assert up.returncode == 0, up.stderr

@@ -36,8 +36,12 @@ def ready(visibility=Visibility.PUBLIC) -> ImageReady:
 
 async def test_concurrent_transactions_on_the_same_images_converge(pool):
     ids = sorted(uuid.uuid4() for _ in range(3))
-    history = [ready(), VisibilitySet(Visibility.PRIVATE, 2), VisibilitySet(Visibility.PUBLIC, 3),
-               VisibilitySet(Visibility.PRIVATE, 4)]
+    history = [
+        ready(),
+        VisibilitySet(Visibility.PRIVATE, 2),
+        VisibilitySet(Visibility.PUBLIC, 3),
+        VisibilitySet(Visibility.PRIVATE, 4),
+    ]
     changes = [(i, e) for i in ids for e in history] + [(ids[0], Deleted())]
     rng = random.Random(3)
     delivered = changes * 3
@@ -61,19 +65,23 @@ async def test_top_windows_count_only_the_likes_inside_them(pool):
     now = datetime.now(UTC)
     async with pool.connection() as conn, conn.transaction():
         await repository.apply_changes(conn, [(image_id, ready())])
-        await conn.execute("INSERT INTO likes (image_id, user_id, created_at) VALUES (%s, 'old', %s),"
-                           " (%s, 'new', %s)", (image_id, now - timedelta(days=10), image_id, now))
+        await conn.execute(
+            "INSERT INTO likes (image_id, user_id, created_at) VALUES (%s, 'old', %s), (%s, 'new', %s)",
+            (image_id, now - timedelta(days=10), image_id, now),
+        )
         for window in (24, 168, 720):
             await repository.refresh_top(conn, window)
-        scores = dict(await (await conn.execute(
-            "SELECT window_hours, likes FROM top_scores WHERE image_id = %s", (image_id,))).fetchall())
+        scores = dict(
+            await (
+                await conn.execute("SELECT window_hours, likes FROM top_scores WHERE image_id = %s", (image_id,))
+            ).fetchall()
+        )
         assert scores == {24: 1, 168: 1, 720: 2}
 
         # Unliking the 10-day-old like leaves the 7-day window alone; the new one empties it.
         await repository.remove_like(conn, image_id, "old", [24, 168, 720])
         await repository.remove_like(conn, image_id, "new", [24, 168, 720])
-        left = await (await conn.execute("SELECT count(*) FROM top_scores WHERE image_id = %s",
-                                         (image_id,))).fetchone()
+        left = await (await conn.execute("SELECT count(*) FROM top_scores WHERE image_id = %s", (image_id,))).fetchone()
         assert left[0] == 0
         assert await repository.add_like(conn, image_id, "again", [24, 168, 720]) == 1
         rows = await repository.fetch_top_precomputed(conn, 168, None, 10)

@@ -42,13 +42,17 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGES_READY = "atelier.generation.images_ready"
 IMAGE_DELETED = "atelier.generation.image_deleted"
 VISIBILITY_CHANGED = "atelier.visibility.changed"
-DURABLES = [("GENERATION", "feed-images-ready"), ("GENERATION", "feed-image-deleted"),
-            ("VISIBILITY", "feed-visibility-changed")]
+DURABLES = [
+    ("GENERATION", "feed-images-ready"),
+    ("GENERATION", "feed-image-deleted"),
+    ("VISIBILITY", "feed-visibility-changed"),
+]
 PUBLIC, PRIVATE = common_pb2.VISIBILITY_PUBLIC, common_pb2.VISIBILITY_PRIVATE
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- the fake authority
+
 
 @dataclass
 class Known:
@@ -101,6 +105,7 @@ async def authority() -> AsyncIterator[tuple[FakeAuthority, str]]:
 
 # ---------------------------------------------------------------- servers and the feed process
 
+
 @pytest.fixture
 def infra(postgres_url, own_nats) -> Infra:
     # The feed needs no object store or Triton; their settings are never used.
@@ -133,6 +138,7 @@ async def js(infra) -> AsyncIterator:
 
 # ---------------------------------------------------------------- events
 
+
 @dataclass(frozen=True)
 class Wire:
     subject: str
@@ -141,16 +147,22 @@ class Wire:
 
 def images_ready(owner: str, ids: list[str], prompt: str, visibility: int, at: datetime) -> Wire:
     event = generation_events.ImagesReady(
-        generation_id=str(uuid.uuid4()), owner_id=owner, prompt=prompt, visibility=visibility, visibility_version=1,
-        images=[generation_events.ReadyImage(image_id=i, object_key=f"k/{i}", width=512, height=512) for i in ids])
+        generation_id=str(uuid.uuid4()),
+        owner_id=owner,
+        prompt=prompt,
+        visibility=visibility,
+        visibility_version=1,
+        images=[generation_events.ReadyImage(image_id=i, object_key=f"k/{i}", width=512, height=512) for i in ids],
+    )
     envelope = make_envelope(event, {})
     envelope.occurred_at.FromDatetime(at)
     return Wire(IMAGES_READY, envelope.SerializeToString())
 
 
 def visibility_changed(image_id: str, owner: str, visibility: int, version: int) -> Wire:
-    event = visibility_events.VisibilityChanged(image_id=image_id, owner_id=owner, visibility=visibility,
-                                                version=version)
+    event = visibility_events.VisibilityChanged(
+        image_id=image_id, owner_id=owner, visibility=visibility, version=version
+    )
     return Wire(VISIBILITY_CHANGED, make_envelope(event, {}).SerializeToString())
 
 
@@ -212,9 +224,13 @@ async def everywhere(feed, viewer: str, owner: str, query: str) -> set[str]:
 
 def rows(database_url: str) -> dict[str, tuple]:
     with psycopg.connect(database_url) as conn:
-        return {str(r[0]): tuple(r[1:]) for r in conn.execute(
-            "SELECT image_id, owner_id, prompt, width, height, created_at, visibility, version, deleted, known,"
-            " hidden_by_reports, like_count FROM feed.images")}
+        return {
+            str(r[0]): tuple(r[1:])
+            for r in conn.execute(
+                "SELECT image_id, owner_id, prompt, width, height, created_at, visibility, version, deleted, known,"
+                " hidden_by_reports, like_count FROM feed.images"
+            )
+        }
 
 
 async def expect_code(code: grpc.StatusCode, call) -> grpc.aio.AioRpcError:
@@ -225,6 +241,7 @@ async def expect_code(code: grpc.StatusCode, call) -> grpc.aio.AioRpcError:
 
 
 # ---------------------------------------------------------------- a random world of images
+
 
 @dataclass
 class World:
@@ -268,6 +285,7 @@ def newest_order(public_at_end: dict[str, datetime]) -> list[str]:
 
 
 # ---------------------------------------------------------------- tests
+
 
 async def test_shuffled_and_duplicated_event_streams_build_the_same_feed(feed, js, authority, infra):
     fake, _ = authority
@@ -344,7 +362,7 @@ async def test_a_stale_projection_never_leaks_and_pages_stay_full(feed, js, auth
     ids = new_ids(24)
     stale = set(ids[::4])  # the feed thinks these are public; the authority says private
     for n in range(6):
-        batch = ids[n * 4:(n + 1) * 4]
+        batch = ids[n * 4 : (n + 1) * 4]
         await publish(js, images_ready("alice", batch, "a purple star", PUBLIC, T0 + timedelta(minutes=n)))
     for i in ids:
         fake.set(i, "alice", public=i not in stale)
@@ -359,8 +377,11 @@ async def test_a_stale_projection_never_leaks_and_pages_stay_full(feed, js, auth
     profile = await feed.GetProfile(pb.GetProfileRequest(owner_id="alice", viewer_id="bob", page_size=100))
     assert not stale & set(ids_of(profile.images))
     # The owner is allowed by the authority, but the profile lists public images only.
-    assert stale.isdisjoint(ids_of((await feed.GetProfile(
-        pb.GetProfileRequest(owner_id="alice", viewer_id="mallory", page_size=100))).images))
+    assert stale.isdisjoint(
+        ids_of(
+            (await feed.GetProfile(pb.GetProfileRequest(owner_id="alice", viewer_id="mallory", page_size=100))).images
+        )
+    )
 
 
 async def test_an_unreachable_authority_fails_closed(feed, js, authority):
@@ -373,12 +394,14 @@ async def test_an_unreachable_authority_fails_closed(feed, js, authority):
     assert len(await walk(feed)) == 4
 
     fake.down = True
-    for call in (feed.ListFeed(pb.ListFeedRequest()),
-                 feed.ListFeed(pb.ListFeedRequest(sort=pb.FEED_SORT_TOP)),
-                 feed.ListFeed(pb.ListFeedRequest(query="circle")),
-                 feed.GetProfile(pb.GetProfileRequest(owner_id="alice")),
-                 feed.BatchGetSocial(pb.BatchGetSocialRequest(image_ids=ids)),
-                 feed.Like(pb.LikeRequest(user_id="bob", image_id=ids[0]))):
+    for call in (
+        feed.ListFeed(pb.ListFeedRequest()),
+        feed.ListFeed(pb.ListFeedRequest(sort=pb.FEED_SORT_TOP)),
+        feed.ListFeed(pb.ListFeedRequest(query="circle")),
+        feed.GetProfile(pb.GetProfileRequest(owner_id="alice")),
+        feed.BatchGetSocial(pb.BatchGetSocialRequest(image_ids=ids)),
+        feed.Like(pb.LikeRequest(user_id="bob", image_id=ids[0])),
+    ):
         error = await expect_code(grpc.StatusCode.UNAVAILABLE, call)
         assert "authority" in error.details()
 
@@ -393,14 +416,18 @@ async def test_likes_only_on_images_the_user_may_see_and_top_orders_by_them(feed
     for i in public:
         fake.set(i, "alice")
     fake.set(private[0], "alice", public=False)
-    await publish(js, images_ready("alice", public, "a red circle", PUBLIC, T0),
-                  images_ready("alice", private, "a secret circle", PRIVATE, T0 + timedelta(minutes=1)))
+    await publish(
+        js,
+        images_ready("alice", public, "a red circle", PUBLIC, T0),
+        images_ready("alice", private, "a secret circle", PRIVATE, T0 + timedelta(minutes=1)),
+    )
     await caught_up(js)
 
     for image_id in (private[0], str(uuid.uuid4()), "not-an-id"):
         await expect_code(grpc.StatusCode.NOT_FOUND, feed.Like(pb.LikeRequest(user_id="bob", image_id=image_id)))
-        await expect_code(grpc.StatusCode.NOT_FOUND, feed.Report(
-            pb.ReportRequest(user_id="bob", image_id=image_id, reason="spam")))
+        await expect_code(
+            grpc.StatusCode.NOT_FOUND, feed.Report(pb.ReportRequest(user_id="bob", image_id=image_id, reason="spam"))
+        )
     await expect_code(grpc.StatusCode.NOT_FOUND, feed.Pin(pb.PinRequest(user_id="bob", image_id=public[0])))
     assert (await feed.Like(pb.LikeRequest(user_id="alice", image_id=private[0]))).like_count == 1  # own image
 
@@ -420,7 +447,10 @@ async def test_likes_only_on_images_the_user_may_see_and_top_orders_by_them(feed
     assert ids_of(top.items)[0] == public[2] and [i.like_count for i in top.items] == [1, 0, 0]
     social = await feed.BatchGetSocial(pb.BatchGetSocialRequest(viewer_id="bob", image_ids=public + private))
     assert {s.image_id: (s.like_count, s.liked_by_viewer) for s in social.images} == {
-        public[0]: (0, False), public[1]: (0, False), public[2]: (1, True)}
+        public[0]: (0, False),
+        public[1]: (0, False),
+        public[2]: (1, True),
+    }
 
 
 async def test_reports_past_the_threshold_hide_an_image_until_an_operator_restores_it(feed, js, authority):
@@ -432,8 +462,9 @@ async def test_reports_past_the_threshold_hide_an_image_until_an_operator_restor
     await caught_up(js)
     target = ids[0]
 
-    await expect_code(grpc.StatusCode.INVALID_ARGUMENT,
-                      feed.Report(pb.ReportRequest(user_id="bob", image_id=target, reason="  ")))
+    await expect_code(
+        grpc.StatusCode.INVALID_ARGUMENT, feed.Report(pb.ReportRequest(user_id="bob", image_id=target, reason="  "))
+    )
     assert not (await feed.Report(pb.ReportRequest(user_id="bob", image_id=target, reason="spam"))).hidden
     assert not (await feed.Report(pb.ReportRequest(user_id="bob", image_id=target, reason="spam!"))).hidden
     assert not (await feed.Report(pb.ReportRequest(user_id="carol", image_id=target, reason="off-topic"))).hidden
@@ -450,15 +481,19 @@ async def test_reports_past_the_threshold_hide_an_image_until_an_operator_restor
     await feed.ResolveReport(pb.ResolveReportRequest(image_id=target, restore=True, actor="operator-1"))
     assert target in await walk(feed)
     assert not (await feed.ListReports(pb.ListReportsRequest())).reports
-    await expect_code(grpc.StatusCode.NOT_FOUND, feed.ResolveReport(
-        pb.ResolveReportRequest(image_id=ids[1], restore=True, actor="operator-1")))
+    await expect_code(
+        grpc.StatusCode.NOT_FOUND,
+        feed.ResolveReport(pb.ResolveReportRequest(image_id=ids[1], restore=True, actor="operator-1")),
+    )
 
 
 async def test_bad_requests_are_refused_with_a_message(feed, authority):
-    for request, field in [(pb.ListFeedRequest(page_size=101), "page_size"),
-                           (pb.ListFeedRequest(cursor="garbage"), "cursor"),
-                           (pb.ListFeedRequest(query="x" * 201), "query"),
-                           (pb.ListFeedRequest(sort=pb.FEED_SORT_TOP, window_hours=-1), "window_hours")]:
+    for request, field in [
+        (pb.ListFeedRequest(page_size=101), "page_size"),
+        (pb.ListFeedRequest(cursor="garbage"), "cursor"),
+        (pb.ListFeedRequest(query="x" * 201), "query"),
+        (pb.ListFeedRequest(sort=pb.FEED_SORT_TOP, window_hours=-1), "window_hours"),
+    ]:
         error = await expect_code(grpc.StatusCode.INVALID_ARGUMENT, feed.ListFeed(request))
         assert field in error.details()
     top_cursor = (await feed.ListFeed(pb.ListFeedRequest(sort=pb.FEED_SORT_TOP))).next_cursor
@@ -481,16 +516,24 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
     live_page = await walk(feed, viewer_id="carol")
     assert live_page == [listed[0], *listed[2:]]
 
-    result = subprocess.run([sys.executable, "-m", "services.feed", "rebuild"], cwd=REPO_ROOT, env=stack.env(),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.feed", "rebuild"],
+        cwd=REPO_ROOT,
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "projection rebuilt" in result.stderr
 
     assert rows(infra.database_url) == live
     assert await walk(feed, viewer_id="carol") == live_page
     with psycopg.connect(infra.database_url) as conn:
-        indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'feed'"
-                                              " AND tablename = 'images'")}
+        indexes = {
+            r[0]
+            for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'feed' AND tablename = 'images'")
+        }
     assert indexes == {"images_pkey", "images_newest", "images_owner_newest", "images_prompt_search"}
 
     # The live consumers keep working on the swapped-in table.
@@ -507,11 +550,16 @@ async def test_with_the_real_visibility_authority_a_deletion_hides_before_any_ev
     stack.start_visibility()
     stack.start_feed()  # ATELIER_VISIBILITY_ADDR: the real one
     public, private = new_ids(4), new_ids(1)
-    await publish(js, images_ready("alice", public, "a red circle", PUBLIC, T0),
-                  images_ready("alice", private, "a secret circle", PRIVATE, T0 + timedelta(minutes=1)))
+    await publish(
+        js,
+        images_ready("alice", public, "a red circle", PUBLIC, T0),
+        images_ready("alice", private, "a secret circle", PRIVATE, T0 + timedelta(minutes=1)),
+    )
     await caught_up(js)
-    async with grpc.aio.insecure_channel(stack.feed_addr) as feed_channel, \
-            grpc.aio.insecure_channel(stack.visibility_addr) as visibility_channel:
+    async with (
+        grpc.aio.insecure_channel(stack.feed_addr) as feed_channel,
+        grpc.aio.insecure_channel(stack.visibility_addr) as visibility_channel,
+    ):
         feed = feed_pb2_grpc.FeedServiceStub(feed_channel)
         visibility = visibility_pb2_grpc.VisibilityServiceStub(visibility_channel)
         deadline = time.monotonic() + 30

@@ -126,8 +126,14 @@ def test_a_private_toggle_removes_the_image_from_feed_search_profile_and_avatar_
         assert feed(platform, headers, q=word)["items"] == []
         assert image_id not in feed_ids(platform, headers, sort="top")
         shown = profile(platform, owner.username, headers)
-        assert shown == {"username": owner.username, "avatar_url": None, "is_you": False, "pinned": [],
-                         "images": [], "next_cursor": None}
+        assert shown == {
+            "username": owner.username,
+            "avatar_url": None,
+            "is_you": False,
+            "pinned": [],
+            "images": [],
+            "next_cursor": None,
+        }
         assert platform.http.get(f"/api/v1/images/{image_id}/content?size=thumb", headers=headers).status_code == 404
     mine = profile(platform, owner.username, owner.headers)
     assert mine["is_you"] is True and mine["avatar_url"]
@@ -149,10 +155,12 @@ def test_likes_pins_and_remixes_of_what_you_may_not_see_are_404(platform: Platfo
         assert_not_found(platform.http.request(method, f"/api/v1/images/{private}/like", headers=other.headers))
         assert_not_found(platform.http.request(method, f"/api/v1/images/{private}/pin", headers=other.headers))
         assert_not_found(platform.http.request(method, f"/api/v1/images/{public}/pin", headers=other.headers))
-    assert_not_found(platform.http.post(f"/api/v1/images/{private}/remix", json={"prompt": "mine"},
-                                        headers=other.headers))
-    assert_not_found(platform.http.post(f"/api/v1/images/{private}/report", json={"reason": "spam"},
-                                        headers=other.headers))
+    assert_not_found(
+        platform.http.post(f"/api/v1/images/{private}/remix", json={"prompt": "mine"}, headers=other.headers)
+    )
+    assert_not_found(
+        platform.http.post(f"/api/v1/images/{private}/report", json={"reason": "spam"}, headers=other.headers)
+    )
     assert platform.http.post(f"/api/v1/images/{public}/like").status_code == 401
 
     liked = platform.http.post(f"/api/v1/images/{public}/like", headers=other.headers)
@@ -188,9 +196,11 @@ def test_an_image_reported_past_the_threshold_leaves_the_feed(platform: Platform
 def test_lineage_is_shown_to_a_viewer_only_while_the_source_is_visible(platform: Platform) -> None:
     author, remixer = plus_user(platform, "author"), platform.sign_up("remixer")
     source = one_image(platform, author, "a red circle on a blue background", "public")
-    accepted = platform.http.post(f"/api/v1/images/{source}/remix",
-                                  json={"prompt": "a red circle on a green background", "strength": 0.5,
-                                        "num_images": 1, "steps": 2}, headers=remixer.headers)
+    accepted = platform.http.post(
+        f"/api/v1/images/{source}/remix",
+        json={"prompt": "a red circle on a green background", "strength": 0.5, "num_images": 1, "steps": 2},
+        headers=remixer.headers,
+    )
     assert accepted.status_code == 202, accepted.text
     generation = platform.wait(remixer, accepted.json()["generation_id"])
     assert generation["status"] == "succeeded", generation
@@ -205,8 +215,10 @@ def test_lineage_is_shown_to_a_viewer_only_while_the_source_is_visible(platform:
     for headers in (ANONYMOUS, remixer.headers):
         reply = platform.http.get(f"/api/v1/images/{remix}", headers=headers)
         assert reply.status_code == 200 and "remixed_from" not in reply.json() and source not in reply.text
-    assert platform.http.get(f"/api/v1/images/{remix}", headers=author.headers).json()["remixed_from"]["image_id"] \
+    assert (
+        platform.http.get(f"/api/v1/images/{remix}", headers=author.headers).json()["remixed_from"]["image_id"]
         == source
+    )
     # The remixer's own generation no longer names it either.
     mine = platform.http.get(f"/api/v1/generations/{generation['generation_id']}", headers=remixer.headers)
     assert mine.status_code == 200 and mine.json()["params"]["source_image_id"] is None and source not in mine.text
@@ -219,8 +231,10 @@ def test_lineage_is_shown_to_a_viewer_only_while_the_source_is_visible(platform:
 def test_a_retry_runs_the_same_prompt_again_for_the_owner_only(platform: Platform) -> None:
     owner, other = platform.sign_up("retrier"), platform.sign_up("stranger")
     first = platform.generate(owner, f"a white cross {token()}")
-    assert platform.http.post(f"/api/v1/generations/{first['generation_id']}/retry",
-                              headers=other.headers).status_code == 404
+    assert (
+        platform.http.post(f"/api/v1/generations/{first['generation_id']}/retry", headers=other.headers).status_code
+        == 404
+    )
     reply = platform.http.post(f"/api/v1/generations/{first['generation_id']}/retry", headers=owner.headers)
     assert reply.status_code == 202, reply.text
     again = platform.wait(owner, reply.json()["generation_id"])

@@ -74,8 +74,13 @@ def wait_ready(base_url: str) -> httpx.Response:
 def test_ready_when_every_dependency_is_up_and_names_the_one_that_is_not(stack: ServiceStack) -> None:
     ready = wait_ready(stack.gateway_url)
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"database": "ok", "nats": "ok", "generation": "ok", "visibility": "ok",
-                                      "billing": "ok"}
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "nats": "ok",
+        "generation": "ok",
+        "visibility": "ok",
+        "billing": "ok",
+    }
 
     stack.stop("generation-api")
     not_ready = httpx.get(f"{stack.gateway_url}/readyz")
@@ -88,8 +93,9 @@ def test_ready_when_every_dependency_is_up_and_names_the_one_that_is_not(stack: 
 def test_without_nats_the_gateway_serves_and_says_it_is_not_ready(stack: ServiceStack) -> None:
     stack.stop("gateway")
     closed_port = free_port()
-    stack.start("gateway", "services.gateway", ready_port=stack.http_port,
-                ATELIER_NATS_URL=f"nats://127.0.0.1:{closed_port}")
+    stack.start(
+        "gateway", "services.gateway", ready_port=stack.http_port, ATELIER_NATS_URL=f"nats://127.0.0.1:{closed_port}"
+    )
     reply = httpx.get(f"{stack.gateway_url}/readyz")
     assert reply.status_code == 503
     assert "nats" in reply.json()["failed"]
@@ -130,8 +136,9 @@ def test_an_idempotent_repeat_is_counted_once(stack: ServiceStack) -> None:
 async def publish_progress(nats_url: str, generation_id: str, owner_id: str, step: int) -> None:
     client = await nats.connect(nats_url)
     try:
-        progress = events_pb2.GenerationProgress(generation_id=generation_id, owner_id=owner_id, step=step, total=20,
-                                                 previews_png=[b"\x89PNG-not-really"])
+        progress = events_pb2.GenerationProgress(
+            generation_id=generation_id, owner_id=owner_id, step=step, total=20, previews_png=[b"\x89PNG-not-really"]
+        )
         await client.publish(f"atelier.progress.{generation_id}", progress.SerializeToString())
         await client.flush()
     finally:
@@ -144,8 +151,9 @@ def test_progress_on_nats_reaches_the_owners_event_stream(stack: ServiceStack) -
     # Another generation's progress, published on its own subject, must not leak into this stream.
     unrelated = str(uuid.uuid4())
 
-    with httpx.stream("GET", f"{stack.gateway_url}/api/v1/generations/{generation_id}/events",
-                      headers=owner.headers, timeout=30) as stream:
+    with httpx.stream(
+        "GET", f"{stack.gateway_url}/api/v1/generations/{generation_id}/events", headers=owner.headers, timeout=30
+    ) as stream:
         assert stream.status_code == 200
         lines = stream.iter_lines()
         events: list[tuple[str, dict]] = []

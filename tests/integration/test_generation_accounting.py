@@ -13,15 +13,17 @@ from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1 import visibility_pb2 as common
 from atelier.generation.v1 import events_pb2, generation_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from tests.support.generation import SUCCEEDED, submit_request, table_count, wait_finished
 from tests.support.events import stream_events
+from tests.support.generation import SUCCEEDED, submit_request, table_count, wait_finished
 
 pytestmark = pytest.mark.integration
 
 
 async def balance(stack, user: str) -> int:
     async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
-        reply = await billing_pb2_grpc.BillingServiceStub(channel).GetAccount(billing_pb2.GetAccountRequest(user_id=user))
+        reply = await billing_pb2_grpc.BillingServiceStub(channel).GetAccount(
+            billing_pb2.GetAccountRequest(user_id=user)
+        )
         return reply.account.credits
 
 
@@ -35,7 +37,8 @@ async def wait_balance(stack, user: str, expected: int, timeout: float = 20) -> 
 async def authorize(stack, viewer: str, image_ids: list[str]) -> set[str]:
     async with grpc.aio.insecure_channel(stack.visibility_addr) as channel:
         reply = await visibility_pb2_grpc.VisibilityServiceStub(channel).Authorize(
-            visibility_pb2.AuthorizeRequest(viewer_id=viewer, image_ids=image_ids))
+            visibility_pb2.AuthorizeRequest(viewer_id=viewer, image_ids=image_ids)
+        )
         return set(reply.allowed_image_ids)
 
 
@@ -86,11 +89,17 @@ async def test_out_of_credits_is_refused_with_its_reason_and_costs_nothing(stack
 
 
 async def test_the_plan_limits_generations_in_progress(stack, client, infra):
-    first = await client.Submit(generation_pb2.SubmitRequest(
-        owner_id="alice", params=generation_pb2.GenerationParams(prompt="a"), max_concurrent_generations=1))
+    first = await client.Submit(
+        generation_pb2.SubmitRequest(
+            owner_id="alice", params=generation_pb2.GenerationParams(prompt="a"), max_concurrent_generations=1
+        )
+    )
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await client.Submit(generation_pb2.SubmitRequest(
-            owner_id="alice", params=generation_pb2.GenerationParams(prompt="b"), max_concurrent_generations=1))
+        await client.Submit(
+            generation_pb2.SubmitRequest(
+                owner_id="alice", params=generation_pb2.GenerationParams(prompt="b"), max_concurrent_generations=1
+            )
+        )
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert dict(caught.value.trailing_metadata())["atelier-reason"] == "concurrency_limit"
     assert table_count(infra.database_url, "generations") == 1
@@ -105,17 +114,20 @@ async def test_deleting_a_generation_removes_it_everywhere(stack, client, infra,
 
     for actor in ("mallory", ""):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await client.DeleteGeneration(generation_pb2.DeleteGenerationRequest(
-                generation_id=generation.generation_id, actor_id=actor))
+            await client.DeleteGeneration(
+                generation_pb2.DeleteGenerationRequest(generation_id=generation.generation_id, actor_id=actor)
+            )
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND
-    deleted = await client.DeleteGeneration(generation_pb2.DeleteGenerationRequest(
-        generation_id=generation.generation_id, actor_id="alice"))
+    deleted = await client.DeleteGeneration(
+        generation_pb2.DeleteGenerationRequest(generation_id=generation.generation_id, actor_id="alice")
+    )
     assert sorted(deleted.deleted_image_ids) == sorted(ids)
 
     assert await authorize(stack, "alice", ids) == set()
     with pytest.raises(grpc.aio.AioRpcError) as gone:
-        await client.GetGeneration(generation_pb2.GetGenerationRequest(
-            generation_id=generation.generation_id, viewer_id="alice"))
+        await client.GetGeneration(
+            generation_pb2.GetGenerationRequest(generation_id=generation.generation_id, viewer_id="alice")
+        )
     assert gone.value.code() == grpc.StatusCode.NOT_FOUND
     assert not (await client.BatchGetImages(generation_pb2.BatchGetImagesRequest(image_ids=ids))).images
     assert table_count(infra.database_url, "images") == 0
@@ -123,14 +135,16 @@ async def test_deleting_a_generation_removes_it_everywhere(stack, client, infra,
     stored = {o.object_name for o in object_store.client().list_objects(object_store.bucket, recursive=True)}
     assert not set(keys) & stored
     await asyncio.sleep(1.5)
-    deletions = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.image_deleted",
-                                    events_pb2.ImageDeleted)
+    deletions = await stream_events(
+        infra.nats_url, "GENERATION", "atelier.generation.image_deleted", events_pb2.ImageDeleted
+    )
     assert [sorted(d.image_ids) for d in deletions] == [sorted(ids)]
 
 
 async def test_a_running_generation_cannot_be_deleted_yet(stack, client):
     reply = await client.Submit(submit_request())  # no worker: it stays queued
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await client.DeleteGeneration(generation_pb2.DeleteGenerationRequest(
-            generation_id=reply.generation.generation_id, actor_id="alice"))
+        await client.DeleteGeneration(
+            generation_pb2.DeleteGenerationRequest(generation_id=reply.generation.generation_id, actor_id="alice")
+        )
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -24,6 +24,7 @@ from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
 
+
 async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client, infra, object_store):
     nc = await nats.connect(infra.nats_url)
     progress = []
@@ -53,8 +54,7 @@ async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client,
     assert "atelier_generation_end_to_end_seconds_count 1.0" in metrics
     assert "atelier_generation_queue_depth" in metrics
 
-    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
-                                events_pb2.ImagesReady)
+    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready", events_pb2.ImagesReady)
     assert len(ready) == 1
     assert sorted(i.image_id for i in ready[0].images) == sorted(i.image_id for i in generation.images)
     assert ready[0].owner_id == "alice" and ready[0].visibility_version == 1
@@ -70,12 +70,14 @@ async def test_only_the_owner_sees_a_generation(stack, client):
     reply = await client.Submit(submit_request())
     for viewer in ("mallory", ""):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await client.GetGeneration(generation_pb2.GetGenerationRequest(
-                generation_id=reply.generation.generation_id, viewer_id=viewer))
+            await client.GetGeneration(
+                generation_pb2.GetGenerationRequest(generation_id=reply.generation.generation_id, viewer_id=viewer)
+            )
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.aio.AioRpcError) as missing:
-        await client.GetGeneration(generation_pb2.GetGenerationRequest(
-            generation_id="00000000-0000-0000-0000-000000000000", viewer_id="alice"))
+        await client.GetGeneration(
+            generation_pb2.GetGenerationRequest(generation_id="00000000-0000-0000-0000-000000000000", viewer_id="alice")
+        )
     assert missing.value.details() == caught.value.details()
 
 
@@ -123,15 +125,17 @@ async def test_a_worker_killed_mid_generation_is_replaced_and_the_images_come_on
     await asyncio.wait_for(first_progress.wait(), 60)
     stack.kill("worker-a")
     await nc.close()
-    assert (await client.GetGeneration(generation_pb2.GetGenerationRequest(
-        generation_id=reply.generation.generation_id, viewer_id="alice"))).generation.status != SUCCEEDED
+    assert (
+        await client.GetGeneration(
+            generation_pb2.GetGenerationRequest(generation_id=reply.generation.generation_id, viewer_id="alice")
+        )
+    ).generation.status != SUCCEEDED
 
     stack.start_worker("worker-b")
     generation = await wait_finished(client, reply.generation.generation_id)
     assert generation.status == SUCCEEDED, generation.error
     assert len(generation.images) == 4
-    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
-                                events_pb2.ImagesReady)
+    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready", events_pb2.ImagesReady)
     assert len(ready) == 1
     assert table_count(infra.database_url, "images") == 4
     with psycopg.connect(infra.database_url) as conn:
@@ -152,8 +156,7 @@ async def test_triton_down_is_retried_then_fails_with_a_clear_error(stack, clien
     assert not generation.images
     # Three attempts with 0.2 s and 0.4 s back-off between them: retried, and bounded.
     assert time.monotonic() - started >= 0.6
-    failed = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.failed",
-                                 events_pb2.GenerationFailed)
+    failed = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.failed", events_pb2.GenerationFailed)
     assert [f.generation_id for f in failed] == [generation.generation_id]
     assert "retrying" in stack.logs()
 
@@ -161,8 +164,9 @@ async def test_triton_down_is_retried_then_fails_with_a_clear_error(stack, clien
 async def test_nats_and_relay_restarts_lose_no_generation(stack, client, infra, own_nats):
     stack.start_worker()
     own_nats.stop()
-    submitted = [(await client.Submit(submit_request(prompt=f"a green star on a black background {n}")))
-                 for n in range(3)]
+    submitted = [
+        (await client.Submit(submit_request(prompt=f"a green star on a black background {n}"))) for n in range(3)
+    ]
     # The relay dies too, with events still in its outbox.
     stack.kill("generation-api")
     assert table_count(infra.database_url, "outbox") == 3
@@ -171,8 +175,7 @@ async def test_nats_and_relay_restarts_lose_no_generation(stack, client, infra, 
     for reply in submitted:
         generation = await wait_finished(client, reply.generation.generation_id, timeout=120)
         assert generation.status == SUCCEEDED, generation.error
-    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
-                                events_pb2.ImagesReady)
+    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready", events_pb2.ImagesReady)
     assert sorted(r.generation_id for r in ready) == sorted(s.generation.generation_id for s in submitted)
 
 

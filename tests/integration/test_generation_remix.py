@@ -13,11 +13,11 @@ import psycopg
 import pytest
 from PIL import Image
 
-from atelier.generation.v1 import events_pb2, generation_pb2
-from services.generation.worker import SOURCE_DELETED_MESSAGE
-from atelier.common.v1 import visibility_pb2 as common
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from atelier.common.v1 import visibility_pb2 as common
+from atelier.generation.v1 import events_pb2, generation_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from services.generation.worker import SOURCE_DELETED_MESSAGE
 from tests.support.events import stream_events
 from tests.support.generation import FAILED, SUCCEEDED, wait_finished
 
@@ -46,8 +46,10 @@ def pixels(object_store, image: generation_pb2.Image) -> np.ndarray:
 
 def counts(database_url: str) -> tuple[int, int]:
     with psycopg.connect(database_url) as conn:
-        return tuple(conn.execute(f"SELECT count(*) FROM generation.{table}").fetchone()[0]
-                     for table in ("generations", "outbox"))
+        return tuple(
+            conn.execute(f"SELECT count(*) FROM generation.{table}").fetchone()[0]
+            for table in ("generations", "outbox")
+        )
 
 
 async def test_a_remix_starts_from_its_source_and_records_its_lineage(stack, client, infra, object_store):
@@ -65,11 +67,13 @@ async def test_a_remix_starts_from_its_source_and_records_its_lineage(stack, cli
     # Steps counted are those the model ran: int(20 * 0.4) of the default 20.
     assert (remix.progress_step, remix.progress_total) == (8, 8)
     with psycopg.connect(infra.database_url) as conn:
-        lineage = conn.execute("SELECT source_image_id FROM generation.generations WHERE id = %s",
-                               (remix.generation_id,)).fetchone()[0]
+        lineage = conn.execute(
+            "SELECT source_image_id FROM generation.generations WHERE id = %s", (remix.generation_id,)
+        ).fetchone()[0]
     assert lineage == uuid.UUID(source.image_id)
-    batch = await client.BatchGetImages(generation_pb2.BatchGetImagesRequest(
-        image_ids=[i.image_id for i in remix.images] + [source.image_id]))
+    batch = await client.BatchGetImages(
+        generation_pb2.BatchGetImagesRequest(image_ids=[i.image_id for i in remix.images] + [source.image_id])
+    )
     lineage_by_image = {i.image_id: i.source_image_id for i in batch.images}
     assert all(lineage_by_image[i.image_id] == source.image_id for i in remix.images)
     assert lineage_by_image[source.image_id] == ""
@@ -82,11 +86,13 @@ async def test_a_remix_starts_from_its_source_and_records_its_lineage(stack, cli
         assert np.abs(remixed_pixels - fresh_pixels).mean() > 10
         assert np.abs(remixed_pixels - source_pixels).mean() < np.abs(fresh_pixels - source_pixels).mean()
 
-    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready",
-                                events_pb2.ImagesReady)
+    ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready", events_pb2.ImagesReady)
     lineage_announced = {r.generation_id: r.source_image_id for r in ready}
-    assert lineage_announced == {source_generation.generation_id: "", remix.generation_id: source.image_id,
-                                 plain.generation_id: ""}
+    assert lineage_announced == {
+        source_generation.generation_id: "",
+        remix.generation_id: source.image_id,
+        plain.generation_id: "",
+    }
 
 
 async def test_a_remix_of_a_missing_source_or_with_a_bad_strength_is_refused_and_nothing_is_stored(
@@ -118,18 +124,19 @@ async def test_a_source_deleted_before_the_work_starts_fails_the_remix_clearly(s
     source_generation = await generate(client, "alice", SOURCE_PROMPT, seed=3, num_images=1)
     stack.stop("generation-worker")
 
-    reply = await client.Submit(submit_request(
-        "bob", REMIX_PROMPT, source_image_id=source_generation.images[0].image_id))
-    await client.DeleteGeneration(generation_pb2.DeleteGenerationRequest(
-        generation_id=source_generation.generation_id, actor_id="alice"))
+    reply = await client.Submit(
+        submit_request("bob", REMIX_PROMPT, source_image_id=source_generation.images[0].image_id)
+    )
+    await client.DeleteGeneration(
+        generation_pb2.DeleteGenerationRequest(generation_id=source_generation.generation_id, actor_id="alice")
+    )
     stack.start_worker()
     remix = await wait_finished(client, reply.generation.generation_id, "bob")
 
     assert remix.status == FAILED
     assert remix.error == SOURCE_DELETED_MESSAGE == "The image you remixed is no longer available."
     assert not remix.images
-    failed = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.failed",
-                                 events_pb2.GenerationFailed)
+    failed = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.failed", events_pb2.GenerationFailed)
     assert [(f.generation_id, f.reason) for f in failed] == [(remix.generation_id, SOURCE_DELETED_MESSAGE)]
     # A source that is gone cannot be remixed again.
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -147,10 +154,14 @@ async def test_a_source_made_private_before_the_work_starts_is_not_used(stack, c
     # Alice subscribes and makes the source private before any worker picks the remix up.
     async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
         await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-            billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", actor="operator:test"))
+            billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", actor="operator:test")
+        )
     async with grpc.aio.insecure_channel(stack.visibility_addr) as channel:
-        await visibility_pb2_grpc.VisibilityServiceStub(channel).SetVisibility(visibility_pb2.SetVisibilityRequest(
-            actor_id="alice", image_id=source_id, visibility=common.VISIBILITY_PRIVATE))
+        await visibility_pb2_grpc.VisibilityServiceStub(channel).SetVisibility(
+            visibility_pb2.SetVisibilityRequest(
+                actor_id="alice", image_id=source_id, visibility=common.VISIBILITY_PRIVATE
+            )
+        )
 
     stack.start_worker()
     remix = await wait_finished(client, reply.generation.generation_id, "bob")

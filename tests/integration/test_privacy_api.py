@@ -150,8 +150,12 @@ def test_a_lapsed_user_keeps_privacy_with_jpg_only_downloads(platform: Platform)
         assert content.headers["cache-control"] == "private, no-store"
 
     # Toggles and new private generations are refused, saying why.
-    for reply in (platform.set_visibility(user, first, "public"), platform.set_visibility(user, second, "private"),
-                  platform.submit(user, PROMPT, "private"), platform.submit(user, PROMPT)):
+    for reply in (
+        platform.set_visibility(user, first, "public"),
+        platform.set_visibility(user, second, "private"),
+        platform.submit(user, PROMPT, "private"),
+        platform.submit(user, PROMPT),
+    ):
         assert reply.status_code == 403, reply.text
         assert "plan has ended" in reply.json()["detail"]
     assert platform.creations(user, "private")[0]["image_id"] == first
@@ -216,8 +220,9 @@ def test_out_of_credits_is_402_with_a_clear_message(platform: Platform) -> None:
 def test_a_stripe_webhook_with_a_bad_signature_is_400(platform: Platform) -> None:
     payload = b'{"id": "evt_test", "type": "customer.subscription.updated", "data": {"object": {}}}'
     for headers in ({"Stripe-Signature": "t=1,v1=deadbeef"}, {}):
-        reply = platform.http.post("/api/v1/billing/webhooks/stripe", content=payload,
-                                   headers={"Content-Type": "application/json", **headers})
+        reply = platform.http.post(
+            "/api/v1/billing/webhooks/stripe", content=payload, headers={"Content-Type": "application/json", **headers}
+        )
         assert reply.status_code == 400, reply.text
         assert reply.headers["content-type"] == "application/problem+json"
 

@@ -39,8 +39,9 @@ class Read:
     leaked_prompt: bool
 
 
-def reader(url: str, image_id: str, headers: dict[str, str], token: str, stop: threading.Event,
-           reads: list[Read]) -> None:
+def reader(
+    url: str, image_id: str, headers: dict[str, str], token: str, stop: threading.Event, reads: list[Read]
+) -> None:
     with httpx.Client(base_url=url, timeout=30) as client:
         n = 0
         while not stop.is_set():
@@ -59,8 +60,10 @@ def test_a_private_image_is_never_seen_after_patch_returned(platform: Platform) 
     other = platform.sign_up("other")
     stop = threading.Event()
     reads: dict[str, list[Read]] = {"other": [], "anonymous": []}
-    threads = [threading.Thread(target=reader, args=(platform.url, image_id, headers, token, stop, reads[name]))
-               for name, headers in (("other", other.headers), ("anonymous", ANONYMOUS))]
+    threads = [
+        threading.Thread(target=reader, args=(platform.url, image_id, headers, token, stop, reads[name]))
+        for name, headers in (("other", other.headers), ("anonymous", ANONYMOUS))
+    ]
     for thread in threads:
         thread.start()
     private_spans: list[tuple[float, float]] = []
@@ -73,8 +76,7 @@ def test_a_private_image_is_never_seen_after_patch_returned(platform: Platform) 
             # The very next request, from someone else and from nobody.
             for headers in (other.headers, ANONYMOUS):
                 for path in IMAGE_READS:
-                    immediate.append(platform.http.get(f"/api/v1/images/{image_id}{path}",
-                                                       headers=headers).status_code)
+                    immediate.append(platform.http.get(f"/api/v1/images/{image_id}{path}", headers=headers).status_code)
             about_to_publish = time.monotonic()
             private_spans.append((returned, about_to_publish))
             assert platform.set_visibility(owner, image_id, "public").status_code == 200

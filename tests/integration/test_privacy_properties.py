@@ -55,8 +55,11 @@ USERS = 3
 PAID_WITH_PRIVACY = {"plus", "pro", "team"}
 PAID = {"basic"} | PAID_WITH_PRIVACY
 PROMPT = "a red circle on a blue background"
-STATUS = {billing_pb2.SUBSCRIPTION_STATUS_NONE: "none", billing_pb2.SUBSCRIPTION_STATUS_ACTIVE: "active",
-          billing_pb2.SUBSCRIPTION_STATUS_LAPSED: "lapsed"}
+STATUS = {
+    billing_pb2.SUBSCRIPTION_STATUS_NONE: "none",
+    billing_pb2.SUBSCRIPTION_STATUS_ACTIVE: "active",
+    billing_pb2.SUBSCRIPTION_STATUS_LAPSED: "lapsed",
+}
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +157,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.seen[f"generated {expected}"] += 1
 
     def _expect_change(self, actor: int, image_id: str, target: str) -> str:
-        """"ok", "not_found" or "refused", as the rules say."""
+        """ "ok", "not_found" or "refused", as the rules say."""
         image = self.imgs[image_id]
         if image.deleted or image.owner != actor:
             return "not_found"
@@ -196,8 +199,9 @@ class PrivacyMachine(RuleBasedStateMachine):
             assert reply.json()["detail"].endswith("Plus plan or higher.") or "plan has ended" in reply.json()["detail"]
 
     def _bulk_toggle(self, data: st.DataObject, target: str) -> None:
-        image_ids = data.draw(st.lists(st.sampled_from(sorted(self.imgs)), min_size=1, max_size=4, unique=True),
-                              label="images")
+        image_ids = data.draw(
+            st.lists(st.sampled_from(sorted(self.imgs)), min_size=1, max_size=4, unique=True), label="images"
+        )
         actor = self._actor(data, self.imgs[image_ids[0]].owner)
         reply = self.platform.set_many(self.users[actor].account, image_ids, target)
         assert reply.status_code == 200, reply.text
@@ -215,8 +219,11 @@ class PrivacyMachine(RuleBasedStateMachine):
                     assert refused[image_id] == "Image not found."
 
     def _record_plan(self, who: int, account: billing_pb2.Account) -> None:
-        before = {image_id: self._owner_view(image_id) for image_id, image in self.imgs.items()
-                  if image.owner == who and not image.deleted}
+        before = {
+            image_id: self._owner_view(image_id)
+            for image_id, image in self.imgs.items()
+            if image.owner == who and not image.deleted
+        }
         user = self.users[who]
         user.plan, user.status = account.plan, STATUS[account.status]
         # P4: a plan change never changes what is public or private.
@@ -244,8 +251,9 @@ class PrivacyMachine(RuleBasedStateMachine):
         generation_id = data.draw(st.sampled_from(sorted(self.gens)), label="generation")
         gen = self.gens[generation_id]
         actor = self._actor(data, gen.owner)
-        reply = self.platform.http.delete(f"/api/v1/generations/{generation_id}",
-                                          headers=self.users[actor].account.headers)
+        reply = self.platform.http.delete(
+            f"/api/v1/generations/{generation_id}", headers=self.users[actor].account.headers
+        )
         self.seen[f"delete {reply.status_code}"] += 1
         if not self.users[actor].paid_features:
             assert reply.status_code == 403, reply.text  # the plan first: says nothing about the id
@@ -278,7 +286,8 @@ class PrivacyMachine(RuleBasedStateMachine):
         assert content.status_code == 200
         assert content.headers["content-type"] == ("image/png" if owner.paid_features else "image/jpeg")
         assert content.headers["cache-control"] == (
-            "private, no-store" if image.visibility == "private" else "public, max-age=30")
+            "private, no-store" if image.visibility == "private" else "public, max-age=30"
+        )
         assert self.platform.http.get(f"/api/v1/images/{image_id}/share", headers=headers).status_code == 200
 
     def _assert_like_missing(self, image_id: str, image: Img, viewer: int) -> None:
@@ -343,12 +352,15 @@ class PrivacyMachine(RuleBasedStateMachine):
 def test_no_one_but_the_owner_ever_sees_a_private_or_deleted_image(platform: Platform) -> None:
     PrivacyMachine.platform = platform
     PrivacyMachine.seen.clear()
-    run_state_machine_as_test(PrivacyMachine, settings=settings(
-        max_examples=MAX_EXAMPLES,
-        stateful_step_count=STEPS,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    ))
+    run_state_machine_as_test(
+        PrivacyMachine,
+        settings=settings(
+            max_examples=MAX_EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )
     log.info("privacy state machine: %s", dict(sorted(PrivacyMachine.seen.items())))
     assert PrivacyMachine.seen["private images probed"] > 0

@@ -63,8 +63,9 @@ class Platform:
         username = f"{prefix}_{uuid.uuid4().hex[:10]}"
         # Not through self.http: sign-up sets session cookies, and the shared client must stay
         # anonymous unless a request sends a user's key.
-        reply = httpx.post(f"{self.url}/api/v1/auth/signup", json={"username": username, "password": PASSWORD},
-                           timeout=30)
+        reply = httpx.post(
+            f"{self.url}/api/v1/auth/signup", json={"username": username, "password": PASSWORD}, timeout=30
+        )
         assert reply.status_code == 201, reply.text
         body = reply.json()
         return Account(body["user_id"], body["username"], body["api_key"])
@@ -88,8 +89,9 @@ class Platform:
 
     # generations
 
-    def submit(self, user: Account, prompt: str, visibility: str | None = None, num_images: int = 1,
-               steps: int = 2) -> httpx.Response:
+    def submit(
+        self, user: Account, prompt: str, visibility: str | None = None, num_images: int = 1, steps: int = 2
+    ) -> httpx.Response:
         body: dict = {"prompt": prompt, "num_images": num_images, "steps": steps}
         if visibility is not None:
             body["visibility"] = visibility
@@ -119,8 +121,9 @@ class Platform:
         return self.http.patch(f"/api/v1/images/{image_id}", json={"visibility": visibility}, headers=user.headers)
 
     def set_many(self, user: Account, image_ids: list[str], visibility: str) -> httpx.Response:
-        return self.http.post("/api/v1/images/visibility", json={"image_ids": image_ids, "visibility": visibility},
-                              headers=user.headers)
+        return self.http.post(
+            "/api/v1/images/visibility", json={"image_ids": image_ids, "visibility": visibility}, headers=user.headers
+        )
 
     def creations(self, user: Account, visibility: str = "all") -> list[dict]:
         items: list[dict] = []
@@ -150,12 +153,14 @@ def fingerprint(response: httpx.Response) -> tuple:
 def missing_image_answers(platform: Platform, headers: dict[str, str]) -> dict[str, tuple]:
     """How each image endpoint answers for an id that never existed (the reference 404s)."""
     unknown = str(uuid.uuid4())
-    return {path: fingerprint(platform.http.get(f"/api/v1/images/{unknown}{path}", headers=headers))
-            for path in IMAGE_READS}
+    return {
+        path: fingerprint(platform.http.get(f"/api/v1/images/{unknown}{path}", headers=headers)) for path in IMAGE_READS
+    }
 
 
-def assert_hidden(platform: Platform, image_id: str, headers: dict[str, str], secret: str,
-                  reference: dict[str, tuple]) -> None:
+def assert_hidden(
+    platform: Platform, image_id: str, headers: dict[str, str], secret: str, reference: dict[str, tuple]
+) -> None:
     """Every image read answers exactly like an unknown id, and nothing of the image shows."""
     for path in IMAGE_READS:
         reply = platform.http.get(f"/api/v1/images/{image_id}{path}", headers=headers)
@@ -179,8 +184,9 @@ def running_platform(postgres_url: str, object_store, triton_url: str, **overrid
     root = Path(tempfile.mkdtemp(prefix="atelier-privacy-"))
     nats_server = NatsServer(root / "nats", free_port())
     nats_server.start()
-    stack = ServiceStack(Infra.on(postgres_url, nats_server.url, object_store, triton_url), root / "logs",
-                         overrides=overrides)
+    stack = ServiceStack(
+        Infra.on(postgres_url, nats_server.url, object_store, triton_url), root / "logs", overrides=overrides
+    )
     platform = None
     try:
         stack.start_platform()

@@ -43,8 +43,9 @@ def batching_triton(tmp_path_factory) -> Iterator[TritonServer]:
         server.stop()
 
 
-async def generate(model: TritonTxt2Img, request: Txt2ImgRequest,
-                   stop_at_first_preview: bool = False) -> tuple[list[Progress], Txt2ImgResult]:
+async def generate(
+    model: TritonTxt2Img, request: Txt2ImgRequest, stop_at_first_preview: bool = False
+) -> tuple[list[Progress], Txt2ImgResult]:
     progress: list[Progress] = []
 
     async def record(update: Progress) -> None:
@@ -71,10 +72,19 @@ async def test_requests_batched_together_each_get_the_images_and_previews_they_g
     batching_triton: TritonServer,
 ) -> None:
     # Triton batches only requests that send the same inputs: these all set steps, size and previews.
-    def request(prompt: str, seed: int, num_images: int, steps: int = 6, width: int = 256, height: int = 256,
-                **more) -> Txt2ImgRequest:
-        return Txt2ImgRequest(prompt=prompt, seed=seed, num_images=num_images, steps=steps, width=width,
-                              height=height, preview_every=more.pop("preview_every", 2), **more)
+    def request(
+        prompt: str, seed: int, num_images: int, steps: int = 6, width: int = 256, height: int = 256, **more
+    ) -> Txt2ImgRequest:
+        return Txt2ImgRequest(
+            prompt=prompt,
+            seed=seed,
+            num_images=num_images,
+            steps=steps,
+            width=width,
+            height=height,
+            preview_every=more.pop("preview_every", 2),
+            **more,
+        )
 
     red = request("a red circle on a blue background", 3, 2)
     star = request("a green star in the top left", 40, 1, width=128, height=96, negative_prompt="yellow")
@@ -86,16 +96,21 @@ async def test_requests_batched_together_each_get_the_images_and_previews_they_g
         async def on_blocker_progress(_: Progress) -> None:
             busy.set()
 
-        blocker = asyncio.create_task(model.generate(
-            Txt2ImgRequest(prompt="a grey square", seed=0, num_images=1, steps=10, preview_every=1),
-            on_blocker_progress,
-        ))
+        blocker = asyncio.create_task(
+            model.generate(
+                Txt2ImgRequest(prompt="a grey square", seed=0, num_images=1, steps=10, preview_every=1),
+                on_blocker_progress,
+            )
+        )
         await asyncio.wait_for(busy.wait(), timeout=120)
         before = batching_triton.executed_batches()
         # The model is busy with the blocker: these four queue up and come to execute() as one batch.
         together = await asyncio.gather(
-            generate(model, red), generate(model, star), generate(model, invalid),
-            generate(model, cancelled, stop_at_first_preview=True), return_exceptions=True,
+            generate(model, red),
+            generate(model, star),
+            generate(model, invalid),
+            generate(model, cancelled, stop_at_first_preview=True),
+            return_exceptions=True,
         )
         await blocker
         executed = await batch_sizes_after(batching_triton, before, 4)
@@ -118,10 +133,18 @@ async def test_requests_batched_together_each_get_the_images_and_previews_they_g
 
 async def test_the_client_follows_a_redeploy_that_switches_batching_on(tmp_path: Path) -> None:
     ports = free_ports(3)
-    plain = TritonServer(txt2img_repository(MODEL_REPOSITORY, tmp_path / "plain", dynamic_batching=False),
-                         *ports, tmp_path / "plain-data", pipeline="procedural")
-    batching = TritonServer(txt2img_repository(MODEL_REPOSITORY, tmp_path / "batching", dynamic_batching=True),
-                            *ports, tmp_path / "batching-data", pipeline="procedural")
+    plain = TritonServer(
+        txt2img_repository(MODEL_REPOSITORY, tmp_path / "plain", dynamic_batching=False),
+        *ports,
+        tmp_path / "plain-data",
+        pipeline="procedural",
+    )
+    batching = TritonServer(
+        txt2img_repository(MODEL_REPOSITORY, tmp_path / "batching", dynamic_batching=True),
+        *ports,
+        tmp_path / "batching-data",
+        pipeline="procedural",
+    )
     request = Txt2ImgRequest(prompt="a pink dot", seed=1, num_images=2)
     model = TritonTxt2Img(plain.grpc_url, timeout_s=30)
     try:

@@ -106,8 +106,14 @@ async def test_a_red_circle_on_a_blue_background_is_drawn_as_asked(model: Triton
 
     for image in result.images:
         pixels = image.astype(int)
-        border = np.concatenate([pixels[:8].reshape(-1, 3), pixels[-8:].reshape(-1, 3),
-                                 pixels[:, :8].reshape(-1, 3), pixels[:, -8:].reshape(-1, 3)])
+        border = np.concatenate(
+            [
+                pixels[:8].reshape(-1, 3),
+                pixels[-8:].reshape(-1, 3),
+                pixels[:, :8].reshape(-1, 3),
+                pixels[:, -8:].reshape(-1, 3),
+            ]
+        )
         blue = (border[:, 2] > 150) & (border[:, 0] < 100) & (border[:, 1] < 130)
         assert blue.mean() > 0.9
         red, green, blue_channel = pixels[112:144, 112:144].reshape(-1, 3).mean(axis=0)
@@ -115,15 +121,24 @@ async def test_a_red_circle_on_a_blue_background_is_drawn_as_asked(model: Triton
 
 
 async def test_a_remix_at_low_strength_stays_much_closer_to_the_init_image(model: TritonTxt2Img) -> None:
-    _, source = await generate(model, Txt2ImgRequest(prompt=RED_CIRCLE_ON_BLUE, seed=11, num_images=1,
-                                                     width=192, height=128, preview_every=0))
+    _, source = await generate(
+        model, Txt2ImgRequest(prompt=RED_CIRCLE_ON_BLUE, seed=11, num_images=1, width=192, height=128, preview_every=0)
+    )
     init = source.images[0]
 
     async def remix(strength: float):
-        return await generate(model, Txt2ImgRequest(
-            prompt="a yellow triangle on a purple background", seed=5, num_images=2, steps=20,
-            preview_every=1, init_image=init, strength=strength,
-        ))
+        return await generate(
+            model,
+            Txt2ImgRequest(
+                prompt="a yellow triangle on a purple background",
+                seed=5,
+                num_images=2,
+                steps=20,
+                preview_every=1,
+                init_image=init,
+                strength=strength,
+            ),
+        )
 
     low_progress, low = await remix(0.2)
     _, high = await remix(1.0)
@@ -145,13 +160,19 @@ SOURCE_PIXELS = np.full((64, 64, 3), 128, np.uint8)
 @pytest.mark.parametrize(
     ("bad_request", "message"),
     [
-        (Txt2ImgRequest(prompt="a red circle", seed=1, init_image=SOURCE_PIXELS, strength=1.5),
-         "STRENGTH must be above 0 and at most 1"),
-        (Txt2ImgRequest(prompt="a red circle", seed=1, init_image=SOURCE_PIXELS, strength=0.0),
-         "STRENGTH must be above 0 and at most 1"),
+        (
+            Txt2ImgRequest(prompt="a red circle", seed=1, init_image=SOURCE_PIXELS, strength=1.5),
+            "STRENGTH must be above 0 and at most 1",
+        ),
+        (
+            Txt2ImgRequest(prompt="a red circle", seed=1, init_image=SOURCE_PIXELS, strength=0.0),
+            "STRENGTH must be above 0 and at most 1",
+        ),
         (Txt2ImgRequest(prompt="a red circle", seed=1, strength=0.5), "STRENGTH applies only to image-to-image"),
-        (Txt2ImgRequest(prompt="a red circle", seed=1, init_image=np.zeros((4, 64, 3), np.uint8)),
-         "INIT_IMAGE sides must be between"),
+        (
+            Txt2ImgRequest(prompt="a red circle", seed=1, init_image=np.zeros((4, 64, 3), np.uint8)),
+            "INIT_IMAGE sides must be between",
+        ),
     ],
 )
 async def test_a_bad_remix_is_rejected_clearly_and_the_model_keeps_serving(
@@ -160,8 +181,9 @@ async def test_a_bad_remix_is_rejected_clearly_and_the_model_keeps_serving(
     with pytest.raises(InferenceRejected, match=message):
         await generate(model, bad_request)
 
-    _, result = await generate(model, Txt2ImgRequest(prompt="a blue square", seed=5, num_images=1,
-                                                     init_image=SOURCE_PIXELS))
+    _, result = await generate(
+        model, Txt2ImgRequest(prompt="a blue square", seed=5, num_images=1, init_image=SOURCE_PIXELS)
+    )
     assert len(result.images) == 1
 
 
@@ -223,8 +245,9 @@ async def test_a_bad_request_is_rejected_clearly_and_the_model_keeps_serving(
 
 
 async def test_a_stopped_server_is_reported_unavailable(tmp_path: Path) -> None:
-    server = TritonServer(MODEL_REPOSITORY, free_port(), free_port(), free_port(), tmp_path / "triton",
-                          pipeline="procedural")
+    server = TritonServer(
+        MODEL_REPOSITORY, free_port(), free_port(), free_port(), tmp_path / "triton", pipeline="procedural"
+    )
     server.start()
     model = TritonTxt2Img(server.grpc_url, timeout_s=10)
     try:

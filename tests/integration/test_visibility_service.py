@@ -30,15 +30,18 @@ from tools.devstack import free_port
 pytestmark = pytest.mark.integration
 
 NEEDS_PLAN = "Private images need the Plus plan or higher."
-PLAN_LAPSED = ("Your Plus plan has ended: your private images stay private, but changing visibility needs an "
-               "active Plus plan or higher.")
+PLAN_LAPSED = (
+    "Your Plus plan has ended: your private images stay private, but changing visibility needs an "
+    "active Plus plan or higher."
+)
 STAYS_PUBLIC = "This image was made on a plan without privacy and stays public."
 
 PAID = ["download_png", "upscale", "delete_generation"]
 FREE = billing_pb2.Account(plan="free", status=billing_pb2.SUBSCRIPTION_STATUS_NONE)
 BASIC = billing_pb2.Account(plan="basic", entitlements=PAID, status=billing_pb2.SUBSCRIPTION_STATUS_ACTIVE)
-PLUS = billing_pb2.Account(plan="plus", entitlements=[*PAID, "private_generation"],
-                           status=billing_pb2.SUBSCRIPTION_STATUS_ACTIVE)
+PLUS = billing_pb2.Account(
+    plan="plus", entitlements=[*PAID, "private_generation"], status=billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
+)
 LAPSED = billing_pb2.Account(plan="free", status=billing_pb2.SUBSCRIPTION_STATUS_LAPSED, lapsed_plan="plus")
 
 
@@ -111,9 +114,15 @@ async def vis(start_visibility, billing) -> visibility_pb2_grpc.VisibilityServic
 
 async def register(vis, owner: str, count: int = 2, visibility=VISIBILITY_PUBLIC, made_with=True) -> list[str]:
     ids = [str(uuid.uuid4()) for _ in range(count)]
-    reply = await vis.RegisterImages(visibility_pb2.RegisterImagesRequest(
-        owner_id=owner, generation_id=str(uuid.uuid4()), image_ids=ids, visibility=visibility,
-        made_with_privacy_entitlement=made_with))
+    reply = await vis.RegisterImages(
+        visibility_pb2.RegisterImagesRequest(
+            owner_id=owner,
+            generation_id=str(uuid.uuid4()),
+            image_ids=ids,
+            visibility=visibility,
+            made_with_privacy_entitlement=made_with,
+        )
+    )
     assert [i.image_id for i in reply.images] == ids and all(i.version == 1 for i in reply.images)
     return ids
 
@@ -129,8 +138,9 @@ async def state(vis, owner: str, image_id: str) -> visibility_pb2.ImageVisibilit
 
 
 async def set_visibility(vis, actor: str, image_id: str, visibility) -> visibility_pb2.ImageVisibility:
-    reply = await vis.SetVisibility(visibility_pb2.SetVisibilityRequest(actor_id=actor, image_id=image_id,
-                                                                        visibility=visibility))
+    reply = await vis.SetVisibility(
+        visibility_pb2.SetVisibilityRequest(actor_id=actor, image_id=image_id, visibility=visibility)
+    )
     return reply.image
 
 
@@ -175,8 +185,9 @@ async def changed_events(nats_url: str, image_id: str, expected: int, timeout: f
     deadline = time.monotonic() + timeout
     while True:
         by_image: dict[str, list] = {}
-        for event in await stream_events(nats_url, "VISIBILITY", "atelier.visibility.changed",
-                                         events_pb2.VisibilityChanged):
+        for event in await stream_events(
+            nats_url, "VISIBILITY", "atelier.visibility.changed", events_pb2.VisibilityChanged
+        ):
             by_image.setdefault(event.image_id, []).append(event)
         if len(by_image.get(image_id, [])) >= expected or time.monotonic() > deadline:
             return by_image
@@ -185,9 +196,13 @@ async def changed_events(nats_url: str, image_id: str, expected: int, timeout: f
 
 def images_ready(owner: str, ids: list[str], visibility=VISIBILITY_PUBLIC, generation_id: str | None = None):
     return generation_events.ImagesReady(
-        generation_id=generation_id or str(uuid.uuid4()), owner_id=owner, visibility=visibility,
-        visibility_version=1, prompt="a red circle",
-        images=[generation_events.ReadyImage(image_id=i, object_key=f"k/{i}") for i in ids])
+        generation_id=generation_id or str(uuid.uuid4()),
+        owner_id=owner,
+        visibility=visibility,
+        visibility_version=1,
+        prompt="a red circle",
+        images=[generation_events.ReadyImage(image_id=i, object_key=f"k/{i}") for i in ids],
+    )
 
 
 async def test_owners_see_their_images_and_others_only_the_public_ones(stack, start_visibility, billing):
@@ -208,28 +223,42 @@ async def test_owners_see_their_images_and_others_only_the_public_ones(stack, st
     # Registering again (a retried worker) keeps visibility and versions.
     billing.accounts["alice"] = PLUS
     await set_visibility(vis, "alice", public[0], VISIBILITY_PRIVATE)
-    again = await vis.RegisterImages(visibility_pb2.RegisterImagesRequest(
-        owner_id="alice", generation_id=str(uuid.uuid4()), image_ids=public, visibility=VISIBILITY_PUBLIC,
-        made_with_privacy_entitlement=True))
+    again = await vis.RegisterImages(
+        visibility_pb2.RegisterImagesRequest(
+            owner_id="alice",
+            generation_id=str(uuid.uuid4()),
+            image_ids=public,
+            visibility=VISIBILITY_PUBLIC,
+            made_with_privacy_entitlement=True,
+        )
+    )
     assert [(i.visibility, i.version) for i in again.images] == [(VISIBILITY_PRIVATE, 2), (VISIBILITY_PUBLIC, 1)]
     assert await allowed(vis, "bob", public) == {public[1]}
     # Another owner cannot claim the images.
-    conflict = await refused(vis.RegisterImages(visibility_pb2.RegisterImagesRequest(
-        owner_id="mallory", image_ids=public, visibility=VISIBILITY_PUBLIC)))
+    conflict = await refused(
+        vis.RegisterImages(
+            visibility_pb2.RegisterImagesRequest(owner_id="mallory", image_ids=public, visibility=VISIBILITY_PUBLIC)
+        )
+    )
     assert conflict.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert await allowed(vis, "mallory", public) == {public[1]}
 
     # The owner's view of the authority; nobody else gets anything from it.
     owned = await vis.BatchGetVisibility(visibility_pb2.BatchGetVisibilityRequest(owner_id="alice", image_ids=asked))
     assert {i.image_id: i.visibility for i in owned.images} == {
-        public[0]: VISIBILITY_PRIVATE, public[1]: VISIBILITY_PUBLIC,
-        private[0]: VISIBILITY_PRIVATE, private[1]: VISIBILITY_PRIVATE}
+        public[0]: VISIBILITY_PRIVATE,
+        public[1]: VISIBILITY_PUBLIC,
+        private[0]: VISIBILITY_PRIVATE,
+        private[1]: VISIBILITY_PRIVATE,
+    }
     others = await vis.BatchGetVisibility(visibility_pb2.BatchGetVisibilityRequest(owner_id="bob", image_ids=asked))
     assert list(others.images) == []
 
-    for bad in (visibility_pb2.RegisterImagesRequest(image_ids=public, visibility=VISIBILITY_PUBLIC),
-                visibility_pb2.RegisterImagesRequest(owner_id="alice", image_ids=["x"], visibility=VISIBILITY_PUBLIC),
-                visibility_pb2.RegisterImagesRequest(owner_id="alice", image_ids=public)):
+    for bad in (
+        visibility_pb2.RegisterImagesRequest(image_ids=public, visibility=VISIBILITY_PUBLIC),
+        visibility_pb2.RegisterImagesRequest(owner_id="alice", image_ids=["x"], visibility=VISIBILITY_PUBLIC),
+        visibility_pb2.RegisterImagesRequest(owner_id="alice", image_ids=public),
+    ):
         assert (await refused(vis.RegisterImages(bad))).code() == grpc.StatusCode.INVALID_ARGUMENT
 
     metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
@@ -310,8 +339,9 @@ async def test_late_and_repeated_images_ready_never_make_a_private_image_public(
     await publish(nats_url, "atelier.generation.images_ready", images_ready("alice", [registered]))
     # A private generation known only from the event stays private.
     (private_only,) = [str(uuid.uuid4())]
-    await publish(nats_url, "atelier.generation.images_ready",
-                  images_ready("alice", [private_only], VISIBILITY_PRIVATE))
+    await publish(
+        nats_url, "atelier.generation.images_ready", images_ready("alice", [private_only], VISIBILITY_PRIVATE)
+    )
     # Poison: a malformed id goes to the dead letters and does not hold up the rest.
     await publish(nats_url, "atelier.generation.images_ready", images_ready("alice", ["not-a-uuid"]))
     await consumed(nats_url, "visibility-images-ready")
@@ -327,8 +357,11 @@ async def test_late_and_repeated_images_ready_never_make_a_private_image_public(
     # ImageDeleted: gone for everyone; a later ImagesReady does not bring it back; and a deletion
     # that overtakes its ImagesReady leaves a tombstone the ImagesReady cannot revive.
     early = str(uuid.uuid4())
-    await publish(nats_url, "atelier.generation.image_deleted",
-                  generation_events.ImageDeleted(owner_id="alice", image_ids=[ids[1], early]))
+    await publish(
+        nats_url,
+        "atelier.generation.image_deleted",
+        generation_events.ImageDeleted(owner_id="alice", image_ids=[ids[1], early]),
+    )
     await consumed(nats_url, "visibility-image-deleted")
     await publish(nats_url, "atelier.generation.images_ready", images_ready("alice", [ids[1]]))
     await publish(nats_url, "atelier.generation.images_ready", images_ready("alice", [early]))
@@ -353,8 +386,11 @@ async def test_plans_refuse_changes_with_the_reason(stack, vis, billing):
     assert (free.code(), free.details()) == (grpc.StatusCode.PERMISSION_DENIED, NEEDS_PLAN)
     basic = await refused(set_visibility(vis, "bea", basic_image, VISIBILITY_PRIVATE))
     assert (basic.code(), basic.details()) == (grpc.StatusCode.PERMISSION_DENIED, NEEDS_PLAN)
-    bulk = await vis.BatchSetVisibility(visibility_pb2.BatchSetVisibilityRequest(
-        actor_id="bea", image_ids=[basic_image, basic_image_2], visibility=VISIBILITY_PRIVATE))
+    bulk = await vis.BatchSetVisibility(
+        visibility_pb2.BatchSetVisibilityRequest(
+            actor_id="bea", image_ids=[basic_image, basic_image_2], visibility=VISIBILITY_PRIVATE
+        )
+    )
     assert {(r.image_id, r.reason) for r in bulk.refused} == {(basic_image, NEEDS_PLAN), (basic_image_2, NEEDS_PLAN)}
     assert list(bulk.updated) == []
 
@@ -382,29 +418,41 @@ async def test_plans_refuse_changes_with_the_reason(stack, vis, billing):
     (pat_public,) = await register(vis, "pat", 1, VISIBILITY_PUBLIC)
     (pat_private,) = await register(vis, "pat", 1, VISIBILITY_PRIVATE)
     unknown = str(uuid.uuid4())
-    bulk = await vis.BatchSetVisibility(visibility_pb2.BatchSetVisibilityRequest(
-        actor_id="pat", image_ids=[pat_public, pat_private, lea_public, unknown, "x", pat_public],
-        visibility=VISIBILITY_PRIVATE))
+    bulk = await vis.BatchSetVisibility(
+        visibility_pb2.BatchSetVisibilityRequest(
+            actor_id="pat",
+            image_ids=[pat_public, pat_private, lea_public, unknown, "x", pat_public],
+            visibility=VISIBILITY_PRIVATE,
+        )
+    )
     assert {(i.image_id, i.visibility, i.version) for i in bulk.updated} == {
-        (pat_public, VISIBILITY_PRIVATE, 2), (pat_private, VISIBILITY_PRIVATE, 1)}
+        (pat_public, VISIBILITY_PRIVATE, 2),
+        (pat_private, VISIBILITY_PRIVATE, 1),
+    }
     assert {(r.image_id, r.reason) for r in bulk.refused} == {
-        (lea_public, "image not found"), (unknown, "image not found"), ("x", "image not found")}
+        (lea_public, "image not found"),
+        (unknown, "image not found"),
+        ("x", "image not found"),
+    }
     assert await allowed(vis, "bob", [pat_public, pat_private, lea_public]) == {lea_public}
     # Exactly the real changes produced events: none for no-ops or refusals.
     events = await changed_events(stack.infra.nats_url, pat_public, 1)
     assert {image_id: len(found) for image_id, found in events.items()} == {basic_image: 1, pat_public: 1}
 
     too_many = [str(uuid.uuid4()) for _ in range(501)]
-    over = await refused(vis.BatchSetVisibility(visibility_pb2.BatchSetVisibilityRequest(
-        actor_id="pat", image_ids=too_many, visibility=VISIBILITY_PRIVATE)))
+    over = await refused(
+        vis.BatchSetVisibility(
+            visibility_pb2.BatchSetVisibilityRequest(actor_id="pat", image_ids=too_many, visibility=VISIBILITY_PRIVATE)
+        )
+    )
     assert over.code() == grpc.StatusCode.INVALID_ARGUMENT
-    no_target = await refused(vis.SetVisibility(visibility_pb2.SetVisibilityRequest(actor_id="pat",
-                                                                                    image_id=pat_public)))
+    no_target = await refused(
+        vis.SetVisibility(visibility_pb2.SetVisibilityRequest(actor_id="pat", image_id=pat_public))
+    )
     assert no_target.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_with_retroactive_privacy_off_images_made_without_privacy_stay_public(stack, start_visibility,
-                                                                                       billing):
+async def test_with_retroactive_privacy_off_images_made_without_privacy_stay_public(stack, start_visibility, billing):
     vis = await start_visibility(ATELIER_RETROACTIVE_PRIVACY="false")
     billing.accounts["alice"] = PLUS
     (made_on_free,) = await register(vis, "alice", 1, VISIBILITY_PUBLIC, made_with=False)
@@ -413,8 +461,11 @@ async def test_with_retroactive_privacy_off_images_made_without_privacy_stay_pub
     stays = await refused(set_visibility(vis, "alice", made_on_free, VISIBILITY_PRIVATE))
     assert (stays.code(), stays.details()) == (grpc.StatusCode.PERMISSION_DENIED, STAYS_PUBLIC)
     assert (await set_visibility(vis, "alice", made_on_plus, VISIBILITY_PRIVATE)).version == 2
-    bulk = await vis.BatchSetVisibility(visibility_pb2.BatchSetVisibilityRequest(
-        actor_id="alice", image_ids=[made_on_free, made_on_plus], visibility=VISIBILITY_PRIVATE))
+    bulk = await vis.BatchSetVisibility(
+        visibility_pb2.BatchSetVisibilityRequest(
+            actor_id="alice", image_ids=[made_on_free, made_on_plus], visibility=VISIBILITY_PRIVATE
+        )
+    )
     assert [(r.image_id, r.reason) for r in bulk.refused] == [(made_on_free, STAYS_PUBLIC)]
     assert [i.image_id for i in bulk.updated] == [made_on_plus]
     assert await allowed(vis, "bob", [made_on_free, made_on_plus]) == {made_on_free}
@@ -425,11 +476,19 @@ async def test_with_retroactive_privacy_off_images_made_without_privacy_stay_pub
     await publish(stack.infra.nats_url, "atelier.generation.images_ready", images_ready("alice", [late]))
     await consumed(stack.infra.nats_url, "visibility-images-ready")
     assert (await refused(set_visibility(vis, "alice", late, VISIBILITY_PRIVATE))).details() == STAYS_PUBLIC
-    await vis.RegisterImages(visibility_pb2.RegisterImagesRequest(
-        owner_id="alice", image_ids=[late], visibility=VISIBILITY_PUBLIC, made_with_privacy_entitlement=True))
-    await vis.RegisterImages(visibility_pb2.RegisterImagesRequest(
-        owner_id="alice", image_ids=[late, made_on_plus], visibility=VISIBILITY_PUBLIC,
-        made_with_privacy_entitlement=False))
+    await vis.RegisterImages(
+        visibility_pb2.RegisterImagesRequest(
+            owner_id="alice", image_ids=[late], visibility=VISIBILITY_PUBLIC, made_with_privacy_entitlement=True
+        )
+    )
+    await vis.RegisterImages(
+        visibility_pb2.RegisterImagesRequest(
+            owner_id="alice",
+            image_ids=[late, made_on_plus],
+            visibility=VISIBILITY_PUBLIC,
+            made_with_privacy_entitlement=False,
+        )
+    )
     assert (await set_visibility(vis, "alice", late, VISIBILITY_PRIVATE)).version == 2
     assert (await state(vis, "alice", made_on_plus)).made_with_privacy_entitlement
 
@@ -444,13 +503,20 @@ async def test_billing_unreachable_refuses_every_change_and_changes_nothing(stac
     assert down.code() == grpc.StatusCode.UNAVAILABLE and "not changed" in down.details()
     down = await refused(set_visibility(vis, "alice", private, VISIBILITY_PUBLIC))
     assert down.code() == grpc.StatusCode.UNAVAILABLE
-    bulk = await refused(vis.BatchSetVisibility(visibility_pb2.BatchSetVisibilityRequest(
-        actor_id="alice", image_ids=[public, private], visibility=VISIBILITY_PUBLIC)))
+    bulk = await refused(
+        vis.BatchSetVisibility(
+            visibility_pb2.BatchSetVisibilityRequest(
+                actor_id="alice", image_ids=[public, private], visibility=VISIBILITY_PUBLIC
+            )
+        )
+    )
     assert bulk.code() == grpc.StatusCode.UNAVAILABLE
 
     assert (await state(vis, "alice", public)).version == 1
     assert ((await state(vis, "alice", private)).visibility, (await state(vis, "alice", private)).version) == (
-        VISIBILITY_PRIVATE, 2)
+        VISIBILITY_PRIVATE,
+        2,
+    )
     assert await allowed(vis, "bob", [public, private]) == {public}  # reads need no billing
     with psycopg.connect(stack.infra.database_url) as conn:
         assert conn.execute("SELECT count(*) FROM visibility.outbox").fetchone()[0] == 1
@@ -467,8 +533,9 @@ async def test_unknown_deleted_and_other_peoples_images_are_indistinguishable(st
     assert list(foreign.deleted_image_ids) == []
     assert await allowed(vis, "bob", [to_delete]) == {to_delete}
     for _ in range(2):
-        reply = await vis.MarkDeleted(visibility_pb2.MarkDeletedRequest(actor_id="alice",
-                                                                         image_ids=[to_delete, theirs]))
+        reply = await vis.MarkDeleted(
+            visibility_pb2.MarkDeletedRequest(actor_id="alice", image_ids=[to_delete, theirs])
+        )
         assert list(reply.deleted_image_ids) == [to_delete]
         assert await allowed(vis, "alice", [to_delete]) == set()
         assert await allowed(vis, "bob", [to_delete]) == set()
@@ -476,8 +543,13 @@ async def test_unknown_deleted_and_other_peoples_images_are_indistinguishable(st
     assert await allowed(vis, "bob", [theirs, mine]) == {theirs, mine}
 
     answers = set()
-    for actor, image_id in (("mallory", mine), ("alice", str(uuid.uuid4())), ("alice", to_delete),
-                            ("alice", theirs), ("alice", "not-a-uuid")):
+    for actor, image_id in (
+        ("mallory", mine),
+        ("alice", str(uuid.uuid4())),
+        ("alice", to_delete),
+        ("alice", theirs),
+        ("alice", "not-a-uuid"),
+    ):
         for target in (VISIBILITY_PRIVATE, VISIBILITY_PUBLIC):
             error = await refused(set_visibility(vis, actor, image_id, target))
             answers.add((error.code(), error.details()))
@@ -485,10 +557,11 @@ async def test_unknown_deleted_and_other_peoples_images_are_indistinguishable(st
     assert (await state(vis, "alice", mine)).version == 1
 
     too_many = [str(uuid.uuid4()) for _ in range(501)]
-    for call in (vis.Authorize(visibility_pb2.AuthorizeRequest(viewer_id="alice", image_ids=too_many)),
-                 vis.BatchGetVisibility(visibility_pb2.BatchGetVisibilityRequest(owner_id="alice",
-                                                                                 image_ids=too_many)),
-                 vis.MarkDeleted(visibility_pb2.MarkDeletedRequest(actor_id="alice", image_ids=too_many))):
+    for call in (
+        vis.Authorize(visibility_pb2.AuthorizeRequest(viewer_id="alice", image_ids=too_many)),
+        vis.BatchGetVisibility(visibility_pb2.BatchGetVisibilityRequest(owner_id="alice", image_ids=too_many)),
+        vis.MarkDeleted(visibility_pb2.MarkDeletedRequest(actor_id="alice", image_ids=too_many)),
+    ):
         error = await refused(call)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "at most 500" in error.details()
     assert len(await allowed(vis, "alice", [mine, *too_many[:499]])) == 1

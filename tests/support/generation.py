@@ -22,8 +22,9 @@ def submit_request(owner="alice", prompt="a red circle on a blue background", ke
 async def wait_finished(client, generation_id: str, owner="alice", timeout=90.0) -> generation_pb2.Generation:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        reply = await client.GetGeneration(generation_pb2.GetGenerationRequest(generation_id=generation_id,
-                                                                              viewer_id=owner))
+        reply = await client.GetGeneration(
+            generation_pb2.GetGenerationRequest(generation_id=generation_id, viewer_id=owner)
+        )
         if reply.generation.status in (SUCCEEDED, FAILED):
             return reply.generation
         await asyncio.sleep(0.2)

@@ -39,7 +39,7 @@ class Infra:
     triton_url: str
 
     @classmethod
-    def on(cls, postgres_url: str, nats_url: str, object_store, triton_url: str) -> "Infra":
+    def on(cls, postgres_url: str, nats_url: str, object_store, triton_url: str) -> Infra:
         """The session's servers, with a fresh database of its own."""
         return cls(
             database_url=fresh_database(postgres_url),
@@ -52,11 +52,18 @@ class Infra:
         )
 
     @classmethod
-    def without_media(cls, postgres_url: str, nats_url: str) -> "Infra":
+    def without_media(cls, postgres_url: str, nats_url: str) -> Infra:
         """For services that touch neither the object store nor Triton (billing, visibility, feed):
         addresses nothing listens on, so any accidental use fails loudly."""
-        return cls(database_url=fresh_database(postgres_url), nats_url=nats_url, s3_endpoint="127.0.0.1:1",
-                   s3_access_key="unused", s3_secret_key="unused", s3_bucket="unused", triton_url="127.0.0.1:1")
+        return cls(
+            database_url=fresh_database(postgres_url),
+            nats_url=nats_url,
+            s3_endpoint="127.0.0.1:1",
+            s3_access_key="unused",
+            s3_secret_key="unused",
+            s3_bucket="unused",
+            triton_url="127.0.0.1:1",
+        )
 
     def env(self) -> dict[str, str]:
         return {
@@ -139,20 +146,36 @@ class ServiceStack:
         return process
 
     def start_generation_api(self) -> ManagedProcess:
-        return self.start("generation-api", "services.generation", "api", ready_port=self.generation_port,
-                          ATELIER_GRPC_LISTEN=self.generation_addr)
+        return self.start(
+            "generation-api",
+            "services.generation",
+            "api",
+            ready_port=self.generation_port,
+            ATELIER_GRPC_LISTEN=self.generation_addr,
+        )
 
     def start_visibility(self, **extra_env: str) -> ManagedProcess:
-        return self.start("visibility", "services.visibility", ready_port=self.visibility_port,
-                          ATELIER_GRPC_LISTEN=self.visibility_addr, **extra_env)
+        return self.start(
+            "visibility",
+            "services.visibility",
+            ready_port=self.visibility_port,
+            ATELIER_GRPC_LISTEN=self.visibility_addr,
+            **extra_env,
+        )
 
     def start_billing(self, **extra_env: str) -> ManagedProcess:
-        return self.start("billing", "services.billing", ready_port=self.billing_port,
-                          ATELIER_GRPC_LISTEN=self.billing_addr, **extra_env)
+        return self.start(
+            "billing",
+            "services.billing",
+            ready_port=self.billing_port,
+            ATELIER_GRPC_LISTEN=self.billing_addr,
+            **extra_env,
+        )
 
     def start_feed(self, **extra_env: str) -> ManagedProcess:
-        return self.start("feed", "services.feed", ready_port=self.feed_port,
-                          ATELIER_GRPC_LISTEN=self.feed_addr, **extra_env)
+        return self.start(
+            "feed", "services.feed", ready_port=self.feed_port, ATELIER_GRPC_LISTEN=self.feed_addr, **extra_env
+        )
 
     def start_platform(self) -> None:
         """Every service, in dependency order (the gateway last: it calls the others)."""
@@ -187,5 +210,6 @@ class ServiceStack:
         return self._processes[name].log_path
 
     def logs(self) -> str:
-        return "\n".join(f"== {p.name}\n{p.log_path.read_text(errors='replace')[-3000:]}"
-                         for p in self._processes.values())
+        return "\n".join(
+            f"== {p.name}\n{p.log_path.read_text(errors='replace')[-3000:]}" for p in self._processes.values()
+        )

@@ -26,15 +26,32 @@ class StableDiffusionShape:
 
 
 TINY = StableDiffusionShape(
-    unet_channels=(32, 64), unet_layers_per_block=1, unet_attention_head_dim=4, unet_sample_size=16,
-    vae_channels=(16, 32), vae_layers_per_block=1, norm_num_groups=16,
-    text_hidden=32, text_intermediate=37, text_layers=2, text_heads=4,
+    unet_channels=(32, 64),
+    unet_layers_per_block=1,
+    unet_attention_head_dim=4,
+    unet_sample_size=16,
+    vae_channels=(16, 32),
+    vae_layers_per_block=1,
+    norm_num_groups=16,
+    text_hidden=32,
+    text_intermediate=37,
+    text_layers=2,
+    text_heads=4,
 )
 # runwayml/stable-diffusion-v1-5: UNet 860M, VAE 84M, CLIP ViT-L/14 text encoder 123M parameters.
 SD15 = StableDiffusionShape(
-    unet_channels=(320, 640, 1280, 1280), unet_layers_per_block=2, unet_attention_head_dim=8, unet_sample_size=64,
-    vae_channels=(128, 256, 512, 512), vae_layers_per_block=2, norm_num_groups=32,
-    text_hidden=768, text_intermediate=3072, text_layers=12, text_heads=12, text_vocab=49408,
+    unet_channels=(320, 640, 1280, 1280),
+    unet_layers_per_block=2,
+    unet_attention_head_dim=8,
+    unet_sample_size=64,
+    vae_channels=(128, 256, 512, 512),
+    vae_layers_per_block=2,
+    norm_num_groups=32,
+    text_hidden=768,
+    text_intermediate=3072,
+    text_layers=12,
+    text_heads=12,
+    text_vocab=49408,
 )
 
 
@@ -65,33 +82,56 @@ def random_stable_diffusion(shape: StableDiffusionShape = TINY, seed: int = 0):
     bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
     text_encoder = CLIPTextModel(
         CLIPTextConfig(
-            vocab_size=shape.text_vocab or len(tokenizer), hidden_size=shape.text_hidden,
-            intermediate_size=shape.text_intermediate, num_hidden_layers=shape.text_layers,
-            num_attention_heads=shape.text_heads, max_position_embeddings=77, bos_token_id=bos, eos_token_id=eos,
+            vocab_size=shape.text_vocab or len(tokenizer),
+            hidden_size=shape.text_hidden,
+            intermediate_size=shape.text_intermediate,
+            num_hidden_layers=shape.text_layers,
+            num_attention_heads=shape.text_heads,
+            max_position_embeddings=77,
+            bos_token_id=bos,
+            eos_token_id=eos,
         )
     )
     cross_attention_blocks = len(shape.unet_channels) - 1
     unet = UNet2DConditionModel(
-        sample_size=shape.unet_sample_size, in_channels=4, out_channels=4,
-        layers_per_block=shape.unet_layers_per_block, block_out_channels=shape.unet_channels,
+        sample_size=shape.unet_sample_size,
+        in_channels=4,
+        out_channels=4,
+        layers_per_block=shape.unet_layers_per_block,
+        block_out_channels=shape.unet_channels,
         down_block_types=("CrossAttnDownBlock2D",) * cross_attention_blocks + ("DownBlock2D",),
         up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * cross_attention_blocks,
-        cross_attention_dim=shape.text_hidden, attention_head_dim=shape.unet_attention_head_dim,
+        cross_attention_dim=shape.text_hidden,
+        attention_head_dim=shape.unet_attention_head_dim,
         norm_num_groups=shape.norm_num_groups,
     )
     vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=shape.vae_channels,
-        layers_per_block=shape.vae_layers_per_block, norm_num_groups=shape.norm_num_groups,
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        block_out_channels=shape.vae_channels,
+        layers_per_block=shape.vae_layers_per_block,
+        norm_num_groups=shape.norm_num_groups,
         sample_size=8 * shape.unet_sample_size,
         down_block_types=("DownEncoderBlock2D",) * len(shape.vae_channels),
         up_block_types=("UpDecoderBlock2D",) * len(shape.vae_channels),
     )
     # SD 1.5's noise schedule
     scheduler = DDIMScheduler(
-        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
-        set_alpha_to_one=False, steps_offset=1,
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
     )
     return StableDiffusionPipeline(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
     )

@@ -55,12 +55,24 @@ def test_a_layout_that_follows_the_rules_passes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("offender", "source", "contract", "reported"),
     [
-        ("services/alpha/handlers.py", "from services.beta import rules\n", "services-are-independent",
-         "services.alpha.handlers -> services.beta"),
-        ("glue/helpers.py", "import services.alpha\n", "shared-code-imports-no-service",
-         "glue.helpers -> services.alpha"),
-        ("atelier/thing_pb2.py", "from services.beta import rules\n", "shared-code-imports-no-service",
-         "atelier.thing_pb2 -> services.beta"),
+        (
+            "services/alpha/handlers.py",
+            "from services.beta import rules\n",
+            "services-are-independent",
+            "services.alpha.handlers -> services.beta",
+        ),
+        (
+            "glue/helpers.py",
+            "import services.alpha\n",
+            "shared-code-imports-no-service",
+            "glue.helpers -> services.alpha",
+        ),
+        (
+            "atelier/thing_pb2.py",
+            "from services.beta import rules\n",
+            "shared-code-imports-no-service",
+            "atelier.thing_pb2 -> services.beta",
+        ),
     ],
 )
 def test_each_contract_catches_the_import_it_forbids(

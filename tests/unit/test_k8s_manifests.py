@@ -48,9 +48,7 @@ def kustomize_build(overlay: str) -> list[Manifest]:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed: cannot render the kustomizations")
-    result = subprocess.run(
-        [kubectl, "kustomize", str(K8S / overlay)], capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([kubectl, "kustomize", str(K8S / overlay)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
 
@@ -170,9 +168,7 @@ def test_every_yaml_file_parses(path: Path) -> None:
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=lambda p: p.parent.name)
 def test_every_file_beside_a_kustomization_is_part_of_it(kustomization: Path) -> None:
-    listed = {
-        path.resolve() for field in ("resources", "patches") for path in listed_files(kustomization, field)
-    }
+    listed = {path.resolve() for field in ("resources", "patches") for path in listed_files(kustomization, field)}
     for path in listed:
         assert path.exists(), f"{kustomization} lists {path}, which does not exist"
     beside = {path.resolve() for path in kustomization.parent.glob("*.yaml")} - {kustomization.resolve()}
@@ -281,7 +277,8 @@ def test_every_service_reaches_pods_on_ports_they_declare(manifests: list[Manife
 
 def test_traffic_is_denied_unless_a_policy_allows_it(manifests: list[Manifest]) -> None:
     default_deny = [
-        p["spec"] for p in of_kind(manifests, "NetworkPolicy")
+        p["spec"]
+        for p in of_kind(manifests, "NetworkPolicy")
         if p["spec"]["podSelector"] == {} and not p["spec"].get("ingress") and not p["spec"].get("egress")
     ]
     assert any(set(spec["policyTypes"]) == {"Ingress", "Egress"} for spec in default_deny)
@@ -289,7 +286,8 @@ def test_traffic_is_denied_unless_a_policy_allows_it(manifests: list[Manifest]) 
 
 def test_every_app_has_a_policy_saying_who_may_reach_it(manifests: list[Manifest]) -> None:
     ingress_policies = [
-        p for p in of_kind(manifests, "NetworkPolicy")
+        p
+        for p in of_kind(manifests, "NetworkPolicy")
         if p["spec"]["podSelector"] and "Ingress" in p["spec"]["policyTypes"]
     ]
     for workload in workloads(manifests):
@@ -323,9 +321,7 @@ def test_only_the_gateway_is_reachable_from_the_ingress_controller(manifests: li
 
     (ingress,) = of_kind(manifests, "Ingress")
     backends = {
-        path["backend"]["service"]["name"]
-        for rule in ingress["spec"]["rules"]
-        for path in rule["http"]["paths"]
+        path["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]
     }
     assert backends == {"gateway"}
 

@@ -56,9 +56,7 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _up(data_root: Path, *, infra_only: bool, detach: bool, model_repository: Path | None) -> int:
-    stack = Stack(
-        data_root, Ports.from_env(), infra_only=infra_only, detach=detach, model_repository=model_repository
-    )
+    stack = Stack(data_root, Ports.from_env(), infra_only=infra_only, detach=detach, model_repository=model_repository)
     if detach:
         stack.up()
         _log_ready(stack)
@@ -82,7 +80,9 @@ def _up(data_root: Path, *, infra_only: bool, detach: bool, model_repository: Pa
                 for record in dead:
                     log.error(
                         "%s stopped unexpectedly; last lines of %s:\n%s",
-                        record.name, record.log_path, log_tail(Path(record.log_path)),
+                        record.name,
+                        record.log_path,
+                        log_tail(Path(record.log_path)),
                     )
                 return 1
     except KeyboardInterrupt:
@@ -121,7 +121,11 @@ def _status(data_root: Path) -> int:
     for record in state.processes:
         log.info(
             "%-18s %-8s %-45s pid %-7d log %s",
-            record.name, "running" if record.name in alive else "STOPPED", record.address, record.pid, record.log_path,
+            record.name,
+            "running" if record.name in alive else "STOPPED",
+            record.address,
+            record.pid,
+            record.log_path,
         )
     if not alive:
         return EXIT_NOT_RUNNING

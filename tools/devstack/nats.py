@@ -48,10 +48,13 @@ class NatsServer:
             "nats",
             [
                 venv_executable("nats-server"),
-                "-a", LOOPBACK,
-                "-p", str(self.port),
+                "-a",
+                LOOPBACK,
+                "-p",
+                str(self.port),
                 "-js",
-                "-sd", self.data_dir,  # JetStream keeps streams under <dir>/jetstream
+                "-sd",
+                self.data_dir,  # JetStream keeps streams under <dir>/jetstream
             ],
             self.log_path,
             die_with_parent=self.die_with_parent,

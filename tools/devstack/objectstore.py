@@ -77,9 +77,12 @@ class ObjectStore:
             [
                 venv_executable("nanio"),
                 "serve",
-                "--host", LOOPBACK,  # nanio's default is 0.0.0.0
-                "--port", str(self.port),
-                "--data-dir", self.data_dir / "objects",
+                "--host",
+                LOOPBACK,  # nanio's default is 0.0.0.0
+                "--port",
+                str(self.port),
+                "--data-dir",
+                self.data_dir / "objects",
                 "--no-access-log",
             ],
             self.log_path,

@@ -127,8 +127,10 @@ class PostgresServer:
     def _initdb_command(self) -> list[str | Path]:
         return [
             POSTGRES_BIN_PATH / "initdb",
-            "-D", self.pgdata,
-            "-U", self.user,
+            "-D",
+            self.pgdata,
+            "-U",
+            self.user,
             "--auth=trust",  # it only listens on loopback; this is a developer's machine
             "--encoding=UTF8",
             "--locale=C",
@@ -142,9 +144,7 @@ class PostgresServer:
 
         maintenance_url = f"postgresql://{self.user}@{self.host}:{self.port}/postgres"
         with psycopg.connect(maintenance_url, autocommit=True) as connection:
-            exists = connection.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)
-            ).fetchone()
+            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone()
             if not exists:
                 connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
                 log.info("created database %s", self.database)

@@ -65,8 +65,7 @@ def ensure_port_free(port: int, *, server: str, setting: str, host: str = LOOPBA
             sock.bind((host, port))
         except OSError:
             raise PortInUseError(
-                f"port {port} ({server}) is already in use; set {setting}=<a free port> "
-                f"or stop whatever listens there"
+                f"port {port} ({server}) is already in use; set {setting}=<a free port> or stop whatever listens there"
             ) from None
 
 
@@ -193,9 +192,7 @@ def is_same_process(pid: int, create_time: float) -> bool:
         return False
 
 
-def stop_pid(
-    pid: int, *, name: str, grace_seconds: float = 10.0, stop_signal: int = signal.SIGTERM
-) -> None:
+def stop_pid(pid: int, *, name: str, grace_seconds: float = 10.0, stop_signal: int = signal.SIGTERM) -> None:
     """Ask a process to stop, then kill it (and its process group) if it does not within the bound."""
     try:
         process = psutil.Process(pid)

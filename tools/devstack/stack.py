@@ -213,15 +213,12 @@ class Stack:
         missing = [service.package for service in self.services if not runnable(service.package)]
         if missing:
             raise StackError(
-                f"service code not found: {', '.join(sorted(set(missing)))}; "
-                "use --infra-only to start only the servers"
+                f"service code not found: {', '.join(sorted(set(missing)))}; use --infra-only to start only the servers"
             )
 
     def _check_service_ports_free(self, service: ServiceProcess) -> None:
         for port_field in filter(None, (service.grpc_port, service.http_port)):
-            ensure_port_free(
-                getattr(self.ports, port_field), server=service.name, setting=PORT_SETTINGS[port_field][0]
-            )
+            ensure_port_free(getattr(self.ports, port_field), server=service.name, setting=PORT_SETTINGS[port_field][0])
 
     def _record(self, name: str, pid: int | None, address: str, log_path: Path, kind: str = "process") -> None:
         create_time = process_create_time(pid) if pid is not None else None

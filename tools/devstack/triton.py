@@ -68,11 +68,7 @@ def model_load_errors(log_path: Path, offset: int = 0) -> list[str]:
             lines = f.read().decode("utf-8", errors="replace").splitlines()
     except FileNotFoundError:
         return []
-    return [
-        match.group(1).replace("\\n", "\n")
-        for match in map(_LOAD_ERROR.search, lines)
-        if match is not None
-    ]
+    return [match.group(1).replace("\\n", "\n") for match in map(_LOAD_ERROR.search, lines) if match is not None]
 
 
 _MAX_BATCH_SIZE = re.compile(r"^max_batch_size:\s*\d+", re.MULTILINE)

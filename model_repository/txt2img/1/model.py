@@ -17,12 +17,12 @@ from txt2img_backend.site_paths import make_dependencies_importable
 
 make_dependencies_importable(Path(__file__).resolve().parent)
 
-import json  # noqa: E402  (everything below needs the paths set above)
+import functools  # noqa: E402  (everything below needs the paths set above)
+import json  # noqa: E402
 import os  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
-
 from txt2img_backend.images import resize_batch, shrink_to_fit  # noqa: E402
 from txt2img_backend.pipelines import (  # noqa: E402
     PREVIEW_MAX_SIDE,
@@ -50,10 +50,7 @@ class TritonPythonModel:
             raise pb_utils.TritonModelException(
                 "txt2img streams progress: set model_transaction_policy { decoupled: true }"
             )
-        parameters = {
-            key: value.get("string_value", "")
-            for key, value in config.get("parameters", {}).items()
-        }
+        parameters = {key: value.get("string_value", "") for key, value in config.get("parameters", {}).items()}
         # The environment overrides the config so one model repository serves every deployment
         # (tests pin the fast procedural pipeline; GPU pods choose stable-diffusion).
         name = os.environ.get(PIPELINE_ENV) or parameters.get("pipeline") or DEFAULT_PIPELINE
@@ -68,7 +65,7 @@ class TritonPythonModel:
         for request in requests:
             sender = request.get_response_sender()
             try:
-                params = parse_request(lambda name: self._read_input(request, name), self._pipeline.defaults)
+                params = parse_request(functools.partial(self._read_input, request), self._pipeline.defaults)
             except Exception as exc:
                 _finish(sender, _failure_response(exc))
                 continue
@@ -134,10 +131,12 @@ def _response(kind: str, step: int, total: int, images: np.ndarray, seeds, nativ
     }
     if native_size is not None:
         outputs["NATIVE_SIZE"] = np.array(native_size, dtype=np.int32)
-    return pb_utils.InferenceResponse(output_tensors=[
-        pb_utils.Tensor(name, np.ascontiguousarray(value[np.newaxis]) if batched else value)
-        for name, value in outputs.items()
-    ])
+    return pb_utils.InferenceResponse(
+        output_tensors=[
+            pb_utils.Tensor(name, np.ascontiguousarray(value[np.newaxis]) if batched else value)
+            for name, value in outputs.items()
+        ]
+    )
 
 
 def _failure_response(exc: Exception):

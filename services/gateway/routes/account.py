@@ -15,10 +15,14 @@ from services.gateway.security import CSRF_COOKIE, CurrentCaller, set_csrf_cooki
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
 
-@router.get("/me", response_model=Me, summary="Who I am, my plan, credits and what the plan allows",
-            description="Plan, entitlements and credits come from the billing service at each request; "
-                        "`permissions` says, per entitlement, whether it is usable now and if not, why "
-                        "(the web UI shows that reason beside each disabled control).")
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="Who I am, my plan, credits and what the plan allows",
+    description="Plan, entitlements and credits come from the billing service at each request; "
+    "`permissions` says, per entitlement, whether it is usable now and if not, why "
+    "(the web UI shows that reason beside each disabled control).",
+)
 async def me(caller: CurrentCaller, request: Request, response: Response) -> Me:
     if caller.session_token is not None:
         # Re-issue the CSRF cookie if the browser lost it, so the page can keep acting.
@@ -41,14 +45,20 @@ async def me(caller: CurrentCaller, request: Request, response: Response) -> Me:
         current_period_end=account.current_period_end,
         max_concurrent_generations=account.max_concurrent_generations,
         last_visibility=await deps.accounts.last_visibility(caller.user),  # type: ignore[arg-type]
-        permissions={name: PermissionOut(allowed=p.allowed, reason=p.reason)
-                     for name, p in permissions(account, plans).items()},
+        permissions={
+            name: PermissionOut(allowed=p.allowed, reason=p.reason) for name, p in permissions(account, plans).items()
+        },
     )
 
 
 def _key_out(record: ApiKeyRecord) -> ApiKeyOut:
-    return ApiKeyOut(id=record.id, name=record.name, prefix=record.key_prefix, created_at=record.created_at,
-                     last_used_at=record.last_used_at)
+    return ApiKeyOut(
+        id=record.id,
+        name=record.name,
+        prefix=record.key_prefix,
+        created_at=record.created_at,
+        last_used_at=record.last_used_at,
+    )
 
 
 @router.get("/api-keys", response_model=ApiKeyList, summary="My API keys (never the keys themselves)")
@@ -57,10 +67,15 @@ async def list_api_keys(caller: CurrentCaller, request: Request) -> ApiKeyList:
     return ApiKeyList(items=[_key_out(record) for record in records])
 
 
-@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
-             summary="Create an API key; the key is shown only in this response")
-async def create_api_key(caller: CurrentCaller, request: Request,
-                         body: ApiKeyCreateRequest | None = Body(default=None)) -> ApiKeyCreated:
+@router.post(
+    "/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    summary="Create an API key; the key is shown only in this response",
+)
+async def create_api_key(
+    caller: CurrentCaller, request: Request, body: ApiKeyCreateRequest | None = Body(default=None)
+) -> ApiKeyCreated:
     new_key = await deps_of(request).accounts.create_api_key(caller.user, name=body.name if body else "")
     return ApiKeyCreated(**_key_out(new_key.record).model_dump(), api_key=new_key.key)
 

@@ -16,8 +16,12 @@ def _cookie_secure(request: Request) -> bool:
     return request.app.state.settings.cookie_secure
 
 
-@router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=SignupResponse,
-             summary="Create an account (plan free); also starts a web session")
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SignupResponse,
+    summary="Create an account (plan free); also starts a web session",
+)
 async def sign_up(body: SignupRequest, request: Request, response: Response) -> SignupResponse:
     accounts = deps_of(request).accounts
     try:
@@ -28,8 +32,9 @@ async def sign_up(body: SignupRequest, request: Request, response: Response) -> 
     return SignupResponse(user_id=user.id, username=user.username, api_key=api_key.key)
 
 
-@router.post("/login", response_model=LoginResponse, response_model_exclude_none=True,
-             summary="Start a web session (cookie)")
+@router.post(
+    "/login", response_model=LoginResponse, response_model_exclude_none=True, summary="Start a web session (cookie)"
+)
 async def log_in(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
     accounts = deps_of(request).accounts
     try:

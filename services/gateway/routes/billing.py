@@ -24,12 +24,19 @@ router = APIRouter(prefix="/api/v1", tags=["plans and billing"])
 @router.get("/plans", response_model=PlanList, summary="The plans and what each one unlocks")
 async def list_plans(request: Request) -> PlanList:
     plans = await deps_of(request).billing.plans()
-    return PlanList(items=[
-        PlanOut(name=plan.name, display_name=plan.display_name, entitlements=list(plan.entitlements),
+    return PlanList(
+        items=[
+            PlanOut(
+                name=plan.name,
+                display_name=plan.display_name,
+                entitlements=list(plan.entitlements),
                 unlocks=[UNLOCKS.get(name, name) for name in plan.entitlements],
-                monthly_credits=plan.monthly_credits, max_concurrent_generations=plan.max_concurrent_generations)
-        for plan in plans
-    ])
+                monthly_credits=plan.monthly_credits,
+                max_concurrent_generations=plan.max_concurrent_generations,
+            )
+            for plan in plans
+        ]
+    )
 
 
 async def _body(request: Request) -> bytes:
@@ -44,11 +51,16 @@ async def _body(request: Request) -> bytes:
     return bytes(body)
 
 
-@router.post("/billing/webhooks/stripe", response_model=WebhookReceived,
-             summary="Stripe's webhook: subscription and payment events (signed)",
-             responses={400: {"description": "missing, wrong or stale signature, or not an event"},
-                        413: {"description": "body over 1 MiB"}},
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {}}}})
+@router.post(
+    "/billing/webhooks/stripe",
+    response_model=WebhookReceived,
+    summary="Stripe's webhook: subscription and payment events (signed)",
+    responses={
+        400: {"description": "missing, wrong or stale signature, or not an event"},
+        413: {"description": "body over 1 MiB"},
+    },
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {}}}},
+)
 async def stripe_webhook(
     request: Request,
     stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature", max_length=4096)] = None,

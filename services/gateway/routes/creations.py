@@ -78,8 +78,11 @@ def decode_cursor(cursor: str) -> Position:
             marker = Marker(seconds, nanos, uuid.UUID(generation_id).int, index)
         return Position(generation_cursor, marker)
     except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
-        raise Problem(422, "cursor: is not a cursor this endpoint issued.",
-                      errors=[{"field": "cursor", "message": "Is not a cursor this endpoint issued."}]) from None
+        raise Problem(
+            422,
+            "cursor: is not a cursor this endpoint issued.",
+            errors=[{"field": "cursor", "message": "Is not a cursor this endpoint issued."}],
+        ) from None
 
 
 def _key(generation: generation_pb2.Generation) -> tuple[int, int, int]:
@@ -106,10 +109,14 @@ def _item(generation: generation_pb2.Generation, image: generation_pb2.Image, vi
     return creation_item(image, visibility, image.prompt or generation.params.prompt, created_at)
 
 
-@router.get("/creations", response_model=CreationsPage, summary="My images, newest first",
-            description="`visibility=all|public|private` filters on each image's current visibility. Keyset "
-                        "pages: a page may hold fewer than `limit` items; follow `next_cursor` until it is null. "
-                        f"Always `Cache-Control: {PRIVATE_NO_STORE}`.")
+@router.get(
+    "/creations",
+    response_model=CreationsPage,
+    summary="My images, newest first",
+    description="`visibility=all|public|private` filters on each image's current visibility. Keyset "
+    "pages: a page may hold fewer than `limit` items; follow `next_cursor` until it is null. "
+    f"Always `Cache-Control: {PRIVATE_NO_STORE}`.",
+)
 async def my_creations(
     caller: CurrentCaller,
     request: Request,
@@ -127,13 +134,17 @@ async def my_creations(
         page = await deps.generations.list(caller.user_id, GENERATIONS_PER_SCAN, generation_cursor)
         candidates = [
             (generation, image)
-            for generation in page.generations if generation.owner_id == caller.user_id
+            for generation in page.generations
+            if generation.owner_id == caller.user_id
             for image in sorted(generation.images, key=lambda image: image.index)
             if marker is None or _comes_after(marker, generation, image)
         ]
         current = await current_visibility(deps, caller.user_id, [image.image_id for _, image in candidates])
-        shown = [(g, i, current[i.image_id]) for g, i in candidates
-                 if i.image_id in current and visibility in ("all", current[i.image_id])]
+        shown = [
+            (g, i, current[i.image_id])
+            for g, i in candidates
+            if i.image_id in current and visibility in ("all", current[i.image_id])
+        ]
         for number, (generation, image, image_visibility) in enumerate(shown, start=1):
             items.append(_item(generation, image, image_visibility))
             if len(items) == limit:

@@ -20,13 +20,17 @@ from services.gateway.security import MaybeCaller
 router = APIRouter(prefix="/api/v1", tags=["feed"])
 
 
-@router.get("/feed", response_model=FeedPage, summary="Public images: newest, top, or a prompt search",
-            description="`sort=new` (default): newest first; `sort=top`: most liked over the last 7 days. `q` "
-                        "searches prompts (English stemming: \"circles\" finds \"circle\"). Anonymous callers "
-                        f"welcome. `limit` 1–{FEED_PAGE_SIZE_MAX} (default {FEED_PAGE_SIZE_DEFAULT}); keyset pages "
-                        "(a cursor belongs to one sort and search). Owners appear by username, with their "
-                        "profile photo while it is visible to you. "
-                        f"Always `Cache-Control: {PRIVATE_NO_STORE}`.")
+@router.get(
+    "/feed",
+    response_model=FeedPage,
+    summary="Public images: newest, top, or a prompt search",
+    description="`sort=new` (default): newest first; `sort=top`: most liked over the last 7 days. `q` "
+    'searches prompts (English stemming: "circles" finds "circle"). Anonymous callers '
+    f"welcome. `limit` 1–{FEED_PAGE_SIZE_MAX} (default {FEED_PAGE_SIZE_DEFAULT}); keyset pages "
+    "(a cursor belongs to one sort and search). Owners appear by username, with their "
+    "profile photo while it is visible to you. "
+    f"Always `Cache-Control: {PRIVATE_NO_STORE}`.",
+)
 async def feed(
     caller: MaybeCaller,
     request: Request,

@@ -51,20 +51,31 @@ async def own_generation(generation_id: str, caller: Caller | None, deps: Gatewa
     return generation
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=GenerationAccepted,
-             summary="Start a generation",
-             responses={402: {"description": "out of credits"},
-                        403: {"description": "the plan does not allow the visibility asked for; the detail says why"},
-                        422: {"description": "invalid input"},
-                        429: {"description": "as many generations in progress as the plan allows"}})
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenerationAccepted,
+    summary="Start a generation",
+    responses={
+        402: {"description": "out of credits"},
+        403: {"description": "the plan does not allow the visibility asked for; the detail says why"},
+        422: {"description": "invalid input"},
+        429: {"description": "as many generations in progress as the plan allows"},
+    },
+)
 async def submit_generation(
     body: GenerationCreate,
     caller: CurrentCaller,
     request: Request,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
-                                                  description="repeat a request safely: same key, same generation")
-                               ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+            description="repeat a request safely: same key, same generation",
+        ),
+    ] = None,
 ) -> GenerationAccepted:
     params = generation_pb2.GenerationParams(
         prompt=body.prompt,
@@ -81,8 +92,15 @@ async def submit_generation(
         params.seed = body.seed
     if body.steps is not None:
         params.steps = body.steps
-    return await submission.submit(deps_of(request), caller, params, response, visibility=body.visibility,
-                                   idempotency_key=idempotency_key, remember_choice=True)
+    return await submission.submit(
+        deps_of(request),
+        caller,
+        params,
+        response,
+        visibility=body.visibility,
+        idempotency_key=idempotency_key,
+        remember_choice=True,
+    )
 
 
 @router.get("", response_model=GenerationPage, summary="My generations, newest first")
@@ -101,8 +119,13 @@ async def list_generations(
     return GenerationPage(items=[generation_view(g, current) for g in mine], next_cursor=page.next_cursor or None)
 
 
-@router.get("/{generation_id}", response_model=GenerationOut, response_model_exclude_none=False,
-            summary="One of my generations", responses={404: {"description": "no such generation of mine"}})
+@router.get(
+    "/{generation_id}",
+    response_model=GenerationOut,
+    response_model_exclude_none=False,
+    summary="One of my generations",
+    responses={404: {"description": "no such generation of mine"}},
+)
 async def get_generation(generation_id: str, caller: MaybeCaller, request: Request) -> GenerationOut:
     deps = deps_of(request)
     generation = await own_generation(generation_id, caller, deps)
@@ -110,34 +133,44 @@ async def get_generation(generation_id: str, caller: MaybeCaller, request: Reque
     return generation_view(generation, await current_for_generations(deps, caller.user_id, [generation]))
 
 
-@router.get("/{generation_id}/events", summary="Live progress of one of my generations (server-sent events)",
-            response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}, 404: {"description": "no such generation of mine"}})
+@router.get(
+    "/{generation_id}/events",
+    summary="Live progress of one of my generations (server-sent events)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, 404: {"description": "no such generation of mine"}},
+)
 async def generation_event_stream(generation_id: str, caller: MaybeCaller, request: Request) -> StreamingResponse:
     deps = deps_of(request)
     generation = await own_generation(generation_id, caller, deps)  # 404 before any stream starts
     assert caller is not None  # own_generation refuses anonymous callers
     settings = request.app.state.settings
-    timing = StreamTiming(settings.events_poll_interval_s, settings.events_heartbeat_s,
-                          settings.events_max_duration_s)
+    timing = StreamTiming(settings.events_poll_interval_s, settings.events_heartbeat_s, settings.events_max_duration_s)
     owner_id = caller.user_id
 
     async def current(of: generation_pb2.Generation) -> Mapping[str, str]:
         return await current_for_generations(deps, owner_id, [of])
 
-    events = generation_events(generation.generation_id, owner_id, deps.generations, deps.progress, timing,
-                               current)
-    return StreamingResponse(events, media_type="text/event-stream",
-                             headers={"Cache-Control": "private, no-store", "X-Accel-Buffering": "no"})
+    events = generation_events(generation.generation_id, owner_id, deps.generations, deps.progress, timing, current)
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "private, no-store", "X-Accel-Buffering": "no"},
+    )
 
 
-@router.delete("/{generation_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-               summary="Delete one of my generations: all its images, everywhere",
-               responses={403: {"description": "the plan does not include delete_generation; the detail says why"},
-                          404: {"description": "no such generation of mine"},
-                          409: {"description": "still queued or running"}},
-               description="Needs `delete_generation` (Basic plan or higher). Afterwards every read of its images "
-                           "answers 404 to everyone, the owner included.")
+@router.delete(
+    "/{generation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete one of my generations: all its images, everywhere",
+    responses={
+        403: {"description": "the plan does not include delete_generation; the detail says why"},
+        404: {"description": "no such generation of mine"},
+        409: {"description": "still queued or running"},
+    },
+    description="Needs `delete_generation` (Basic plan or higher). Afterwards every read of its images "
+    "answers 404 to everyone, the owner included.",
+)
 async def delete_generation(generation_id: str, caller: CurrentCaller, request: Request) -> Response:
     deps = deps_of(request)
     # The plan first: a refusal then says nothing about whether the id exists.

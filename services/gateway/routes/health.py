@@ -32,8 +32,11 @@ async def _failure(check: ReadinessCheck) -> str | None:
     return None
 
 
-@router.get("/readyz", summary="Every dependency is reachable (database, NATS, generation service)",
-            responses={503: {"description": "a dependency is not reachable; the body names it"}})
+@router.get(
+    "/readyz",
+    summary="Every dependency is reachable (database, NATS, generation service)",
+    responses={503: {"description": "a dependency is not reachable; the body names it"}},
+)
 async def readyz(request: Request) -> Response:
     checks = deps_of(request).readiness_checks
     results = await asyncio.gather(*(_failure(check) for check in checks.values()))

@@ -45,15 +45,19 @@ from services.gateway.schemas import (
     VisibilityChange,
 )
 from services.gateway.security import Caller, CurrentCaller, MaybeCaller
-from services.gateway.visibility_client import IMAGE_NOT_FOUND
 from services.gateway.views import image_detail
+from services.gateway.visibility_client import IMAGE_NOT_FOUND
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/images", tags=["images"])
 
-NOT_FOUND_RESPONSE = {404: {"description": "no such image visible to you: another user's private image, a deleted "
-                                           "one and an unknown id answer exactly alike"}}
+NOT_FOUND_RESPONSE = {
+    404: {
+        "description": "no such image visible to you: another user's private image, a deleted "
+        "one and an unknown id answer exactly alike"
+    }
+}
 CONTENT_DESCRIPTION = f"""The image bytes.
 
 * Public images: anyone, anonymous callers included; `Cache-Control: {PUBLIC_CACHE_CONTROL}` and
@@ -78,21 +82,30 @@ async def _download_formats(deps: GatewayDeps, caller: Caller | None) -> list[st
 
 async def _detail(deps: GatewayDeps, caller: Caller | None, visible: VisibleImage) -> ImageDetail:
     names = await deps.accounts.usernames([visible.image.owner_id])
-    detail = image_detail(visible.image, visibility=visible.visibility, owned_by_you=visible.is_owner,
-                          owner_username=names.get(visible.image.owner_id),
-                          download_formats=await _download_formats(deps, caller))
+    detail = image_detail(
+        visible.image,
+        visibility=visible.visibility,
+        owned_by_you=visible.is_owner,
+        owner_username=names.get(visible.image.owner_id),
+        download_formats=await _download_formats(deps, caller),
+    )
     await add_facts(detail, deps, caller, visible)
     return detail
 
 
-@router.get("/{image_id}", response_model=ImageDetail, response_model_exclude_none=True,
-            summary="An image's metadata, as the viewer may see it", responses=NOT_FOUND_RESPONSE,
-            description="Anyone may read a public image: image id, url, size, visibility, prompt, date, owner's "
-                        "username, how it was made (`recipe`: prompt, magic prompt, negative prompt, palette, "
-                        "aspect ratio, seed), likes, and `remixed_from` only while the remix source is visible to "
-                        "the viewer; its owner also gets generation_id, seed, content_type and whether it is "
-                        "pinned. "
-                        f"Always `Cache-Control: {PRIVATE_NO_STORE}`.")
+@router.get(
+    "/{image_id}",
+    response_model=ImageDetail,
+    response_model_exclude_none=True,
+    summary="An image's metadata, as the viewer may see it",
+    responses=NOT_FOUND_RESPONSE,
+    description="Anyone may read a public image: image id, url, size, visibility, prompt, date, owner's "
+    "username, how it was made (`recipe`: prompt, magic prompt, negative prompt, palette, "
+    "aspect ratio, seed), likes, and `remixed_from` only while the remix source is visible to "
+    "the viewer; its owner also gets generation_id, seed, content_type and whether it is "
+    "pinned. "
+    f"Always `Cache-Control: {PRIVATE_NO_STORE}`.",
+)
 async def get_image(image_id: str, caller: MaybeCaller, request: Request, response: Response) -> ImageDetail:
     deps = deps_of(request)
     visible = await visible_image(image_id, caller, deps)
@@ -115,9 +128,13 @@ async def _read_object(deps: GatewayDeps, visible: VisibleImage) -> bytes:
         raise Problem(503, "Images cannot be read right now; please try again shortly.") from None
 
 
-@router.get("/{image_id}/content", summary="The image bytes (PNG or JPG, full size or thumbnail)",
-            description=CONTENT_DESCRIPTION, response_class=Response,
-            responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}, **NOT_FOUND_RESPONSE})
+@router.get(
+    "/{image_id}/content",
+    summary="The image bytes (PNG or JPG, full size or thumbnail)",
+    description=CONTENT_DESCRIPTION,
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}, **NOT_FOUND_RESPONSE},
+)
 async def get_image_content(
     image_id: str,
     caller: MaybeCaller,
@@ -133,8 +150,9 @@ async def get_image_content(
     if wanted == "png" and not png_allowed(account):
         wanted = "jpg"
     data = await _read_object(deps, visible)
-    body, content_type = await asyncio.to_thread(render_variant, data, visible.image.content_type or "image/png",
-                                                 wanted, size)
+    body, content_type = await asyncio.to_thread(
+        render_variant, data, visible.image.content_type or "image/png", wanted, size
+    )
     if visible.visibility == "public":
         headers = {"Cache-Control": PUBLIC_CACHE_CONTROL, "Vary": PUBLIC_VARY}
     else:
@@ -150,27 +168,41 @@ def _share_url(request: Request, image_id: str) -> str:
     return f"{base}/i/{image_id}"
 
 
-@router.get("/{image_id}/share", response_model=ShareLink, summary="A share link to the image",
-            responses=NOT_FOUND_RESPONSE,
-            description="For a public image the link works for anyone (and this endpoint answers anyone who may "
-                        "see the image); for a private image only its owner gets a link, and the link shows the "
-                        "image to the owner only — everyone else gets the same 404 as for a missing image.")
+@router.get(
+    "/{image_id}/share",
+    response_model=ShareLink,
+    summary="A share link to the image",
+    responses=NOT_FOUND_RESPONSE,
+    description="For a public image the link works for anyone (and this endpoint answers anyone who may "
+    "see the image); for a private image only its owner gets a link, and the link shows the "
+    "image to the owner only — everyone else gets the same 404 as for a missing image.",
+)
 async def share_image(image_id: str, caller: MaybeCaller, request: Request, response: Response) -> ShareLink:
     visible = await visible_image(image_id, caller, deps_of(request))
     _no_store(response)
-    return ShareLink(image_id=visible.image.image_id, url=_share_url(request, visible.image.image_id),
-                     visibility=visible.visibility,  # type: ignore[arg-type]
-                     works_for="anyone" if visible.visibility == "public" else "owner_only")
+    return ShareLink(
+        image_id=visible.image.image_id,
+        url=_share_url(request, visible.image.image_id),
+        visibility=visible.visibility,  # type: ignore[arg-type]
+        works_for="anyone" if visible.visibility == "public" else "owner_only",
+    )
 
 
-@router.patch("/{image_id}", response_model=ImageDetail, response_model_exclude_none=True,
-              summary="Make one of my images public or private",
-              responses={403: {"description": "the plan or the operator's policy forbids it; the detail says why"},
-                         **NOT_FOUND_RESPONSE},
-              description="Once this has answered, no request that starts afterwards gets a now-private image "
-                          "from any Atelier endpoint (P2).")
-async def change_visibility(image_id: str, body: VisibilityChange, caller: CurrentCaller, request: Request,
-                            response: Response) -> ImageDetail:
+@router.patch(
+    "/{image_id}",
+    response_model=ImageDetail,
+    response_model_exclude_none=True,
+    summary="Make one of my images public or private",
+    responses={
+        403: {"description": "the plan or the operator's policy forbids it; the detail says why"},
+        **NOT_FOUND_RESPONSE,
+    },
+    description="Once this has answered, no request that starts afterwards gets a now-private image "
+    "from any Atelier endpoint (P2).",
+)
+async def change_visibility(
+    image_id: str, body: VisibilityChange, caller: CurrentCaller, request: Request, response: Response
+) -> ImageDetail:
     deps = deps_of(request)
     canonical = canonical_uuid(image_id)
     if canonical is None:
@@ -183,14 +215,18 @@ async def change_visibility(image_id: str, body: VisibilityChange, caller: Curre
     return await _detail(deps, caller, VisibleImage(image, state.visibility, True))
 
 
-@router.post("/visibility", response_model=BulkVisibilityResult,
-                  summary="Make many of my images public or private",
-                  description="Refusals are per image, never all-or-nothing: another user's image, a deleted or "
-                              "unknown one is refused with \"Image not found.\"; an image the plan or policy keeps "
-                              "as it is, with the reason. Images already at the visibility asked for count as "
-                              "updated. At most 500 ids per request.")
-async def change_visibility_in_bulk(body: BulkVisibilityChange, caller: CurrentCaller,
-                                    request: Request) -> BulkVisibilityResult:
+@router.post(
+    "/visibility",
+    response_model=BulkVisibilityResult,
+    summary="Make many of my images public or private",
+    description="Refusals are per image, never all-or-nothing: another user's image, a deleted or "
+    'unknown one is refused with "Image not found."; an image the plan or policy keeps '
+    "as it is, with the reason. Images already at the visibility asked for count as "
+    "updated. At most 500 ids per request.",
+)
+async def change_visibility_in_bulk(
+    body: BulkVisibilityChange, caller: CurrentCaller, request: Request
+) -> BulkVisibilityResult:
     ids: list[str] = []
     refused: list[RefusalOut] = []
     for raw in dict.fromkeys(body.image_ids):

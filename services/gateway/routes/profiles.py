@@ -38,12 +38,16 @@ pages = APIRouter(include_in_schema=False)
 USERNAME_MAX_LENGTH = 64
 
 
-@router.get("/users/{username}", response_model=ProfileOut, summary="A user's public profile",
-            responses={404: {"description": "no such user"}},
-            description="Profile photo (while it is visible to you), pinned images (first page only) and public "
-                        f"images, newest first, in keyset pages (`limit` 1–{FEED_PAGE_SIZE_MAX}, default "
-                        f"{FEED_PAGE_SIZE_DEFAULT}). Anonymous callers welcome. Your own profile also shows your "
-                        f"pinned private images, marked private. Always `Cache-Control: {PRIVATE_NO_STORE}`.")
+@router.get(
+    "/users/{username}",
+    response_model=ProfileOut,
+    summary="A user's public profile",
+    responses={404: {"description": "no such user"}},
+    description="Profile photo (while it is visible to you), pinned images (first page only) and public "
+    f"images, newest first, in keyset pages (`limit` 1–{FEED_PAGE_SIZE_MAX}, default "
+    f"{FEED_PAGE_SIZE_DEFAULT}). Anonymous callers welcome. Your own profile also shows your "
+    f"pinned private images, marked private. Always `Cache-Control: {PRIVATE_NO_STORE}`.",
+)
 async def profile(
     username: str,
     caller: MaybeCaller,
@@ -82,22 +86,28 @@ async def profile(
     )
 
 
-@router.put("/me/avatar", response_model=AvatarOut, summary="Set my profile photo (one of my images)",
-            responses={**NOT_FOUND_RESPONSE, 401: {"description": "log in or send an API key"}},
-            description="Own images only: anyone else's image answers 404. Others see the photo only while the "
-                        "image is visible to them: a private photo shows to me alone.")
+@router.put(
+    "/me/avatar",
+    response_model=AvatarOut,
+    summary="Set my profile photo (one of my images)",
+    responses={**NOT_FOUND_RESPONSE, 401: {"description": "log in or send an API key"}},
+    description="Own images only: anyone else's image answers 404. Others see the photo only while the "
+    "image is visible to them: a private photo shows to me alone.",
+)
 async def set_avatar(body: AvatarChange, caller: CurrentCaller, request: Request) -> AvatarOut:
     deps = deps_of(request)
     visible = await visible_image(str(body.image_id), caller, deps)
     if not visible.is_owner:
         raise image_not_found()
     await deps.accounts.set_avatar(caller.user, visible.image.image_id)
-    return AvatarOut(avatar_image_id=visible.image.image_id,
-                     avatar_url=f"{content_url(visible.image.image_id)}?size=thumb")
+    return AvatarOut(
+        avatar_image_id=visible.image.image_id, avatar_url=f"{content_url(visible.image.image_id)}?size=thumb"
+    )
 
 
-@router.delete("/me/avatar", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-               summary="Remove my profile photo")
+@router.delete(
+    "/me/avatar", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, summary="Remove my profile photo"
+)
 async def remove_avatar(caller: CurrentCaller, request: Request) -> Response:
     await deps_of(request).accounts.set_avatar(caller.user, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -38,8 +38,14 @@ SUBMIT_RESPONSES = {
     422: {"description": "invalid input"},
     429: {"description": "as many generations in progress as the plan allows"},
 }
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
-                                              description="repeat a request safely: same key, same generation")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        description="repeat a request safely: same key, same generation",
+    ),
+]
 # The generation service's sizes: width / height of each aspect ratio.
 _RATIOS = {"1:1": 1.0, "16:9": 16 / 9, "9:16": 9 / 16, "4:3": 4 / 3, "3:4": 3 / 4}
 
@@ -52,14 +58,24 @@ def aspect_ratio_of(width: int, height: int) -> str:
     return min(_RATIOS, key=lambda name: abs(_RATIOS[name] - ratio))
 
 
-@router.post("/images/{image_id}/remix", status_code=status.HTTP_202_ACCEPTED, response_model=GenerationAccepted,
-             summary="Remix an image (own or public) with a new prompt",
-             responses={**NOT_FOUND_RESPONSE, **SUBMIT_RESPONSES},
-             description="Starts a generation from the image: `prompt` (1–1000), `strength` (0 < s ≤ 1: how far "
-                         "the new images move away from the source; absent: 0.6), and any option of POST "
-                         "/api/v1/generations. The aspect ratio defaults to the source's. 202 like a generation.")
-async def remix(image_id: str, body: RemixCreate, caller: CurrentCaller, request: Request, response: Response,
-                idempotency_key: IdempotencyKey = None) -> GenerationAccepted:
+@router.post(
+    "/images/{image_id}/remix",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenerationAccepted,
+    summary="Remix an image (own or public) with a new prompt",
+    responses={**NOT_FOUND_RESPONSE, **SUBMIT_RESPONSES},
+    description="Starts a generation from the image: `prompt` (1–1000), `strength` (0 < s ≤ 1: how far "
+    "the new images move away from the source; absent: 0.6), and any option of POST "
+    "/api/v1/generations. The aspect ratio defaults to the source's. 202 like a generation.",
+)
+async def remix(
+    image_id: str,
+    body: RemixCreate,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> GenerationAccepted:
     deps = deps_of(request)
     source = await visible_image(image_id, caller, deps)  # 404 unless own or public, now
     params = generation_pb2.GenerationParams(
@@ -76,24 +92,49 @@ async def remix(image_id: str, body: RemixCreate, caller: CurrentCaller, request
         params.seed = body.seed
     if body.steps is not None:
         params.steps = body.steps
-    return await submission.submit(deps, caller, params, response, visibility=body.visibility,
-                                   idempotency_key=idempotency_key, remember_choice=True)
+    return await submission.submit(
+        deps,
+        caller,
+        params,
+        response,
+        visibility=body.visibility,
+        idempotency_key=idempotency_key,
+        remember_choice=True,
+    )
 
 
-@router.post("/generations/{generation_id}/retry", status_code=status.HTTP_202_ACCEPTED,
-             response_model=GenerationAccepted, summary="Run one of my generations again",
-             responses={404: {"description": "no such generation of mine (or a remix whose source is no longer "
-                                             "visible to me)"}, **SUBMIT_RESPONSES},
-             description="Same prompt and options as the original; a new seed unless the original's seed was "
-                         "chosen. The visibility is the original's, under the plan's current rules (a lapsed "
-                         "plan cannot retry a private generation privately: 403). 202 like a generation.")
-async def retry(generation_id: str, caller: CurrentCaller, request: Request, response: Response,
-                idempotency_key: IdempotencyKey = None) -> GenerationAccepted:
+@router.post(
+    "/generations/{generation_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenerationAccepted,
+    summary="Run one of my generations again",
+    responses={
+        404: {"description": "no such generation of mine (or a remix whose source is no longer visible to me)"},
+        **SUBMIT_RESPONSES,
+    },
+    description="Same prompt and options as the original; a new seed unless the original's seed was "
+    "chosen. The visibility is the original's, under the plan's current rules (a lapsed "
+    "plan cannot retry a private generation privately: 403). 202 like a generation.",
+)
+async def retry(
+    generation_id: str,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> GenerationAccepted:
     deps = deps_of(request)
     original = await own_generation(generation_id, caller, deps)
     params = generation_pb2.GenerationParams()
     params.CopyFrom(original.params)
     if not await deps.accounts.has_fixed_seed(caller.user, original.generation_id):
         params.ClearField("seed")
-    return await submission.submit(deps, caller, params, response, visibility=visibility_name(original.visibility),
-                                   idempotency_key=idempotency_key, remember_choice=False)
+    return await submission.submit(
+        deps,
+        caller,
+        params,
+        response,
+        visibility=visibility_name(original.visibility),
+        idempotency_key=idempotency_key,
+        remember_choice=False,
+    )

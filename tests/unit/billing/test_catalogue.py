@@ -19,7 +19,12 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
     assert set(catalogue.get("basic").entitlements) == {"download_png", "upscale", "edit", "delete_generation"}
     for paid in ("plus", "pro", "team"):
         assert set(catalogue.get(paid).entitlements) == {
-            "private_generation", "download_png", "upscale", "edit", "delete_generation"}
+            "private_generation",
+            "download_png",
+            "upscale",
+            "edit",
+            "delete_generation",
+        }
 
 
 def broken(edit) -> dict:

@@ -17,9 +17,14 @@ def test_a_short_webhook_secret_is_refused(monkeypatch):
         BillingSettings()
 
 
-@pytest.mark.parametrize(("name", "value"), [("ATELIER_BILLING_RESERVATION_TTL_S", "0"),
-                                             ("ATELIER_BILLING_ADDR", "nowhere"),
-                                             ("ATELIER_BILLING_WEBHOOK_TOLERANCE_S", "-5")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ATELIER_BILLING_RESERVATION_TTL_S", "0"),
+        ("ATELIER_BILLING_ADDR", "nowhere"),
+        ("ATELIER_BILLING_WEBHOOK_TOLERANCE_S", "-5"),
+    ],
+)
 def test_bad_values_are_refused(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):

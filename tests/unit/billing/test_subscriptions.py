@@ -13,9 +13,16 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def account(plan="free", end=None, last_paid=None, subscription=None, announced=("free", "none")) -> AccountRecord:
     return AccountRecord(
-        user_id="alice", plan=plan, period_start=NOW - timedelta(days=3), current_period_end=end,
-        last_paid_plan=last_paid, provider_subscription_id=subscription, provider_event_created=None,
-        announced_plan=announced[0], announced_status=announced[1], created_at=NOW - timedelta(days=30),
+        user_id="alice",
+        plan=plan,
+        period_start=NOW - timedelta(days=3),
+        current_period_end=end,
+        last_paid_plan=last_paid,
+        provider_subscription_id=subscription,
+        provider_event_created=None,
+        announced_plan=announced[0],
+        announced_status=announced[1],
+        created_at=NOW - timedelta(days=30),
     )
 
 

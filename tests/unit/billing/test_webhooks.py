@@ -22,8 +22,9 @@ from services.billing.webhooks import (
 
 SECRET = "whsec_unit_test_secret_0123456789"
 NOW = 1_790_000_000
-PAYLOAD = json.dumps({"id": "evt_1", "type": "customer.subscription.updated", "created": NOW,
-                      "data": {"object": {}}}).encode()
+PAYLOAD = json.dumps(
+    {"id": "evt_1", "type": "customer.subscription.updated", "created": NOW, "data": {"object": {}}}
+).encode()
 CATALOGUE = load_catalogue()
 
 
@@ -35,6 +36,7 @@ def test_stripes_documented_example_signature():
     # The v1 value is HMAC-SHA256(secret, "<t>.<payload>") in hex, as Stripe documents it.
     import hashlib
     import hmac
+
     expected = hmac.new(SECRET.encode(), f"{NOW}.".encode() + PAYLOAD, hashlib.sha256).hexdigest()
     assert sign(PAYLOAD, SECRET, NOW) == expected
 
@@ -76,16 +78,22 @@ def test_a_signature_at_the_edge_of_the_tolerance_is_accepted():
 
 
 def subscription_event(kind="updated", status="active", metadata=None, **fields) -> ProviderEvent:
-    obj = {"id": "sub_1", "object": "subscription", "status": status, "current_period_end": NOW + 30 * 86400,
-           "metadata": {"atelier_user_id": "alice", "atelier_plan": "plus"} if metadata is None else metadata,
-           **fields}
+    obj = {
+        "id": "sub_1",
+        "object": "subscription",
+        "status": status,
+        "current_period_end": NOW + 30 * 86400,
+        "metadata": {"atelier_user_id": "alice", "atelier_plan": "plus"} if metadata is None else metadata,
+        **fields,
+    }
     return ProviderEvent("evt_1", f"customer.subscription.{kind}", NOW, obj)
 
 
 def test_an_active_subscription_puts_its_plan_in_force_until_the_period_end():
     intent = interpret(subscription_event(), CATALOGUE)
-    assert intent == SubscriptionChange("alice", "plus", datetime.fromtimestamp(NOW + 30 * 86400, UTC),
-                                        "sub_1", ended=False)
+    assert intent == SubscriptionChange(
+        "alice", "plus", datetime.fromtimestamp(NOW + 30 * 86400, UTC), "sub_1", ended=False
+    )
 
 
 def test_the_period_end_is_read_from_the_items_in_newer_api_versions():
@@ -94,8 +102,9 @@ def test_the_period_end_is_read_from_the_items_in_newer_api_versions():
     assert interpret(event, CATALOGUE).period_end == datetime.fromtimestamp(NOW + 9, UTC)
 
 
-@pytest.mark.parametrize(("kind", "status"), [("deleted", "canceled"), ("updated", "canceled"),
-                                              ("updated", "unpaid"), ("updated", "paused")])
+@pytest.mark.parametrize(
+    ("kind", "status"), [("deleted", "canceled"), ("updated", "canceled"), ("updated", "unpaid"), ("updated", "paused")]
+)
 def test_a_subscription_that_ended_ends_the_plan_when_it_ended(kind, status):
     intent = interpret(subscription_event(kind, status, ended_at=NOW - 60), CATALOGUE)
     assert intent.ended and intent.period_end == datetime.fromtimestamp(NOW - 60, UTC)
@@ -118,9 +127,16 @@ def test_a_paid_invoice_renews_until_its_line_period_end():
 
 
 def test_a_paid_invoice_in_the_newer_format_carries_the_subscription_metadata():
-    obj = {"id": "in_1", "parent": {"subscription_details": {
-        "subscription": "sub_1", "metadata": {"atelier_user_id": "alice", "atelier_plan": "pro"}}},
-        "lines": {"data": [{"period": {"end": NOW + 99}}]}}
+    obj = {
+        "id": "in_1",
+        "parent": {
+            "subscription_details": {
+                "subscription": "sub_1",
+                "metadata": {"atelier_user_id": "alice", "atelier_plan": "pro"},
+            }
+        },
+        "lines": {"data": [{"period": {"end": NOW + 99}}]},
+    }
     intent = interpret(ProviderEvent("evt_2", "invoice.paid", NOW, obj), CATALOGUE)
     assert (intent.user_id, intent.plan, intent.subscription_id) == ("alice", "pro", "sub_1")
 
@@ -134,8 +150,9 @@ def test_other_event_types_are_ignored():
     assert isinstance(interpret(ProviderEvent("evt_3", "charge.refunded", NOW, {}), CATALOGUE), Ignored)
 
 
-@pytest.mark.parametrize("payload", [b"not json", b"[]", b'{"id": "evt_1"}',
-                                     b'{"id": "evt_1", "type": "x", "data": {}}'])
+@pytest.mark.parametrize(
+    "payload", [b"not json", b"[]", b'{"id": "evt_1"}', b'{"id": "evt_1", "type": "x", "data": {}}']
+)
 def test_a_payload_that_is_not_an_event_is_invalid(payload):
     with pytest.raises(InvalidWebhook):
         parse_event(payload)

@@ -32,6 +32,7 @@ def authority(denied=(), calls=None):
         if calls is not None:
             calls.append(list(ids))
         return {i for i in ids if i not in denied}
+
     return allowed
 
 

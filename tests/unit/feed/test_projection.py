@@ -22,8 +22,9 @@ T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def ready(visibility=PUBLIC, version=1, prompt="a red circle", owner="alice", at=T0):
-    return ImageReady(owner_id=owner, prompt=prompt, width=512, height=512, created_at=at, visibility=visibility,
-                      version=version)
+    return ImageReady(
+        owner_id=owner, prompt=prompt, width=512, height=512, created_at=at, visibility=visibility, version=version
+    )
 
 
 def test_images_ready_makes_a_public_image_listed():
@@ -82,6 +83,7 @@ def test_an_unspecified_image_is_private():
 
 # ---------------------------------------------------------------- property: order and duplicates
 
+
 @st.composite
 def histories(draw):
     """The events one image really causes: ImagesReady (v1), then toggles v2..vn, maybe a delete."""
@@ -103,8 +105,10 @@ def deliveries(draw, events):
 
 def canonical(events):
     """Sorted by version, deletion last, duplicates dropped: the order the authority meant."""
+
     def rank(e):
         return (1, 0) if isinstance(e, Deleted) else (0, e.version)
+
     return sorted(set(events), key=rank)
 
 
@@ -136,14 +140,16 @@ def test_along_any_delivery_order_versions_never_go_down_and_a_delete_is_never_u
 
 
 arbitrary_events = st.one_of(
-    st.builds(ImageReady,
-              owner_id=st.sampled_from(["alice", "bob"]),
-              prompt=st.sampled_from(["a red circle", "a blue square", ""]),
-              width=st.sampled_from([256, 512]),
-              height=st.sampled_from([256, 512]),
-              created_at=st.sampled_from([T0, T0 + timedelta(seconds=1)]),
-              visibility=st.sampled_from([PUBLIC, PRIVATE]),
-              version=st.integers(min_value=0, max_value=4)),
+    st.builds(
+        ImageReady,
+        owner_id=st.sampled_from(["alice", "bob"]),
+        prompt=st.sampled_from(["a red circle", "a blue square", ""]),
+        width=st.sampled_from([256, 512]),
+        height=st.sampled_from([256, 512]),
+        created_at=st.sampled_from([T0, T0 + timedelta(seconds=1)]),
+        visibility=st.sampled_from([PUBLIC, PRIVATE]),
+        version=st.integers(min_value=0, max_value=4),
+    ),
     st.builds(VisibilitySet, visibility=st.sampled_from([PUBLIC, PRIVATE]), version=st.integers(1, 4)),
     st.just(Deleted()),
 )

@@ -25,7 +25,6 @@ from services.gateway.repository import SCHEMA, AccountsRepository, migrate_sche
 from services.gateway.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.settings import GatewaySettings
 from services.gateway.visibility_client import VisibilityClient
-from tests.unit.gateway.feed_fake import FakeFeedService
 from tests.unit.gateway.fakes import (
     FakeBillingService,
     FakeGenerationService,
@@ -34,6 +33,7 @@ from tests.unit.gateway.fakes import (
     InMemoryProgressFeed,
     running_services,
 )
+from tests.unit.gateway.feed_fake import FakeFeedService
 
 PASSWORD = "correct horse battery"
 
@@ -78,12 +78,13 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     fake = FakeGenerationService(objects, visibility)
     feed = FakeFeedService(fake, visibility)
     progress = InMemoryProgressFeed()
-    settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05,
-                               events_heartbeat_s=0.5)
+    settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05, events_heartbeat_s=0.5)
     pool = await open_pool(gateway_database, SCHEMA, max_size=4)
     try:
-        async with running_services(fake, billing, visibility, feed) as address, \
-                grpc.aio.insecure_channel(address) as channel:
+        async with (
+            running_services(fake, billing, visibility, feed) as address,
+            grpc.aio.insecure_channel(address) as channel,
+        ):
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, timeout_s=5)
             deps = GatewayDeps(
@@ -96,8 +97,9 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 objects=objects,
                 readiness_checks={"database": repository.ping, "generation": generations.check_serving},
             )
-            yield Gateway(create_app(settings, deps), fake, billing, visibility, progress, objects,
-                          gateway_database, feed)
+            yield Gateway(
+                create_app(settings, deps), fake, billing, visibility, progress, objects, gateway_database, feed
+            )
     finally:
         await pool.close()
 
@@ -105,8 +107,9 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
 @pytest_asyncio.fixture
 async def live_gateway(gateway: Gateway) -> AsyncIterator[str]:
     """The same app served by a real uvicorn on a free port (for streams read as they arrive)."""
-    server = uvicorn.Server(uvicorn.Config(gateway.app, host="127.0.0.1", port=0, lifespan="off", ws="none",
-                                           log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(gateway.app, host="127.0.0.1", port=0, lifespan="off", ws="none", log_config=None)
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

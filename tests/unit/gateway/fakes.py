@@ -17,8 +17,8 @@ from minio.error import S3Error
 from PIL import Image
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from atelier.feed.v1 import feed_pb2_grpc
 from atelier.common.v1 import visibility_pb2
+from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as authority_pb2
 from atelier.visibility.v1 import visibility_pb2_grpc
@@ -69,7 +69,7 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
                 context.set_trailing_metadata(error.trailing_metadata)
             await context.abort(error.code, error.message)
 
-    async def Submit(self, request, context):  # noqa: N802 - gRPC method name
+    async def Submit(self, request, context):
         await self._raise_injected(context)
         self.submissions.append(request)
         key = (request.owner_id, request.idempotency_key)
@@ -94,7 +94,7 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
             self.by_idempotency_key[key] = generation.generation_id
         return generation_pb2.SubmitResponse(generation=generation, created=True)
 
-    async def GetGeneration(self, request, context):  # noqa: N802
+    async def GetGeneration(self, request, context):
         await self._raise_injected(context)
         self.get_calls[request.generation_id] += 1
         reads_left = self._complete_on_read.get(request.generation_id)
@@ -106,31 +106,32 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
         return generation_pb2.GetGenerationResponse(generation=generation)
 
-    async def ListGenerations(self, request, context):  # noqa: N802
+    async def ListGenerations(self, request, context):
         await self._raise_injected(context)
         newest_first = [self.generations[gid] for gid in reversed(self.order)]
         mine = [generation for generation in newest_first if generation.owner_id == request.owner_id]
         start = int(request.cursor) if request.cursor else 0
-        page = mine[start:start + request.page_size]
+        page = mine[start : start + request.page_size]
         more = start + request.page_size < len(mine)
         return generation_pb2.ListGenerationsResponse(
             generations=page, next_cursor=str(start + request.page_size) if more else ""
         )
 
-    async def BatchGetImages(self, request, context):  # noqa: N802
+    async def BatchGetImages(self, request, context):
         await self._raise_injected(context)
         return generation_pb2.BatchGetImagesResponse(
             images=[self.images[i] for i in request.image_ids if i in self.images]
         )
 
-    async def DeleteGeneration(self, request, context):  # noqa: N802
+    async def DeleteGeneration(self, request, context):
         await self._raise_injected(context)
         generation = self.generations.get(request.generation_id)
         if generation is None or generation.owner_id != request.actor_id:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
         if generation.status in (generation_pb2.GENERATION_STATUS_QUEUED, generation_pb2.GENERATION_STATUS_RUNNING):
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
-                                "This generation is still running; delete it once it has finished.")
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION, "This generation is still running; delete it once it has finished."
+            )
         image_ids = [image.image_id for image in generation.images]
         if self.visibility is not None:
             self.visibility.mark_deleted(image_ids)
@@ -144,14 +145,19 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
 
     # test controls
 
-    def add(self, owner_id: str, prompt: str = "a red circle", visibility: str = "public",
-            num_images: int = 4) -> generation_pb2.Generation:
+    def add(
+        self, owner_id: str, prompt: str = "a red circle", visibility: str = "public", num_images: int = 4
+    ) -> generation_pb2.Generation:
         created_at = Timestamp()
         created_at.GetCurrentTime()
         generation = generation_pb2.Generation(
-            generation_id=str(uuid.uuid4()), owner_id=owner_id, status=generation_pb2.GENERATION_STATUS_QUEUED,
+            generation_id=str(uuid.uuid4()),
+            owner_id=owner_id,
+            status=generation_pb2.GENERATION_STATUS_QUEUED,
             params=generation_pb2.GenerationParams(prompt=prompt, num_images=num_images, aspect_ratio="1:1"),
-            visibility=PRIVATE if visibility == "private" else PUBLIC, progress_total=20, seed=7,
+            visibility=PRIVATE if visibility == "private" else PUBLIC,
+            progress_total=20,
+            seed=7,
             created_at=created_at,
         )
         self.generations[generation.generation_id] = generation
@@ -169,10 +175,19 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
         generation.progress_step = generation.progress_total
         for index in range(generation.params.num_images or 4):
             image = generation_pb2.Image(
-                image_id=str(uuid.uuid4()), generation_id=generation_id, owner_id=generation.owner_id, index=index,
-                seed=generation.seed + index, width=64, height=64, object_key=f"{uuid.uuid4().hex}/{index}.png",
-                content_type="image/png", visibility=generation.visibility, prompt=generation.params.prompt,
-                created_at=generation.created_at, source_image_id=generation.params.source_image_id,
+                image_id=str(uuid.uuid4()),
+                generation_id=generation_id,
+                owner_id=generation.owner_id,
+                index=index,
+                seed=generation.seed + index,
+                width=64,
+                height=64,
+                object_key=f"{uuid.uuid4().hex}/{index}.png",
+                content_type="image/png",
+                visibility=generation.visibility,
+                prompt=generation.params.prompt,
+                created_at=generation.created_at,
+                source_image_id=generation.params.source_image_id,
             )
             generation.images.append(image)
             self.images[image.image_id] = image
@@ -194,12 +209,27 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
 
 PLANS = (
     billing_pb2.Plan(name="free", display_name="Free", monthly_credits=25, max_concurrent_generations=1),
-    billing_pb2.Plan(name="basic", display_name="Basic", monthly_credits=400, max_concurrent_generations=2,
-                     entitlements=["download_png", "upscale", "edit", "delete_generation"]),
-    billing_pb2.Plan(name="plus", display_name="Plus", monthly_credits=1000, max_concurrent_generations=4,
-                     entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"]),
-    billing_pb2.Plan(name="pro", display_name="Pro", monthly_credits=3000, max_concurrent_generations=8,
-                     entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"]),
+    billing_pb2.Plan(
+        name="basic",
+        display_name="Basic",
+        monthly_credits=400,
+        max_concurrent_generations=2,
+        entitlements=["download_png", "upscale", "edit", "delete_generation"],
+    ),
+    billing_pb2.Plan(
+        name="plus",
+        display_name="Plus",
+        monthly_credits=1000,
+        max_concurrent_generations=4,
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+    ),
+    billing_pb2.Plan(
+        name="pro",
+        display_name="Pro",
+        monthly_credits=3000,
+        max_concurrent_generations=8,
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+    ),
 )
 PLANS_BY_NAME = {plan.name: plan for plan in PLANS}
 
@@ -216,8 +246,12 @@ class FakeBillingService(billing_pb2_grpc.BillingServiceServicer):
     def account(self, user_id: str) -> billing_pb2.Account:
         if user_id not in self.accounts:
             self.accounts[user_id] = billing_pb2.Account(
-                user_id=user_id, plan="free", credits=25, status=billing_pb2.SUBSCRIPTION_STATUS_NONE,
-                max_concurrent_generations=1)
+                user_id=user_id,
+                plan="free",
+                credits=25,
+                status=billing_pb2.SUBSCRIPTION_STATUS_NONE,
+                max_concurrent_generations=1,
+            )
         return self.accounts[user_id]
 
     def set_plan(self, user_id: str, plan: str) -> None:
@@ -226,8 +260,9 @@ class FakeBillingService(billing_pb2_grpc.BillingServiceServicer):
         account.plan = plan
         del account.entitlements[:]
         account.entitlements.extend(chosen.entitlements)
-        account.status = billing_pb2.SUBSCRIPTION_STATUS_NONE if plan == "free" else \
-            billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
+        account.status = (
+            billing_pb2.SUBSCRIPTION_STATUS_NONE if plan == "free" else billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
+        )
         account.lapsed_plan = ""
         account.max_concurrent_generations = chosen.max_concurrent_generations
 
@@ -242,22 +277,23 @@ class FakeBillingService(billing_pb2_grpc.BillingServiceServicer):
         if not self.available:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "billing is down")
 
-    async def GetAccount(self, request, context):  # noqa: N802
+    async def GetAccount(self, request, context):
         await self._check(context)
         self.account_calls += 1
         return billing_pb2.GetAccountResponse(account=self.account(request.user_id))
 
-    async def ListPlans(self, request, context):  # noqa: N802
+    async def ListPlans(self, request, context):
         await self._check(context)
         return billing_pb2.ListPlansResponse(plans=PLANS)
 
-    async def HandleProviderWebhook(self, request, context):  # noqa: N802
+    async def HandleProviderWebhook(self, request, context):
         await self._check(context)
         if request.signature != "t=1,v1=good":
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "signature does not match")
         self.webhooks.append((request.payload, request.signature))
-        return billing_pb2.HandleProviderWebhookResponse(processed=len(self.webhooks) == 1,
-                                                         event_type="customer.subscription.updated")
+        return billing_pb2.HandleProviderWebhookResponse(
+            processed=len(self.webhooks) == 1, event_type="customer.subscription.updated"
+        )
 
 
 @dataclass
@@ -289,8 +325,13 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
 
     def _proto(self, image_id: str) -> authority_pb2.ImageVisibility:
         row = self.rows[image_id]
-        return authority_pb2.ImageVisibility(image_id=image_id, owner_id=row.owner_id, visibility=row.visibility,
-                                             version=row.version, deleted=row.deleted)
+        return authority_pb2.ImageVisibility(
+            image_id=image_id,
+            owner_id=row.owner_id,
+            visibility=row.visibility,
+            version=row.version,
+            deleted=row.deleted,
+        )
 
     async def _check(self, context) -> None:
         if not self.available:
@@ -318,7 +359,7 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
             row.visibility = target
             row.version += 1
 
-    async def Authorize(self, request, context):  # noqa: N802
+    async def Authorize(self, request, context):
         await self._check(context)
         self.authorize_calls.append((request.viewer_id, list(request.image_ids)))
         allowed = []
@@ -330,12 +371,13 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
                 allowed.append(image_id)
         return authority_pb2.AuthorizeResponse(allowed_image_ids=allowed)
 
-    async def BatchGetVisibility(self, request, context):  # noqa: N802
+    async def BatchGetVisibility(self, request, context):
         await self._check(context)
         return authority_pb2.BatchGetVisibilityResponse(
-            images=[self._proto(i) for i in request.image_ids if self._owned(request.owner_id, i)])
+            images=[self._proto(i) for i in request.image_ids if self._owned(request.owner_id, i)]
+        )
 
-    async def SetVisibility(self, request, context):  # noqa: N802
+    async def SetVisibility(self, request, context):
         await self._check(context)
         reason = self._refusal(request.actor_id, request.image_id, request.visibility)
         if reason == "image not found":
@@ -345,7 +387,7 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
         self._apply(request.image_id, request.visibility)
         return authority_pb2.SetVisibilityResponse(image=self._proto(request.image_id))
 
-    async def BatchSetVisibility(self, request, context):  # noqa: N802
+    async def BatchSetVisibility(self, request, context):
         await self._check(context)
         updated, refused = [], []
         for image_id in request.image_ids:
@@ -359,9 +401,12 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
 
 
 @asynccontextmanager
-async def running_services(generation: FakeGenerationService, billing: FakeBillingService,
-                           visibility: FakeVisibilityService,
-                           feed: feed_pb2_grpc.FeedServiceServicer | None = None) -> AsyncIterator[str]:
+async def running_services(
+    generation: FakeGenerationService,
+    billing: FakeBillingService,
+    visibility: FakeVisibilityService,
+    feed: feed_pb2_grpc.FeedServiceServicer | None = None,
+) -> AsyncIterator[str]:
     """Serves the fakes (and SERVING health) on one free loopback port; yields host:port."""
     server = grpc.aio.server()
     generation_pb2_grpc.add_GenerationServiceServicer_to_server(generation, server)

@@ -16,8 +16,9 @@ from tests.unit.gateway.fakes import PUBLIC, FakeGenerationService, FakeVisibili
 
 
 class FakeFeedService(feed_pb2_grpc.FeedServiceServicer):
-    def __init__(self, generation: FakeGenerationService, visibility: FakeVisibilityService,
-                 report_threshold: int = 2) -> None:
+    def __init__(
+        self, generation: FakeGenerationService, visibility: FakeVisibilityService, report_threshold: int = 2
+    ) -> None:
         self.generation = generation
         self.visibility = visibility
         self.report_threshold = report_threshold
@@ -41,17 +42,25 @@ class FakeFeedService(feed_pb2_grpc.FeedServiceServicer):
 
     def _listed(self, image_id: str) -> bool:
         row = self.visibility.rows.get(image_id)
-        return (row is not None and not row.deleted and row.visibility == PUBLIC and image_id not in self.hidden) \
-            or image_id in self.leak
+        return (
+            row is not None and not row.deleted and row.visibility == PUBLIC and image_id not in self.hidden
+        ) or image_id in self.leak
 
     def _item(self, image_id: str, viewer_id: str) -> feed_pb2.FeedItem:
         image = self.generation.images[image_id]
         created = Timestamp()
         created.CopyFrom(image.created_at)
         likes = self.likes.get(image_id, set())
-        return feed_pb2.FeedItem(image_id=image_id, owner_id=image.owner_id, prompt=image.prompt,
-                                 like_count=len(likes), created_at=created, liked_by_viewer=viewer_id in likes,
-                                 width=image.width, height=image.height)
+        return feed_pb2.FeedItem(
+            image_id=image_id,
+            owner_id=image.owner_id,
+            prompt=image.prompt,
+            like_count=len(likes),
+            created_at=created,
+            liked_by_viewer=viewer_id in likes,
+            width=image.width,
+            height=image.height,
+        )
 
     def _newest(self) -> list[str]:
         """Image ids, newest first (generation order, then index)."""
@@ -65,57 +74,78 @@ class FakeFeedService(feed_pb2_grpc.FeedServiceServicer):
         start = int(cursor) if cursor else 0
         if cursor and not cursor.isdigit():
             raise ValueError
-        shown = ids[start:start + size]
+        shown = ids[start : start + size]
         return shown, str(start + size) if start + size < len(ids) else ""
 
-    async def ListFeed(self, request, context):  # noqa: N802
+    async def ListFeed(self, request, context):
         await self._check(context)
         self.list_calls.append(request)
         if request.cursor and not request.cursor.isdigit():
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "cursor: not a cursor this service issued")
         words = request.query.lower().split()
-        ids = [i for i in self._newest() if self._listed(i)
-               and (i in self.leak or self._may_see(request.viewer_id, i))
-               and all(word in self.generation.images[i].prompt.lower() for word in words)]
+        ids = [
+            i
+            for i in self._newest()
+            if self._listed(i)
+            and (i in self.leak or self._may_see(request.viewer_id, i))
+            and all(word in self.generation.images[i].prompt.lower() for word in words)
+        ]
         if request.sort == feed_pb2.FEED_SORT_TOP:
             ids.sort(key=lambda i: -len(self.likes.get(i, set())))
         page, next_cursor = self._page(ids, request.viewer_id, request.page_size or 20, request.cursor)
-        return feed_pb2.ListFeedResponse(items=[self._item(i, request.viewer_id) for i in page],
-                                         next_cursor=next_cursor)
+        return feed_pb2.ListFeedResponse(
+            items=[self._item(i, request.viewer_id) for i in page], next_cursor=next_cursor
+        )
 
-    async def GetProfile(self, request, context):  # noqa: N802
+    async def GetProfile(self, request, context):
         await self._check(context)
         owner, viewer = request.owner_id, request.viewer_id
         pinned: list[feed_pb2.FeedItem] = []
         if not request.cursor:
-            pinned = [self._item(i, viewer) for i in self.pins.get(owner, [])
-                      if i in self.leak or (self._may_see(viewer, i) and i not in self.hidden
-                                            and (viewer == owner or self._listed(i)))]
-        ids = [i for i in self._newest() if self.generation.images[i].owner_id == owner and self._listed(i)
-               and (i in self.leak or self._may_see(viewer, i))]
+            pinned = [
+                self._item(i, viewer)
+                for i in self.pins.get(owner, [])
+                if i in self.leak
+                or (self._may_see(viewer, i) and i not in self.hidden and (viewer == owner or self._listed(i)))
+            ]
+        ids = [
+            i
+            for i in self._newest()
+            if self.generation.images[i].owner_id == owner
+            and self._listed(i)
+            and (i in self.leak or self._may_see(viewer, i))
+        ]
         page, next_cursor = self._page(ids, viewer, request.page_size or 20, request.cursor)
-        return feed_pb2.GetProfileResponse(pinned=pinned, images=[self._item(i, viewer) for i in page],
-                                           next_cursor=next_cursor)
+        return feed_pb2.GetProfileResponse(
+            pinned=pinned, images=[self._item(i, viewer) for i in page], next_cursor=next_cursor
+        )
 
-    async def BatchGetSocial(self, request, context):  # noqa: N802
+    async def BatchGetSocial(self, request, context):
         await self._check(context)
-        return feed_pb2.BatchGetSocialResponse(images=[
-            feed_pb2.ImageSocial(image_id=i, like_count=len(self.likes.get(i, set())),
-                                 liked_by_viewer=request.viewer_id in self.likes.get(i, set()),
-                                 pinned=any(i in pins for pins in self.pins.values()))
-            for i in request.image_ids if self._may_see(request.viewer_id, i)])
+        return feed_pb2.BatchGetSocialResponse(
+            images=[
+                feed_pb2.ImageSocial(
+                    image_id=i,
+                    like_count=len(self.likes.get(i, set())),
+                    liked_by_viewer=request.viewer_id in self.likes.get(i, set()),
+                    pinned=any(i in pins for pins in self.pins.values()),
+                )
+                for i in request.image_ids
+                if self._may_see(request.viewer_id, i)
+            ]
+        )
 
     async def _visible_or_abort(self, user_id: str, image_id: str, context) -> None:
         if not self._may_see(user_id, image_id):
             await context.abort(grpc.StatusCode.NOT_FOUND, "image not found")
 
-    async def Like(self, request, context):  # noqa: N802
+    async def Like(self, request, context):
         await self._check(context)
         await self._visible_or_abort(request.user_id, request.image_id, context)
         self.likes.setdefault(request.image_id, set()).add(request.user_id)
         return feed_pb2.LikeResponse(like_count=len(self.likes[request.image_id]))
 
-    async def Unlike(self, request, context):  # noqa: N802
+    async def Unlike(self, request, context):
         await self._check(context)
         await self._visible_or_abort(request.user_id, request.image_id, context)
         self.likes.setdefault(request.image_id, set()).discard(request.user_id)
@@ -126,7 +156,7 @@ class FakeFeedService(feed_pb2_grpc.FeedServiceServicer):
         if row is None or row.deleted or row.owner_id != user_id:
             await context.abort(grpc.StatusCode.NOT_FOUND, "image not found")
 
-    async def Pin(self, request, context):  # noqa: N802
+    async def Pin(self, request, context):
         await self._check(context)
         await self._own_or_abort(request.user_id, request.image_id, context)
         pins = self.pins.setdefault(request.user_id, [])
@@ -134,7 +164,7 @@ class FakeFeedService(feed_pb2_grpc.FeedServiceServicer):
             pins.insert(0, request.image_id)
         return feed_pb2.PinResponse()
 
-    async def Unpin(self, request, context):  # noqa: N802
+    async def Unpin(self, request, context):
         await self._check(context)
         pins = self.pins.get(request.user_id, [])
         if request.image_id in pins:
@@ -143,7 +173,7 @@ class FakeFeedService(feed_pb2_grpc.FeedServiceServicer):
             await self._own_or_abort(request.user_id, request.image_id, context)
         return feed_pb2.UnpinResponse()
 
-    async def Report(self, request, context):  # noqa: N802
+    async def Report(self, request, context):
         await self._check(context)
         reason = request.reason.strip()
         if not 1 <= len(reason) <= 500:

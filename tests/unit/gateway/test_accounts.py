@@ -15,10 +15,28 @@ async def test_signup_starts_a_session_and_returns_a_working_api_key(gateway: Ga
     by_cookie = await alice.client.get("/api/v1/me")
     assert by_cookie.status_code == 200
     me = by_cookie.json()
-    assert {key: me[key] for key in ("user_id", "username", "plan", "entitlements", "credits", "avatar_image_id",
-                                     "subscription_status", "last_visibility")} == {
-        "user_id": alice.user_id, "username": "alice", "plan": "free", "entitlements": [], "credits": 25,
-        "avatar_image_id": None, "subscription_status": "none", "last_visibility": None}
+    assert {
+        key: me[key]
+        for key in (
+            "user_id",
+            "username",
+            "plan",
+            "entitlements",
+            "credits",
+            "avatar_image_id",
+            "subscription_status",
+            "last_visibility",
+        )
+    } == {
+        "user_id": alice.user_id,
+        "username": "alice",
+        "plan": "free",
+        "entitlements": [],
+        "credits": 25,
+        "avatar_image_id": None,
+        "subscription_status": "none",
+        "last_visibility": None,
+    }
     async with gateway.client() as anonymous:
         by_key = await anonymous.get("/api/v1/me", headers=alice.bearer)
     assert by_key.json()["user_id"] == alice.user_id

@@ -30,8 +30,9 @@ async def test_a_planted_cookie_pair_does_not_pass(gateway: Gateway, sign_up: Si
     # A sibling site that can set cookies plants its own csrf cookie and sends the same header.
     alice = await sign_up("alice")
     alice.client.cookies.set("atelier_csrf", "attacker-chosen")
-    response = await alice.client.post("/api/v1/generations", json=GENERATE,
-                                       headers={"X-CSRF-Token": "attacker-chosen"})
+    response = await alice.client.post(
+        "/api/v1/generations", json=GENERATE, headers={"X-CSRF-Token": "attacker-chosen"}
+    )
     assert response.status_code == 403
 
 

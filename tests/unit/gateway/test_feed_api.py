@@ -54,9 +54,17 @@ async def test_anonymous_visitors_get_public_images_with_owner_names(gateway: Ga
     assert page["next_cursor"] is None
     item = page["items"][0]
     assert item == {
-        "image_id": second, "url": f"/api/v1/images/{second}/content", "prompt": "a blue square",
-        "owner": {"username": "alice", "avatar_url": None}, "like_count": 0, "liked_by_you": False,
-        "created_at": item["created_at"], "width": 64, "height": 64, "owned_by_you": False, "visibility": "public",
+        "image_id": second,
+        "url": f"/api/v1/images/{second}/content",
+        "prompt": "a blue square",
+        "owner": {"username": "alice", "avatar_url": None},
+        "like_count": 0,
+        "liked_by_you": False,
+        "created_at": item["created_at"],
+        "width": 64,
+        "height": 64,
+        "owned_by_you": False,
+        "visibility": "public",
     }
     assert "yellow star" not in response.text
 
@@ -68,8 +76,9 @@ async def test_search_sort_limit_and_cursor_go_to_the_feed(gateway: Gateway, ali
     first = (await bob.client.get("/api/v1/feed", params={"q": "  red   circle ", "limit": 2})).json()
     assert [i["prompt"] for i in first["items"]] == ["a red circle number 2", "a red circle number 1"]
     assert first["next_cursor"]
-    second = (await bob.client.get("/api/v1/feed", params={"q": "red circle", "limit": 2,
-                                                          "cursor": first["next_cursor"]})).json()
+    second = (
+        await bob.client.get("/api/v1/feed", params={"q": "red circle", "limit": 2, "cursor": first["next_cursor"]})
+    ).json()
     assert [i["prompt"] for i in second["items"]] == ["a red circle number 0"]
     assert second["next_cursor"] is None
     sent = gateway.feed.list_calls[0]
@@ -78,10 +87,16 @@ async def test_search_sort_limit_and_cursor_go_to_the_feed(gateway: Gateway, ali
     assert gateway.feed.list_calls[-1].sort == 2  # FEED_SORT_TOP
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"sort": "best"}, "sort"), ({"limit": 0}, "limit"), ({"limit": 51}, "limit"), ({"q": "x" * 201}, "q"),
-    ({"cursor": "not-a-cursor"}, "cursor"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"sort": "best"}, "sort"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 51}, "limit"),
+        ({"q": "x" * 201}, "q"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+    ],
+)
 async def test_bad_feed_parameters_are_422(gateway: Gateway, params: dict, field: str) -> None:
     async with gateway.client() as anonymous:
         response = await anonymous.get("/api/v1/feed", params=params)
@@ -90,8 +105,9 @@ async def test_bad_feed_parameters_are_422(gateway: Gateway, params: dict, field
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
-async def test_the_gateway_drops_an_item_the_feed_should_not_have_returned(gateway: Gateway, alice: SignedUp,
-                                                                           bob: SignedUp) -> None:
+async def test_the_gateway_drops_an_item_the_feed_should_not_have_returned(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     shown = image_of(gateway, alice, "a public moon")
     secret = image_of(gateway, alice, "a secret sun", "private")
     gateway.feed.leak.add(secret)  # a feed bug: the private image comes back in the page
@@ -105,7 +121,9 @@ async def test_the_gateway_drops_an_item_the_feed_should_not_have_returned(gatew
 async def test_a_private_avatar_is_shown_to_nobody_else(gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
     picture = image_of(gateway, alice, "a portrait")
     assert (await alice.client.put("/api/v1/me/avatar", json={"image_id": picture}, headers=alice.csrf)).json() == {
-        "avatar_image_id": picture, "avatar_url": f"/api/v1/images/{picture}/content?size=thumb"}
+        "avatar_image_id": picture,
+        "avatar_url": f"/api/v1/images/{picture}/content?size=thumb",
+    }
     page = (await bob.client.get("/api/v1/feed")).json()
     assert page["items"][0]["owner"]["avatar_url"] == f"/api/v1/images/{picture}/content?size=thumb"
     make_private(gateway, picture)
@@ -146,7 +164,8 @@ async def test_likes_on_public_and_own_images(gateway: Gateway, alice: SignedUp,
 
 
 async def test_liking_what_you_may_not_see_is_the_same_404_and_anonymous_is_401(
-        gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     private = image_of(gateway, alice, "a secret sun", "private")
     for image_id in (private, "00000000-0000-0000-0000-000000000000", "not-an-id"):
         for method in ("post", "delete"):
@@ -168,8 +187,9 @@ async def test_a_like_without_the_csrf_token_is_refused(gateway: Gateway, alice:
 # ---- pins
 
 
-async def test_pins_are_for_own_images_and_show_on_the_profile(gateway: Gateway, alice: SignedUp,
-                                                                bob: SignedUp) -> None:
+async def test_pins_are_for_own_images_and_show_on_the_profile(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     public = image_of(gateway, alice, "a public moon")
     private = image_of(gateway, alice, "a secret sun", "private")
     for image_id in (public, private):
@@ -197,11 +217,11 @@ async def test_pins_are_for_own_images_and_show_on_the_profile(gateway: Gateway,
 
 
 async def test_reports_are_received_and_hide_the_image_past_the_threshold(
-        gateway: Gateway, sign_up: SignUp, alice: SignedUp, bob: SignedUp) -> None:
+    gateway: Gateway, sign_up: SignUp, alice: SignedUp, bob: SignedUp
+) -> None:
     image_id = image_of(gateway, alice, "a reported picture")
     carol = await sign_up("carol")
-    response = await bob.client.post(f"/api/v1/images/{image_id}/report", json={"reason": "  spam  "},
-                                     headers=bob.csrf)
+    response = await bob.client.post(f"/api/v1/images/{image_id}/report", json={"reason": "  spam  "}, headers=bob.csrf)
     assert response.status_code == 202 and response.json() == {"image_id": image_id, "received": True}
     assert gateway.feed.reports[image_id] == {bob.user_id: "spam"}
     assert len((await bob.client.get("/api/v1/feed")).json()["items"]) == 1
@@ -209,21 +229,26 @@ async def test_reports_are_received_and_hide_the_image_past_the_threshold(
     assert (await bob.client.get("/api/v1/feed")).json()["items"] == []
 
 
-@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}, {"reason": 5},
-                                  {"reason": "spam", "extra": 1}])
-async def test_a_report_needs_a_reason_of_1_to_500_characters(gateway: Gateway, alice: SignedUp, bob: SignedUp,
-                                                              body: dict) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}, {"reason": 5}, {"reason": "spam", "extra": 1}],
+)
+async def test_a_report_needs_a_reason_of_1_to_500_characters(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp, body: dict
+) -> None:
     image_id = image_of(gateway, alice, "a picture")
     response = await bob.client.post(f"/api/v1/images/{image_id}/report", json=body, headers=bob.csrf)
     assert response.status_code == 422, response.text
     assert image_id not in gateway.feed.reports
 
 
-async def test_reporting_what_you_may_not_see_is_404_and_anonymous_is_401(gateway: Gateway, alice: SignedUp,
-                                                                          bob: SignedUp) -> None:
+async def test_reporting_what_you_may_not_see_is_404_and_anonymous_is_401(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     private = image_of(gateway, alice, "a secret", "private")
-    assert_image_not_found(await bob.client.post(f"/api/v1/images/{private}/report", json={"reason": "spam"},
-                                                 headers=bob.csrf))
+    assert_image_not_found(
+        await bob.client.post(f"/api/v1/images/{private}/report", json={"reason": "spam"}, headers=bob.csrf)
+    )
     async with gateway.client() as anonymous:
         response = await anonymous.post(f"/api/v1/images/{private}/report", json={"reason": "spam"})
     assert response.status_code == 401
@@ -252,8 +277,7 @@ async def test_the_profile_photo_must_be_my_own_image(gateway: Gateway, alice: S
     public = image_of(gateway, alice, "a public portrait")
     private = image_of(gateway, alice, "a private portrait", "private")
     for image_id in (public, private, "00000000-0000-0000-0000-000000000000"):
-        assert_image_not_found(await bob.client.put("/api/v1/me/avatar", json={"image_id": image_id},
-                                                    headers=bob.csrf))
+        assert_image_not_found(await bob.client.put("/api/v1/me/avatar", json={"image_id": image_id}, headers=bob.csrf))
     bad = await bob.client.put("/api/v1/me/avatar", json={"image_id": "nope"}, headers=bob.csrf)
     assert bad.status_code == 422
     assert (await bob.client.get("/api/v1/me")).json()["avatar_image_id"] is None

@@ -29,8 +29,13 @@ async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, dict]
 
 
 def progress(generation_id: str, owner_id: str, step: int) -> events_pb2.GenerationProgress:
-    return events_pb2.GenerationProgress(generation_id=generation_id, owner_id=owner_id, step=step, total=20,
-                                         previews_png=[png_bytes((step, 0, 0), size=16) for _ in range(4)])
+    return events_pb2.GenerationProgress(
+        generation_id=generation_id,
+        owner_id=owner_id,
+        step=step,
+        total=20,
+        previews_png=[png_bytes((step, 0, 0), size=16) for _ in range(4)],
+    )
 
 
 @pytest.fixture
@@ -103,8 +108,9 @@ async def test_a_progress_message_naming_another_owner_is_not_relayed(gateway: G
         assert (event, data["step"]) == ("progress", 4)
 
 
-async def test_nobody_else_can_follow_a_generation(gateway: Gateway, sign_up: SignUp, alice: SignedUp,
-                                                   live_gateway: str) -> None:
+async def test_nobody_else_can_follow_a_generation(
+    gateway: Gateway, sign_up: SignUp, alice: SignedUp, live_gateway: str
+) -> None:
     bob = await sign_up("bob", base_url=live_gateway)
     generation_id = gateway.generation.add(alice.user_id).generation_id
     async with httpx.AsyncClient(base_url=live_gateway) as anonymous:

@@ -27,8 +27,14 @@ async def test_the_owner_sees_the_generation_with_its_images(gateway: Gateway, a
     assert body["visibility"] == "public"
     assert body["error"] is None
     assert [image["image_id"] for image in body["images"]] == image_ids
-    assert body["images"][0] == {"image_id": image_ids[0], "url": f"/api/v1/images/{image_ids[0]}/content",
-                                 "seed": 7, "width": 64, "height": 64, "visibility": "public"}
+    assert body["images"][0] == {
+        "image_id": image_ids[0],
+        "url": f"/api/v1/images/{image_ids[0]}/content",
+        "seed": 7,
+        "width": 64,
+        "height": 64,
+        "visibility": "public",
+    }
 
 
 async def test_a_failed_generation_says_why(gateway: Gateway, alice: SignedUp) -> None:
@@ -49,8 +55,9 @@ async def not_found_answers(gateway: Gateway, path: str, others: list[SignedUp])
     return answers
 
 
-async def test_anyone_else_gets_404_exactly_like_a_missing_id(gateway: Gateway, sign_up: SignUp,
-                                                               alice: SignedUp) -> None:
+async def test_anyone_else_gets_404_exactly_like_a_missing_id(
+    gateway: Gateway, sign_up: SignUp, alice: SignedUp
+) -> None:
     bob = await sign_up("bob")
     generation = gateway.generation.add(alice.user_id)
     gateway.generation.succeed(generation.generation_id)
@@ -76,8 +83,9 @@ async def test_a_bearer_key_of_another_user_gets_404(gateway: Gateway, sign_up: 
     assert response.status_code == 404
 
 
-async def test_the_list_shows_only_my_generations_newest_first_in_pages(gateway: Gateway, sign_up: SignUp,
-                                                                         alice: SignedUp) -> None:
+async def test_the_list_shows_only_my_generations_newest_first_in_pages(
+    gateway: Gateway, sign_up: SignUp, alice: SignedUp
+) -> None:
     bob = await sign_up("bob")
     mine = [gateway.generation.add(alice.user_id, prompt=f"mine {n}").generation_id for n in range(3)]
     gateway.generation.add(bob.user_id, prompt="not yours")

@@ -39,13 +39,28 @@ async def test_a_valid_request_is_accepted_with_defaults(gateway: Gateway, alice
 
 
 async def test_every_option_reaches_the_service(gateway: Gateway, alice: SignedUp) -> None:
-    body = {"prompt": "p", "negative_prompt": "blurry", "seed": 2**32 - 1, "num_images": 8, "aspect_ratio": "16:9",
-            "magic_prompt": True, "color_palette": ["#ff0000", "#00FF00"], "visibility": "public", "mode": "fast"}
+    body = {
+        "prompt": "p",
+        "negative_prompt": "blurry",
+        "seed": 2**32 - 1,
+        "num_images": 8,
+        "aspect_ratio": "16:9",
+        "magic_prompt": True,
+        "color_palette": ["#ff0000", "#00FF00"],
+        "visibility": "public",
+        "mode": "fast",
+    }
     assert (await submit(alice, body)).status_code == 202
     [sent] = gateway.generation.submissions
-    assert (sent.params.negative_prompt, sent.params.seed, sent.params.num_images, sent.params.aspect_ratio,
-            sent.params.magic_prompt, list(sent.params.color_palette), sent.params.mode) == (
-        "blurry", 2**32 - 1, 8, "16:9", True, ["#ff0000", "#00FF00"], "fast")
+    assert (
+        sent.params.negative_prompt,
+        sent.params.seed,
+        sent.params.num_images,
+        sent.params.aspect_ratio,
+        sent.params.magic_prompt,
+        list(sent.params.color_palette),
+        sent.params.mode,
+    ) == ("blurry", 2**32 - 1, 8, "16:9", True, ["#ff0000", "#00FF00"], "fast")
 
 
 @pytest.mark.parametrize(
@@ -63,8 +78,11 @@ async def test_every_option_reaches_the_service(gateway: Gateway, alice: SignedU
         ({"prompt": "p", "num_images": 2.5}, "num_images", "Must be a whole number."),
         ({"prompt": "p", "seed": -1}, "seed", "Must be 0 or more."),
         ({"prompt": "p", "seed": 2**32}, "seed", "Must be 4294967295 or less."),
-        ({"prompt": "p", "aspect_ratio": "2:1"}, "aspect_ratio",
-         "Must be one of '1:1', '16:9', '9:16', '4:3' or '3:4'."),
+        (
+            {"prompt": "p", "aspect_ratio": "2:1"},
+            "aspect_ratio",
+            "Must be one of '1:1', '16:9', '9:16', '4:3' or '3:4'.",
+        ),
         ({"prompt": "p", "visibility": "secret"}, "visibility", "Must be one of 'public' or 'private'."),
         ({"prompt": "p", "magic_prompt": "yes"}, "magic_prompt", "Must be true or false."),
         ({"prompt": "p", "color_palette": ["red"]}, "color_palette.0", "Must be a colour written #rrggbb."),
@@ -88,8 +106,9 @@ async def test_bad_input_is_422_with_a_message_per_field_and_nothing_submitted(
 
 @pytest.mark.parametrize("raw", [b'{"prompt": "unterminated', b"{'prompt': 'single quotes'}", b"prompt=x"])
 async def test_malformed_json_is_400_and_nothing_submitted(gateway: Gateway, alice: SignedUp, raw: bytes) -> None:
-    response = await alice.client.post("/api/v1/generations", content=raw,
-                                       headers={**alice.csrf, "Content-Type": "application/json"})
+    response = await alice.client.post(
+        "/api/v1/generations", content=raw, headers={**alice.csrf, "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
     assert "not valid JSON" in response.json()["detail"]
@@ -98,16 +117,20 @@ async def test_malformed_json_is_400_and_nothing_submitted(gateway: Gateway, ali
 
 @pytest.mark.parametrize("raw", [b"[]", b'"a prompt"', b"null"])
 async def test_a_body_that_is_not_an_object_is_422(gateway: Gateway, alice: SignedUp, raw: bytes) -> None:
-    response = await alice.client.post("/api/v1/generations", content=raw,
-                                       headers={**alice.csrf, "Content-Type": "application/json"})
+    response = await alice.client.post(
+        "/api/v1/generations", content=raw, headers={**alice.csrf, "Content-Type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     assert gateway.generation.submissions == []
 
 
 async def test_a_body_in_another_media_type_is_415(gateway: Gateway, alice: SignedUp) -> None:
-    response = await alice.client.post("/api/v1/generations", content=b"prompt=a+cat",
-                                       headers={**alice.csrf, "Content-Type": "application/x-www-form-urlencoded"})
+    response = await alice.client.post(
+        "/api/v1/generations",
+        content=b"prompt=a+cat",
+        headers={**alice.csrf, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 415
     assert "JSON" in response.json()["detail"]
     assert gateway.generation.submissions == []
@@ -148,20 +171,37 @@ async def test_an_overlong_idempotency_key_is_422(gateway: Gateway, alice: Signe
 @pytest.mark.parametrize(
     ("error", "status", "detail"),
     [
-        (InjectedError(grpc.StatusCode.INVALID_ARGUMENT, "prompt: is empty after trimming"), 422,
-         "prompt: is empty after trimming"),
-        (InjectedError(grpc.StatusCode.FAILED_PRECONDITION, "idempotency key reused for another request"), 409,
-         "idempotency key reused for another request"),
-        (InjectedError(grpc.StatusCode.RESOURCE_EXHAUSTED, "You have no credits left.",
-                       ((REASON_METADATA_KEY, OUT_OF_CREDITS),)), 402, "You have no credits left."),
-        (InjectedError(grpc.StatusCode.RESOURCE_EXHAUSTED, "1 generation at a time on the free plan"), 429,
-         "1 generation at a time on the free plan"),
+        (
+            InjectedError(grpc.StatusCode.INVALID_ARGUMENT, "prompt: is empty after trimming"),
+            422,
+            "prompt: is empty after trimming",
+        ),
+        (
+            InjectedError(grpc.StatusCode.FAILED_PRECONDITION, "idempotency key reused for another request"),
+            409,
+            "idempotency key reused for another request",
+        ),
+        (
+            InjectedError(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "You have no credits left.",
+                ((REASON_METADATA_KEY, OUT_OF_CREDITS),),
+            ),
+            402,
+            "You have no credits left.",
+        ),
+        (
+            InjectedError(grpc.StatusCode.RESOURCE_EXHAUSTED, "1 generation at a time on the free plan"),
+            429,
+            "1 generation at a time on the free plan",
+        ),
         (InjectedError(grpc.StatusCode.UNAVAILABLE, "connection refused"), 503, "temporarily unavailable"),
         (InjectedError(grpc.StatusCode.INTERNAL, "stack trace here"), 502, "failed to answer"),
     ],
 )
-async def test_service_errors_become_problems(gateway: Gateway, alice: SignedUp, error: InjectedError,
-                                              status: int, detail: str) -> None:
+async def test_service_errors_become_problems(
+    gateway: Gateway, alice: SignedUp, error: InjectedError, status: int, detail: str
+) -> None:
     gateway.generation.next_error = error
     response = await submit(alice, {"prompt": "p"})
     assert response.status_code == status
@@ -174,15 +214,17 @@ async def test_service_errors_become_problems(gateway: Gateway, alice: SignedUp,
 
 async def test_an_unreachable_generation_service_is_503(gateway: Gateway, alice: SignedUp) -> None:
     async with grpc.aio.insecure_channel("127.0.0.1:9") as dead_channel:
-        gateway.app.state.deps = dataclasses.replace(gateway.app.state.deps,
-                                                     generations=GenerationClient(dead_channel, timeout_s=2))
+        gateway.app.state.deps = dataclasses.replace(
+            gateway.app.state.deps, generations=GenerationClient(dead_channel, timeout_s=2)
+        )
         response = await submit(alice, {"prompt": "p"})
     assert response.status_code == 503
     assert response.headers["content-type"] == PROBLEM
 
 
-async def test_someone_elses_private_image_cannot_be_the_source(gateway: Gateway, sign_up: SignUp,
-                                                              alice: SignedUp) -> None:
+async def test_someone_elses_private_image_cannot_be_the_source(
+    gateway: Gateway, sign_up: SignUp, alice: SignedUp
+) -> None:
     bob = await sign_up("bob")
     bobs = gateway.generation.add(bob.user_id, visibility="private")
     [bobs_image, *_] = gateway.generation.succeed(bobs.generation_id)
@@ -192,8 +234,7 @@ async def test_someone_elses_private_image_cannot_be_the_source(gateway: Gateway
     assert gateway.generation.submissions == []
 
 
-async def test_someone_elses_public_image_can_be_the_source(gateway: Gateway, sign_up: SignUp,
-                                                            alice: SignedUp) -> None:
+async def test_someone_elses_public_image_can_be_the_source(gateway: Gateway, sign_up: SignUp, alice: SignedUp) -> None:
     bob = await sign_up("bob")
     bobs = gateway.generation.add(bob.user_id)
     [bobs_image, *_] = gateway.generation.succeed(bobs.generation_id)

@@ -69,7 +69,12 @@ async def test_the_owner_gets_the_metadata_with_owner_fields(alice: SignedUp, pr
     assert response.headers["cache-control"] == "private, no-store"
     body = response.json()
     assert (body["image_id"], body["prompt"], body["url"], body["visibility"], body["owned_by_you"]) == (
-        private_image, "a secret yellow star", f"/api/v1/images/{private_image}/content", "private", True)
+        private_image,
+        "a secret yellow star",
+        f"/api/v1/images/{private_image}/content",
+        "private",
+        True,
+    )
     assert body["owner_username"] == "alice"
     assert {"generation_id", "seed", "content_type"} <= body.keys()
     assert body["download_formats"] == ["png", "jpg"]
@@ -99,7 +104,8 @@ async def test_a_lost_object_is_404_not_a_crash(gateway: Gateway, alice: SignedU
 
 @pytest.mark.parametrize("suffix", ["", "/content", "/content?size=thumb&format=jpg", "/share"])
 async def test_a_private_a_deleted_and_an_unknown_image_answer_exactly_alike(
-        gateway: Gateway, alice: SignedUp, bob: SignedUp, private_image: str, suffix: str) -> None:
+    gateway: Gateway, alice: SignedUp, bob: SignedUp, private_image: str, suffix: str
+) -> None:
     gone = deleted_image(gateway, alice)
     async with gateway.client() as anonymous:
         viewers = ((bob.client, {}), (anonymous, {}), (anonymous, bob.bearer))
@@ -120,7 +126,8 @@ async def test_a_private_a_deleted_and_an_unknown_image_answer_exactly_alike(
 
 
 async def test_public_images_are_readable_by_anyone_with_the_public_fields_only(
-        gateway: Gateway, bob: SignedUp, public_image: str) -> None:
+    gateway: Gateway, bob: SignedUp, public_image: str
+) -> None:
     async with gateway.client() as anonymous:
         for client in (anonymous, bob.client):
             response = await client.get(f"/api/v1/images/{public_image}")
@@ -134,7 +141,8 @@ async def test_public_images_are_readable_by_anyone_with_the_public_fields_only(
 
 
 async def test_public_bytes_are_briefly_cacheable_and_jpg_for_free_and_anonymous(
-        gateway: Gateway, bob: SignedUp, public_image: str) -> None:
+    gateway: Gateway, bob: SignedUp, public_image: str
+) -> None:
     async with gateway.client() as anonymous:
         for client in (anonymous, bob.client):
             response = await client.get(f"/api/v1/images/{public_image}/content", params={"format": "png"})
@@ -156,11 +164,11 @@ async def test_every_read_asks_the_authority_at_read_time(gateway: Gateway, bob:
     assert any(viewer == bob.user_id for viewer, _ in gateway.visibility.authorize_calls)
 
 
-async def test_the_authority_unreachable_means_nothing_is_shown(gateway: Gateway, alice: SignedUp, bob: SignedUp,
-                                                                public_image: str) -> None:
+async def test_the_authority_unreachable_means_nothing_is_shown(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp, public_image: str
+) -> None:
     gateway.visibility.available = False
-    for client, image_id in ((bob.client, public_image), (alice.client, public_image),
-                             (bob.client, str(uuid.uuid4()))):
+    for client, image_id in ((bob.client, public_image), (alice.client, public_image), (bob.client, str(uuid.uuid4()))):
         for path in ("", "/content", "/share"):
             response = await client.get(f"/api/v1/images/{image_id}{path}")
             assert response.status_code == 503
@@ -170,8 +178,9 @@ async def test_the_authority_unreachable_means_nothing_is_shown(gateway: Gateway
 # ---- formats by plan
 
 
-async def test_a_lapsed_owner_downloads_private_images_as_jpg_only(gateway: Gateway, alice: SignedUp,
-                                                                  private_image: str) -> None:
+async def test_a_lapsed_owner_downloads_private_images_as_jpg_only(
+    gateway: Gateway, alice: SignedUp, private_image: str
+) -> None:
     gateway.billing.lapse(alice.user_id)
     for params in ({}, {"format": "png"}):
         response = await alice.client.get(f"/api/v1/images/{private_image}/content", params=params)
@@ -191,12 +200,17 @@ async def test_billing_down_falls_back_to_jpg(gateway: Gateway, alice: SignedUp,
 # ---- share links
 
 
-async def test_share_links(gateway: Gateway, alice: SignedUp, bob: SignedUp, public_image: str,
-                           private_image: str) -> None:
+async def test_share_links(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp, public_image: str, private_image: str
+) -> None:
     mine = await alice.client.get(f"/api/v1/images/{private_image}/share")
     assert mine.status_code == 200
-    assert mine.json() == {"image_id": private_image, "url": f"http://testserver/i/{private_image}",
-                           "visibility": "private", "works_for": "owner_only"}
+    assert mine.json() == {
+        "image_id": private_image,
+        "url": f"http://testserver/i/{private_image}",
+        "visibility": "private",
+        "works_for": "owner_only",
+    }
     theirs = await bob.client.get(f"/api/v1/images/{public_image}/share")
     assert theirs.json()["works_for"] == "anyone"
     async with gateway.client() as anonymous:

@@ -28,8 +28,12 @@ BY_NAME = {plan.name: plan for plan in PLANS}
 
 
 def account(plan: str, status: str | None = None) -> AccountView:
-    return AccountView(plan=plan, entitlements=frozenset(BY_NAME[plan].entitlements), credits=10,
-                       status=status or ("none" if plan == "free" else "active"))  # type: ignore[arg-type]
+    return AccountView(
+        plan=plan,
+        entitlements=frozenset(BY_NAME[plan].entitlements),
+        credits=10,
+        status=status or ("none" if plan == "free" else "active"),
+    )  # type: ignore[arg-type]
 
 
 def lapsed(from_plan: str = "plus") -> AccountView:
@@ -43,8 +47,13 @@ EXPECTED = {  # ARCHITECTURE.md §4
     "pro": set(ENTITLEMENTS),
     "team": set(ENTITLEMENTS),
 }
-NEEDS = {PRIVATE_GENERATION: "Plus", DOWNLOAD_PNG: "Basic", "upscale": "Basic", "edit": "Basic",
-         DELETE_GENERATION: "Basic"}
+NEEDS = {
+    PRIVATE_GENERATION: "Plus",
+    DOWNLOAD_PNG: "Basic",
+    "upscale": "Basic",
+    "edit": "Basic",
+    DELETE_GENERATION: "Basic",
+}
 
 
 @pytest.mark.parametrize("plan", list(EXPECTED))
@@ -70,8 +79,9 @@ def test_a_lapsed_account_is_told_its_plan_ended(entitlement: str) -> None:
 
 
 def test_a_lapsed_account_that_still_lists_entitlements_gets_none_of_them() -> None:
-    stale = AccountView(plan="plus", entitlements=frozenset(ENTITLEMENTS), credits=0, status="lapsed",
-                        lapsed_plan="plus")
+    stale = AccountView(
+        plan="plus", entitlements=frozenset(ENTITLEMENTS), credits=0, status="lapsed", lapsed_plan="plus"
+    )
     assert not any(permission(stale, e, PLANS).allowed for e in ENTITLEMENTS)
     assert not png_allowed(stale)
 

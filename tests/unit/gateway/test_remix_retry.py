@@ -40,12 +40,15 @@ def set_visibility(gateway: Gateway, image_id: str, visibility: str) -> None:
 # ---- remix
 
 
-async def test_a_public_image_can_be_remixed_by_anyone_signed_in(gateway: Gateway, alice: SignedUp,
-                                                                  bob: SignedUp) -> None:
+async def test_a_public_image_can_be_remixed_by_anyone_signed_in(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     source = image_of(gateway, alice, "a red circle")
-    response = await bob.client.post(f"/api/v1/images/{source}/remix",
-                                     json={"prompt": "a red circle, in watercolour", "strength": 0.35},
-                                     headers=bob.csrf)
+    response = await bob.client.post(
+        f"/api/v1/images/{source}/remix",
+        json={"prompt": "a red circle, in watercolour", "strength": 0.35},
+        headers=bob.csrf,
+    )
     assert response.status_code == 202, response.text
     assert response.headers["location"] == f"/api/v1/generations/{response.json()['generation_id']}"
     [sent] = gateway.generation.submissions
@@ -59,48 +62,64 @@ async def test_a_public_image_can_be_remixed_by_anyone_signed_in(gateway: Gatewa
 
 async def test_remix_defaults_and_plan_rules(gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
     source = image_of(gateway, alice, "a red circle")
-    response = await bob.client.post(f"/api/v1/images/{source}/remix", json={"prompt": "blue", "strength": 1},
-                                     headers=bob.csrf)
+    response = await bob.client.post(
+        f"/api/v1/images/{source}/remix", json={"prompt": "blue", "strength": 1}, headers=bob.csrf
+    )
     assert response.status_code == 202, response.text
     assert gateway.generation.submissions[-1].params.strength == 1.0
-    refused = await bob.client.post(f"/api/v1/images/{source}/remix",
-                                    json={"prompt": "blue", "visibility": "private"}, headers=bob.csrf)
+    refused = await bob.client.post(
+        f"/api/v1/images/{source}/remix", json={"prompt": "blue", "visibility": "private"}, headers=bob.csrf
+    )
     assert refused.status_code == 403
     assert refused.json()["detail"] == "Private generations need the Plus plan or higher."
     await bob.client.post(f"/api/v1/images/{source}/remix", json={"prompt": "no strength"}, headers=bob.csrf)
     assert gateway.generation.submissions[-1].params.strength == 0.0  # the model's default
 
 
-async def test_a_generation_with_a_source_image_takes_a_strength_too(gateway: Gateway, alice: SignedUp,
-                                                                     bob: SignedUp) -> None:
+async def test_a_generation_with_a_source_image_takes_a_strength_too(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     source = image_of(gateway, alice, "a red circle")
-    response = await bob.client.post("/api/v1/generations", json={"prompt": "blue", "source_image_id": source,
-                                                                  "strength": 0.25}, headers=bob.csrf)
+    response = await bob.client.post(
+        "/api/v1/generations", json={"prompt": "blue", "source_image_id": source, "strength": 0.25}, headers=bob.csrf
+    )
     assert response.status_code == 202, response.text
     sent = gateway.generation.submissions[-1].params
     assert (sent.source_image_id, sent.strength) == (source, pytest.approx(0.25))
-    bad = await bob.client.post("/api/v1/generations", json={"prompt": "blue", "source_image_id": source,
-                                                             "strength": 2}, headers=bob.csrf)
+    bad = await bob.client.post(
+        "/api/v1/generations", json={"prompt": "blue", "source_image_id": source, "strength": 2}, headers=bob.csrf
+    )
     assert bad.status_code == 422
 
 
-@pytest.mark.parametrize("body", [{}, {"prompt": ""}, {"prompt": "   "}, {"prompt": "x" * 1001},
-                                  {"prompt": "a", "strength": 0}, {"prompt": "a", "strength": 1.5},
-                                  {"prompt": "a", "strength": "high"}, {"prompt": "a", "source_image_id": "x"}])
-async def test_a_remix_needs_a_prompt_and_a_strength_in_range(gateway: Gateway, alice: SignedUp, bob: SignedUp,
-                                                              body: dict) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"prompt": ""},
+        {"prompt": "   "},
+        {"prompt": "x" * 1001},
+        {"prompt": "a", "strength": 0},
+        {"prompt": "a", "strength": 1.5},
+        {"prompt": "a", "strength": "high"},
+        {"prompt": "a", "source_image_id": "x"},
+    ],
+)
+async def test_a_remix_needs_a_prompt_and_a_strength_in_range(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp, body: dict
+) -> None:
     source = image_of(gateway, alice, "a red circle")
     response = await bob.client.post(f"/api/v1/images/{source}/remix", json=body, headers=bob.csrf)
     assert response.status_code == 422, response.text
     assert gateway.generation.submissions == []
 
 
-async def test_remixing_what_you_may_not_see_is_the_same_404(gateway: Gateway, alice: SignedUp,
-                                                             bob: SignedUp) -> None:
+async def test_remixing_what_you_may_not_see_is_the_same_404(gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
     private = image_of(gateway, alice, "a secret sun", "private")
     for image_id in (private, "00000000-0000-0000-0000-000000000000", "nope"):
-        response = await bob.client.post(f"/api/v1/images/{image_id}/remix", json={"prompt": "mine now"},
-                                         headers=bob.csrf)
+        response = await bob.client.post(
+            f"/api/v1/images/{image_id}/remix", json={"prompt": "mine now"}, headers=bob.csrf
+        )
         assert response.status_code == 404 and response.json()["detail"] == IMAGE_NOT_FOUND
     assert gateway.generation.submissions == []
     own = await alice.client.post(f"/api/v1/images/{private}/remix", json={"prompt": "again"}, headers=alice.csrf)
@@ -113,8 +132,15 @@ async def test_remixing_what_you_may_not_see_is_the_same_404(gateway: Gateway, a
 
 
 async def test_a_retry_repeats_the_prompt_and_options_with_a_new_seed(gateway: Gateway, alice: SignedUp) -> None:
-    body = {"prompt": "a red circle", "negative_prompt": "blur", "num_images": 2, "aspect_ratio": "16:9",
-            "color_palette": ["#ff0000"], "magic_prompt": True, "steps": 3}
+    body = {
+        "prompt": "a red circle",
+        "negative_prompt": "blur",
+        "num_images": 2,
+        "aspect_ratio": "16:9",
+        "color_palette": ["#ff0000"],
+        "magic_prompt": True,
+        "steps": 3,
+    }
     accepted = await alice.client.post("/api/v1/generations", json=body, headers=alice.csrf)
     original = accepted.json()["generation_id"]
     response = await alice.client.post(f"/api/v1/generations/{original}/retry", headers=alice.csrf)
@@ -129,12 +155,13 @@ async def test_a_retry_repeats_the_prompt_and_options_with_a_new_seed(gateway: G
 
 
 async def test_a_retry_keeps_a_seed_the_user_chose(gateway: Gateway, alice: SignedUp) -> None:
-    accepted = await alice.client.post("/api/v1/generations", json={"prompt": "a red circle", "seed": 42},
-                                       headers=alice.csrf)
-    retried = await alice.client.post(f"/api/v1/generations/{accepted.json()['generation_id']}/retry",
-                                      headers=alice.csrf)
-    again = await alice.client.post(f"/api/v1/generations/{retried.json()['generation_id']}/retry",
-                                    headers=alice.csrf)
+    accepted = await alice.client.post(
+        "/api/v1/generations", json={"prompt": "a red circle", "seed": 42}, headers=alice.csrf
+    )
+    retried = await alice.client.post(
+        f"/api/v1/generations/{accepted.json()['generation_id']}/retry", headers=alice.csrf
+    )
+    again = await alice.client.post(f"/api/v1/generations/{retried.json()['generation_id']}/retry", headers=alice.csrf)
     assert again.status_code == 202
     assert [s.params.seed for s in gateway.generation.submissions] == [42, 42, 42]
 
@@ -152,17 +179,18 @@ async def test_only_the_owner_may_retry(gateway: Gateway, alice: SignedUp, bob: 
 
 async def test_a_private_generation_retried_after_a_lapse_is_refused(gateway: Gateway, alice: SignedUp) -> None:
     gateway.billing.set_plan(alice.user_id, "plus")
-    accepted = await alice.client.post("/api/v1/generations", json={"prompt": "secret", "visibility": "private"},
-                                       headers=alice.csrf)
+    accepted = await alice.client.post(
+        "/api/v1/generations", json={"prompt": "secret", "visibility": "private"}, headers=alice.csrf
+    )
     gateway.billing.lapse(alice.user_id)
-    response = await alice.client.post(f"/api/v1/generations/{accepted.json()['generation_id']}/retry",
-                                       headers=alice.csrf)
+    response = await alice.client.post(
+        f"/api/v1/generations/{accepted.json()['generation_id']}/retry", headers=alice.csrf
+    )
     assert response.status_code == 403
     assert len(gateway.generation.submissions) == 1
 
 
-async def test_a_retried_remix_needs_its_source_still_visible(gateway: Gateway, alice: SignedUp,
-                                                              bob: SignedUp) -> None:
+async def test_a_retried_remix_needs_its_source_still_visible(gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
     source = image_of(gateway, alice, "a red circle")
     remix = await bob.client.post(f"/api/v1/images/{source}/remix", json={"prompt": "blue"}, headers=bob.csrf)
     gateway.billing.set_plan(alice.user_id, "plus")
@@ -175,15 +203,21 @@ async def test_a_retried_remix_needs_its_source_still_visible(gateway: Gateway, 
 
 
 async def test_anyone_who_may_see_an_image_gets_its_recipe(gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
-    image_id = image_of(gateway, alice, "a red circle", negative_prompt="blur", color_palette=["#112233"],
-                        aspect_ratio="4:3")
+    image_id = image_of(
+        gateway, alice, "a red circle", negative_prompt="blur", color_palette=["#112233"], aspect_ratio="4:3"
+    )
     gateway.generation.generations[gateway.generation.images[image_id].generation_id].magic_prompt = "a vivid circle"
     async with gateway.client() as anonymous:
         for client in (anonymous, bob.client):
             body = (await client.get(f"/api/v1/images/{image_id}")).json()
-            assert body["recipe"] == {"prompt": "a red circle", "magic_prompt": "a vivid circle",
-                                      "negative_prompt": "blur", "color_palette": ["#112233"], "aspect_ratio": "4:3",
-                                      "seed": gateway.generation.images[image_id].seed}
+            assert body["recipe"] == {
+                "prompt": "a red circle",
+                "magic_prompt": "a vivid circle",
+                "negative_prompt": "blur",
+                "color_palette": ["#112233"],
+                "aspect_ratio": "4:3",
+                "seed": gateway.generation.images[image_id].seed,
+            }
             assert not {"generation_id", "seed", "content_type", "pinned"} & body.keys()
             assert body["like_count"] == 0
         assert "liked_by_you" not in (await anonymous.get(f"/api/v1/images/{image_id}")).json()
@@ -194,8 +228,9 @@ async def test_anyone_who_may_see_an_image_gets_its_recipe(gateway: Gateway, ali
     assert owner_view["pinned"] is False and owner_view["seed"] == owner_view["recipe"]["seed"]
 
 
-async def test_lineage_is_shown_only_while_the_source_is_visible(gateway: Gateway, alice: SignedUp,
-                                                                 bob: SignedUp) -> None:
+async def test_lineage_is_shown_only_while_the_source_is_visible(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     source = image_of(gateway, alice, "the original")
     remix = image_of(gateway, bob, "the remix", source_image_id=source)
     async with gateway.client() as anonymous:
@@ -211,8 +246,9 @@ async def test_lineage_is_shown_only_while_the_source_is_visible(gateway: Gatewa
         assert (await alice.client.get(f"/api/v1/images/{remix}")).json()["remixed_from"]["image_id"] == source
 
 
-async def test_a_remixers_generation_names_its_source_only_while_it_is_visible(gateway: Gateway, alice: SignedUp,
-                                                                               bob: SignedUp) -> None:
+async def test_a_remixers_generation_names_its_source_only_while_it_is_visible(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     source = image_of(gateway, alice, "the original")
     accepted = await bob.client.post(f"/api/v1/images/{source}/remix", json={"prompt": "blue"}, headers=bob.csrf)
     generation_id = accepted.json()["generation_id"]
@@ -220,8 +256,10 @@ async def test_a_remixers_generation_names_its_source_only_while_it_is_visible(g
     assert shown["params"]["source_image_id"] == source
     gateway.billing.set_plan(alice.user_id, "plus")
     set_visibility(gateway, source, "private")
-    for response in (await bob.client.get(f"/api/v1/generations/{generation_id}"),
-                     await bob.client.get("/api/v1/generations")):
+    for response in (
+        await bob.client.get(f"/api/v1/generations/{generation_id}"),
+        await bob.client.get("/api/v1/generations"),
+    ):
         assert response.status_code == 200 and source not in response.text
 
 

@@ -22,8 +22,9 @@ async def bob(sign_up: SignUp) -> SignedUp:
     return await sign_up("bob")
 
 
-def images_of(gateway: Gateway, owner: SignedUp, visibility: str = "public", n: int = 2,
-              prompt: str = "a red circle") -> list[str]:
+def images_of(
+    gateway: Gateway, owner: SignedUp, visibility: str = "public", n: int = 2, prompt: str = "a red circle"
+) -> list[str]:
     generation = gateway.generation.add(owner.user_id, prompt=prompt, visibility=visibility, num_images=n)
     return gateway.generation.succeed(generation.generation_id)
 
@@ -69,8 +70,7 @@ async def test_a_lapsed_user_is_told_why_and_never_silently_published(gateway: G
     assert [s.visibility for s in gateway.generation.submissions] == [PRIVATE, PUBLIC]
 
 
-async def test_billing_unreachable_at_submit_is_503_and_nothing_is_submitted(gateway: Gateway,
-                                                                             alice: SignedUp) -> None:
+async def test_billing_unreachable_at_submit_is_503_and_nothing_is_submitted(gateway: Gateway, alice: SignedUp) -> None:
     gateway.billing.available = False
     response = await submit(alice, {"prompt": "p"})
     assert response.status_code == 503
@@ -83,8 +83,9 @@ async def test_billing_unreachable_at_submit_is_503_and_nothing_is_submitted(gat
 async def test_a_plus_user_toggles_one_image(gateway: Gateway, alice: SignedUp) -> None:
     gateway.billing.set_plan(alice.user_id, "plus")
     [image_id, _] = images_of(gateway, alice)
-    response = await alice.client.patch(f"/api/v1/images/{image_id}", json={"visibility": "private"},
-                                        headers=alice.csrf)
+    response = await alice.client.patch(
+        f"/api/v1/images/{image_id}", json={"visibility": "private"}, headers=alice.csrf
+    )
     assert response.status_code == 200, response.text
     assert response.json()["visibility"] == "private"
     assert response.headers["cache-control"] == "private, no-store"
@@ -93,21 +94,22 @@ async def test_a_plus_user_toggles_one_image(gateway: Gateway, alice: SignedUp) 
 
 async def test_a_free_user_is_refused_with_the_reason(gateway: Gateway, alice: SignedUp) -> None:
     [image_id, _] = images_of(gateway, alice)
-    response = await alice.client.patch(f"/api/v1/images/{image_id}", json={"visibility": "private"},
-                                        headers=alice.csrf)
+    response = await alice.client.patch(
+        f"/api/v1/images/{image_id}", json={"visibility": "private"}, headers=alice.csrf
+    )
     assert response.status_code == 403
     assert response.json()["detail"] == "Private images need the Plus plan or higher."
     assert gateway.visibility.rows[image_id].visibility == PUBLIC
 
 
-async def test_patching_someone_elses_or_a_missing_image_is_404(gateway: Gateway, alice: SignedUp,
-                                                                bob: SignedUp) -> None:
+async def test_patching_someone_elses_or_a_missing_image_is_404(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     gateway.billing.set_plan(bob.user_id, "plus")
     [image_id, _] = images_of(gateway, alice)
     answers = set()
     for target in (image_id, str(uuid.uuid4()), "nope"):
-        response = await bob.client.patch(f"/api/v1/images/{target}", json={"visibility": "private"},
-                                          headers=bob.csrf)
+        response = await bob.client.patch(f"/api/v1/images/{target}", json={"visibility": "private"}, headers=bob.csrf)
         assert response.status_code == 404
         answers.add(response.json()["detail"])
     assert answers == {"Image not found."}
@@ -119,29 +121,39 @@ async def test_bulk_changes_refuse_per_image(gateway: Gateway, alice: SignedUp, 
     gateway.billing.set_plan(alice.user_id, "plus")
     mine = images_of(gateway, alice, n=3)
     [theirs] = images_of(gateway, bob, n=1)
-    response = await alice.client.post("/api/v1/images/visibility", headers=alice.csrf, json={
-        "image_ids": [*mine, mine[0], theirs, "junk"], "visibility": "private"})
+    response = await alice.client.post(
+        "/api/v1/images/visibility",
+        headers=alice.csrf,
+        json={"image_ids": [*mine, mine[0], theirs, "junk"], "visibility": "private"},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["visibility"] == "private"
     assert body["updated"] == mine
-    assert body["refused"] == [{"image_id": "junk", "reason": "Image not found."},
-                               {"image_id": theirs, "reason": "Image not found."}]
+    assert body["refused"] == [
+        {"image_id": "junk", "reason": "Image not found."},
+        {"image_id": theirs, "reason": "Image not found."},
+    ]
     assert gateway.visibility.rows[theirs].visibility == PUBLIC
 
 
-async def test_bulk_changes_by_a_free_user_are_all_refused_with_the_reason(gateway: Gateway,
-                                                                          alice: SignedUp) -> None:
+async def test_bulk_changes_by_a_free_user_are_all_refused_with_the_reason(gateway: Gateway, alice: SignedUp) -> None:
     mine = images_of(gateway, alice, n=2)
-    body = (await alice.client.post("/api/v1/images/visibility", headers=alice.csrf,
-                                    json={"image_ids": mine, "visibility": "private"})).json()
+    body = (
+        await alice.client.post(
+            "/api/v1/images/visibility", headers=alice.csrf, json={"image_ids": mine, "visibility": "private"}
+        )
+    ).json()
     assert body["updated"] == []
     assert [r["reason"] for r in body["refused"]] == ["Private images need the Plus plan or higher."] * 2
 
 
 async def test_bulk_input_rules(alice: SignedUp) -> None:
-    for body in ({"image_ids": [], "visibility": "private"}, {"image_ids": ["x"] * 501, "visibility": "private"},
-                 {"image_ids": ["x"], "visibility": "hidden"}):
+    for body in (
+        {"image_ids": [], "visibility": "private"},
+        {"image_ids": ["x"] * 501, "visibility": "private"},
+        {"image_ids": ["x"], "visibility": "hidden"},
+    ):
         response = await alice.client.post("/api/v1/images/visibility", headers=alice.csrf, json=body)
         assert response.status_code == 422
 
@@ -165,13 +177,17 @@ async def test_generations_show_each_images_current_visibility(gateway: Gateway,
 
 
 async def test_creations_newest_first_filtered_by_current_visibility_in_keyset_pages(
-        gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     gateway.billing.set_plan(alice.user_id, "plus")
     older = images_of(gateway, alice, n=3, prompt="older")
     newer = images_of(gateway, alice, n=3, prompt="newer")
     images_of(gateway, bob, n=2)
-    await alice.client.post("/api/v1/images/visibility", headers=alice.csrf,
-                            json={"image_ids": [older[1], newer[0]], "visibility": "private"})
+    await alice.client.post(
+        "/api/v1/images/visibility",
+        headers=alice.csrf,
+        json={"image_ids": [older[1], newer[0]], "visibility": "private"},
+    )
 
     async def walk(visibility: str, limit: int) -> list[dict]:
         items, cursor = [], None
@@ -205,8 +221,9 @@ async def test_creations_need_an_account_and_reject_foreign_cursors(gateway: Gat
 # ---- delete
 
 
-async def test_deleting_needs_the_entitlement_and_then_everything_is_404(gateway: Gateway, alice: SignedUp,
-                                                                          bob: SignedUp) -> None:
+async def test_deleting_needs_the_entitlement_and_then_everything_is_404(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
     generation = gateway.generation.add(alice.user_id, num_images=2)
     image_ids = gateway.generation.succeed(generation.generation_id)
     path = f"/api/v1/generations/{generation.generation_id}"
@@ -244,7 +261,9 @@ async def test_me_says_what_the_plan_allows_and_why_not(gateway: Gateway, alice:
     me = (await alice.client.get("/api/v1/me")).json()
     assert me["plan"] == "free" and me["plan_display_name"] == "Free"
     assert me["permissions"]["private_generation"] == {
-        "allowed": False, "reason": "Private generations need the Plus plan or higher."}
+        "allowed": False,
+        "reason": "Private generations need the Plus plan or higher.",
+    }
     assert me["permissions"]["delete_generation"]["allowed"] is False
     gateway.billing.set_plan(alice.user_id, "plus")
     me = (await alice.client.get("/api/v1/me")).json()
@@ -275,13 +294,20 @@ async def test_the_plan_catalogue_is_public(gateway: Gateway) -> None:
 async def test_the_stripe_webhook_forwards_the_raw_body_and_signature(gateway: Gateway) -> None:
     payload = b'{"id": "evt_1", "type": "customer.subscription.updated"}'
     async with gateway.client() as stripe:
-        ok = await stripe.post("/api/v1/billing/webhooks/stripe", content=payload,
-                               headers={"Stripe-Signature": "t=1,v1=good", "Content-Type": "application/json"})
-        bad = await stripe.post("/api/v1/billing/webhooks/stripe", content=payload,
-                                headers={"Stripe-Signature": "t=1,v1=forged"})
+        ok = await stripe.post(
+            "/api/v1/billing/webhooks/stripe",
+            content=payload,
+            headers={"Stripe-Signature": "t=1,v1=good", "Content-Type": "application/json"},
+        )
+        bad = await stripe.post(
+            "/api/v1/billing/webhooks/stripe", content=payload, headers={"Stripe-Signature": "t=1,v1=forged"}
+        )
         unsigned = await stripe.post("/api/v1/billing/webhooks/stripe", content=payload)
-        huge = await stripe.post("/api/v1/billing/webhooks/stripe", content=b"x" * ((1 << 20) + 1),
-                                 headers={"Stripe-Signature": "t=1,v1=good"})
+        huge = await stripe.post(
+            "/api/v1/billing/webhooks/stripe",
+            content=b"x" * ((1 << 20) + 1),
+            headers={"Stripe-Signature": "t=1,v1=good"},
+        )
     assert ok.status_code == 200, ok.text
     assert ok.json() == {"received": True, "processed": True, "event_type": "customer.subscription.updated"}
     assert gateway.billing.webhooks == [(payload, "t=1,v1=good")]

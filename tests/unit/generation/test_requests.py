@@ -27,7 +27,10 @@ def test_a_missing_seed_is_random_and_a_given_one_is_kept():
 
 
 def test_aspect_ratio_sets_the_size():
-    assert (validate(prompt="x", aspect_ratio="16:9").width, validate(prompt="x", aspect_ratio="16:9").height) == (512, 288)
+    assert (validate(prompt="x", aspect_ratio="16:9").width, validate(prompt="x", aspect_ratio="16:9").height) == (
+        512,
+        288,
+    )
     assert validate(prompt="x", aspect_ratio="9:16").height == 512
 
 

@@ -50,8 +50,16 @@ def test_each_caller_gets_exactly_the_images_and_previews_it_gets_alone(small_mo
 
     for item, images, recorder in zip(items_of_three([Recorder() for _ in range(3)]), batched, recorders):
         alone_previews = []
-        alone = small_model.generate(item.prompt, item.negative_prompt, item.seeds, STEPS, guidance, item.width,
-                                     item.height, on_preview=lambda *call: alone_previews.append(call))
+        alone = small_model.generate(
+            item.prompt,
+            item.negative_prompt,
+            item.seeds,
+            STEPS,
+            guidance,
+            item.width,
+            item.height,
+            on_preview=lambda *call, previews=alone_previews: previews.append(call),
+        )
         assert images.shape == (len(item.seeds), item.height, item.width, 3)
         assert np.array_equal(images, alone)
         assert [(s, t) for s, t, _ in recorder.previews] == [(s, t) for s, t, _ in alone_previews] == [(5, STEPS)]
@@ -75,8 +83,10 @@ def test_a_caller_that_stops_leaves_the_loop_and_the_others_finish_unchanged(sma
     try:
         recorders = [Recorder(), Recorder(stop_at=3), Recorder()]
         outcomes = small_model.generate_batch(items_of_three(recorders), STEPS, 3.0)
-        alone = [small_model.generate(item.prompt, item.negative_prompt, item.seeds, STEPS, 3.0, item.width,
-                                      item.height) for item in items_of_three([None] * 3)]
+        alone = [
+            small_model.generate(item.prompt, item.negative_prompt, item.seeds, STEPS, 3.0, item.width, item.height)
+            for item in items_of_three([None] * 3)
+        ]
     finally:
         small_model.preview_every = pipelines.TinyDiffusionPipeline.preview_every
 
@@ -116,8 +126,9 @@ def test_with_the_shipped_weights_a_batch_changes_no_bit_of_an_image() -> None:
     with torch.no_grad():
         whole = shipped.model.denoise(noisy, torch.full((12,), 700), context, mask, slots)
         for rows in (2, 3, 5, 8):
-            part = shipped.model.denoise(noisy[:rows], torch.full((rows,), 700), context[:rows], mask[:rows],
-                                         slots[:rows])
+            part = shipped.model.denoise(
+                noisy[:rows], torch.full((rows,), 700), context[:rows], mask[:rows], slots[:rows]
+            )
             assert torch.equal(part, whole[:rows]), rows
 
 

@@ -25,7 +25,7 @@ def two_halves(width=64, height=64) -> np.ndarray:
     """An init image no prompt would draw: orange left half, cyan right half."""
     image = np.zeros((height, width, 3), np.uint8)
     image[:, : width // 2] = (250, 140, 20)
-    image[:, width // 2:] = (20, 200, 210)
+    image[:, width // 2 :] = (20, 200, 210)
     return image
 
 
@@ -46,9 +46,18 @@ def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_lo
     previews = []
 
     def remix(strength, seeds):
-        return remixer.generate("a purple star on a white background", "", seeds, 10, pipelines.DEFAULT_GUIDANCE, 64, 64,
-                                init, strength,
-                                on_preview=lambda step, total, batch: previews.append((step, total, batch.shape)))
+        return remixer.generate(
+            "a purple star on a white background",
+            "",
+            seeds,
+            10,
+            pipelines.DEFAULT_GUIDANCE,
+            64,
+            64,
+            init,
+            strength,
+            on_preview=lambda step, total, batch: previews.append((step, total, batch.shape)),
+        )
 
     low = remix(0.3, [5, 6])
     steps_seen = [(step, total) for step, total, _ in previews]
@@ -105,8 +114,18 @@ def test_stable_diffusion_remix_runs_diffusers_img2img_on_the_same_components() 
     previews = []
 
     def remix(seeds, strength=0.5):
-        return remixer.generate("a red star", "", seeds, 8, 3.0, 32, 24, two_halves(40, 40), strength,
-                                on_preview=lambda step, total, batch: previews.append((step, total)))
+        return remixer.generate(
+            "a red star",
+            "",
+            seeds,
+            8,
+            3.0,
+            32,
+            24,
+            two_halves(40, 40),
+            strength,
+            on_preview=lambda step, total, batch: previews.append((step, total)),
+        )
 
     images = remix([1, 2])
     steps_seen = list(previews)

@@ -29,7 +29,13 @@ def tiny_diffusion() -> pipelines.TinyDiffusionPipeline:
 def generate_with_previews(pipeline, seeds, steps=10, width=64, height=48):
     previews = []
     images = pipeline.generate(
-        "a red circle on a blue background", "", seeds, steps, 3.0, width, height,
+        "a red circle on a blue background",
+        "",
+        seeds,
+        steps,
+        3.0,
+        width,
+        height,
         on_preview=lambda step, total, batch: previews.append((step, total, batch)),
     )
     return images, previews
@@ -64,8 +70,13 @@ def test_procedural_pipeline_draws_the_prompt() -> None:
 
 @pytest.mark.parametrize(
     "prompt, seeds, steps, width, height",
-    [("", [1], 10, 64, 64), ("a red star", [1], 10, 60, 64), ("a red star", [1], 0, 64, 64),
-     ("a red star", [], 10, 64, 64), ("a red star", [1], 10, 64, 4096)],
+    [
+        ("", [1], 10, 64, 64),
+        ("a red star", [1], 10, 60, 64),
+        ("a red star", [1], 0, 64, 64),
+        ("a red star", [], 10, 64, 64),
+        ("a red star", [1], 10, 64, 4096),
+    ],
 )
 def test_bad_requests_raise_value_errors(prompt, seeds, steps, width, height) -> None:
     with pytest.raises(ValueError):

@@ -22,7 +22,9 @@ def uninterrupted(tmp_path_factory, monkeypatch):
     return load_file(str(run_dir / "weights" / train.WEIGHTS_FILE))
 
 
-def test_a_run_stopped_after_every_step_and_resumed_gives_the_same_weights(tmp_path, monkeypatch, uninterrupted) -> None:
+def test_a_run_stopped_after_every_step_and_resumed_gives_the_same_weights(
+    tmp_path, monkeypatch, uninterrupted
+) -> None:
     for _ in range(3):  # --minutes 0 stops each invocation after one step, checkpointed
         run_training(monkeypatch, tmp_path / "weights", tmp_path / "state", "--minutes", "0")
     resumed = load_file(str(tmp_path / "weights" / train.WEIGHTS_FILE))

@@ -112,8 +112,9 @@ def test_model_parameters_are_read_from_the_config_file() -> None:
 
 
 def test_imagemodel_pipelines_stream_a_preview_every_step_through_the_adapter() -> None:
-    from imagemodel.pipelines import ProceduralPipeline as ImageModelProcedural
     from txt2img_backend.imagemodel_adapter import ImageModelPipeline
+
+    from imagemodel.pipelines import ProceduralPipeline as ImageModelProcedural
 
     adapter = ImageModelPipeline(ImageModelProcedural(), DEFAULTS)
     steps_seen = []

@@ -20,9 +20,18 @@ DEFAULTS = PipelineDefaults(steps=25, guidance=1.5, width=256, height=256)
 
 
 def params(prompt: str, seed: int, steps: int = 4, guidance: float = 1.5, init_image=None) -> GenerationParams:
-    return GenerationParams(prompt=prompt, negative_prompt="", seeds=(seed, seed + 1), steps=steps, guidance=guidance,
-                            width=64, height=64, preview_every=1, init_image=init_image,
-                            strength=None if init_image is None else 0.5)
+    return GenerationParams(
+        prompt=prompt,
+        negative_prompt="",
+        seeds=(seed, seed + 1),
+        steps=steps,
+        guidance=guidance,
+        width=64,
+        height=64,
+        preview_every=1,
+        init_image=init_image,
+        strength=None if init_image is None else 0.5,
+    )
 
 
 class BatchingModel:
@@ -83,8 +92,11 @@ def test_a_request_whose_previews_raise_fails_alone() -> None:
     def cancelled(step, total, render):
         raise LookupError("cancelled")
 
-    generations = [Generation(params("a", 1), lambda *_: None), Generation(params("b", 2), cancelled),
-                   Generation(params("c", 3), lambda *_: None)]
+    generations = [
+        Generation(params("a", 1), lambda *_: None),
+        Generation(params("b", 2), cancelled),
+        Generation(params("c", 3), lambda *_: None),
+    ]
 
     outcomes = serve(ImageModelPipeline(BatchingModel(), DEFAULTS), generations)
 
@@ -104,11 +116,15 @@ def test_pipelines_that_cannot_batch_serve_each_request_alone_and_keep_going_aft
     def cancelled(step, total, render):
         raise LookupError("cancelled")
 
-    generations = [Generation(params("a red circle", 1), cancelled),
-                   Generation(params("a blue square", 2), lambda *_: None)]
+    generations = [
+        Generation(params("a red circle", 1), cancelled),
+        Generation(params("a blue square", 2), lambda *_: None),
+    ]
 
     outcomes = serve(ProceduralPipeline(), generations)
 
     assert isinstance(outcomes[0], LookupError)
-    assert np.array_equal(outcomes[1], ProceduralPipeline().generate(
-        "a blue square", "", (2, 3), 4, 1.5, 64, 64, on_preview=lambda *_: None))
+    assert np.array_equal(
+        outcomes[1],
+        ProceduralPipeline().generate("a blue square", "", (2, 3), 4, 1.5, 64, 64, on_preview=lambda *_: None),
+    )

@@ -29,7 +29,7 @@ def halves(width=96, height=64) -> np.ndarray:
     """A source no prompt draws: orange left half, cyan right half."""
     image = np.zeros((height, width, 3), np.uint8)
     image[:, : width // 2] = (250, 140, 20)
-    image[:, width // 2:] = (20, 200, 210)
+    image[:, width // 2 :] = (20, 200, 210)
     return image
 
 
@@ -108,8 +108,18 @@ def test_procedural_remix_keeps_the_source_at_low_strength_and_counts_only_the_s
             first_previews.append(render())
 
     def remix(strength, seeds=(4,)):
-        return pipeline.generate("a green star on a purple background", "", seeds, 20, 1.0, 128, 96,
-                                 on_step, init_image=source, strength=strength)
+        return pipeline.generate(
+            "a green star on a purple background",
+            "",
+            seeds,
+            20,
+            1.0,
+            128,
+            96,
+            on_step,
+            init_image=source,
+            strength=strength,
+        )
 
     low = remix(0.2, seeds=(4, 5))
     low_steps = list(steps_seen)
@@ -129,14 +139,24 @@ def test_procedural_remix_keeps_the_source_at_low_strength_and_counts_only_the_s
 
 
 def test_imagemodel_pipelines_remix_through_the_adapter() -> None:
-    from imagemodel.pipelines import ProceduralPipeline as ImageModelProcedural
     from txt2img_backend.imagemodel_adapter import ImageModelPipeline
+
+    from imagemodel.pipelines import ProceduralPipeline as ImageModelProcedural
 
     adapter = ImageModelPipeline(ImageModelProcedural(), DEFAULTS)
     steps_seen = []
-    images = adapter.generate("a red circle", "", (3,), 10, 1.0, 64, 64,
-                              lambda step, total, render: steps_seen.append((step, total)),
-                              init_image=halves(), strength=0.5)
+    images = adapter.generate(
+        "a red circle",
+        "",
+        (3,),
+        10,
+        1.0,
+        64,
+        64,
+        lambda step, total, render: steps_seen.append((step, total)),
+        init_image=halves(),
+        strength=0.5,
+    )
     plain = adapter.generate("a red circle", "", (3,), 10, 1.0, 64, 64, lambda *_: None)
 
     assert images.shape == (1, 64, 64, 3)
@@ -149,7 +169,9 @@ def test_the_config_declares_the_optional_remix_inputs() -> None:
 
     # allow_ragged_batch: under dynamic batching, requests with init images of different sizes (or none)
     # still batch; the Python backend reads each request's tensors on their own.
-    assert ('{ name: "INIT_IMAGE" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] optional: true allow_ragged_batch: true }'
-            in config)
+    assert (
+        '{ name: "INIT_IMAGE" data_type: TYPE_UINT8 dims: [ -1, -1, 3 ] optional: true allow_ragged_batch: true }'
+        in config
+    )
     assert '{ name: "STRENGTH" data_type: TYPE_FP32 dims: [ 1 ] optional: true }' in config
     assert read_string_parameters(MODEL_VERSION_DIR.parent / "config.pbtxt")["pipeline"] == "tiny-diffusion"

@@ -94,7 +94,10 @@ def test_a_change_bumps_the_version_by_one_and_keeps_the_rest():
     after = changed(before, PRIVATE)
     assert (after.visibility, after.version) == (PRIVATE, 8)
     assert (after.image_id, after.owner_id, after.made_with_privacy_entitlement) == (
-        before.image_id, before.owner_id, before.made_with_privacy_entitlement)
+        before.image_id,
+        before.owner_id,
+        before.made_with_privacy_entitlement,
+    )
 
 
 def test_an_unknown_target_is_a_programming_error():

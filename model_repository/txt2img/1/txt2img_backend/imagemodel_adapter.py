@@ -17,7 +17,7 @@ other pipelines, run one at a time.
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -52,7 +52,15 @@ class ImageModelPipeline:
         forward = _previews_to(on_preview)
         if init_image is not None and strength is not None:
             return self._remixer().generate(
-                prompt, negative_prompt, list(seeds), steps, guidance, width, height, init_image, strength,
+                prompt,
+                negative_prompt,
+                list(seeds),
+                steps,
+                guidance,
+                width,
+                height,
+                init_image,
+                strength,
                 on_preview=forward,
             )
         return self._pipeline.generate(
@@ -79,8 +87,16 @@ class ImageModelPipeline:
             items = []
             for index in members:
                 params, on_preview = generations[index].params, generations[index].on_preview
-                items.append(BatchItem(params.prompt, params.negative_prompt, list(params.seeds), params.width,
-                                       params.height, _previews_to(on_preview)))
+                items.append(
+                    BatchItem(
+                        params.prompt,
+                        params.negative_prompt,
+                        list(params.seeds),
+                        params.width,
+                        params.height,
+                        _previews_to(on_preview),
+                    )
+                )
             try:
                 outcomes = batchable(items, key[1], key[2])
             except Exception as error:  # the whole batch broke: every member reports it

@@ -9,10 +9,7 @@ from PIL import Image
 def resize_batch(images: np.ndarray, width: int, height: int) -> np.ndarray:
     if images.shape[1:3] == (height, width):
         return images
-    return np.stack([
-        np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
-        for image in images
-    ])
+    return np.stack([np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS)) for image in images])
 
 
 def shrink_to_fit(images: np.ndarray, max_side: int) -> np.ndarray:
@@ -22,6 +19,4 @@ def shrink_to_fit(images: np.ndarray, max_side: int) -> np.ndarray:
     if scale >= 1.0:
         return images
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.stack([
-        np.asarray(Image.fromarray(image).resize(size, Image.BOX)) for image in images
-    ])
+    return np.stack([np.asarray(Image.fromarray(image).resize(size, Image.BOX)) for image in images])

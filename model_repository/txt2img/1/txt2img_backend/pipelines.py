@@ -12,8 +12,9 @@ the signature of `generate_all`; `generate_all` otherwise runs them one by one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping, Protocol, Sequence, Union
+from typing import Protocol
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Generation:
     on_preview: OnStep
 
 
-Outcome = Union[np.ndarray, Exception]
+Outcome = np.ndarray | Exception
 """A generation's images (as `generate` returns them), or the exception that ended it."""
 
 

@@ -12,7 +12,7 @@ strength 1 draws the prompt alone.
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -44,9 +44,9 @@ class ProceduralPipeline:
         strength: float | None = None,
     ) -> np.ndarray:
         rngs = [np.random.default_rng(_seed_material(prompt, negative_prompt, seed)) for seed in seeds]
-        images = np.stack([
-            draw_scene(describe_scene(prompt, negative_prompt, rng), width, height, rng) for rng in rngs
-        ])
+        images = np.stack(
+            [draw_scene(describe_scene(prompt, negative_prompt, rng), width, height, rng) for rng in rngs]
+        )
 
         # Only previews ever show the path, so it is walked at preview size.
         preview_shape = shrink_to_fit(images[:1], PREVIEW_MAX_SIDE).shape[1:]

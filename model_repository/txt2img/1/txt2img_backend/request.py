@@ -6,8 +6,8 @@ Kept apart from the Triton API (inputs come through a plain callable) so it is t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -97,8 +97,7 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
     preview_every = _int(read_input, "PREVIEW_EVERY", default=defaults.preview_every)
     if not 0 <= preview_every <= MAX_PREVIEW_EVERY:
         raise InvalidRequest(
-            f"PREVIEW_EVERY must be between 0 (no previews) and {MAX_PREVIEW_EVERY}, "
-            f"got {preview_every}"
+            f"PREVIEW_EVERY must be between 0 (no previews) and {MAX_PREVIEW_EVERY}, got {preview_every}"
         )
 
     init_image = _init_image(read_input)
@@ -190,7 +189,6 @@ def _side(read_input: InputReader, name: str, default: int) -> int:
     side = _int(read_input, name, default=default)
     if not (MIN_SIDE <= side <= MAX_SIDE and side % SIDE_MULTIPLE == 0):
         raise InvalidRequest(
-            f"{name} must be a multiple of {SIDE_MULTIPLE} between {MIN_SIDE} and {MAX_SIDE}, "
-            f"got {side}"
+            f"{name} must be a multiple of {SIDE_MULTIPLE} between {MIN_SIDE} and {MAX_SIDE}, got {side}"
         )
     return side

@@ -31,10 +31,18 @@ _COLOUR_WORDS = {name: name for name in PALETTE} | {"grey": "gray", "violet": "p
 
 SHAPES = ("circle", "square", "triangle", "star")
 _SHAPE_WORDS = {
-    "circle": "circle", "circles": "circle", "disc": "circle", "disk": "circle", "dot": "circle",
-    "square": "square", "squares": "square", "box": "square",
-    "triangle": "triangle", "triangles": "triangle",
-    "star": "star", "stars": "star",
+    "circle": "circle",
+    "circles": "circle",
+    "disc": "circle",
+    "disk": "circle",
+    "dot": "circle",
+    "square": "square",
+    "squares": "square",
+    "box": "square",
+    "triangle": "triangle",
+    "triangles": "triangle",
+    "star": "star",
+    "stars": "star",
 }
 
 _HORIZONTAL = {"left": 0.3, "right": 0.7}
@@ -62,9 +70,7 @@ def describe_scene(prompt: str, negative_prompt: str, rng: np.random.Generator) 
 
     background_at = _background_colour_positions(words)
     background = words[background_at[0]] if background_at else None
-    object_colours = [
-        w for i, w in enumerate(words) if w in _COLOUR_WORDS and i not in background_at
-    ]
+    object_colours = [w for i, w in enumerate(words) if w in _COLOUR_WORDS and i not in background_at]
     colour = _COLOUR_WORDS[object_colours[0]] if object_colours else None
     background = _COLOUR_WORDS[background] if background else None
     shapes = [_SHAPE_WORDS[w] for w in words if w in _SHAPE_WORDS]
@@ -87,8 +93,7 @@ def describe_scene(prompt: str, negative_prompt: str, rng: np.random.Generator) 
             background = others[rng.integers(len(others))]
     x = next((_HORIZONTAL[w] for w in words if w in _HORIZONTAL), 0.5)
     y = next((_VERTICAL[w] for w in words if w in _VERTICAL), 0.5)
-    return Scene(shape=shapes[0] if shapes else random_shape, colour=colour,
-                 background=background, x=x, y=y)
+    return Scene(shape=shapes[0] if shapes else random_shape, colour=colour, background=background, x=x, y=y)
 
 
 def draw_scene(scene: Scene, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
@@ -124,8 +129,9 @@ def _shade(rgb: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
     return np.clip(np.array(rgb, dtype=np.float32) + rng.integers(-10, 11, 3), 0, 255)
 
 
-def _shape_mask(shape: str, width: int, height: int, cx: float, cy: float, radius: float,
-                rotation: float) -> np.ndarray:
+def _shape_mask(
+    shape: str, width: int, height: int, cx: float, cy: float, radius: float, rotation: float
+) -> np.ndarray:
     """Coverage in [0, 1], float32 [height, width]."""
     s = _SUPERSAMPLE
     mask = Image.new("L", (width * s, height * s), 0)
@@ -148,11 +154,12 @@ def _shape_mask(shape: str, width: int, height: int, cx: float, cy: float, radiu
     return np.asarray(mask, dtype=np.float32) / 255.0
 
 
-def _regular_points(cx: float, cy: float, radius: float, count: int,
-                    rotation: float) -> list[tuple[float, float]]:
+def _regular_points(cx: float, cy: float, radius: float, count: int, rotation: float) -> list[tuple[float, float]]:
     start = -math.pi / 2 + rotation  # first point straight up
     return [
-        (cx + radius * math.cos(start + k * 2 * math.pi / count),
-         cy + radius * math.sin(start + k * 2 * math.pi / count))
+        (
+            cx + radius * math.cos(start + k * 2 * math.pi / count),
+            cy + radius * math.sin(start + k * 2 * math.pi / count),
+        )
         for k in range(count)
     ]

@@ -17,9 +17,7 @@ from pathlib import Path
 # Isolated mode ignores PYTHON* variables only; the stub still inherits the environment.
 SITE_PACKAGES_ENV = "ATELIER_SITE_PACKAGES"
 
-_STRING_PARAMETER = re.compile(
-    r'key:\s*"(?P<key>\w+)"\s*value:\s*\{\s*string_value:\s*"(?P<value>[^"]*)"\s*\}'
-)
+_STRING_PARAMETER = re.compile(r'key:\s*"(?P<key>\w+)"\s*value:\s*\{\s*string_value:\s*"(?P<value>[^"]*)"\s*\}')
 
 
 def make_dependencies_importable(model_version_dir: Path) -> None:
