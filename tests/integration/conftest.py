@@ -15,6 +15,16 @@ from atelier.generation.v1 import generation_pb2_grpc
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import NatsServer, free_port
 
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration runs against real servers, so `-m integration` selects
+    it and `-m "not integration"` leaves it out, whether or not a module says so itself."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture
 def own_nats() -> Iterator[NatsServer]:

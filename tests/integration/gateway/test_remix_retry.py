@@ -4,7 +4,7 @@ lineage), against the in-process fakes."""
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 
 IMAGE_NOT_FOUND = "Image not found."
 

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 
 
 @pytest.fixture

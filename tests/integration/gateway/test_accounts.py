@@ -2,7 +2,7 @@
 
 import hashlib
 
-from tests.unit.gateway.conftest import PASSWORD, Gateway, SignUp
+from tests.integration.gateway.conftest import PASSWORD, Gateway, SignUp
 
 PROBLEM = "application/problem+json"
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 
 PRIVATE, PUBLIC = visibility_pb2.VISIBILITY_PRIVATE, visibility_pb2.VISIBILITY_PUBLIC
 

@@ -1,5 +1,5 @@
 """The gateway app against the real Postgres fixture and in-process fake Generation, Billing and
-Visibility services (tests/unit/gateway/fakes.py)."""
+Visibility services (tests/integration/gateway/fakes.py)."""
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,7 +25,7 @@ from services.gateway.repository import SCHEMA, AccountsRepository, migrate_sche
 from services.gateway.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.settings import GatewaySettings
 from services.gateway.visibility_client import VisibilityClient
-from tests.unit.gateway.fakes import (
+from tests.integration.gateway.fakes import (
     FakeBillingService,
     FakeGenerationService,
     FakeVisibilityService,
@@ -33,7 +33,7 @@ from tests.unit.gateway.fakes import (
     InMemoryProgressFeed,
     running_services,
 )
-from tests.unit.gateway.feed_fake import FakeFeedService
+from tests.integration.gateway.feed_fake import FakeFeedService
 
 PASSWORD = "correct horse battery"
 

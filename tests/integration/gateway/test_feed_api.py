@@ -1,10 +1,10 @@
 """GET /api/v1/feed, likes, pins, reports and profiles over HTTP, against in-process fakes of the
-feed, generation, visibility and billing services (tests/unit/gateway/feed_fake.py): shapes,
+feed, generation, visibility and billing services (tests/integration/gateway/feed_fake.py): shapes,
 validation, who may do what, and the gateway's own re-check of every page."""
 
 import pytest
 
-from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 
 PROBLEM = "application/problem+json"
 IMAGE_NOT_FOUND = "Image not found."

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 
 PNG, JPEG = "image/png", "image/jpeg"
 

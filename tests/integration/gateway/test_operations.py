@@ -5,7 +5,7 @@ import dataclasses
 import httpx
 from prometheus_client import REGISTRY
 
-from tests.unit.gateway.conftest import Gateway, SignUp
+from tests.integration.gateway.conftest import Gateway, SignUp
 
 
 async def test_healthz_and_readyz_when_everything_is_up(gateway: Gateway) -> None:

@@ -7,8 +7,8 @@ import pytest
 
 from atelier.common.v1 import visibility_pb2
 from services.gateway.generation_client import OUT_OF_CREDITS, REASON_METADATA_KEY, GenerationClient
-from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
-from tests.unit.gateway.fakes import InjectedError
+from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.fakes import InjectedError
 
 PROBLEM = "application/problem+json"
 

@@ -12,7 +12,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
-from tests.unit.gateway.fakes import PUBLIC, FakeGenerationService, FakeVisibilityService
+from tests.integration.gateway.fakes import PUBLIC, FakeGenerationService, FakeVisibilityService
 
 
 class FakeFeedService(feed_pb2_grpc.FeedServiceServicer):

@@ -10,8 +10,8 @@ import pytest
 
 from atelier.generation.v1 import events_pb2
 from services.gateway.progress import progress_subject
-from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
-from tests.unit.gateway.fakes import png_bytes
+from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.fakes import png_bytes
 
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, dict]]:

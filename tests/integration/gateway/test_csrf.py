@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.gateway.conftest import Gateway, SignUp
+from tests.integration.gateway.conftest import Gateway, SignUp
 
 GENERATE = {"prompt": "a blue square"}
 

@@ -1,0 +1,44 @@
+"""tests/unit is offline: no server, no service process. The session fixtures in tests/conftest.py
+that start real servers are replaced here by ones that fail at once, and starting a server or a
+managed process directly fails too, so a test that needs one is moved to tests/integration rather
+than quietly making the unit suite slow and dependent on a machine's binaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.devstack import PostgresServer
+from tools.devstack.process import ManagedProcess
+
+OFFLINE = "unit tests are offline: move this test to tests/integration"
+
+SERVER_FIXTURES = (
+    "postgres_server",
+    "postgres_url",
+    "nats_server",
+    "nats_url",
+    "object_store",
+    "triton_server",
+    "triton_url",
+)
+
+
+def _refuse(name: str):
+    @pytest.fixture(name=name)
+    def refused():
+        pytest.fail(f"{OFFLINE} (it asked for the {name!r} fixture)", pytrace=False)
+
+    return refused
+
+
+for _name in SERVER_FIXTURES:
+    globals()[f"_offline_{_name}"] = _refuse(_name)
+
+
+@pytest.fixture(autouse=True)
+def no_server_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse_start(self, *args, **kwargs):
+        pytest.fail(f"{OFFLINE} (it started {type(self).__name__})", pytrace=False)
+
+    monkeypatch.setattr(PostgresServer, "start", refuse_start)
+    monkeypatch.setattr(ManagedProcess, "start", refuse_start)
