@@ -5,6 +5,9 @@ than quietly making the unit suite slow and dependent on a machine's binaries.""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+
 import pytest
 
 from tools.devstack import PostgresServer
@@ -42,3 +45,20 @@ def no_server_processes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(PostgresServer, "start", refuse_start)
     monkeypatch.setattr(ManagedProcess, "start", refuse_start)
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """Unit tests run small tensors, where a second intra-op thread gains little; on a busy 2-core
+    machine OpenMP's spinning threads then fight the other processes and a 3 s test takes minutes.
+    Only where a test module imported torch (importing it here would slow every other test)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
