@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.support.accounts import sign_up
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -38,19 +39,24 @@ def test_one_generation_is_followed_under_one_trace_id(platform):
     assert reply.status_code == 202, reply.text
     generation = wait_succeeded(platform.url, user.headers, reply.json()["generation_id"])
     assert generation["status"] == "succeeded"
-    time.sleep(0.5)  # spans are written when they end
 
-    spans = read_spans(platform.trace_file)
-    by_trace = defaultdict(list)
-    for span in spans:
-        by_trace[span["context"]["trace_id"]].append(span)
-    post_spans = [
-        s
-        for s in spans
-        if s["name"].startswith("POST /api/v1/generations") and s["resource"]["attributes"]["service.name"] == "gateway"
-    ]
-    assert post_spans, "the gateway recorded no span for the POST"
-    trace = by_trace[post_spans[-1]["context"]["trace_id"]]
+    def post_and_trace() -> tuple[list[dict], list[dict]] | None:
+        """The gateway's POST spans and the last one's trace, once the worker's consume span (which
+        ends last: spans are written when they end) is in it."""
+        spans = read_spans(platform.trace_file)
+        by_trace = defaultdict(list)
+        for span in spans:
+            by_trace[span["context"]["trace_id"]].append(span)
+        posts = [
+            s
+            for s in spans
+            if s["name"].startswith("POST /api/v1/generations")
+            and s["resource"]["attributes"]["service.name"] == "gateway"
+        ]
+        trace = by_trace[posts[-1]["context"]["trace_id"]] if posts else []
+        return (posts, trace) if any(s["name"] == "consume atelier.generation.requested" for s in trace) else None
+
+    post_spans, trace = wait_until(post_and_trace, "the gateway's POST and the worker's spans in one trace")
     services = {s["resource"]["attributes"]["service.name"] for s in trace}
     names = {s["name"] for s in trace}
     assert {"gateway", "generation-api", "generation-worker"} <= services, services

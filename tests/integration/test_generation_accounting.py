@@ -15,6 +15,7 @@ from atelier.generation.v1 import events_pb2, generation_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from tests.support.events import stream_events
 from tests.support.generation import SUCCEEDED, submit_request, table_count, wait_finished
+from tests.support.waiting import consumers_caught_up, eventually, outbox_published
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +26,17 @@ async def balance(stack, user: str) -> int:
             billing_pb2.GetAccountRequest(user_id=user)
         )
         return reply.account.credits
+
+
+# The worker's consumer (a redelivery would run the generation again) and billing's.
+EVERY_CHARGE_PATH = ("generation-worker", "billing-images-ready", "billing-generation-failed")
+
+
+async def taken(client, generation_id: str) -> bool:
+    reply = await client.GetGeneration(
+        generation_pb2.GetGenerationRequest(generation_id=generation_id, viewer_id="alice")
+    )
+    return reply.generation.status != generation_pb2.GENERATION_STATUS_QUEUED
 
 
 async def wait_balance(stack, user: str, expected: int, timeout: float = 20) -> None:
@@ -48,13 +60,15 @@ async def test_credits_are_taken_once_even_when_the_worker_dies_and_a_retry_repe
     first = await client.Submit(submit_request(key="k1", steps=60))
     again = await client.Submit(submit_request(key="k1", steps=60))  # the user's retry
     assert again.generation.generation_id == first.generation.generation_id
-    await asyncio.sleep(0.5)
+    await eventually(lambda: taken(client, first.generation.generation_id), "worker-a taking the generation")
     stack.kill("worker-a")
     stack.start_worker("worker-b")
     generation = await wait_finished(client, first.generation.generation_id)
     assert generation.status == SUCCEEDED
     await wait_balance(stack, "alice", start - 4)
-    await asyncio.sleep(1.5)  # a second charge, if any, would land now
+    # A second charge, if any, would come from an event still in the outbox or not yet handled.
+    await eventually(lambda: outbox_published(stack.infra.database_url, "generation"), "the relay catching up")
+    await consumers_caught_up(stack.infra.nats_url, "GENERATION", *EVERY_CHARGE_PATH)
     assert await balance(stack, "alice") == start - 4
 
 
@@ -134,7 +148,7 @@ async def test_deleting_a_generation_removes_it_everywhere(stack, client, infra,
     keys = [i.object_key for i in generation.images]
     stored = {o.object_name for o in object_store.client().list_objects(object_store.bucket, recursive=True)}
     assert not set(keys) & stored
-    await asyncio.sleep(1.5)
+    await eventually(lambda: outbox_published(infra.database_url, "generation"), "the relay publishing the deletion")
     deletions = await stream_events(
         infra.nats_url, "GENERATION", "atelier.generation.image_deleted", events_pb2.ImageDeleted
     )

@@ -20,6 +20,7 @@ from glue.events import make_envelope
 from services.generation.worker import UNAVAILABLE_MESSAGE
 from tests.support.events import stream_events, stream_messages
 from tests.support.generation import FAILED, SUCCEEDED, submit_request, table_count, wait_finished
+from tests.support.waiting import eventually, outbox_published, streams_exist
 from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
@@ -92,7 +93,7 @@ async def test_repeating_an_idempotency_key_returns_the_same_generation(stack, c
         await client.Submit(submit_request(key="click-1", prompt="something else"))
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "different request" in caught.value.details()
-    await asyncio.sleep(1.5)  # let the relay publish
+    await eventually(lambda: outbox_published(infra.database_url, "generation"), "the relay publishing the requests")
     requested = await stream_messages(infra.nats_url, "GENERATION", "atelier.generation.requested")
     assert table_count(infra.database_url, "generations") == 2
     assert len(requested) == 2
@@ -183,7 +184,7 @@ async def test_a_poison_message_is_dead_lettered_and_the_worker_keeps_serving(st
     stack.start_worker()
     nc = await nats.connect(infra.nats_url)
     js = nc.jetstream()
-    await asyncio.sleep(1)  # the worker provisions the streams
+    await streams_exist(infra.nats_url, "GENERATION", "DEADLETTER")  # the worker provisions them
     await js.publish("atelier.generation.requested", b"\x00not an envelope")
     unknown = events_pb2.GenerationRequested(generation_id="00000000-0000-0000-0000-00000000beef")
     await js.publish("atelier.generation.requested", make_envelope(unknown, {}).SerializeToString())
