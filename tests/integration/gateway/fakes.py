@@ -25,6 +25,7 @@ from atelier.visibility.v1 import visibility_pb2_grpc
 from services.gateway.billing_client import SERVICE_NAME as BILLING_SERVICE_NAME
 from services.gateway.generation_client import SERVICE_NAME
 from services.gateway.visibility_client import SERVICE_NAME as VISIBILITY_SERVICE_NAME
+from services.visibility.policy import PLAN_LAPSED
 
 PUBLIC = visibility_pb2.VISIBILITY_PUBLIC
 PRIVATE = visibility_pb2.VISIBILITY_PRIVATE
@@ -230,6 +231,13 @@ PLANS = (
         max_concurrent_generations=8,
         entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
     ),
+    billing_pb2.Plan(
+        name="team",
+        display_name="Team",
+        monthly_credits=10000,
+        max_concurrent_generations=8,
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+    ),
 )
 PLANS_BY_NAME = {plan.name: plan for plan in PLANS}
 
@@ -348,7 +356,7 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
             return None
         account = self.billing.account(actor_id)
         if account.status == billing_pb2.SUBSCRIPTION_STATUS_LAPSED:
-            return "Your plan has ended: changing visibility needs an active Plus plan or higher."
+            return PLAN_LAPSED
         if "private_generation" not in account.entitlements:
             return "Private images need the Plus plan or higher."
         return None

@@ -285,7 +285,7 @@ async def test_the_plan_catalogue_is_public(gateway: Gateway) -> None:
         response = await anonymous.get("/api/v1/plans")
     assert response.status_code == 200
     plans = response.json()["items"]
-    assert [p["name"] for p in plans] == ["free", "basic", "plus", "pro"]
+    assert [p["name"] for p in plans] == ["free", "basic", "plus", "pro", "team"]
     plus = plans[2]
     assert "private_generation" in plus["entitlements"]
     assert any("Private generations" in line for line in plus["unlocks"])

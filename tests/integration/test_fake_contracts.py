@@ -1,0 +1,254 @@
+"""The gateway's tests run against fakes (tests/integration/gateway/fakes.py); each fake is held here
+to the real service: one scenario, run against the fake and against the real process, must get the
+same answers (status codes, messages, fields) for the calls the gateway makes. A fake that drifts
+from its service would let the gateway's tests pass against behaviour that no longer exists."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+from minio.error import S3Error
+
+from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from atelier.common.v1.visibility_pb2 import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
+from atelier.visibility.v1 import visibility_pb2 as pb
+from atelier.visibility.v1 import visibility_pb2_grpc
+from glue.settings import ObjectStoreSettings
+from glue.storage import ObjectStore
+from services.visibility.policy import NEEDS_PLAN, NOT_FOUND, PLAN_LAPSED
+from tests.integration.gateway.fakes import FakeBillingService, FakeVisibilityService, InMemoryObjects
+from tests.support.services import Infra, ServiceStack
+from tools.devstack import free_port
+
+pytestmark = pytest.mark.integration
+
+PRIVATE, PUBLIC = VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
+
+Register = Callable[[str, int], Awaitable[list[str]]]
+
+
+@pytest.fixture
+def media_free_stack(postgres_url, own_nats, tmp_path) -> Iterator[ServiceStack]:
+    services = ServiceStack(Infra.without_media(postgres_url, own_nats.url), tmp_path / "logs")
+    try:
+        yield services
+    finally:
+        services.stop_all()
+
+
+async def serve(address: str, billing: FakeBillingService, visibility: FakeVisibilityService | None) -> grpc.aio.Server:
+    server = grpc.aio.server()
+    billing_pb2_grpc.add_BillingServiceServicer_to_server(billing, server)
+    if visibility is not None:
+        visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(visibility, server)
+    assert server.add_insecure_port(address) != 0
+    await server.start()
+    return server
+
+
+@dataclass
+class Authority:
+    """A visibility service (fake or real) whose billing answers are the billing fake's: the plan
+    of each user is set on `billing`, as the gateway's tests do."""
+
+    billing: FakeBillingService
+    stub: visibility_pb2_grpc.VisibilityServiceStub
+    register: Register
+
+
+@pytest.fixture(params=["fake", "real"])
+async def authority(request) -> AsyncIterator[Authority]:
+    billing = FakeBillingService()
+    if request.param == "fake":
+        visibility = FakeVisibilityService(billing)
+        address = f"127.0.0.1:{free_port()}"
+        server = await serve(address, billing, visibility)
+
+        async def register(owner: str, count: int) -> list[str]:
+            ids = [str(uuid.uuid4()) for _ in range(count)]
+            visibility.register(owner, ids, VISIBILITY_PUBLIC)
+            return ids
+
+    else:
+        stack: ServiceStack = request.getfixturevalue("media_free_stack")
+        server = await serve(stack.billing_addr, billing, None)
+        stack.start_visibility()
+        address = stack.visibility_addr
+
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = visibility_pb2_grpc.VisibilityServiceStub(channel)
+        if request.param == "real":
+
+            async def register(owner: str, count: int) -> list[str]:
+                ids = [str(uuid.uuid4()) for _ in range(count)]
+                await stub.RegisterImages(
+                    pb.RegisterImagesRequest(
+                        owner_id=owner,
+                        generation_id=str(uuid.uuid4()),
+                        image_ids=ids,
+                        visibility=VISIBILITY_PUBLIC,
+                        made_with_privacy_entitlement=billing.account(owner).plan != "free",
+                    )
+                )
+                return ids
+
+        try:
+            yield Authority(billing, stub, register)
+        finally:
+            await server.stop(0)
+
+
+async def refusal(call: Awaitable) -> tuple[grpc.StatusCode, str]:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    return caught.value.code(), caught.value.details()
+
+
+def fields(image: pb.ImageVisibility) -> tuple:
+    return image.image_id, image.owner_id, image.visibility, image.version, image.deleted
+
+
+async def test_visibility_authorize_and_changes_answer_like_the_real_authority(authority: Authority) -> None:
+    vis, billing = authority.stub, authority.billing
+    billing.set_plan("alice", "plus")
+    mine, other = await authority.register("alice", 2)
+    unknown = str(uuid.uuid4())
+
+    async def allowed(viewer: str, *ids: str) -> list[str]:
+        reply = await vis.Authorize(pb.AuthorizeRequest(viewer_id=viewer, image_ids=list(ids)))
+        return list(reply.allowed_image_ids)
+
+    assert await allowed("bob", mine, other, unknown) == [mine, other]
+
+    changed = await vis.SetVisibility(pb.SetVisibilityRequest(actor_id="alice", image_id=mine, visibility=PRIVATE))
+    assert fields(changed.image) == (mine, "alice", PRIVATE, 2, False)
+    assert await allowed("bob", mine, other) == [other]
+    assert await allowed("", mine, other) == [other]
+    assert await allowed("alice", mine, other) == [mine, other]
+
+    same = await vis.SetVisibility(pb.SetVisibilityRequest(actor_id="alice", image_id=other, visibility=PUBLIC))
+    assert fields(same.image) == (other, "alice", PUBLIC, 1, False)
+    for actor, image_id in (("bob", mine), ("alice", unknown)):
+        request = pb.SetVisibilityRequest(actor_id=actor, image_id=image_id, visibility=PUBLIC)
+        assert await refusal(vis.SetVisibility(request)) == (grpc.StatusCode.NOT_FOUND, NOT_FOUND)
+
+    owned = await vis.BatchGetVisibility(pb.BatchGetVisibilityRequest(owner_id="alice", image_ids=[mine, unknown]))
+    assert [fields(i) for i in owned.images] == [(mine, "alice", PRIVATE, 2, False)]
+    assert not (await vis.BatchGetVisibility(pb.BatchGetVisibilityRequest(owner_id="bob", image_ids=[mine]))).images
+
+    batch = await vis.BatchSetVisibility(
+        pb.BatchSetVisibilityRequest(actor_id="alice", image_ids=[mine, other, unknown], visibility=PUBLIC)
+    )
+    assert sorted(fields(i) for i in batch.updated) == sorted(
+        [(mine, "alice", PUBLIC, 3, False), (other, "alice", PUBLIC, 1, False)]
+    )
+    assert [(r.image_id, r.reason) for r in batch.refused] == [(unknown, NOT_FOUND)]
+
+    billing.lapse("alice")
+    request = pb.SetVisibilityRequest(actor_id="alice", image_id=mine, visibility=PRIVATE)
+    assert await refusal(vis.SetVisibility(request)) == (grpc.StatusCode.PERMISSION_DENIED, PLAN_LAPSED)
+
+    (free,) = await authority.register("carol", 1)
+    request = pb.SetVisibilityRequest(actor_id="carol", image_id=free, visibility=PRIVATE)
+    assert await refusal(vis.SetVisibility(request)) == (grpc.StatusCode.PERMISSION_DENIED, NEEDS_PLAN)
+
+
+@pytest.fixture(params=["fake", "real"])
+async def billing(request) -> AsyncIterator[billing_pb2_grpc.BillingServiceStub]:
+    if request.param == "fake":
+        address = f"127.0.0.1:{free_port()}"
+        server = await serve(address, FakeBillingService(), None)
+    else:
+        stack: ServiceStack = request.getfixturevalue("media_free_stack")
+        stack.start_billing()
+        address, server = stack.billing_addr, None
+    async with grpc.aio.insecure_channel(address) as channel:
+        yield billing_pb2_grpc.BillingServiceStub(channel)
+    if server is not None:
+        await server.stop(0)
+
+
+def plan_fields(plan: billing_pb2.Plan) -> tuple:
+    return (
+        plan.name,
+        plan.display_name,
+        sorted(plan.entitlements),
+        plan.monthly_credits,
+        plan.max_concurrent_generations,
+    )
+
+
+async def test_billing_accounts_and_plans_answer_like_the_real_billing(billing) -> None:
+    account = (await billing.GetAccount(billing_pb2.GetAccountRequest(user_id="newcomer"))).account
+    assert (
+        account.user_id,
+        account.plan,
+        sorted(account.entitlements),
+        account.credits,
+        account.status,
+        account.lapsed_plan,
+        account.max_concurrent_generations,
+    ) == ("newcomer", "free", [], 25, billing_pb2.SUBSCRIPTION_STATUS_NONE, "", 1)
+
+    plans = (await billing.ListPlans(billing_pb2.ListPlansRequest())).plans
+    paid = ["delete_generation", "download_png", "edit", "upscale"]
+    assert [plan_fields(p) for p in plans] == [
+        ("free", "Free", [], 25, 1),
+        ("basic", "Basic", paid, 400, 2),
+        ("plus", "Plus", sorted([*paid, "private_generation"]), 1000, 4),
+        ("pro", "Pro", sorted([*paid, "private_generation"]), 3000, 8),
+        ("team", "Team", sorted([*paid, "private_generation"]), 10000, 8),
+    ]
+
+
+class StoreUnderTest:
+    """What the gateway does with objects (get), plus the writes a test needs to set a key up."""
+
+    def __init__(self, kind: str, object_store) -> None:
+        if kind == "fake":
+            self.reader = InMemoryObjects()
+            self.put = self._put_in_memory
+            self.remove = self._remove_in_memory
+        else:
+            store = ObjectStore(
+                ObjectStoreSettings(
+                    s3_endpoint=object_store.endpoint,
+                    s3_access_key=object_store.access_key,
+                    s3_secret_key=object_store.secret_key,
+                    s3_bucket=object_store.bucket,
+                )
+            )
+            self.reader = store
+            self.put = lambda key, data: store.put(key, data, "image/png")
+            self.remove = store.delete
+
+    async def _put_in_memory(self, key: str, data: bytes) -> None:
+        self.reader.data[key] = data
+
+    async def _remove_in_memory(self, key: str) -> None:
+        self.reader.data.pop(key, None)
+
+
+@pytest.fixture(params=["fake", "real"])
+def objects(request) -> StoreUnderTest:
+    store = request.getfixturevalue("object_store") if request.param == "real" else None
+    return StoreUnderTest(request.param, store)
+
+
+async def test_objects_read_back_and_a_missing_key_is_no_such_key(objects: StoreUnderTest) -> None:
+    key = f"images/{uuid.uuid4()}.png"
+
+    async def missing_code() -> str:
+        with pytest.raises(S3Error) as caught:
+            await objects.reader.get(key)
+        return caught.value.code
+
+    assert await missing_code() == "NoSuchKey"
+    await objects.put(key, b"\x89PNG bytes")
+    assert await objects.reader.get(key) == b"\x89PNG bytes"
+    await objects.remove(key)
+    assert await missing_code() == "NoSuchKey"
