@@ -15,18 +15,26 @@ from minio.error import S3Error
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1.visibility_pb2 import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
+from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as pb
 from atelier.visibility.v1 import visibility_pb2_grpc
 from glue.settings import ObjectStoreSettings
 from glue.storage import ObjectStore
 from services.visibility.policy import NEEDS_PLAN, NOT_FOUND, PLAN_LAPSED
-from tests.integration.gateway.fakes import FakeBillingService, FakeVisibilityService, InMemoryObjects
+from tests.integration.gateway.fakes import (
+    FakeBillingService,
+    FakeGenerationService,
+    FakeVisibilityService,
+    InMemoryObjects,
+)
+from tests.support.generation import submit_request
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
 
 PRIVATE, PUBLIC = VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
+QUEUED = generation_pb2.GENERATION_STATUS_QUEUED
 
 Register = Callable[[str, int], Awaitable[list[str]]]
 
@@ -252,3 +260,83 @@ async def test_objects_read_back_and_a_missing_key_is_no_such_key(objects: Store
     assert await objects.reader.get(key) == b"\x89PNG bytes"
     await objects.remove(key)
     assert await missing_code() == "NoSuchKey"
+
+
+@pytest.fixture(params=["fake", "real"])
+async def generations(request) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
+    """Generation's API with no worker: what is submitted stays queued."""
+    if request.param == "real":
+        stack: ServiceStack = request.getfixturevalue("stack")
+        stack.start_billing()
+        stack.start_visibility()
+        stack.start_generation_api()
+        async with grpc.aio.insecure_channel(stack.generation_addr) as channel:
+            yield generation_pb2_grpc.GenerationServiceStub(channel)
+        return
+    billing = FakeBillingService()
+    fake = FakeGenerationService(InMemoryObjects(), FakeVisibilityService(billing))
+    address = f"127.0.0.1:{free_port()}"
+    server = grpc.aio.server()
+    generation_pb2_grpc.add_GenerationServiceServicer_to_server(fake, server)
+    assert server.add_insecure_port(address) != 0
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            yield generation_pb2_grpc.GenerationServiceStub(channel)
+    finally:
+        await server.stop(0)
+
+
+def generation_fields(generation: generation_pb2.Generation) -> tuple:
+    return (
+        generation.owner_id,
+        generation.status,
+        generation.params.prompt,
+        generation.visibility,
+        generation.progress_step,
+        len(generation.images),
+        generation.error,
+    )
+
+
+async def test_generation_submit_read_list_and_delete_answer_like_the_real_service(generations) -> None:
+    first = await generations.Submit(submit_request(key="click-1", prompt="a red circle", seed=7))
+    again = await generations.Submit(submit_request(key="click-1", prompt="a red circle", seed=7))
+    second = await generations.Submit(submit_request(prompt="a blue square"))
+    assert (first.created, again.created, second.created) == (True, False, True)
+    assert again.generation.generation_id == first.generation.generation_id
+    assert generation_fields(first.generation) == ("alice", QUEUED, "a red circle", PUBLIC, 0, 0, "")
+    assert first.generation.seed == 7
+
+    async def get(viewer: str, generation_id: str):
+        request = generation_pb2.GetGenerationRequest(generation_id=generation_id, viewer_id=viewer)
+        return await generations.GetGeneration(request)
+
+    mine = await get("alice", first.generation.generation_id)
+    assert generation_fields(mine.generation) == generation_fields(first.generation)
+    for viewer, generation_id in (("bob", first.generation.generation_id), ("alice", str(uuid.uuid4()))):
+        assert await refusal(get(viewer, generation_id)) == (grpc.StatusCode.NOT_FOUND, "generation not found")
+
+    page = await generations.ListGenerations(generation_pb2.ListGenerationsRequest(owner_id="alice", page_size=1))
+    assert [g.generation_id for g in page.generations] == [second.generation.generation_id]
+    rest = await generations.ListGenerations(
+        generation_pb2.ListGenerationsRequest(owner_id="alice", page_size=1, cursor=page.next_cursor)
+    )
+    assert [g.generation_id for g in rest.generations] == [first.generation.generation_id]
+    assert rest.next_cursor == ""
+    assert not (await generations.ListGenerations(generation_pb2.ListGenerationsRequest(owner_id="bob"))).generations
+
+    async def delete(actor: str, generation_id: str):
+        request = generation_pb2.DeleteGenerationRequest(generation_id=generation_id, actor_id=actor)
+        return await generations.DeleteGeneration(request)
+
+    assert await refusal(delete("bob", first.generation.generation_id)) == (
+        grpc.StatusCode.NOT_FOUND,
+        "generation not found",
+    )
+    assert await refusal(delete("alice", first.generation.generation_id)) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "This generation is still running; delete it once it has finished.",
+    )
+    unknown = generation_pb2.BatchGetImagesRequest(image_ids=[str(uuid.uuid4())])
+    assert not (await generations.BatchGetImages(unknown)).images

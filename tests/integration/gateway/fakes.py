@@ -84,7 +84,7 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
             owner_id=request.owner_id,
             status=generation_pb2.GENERATION_STATUS_QUEUED,
             params=request.params,
-            visibility=request.visibility,
+            visibility=request.visibility or PUBLIC,  # unspecified: public, as the service decides
             progress_total=20,
             created_at=created_at,
             seed=request.params.seed if request.params.HasField("seed") else 1234,
