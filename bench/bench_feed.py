@@ -43,9 +43,9 @@ from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from contracts import generation, visibility
 from glue import db
 from glue.events import ensure_streams, make_envelope
-from services.feed.events import STREAMS
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import port_is_open
 
@@ -198,7 +198,8 @@ def events(n: int, rng: random.Random) -> list[tuple[str, bytes]]:
 async def publish_all(nats_url: str, wires: list[tuple[str, bytes]]) -> None:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    await ensure_streams(js, STREAMS)
+    # As the generation and visibility services would: the feed only reads their streams.
+    await ensure_streams(js, [generation.STREAM_SPEC, visibility.STREAM_SPEC])
     started = time.perf_counter()
     for start in range(0, len(wires), 500):
         await asyncio.gather(*(js.publish(s, d) for s, d in wires[start : start + 500]))

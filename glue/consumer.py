@@ -4,6 +4,10 @@ dead-letter stream for poison messages.
 A handler raises `PoisonMessage` (or the envelope cannot be decoded) for input that will never
 succeed: it goes to the dead-letter stream at once. Any other exception is retried with backoff
 until max_deliver, then dead-lettered. Handlers must be idempotent: JetStream delivers at least once.
+
+A consumer never creates the stream it reads: its owner does (contracts/). Started before the
+owner, it waits for the stream with bounded back-off, then binds; a new durable starts from the
+stream's first message, so nothing published meanwhile is missed.
 """
 
 import asyncio
@@ -16,6 +20,7 @@ from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NotFoundError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
@@ -25,6 +30,13 @@ from glue.telemetry import extract_context
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+
+NATS_UNAVAILABLE = (
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.NoServersError,
+    nats.errors.StaleConnectionError,
+)
 
 
 class PoisonMessage(Exception):
@@ -95,8 +107,28 @@ async def _handle(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, ms
         otel_context.detach(token)
 
 
+async def wait_for_stream(
+    js: JetStreamContext, stream: str, consumer: str, first_delay_s: float = 0.2, max_delay_s: float = 5.0
+) -> None:
+    """Returns once `stream` exists, asking again with a back-off that doubles up to max_delay_s."""
+    delay = first_delay_s
+    while True:
+        try:
+            await js.stream_info(stream)
+            return
+        except NotFoundError:
+            reason = "the stream does not exist yet; its owning service creates it"
+        except (nats.errors.TimeoutError, *NATS_UNAVAILABLE) as error:
+            reason = f"NATS unavailable: {error or type(error).__name__}"
+        log.warning("consumer waiting for its stream", extra={"consumer": consumer, "stream": stream, "reason": reason})
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay_s)
+
+
 async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, concurrency: int = 1) -> None:
-    """Fetches and handles messages until cancelled, at most `concurrency` at a time."""
+    """Waits for the stream, then fetches and handles messages until cancelled, at most
+    `concurrency` at a time."""
+    await wait_for_stream(js, spec.stream, spec.durable)
     subscription = await js.pull_subscribe(
         spec.subject,
         durable=spec.durable,
@@ -115,12 +147,7 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handle
                 messages = await subscription.fetch(concurrency, timeout=5)
             except nats.errors.TimeoutError:
                 continue
-            except (
-                nats.errors.ConnectionClosedError,
-                nats.errors.ConnectionReconnectingError,
-                nats.errors.NoServersError,
-                nats.errors.StaleConnectionError,
-            ) as error:
+            except NATS_UNAVAILABLE as error:
                 # NATS is restarting or unreachable; the client reconnects by itself.
                 log.warning("consumer waiting for NATS", extra={"consumer": spec.durable, "error": str(error)})
                 await asyncio.sleep(1.0)

@@ -9,7 +9,6 @@ crashes between publishing and marking a row publishes a duplicate that JetStrea
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
 
 import psycopg
 from google.protobuf import any_pb2, timestamp_pb2
@@ -20,6 +19,7 @@ from nats.js.errors import BadRequestError
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.common.v1 import envelope_pb2
+from contracts.streams import StreamSpec
 from glue.telemetry import inject_headers
 
 log = logging.getLogger(__name__)
@@ -70,26 +70,21 @@ async def enqueue_event(conn: psycopg.AsyncConnection, subject: str, payload: Me
     return envelope.event_id
 
 
-@dataclass(frozen=True)
-class StreamSpec:
-    name: str
-    subjects: list[str]
-    # Messages older than this are dropped; events are consumed long before.
-    max_age_s: float = 7 * 24 * 3600
-    # Window in which JetStream drops a second publish with the same Nats-Msg-Id.
-    duplicate_window_s: float = 24 * 3600
+# Glue's own stream, not a domain's: every process that consumes may dead-letter, so every
+# runtime provisions it (glue.runtime.open_runtime), always with this one declaration.
+DEAD_LETTERS = StreamSpec(DEAD_LETTER_STREAM, (f"{DEAD_LETTER_PREFIX}.>",), max_age_s=30 * 24 * 3600)
 
 
-DEAD_LETTERS = StreamSpec(DEAD_LETTER_STREAM, [f"{DEAD_LETTER_PREFIX}.>"], max_age_s=30 * 24 * 3600)
-
-
-async def ensure_streams(js: JetStreamContext, specs: list[StreamSpec]) -> None:
-    """Creates or updates streams; safe to call from every replica at every start."""
+async def ensure_streams(js: JetStreamContext, specs: list[StreamSpec], replicas: int = 1) -> None:
+    """Creates or updates streams; safe to call from every replica at every start. Only a stream's
+    owner calls this for it (contracts/): consumers of other domains wait for it instead
+    (glue.consumer.wait_for_stream)."""
     for spec in specs:
         config = StreamConfig(
             name=spec.name,
-            subjects=spec.subjects,
+            subjects=list(spec.subjects),
             storage=StorageType.FILE,
+            num_replicas=replicas,
             max_age=spec.max_age_s,
             duplicate_window=spec.duplicate_window_s,
         )

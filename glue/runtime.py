@@ -1,6 +1,10 @@
 """What every event-driven service process shares: its schema migrated, a pool pinned to it,
-NATS with reconnects, the JetStream streams it touches provisioned, background loops supervised,
-and an orderly stop (loops cancelled, NATS drained within a bound, pool closed)."""
+NATS with reconnects, the JetStream streams it owns provisioned, background loops supervised,
+and an orderly stop (loops cancelled, NATS drained within a bound, pool closed).
+
+Streams: a process creates only its own domain's stream (declared in contracts/) and glue's
+DEADLETTER stream, which any consumer may publish to. Another domain's stream is its owner's to
+create: a consumer of it waits until it exists (glue.consumer.wait_for_stream)."""
 
 import asyncio
 import logging
@@ -12,8 +16,9 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
+from contracts.streams import StreamSpec
 from glue import db
-from glue.events import StreamSpec, ensure_streams
+from glue.events import DEAD_LETTERS, ensure_streams
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
 from glue.settings import ServiceSettings
@@ -118,12 +123,13 @@ async def open_runtime(
     migrations: Path,
     nats_url: str,
     client_name: str,
-    streams: list[StreamSpec],
+    owned_streams: list[StreamSpec],
+    stream_replicas: int = 1,
     pool_size: int = 10,
 ) -> Runtime:
     await asyncio.to_thread(db.migrate, database_url, schema, migrations)
     pool = await db.open_pool(database_url, schema, max_size=pool_size)
     nc = await connect(nats_url, client_name)
     js = nc.jetstream()
-    await ensure_streams(js, streams)
+    await ensure_streams(js, [*owned_streams, DEAD_LETTERS], replicas=stream_replicas)
     return Runtime(pool, nc, js)

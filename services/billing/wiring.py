@@ -9,18 +9,13 @@ from pathlib import Path
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from contracts.generation import GENERATION_FAILED, IMAGES_READY
+from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
 from glue.runtime import open_runtime
 from services.billing.catalogue import CatalogueError, load_catalogue
-from services.billing.events import (
-    GENERATION_FAILED,
-    GENERATION_FAILED_DURABLE,
-    GENERATION_STREAM,
-    IMAGES_READY,
-    IMAGES_READY_DURABLE,
-    STREAMS,
-)
+from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
 from services.billing.handlers import BillingServicer, GenerationEventHandlers
 from services.billing.operations import Billing
 from services.billing.settings import SCHEMA, BillingSettings
@@ -56,7 +51,8 @@ async def run(settings: BillingSettings) -> None:
         migrations=MIGRATIONS,
         nats_url=settings.nats_url,
         client_name="billing",
-        streams=STREAMS,
+        owned_streams=[STREAM_SPEC],
+        stream_replicas=settings.stream_replicas,
     )
     billing = Billing(
         runtime.pool,

@@ -17,18 +17,13 @@ from psycopg_pool import AsyncConnectionPool
 from atelier.common.v1 import envelope_pb2, visibility_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
+from contracts.generation import IMAGE_DELETED, IMAGES_READY
+from contracts.generation import STREAM as GENERATION_STREAM
+from contracts.visibility import STREAM as VISIBILITY_STREAM
+from contracts.visibility import VISIBILITY_CHANGED
 from glue.consumer import ConsumerSpec, Delivery, PoisonMessage
 from services.feed import repository
-from services.feed.events import (
-    GENERATION_STREAM,
-    IMAGE_DELETED,
-    IMAGE_DELETED_DURABLE,
-    IMAGES_READY,
-    IMAGES_READY_DURABLE,
-    VISIBILITY_CHANGED,
-    VISIBILITY_CHANGED_DURABLE,
-    VISIBILITY_STREAM,
-)
+from services.feed.events import IMAGE_DELETED_DURABLE, IMAGES_READY_DURABLE, VISIBILITY_CHANGED_DURABLE
 from services.feed.metrics import EVENTS_APPLIED
 from services.feed.projection import Deleted, Event, ImageReady, Visibility, VisibilitySet
 

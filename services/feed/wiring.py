@@ -15,7 +15,6 @@ from glue.runtime import Runtime, open_runtime
 from services.feed import repository
 from services.feed.authority import Authority
 from services.feed.consumers import CONSUMERS, ProjectionWriter
-from services.feed.events import STREAMS
 from services.feed.handlers import FeedServicer
 from services.feed.rebuild import IncompleteHistory, rebuild
 from services.feed.settings import SCHEMA, FeedSettings
@@ -55,7 +54,8 @@ async def _open(settings: FeedSettings, client_name: str, pool_size: int) -> Run
         migrations=MIGRATIONS,
         nats_url=settings.nats_url,
         client_name=client_name,
-        streams=STREAMS,
+        owned_streams=[],  # the feed reads the generation and visibility streams; their owners create them
+        stream_replicas=settings.stream_replicas,
         pool_size=pool_size,
     )
 

@@ -7,7 +7,6 @@ The subject is built only from a validated UUID, so no caller can subscribe with
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
@@ -16,16 +15,12 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from atelier.generation.v1 import events_pb2
+from contracts.generation import progress_subject
 
 log = logging.getLogger(__name__)
 
-SUBJECT_PREFIX = "atelier.progress"
 # Previews are small; a stream that falls this far behind only needs the latest ones.
 QUEUE_SIZE = 32
-
-
-def progress_subject(generation_id: str) -> str:
-    return f"{SUBJECT_PREFIX}.{uuid.UUID(generation_id)}"
 
 
 class ProgressFeed(Protocol):

@@ -15,7 +15,7 @@ from glue.runtime import Runtime, open_runtime
 from glue.storage import ObjectStore
 from services.generation.clients import BillingClient, VisibilityClient
 from services.generation.deletion import GenerationDeleter
-from services.generation.events import GENERATION_REQUESTED, STREAM, STREAMS, WORKER_DURABLE
+from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
 from services.generation.handlers import GenerationServicer
 from services.generation.inference import TritonTxt2Img
 from services.generation.settings import SCHEMA, GenerationSettings
@@ -46,7 +46,8 @@ async def _open(settings: GenerationSettings, role: str) -> Runtime:
         migrations=MIGRATIONS,
         nats_url=settings.nats_url,
         client_name=f"generation-{role}",
-        streams=STREAMS,
+        owned_streams=[STREAM_SPEC],
+        stream_replicas=settings.stream_replicas,
     )
 
 

@@ -25,7 +25,8 @@ from google.protobuf import timestamp_pb2
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc, events_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
-from glue.events import make_envelope
+from contracts import generation
+from glue.events import ensure_streams, make_envelope
 from services.billing.webhooks import signature_header
 from tests.support.events import stream_events
 from tests.support.services import REPO_ROOT, Infra, ServiceStack
@@ -98,6 +99,7 @@ async def publish(nats_url: str, *events) -> None:
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
+        await ensure_streams(js, [generation.STREAM_SPEC])  # as the generation service would
         for event in events:
             subject = (
                 "atelier.generation.images_ready"

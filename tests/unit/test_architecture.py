@@ -42,8 +42,9 @@ CLEAN_LAYOUT = {
     "services/__init__.py": "",
     "services/alpha/__init__.py": "import glue\nimport atelier\n",
     "services/beta/__init__.py": "import glue\n",
-    "glue/__init__.py": "import atelier\n",
+    "glue/__init__.py": "import atelier\nimport contracts\n",
     "atelier/__init__.py": "",
+    "contracts/__init__.py": "import atelier\n",
 }
 
 
@@ -72,6 +73,18 @@ def test_a_layout_that_follows_the_rules_passes(tmp_path: Path) -> None:
             "from services.beta import rules\n",
             "shared-code-imports-no-service",
             "atelier.thing_pb2 -> services.beta",
+        ),
+        (
+            "contracts/alpha.py",
+            "from services.alpha import rules\n",
+            "contracts-are-declarations",
+            "contracts.alpha -> services.alpha",
+        ),
+        (
+            "contracts/beta.py",
+            "from glue import events\n",
+            "contracts-are-declarations",
+            "contracts.beta -> glue",
         ),
     ],
 )
