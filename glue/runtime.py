@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from contracts.streams import StreamSpec
 from glue import db
 from glue.events import DEAD_LETTERS, ensure_streams
+from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
 from glue.settings import ServiceSettings
@@ -76,7 +77,12 @@ class Runtime:
         await self.pool.close()
 
     async def serve(
-        self, settings: ServiceSettings, listen: str, register: Registrar, service_names: list[str]
+        self,
+        settings: ServiceSettings,
+        listen: str,
+        register: Registrar,
+        service_names: list[str],
+        errors: ErrorMapping | None = None,
     ) -> None:
         """Serves gRPC until a termination signal or the death of a background loop."""
         serving = asyncio.create_task(
@@ -87,6 +93,7 @@ class Runtime:
                 on_shutdown=self.close,
                 metrics_port=settings.metrics_port,
                 metrics_host=settings.metrics_host,
+                errors=errors,
             ),
             name="grpc-server",
         )

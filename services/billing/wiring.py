@@ -16,7 +16,7 @@ from glue.events import OutboxRelay
 from glue.runtime import open_runtime
 from services.billing.catalogue import CatalogueError, load_catalogue
 from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
-from services.billing.handlers import BillingServicer, GenerationEventHandlers
+from services.billing.handlers import ERRORS, BillingServicer, GenerationEventHandlers
 from services.billing.operations import Billing
 from services.billing.settings import SCHEMA, BillingSettings
 
@@ -95,4 +95,5 @@ async def run(settings: BillingSettings) -> None:
         settings.grpc_listen,
         lambda server: billing_pb2_grpc.add_BillingServiceServicer_to_server(BillingServicer(billing), server),
         [SERVICE_NAME],
+        errors=ERRORS,
     )

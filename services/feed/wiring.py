@@ -15,7 +15,7 @@ from glue.runtime import Runtime, open_runtime
 from services.feed import repository
 from services.feed.authority import Authority
 from services.feed.consumers import CONSUMERS, ProjectionWriter
-from services.feed.handlers import FeedServicer
+from services.feed.handlers import ERRORS, FeedServicer
 from services.feed.rebuild import IncompleteHistory, rebuild
 from services.feed.settings import SCHEMA, FeedSettings
 
@@ -86,6 +86,7 @@ async def run(settings: FeedSettings) -> None:
         settings.grpc_listen,
         lambda server: feed_pb2_grpc.add_FeedServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
+        errors=ERRORS,
     )
 
 

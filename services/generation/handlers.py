@@ -9,6 +9,7 @@ from google.protobuf import json_format, timestamp_pb2
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
+from glue.grpc_errors import ErrorMapping
 from services.generation import repository
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
@@ -37,6 +38,12 @@ PROTO_TO_VISIBILITY = {v: k for k, v in VISIBILITY_TO_PROTO.items()}
 MAX_PAGE_SIZE = 100
 MAX_BATCH = 500
 MAX_IDEMPOTENCY_KEY = 200
+
+# Refusals with a per-RPC message or trailing metadata stay in the handlers.
+ERRORS = ErrorMapping(
+    {InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT, GenerationRunning: grpc.StatusCode.FAILED_PRECONDITION},
+    unavailable_message="generation: the database is unavailable; try again",
+)
 
 
 def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -198,10 +205,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         page_size = request.page_size or 20
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"page_size: must be between 1 and {MAX_PAGE_SIZE}")
-        try:
-            after = decode_cursor(request.cursor) if request.cursor else None
-        except InvalidRequest as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        after = decode_cursor(request.cursor) if request.cursor else None
         async with self._pool.connection() as conn:
             records = await repository.list_generations(conn, request.owner_id, page_size + 1, after)
         next_cursor = encode_cursor(records[page_size - 1]) if len(records) > page_size else ""
@@ -225,8 +229,6 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
         try:
             deleted = await self._delete(generation_id, request.actor_id)
-        except GenerationRunning as error:
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
         except DependencyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot delete right now ({error})")
         if deleted is None:

@@ -16,7 +16,7 @@ from glue.storage import ObjectStore
 from services.generation.clients import BillingClient, VisibilityClient
 from services.generation.deletion import GenerationDeleter
 from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
-from services.generation.handlers import GenerationServicer
+from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonTxt2Img
 from services.generation.settings import SCHEMA, GenerationSettings
 from services.generation.worker import GenerationWorker
@@ -65,6 +65,7 @@ async def run_api(settings: GenerationSettings) -> None:
         settings.grpc_listen,
         lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server),
         [generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name],
+        errors=ERRORS,
     )
 
 

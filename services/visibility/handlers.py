@@ -6,6 +6,8 @@ Status codes callers rely on:
 - PERMISSION_DENIED with a sentence for the user: the plan or the operator policy forbids the change.
 - UNAVAILABLE: billing could not be asked; nothing was changed (fail closed).
 - INVALID_ARGUMENT: a request that can never succeed (missing actor, more than 500 ids, ...).
+- FAILED_PRECONDITION: images registered again under another owner or generation (ERRORS).
+- UNAVAILABLE also when the database is unreachable (glue.grpc_errors): callers deny (P3).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.visibility.v1 import visibility_pb2 as pb
 from atelier.visibility.v1 import visibility_pb2_grpc
+from glue.grpc_errors import ErrorMapping
 from services.visibility import authority, metrics
 from services.visibility.authority import VISIBILITY_TO_PROTO, as_uuid, parse_ids
 from services.visibility.billing import UNAVAILABLE_MESSAGE, BillingClient, BillingUnavailable
@@ -26,6 +29,10 @@ from services.visibility.policy import NOT_FOUND, PRIVATE, PUBLIC, Account, Imag
 
 MAX_IDS = 500
 PROTO_TO_VISIBILITY = {common_pb2.VISIBILITY_PUBLIC: PUBLIC, common_pb2.VISIBILITY_PRIVATE: PRIVATE}
+ERRORS = ErrorMapping(
+    {authority.RegistrationConflict: grpc.StatusCode.FAILED_PRECONDITION},
+    unavailable_message="visibility: the database is unavailable; try again",
+)
 
 
 def image_to_proto(image: ImageState) -> pb.ImageVisibility:
@@ -73,18 +80,15 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
                 generation_id = UUID(request.generation_id)
             except ValueError:
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "generation_id: not a UUID")
-        try:
-            images = await authority.register_images(
-                self._pool,
-                request.owner_id,
-                generation_id,
-                ids,
-                visibility,
-                request.made_with_privacy_entitlement,
-                authoritative=True,
-            )
-        except authority.RegistrationConflict as error:
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        images = await authority.register_images(
+            self._pool,
+            request.owner_id,
+            generation_id,
+            ids,
+            visibility,
+            request.made_with_privacy_entitlement,
+            authoritative=True,
+        )
         return pb.RegisterImagesResponse(images=[image_to_proto(i) for i in images])
 
     async def _account(self, actor_id: str, context: grpc.aio.ServicerContext) -> Account:

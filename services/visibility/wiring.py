@@ -16,7 +16,7 @@ from glue.runtime import open_runtime
 from services.visibility.billing import BillingClient
 from services.visibility.consumers import EventHandlers
 from services.visibility.events import IMAGE_DELETED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
-from services.visibility.handlers import VisibilityServicer
+from services.visibility.handlers import ERRORS, VisibilityServicer
 from services.visibility.settings import SCHEMA, VisibilitySettings
 
 log = logging.getLogger(__name__)
@@ -64,4 +64,5 @@ async def run(settings: VisibilitySettings) -> None:
         settings.grpc_listen,
         lambda server: visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
+        errors=ERRORS,
     )
