@@ -3,7 +3,6 @@ ImagesReady and GenerationFailed, and runs the sweep (expired reservations, unan
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from contracts.generation import GENERATION_FAILED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
+from glue.periodic import run_periodically
 from glue.runtime import open_runtime
 from services.billing.catalogue import CatalogueError, load_catalogue
 from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
@@ -25,17 +25,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name
 
 
-async def sweep_forever(billing: Billing, interval_s: float) -> None:
-    while True:
-        try:
-            expired, announced = await billing.sweep()
-            if expired or announced:
-                log.info("sweep", extra={"reservations_expired": expired, "lapses_announced": announced})
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # the next round tries again; the sweep must not end the process
-            log.warning("sweep failed", extra={"error": str(error)})
-        await asyncio.sleep(interval_s)
+async def sweep(billing: Billing) -> None:
+    expired, announced = await billing.sweep()
+    if expired or announced:
+        log.info("sweep", extra={"reservations_expired": expired, "lapses_announced": announced})
 
 
 async def run(settings: BillingSettings) -> None:
@@ -87,7 +80,9 @@ async def run(settings: BillingSettings) -> None:
         ),
     ]
     runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
-    runtime.run_in_background(sweep_forever(billing, settings.billing_sweep_interval_s), "sweep")
+    runtime.run_in_background(
+        run_periodically("sweep", lambda: sweep(billing), settings.billing_sweep_interval_s), "sweep"
+    )
     for spec, handler in specs:
         runtime.run_in_background(run_consumer(runtime.js, spec, handler), spec.durable)
     await runtime.serve(

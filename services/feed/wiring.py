@@ -3,7 +3,6 @@ operator's rebuild command."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import grpc
 
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
 from glue.consumer import run_consumer
+from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from services.feed import repository
 from services.feed.authority import Authority
@@ -34,17 +34,6 @@ async def refresh_top_scores(pool, windows: list[int]) -> None:
             await repository.refresh_top(conn, window)
         # Fresh statistics: the planner walks the rank index only if it knows the table's size.
         await conn.execute("ANALYZE top_scores")
-
-
-async def _keep_top_fresh(pool, windows: list[int], interval_s: float) -> None:
-    while True:
-        try:
-            await refresh_top_scores(pool, windows)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # stale scores only reorder top; never stop the service for them
-            log.warning("top scores refresh failed", extra={"error": str(error)})
-        await asyncio.sleep(interval_s)
 
 
 async def _open(settings: FeedSettings, client_name: str, pool_size: int) -> Runtime:
@@ -71,8 +60,14 @@ async def run(settings: FeedSettings) -> None:
             run_consumer(runtime.js, spec, writer.handler_for(spec.subject), settings.consumer_concurrency),
             spec.durable,
         )
+    # Stale scores only reorder top: a failed refresh is retried next round.
     runtime.run_in_background(
-        _keep_top_fresh(runtime.pool, settings.top_windows_hours, settings.top_refresh_s), "top-scores"
+        run_periodically(
+            "top scores refresh",
+            lambda: refresh_top_scores(runtime.pool, settings.top_windows_hours),
+            settings.top_refresh_s,
+        ),
+        "top-scores",
     )
     servicer = FeedServicer(
         runtime.pool,

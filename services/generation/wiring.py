@@ -11,6 +11,7 @@ from prometheus_client import Gauge, start_http_server
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
+from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.storage import ObjectStore
 from services.generation.clients import BillingClient, VisibilityClient
@@ -29,14 +30,9 @@ QUEUE_DEPTH = Gauge(
 )
 
 
-async def sample_queue_depth(js: JetStreamContext, interval_s: float = 5.0) -> None:
-    while True:
-        try:
-            info = await js.consumer_info(STREAM, WORKER_DURABLE)
-            QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
-        except Exception as error:  # a metric must never take the worker down
-            log.debug("queue depth unavailable", extra={"error": str(error)})
-        await asyncio.sleep(interval_s)
+async def sample_queue_depth(js: JetStreamContext) -> None:
+    info = await js.consumer_info(STREAM, WORKER_DURABLE)
+    QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
 
 
 async def _open(settings: GenerationSettings, role: str) -> Runtime:
@@ -97,6 +93,10 @@ async def run_worker(settings: GenerationSettings) -> None:
     runtime.run_in_background(
         run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
     )
-    runtime.run_in_background(sample_queue_depth(runtime.js), "queue-depth")
+    # A metric must never take the worker down; before the consumer exists there is nothing to sample.
+    runtime.run_in_background(
+        run_periodically("queue depth sample", lambda: sample_queue_depth(runtime.js), 5.0, logging.DEBUG),
+        "queue-depth",
+    )
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     await runtime.run_until_stopped()
