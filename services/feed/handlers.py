@@ -162,14 +162,12 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 cursor = cursors.decode(request.cursor, cursors.TOP)
                 after = (cursor.likes, cursor.created_at, cursor.image_id)
                 since = cursor.since or since
-            if hours in self._precomputed:
+            window = (
+                repository.precomputed_window(hours) if hours in self._precomputed else repository.live_window(since)
+            )
 
-                def fetch(conn, a, n):
-                    return repository.fetch_top_precomputed(conn, hours, a, n, query)
-            else:
-
-                def fetch(conn, a, n):
-                    return repository.fetch_top(conn, since, a, n, query)
+            def fetch(conn, a, n):
+                return repository.fetch_top(conn, window, a, n, query)
 
             page = await authorized_page(
                 self._reader(fetch), lambda row: row.top_key, self._authorizer(viewer, listing), after, size
