@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from atelier.feed.v1 import feed_pb2 as pb
 from atelier.feed.v1 import feed_pb2_grpc
 from glue.grpc_errors import ErrorMapping
+from glue.ids import parse_uuid
 from services.feed import cursors, repository, social
 from services.feed.authority import Authority, AuthorityUnavailable
 from services.feed.cursors import Cursor, InvalidCursor
@@ -57,10 +58,10 @@ ERRORS = ErrorMapping(
 
 def _image_id(value: str) -> UUID:
     """A malformed id is an image that does not exist."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise NotFound(NOT_FOUND_MESSAGE) from None
+    image_id = parse_uuid(value)
+    if image_id is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return image_id
 
 
 def _required(value: str, field: str) -> str:
@@ -216,10 +217,9 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             raise InvalidInput(f"image_ids: at most {social.MAX_BATCH} per call")
         wanted: dict[str, UUID] = {}
         for value in request.image_ids:
-            try:
-                wanted.setdefault(str(UUID(value)), UUID(value))
-            except ValueError:
-                continue  # an id that cannot exist is simply not found
+            image_id = parse_uuid(value)
+            if image_id is not None:  # an id that cannot exist is simply not found
+                wanted.setdefault(str(image_id), image_id)
         allowed = await self._authority.allowed(request.viewer_id, list(wanted)) if wanted else set()
         ids = [image_id for key, image_id in wanted.items() if key in allowed]
         if not ids:

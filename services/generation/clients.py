@@ -4,10 +4,9 @@ their failures turned into domain errors."""
 import grpc
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from atelier.common.v1 import visibility_pb2 as common_visibility
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from contracts.common import VISIBILITY_TO_PROTO
 
-VISIBILITY_TO_PROTO = {"public": common_visibility.VISIBILITY_PUBLIC, "private": common_visibility.VISIBILITY_PRIVATE}
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 

@@ -9,14 +9,11 @@ from google.protobuf import json_format, timestamp_pb2
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
+from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
 from glue.grpc_errors import ErrorMapping
+from glue.ids import parse_uuid
 from services.generation import repository
-from services.generation.clients import (
-    VISIBILITY_TO_PROTO,
-    BillingClient,
-    DependencyUnavailable,
-    OutOfCredits,
-)
+from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.records import GenerationRecord, ImageRecord
 from services.generation.requests import InvalidRequest, validate
@@ -34,7 +31,6 @@ STATUS_TO_PROTO = {
     "succeeded": generation_pb2.GENERATION_STATUS_SUCCEEDED,
     "failed": generation_pb2.GENERATION_STATUS_FAILED,
 }
-PROTO_TO_VISIBILITY = {v: k for k, v in VISIBILITY_TO_PROTO.items()}
 MAX_PAGE_SIZE = 100
 MAX_BATCH = 500
 MAX_IDEMPOTENCY_KEY = 200
@@ -106,13 +102,6 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
     )
 
 
-def _parse_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
 def encode_cursor(record: GenerationRecord) -> str:
     return base64.urlsafe_b64encode(f"{record.created_at.isoformat()}|{record.id}".encode()).decode()
 
@@ -157,7 +146,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                 color_palette=list(params.color_palette),
                 steps=params.steps,
                 guidance=params.guidance,
-                visibility=PROTO_TO_VISIBILITY.get(request.visibility, ""),
+                visibility=VISIBILITY_FROM_PROTO.get(request.visibility, ""),
                 source_image_id=params.source_image_id,
                 mode=params.mode,
                 strength=params.strength,
@@ -189,7 +178,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         return generation_pb2.SubmitResponse(generation=generation_to_proto(record), created=created)
 
     async def GetGeneration(self, request: generation_pb2.GetGenerationRequest, context: grpc.aio.ServicerContext):
-        generation_id = _parse_uuid(request.generation_id)
+        generation_id = parse_uuid(request.generation_id)
         record = None
         if generation_id is not None:
             async with self._pool.connection() as conn:
@@ -216,7 +205,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
     async def BatchGetImages(self, request: generation_pb2.BatchGetImagesRequest, context: grpc.aio.ServicerContext):
         if len(request.image_ids) > MAX_BATCH:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"image_ids: at most {MAX_BATCH} per call")
-        ids = [i for i in (_parse_uuid(v) for v in request.image_ids) if i is not None]
+        ids = [i for i in (parse_uuid(v) for v in request.image_ids) if i is not None]
         async with self._pool.connection() as conn:
             images = await repository.batch_get_images(conn, ids)
         return generation_pb2.BatchGetImagesResponse(images=[image_to_proto(i) for i in images])
@@ -224,7 +213,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
     async def DeleteGeneration(
         self, request: generation_pb2.DeleteGenerationRequest, context: grpc.aio.ServicerContext
     ):
-        generation_id = _parse_uuid(request.generation_id)
+        generation_id = parse_uuid(request.generation_id)
         if generation_id is None or not request.actor_id:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
         try:
