@@ -42,6 +42,14 @@ CLEAN_LAYOUT = {
     "services/__init__.py": "",
     "services/alpha/__init__.py": "import glue\nimport atelier\n",
     "services/beta/__init__.py": "import glue\n",
+    "services/gateway/__init__.py": "",
+    "services/gateway/api/__init__.py": "",
+    "services/gateway/api/access.py": "",
+    "services/gateway/api/routes/__init__.py": "",
+    "services/gateway/api/routes/images.py": "from services.gateway.api import access\n",
+    "services/gateway/api/routes/social.py": "from services.gateway.api import access\n",
+    "services/gateway/web/__init__.py": "",
+    "services/gateway/web/pages.py": "",
     "glue/__init__.py": "import atelier\n",
     "atelier/__init__.py": "",
 }
@@ -60,6 +68,18 @@ def test_a_layout_that_follows_the_rules_passes(tmp_path: Path) -> None:
             "from services.beta import rules\n",
             "services-are-independent",
             "services.alpha.handlers -> services.beta",
+        ),
+        (
+            "services/gateway/api/routes/social.py",
+            "from services.gateway.api.routes.images import NOT_FOUND_RESPONSE\n",
+            "gateway-routes-are-independent",
+            "services.gateway.api.routes.social -> services.gateway.api.routes.images",
+        ),
+        (
+            "services/gateway/web/pages.py",
+            "import services.gateway.api.routes.images\n",
+            "gateway-routes-are-independent",
+            "services.gateway.web.pages -> services.gateway.api.routes.images",
         ),
         (
             "glue/helpers.py",

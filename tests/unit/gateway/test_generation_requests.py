@@ -6,7 +6,7 @@ import grpc
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from services.gateway.generation_client import OUT_OF_CREDITS, REASON_METADATA_KEY, GenerationClient
+from services.gateway.clients.generation import OUT_OF_CREDITS, REASON_METADATA_KEY, GenerationClient
 from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
 from tests.unit.gateway.fakes import InjectedError
 

@@ -1,4 +1,5 @@
-"""Who may read an image, decided by the visibility authority at the moment of each request (P1).
+"""Who may read an image, decided by the visibility authority at the moment of each request (P1),
+and who may read a generation (its owner alone).
 
 Every image route goes through `visible_image`: the id is parsed, the authority is asked whether
 this viewer (anonymous included) may see it, and only then is anything about the image fetched.
@@ -14,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from atelier.generation.v1 import generation_pb2
+from services.gateway.auth.security import Caller
+from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 from services.gateway.dependencies import GatewayDeps
-from services.gateway.problems import Problem
-from services.gateway.security import Caller
-from services.gateway.visibility_client import IMAGE_NOT_FOUND
+from services.gateway.problems import Problem, not_found
 
 PRIVATE_NO_STORE = "private, no-store"
 # Public image bytes may be kept by shared caches this long (P2: "at most a short max-age").
@@ -29,6 +30,16 @@ PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE_S}"
 # The bytes of one URL differ by the viewer's plan (PNG or JPG), so shared caches must keep one
 # copy per credential; anonymous requests (no cookie, no key) share one.
 PUBLIC_VARY = "Authorization, Cookie"
+
+
+# How every image endpoint documents its one 404.
+NOT_FOUND_RESPONSE = {
+    404: {
+        "description": "no such image visible to you: another user's private image, a deleted "
+        "one and an unknown id answer exactly alike"
+    }
+}
+GENERATION = "Generation"
 
 
 def image_not_found() -> Problem:
@@ -68,6 +79,22 @@ async def visible_image(image_id: str, caller: Caller | None, deps: GatewayDeps)
     # A non-owner is allowed only public images. Checked again here, because the authority's
     # answer for the viewer must never be read as anything more than "public".
     return VisibleImage(image, "public", False)
+
+
+async def own_generation(generation_id: str, caller: Caller | None, deps: GatewayDeps) -> generation_pb2.Generation:
+    """The caller's generation; 404 (exactly as for an id that does not exist) for anyone else."""
+    if caller is None:
+        raise not_found(GENERATION)
+    try:
+        canonical_id = str(uuid.UUID(generation_id))
+    except ValueError:
+        raise not_found(GENERATION) from None
+    generation = await deps.generations.get(canonical_id, caller.user_id)
+    # The service already answers NOT_FOUND to non-owners; checked again because a wrong answer
+    # here would be a leak.
+    if generation.owner_id != caller.user_id:
+        raise not_found(GENERATION)
+    return generation
 
 
 async def current_visibility(deps: GatewayDeps, owner_id: str, image_ids: Iterable[str]) -> Mapping[str, str]:

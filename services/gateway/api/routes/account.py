@@ -4,13 +4,13 @@ import uuid
 
 from fastapi import APIRouter, Body, Request, Response, status
 
-from services.gateway.accounts import csrf_token_for
+from services.gateway.api.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
+from services.gateway.auth.accounts import csrf_token_for
+from services.gateway.auth.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import display_name, permissions
 from services.gateway.problems import not_found
 from services.gateway.repository import ApiKeyRecord
-from services.gateway.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
-from services.gateway.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
 

@@ -14,9 +14,9 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
-from services.gateway.generation_client import problem_from_rpc_error
+from services.gateway.clients.generation import problem_from_rpc_error
+from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 from services.gateway.problems import Problem
-from services.gateway.visibility_client import IMAGE_NOT_FOUND
 
 SERVICE_NAME = feed_pb2.DESCRIPTOR.services_by_name["FeedService"].full_name
 SORTS = {"new": feed_pb2.FEED_SORT_NEW, "top": feed_pb2.FEED_SORT_TOP}

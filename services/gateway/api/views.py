@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from atelier.common.v1 import visibility_pb2
 from atelier.generation.v1 import generation_pb2
-from services.gateway.schemas import (
+from services.gateway.api.schemas import (
     CreationItem,
     GenerationOut,
     ImageDetail,

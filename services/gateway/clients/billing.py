@@ -16,7 +16,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from services.gateway.generation_client import problem_from_rpc_error
+from services.gateway.clients.generation import problem_from_rpc_error
 from services.gateway.plans import AccountView, PlanInfo, SubscriptionStatus
 from services.gateway.problems import Problem
 

@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from services.gateway.generation_client import problem_from_rpc_error
+from services.gateway.clients.generation import problem_from_rpc_error
 from services.gateway.problems import Problem
 
 log = logging.getLogger(__name__)
