@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
 
 from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from services.gateway.clients.generation import problem_from_rpc_error
+from services.gateway.clients import rpc
 from services.gateway.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,10 @@ class VisibilityClient:
         self._health = health_pb2_grpc.HealthStub(channel)
         self._timeout_s = timeout_s
 
-    def _problem(self, error: grpc.aio.AioRpcError) -> Problem:
-        return problem_from_rpc_error(error, not_found=IMAGE_NOT_FOUND, service="visibility")
+    async def _call(self, method, request):
+        return await rpc.call(
+            method, request, timeout_s=self._timeout_s, not_found=IMAGE_NOT_FOUND, service="visibility"
+        )
 
     async def authorize(self, viewer_id: str, image_ids: Sequence[str]) -> set[str]:
         """The subset of image_ids the viewer ("" = anonymous) may see now. Raises a 503 problem
@@ -92,13 +94,10 @@ class VisibilityClient:
         does not answer for are absent."""
         states: dict[str, ImageState] = {}
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
-            try:
-                reply = await self._stub.BatchGetVisibility(
-                    visibility_pb2.BatchGetVisibilityRequest(owner_id=owner_id, image_ids=chunk),
-                    timeout=self._timeout_s,
-                )
-            except grpc.aio.AioRpcError as error:
-                raise self._problem(error) from error
+            reply = await self._call(
+                self._stub.BatchGetVisibility,
+                visibility_pb2.BatchGetVisibilityRequest(owner_id=owner_id, image_ids=chunk),
+            )
             for image in reply.images:
                 if image.owner_id == owner_id and not image.deleted and image.image_id in chunk:
                     states[image.image_id] = _state(image)
@@ -111,12 +110,11 @@ class VisibilityClient:
             actor_id=actor_id, image_id=image_id, visibility=TO_PROTO[visibility]
         )
         try:
-            reply = await self._stub.SetVisibility(request, timeout=self._timeout_s)
-        except grpc.aio.AioRpcError as error:
-            problem = self._problem(error)
+            reply = await self._call(self._stub.SetVisibility, request)
+        except Problem as problem:
             if problem.status == 403:
                 problem.detail = _sentence(problem.detail)
-            raise problem from error
+            raise
         return _state(reply.image)
 
     async def set_many(
@@ -128,17 +126,10 @@ class VisibilityClient:
             request = visibility_pb2.BatchSetVisibilityRequest(
                 actor_id=actor_id, image_ids=chunk, visibility=TO_PROTO[visibility]
             )
-            try:
-                reply = await self._stub.BatchSetVisibility(request, timeout=self._timeout_s)
-            except grpc.aio.AioRpcError as error:
-                raise self._problem(error) from error
+            reply = await self._call(self._stub.BatchSetVisibility, request)
             updated.extend(_state(image) for image in reply.updated)
             refused.extend(Refusal(item.image_id, _sentence(item.reason)) for item in reply.refused)
         return updated, refused
 
     async def check_serving(self) -> None:
-        response = await self._health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=2)
-        if response.status != health_pb2.HealthCheckResponse.SERVING:
-            raise RuntimeError(
-                f"{SERVICE_NAME} is {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}"
-            )
+        await rpc.check_serving(self._health, SERVICE_NAME)
