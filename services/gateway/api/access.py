@@ -10,11 +10,11 @@ nobody can tell them apart. The authority unreachable: 503 for every id alike (P
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from atelier.generation.v1 import generation_pb2
+from services.gateway.api.ids import canonical_uuid
 from services.gateway.auth.security import Caller
 from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 from services.gateway.dependencies import GatewayDeps
@@ -44,13 +44,6 @@ GENERATION = "Generation"
 
 def image_not_found() -> Problem:
     return Problem(404, IMAGE_NOT_FOUND)
-
-
-def canonical_uuid(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -85,10 +78,9 @@ async def own_generation(generation_id: str, caller: Caller | None, deps: Gatewa
     """The caller's generation; 404 (exactly as for an id that does not exist) for anyone else."""
     if caller is None:
         raise not_found(GENERATION)
-    try:
-        canonical_id = str(uuid.UUID(generation_id))
-    except ValueError:
-        raise not_found(GENERATION) from None
+    canonical_id = canonical_uuid(generation_id)
+    if canonical_id is None:
+        raise not_found(GENERATION)
     generation = await deps.generations.get(canonical_id, caller.user_id)
     # The service already answers NOT_FOUND to non-owners; checked again because a wrong answer
     # here would be a leak.

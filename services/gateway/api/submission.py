@@ -9,8 +9,9 @@ from fastapi import Response
 
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api.schemas import GenerationAccepted
-from services.gateway.api.views import VISIBILITY_BY_NAME, status_name
+from services.gateway.api.views import status_name
 from services.gateway.auth.security import Caller
+from services.gateway.clients.visibility import VISIBILITY_BY_NAME
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import GENERATIONS_SUBMITTED
 from services.gateway.plans import PRIVATE_GENERATION, VisibilityChoiceRefused, visibility_for_submit

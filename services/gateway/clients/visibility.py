@@ -27,7 +27,13 @@ SERVICE_NAME = visibility_pb2.DESCRIPTOR.services_by_name["VisibilityService"].f
 # The authority answers at most this many ids per call.
 MAX_IDS_PER_CALL = 500
 IMAGE_NOT_FOUND = "Image not found."
-TO_PROTO = {"public": common_pb2.VISIBILITY_PUBLIC, "private": common_pb2.VISIBILITY_PRIVATE}
+# The API's visibility names ↔ the services' enum (atelier.common.v1), for every message in and out.
+VISIBILITY_BY_NAME = {"public": common_pb2.VISIBILITY_PUBLIC, "private": common_pb2.VISIBILITY_PRIVATE}
+
+
+def visibility_name(visibility: int) -> str:
+    # Anything but an explicit PUBLIC is shown as private (P3: never public by default).
+    return "public" if visibility == common_pb2.VISIBILITY_PUBLIC else "private"
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,7 @@ class Refusal:
 
 
 def _state(image: visibility_pb2.ImageVisibility) -> ImageState:
-    # Anything but an explicit PUBLIC is treated as private (P3: never public by default).
-    visibility = "public" if image.visibility == common_pb2.VISIBILITY_PUBLIC else "private"
-    return ImageState(image.image_id, visibility, image.version)
+    return ImageState(image.image_id, visibility_name(image.visibility), image.version)
 
 
 def _sentence(reason: str) -> str:
@@ -107,7 +111,7 @@ class VisibilityClient:
         """404 for images of others, deleted and unknown ones; 403 with the reason when the plan
         or the operator's policy forbids it."""
         request = visibility_pb2.SetVisibilityRequest(
-            actor_id=actor_id, image_id=image_id, visibility=TO_PROTO[visibility]
+            actor_id=actor_id, image_id=image_id, visibility=VISIBILITY_BY_NAME[visibility]
         )
         try:
             reply = await self._call(self._stub.SetVisibility, request)
@@ -124,7 +128,7 @@ class VisibilityClient:
         refused: list[Refusal] = []
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
             request = visibility_pb2.BatchSetVisibilityRequest(
-                actor_id=actor_id, image_ids=chunk, visibility=TO_PROTO[visibility]
+                actor_id=actor_id, image_ids=chunk, visibility=VISIBILITY_BY_NAME[visibility]
             )
             reply = await self._call(self._stub.BatchSetVisibility, request)
             updated.extend(_state(image) for image in reply.updated)

@@ -9,7 +9,6 @@ Visibility at submit (plans.visibility_for_submit): free and basic plans generat
 `private_generation` gets what it asks for, or when nothing is asked, the user's last choice.
 """
 
-import uuid
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from atelier.generation.v1 import generation_pb2
 from services.gateway.api import submission
 from services.gateway.api.access import GENERATION, current_for_generations, own_generation
 from services.gateway.api.event_stream import StreamTiming, generation_events
+from services.gateway.api.ids import canonical_uuid
 from services.gateway.api.schemas import (
     GenerationAccepted,
     GenerationCreate,
@@ -158,9 +158,8 @@ async def delete_generation(generation_id: str, caller: CurrentCaller, request: 
     account = await deps.billing.account(caller.user_id)
     if not account.has(DELETE_GENERATION):
         raise Problem(403, refusal(account, DELETE_GENERATION, await deps.billing.plans_or_empty()))
-    try:
-        canonical_id = str(uuid.UUID(generation_id))
-    except ValueError:
-        raise not_found(GENERATION) from None
+    canonical_id = canonical_uuid(generation_id)
+    if canonical_id is None:
+        raise not_found(GENERATION)
     await deps.generations.delete(canonical_id, caller.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -28,10 +28,10 @@ from services.gateway.api.access import (
     PUBLIC_MAX_AGE_S,
     PUBLIC_VARY,
     VisibleImage,
-    canonical_uuid,
     image_not_found,
     visible_image,
 )
+from services.gateway.api.ids import canonical_uuid
 from services.gateway.api.image_facts import add_facts
 from services.gateway.api.image_variants import JPEG_QUALITY, ImageFormat, ImageSize, render_variant
 from services.gateway.api.schemas import (

@@ -21,8 +21,8 @@ from services.gateway.api import submission
 from services.gateway.api.access import NOT_FOUND_RESPONSE, own_generation, visible_image
 from services.gateway.api.feed_schemas import RemixCreate
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
-from services.gateway.api.views import visibility_name
 from services.gateway.auth.security import CurrentCaller
+from services.gateway.clients.visibility import visibility_name
 from services.gateway.dependencies import deps_of
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
