@@ -50,6 +50,10 @@ CLEAN_LAYOUT = {
     "services/gateway/api/routes/social.py": "from services.gateway.api import access\n",
     "services/gateway/web/__init__.py": "",
     "services/gateway/web/pages.py": "",
+    "services/gateway/auth/__init__.py": "",
+    "services/gateway/auth/security.py": "",
+    "services/gateway/clients/__init__.py": "",
+    "services/gateway/clients/feed.py": "",
     "glue/__init__.py": "import atelier\n",
     "atelier/__init__.py": "",
 }
@@ -80,6 +84,18 @@ def test_a_layout_that_follows_the_rules_passes(tmp_path: Path) -> None:
             "import services.gateway.api.routes.images\n",
             "gateway-routes-are-independent",
             "services.gateway.web.pages -> services.gateway.api.routes.images",
+        ),
+        (
+            "services/gateway/clients/feed.py",
+            "from services.gateway.api import access\n",
+            "gateway-clients-and-auth-import-no-http-layer",
+            "services.gateway.clients.feed -> services.gateway.api.access",
+        ),
+        (
+            "services/gateway/auth/security.py",
+            "from services.gateway.web import pages\n",
+            "gateway-clients-and-auth-import-no-http-layer",
+            "services.gateway.auth.security -> services.gateway.web.pages",
         ),
         (
             "glue/helpers.py",
