@@ -40,8 +40,6 @@ def write_layout(root: Path, modules: dict[str, str]) -> Path:
 
 CLEAN_LAYOUT = {
     "services/__init__.py": "",
-    "services/alpha/__init__.py": "import glue\nimport atelier\n",
-    "services/beta/__init__.py": "import glue\n",
     "services/gateway/__init__.py": "",
     "services/gateway/api/__init__.py": "",
     "services/gateway/api/access.py": "",
@@ -54,6 +52,8 @@ CLEAN_LAYOUT = {
     "services/gateway/auth/security.py": "",
     "services/gateway/clients/__init__.py": "",
     "services/gateway/clients/feed.py": "",
+    "services/alpha/__init__.py": "import glue\nimport atelier\n",
+    "services/beta/__init__.py": "import glue\n",
     "glue/__init__.py": "import atelier\n",
     "atelier/__init__.py": "",
 }
