@@ -51,7 +51,8 @@ REASON_METADATA_KEY = "atelier-reason"
 OUT_OF_CREDITS = "out_of_credits"
 
 
-def _reason(error: grpc.aio.AioRpcError) -> str:
+def rpc_reason(error: grpc.aio.AioRpcError) -> str:
+    """The `atelier-reason` a service put in the trailing metadata of a failure ("" when none)."""
     for key, value in error.trailing_metadata() or ():
         if key == REASON_METADATA_KEY:
             return value if isinstance(value, str) else value.decode()
@@ -79,7 +80,7 @@ def problem_from_rpc_error(
     if code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ALREADY_EXISTS):
         return Problem(409, message or "This conflicts with the current state.")
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        if _reason(error) == OUT_OF_CREDITS:
+        if rpc_reason(error) == OUT_OF_CREDITS:
             return Problem(402, message or "You are out of credits.")
         return Problem(
             429, message or "Too many generations at once; wait for one to finish.", headers={"Retry-After": "5"}
