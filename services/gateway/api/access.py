@@ -1,4 +1,5 @@
-"""Who may read an image, decided by the visibility authority at the moment of each request (P1).
+"""Who may read an image, decided by the visibility authority at the moment of each request (P1),
+and who may read a generation (its owner alone).
 
 Every image route goes through `visible_image`: the id is parsed, the authority is asked whether
 this viewer (anonymous included) may see it, and only then is anything about the image fetched.
@@ -9,15 +10,15 @@ nobody can tell them apart. The authority unreachable: 503 for every id alike (P
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from atelier.generation.v1 import generation_pb2
+from services.gateway.api.ids import canonical_uuid
+from services.gateway.auth.security import Caller
+from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 from services.gateway.dependencies import GatewayDeps
-from services.gateway.problems import Problem
-from services.gateway.security import Caller
-from services.gateway.visibility_client import IMAGE_NOT_FOUND
+from services.gateway.problems import Problem, not_found
 
 PRIVATE_NO_STORE = "private, no-store"
 # Public image bytes may be kept by shared caches this long (P2: "at most a short max-age").
@@ -31,15 +32,18 @@ PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE_S}"
 PUBLIC_VARY = "Authorization, Cookie"
 
 
+# How every image endpoint documents its one 404.
+NOT_FOUND_RESPONSE = {
+    404: {
+        "description": "no such image visible to you: another user's private image, a deleted "
+        "one and an unknown id answer exactly alike"
+    }
+}
+GENERATION = "Generation"
+
+
 def image_not_found() -> Problem:
     return Problem(404, IMAGE_NOT_FOUND)
-
-
-def canonical_uuid(value: str) -> str | None:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,21 @@ async def visible_image(image_id: str, caller: Caller | None, deps: GatewayDeps)
     # A non-owner is allowed only public images. Checked again here, because the authority's
     # answer for the viewer must never be read as anything more than "public".
     return VisibleImage(image, "public", False)
+
+
+async def own_generation(generation_id: str, caller: Caller | None, deps: GatewayDeps) -> generation_pb2.Generation:
+    """The caller's generation; 404 (exactly as for an id that does not exist) for anyone else."""
+    if caller is None:
+        raise not_found(GENERATION)
+    canonical_id = canonical_uuid(generation_id)
+    if canonical_id is None:
+        raise not_found(GENERATION)
+    generation = await deps.generations.get(canonical_id, caller.user_id)
+    # The service already answers NOT_FOUND to non-owners; checked again because a wrong answer
+    # here would be a leak.
+    if generation.owner_id != caller.user_id:
+        raise not_found(GENERATION)
+    return generation
 
 
 async def current_visibility(deps: GatewayDeps, owner_id: str, image_ids: Iterable[str]) -> Mapping[str, str]:

@@ -9,46 +9,34 @@ Visibility at submit (plans.visibility_for_submit): free and basic plans generat
 `private_generation` gets what it asks for, or when nothing is asked, the user's last choice.
 """
 
-import uuid
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from atelier.generation.v1 import generation_pb2
-from services.gateway import submission
-from services.gateway.access import current_for_generations
-from services.gateway.dependencies import GatewayDeps, deps_of
-from services.gateway.event_stream import StreamTiming, generation_events
+from services.gateway.api import submission
+from services.gateway.api.access import GENERATION, current_for_generations, own_generation
+from services.gateway.api.event_stream import StreamTiming, generation_events
+from services.gateway.api.ids import canonical_uuid
+from services.gateway.api.schemas import (
+    GenerationAccepted,
+    GenerationCreate,
+    GenerationOut,
+    GenerationPage,
+    IdempotencyKey,
+)
+from services.gateway.api.views import generation_view
+from services.gateway.auth.security import CurrentCaller, MaybeCaller
+from services.gateway.dependencies import deps_of
 from services.gateway.plans import DELETE_GENERATION, refusal
 from services.gateway.problems import Problem, not_found
-from services.gateway.schemas import GenerationAccepted, GenerationCreate, GenerationOut, GenerationPage
-from services.gateway.security import Caller, CurrentCaller, MaybeCaller
-from services.gateway.views import generation_view
 
 router = APIRouter(prefix="/api/v1/generations", tags=["generations"])
 
-IDEMPOTENCY_KEY_MAX_LENGTH = 200
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
-NOT_FOUND = "Generation"
-
-
-async def own_generation(generation_id: str, caller: Caller | None, deps: GatewayDeps) -> generation_pb2.Generation:
-    """The caller's generation; 404 (exactly as for an id that does not exist) for anyone else."""
-    if caller is None:
-        raise not_found(NOT_FOUND)
-    try:
-        canonical_id = str(uuid.UUID(generation_id))
-    except ValueError:
-        raise not_found(NOT_FOUND) from None
-    generation = await deps.generations.get(canonical_id, caller.user_id)
-    # The service already answers NOT_FOUND to non-owners; checked again because a wrong answer
-    # here would be a leak.
-    if generation.owner_id != caller.user_id:
-        raise not_found(NOT_FOUND)
-    return generation
 
 
 @router.post(
@@ -68,14 +56,7 @@ async def submit_generation(
     caller: CurrentCaller,
     request: Request,
     response: Response,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
-            description="repeat a request safely: same key, same generation",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
     params = generation_pb2.GenerationParams(
         prompt=body.prompt,
@@ -177,9 +158,8 @@ async def delete_generation(generation_id: str, caller: CurrentCaller, request: 
     account = await deps.billing.account(caller.user_id)
     if not account.has(DELETE_GENERATION):
         raise Problem(403, refusal(account, DELETE_GENERATION, await deps.billing.plans_or_empty()))
-    try:
-        canonical_id = str(uuid.UUID(generation_id))
-    except ValueError:
-        raise not_found(NOT_FOUND) from None
+    canonical_id = canonical_uuid(generation_id)
+    if canonical_id is None:
+        raise not_found(GENERATION)
     await deps.generations.delete(canonical_id, caller.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

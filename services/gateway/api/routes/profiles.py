@@ -1,5 +1,5 @@
-"""Profiles: a user's profile photo, pinned images and public images; setting my profile photo; the
-profile page (/u/<username>).
+"""Profiles: a user's profile photo, pinned images and public images; setting my profile photo (the
+profile page, /u/<username>, is one of the web pages: web/pages.py).
 
 A profile shows only what the viewer may see, asked of the visibility authority at the request (the
 feed service asks for its items, the gateway asks again together with the photo): to everyone else
@@ -14,26 +14,28 @@ endpoint); its bytes are served by the ordinary image content path, authorised a
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import FileResponse
 
-from services.gateway.access import PRIVATE_NO_STORE, current_visibility, image_not_found, visible_image
-from services.gateway.dependencies import deps_of
-from services.gateway.feed_schemas import (
+from services.gateway.api.access import (
+    NOT_FOUND_RESPONSE,
+    PRIVATE_NO_STORE,
+    current_visibility,
+    image_not_found,
+    visible_image,
+)
+from services.gateway.api.feed_schemas import (
     FEED_PAGE_SIZE_DEFAULT,
     FEED_PAGE_SIZE_MAX,
     AvatarChange,
     AvatarOut,
     ProfileOut,
 )
-from services.gateway.feed_views import PageContext, avatar_url
+from services.gateway.api.feed_views import PageContext, avatar_url
+from services.gateway.api.views import content_url
+from services.gateway.auth.security import CurrentCaller, MaybeCaller
+from services.gateway.dependencies import deps_of
 from services.gateway.problems import not_found
-from services.gateway.routes.images import NOT_FOUND_RESPONSE
-from services.gateway.routes.pages import PAGE_SECURITY_HEADERS, STATIC_DIR
-from services.gateway.security import CurrentCaller, MaybeCaller
-from services.gateway.views import content_url
 
 router = APIRouter(prefix="/api/v1", tags=["profiles"])
-pages = APIRouter(include_in_schema=False)
 
 USERNAME_MAX_LENGTH = 64
 
@@ -111,9 +113,3 @@ async def set_avatar(body: AvatarChange, caller: CurrentCaller, request: Request
 async def remove_avatar(caller: CurrentCaller, request: Request) -> Response:
     await deps_of(request).accounts.set_avatar(caller.user, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@pages.get("/u/{username}")
-async def profile_page(username: str) -> FileResponse:
-    """The same static page for every name; the page asks the API for the profile."""
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)

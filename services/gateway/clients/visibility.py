@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
 
 from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from services.gateway.generation_client import problem_from_rpc_error
+from services.gateway.clients import rpc
 from services.gateway.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,13 @@ SERVICE_NAME = visibility_pb2.DESCRIPTOR.services_by_name["VisibilityService"].f
 # The authority answers at most this many ids per call.
 MAX_IDS_PER_CALL = 500
 IMAGE_NOT_FOUND = "Image not found."
-TO_PROTO = {"public": common_pb2.VISIBILITY_PUBLIC, "private": common_pb2.VISIBILITY_PRIVATE}
+# The API's visibility names ↔ the services' enum (atelier.common.v1), for every message in and out.
+VISIBILITY_BY_NAME = {"public": common_pb2.VISIBILITY_PUBLIC, "private": common_pb2.VISIBILITY_PRIVATE}
+
+
+def visibility_name(visibility: int) -> str:
+    # Anything but an explicit PUBLIC is shown as private (P3: never public by default).
+    return "public" if visibility == common_pb2.VISIBILITY_PUBLIC else "private"
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,7 @@ class Refusal:
 
 
 def _state(image: visibility_pb2.ImageVisibility) -> ImageState:
-    # Anything but an explicit PUBLIC is treated as private (P3: never public by default).
-    visibility = "public" if image.visibility == common_pb2.VISIBILITY_PUBLIC else "private"
-    return ImageState(image.image_id, visibility, image.version)
+    return ImageState(image.image_id, visibility_name(image.visibility), image.version)
 
 
 def _sentence(reason: str) -> str:
@@ -66,8 +70,10 @@ class VisibilityClient:
         self._health = health_pb2_grpc.HealthStub(channel)
         self._timeout_s = timeout_s
 
-    def _problem(self, error: grpc.aio.AioRpcError) -> Problem:
-        return problem_from_rpc_error(error, not_found=IMAGE_NOT_FOUND, service="visibility")
+    async def _call(self, method, request):
+        return await rpc.call(
+            method, request, timeout_s=self._timeout_s, not_found=IMAGE_NOT_FOUND, service="visibility"
+        )
 
     async def authorize(self, viewer_id: str, image_ids: Sequence[str]) -> set[str]:
         """The subset of image_ids the viewer ("" = anonymous) may see now. Raises a 503 problem
@@ -92,13 +98,10 @@ class VisibilityClient:
         does not answer for are absent."""
         states: dict[str, ImageState] = {}
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
-            try:
-                reply = await self._stub.BatchGetVisibility(
-                    visibility_pb2.BatchGetVisibilityRequest(owner_id=owner_id, image_ids=chunk),
-                    timeout=self._timeout_s,
-                )
-            except grpc.aio.AioRpcError as error:
-                raise self._problem(error) from error
+            reply = await self._call(
+                self._stub.BatchGetVisibility,
+                visibility_pb2.BatchGetVisibilityRequest(owner_id=owner_id, image_ids=chunk),
+            )
             for image in reply.images:
                 if image.owner_id == owner_id and not image.deleted and image.image_id in chunk:
                     states[image.image_id] = _state(image)
@@ -108,15 +111,14 @@ class VisibilityClient:
         """404 for images of others, deleted and unknown ones; 403 with the reason when the plan
         or the operator's policy forbids it."""
         request = visibility_pb2.SetVisibilityRequest(
-            actor_id=actor_id, image_id=image_id, visibility=TO_PROTO[visibility]
+            actor_id=actor_id, image_id=image_id, visibility=VISIBILITY_BY_NAME[visibility]
         )
         try:
-            reply = await self._stub.SetVisibility(request, timeout=self._timeout_s)
-        except grpc.aio.AioRpcError as error:
-            problem = self._problem(error)
+            reply = await self._call(self._stub.SetVisibility, request)
+        except Problem as problem:
             if problem.status == 403:
                 problem.detail = _sentence(problem.detail)
-            raise problem from error
+            raise
         return _state(reply.image)
 
     async def set_many(
@@ -126,19 +128,12 @@ class VisibilityClient:
         refused: list[Refusal] = []
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
             request = visibility_pb2.BatchSetVisibilityRequest(
-                actor_id=actor_id, image_ids=chunk, visibility=TO_PROTO[visibility]
+                actor_id=actor_id, image_ids=chunk, visibility=VISIBILITY_BY_NAME[visibility]
             )
-            try:
-                reply = await self._stub.BatchSetVisibility(request, timeout=self._timeout_s)
-            except grpc.aio.AioRpcError as error:
-                raise self._problem(error) from error
+            reply = await self._call(self._stub.BatchSetVisibility, request)
             updated.extend(_state(image) for image in reply.updated)
             refused.extend(Refusal(item.image_id, _sentence(item.reason)) for item in reply.refused)
         return updated, refused
 
     async def check_serving(self) -> None:
-        response = await self._health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=2)
-        if response.status != health_pb2.HealthCheckResponse.SERVING:
-            raise RuntimeError(
-                f"{SERVICE_NAME} is {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}"
-            )
+        await rpc.check_serving(self._health, SERVICE_NAME)

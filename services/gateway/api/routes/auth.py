@@ -2,12 +2,12 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from services.gateway.accounts import InvalidCredentials
+from services.gateway.api.schemas import LoginRequest, LoginResponse, SignupRequest, SignupResponse
+from services.gateway.auth.accounts import InvalidCredentials
+from services.gateway.auth.security import SESSION_COOKIE, MaybeCaller, clear_session_cookies, set_session_cookies
 from services.gateway.dependencies import deps_of
 from services.gateway.problems import Problem
 from services.gateway.repository import UsernameTaken
-from services.gateway.schemas import LoginRequest, LoginResponse, SignupRequest, SignupResponse
-from services.gateway.security import SESSION_COOKIE, MaybeCaller, clear_session_cookies, set_session_cookies
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

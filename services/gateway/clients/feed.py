@@ -11,12 +11,11 @@ accounts keep working (the feed is not part of /readyz for that reason).
 from __future__ import annotations
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
 
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
-from services.gateway.generation_client import problem_from_rpc_error
-from services.gateway.problems import Problem
-from services.gateway.visibility_client import IMAGE_NOT_FOUND
+from services.gateway.clients import rpc
+from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 
 SERVICE_NAME = feed_pb2.DESCRIPTOR.services_by_name["FeedService"].full_name
 SORTS = {"new": feed_pb2.FEED_SORT_NEW, "top": feed_pb2.FEED_SORT_TOP}
@@ -28,14 +27,8 @@ class FeedClient:
         self._health = health_pb2_grpc.HealthStub(channel)
         self._timeout_s = timeout_s
 
-    def _problem(self, error: grpc.aio.AioRpcError) -> Problem:
-        return problem_from_rpc_error(error, not_found=IMAGE_NOT_FOUND, service="feed")
-
     async def _call(self, method, request):
-        try:
-            return await method(request, timeout=self._timeout_s)
-        except grpc.aio.AioRpcError as error:
-            raise self._problem(error) from error
+        return await rpc.call(method, request, timeout_s=self._timeout_s, not_found=IMAGE_NOT_FOUND, service="feed")
 
     async def list_feed(
         self, viewer_id: str, sort: str, query: str, page_size: int, cursor: str
@@ -82,7 +75,4 @@ class FeedClient:
         await self._call(self._stub.Report, feed_pb2.ReportRequest(user_id=user_id, image_id=image_id, reason=reason))
 
     async def check_serving(self) -> None:
-        response = await self._health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=2)
-        if response.status != health_pb2.HealthCheckResponse.SERVING:
-            status = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
-            raise RuntimeError(f"{SERVICE_NAME} is {status}")
+        await rpc.check_serving(self._health, SERVICE_NAME)

@@ -21,12 +21,12 @@ import logging
 
 from atelier.feed.v1 import feed_pb2
 from atelier.generation.v1 import generation_pb2
-from services.gateway.access import VisibleImage, image_not_found
+from services.gateway.api.access import VisibleImage, image_not_found
+from services.gateway.api.schemas import ImageDetail, Recipe, RemixSource
+from services.gateway.api.views import content_url
+from services.gateway.auth.security import Caller
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.problems import Problem
-from services.gateway.schemas import ImageDetail, Recipe, RemixSource
-from services.gateway.security import Caller
-from services.gateway.views import content_url
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
-from services.gateway.billing_client import MAX_WEBHOOK_BYTES, WebhookRejected
+from services.gateway.api.schemas import PlanList, PlanOut, WebhookReceived
+from services.gateway.clients.billing import MAX_WEBHOOK_BYTES, WebhookRejected
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import UNLOCKS
 from services.gateway.problems import Problem
-from services.gateway.schemas import PlanList, PlanOut, WebhookReceived
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,4 +28,10 @@ async def index() -> FileResponse:
 async def shared_image(image_id: str) -> FileResponse:
     """A share link: the same page for every id (it says nothing by itself); the page then asks
     the API for the image, which answers 404 to anyone who may not see it."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)
+
+
+@router.get("/u/{username}")
+async def profile_page(username: str) -> FileResponse:
+    """The same static page for every name; the page asks the API for the profile."""
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from fastapi import Response
 
 from atelier.generation.v1 import generation_pb2
+from services.gateway.api.schemas import GenerationAccepted
+from services.gateway.api.views import status_name
+from services.gateway.auth.security import Caller
+from services.gateway.clients.visibility import VISIBILITY_BY_NAME
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import GENERATIONS_SUBMITTED
 from services.gateway.plans import PRIVATE_GENERATION, VisibilityChoiceRefused, visibility_for_submit
 from services.gateway.problems import Problem
-from services.gateway.schemas import GenerationAccepted
-from services.gateway.security import Caller
-from services.gateway.views import VISIBILITY_BY_NAME, status_name
 
 SOURCE_NOT_FOUND = "Source image not found."
 

@@ -21,22 +21,20 @@ from fastapi import APIRouter, Query, Request, Response
 from minio.error import S3Error
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from services.gateway.access import (
+from services.gateway.api.access import (
+    NOT_FOUND_RESPONSE,
     PRIVATE_NO_STORE,
     PUBLIC_CACHE_CONTROL,
     PUBLIC_MAX_AGE_S,
     PUBLIC_VARY,
     VisibleImage,
-    canonical_uuid,
     image_not_found,
     visible_image,
 )
-from services.gateway.dependencies import GatewayDeps, deps_of
-from services.gateway.image_facts import add_facts
-from services.gateway.image_variants import JPEG_QUALITY, ImageFormat, ImageSize, render_variant
-from services.gateway.plans import png_allowed
-from services.gateway.problems import Problem
-from services.gateway.schemas import (
+from services.gateway.api.ids import canonical_uuid
+from services.gateway.api.image_facts import add_facts
+from services.gateway.api.image_variants import JPEG_QUALITY, ImageFormat, ImageSize, render_variant
+from services.gateway.api.schemas import (
     BulkVisibilityChange,
     BulkVisibilityResult,
     ImageDetail,
@@ -44,20 +42,17 @@ from services.gateway.schemas import (
     ShareLink,
     VisibilityChange,
 )
-from services.gateway.security import Caller, CurrentCaller, MaybeCaller
-from services.gateway.views import image_detail
-from services.gateway.visibility_client import IMAGE_NOT_FOUND
+from services.gateway.api.views import image_detail
+from services.gateway.auth.security import Caller, CurrentCaller, MaybeCaller
+from services.gateway.clients.visibility import IMAGE_NOT_FOUND
+from services.gateway.dependencies import GatewayDeps, deps_of
+from services.gateway.plans import png_allowed
+from services.gateway.problems import Problem
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/images", tags=["images"])
 
-NOT_FOUND_RESPONSE = {
-    404: {
-        "description": "no such image visible to you: another user's private image, a deleted "
-        "one and an unknown id answer exactly alike"
-    }
-}
 CONTENT_DESCRIPTION = f"""The image bytes.
 
 * Public images: anyone, anonymous callers included; `Cache-Control: {PUBLIC_CACHE_CONTROL}` and

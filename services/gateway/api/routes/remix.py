@@ -14,20 +14,16 @@ palette, magic prompt, steps and visibility as asked then; a new random seed unl
 seed was chosen by the user. A retried remix needs its source to be visible still.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from atelier.generation.v1 import generation_pb2
-from services.gateway import submission
-from services.gateway.access import visible_image
+from services.gateway.api import submission
+from services.gateway.api.access import NOT_FOUND_RESPONSE, own_generation, visible_image
+from services.gateway.api.feed_schemas import RemixCreate
+from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
+from services.gateway.auth.security import CurrentCaller
+from services.gateway.clients.visibility import visibility_name
 from services.gateway.dependencies import deps_of
-from services.gateway.feed_schemas import RemixCreate
-from services.gateway.routes.generations import IDEMPOTENCY_KEY_MAX_LENGTH, own_generation
-from services.gateway.routes.images import NOT_FOUND_RESPONSE
-from services.gateway.schemas import GenerationAccepted
-from services.gateway.security import CurrentCaller
-from services.gateway.views import visibility_name
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 
@@ -38,14 +34,6 @@ SUBMIT_RESPONSES = {
     422: {"description": "invalid input"},
     429: {"description": "as many generations in progress as the plan allows"},
 }
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
-        description="repeat a request safely: same key, same generation",
-    ),
-]
 # The generation service's sizes: width / height of each aspect ratio.
 _RATIOS = {"1:1": 1.0, "16:9": 16 / 9, "9:16": 9 / 16, "4:3": 4 / 3, "3:4": 3 / 4}
 

@@ -25,12 +25,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from atelier.generation.v1 import generation_pb2
-from services.gateway.access import PRIVATE_NO_STORE, current_visibility
+from services.gateway.api.access import PRIVATE_NO_STORE, current_visibility
+from services.gateway.api.schemas import CreationItem, CreationsPage
+from services.gateway.api.views import creation_item
+from services.gateway.auth.security import CurrentCaller
 from services.gateway.dependencies import deps_of
 from services.gateway.problems import Problem
-from services.gateway.schemas import CreationItem, CreationsPage
-from services.gateway.security import CurrentCaller
-from services.gateway.views import creation_item
 
 router = APIRouter(prefix="/api/v1/me", tags=["account"])
 

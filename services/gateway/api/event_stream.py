@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from atelier.generation.v1 import events_pb2, generation_pb2
-from services.gateway.generation_client import GenerationClient
+from services.gateway.api.views import generation_view
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.clients.progress import ProgressFeed
 from services.gateway.problems import Problem
-from services.gateway.progress import ProgressFeed
-from services.gateway.views import generation_view
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.gateway.access import PRIVATE_NO_STORE
+from services.gateway.api.access import PRIVATE_NO_STORE
+from services.gateway.api.feed_schemas import FEED_PAGE_SIZE_DEFAULT, FEED_PAGE_SIZE_MAX, QUERY_MAX_LENGTH, FeedPage
+from services.gateway.api.feed_views import PageContext
+from services.gateway.auth.security import MaybeCaller
 from services.gateway.dependencies import deps_of
-from services.gateway.feed_schemas import FEED_PAGE_SIZE_DEFAULT, FEED_PAGE_SIZE_MAX, QUERY_MAX_LENGTH, FeedPage
-from services.gateway.feed_views import PageContext
-from services.gateway.security import MaybeCaller
 
 router = APIRouter(prefix="/api/v1", tags=["feed"])
 

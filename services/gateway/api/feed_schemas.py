@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from services.gateway.schemas import (
+from services.gateway.api.schemas import (
     MAX_IMAGES,
     MAX_SEED,
     MAX_STEPS,

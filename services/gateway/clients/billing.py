@@ -13,16 +13,17 @@ import time
 from datetime import UTC
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from services.gateway.generation_client import problem_from_rpc_error
+from services.gateway.clients import rpc
 from services.gateway.plans import AccountView, PlanInfo, SubscriptionStatus
-from services.gateway.problems import Problem
+from services.gateway.problems import Problem, problem_from_rpc_error
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name
+SERVICE = "billing"
 CATALOGUE_TTL_S = 60.0
 # Stripe's events are a few kilobytes; anything this large is not one.
 MAX_WEBHOOK_BYTES = 1 << 20
@@ -72,10 +73,13 @@ class BillingClient:
         self._catalogue_at = float("-inf")
 
     async def account(self, user_id: str) -> AccountView:
-        try:
-            reply = await self._stub.GetAccount(billing_pb2.GetAccountRequest(user_id=user_id), timeout=self._timeout_s)
-        except grpc.aio.AioRpcError as error:
-            raise problem_from_rpc_error(error, not_found="Account not found.", service="billing") from error
+        reply = await rpc.call(
+            self._stub.GetAccount,
+            billing_pb2.GetAccountRequest(user_id=user_id),
+            timeout_s=self._timeout_s,
+            not_found="Account not found.",
+            service=SERVICE,
+        )
         if not reply.HasField("account"):
             raise Problem(502, "The billing service failed to answer; please try again.")
         return account_view(reply.account)
@@ -98,7 +102,7 @@ class BillingClient:
             if self._catalogue:
                 log.warning("plan catalogue unavailable; serving the last copy", extra={"code": error.code().name})
                 return self._catalogue
-            raise problem_from_rpc_error(error, not_found="No plans.", service="billing") from error
+            raise problem_from_rpc_error(error, not_found="No plans.", service=SERVICE) from error
         self._catalogue = tuple(plan_info(plan) for plan in reply.plans)
         self._catalogue_at = time.monotonic()
         return self._catalogue
@@ -121,11 +125,7 @@ class BillingClient:
                 grpc.StatusCode.PERMISSION_DENIED,
             ):
                 raise WebhookRejected(error.details() or "The event was rejected.") from error
-            raise problem_from_rpc_error(error, not_found="Not found.", service="billing") from error
+            raise problem_from_rpc_error(error, not_found="Not found.", service=SERVICE) from error
 
     async def check_serving(self) -> None:
-        response = await self._health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=2)
-        if response.status != health_pb2.HealthCheckResponse.SERVING:
-            raise RuntimeError(
-                f"{SERVICE_NAME} is {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}"
-            )
+        await rpc.check_serving(self._health, SERVICE_NAME)

@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from atelier.common.v1 import visibility_pb2
 from atelier.generation.v1 import generation_pb2
-from services.gateway.schemas import (
+from services.gateway.api.schemas import (
     CreationItem,
     GenerationOut,
     ImageDetail,
@@ -21,6 +20,7 @@ from services.gateway.schemas import (
     ParamsOut,
     ProgressOut,
 )
+from services.gateway.clients.visibility import visibility_name
 
 _STATUS = {
     generation_pb2.GENERATION_STATUS_QUEUED: "queued",
@@ -28,22 +28,12 @@ _STATUS = {
     generation_pb2.GENERATION_STATUS_SUCCEEDED: "succeeded",
     generation_pb2.GENERATION_STATUS_FAILED: "failed",
 }
-_VISIBILITY = {
-    visibility_pb2.VISIBILITY_PUBLIC: "public",
-    visibility_pb2.VISIBILITY_PRIVATE: "private",
-}
-VISIBILITY_BY_NAME = {name: value for value, name in _VISIBILITY.items()}
 TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
 
 
 def status_name(status: int) -> str:
     # An unspecified status only exists before the first write; to a user it is still queued.
     return _STATUS.get(status, "queued")
-
-
-def visibility_name(visibility: int) -> str:
-    # Unknown means "not known to be public": never show something as public by default (P3).
-    return _VISIBILITY.get(visibility, "private")
 
 
 def content_url(image_id: str) -> str:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from services.gateway.accounts import NewSession, csrf_token_for
+from services.gateway.auth.accounts import NewSession, csrf_token_for
 from services.gateway.dependencies import GatewayDeps, deps_of
 from services.gateway.problems import Problem, unauthorized
 from services.gateway.repository import User

@@ -1,16 +1,15 @@
 """The caller's own account: profile summary and API keys."""
 
-import uuid
-
 from fastapi import APIRouter, Body, Request, Response, status
 
-from services.gateway.accounts import csrf_token_for
+from services.gateway.api.ids import parse_uuid
+from services.gateway.api.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
+from services.gateway.auth.accounts import csrf_token_for
+from services.gateway.auth.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import display_name, permissions
 from services.gateway.problems import not_found
 from services.gateway.repository import ApiKeyRecord
-from services.gateway.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
-from services.gateway.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
@@ -82,10 +81,7 @@ async def create_api_key(
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
 async def revoke_api_key(key_id: str, caller: CurrentCaller, request: Request) -> Response:
-    try:
-        parsed = uuid.UUID(key_id)
-    except ValueError:
-        raise not_found("API key") from None
-    if not await deps_of(request).accounts.revoke_api_key(caller.user, parsed):
+    parsed = parse_uuid(key_id)
+    if parsed is None or not await deps_of(request).accounts.revoke_api_key(caller.user, parsed):
         raise not_found("API key")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

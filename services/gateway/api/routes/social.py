@@ -11,11 +11,11 @@ feed pending review. The reporter is not told whether that happened.
 
 from fastapi import APIRouter, Request, status
 
-from services.gateway.access import canonical_uuid, image_not_found
+from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found
+from services.gateway.api.feed_schemas import LikeState, PinState, ReportCreate, ReportReceived
+from services.gateway.api.ids import canonical_uuid
+from services.gateway.auth.security import CurrentCaller
 from services.gateway.dependencies import deps_of
-from services.gateway.feed_schemas import LikeState, PinState, ReportCreate, ReportReceived
-from services.gateway.routes.images import NOT_FOUND_RESPONSE
-from services.gateway.security import CurrentCaller
 
 router = APIRouter(prefix="/api/v1/images", tags=["social"])
 

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC
 
 from atelier.feed.v1 import feed_pb2
+from services.gateway.api.feed_schemas import FeedItemOut, OwnerOut
+from services.gateway.api.views import content_url
 from services.gateway.dependencies import GatewayDeps
-from services.gateway.feed_schemas import FeedItemOut, OwnerOut
 from services.gateway.repository import User
-from services.gateway.views import content_url
 
 
 def avatar_url(user: User | None, allowed: set[str]) -> str | None:

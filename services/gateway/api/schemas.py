@@ -9,9 +9,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
+from fastapi import Header
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from services.gateway.accounts import (
+from services.gateway.auth.accounts import (
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
     USERNAME_PATTERN,
@@ -194,6 +195,17 @@ class GenerationCreate(_Request):
         if not value.strip():
             raise ValueError("The prompt must contain some text.")
         return value
+
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        description="repeat a request safely: same key, same generation",
+    ),
+]
 
 
 class GenerationAccepted(BaseModel):
