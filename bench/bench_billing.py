@@ -160,9 +160,9 @@ async def measure(
         wall = time.perf_counter() - started
         await nc.close()
         with psycopg.connect(database_url) as conn:
-            commits = conn.execute(
+            [(commits,)] = conn.execute(
                 "SELECT count(*) FROM billing.ledger WHERE kind = 'commit' AND user_id = 'committer'"
-            ).fetchone()[0]
+            ).fetchall()
         print(
             f"{events} ImagesReady (one account): published in {published:.2f} s, all committed after"
             f" {wall:.2f} s = {events / wall:.0f} commits/s ({commits} commit rows)"

@@ -14,9 +14,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic
 
 import nats.errors
-from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
@@ -25,7 +25,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from atelier.common.v1 import envelope_pb2
-from glue.events import DEAD_LETTER_PREFIX, UndecodableEvent, open_envelope
+from glue.events import DEAD_LETTER_PREFIX, EventT, UndecodableEvent, open_envelope
 from glue.telemetry import extract_context
 
 log = logging.getLogger(__name__)
@@ -54,22 +54,22 @@ class Delivery:
         await self._msg.in_progress()
 
 
-Handler = Callable[[Message, Delivery], Awaitable[None]]
+Handler = Callable[[EventT, Delivery], Awaitable[None]]
 
 
 @dataclass
-class ConsumerSpec:
+class ConsumerSpec(Generic[EventT]):
     stream: str
     durable: str
     subject: str
-    event_type: type[Message]
+    event_type: type[EventT]
     ack_wait_s: float = 30.0
     max_deliver: int = 5
     backoff_s: list[float] = field(default_factory=lambda: [1.0, 2.0, 5.0, 10.0])
     max_ack_pending: int = 64
 
 
-async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec, msg: Msg, reason: str) -> None:
+async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec[Any], msg: Msg, reason: str) -> None:
     headers = {k: v for k, v in (msg.headers or {}).items() if k != "Nats-Msg-Id"}
     headers.update({"Atelier-Dead-Letter-Reason": reason[:500], "Atelier-Original-Subject": msg.subject})
     await js.publish(f"{DEAD_LETTER_PREFIX}.{spec.durable}", msg.data, headers=headers)
@@ -77,7 +77,7 @@ async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec, msg: Msg, reaso
     log.error("dead-lettered", extra={"consumer": spec.durable, "subject": msg.subject, "reason": reason})
 
 
-async def _handle(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, msg: Msg) -> None:
+async def _handle(js: JetStreamContext, spec: ConsumerSpec[EventT], handler: Handler[EventT], msg: Msg) -> None:
     attempt = msg.metadata.num_delivered
     try:
         envelope, event = open_envelope(msg.data, spec.event_type)
@@ -125,7 +125,9 @@ async def wait_for_stream(
         delay = min(delay * 2, max_delay_s)
 
 
-async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, concurrency: int = 1) -> None:
+async def run_consumer(
+    js: JetStreamContext, spec: ConsumerSpec[EventT], handler: Handler[EventT], concurrency: int = 1
+) -> None:
     """Waits for the stream, then fetches and handles messages until cancelled, at most
     `concurrency` at a time."""
     await wait_for_stream(js, spec.stream, spec.durable)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import nats.errors
@@ -41,6 +41,11 @@ DOWNSTREAM_OUTAGES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEA
 
 Status = grpc.StatusCode | tuple[grpc.StatusCode, str]
 
+if TYPE_CHECKING:  # generic in the type stubs only
+    _ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
+else:
+    _ServerInterceptor = grpc.aio.ServerInterceptor
+
 
 @dataclass(frozen=True)
 class ErrorMapping:
@@ -65,15 +70,15 @@ class ErrorMapping:
         return None
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):
+class ErrorInterceptor(_ServerInterceptor):
     def __init__(self, mapping: ErrorMapping):
         self._mapping = mapping
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
         # Atelier's RPCs are all unary; streaming ones (health Watch, reflection) pass as they are.
         if handler is None or handler.unary_unary is None:
@@ -85,7 +90,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         )
 
     def _translating(self, behaviour: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Awaitable[Any]]:
-        async def translated(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def translated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
                 return await behaviour(request, context)
             except grpc.aio.AbortError:

@@ -41,7 +41,8 @@ async def serve(
     within grace_s, and calls on_shutdown. `errors`: the service's own errors → status."""
     server = grpc.aio.server(interceptors=[ErrorInterceptor(errors or ErrorMapping())])
     register(server)
-    health_servicer = health.aio.HealthServicer()
+    # grpc-stubs' grpc_health stub lacks the asyncio servicer.
+    health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = list(service_names)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -43,7 +44,7 @@ async def drain_or_close(nc: Client, timeout_s: float = DRAIN_TIMEOUT_S) -> None
             await nc.close()
 
 
-async def _first_to_end(tasks: list[asyncio.Task]) -> asyncio.Task:
+async def _first_to_end(tasks: list[asyncio.Task[object]]) -> asyncio.Task[object]:
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     return done.pop()
 
@@ -53,11 +54,11 @@ class Runtime:
     pool: AsyncConnectionPool
     nc: Client
     js: JetStreamContext
-    _loops: list[asyncio.Task] = field(default_factory=list)
+    _loops: list[asyncio.Task[object]] = field(default_factory=list)
     _cleanups: list[Cleanup] = field(default_factory=list)
     _closing: bool = False
 
-    def run_in_background(self, loop: Coroutine, name: str) -> None:
+    def run_in_background(self, loop: Coroutine[Any, Any, object], name: str) -> None:
         """A loop that runs for the life of the process. If it ever ends, the process stops (exit
         1) so the orchestrator restarts it, rather than serving on without it."""
         self._loops.append(asyncio.create_task(loop, name=name))
@@ -118,7 +119,7 @@ class Runtime:
             raise SystemExit(1)
 
     @staticmethod
-    def _report_death(task: asyncio.Task) -> None:
+    def _report_death(task: asyncio.Task[object]) -> None:
         error = None if task.cancelled() else task.exception()
         log.critical("background loop ended; stopping", extra={"task": task.get_name(), "error": repr(error)})
 

@@ -15,16 +15,16 @@ import uvicorn
 from fastapi import FastAPI
 
 from glue.db import open_pool
-from services.gateway.accounts import Accounts
 from services.gateway.app import create_app
-from services.gateway.billing_client import BillingClient
+from services.gateway.auth.accounts import Accounts
+from services.gateway.auth.security import CSRF_COOKIE, CSRF_HEADER
+from services.gateway.clients.billing import BillingClient
+from services.gateway.clients.feed import FeedClient
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.dependencies import GatewayDeps
-from services.gateway.feed_client import FeedClient
-from services.gateway.generation_client import GenerationClient
 from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
-from services.gateway.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.settings import GatewaySettings
-from services.gateway.visibility_client import VisibilityClient
 from tests.unit.gateway.fakes import (
     FakeBillingService,
     FakeGenerationService,

@@ -22,9 +22,9 @@ from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as authority_pb2
 from atelier.visibility.v1 import visibility_pb2_grpc
-from services.gateway.billing_client import SERVICE_NAME as BILLING_SERVICE_NAME
-from services.gateway.generation_client import SERVICE_NAME
-from services.gateway.visibility_client import SERVICE_NAME as VISIBILITY_SERVICE_NAME
+from services.gateway.clients.billing import SERVICE_NAME as BILLING_SERVICE_NAME
+from services.gateway.clients.generation import SERVICE_NAME
+from services.gateway.clients.visibility import SERVICE_NAME as VISIBILITY_SERVICE_NAME
 
 PUBLIC = visibility_pb2.VISIBILITY_PUBLIC
 PRIVATE = visibility_pb2.VISIBILITY_PRIVATE

@@ -6,7 +6,8 @@ import grpc
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from services.gateway.generation_client import OUT_OF_CREDITS, REASON_METADATA_KEY, GenerationClient
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.problems import OUT_OF_CREDITS, REASON_METADATA_KEY
 from tests.unit.gateway.conftest import Gateway, SignedUp, SignUp
 from tests.unit.gateway.fakes import InjectedError
 
