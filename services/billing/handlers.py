@@ -16,13 +16,14 @@ from atelier.billing.v1 import billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from glue.consumer import Delivery, PoisonMessage
 from services.billing.ledger import OutOfCredits
-from services.billing.operations import Billing, Conflict, InvalidArgument, NotFound, account_to_proto
+from services.billing.operations import Billing, Conflict, InvalidArgument, NotEntitled, NotFound, account_to_proto
 from services.billing.webhooks import MAX_PAYLOAD, InvalidWebhook, SignatureError
 
 log = logging.getLogger(__name__)
 
 ERRORS: list[tuple[type[Exception], grpc.StatusCode]] = [
     (OutOfCredits, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (NotEntitled, grpc.StatusCode.PERMISSION_DENIED),
     (SignatureError, grpc.StatusCode.UNAUTHENTICATED),
     (InvalidWebhook, grpc.StatusCode.INVALID_ARGUMENT),
     (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
@@ -74,8 +75,10 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
 
     @_maps_errors
     async def ReserveCredits(self, request: pb.ReserveCreditsRequest, context) -> pb.ReserveCreditsResponse:
-        balance, created = await self._billing.reserve(request.user_id, request.generation_id, request.amount)
-        return pb.ReserveCreditsResponse(balance=balance, created=created)
+        balance, created, view = await self._billing.reserve(
+            request.user_id, request.generation_id, request.amount, request.required_entitlements
+        )
+        return pb.ReserveCreditsResponse(balance=balance, created=created, account=account_to_proto(view))
 
     @_maps_errors
     async def ReleaseCredits(self, request: pb.ReleaseCreditsRequest, context) -> pb.ReleaseCreditsResponse:
