@@ -15,6 +15,7 @@ import re
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from atelier.common.v1 import visibility_pb2
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from services.gateway.problems import Problem
 
@@ -23,6 +24,19 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name
 REASON_METADATA_KEY = "atelier-reason"
 OUT_OF_CREDITS = "out_of_credits"
+# The generation service's visibility refusals (PERMISSION_DENIED); the gateway words them.
+PRIVATE_NOT_ENTITLED = "private_not_entitled"
+REMEMBERED_PRIVATE_NOT_ENTITLED = "remembered_private_not_entitled"
+_VISIBILITY_PROTO = {"public": visibility_pb2.VISIBILITY_PUBLIC, "private": visibility_pb2.VISIBILITY_PRIVATE}
+
+
+class PrivateRefused(Exception):
+    """The generation service refused a private generation: the plan in force lacks
+    private_generation. `remembered`: the owner asked nothing and their last choice was private."""
+
+    def __init__(self, remembered: bool):
+        super().__init__("private generation refused")
+        self.remembered = remembered
 
 
 def _reason(error: grpc.aio.AioRpcError) -> str:
@@ -74,10 +88,25 @@ class GenerationClient:
         self._timeout_s = timeout_s
 
     async def submit(self, request: generation_pb2.SubmitRequest) -> generation_pb2.SubmitResponse:
+        """Raises PrivateRefused when the service refuses the visibility, else a Problem."""
         try:
             return await self._stub.Submit(request, timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.PERMISSION_DENIED and (reason := _reason(error)) in (
+                PRIVATE_NOT_ENTITLED,
+                REMEMBERED_PRIVATE_NOT_ENTITLED,
+            ):
+                raise PrivateRefused(remembered=reason == REMEMBERED_PRIVATE_NOT_ENTITLED) from error
             raise problem_from_rpc_error(error, not_found="Source image not found.") from error
+
+    async def last_visibility(self, owner_id: str) -> str | None:
+        """The visibility a generation gets when none is asked for: the owner's last choice."""
+        request = generation_pb2.GetLastVisibilityRequest(owner_id=owner_id)
+        try:
+            response = await self._stub.GetLastVisibility(request, timeout=self._timeout_s)
+        except grpc.aio.AioRpcError as error:
+            raise problem_from_rpc_error(error, not_found="Not found.") from error
+        return next((name for name, value in _VISIBILITY_PROTO.items() if value == response.visibility), None)
 
     async def get(self, generation_id: str, viewer_id: str) -> generation_pb2.Generation:
         """The generation as its owner sees it; 404 for anyone else."""

@@ -99,7 +99,6 @@ async def remix(
         response,
         visibility=body.visibility,
         idempotency_key=idempotency_key,
-        remember_choice=True,
     )
 
 
@@ -127,7 +126,7 @@ async def retry(
     original = await own_generation(generation_id, caller, deps)
     params = generation_pb2.GenerationParams()
     params.CopyFrom(original.params)
-    if not await deps.accounts.has_fixed_seed(caller.user, original.generation_id):
+    if not original.seed_chosen:
         params.ClearField("seed")
     return await submission.submit(
         deps,
@@ -136,5 +135,5 @@ async def retry(
         response,
         visibility=visibility_name(original.visibility),
         idempotency_key=idempotency_key,
-        remember_choice=False,
+        visibility_copied=True,
     )

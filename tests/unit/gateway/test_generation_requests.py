@@ -35,7 +35,8 @@ async def test_a_valid_request_is_accepted_with_defaults(gateway: Gateway, alice
     assert sent.params.num_images == 4
     assert sent.params.aspect_ratio == "1:1"
     assert not sent.params.HasField("seed")
-    assert sent.visibility == visibility_pb2.VISIBILITY_PUBLIC
+    assert sent.visibility == visibility_pb2.VISIBILITY_UNSPECIFIED  # nothing asked: the service decides
+    assert gateway.generation.accepted[0].visibility == visibility_pb2.VISIBILITY_PUBLIC
 
 
 async def test_every_option_reaches_the_service(gateway: Gateway, alice: SignedUp) -> None:
@@ -148,7 +149,8 @@ async def test_a_free_plan_cannot_generate_private_images(gateway: Gateway, alic
     response = await submit(alice, {"prompt": "p", "visibility": "private"})
     assert response.status_code == 403
     assert response.json()["detail"] == "Private generations need the Plus plan or higher."
-    assert gateway.generation.submissions == []
+    assert gateway.generation.accepted == []
+    assert [reason for _, reason in gateway.generation.refused] == ["private_not_entitled"]
 
 
 async def test_the_idempotency_key_is_passed_through_and_a_repeat_is_the_same_generation(
