@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -22,6 +23,7 @@ from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as authority_pb2
 from atelier.visibility.v1 import visibility_pb2_grpc
+from services.billing.ledger import out_of_credits_message
 from services.gateway.billing_client import SERVICE_NAME as BILLING_SERVICE_NAME
 from services.gateway.generation_client import SERVICE_NAME
 from services.gateway.visibility_client import SERVICE_NAME as VISIBILITY_SERVICE_NAME
@@ -38,6 +40,12 @@ PUBLIC = visibility_pb2.VISIBILITY_PUBLIC
 PRIVATE = visibility_pb2.VISIBILITY_PRIVATE
 UNSPECIFIED = visibility_pb2.VISIBILITY_UNSPECIFIED
 NAME_OF_VISIBILITY = {PUBLIC: "public", PRIVATE: "private"}
+
+
+def first_of_next_month() -> date:
+    """When a free plan's credits renew (billing's monthly allowance)."""
+    today = datetime.now(UTC).date()
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
 
 
 def png_bytes(colour: tuple[int, int, int], size: int = 64) -> bytes:
@@ -142,7 +150,7 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
                     context,
                     grpc.StatusCode.RESOURCE_EXHAUSTED,
                     "out_of_credits",
-                    f"Out of credits: this generation needs {cost} credits and you have {account.credits}.",
+                    out_of_credits_message(cost, account.credits, first_of_next_month()),
                 )
             check_concurrency(self._in_progress(request.owner_id), account.max_concurrent_generations)
         except VisibilityRefused as refused:

@@ -153,6 +153,25 @@ async def test_a_free_plan_cannot_generate_private_images(gateway: Gateway, alic
     assert [reason for _, reason in gateway.generation.refused] == ["private_not_entitled"]
 
 
+async def test_the_plans_limits_answer_429_and_402_in_words(gateway: Gateway, alice: SignedUp) -> None:
+    first = await submit(alice, {"prompt": "p", "num_images": 8})  # free: 25 credits, one at a time
+    assert first.status_code == 202
+    busy = await submit(alice, {"prompt": "p", "num_images": 1})
+    assert (busy.status_code, busy.headers["retry-after"]) == (429, "5")
+    assert busy.json()["detail"] == (
+        "You have 1 generation(s) in progress and your plan allows 1 at a time."
+        " Wait for one to finish or upgrade your plan."
+    )
+    gateway.generation.succeed(first.json()["generation_id"])
+    for _ in range(2):  # 17 credits left, then 9, then 1
+        accepted = await submit(alice, {"prompt": "p", "num_images": 8})
+        gateway.generation.succeed(accepted.json()["generation_id"])
+    short = await submit(alice, {"prompt": "p", "num_images": 2})
+    assert short.status_code == 402
+    assert short.json()["detail"].startswith("Out of credits: this generation needs 2 credits and you have 1.")
+    assert len(gateway.generation.accepted) == 3
+
+
 async def test_the_idempotency_key_is_passed_through_and_a_repeat_is_the_same_generation(
     gateway: Gateway, alice: SignedUp
 ) -> None:
