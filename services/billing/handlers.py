@@ -14,7 +14,7 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from glue.consumer import Delivery, PoisonMessage
 from glue.grpc_errors import ErrorMapping
 from services.billing.ledger import OutOfCredits
-from services.billing.operations import Billing, Conflict, InvalidArgument, NotFound, account_to_proto
+from services.billing.operations import Billing, Conflict, InvalidArgument, NotEntitled, NotFound, account_to_proto
 from services.billing.webhooks import MAX_PAYLOAD, InvalidWebhook, SignatureError
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 ERRORS = ErrorMapping(
     {
         OutOfCredits: grpc.StatusCode.RESOURCE_EXHAUSTED,
+        NotEntitled: grpc.StatusCode.PERMISSION_DENIED,
         SignatureError: grpc.StatusCode.UNAUTHENTICATED,
         InvalidWebhook: grpc.StatusCode.INVALID_ARGUMENT,
         InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
@@ -56,8 +57,10 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
 
     async def ReserveCredits(self, request: pb.ReserveCreditsRequest, context) -> pb.ReserveCreditsResponse:
-        balance, created = await self._billing.reserve(request.user_id, request.generation_id, request.amount)
-        return pb.ReserveCreditsResponse(balance=balance, created=created)
+        balance, created, view = await self._billing.reserve(
+            request.user_id, request.generation_id, request.amount, request.required_entitlements
+        )
+        return pb.ReserveCreditsResponse(balance=balance, created=created, account=account_to_proto(view))
 
     async def ReleaseCredits(self, request: pb.ReleaseCreditsRequest, context) -> pb.ReleaseCreditsResponse:
         return pb.ReleaseCreditsResponse(balance=await self._billing.release(request.generation_id))

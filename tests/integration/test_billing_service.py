@@ -221,6 +221,39 @@ async def test_concurrent_reservations_never_overdraw(billing, infra):
     assert (await account(billing, "alice")).credits == 0
 
 
+async def test_a_reservation_needing_an_entitlement_the_plan_lacks_writes_nothing(billing, infra):
+    private = ["private_generation"]
+    request = billing_pb2.ReserveCreditsRequest(
+        user_id="alice", generation_id="g-private", amount=4, required_entitlements=private
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await billing.ReserveCredits(request, timeout=10)
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "private_generation" in refused.value.details()
+    assert ledger_rows(infra, "g-private") == []
+    assert (await account(billing, "alice")).credits == 25
+
+    await billing.ChangePlan(billing_pb2.ChangePlanRequest(user_id="alice", plan="plus"), timeout=10)
+    granted = await billing.ReserveCredits(request, timeout=10)
+    assert (granted.balance, granted.created) == (996, True)
+    # The answer carries what the generation service decides with, read under the same lock.
+    assert (granted.account.plan, granted.account.status) == ("plus", ACTIVE)
+    assert set(granted.account.entitlements) == PAID_ENTITLEMENTS
+    assert (granted.account.max_concurrent_generations, granted.account.credits) == (4, 996)
+
+    # A lapsed plan keeps nothing: the same need is refused again.
+    past = timestamp_pb2.Timestamp()
+    past.FromDatetime(datetime.now(UTC) - timedelta(seconds=1))
+    await billing.ChangePlan(
+        billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", current_period_end=past), timeout=10
+    )
+    request.generation_id = "g-after-lapse"
+    with pytest.raises(grpc.aio.AioRpcError) as lapsed:
+        await billing.ReserveCredits(request, timeout=10)
+    assert lapsed.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert ledger_rows(infra, "g-after-lapse") == []
+
+
 async def test_events_delivered_twice_or_out_of_order_change_the_outcome_once(billing, infra, metrics_port):
     await reserve(billing, "alice", "ok")
     await reserve(billing, "alice", "broken")

@@ -1,20 +1,23 @@
-"""Starting a generation, the one way every route does it (new, remix, retry): the plan decides the
-visibility (plans.visibility_for_submit), a source image must be visible to the requester now (own
-or public, asked of the authority: anything else is "not found"), then GenerationService.Submit
-with the plan's privacy entitlement and concurrency limit; credits are reserved by the service."""
+"""Starting a generation, the one way every route does it (new, remix, retry): a source image must
+be visible to the requester now (own or public, asked of the authority: anything else is "not
+found"), then GenerationService.Submit with what the user asked for. The generation service
+decides (visibility from the plan and the last choice, concurrency, credits); the gateway only
+words its refusals, reading the plan (GetAccount, ListPlans) on that path alone."""
 
 from __future__ import annotations
 
 from fastapi import Response
 
+from atelier.common.v1.visibility_pb2 import VISIBILITY_UNSPECIFIED
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api.schemas import GenerationAccepted
 from services.gateway.api.views import status_name
 from services.gateway.auth.security import Caller
+from services.gateway.clients.generation import PrivateRefused
 from services.gateway.clients.visibility import VISIBILITY_BY_NAME
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import GENERATIONS_SUBMITTED
-from services.gateway.plans import PRIVATE_GENERATION, VisibilityChoiceRefused, visibility_for_submit
+from services.gateway.plans import private_generation_refusal
 from services.gateway.problems import Problem
 
 SOURCE_NOT_FOUND = "Source image not found."
@@ -35,34 +38,28 @@ async def submit(
     *,
     visibility: str | None,
     idempotency_key: str | None,
-    remember_choice: bool,
+    visibility_copied: bool = False,
 ) -> GenerationAccepted:
-    """`visibility`: what the user asked for (None: nothing); `remember_choice`: whether that is a
-    choice to remember for later generations (an explicit one, not a retry's copy)."""
-    account = await deps.billing.account(caller.user_id)
-    last_choice = await deps.accounts.last_visibility(caller.user)
-    try:
-        chosen = visibility_for_submit(account, visibility, last_choice, await deps.billing.plans_or_empty())
-    except VisibilityChoiceRefused as refused:
-        raise Problem(403, str(refused)) from None
+    """`visibility`: what the user asked for (None: nothing); `visibility_copied`: it is a retry's
+    copy of the original's, not a choice to remember for later generations. A seed in `params` is
+    the user's choice (a retry of the generation keeps it)."""
     if params.source_image_id:
         await check_source_image(deps, caller, params.source_image_id)
-    submitted = await deps.generations.submit(
-        generation_pb2.SubmitRequest(
-            owner_id=caller.user_id,
-            idempotency_key=idempotency_key or "",
-            params=params,
-            visibility=VISIBILITY_BY_NAME[chosen],
-            privacy_entitled=account.has(PRIVATE_GENERATION),
-            max_concurrent_generations=account.max_concurrent_generations,
-        )
+    request = generation_pb2.SubmitRequest(
+        owner_id=caller.user_id,
+        idempotency_key=idempotency_key or "",
+        params=params,
+        visibility=VISIBILITY_BY_NAME[visibility] if visibility else VISIBILITY_UNSPECIFIED,
+        visibility_copied=visibility_copied,
     )
-    if remember_choice and visibility is not None and visibility != last_choice:
-        await deps.accounts.remember_visibility(caller.user, visibility)
+    try:
+        submitted = await deps.generations.submit(request)
+    except PrivateRefused as refused:
+        account = await deps.billing.account(caller.user_id)
+        reason = private_generation_refusal(account, await deps.billing.plans_or_empty(), refused.remembered)
+        raise Problem(403, reason) from None
     generation_id = submitted.generation.generation_id
     if submitted.created:
         GENERATIONS_SUBMITTED.inc()
-        if params.HasField("seed"):
-            await deps.accounts.remember_fixed_seed(caller.user, generation_id)
     response.headers["Location"] = f"/api/v1/generations/{generation_id}"
     return GenerationAccepted(generation_id=generation_id, status=status_name(submitted.generation.status))

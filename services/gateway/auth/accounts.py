@@ -102,12 +102,6 @@ class Accounts:
 
     # preferences and names
 
-    async def last_visibility(self, user: User) -> str | None:
-        return await self._repository.last_visibility(user.id)
-
-    async def remember_visibility(self, user: User, visibility: str) -> None:
-        await self._repository.set_last_visibility(user.id, visibility)
-
     async def usernames(self, user_ids: list[str]) -> dict[str, str]:
         """Usernames of the given user ids (ids that are not accounts here are absent)."""
         parsed: list[uuid.UUID] = []
@@ -133,13 +127,6 @@ class Accounts:
 
     async def set_avatar(self, user: User, image_id: str | None) -> None:
         await self._repository.set_avatar(user.id, uuid.UUID(image_id) if image_id else None)
-
-    async def remember_fixed_seed(self, user: User, generation_id: str) -> None:
-        """The user chose this generation's seed: a retry keeps it."""
-        await self._repository.remember_fixed_seed(user.id, uuid.UUID(generation_id))
-
-    async def has_fixed_seed(self, user: User, generation_id: str) -> bool:
-        return await self._repository.has_fixed_seed(user.id, uuid.UUID(generation_id))
 
     # sessions
 

@@ -71,11 +71,11 @@ class Gateway:
 @pytest_asyncio.fixture
 async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     with psycopg.connect(gateway_database, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.fixed_seeds, {SCHEMA}.users")
+        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
     objects = InMemoryObjects()
     billing = FakeBillingService()
     visibility = FakeVisibilityService(billing)
-    fake = FakeGenerationService(objects, visibility)
+    fake = FakeGenerationService(objects, visibility, billing)
     feed = FakeFeedService(fake, visibility)
     progress = InMemoryProgressFeed()
     settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05, events_heartbeat_s=0.5)

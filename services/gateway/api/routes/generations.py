@@ -4,8 +4,8 @@ A generation is its owner's alone: for anyone else, anonymous callers included, 
 answers 404 exactly as for an id that does not exist. Each image in a generation shows its
 current visibility, from the visibility authority.
 
-Visibility at submit (plans.visibility_for_submit): free and basic plans generate public images
-(asking for private: 403); a lapsed plan likewise, with a message that says why; a plan with
+Visibility at submit, decided by the generation service: free and basic plans generate public
+images (asking for private: 403); a lapsed plan likewise, with a message that says why; a plan with
 `private_generation` gets what it asks for, or when nothing is asked, the user's last choice.
 """
 
@@ -80,7 +80,6 @@ async def submit_generation(
         response,
         visibility=body.visibility,
         idempotency_key=idempotency_key,
-        remember_choice=True,
     )
 
 

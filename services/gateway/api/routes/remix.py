@@ -87,7 +87,6 @@ async def remix(
         response,
         visibility=body.visibility,
         idempotency_key=idempotency_key,
-        remember_choice=True,
     )
 
 
@@ -115,7 +114,7 @@ async def retry(
     original = await own_generation(generation_id, caller, deps)
     params = generation_pb2.GenerationParams()
     params.CopyFrom(original.params)
-    if not await deps.accounts.has_fixed_seed(caller.user, original.generation_id):
+    if not original.seed_chosen:
         params.ClearField("seed")
     return await submission.submit(
         deps,
@@ -124,5 +123,5 @@ async def retry(
         response,
         visibility=visibility_name(original.visibility),
         idempotency_key=idempotency_key,
-        remember_choice=False,
+        visibility_copied=True,
     )
