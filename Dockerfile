@@ -23,12 +23,13 @@ RUN tritonserver_dir="$(python -c 'import pathlib, pytriton; print(pathlib.Path(
  && ln -s "${tritonserver_dir}" /opt/tritonserver
 
 COPY atelier ./atelier
+COPY contracts ./contracts
 COPY glue ./glue
 COPY services ./services
 COPY imagemodel ./imagemodel
 COPY model_repository ./model_repository
 # Compiled now: at run time the root filesystem is read-only.
-RUN python -m compileall -q atelier glue services imagemodel model_repository
+RUN python -m compileall -q atelier contracts glue services imagemodel model_repository
 
 RUN groupadd --system --gid 10001 atelier \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin atelier

@@ -30,7 +30,8 @@ import psycopg
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
-from glue.events import make_envelope
+from contracts import generation
+from glue.events import ensure_streams, make_envelope
 from tests.support.services import fresh_database
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
@@ -139,28 +140,29 @@ async def measure(
             )
         nc = await nats.connect(nats_url)
         js = nc.jetstream()
+        await ensure_streams(js, [generation.STREAM_SPEC])  # as the generation service would
         started = time.perf_counter()
         for generation_id in ids:
             envelope = make_envelope(
                 generation_events.ImagesReady(generation_id=generation_id, owner_id="committer"), {}
             )
             await js.publish(
-                "atelier.generation.images_ready",
+                generation.IMAGES_READY,
                 envelope.SerializeToString(),
                 headers={"Nats-Msg-Id": envelope.event_id},
             )
         published = time.perf_counter() - started
         while True:
-            info = await js.consumer_info("GENERATION", "billing-images-ready")
+            info = await js.consumer_info(generation.STREAM, "billing-images-ready")
             if info.num_pending == 0 and info.num_ack_pending == 0:
                 break
             await asyncio.sleep(0.05)
         wall = time.perf_counter() - started
         await nc.close()
         with psycopg.connect(database_url) as conn:
-            commits = conn.execute(
+            [(commits,)] = conn.execute(
                 "SELECT count(*) FROM billing.ledger WHERE kind = 'commit' AND user_id = 'committer'"
-            ).fetchone()[0]
+            ).fetchall()
         print(
             f"{events} ImagesReady (one account): published in {published:.2f} s, all committed after"
             f" {wall:.2f} s = {events / wall:.0f} commits/s ({commits} commit rows)"

@@ -30,12 +30,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 import nats
 import psycopg
+from google.protobuf.message import Message
 
 from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.feed.v1 import feed_pb2 as pb
@@ -43,9 +46,9 @@ from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from contracts import generation, visibility
 from glue import db
 from glue.events import ensure_streams, make_envelope
-from services.feed.events import STREAMS
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import port_is_open
 
@@ -141,7 +144,7 @@ def seed(database_url: str, images: int, likes: int, rng: random.Random) -> list
                 )
         # Likes: a few popular images, a long tail, spread over 30 days (top's default window is 7).
         popular = ids[: max(1, images // 10)]
-        pairs = set()
+        pairs: set[tuple[uuid.UUID, str]] = set()
         while len(pairs) < likes:
             pairs.add((rng.choice(popular) if rng.random() < 0.7 else rng.choice(ids), f"user-{rng.randrange(20000)}"))
         with conn.cursor().copy("COPY feed.likes (image_id, user_id, created_at) FROM STDIN") as copy:
@@ -172,7 +175,7 @@ def events(n: int, rng: random.Random) -> list[tuple[str, bytes]]:
         if roll < 0.5 or not known:
             ids = [str(uuid.uuid4()) for _ in range(4)]
             known += ids
-            event = generation_events.ImagesReady(
+            event: Message = generation_events.ImagesReady(
                 generation_id=str(uuid.uuid4()),
                 owner_id=f"user-{rng.randrange(1000)}",
                 prompt=prompt(rng),
@@ -198,7 +201,8 @@ def events(n: int, rng: random.Random) -> list[tuple[str, bytes]]:
 async def publish_all(nats_url: str, wires: list[tuple[str, bytes]]) -> None:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    await ensure_streams(js, STREAMS)
+    # As the generation and visibility services would: the feed only reads their streams.
+    await ensure_streams(js, [generation.STREAM_SPEC, visibility.STREAM_SPEC])
     started = time.perf_counter()
     for start in range(0, len(wires), 500):
         await asyncio.gather(*(js.publish(s, d) for s, d in wires[start : start + 500]))
@@ -230,7 +234,7 @@ async def wait_caught_up(nats_url: str, total: int) -> float:
 # ---------------------------------------------------------------- latency
 
 
-async def timed(call, request) -> tuple[float, object]:
+async def timed(call: Callable[[Message], Awaitable[Any]], request: Message) -> tuple[float, Any]:
     started = time.perf_counter()
     reply = await call(request)
     return time.perf_counter() - started, reply
@@ -241,7 +245,7 @@ async def latency(feed_addr: str, requests: int, page_size: int) -> None:
         feed = feed_pb2_grpc.FeedServiceStub(channel)
         await feed.ListFeed(pb.ListFeedRequest())  # warm the connection and the server's caches
         print(f"ListFeed, page_size={page_size}, sequential requests:", flush=True)
-        scenarios = [
+        scenarios: list[tuple[str, dict[str, Any]]] = [
             ("newest, first page", dict(sort=pb.FEED_SORT_NEW)),
             ("top 7 days, first page", dict(sort=pb.FEED_SORT_TOP)),
             ("search 'circle' (~10%)", dict(query="circle")),
@@ -257,10 +261,11 @@ async def latency(feed_addr: str, requests: int, page_size: int) -> None:
                 times.append(elapsed)
                 items.append(len(reply.items))
             report(name, times, items)
-        for name, params in [
+        deep_walks: list[tuple[str, dict[str, Any]]] = [
             ("newest, walking 50 pages deep", dict(sort=pb.FEED_SORT_NEW)),
             ("top 7 days, walking 50 pages deep", dict(sort=pb.FEED_SORT_TOP)),
-        ]:
+        ]
+        for name, params in deep_walks:
             times, items, cursor = [], [], ""
             for _ in range(min(requests, 50)):
                 elapsed, reply = await timed(

@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import grpc
 import httpx
@@ -38,8 +39,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def summary(name: str, latencies: list[float], wall: float) -> dict:
-    figures = {
+def summary(name: str, latencies: list[float], wall: float) -> dict[str, Any]:
+    figures: dict[str, Any] = {
         "name": name,
         "n": len(latencies),
         "p50": percentile(latencies, 50),

@@ -220,8 +220,14 @@ def main() -> None:
 
         runs = [time_direct(weights_dir, args)]
 
+        http_port, grpc_port, metrics_port = free_ports(3)
         server = TritonServer(
-            model_repository(root / "models", weights_dir), *free_ports(3), root / "triton", pipeline="stable-diffusion"
+            model_repository(root / "models", weights_dir),
+            http_port,
+            grpc_port,
+            metrics_port,
+            root / "triton",
+            pipeline="stable-diffusion",
         )
         started = time.perf_counter()
         server.start(timeout=900)

@@ -83,7 +83,10 @@ def start(root: Path, name: str, dynamic_batching: bool, queue_delay_ms: float |
     repository = txt2img_repository(
         MODEL_REPOSITORY, root / name / "models", dynamic_batching=dynamic_batching, queue_delay_us=delay_us
     )
-    server = TritonServer(repository, *free_ports(3), root / name / "data", pipeline="tiny-diffusion")
+    http_port, grpc_port, metrics_port = free_ports(3)
+    server = TritonServer(
+        repository, http_port, grpc_port, metrics_port, root / name / "data", pipeline="tiny-diffusion"
+    )
     server.launch()
     return server
 

@@ -86,7 +86,7 @@ def seed(database_url: str, rows: int, rng: random.Random) -> list[str]:
                 )
         conn.execute("ANALYZE visibility.images")
         conn.commit()
-        count = conn.execute("SELECT count(*) FROM visibility.images").fetchone()[0]
+        [(count,)] = conn.execute("SELECT count(*) FROM visibility.images").fetchall()
         plan = conn.execute("EXPLAIN " + QUERY.replace("FROM images", "FROM visibility.images"), (ids[:50],)).fetchall()
     print(f"seeded {count} rows with COPY in {time.perf_counter() - started:.1f} s")
     print("query plan: " + " / ".join(re.sub(r"'\{[^}]*\}'", "'{...50 ids}'", line[0].strip()) for line in plan))

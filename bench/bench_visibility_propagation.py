@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import grpc
@@ -146,8 +147,11 @@ def run(images: int, rounds: int) -> None:
             row = feed_db.execute("SELECT listed FROM feed.images WHERE image_id = %s", (image_id,)).fetchone()
             return bool(row and row[0])
 
+        def listed_everywhere(image_id: str) -> bool:
+            return in_feed(image_id) and projected(image_id)
+
         for image_id in image_ids:
-            _wait(lambda image_id=image_id: in_feed(image_id) and projected(image_id), timeout=60)
+            _wait(partial(listed_everywhere, image_id), timeout=60)
 
         hide_feed, hide_projection, show_feed, show_projection = [], [], [], []
         for n in range(rounds):

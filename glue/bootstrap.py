@@ -2,8 +2,8 @@
 before the service's own async entry point runs, until it returns."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from glue.logging import configure_logging
 from glue.settings import ServiceSettings
@@ -12,7 +12,7 @@ from glue.telemetry import configure_tracing, instrument_grpc
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
-def run_service(name: str, settings: SettingsT, entry: Callable[[SettingsT], Awaitable[None]]) -> None:
+def run_service(name: str, settings: SettingsT, entry: Callable[[SettingsT], Coroutine[Any, Any, None]]) -> None:
     configure_logging(name, settings.log_level)
     configure_tracing(name, settings.trace_file)
     # Before the entry point builds its server, so the server's calls are traced.

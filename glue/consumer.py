@@ -4,27 +4,39 @@ dead-letter stream for poison messages.
 A handler raises `PoisonMessage` (or the envelope cannot be decoded) for input that will never
 succeed: it goes to the dead-letter stream at once. Any other exception is retried with backoff
 until max_deliver, then dead-lettered. Handlers must be idempotent: JetStream delivers at least once.
+
+A consumer never creates the stream it reads: its owner does (contracts/). Started before the
+owner, it waits for the stream with bounded back-off, then binds; a new durable starts from the
+stream's first message, so nothing published meanwhile is missed.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic
 
 import nats.errors
-from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NotFoundError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from atelier.common.v1 import envelope_pb2
-from glue.events import DEAD_LETTER_PREFIX, UndecodableEvent, open_envelope
+from glue.events import DEAD_LETTER_PREFIX, EventT, UndecodableEvent, open_envelope
 from glue.telemetry import extract_context
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+
+NATS_UNAVAILABLE = (
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.NoServersError,
+    nats.errors.StaleConnectionError,
+)
 
 
 class PoisonMessage(Exception):
@@ -42,22 +54,22 @@ class Delivery:
         await self._msg.in_progress()
 
 
-Handler = Callable[[Message, Delivery], Awaitable[None]]
+Handler = Callable[[EventT, Delivery], Awaitable[None]]
 
 
 @dataclass
-class ConsumerSpec:
+class ConsumerSpec(Generic[EventT]):
     stream: str
     durable: str
     subject: str
-    event_type: type[Message]
+    event_type: type[EventT]
     ack_wait_s: float = 30.0
     max_deliver: int = 5
     backoff_s: list[float] = field(default_factory=lambda: [1.0, 2.0, 5.0, 10.0])
     max_ack_pending: int = 64
 
 
-async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec, msg: Msg, reason: str) -> None:
+async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec[Any], msg: Msg, reason: str) -> None:
     headers = {k: v for k, v in (msg.headers or {}).items() if k != "Nats-Msg-Id"}
     headers.update({"Atelier-Dead-Letter-Reason": reason[:500], "Atelier-Original-Subject": msg.subject})
     await js.publish(f"{DEAD_LETTER_PREFIX}.{spec.durable}", msg.data, headers=headers)
@@ -65,7 +77,7 @@ async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec, msg: Msg, reaso
     log.error("dead-lettered", extra={"consumer": spec.durable, "subject": msg.subject, "reason": reason})
 
 
-async def _handle(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, msg: Msg) -> None:
+async def _handle(js: JetStreamContext, spec: ConsumerSpec[EventT], handler: Handler[EventT], msg: Msg) -> None:
     attempt = msg.metadata.num_delivered
     try:
         envelope, event = open_envelope(msg.data, spec.event_type)
@@ -95,8 +107,30 @@ async def _handle(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, ms
         otel_context.detach(token)
 
 
-async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handler, concurrency: int = 1) -> None:
-    """Fetches and handles messages until cancelled, at most `concurrency` at a time."""
+async def wait_for_stream(
+    js: JetStreamContext, stream: str, consumer: str, first_delay_s: float = 0.2, max_delay_s: float = 5.0
+) -> None:
+    """Returns once `stream` exists, asking again with a back-off that doubles up to max_delay_s."""
+    delay = first_delay_s
+    while True:
+        try:
+            await js.stream_info(stream)
+            return
+        except NotFoundError:
+            reason = "the stream does not exist yet; its owning service creates it"
+        except (nats.errors.TimeoutError, *NATS_UNAVAILABLE) as error:
+            reason = f"NATS unavailable: {error or type(error).__name__}"
+        log.warning("consumer waiting for its stream", extra={"consumer": consumer, "stream": stream, "reason": reason})
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay_s)
+
+
+async def run_consumer(
+    js: JetStreamContext, spec: ConsumerSpec[EventT], handler: Handler[EventT], concurrency: int = 1
+) -> None:
+    """Waits for the stream, then fetches and handles messages until cancelled, at most
+    `concurrency` at a time."""
+    await wait_for_stream(js, spec.stream, spec.durable)
     subscription = await js.pull_subscribe(
         spec.subject,
         durable=spec.durable,
@@ -115,12 +149,7 @@ async def run_consumer(js: JetStreamContext, spec: ConsumerSpec, handler: Handle
                 messages = await subscription.fetch(concurrency, timeout=5)
             except nats.errors.TimeoutError:
                 continue
-            except (
-                nats.errors.ConnectionClosedError,
-                nats.errors.ConnectionReconnectingError,
-                nats.errors.NoServersError,
-                nats.errors.StaleConnectionError,
-            ) as error:
+            except NATS_UNAVAILABLE as error:
                 # NATS is restarting or unreachable; the client reconnects by itself.
                 log.warning("consumer waiting for NATS", extra={"consumer": spec.durable, "error": str(error)})
                 await asyncio.sleep(1.0)

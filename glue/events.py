@@ -9,7 +9,7 @@ crashes between publishing and marking a row publishes a duplicate that JetStrea
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from typing import TypeVar
 
 import psycopg
 from google.protobuf import any_pb2, timestamp_pb2
@@ -17,15 +17,19 @@ from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.common.v1 import envelope_pb2
+from contracts.streams import StreamSpec
 from glue.telemetry import inject_headers
 
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_STREAM = "DEADLETTER"
 DEAD_LETTER_PREFIX = "atelier.deadletter"
+
+EventT = TypeVar("EventT", bound=Message)
 
 
 def make_envelope(payload: Message, trace_headers: dict[str, str]) -> envelope_pb2.EventEnvelope:
@@ -46,7 +50,7 @@ class UndecodableEvent(ValueError):
     """The bytes are not an envelope holding the expected event: a poison message."""
 
 
-def open_envelope(data: bytes, expected: type[Message]) -> tuple[envelope_pb2.EventEnvelope, Message]:
+def open_envelope(data: bytes, expected: type[EventT]) -> tuple[envelope_pb2.EventEnvelope, EventT]:
     envelope = envelope_pb2.EventEnvelope()
     try:
         envelope.ParseFromString(data)
@@ -64,32 +68,27 @@ async def enqueue_event(conn: psycopg.AsyncConnection, subject: str, payload: Me
     envelope = make_envelope(payload, headers)
     await conn.execute(
         "INSERT INTO outbox (event_id, subject, envelope, headers) VALUES (%s, %s, %s, %s)",
-        (envelope.event_id, subject, envelope.SerializeToString(), psycopg.types.json.Jsonb(headers)),
+        (envelope.event_id, subject, envelope.SerializeToString(), Jsonb(headers)),
     )
     await conn.execute("SELECT pg_notify(current_schema() || '_outbox', '')")
     return envelope.event_id
 
 
-@dataclass(frozen=True)
-class StreamSpec:
-    name: str
-    subjects: list[str]
-    # Messages older than this are dropped; events are consumed long before.
-    max_age_s: float = 7 * 24 * 3600
-    # Window in which JetStream drops a second publish with the same Nats-Msg-Id.
-    duplicate_window_s: float = 24 * 3600
+# Glue's own stream, not a domain's: every process that consumes may dead-letter, so every
+# runtime provisions it (glue.runtime.open_runtime), always with this one declaration.
+DEAD_LETTERS = StreamSpec(DEAD_LETTER_STREAM, (f"{DEAD_LETTER_PREFIX}.>",), max_age_s=30 * 24 * 3600)
 
 
-DEAD_LETTERS = StreamSpec(DEAD_LETTER_STREAM, [f"{DEAD_LETTER_PREFIX}.>"], max_age_s=30 * 24 * 3600)
-
-
-async def ensure_streams(js: JetStreamContext, specs: list[StreamSpec]) -> None:
-    """Creates or updates streams; safe to call from every replica at every start."""
+async def ensure_streams(js: JetStreamContext, specs: list[StreamSpec], replicas: int = 1) -> None:
+    """Creates or updates streams; safe to call from every replica at every start. Only a stream's
+    owner calls this for it (contracts/): consumers of other domains wait for it instead
+    (glue.consumer.wait_for_stream)."""
     for spec in specs:
         config = StreamConfig(
             name=spec.name,
-            subjects=spec.subjects,
+            subjects=list(spec.subjects),
             storage=StorageType.FILE,
+            num_replicas=replicas,
             max_age=spec.max_age_s,
             duplicate_window=spec.duplicate_window_s,
         )
@@ -110,7 +109,10 @@ class OutboxRelay:
         batch: int = 100,
         poll_interval_s: float = 1.0,
     ):
+        if not isinstance(pool.conninfo, str):
+            raise TypeError("the outbox relay LISTENs on a connection of its own: give its pool a conninfo string")
         self._pool = pool
+        self._conninfo = pool.conninfo
         self._js = js
         self._channel = f"{schema}_outbox"
         self._batch = batch
@@ -153,7 +155,7 @@ class OutboxRelay:
     async def _listen(self) -> None:
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self._pool.conninfo, autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
                     await conn.execute(f'LISTEN "{self._channel}"')
                     async for _ in conn.notifies():
                         self._wake.set()

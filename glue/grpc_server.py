@@ -1,5 +1,6 @@
-"""gRPC aio server bootstrap: health service, reflection, Prometheus metrics and a graceful
-shutdown on SIGTERM/SIGINT that runs the service's own clean-up (e.g. NATS drain)."""
+"""gRPC aio server bootstrap: health service, reflection, Prometheus metrics, one translation of
+exceptions into status (glue.grpc_errors) and a graceful shutdown on SIGTERM/SIGINT that runs the
+service's own clean-up (e.g. NATS drain)."""
 
 import asyncio
 import logging
@@ -10,6 +11,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
+
+from glue.grpc_errors import ErrorInterceptor, ErrorMapping
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,14 @@ async def serve(
     metrics_port: int = 0,
     metrics_host: str = "127.0.0.1",
     grace_s: float = 10.0,
+    errors: ErrorMapping | None = None,
 ) -> None:
     """Serves until a termination signal, then stops taking calls, lets running ones finish
-    within grace_s, and calls on_shutdown."""
-    server = grpc.aio.server()
+    within grace_s, and calls on_shutdown. `errors`: the service's own errors → status."""
+    server = grpc.aio.server(interceptors=[ErrorInterceptor(errors or ErrorMapping())])
     register(server)
-    health_servicer = health.aio.HealthServicer()
+    # grpc-stubs' grpc_health stub lacks the asyncio servicer.
+    health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = list(service_names)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)

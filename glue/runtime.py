@@ -1,19 +1,26 @@
 """What every event-driven service process shares: its schema migrated, a pool pinned to it,
-NATS with reconnects, the JetStream streams it touches provisioned, background loops supervised,
-and an orderly stop (loops cancelled, NATS drained within a bound, pool closed)."""
+NATS with reconnects, the JetStream streams it owns provisioned, background loops supervised,
+and an orderly stop (loops cancelled, NATS drained within a bound, pool closed).
+
+Streams: a process creates only its own domain's stream (declared in contracts/) and glue's
+DEADLETTER stream, which any consumer may publish to. Another domain's stream is its owner's to
+create: a consumer of it waits until it exists (glue.consumer.wait_for_stream)."""
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import AsyncConnectionPool
 
+from contracts.streams import StreamSpec
 from glue import db
-from glue.events import StreamSpec, ensure_streams
+from glue.events import DEAD_LETTERS, ensure_streams
+from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
 from glue.settings import ServiceSettings
@@ -37,7 +44,7 @@ async def drain_or_close(nc: Client, timeout_s: float = DRAIN_TIMEOUT_S) -> None
             await nc.close()
 
 
-async def _first_to_end(tasks: list[asyncio.Task]) -> asyncio.Task:
+async def _first_to_end(tasks: list[asyncio.Task[object]]) -> asyncio.Task[object]:
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     return done.pop()
 
@@ -47,11 +54,11 @@ class Runtime:
     pool: AsyncConnectionPool
     nc: Client
     js: JetStreamContext
-    _loops: list[asyncio.Task] = field(default_factory=list)
+    _loops: list[asyncio.Task[object]] = field(default_factory=list)
     _cleanups: list[Cleanup] = field(default_factory=list)
     _closing: bool = False
 
-    def run_in_background(self, loop: Coroutine, name: str) -> None:
+    def run_in_background(self, loop: Coroutine[Any, Any, object], name: str) -> None:
         """A loop that runs for the life of the process. If it ever ends, the process stops (exit
         1) so the orchestrator restarts it, rather than serving on without it."""
         self._loops.append(asyncio.create_task(loop, name=name))
@@ -71,7 +78,12 @@ class Runtime:
         await self.pool.close()
 
     async def serve(
-        self, settings: ServiceSettings, listen: str, register: Registrar, service_names: list[str]
+        self,
+        settings: ServiceSettings,
+        listen: str,
+        register: Registrar,
+        service_names: list[str],
+        errors: ErrorMapping | None = None,
     ) -> None:
         """Serves gRPC until a termination signal or the death of a background loop."""
         serving = asyncio.create_task(
@@ -82,6 +94,7 @@ class Runtime:
                 on_shutdown=self.close,
                 metrics_port=settings.metrics_port,
                 metrics_host=settings.metrics_host,
+                errors=errors,
             ),
             name="grpc-server",
         )
@@ -106,7 +119,7 @@ class Runtime:
             raise SystemExit(1)
 
     @staticmethod
-    def _report_death(task: asyncio.Task) -> None:
+    def _report_death(task: asyncio.Task[object]) -> None:
         error = None if task.cancelled() else task.exception()
         log.critical("background loop ended; stopping", extra={"task": task.get_name(), "error": repr(error)})
 
@@ -118,12 +131,13 @@ async def open_runtime(
     migrations: Path,
     nats_url: str,
     client_name: str,
-    streams: list[StreamSpec],
+    owned_streams: list[StreamSpec],
+    stream_replicas: int = 1,
     pool_size: int = 10,
 ) -> Runtime:
     await asyncio.to_thread(db.migrate, database_url, schema, migrations)
     pool = await db.open_pool(database_url, schema, max_size=pool_size)
     nc = await connect(nats_url, client_name)
     js = nc.jetstream()
-    await ensure_streams(js, streams)
+    await ensure_streams(js, [*owned_streams, DEAD_LETTERS], replicas=stream_replicas)
     return Runtime(pool, nc, js)

@@ -4,6 +4,7 @@ Each service subclasses `ServiceSettings` with its own fields and builds it once
 pydantic-settings validates types so a bad value fails fast at start-up with a clear message.
 """
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,9 @@ class NatsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
 
     nats_url: str = "nats://127.0.0.1:14222"
+    # Copies of each stream a service owns, per deployment: 1 on a single NATS server, 3 on a
+    # JetStream cluster so that losing a node loses no event.
+    stream_replicas: int = Field(default=1, ge=1, le=5)
 
 
 class ObjectStoreSettings(BaseSettings):

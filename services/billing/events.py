@@ -1,20 +1,10 @@
-"""The billing service's streams, subjects and durable consumers."""
+"""The billing service's events: what it publishes is its contract (contracts/billing.py); what it
+consumes is the generation service's (contracts/generation.py), read through durable consumers
+named here."""
 
-from glue.events import DEAD_LETTERS, StreamSpec
+from contracts.billing import PLAN_CHANGED, STREAM_SPEC
 
-STREAM = "BILLING"
-PLAN_CHANGED = "atelier.billing.plan_changed"
+__all__ = ["GENERATION_FAILED_DURABLE", "IMAGES_READY_DURABLE", "PLAN_CHANGED", "STREAM_SPEC"]
 
-# Consumed from the generation service's stream (provisioned idempotently here too, with the
-# same name and subjects the generation service uses).
-GENERATION_STREAM = "GENERATION"
-IMAGES_READY = "atelier.generation.images_ready"
-GENERATION_FAILED = "atelier.generation.failed"
 IMAGES_READY_DURABLE = "billing-images-ready"
 GENERATION_FAILED_DURABLE = "billing-generation-failed"
-
-STREAMS = [
-    StreamSpec(GENERATION_STREAM, ["atelier.generation.>"]),
-    StreamSpec(STREAM, ["atelier.billing.>"]),
-    DEAD_LETTERS,
-]

@@ -3,57 +3,41 @@ status codes with a message a person can act on."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import UTC
 
 import grpc
-import psycopg
-from psycopg_pool import PoolTimeout
 
 from atelier.billing.v1 import billing_pb2 as pb
 from atelier.billing.v1 import billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from glue.consumer import Delivery, PoisonMessage
+from glue.grpc_errors import ErrorMapping
 from services.billing.ledger import OutOfCredits
-from services.billing.operations import Billing, Conflict, InvalidArgument, NotFound, account_to_proto
+from services.billing.operations import Billing, Conflict, InvalidArgument, NotEntitled, NotFound, account_to_proto
 from services.billing.webhooks import MAX_PAYLOAD, InvalidWebhook, SignatureError
 
 log = logging.getLogger(__name__)
 
-ERRORS: list[tuple[type[Exception], grpc.StatusCode]] = [
-    (OutOfCredits, grpc.StatusCode.RESOURCE_EXHAUSTED),
-    (SignatureError, grpc.StatusCode.UNAUTHENTICATED),
-    (InvalidWebhook, grpc.StatusCode.INVALID_ARGUMENT),
-    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
-    (NotFound, grpc.StatusCode.NOT_FOUND),
-    (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
-]
-
-
-def _maps_errors(method):
-    """Domain errors become their status code; an unreachable database becomes UNAVAILABLE
-    (safe to retry: nothing was written)."""
-
-    @functools.wraps(method)
-    async def wrapper(self, request, context: grpc.aio.ServicerContext):
-        try:
-            return await method(self, request, context)
-        except tuple(cls for cls, _ in ERRORS) as error:
-            code = next(code for cls, code in ERRORS if isinstance(error, cls))
-            await context.abort(code, str(error))
-        except (psycopg.OperationalError, PoolTimeout) as error:
-            log.warning("database unavailable", extra={"rpc": method.__name__, "error": str(error)})
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "billing: the database is unavailable; retry")
-
-    return wrapper
+# An unreachable database is UNAVAILABLE (glue.grpc_errors): safe to retry, nothing was written.
+ERRORS = ErrorMapping(
+    {
+        OutOfCredits: grpc.StatusCode.RESOURCE_EXHAUSTED,
+        NotEntitled: grpc.StatusCode.PERMISSION_DENIED,
+        SignatureError: grpc.StatusCode.UNAUTHENTICATED,
+        InvalidWebhook: grpc.StatusCode.INVALID_ARGUMENT,
+        InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+        NotFound: grpc.StatusCode.NOT_FOUND,
+        Conflict: grpc.StatusCode.FAILED_PRECONDITION,
+    },
+    unavailable_message="billing: the database is unavailable; retry",
+)
 
 
 class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
     def __init__(self, billing: Billing):
         self._billing = billing
 
-    @_maps_errors
     async def GetAccount(self, request: pb.GetAccountRequest, context) -> pb.GetAccountResponse:
         view = await self._billing.get_account(request.user_id)
         return pb.GetAccountResponse(account=account_to_proto(view))
@@ -72,16 +56,15 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
             ]
         )
 
-    @_maps_errors
     async def ReserveCredits(self, request: pb.ReserveCreditsRequest, context) -> pb.ReserveCreditsResponse:
-        balance, created = await self._billing.reserve(request.user_id, request.generation_id, request.amount)
-        return pb.ReserveCreditsResponse(balance=balance, created=created)
+        balance, created, view = await self._billing.reserve(
+            request.user_id, request.generation_id, request.amount, request.required_entitlements
+        )
+        return pb.ReserveCreditsResponse(balance=balance, created=created, account=account_to_proto(view))
 
-    @_maps_errors
     async def ReleaseCredits(self, request: pb.ReleaseCreditsRequest, context) -> pb.ReleaseCreditsResponse:
         return pb.ReleaseCreditsResponse(balance=await self._billing.release(request.generation_id))
 
-    @_maps_errors
     async def ChangePlan(self, request: pb.ChangePlanRequest, context) -> pb.ChangePlanResponse:
         period_end = (
             request.current_period_end.ToDatetime(tzinfo=UTC) if request.HasField("current_period_end") else None
@@ -89,7 +72,6 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         view = await self._billing.change_plan(request.user_id, request.plan, period_end, request.actor or "operator")
         return pb.ChangePlanResponse(account=account_to_proto(view))
 
-    @_maps_errors
     async def HandleProviderWebhook(
         self, request: pb.HandleProviderWebhookRequest, context
     ) -> pb.HandleProviderWebhookResponse:

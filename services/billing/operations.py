@@ -10,7 +10,7 @@ is checked against cannot change underneath it, and concurrent reservations neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -75,6 +75,10 @@ class Conflict(Exception):
 
 class NotFound(Exception):
     pass
+
+
+class NotEntitled(Exception):
+    """The plan in force lacks an entitlement the request needs (PERMISSION_DENIED)."""
 
 
 @dataclass(frozen=True)
@@ -181,22 +185,32 @@ class Billing:
 
     # --- credits ------------------------------------------------------------------------------
 
-    async def reserve(self, user_id: str, generation_id: str, amount: int) -> tuple[int, bool]:
-        """(balance after, created). Raises ledger.OutOfCredits when the balance is short."""
+    async def reserve(
+        self, user_id: str, generation_id: str, amount: int, required: Collection[str] = ()
+    ) -> tuple[int, bool, AccountView]:
+        """(balance after, created, the account as the reservation saw it). Raises NotEntitled,
+        writing nothing, when the plan in force lacks one of `required`, and ledger.OutOfCredits
+        when the balance is short."""
         _require_id(user_id, "user_id")
         _require_id(generation_id, "generation_id")
         try:
-            balance, created = await self._retry_unique_race(self._reserve, user_id, generation_id, amount)
-        except OutOfCredits:
+            balance, created, view = await self._retry_unique_race(
+                self._reserve, user_id, generation_id, amount, frozenset(required)
+            )
+        except (OutOfCredits, NotEntitled):
             metrics.RESERVATIONS.labels("refused").inc()
             raise
         metrics.RESERVATIONS.labels("created" if created else "repeated").inc()
-        return balance, created
+        return balance, created, view
 
-    async def _reserve(self, user_id: str, generation_id: str, amount: int) -> tuple[int, bool]:
+    async def _reserve(
+        self, user_id: str, generation_id: str, amount: int, required: frozenset[str]
+    ) -> tuple[int, bool, AccountView]:
         now = self._clock()
         async with self._pool.connection() as conn, conn.transaction():
             view = await self._refresh(conn, await self._lock(conn, user_id, now), now)
+            if missing := sorted(required - set(view.state.entitlements)):
+                raise NotEntitled(f"the {view.state.plan.name} plan in force lacks {', '.join(missing)}")
             ledger, owner = await repo.generation_ledger(conn, generation_id)
             if owner is not None and owner != user_id:
                 raise Conflict("generation_id: already reserved by another account")
@@ -205,9 +219,10 @@ class Billing:
             except ValueError as error:
                 raise InvalidArgument(str(error)) from error
             if decision.entry is None:
-                return view.balance, False
+                return view.balance, False, view
             await repo.append(conn, user_id, generation_id, decision.entry, now=now)
-            return view.balance + decision.entry.amount, True
+            balance = view.balance + decision.entry.amount
+            return balance, True, AccountView(view.account, view.state, balance)
 
     async def release(self, generation_id: str) -> int:
         """Returns a reservation whose generation was never accepted; the balance after."""
@@ -492,4 +507,13 @@ def account_to_proto(view: AccountView) -> billing_pb2.Account:
     return account
 
 
-__all__ = ["AccountView", "Billing", "Conflict", "InvalidArgument", "Kind", "NotFound", "account_to_proto"]
+__all__ = [
+    "AccountView",
+    "Billing",
+    "Conflict",
+    "InvalidArgument",
+    "Kind",
+    "NotEntitled",
+    "NotFound",
+    "account_to_proto",
+]

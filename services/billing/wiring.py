@@ -3,25 +3,20 @@ ImagesReady and GenerationFailed, and runs the sweep (expired reservations, unan
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from contracts.generation import GENERATION_FAILED, IMAGES_READY
+from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
+from glue.periodic import run_periodically
 from glue.runtime import open_runtime
 from services.billing.catalogue import CatalogueError, load_catalogue
-from services.billing.events import (
-    GENERATION_FAILED,
-    GENERATION_FAILED_DURABLE,
-    GENERATION_STREAM,
-    IMAGES_READY,
-    IMAGES_READY_DURABLE,
-    STREAMS,
-)
-from services.billing.handlers import BillingServicer, GenerationEventHandlers
+from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
+from services.billing.handlers import ERRORS, BillingServicer, GenerationEventHandlers
 from services.billing.operations import Billing
 from services.billing.settings import SCHEMA, BillingSettings
 
@@ -30,17 +25,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name
 
 
-async def sweep_forever(billing: Billing, interval_s: float) -> None:
-    while True:
-        try:
-            expired, announced = await billing.sweep()
-            if expired or announced:
-                log.info("sweep", extra={"reservations_expired": expired, "lapses_announced": announced})
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # the next round tries again; the sweep must not end the process
-            log.warning("sweep failed", extra={"error": str(error)})
-        await asyncio.sleep(interval_s)
+async def sweep(billing: Billing) -> None:
+    expired, announced = await billing.sweep()
+    if expired or announced:
+        log.info("sweep", extra={"reservations_expired": expired, "lapses_announced": announced})
 
 
 async def run(settings: BillingSettings) -> None:
@@ -56,7 +44,8 @@ async def run(settings: BillingSettings) -> None:
         migrations=MIGRATIONS,
         nats_url=settings.nats_url,
         client_name="billing",
-        streams=STREAMS,
+        owned_streams=[STREAM_SPEC],
+        stream_replicas=settings.stream_replicas,
     )
     billing = Billing(
         runtime.pool,
@@ -91,7 +80,9 @@ async def run(settings: BillingSettings) -> None:
         ),
     ]
     runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
-    runtime.run_in_background(sweep_forever(billing, settings.billing_sweep_interval_s), "sweep")
+    runtime.run_in_background(
+        run_periodically("sweep", lambda: sweep(billing), settings.billing_sweep_interval_s), "sweep"
+    )
     for spec, handler in specs:
         runtime.run_in_background(run_consumer(runtime.js, spec, handler), spec.durable)
     await runtime.serve(
@@ -99,4 +90,5 @@ async def run(settings: BillingSettings) -> None:
         settings.grpc_listen,
         lambda server: billing_pb2_grpc.add_BillingServiceServicer_to_server(BillingServicer(billing), server),
         [SERVICE_NAME],
+        errors=ERRORS,
     )

@@ -14,21 +14,18 @@ from uuid import UUID
 from google.protobuf.message import Message
 from psycopg_pool import AsyncConnectionPool
 
-from atelier.common.v1 import envelope_pb2, visibility_pb2
+from atelier.common.v1 import envelope_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
+from contracts.common import PRIVATE, VISIBILITY_FROM_PROTO
+from contracts.generation import IMAGE_DELETED, IMAGES_READY
+from contracts.generation import STREAM as GENERATION_STREAM
+from contracts.visibility import STREAM as VISIBILITY_STREAM
+from contracts.visibility import VISIBILITY_CHANGED
 from glue.consumer import ConsumerSpec, Delivery, PoisonMessage
+from glue.ids import parse_uuid
 from services.feed import repository
-from services.feed.events import (
-    GENERATION_STREAM,
-    IMAGE_DELETED,
-    IMAGE_DELETED_DURABLE,
-    IMAGES_READY,
-    IMAGES_READY_DURABLE,
-    VISIBILITY_CHANGED,
-    VISIBILITY_CHANGED_DURABLE,
-    VISIBILITY_STREAM,
-)
+from services.feed.events import IMAGE_DELETED_DURABLE, IMAGES_READY_DURABLE, VISIBILITY_CHANGED_DURABLE
 from services.feed.metrics import EVENTS_APPLIED
 from services.feed.projection import Deleted, Event, ImageReady, Visibility, VisibilitySet
 
@@ -51,14 +48,14 @@ CONSUMERS = [
 
 def _visibility(value: int) -> Visibility:
     # Anything but an explicit PUBLIC is private: an unknown value must never publish (P3).
-    return Visibility.PUBLIC if value == visibility_pb2.VISIBILITY_PUBLIC else Visibility.PRIVATE
+    return Visibility(VISIBILITY_FROM_PROTO.get(value, PRIVATE))
 
 
 def _image_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise PoisonMessage(f"image id {value[:80]!r} is not a UUID") from None
+    image_id = parse_uuid(value)
+    if image_id is None:
+        raise PoisonMessage(f"image id {value[:80]!r} is not a UUID")
+    return image_id
 
 
 def changes_of(subject: str, envelope: envelope_pb2.EventEnvelope, event: Message) -> list[tuple[UUID, Event]]:

@@ -1,18 +1,7 @@
-"""The streams and subjects the feed reads, and its durable consumer names."""
+"""The feed's durable consumer names and the events its projection is built from. The feed owns
+no stream: it reads the generation and visibility services' (contracts/), which they create."""
 
-from glue.events import DEAD_LETTERS, StreamSpec
-
-GENERATION_STREAM = "GENERATION"
-VISIBILITY_STREAM = "VISIBILITY"
-IMAGES_READY = "atelier.generation.images_ready"
-IMAGE_DELETED = "atelier.generation.image_deleted"
-VISIBILITY_CHANGED = "atelier.visibility.changed"
-
-STREAMS = [
-    StreamSpec(GENERATION_STREAM, ["atelier.generation.>"]),
-    StreamSpec(VISIBILITY_STREAM, ["atelier.visibility.>"]),
-    DEAD_LETTERS,
-]
+from contracts import generation, visibility
 
 IMAGES_READY_DURABLE = "feed-images-ready"
 VISIBILITY_CHANGED_DURABLE = "feed-visibility-changed"
@@ -20,7 +9,7 @@ IMAGE_DELETED_DURABLE = "feed-image-deleted"
 
 # (stream, subject) of every event the projection is built from, for the live consumers and replay.
 PROJECTION_SOURCES = [
-    (GENERATION_STREAM, IMAGES_READY),
-    (GENERATION_STREAM, IMAGE_DELETED),
-    (VISIBILITY_STREAM, VISIBILITY_CHANGED),
+    (generation.STREAM, generation.IMAGES_READY),
+    (generation.STREAM, generation.IMAGE_DELETED),
+    (visibility.STREAM, visibility.VISIBILITY_CHANGED),
 ]

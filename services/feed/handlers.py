@@ -7,19 +7,19 @@ viewer may not see are NOT_FOUND, indistinguishable from images that do not exis
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import grpc
-import psycopg
 from google.protobuf import timestamp_pb2
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.feed.v1 import feed_pb2 as pb
 from atelier.feed.v1 import feed_pb2_grpc
+from glue.grpc_errors import ErrorMapping
+from glue.ids import parse_uuid
 from services.feed import cursors, repository, social
 from services.feed.authority import Authority, AuthorityUnavailable
 from services.feed.cursors import Cursor, InvalidCursor
@@ -41,36 +41,27 @@ class Conflict(Exception):
     pass
 
 
-def rpc(method):
-    """Maps the domain's errors to gRPC status codes with a human message."""
-
-    @functools.wraps(method)
-    async def wrapper(self, request, context: grpc.aio.ServicerContext):
-        try:
-            return await method(self, request, context)
-        except (InvalidInput, InvalidCursor) as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        except NotFound as error:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(error) or NOT_FOUND_MESSAGE)
-        except Conflict as error:
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
-        except AuthorityUnavailable:
-            await context.abort(
-                grpc.StatusCode.UNAVAILABLE, "the visibility authority is unavailable; nothing can be shown, try again"
-            )
-        except psycopg.OperationalError as error:
-            log.warning("database unavailable", extra={"error": str(error)})
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the feed's database is unavailable; try again")
-
-    return wrapper
+ERRORS = ErrorMapping(
+    {
+        InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
+        InvalidCursor: grpc.StatusCode.INVALID_ARGUMENT,
+        NotFound: grpc.StatusCode.NOT_FOUND,
+        Conflict: grpc.StatusCode.FAILED_PRECONDITION,
+        AuthorityUnavailable: (
+            grpc.StatusCode.UNAVAILABLE,
+            "the visibility authority is unavailable; nothing can be shown, try again",
+        ),
+    },
+    unavailable_message="the feed's database is unavailable; try again",
+)
 
 
 def _image_id(value: str) -> UUID:
     """A malformed id is an image that does not exist."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise NotFound(NOT_FOUND_MESSAGE) from None
+    image_id = parse_uuid(value)
+    if image_id is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return image_id
 
 
 def _required(value: str, field: str) -> str:
@@ -146,7 +137,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
 
     # ------------------------------------------------------------ feed
 
-    @rpc
     async def ListFeed(self, request: pb.ListFeedRequest, context) -> pb.ListFeedResponse:
         started = time.perf_counter()
         size = social.page_size(request.page_size)
@@ -173,14 +163,12 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 cursor = cursors.decode(request.cursor, cursors.TOP)
                 after = (cursor.likes, cursor.created_at, cursor.image_id)
                 since = cursor.since or since
-            if hours in self._precomputed:
+            window = (
+                repository.precomputed_window(hours) if hours in self._precomputed else repository.live_window(since)
+            )
 
-                def fetch(conn, a, n):
-                    return repository.fetch_top_precomputed(conn, hours, a, n, query)
-            else:
-
-                def fetch(conn, a, n):
-                    return repository.fetch_top(conn, since, a, n, query)
+            def fetch(conn, a, n):
+                return repository.fetch_top(conn, window, a, n, query)
 
             page = await authorized_page(
                 self._reader(fetch), lambda row: row.top_key, self._authorizer(viewer, listing), after, size
@@ -195,7 +183,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         LIST_SECONDS.labels(listing).observe(time.perf_counter() - started)
         return pb.ListFeedResponse(items=[_item(row, liked) for row in page.items], next_cursor=next_cursor)
 
-    @rpc
     async def GetProfile(self, request: pb.GetProfileRequest, context) -> pb.GetProfileResponse:
         owner = _required(request.owner_id, "owner_id")
         size = social.page_size(request.page_size)
@@ -225,16 +212,14 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             next_cursor=Cursor(cursors.PROFILE, *page.next_key).encode() if page.next_key else "",
         )
 
-    @rpc
     async def BatchGetSocial(self, request: pb.BatchGetSocialRequest, context) -> pb.BatchGetSocialResponse:
         if len(request.image_ids) > social.MAX_BATCH:
             raise InvalidInput(f"image_ids: at most {social.MAX_BATCH} per call")
         wanted: dict[str, UUID] = {}
         for value in request.image_ids:
-            try:
-                wanted.setdefault(str(UUID(value)), UUID(value))
-            except ValueError:
-                continue  # an id that cannot exist is simply not found
+            image_id = parse_uuid(value)
+            if image_id is not None:  # an id that cannot exist is simply not found
+                wanted.setdefault(str(image_id), image_id)
         allowed = await self._authority.allowed(request.viewer_id, list(wanted)) if wanted else set()
         ids = [image_id for key, image_id in wanted.items() if key in allowed]
         if not ids:
@@ -255,7 +240,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
 
     # ------------------------------------------------------------ likes
 
-    @rpc
     async def Like(self, request: pb.LikeRequest, context) -> pb.LikeResponse:
         user = _required(request.user_id, "user_id")
         image_id = _image_id(request.image_id)
@@ -264,7 +248,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             count = await repository.add_like(conn, image_id, user, self._precomputed)
         return pb.LikeResponse(like_count=count)
 
-    @rpc
     async def Unlike(self, request: pb.UnlikeRequest, context) -> pb.UnlikeResponse:
         user = _required(request.user_id, "user_id")
         image_id = _image_id(request.image_id)
@@ -283,7 +266,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             raise NotFound(NOT_FOUND_MESSAGE)
         await self._may_see(user, image_id)
 
-    @rpc
     async def Pin(self, request: pb.PinRequest, context) -> pb.PinResponse:
         user = _required(request.user_id, "user_id")
         image_id = _image_id(request.image_id)
@@ -294,7 +276,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             await repository.add_pin(conn, user, image_id)
         return pb.PinResponse()
 
-    @rpc
     async def Unpin(self, request: pb.UnpinRequest, context) -> pb.UnpinResponse:
         user = _required(request.user_id, "user_id")
         image_id = _image_id(request.image_id)
@@ -307,7 +288,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
 
     # ------------------------------------------------------------ reports
 
-    @rpc
     async def Report(self, request: pb.ReportRequest, context) -> pb.ReportResponse:
         user = _required(request.user_id, "user_id")
         reason = social.clean_reason(request.reason)
@@ -323,7 +303,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             log.info("image hidden pending review", extra={"image_id": str(image_id), "reports": open_reports})
         return pb.ReportResponse(hidden=hidden)
 
-    @rpc
     async def ListReports(self, request: pb.ListReportsRequest, context) -> pb.ListReportsResponse:
         size = social.page_size(request.page_size)
         after = None
@@ -345,7 +324,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             next_cursor=Cursor(cursors.REPORTS, *page.next_key).encode() if page.next_key else "",
         )
 
-    @rpc
     async def ResolveReport(self, request: pb.ResolveReportRequest, context) -> pb.ResolveReportResponse:
         actor = _required(request.actor, "actor")
         image_id = _image_id(request.image_id)

@@ -159,76 +159,77 @@ async def fetch_newest(
     return await _rows(conn, text, params)
 
 
-async def fetch_top(
-    conn: psycopg.AsyncConnection,
-    since: datetime,
-    after: tuple[int, datetime, UUID] | None,
-    limit: int,
-    query: str = "",
-) -> list[FeedRow]:
-    """Listed images by likes received since `since`, then newest first; images without likes in
-    the window follow the liked ones, newest first, so the listing covers the whole feed."""
-    rows: list[FeedRow] = []
-    params: dict = {"since": since, "query": query}
-    search = _MATCHES if query else ""
-    if after is None or after[0] > 0:
-        # Counts sorted first, then one primary-key probe per counted image (OFFSET 0 keeps the
-        # planner from hash-joining every image): the sort by (n, created_at, id) stops after a
-        # page's worth of the highest counts. Still O(likes in the window) for the aggregate.
-        text = (
+@dataclass(frozen=True)
+class TopWindow:
+    """Where a top window's like counts come from. `scored`: the liked listed images with their
+    count as window_likes ({search} marks where the search condition goes); `key`: its (count,
+    created_at, image_id) columns, the page order; `liked`: a subquery naming image i if it has
+    likes in the window."""
+
+    scored: str
+    key: tuple[str, str, str]
+    liked: str
+    params: dict
+
+
+def live_window(since: datetime) -> TopWindow:
+    """Counted from the likes at each read: any window. Counts sorted first, then one primary-key
+    probe per counted image (OFFSET 0 keeps the planner from hash-joining every image): the sort
+    by (n, created_at, id) stops after a page's worth of the highest counts. Still O(likes in
+    the window) for the aggregate."""
+    return TopWindow(
+        scored=(
             "WITH w AS MATERIALIZED (SELECT image_id, count(*) AS n FROM likes WHERE created_at >= %(since)s"
             " GROUP BY image_id ORDER BY n DESC)"
             f" SELECT {', '.join(c.replace('i.', 'p.') for c in _FEED_COLUMNS.split(', '))}, w.n AS window_likes"
             f" FROM w CROSS JOIN LATERAL (SELECT {_FEED_COLUMNS} FROM images i"
-            f" WHERE i.image_id = w.image_id AND i.listed{search} OFFSET 0) p WHERE true"
-        )
+            " WHERE i.image_id = w.image_id AND i.listed{search} OFFSET 0) p WHERE true"
+        ),
+        key=("w.n", "p.created_at", "p.image_id"),
+        liked="SELECT 1 FROM likes l WHERE l.image_id = i.image_id AND l.created_at >= %(since)s",
+        params={"since": since},
+    )
+
+
+def precomputed_window(window_hours: int) -> TopWindow:
+    """A window kept in top_scores (refresh_top): both phases walk an index."""
+    return TopWindow(
+        scored=(
+            f"SELECT {_FEED_COLUMNS}, t.likes AS window_likes"
+            " FROM top_scores t JOIN images i ON i.image_id = t.image_id"
+            " WHERE t.window_hours = %(window)s AND i.listed{search}"
+        ),
+        key=("t.likes", "t.created_at", "t.image_id"),
+        liked="SELECT 1 FROM top_scores t WHERE t.window_hours = %(window)s AND t.image_id = i.image_id",
+        params={"window": window_hours},
+    )
+
+
+async def fetch_top(
+    conn: psycopg.AsyncConnection,
+    window: TopWindow,
+    after: tuple[int, datetime, UUID] | None,
+    limit: int,
+    query: str = "",
+) -> list[FeedRow]:
+    """Listed images by likes received in the window, then newest first; images without likes in
+    the window follow the liked ones, newest first, so the listing covers the whole feed."""
+    rows: list[FeedRow] = []
+    params: dict = {**window.params, "query": query}
+    search = _MATCHES if query else ""
+    if after is None or after[0] > 0:
+        text = window.scored.replace("{search}", search)
         if after is not None:
-            text += " AND (w.n, p.created_at, p.image_id) < (%(n)s, %(t)s, %(id)s)"
+            text += f" AND ({', '.join(window.key)}) < (%(n)s, %(t)s, %(id)s)"
             params.update(n=after[0], t=after[1], id=after[2])
-        text += " ORDER BY w.n DESC, p.created_at DESC, p.image_id DESC LIMIT %(limit)s"
+        text += f" ORDER BY {', '.join(f'{column} DESC' for column in window.key)} LIMIT %(limit)s"
         rows = await _rows(conn, text, {**params, "limit": limit})
         if len(rows) == limit:
             return rows
         after = None
     text = (
         f"SELECT {_FEED_COLUMNS}, 0 AS window_likes FROM images i WHERE i.listed{search}"
-        " AND NOT EXISTS (SELECT 1 FROM likes l WHERE l.image_id = i.image_id AND l.created_at >= %(since)s)"
-    )
-    if after is not None:
-        text += " AND (i.created_at, i.image_id) < (%(t)s, %(id)s)"
-        params.update(t=after[1], id=after[2])
-    text += " ORDER BY i.created_at DESC, i.image_id DESC LIMIT %(limit)s"
-    return rows + await _rows(conn, text, {**params, "limit": limit - len(rows)})
-
-
-async def fetch_top_precomputed(
-    conn: psycopg.AsyncConnection,
-    window_hours: int,
-    after: tuple[int, datetime, UUID] | None,
-    limit: int,
-    query: str = "",
-) -> list[FeedRow]:
-    """As fetch_top, for a window kept in top_scores: both phases walk an index."""
-    rows: list[FeedRow] = []
-    params: dict = {"window": window_hours, "query": query}
-    search = _MATCHES if query else ""
-    if after is None or after[0] > 0:
-        text = (
-            f"SELECT {_FEED_COLUMNS}, t.likes AS window_likes"
-            " FROM top_scores t JOIN images i ON i.image_id = t.image_id"
-            f" WHERE t.window_hours = %(window)s AND i.listed{search}"
-        )
-        if after is not None:
-            text += " AND (t.likes, t.created_at, t.image_id) < (%(n)s, %(t)s, %(id)s)"
-            params.update(n=after[0], t=after[1], id=after[2])
-        text += " ORDER BY t.likes DESC, t.created_at DESC, t.image_id DESC LIMIT %(limit)s"
-        rows = await _rows(conn, text, {**params, "limit": limit})
-        if len(rows) == limit:
-            return rows
-        after = None
-    text = (
-        f"SELECT {_FEED_COLUMNS}, 0 AS window_likes FROM images i WHERE i.listed{search} AND NOT EXISTS"
-        " (SELECT 1 FROM top_scores t WHERE t.window_hours = %(window)s AND t.image_id = i.image_id)"
+        f" AND NOT EXISTS ({window.liked})"
     )
     if after is not None:
         text += " AND (i.created_at, i.image_id) < (%(t)s, %(id)s)"

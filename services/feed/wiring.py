@@ -3,7 +3,6 @@ operator's rebuild command."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -11,12 +10,12 @@ import grpc
 
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
 from glue.consumer import run_consumer
+from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from services.feed import repository
 from services.feed.authority import Authority
 from services.feed.consumers import CONSUMERS, ProjectionWriter
-from services.feed.events import STREAMS
-from services.feed.handlers import FeedServicer
+from services.feed.handlers import ERRORS, FeedServicer
 from services.feed.rebuild import IncompleteHistory, rebuild
 from services.feed.settings import SCHEMA, FeedSettings
 
@@ -37,17 +36,6 @@ async def refresh_top_scores(pool, windows: list[int]) -> None:
         await conn.execute("ANALYZE top_scores")
 
 
-async def _keep_top_fresh(pool, windows: list[int], interval_s: float) -> None:
-    while True:
-        try:
-            await refresh_top_scores(pool, windows)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # stale scores only reorder top; never stop the service for them
-            log.warning("top scores refresh failed", extra={"error": str(error)})
-        await asyncio.sleep(interval_s)
-
-
 async def _open(settings: FeedSettings, client_name: str, pool_size: int) -> Runtime:
     return await open_runtime(
         database_url=settings.database_url,
@@ -55,7 +43,8 @@ async def _open(settings: FeedSettings, client_name: str, pool_size: int) -> Run
         migrations=MIGRATIONS,
         nats_url=settings.nats_url,
         client_name=client_name,
-        streams=STREAMS,
+        owned_streams=[],  # the feed reads the generation and visibility streams; their owners create them
+        stream_replicas=settings.stream_replicas,
         pool_size=pool_size,
     )
 
@@ -71,8 +60,14 @@ async def run(settings: FeedSettings) -> None:
             run_consumer(runtime.js, spec, writer.handler_for(spec.subject), settings.consumer_concurrency),
             spec.durable,
         )
+    # Stale scores only reorder top: a failed refresh is retried next round.
     runtime.run_in_background(
-        _keep_top_fresh(runtime.pool, settings.top_windows_hours, settings.top_refresh_s), "top-scores"
+        run_periodically(
+            "top scores refresh",
+            lambda: refresh_top_scores(runtime.pool, settings.top_windows_hours),
+            settings.top_refresh_s,
+        ),
+        "top-scores",
     )
     servicer = FeedServicer(
         runtime.pool,
@@ -86,6 +81,7 @@ async def run(settings: FeedSettings) -> None:
         settings.grpc_listen,
         lambda server: feed_pb2_grpc.add_FeedServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
+        errors=ERRORS,
     )
 
 

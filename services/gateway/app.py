@@ -4,12 +4,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from services.gateway.access import PRIVATE_NO_STORE, PUBLIC_CACHE_CONTROL, PUBLIC_MAX_AGE_S, PUBLIC_VARY
-from services.gateway.dependencies import GatewayDeps
-from services.gateway.metrics import HttpMetricsMiddleware
-from services.gateway.problems import install_problem_handlers
-from services.gateway.response_headers import SecurityHeadersMiddleware
-from services.gateway.routes import (
+from services.gateway.api.access import PRIVATE_NO_STORE, PUBLIC_CACHE_CONTROL, PUBLIC_MAX_AGE_S, PUBLIC_VARY
+from services.gateway.api.routes import (
     account,
     auth,
     billing,
@@ -18,13 +14,17 @@ from services.gateway.routes import (
     generations,
     health,
     images,
-    pages,
     profiles,
     remix,
     social,
 )
-from services.gateway.routes.pages import STATIC_DIR
+from services.gateway.dependencies import GatewayDeps
+from services.gateway.metrics import HttpMetricsMiddleware
+from services.gateway.problems import install_problem_handlers
+from services.gateway.response_headers import SecurityHeadersMiddleware
 from services.gateway.settings import GatewaySettings
+from services.gateway.web import pages
+from services.gateway.web.pages import STATIC_DIR
 
 API_PREFIX = "/api/v1"
 API_DESCRIPTION = f"""Privacy: another user's private image, a deleted image and an unknown id answer the same 404 on
@@ -67,7 +67,6 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         profiles.router,
         health.router,
         pages.router,
-        profiles.pages,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

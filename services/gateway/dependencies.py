@@ -7,12 +7,12 @@ from typing import Protocol
 
 from fastapi import Request
 
-from services.gateway.accounts import Accounts
-from services.gateway.billing_client import BillingClient
-from services.gateway.feed_client import FeedClient
-from services.gateway.generation_client import GenerationClient
-from services.gateway.progress import ProgressFeed
-from services.gateway.visibility_client import VisibilityClient
+from services.gateway.auth.accounts import Accounts
+from services.gateway.clients.billing import BillingClient
+from services.gateway.clients.feed import FeedClient
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.clients.progress import ProgressFeed
+from services.gateway.clients.visibility import VisibilityClient
 
 # A readiness check returns when its dependency is usable and raises (with a reason) when not.
 ReadinessCheck = Callable[[], Awaitable[None]]

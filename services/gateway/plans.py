@@ -1,5 +1,6 @@
 """What a user's plan allows, as the gateway explains it to people. Pure: the facts come from the
-billing service (GetAccount, ListPlans); this module only decides and words.
+billing service (GetAccount, ListPlans); this module only words them, and decides the gateway's own
+reads (PNG downloads). What a new generation may be is the generation service's decision.
 
 The entitlement names are the contract with billing (services/billing/plans.toml):
 `private_generation`, `download_png`, `upscale`, `edit`, `delete_generation`. An entitlement counts
@@ -129,32 +130,11 @@ def png_allowed(account: AccountView | None) -> bool:
     return account is not None and account.has(DOWNLOAD_PNG)
 
 
-class VisibilityChoiceRefused(Exception):
-    """A generation may not have the visibility asked for (or implied); the message says why."""
-
-
-def visibility_for_submit(
-    account: AccountView, requested: str | None, last_choice: str | None, plans: Sequence[PlanInfo]
-) -> str:
-    """The visibility of a new generation.
-
-    - Asked for private without the entitlement (free, basic, lapsed): refused with the reason.
-    - Asked for public: public, on every plan.
-    - Nothing asked: with the entitlement, the user's last choice (public when there is none);
-      without it, public — except when the last choice was private (a plan that has since
-      lapsed): then the request is refused rather than silently publishing what a client that
-      relies on the remembered choice expects to be private (P4: a downgrade never publishes).
-    """
-    entitled = account.has(PRIVATE_GENERATION)
-    if requested == "private" and not entitled:
-        raise VisibilityChoiceRefused(refusal(account, PRIVATE_GENERATION, plans))
-    if requested is not None:
-        return requested
-    if entitled:
-        return last_choice or "public"
-    if last_choice == "private":
-        raise VisibilityChoiceRefused(
-            refusal(account, PRIVATE_GENERATION, plans)
-            + ' Your last generations were private: send "visibility": "public" to generate publicly.'
-        )
-    return "public"
+def private_generation_refusal(account: AccountView, plans: Sequence[PlanInfo], remembered: bool) -> str:
+    """Why the generation service refused a private generation. `remembered`: nothing was asked
+    and the user's last choice was private (a plan that has since lapsed): refused rather than
+    silently publishing what a client relying on the remembered choice expects to be private."""
+    reason = refusal(account, PRIVATE_GENERATION, plans)
+    if remembered:
+        reason += ' Your last generations were private: send "visibility": "public" to generate publicly.'
+    return reason

@@ -4,12 +4,20 @@ unexpected crashes.
 
 Malformed JSON answers 400 (the body cannot be read at all); a body that parses but breaks the
 rules answers 422 with one message per field; a body in another media type answers 415.
+
+A failed call to another service becomes a problem in one place, `problem_from_rpc_error`, for
+every client: INVALID_ARGUMENT → 422, NOT_FOUND → 404 (the gateway's own words), PERMISSION_DENIED
+→ 403, FAILED_PRECONDITION / ALREADY_EXISTS → 409, RESOURCE_EXHAUSTED → 402 when the caller is out
+of credits (trailing metadata `atelier-reason: out_of_credits`), else 429; UNAVAILABLE and
+DEADLINE_EXCEEDED → 503; anything else → 502.
 """
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
+import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -37,6 +45,52 @@ def not_found(what: str) -> Problem:
 
 def unauthorized(detail: str = "Log in or send an API key (Authorization: Bearer <key>).") -> Problem:
     return Problem(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+REASON_METADATA_KEY = "atelier-reason"
+OUT_OF_CREDITS = "out_of_credits"
+
+
+def rpc_reason(error: grpc.aio.AioRpcError) -> str:
+    """The `atelier-reason` a service put in the trailing metadata of a failure ("" when none)."""
+    for key, value in error.trailing_metadata() or ():
+        if key == REASON_METADATA_KEY:
+            return value if isinstance(value, str) else value.decode()
+    return ""
+
+
+def problem_from_rpc_error(
+    error: grpc.aio.AioRpcError,
+    *,
+    not_found: str,
+    service: str = "generation",
+) -> Problem:
+    """`not_found` is the whole 404 detail: the service's own message is never shown for NOT_FOUND,
+    so that every "not found" of one kind of thing reads (and is) the same."""
+    code, message = error.code(), error.details() or ""
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        # Atelier services word these "field: what is wrong"; shown like the gateway's own 422s.
+        field = re.fullmatch(r"([a-z_][a-z0-9_.]*): (.+)", message, re.DOTALL)
+        errors = [{"field": field[1], "message": field[2]}] if field else []
+        return Problem(422, message or "The request is not valid.", errors=errors)
+    if code == grpc.StatusCode.NOT_FOUND:
+        return Problem(404, not_found)
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        return Problem(403, message or "Your plan does not allow this.")
+    if code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ALREADY_EXISTS):
+        return Problem(409, message or "This conflicts with the current state.")
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        if rpc_reason(error) == OUT_OF_CREDITS:
+            return Problem(402, message or "You are out of credits.")
+        return Problem(
+            429, message or "Too many generations at once; wait for one to finish.", headers={"Retry-After": "5"}
+        )
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        log.warning("service unavailable", extra={"service": service, "code": code.name, "details": message})
+        what = "Image generation is" if service == "generation" else f"The {service} service is"
+        return Problem(503, f"{what} temporarily unavailable; please try again shortly.", headers={"Retry-After": "5"})
+    log.error("service error", extra={"service": service, "code": code.name, "details": message})
+    return Problem(502, f"The {service} service failed to answer; please try again.")
 
 
 def problem_response(

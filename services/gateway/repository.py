@@ -80,18 +80,6 @@ class AccountsRepository:
         async with self._pool.connection() as conn:
             await conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
 
-    async def last_visibility(self, user_id: uuid.UUID) -> str | None:
-        async with self._pool.connection() as conn:
-            row = await (await conn.execute("SELECT last_visibility FROM users WHERE id = %s", (user_id,))).fetchone()
-        return row[0] if row else None
-
-    async def set_last_visibility(self, user_id: uuid.UUID, visibility: str) -> None:
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                "UPDATE users SET last_visibility = %s WHERE id = %s AND last_visibility IS DISTINCT FROM %s",
-                (visibility, user_id, visibility),
-            )
-
     async def usernames(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not user_ids:
             return {}
@@ -118,22 +106,6 @@ class AccountsRepository:
     async def set_avatar(self, user_id: uuid.UUID, image_id: uuid.UUID | None) -> None:
         async with self._pool.connection() as conn:
             await conn.execute("UPDATE users SET avatar_image_id = %s WHERE id = %s", (image_id, user_id))
-
-    async def remember_fixed_seed(self, user_id: uuid.UUID, generation_id: uuid.UUID) -> None:
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                "INSERT INTO fixed_seeds (generation_id, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                (generation_id, user_id),
-            )
-
-    async def has_fixed_seed(self, user_id: uuid.UUID, generation_id: uuid.UUID) -> bool:
-        async with self._pool.connection() as conn:
-            row = await (
-                await conn.execute(
-                    "SELECT 1 FROM fixed_seeds WHERE generation_id = %s AND user_id = %s", (generation_id, user_id)
-                )
-            ).fetchone()
-        return row is not None
 
     # sessions
 

@@ -13,15 +13,15 @@ from nats.aio.client import Client
 from glue.db import open_pool
 from glue.nats_connect import connect
 from glue.storage import ObjectStore
-from services.gateway.accounts import Accounts
-from services.gateway.billing_client import BillingClient
+from services.gateway.auth.accounts import Accounts
+from services.gateway.clients.billing import BillingClient
+from services.gateway.clients.feed import FeedClient
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.clients.progress import NatsProgressFeed
+from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.dependencies import GatewayDeps
-from services.gateway.feed_client import FeedClient
-from services.gateway.generation_client import GenerationClient
-from services.gateway.progress import NatsProgressFeed
 from services.gateway.repository import SCHEMA, AccountsRepository
 from services.gateway.settings import GatewaySettings
-from services.gateway.visibility_client import VisibilityClient
 
 log = logging.getLogger(__name__)
 

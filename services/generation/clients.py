@@ -1,13 +1,15 @@
 """The generation service's calls to billing (credits) and visibility (the authority), with
 their failures turned into domain errors."""
 
+from collections.abc import Collection
+from dataclasses import dataclass
+
 import grpc
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from atelier.common.v1 import visibility_pb2 as common_visibility
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from contracts.common import VISIBILITY_TO_PROTO
 
-VISIBILITY_TO_PROTO = {"public": common_visibility.VISIBILITY_PUBLIC, "private": common_visibility.VISIBILITY_PRIVATE}
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
@@ -15,8 +17,20 @@ class OutOfCredits(Exception):
     """Billing refused the reservation; the message is billing's, meant for the user."""
 
 
+class NotEntitled(Exception):
+    """Billing refused the reservation: the plan in force lacks a required entitlement."""
+
+
 class DependencyUnavailable(Exception):
     """A service we need could not answer; nothing was changed by this call."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What billing answered with the credits: the account as it was when they were reserved."""
+
+    entitlements: frozenset[str]
+    max_concurrent_generations: int
 
 
 class BillingClient:
@@ -24,16 +38,27 @@ class BillingClient:
         self._stub = billing_pb2_grpc.BillingServiceStub(channel)
         self._timeout_s = timeout_s
 
-    async def reserve(self, user_id: str, generation_id: str, credits: int) -> None:
+    async def reserve(
+        self, user_id: str, generation_id: str, credits: int, required_entitlements: Collection[str] = ()
+    ) -> Reservation:
+        request = billing_pb2.ReserveCreditsRequest(
+            user_id=user_id,
+            generation_id=generation_id,
+            amount=credits,
+            required_entitlements=list(required_entitlements),
+        )
         try:
-            await self._stub.ReserveCredits(
-                billing_pb2.ReserveCreditsRequest(user_id=user_id, generation_id=generation_id, amount=credits),
-                timeout=self._timeout_s,
-            )
+            reply = await self._stub.ReserveCredits(request, timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
                 raise OutOfCredits(error.details()) from error
+            if error.code() == grpc.StatusCode.PERMISSION_DENIED:
+                raise NotEntitled(error.details()) from error
             raise DependencyUnavailable(f"billing: {error.details()}") from error
+        if not reply.HasField("account"):
+            # Credits were reserved: the caller releases them on any error.
+            raise DependencyUnavailable("billing: the reservation came without the account")
+        return Reservation(frozenset(reply.account.entitlements), reply.account.max_concurrent_generations)
 
     async def release(self, generation_id: str) -> None:
         await self._stub.ReleaseCredits(

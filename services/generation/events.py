@@ -1,19 +1,26 @@
-"""The generation service's streams and subjects."""
+"""The generation service's events. The stream and subjects are its contract with the other
+services (contracts/generation.py), named here for its own publishers; the worker's durable
+consumer name is the service's own."""
 
-from glue.events import DEAD_LETTERS, StreamSpec
+from contracts.generation import (
+    GENERATION_FAILED,
+    GENERATION_REQUESTED,
+    IMAGE_DELETED,
+    IMAGES_READY,
+    STREAM,
+    STREAM_SPEC,
+    progress_subject,
+)
 
-STREAM = "GENERATION"
-GENERATION_REQUESTED = "atelier.generation.requested"
-IMAGES_READY = "atelier.generation.images_ready"
-GENERATION_FAILED = "atelier.generation.failed"
-IMAGE_DELETED = "atelier.generation.image_deleted"
-
-STREAMS = [StreamSpec(STREAM, ["atelier.generation.>"]), DEAD_LETTERS]
+__all__ = [
+    "GENERATION_FAILED",
+    "GENERATION_REQUESTED",
+    "IMAGE_DELETED",
+    "IMAGES_READY",
+    "STREAM",
+    "STREAM_SPEC",
+    "WORKER_DURABLE",
+    "progress_subject",
+]
 
 WORKER_DURABLE = "generation-worker"
-
-
-def progress_subject(generation_id: str) -> str:
-    """Core NATS, not durable: previews are only useful live, and only to the owner, whom the
-    gateway checks before it subscribes."""
-    return f"atelier.progress.{generation_id}"

@@ -8,24 +8,18 @@ import grpc
 from google.protobuf import json_format, timestamp_pb2
 from psycopg_pool import AsyncConnectionPool
 
+from atelier.common.v1 import visibility_pb2 as common_visibility
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
+from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
+from glue.grpc_errors import ErrorMapping
+from glue.ids import parse_uuid
 from services.generation import repository
-from services.generation.clients import (
-    VISIBILITY_TO_PROTO,
-    BillingClient,
-    DependencyUnavailable,
-    OutOfCredits,
-)
+from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits
+from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.records import GenerationRecord, ImageRecord
 from services.generation.requests import InvalidRequest, validate
-from services.generation.submission import (
-    ConcurrencyLimit,
-    IdempotencyConflict,
-    SourceImageNotFound,
-    request_hash,
-    submit,
-)
+from services.generation.submission import Asked, IdempotencyConflict, SourceImageNotFound, request_hash, submit
 
 STATUS_TO_PROTO = {
     "queued": generation_pb2.GENERATION_STATUS_QUEUED,
@@ -33,10 +27,16 @@ STATUS_TO_PROTO = {
     "succeeded": generation_pb2.GENERATION_STATUS_SUCCEEDED,
     "failed": generation_pb2.GENERATION_STATUS_FAILED,
 }
-PROTO_TO_VISIBILITY = {v: k for k, v in VISIBILITY_TO_PROTO.items()}
+UNSPECIFIED = common_visibility.VISIBILITY_UNSPECIFIED
 MAX_PAGE_SIZE = 100
 MAX_BATCH = 500
 MAX_IDEMPOTENCY_KEY = 200
+
+# Refusals with a per-RPC message or trailing metadata stay in the handlers.
+ERRORS = ErrorMapping(
+    {InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT, GenerationRunning: grpc.StatusCode.FAILED_PRECONDITION},
+    unavailable_message="generation: the database is unavailable; try again",
+)
 
 
 def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -96,14 +96,8 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
         created_at=_timestamp(record.created_at),
         completed_at=_timestamp(record.completed_at),
         seed=record.seed,
+        seed_chosen=record.seed_chosen,
     )
-
-
-def _parse_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def encode_cursor(record: GenerationRecord) -> str:
@@ -120,7 +114,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 async def _refuse(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, message: str) -> None:
     """Aborts with a machine-readable reason beside the human message (the gateway maps
-    out_of_credits to 402 and concurrency_limit to 429)."""
+    out_of_credits to 402, concurrency_limit to 429, the visibility refusals to 403 in words)."""
     context.set_trailing_metadata((("atelier-reason", reason),))
     await context.abort(code, message)
 
@@ -138,6 +132,8 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, f"idempotency_key: at most {MAX_IDEMPOTENCY_KEY} characters"
             )
+        if request.visibility not in VISIBILITY_FROM_PROTO and request.visibility != UNSPECIFIED:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be public or private")
         params = request.params
         try:
             spec = validate(
@@ -150,7 +146,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                 color_palette=list(params.color_palette),
                 steps=params.steps,
                 guidance=params.guidance,
-                visibility=PROTO_TO_VISIBILITY.get(request.visibility, ""),
+                visibility=VISIBILITY_FROM_PROTO.get(request.visibility, ""),
                 source_image_id=params.source_image_id,
                 mode=params.mode,
                 strength=params.strength,
@@ -166,8 +162,11 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                 request.idempotency_key or None,
                 spec,
                 request_hash(raw),
-                privacy_entitled=request.privacy_entitled,
-                max_concurrent=request.max_concurrent_generations,
+                Asked(
+                    visibility=VISIBILITY_FROM_PROTO.get(request.visibility),
+                    visibility_copied=request.visibility_copied,
+                    seed_chosen=params.HasField("seed"),
+                ),
             )
         except IdempotencyConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
@@ -176,13 +175,24 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         except OutOfCredits as error:
             await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "out_of_credits", str(error))
         except ConcurrencyLimit as error:
-            await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "concurrency_limit", str(error))
+            await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, CONCURRENCY_LIMIT, str(error))
+        except VisibilityRefused as error:
+            await _refuse(context, grpc.StatusCode.PERMISSION_DENIED, error.reason, str(error))
         except DependencyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot accept generations right now ({error})")
         return generation_pb2.SubmitResponse(generation=generation_to_proto(record), created=created)
 
+    async def GetLastVisibility(
+        self, request: generation_pb2.GetLastVisibilityRequest, context: grpc.aio.ServicerContext
+    ):
+        if not request.owner_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "owner_id: is required")
+        async with self._pool.connection() as conn:
+            last = await repository.last_chosen_visibility(conn, request.owner_id)
+        return generation_pb2.GetLastVisibilityResponse(visibility=VISIBILITY_TO_PROTO[last] if last else UNSPECIFIED)
+
     async def GetGeneration(self, request: generation_pb2.GetGenerationRequest, context: grpc.aio.ServicerContext):
-        generation_id = _parse_uuid(request.generation_id)
+        generation_id = parse_uuid(request.generation_id)
         record = None
         if generation_id is not None:
             async with self._pool.connection() as conn:
@@ -198,10 +208,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         page_size = request.page_size or 20
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"page_size: must be between 1 and {MAX_PAGE_SIZE}")
-        try:
-            after = decode_cursor(request.cursor) if request.cursor else None
-        except InvalidRequest as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        after = decode_cursor(request.cursor) if request.cursor else None
         async with self._pool.connection() as conn:
             records = await repository.list_generations(conn, request.owner_id, page_size + 1, after)
         next_cursor = encode_cursor(records[page_size - 1]) if len(records) > page_size else ""
@@ -212,7 +219,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
     async def BatchGetImages(self, request: generation_pb2.BatchGetImagesRequest, context: grpc.aio.ServicerContext):
         if len(request.image_ids) > MAX_BATCH:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"image_ids: at most {MAX_BATCH} per call")
-        ids = [i for i in (_parse_uuid(v) for v in request.image_ids) if i is not None]
+        ids = [i for i in (parse_uuid(v) for v in request.image_ids) if i is not None]
         async with self._pool.connection() as conn:
             images = await repository.batch_get_images(conn, ids)
         return generation_pb2.BatchGetImagesResponse(images=[image_to_proto(i) for i in images])
@@ -220,13 +227,11 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
     async def DeleteGeneration(
         self, request: generation_pb2.DeleteGenerationRequest, context: grpc.aio.ServicerContext
     ):
-        generation_id = _parse_uuid(request.generation_id)
+        generation_id = parse_uuid(request.generation_id)
         if generation_id is None or not request.actor_id:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
         try:
             deleted = await self._delete(generation_id, request.actor_id)
-        except GenerationRunning as error:
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
         except DependencyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot delete right now ({error})")
         if deleted is None:

@@ -50,6 +50,8 @@ class GenerationRecord:
     completed_at: datetime | None
     privacy_entitled: bool = False
     source_image_id: UUID | None = None  # remix lineage: the image this generation started from
+    seed_chosen: bool = False  # the owner sent the seed: a retry keeps it
+    visibility_chosen: bool = False  # the owner asked for the visibility (not a retry's copy)
     images: list[ImageRecord] = field(default_factory=list)
 
     @property

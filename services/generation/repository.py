@@ -11,8 +11,9 @@ from services.generation.records import GenerationRecord, ImageRecord
 _GENERATION_COLUMNS = (
     "id, owner_id, idempotency_key, status, params, request_hash, prompt, effective_prompt, magic_prompt,"
     " seed, num_images, width, height, visibility, storage_prefix, progress_step, progress_total, attempts,"
-    " error, created_at, started_at, completed_at, privacy_entitled, source_image_id"
+    " error, created_at, started_at, completed_at, privacy_entitled, source_image_id, seed_chosen, visibility_chosen"
 )
+_GENERATION_PLACEHOLDERS = ", ".join(["%s"] * len(_GENERATION_COLUMNS.split(",")))
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
     " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility, g.source_image_id"
@@ -23,7 +24,7 @@ async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRec
     """Inserts unless (owner, idempotency key) exists already; True when inserted."""
     cursor = await conn.execute(
         f"INSERT INTO generations ({_GENERATION_COLUMNS}) VALUES"
-        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        f" ({_GENERATION_PLACEHOLDERS})"
         " ON CONFLICT (owner_id, idempotency_key) DO NOTHING",
         (
             record.id,
@@ -50,6 +51,8 @@ async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRec
             record.completed_at,
             record.privacy_entitled,
             record.source_image_id,
+            record.seed_chosen,
+            record.visibility_chosen,
         ),
     )
     return cursor.rowcount == 1
@@ -176,6 +179,17 @@ async def mark_finished(conn: psycopg.AsyncConnection, generation_id: UUID, stat
 async def lock_owner(conn: psycopg.AsyncConnection, owner_id: str) -> None:
     """Serialises one owner's submissions for the rest of the transaction (concurrency limit)."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (owner_id,))
+
+
+async def last_chosen_visibility(conn: psycopg.AsyncConnection, owner_id: str) -> str | None:
+    """The visibility the owner asked for in their latest generation that asked for one."""
+    cursor = await conn.execute(
+        "SELECT visibility FROM generations WHERE owner_id = %s AND visibility_chosen"
+        " ORDER BY created_at DESC, id DESC LIMIT 1",
+        (owner_id,),
+    )
+    row = await cursor.fetchone()
+    return row[0] if row else None
 
 
 async def count_unfinished_of(conn: psycopg.AsyncConnection, owner_id: str) -> int:

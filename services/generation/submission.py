@@ -1,10 +1,13 @@
-"""Accepting a generation: the row and its GenerationRequested event in one transaction."""
+"""Accepting a generation: this service decides it (visibility, concurrency, credits) from what
+the owner asked for and one ReserveCredits answer of billing, then writes the row, with what was
+decided, and its GenerationRequested event in one transaction."""
 
 import hashlib
 import json
 import logging
 import secrets
 import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from psycopg_pool import AsyncConnectionPool
@@ -12,7 +15,21 @@ from psycopg_pool import AsyncConnectionPool
 from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import enqueue_event
 from services.generation import repository
-from services.generation.clients import VISIBILITY_TO_PROTO, BillingClient
+from services.generation.clients import (
+    VISIBILITY_TO_PROTO,
+    BillingClient,
+    DependencyUnavailable,
+    NotEntitled,
+    Reservation,
+)
+from services.generation.decision import (
+    PRIVATE_GENERATION,
+    WantedVisibility,
+    check_concurrency,
+    decide_visibility,
+    refusal_of,
+    wanted_visibility,
+)
 from services.generation.events import GENERATION_REQUESTED
 from services.generation.prompting import expand_prompt
 from services.generation.records import GenerationRecord
@@ -26,10 +43,6 @@ class IdempotencyConflict(Exception):
     """The idempotency key was used before for a different request."""
 
 
-class ConcurrencyLimit(Exception):
-    """The owner already has as many generations in progress as the plan allows."""
-
-
 class SourceImageNotFound(Exception):
     """A remix names an image this service does not hold (never existed, or deleted)."""
 
@@ -38,9 +51,21 @@ def request_hash(raw_request: dict) -> str:
     return hashlib.sha256(json.dumps(raw_request, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What the owner asked for beyond the parameters."""
+
+    # None: nothing asked (the last choice applies).
+    visibility: str | None = None
+    # The visibility is a retry's copy of the original's, not a choice to remember.
+    visibility_copied: bool = False
+    seed_chosen: bool = False
+
+
 def new_record(
-    owner_id: str, idempotency_key: str | None, spec: GenerationSpec, raw_hash: str, privacy_entitled: bool
+    owner_id: str, idempotency_key: str | None, spec: GenerationSpec, raw_hash: str, asked: Asked
 ) -> GenerationRecord:
+    """The generation as requested; what is decided (visibility, privacy_entitled) is set later."""
     magic = expand_prompt(spec.prompt, spec.seed) if spec.magic_prompt else ""
     return GenerationRecord(
         id=uuid.uuid4(),
@@ -75,8 +100,9 @@ def new_record(
         created_at=datetime.now(UTC),
         started_at=None,
         completed_at=None,
-        privacy_entitled=privacy_entitled,
         source_image_id=uuid.UUID(spec.source_image_id) if spec.source_image_id else None,
+        seed_chosen=asked.seed_chosen,
+        visibility_chosen=asked.visibility is not None and not asked.visibility_copied,
     )
 
 
@@ -121,32 +147,36 @@ async def submit(
     idempotency_key: str | None,
     spec: GenerationSpec,
     raw_hash: str,
-    *,
-    privacy_entitled: bool = False,
-    max_concurrent: int = 0,
+    asked: Asked,
 ) -> tuple[GenerationRecord, bool]:
     """Returns (generation, created). A repeated idempotency key returns the first generation
     and reserves nothing. A remix's source must be an image of this service (SourceImageNotFound).
-    Credits are reserved before the generation exists and released again when it is not created,
-    so a refused or failed submission costs nothing."""
+    Refusals: decision.VisibilityRefused (nothing reserved), clients.OutOfCredits,
+    decision.ConcurrencyLimit. Credits are reserved before the generation exists and released
+    again when it is not created, so a refused or failed submission costs nothing."""
     if idempotency_key and (existing := await _existing(pool, owner_id, idempotency_key, raw_hash)):
         return existing, False
-    if spec.source_image_id:
-        # Checked before credits are reserved. A source deleted after this point fails the
-        # generation in the worker, with a message saying so.
-        async with pool.connection() as conn:
+    async with pool.connection() as conn:
+        if spec.source_image_id:
+            # Checked before credits are reserved. A source deleted after this point fails the
+            # generation in the worker, with a message saying so.
             if await repository.get_image(conn, uuid.UUID(spec.source_image_id)) is None:
                 raise SourceImageNotFound("source image not found")
-    record = new_record(owner_id, idempotency_key, spec, raw_hash, privacy_entitled)
-    await billing.reserve(owner_id, str(record.id), spec.num_images * CREDITS_PER_IMAGE)
+        last_choice = None if asked.visibility is not None else await repository.last_chosen_visibility(conn, owner_id)
+    wanted = wanted_visibility(asked.visibility, last_choice)
+    record = new_record(owner_id, idempotency_key, spec, raw_hash, asked)
+    reservation = await _reserve(billing, record, wanted)
     try:
+        record = replace(
+            record,
+            visibility=decide_visibility(wanted, reservation.entitlements),
+            privacy_entitled=PRIVATE_GENERATION in reservation.entitlements,
+        )
         async with pool.connection() as conn, conn.transaction():
             await repository.lock_owner(conn, owner_id)
-            if max_concurrent and (running := await repository.count_unfinished_of(conn, owner_id)) >= max_concurrent:
-                raise ConcurrencyLimit(
-                    f"You have {running} generation(s) in progress and your plan allows {max_concurrent} at a time."
-                    " Wait for one to finish or upgrade your plan."
-                )
+            check_concurrency(
+                await repository.count_unfinished_of(conn, owner_id), reservation.max_concurrent_generations
+            )
             created = await repository.insert_generation(conn, record)
             if created:
                 await enqueue_event(conn, GENERATION_REQUESTED, requested_event(record))
@@ -160,6 +190,19 @@ async def submit(
     if existing is None:
         raise IdempotencyConflict("the idempotency key's generation no longer exists")
     return existing, False
+
+
+async def _reserve(billing: BillingClient, record: GenerationRecord, wanted: WantedVisibility) -> Reservation:
+    """Billing refuses, writing nothing, when the plan in force lacks what the visibility needs."""
+    try:
+        return await billing.reserve(
+            record.owner_id, str(record.id), record.num_images * CREDITS_PER_IMAGE, wanted.required_entitlements
+        )
+    except NotEntitled:
+        raise refusal_of(wanted) from None
+    except DependencyUnavailable:
+        await _release_quietly(billing, record)  # it may have been reserved before the failure
+        raise
 
 
 async def _release_quietly(billing: BillingClient, record: GenerationRecord) -> None:

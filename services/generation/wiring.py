@@ -11,12 +11,13 @@ from prometheus_client import Gauge, start_http_server
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
+from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.storage import ObjectStore
 from services.generation.clients import BillingClient, VisibilityClient
 from services.generation.deletion import GenerationDeleter
-from services.generation.events import GENERATION_REQUESTED, STREAM, STREAMS, WORKER_DURABLE
-from services.generation.handlers import GenerationServicer
+from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
+from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonTxt2Img
 from services.generation.settings import SCHEMA, GenerationSettings
 from services.generation.worker import GenerationWorker
@@ -29,14 +30,9 @@ QUEUE_DEPTH = Gauge(
 )
 
 
-async def sample_queue_depth(js: JetStreamContext, interval_s: float = 5.0) -> None:
-    while True:
-        try:
-            info = await js.consumer_info(STREAM, WORKER_DURABLE)
-            QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
-        except Exception as error:  # a metric must never take the worker down
-            log.debug("queue depth unavailable", extra={"error": str(error)})
-        await asyncio.sleep(interval_s)
+async def sample_queue_depth(js: JetStreamContext) -> None:
+    info = await js.consumer_info(STREAM, WORKER_DURABLE)
+    QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
 
 
 async def _open(settings: GenerationSettings, role: str) -> Runtime:
@@ -46,7 +42,8 @@ async def _open(settings: GenerationSettings, role: str) -> Runtime:
         migrations=MIGRATIONS,
         nats_url=settings.nats_url,
         client_name=f"generation-{role}",
-        streams=STREAMS,
+        owned_streams=[STREAM_SPEC],
+        stream_replicas=settings.stream_replicas,
     )
 
 
@@ -64,6 +61,7 @@ async def run_api(settings: GenerationSettings) -> None:
         settings.grpc_listen,
         lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server),
         [generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name],
+        errors=ERRORS,
     )
 
 
@@ -95,6 +93,10 @@ async def run_worker(settings: GenerationSettings) -> None:
     runtime.run_in_background(
         run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
     )
-    runtime.run_in_background(sample_queue_depth(runtime.js), "queue-depth")
+    # A metric must never take the worker down; before the consumer exists there is nothing to sample.
+    runtime.run_in_background(
+        run_periodically("queue depth sample", lambda: sample_queue_depth(runtime.js), 5.0, logging.DEBUG),
+        "queue-depth",
+    )
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     await runtime.run_until_stopped()

@@ -16,9 +16,10 @@ from uuid import UUID
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.visibility.v1 import events_pb2
+from contracts.common import VISIBILITY_TO_PROTO
 from glue.events import enqueue_event
+from glue.ids import parse_uuid
 from services.visibility import metrics, repository
 from services.visibility.events import VISIBILITY_CHANGED
 from services.visibility.policy import (
@@ -38,14 +39,6 @@ from services.visibility.policy import (
 log = logging.getLogger(__name__)
 
 _REFUSAL_LABEL = {NEEDS_PLAN: "needs_plan", PLAN_LAPSED: "plan_lapsed", STAYS_PUBLIC: "stays_public"}
-VISIBILITY_TO_PROTO = {"public": common_pb2.VISIBILITY_PUBLIC, "private": common_pb2.VISIBILITY_PRIVATE}
-
-
-def as_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        return None
 
 
 def parse_ids(values: list[str]) -> tuple[list[UUID], list[str]]:
@@ -54,7 +47,7 @@ def parse_ids(values: list[str]) -> tuple[list[UUID], list[str]]:
     valid: dict[UUID, None] = {}
     malformed = []
     for value in values:
-        image_id = as_uuid(value)
+        image_id = parse_uuid(value)
         if image_id is None:
             malformed.append(value)
         else:

@@ -9,15 +9,14 @@ from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
 
-from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
+from contracts.common import VISIBILITY_FROM_PROTO
 from glue.consumer import Delivery, PoisonMessage
+from glue.ids import parse_uuid
 from services.visibility import authority
-from services.visibility.policy import PRIVATE, PUBLIC
+from services.visibility.policy import PRIVATE
 
 log = logging.getLogger(__name__)
-
-_VISIBILITY = {common_pb2.VISIBILITY_PUBLIC: PUBLIC, common_pb2.VISIBILITY_PRIVATE: PRIVATE}
 
 
 def _ids(values: list[str]) -> list[UUID]:
@@ -32,10 +31,10 @@ def _ids(values: list[str]) -> list[UUID]:
 def _generation_id(value: str) -> UUID | None:
     if not value:
         return None
-    try:
-        return UUID(value)
-    except ValueError as error:
-        raise PoisonMessage(f"malformed generation id {value!r}") from error
+    generation_id = parse_uuid(value)
+    if generation_id is None:
+        raise PoisonMessage(f"malformed generation id {value!r}")
+    return generation_id
 
 
 class EventHandlers:
@@ -50,7 +49,7 @@ class EventHandlers:
         did, a public one is recorded as made without it (RegisterImages can raise that later)."""
         if not event.owner_id:
             raise PoisonMessage("ImagesReady without owner_id")
-        visibility = _VISIBILITY.get(event.visibility)
+        visibility = VISIBILITY_FROM_PROTO.get(event.visibility)
         if visibility is None:
             raise PoisonMessage(f"ImagesReady with visibility {event.visibility}")
         ids = _ids([image.image_id for image in event.images])

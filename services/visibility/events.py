@@ -1,4 +1,6 @@
-"""The streams and subjects the visibility service publishes to and consumes from.
+"""The visibility service's events: what it publishes is its contract (contracts/visibility.py);
+what it consumes is the generation service's (contracts/generation.py), read through durable
+consumers named here.
 
 Consumed: ImagesReady (fallback registration; RegisterImages is the primary path) and
 ImageDeleted, both on the generation service's stream.
@@ -9,20 +11,9 @@ nothing private by itself. The plan matters only when the owner asks for a chang
 SetVisibility asks billing for the account in force at that moment (see policy.py).
 """
 
-from glue.events import DEAD_LETTERS, StreamSpec
+from contracts.visibility import STREAM_SPEC, VISIBILITY_CHANGED
 
-STREAM = "VISIBILITY"
-VISIBILITY_CHANGED = "atelier.visibility.changed"
-
-GENERATION_STREAM = "GENERATION"
-IMAGES_READY = "atelier.generation.images_ready"
-IMAGE_DELETED = "atelier.generation.image_deleted"
+__all__ = ["IMAGE_DELETED_DURABLE", "IMAGES_READY_DURABLE", "STREAM_SPEC", "VISIBILITY_CHANGED"]
 
 IMAGES_READY_DURABLE = "visibility-images-ready"
 IMAGE_DELETED_DURABLE = "visibility-image-deleted"
-
-STREAMS = [
-    StreamSpec(GENERATION_STREAM, ["atelier.generation.>"]),
-    StreamSpec(STREAM, ["atelier.visibility.>"]),
-    DEAD_LETTERS,
-]

@@ -6,26 +6,32 @@ Status codes callers rely on:
 - PERMISSION_DENIED with a sentence for the user: the plan or the operator policy forbids the change.
 - UNAVAILABLE: billing could not be asked; nothing was changed (fail closed).
 - INVALID_ARGUMENT: a request that can never succeed (missing actor, more than 500 ids, ...).
+- FAILED_PRECONDITION: images registered again under another owner or generation (ERRORS).
+- UNAVAILABLE also when the database is unreachable (glue.grpc_errors): callers deny (P3).
 """
 
 from __future__ import annotations
 
 import time
-from uuid import UUID
 
 import grpc
 from psycopg_pool import AsyncConnectionPool
 
-from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.visibility.v1 import visibility_pb2 as pb
 from atelier.visibility.v1 import visibility_pb2_grpc
+from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
+from glue.grpc_errors import ErrorMapping
+from glue.ids import parse_uuid
 from services.visibility import authority, metrics
-from services.visibility.authority import VISIBILITY_TO_PROTO, as_uuid, parse_ids
+from services.visibility.authority import parse_ids
 from services.visibility.billing import UNAVAILABLE_MESSAGE, BillingClient, BillingUnavailable
-from services.visibility.policy import NOT_FOUND, PRIVATE, PUBLIC, Account, ImageState
+from services.visibility.policy import NOT_FOUND, Account, ImageState
 
 MAX_IDS = 500
-PROTO_TO_VISIBILITY = {common_pb2.VISIBILITY_PUBLIC: PUBLIC, common_pb2.VISIBILITY_PRIVATE: PRIVATE}
+ERRORS = ErrorMapping(
+    {authority.RegistrationConflict: grpc.StatusCode.FAILED_PRECONDITION},
+    unavailable_message="visibility: the database is unavailable; try again",
+)
 
 
 def image_to_proto(image: ImageState) -> pb.ImageVisibility:
@@ -45,7 +51,7 @@ async def _check_count(context: grpc.aio.ServicerContext, ids, field: str = "ima
 
 
 async def _target(context: grpc.aio.ServicerContext, value: int) -> str:
-    target = PROTO_TO_VISIBILITY.get(value)
+    target = VISIBILITY_FROM_PROTO.get(value)
     if target is None:
         await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be PUBLIC or PRIVATE")
     return target
@@ -67,24 +73,18 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         ids, malformed = parse_ids(list(request.image_ids))
         if malformed:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"image_ids: not UUIDs: {malformed[:5]}")
-        generation_id = None
-        if request.generation_id:
-            try:
-                generation_id = UUID(request.generation_id)
-            except ValueError:
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "generation_id: not a UUID")
-        try:
-            images = await authority.register_images(
-                self._pool,
-                request.owner_id,
-                generation_id,
-                ids,
-                visibility,
-                request.made_with_privacy_entitlement,
-                authoritative=True,
-            )
-        except authority.RegistrationConflict as error:
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        generation_id = parse_uuid(request.generation_id) if request.generation_id else None
+        if request.generation_id and generation_id is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "generation_id: not a UUID")
+        images = await authority.register_images(
+            self._pool,
+            request.owner_id,
+            generation_id,
+            ids,
+            visibility,
+            request.made_with_privacy_entitlement,
+            authoritative=True,
+        )
         return pb.RegisterImagesResponse(images=[image_to_proto(i) for i in images])
 
     async def _account(self, actor_id: str, context: grpc.aio.ServicerContext) -> Account:
@@ -133,7 +133,7 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         started = time.perf_counter()
         await _check_count(context, request.image_ids)
         # Malformed ids name nothing: denied. The answer echoes the caller's own spelling of each id.
-        requested = {value: image_id for value in request.image_ids if (image_id := as_uuid(value)) is not None}
+        requested = {value: image_id for value in request.image_ids if (image_id := parse_uuid(value)) is not None}
         permitted = set(
             await authority.authorize(self._pool, request.viewer_id, list(dict.fromkeys(requested.values())))
         )

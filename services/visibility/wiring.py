@@ -8,20 +8,15 @@ from pathlib import Path
 
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from contracts.generation import IMAGE_DELETED, IMAGES_READY
+from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
 from glue.runtime import open_runtime
 from services.visibility.billing import BillingClient
 from services.visibility.consumers import EventHandlers
-from services.visibility.events import (
-    GENERATION_STREAM,
-    IMAGE_DELETED,
-    IMAGE_DELETED_DURABLE,
-    IMAGES_READY,
-    IMAGES_READY_DURABLE,
-    STREAMS,
-)
-from services.visibility.handlers import VisibilityServicer
+from services.visibility.events import IMAGE_DELETED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
+from services.visibility.handlers import ERRORS, VisibilityServicer
 from services.visibility.settings import SCHEMA, VisibilitySettings
 
 log = logging.getLogger(__name__)
@@ -36,7 +31,8 @@ async def run(settings: VisibilitySettings) -> None:
         migrations=MIGRATIONS,
         nats_url=settings.nats_url,
         client_name="visibility",
-        streams=STREAMS,
+        owned_streams=[STREAM_SPEC],
+        stream_replicas=settings.stream_replicas,
     )
     billing = BillingClient(settings.billing_addr, settings.billing_timeout_s)
     runtime.on_close(billing.close)
@@ -68,4 +64,5 @@ async def run(settings: VisibilitySettings) -> None:
         settings.grpc_listen,
         lambda server: visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
+        errors=ERRORS,
     )

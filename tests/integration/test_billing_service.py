@@ -25,7 +25,8 @@ from google.protobuf import timestamp_pb2
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc, events_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
-from glue.events import make_envelope
+from contracts import generation
+from glue.events import ensure_streams, make_envelope
 from services.billing.webhooks import signature_header
 from tests.support.events import stream_events
 from tests.support.services import REPO_ROOT, Infra, ServiceStack
@@ -98,6 +99,7 @@ async def publish(nats_url: str, *events) -> None:
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
+        await ensure_streams(js, [generation.STREAM_SPEC])  # as the generation service would
         for event in events:
             subject = (
                 "atelier.generation.images_ready"
@@ -217,6 +219,39 @@ async def test_concurrent_reservations_never_overdraw(billing, infra):
         f"Credits renew on {first_of_next_month.isoformat()} or upgrade your plan."
     )
     assert (await account(billing, "alice")).credits == 0
+
+
+async def test_a_reservation_needing_an_entitlement_the_plan_lacks_writes_nothing(billing, infra):
+    private = ["private_generation"]
+    request = billing_pb2.ReserveCreditsRequest(
+        user_id="alice", generation_id="g-private", amount=4, required_entitlements=private
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await billing.ReserveCredits(request, timeout=10)
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "private_generation" in refused.value.details()
+    assert ledger_rows(infra, "g-private") == []
+    assert (await account(billing, "alice")).credits == 25
+
+    await billing.ChangePlan(billing_pb2.ChangePlanRequest(user_id="alice", plan="plus"), timeout=10)
+    granted = await billing.ReserveCredits(request, timeout=10)
+    assert (granted.balance, granted.created) == (996, True)
+    # The answer carries what the generation service decides with, read under the same lock.
+    assert (granted.account.plan, granted.account.status) == ("plus", ACTIVE)
+    assert set(granted.account.entitlements) == PAID_ENTITLEMENTS
+    assert (granted.account.max_concurrent_generations, granted.account.credits) == (4, 996)
+
+    # A lapsed plan keeps nothing: the same need is refused again.
+    past = timestamp_pb2.Timestamp()
+    past.FromDatetime(datetime.now(UTC) - timedelta(seconds=1))
+    await billing.ChangePlan(
+        billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", current_period_end=past), timeout=10
+    )
+    request.generation_id = "g-after-lapse"
+    with pytest.raises(grpc.aio.AioRpcError) as lapsed:
+        await billing.ReserveCredits(request, timeout=10)
+    assert lapsed.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert ledger_rows(infra, "g-after-lapse") == []
 
 
 async def test_events_delivered_twice_or_out_of_order_change_the_outcome_once(billing, infra, metrics_port):

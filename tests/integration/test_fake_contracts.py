@@ -22,7 +22,9 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as pb
 from atelier.visibility.v1 import visibility_pb2_grpc
-from glue.events import make_envelope
+from contracts import generation as generation_contract
+from contracts import visibility as visibility_contract
+from glue.events import ensure_streams, make_envelope
 from glue.settings import ObjectStoreSettings
 from glue.storage import ObjectStore
 from services.visibility.policy import NEEDS_PLAN, NOT_FOUND, PLAN_LAPSED
@@ -33,7 +35,7 @@ from tests.integration.gateway.fakes import (
     InMemoryObjects,
 )
 from tests.integration.gateway.feed_fake import FakeFeedService
-from tests.support.generation import submit_request
+from tests.support.generation import change_plan, submit_request
 from tests.support.services import Infra, ServiceStack
 from tests.support.waiting import consumers_caught_up
 from tools.devstack import free_port
@@ -271,16 +273,19 @@ async def test_objects_read_back_and_a_missing_key_is_no_such_key(objects: Store
 
 @pytest.fixture(params=["fake", "real"])
 async def generations(request) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
-    """Generation's API with no worker: what is submitted stays queued."""
+    """Generation's API with no worker: what is submitted stays queued. Alice is on the basic plan
+    (two generations at once), asked of the real billing or set on the billing fake."""
     if request.param == "real":
         stack: ServiceStack = request.getfixturevalue("stack")
         stack.start_billing()
         stack.start_visibility()
         stack.start_generation_api()
+        await change_plan(stack, "alice", "basic")
         async with grpc.aio.insecure_channel(stack.generation_addr) as channel:
             yield generation_pb2_grpc.GenerationServiceStub(channel)
         return
     billing = FakeBillingService()
+    billing.set_plan("alice", "basic")
     fake = FakeGenerationService(InMemoryObjects(), FakeVisibilityService(billing))
     address = f"127.0.0.1:{free_port()}"
     server = grpc.aio.server()
@@ -389,10 +394,12 @@ async def feed(request) -> AsyncIterator[Feed]:
                 yield Feed(feed_pb2_grpc.FeedServiceStub(channel), publish, settled)
         else:
             stack: ServiceStack = request.getfixturevalue("media_free_stack")
-            # The fake's threshold: the gateway's tests hide an image at the second report.
-            stack.start_feed(ATELIER_VISIBILITY_ADDR=authority_address, ATELIER_FEED_REPORT_THRESHOLD="2")
             nc = await nats.connect(stack.infra.nats_url)
             js = nc.jetstream()
+            # The streams' owners (generation, visibility) create them; the feed only reads them.
+            await ensure_streams(js, [generation_contract.STREAM_SPEC, visibility_contract.STREAM_SPEC])
+            # The fake's threshold: the gateway's tests hide an image at the second report.
+            stack.start_feed(ATELIER_VISIBILITY_ADDR=authority_address, ATELIER_FEED_REPORT_THRESHOLD="2")
             minutes = iter(range(1000))
 
             async def publish(owner: str, prompt: str, image_visibility: int) -> str:

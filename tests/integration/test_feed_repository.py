@@ -84,5 +84,46 @@ async def test_top_windows_count_only_the_likes_inside_them(pool):
         left = await (await conn.execute("SELECT count(*) FROM top_scores WHERE image_id = %s", (image_id,))).fetchone()
         assert left[0] == 0
         assert await repository.add_like(conn, image_id, "again", [24, 168, 720]) == 1
-        rows = await repository.fetch_top_precomputed(conn, 168, None, 10)
+        rows = await repository.fetch_top(conn, repository.precomputed_window(168), None, 10)
         assert [(r.image_id, r.window_likes) for r in rows] == [(image_id, 1)]
+
+
+async def walk_top(conn, window: repository.TopWindow, query: str = "", page: int = 3) -> list[tuple[uuid.UUID, int]]:
+    seen, after = [], None
+    while True:
+        rows = await repository.fetch_top(conn, window, after, page, query)
+        seen += [(r.image_id, r.window_likes) for r in rows]
+        if len(rows) < page:
+            return seen
+        after = rows[-1].top_key
+
+
+async def test_live_and_precomputed_top_windows_list_the_same_feed_page_after_page(pool):
+    """Most liked first, then the unliked newest first, every listed image once, whichever way
+    the window's counts are kept; with a search, only the matching ones."""
+    images = [(uuid.uuid4(), f"a {'red' if n % 2 else 'blue'} circle", T0 + timedelta(minutes=n)) for n in range(11)]
+    likes = {images[3][0]: 3, images[7][0]: 3, images[1][0]: 1, images[8][0]: 2}
+    async with pool.connection() as conn, conn.transaction():
+        await repository.apply_changes(
+            conn,
+            [(i, ImageReady("alice", prompt, 512, 512, at, Visibility.PUBLIC)) for i, prompt, at in images]
+            + [(uuid.uuid4(), ImageReady("alice", "a red circle", 512, 512, T0, Visibility.PRIVATE))],
+        )
+        for image_id, count in likes.items():
+            for n in range(count):
+                await repository.add_like(conn, image_id, f"fan-{n}", [168])
+        await repository.refresh_top(conn, 168)
+
+    newest_first = sorted(images, key=lambda i: (i[2], i[0]), reverse=True)
+    expected = sorted(
+        ((i, likes[i]) for i, _, _ in newest_first if i in likes),
+        key=lambda item: (item[1], next(at for i, _, at in images if i == item[0]), item[0]),
+        reverse=True,
+    ) + [(i, 0) for i, _, _ in newest_first if i not in likes]
+    red = {i for i, prompt, _ in images if "red" in prompt}
+    async with pool.connection() as conn:
+        live = repository.live_window(datetime.now(UTC) - timedelta(hours=168))
+        precomputed = repository.precomputed_window(168)
+        assert await walk_top(conn, live) == await walk_top(conn, precomputed) == expected
+        assert await walk_top(conn, live, "red") == await walk_top(conn, precomputed, "red")
+        assert await walk_top(conn, live, "red") == [item for item in expected if item[0] in red]

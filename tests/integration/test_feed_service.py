@@ -32,7 +32,9 @@ from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from glue.events import make_envelope
+from contracts import generation as generation_contract
+from contracts import visibility as visibility_contract
+from glue.events import ensure_streams, make_envelope
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
 
@@ -131,7 +133,10 @@ async def feed(stack, authority) -> AsyncIterator[feed_pb2_grpc.FeedServiceStub]
 
 @pytest.fixture
 async def js(infra) -> AsyncIterator:
+    """JetStream with the streams the tests publish to, as their owners (generation, visibility)
+    create them: the feed reads them but never creates them."""
     nc = await nats.connect(infra.nats_url)
+    await ensure_streams(nc.jetstream(), [generation_contract.STREAM_SPEC, visibility_contract.STREAM_SPEC])
     yield nc.jetstream()
     await nc.close()
 

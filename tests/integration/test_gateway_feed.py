@@ -240,3 +240,21 @@ def test_a_retry_runs_the_same_prompt_again_for_the_owner_only(platform: Platfor
     again = platform.wait(owner, reply.json()["generation_id"])
     assert again["status"] == "succeeded" and again["prompt"] == first["prompt"]
     assert again["params"]["num_images"] == 1 and again["params"]["aspect_ratio"] == first["params"]["aspect_ratio"]
+
+
+def test_a_retry_keeps_a_seed_the_owner_chose_and_draws_a_new_one_otherwise(platform: Platform) -> None:
+    owner = platform.sign_up("seeder")
+
+    def retried(generation_id: str) -> dict:
+        reply = platform.http.post(f"/api/v1/generations/{generation_id}/retry", headers=owner.headers)
+        assert reply.status_code == 202, reply.text
+        return platform.wait(owner, reply.json()["generation_id"])  # the free plan runs one at a time
+
+    body = {"prompt": f"a black dot {token()}", "num_images": 1, "steps": 2, "seed": 987654321}
+    accepted = platform.http.post("/api/v1/generations", json=body, headers=owner.headers)
+    assert accepted.status_code == 202, accepted.text
+    chosen = platform.wait(owner, accepted.json()["generation_id"])
+    assert retried(chosen["generation_id"])["params"]["seed"] == 987654321
+
+    drawn = platform.generate(owner, f"a black dot {token()}")
+    assert retried(drawn["generation_id"])["params"]["seed"] != drawn["params"]["seed"]

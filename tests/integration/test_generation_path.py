@@ -19,7 +19,7 @@ from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import make_envelope
 from services.generation.worker import UNAVAILABLE_MESSAGE
 from tests.support.events import stream_events, stream_messages
-from tests.support.generation import FAILED, SUCCEEDED, submit_request, table_count, wait_finished
+from tests.support.generation import FAILED, SUCCEEDED, change_plan, submit_request, table_count, wait_finished
 from tests.support.waiting import eventually, outbox_published, streams_exist
 from tools.devstack import free_port
 
@@ -163,6 +163,7 @@ async def test_triton_down_is_retried_then_fails_with_a_clear_error(stack, clien
 
 
 async def test_nats_and_relay_restarts_lose_no_generation(stack, client, infra, own_nats):
+    await change_plan(stack, "alice", "plus")  # three at once
     stack.start_worker()
     own_nats.stop()
     submitted = [

@@ -22,7 +22,8 @@ from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1.visibility_pb2 import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2, visibility_pb2, visibility_pb2_grpc
-from glue.events import make_envelope
+from contracts import generation
+from glue.events import ensure_streams, make_envelope
 from tests.support.events import stream_events, stream_messages
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
@@ -153,6 +154,7 @@ async def refused(call) -> grpc.aio.AioRpcError:
 async def publish(nats_url: str, subject: str, event) -> None:
     nc = await nats.connect(nats_url)
     try:
+        await ensure_streams(nc.jetstream(), [generation.STREAM_SPEC])  # as the generation service would
         envelope = make_envelope(event, {})
         await nc.jetstream().publish(subject, envelope.SerializeToString(), headers={"Nats-Msg-Id": envelope.event_id})
     finally:

@@ -7,7 +7,8 @@ import nats.errors
 from google.protobuf.message import Message
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from glue.events import open_envelope
+from contracts.streams import StreamSpec
+from glue.events import ensure_streams, open_envelope
 
 
 async def stream_messages(nats_url: str, stream: str, subject: str) -> list:
@@ -33,3 +34,13 @@ async def stream_messages(nats_url: str, stream: str, subject: str) -> list:
 
 async def stream_events(nats_url: str, stream: str, subject: str, event_type: type[Message]) -> list[Message]:
     return [open_envelope(m.data, event_type)[1] for m in await stream_messages(nats_url, stream, subject)]
+
+
+async def provision_streams(nats_url: str, *specs: StreamSpec) -> None:
+    """The streams a test publishes to, created as their owning services would create them: a
+    service under test alone never creates another domain's stream."""
+    nc = await nats.connect(nats_url)
+    try:
+        await ensure_streams(nc.jetstream(), list(specs))
+    finally:
+        await nc.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+import grpc
 import psycopg
 
+from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import generation_pb2
 
 SUCCEEDED = generation_pb2.GENERATION_STATUS_SUCCEEDED
@@ -34,3 +36,11 @@ async def wait_finished(client, generation_id: str, owner="alice", timeout=90.0)
 def table_count(database_url: str, table: str) -> int:
     with psycopg.connect(database_url) as conn:
         return conn.execute(f"SELECT count(*) FROM generation.{table}").fetchone()[0]
+
+
+async def change_plan(stack, user: str, plan: str) -> None:
+    """Puts the user on a plan in the stack's billing service (the generation service asks it)."""
+    async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
+        await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
+            billing_pb2.ChangePlanRequest(user_id=user, plan=plan, actor="operator:test")
+        )

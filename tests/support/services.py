@@ -187,7 +187,7 @@ class ServiceStack:
         self.start_gateway()
 
     def start_worker(self, name: str = "generation-worker", **extra_env: str) -> ManagedProcess:
-        return self.start(name, "services.generation", "worker", **extra_env)
+        return self.start(name, "services.generation", "worker", ready_port=None, **extra_env)
 
     def start_gateway(self) -> ManagedProcess:
         return self.start("gateway", "services.gateway", ready_port=self.http_port)

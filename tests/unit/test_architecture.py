@@ -40,10 +40,23 @@ def write_layout(root: Path, modules: dict[str, str]) -> Path:
 
 CLEAN_LAYOUT = {
     "services/__init__.py": "",
+    "services/gateway/__init__.py": "",
+    "services/gateway/api/__init__.py": "",
+    "services/gateway/api/access.py": "",
+    "services/gateway/api/routes/__init__.py": "",
+    "services/gateway/api/routes/images.py": "from services.gateway.api import access\n",
+    "services/gateway/api/routes/social.py": "from services.gateway.api import access\n",
+    "services/gateway/web/__init__.py": "",
+    "services/gateway/web/pages.py": "",
+    "services/gateway/auth/__init__.py": "",
+    "services/gateway/auth/security.py": "",
+    "services/gateway/clients/__init__.py": "",
+    "services/gateway/clients/feed.py": "",
     "services/alpha/__init__.py": "import glue\nimport atelier\n",
     "services/beta/__init__.py": "import glue\n",
-    "glue/__init__.py": "import atelier\n",
+    "glue/__init__.py": "import atelier\nimport contracts\n",
     "atelier/__init__.py": "",
+    "contracts/__init__.py": "import atelier\n",
 }
 
 
@@ -62,6 +75,30 @@ def test_a_layout_that_follows_the_rules_passes(tmp_path: Path) -> None:
             "services.alpha.handlers -> services.beta",
         ),
         (
+            "services/gateway/api/routes/social.py",
+            "from services.gateway.api.routes.images import NOT_FOUND_RESPONSE\n",
+            "gateway-routes-are-independent",
+            "services.gateway.api.routes.social -> services.gateway.api.routes.images",
+        ),
+        (
+            "services/gateway/web/pages.py",
+            "import services.gateway.api.routes.images\n",
+            "gateway-routes-are-independent",
+            "services.gateway.web.pages -> services.gateway.api.routes.images",
+        ),
+        (
+            "services/gateway/clients/feed.py",
+            "from services.gateway.api import access\n",
+            "gateway-clients-and-auth-import-no-http-layer",
+            "services.gateway.clients.feed -> services.gateway.api.access",
+        ),
+        (
+            "services/gateway/auth/security.py",
+            "from services.gateway.web import pages\n",
+            "gateway-clients-and-auth-import-no-http-layer",
+            "services.gateway.auth.security -> services.gateway.web.pages",
+        ),
+        (
             "glue/helpers.py",
             "import services.alpha\n",
             "shared-code-imports-no-service",
@@ -72,6 +109,18 @@ def test_a_layout_that_follows_the_rules_passes(tmp_path: Path) -> None:
             "from services.beta import rules\n",
             "shared-code-imports-no-service",
             "atelier.thing_pb2 -> services.beta",
+        ),
+        (
+            "contracts/alpha.py",
+            "from services.alpha import rules\n",
+            "contracts-are-declarations",
+            "contracts.alpha -> services.alpha",
+        ),
+        (
+            "contracts/beta.py",
+            "from glue import events\n",
+            "contracts-are-declarations",
+            "contracts.beta -> glue",
         ),
     ],
 )

@@ -8,6 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from tools.devstack.config import PORT_SETTINGS, ObjectStoreCredentials, Ports
@@ -176,7 +177,7 @@ class Stack:
             self._record(service.name, process.pid, self._address(service), process.log_path)
         for service, process in zip(self.services, self._service_processes):
             wait_until_ready(
-                lambda service=service: self._service_is_ready(service),
+                partial(self._service_is_ready, service),
                 what=f"service {service.name}",
                 timeout=self.service_ready_timeout,
                 log_path=process.log_path,
@@ -186,7 +187,7 @@ class Stack:
             log.info("%s ready at %s", service.name, self._address(service))
 
     def _service_is_ready(self, service: ServiceProcess) -> bool:
-        if service.readiness_path:
+        if service.readiness_path and service.http_port:
             url = f"http://{LOOPBACK}:{getattr(self.ports, service.http_port)}{service.readiness_path}"
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:

@@ -86,8 +86,11 @@ class BillingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReserveCredits(self, request, context):
-        """Reserves credits for a generation. Idempotent on generation_id: a second call returns the
-        first reservation. RESOURCE_EXHAUSTED (with the balance in the message) when short.
+        """Reserves credits for a generation and says what the account may do, read under the same
+        account lock: the generation service decides a generation from this one answer. Idempotent on
+        generation_id: a second call returns the first reservation. PERMISSION_DENIED (nothing
+        reserved) when the plan in force lacks a required entitlement; RESOURCE_EXHAUSTED (with the
+        balance in the message) when short.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -87,7 +87,7 @@ class Image(_message.Message):
     def __init__(self, image_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., native_width: _Optional[int] = ..., native_height: _Optional[int] = ..., object_key: _Optional[str] = ..., content_type: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., prompt: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source_image_id: _Optional[str] = ...) -> None: ...
 
 class Generation(_message.Message):
-    __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed")
+    __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed", "seed_chosen")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,7 @@ class Generation(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
+    SEED_CHOSEN_FIELD_NUMBER: _ClassVar[int]
     generation_id: str
     owner_id: str
     status: GenerationStatus
@@ -114,23 +115,22 @@ class Generation(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     completed_at: _timestamp_pb2.Timestamp
     seed: int
-    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ...) -> None: ...
+    seed_chosen: bool
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ..., seed_chosen: _Optional[bool] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "privacy_entitled", "max_concurrent_generations")
+    __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "visibility_copied")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
-    PRIVACY_ENTITLED_FIELD_NUMBER: _ClassVar[int]
-    MAX_CONCURRENT_GENERATIONS_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_COPIED_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     idempotency_key: str
     params: GenerationParams
     visibility: _visibility_pb2.Visibility
-    privacy_entitled: bool
-    max_concurrent_generations: int
-    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., privacy_entitled: _Optional[bool] = ..., max_concurrent_generations: _Optional[int] = ...) -> None: ...
+    visibility_copied: bool
+    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_copied: _Optional[bool] = ...) -> None: ...
 
 class SubmitResponse(_message.Message):
     __slots__ = ("generation", "created")
@@ -139,6 +139,18 @@ class SubmitResponse(_message.Message):
     generation: Generation
     created: bool
     def __init__(self, generation: _Optional[_Union[Generation, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetLastVisibilityRequest(_message.Message):
+    __slots__ = ("owner_id",)
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    def __init__(self, owner_id: _Optional[str] = ...) -> None: ...
+
+class GetLastVisibilityResponse(_message.Message):
+    __slots__ = ("visibility",)
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    visibility: _visibility_pb2.Visibility
+    def __init__(self, visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ...) -> None: ...
 
 class GetGenerationRequest(_message.Message):
     __slots__ = ("generation_id", "viewer_id")

@@ -40,6 +40,11 @@ class GenerationServiceStub:
                 request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.SubmitRequest.SerializeToString,
                 response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.SubmitResponse.FromString,
                 _registered_method=True)
+        self.GetLastVisibility = channel.unary_unary(
+                '/atelier.generation.v1.GenerationService/GetLastVisibility',
+                request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.GetLastVisibilityRequest.SerializeToString,
+                response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.GetLastVisibilityResponse.FromString,
+                _registered_method=True)
         self.GetGeneration = channel.unary_unary(
                 '/atelier.generation.v1.GenerationService/GetGeneration',
                 request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.GetGenerationRequest.SerializeToString,
@@ -67,8 +72,18 @@ class GenerationServiceServicer:
     """
 
     def Submit(self, request, context):
-        """Accepts a generation. Repeating a call with the same (owner_id, idempotency_key)
-        returns the generation created by the first call.
+        """Accepts a generation. The service decides it, from one ReserveCredits answer of billing: the
+        visibility (the owner's plan and last choice), the concurrency limit, the credits. Refusals:
+        PERMISSION_DENIED (private without the entitlement), RESOURCE_EXHAUSTED (credits or
+        concurrency), each with trailing metadata `atelier-reason` (see SubmitRequest). Repeating a
+        call with the same (owner_id, idempotency_key) returns the generation created by the first call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLastVisibility(self, request, context):
+        """The visibility a submission that asks for none starts from: the owner's last choice.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -110,6 +125,11 @@ def add_GenerationServiceServicer_to_server(servicer, server):
                     servicer.Submit,
                     request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.SubmitRequest.FromString,
                     response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.SubmitResponse.SerializeToString,
+            ),
+            'GetLastVisibility': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLastVisibility,
+                    request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.GetLastVisibilityRequest.FromString,
+                    response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.GetLastVisibilityResponse.SerializeToString,
             ),
             'GetGeneration': grpc.unary_unary_rpc_method_handler(
                     servicer.GetGeneration,
@@ -160,6 +180,33 @@ class GenerationService:
             '/atelier.generation.v1.GenerationService/Submit',
             atelier_dot_generation_dot_v1_dot_generation__pb2.SubmitRequest.SerializeToString,
             atelier_dot_generation_dot_v1_dot_generation__pb2.SubmitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLastVisibility(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.generation.v1.GenerationService/GetLastVisibility',
+            atelier_dot_generation_dot_v1_dot_generation__pb2.GetLastVisibilityRequest.SerializeToString,
+            atelier_dot_generation_dot_v1_dot_generation__pb2.GetLastVisibilityResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,16 +15,16 @@ import uvicorn
 from fastapi import FastAPI
 
 from glue.db import open_pool
-from services.gateway.accounts import Accounts
 from services.gateway.app import create_app
-from services.gateway.billing_client import BillingClient
+from services.gateway.auth.accounts import Accounts
+from services.gateway.auth.security import CSRF_COOKIE, CSRF_HEADER
+from services.gateway.clients.billing import BillingClient
+from services.gateway.clients.feed import FeedClient
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.dependencies import GatewayDeps
-from services.gateway.feed_client import FeedClient
-from services.gateway.generation_client import GenerationClient
 from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
-from services.gateway.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.settings import GatewaySettings
-from services.gateway.visibility_client import VisibilityClient
 from tests.integration.gateway.fakes import (
     FakeBillingService,
     FakeGenerationService,
@@ -71,11 +71,11 @@ class Gateway:
 @pytest_asyncio.fixture
 async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     with psycopg.connect(gateway_database, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.fixed_seeds, {SCHEMA}.users")
+        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
     objects = InMemoryObjects()
     billing = FakeBillingService()
     visibility = FakeVisibilityService(billing)
-    fake = FakeGenerationService(objects, visibility)
+    fake = FakeGenerationService(objects, visibility, billing)
     feed = FakeFeedService(fake, visibility)
     progress = InMemoryProgressFeed()
     settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05, events_heartbeat_s=0.5)

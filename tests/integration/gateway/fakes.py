@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -22,13 +23,30 @@ from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as authority_pb2
 from atelier.visibility.v1 import visibility_pb2_grpc
-from services.gateway.billing_client import SERVICE_NAME as BILLING_SERVICE_NAME
-from services.gateway.generation_client import SERVICE_NAME
-from services.gateway.visibility_client import SERVICE_NAME as VISIBILITY_SERVICE_NAME
+from services.billing.ledger import out_of_credits_message
+from services.gateway.clients.billing import SERVICE_NAME as BILLING_SERVICE_NAME
+from services.gateway.clients.generation import SERVICE_NAME
+from services.gateway.clients.visibility import SERVICE_NAME as VISIBILITY_SERVICE_NAME
+from services.generation.decision import (
+    CONCURRENCY_LIMIT,
+    ConcurrencyLimit,
+    VisibilityRefused,
+    check_concurrency,
+    decide_visibility,
+    wanted_visibility,
+)
 from services.visibility.policy import PLAN_LAPSED
 
 PUBLIC = visibility_pb2.VISIBILITY_PUBLIC
 PRIVATE = visibility_pb2.VISIBILITY_PRIVATE
+UNSPECIFIED = visibility_pb2.VISIBILITY_UNSPECIFIED
+NAME_OF_VISIBILITY = {PUBLIC: "public", PRIVATE: "private"}
+
+
+def first_of_next_month() -> date:
+    """When a free plan's credits renew (billing's monthly allowance)."""
+    today = datetime.now(UTC).date()
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
 
 
 def png_bytes(colour: tuple[int, int, int], size: int = 64) -> bytes:
@@ -45,17 +63,32 @@ class InjectedError:
 
 
 class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
-    """Keeps generations in memory with the real service's owner rules: NOT_FOUND for non-owners."""
+    """Keeps generations in memory with the real service's rules: NOT_FOUND for non-owners, and
+    Submit decided as the real one decides it (services/generation/decision.py) from the billing
+    fake's account: visibility from the plan and the last choice, credits, concurrency."""
 
-    def __init__(self, objects: "InMemoryObjects", visibility: "FakeVisibilityService | None" = None) -> None:
+    def __init__(
+        self,
+        objects: "InMemoryObjects",
+        visibility: "FakeVisibilityService | None" = None,
+        billing: "FakeBillingService | None" = None,
+    ) -> None:
         # Where the images of completed generations are written, as the real worker does.
         self.objects = objects
         # The authority the worker registers images with before a generation succeeds.
         self.visibility = visibility
+        # The accounts Submit decides with: the authority's when not given.
+        self.billing = billing or (visibility.billing if visibility is not None else FakeBillingService())
         self.deleted: list[str] = []
         self.generations: dict[str, generation_pb2.Generation] = {}
         self.order: list[str] = []
+        # Every Submit received; refused ones are in `refused` too, with the reason.
         self.submissions: list[generation_pb2.SubmitRequest] = []
+        self.refused: list[tuple[generation_pb2.SubmitRequest, str]] = []
+        # The generations those submissions created, with what was decided (visibility, seed).
+        self.accepted: list[generation_pb2.Generation] = []
+        # Visibilities the owner asked for (not a retry's copy), oldest first.
+        self.chosen_visibility: defaultdict[str, list[int]] = defaultdict(list)
         self.by_idempotency_key: dict[tuple[str, str], str] = {}
         self.images: dict[str, generation_pb2.Image] = {}
         self.next_error: InjectedError | None = None
@@ -77,6 +110,7 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
         if request.idempotency_key and key in self.by_idempotency_key:
             existing = self.generations[self.by_idempotency_key[key]]
             return generation_pb2.SubmitResponse(generation=existing, created=False)
+        visibility = await self._decide(request, context)
         created_at = Timestamp()
         created_at.GetCurrentTime()
         generation = generation_pb2.Generation(
@@ -84,16 +118,66 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
             owner_id=request.owner_id,
             status=generation_pb2.GENERATION_STATUS_QUEUED,
             params=request.params,
-            visibility=request.visibility or PUBLIC,  # unspecified: public, as the service decides
+            visibility=visibility,
             progress_total=20,
             created_at=created_at,
             seed=request.params.seed if request.params.HasField("seed") else 1234,
+            seed_chosen=request.params.HasField("seed"),
         )
+        generation.params.seed = generation.seed
         self.generations[generation.generation_id] = generation
         self.order.append(generation.generation_id)
+        self.accepted.append(generation)
         if request.idempotency_key:
             self.by_idempotency_key[key] = generation.generation_id
+        if request.visibility != UNSPECIFIED and not request.visibility_copied:
+            self.chosen_visibility[request.owner_id].append(request.visibility)
         return generation_pb2.SubmitResponse(generation=generation, created=True)
+
+    async def _decide(self, request, context) -> int:
+        """The real service's decision; aborts with its status and `atelier-reason` when refused."""
+        if not self.billing.available:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "cannot accept generations right now (billing)")
+        account = self.billing.account(request.owner_id)
+        requested = NAME_OF_VISIBILITY.get(request.visibility)
+        wanted = wanted_visibility(requested, None if requested else self._last_choice(request.owner_id))
+        in_force = () if account.status == billing_pb2.SUBSCRIPTION_STATUS_LAPSED else account.entitlements
+        cost = request.params.num_images or 4
+        try:
+            visibility = decide_visibility(wanted, in_force)
+            if account.credits < cost:
+                await self._refuse(
+                    request,
+                    context,
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    "out_of_credits",
+                    out_of_credits_message(cost, account.credits, first_of_next_month()),
+                )
+            check_concurrency(self._in_progress(request.owner_id), account.max_concurrent_generations)
+        except VisibilityRefused as refused:
+            await self._refuse(request, context, grpc.StatusCode.PERMISSION_DENIED, refused.reason, str(refused))
+        except ConcurrencyLimit as refused:
+            await self._refuse(request, context, grpc.StatusCode.RESOURCE_EXHAUSTED, CONCURRENCY_LIMIT, str(refused))
+        account.credits -= cost
+        return PUBLIC if visibility == "public" else PRIVATE
+
+    async def _refuse(self, request, context, code: grpc.StatusCode, reason: str, message: str) -> None:
+        self.refused.append((request, reason))
+        context.set_trailing_metadata((("atelier-reason", reason),))
+        await context.abort(code, message)
+
+    def _last_choice(self, owner_id: str) -> str | None:
+        chosen = self.chosen_visibility[owner_id]
+        return NAME_OF_VISIBILITY[chosen[-1]] if chosen else None
+
+    def _in_progress(self, owner_id: str) -> int:
+        running = (generation_pb2.GENERATION_STATUS_QUEUED, generation_pb2.GENERATION_STATUS_RUNNING)
+        return sum(1 for g in self.generations.values() if g.owner_id == owner_id and g.status in running)
+
+    async def GetLastVisibility(self, request, context):
+        await self._raise_injected(context)
+        chosen = self.chosen_visibility[request.owner_id]
+        return generation_pb2.GetLastVisibilityResponse(visibility=chosen[-1] if chosen else UNSPECIFIED)
 
     async def GetGeneration(self, request, context):
         await self._raise_injected(context)
@@ -200,6 +284,8 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
 
     def fail(self, generation_id: str, error: str) -> None:
         generation = self.generations[generation_id]
+        if generation.status in (generation_pb2.GENERATION_STATUS_QUEUED, generation_pb2.GENERATION_STATUS_RUNNING):
+            self.billing.account(generation.owner_id).credits += generation.params.num_images or 4  # refunded
         generation.status = generation_pb2.GENERATION_STATUS_FAILED
         generation.error = error
 

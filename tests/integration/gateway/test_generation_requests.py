@@ -6,7 +6,8 @@ import grpc
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from services.gateway.generation_client import OUT_OF_CREDITS, REASON_METADATA_KEY, GenerationClient
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.problems import OUT_OF_CREDITS, REASON_METADATA_KEY
 from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 from tests.integration.gateway.fakes import InjectedError
 
@@ -35,7 +36,8 @@ async def test_a_valid_request_is_accepted_with_defaults(gateway: Gateway, alice
     assert sent.params.num_images == 4
     assert sent.params.aspect_ratio == "1:1"
     assert not sent.params.HasField("seed")
-    assert sent.visibility == visibility_pb2.VISIBILITY_PUBLIC
+    assert sent.visibility == visibility_pb2.VISIBILITY_UNSPECIFIED  # nothing asked: the service decides
+    assert gateway.generation.accepted[0].visibility == visibility_pb2.VISIBILITY_PUBLIC
 
 
 async def test_every_option_reaches_the_service(gateway: Gateway, alice: SignedUp) -> None:
@@ -148,7 +150,27 @@ async def test_a_free_plan_cannot_generate_private_images(gateway: Gateway, alic
     response = await submit(alice, {"prompt": "p", "visibility": "private"})
     assert response.status_code == 403
     assert response.json()["detail"] == "Private generations need the Plus plan or higher."
-    assert gateway.generation.submissions == []
+    assert gateway.generation.accepted == []
+    assert [reason for _, reason in gateway.generation.refused] == ["private_not_entitled"]
+
+
+async def test_the_plans_limits_answer_429_and_402_in_words(gateway: Gateway, alice: SignedUp) -> None:
+    first = await submit(alice, {"prompt": "p", "num_images": 8})  # free: 25 credits, one at a time
+    assert first.status_code == 202
+    busy = await submit(alice, {"prompt": "p", "num_images": 1})
+    assert (busy.status_code, busy.headers["retry-after"]) == (429, "5")
+    assert busy.json()["detail"] == (
+        "You have 1 generation(s) in progress and your plan allows 1 at a time."
+        " Wait for one to finish or upgrade your plan."
+    )
+    gateway.generation.succeed(first.json()["generation_id"])
+    for _ in range(2):  # 17 credits left, then 9, then 1
+        accepted = await submit(alice, {"prompt": "p", "num_images": 8})
+        gateway.generation.succeed(accepted.json()["generation_id"])
+    short = await submit(alice, {"prompt": "p", "num_images": 2})
+    assert short.status_code == 402
+    assert short.json()["detail"].startswith("Out of credits: this generation needs 2 credits and you have 1.")
+    assert len(gateway.generation.accepted) == 3
 
 
 async def test_the_idempotency_key_is_passed_through_and_a_repeat_is_the_same_generation(

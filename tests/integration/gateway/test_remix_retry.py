@@ -57,7 +57,7 @@ async def test_a_public_image_can_be_remixed_by_anyone_signed_in(
     assert sent.params.prompt == "a red circle, in watercolour"
     assert sent.params.strength == pytest.approx(0.35)
     assert sent.params.aspect_ratio == "1:1"  # the source's (64 x 64)
-    assert sent.visibility == visibility_pb2.VISIBILITY_PUBLIC  # bob is on the free plan
+    assert gateway.generation.accepted[0].visibility == visibility_pb2.VISIBILITY_PUBLIC  # bob is on the free plan
 
 
 async def test_remix_defaults_and_plan_rules(gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:
@@ -143,6 +143,7 @@ async def test_a_retry_repeats_the_prompt_and_options_with_a_new_seed(gateway: G
     }
     accepted = await alice.client.post("/api/v1/generations", json=body, headers=alice.csrf)
     original = accepted.json()["generation_id"]
+    gateway.generation.succeed(original)  # the free plan runs one at a time
     response = await alice.client.post(f"/api/v1/generations/{original}/retry", headers=alice.csrf)
     assert response.status_code == 202, response.text
     assert response.json()["generation_id"] != original
@@ -150,17 +151,20 @@ async def test_a_retry_repeats_the_prompt_and_options_with_a_new_seed(gateway: G
     assert retried.params.prompt == "a red circle" and retried.params.negative_prompt == "blur"
     assert (retried.params.num_images, retried.params.aspect_ratio, retried.params.steps) == (2, "16:9", 3)
     assert list(retried.params.color_palette) == ["#ff0000"] and retried.params.magic_prompt
-    assert not retried.params.HasField("seed")
-    assert retried.visibility == first.visibility
+    assert not retried.params.HasField("seed")  # drawn anew: the user did not choose it
+    # The original's visibility, not a new choice to remember.
+    assert retried.visibility == gateway.generation.accepted[0].visibility and retried.visibility_copied
 
 
 async def test_a_retry_keeps_a_seed_the_user_chose(gateway: Gateway, alice: SignedUp) -> None:
     accepted = await alice.client.post(
         "/api/v1/generations", json={"prompt": "a red circle", "seed": 42}, headers=alice.csrf
     )
+    gateway.generation.succeed(accepted.json()["generation_id"])  # the free plan runs one at a time
     retried = await alice.client.post(
         f"/api/v1/generations/{accepted.json()['generation_id']}/retry", headers=alice.csrf
     )
+    gateway.generation.succeed(retried.json()["generation_id"])
     again = await alice.client.post(f"/api/v1/generations/{retried.json()['generation_id']}/retry", headers=alice.csrf)
     assert again.status_code == 202
     assert [s.params.seed for s in gateway.generation.submissions] == [42, 42, 42]
@@ -187,7 +191,7 @@ async def test_a_private_generation_retried_after_a_lapse_is_refused(gateway: Ga
         f"/api/v1/generations/{accepted.json()['generation_id']}/retry", headers=alice.csrf
     )
     assert response.status_code == 403
-    assert len(gateway.generation.submissions) == 1
+    assert len(gateway.generation.accepted) == 1
 
 
 async def test_a_retried_remix_needs_its_source_still_visible(gateway: Gateway, alice: SignedUp, bob: SignedUp) -> None:

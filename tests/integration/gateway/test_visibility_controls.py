@@ -10,6 +10,7 @@ from atelier.common.v1 import visibility_pb2
 from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 
 PRIVATE, PUBLIC = visibility_pb2.VISIBILITY_PRIVATE, visibility_pb2.VISIBILITY_PUBLIC
+UNSPECIFIED = visibility_pb2.VISIBILITY_UNSPECIFIED
 
 
 @pytest.fixture
@@ -41,12 +42,12 @@ async def test_a_plus_user_gets_what_they_ask_and_then_their_last_choice(gateway
     assert (await submit(alice, {"prompt": "p", "visibility": "private"})).status_code == 202
     assert (await submit(alice, {"prompt": "p"})).status_code == 202
     first, second = gateway.generation.submissions
-    assert (first.visibility, second.visibility) == (PRIVATE, PRIVATE)
-    assert first.privacy_entitled and first.max_concurrent_generations == 4
+    assert (first.visibility, second.visibility) == (PRIVATE, UNSPECIFIED)  # what was asked, no entitlement
+    assert [g.visibility for g in gateway.generation.accepted] == [PRIVATE, PRIVATE]
     assert (await alice.client.get("/api/v1/me")).json()["last_visibility"] == "private"
     assert (await submit(alice, {"prompt": "p", "visibility": "public"})).status_code == 202
     assert (await submit(alice, {"prompt": "p"})).status_code == 202
-    assert [s.visibility for s in gateway.generation.submissions[2:]] == [PUBLIC, PUBLIC]
+    assert [g.visibility for g in gateway.generation.accepted[2:]] == [PUBLIC, PUBLIC]
 
 
 async def test_a_free_user_generates_public_and_cannot_ask_for_private(gateway: Gateway, alice: SignedUp) -> None:
@@ -54,27 +55,29 @@ async def test_a_free_user_generates_public_and_cannot_ask_for_private(gateway: 
     assert refused.status_code == 403
     assert refused.json()["detail"] == "Private generations need the Plus plan or higher."
     assert (await submit(alice, {"prompt": "p"})).status_code == 202
-    [sent] = gateway.generation.submissions
-    assert sent.visibility == PUBLIC and not sent.privacy_entitled and sent.max_concurrent_generations == 1
+    [generation] = gateway.generation.accepted
+    assert generation.visibility == PUBLIC
 
 
 async def test_a_lapsed_user_is_told_why_and_never_silently_published(gateway: Gateway, alice: SignedUp) -> None:
     gateway.billing.set_plan(alice.user_id, "plus")
-    assert (await submit(alice, {"prompt": "p", "visibility": "private"})).status_code == 202
+    accepted = await submit(alice, {"prompt": "p", "visibility": "private"})
+    assert accepted.status_code == 202
+    gateway.generation.succeed(accepted.json()["generation_id"])  # the free plan runs one at a time
     gateway.billing.lapse(alice.user_id)
     for body in ({"prompt": "p", "visibility": "private"}, {"prompt": "p"}):
         refused = await submit(alice, body)
         assert refused.status_code == 403
         assert refused.json()["detail"].startswith("Your Plus plan has ended")
     assert (await submit(alice, {"prompt": "p", "visibility": "public"})).status_code == 202
-    assert [s.visibility for s in gateway.generation.submissions] == [PRIVATE, PUBLIC]
+    assert [g.visibility for g in gateway.generation.accepted] == [PRIVATE, PUBLIC]
 
 
 async def test_billing_unreachable_at_submit_is_503_and_nothing_is_submitted(gateway: Gateway, alice: SignedUp) -> None:
     gateway.billing.available = False
     response = await submit(alice, {"prompt": "p"})
     assert response.status_code == 503
-    assert gateway.generation.submissions == []
+    assert gateway.generation.accepted == []
 
 
 # ---- PATCH and bulk

@@ -8,10 +8,11 @@ import pytest
 from atelier.common.v1 import visibility_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
+from contracts.generation import IMAGE_DELETED, IMAGES_READY
+from contracts.visibility import VISIBILITY_CHANGED
 from glue.consumer import PoisonMessage
 from glue.events import make_envelope
 from services.feed.consumers import changes_of
-from services.feed.events import IMAGE_DELETED, IMAGES_READY, VISIBILITY_CHANGED
 from services.feed.projection import Deleted, ImageReady, Visibility, VisibilitySet
 
 

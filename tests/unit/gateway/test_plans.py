@@ -1,5 +1,6 @@
 """The gateway's plan rules (services/gateway/plans.py), pure: every plan × action, lapsed
-accounts, and the visibility a new generation gets."""
+accounts, and the words of a refused private generation (the generation service decides it:
+tests/unit/generation/test_decision.py)."""
 
 import pytest
 
@@ -10,10 +11,9 @@ from services.gateway.plans import (
     PRIVATE_GENERATION,
     AccountView,
     PlanInfo,
-    VisibilityChoiceRefused,
     permission,
     png_allowed,
-    visibility_for_submit,
+    private_generation_refusal,
 )
 
 PAID = ("download_png", "upscale", "edit", "delete_generation")
@@ -96,37 +96,18 @@ def test_without_a_catalogue_the_message_still_reads() -> None:
     assert permission(account("free"), PRIVATE_GENERATION, ()).reason == "Private generations need a paid plan."
 
 
-@pytest.mark.parametrize(
-    ("plan", "requested", "last", "expected"),
-    [
-        ("free", None, None, "public"),
-        ("free", "public", None, "public"),
-        ("basic", None, None, "public"),
-        ("plus", None, None, "public"),
-        ("plus", None, "private", "private"),
-        ("plus", None, "public", "public"),
-        ("plus", "public", "private", "public"),
-        ("pro", "private", None, "private"),
-        ("team", None, "private", "private"),
-    ],
-)
-def test_the_visibility_of_a_new_generation(plan, requested, last, expected) -> None:
-    assert visibility_for_submit(account(plan), requested, last, PLANS) == expected
-
-
 @pytest.mark.parametrize("plan", ["free", "basic"])
-def test_a_plan_without_privacy_cannot_ask_for_private(plan: str) -> None:
-    with pytest.raises(VisibilityChoiceRefused, match=r"^Private generations need the Plus plan or higher\.$"):
-        visibility_for_submit(account(plan), "private", None, PLANS)
+def test_a_plan_without_privacy_is_told_which_plan_has_it(plan: str) -> None:
+    assert private_generation_refusal(account(plan), PLANS, remembered=False) == (
+        "Private generations need the Plus plan or higher."
+    )
 
 
-def test_a_lapsed_plan_refuses_private_with_the_reason() -> None:
-    with pytest.raises(VisibilityChoiceRefused, match="Your Plus plan has ended"):
-        visibility_for_submit(lapsed(), "private", "private", PLANS)
-    assert visibility_for_submit(lapsed(), "public", "private", PLANS) == "public"
+def test_a_lapsed_plan_is_told_it_ended() -> None:
+    assert private_generation_refusal(lapsed(), PLANS, remembered=False).startswith("Your Plus plan has ended")
 
 
-def test_a_lapse_never_silently_publishes_what_the_user_last_kept_private() -> None:
-    with pytest.raises(VisibilityChoiceRefused, match='send "visibility": "public"'):
-        visibility_for_submit(lapsed(), None, "private", PLANS)
-    assert visibility_for_submit(lapsed(), None, "public", PLANS) == "public"
+def test_a_refused_remembered_choice_says_how_to_generate_publicly() -> None:
+    reason = private_generation_refusal(lapsed(), PLANS, remembered=True)
+    assert reason.startswith("Your Plus plan has ended")
+    assert reason.endswith('Your last generations were private: send "visibility": "public" to generate publicly.')

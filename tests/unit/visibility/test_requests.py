@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from atelier.billing.v1 import billing_pb2
-from services.visibility.authority import as_uuid, parse_ids
+from glue.ids import parse_uuid
+from services.visibility.authority import parse_ids
 from services.visibility.billing import account_from_proto
 from services.visibility.policy import PRIVACY_ENTITLEMENT, SubscriptionStatus
 from services.visibility.settings import VisibilitySettings
@@ -17,7 +18,7 @@ def test_ids_are_deduplicated_in_order_and_malformed_ones_set_aside():
     valid, malformed = parse_ids([str(a), "nope", str(b).upper(), str(a), ""])
     assert valid == [a, b]
     assert malformed == ["nope", ""]
-    assert as_uuid("../../etc/passwd") is None
+    assert parse_uuid("../../etc/passwd") is None
 
 
 def test_billing_accounts_map_to_the_policy_view():

@@ -1,0 +1,65 @@
+"""Starting a generation, the one way every route does it (new, remix, retry): a source image must
+be visible to the requester now (own or public, asked of the authority: anything else is "not
+found"), then GenerationService.Submit with what the user asked for. The generation service
+decides (visibility from the plan and the last choice, concurrency, credits); the gateway only
+words its refusals, reading the plan (GetAccount, ListPlans) on that path alone."""
+
+from __future__ import annotations
+
+from fastapi import Response
+
+from atelier.common.v1.visibility_pb2 import VISIBILITY_UNSPECIFIED
+from atelier.generation.v1 import generation_pb2
+from services.gateway.api.schemas import GenerationAccepted
+from services.gateway.api.views import status_name
+from services.gateway.auth.security import Caller
+from services.gateway.clients.generation import PrivateRefused
+from services.gateway.clients.visibility import VISIBILITY_BY_NAME
+from services.gateway.dependencies import GatewayDeps
+from services.gateway.metrics import GENERATIONS_SUBMITTED
+from services.gateway.plans import private_generation_refusal
+from services.gateway.problems import Problem
+
+SOURCE_NOT_FOUND = "Source image not found."
+
+
+async def check_source_image(deps: GatewayDeps, caller: Caller, image_id: str) -> None:
+    # Own images and public ones may be a source; anything else is "not found", asked of the
+    # authority now (fail closed, and existence is not revealed).
+    if image_id not in await deps.visibility.authorize(caller.user_id, [image_id]):
+        raise Problem(404, SOURCE_NOT_FOUND)
+
+
+async def submit(
+    deps: GatewayDeps,
+    caller: Caller,
+    params: generation_pb2.GenerationParams,
+    response: Response,
+    *,
+    visibility: str | None,
+    idempotency_key: str | None,
+    visibility_copied: bool = False,
+) -> GenerationAccepted:
+    """`visibility`: what the user asked for (None: nothing); `visibility_copied`: it is a retry's
+    copy of the original's, not a choice to remember for later generations. A seed in `params` is
+    the user's choice (a retry of the generation keeps it)."""
+    if params.source_image_id:
+        await check_source_image(deps, caller, params.source_image_id)
+    request = generation_pb2.SubmitRequest(
+        owner_id=caller.user_id,
+        idempotency_key=idempotency_key or "",
+        params=params,
+        visibility=VISIBILITY_BY_NAME[visibility] if visibility else VISIBILITY_UNSPECIFIED,
+        visibility_copied=visibility_copied,
+    )
+    try:
+        submitted = await deps.generations.submit(request)
+    except PrivateRefused as refused:
+        account = await deps.billing.account(caller.user_id)
+        reason = private_generation_refusal(account, await deps.billing.plans_or_empty(), refused.remembered)
+        raise Problem(403, reason) from None
+    generation_id = submitted.generation.generation_id
+    if submitted.created:
+        GENERATIONS_SUBMITTED.inc()
+    response.headers["Location"] = f"/api/v1/generations/{generation_id}"
+    return GenerationAccepted(generation_id=generation_id, status=status_name(submitted.generation.status))

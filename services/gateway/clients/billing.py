@@ -1,0 +1,131 @@
+"""The gateway's client of BillingService: accounts, the plan catalogue and the payment provider's
+webhooks, each call with a deadline and each failure turned into the problem a user should see.
+
+Accounts are asked for on every request that depends on the plan (no cache: a plan change takes
+effect on the next request). The catalogue changes only with a deploy, so it is kept for
+CATALOGUE_TTL_S; the last good copy is used while billing is unreachable.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC
+
+import grpc
+from grpc_health.v1 import health_pb2_grpc
+
+from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from services.gateway.clients import rpc
+from services.gateway.plans import AccountView, PlanInfo, SubscriptionStatus
+from services.gateway.problems import Problem, problem_from_rpc_error
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name
+SERVICE = "billing"
+CATALOGUE_TTL_S = 60.0
+# Stripe's events are a few kilobytes; anything this large is not one.
+MAX_WEBHOOK_BYTES = 1 << 20
+
+_STATUS: dict[int, SubscriptionStatus] = {
+    billing_pb2.SUBSCRIPTION_STATUS_NONE: "none",
+    billing_pb2.SUBSCRIPTION_STATUS_ACTIVE: "active",
+    billing_pb2.SUBSCRIPTION_STATUS_LAPSED: "lapsed",
+}
+
+
+def account_view(account: billing_pb2.Account) -> AccountView:
+    return AccountView(
+        plan=account.plan,
+        entitlements=frozenset(account.entitlements),
+        credits=account.credits,
+        # Unspecified: not known to be subscribed (fail closed: no entitlement counts as lapsed-safe).
+        status=_STATUS.get(account.status, "none"),
+        lapsed_plan=account.lapsed_plan,
+        current_period_end=account.current_period_end.ToDatetime(tzinfo=UTC)
+        if account.HasField("current_period_end")
+        else None,
+        max_concurrent_generations=account.max_concurrent_generations,
+    )
+
+
+def plan_info(plan: billing_pb2.Plan) -> PlanInfo:
+    return PlanInfo(
+        plan.name,
+        plan.display_name or plan.name.capitalize(),
+        tuple(plan.entitlements),
+        plan.monthly_credits,
+        plan.max_concurrent_generations,
+    )
+
+
+class WebhookRejected(Exception):
+    """The payment provider's event was refused (bad signature, stale, malformed)."""
+
+
+class BillingClient:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float):
+        self._stub = billing_pb2_grpc.BillingServiceStub(channel)
+        self._health = health_pb2_grpc.HealthStub(channel)
+        self._timeout_s = timeout_s
+        self._catalogue: tuple[PlanInfo, ...] = ()
+        self._catalogue_at = float("-inf")
+
+    async def account(self, user_id: str) -> AccountView:
+        reply = await rpc.call(
+            self._stub.GetAccount,
+            billing_pb2.GetAccountRequest(user_id=user_id),
+            timeout_s=self._timeout_s,
+            not_found="Account not found.",
+            service=SERVICE,
+        )
+        if not reply.HasField("account"):
+            raise Problem(502, "The billing service failed to answer; please try again.")
+        return account_view(reply.account)
+
+    async def account_or_none(self, user_id: str) -> AccountView | None:
+        """For decisions that may fall back to the least a plan allows (e.g. JPG instead of PNG)."""
+        try:
+            return await self.account(user_id)
+        except Problem as problem:
+            log.warning("account unavailable; using the free plan's rules", extra={"status": problem.status})
+            return None
+
+    async def plans(self) -> tuple[PlanInfo, ...]:
+        """The catalogue, cheapest first; empty only when billing has never answered."""
+        if time.monotonic() - self._catalogue_at < CATALOGUE_TTL_S and self._catalogue:
+            return self._catalogue
+        try:
+            reply = await self._stub.ListPlans(billing_pb2.ListPlansRequest(), timeout=self._timeout_s)
+        except grpc.aio.AioRpcError as error:
+            if self._catalogue:
+                log.warning("plan catalogue unavailable; serving the last copy", extra={"code": error.code().name})
+                return self._catalogue
+            raise problem_from_rpc_error(error, not_found="No plans.", service=SERVICE) from error
+        self._catalogue = tuple(plan_info(plan) for plan in reply.plans)
+        self._catalogue_at = time.monotonic()
+        return self._catalogue
+
+    async def plans_or_empty(self) -> tuple[PlanInfo, ...]:
+        """For wording messages: never fails (messages then say "a paid plan")."""
+        try:
+            return await self.plans()
+        except Problem:
+            return ()
+
+    async def handle_webhook(self, payload: bytes, signature: str) -> billing_pb2.HandleProviderWebhookResponse:
+        request = billing_pb2.HandleProviderWebhookRequest(payload=payload, signature=signature)
+        try:
+            return await self._stub.HandleProviderWebhook(request, timeout=self._timeout_s)
+        except grpc.aio.AioRpcError as error:
+            if error.code() in (
+                grpc.StatusCode.UNAUTHENTICATED,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                grpc.StatusCode.PERMISSION_DENIED,
+            ):
+                raise WebhookRejected(error.details() or "The event was rejected.") from error
+            raise problem_from_rpc_error(error, not_found="Not found.", service=SERVICE) from error
+
+    async def check_serving(self) -> None:
+        await rpc.check_serving(self._health, SERVICE_NAME)

@@ -1,0 +1,30 @@
+"""What every gRPC client of the gateway does alike: a unary call with a deadline whose failure
+becomes the problem a user should see (problems.problem_from_rpc_error, the one mapping), and the
+health check behind /readyz."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from services.gateway.problems import problem_from_rpc_error
+
+Reply = TypeVar("Reply")
+
+
+async def call(
+    method: Callable[..., Awaitable[Reply]], request: Any, *, timeout_s: float, not_found: str, service: str
+) -> Reply:
+    """`not_found`: the whole 404 detail (see problem_from_rpc_error)."""
+    try:
+        return await method(request, timeout=timeout_s)
+    except grpc.aio.AioRpcError as error:
+        raise problem_from_rpc_error(error, not_found=not_found, service=service) from error
+
+
+async def check_serving(health: health_pb2_grpc.HealthStub, service_name: str) -> None:
+    response = await health.Check(health_pb2.HealthCheckRequest(service=service_name), timeout=2)
+    if response.status != health_pb2.HealthCheckResponse.SERVING:
+        status = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+        raise RuntimeError(f"{service_name} is {status}")

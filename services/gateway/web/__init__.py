@@ -1,0 +1,1 @@
+"""The web UI: the page routes and `static/` (no build step)."""
