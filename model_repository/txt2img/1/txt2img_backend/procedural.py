@@ -12,13 +12,12 @@ strength 1 draws the prompt alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
 import numpy as np
 
 from txt2img_backend.images import resize_batch, shrink_to_fit
 from txt2img_backend.pipelines import PREVIEW_MAX_SIDE, OnStep
-from txt2img_backend.request import PipelineDefaults, denoising_steps
+from txt2img_backend.request import GenerationRequest, PipelineDefaults
 from txt2img_backend.scene import describe_scene, draw_scene, words_of
 
 NOISE_SIGMA = 64.0
@@ -30,20 +29,9 @@ class ProceduralPipeline:
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return width, height
 
-    def generate(
-        self,
-        prompt: str,
-        negative_prompt: str,
-        seeds: Sequence[int],
-        steps: int,
-        guidance: float,
-        width: int,
-        height: int,
-        on_preview: OnStep,
-        init_image: np.ndarray | None = None,
-        strength: float | None = None,
-    ) -> np.ndarray:
-        rngs = [np.random.default_rng(_seed_material(prompt, negative_prompt, seed)) for seed in seeds]
+    def generate(self, request: GenerationRequest, on_preview: OnStep) -> np.ndarray:
+        prompt, negative_prompt, width, height = request.prompt, request.negative_prompt, request.width, request.height
+        rngs = [np.random.default_rng(_seed_material(prompt, negative_prompt, seed)) for seed in request.seeds]
         images = np.stack(
             [draw_scene(describe_scene(prompt, negative_prompt, rng), width, height, rng) for rng in rngs]
         )
@@ -53,14 +41,15 @@ class ProceduralPipeline:
         noise = np.stack([rng.normal(127.5, NOISE_SIGMA, preview_shape) for rng in rngs])
         noise = noise.astype(np.float32)
         start = noise
-        if init_image is not None and strength is not None:
-            source = resize_batch(init_image[None], width, height)
+        if request.init_image is not None and request.strength is not None:
+            strength = request.strength
+            source = resize_batch(request.init_image[None], width, height)
             images = _blend(source.astype(np.float32), images.astype(np.float32), strength)
             small_source = shrink_to_fit(source, PREVIEW_MAX_SIDE).astype(np.float32)
             start = small_source * (1.0 - strength) + noise * strength
         target = shrink_to_fit(images, PREVIEW_MAX_SIDE).astype(np.float32)
 
-        total = denoising_steps(steps, strength)
+        total = request.denoising_steps
         for step in range(1, total + 1):
             on_preview(step, total, lambda done=step / total: _blend(start, target, done))
         return images
