@@ -1,5 +1,7 @@
 """Image-to-image (remix) for the pipelines in `imagemodel.pipelines`, reusing their model, scheduler
-and encoder objects (that module stays text-to-image only).
+and encoder objects. Tiny-diffusion's remix is its text-to-image sampling loop started from the noised
+init image (`TinyDiffusionPipeline.generate_batch` with a strength); Stable Diffusion's is diffusers'
+img2img pipeline on the same components; the procedural one blends.
 
 Interface::
 
@@ -21,57 +23,33 @@ pipeline's `preview_every` on every call, so a caller that changes it there is f
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from PIL import Image
 
-from imagemodel.model import sampling_scheduler, to_uint8
 from imagemodel.pipelines import (
     PreviewCallback,
     ProceduralPipeline,
     StableDiffusionPipelineAdapter,
     TinyDiffusionPipeline,
+    denoising_steps,
+    resize_rgb,
     upscale,
     validate,
+    validate_init,
 )
 
 DEFAULT_STRENGTH = 0.6
 
 
-def denoising_steps(steps: int, strength: float) -> int:
-    """The last int(steps * strength) steps of the schedule (as diffusers counts them), at least one.
-    (The epsilon keeps 0.29 * 100 at 29 steps despite binary floating point.)"""
-    return max(1, min(steps, int(steps * strength + 1e-6)))
-
-
-def validate_init(init_image: np.ndarray, strength: float) -> None:
-    if not isinstance(init_image, np.ndarray) or init_image.dtype != np.uint8:
-        raise ValueError("the init image must be a uint8 array")
-    if init_image.ndim != 3 or init_image.shape[2] != 3 or min(init_image.shape[:2]) < 1:
-        raise ValueError(f"the init image must have shape (height, width, 3), got {init_image.shape}")
-    if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
-        raise ValueError(f"strength must be above 0 and at most 1, got {strength}")
-
-
-def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """uint8 (h, w, 3) -> (height, width, 3); area averaging when shrinking, bicubic when growing."""
-    if image.shape[:2] == (height, width):
-        return image
-    shrinking = width < image.shape[1] and height < image.shape[0]
-    resample = Image.BOX if shrinking else Image.BICUBIC
-    return np.asarray(Image.fromarray(image).resize((width, height), resample))
-
-
 class TinyDiffusionImg2Img:
-    """SDEdit in the tiny model's pixel space (native 32x32): noise the resized init image to the
-    strength's timestep and run the remaining DDIM steps with guidance."""
+    """SDEdit in the tiny model's pixel space (native 32x32): the text-to-image sampling loop
+    (`TinyDiffusionPipeline.generate_batch`) started from the init image noised to the strength's
+    timestep, so a remix batches, guides and previews exactly as text-to-image does."""
 
     def __init__(self, pipeline: TinyDiffusionPipeline):
         self.pipeline = pipeline
 
-    @torch.no_grad()
     def generate(
         self,
         prompt,
@@ -85,39 +63,10 @@ class TinyDiffusionImg2Img:
         strength,
         on_preview: PreviewCallback | None = None,
     ) -> np.ndarray:
-        validate(prompt, seeds, steps, width, height)
         validate_init(init_image, strength)
-        pipeline = self.pipeline
-        count = len(seeds)
-        guided = guidance > 1.0
-        prompts = [prompt] * count + ([negative_prompt or ""] * count if guided else [])
-        context, context_mask, _, slot_vector = pipeline.model.condition(*pipeline.encoder.encode(prompts))
-
-        scheduler = sampling_scheduler()
-        scheduler.set_timesteps(steps)
-        total = denoising_steps(steps, strength)
-        timesteps = scheduler.timesteps[steps - total :]
-        source = resize_rgb(init_image, pipeline.native, pipeline.native)
-        clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
-        clean = clean.unsqueeze(0).expand(count, -1, -1, -1)
-        # The same per-seed noise as text-to-image: an image depends on its own seed only.
-        noise = pipeline.initial_noise(seeds)
-        sample = scheduler.add_noise(clean, noise, timesteps[:1].repeat(count))
-
-        every = max(1, int(pipeline.preview_every))
-        for index, timestep in enumerate(timesteps):
-            model_input = torch.cat([sample, sample]) if guided else sample
-            batch_timesteps = torch.full((model_input.shape[0],), int(timestep))
-            output = pipeline.model.denoise(model_input, batch_timesteps, context, context_mask, slot_vector)
-            if guided:
-                conditional, unconditional = output.chunk(2)
-                output = unconditional + guidance * (conditional - unconditional)
-            result = scheduler.step(output, timestep, sample, eta=0.0)
-            sample = result.prev_sample
-            done = index + 1
-            if on_preview and done % every == 0 and done < total:
-                on_preview(done, total, to_uint8(result.pred_original_sample))
-        return upscale(to_uint8(sample), width, height)
+        return self.pipeline.generate(
+            prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength
+        )
 
 
 class StableDiffusionImg2Img:

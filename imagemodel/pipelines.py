@@ -25,15 +25,18 @@ Pipelines: `ProceduralPipeline` (renders the parsed prompt exactly, no weights),
 (any diffusers Stable Diffusion 1.5 / SDXL-class directory, loaded offline). `load_pipeline(kind, dir)`
 picks one by the names the Triton config uses: procedural | tiny-diffusion | stable-diffusion.
 
-`TinyDiffusionPipeline.generate_batch(items, steps, guidance)` also runs several callers' `generate`
-arguments (`BatchItem`s) as one denoising loop, for the Triton model's dynamic batching; each image
-comes out bit for bit as its caller's `generate` alone gives it.
+`TinyDiffusionPipeline.generate_batch(items, steps, guidance, strength=None)` owns the tiny model's one
+sampling loop (guided DDIM): it runs several callers' `generate` arguments (`BatchItem`s) as one loop,
+for the Triton model's dynamic batching, each image bit for bit as its caller's `generate` alone gives
+it; with a strength and init images it is image-to-image (SDEdit, `imagemodel.img2img`): the same loop
+started from the init images noised to the strength's timestep.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +72,30 @@ def validate(prompt: str, seeds: Sequence[int], steps: int, width: int, height: 
     for name, value in (("width", width), ("height", height)):
         if not 8 <= value <= MAX_SIZE or value % 8:
             raise ValueError(f"{name} must be a multiple of 8 between 8 and {MAX_SIZE}, got {value}")
+
+
+def denoising_steps(steps: int, strength: float) -> int:
+    """Image-to-image runs the last int(steps * strength) steps of the schedule (as diffusers counts
+    them), at least one. (The epsilon keeps 0.29 * 100 at 29 steps despite binary floating point.)"""
+    return max(1, min(steps, int(steps * strength + 1e-6)))
+
+
+def validate_init(init_image: np.ndarray, strength: float) -> None:
+    if not isinstance(init_image, np.ndarray) or init_image.dtype != np.uint8:
+        raise ValueError("the init image must be a uint8 array")
+    if init_image.ndim != 3 or init_image.shape[2] != 3 or min(init_image.shape[:2]) < 1:
+        raise ValueError(f"the init image must have shape (height, width, 3), got {init_image.shape}")
+    if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
+        raise ValueError(f"strength must be above 0 and at most 1, got {strength}")
+
+
+def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """uint8 (h, w, 3) -> (height, width, 3); area averaging when shrinking, bicubic when growing."""
+    if image.shape[:2] == (height, width):
+        return image
+    shrinking = width < image.shape[1] and height < image.shape[0]
+    resample = Image.BOX if shrinking else Image.BICUBIC
+    return np.asarray(Image.fromarray(image).resize((width, height), resample))
 
 
 def upscale(images: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -109,7 +136,7 @@ def _padded_forward(forward: Callable[[torch.Tensor], torch.Tensor]) -> Callable
 @dataclass(frozen=True)
 class BatchItem:
     """One caller's share of `TinyDiffusionPipeline.generate_batch`: what `generate` takes besides
-    steps and guidance."""
+    steps and guidance, and for image-to-image the picture to start from (uint8 (h, w, 3), any size)."""
 
     prompt: str
     negative_prompt: str
@@ -117,6 +144,7 @@ class BatchItem:
     width: int
     height: int
     on_preview: PreviewCallback | None = None
+    init_image: np.ndarray | None = None
 
 
 class ProceduralPipeline:
@@ -186,17 +214,36 @@ class TinyDiffusionPipeline:
         shape = (1, 3, self.native, self.native)
         return torch.cat([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
-        (images,) = self.generate_batch(
-            [BatchItem(prompt, negative_prompt, seeds, width, height, on_preview)], steps, guidance
-        )
+    def generate(
+        self,
+        prompt,
+        negative_prompt,
+        seeds,
+        steps,
+        guidance,
+        width,
+        height,
+        on_preview=None,
+        init_image=None,
+        strength=None,
+    ):
+        """Text-to-image; image-to-image with init_image and strength (see `generate_batch`)."""
+        item = BatchItem(prompt, negative_prompt, seeds, width, height, on_preview, init_image)
+        (images,) = self.generate_batch([item], steps, guidance, strength)
         if isinstance(images, Exception):
             raise images
         return images
 
     @torch.no_grad()
-    def generate_batch(self, items: Sequence[BatchItem], steps: int, guidance: float) -> list[np.ndarray | Exception]:
-        """Several callers' generations with the same steps and guidance, as one denoising loop.
+    def generate_batch(
+        self, items: Sequence[BatchItem], steps: int, guidance: float, strength: float | None = None
+    ) -> list[np.ndarray | Exception]:
+        """Several callers' generations with the same steps, guidance and strength, as one denoising loop.
+
+        strength None: text-to-image from per-seed noise over all `steps`. A strength (0 < s <= 1):
+        image-to-image, every item with an init_image: each seed's noise added to its item's init
+        image (resized to the native size) at the strength's timestep, then the last
+        `denoising_steps(steps, strength)` steps, which previews count.
 
         Returns, per item, its images (as `generate` returns them) or the exception that ended it:
         an invalid item's ValueError, or what its on_preview raised (a cancelled caller), which drops
@@ -209,6 +256,10 @@ class TinyDiffusionPipeline:
         for index, item in enumerate(items):
             try:
                 validate(item.prompt, item.seeds, steps, item.width, item.height)
+                if strength is not None or item.init_image is not None:
+                    if item.init_image is None or strength is None:
+                        raise ValueError("image-to-image needs both an init image and a strength")
+                    validate_init(item.init_image, strength)
                 live.append(index)
             except ValueError as error:
                 outcomes[index] = error
@@ -219,10 +270,16 @@ class TinyDiffusionPipeline:
         # (context, mask, slot vector), each with one row per image: the prompts', then the negatives'.
         conditional = [torch.cat(parts) for parts in zip(*(c for c, _ in conditions))]
         both = [torch.cat([c, *u]) for c, *u in zip(conditional, *(u for _, u in conditions))] if guided else []
-        sample = torch.cat([self.initial_noise(items[index].seeds) for index in live])
         scheduler = sampling_scheduler()
         scheduler.set_timesteps(steps)
-        for step, timestep in enumerate(scheduler.timesteps, start=1):
+        timesteps = scheduler.timesteps
+        sample = torch.cat([self.initial_noise(items[index].seeds) for index in live])
+        if strength is not None:
+            timesteps = timesteps[steps - denoising_steps(steps, strength) :]
+            clean = torch.cat([self._clean(items[index]) for index in live])
+            sample = scheduler.add_noise(clean, sample, timesteps[:1].repeat(len(sample)))
+        total = len(timesteps)
+        for step, timestep in enumerate(timesteps, start=1):
             guide_now = guided and int(timestep) < self.guidance_max_timestep
             model_input = torch.cat([sample, sample]) if guide_now else sample
             output = self._denoise(model_input, int(timestep), both if guide_now else conditional)
@@ -231,9 +288,9 @@ class TinyDiffusionPipeline:
                 output = unconditional_output + guidance * (conditional_output - unconditional_output)
             result = scheduler.step(output, timestep, sample, eta=0.0)
             sample = result.prev_sample
-            if step % self.preview_every or step == steps:
+            if step % self.preview_every or step == total:
                 continue
-            stopped = self._send_previews(items, live, step, steps, result.pred_original_sample, outcomes)
+            stopped = self._send_previews(items, live, step, total, result.pred_original_sample, outcomes)
             if stopped:
                 owners = [index for index in live for _ in items[index].seeds]
                 live = [index for index in live if index not in stopped]
@@ -246,6 +303,12 @@ class TinyDiffusionPipeline:
         for index, images in zip(live, self._split(to_uint8(sample), items, live)):
             outcomes[index] = upscale(images, items[index].width, items[index].height)
         return outcomes
+
+    def _clean(self, item: BatchItem) -> torch.Tensor:
+        """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed."""
+        source = resize_rgb(item.init_image, self.native, self.native)
+        clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
+        return clean.unsqueeze(0).expand(len(item.seeds), -1, -1, -1)
 
     def _denoise(self, model_input: torch.Tensor, timestep: int, context: list[torch.Tensor]) -> torch.Tensor:
         """The UNet's output for model_input; a single row goes through as two (the second a copy), since

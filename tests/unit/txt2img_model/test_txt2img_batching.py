@@ -40,7 +40,7 @@ class BatchingModel:
     preview_every = 5
 
     def __init__(self, fail_batches_with: str | None = None) -> None:
-        self.batches: list[tuple[list[str], int, float]] = []
+        self.batches: list[tuple[list[str], int, float, float | None]] = []
         self.alone: list[str] = []
         self.fail_batches_with = fail_batches_with
 
@@ -51,8 +51,8 @@ class BatchingModel:
         self.alone.append(prompt)
         return np.zeros((len(seeds), height, width, 3), np.uint8)
 
-    def generate_batch(self, items, steps, guidance):
-        self.batches.append(([item.prompt for item in items], steps, guidance))
+    def generate_batch(self, items, steps, guidance, strength=None):
+        self.batches.append(([item.prompt for item in items], steps, guidance, strength))
         if self.fail_batches_with:
             raise RuntimeError(self.fail_batches_with)
         outcomes = []
@@ -69,7 +69,7 @@ def serve(pipeline, generations: list[Generation]) -> dict[int, object]:
     return dict(generate_all(pipeline, generations))
 
 
-def test_text_to_image_requests_of_equal_steps_and_guidance_run_as_one_batch() -> None:
+def test_requests_of_equal_steps_guidance_and_strength_run_as_one_batch() -> None:
     model = BatchingModel()
     seen = []
     generations = [
@@ -81,8 +81,8 @@ def test_text_to_image_requests_of_equal_steps_and_guidance_run_as_one_batch() -
 
     outcomes = serve(ImageModelPipeline(model, DEFAULTS), generations)
 
-    assert model.batches == [(["a", "c"], 4, 1.5), (["b"], 4, 3.0)]
-    assert model.alone == []  # image-to-image goes through the remixer, never the batch
+    assert model.batches == [(["a", "c"], 4, 1.5, None), (["b"], 4, 3.0, None), (["remix"], 4, 1.5, 0.5)]
+    assert model.alone == []  # image-to-image is the same loop: it batches too
     assert sorted(outcomes) == [0, 1, 2, 3]
     assert outcomes[0][0, 0, 0, 0] == 0 and outcomes[2][0, 0, 0, 0] == 1  # each its own rows
     assert seen == [("a", 0), ("c", 1)]  # and its own previews

@@ -9,10 +9,10 @@ latent-to-RGB map), never a VAE decode.
 Image-to-image goes through `imagemodel.img2img`, which wraps the same pipeline object (same
 weights, scheduler settings and text encoder) and reads the same `preview_every`.
 
-Several requests at once (Triton's dynamic batcher): text-to-image requests with the same steps and
-guidance run as one denoising loop when the pipeline can batch (tiny-diffusion's `generate_batch`:
-each image identical to its request run alone); image-to-image requests, and every request on
-other pipelines, run one at a time.
+Several requests at once (Triton's dynamic batcher): requests with the same steps, guidance and
+strength (none for text-to-image) run as one denoising loop when the pipeline can batch
+(tiny-diffusion's `generate_batch`: each image identical to its request run alone); every request on
+other pipelines runs alone.
 """
 
 from __future__ import annotations
@@ -52,13 +52,14 @@ class ImageModelPipeline:
         return self._pipeline.generate(*arguments, on_preview=forward)
 
     def generate_batch(self, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
-        """As `pipelines.generate_all`: batches text-to-image generations of equal steps and guidance."""
+        """As `pipelines.generate_all`: batches generations of equal steps, guidance and strength (None
+        for text-to-image)."""
         batchable = getattr(self._pipeline, "generate_batch", None)
         groups: dict[tuple, list[int]] = {}
         for index, generation in enumerate(generations):
             request = generation.request
-            if batchable is not None and request.init_image is None:
-                key = ("together", request.steps, request.guidance)
+            if batchable is not None:
+                key = ("together", request.steps, request.guidance, request.strength)
             else:
                 key = ("alone", index)
             groups.setdefault(key, []).append(index)
@@ -79,10 +80,11 @@ class ImageModelPipeline:
                         request.width,
                         request.height,
                         _previews_to(generations[index].on_preview),
+                        request.init_image,
                     )
                 )
             try:
-                outcomes = batchable(items, key[1], key[2])
+                outcomes = batchable(items, *key[1:])
             except Exception as error:  # the whole batch broke: every member reports it
                 outcomes = [error] * len(members)
             yield from zip(members, outcomes)
