@@ -165,7 +165,7 @@ class GenerationWorker:
             return
         images = await self._store_images(record, result)
         await self._register(record, images, delivery)
-        await self._complete(record, images)
+        await self._complete(record, images, result.steps)
 
     async def _load_source(self, record: GenerationRecord) -> np.ndarray | None:
         """A remix's source pixels (None for a plain generation). The gateway authorised the remixer
@@ -279,12 +279,15 @@ class GenerationWorker:
             )
         return images
 
-    async def _complete(self, record: GenerationRecord, images: list[ImageRecord]) -> None:
+    async def _complete(self, record: GenerationRecord, images: list[ImageRecord], steps: int) -> None:
+        """steps: what the model ran, which is the progress total even when no progress report came
+        before the images (the model's default steps, a short remix)."""
         async with self._pool.connection() as conn, conn.transaction():
             current = await repository.get_generation(conn, record.id, for_update=True)
             if current is None or current.finished:
                 return
             await repository.insert_images(conn, images)
+            await repository.record_progress(conn, record.id, steps, steps)
             await repository.mark_finished(conn, record.id, "succeeded")
             await enqueue_event(
                 conn,

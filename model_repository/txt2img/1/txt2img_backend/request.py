@@ -86,9 +86,11 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
     if not 0 <= seed <= last_seed_allowed:
         raise InvalidRequest(f"SEED must be between 0 and {last_seed_allowed}, got {seed}")
 
-    steps = _int(read_input, "STEPS", default=defaults.steps)
+    # 0, as absent: the pipeline's own default (clients send 0 so that requests with and without
+    # steps still batch together).
+    steps = _int(read_input, "STEPS", default=0) or defaults.steps
     if not 1 <= steps <= MAX_STEPS:
-        raise InvalidRequest(f"STEPS must be between 1 and {MAX_STEPS}, got {steps}")
+        raise InvalidRequest(f"STEPS must be between 1 and {MAX_STEPS} (0: the model's default), got {steps}")
 
     guidance = _float(read_input, "GUIDANCE", default=defaults.guidance)
     if not (math.isfinite(guidance) and 0.0 <= guidance <= MAX_GUIDANCE):
