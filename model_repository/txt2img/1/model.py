@@ -23,8 +23,15 @@ import os  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
-from txt2img_backend.images import resize_batch, shrink_to_fit  # noqa: E402
-from txt2img_backend.pipelines import PREVIEW_MAX_SIDE, Generation, Pipeline, RenderPreview, generate_all  # noqa: E402
+from txt2img_backend.pipelines import (  # noqa: E402
+    PREVIEW_MAX_SIDE,
+    Generation,
+    Pipeline,
+    RenderPreview,
+    generate_all,
+    resize_batch,
+    shrink_to_fit,
+)
 from txt2img_backend.request import GenerationRequest, InvalidRequest, parse_request  # noqa: E402
 
 DEFAULT_PIPELINE = "procedural"

@@ -12,9 +12,8 @@ import pytest
 MODEL_VERSION_DIR = Path(__file__).resolve().parents[3] / "model_repository" / "txt2img" / "1"
 sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers too
 
-from txt2img_backend.procedural import ProceduralPipeline  # noqa: E402
+from txt2img_backend.procedural import ProceduralPipeline, describe_scene  # noqa: E402
 from txt2img_backend.request import GenerationRequest, InvalidRequest, PipelineDefaults, parse_request  # noqa: E402
-from txt2img_backend.scene import describe_scene  # noqa: E402
 from txt2img_backend.site_paths import read_string_parameters  # noqa: E402
 
 DEFAULTS = PipelineDefaults(steps=20, guidance=1.0, width=256, height=256)

@@ -6,7 +6,9 @@ does image-to-image (remix): given `init_image` and `strength`, it starts from t
 noised (SDEdit) instead of pure noise and runs only the last `request.denoising_steps` steps, so low
 strength keeps the source's layout and colours.
 
-This module imports no pipeline: the pipelines import it, and the model (model.py) picks one by name.
+Also the two image helpers the model and the pipelines share: resizing to the size asked and shrinking
+to preview size. This module imports no pipeline: the pipelines import it, and the model (model.py)
+picks one by name.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from PIL import Image
 
 from txt2img_backend.request import GenerationRequest, PipelineDefaults
 
@@ -33,6 +36,23 @@ OnStep = Callable[[int, int, RenderPreview], None]
 The model renders a preview only on the steps it streams one, so a pipeline never pays for a decode
 nobody asked for. It raises to abort the generation (the client went away).
 """
+
+
+def resize_batch(images: np.ndarray, width: int, height: int) -> np.ndarray:
+    """uint8 [n, h, w, 3] -> [n, height, width, 3]: how the model brings native-size images to the size asked."""
+    if images.shape[1:3] == (height, width):
+        return images
+    return np.stack([np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS)) for image in images])
+
+
+def shrink_to_fit(images: np.ndarray, max_side: int) -> np.ndarray:
+    """uint8 [n, h, w, 3] within max_side (previews); keeps the aspect ratio, never enlarges."""
+    height, width = images.shape[1:3]
+    scale = max_side / max(height, width)
+    if scale >= 1.0:
+        return images
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.stack([np.asarray(Image.fromarray(image).resize(size, Image.BOX)) for image in images])
 
 
 class Pipeline(Protocol):
