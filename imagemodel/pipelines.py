@@ -11,6 +11,8 @@ Interface (every pipeline)::
         guidance: float,             # classifier-free guidance scale; <= 1 disables guidance
         width: int, height: int,     # output size, 8..MAX_SIZE, multiples of 8
         on_preview=None,             # optional callable(step: int, total_steps: int, previews: ndarray)
+        init_image=None,             # image-to-image: uint8 (h, w, 3), any size: resized as the model needs
+        strength=None,               # with init_image: 0 < strength <= 1, the share of the schedule run again
     ) -> np.ndarray                  # (len(seeds), height, width, 3) uint8 RGB
 
     pipeline.native_size(width, height) -> (w, h)   # the size the model really drew at
@@ -20,6 +22,13 @@ Interface (every pipeline)::
 model's native or latent resolution, never a full decode). Invalid arguments raise `ValueError` with a
 message fit for the user; the Triton model returns it as a per-request error.
 
+Image-to-image (remix, SDEdit, Meng et al. 2021): the init image is noised to the timestep `strength`
+of the way into the schedule and only the last `denoising_steps(steps, strength)` steps run, with
+guidance as in text-to-image; previews count those steps. Low strength keeps the source's layout and
+colours; strength 1 starts from (almost) pure noise. Each image depends only on (prompt, negative
+prompt, its seed, init image, strength). Tiny-diffusion runs its text-to-image loop from there, Stable
+Diffusion diffusers' img2img pipeline on the same components; the procedural pipeline blends.
+
 Pipelines: `ProceduralPipeline` (renders the parsed prompt exactly, no weights), `TinyDiffusionPipeline`
 (the project's own model, native 32x32, upscaled for display) and `StableDiffusionPipelineAdapter`
 (any diffusers Stable Diffusion 1.5 / SDXL-class directory, loaded offline). `load_pipeline(kind, dir)`
@@ -28,8 +37,8 @@ picks one by the names the Triton config uses: procedural | tiny-diffusion | sta
 `TinyDiffusionPipeline.generate_batch(items, steps, guidance, strength=None)` owns the tiny model's one
 sampling loop (guided DDIM): it runs several callers' `generate` arguments (`BatchItem`s) as one loop,
 for the Triton model's dynamic batching, each image bit for bit as its caller's `generate` alone gives
-it; with a strength and init images it is image-to-image (SDEdit, `imagemodel.img2img`): the same loop
-started from the init images noised to the strength's timestep.
+it; with a strength and init images it is image-to-image: the same loop started from the init images
+noised to the strength's timestep.
 """
 
 from __future__ import annotations
@@ -80,7 +89,10 @@ def denoising_steps(steps: int, strength: float) -> int:
     return max(1, min(steps, int(steps * strength + 1e-6)))
 
 
-def validate_init(init_image: np.ndarray, strength: float) -> None:
+def validate_init(init_image: np.ndarray | None, strength: float | None) -> None:
+    """Image-to-image's own arguments: both given, a uint8 RGB picture of any size and 0 < strength <= 1."""
+    if init_image is None or strength is None:
+        raise ValueError("image-to-image needs both an init image and a strength")
     if not isinstance(init_image, np.ndarray) or init_image.dtype != np.uint8:
         raise ValueError("the init image must be a uint8 array")
     if init_image.ndim != 3 or init_image.shape[2] != 3 or min(init_image.shape[:2]) < 1:
@@ -162,7 +174,23 @@ class ProceduralPipeline:
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return self.native, self.native
 
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
+    def generate(
+        self,
+        prompt,
+        negative_prompt,
+        seeds,
+        steps,
+        guidance,
+        width,
+        height,
+        on_preview=None,
+        init_image=None,
+        strength=None,
+    ):
+        if init_image is not None or strength is not None:
+            return self._remix(
+                prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength
+            )
         validate(prompt, seeds, steps, width, height)
         images = []
         for seed in seeds:
@@ -180,6 +208,23 @@ class ProceduralPipeline:
                 blend = step / steps
                 on_preview(step, steps, (blend * final + (1 - blend) * noise).astype(np.uint8))
         return upscale(final, width, height)
+
+    def _remix(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength):
+        """(1 - strength) * init + strength * the prompt's rendered scene."""
+        validate(prompt, seeds, steps, width, height)
+        validate_init(init_image, strength)
+        scenes = self.generate(prompt, negative_prompt, seeds, steps, guidance, width, height)
+        source = resize_rgb(init_image, width, height).astype(np.float32)
+        final = source * (1.0 - strength) + scenes.astype(np.float32) * strength
+        total = denoising_steps(steps, strength)
+        every = max(1, int(self.preview_every))
+        if on_preview:
+            noise = np.random.default_rng(seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
+            start = source * (1.0 - strength) + noise * strength
+            for step in range(every, total, every):
+                blend = step / total
+                on_preview(step, total, np.clip(blend * final + (1 - blend) * start, 0, 255).astype(np.uint8))
+        return np.clip(np.rint(final), 0, 255).astype(np.uint8)
 
 
 class TinyDiffusionPipeline:
@@ -257,8 +302,6 @@ class TinyDiffusionPipeline:
             try:
                 validate(item.prompt, item.seeds, steps, item.width, item.height)
                 if strength is not None or item.init_image is not None:
-                    if item.init_image is None or strength is None:
-                        raise ValueError("image-to-image needs both an init image and a strength")
                     validate_init(item.init_image, strength)
                 live.append(index)
             except ValueError as error:
@@ -368,6 +411,7 @@ class StableDiffusionPipelineAdapter:
     def __init__(self, pipeline):
         self.pipeline = pipeline
         self.pipeline.set_progress_bar_config(disable=True)
+        self._img2img = None
 
     @classmethod
     def from_pretrained(cls, weights_dir: str | Path, device: str | None = None) -> StableDiffusionPipelineAdapter:
@@ -388,7 +432,23 @@ class StableDiffusionPipelineAdapter:
         return width, height
 
     @torch.no_grad()
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
+    def generate(
+        self,
+        prompt,
+        negative_prompt,
+        seeds,
+        steps,
+        guidance,
+        width,
+        height,
+        on_preview=None,
+        init_image=None,
+        strength=None,
+    ):
+        if init_image is not None or strength is not None:
+            return self._remix(
+                prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength
+            )
         validate(prompt, seeds, steps, width, height)
         device = self.pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
@@ -412,6 +472,56 @@ class StableDiffusionPipelineAdapter:
             callback_on_step_end_tensor_inputs=["latents"],
         )
         return (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
+
+    def _img2img_pipeline(self):
+        """diffusers' img2img pipeline built from this pipeline's own components (no second copy of the
+        weights): StableDiffusionImg2ImgPipeline, or StableDiffusionXLImg2ImgPipeline for SDXL-class."""
+        if self._img2img is None:
+            from diffusers import (
+                StableDiffusionImg2ImgPipeline,
+                StableDiffusionXLImg2ImgPipeline,
+                StableDiffusionXLPipeline,
+            )
+
+            sdxl = isinstance(self.pipeline, StableDiffusionXLPipeline)
+            kind = StableDiffusionXLImg2ImgPipeline if sdxl else StableDiffusionImg2ImgPipeline
+            self._img2img = kind.from_pipe(self.pipeline)
+            self._img2img.set_progress_bar_config(disable=True)
+        return self._img2img
+
+    @torch.no_grad()
+    def _remix(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength):
+        validate(prompt, seeds, steps, width, height)
+        validate_init(init_image, strength)
+        pipeline = self._img2img_pipeline()
+        total = denoising_steps(steps, strength)
+        # diffusers runs int(steps * strength) steps and refuses zero: ask for exactly `total`.
+        effective_strength = min(1.0, (total + 1e-3) / steps)
+        source = Image.fromarray(resize_rgb(init_image, width, height))
+        device = pipeline.device
+        generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+        every = max(1, int(self.preview_every))
+
+        def on_step_end(pipe, step, timestep, tensors):
+            done = step + 1
+            if on_preview and done % every == 0 and done < total:
+                on_preview(done, total, latents_to_preview(tensors["latents"]))
+            return {}
+
+        result = pipeline(
+            prompt=[prompt] * len(seeds),
+            negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,
+            image=[source] * len(seeds),
+            strength=effective_strength,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            generator=generators,
+            output_type="np",
+            callback_on_step_end=on_step_end,
+            callback_on_step_end_tensor_inputs=["latents"],
+        )
+        images = (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
+        return upscale(images, width, height)
 
 
 PIPELINES = {

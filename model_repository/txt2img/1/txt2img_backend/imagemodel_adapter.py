@@ -6,8 +6,7 @@ model wants a call every step (to choose its own cadence and to notice a cancell
 the adapter asks for previews on every step. Their previews are cheap (pred-x0 at 32x32, or a linear
 latent-to-RGB map), never a VAE decode.
 
-Image-to-image goes through `imagemodel.img2img`, which wraps the same pipeline object (same
-weights, scheduler settings and text encoder) and reads the same `preview_every`.
+Image-to-image is the same pipelines' `generate` with an init image and a strength.
 
 Several requests at once (Triton's dynamic batcher): requests with the same steps, guidance and
 strength (none for text-to-image) run as one denoising loop when the pipeline can batch
@@ -30,7 +29,6 @@ class ImageModelPipeline:
         """pipeline: an imagemodel.pipelines pipeline (generate, native_size, preview_every)."""
         self._pipeline = pipeline
         self._pipeline.preview_every = 1
-        self._img2img = None
         self.defaults = defaults
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
@@ -46,10 +44,9 @@ class ImageModelPipeline:
             request.width,
             request.height,
         )
-        forward = _previews_to(on_preview)
-        if request.init_image is not None and request.strength is not None:
-            return self._remixer().generate(*arguments, request.init_image, request.strength, on_preview=forward)
-        return self._pipeline.generate(*arguments, on_preview=forward)
+        return self._pipeline.generate(
+            *arguments, on_preview=_previews_to(on_preview), init_image=request.init_image, strength=request.strength
+        )
 
     def generate_batch(self, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
         """As `pipelines.generate_all`: batches generations of equal steps, guidance and strength (None
@@ -88,13 +85,6 @@ class ImageModelPipeline:
             except Exception as error:  # the whole batch broke: every member reports it
                 outcomes = [error] * len(members)
             yield from zip(members, outcomes)
-
-    def _remixer(self):
-        if self._img2img is None:
-            from imagemodel.img2img import image_to_image
-
-            self._img2img = image_to_image(self._pipeline)
-        return self._img2img
 
 
 def _previews_to(on_preview: OnStep):
