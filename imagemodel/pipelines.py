@@ -159,10 +159,38 @@ class BatchItem:
     init_image: np.ndarray | None = None
 
 
-class ProceduralPipeline:
-    """Renders the prompt's scene directly: a model-free reference and a fallback."""
+class Pipeline:
+    """What every pipeline shares: `generate` as the module's interface describes it, checked here once,
+    handed to the pipeline's `_generate` as one `BatchItem`."""
 
     preview_every = 5
+
+    def generate(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        seeds: Sequence[int],
+        steps: int,
+        guidance: float,
+        width: int,
+        height: int,
+        on_preview: PreviewCallback | None = None,
+        init_image: np.ndarray | None = None,
+        strength: float | None = None,
+    ) -> np.ndarray:
+        validate(prompt, seeds, steps, width, height)
+        if init_image is not None or strength is not None:
+            validate_init(init_image, strength)
+        item = BatchItem(prompt, negative_prompt, seeds, width, height, on_preview, init_image)
+        return self._generate(item, steps, guidance, strength)
+
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        """Valid arguments; strength is None exactly when item.init_image is."""
+        raise NotImplementedError
+
+
+class ProceduralPipeline(Pipeline):
+    """Renders the prompt's scene directly: a model-free reference and a fallback."""
 
     def __init__(self, native: int = 64):
         self.native = native
@@ -174,27 +202,27 @@ class ProceduralPipeline:
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return self.native, self.native
 
-    def generate(
-        self,
-        prompt,
-        negative_prompt,
-        seeds,
-        steps,
-        guidance,
-        width,
-        height,
-        on_preview=None,
-        init_image=None,
-        strength=None,
-    ):
-        if init_image is not None or strength is not None:
-            return self._remix(
-                prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength
-            )
-        validate(prompt, seeds, steps, width, height)
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        if strength is None:
+            return self._scenes(item, steps, item.on_preview)
+        # Image-to-image: (1 - strength) * init + strength * the prompt's rendered scene.
+        scenes = self._scenes(item, steps, None)
+        source = resize_rgb(item.init_image, item.width, item.height).astype(np.float32)
+        final = source * (1.0 - strength) + scenes.astype(np.float32) * strength
+        total = denoising_steps(steps, strength)
+        every = max(1, int(self.preview_every))
+        if item.on_preview:
+            noise = np.random.default_rng(item.seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
+            start = source * (1.0 - strength) + noise * strength
+            for step in range(every, total, every):
+                blend = step / total
+                item.on_preview(step, total, np.clip(blend * final + (1 - blend) * start, 0, 255).astype(np.uint8))
+        return np.clip(np.rint(final), 0, 255).astype(np.uint8)
+
+    def _scenes(self, item: BatchItem, steps: int, on_preview: PreviewCallback | None) -> np.ndarray:
         images = []
-        for seed in seeds:
-            spec = magic_prompt.complete_spec(parse(prompt), np.random.default_rng([seed & 0xFFFFFFFF, 7]))
+        for seed in item.seeds:
+            spec = magic_prompt.complete_spec(parse(item.prompt), np.random.default_rng([seed & 0xFFFFFFFF, 7]))
             scene = world.Scene(
                 tuple(world.SceneObject(o.shape, o.colour, o.size, o.position) for o in spec.objects),
                 spec.background,
@@ -203,34 +231,15 @@ class ProceduralPipeline:
             images.append(world.render(scene, self.native))
         final = np.stack(images)
         if on_preview:
-            noise = np.random.default_rng(seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
+            noise = np.random.default_rng(item.seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
             for step in range(self.preview_every, steps, self.preview_every):
                 blend = step / steps
                 on_preview(step, steps, (blend * final + (1 - blend) * noise).astype(np.uint8))
-        return upscale(final, width, height)
-
-    def _remix(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength):
-        """(1 - strength) * init + strength * the prompt's rendered scene."""
-        validate(prompt, seeds, steps, width, height)
-        validate_init(init_image, strength)
-        scenes = self.generate(prompt, negative_prompt, seeds, steps, guidance, width, height)
-        source = resize_rgb(init_image, width, height).astype(np.float32)
-        final = source * (1.0 - strength) + scenes.astype(np.float32) * strength
-        total = denoising_steps(steps, strength)
-        every = max(1, int(self.preview_every))
-        if on_preview:
-            noise = np.random.default_rng(seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
-            start = source * (1.0 - strength) + noise * strength
-            for step in range(every, total, every):
-                blend = step / total
-                on_preview(step, total, np.clip(blend * final + (1 - blend) * start, 0, 255).astype(np.uint8))
-        return np.clip(np.rint(final), 0, 255).astype(np.uint8)
+        return upscale(final, item.width, item.height)
 
 
-class TinyDiffusionPipeline:
+class TinyDiffusionPipeline(Pipeline):
     """The project's own model: MiniLM tokens -> adapter -> UNet, DDIM with classifier-free guidance."""
-
-    preview_every = 5
 
     # Guidance is applied only below this training timestep. At the noisiest steps the text already
     # fixes colours and layout; extrapolating there overshoots into saturated, wrong colours.
@@ -259,21 +268,7 @@ class TinyDiffusionPipeline:
         shape = (1, 3, self.native, self.native)
         return torch.cat([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
-    def generate(
-        self,
-        prompt,
-        negative_prompt,
-        seeds,
-        steps,
-        guidance,
-        width,
-        height,
-        on_preview=None,
-        init_image=None,
-        strength=None,
-    ):
-        """Text-to-image; image-to-image with init_image and strength (see `generate_batch`)."""
-        item = BatchItem(prompt, negative_prompt, seeds, width, height, on_preview, init_image)
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
         (images,) = self.generate_batch([item], steps, guidance, strength)
         if isinstance(images, Exception):
             raise images
@@ -403,10 +398,8 @@ def latents_to_preview(latents: torch.Tensor) -> np.ndarray:
     return ((rgb.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
 
 
-class StableDiffusionPipelineAdapter:
+class StableDiffusionPipelineAdapter(Pipeline):
     """A diffusers Stable Diffusion (1.5 or SDXL-class) directory behind the same interface."""
-
-    preview_every = 5
 
     def __init__(self, pipeline):
         self.pipeline = pipeline
@@ -432,24 +425,10 @@ class StableDiffusionPipelineAdapter:
         return width, height
 
     @torch.no_grad()
-    def generate(
-        self,
-        prompt,
-        negative_prompt,
-        seeds,
-        steps,
-        guidance,
-        width,
-        height,
-        on_preview=None,
-        init_image=None,
-        strength=None,
-    ):
-        if init_image is not None or strength is not None:
-            return self._remix(
-                prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength
-            )
-        validate(prompt, seeds, steps, width, height)
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        if strength is not None:
+            return self._remix(item, steps, guidance, strength)
+        prompt, negative_prompt, seeds, on_preview = item.prompt, item.negative_prompt, item.seeds, item.on_preview
         device = self.pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
 
@@ -464,8 +443,8 @@ class StableDiffusionPipelineAdapter:
             negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,
             num_inference_steps=steps,
             guidance_scale=guidance,
-            width=width,
-            height=height,
+            width=item.width,
+            height=item.height,
             generator=generators,
             output_type="np",
             callback_on_step_end=on_step_end,
@@ -489,15 +468,13 @@ class StableDiffusionPipelineAdapter:
             self._img2img.set_progress_bar_config(disable=True)
         return self._img2img
 
-    @torch.no_grad()
-    def _remix(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview, init_image, strength):
-        validate(prompt, seeds, steps, width, height)
-        validate_init(init_image, strength)
+    def _remix(self, item: BatchItem, steps: int, guidance: float, strength: float) -> np.ndarray:
+        prompt, negative_prompt, seeds, on_preview = item.prompt, item.negative_prompt, item.seeds, item.on_preview
         pipeline = self._img2img_pipeline()
         total = denoising_steps(steps, strength)
         # diffusers runs int(steps * strength) steps and refuses zero: ask for exactly `total`.
         effective_strength = min(1.0, (total + 1e-3) / steps)
-        source = Image.fromarray(resize_rgb(init_image, width, height))
+        source = Image.fromarray(resize_rgb(item.init_image, item.width, item.height))
         device = pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
         every = max(1, int(self.preview_every))
@@ -521,7 +498,7 @@ class StableDiffusionPipelineAdapter:
             callback_on_step_end_tensor_inputs=["latents"],
         )
         images = (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
-        return upscale(images, width, height)
+        return upscale(images, item.width, item.height)
 
 
 PIPELINES = {

@@ -13,24 +13,12 @@ MODEL_VERSION_DIR = Path(__file__).resolve().parents[3] / "model_repository" / "
 sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers too
 
 from txt2img_backend.procedural import ProceduralPipeline, describe_scene  # noqa: E402
-from txt2img_backend.request import GenerationRequest, InvalidRequest, PipelineDefaults, parse_request  # noqa: E402
+from txt2img_backend.request import InvalidRequest, PipelineDefaults, parse_request  # noqa: E402
 from txt2img_backend.site_paths import read_string_parameters  # noqa: E402
 
+from tests.support.txt2img_backend import generation_request  # noqa: E402
+
 DEFAULTS = PipelineDefaults(steps=20, guidance=1.0, width=256, height=256)
-
-
-def request(prompt: str, seeds, steps: int, width: int = 64, height: int = 64, **remix) -> GenerationRequest:
-    return GenerationRequest(
-        prompt=prompt,
-        negative_prompt="",
-        seeds=tuple(seeds),
-        steps=steps,
-        guidance=1.0,
-        width=width,
-        height=height,
-        preview_every=1,
-        **remix,
-    )
 
 
 def reader(**inputs):
@@ -115,7 +103,7 @@ def test_procedural_images_depend_on_prompt_and_own_seed_only() -> None:
     pipeline = ProceduralPipeline()
 
     def make(seeds, prompt="a blue triangle"):
-        return pipeline.generate(request(prompt, seeds, 4, 128, 96), lambda *_: None)
+        return pipeline.generate(generation_request(prompt, seeds, 4, 128, 96), lambda *_: None)
 
     pair = make([5, 6])
     assert pair.shape == (2, 96, 128, 3) and pair.dtype == np.uint8
@@ -127,7 +115,7 @@ def test_procedural_images_depend_on_prompt_and_own_seed_only() -> None:
 def test_procedural_previews_end_at_the_image() -> None:
     rendered = []
     images = ProceduralPipeline().generate(
-        request("a red circle", [1], 10), lambda step, total, render: rendered.append(render())
+        generation_request("a red circle", [1], 10), lambda step, total, render: rendered.append(render())
     )
 
     assert len(rendered) == 10
@@ -154,7 +142,7 @@ def test_imagemodel_pipelines_stream_a_preview_every_step_through_the_adapter() 
     def on_step(step, total, render):
         steps_seen.append((step, total, render().shape))
 
-    images = adapter.generate(request("a red circle", (3, 4), 6, 128, 128), on_step)
+    images = adapter.generate(generation_request("a red circle", (3, 4), 6, 128, 128), on_step)
 
     assert images.shape == (2, 128, 128, 3)
     assert adapter.native_size(128, 128) == (64, 64)

@@ -16,12 +16,13 @@ sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers
 from txt2img_backend.procedural import ProceduralPipeline  # noqa: E402
 from txt2img_backend.request import (  # noqa: E402
     DEFAULT_STRENGTH,
-    GenerationRequest,
     InvalidRequest,
     PipelineDefaults,
     parse_request,
 )
 from txt2img_backend.site_paths import read_string_parameters  # noqa: E402
+
+from tests.support.txt2img_backend import generation_request  # noqa: E402
 
 DEFAULTS = PipelineDefaults(steps=20, guidance=1.0, width=256, height=256)
 
@@ -43,20 +44,6 @@ def reader(init_image=None, strength=None, **scalars):
     if strength is not None:
         inputs["STRENGTH"] = np.array([strength], dtype=np.float32)
     return inputs.get
-
-
-def request(prompt: str, seeds, steps: int, width: int, height: int, **remix) -> GenerationRequest:
-    return GenerationRequest(
-        prompt=prompt,
-        negative_prompt="",
-        seeds=tuple(seeds),
-        steps=steps,
-        guidance=1.0,
-        width=width,
-        height=height,
-        preview_every=1,
-        **remix,
-    )
 
 
 def mean_abs_difference(a: np.ndarray, b: np.ndarray) -> float:
@@ -124,14 +111,18 @@ def test_procedural_remix_keeps_the_source_at_low_strength_and_counts_only_the_s
 
     def remix(strength, seeds=(4,)):
         return pipeline.generate(
-            request("a green star on a purple background", seeds, 20, 128, 96, init_image=source, strength=strength),
+            generation_request(
+                "a green star on a purple background", seeds, 20, 128, 96, init_image=source, strength=strength
+            ),
             on_step,
         )
 
     low = remix(0.2, seeds=(4, 5))
     low_steps = list(steps_seen)
     high = remix(1.0)
-    plain = pipeline.generate(request("a green star on a purple background", [4], 20, 128, 96), lambda *_: None)
+    plain = pipeline.generate(
+        generation_request("a green star on a purple background", [4], 20, 128, 96), lambda *_: None
+    )
 
     source_shown = np.asarray(Image.fromarray(source).resize((128, 96)))
     assert low.shape == (2, 96, 128, 3) and low.dtype == np.uint8
@@ -153,10 +144,10 @@ def test_imagemodel_pipelines_remix_through_the_adapter() -> None:
     adapter = ImageModelPipeline(ImageModelProcedural(), DEFAULTS)
     steps_seen = []
     images = adapter.generate(
-        request("a red circle", (3,), 10, 64, 64, init_image=halves(), strength=0.5),
+        generation_request("a red circle", (3,), 10, 64, 64, init_image=halves(), strength=0.5),
         lambda step, total, render: steps_seen.append((step, total)),
     )
-    plain = adapter.generate(request("a red circle", (3,), 10, 64, 64), lambda *_: None)
+    plain = adapter.generate(generation_request("a red circle", (3,), 10, 64, 64), lambda *_: None)
 
     assert images.shape == (1, 64, 64, 3)
     assert steps_seen == [(k, 5) for k in range(1, 5)]
