@@ -25,7 +25,6 @@ import httpx
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgRequest
-from services.generation.requests import DEFAULT_STEPS
 from services.generation.worker import PREVIEW_EVERY
 from tools.devstack import free_port
 from tools.devstack.config import Ports
@@ -81,8 +80,7 @@ async def direct_call(model: TritonTxt2Img, seed: int) -> None:
         Txt2ImgRequest(
             prompt=PROMPT,
             seed=seed,
-            num_images=4,
-            steps=DEFAULT_STEPS,
+            num_images=4,  # steps left to the model's default, as the platform call leaves them
             width=512,
             height=512,
             preview_every=PREVIEW_EVERY,
@@ -130,7 +128,7 @@ async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
             )
             print(
                 f"\n-- {concurrency} concurrent user(s), {requests} generations of 4 images, "
-                f"{DEFAULT_STEPS} steps, 512x512"
+                "the model's default steps, 512x512"
             )
             d = summary("direct Triton call", direct, direct_wall)
             p = summary("through the platform", through, through_wall)

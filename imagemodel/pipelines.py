@@ -11,6 +11,8 @@ Interface (every pipeline)::
         guidance: float,             # classifier-free guidance scale; <= 1 disables guidance
         width: int, height: int,     # output size, 8..MAX_SIZE, multiples of 8
         on_preview=None,             # optional callable(step: int, total_steps: int, previews: ndarray)
+        init_image=None,             # image-to-image: uint8 (h, w, 3), any size: resized as the model needs
+        strength=None,               # with init_image: 0 < strength <= 1, the share of the schedule run again
     ) -> np.ndarray                  # (len(seeds), height, width, 3) uint8 RGB
 
     pipeline.native_size(width, height) -> (w, h)   # the size the model really drew at
@@ -20,20 +22,30 @@ Interface (every pipeline)::
 model's native or latent resolution, never a full decode). Invalid arguments raise `ValueError` with a
 message fit for the user; the Triton model returns it as a per-request error.
 
+Image-to-image (remix, SDEdit, Meng et al. 2021): the init image is noised to the timestep `strength`
+of the way into the schedule and only the last `denoising_steps(steps, strength)` steps run, with
+guidance as in text-to-image; previews count those steps. Low strength keeps the source's layout and
+colours; strength 1 starts from (almost) pure noise. Each image depends only on (prompt, negative
+prompt, its seed, init image, strength). Tiny-diffusion runs its text-to-image loop from there, Stable
+Diffusion diffusers' img2img pipeline on the same components; the procedural pipeline blends.
+
 Pipelines: `ProceduralPipeline` (renders the parsed prompt exactly, no weights), `TinyDiffusionPipeline`
 (the project's own model, native 32x32, upscaled for display) and `StableDiffusionPipelineAdapter`
 (any diffusers Stable Diffusion 1.5 / SDXL-class directory, loaded offline). `load_pipeline(kind, dir)`
 picks one by the names the Triton config uses: procedural | tiny-diffusion | stable-diffusion.
 
-`TinyDiffusionPipeline.generate_batch(items, steps, guidance)` also runs several callers' `generate`
-arguments (`BatchItem`s) as one denoising loop, for the Triton model's dynamic batching; each image
-comes out bit for bit as its caller's `generate` alone gives it.
+`TinyDiffusionPipeline.generate_batch(items, steps, guidance, strength=None)` owns the tiny model's one
+sampling loop (guided DDIM): it runs several callers' `generate` arguments (`BatchItem`s) as one loop,
+for the Triton model's dynamic batching, each image bit for bit as its caller's `generate` alone gives
+it; with a strength and init images it is image-to-image: the same loop started from the init images
+noised to the strength's timestep.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +81,33 @@ def validate(prompt: str, seeds: Sequence[int], steps: int, width: int, height: 
     for name, value in (("width", width), ("height", height)):
         if not 8 <= value <= MAX_SIZE or value % 8:
             raise ValueError(f"{name} must be a multiple of 8 between 8 and {MAX_SIZE}, got {value}")
+
+
+def denoising_steps(steps: int, strength: float) -> int:
+    """Image-to-image runs the last int(steps * strength) steps of the schedule (as diffusers counts
+    them), at least one. (The epsilon keeps 0.29 * 100 at 29 steps despite binary floating point.)"""
+    return max(1, min(steps, int(steps * strength + 1e-6)))
+
+
+def validate_init(init_image: np.ndarray | None, strength: float | None) -> None:
+    """Image-to-image's own arguments: both given, a uint8 RGB picture of any size and 0 < strength <= 1."""
+    if init_image is None or strength is None:
+        raise ValueError("image-to-image needs both an init image and a strength")
+    if not isinstance(init_image, np.ndarray) or init_image.dtype != np.uint8:
+        raise ValueError("the init image must be a uint8 array")
+    if init_image.ndim != 3 or init_image.shape[2] != 3 or min(init_image.shape[:2]) < 1:
+        raise ValueError(f"the init image must have shape (height, width, 3), got {init_image.shape}")
+    if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
+        raise ValueError(f"strength must be above 0 and at most 1, got {strength}")
+
+
+def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """uint8 (h, w, 3) -> (height, width, 3); area averaging when shrinking, bicubic when growing."""
+    if image.shape[:2] == (height, width):
+        return image
+    shrinking = width < image.shape[1] and height < image.shape[0]
+    resample = Image.BOX if shrinking else Image.BICUBIC
+    return np.asarray(Image.fromarray(image).resize((width, height), resample))
 
 
 def upscale(images: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -109,7 +148,7 @@ def _padded_forward(forward: Callable[[torch.Tensor], torch.Tensor]) -> Callable
 @dataclass(frozen=True)
 class BatchItem:
     """One caller's share of `TinyDiffusionPipeline.generate_batch`: what `generate` takes besides
-    steps and guidance."""
+    steps and guidance, and for image-to-image the picture to start from (uint8 (h, w, 3), any size)."""
 
     prompt: str
     negative_prompt: str
@@ -117,12 +156,41 @@ class BatchItem:
     width: int
     height: int
     on_preview: PreviewCallback | None = None
+    init_image: np.ndarray | None = None
 
 
-class ProceduralPipeline:
-    """Renders the prompt's scene directly: a model-free reference and a fallback."""
+class Pipeline:
+    """What every pipeline shares: `generate` as the module's interface describes it, checked here once,
+    handed to the pipeline's `_generate` as one `BatchItem`."""
 
     preview_every = 5
+
+    def generate(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        seeds: Sequence[int],
+        steps: int,
+        guidance: float,
+        width: int,
+        height: int,
+        on_preview: PreviewCallback | None = None,
+        init_image: np.ndarray | None = None,
+        strength: float | None = None,
+    ) -> np.ndarray:
+        validate(prompt, seeds, steps, width, height)
+        if init_image is not None or strength is not None:
+            validate_init(init_image, strength)
+        item = BatchItem(prompt, negative_prompt, seeds, width, height, on_preview, init_image)
+        return self._generate(item, steps, guidance, strength)
+
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        """Valid arguments; strength is None exactly when item.init_image is."""
+        raise NotImplementedError
+
+
+class ProceduralPipeline(Pipeline):
+    """Renders the prompt's scene directly: a model-free reference and a fallback."""
 
     def __init__(self, native: int = 64):
         self.native = native
@@ -134,11 +202,27 @@ class ProceduralPipeline:
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return self.native, self.native
 
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
-        validate(prompt, seeds, steps, width, height)
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        if strength is None:
+            return self._scenes(item, steps, item.on_preview)
+        # Image-to-image: (1 - strength) * init + strength * the prompt's rendered scene.
+        scenes = self._scenes(item, steps, None)
+        source = resize_rgb(item.init_image, item.width, item.height).astype(np.float32)
+        final = source * (1.0 - strength) + scenes.astype(np.float32) * strength
+        total = denoising_steps(steps, strength)
+        every = max(1, int(self.preview_every))
+        if item.on_preview:
+            noise = np.random.default_rng(item.seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
+            start = source * (1.0 - strength) + noise * strength
+            for step in range(every, total, every):
+                blend = step / total
+                item.on_preview(step, total, np.clip(blend * final + (1 - blend) * start, 0, 255).astype(np.uint8))
+        return np.clip(np.rint(final), 0, 255).astype(np.uint8)
+
+    def _scenes(self, item: BatchItem, steps: int, on_preview: PreviewCallback | None) -> np.ndarray:
         images = []
-        for seed in seeds:
-            spec = magic_prompt.complete_spec(parse(prompt), np.random.default_rng([seed & 0xFFFFFFFF, 7]))
+        for seed in item.seeds:
+            spec = magic_prompt.complete_spec(parse(item.prompt), np.random.default_rng([seed & 0xFFFFFFFF, 7]))
             scene = world.Scene(
                 tuple(world.SceneObject(o.shape, o.colour, o.size, o.position) for o in spec.objects),
                 spec.background,
@@ -147,17 +231,15 @@ class ProceduralPipeline:
             images.append(world.render(scene, self.native))
         final = np.stack(images)
         if on_preview:
-            noise = np.random.default_rng(seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
+            noise = np.random.default_rng(item.seeds[0] & 0xFFFFFFFF).integers(0, 256, final.shape)
             for step in range(self.preview_every, steps, self.preview_every):
                 blend = step / steps
                 on_preview(step, steps, (blend * final + (1 - blend) * noise).astype(np.uint8))
-        return upscale(final, width, height)
+        return upscale(final, item.width, item.height)
 
 
-class TinyDiffusionPipeline:
+class TinyDiffusionPipeline(Pipeline):
     """The project's own model: MiniLM tokens -> adapter -> UNet, DDIM with classifier-free guidance."""
-
-    preview_every = 5
 
     # Guidance is applied only below this training timestep. At the noisiest steps the text already
     # fixes colours and layout; extrapolating there overshoots into saturated, wrong colours.
@@ -186,17 +268,22 @@ class TinyDiffusionPipeline:
         shape = (1, 3, self.native, self.native)
         return torch.cat([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
-        (images,) = self.generate_batch(
-            [BatchItem(prompt, negative_prompt, seeds, width, height, on_preview)], steps, guidance
-        )
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        (images,) = self.generate_batch([item], steps, guidance, strength)
         if isinstance(images, Exception):
             raise images
         return images
 
     @torch.no_grad()
-    def generate_batch(self, items: Sequence[BatchItem], steps: int, guidance: float) -> list[np.ndarray | Exception]:
-        """Several callers' generations with the same steps and guidance, as one denoising loop.
+    def generate_batch(
+        self, items: Sequence[BatchItem], steps: int, guidance: float, strength: float | None = None
+    ) -> list[np.ndarray | Exception]:
+        """Several callers' generations with the same steps, guidance and strength, as one denoising loop.
+
+        strength None: text-to-image from per-seed noise over all `steps`. A strength (0 < s <= 1):
+        image-to-image, every item with an init_image: each seed's noise added to its item's init
+        image (resized to the native size) at the strength's timestep, then the last
+        `denoising_steps(steps, strength)` steps, which previews count.
 
         Returns, per item, its images (as `generate` returns them) or the exception that ended it:
         an invalid item's ValueError, or what its on_preview raised (a cancelled caller), which drops
@@ -209,6 +296,8 @@ class TinyDiffusionPipeline:
         for index, item in enumerate(items):
             try:
                 validate(item.prompt, item.seeds, steps, item.width, item.height)
+                if strength is not None or item.init_image is not None:
+                    validate_init(item.init_image, strength)
                 live.append(index)
             except ValueError as error:
                 outcomes[index] = error
@@ -219,10 +308,16 @@ class TinyDiffusionPipeline:
         # (context, mask, slot vector), each with one row per image: the prompts', then the negatives'.
         conditional = [torch.cat(parts) for parts in zip(*(c for c, _ in conditions))]
         both = [torch.cat([c, *u]) for c, *u in zip(conditional, *(u for _, u in conditions))] if guided else []
-        sample = torch.cat([self.initial_noise(items[index].seeds) for index in live])
         scheduler = sampling_scheduler()
         scheduler.set_timesteps(steps)
-        for step, timestep in enumerate(scheduler.timesteps, start=1):
+        timesteps = scheduler.timesteps
+        sample = torch.cat([self.initial_noise(items[index].seeds) for index in live])
+        if strength is not None:
+            timesteps = timesteps[steps - denoising_steps(steps, strength) :]
+            clean = torch.cat([self._clean(items[index]) for index in live])
+            sample = scheduler.add_noise(clean, sample, timesteps[:1].repeat(len(sample)))
+        total = len(timesteps)
+        for step, timestep in enumerate(timesteps, start=1):
             guide_now = guided and int(timestep) < self.guidance_max_timestep
             model_input = torch.cat([sample, sample]) if guide_now else sample
             output = self._denoise(model_input, int(timestep), both if guide_now else conditional)
@@ -231,9 +326,9 @@ class TinyDiffusionPipeline:
                 output = unconditional_output + guidance * (conditional_output - unconditional_output)
             result = scheduler.step(output, timestep, sample, eta=0.0)
             sample = result.prev_sample
-            if step % self.preview_every or step == steps:
+            if step % self.preview_every or step == total:
                 continue
-            stopped = self._send_previews(items, live, step, steps, result.pred_original_sample, outcomes)
+            stopped = self._send_previews(items, live, step, total, result.pred_original_sample, outcomes)
             if stopped:
                 owners = [index for index in live for _ in items[index].seeds]
                 live = [index for index in live if index not in stopped]
@@ -246,6 +341,12 @@ class TinyDiffusionPipeline:
         for index, images in zip(live, self._split(to_uint8(sample), items, live)):
             outcomes[index] = upscale(images, items[index].width, items[index].height)
         return outcomes
+
+    def _clean(self, item: BatchItem) -> torch.Tensor:
+        """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed."""
+        source = resize_rgb(item.init_image, self.native, self.native)
+        clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
+        return clean.unsqueeze(0).expand(len(item.seeds), -1, -1, -1)
 
     def _denoise(self, model_input: torch.Tensor, timestep: int, context: list[torch.Tensor]) -> torch.Tensor:
         """The UNet's output for model_input; a single row goes through as two (the second a copy), since
@@ -297,14 +398,13 @@ def latents_to_preview(latents: torch.Tensor) -> np.ndarray:
     return ((rgb.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
 
 
-class StableDiffusionPipelineAdapter:
+class StableDiffusionPipelineAdapter(Pipeline):
     """A diffusers Stable Diffusion (1.5 or SDXL-class) directory behind the same interface."""
-
-    preview_every = 5
 
     def __init__(self, pipeline):
         self.pipeline = pipeline
         self.pipeline.set_progress_bar_config(disable=True)
+        self._img2img = None
 
     @classmethod
     def from_pretrained(cls, weights_dir: str | Path, device: str | None = None) -> StableDiffusionPipelineAdapter:
@@ -325,8 +425,10 @@ class StableDiffusionPipelineAdapter:
         return width, height
 
     @torch.no_grad()
-    def generate(self, prompt, negative_prompt, seeds, steps, guidance, width, height, on_preview=None):
-        validate(prompt, seeds, steps, width, height)
+    def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        if strength is not None:
+            return self._remix(item, steps, guidance, strength)
+        prompt, negative_prompt, seeds, on_preview = item.prompt, item.negative_prompt, item.seeds, item.on_preview
         device = self.pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
 
@@ -341,14 +443,62 @@ class StableDiffusionPipelineAdapter:
             negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,
             num_inference_steps=steps,
             guidance_scale=guidance,
-            width=width,
-            height=height,
+            width=item.width,
+            height=item.height,
             generator=generators,
             output_type="np",
             callback_on_step_end=on_step_end,
             callback_on_step_end_tensor_inputs=["latents"],
         )
         return (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
+
+    def _img2img_pipeline(self):
+        """diffusers' img2img pipeline built from this pipeline's own components (no second copy of the
+        weights): StableDiffusionImg2ImgPipeline, or StableDiffusionXLImg2ImgPipeline for SDXL-class."""
+        if self._img2img is None:
+            from diffusers import (
+                StableDiffusionImg2ImgPipeline,
+                StableDiffusionXLImg2ImgPipeline,
+                StableDiffusionXLPipeline,
+            )
+
+            sdxl = isinstance(self.pipeline, StableDiffusionXLPipeline)
+            kind = StableDiffusionXLImg2ImgPipeline if sdxl else StableDiffusionImg2ImgPipeline
+            self._img2img = kind.from_pipe(self.pipeline)
+            self._img2img.set_progress_bar_config(disable=True)
+        return self._img2img
+
+    def _remix(self, item: BatchItem, steps: int, guidance: float, strength: float) -> np.ndarray:
+        prompt, negative_prompt, seeds, on_preview = item.prompt, item.negative_prompt, item.seeds, item.on_preview
+        pipeline = self._img2img_pipeline()
+        total = denoising_steps(steps, strength)
+        # diffusers runs int(steps * strength) steps and refuses zero: ask for exactly `total`.
+        effective_strength = min(1.0, (total + 1e-3) / steps)
+        source = Image.fromarray(resize_rgb(item.init_image, item.width, item.height))
+        device = pipeline.device
+        generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+        every = max(1, int(self.preview_every))
+
+        def on_step_end(pipe, step, timestep, tensors):
+            done = step + 1
+            if on_preview and done % every == 0 and done < total:
+                on_preview(done, total, latents_to_preview(tensors["latents"]))
+            return {}
+
+        result = pipeline(
+            prompt=[prompt] * len(seeds),
+            negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,
+            image=[source] * len(seeds),
+            strength=effective_strength,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            generator=generators,
+            output_type="np",
+            callback_on_step_end=on_step_end,
+            callback_on_step_end_tensor_inputs=["latents"],
+        )
+        images = (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
+        return upscale(images, item.width, item.height)
 
 
 PIPELINES = {

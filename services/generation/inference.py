@@ -58,8 +58,9 @@ class Txt2ImgRequest:
     negative_prompt: str = ""
     seed: int
     num_images: int = 4
+    # 0: the model's pipeline chooses (sent as 0, so requests with and without steps still batch).
+    steps: int = 0
     # None: the model's pipeline chooses.
-    steps: int | None = None
     guidance: float | None = None
     width: int | None = None
     height: int | None = None
@@ -82,6 +83,7 @@ class Txt2ImgResult:
     images: list[np.ndarray]  # uint8 [height, width, 3] each
     seeds: list[int]  # seeds[i] regenerates images[i]
     native_size: tuple[int, int]  # (width, height) the model generated at, before any resize
+    steps: int  # the denoising steps the model ran (its default when the request left them at 0)
 
 
 OnProgress = Callable[[Progress], Awaitable[None]]
@@ -192,7 +194,7 @@ def _encode(request: Txt2ImgRequest, batched: bool = False) -> list[grpcclient.I
             _tensor("NEGATIVE_PROMPT", "BYTES", np.array([request.negative_prompt.encode("utf-8")], dtype=np.object_)),
         ]
         optional_ints = (
-            ("STEPS", request.steps),
+            ("STEPS", request.steps or 0),
             ("WIDTH", request.width),
             ("HEIGHT", request.height),
             ("PREVIEW_EVERY", request.preview_every),
@@ -246,6 +248,7 @@ def _decode_final(outputs: _Outputs) -> Txt2ImgResult:
         images=list(outputs["IMAGES"]),
         seeds=[int(s) for s in outputs["SEEDS"]],
         native_size=(width, height),
+        steps=int(outputs["TOTAL"][0]),
     )
 
 

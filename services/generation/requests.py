@@ -12,7 +12,6 @@ from dataclasses import dataclass
 MAX_PROMPT_CHARS = 1000
 MAX_IMAGES = 8
 DEFAULT_IMAGES = 4
-DEFAULT_STEPS = 20
 MAX_STEPS = 100
 MAX_GUIDANCE = 20.0
 MAX_SEED = 2**32 - 1
@@ -47,7 +46,7 @@ class GenerationSpec:
     height: int
     magic_prompt: bool
     color_palette: tuple[str, ...]
-    steps: int
+    steps: int  # 0: the model's own default, which only the model knows
     guidance: float
     visibility: str
     source_image_id: str  # "" or a canonical UUID: the remix source
@@ -95,8 +94,9 @@ def validate(
     for colour in color_palette:
         if not _HEX_COLOUR.match(colour):
             raise InvalidRequest("color_palette", f"{colour!r} is not a #rrggbb colour")
-    steps = steps or DEFAULT_STEPS
-    if not 1 <= steps <= MAX_STEPS:
+    # 0 keeps "the model's own default" (tiny-diffusion was evaluated at 25 steps); the model says
+    # how many it runs in its progress reports.
+    if steps and not 1 <= steps <= MAX_STEPS:
         raise InvalidRequest("steps", f"must be between 1 and {MAX_STEPS}")
     # 0 keeps "the model's own default": each pipeline knows the guidance it was tuned for
     # (the shipped tiny-diffusion model is right 94% of the time at 1.25 and 70% at 1.5; MODEL_CARD.md).
@@ -128,8 +128,9 @@ def validate(
 
 def denoising_steps(steps: int, strength: float | None) -> int:
     """The steps the model runs: all of them, or for a remix the last int(steps * strength), at
-    least one (the txt2img model's rule; its progress reports correct this if it ever differs)."""
-    if strength is None:
+    least one (the txt2img model's rule; its progress reports correct this if it ever differs).
+    0 while unknown: steps 0 leaves the count to the model, which reports it as it runs."""
+    if strength is None or not steps:
         return steps
     return max(1, min(steps, int(steps * strength + 1e-6)))
 

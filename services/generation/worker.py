@@ -11,6 +11,7 @@ the transaction that moves it to a finished state (row locked) inserts images an
 """
 
 import asyncio
+import dataclasses
 import io
 import logging
 import time
@@ -43,6 +44,7 @@ from services.generation.inference import (
     Txt2ImgResult,
 )
 from services.generation.records import GenerationRecord, ImageRecord
+from services.generation.requests import ASPECT_SIZES
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -84,6 +86,26 @@ def encode_png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def model_request(event: events_pb2.GenerationRequested) -> Txt2ImgRequest:
+    """What Triton is asked for, read from the event alone (its params as accepted). Zeros stay zeros
+    where they mean "the model's default". A remix's init image is added once its source is loaded."""
+    params = event.params
+    size = ASPECT_SIZES.get(params.aspect_ratio)
+    if size is None:
+        raise PoisonMessage(f"aspect ratio {params.aspect_ratio!r} is not one this service accepts")
+    return Txt2ImgRequest(
+        prompt=event.effective_prompt or params.prompt,
+        negative_prompt=params.negative_prompt,
+        seed=event.seed,
+        num_images=params.num_images,
+        steps=params.steps,
+        guidance=params.guidance or None,
+        width=size[0],
+        height=size[1],
+        preview_every=PREVIEW_EVERY,
+    )
+
+
 def decode_png(data: bytes) -> np.ndarray:
     """Stored image bytes -> uint8 [height, width, 3] RGB."""
     with Image.open(io.BytesIO(data)) as image:
@@ -121,6 +143,7 @@ class GenerationWorker:
         if record.finished:
             log.info("duplicate delivery of a finished generation", extra={"generation_id": str(generation_id)})
             return
+        request = model_request(event)
         async with self._pool.connection() as conn:
             await repository.mark_running(conn, generation_id, record.progress_total)
 
@@ -129,8 +152,10 @@ class GenerationWorker:
         except SourceImageGone:
             await self._fail(record, SOURCE_DELETED_MESSAGE)
             return
+        if init_image is not None:
+            request = dataclasses.replace(request, init_image=init_image, strength=event.params.strength or None)
         try:
-            result = await self._infer(record, event, delivery, init_image)
+            result = await self._infer(record, request, delivery)
         except InferenceRejected as error:
             await self._fail(record, f"The model could not make this image: {error}")
             return
@@ -140,7 +165,7 @@ class GenerationWorker:
             return
         images = await self._store_images(record, result)
         await self._register(record, images, delivery)
-        await self._complete(record, images)
+        await self._complete(record, images, result.steps)
 
     async def _load_source(self, record: GenerationRecord) -> np.ndarray | None:
         """A remix's source pixels (None for a plain generation). The gateway authorised the remixer
@@ -163,27 +188,7 @@ class GenerationWorker:
             raise  # the store is unwell: redelivered later
         return await asyncio.to_thread(decode_png, png)
 
-    async def _infer(
-        self,
-        record: GenerationRecord,
-        event: events_pb2.GenerationRequested,
-        delivery: Delivery,
-        init_image: np.ndarray | None = None,
-    ) -> Txt2ImgResult:
-        request = Txt2ImgRequest(
-            prompt=event.effective_prompt or record.prompt,
-            negative_prompt=record.params["negative_prompt"],
-            seed=record.seed,
-            num_images=record.num_images,
-            steps=record.params["steps"],
-            guidance=record.params["guidance"] or None,
-            width=record.width,
-            height=record.height,
-            preview_every=PREVIEW_EVERY,
-            init_image=init_image,
-            strength=record.params.get("strength") if init_image is not None else None,
-        )
-
+    async def _infer(self, record: GenerationRecord, request: Txt2ImgRequest, delivery: Delivery) -> Txt2ImgResult:
         async def on_progress(progress: Progress) -> None:
             await self._publish_progress(record, progress)
             await delivery.still_working()
@@ -274,12 +279,15 @@ class GenerationWorker:
             )
         return images
 
-    async def _complete(self, record: GenerationRecord, images: list[ImageRecord]) -> None:
+    async def _complete(self, record: GenerationRecord, images: list[ImageRecord], steps: int) -> None:
+        """steps: what the model ran, which is the progress total even when no progress report came
+        before the images (the model's default steps, a short remix)."""
         async with self._pool.connection() as conn, conn.transaction():
             current = await repository.get_generation(conn, record.id, for_update=True)
             if current is None or current.finished:
                 return
             await repository.insert_images(conn, images)
+            await repository.record_progress(conn, record.id, steps, steps)
             await repository.mark_finished(conn, record.id, "succeeded")
             await enqueue_event(
                 conn,

@@ -61,6 +61,26 @@ async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client,
     assert ready[0].owner_id == "alice" and ready[0].visibility_version == 1
 
 
+async def test_steps_left_unset_are_the_models_default_and_set_steps_are_honoured(stack, client, infra):
+    """The service records "unset" (0) and learns the count from the model, which runs its own default
+    (the test stack's procedural pipeline: 20)."""
+    nc = await nats.connect(infra.nats_url)
+    progress = []
+    await nc.subscribe("atelier.progress.*", cb=functools.partial(_collect, progress))
+    stack.start_worker()
+
+    unset = await client.Submit(submit_request(num_images=1))
+    explicit = await client.Submit(submit_request(num_images=1, steps=7))
+    assert (unset.generation.params.steps, unset.generation.progress_total) == (0, 0)  # not known yet
+    finished = [await wait_finished(client, reply.generation.generation_id) for reply in (unset, explicit)]
+    await nc.close()
+
+    assert [g.status for g in finished] == [SUCCEEDED, SUCCEEDED]
+    assert [(g.params.steps, g.progress_step, g.progress_total) for g in finished] == [(0, 20, 20), (7, 7, 7)]
+    totals = {(p.generation_id, p.total) for p in progress if not p.finished}
+    assert totals == {(finished[0].generation_id, 20), (finished[1].generation_id, 7)}
+
+
 async def _collect(into: list, msg) -> None:
     event = events_pb2.GenerationProgress()
     event.ParseFromString(msg.data)

@@ -88,7 +88,7 @@ async def test_requests_batched_together_each_get_the_images_and_previews_they_g
 
     red = request("a red circle on a blue background", 3, 2)
     star = request("a green star in the top left", 40, 1, width=128, height=96, negative_prompt="yellow")
-    invalid = request("a blue square", 1, 1, steps=0)
+    invalid = request("a blue square", 1, 1, steps=151)
     cancelled = request("a white triangle", 8, 2, preview_every=1)
     async with TritonTxt2Img(batching_triton.grpc_url) as model:
         busy = asyncio.Event()
@@ -129,6 +129,26 @@ async def test_requests_batched_together_each_get_the_images_and_previews_they_g
         for update, expected in zip(batched_progress, alone_progress, strict=True):
             assert all(np.array_equal(a, b) for a, b in zip(update.previews, expected.previews, strict=True))
     assert [image.shape for image in alone[1][1].images] == [(96, 128, 3)]
+
+
+async def test_steps_left_unset_run_the_models_own_default_and_set_steps_are_honoured(
+    batching_triton: TritonServer,
+) -> None:
+    from imagemodel.pipelines import DEFAULT_STEPS  # the one place tiny-diffusion's default lives
+
+    async with TritonTxt2Img(batching_triton.grpc_url) as model:
+        default_progress, default = await generate(
+            model, Txt2ImgRequest(prompt="a red circle", seed=1, num_images=1, width=64, height=64, preview_every=5)
+        )
+        set_progress, set_steps = await generate(
+            model,
+            Txt2ImgRequest(prompt="a red circle", seed=1, num_images=1, steps=6, width=64, height=64, preview_every=5),
+        )
+
+    assert DEFAULT_STEPS == 25  # what MODEL_CARD.md evaluated
+    assert default.steps == DEFAULT_STEPS
+    assert [(p.step, p.total) for p in default_progress] == [(5, 25), (10, 25), (15, 25), (20, 25)]
+    assert set_steps.steps == 6 and [(p.step, p.total) for p in set_progress] == [(5, 6)]
 
 
 async def test_the_client_follows_a_redeploy_that_switches_batching_on(tmp_path: Path) -> None:

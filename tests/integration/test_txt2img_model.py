@@ -230,7 +230,7 @@ async def test_an_init_image_of_the_wrong_shape_is_refused_by_triton(model: Trit
         (Txt2ImgRequest(prompt="a red circle", seed=1, num_images=0), "NUM_IMAGES must be between 1 and 8"),
         (Txt2ImgRequest(prompt="a red circle", seed=1, num_images=9), "NUM_IMAGES must be between 1 and 8"),
         (Txt2ImgRequest(prompt="a red circle", seed=1, width=7), "WIDTH must be a multiple of 8"),
-        (Txt2ImgRequest(prompt="a red circle", seed=1, steps=0), "STEPS must be between 1 and"),
+        (Txt2ImgRequest(prompt="a red circle", seed=1, steps=151), "STEPS must be between 1 and"),
         (Txt2ImgRequest(prompt="a red circle", seed=-1), "SEED must be between 0 and"),
     ],
 )

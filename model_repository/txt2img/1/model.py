@@ -23,20 +23,34 @@ import os  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
-from txt2img_backend.images import resize_batch, shrink_to_fit  # noqa: E402
 from txt2img_backend.pipelines import (  # noqa: E402
     PREVIEW_MAX_SIDE,
     Generation,
+    Pipeline,
     RenderPreview,
-    build_pipeline,
     generate_all,
+    resize_batch,
+    shrink_to_fit,
 )
-from txt2img_backend.request import GenerationParams, InvalidRequest, parse_request  # noqa: E402
+from txt2img_backend.request import GenerationRequest, InvalidRequest, parse_request  # noqa: E402
 
 DEFAULT_PIPELINE = "procedural"
-
-
+PIPELINES = ("procedural", "tiny-diffusion", "stable-diffusion")
 PIPELINE_ENV = "ATELIER_TXT2IMG_PIPELINE"
+
+
+def build_pipeline(name: str, parameters: dict[str, str]) -> Pipeline:
+    """parameters: the model config's string parameters, for pipeline-specific settings. Imports the
+    chosen pipeline only, so `procedural` never pays for importing torch."""
+    if name == "procedural":
+        from txt2img_backend.procedural import ProceduralPipeline
+
+        return ProceduralPipeline()
+    if name in PIPELINES:
+        from txt2img_backend import imagemodel_adapter
+
+        return imagemodel_adapter.load(name, parameters)
+    raise ValueError(f"unknown pipeline {name!r}; known pipelines: {', '.join(sorted(PIPELINES))}")
 
 
 class GenerationCancelled(Exception):
@@ -65,14 +79,14 @@ class TritonPythonModel:
         for request in requests:
             sender = request.get_response_sender()
             try:
-                params = parse_request(functools.partial(self._read_input, request), self._pipeline.defaults)
+                parsed = parse_request(functools.partial(self._read_input, request), self._pipeline.defaults)
             except Exception as exc:
                 _finish(sender, _failure_response(exc))
                 continue
             senders.append(sender)
-            generations.append(Generation(params, _preview_streamer(sender, params, self._batched)))
+            generations.append(Generation(parsed, _preview_streamer(sender, parsed, self._batched)))
         for index, outcome in generate_all(self._pipeline, generations):
-            self._answer(senders[index], generations[index].params, outcome)
+            self._answer(senders[index], generations[index].request, outcome)
         return None  # decoupled: every response went through the request's sender
 
     def finalize(self):
@@ -89,36 +103,36 @@ class TritonPythonModel:
             raise InvalidRequest(f"{name}: one generation per request (batch size 1), got a batch of {array.shape[0]}")
         return array[0]
 
-    def _answer(self, sender, params: GenerationParams, outcome) -> None:
+    def _answer(self, sender, request: GenerationRequest, outcome) -> None:
         if isinstance(outcome, GenerationCancelled):
             _finish(sender, None)
         elif isinstance(outcome, Exception):
             _finish(sender, _failure_response(outcome))
         else:
             try:
-                native_size = self._pipeline.native_size(params.width, params.height)
-                response = _final_response(outcome, native_size, params, self._batched)
+                native_size = self._pipeline.native_size(request.width, request.height)
+                response = _final_response(outcome, native_size, request, self._batched)
             except Exception as exc:
                 response = _failure_response(exc)
             _finish(sender, response)
 
 
-def _preview_streamer(sender, params: GenerationParams, batched: bool):
+def _preview_streamer(sender, request: GenerationRequest, batched: bool):
     def on_step(step: int, total: int, render: RenderPreview) -> None:
         if sender.is_cancelled():
             raise GenerationCancelled()
-        every = params.preview_every
+        every = request.preview_every
         if every and step % every == 0 and step < total:
             previews = shrink_to_fit(render(), PREVIEW_MAX_SIDE)
-            sender.send(_response("progress", step, total, previews, params.seeds, batched=batched))
+            sender.send(_response("progress", step, total, previews, request.seeds, batched=batched))
 
     return on_step
 
 
-def _final_response(images: np.ndarray, native_size: tuple[int, int], params: GenerationParams, batched: bool):
-    images = resize_batch(images, params.width, params.height)
-    steps = params.denoising_steps  # what the previews counted: fewer for image-to-image
-    return _response("final", steps, steps, images, params.seeds, native_size=native_size, batched=batched)
+def _final_response(images: np.ndarray, native_size: tuple[int, int], request: GenerationRequest, batched: bool):
+    images = resize_batch(images, request.width, request.height)
+    steps = request.denoising_steps  # what the previews counted: fewer for image-to-image
+    return _response("final", steps, steps, images, request.seeds, native_size=native_size, batched=batched)
 
 
 def _response(kind: str, step: int, total: int, images: np.ndarray, seeds, native_size=None, batched=False):

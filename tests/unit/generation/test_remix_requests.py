@@ -48,6 +48,7 @@ def test_progress_counts_the_steps_a_remix_runs():
     assert denoising_steps(20, None) == 20
     assert denoising_steps(20, 0.6) == 12
     assert denoising_steps(20, 0.01) == 1
+    assert denoising_steps(0, 0.6) == denoising_steps(0, None) == 0  # the model's default: not known yet
 
 
 def test_the_client_sends_init_image_and_strength_to_triton():

@@ -2,7 +2,6 @@ import pytest
 
 from services.generation.requests import (
     DEFAULT_IMAGES,
-    DEFAULT_STEPS,
     MAX_PROMPT_CHARS,
     InvalidRequest,
     validate,
@@ -13,7 +12,7 @@ def test_defaults_fill_what_the_user_left_out():
     spec = validate(prompt="  a red circle on a blue background  ")
     assert spec.prompt == "a red circle on a blue background"
     assert spec.num_images == DEFAULT_IMAGES == 4
-    assert spec.steps == DEFAULT_STEPS
+    assert spec.steps == 0  # the model's own default: only the model knows it
     assert (spec.width, spec.height) == (512, 512)
     assert spec.visibility == "public"
     assert 0 <= spec.seed <= 2**32 - 1
@@ -49,6 +48,7 @@ def test_aspect_ratio_sets_the_size():
         ({"prompt": "x", "color_palette": ["red"]}, "color_palette", "#rrggbb"),
         ({"prompt": "x", "color_palette": ["#000000"] * 9}, "color_palette", "at most"),
         ({"prompt": "x", "steps": 101}, "steps", "between"),
+        ({"prompt": "x", "steps": -1}, "steps", "between"),
         ({"prompt": "x", "guidance": 21.0}, "guidance", "at most"),
         ({"prompt": "x", "visibility": "friends"}, "visibility", "public or private"),
     ],

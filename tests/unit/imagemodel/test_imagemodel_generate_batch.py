@@ -142,3 +142,57 @@ def test_padded_matmuls_give_every_row_the_same_result_whatever_the_row_count() 
         whole = linear(x)
         assert all(torch.equal(linear(x[:rows]), whole[:rows]) for rows in range(1, 40))
         assert torch.equal(linear(x[:3].reshape(3, 1, 512)), whole[:3].reshape(3, 1, 128))
+
+
+def two_halves(width: int, height: int) -> np.ndarray:
+    image = np.zeros((height, width, 3), np.uint8)
+    image[:, : width // 2] = (250, 140, 20)
+    image[:, width // 2 :] = (20, 200, 210)
+    return image
+
+
+@pytest.mark.parametrize("guidance", [1.0, 3.0])
+def test_remixes_run_the_same_loop_from_their_noised_init_images_each_as_alone(small_model, guidance) -> None:
+    """Image-to-image is the text-to-image loop started at the strength's timestep: remixes batch
+    like text-to-image, and previews count only the steps run."""
+    recorders = [Recorder(), Recorder()]
+    items = [
+        BatchItem("a red circle", "", [1, 2], 64, 64, recorders[0], init_image=two_halves(48, 40)),
+        BatchItem("a green star", "blue", [9], 32, 32, recorders[1], init_image=two_halves(16, 16)),
+    ]
+    small_model.preview_every = 1
+    try:
+        batched = small_model.generate_batch(items, 10, guidance, strength=0.5)
+        alone = [
+            small_model.generate(
+                item.prompt,
+                item.negative_prompt,
+                item.seeds,
+                10,
+                guidance,
+                item.width,
+                item.height,
+                init_image=item.init_image,
+                strength=0.5,
+            )
+            for item in items
+        ]
+        plain = small_model.generate("a red circle", "", [1, 2], 10, guidance, 64, 64)
+    finally:
+        small_model.preview_every = pipelines.TinyDiffusionPipeline.preview_every
+
+    assert all(np.array_equal(b, a) for b, a in zip(batched, alone, strict=True))
+    assert [(step, total) for step, total, _ in recorders[0].previews] == [(k, 5) for k in range(1, 5)]
+    assert not np.array_equal(batched[0], plain)  # it did start from the init image
+
+
+def test_a_remix_without_its_init_image_is_refused_alone(small_model) -> None:
+    items = [
+        BatchItem("a red circle", "", [1], 64, 64, init_image=two_halves(32, 32)),
+        BatchItem("a red circle", "", [2], 64, 64),
+    ]
+
+    outcomes = small_model.generate_batch(items, STEPS, 3.0, strength=0.5)
+
+    assert outcomes[0].shape == (1, 64, 64, 3)
+    assert isinstance(outcomes[1], ValueError) and "init image" in str(outcomes[1])

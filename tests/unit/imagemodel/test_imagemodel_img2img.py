@@ -5,13 +5,7 @@ import numpy as np
 import pytest
 
 from imagemodel import pipelines
-from imagemodel.img2img import (
-    ProceduralImg2Img,
-    StableDiffusionImg2Img,
-    TinyDiffusionImg2Img,
-    denoising_steps,
-    image_to_image,
-)
+from imagemodel.pipelines import denoising_steps
 from tests.support.stable_diffusion import random_stable_diffusion
 
 SHIPPED_WEIGHTS = pipelines.DEFAULT_WEIGHTS / "model.safetensors"
@@ -40,13 +34,11 @@ def test_only_the_last_strength_share_of_the_steps_runs(steps, strength, expecte
 def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_low_strength() -> None:
     pipeline = pipelines.load_pipeline("tiny-diffusion")
     pipeline.preview_every = 1
-    remixer = image_to_image(pipeline)
-    assert isinstance(remixer, TinyDiffusionImg2Img)
     init = two_halves(48, 40)  # any size: resized to the native 32x32
     previews = []
 
     def remix(strength, seeds):
-        return remixer.generate(
+        return pipeline.generate(
             "a purple star on a white background",
             "",
             seeds,
@@ -54,9 +46,9 @@ def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_lo
             pipelines.DEFAULT_GUIDANCE,
             64,
             64,
-            init,
-            strength,
             on_preview=lambda step, total, batch: previews.append((step, total, batch.shape)),
+            init_image=init,
+            strength=strength,
         )
 
     low = remix(0.3, [5, 6])
@@ -74,12 +66,11 @@ def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_lo
 
 
 def test_procedural_remix_blends_the_init_image_into_the_prompt() -> None:
-    remixer = image_to_image(pipelines.load_pipeline("procedural"))
-    assert isinstance(remixer, ProceduralImg2Img)
+    pipeline = pipelines.load_pipeline("procedural")
     init = two_halves()
-    low = remixer.generate("a red circle", "", [1], 10, 3.0, 64, 64, init, 0.2)
-    high = remixer.generate("a red circle", "", [1], 10, 3.0, 64, 64, init, 1.0)
-    plain = pipelines.load_pipeline("procedural").generate("a red circle", "", [1], 10, 3.0, 64, 64)
+    low = pipeline.generate("a red circle", "", [1], 10, 3.0, 64, 64, init_image=init, strength=0.2)
+    high = pipeline.generate("a red circle", "", [1], 10, 3.0, 64, 64, init_image=init, strength=1.0)
+    plain = pipeline.generate("a red circle", "", [1], 10, 3.0, 64, 64)
 
     assert mean_abs_difference(low[0], init) * 3 < mean_abs_difference(high[0], init)
     assert np.array_equal(high, plain)  # strength 1 keeps nothing of the init image
@@ -93,12 +84,15 @@ def test_procedural_remix_blends_the_init_image_into_the_prompt() -> None:
         (two_halves(), float("nan")),
         (two_halves()[..., :2], 0.5),
         (two_halves().astype(np.float32), 0.5),
+        (None, 0.5),
+        (two_halves(), None),
     ],
 )
 def test_bad_init_images_and_strengths_raise_value_errors(init, strength) -> None:
-    remixer = image_to_image(pipelines.load_pipeline("procedural"))
     with pytest.raises(ValueError):
-        remixer.generate("a red star", "", [1], 10, 3.0, 64, 64, init, strength)
+        pipelines.load_pipeline("procedural").generate(
+            "a red star", "", [1], 10, 3.0, 64, 64, init_image=init, strength=strength
+        )
 
 
 def tiny_stable_diffusion() -> pipelines.StableDiffusionPipelineAdapter:
@@ -109,12 +103,10 @@ def tiny_stable_diffusion() -> pipelines.StableDiffusionPipelineAdapter:
 def test_stable_diffusion_remix_runs_diffusers_img2img_on_the_same_components() -> None:
     adapter = tiny_stable_diffusion()
     adapter.preview_every = 1
-    remixer = image_to_image(adapter)
-    assert isinstance(remixer, StableDiffusionImg2Img)
     previews = []
 
     def remix(seeds, strength=0.5):
-        return remixer.generate(
+        return adapter.generate(
             "a red star",
             "",
             seeds,
@@ -122,9 +114,9 @@ def test_stable_diffusion_remix_runs_diffusers_img2img_on_the_same_components() 
             3.0,
             32,
             24,
-            two_halves(40, 40),
-            strength,
             on_preview=lambda step, total, batch: previews.append((step, total)),
+            init_image=two_halves(40, 40),
+            strength=strength,
         )
 
     images = remix([1, 2])
@@ -136,4 +128,4 @@ def test_stable_diffusion_remix_runs_diffusers_img2img_on_the_same_components() 
     assert steps_seen == [(k, 4) for k in range(1, 4)]
     assert np.array_equal(once[0], images[1])
     # The img2img pipeline shares the text-to-image pipeline's modules: no second copy of the weights.
-    assert remixer._pipeline().unet is adapter.pipeline.unet
+    assert adapter._img2img_pipeline().unet is adapter.pipeline.unet

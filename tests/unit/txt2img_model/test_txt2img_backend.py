@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -11,10 +12,11 @@ import pytest
 MODEL_VERSION_DIR = Path(__file__).resolve().parents[3] / "model_repository" / "txt2img" / "1"
 sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers too
 
-from txt2img_backend.procedural import ProceduralPipeline  # noqa: E402
+from txt2img_backend.procedural import ProceduralPipeline, describe_scene  # noqa: E402
 from txt2img_backend.request import InvalidRequest, PipelineDefaults, parse_request  # noqa: E402
-from txt2img_backend.scene import describe_scene  # noqa: E402
 from txt2img_backend.site_paths import read_string_parameters  # noqa: E402
+
+from tests.support.txt2img_backend import generation_request  # noqa: E402
 
 DEFAULTS = PipelineDefaults(steps=20, guidance=1.0, width=256, height=256)
 
@@ -37,6 +39,24 @@ def test_a_minimal_request_takes_the_pipeline_defaults() -> None:
     assert params.prompt == "a red circle"
     assert params.seeds == (10, 11, 12)
     assert (params.steps, params.width, params.height, params.preview_every) == (20, 256, 256, 5)
+
+
+def test_steps_zero_or_absent_are_the_pipelines_default_and_set_steps_are_kept() -> None:
+    defaults = PipelineDefaults(steps=25, guidance=1.25, width=256, height=256)
+
+    assert parse_request(reader(PROMPT="x", SEED=1, NUM_IMAGES=1, STEPS=0), defaults).steps == 25
+    assert parse_request(reader(PROMPT="x", SEED=1, NUM_IMAGES=1), defaults).steps == 25
+    assert parse_request(reader(PROMPT="x", SEED=1, NUM_IMAGES=1, STEPS=7), defaults).steps == 7
+
+
+def test_tiny_diffusions_defaults_are_the_ones_its_weights_were_evaluated_at() -> None:
+    from txt2img_backend import imagemodel_adapter
+
+    from imagemodel import pipelines
+
+    defaults = imagemodel_adapter.load("tiny-diffusion", {}).defaults
+
+    assert (defaults.steps, defaults.guidance) == (pipelines.DEFAULT_STEPS, pipelines.DEFAULT_GUIDANCE) == (25, 1.25)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +103,7 @@ def test_procedural_images_depend_on_prompt_and_own_seed_only() -> None:
     pipeline = ProceduralPipeline()
 
     def make(seeds, prompt="a blue triangle"):
-        return pipeline.generate(prompt, "", seeds, 4, 1.0, 128, 96, lambda *_: None)
+        return pipeline.generate(generation_request(prompt, seeds, 4, 128, 96), lambda *_: None)
 
     pair = make([5, 6])
     assert pair.shape == (2, 96, 128, 3) and pair.dtype == np.uint8
@@ -95,7 +115,7 @@ def test_procedural_images_depend_on_prompt_and_own_seed_only() -> None:
 def test_procedural_previews_end_at_the_image() -> None:
     rendered = []
     images = ProceduralPipeline().generate(
-        "a red circle", "", [1], 10, 1.0, 64, 64, lambda step, total, render: rendered.append(render())
+        generation_request("a red circle", [1], 10), lambda step, total, render: rendered.append(render())
     )
 
     assert len(rendered) == 10
@@ -122,9 +142,36 @@ def test_imagemodel_pipelines_stream_a_preview_every_step_through_the_adapter() 
     def on_step(step, total, render):
         steps_seen.append((step, total, render().shape))
 
-    images = adapter.generate("a red circle", "", (3, 4), 6, 1.0, 128, 128, on_step)
+    images = adapter.generate(generation_request("a red circle", (3, 4), 6, 128, 128), on_step)
 
     assert images.shape == (2, 128, 128, 3)
     assert adapter.native_size(128, 128) == (64, 64)
     assert [s[:2] for s in steps_seen] == [(k, 6) for k in range(1, 6)]
     assert all(shape[0] == 2 and shape[3] == 3 for _, _, shape in steps_seen)
+
+
+def test_the_backend_modules_import_each_other_without_a_cycle() -> None:
+    """Function-level imports included: a pipeline imports the interface, never the other way round."""
+    package = MODEL_VERSION_DIR / "txt2img_backend"
+    imports = {path.stem: backend_imports_of(path) for path in package.glob("*.py")}
+    imports["model"] = backend_imports_of(MODEL_VERSION_DIR / "model.py")
+
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        for module in imports.get(start, ()):
+            if module == target or (module not in seen and reaches(module, target, seen | {module})):
+                return True
+        return False
+
+    assert "procedural" in imports["model"] and "imagemodel_adapter" in imports["model"]
+    assert [module for module in imports if reaches(module, module, set())] == []
+
+
+def backend_imports_of(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("txt2img_backend"):
+            names = (
+                [node.module] if node.module != "txt2img_backend" else [f"txt2img_backend.{a.name}" for a in node.names]
+            )
+            modules.update(name.removeprefix("txt2img_backend.") for name in names)
+    return modules

@@ -14,13 +14,13 @@ sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers
 from txt2img_backend.imagemodel_adapter import ImageModelPipeline  # noqa: E402
 from txt2img_backend.pipelines import Generation, generate_all  # noqa: E402
 from txt2img_backend.procedural import ProceduralPipeline  # noqa: E402
-from txt2img_backend.request import GenerationParams, PipelineDefaults  # noqa: E402
+from txt2img_backend.request import GenerationRequest, PipelineDefaults  # noqa: E402
 
 DEFAULTS = PipelineDefaults(steps=25, guidance=1.5, width=256, height=256)
 
 
-def params(prompt: str, seed: int, steps: int = 4, guidance: float = 1.5, init_image=None) -> GenerationParams:
-    return GenerationParams(
+def request(prompt: str, seed: int, steps: int = 4, guidance: float = 1.5, init_image=None) -> GenerationRequest:
+    return GenerationRequest(
         prompt=prompt,
         negative_prompt="",
         seeds=(seed, seed + 1),
@@ -40,7 +40,7 @@ class BatchingModel:
     preview_every = 5
 
     def __init__(self, fail_batches_with: str | None = None) -> None:
-        self.batches: list[tuple[list[str], int, float]] = []
+        self.batches: list[tuple[list[str], int, float, float | None]] = []
         self.alone: list[str] = []
         self.fail_batches_with = fail_batches_with
 
@@ -51,8 +51,8 @@ class BatchingModel:
         self.alone.append(prompt)
         return np.zeros((len(seeds), height, width, 3), np.uint8)
 
-    def generate_batch(self, items, steps, guidance):
-        self.batches.append(([item.prompt for item in items], steps, guidance))
+    def generate_batch(self, items, steps, guidance, strength=None):
+        self.batches.append(([item.prompt for item in items], steps, guidance, strength))
         if self.fail_batches_with:
             raise RuntimeError(self.fail_batches_with)
         outcomes = []
@@ -69,20 +69,20 @@ def serve(pipeline, generations: list[Generation]) -> dict[int, object]:
     return dict(generate_all(pipeline, generations))
 
 
-def test_text_to_image_requests_of_equal_steps_and_guidance_run_as_one_batch() -> None:
+def test_requests_of_equal_steps_guidance_and_strength_run_as_one_batch() -> None:
     model = BatchingModel()
     seen = []
     generations = [
-        Generation(params("a", 1), lambda step, total, render: seen.append(("a", render()[0, 0, 0, 0]))),
-        Generation(params("b", 5, guidance=3.0), lambda *_: None),
-        Generation(params("c", 9), lambda step, total, render: seen.append(("c", render()[0, 0, 0, 0]))),
-        Generation(params("remix", 3, init_image=np.zeros((8, 8, 3), np.uint8)), lambda *_: None),
+        Generation(request("a", 1), lambda step, total, render: seen.append(("a", render()[0, 0, 0, 0]))),
+        Generation(request("b", 5, guidance=3.0), lambda *_: None),
+        Generation(request("c", 9), lambda step, total, render: seen.append(("c", render()[0, 0, 0, 0]))),
+        Generation(request("remix", 3, init_image=np.zeros((8, 8, 3), np.uint8)), lambda *_: None),
     ]
 
     outcomes = serve(ImageModelPipeline(model, DEFAULTS), generations)
 
-    assert model.batches == [(["a", "c"], 4, 1.5), (["b"], 4, 3.0)]
-    assert model.alone == []  # image-to-image goes through the remixer, never the batch
+    assert model.batches == [(["a", "c"], 4, 1.5, None), (["b"], 4, 3.0, None), (["remix"], 4, 1.5, 0.5)]
+    assert model.alone == []  # image-to-image is the same loop: it batches too
     assert sorted(outcomes) == [0, 1, 2, 3]
     assert outcomes[0][0, 0, 0, 0] == 0 and outcomes[2][0, 0, 0, 0] == 1  # each its own rows
     assert seen == [("a", 0), ("c", 1)]  # and its own previews
@@ -93,9 +93,9 @@ def test_a_request_whose_previews_raise_fails_alone() -> None:
         raise LookupError("cancelled")
 
     generations = [
-        Generation(params("a", 1), lambda *_: None),
-        Generation(params("b", 2), cancelled),
-        Generation(params("c", 3), lambda *_: None),
+        Generation(request("a", 1), lambda *_: None),
+        Generation(request("b", 2), cancelled),
+        Generation(request("c", 3), lambda *_: None),
     ]
 
     outcomes = serve(ImageModelPipeline(BatchingModel(), DEFAULTS), generations)
@@ -105,7 +105,7 @@ def test_a_request_whose_previews_raise_fails_alone() -> None:
 
 
 def test_a_broken_batch_reports_its_error_to_every_member() -> None:
-    generations = [Generation(params(name, 1), lambda *_: None) for name in "ab"]
+    generations = [Generation(request(name, 1), lambda *_: None) for name in "ab"]
 
     outcomes = serve(ImageModelPipeline(BatchingModel(fail_batches_with="out of memory"), DEFAULTS), generations)
 
@@ -117,8 +117,8 @@ def test_pipelines_that_cannot_batch_serve_each_request_alone_and_keep_going_aft
         raise LookupError("cancelled")
 
     generations = [
-        Generation(params("a red circle", 1), cancelled),
-        Generation(params("a blue square", 2), lambda *_: None),
+        Generation(request("a red circle", 1), cancelled),
+        Generation(request("a blue square", 2), lambda *_: None),
     ]
 
     outcomes = serve(ProceduralPipeline(), generations)
@@ -126,5 +126,5 @@ def test_pipelines_that_cannot_batch_serve_each_request_alone_and_keep_going_aft
     assert isinstance(outcomes[0], LookupError)
     assert np.array_equal(
         outcomes[1],
-        ProceduralPipeline().generate("a blue square", "", (2, 3), 4, 1.5, 64, 64, on_preview=lambda *_: None),
+        ProceduralPipeline().generate(request("a blue square", 2), on_preview=lambda *_: None),
     )

@@ -22,6 +22,8 @@ from txt2img_backend.request import (  # noqa: E402
 )
 from txt2img_backend.site_paths import read_string_parameters  # noqa: E402
 
+from tests.support.txt2img_backend import generation_request  # noqa: E402
+
 DEFAULTS = PipelineDefaults(steps=20, guidance=1.0, width=256, height=256)
 
 
@@ -109,22 +111,18 @@ def test_procedural_remix_keeps_the_source_at_low_strength_and_counts_only_the_s
 
     def remix(strength, seeds=(4,)):
         return pipeline.generate(
-            "a green star on a purple background",
-            "",
-            seeds,
-            20,
-            1.0,
-            128,
-            96,
+            generation_request(
+                "a green star on a purple background", seeds, 20, 128, 96, init_image=source, strength=strength
+            ),
             on_step,
-            init_image=source,
-            strength=strength,
         )
 
     low = remix(0.2, seeds=(4, 5))
     low_steps = list(steps_seen)
     high = remix(1.0)
-    plain = pipeline.generate("a green star on a purple background", "", [4], 20, 1.0, 128, 96, lambda *_: None)
+    plain = pipeline.generate(
+        generation_request("a green star on a purple background", [4], 20, 128, 96), lambda *_: None
+    )
 
     source_shown = np.asarray(Image.fromarray(source).resize((128, 96)))
     assert low.shape == (2, 96, 128, 3) and low.dtype == np.uint8
@@ -146,18 +144,10 @@ def test_imagemodel_pipelines_remix_through_the_adapter() -> None:
     adapter = ImageModelPipeline(ImageModelProcedural(), DEFAULTS)
     steps_seen = []
     images = adapter.generate(
-        "a red circle",
-        "",
-        (3,),
-        10,
-        1.0,
-        64,
-        64,
+        generation_request("a red circle", (3,), 10, 64, 64, init_image=halves(), strength=0.5),
         lambda step, total, render: steps_seen.append((step, total)),
-        init_image=halves(),
-        strength=0.5,
     )
-    plain = adapter.generate("a red circle", "", (3,), 10, 1.0, 64, 64, lambda *_: None)
+    plain = adapter.generate(generation_request("a red circle", (3,), 10, 64, 64), lambda *_: None)
 
     assert images.shape == (1, 64, 64, 3)
     assert steps_seen == [(k, 5) for k in range(1, 5)]

@@ -1,24 +1,26 @@
-"""The interface every txt2img generator implements, and the registry the `pipeline` parameter picks from.
+"""The interface every txt2img generator implements: `Pipeline`, and `BatchingPipeline` for those that
+run several requests as one batch.
 
-Every pipeline also does image-to-image (remix): given `init_image` and `strength`, it starts from
-the init image partly noised (SDEdit) instead of pure noise and runs only the last
-`denoising_steps(steps, strength)` steps, so low strength keeps the source's layout and colours.
+Every pipeline takes one typed `GenerationRequest` (parsed once by `request.parse_request`) and also
+does image-to-image (remix): given `init_image` and `strength`, it starts from the init image partly
+noised (SDEdit) instead of pure noise and runs only the last `request.denoising_steps` steps, so low
+strength keeps the source's layout and colours.
 
-Adding a backend: write a class with `defaults`, `native_size` and `generate` as in `Txt2ImgPipeline`,
-and add a factory to `_FACTORIES` that imports it lazily (so `procedural` never pays for importing
-torch). A backend that can run several requests as one batch also defines `generate_batch`, with
-the signature of `generate_all`; `generate_all` otherwise runs them one by one.
+Also the two image helpers the model and the pipelines share: resizing to the size asked and shrinking
+to preview size. This module imports no pipeline: the pipelines import it, and the model (model.py)
+picks one by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+from PIL import Image
 
-from txt2img_backend.request import GenerationParams, PipelineDefaults
+from txt2img_backend.request import GenerationRequest, PipelineDefaults
 
 PREVIEW_MAX_SIDE = 32
 
@@ -36,33 +38,38 @@ nobody asked for. It raises to abort the generation (the client went away).
 """
 
 
-class Txt2ImgPipeline(Protocol):
+def resize_batch(images: np.ndarray, width: int, height: int) -> np.ndarray:
+    """uint8 [n, h, w, 3] -> [n, height, width, 3]: how the model brings native-size images to the size asked."""
+    if images.shape[1:3] == (height, width):
+        return images
+    return np.stack([np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS)) for image in images])
+
+
+def shrink_to_fit(images: np.ndarray, max_side: int) -> np.ndarray:
+    """uint8 [n, h, w, 3] within max_side (previews); keeps the aspect ratio, never enlarges."""
+    height, width = images.shape[1:3]
+    scale = max_side / max(height, width)
+    if scale >= 1.0:
+        return images
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.stack([np.asarray(Image.fromarray(image).resize(size, Image.BOX)) for image in images])
+
+
+class Pipeline(Protocol):
     defaults: PipelineDefaults
+    """What a request leaves out: steps, guidance, size, preview cadence."""
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         """(width, height) the pipeline really draws at when asked for width x height."""
         ...
 
-    def generate(
-        self,
-        prompt: str,
-        negative_prompt: str,
-        seeds: Sequence[int],
-        steps: int,
-        guidance: float,
-        width: int,
-        height: int,
-        on_preview: OnStep,
-        init_image: np.ndarray | None = None,
-        strength: float | None = None,
-    ) -> np.ndarray:
-        """Returns uint8 [len(seeds), h, w, 3]; image i depends only on (prompt, negative, seeds[i])
-        and, for image-to-image, on (init_image, strength).
+    def generate(self, request: GenerationRequest, on_preview: OnStep) -> np.ndarray:
+        """Returns uint8 [len(request.seeds), h, w, 3]; image i depends only on (prompt, negative,
+        seeds[i]) and, for image-to-image, on (init_image, strength).
 
         Images come back at width x height, or at the native size, which the model then resizes.
-        init_image: uint8 [h', w', 3] of any size (the pipeline resizes it), or None for
-        text-to-image; strength in (0, 1], given exactly when init_image is. Previews then count
-        denoising_steps(steps, strength) steps.
+        init_image is uint8 [h', w', 3] of any size (the pipeline resizes it). on_preview counts
+        request.denoising_steps steps.
         """
         ...
 
@@ -71,7 +78,7 @@ class Txt2ImgPipeline(Protocol):
 class Generation:
     """One request's generation, as the model hands it to `generate_all`."""
 
-    params: GenerationParams
+    request: GenerationRequest
     on_preview: OnStep
 
 
@@ -79,69 +86,26 @@ Outcome = np.ndarray | Exception
 """A generation's images (as `generate` returns them), or the exception that ended it."""
 
 
-def generate_all(pipeline: Txt2ImgPipeline, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
+@runtime_checkable
+class BatchingPipeline(Pipeline, Protocol):
+    def generate_batch(self, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
+        """As `generate_all`; the pipeline chooses which generations run together."""
+        ...
+
+
+def generate_all(pipeline: Pipeline, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
     """Yields (index into generations, outcome) as each generation finishes; one failing (invalid,
-    cancelled, broken) never stops the others. Pipelines with `generate_batch` choose which to run
-    together; the others run them one at a time."""
-    generate_batch = getattr(pipeline, "generate_batch", None)
-    if generate_batch is not None:
-        yield from generate_batch(generations)
+    cancelled, broken) never stops the others. A `BatchingPipeline` chooses which to run together;
+    the others run them one at a time."""
+    if isinstance(pipeline, BatchingPipeline):
+        yield from pipeline.generate_batch(generations)
         return
     for index, generation in enumerate(generations):
         yield index, generate_one(pipeline, generation)
 
 
-def generate_one(pipeline: Txt2ImgPipeline, generation: Generation) -> Outcome:
-    params = generation.params
+def generate_one(pipeline: Pipeline, generation: Generation) -> Outcome:
     try:
-        return pipeline.generate(
-            params.prompt,
-            params.negative_prompt,
-            params.seeds,
-            params.steps,
-            params.guidance,
-            params.width,
-            params.height,
-            on_preview=generation.on_preview,
-            init_image=params.init_image,
-            strength=params.strength,
-        )
+        return pipeline.generate(generation.request, generation.on_preview)
     except Exception as error:  # the caller answers this request with it
         return error
-
-
-def _procedural(parameters: Mapping[str, str]) -> Txt2ImgPipeline:
-    from txt2img_backend.procedural import ProceduralPipeline
-
-    return ProceduralPipeline()
-
-
-def _from_imagemodel(kind: str, defaults: PipelineDefaults) -> Callable[[Mapping[str, str]], Txt2ImgPipeline]:
-    def factory(parameters: Mapping[str, str]) -> Txt2ImgPipeline:
-        from txt2img_backend import imagemodel_adapter
-
-        return imagemodel_adapter.load(kind, parameters, defaults)
-
-    return factory
-
-
-_FACTORIES: dict[str, Callable[[Mapping[str, str]], Txt2ImgPipeline]] = {
-    "procedural": _procedural,
-    # Native 32x32, shown at 256x256; the shipped weights score best at guidance 1.25 (MODEL_CARD.md);
-    # 3.0 overshoots into wrong colours.
-    "tiny-diffusion": _from_imagemodel(
-        "tiny-diffusion", PipelineDefaults(steps=25, guidance=1.25, width=256, height=256)
-    ),
-    "stable-diffusion": _from_imagemodel(
-        "stable-diffusion", PipelineDefaults(steps=30, guidance=7.5, width=512, height=512)
-    ),
-}
-
-
-def build_pipeline(name: str, parameters: Mapping[str, str]) -> Txt2ImgPipeline:
-    """parameters: the model config's string parameters, for pipeline-specific settings."""
-    factory = _FACTORIES.get(name)
-    if factory is None:
-        known = ", ".join(sorted(_FACTORIES))
-        raise ValueError(f"unknown pipeline {name!r}; known pipelines: {known}")
-    return factory(parameters)

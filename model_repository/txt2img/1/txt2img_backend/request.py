@@ -1,4 +1,5 @@
-"""Reads and validates one txt2img request's input tensors.
+"""The typed generation request every pipeline takes, parsed and validated once from a Triton request's
+input tensors.
 
 Kept apart from the Triton API (inputs come through a plain callable) so it is testable offline.
 """
@@ -37,7 +38,9 @@ class PipelineDefaults:
 
 
 @dataclass(frozen=True)
-class GenerationParams:
+class GenerationRequest:
+    """One generation as every pipeline receives it: complete (defaults applied) and valid."""
+
     prompt: str
     negative_prompt: str
     seeds: tuple[int, ...]
@@ -67,7 +70,7 @@ def denoising_steps(steps: int, strength: float | None) -> int:
 InputReader = Callable[[str], "np.ndarray | None"]
 
 
-def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> GenerationParams:
+def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> GenerationRequest:
     """read_input(name) returns the input's array, or None when the request omits it."""
     prompt = _text(read_input, "PROMPT", required=True)
     if not prompt:
@@ -83,9 +86,11 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
     if not 0 <= seed <= last_seed_allowed:
         raise InvalidRequest(f"SEED must be between 0 and {last_seed_allowed}, got {seed}")
 
-    steps = _int(read_input, "STEPS", default=defaults.steps)
+    # 0, as absent: the pipeline's own default (clients send 0 so that requests with and without
+    # steps still batch together).
+    steps = _int(read_input, "STEPS", default=0) or defaults.steps
     if not 1 <= steps <= MAX_STEPS:
-        raise InvalidRequest(f"STEPS must be between 1 and {MAX_STEPS}, got {steps}")
+        raise InvalidRequest(f"STEPS must be between 1 and {MAX_STEPS} (0: the model's default), got {steps}")
 
     guidance = _float(read_input, "GUIDANCE", default=defaults.guidance)
     if not (math.isfinite(guidance) and 0.0 <= guidance <= MAX_GUIDANCE):
@@ -110,7 +115,7 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
         if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
             raise InvalidRequest(f"STRENGTH must be above 0 and at most 1, got {strength}")
 
-    return GenerationParams(
+    return GenerationRequest(
         prompt=prompt,
         negative_prompt=negative_prompt,
         seeds=tuple(seed + i for i in range(num_images)),
