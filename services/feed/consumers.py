@@ -28,6 +28,7 @@ from services.feed import repository
 from services.feed.events import IMAGE_DELETED_DURABLE, IMAGES_READY_DURABLE, VISIBILITY_CHANGED_DURABLE
 from services.feed.metrics import EVENTS_APPLIED
 from services.feed.projection import Deleted, Event, ImageReady, Visibility, VisibilitySet
+from services.feed.prompts import PublicPrompts
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +99,15 @@ class ProjectionWriter:
     change nothing. Events handled at the same moment (by one consumer's concurrent handlers or
     by the three consumers) are applied in one transaction; the rule is order-free, so merging
     them in one batch gives the state they would give one by one. A handler returns (and its
-    message is acked) only after the transaction holding its events committed. If a batch
+    message is acked) only after the transaction holding its events committed. Images made public
+    get their prompts from the generation service first (services/feed/prompts.py); if it cannot
+    answer, the batch fails and its events are retried. If a batch
     fails, its events are applied one by one, so only an event that fails on its own is retried.
     """
 
-    def __init__(self, pool: AsyncConnectionPool, max_batch: int = 500):
+    def __init__(self, pool: AsyncConnectionPool, prompts: PublicPrompts, max_batch: int = 500):
         self._pool = pool
+        self._prompts = prompts
         self._max_batch = max_batch
         self._waiting: list[tuple[list[tuple[UUID, Event]], asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
@@ -148,6 +152,7 @@ class ProjectionWriter:
                     _settle(done, None)
 
     async def _commit(self, changes: list[tuple[UUID, Event]]) -> None:
+        changes = await self._prompts.attach(changes)
         async with self._pool.connection() as conn, conn.transaction():
             await repository.apply_changes(conn, changes)
 

@@ -12,3 +12,7 @@ AUTHORITY_FAILURES = Counter(
     "atelier_feed_authority_failures_total", "Authorize calls that failed; the request failed closed with UNAVAILABLE"
 )
 LIST_SECONDS = Histogram("atelier_feed_list_seconds", "Time to assemble one authorised page", ["listing"])
+PROMPT_LOOKUP_FAILURES = Counter(
+    "atelier_feed_prompt_lookup_failures_total",
+    "BatchGetImages calls for the prompts of images made public that failed; their events are retried",
+)

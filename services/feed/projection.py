@@ -10,8 +10,14 @@ how often each arrives (P5):
 - `ImageReady` counts as its own version (1) and never lowers a higher one; it makes the image
   known (a `VisibilitySet` that arrives first is remembered on an unknown image);
 - `Deleted` is final: the image is never listed again, and its prompt is erased;
-- content (owner, prompt, size, creation time) comes from `ImageReady` only; if two differ, the
-  smaller one wins, so even that is order-free.
+- content (owner, size, creation time) comes from `ImageReady` only; if two differ, the smaller
+  one wins, so even that is order-free;
+- the prompt is private data (ARCHITECTURE.md §3): it belongs to the visibility version that
+  brought it, and is held only while that version is the newest and says public. `ImageReady`
+  brings it for an image public when ready, a `VisibilitySet` to public brings the prompt the
+  generation service answered for an image public at that moment. A newer version replaces it
+  (a private one erases it); at an equal version a private event erases it, else the larger of
+  two prompts stays. So a private or deleted image never holds a prompt, in any order.
 
 An image is listed in the feed iff known, public, not deleted (and not hidden by reports, which is
 the feed's own moderation state, kept outside this rule).
@@ -45,6 +51,8 @@ class ImageReady:
 class VisibilitySet:
     visibility: Visibility
     version: int
+    # Public only: the prompt the generation service answered while the image was public.
+    prompt: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,38 +84,35 @@ class ImageState:
 EMPTY = ImageState()
 
 
-def _content(owner_id: str, prompt: str, width: int, height: int, created_at: datetime, deleted: bool) -> tuple:
-    # The prompt is compared last, so erasing it on deletion commutes with taking the minimum.
-    return (created_at, owner_id, width, height, "" if deleted else prompt)
+def _content(owner_id: str, width: int, height: int, created_at: datetime) -> tuple:
+    return (created_at, owner_id, width, height)
 
 
-def _newer(state: ImageState, visibility: Visibility, version: int) -> bool:
-    return version > state.version or (
-        version == state.version and visibility is Visibility.PRIVATE and state.visibility is not Visibility.PRIVATE
-    )
-
-
-def _with_visibility(state: ImageState, visibility: Visibility, version: int) -> ImageState:
-    if _newer(state, visibility, version):
-        return replace(state, visibility=visibility, version=version)
-    return state
+def _with_visibility(state: ImageState, visibility: Visibility, version: int, prompt: str) -> ImageState:
+    prompt = prompt if visibility is Visibility.PUBLIC else ""
+    if version > state.version:
+        merged = replace(state, visibility=visibility, version=version, prompt=prompt)
+    elif version < state.version:
+        merged = state
+    elif visibility is Visibility.PRIVATE or state.visibility is Visibility.PRIVATE:
+        merged = replace(state, visibility=Visibility.PRIVATE, prompt="")  # fail closed
+    else:
+        merged = replace(state, prompt=max(state.prompt, prompt))
+    return replace(merged, prompt="") if merged.deleted else merged
 
 
 def apply(state: ImageState, event: Event) -> ImageState:
     if isinstance(event, VisibilitySet):
-        return _with_visibility(state, event.visibility, event.version)
+        return _with_visibility(state, event.visibility, event.version, event.prompt)
     if isinstance(event, Deleted):
         return replace(state, deleted=True, prompt="")
     if isinstance(event, ImageReady):
-        incoming = _content(event.owner_id, event.prompt, event.width, event.height, event.created_at, state.deleted)
+        incoming = _content(event.owner_id, event.width, event.height, event.created_at)
         if state.known:
-            current = _content(state.owner_id, state.prompt, state.width, state.height, state.created_at, state.deleted)
-            incoming = min(current, incoming)
-        created_at, owner_id, width, height, prompt = incoming
-        merged = replace(
-            state, known=True, owner_id=owner_id, prompt=prompt, width=width, height=height, created_at=created_at
-        )
-        return _with_visibility(merged, event.visibility, max(1, event.version))
+            incoming = min(_content(state.owner_id, state.width, state.height, state.created_at), incoming)
+        created_at, owner_id, width, height = incoming
+        merged = replace(state, known=True, owner_id=owner_id, width=width, height=height, created_at=created_at)
+        return _with_visibility(merged, event.visibility, max(1, event.version), event.prompt)
     raise TypeError(f"not a projection event: {event!r}")
 
 

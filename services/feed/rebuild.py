@@ -3,7 +3,9 @@
 1. An empty shadow table `images_next` with the same columns is filled by ephemeral ordered
    consumers (DeliverPolicy.ALL) over ImagesReady, ImageDeleted and VisibilityChanged, applying
    the same merge rule as the live consumers, in batches, while the feed keeps serving the old
-   table. Likes, pins, reports and moderation decisions are the feed's own data: never dropped.
+   table. Like the live consumers, it asks the generation service for the prompts of images made
+   public (public right now, or none): a private image's prompt never enters the shadow table.
+   Likes, pins, reports and moderation decisions are the feed's own data: never dropped.
 2. Swap, in one transaction: lock the social tables and `images` against writes (readers go on),
    replay whatever was published meanwhile, carry over the feed's own columns (like counts from
    `likes`, the moderation flag from the live table), drop the old table and rename the shadow
@@ -37,6 +39,7 @@ from services.feed import repository
 from services.feed.consumers import EVENT_TYPES, changes_of
 from services.feed.events import PROJECTION_SOURCES
 from services.feed.projection import Event
+from services.feed.prompts import PublicPrompts
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +116,8 @@ class _Source:
 class _Batcher:
     """Applies changes to the shadow table in batches, one transaction each."""
 
-    def __init__(self, conn: psycopg.AsyncConnection, size: int):
-        self.conn, self.size = conn, size
+    def __init__(self, conn: psycopg.AsyncConnection, prompts: PublicPrompts, size: int):
+        self.conn, self.prompts, self.size = conn, prompts, size
         self.pending: list[tuple[UUID, Event]] = []
 
     async def add(self, changes: list[tuple[UUID, Event]]) -> None:
@@ -124,9 +127,10 @@ class _Batcher:
 
     async def flush(self) -> None:
         if self.pending:
+            changes = await self.prompts.attach(self.pending)
             # Its own transaction while replaying; a savepoint inside the swap's transaction.
             async with self.conn.transaction():
-                await repository.apply_changes(self.conn, self.pending, table=SHADOW)
+                await repository.apply_changes(self.conn, changes, table=SHADOW)
             self.pending = []
 
 
@@ -158,7 +162,12 @@ def _shadow_name(index: str) -> str:
 
 
 async def rebuild(
-    pool: AsyncConnectionPool, js: JetStreamContext, *, force: bool = False, batch: int = 2000
+    pool: AsyncConnectionPool,
+    js: JetStreamContext,
+    prompts: PublicPrompts,
+    *,
+    force: bool = False,
+    batch: int = 2000,
 ) -> RebuildReport:
     started = time.monotonic()
     report = RebuildReport()
@@ -170,7 +179,7 @@ async def rebuild(
             # Every statement below runs in an explicit transaction block, or on its own.
             await conn.set_autocommit(True)
             try:
-                await _rebuild_into_shadow_and_swap(conn, sources, batch, report)
+                await _rebuild_into_shadow_and_swap(conn, sources, _Batcher(conn, prompts, batch), report)
             finally:
                 await conn.set_autocommit(False)
     finally:
@@ -194,7 +203,7 @@ async def rebuild(
 
 
 async def _rebuild_into_shadow_and_swap(
-    conn: psycopg.AsyncConnection, sources: list[_Source], batch: int, report: RebuildReport
+    conn: psycopg.AsyncConnection, sources: list[_Source], batcher: _Batcher, report: RebuildReport
 ) -> None:
     await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(SHADOW)))
     # Same columns, defaults, checks and generated columns; secondary indexes come after the load.
@@ -205,7 +214,6 @@ async def _rebuild_into_shadow_and_swap(
     )
 
     # 1. Replay everything published so far, while the feed serves the old table.
-    batcher = _Batcher(conn, batch)
     for source in sources:
         await source.read_until(await source.last_sequence(), batcher.add, report)
         await batcher.flush()

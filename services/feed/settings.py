@@ -11,6 +11,10 @@ class FeedSettings(ServiceSettings, DatabaseSettings, NatsSettings):
     visibility_addr: str = "127.0.0.1:50052"
     # Deadline of one Authorize call; past it the request fails closed with UNAVAILABLE.
     authorize_timeout_s: float = Field(default=2.0, gt=0)
+    # The generation service, asked for the prompts of images made public after they were ready.
+    generation_addr: str = "127.0.0.1:50051"
+    # Deadline of one BatchGetImages call; past it the events are retried.
+    prompt_lookup_timeout_s: float = Field(default=5.0, gt=0)
     # ATELIER_FEED_REPORT_THRESHOLD: distinct reporters that hide an image pending review.
     feed_report_threshold: int = Field(default=3, ge=1)
     # Default window of FEED_SORT_TOP when the request leaves window_hours at 0 (7 days).

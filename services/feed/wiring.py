@@ -16,6 +16,7 @@ from services.feed import repository
 from services.feed.authority import Authority
 from services.feed.consumers import CONSUMERS, ProjectionWriter
 from services.feed.handlers import ERRORS, FeedServicer
+from services.feed.prompts import PublicPrompts
 from services.feed.rebuild import IncompleteHistory, rebuild
 from services.feed.settings import SCHEMA, FeedSettings
 
@@ -54,7 +55,7 @@ async def run(settings: FeedSettings) -> None:
     channel = grpc.aio.insecure_channel(settings.visibility_addr)
     runtime.on_close(channel.close)
     authority = Authority(channel, settings.authorize_timeout_s)
-    writer = ProjectionWriter(runtime.pool)
+    writer = ProjectionWriter(runtime.pool, _public_prompts(runtime, settings))
     for spec in CONSUMERS:
         runtime.run_in_background(
             run_consumer(runtime.js, spec, writer.handler_for(spec.subject), settings.consumer_concurrency),
@@ -85,10 +86,16 @@ async def run(settings: FeedSettings) -> None:
     )
 
 
+def _public_prompts(runtime: Runtime, settings: FeedSettings) -> PublicPrompts:
+    channel = grpc.aio.insecure_channel(settings.generation_addr)
+    runtime.on_close(channel.close)
+    return PublicPrompts(channel, settings.prompt_lookup_timeout_s)
+
+
 async def run_rebuild(settings: FeedSettings, *, force: bool = False) -> None:
     runtime = await _open(settings, "feed-rebuild", 2)
     try:
-        await rebuild(runtime.pool, runtime.js, force=force)
+        await rebuild(runtime.pool, runtime.js, _public_prompts(runtime, settings), force=force)
     except IncompleteHistory as error:
         raise SystemExit(str(error)) from None
     finally:

@@ -89,13 +89,19 @@ class VisibilityClient:
             raise DependencyUnavailable(f"visibility: {error.details()}") from error
 
     async def may_see(self, viewer_id: str, image_id: str) -> bool:
+        return image_id in await self.visible_to(viewer_id, [image_id])
+
+    async def visible_to(self, viewer_id: str, image_ids: list[str]) -> set[str]:
+        """Those of image_ids the authority lets viewer_id ("" for anonymous) see right now."""
+        if not image_ids:
+            return set()
         try:
             reply = await self._stub.Authorize(
-                visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=[image_id]), timeout=self._timeout_s
+                visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=image_ids), timeout=self._timeout_s
             )
         except grpc.aio.AioRpcError as error:
             raise DependencyUnavailable(f"visibility: {error.details()}") from error
-        return image_id in reply.allowed_image_ids
+        return set(reply.allowed_image_ids) & set(image_ids)
 
     async def mark_deleted(self, actor_id: str, image_ids: list[str]) -> None:
         try:

@@ -14,7 +14,7 @@ from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
 from services.generation import repository
-from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits
+from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.records import GenerationRecord, ImageRecord
@@ -120,9 +120,16 @@ async def _refuse(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reas
 
 
 class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
-    def __init__(self, pool: AsyncConnectionPool, billing: BillingClient, deleter: GenerationDeleter):
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        billing: BillingClient,
+        visibility: VisibilityClient,
+        deleter: GenerationDeleter,
+    ):
         self._pool = pool
         self._billing = billing
+        self._visibility = visibility
         self._delete = deleter
 
     async def Submit(self, request: generation_pb2.SubmitRequest, context: grpc.aio.ServicerContext):
@@ -222,7 +229,15 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         ids = [i for i in (parse_uuid(v) for v in request.image_ids) if i is not None]
         async with self._pool.connection() as conn:
             images = await repository.batch_get_images(conn, ids)
-        return generation_pb2.BatchGetImagesResponse(images=[image_to_proto(i) for i in images])
+        # Private content never leaves this service but to its owner (ARCHITECTURE.md §3): the
+        # viewer's own images, and those the authority lets the viewer see now; fail closed.
+        others = [str(i.id) for i in images if not request.viewer_id or i.owner_id != request.viewer_id]
+        try:
+            visible = await self._visibility.visible_to(request.viewer_id, others)
+        except DependencyUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot check who may see these images ({error})")
+        shown = [i for i in images if str(i.id) in visible or (request.viewer_id and i.owner_id == request.viewer_id)]
+        return generation_pb2.BatchGetImagesResponse(images=[image_to_proto(i) for i in shown])
 
     async def DeleteGeneration(
         self, request: generation_pb2.DeleteGenerationRequest, context: grpc.aio.ServicerContext

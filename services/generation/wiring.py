@@ -54,8 +54,9 @@ async def run_api(settings: GenerationSettings) -> None:
     visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
     runtime.on_close(billing_channel.close)
     runtime.on_close(visibility_channel.close)
-    deleter = GenerationDeleter(runtime.pool, VisibilityClient(visibility_channel), ObjectStore(settings))
-    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), deleter)
+    visibility = VisibilityClient(visibility_channel)
+    deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
+    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), visibility, deleter)
     await runtime.serve(
         settings,
         settings.grpc_listen,

@@ -33,7 +33,7 @@ from glue.events import enqueue_event
 from glue.storage import ObjectStore
 from glue.telemetry import inject_headers
 from services.generation import repository
-from services.generation.clients import VISIBILITY_TO_PROTO, DependencyUnavailable, VisibilityClient
+from services.generation.clients import DependencyUnavailable, VisibilityClient
 from services.generation.events import GENERATION_FAILED, IMAGES_READY, progress_subject
 from services.generation.inference import (
     InferenceRejected,
@@ -43,6 +43,7 @@ from services.generation.inference import (
     Txt2ImgRequest,
     Txt2ImgResult,
 )
+from services.generation.ready_event import images_ready
 from services.generation.records import GenerationRecord, ImageRecord
 from services.generation.requests import ASPECT_SIZES
 
@@ -289,24 +290,7 @@ class GenerationWorker:
             await repository.insert_images(conn, images)
             await repository.record_progress(conn, record.id, steps, steps)
             await repository.mark_finished(conn, record.id, "succeeded")
-            await enqueue_event(
-                conn,
-                IMAGES_READY,
-                events_pb2.ImagesReady(
-                    generation_id=str(record.id),
-                    owner_id=record.owner_id,
-                    images=[
-                        events_pb2.ReadyImage(
-                            image_id=str(i.id), object_key=i.object_key, seed=i.seed, width=i.width, height=i.height
-                        )
-                        for i in images
-                    ],
-                    prompt=record.prompt,
-                    visibility=VISIBILITY_TO_PROTO[record.visibility],
-                    visibility_version=1,
-                    source_image_id=str(record.source_image_id) if record.source_image_id else "",
-                ),
-            )
+            await enqueue_event(conn, IMAGES_READY, images_ready(record, images))
         await self._announce_finished(record)
         FINISHED.labels("succeeded").inc()
         END_TO_END.observe((datetime.now(UTC) - record.created_at).total_seconds())

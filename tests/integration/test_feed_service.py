@@ -30,6 +30,7 @@ from atelier.common.v1 import visibility_pb2 as common_pb2
 from atelier.feed.v1 import feed_pb2 as pb
 from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import events_pb2 as visibility_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import generation as generation_contract
@@ -92,11 +93,30 @@ class FakeAuthority(visibility_pb2_grpc.VisibilityServiceServicer):
         return visibility_pb2.AuthorizeResponse(allowed_image_ids=allowed)
 
 
+class FakeGeneration(generation_pb2_grpc.GenerationServiceServicer):
+    """BatchGetImages as the real generation service answers it: only images the authority lets
+    the viewer see now, with their prompts (`prompts`, image id → prompt)."""
+
+    def __init__(self, authority: FakeAuthority) -> None:
+        self.authority = authority
+        self.prompts: dict[str, str] = {}
+
+    async def BatchGetImages(self, request, context):
+        shown = [i for i in request.image_ids if i in self.prompts and self.authority.may_see(request.viewer_id, i)]
+        return generation_pb2.BatchGetImagesResponse(
+            images=[generation_pb2.Image(image_id=i, prompt=self.prompts[i]) for i in shown]
+        )
+
+
 @pytest.fixture
 async def authority() -> AsyncIterator[tuple[FakeAuthority, str]]:
+    """The fake authority, and beside it on the same address the generation service the feed asks
+    for the prompts of images made public (`fake.generation`)."""
     fake = FakeAuthority()
+    fake.generation = FakeGeneration(fake)
     server = grpc.aio.server()
     visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(fake, server)
+    generation_pb2_grpc.add_GenerationServiceServicer_to_server(fake.generation, server)
     address = f"127.0.0.1:{free_port()}"
     server.add_insecure_port(address)
     await server.start()
@@ -126,7 +146,7 @@ def stack(infra, tmp_path) -> Iterator[ServiceStack]:
 @pytest.fixture
 async def feed(stack, authority) -> AsyncIterator[feed_pb2_grpc.FeedServiceStub]:
     _, address = authority
-    stack.start_feed(ATELIER_VISIBILITY_ADDR=address)
+    stack.start_feed(ATELIER_VISIBILITY_ADDR=address, ATELIER_GENERATION_ADDR=address)
     async with grpc.aio.insecure_channel(stack.feed_addr) as channel:
         yield feed_pb2_grpc.FeedServiceStub(channel)
 
@@ -253,18 +273,21 @@ class World:
     wires: list[Wire]
     public_at_end: dict[str, datetime]  # image id -> created_at of images that end listed
     final: dict[str, Known]
+    prompts: dict[str, str]  # image id -> its prompt, as the generation service keeps it
 
 
 def random_world(rng: random.Random, generations: int = 6) -> World:
     """Generations of 4 images by two owners, each image toggled a few times, some deleted."""
-    wires, public_at_end, final = [], {}, {}
+    wires, public_at_end, final, prompts = [], {}, {}, {}
     for g in range(generations):
         owner = ("alice", "bob")[g % 2]
         ids = new_ids(4)
         at = T0 + timedelta(minutes=g)
         first = rng.choice([PUBLIC, PRIVATE])
+        # Private ones carry their prompt too, as ImagesReady did before it stopped: the feed drops it.
         wires.append(images_ready(owner, ids, f"a red circle number {g}", first, at))
         for image_id in ids:
+            prompts[image_id] = f"a red circle number {g}"
             visibility, version = first, 1
             for _ in range(rng.randint(0, 3)):
                 version += 1
@@ -276,7 +299,7 @@ def random_world(rng: random.Random, generations: int = 6) -> World:
             final[image_id] = Known(owner, visibility == PUBLIC, deleted)
             if visibility == PUBLIC and not deleted:
                 public_at_end[image_id] = at
-    return World(wires, public_at_end, final)
+    return World(wires, public_at_end, final, prompts)
 
 
 def shuffled_with_duplicates(rng: random.Random, wires: list[Wire]) -> list[Wire]:
@@ -297,6 +320,9 @@ async def test_shuffled_and_duplicated_event_streams_build_the_same_feed(feed, j
     fake.allow_all = True  # the projection alone decides here: nothing hides its mistakes
     rng = random.Random(5)
     world = random_world(rng)
+    for image_id, known in world.final.items():
+        fake.set(image_id, known.owner_id, known.public, known.deleted)
+    fake.generation.prompts.update(world.prompts)
     await publish(js, *shuffled_with_duplicates(rng, world.wires))
     await caught_up(js)
 
@@ -307,7 +333,8 @@ async def test_shuffled_and_duplicated_event_streams_build_the_same_feed(feed, j
         _, prompt, *_, visibility, _version, deleted, is_known, _, _ = state[image_id]
         assert is_known and deleted == known.deleted
         assert visibility == ("public" if known.public else "private") or deleted
-        assert prompt == "" if deleted else prompt.startswith("a red circle")
+        # Private data: only a listed image holds its prompt (ARCHITECTURE.md §3).
+        assert prompt == (world.prompts[image_id] if known.public and not deleted else "")
 
     # The same events again, in another order: nothing changes.
     await publish(js, *shuffled_with_duplicates(random.Random(6), world.wires))
@@ -506,11 +533,12 @@ async def test_bad_requests_are_refused_with_a_message(feed, authority):
 
 
 async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, authority, infra, stack):
-    fake, _ = authority
+    fake, address = authority
     rng = random.Random(11)
     world = random_world(rng, generations=8)
     for image_id, known in world.final.items():
         fake.set(image_id, known.owner_id, known.public, known.deleted)
+    fake.generation.prompts.update(world.prompts)
     await publish(js, *shuffled_with_duplicates(rng, world.wires))
     await caught_up(js)
     listed = newest_order(world.public_at_end)
@@ -521,10 +549,12 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
     live_page = await walk(feed, viewer_id="carol")
     assert live_page == [listed[0], *listed[2:]]
 
-    result = subprocess.run(
+    # In a thread: the fake generation service, in this event loop, answers the rebuild's lookups.
+    result = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "services.feed", "rebuild"],
         cwd=REPO_ROOT,
-        env=stack.env(),
+        env=stack.env(ATELIER_GENERATION_ADDR=address),
         capture_output=True,
         text=True,
         timeout=120,

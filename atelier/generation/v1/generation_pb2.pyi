@@ -185,10 +185,12 @@ class ListGenerationsResponse(_message.Message):
     def __init__(self, generations: _Optional[_Iterable[_Union[Generation, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
 
 class BatchGetImagesRequest(_message.Message):
-    __slots__ = ("image_ids",)
+    __slots__ = ("image_ids", "viewer_id")
     IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    VIEWER_ID_FIELD_NUMBER: _ClassVar[int]
     image_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    viewer_id: str
+    def __init__(self, image_ids: _Optional[_Iterable[str]] = ..., viewer_id: _Optional[str] = ...) -> None: ...
 
 class BatchGetImagesResponse(_message.Message):
     __slots__ = ("images",)

@@ -104,7 +104,10 @@ class GenerationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def BatchGetImages(self, request, context):
-        """Images by id, for callers that have already authorised the viewer.
+        """Images by id, as the viewer may see them: the viewer's own images and images the visibility
+        authority says the viewer may see right now (for anyone but the owner: public ones). Others
+        are left out, as if they did not exist. An empty viewer_id is an anonymous viewer: public
+        images only. UNAVAILABLE when the authority cannot answer (fail closed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

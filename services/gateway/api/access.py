@@ -61,7 +61,7 @@ async def visible_image(image_id: str, caller: Caller | None, deps: GatewayDeps)
     viewer_id = caller.user_id if caller is not None else ""
     if canonical not in await deps.visibility.authorize(viewer_id, [canonical]):
         raise image_not_found()
-    image = await deps.generations.image(canonical)
+    image = await deps.generations.image(canonical, viewer_id)
     if image is None:
         raise image_not_found()
     if caller is not None and image.owner_id == caller.user_id:

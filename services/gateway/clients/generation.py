@@ -82,9 +82,10 @@ class GenerationClient:
             raise problem_from_rpc_error(error, not_found="Generation not found.") from error
         return list(response.deleted_image_ids)
 
-    async def image(self, image_id: str) -> generation_pb2.Image | None:
-        """One image by id, not yet authorised: the caller decides who may see it."""
-        request = generation_pb2.BatchGetImagesRequest(image_ids=[image_id])
+    async def image(self, image_id: str, viewer_id: str) -> generation_pb2.Image | None:
+        """One image by id if viewer_id ("" for anonymous) may see it now: the service answers the
+        owner's images and public ones only. The caller still authorises (P1)."""
+        request = generation_pb2.BatchGetImagesRequest(image_ids=[image_id], viewer_id=viewer_id)
         try:
             response = await self._stub.BatchGetImages(request, timeout=self._timeout_s)
         except grpc.aio.AioRpcError as error:

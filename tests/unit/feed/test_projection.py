@@ -150,7 +150,12 @@ arbitrary_events = st.one_of(
         visibility=st.sampled_from([PUBLIC, PRIVATE]),
         version=st.integers(min_value=0, max_value=4),
     ),
-    st.builds(VisibilitySet, visibility=st.sampled_from([PUBLIC, PRIVATE]), version=st.integers(1, 4)),
+    st.builds(
+        VisibilitySet,
+        visibility=st.sampled_from([PUBLIC, PRIVATE]),
+        version=st.integers(1, 4),
+        prompt=st.sampled_from(["a red circle", "a blue square", ""]),
+    ),
     st.just(Deleted()),
 )
 
@@ -163,3 +168,58 @@ def test_the_rule_is_order_free_even_for_conflicting_events(events, random):
     shuffled = list(events) + list(events[: len(events) // 2])
     random.shuffle(shuffled)
     assert fold(shuffled) == fold(events)
+
+
+# ---------------------------------------------------------------- the prompt is private data (§3)
+
+SECRET = "my secret prompt"
+
+
+def test_a_private_image_holds_no_prompt_even_from_an_event_that_carried_one():
+    # ImagesReady from before the generation service stopped sending private prompts.
+    assert apply(EMPTY, ready(PRIVATE, prompt=SECRET)).prompt == ""
+    assert fold([ready(PUBLIC, prompt=SECRET), VisibilitySet(PRIVATE, 1)]).prompt == ""
+
+
+def test_turning_private_erases_the_prompt_and_turning_public_brings_the_fetched_one():
+    state = fold([ready(PUBLIC, prompt=SECRET), VisibilitySet(PRIVATE, 2)])
+    assert state.prompt == ""
+    assert apply(state, VisibilitySet(PUBLIC, 3, prompt=SECRET)).prompt == SECRET
+    # An older public event (and its prompt) arriving late changes nothing.
+    assert apply(state, VisibilitySet(PUBLIC, 1, prompt=SECRET)) == state
+
+
+def test_a_prompt_of_an_older_version_does_not_outlive_a_newer_public_one_without_it():
+    # The authority said "not public" by the time the feed asked: the newer version holds no prompt.
+    state = fold([ready(PUBLIC, prompt=SECRET), VisibilitySet(PUBLIC, 2)])
+    assert state.listed and state.prompt == ""
+
+
+@st.composite
+def histories_with_prompts(draw):
+    """One image's events as the feed gets them now: ImagesReady carries the prompt only when
+    public (or, from older producers, always), and every toggle to public carries the prompt
+    the generation service answered for it."""
+    first = draw(st.sampled_from([PUBLIC, PRIVATE]))
+    legacy = draw(st.booleans())
+    events = [ready(first, prompt=SECRET if first is PUBLIC or legacy else "")]
+    toggles = draw(st.lists(st.sampled_from([PUBLIC, PRIVATE]), max_size=6))
+    events += [VisibilitySet(v, n, SECRET if v is PUBLIC else "") for n, v in enumerate(toggles, start=2)]
+    if draw(st.booleans()):
+        events.append(Deleted())
+    return events
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.data())
+def test_whatever_the_order_a_private_or_deleted_image_never_holds_its_prompt(data):
+    history = data.draw(histories_with_prompts())
+    delivered = data.draw(deliveries(history))
+    state: ImageState = EMPTY
+    for event in delivered:
+        state = apply(state, event)
+        if state.visibility is PRIVATE or state.deleted:
+            assert state.prompt == ""
+    assert state == fold(canonical(history))
+    # And a listed image shows its prompt, whatever the order.
+    assert state.prompt == (SECRET if state.listed else "")

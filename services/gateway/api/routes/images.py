@@ -203,7 +203,7 @@ async def change_visibility(
     if canonical is None:
         raise image_not_found()
     state = await deps.visibility.set_one(caller.user_id, canonical, body.visibility)
-    image = await deps.generations.image(canonical)
+    image = await deps.generations.image(canonical, caller.user_id)
     if image is None or image.owner_id != caller.user_id:
         raise image_not_found()
     _no_store(response)

@@ -1,0 +1,1 @@
+ALTER TABLE images DROP CONSTRAINT images_prompt_only_while_public;
