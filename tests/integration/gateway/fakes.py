@@ -205,8 +205,22 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
     async def BatchGetImages(self, request, context):
         await self._raise_injected(context)
         return generation_pb2.BatchGetImagesResponse(
-            images=[self.images[i] for i in request.image_ids if i in self.images]
+            images=[
+                self.images[i]
+                for i in request.image_ids
+                if i in self.images and self._may_see(request.viewer_id, self.images[i])
+            ]
         )
+
+    def _may_see(self, viewer_id: str, image: generation_pb2.Image) -> bool:
+        """As the real service answers: the viewer's own images, and those the authority lets the
+        viewer see now (without an authority here: as the image was made)."""
+        if viewer_id and image.owner_id == viewer_id:
+            return True
+        if self.visibility is None:
+            return image.visibility == PUBLIC
+        row = self.visibility.rows.get(image.image_id)
+        return row is not None and not row.deleted and row.visibility == PUBLIC
 
     async def DeleteGeneration(self, request, context):
         await self._raise_injected(context)
