@@ -144,7 +144,7 @@ async def _stream_state(js: JetStreamContext, stream: str) -> StreamState:
         ) from None
 
 
-async def check_history(js: JetStreamContext, *, force: bool) -> None:
+async def check_history(js: JetStreamContext, *, force: bool = False) -> None:
     for stream in sorted({stream for stream, _ in PROJECTION_SOURCES}):
         state = await _stream_state(js, stream)
         if force:
