@@ -35,6 +35,7 @@ from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import generation as generation_contract
 from contracts import visibility as visibility_contract
 from glue.events import ensure_streams, make_envelope
+from tests.support.identity import add_port_as
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
 
@@ -98,7 +99,7 @@ async def authority() -> AsyncIterator[tuple[FakeAuthority, str]]:
     server = grpc.aio.server()
     visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(fake, server)
     address = f"127.0.0.1:{free_port()}"
-    server.add_insecure_port(address)
+    add_port_as(server, address, "visibility")
     await server.start()
     fake.server = server
     yield fake, address
@@ -127,7 +128,7 @@ def stack(infra, tmp_path) -> Iterator[ServiceStack]:
 async def feed(stack, authority) -> AsyncIterator[feed_pb2_grpc.FeedServiceStub]:
     _, address = authority
     stack.start_feed(ATELIER_VISIBILITY_ADDR=address)
-    async with grpc.aio.insecure_channel(stack.feed_addr) as channel:
+    async with stack.channel("feed") as channel:
         yield feed_pb2_grpc.FeedServiceStub(channel)
 
 
@@ -562,8 +563,8 @@ async def test_with_the_real_visibility_authority_a_deletion_hides_before_any_ev
     )
     await caught_up(js)
     async with (
-        grpc.aio.insecure_channel(stack.feed_addr) as feed_channel,
-        grpc.aio.insecure_channel(stack.visibility_addr) as visibility_channel,
+        stack.channel("feed") as feed_channel,
+        stack.channel("visibility") as visibility_channel,
     ):
         feed = feed_pb2_grpc.FeedServiceStub(feed_channel)
         visibility = visibility_pb2_grpc.VisibilityServiceStub(visibility_channel)
