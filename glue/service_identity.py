@@ -120,7 +120,7 @@ class CallerPolicy:
 
 def peer_identity(context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
     """The caller's identity: the CN of a certificate the TLS handshake verified against the CA."""
-    names = context.auth_context().get("x509_common_name") or []
+    names = list(context.auth_context().get("x509_common_name") or [])
     return names[0].decode() if len(names) == 1 else None
 
 
@@ -150,7 +150,9 @@ async def _admit(policy: CallerPolicy, method: str, context: grpc.aio.ServicerCo
         await context.abort(*refusal)
 
 
-def _guarded(handler: grpc.RpcMethodHandler[Any, Any], method: str, policy: CallerPolicy) -> Any:
+def _guarded(
+    handler: grpc.RpcMethodHandler[Any, Any], method: str, policy: CallerPolicy
+) -> grpc.RpcMethodHandler[Any, Any]:
     codec = {
         "request_deserializer": handler.request_deserializer,
         "response_serializer": handler.response_serializer,
@@ -164,7 +166,7 @@ def _guarded(handler: grpc.RpcMethodHandler[Any, Any], method: str, policy: Call
 
         return grpc.unary_unary_rpc_method_handler(unary_unary, **codec)
     if handler.unary_stream is not None:
-        unary_streaming = handler.unary_stream
+        unary_streaming: Any = handler.unary_stream  # asyncio handlers: async generators
 
         async def unary_stream(request: Any, context: Any) -> AsyncIterator[Any]:
             await _admit(policy, method, context)
@@ -180,7 +182,7 @@ def _guarded(handler: grpc.RpcMethodHandler[Any, Any], method: str, policy: Call
             return await streaming_unary(requests, context)
 
         return grpc.stream_unary_rpc_method_handler(stream_unary, **codec)
-    streaming = handler.stream_stream
+    streaming: Any = handler.stream_stream
 
     async def stream_stream(requests: Any, context: Any) -> AsyncIterator[Any]:
         await _admit(policy, method, context)
