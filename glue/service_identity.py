@@ -150,6 +150,27 @@ async def _admit(policy: CallerPolicy, method: str, context: grpc.aio.ServicerCo
         await context.abort(*refusal)
 
 
+def _answering(behaviour: Any, policy: CallerPolicy, method: str) -> Callable[[Any, Any], Awaitable[Any]]:
+    """A handler with one reply (unary or client-streaming), admitted first."""
+
+    async def admitted(request: Any, context: Any) -> Any:
+        await _admit(policy, method, context)
+        return await behaviour(request, context)
+
+    return admitted
+
+
+def _streaming(behaviour: Any, policy: CallerPolicy, method: str) -> Callable[[Any, Any], AsyncIterator[Any]]:
+    """A handler streaming replies (asyncio handlers are async generators), admitted first."""
+
+    async def admitted(request: Any, context: Any) -> AsyncIterator[Any]:
+        await _admit(policy, method, context)
+        async for reply in behaviour(request, context):
+            yield reply
+
+    return admitted
+
+
 def _guarded(
     handler: grpc.RpcMethodHandler[Any, Any], method: str, policy: CallerPolicy
 ) -> grpc.RpcMethodHandler[Any, Any]:
@@ -158,35 +179,9 @@ def _guarded(
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary is not None:
-        unary = handler.unary_unary
-
-        async def unary_unary(request: Any, context: Any) -> Any:
-            await _admit(policy, method, context)
-            return await unary(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(unary_unary, **codec)
+        return grpc.unary_unary_rpc_method_handler(_answering(handler.unary_unary, policy, method), **codec)
     if handler.unary_stream is not None:
-        unary_streaming: Any = handler.unary_stream  # asyncio handlers: async generators
-
-        async def unary_stream(request: Any, context: Any) -> AsyncIterator[Any]:
-            await _admit(policy, method, context)
-            async for reply in unary_streaming(request, context):
-                yield reply
-
-        return grpc.unary_stream_rpc_method_handler(unary_stream, **codec)
+        return grpc.unary_stream_rpc_method_handler(_streaming(handler.unary_stream, policy, method), **codec)
     if handler.stream_unary is not None:
-        streaming_unary = handler.stream_unary
-
-        async def stream_unary(requests: Any, context: Any) -> Any:
-            await _admit(policy, method, context)
-            return await streaming_unary(requests, context)
-
-        return grpc.stream_unary_rpc_method_handler(stream_unary, **codec)
-    streaming: Any = handler.stream_stream
-
-    async def stream_stream(requests: Any, context: Any) -> AsyncIterator[Any]:
-        await _admit(policy, method, context)
-        async for reply in streaming(requests, context):
-            yield reply
-
-    return grpc.stream_stream_rpc_method_handler(stream_stream, **codec)
+        return grpc.stream_unary_rpc_method_handler(_answering(handler.stream_unary, policy, method), **codec)
+    return grpc.stream_stream_rpc_method_handler(_streaming(handler.stream_stream, policy, method), **codec)
