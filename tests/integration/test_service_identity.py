@@ -123,3 +123,20 @@ async def test_probes_reach_health_alone_on_the_plaintext_health_port(stack):
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
         plans = billing_pb2_grpc.BillingServiceStub(probe).ListPlans(billing_pb2.ListPlansRequest(), timeout=10)
         assert await code_of(plans) is grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_reflection_answers_platform_callers_only(platform):
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    ask = reflection_pb2.ServerReflectionRequest(list_services="")
+    async with platform.channel(identities.BILLING, caller=identities.FEED) as channel:
+        replies = [r async for r in reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(iter([ask]))]
+    names = {service.name for service in replies[0].list_services_response.service}
+    assert "atelier.billing.v1.BillingService" in names
+
+    ensure_pki(platform.pki.root, ["stranger"])
+    async with platform.channel(identities.BILLING, caller="stranger") as channel:
+        call = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(iter([ask]))
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            _ = [r async for r in call]
+    assert refused.value.code() is grpc.StatusCode.UNAUTHENTICATED
