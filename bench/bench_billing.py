@@ -23,7 +23,6 @@ import time
 import uuid
 from pathlib import Path
 
-import grpc
 import nats
 import psycopg
 
@@ -32,6 +31,7 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from bench.stats import run_concurrently, summary
 from contracts import generation
 from glue.events import ensure_streams, make_envelope
+from tests.support.identity import routing_channel, session_pki
 from tests.support.services import fresh_database
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
@@ -62,7 +62,7 @@ def seed_history(database_url: str, user_id: str, rows: int) -> None:
 async def measure(
     address: str, nats_url: str, database_url: str, calls: int, levels: list[int], histories: list[int], events: int
 ) -> None:
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with routing_channel("billing", address) as channel:
         stub = billing_pb2_grpc.BillingServiceStub(channel)
         for rows in histories:
             user = f"aged-{rows}"
@@ -168,6 +168,7 @@ def main() -> None:
                 "ATELIER_GRPC_LISTEN": f"127.0.0.1:{port}",
                 "ATELIER_LOG_LEVEL": "WARNING",
                 "PATH": "/usr/bin:/bin",
+                **session_pki().env("billing"),
             },
             cwd=REPO_ROOT,
         )

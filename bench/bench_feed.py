@@ -50,7 +50,9 @@ from bench.stats import percentile
 from contracts import generation, visibility
 from glue import db
 from glue.events import ensure_streams, make_envelope
+from tests.support.identity import add_port_as, routing_channel
 from tools.devstack import NatsServer, PostgresServer, free_port
+from tools.devstack.pki import Pki, ensure_pki
 from tools.devstack.process import port_is_open
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -98,10 +100,10 @@ class AllowPublic(visibility_pb2_grpc.VisibilityServiceServicer):
         )
 
 
-async def serve_authority(port: int) -> None:
+async def serve_authority(port: int, pki: Pki) -> None:
     server = grpc.aio.server()
     visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(AllowPublic(), server)
-    server.add_insecure_port(f"127.0.0.1:{port}")
+    add_port_as(server, f"127.0.0.1:{port}", "visibility", pki)
     await server.start()
     await server.wait_for_termination()
 
@@ -236,8 +238,8 @@ async def timed(call: Callable[[Message], Awaitable[Any]], request: Message) -> 
     return time.perf_counter() - started, reply
 
 
-async def latency(feed_addr: str, requests: int, page_size: int) -> None:
-    async with grpc.aio.insecure_channel(feed_addr) as channel:
+async def latency(feed_addr: str, requests: int, page_size: int, pki: Pki) -> None:
+    async with routing_channel("feed", feed_addr, pki) as channel:
         feed = feed_pb2_grpc.FeedServiceStub(channel)
         await feed.ListFeed(pb.ListFeedRequest())  # warm the connection and the server's caches
         print(f"ListFeed, page_size={page_size}, sequential requests:", flush=True)
@@ -319,9 +321,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="events each consumer handles at once")
     parser.add_argument("--no-rebuild", action="store_true")
     parser.add_argument("--authority-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pki", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.authority_port:
-        asyncio.run(serve_authority(args.authority_port))
+        asyncio.run(serve_authority(args.authority_port, Pki(Path(args.pki))))
         return
 
     rng = random.Random(1)
@@ -340,9 +343,12 @@ def main() -> None:
         seed(database_url, args.images, args.likes, rng)
 
         authority_port, feed_port = free_port(), free_port()
+        pki = ensure_pki(root / "pki")
         processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "bench.bench_feed", "--authority-port", str(authority_port)], cwd=REPO_ROOT
+                [sys.executable, "-m", "bench.bench_feed", "--authority-port", str(authority_port)]
+                + ["--pki", str(pki.root)],
+                cwd=REPO_ROOT,
             )
         )
         env = {
@@ -353,6 +359,7 @@ def main() -> None:
             "ATELIER_VISIBILITY_ADDR": f"127.0.0.1:{authority_port}",
             "ATELIER_LOG_LEVEL": "WARNING",
             "ATELIER_CONSUMER_CONCURRENCY": str(args.concurrency),
+            **pki.env("feed"),
         }
 
         wires = events(args.events, rng)
@@ -368,7 +375,7 @@ def main() -> None:
             flush=True,
         )
 
-        asyncio.run(latency(f"127.0.0.1:{feed_port}", args.requests, args.page_size))
+        asyncio.run(latency(f"127.0.0.1:{feed_port}", args.requests, args.page_size, pki))
 
         if not args.no_rebuild:
             started = time.perf_counter()

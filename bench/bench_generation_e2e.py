@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import grpc
 import httpx
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from bench.stats import summary
 from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgRequest
 from services.generation.worker import PREVIEW_EVERY
+from tests.support.identity import routing_channel
 from tools.devstack import free_port
 from tools.devstack.config import Ports
 from tools.devstack.stack import Stack
@@ -84,7 +84,7 @@ async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int) -> N
 async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120) as client:
         keys = []
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.billing}") as channel:
+        async with routing_channel("billing", f"127.0.0.1:{stack.ports.billing}", stack.pki) as channel:
             billing = billing_pb2_grpc.BillingServiceStub(channel)
             for n in range(max(levels)):
                 reply = await client.post(

@@ -24,12 +24,12 @@ import time
 import uuid
 from pathlib import Path
 
-import grpc
 import httpx
 import psycopg
 
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from bench.stats import run_concurrently, summary
+from tests.support.identity import routing_channel, session_pki
 from tests.support.services import fresh_database
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
@@ -98,7 +98,7 @@ def handler_seconds(metrics_url: str) -> tuple[float, float]:
 
 
 async def measure(address: str, database_url: str, metrics_url: str, work: list, levels: list[int]) -> None:
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with routing_channel("visibility", address) as channel:
         stub = visibility_pb2_grpc.VisibilityServiceStub(channel)
         connections = [await psycopg.AsyncConnection.connect(database_url, autocommit=True) for _ in range(max(levels))]
         for conn in connections:
@@ -174,6 +174,7 @@ def main() -> None:
                 "ATELIER_LOG_LEVEL": "WARNING",
                 "ATELIER_METRICS_PORT": str(metrics_port),
                 "PATH": "/usr/bin:/bin",
+                **session_pki().env("visibility"),
             },
             cwd=REPO_ROOT,
         )

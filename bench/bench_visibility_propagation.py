@@ -28,7 +28,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import grpc
 import httpx
 import psycopg
 
@@ -103,7 +102,7 @@ def run(images: int, rounds: int) -> None:
         )
         user_id, key = signup.json()["user_id"], signup.json()["api_key"]
         headers = {"Authorization": f"Bearer {key}"}
-        with grpc.insecure_channel(stack.billing_addr) as channel:
+        with stack.sync_channel("billing") as channel:
             billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
                 billing_pb2.ChangePlanRequest(user_id=user_id, plan="plus", actor="operator:bench"), timeout=10
             )
@@ -133,7 +132,7 @@ def run(images: int, rounds: int) -> None:
                 for i in http.get(f"/api/v1/generations/{generation_id}", headers=headers).json()["images"]
             ]
 
-        feed_channel = grpc.insecure_channel(stack.feed_addr)
+        feed_channel = stack.sync_channel("feed")
         feed = feed_pb2_grpc.FeedServiceStub(feed_channel)
         feed_db = psycopg.connect(stack.infra.database_url, autocommit=True)
 

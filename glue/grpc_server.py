@@ -1,6 +1,7 @@
-"""gRPC aio server bootstrap: health service, reflection, Prometheus metrics, one translation of
-exceptions into status (glue.grpc_errors) and a graceful shutdown on SIGTERM/SIGINT that runs the
-service's own clean-up (e.g. NATS drain)."""
+"""gRPC aio server bootstrap: mutual TLS and per-method callers (glue.service_identity), health
+service (also on an optional plaintext port for probes), reflection, Prometheus metrics, one
+translation of exceptions into status (glue.grpc_errors) and a graceful shutdown on SIGTERM/SIGINT
+that runs the service's own clean-up (e.g. NATS drain)."""
 
 import asyncio
 import logging
@@ -13,6 +14,7 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
 from glue.grpc_errors import ErrorInterceptor, ErrorMapping
+from glue.service_identity import CallerPolicy, IdentityFiles, IdentityInterceptor, server_credentials
 
 log = logging.getLogger(__name__)
 
@@ -31,29 +33,36 @@ async def serve(
     listen: str,
     register: Registrar,
     service_names: Iterable[str],
+    identity: IdentityFiles,
+    callers: CallerPolicy,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     metrics_port: int = 0,
     metrics_host: str = "127.0.0.1",
     grace_s: float = 10.0,
     errors: ErrorMapping | None = None,
+    health_listen: str = "",
 ) -> None:
     """Serves until a termination signal, then stops taking calls, lets running ones finish
-    within grace_s, and calls on_shutdown. `errors`: the service's own errors → status."""
-    server = grpc.aio.server(interceptors=[ErrorInterceptor(errors or ErrorMapping())])
+    within grace_s, and calls on_shutdown. `errors`: the service's own errors → status.
+    `callers`: who may call each method; `health_listen`: a plaintext port where only health
+    answers (every other call there has no identity and is refused)."""
+    server = grpc.aio.server(interceptors=[IdentityInterceptor(callers), ErrorInterceptor(errors or ErrorMapping())])
     register(server)
     # grpc-stubs' grpc_health stub lacks the asyncio servicer.
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = list(service_names)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    if server.add_insecure_port(listen) == 0:
+    if server.add_secure_port(listen, server_credentials(identity)) == 0:
         raise SystemExit(f"cannot listen on {listen}: address in use or invalid")
+    if health_listen and server.add_insecure_port(health_listen) == 0:
+        raise SystemExit(f"cannot listen on {health_listen} (health): address in use or invalid")
     await server.start()
     for name in ["", *names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if metrics_port:
         start_http_server(metrics_port, addr=metrics_host)
-    log.info("serving", extra={"listen": listen, "services": names})
+    log.info("serving", extra={"listen": listen, "health_listen": health_listen, "services": names})
 
     await wait_for_termination_signal()
     log.info("shutting down")

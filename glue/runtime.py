@@ -23,6 +23,7 @@ from glue.events import DEAD_LETTERS, ensure_streams
 from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
+from glue.service_identity import CallerPolicy, IdentityFiles
 from glue.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Runtime:
         listen: str,
         register: Registrar,
         service_names: list[str],
+        callers: CallerPolicy,
         errors: ErrorMapping | None = None,
     ) -> None:
         """Serves gRPC until a termination signal or the death of a background loop."""
@@ -91,6 +93,9 @@ class Runtime:
                 listen,
                 register,
                 service_names,
+                IdentityFiles.from_settings(settings),
+                callers,
+                health_listen=settings.health_listen,
                 on_shutdown=self.close,
                 metrics_port=settings.metrics_port,
                 metrics_host=settings.metrics_host,

@@ -4,6 +4,8 @@ Each service subclasses `ServiceSettings` with its own fields and builds it once
 pydantic-settings validates types so a bad value fails fast at start-up with a clear message.
 """
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +20,14 @@ class ServiceSettings(BaseSettings):
     # default; a cluster sets 0.0.0.0 so Prometheus can scrape the pod.
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
+    # This process's service identity for gRPC, both ways (glue.service_identity): PEM files of
+    # the platform's CA, this identity's certificate and its private key.
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # A plaintext port answering only grpc.health.v1 (kubelet probes cannot present a client
+    # certificate); empty: none.
+    health_listen: str = ""
 
 
 class DatabaseSettings(BaseSettings):

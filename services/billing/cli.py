@@ -19,6 +19,8 @@ import grpc
 from google.protobuf import json_format, timestamp_pb2
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from contracts import identities
+from glue.service_identity import IdentityFiles, secure_sync_channel
 from services.billing.settings import BillingSettings
 
 TIMEOUT_S = 15.0
@@ -61,7 +63,7 @@ def _write(account: billing_pb2.Account) -> None:
 
 def run_command(args: argparse.Namespace, settings: BillingSettings) -> int:
     address = args.addr or settings.billing_addr
-    with grpc.insecure_channel(address) as channel:
+    with secure_sync_channel(address, identities.BILLING, IdentityFiles.from_settings(settings)) as channel:
         stub = billing_pb2_grpc.BillingServiceStub(channel)
         try:
             if args.command == "set-plan":

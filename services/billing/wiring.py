@@ -8,12 +8,14 @@ from pathlib import Path
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from contracts import identities
 from contracts.generation import GENERATION_FAILED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
 from glue.periodic import run_periodically
 from glue.runtime import open_runtime
+from glue.service_identity import CallerPolicy
 from services.billing.catalogue import CatalogueError, load_catalogue
 from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
 from services.billing.handlers import ERRORS, BillingServicer, GenerationEventHandlers
@@ -22,7 +24,22 @@ from services.billing.settings import SCHEMA, BillingSettings
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICE_NAME = billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name
+SERVICE = billing_pb2.DESCRIPTOR.services_by_name["BillingService"]
+SERVICE_NAME = SERVICE.full_name
+# Plans change only by an operator or a verified payment-provider webhook; credits move only with
+# the generation that spends them.
+CALLERS = CallerPolicy.for_service(
+    identities.ALL,
+    SERVICE,
+    {
+        "GetAccount": {identities.GATEWAY, identities.VISIBILITY, identities.OPERATOR},
+        "ListPlans": {identities.GATEWAY, identities.OPERATOR},
+        "ReserveCredits": {identities.GENERATION_API},
+        "ReleaseCredits": {identities.GENERATION_API},
+        "ChangePlan": {identities.OPERATOR},
+        "HandleProviderWebhook": {identities.GATEWAY},
+    },
+)
 
 
 async def sweep(billing: Billing) -> None:
@@ -90,5 +107,6 @@ async def run(settings: BillingSettings) -> None:
         settings.grpc_listen,
         lambda server: billing_pb2_grpc.add_BillingServiceServicer_to_server(BillingServicer(billing), server),
         [SERVICE_NAME],
+        CALLERS,
         errors=ERRORS,
     )

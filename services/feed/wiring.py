@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import grpc
-
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
+from contracts import identities
 from glue.consumer import run_consumer
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
+from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
 from services.feed import repository
 from services.feed.consumers import CONSUMERS, ProjectionWriter
 from services.feed.handlers import ERRORS, FeedServicer
@@ -22,7 +22,26 @@ from services.feed.visibility_client import VisibilityClient
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICE_NAME = feed_pb2.DESCRIPTOR.services_by_name["FeedService"].full_name
+SERVICE = feed_pb2.DESCRIPTOR.services_by_name["FeedService"]
+SERVICE_NAME = SERVICE.full_name
+_PEOPLE = {identities.GATEWAY}  # what users do through the API
+# Moderation is an operator's.
+CALLERS = CallerPolicy.for_service(
+    identities.ALL,
+    SERVICE,
+    {
+        "ListFeed": _PEOPLE,
+        "BatchGetSocial": _PEOPLE,
+        "Like": _PEOPLE,
+        "Unlike": _PEOPLE,
+        "Pin": _PEOPLE,
+        "Unpin": _PEOPLE,
+        "Report": _PEOPLE,
+        "GetProfile": _PEOPLE,
+        "ListReports": {identities.OPERATOR},
+        "ResolveReport": {identities.OPERATOR},
+    },
+)
 
 
 async def refresh_top_scores(pool, windows: list[int]) -> None:
@@ -52,7 +71,7 @@ async def _open(settings: FeedSettings, client_name: str, pool_size: int) -> Run
 
 async def run(settings: FeedSettings) -> None:
     runtime = await _open(settings, "feed", settings.db_pool_size)
-    channel = grpc.aio.insecure_channel(settings.visibility_addr)
+    channel = secure_channel(settings.visibility_addr, identities.VISIBILITY, IdentityFiles.from_settings(settings))
     runtime.on_close(channel.close)
     authority = VisibilityClient(channel, settings.authorize_timeout_s)
     writer = ProjectionWriter(runtime.pool, _public_prompts(runtime, settings))
@@ -82,12 +101,13 @@ async def run(settings: FeedSettings) -> None:
         settings.grpc_listen,
         lambda server: feed_pb2_grpc.add_FeedServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
+        CALLERS,
         errors=ERRORS,
     )
 
 
 def _public_prompts(runtime: Runtime, settings: FeedSettings) -> PublicPrompts:
-    channel = grpc.aio.insecure_channel(settings.generation_addr)
+    channel = secure_channel(settings.generation_addr, identities.GENERATION_API, IdentityFiles.from_settings(settings))
     runtime.on_close(channel.close)
     return PublicPrompts(channel, settings.prompt_lookup_timeout_s)
 

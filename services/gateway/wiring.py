@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import grpc
 from nats.aio.client import Client
 
+from contracts import identities
 from glue.db import open_pool
 from glue.nats_connect import connect
+from glue.service_identity import IdentityFiles, secure_channel
 from glue.storage import ObjectStore
 from services.gateway.auth.accounts import Accounts
 from services.gateway.clients.billing import BillingClient
@@ -40,16 +41,17 @@ async def _connect_progress_feed(settings: GatewaySettings, feed: NatsProgressFe
 
 @asynccontextmanager
 async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayDeps]:
+    identity = IdentityFiles.from_settings(settings)
     pool = await open_pool(settings.database_url, SCHEMA)
     progress = NatsProgressFeed()
     # NATS only carries previews: the gateway serves without it (and /readyz says so) until it connects.
     nats_connection = asyncio.create_task(_connect_progress_feed(settings, progress))
     try:
         async with (
-            grpc.aio.insecure_channel(settings.generation_addr) as channel,
-            grpc.aio.insecure_channel(settings.billing_addr) as billing_channel,
-            grpc.aio.insecure_channel(settings.visibility_addr) as visibility_channel,
-            grpc.aio.insecure_channel(settings.feed_addr) as feed_channel,
+            secure_channel(settings.generation_addr, identities.GENERATION_API, identity) as channel,
+            secure_channel(settings.billing_addr, identities.BILLING, identity) as billing_channel,
+            secure_channel(settings.visibility_addr, identities.VISIBILITY, identity) as visibility_channel,
+            secure_channel(settings.feed_addr, identities.FEED, identity) as feed_channel,
         ):
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, settings.grpc_timeout_s)

@@ -4,15 +4,16 @@ import asyncio
 import logging
 from pathlib import Path
 
-import grpc
 from nats.js import JetStreamContext
 from prometheus_client import Gauge, start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from contracts import identities
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
+from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
 from glue.storage import ObjectStore
 from services.generation.clients import BillingClient, VisibilityClient
 from services.generation.deletion import GenerationDeleter
@@ -27,6 +28,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 QUEUE_DEPTH = Gauge(
     "atelier_generation_queue_depth", "Generation requests waiting for or held by a worker (JetStream consumer)"
+)
+
+
+SERVICE = generation_pb2.DESCRIPTOR.services_by_name["GenerationService"]
+# Prompts, seeds and storage keys of private images: only the gateway, which scopes every call to
+# the signed-in user, asks for them.
+# The gateway, for its users; the feed reads the prompts of images made public (BatchGetImages
+# answers an anonymous viewer only what the authority says is public now).
+CALLERS = CallerPolicy.for_service(
+    identities.ALL,
+    SERVICE,
+    {
+        **{method.name: {identities.GATEWAY} for method in SERVICE.methods},
+        "BatchGetImages": {identities.GATEWAY, identities.FEED},
+    },
 )
 
 
@@ -50,8 +66,9 @@ async def _open(settings: GenerationSettings, role: str) -> Runtime:
 async def run_api(settings: GenerationSettings) -> None:
     runtime = await _open(settings, "api")
     runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
-    billing_channel = grpc.aio.insecure_channel(settings.billing_addr)
-    visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
+    identity = IdentityFiles.from_settings(settings)
+    billing_channel = secure_channel(settings.billing_addr, identities.BILLING, identity)
+    visibility_channel = secure_channel(settings.visibility_addr, identities.VISIBILITY, identity)
     runtime.on_close(billing_channel.close)
     runtime.on_close(visibility_channel.close)
     visibility = VisibilityClient(visibility_channel)
@@ -61,7 +78,8 @@ async def run_api(settings: GenerationSettings) -> None:
         settings,
         settings.grpc_listen,
         lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server),
-        [generation_pb2.DESCRIPTOR.services_by_name["GenerationService"].full_name],
+        [SERVICE.full_name],
+        CALLERS,
         errors=ERRORS,
     )
 
@@ -72,7 +90,9 @@ async def run_worker(settings: GenerationSettings) -> None:
     await asyncio.to_thread(store.ensure_bucket)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
-    visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
+    visibility_channel = secure_channel(
+        settings.visibility_addr, identities.VISIBILITY, IdentityFiles.from_settings(settings)
+    )
     runtime.on_close(visibility_channel.close)
     worker = GenerationWorker(
         runtime.pool,

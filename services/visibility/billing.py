@@ -7,6 +7,8 @@ import logging
 import grpc
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from contracts import identities
+from glue.service_identity import IdentityFiles, secure_channel
 from services.visibility.policy import Account, SubscriptionStatus
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,8 @@ def account_from_proto(account: billing_pb2.Account) -> Account:
 
 
 class BillingClient:
-    def __init__(self, address: str, timeout_s: float):
-        self._channel = grpc.aio.insecure_channel(address)
+    def __init__(self, address: str, timeout_s: float, identity: IdentityFiles):
+        self._channel = secure_channel(address, identities.BILLING, identity)
         self._stub = billing_pb2_grpc.BillingServiceStub(self._channel)
         self._timeout_s = timeout_s
 

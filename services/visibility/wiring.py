@@ -8,11 +8,13 @@ from pathlib import Path
 
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from contracts import identities
 from contracts.generation import IMAGE_DELETED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
 from glue.runtime import open_runtime
+from glue.service_identity import CallerPolicy, IdentityFiles
 from services.visibility.billing import BillingClient
 from services.visibility.consumers import EventHandlers
 from services.visibility.events import IMAGE_DELETED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
@@ -21,7 +23,22 @@ from services.visibility.settings import SCHEMA, VisibilitySettings
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICE_NAME = visibility_pb2.DESCRIPTOR.services_by_name["VisibilityService"].full_name
+SERVICE = visibility_pb2.DESCRIPTOR.services_by_name["VisibilityService"]
+SERVICE_NAME = SERVICE.full_name
+# Only the worker registers images, only the user's own gateway call changes a visibility, and
+# every reader asks Authorize.
+CALLERS = CallerPolicy.for_service(
+    identities.ALL,
+    SERVICE,
+    {
+        "RegisterImages": {identities.GENERATION_WORKER},
+        "SetVisibility": {identities.GATEWAY},
+        "BatchSetVisibility": {identities.GATEWAY},
+        "Authorize": {identities.GATEWAY, identities.FEED, identities.GENERATION_WORKER},
+        "BatchGetVisibility": {identities.GATEWAY},
+        "MarkDeleted": {identities.GENERATION_API},
+    },
+)
 
 
 async def run(settings: VisibilitySettings) -> None:
@@ -34,7 +51,7 @@ async def run(settings: VisibilitySettings) -> None:
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
     )
-    billing = BillingClient(settings.billing_addr, settings.billing_timeout_s)
+    billing = BillingClient(settings.billing_addr, settings.billing_timeout_s, IdentityFiles.from_settings(settings))
     runtime.on_close(billing.close)
     events = EventHandlers(runtime.pool)
     runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
@@ -64,5 +81,6 @@ async def run(settings: VisibilitySettings) -> None:
         settings.grpc_listen,
         lambda server: visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
+        CALLERS,
         errors=ERRORS,
     )

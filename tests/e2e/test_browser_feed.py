@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import uuid
 
-import grpc
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -199,7 +198,7 @@ def test_the_feed_scrolls_on_and_sorts_by_likes(platform, browser, tmp_path) -> 
     page.goto(platform.url)
     _, api_key = _sign_up_here(page, "prolific")
     user_id = page.evaluate("fetch('/api/v1/me').then(r => r.json()).then(me => me.user_id)")
-    with grpc.insecure_channel(platform.stack.billing_addr) as channel:  # 30 images need more than free credits
+    with platform.stack.sync_channel("billing") as channel:  # 30 images need more than free credits
         billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
             billing_pb2.ChangePlanRequest(user_id=user_id, plan="plus", actor="operator:e2e"), timeout=10
         )

@@ -6,7 +6,6 @@ ChangePlan gRPC. Screenshots go to the test's tmp dir (and to $ATELIER_E2E_SCREE
 
 from __future__ import annotations
 
-import grpc
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -26,7 +25,7 @@ def _sign_up(browser: Browser, url: str, prefix: str) -> tuple[Page, str]:
 
 
 def _change_plan(platform, user_id: str, plan: str) -> None:
-    with grpc.insecure_channel(platform.stack.billing_addr) as channel:
+    with platform.stack.sync_channel("billing") as channel:
         billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
             billing_pb2.ChangePlanRequest(user_id=user_id, plan=plan, actor="operator:e2e"), timeout=10
         )

@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 
 from atelier.generation.v1 import generation_pb2_grpc
@@ -61,5 +60,5 @@ async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceSt
     stack.start_billing()
     stack.start_visibility()
     stack.start_generation_api()
-    async with grpc.aio.insecure_channel(stack.generation_addr) as channel:
+    async with stack.channel("generation-api") as channel:
         yield generation_pb2_grpc.GenerationServiceStub(channel)

@@ -72,7 +72,7 @@ def stack(infra, tmp_path, metrics_port, request) -> Iterator[ServiceStack]:
 @pytest.fixture
 async def billing(stack) -> AsyncIterator[billing_pb2_grpc.BillingServiceStub]:
     stack.start_billing()
-    async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
+    async with stack.channel("billing") as channel:
         yield billing_pb2_grpc.BillingServiceStub(channel)
 
 
@@ -316,7 +316,7 @@ async def test_a_plan_change_is_announced_and_sets_entitlements_and_a_past_end_l
             stack.billing_addr,
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, **stack.env()},
+        env={**os.environ, **stack.env(), **stack.pki.env("operator")},
         capture_output=True,
         text=True,
         timeout=60,
@@ -478,12 +478,12 @@ def test_billing_reports_healthy_and_stops_cleanly_on_sigterm(stack, infra, tmp_
         process = subprocess.Popen(
             [sys.executable, "-m", "services.billing"],
             cwd=REPO_ROOT,
-            env={**stack.env(), "ATELIER_GRPC_LISTEN": stack.billing_addr},
+            env={**stack.env(), **stack.pki.env("billing"), "ATELIER_GRPC_LISTEN": stack.billing_addr},
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
     try:
-        with grpc.insecure_channel(stack.billing_addr) as channel:
+        with stack.sync_channel("billing", caller="gateway") as channel:
             grpc.channel_ready_future(channel).result(timeout=60)
             health = health_pb2_grpc.HealthStub(channel)
             for service in ("", "atelier.billing.v1.BillingService"):

@@ -59,8 +59,8 @@ async def refusal(call) -> tuple[grpc.StatusCode, str]:
 
 async def test_visibility_and_generation_answer_unavailable_while_their_database_is_down(stack, postgres_url):
     async with (
-        grpc.aio.insecure_channel(stack.visibility_addr) as visibility_channel,
-        grpc.aio.insecure_channel(stack.generation_addr) as generation_channel,
+        stack.channel("visibility") as visibility_channel,
+        stack.channel("generation-api") as generation_channel,
     ):
         visibility = visibility_pb2_grpc.VisibilityServiceStub(visibility_channel)
         generation = generation_pb2_grpc.GenerationServiceStub(generation_channel)

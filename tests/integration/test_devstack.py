@@ -257,6 +257,11 @@ def test_stack_starts_service_processes_with_the_platform_settings(own_data_dir:
         assert settings["ATELIER_S3_ENDPOINT"] == stack.object_store.endpoint
         assert settings["ATELIER_TRITON_URL"] == stack.triton.grpc_url
         assert settings["ATELIER_METRICS_PORT"] == str(ports.metrics_base + 1)
+        # Its own service identity, from the stack's CA, kept under the data directory.
+        assert settings["ATELIER_TLS_CERT"] == str(own_data_dir.absolute() / "pki" / "billing.crt")
+        assert settings["ATELIER_TLS_KEY"] == str(own_data_dir.absolute() / "pki" / "billing.key")
+        assert settings["ATELIER_TLS_CA"] == str(own_data_dir.absolute() / "pki" / "ca.crt")
+        assert Path(settings["ATELIER_TLS_KEY"]).stat().st_mode & 0o077 == 0
         assert not stack.dead_processes()
     finally:
         stack.down()

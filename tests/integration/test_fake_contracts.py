@@ -36,6 +36,7 @@ from tests.integration.gateway.fakes import (
 )
 from tests.integration.gateway.feed_fake import FakeFeedService
 from tests.support.generation import change_plan, submit_request
+from tests.support.identity import add_port_as, channel_as, routing_channel
 from tests.support.services import Infra, ServiceStack
 from tests.support.waiting import consumers_caught_up
 from tools.devstack import free_port
@@ -62,7 +63,7 @@ async def serve(address: str, billing: FakeBillingService, visibility: FakeVisib
     billing_pb2_grpc.add_BillingServiceServicer_to_server(billing, server)
     if visibility is not None:
         visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(visibility, server)
-    assert server.add_insecure_port(address) != 0
+    assert add_port_as(server, address, "visibility" if visibility is not None else "billing") != 0
     await server.start()
     return server
 
@@ -96,7 +97,7 @@ async def authority(request) -> AsyncIterator[Authority]:
         stack.start_visibility()
         address = stack.visibility_addr
 
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with routing_channel("visibility", address) as channel:
         stub = visibility_pb2_grpc.VisibilityServiceStub(channel)
         if request.param == "real":
 
@@ -183,7 +184,7 @@ async def billing(request) -> AsyncIterator[billing_pb2_grpc.BillingServiceStub]
         stack: ServiceStack = request.getfixturevalue("media_free_stack")
         stack.start_billing()
         address, server = stack.billing_addr, None
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with routing_channel("billing", address) as channel:
         yield billing_pb2_grpc.BillingServiceStub(channel)
     if server is not None:
         await server.stop(0)
@@ -281,7 +282,7 @@ async def generations(request) -> AsyncIterator[generation_pb2_grpc.GenerationSe
         stack.start_visibility()
         stack.start_generation_api()
         await change_plan(stack, "alice", "basic")
-        async with grpc.aio.insecure_channel(stack.generation_addr) as channel:
+        async with stack.channel("generation-api") as channel:
             yield generation_pb2_grpc.GenerationServiceStub(channel)
         return
     billing = FakeBillingService()
@@ -290,10 +291,10 @@ async def generations(request) -> AsyncIterator[generation_pb2_grpc.GenerationSe
     address = f"127.0.0.1:{free_port()}"
     server = grpc.aio.server()
     generation_pb2_grpc.add_GenerationServiceServicer_to_server(fake, server)
-    assert server.add_insecure_port(address) != 0
+    assert add_port_as(server, address, "generation-api") != 0
     await server.start()
     try:
-        async with grpc.aio.insecure_channel(address) as channel:
+        async with routing_channel("generation-api", address) as channel:
             yield generation_pb2_grpc.GenerationServiceStub(channel)
     finally:
         await server.stop(0)
@@ -377,7 +378,7 @@ async def feed(request) -> AsyncIterator[Feed]:
     if request.param == "fake":
         feed_pb2_grpc.add_FeedServiceServicer_to_server(FakeFeedService(generation, visibility), server)
     authority_address = f"127.0.0.1:{free_port()}"
-    assert server.add_insecure_port(authority_address) != 0
+    assert add_port_as(server, authority_address, "visibility") != 0
     await server.start()
     try:
         if request.param == "fake":
@@ -390,7 +391,7 @@ async def feed(request) -> AsyncIterator[Feed]:
             async def settled() -> None:
                 return None
 
-            async with grpc.aio.insecure_channel(authority_address) as channel:
+            async with channel_as("gateway", "visibility", authority_address) as channel:
                 yield Feed(feed_pb2_grpc.FeedServiceStub(channel), publish, settled)
         else:
             stack: ServiceStack = request.getfixturevalue("media_free_stack")
@@ -422,7 +423,7 @@ async def feed(request) -> AsyncIterator[Feed]:
                 await consumers_caught_up(stack.infra.nats_url, "GENERATION", *FEED_DURABLES)
 
             try:
-                async with grpc.aio.insecure_channel(stack.feed_addr) as channel:
+                async with stack.channel("feed") as channel:
                     yield Feed(feed_pb2_grpc.FeedServiceStub(channel), publish, settled)
             finally:
                 await nc.close()

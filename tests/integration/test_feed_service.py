@@ -36,6 +36,7 @@ from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import generation as generation_contract
 from contracts import visibility as visibility_contract
 from glue.events import ensure_streams, make_envelope
+from tests.support.identity import add_port_as
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
 
@@ -110,18 +111,24 @@ class FakeGeneration(generation_pb2_grpc.GenerationServiceServicer):
 
 @pytest.fixture
 async def authority() -> AsyncIterator[tuple[FakeAuthority, str]]:
-    """The fake authority, and beside it on the same address the generation service the feed asks
-    for the prompts of images made public (`fake.generation`)."""
+    """The fake authority, and beside it the generation service the feed asks for the prompts of
+    images made public (`fake.generation`, listening at `fake.generation_address`); each listens as
+    the service it stands for."""
     fake = FakeAuthority()
     fake.generation = FakeGeneration(fake)
     server = grpc.aio.server()
     visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(fake, server)
-    generation_pb2_grpc.add_GenerationServiceServicer_to_server(fake.generation, server)
     address = f"127.0.0.1:{free_port()}"
-    server.add_insecure_port(address)
+    add_port_as(server, address, "visibility")
+    generation_server = grpc.aio.server()
+    generation_pb2_grpc.add_GenerationServiceServicer_to_server(fake.generation, generation_server)
+    fake.generation_address = f"127.0.0.1:{free_port()}"
+    add_port_as(generation_server, fake.generation_address, "generation-api")
     await server.start()
+    await generation_server.start()
     fake.server = server
     yield fake, address
+    await generation_server.stop(0)
     await server.stop(0)
 
 
@@ -145,9 +152,9 @@ def stack(infra, tmp_path) -> Iterator[ServiceStack]:
 
 @pytest.fixture
 async def feed(stack, authority) -> AsyncIterator[feed_pb2_grpc.FeedServiceStub]:
-    _, address = authority
-    stack.start_feed(ATELIER_VISIBILITY_ADDR=address, ATELIER_GENERATION_ADDR=address)
-    async with grpc.aio.insecure_channel(stack.feed_addr) as channel:
+    fake, address = authority
+    stack.start_feed(ATELIER_VISIBILITY_ADDR=address, ATELIER_GENERATION_ADDR=fake.generation_address)
+    async with stack.channel("feed") as channel:
         yield feed_pb2_grpc.FeedServiceStub(channel)
 
 
@@ -570,7 +577,7 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
         subprocess.run,
         [sys.executable, "-m", "services.feed", "rebuild"],
         cwd=REPO_ROOT,
-        env=stack.env(ATELIER_GENERATION_ADDR=address),
+        env=stack.env(ATELIER_GENERATION_ADDR=fake.generation_address),
         capture_output=True,
         text=True,
         timeout=120,
@@ -608,8 +615,8 @@ async def test_with_the_real_visibility_authority_a_deletion_hides_before_any_ev
     )
     await caught_up(js)
     async with (
-        grpc.aio.insecure_channel(stack.feed_addr) as feed_channel,
-        grpc.aio.insecure_channel(stack.visibility_addr) as visibility_channel,
+        stack.channel("feed") as feed_channel,
+        stack.channel("visibility") as visibility_channel,
     ):
         feed = feed_pb2_grpc.FeedServiceStub(feed_channel)
         visibility = visibility_pb2_grpc.VisibilityServiceStub(visibility_channel)

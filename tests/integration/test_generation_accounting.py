@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 async def balance(stack, user: str) -> int:
-    async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
+    async with stack.channel("billing") as channel:
         reply = await billing_pb2_grpc.BillingServiceStub(channel).GetAccount(
             billing_pb2.GetAccountRequest(user_id=user)
         )
@@ -60,7 +60,7 @@ def refusal(caught: pytest.ExceptionInfo) -> tuple[grpc.StatusCode, str]:
 
 
 async def authorize(stack, viewer: str, image_ids: list[str]) -> set[str]:
-    async with grpc.aio.insecure_channel(stack.visibility_addr) as channel:
+    async with stack.channel("visibility") as channel:
         reply = await visibility_pb2_grpc.VisibilityServiceStub(channel).Authorize(
             visibility_pb2.AuthorizeRequest(viewer_id=viewer, image_ids=image_ids)
         )
@@ -100,7 +100,7 @@ async def test_the_authority_knows_the_images_before_the_owner_sees_them(stack, 
 
 async def test_out_of_credits_is_refused_with_its_reason_and_costs_nothing(stack, client, infra):
     # Another generation holds all but 3 of alice's credits.
-    async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
+    async with stack.channel("billing") as channel:
         await billing_pb2_grpc.BillingServiceStub(channel).ReserveCredits(
             billing_pb2.ReserveCreditsRequest(user_id="alice", generation_id="elsewhere", amount=22)
         )

@@ -152,11 +152,11 @@ async def test_a_source_made_private_before_the_work_starts_is_not_used(stack, c
     reply = await client.Submit(submit_request("bob", REMIX_PROMPT, source_image_id=source_id))
 
     # Alice subscribes and makes the source private before any worker picks the remix up.
-    async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
+    async with stack.channel("billing") as channel:
         await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
             billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", actor="operator:test")
         )
-    async with grpc.aio.insecure_channel(stack.visibility_addr) as channel:
+    async with stack.channel("visibility") as channel:
         await visibility_pb2_grpc.VisibilityServiceStub(channel).SetVisibility(
             visibility_pb2.SetVisibilityRequest(
                 actor_id="alice", image_id=source_id, visibility=common.VISIBILITY_PRIVATE

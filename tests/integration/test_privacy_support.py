@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import grpc
 import httpx
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -50,7 +49,7 @@ class Platform:
         self.url = stack.gateway_url
         # Never holds cookies: a request is a user's only when it sends that user's API key.
         self.http = httpx.Client(base_url=self.url, timeout=30)
-        self._billing_channel = grpc.insecure_channel(stack.billing_addr)
+        self._billing_channel = stack.sync_channel("billing")
         self.billing = billing_pb2_grpc.BillingServiceStub(self._billing_channel)
 
     def close(self) -> None:

@@ -6,7 +6,6 @@ authority); toggling private again erases it."""
 
 from __future__ import annotations
 
-import grpc
 import psycopg
 import pytest
 
@@ -87,8 +86,8 @@ async def test_a_private_prompt_reaches_no_event_no_bare_call_and_no_feed_until_
     # 3. The feed knows the private images (so a toggle lists them at once) but not their prompt:
     #    not in its table, not in its search index.
     async with (
-        grpc.aio.insecure_channel(stack.feed_addr) as feed_channel,
-        grpc.aio.insecure_channel(stack.visibility_addr) as visibility_channel,
+        stack.channel("feed") as feed_channel,
+        stack.channel("visibility") as visibility_channel,
     ):
         feed = feed_pb2_grpc.FeedServiceStub(feed_channel)
         authority = visibility_pb2_grpc.VisibilityServiceStub(visibility_channel)

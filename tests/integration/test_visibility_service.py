@@ -25,6 +25,7 @@ from atelier.visibility.v1 import events_pb2, visibility_pb2, visibility_pb2_grp
 from contracts import generation
 from glue.events import ensure_streams, make_envelope
 from tests.support.events import stream_events, stream_messages
+from tests.support.identity import add_port_as
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
 
@@ -77,7 +78,7 @@ class BillingDouble:
         self.fake = FakeBilling()
         self.server = grpc.aio.server()
         billing_pb2_grpc.add_BillingServiceServicer_to_server(self.fake, self.server)
-        assert self.server.add_insecure_port(address) != 0
+        assert add_port_as(self.server, address, "billing") != 0
         self.accounts = self.fake.accounts
 
     async def stop(self) -> None:
@@ -99,7 +100,7 @@ async def start_visibility(stack):
 
     async def start(**env: str) -> visibility_pb2_grpc.VisibilityServiceStub:
         stack.start_visibility(**env)
-        channel = grpc.aio.insecure_channel(stack.visibility_addr)
+        channel = stack.channel("visibility")
         opened.append(channel)
         return visibility_pb2_grpc.VisibilityServiceStub(channel)
 
@@ -283,7 +284,7 @@ async def test_no_request_after_make_private_returns_sees_the_image(stack, vis, 
 
     async def reader() -> None:
         nonlocal reads_while_private
-        async with grpc.aio.insecure_channel(stack.visibility_addr) as channel:
+        async with stack.channel("visibility") as channel:
             other = visibility_pb2_grpc.VisibilityServiceStub(channel)
             while not done:
                 epoch, private = shared["epoch"], shared["private"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import grpc
 import psycopg
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
@@ -40,7 +39,7 @@ def table_count(database_url: str, table: str) -> int:
 
 async def change_plan(stack, user: str, plan: str) -> None:
     """Puts the user on a plan in the stack's billing service (the generation service asks it)."""
-    async with grpc.aio.insecure_channel(stack.billing_addr) as channel:
+    async with stack.channel("billing") as channel:
         await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
             billing_pb2.ChangePlanRequest(user_id=user, plan=plan, actor="operator:test")
         )

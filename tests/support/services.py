@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import grpc
 import psycopg
 
+from contracts import identities
+from tests.support.identity import RoutingChannel, SyncRoutingChannel, channel_as, session_pki, sync_channel_as
 from tools.devstack import free_port
+from tools.devstack.pki import Pki
 from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +93,7 @@ class ServiceStack:
     billing_port: int = field(default_factory=free_port)
     feed_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
+    pki: Pki = field(default_factory=session_pki)
     _processes: dict[str, ManagedProcess] = field(default_factory=dict)
 
     @property
@@ -111,6 +116,29 @@ class ServiceStack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
+    def address_of(self, server: str) -> str:
+        return {
+            identities.GENERATION_API: self.generation_addr,
+            identities.VISIBILITY: self.visibility_addr,
+            identities.BILLING: self.billing_addr,
+            identities.FEED: self.feed_addr,
+        }[server]
+
+    def channel(self, server: str, caller: str | None = None) -> grpc.aio.Channel | RoutingChannel:
+        """A channel to one of this stack's services (identity: billing, visibility, feed,
+        generation-api) presenting `caller`'s certificate; without one, each method goes as an
+        identity the service allows for it (tests/support/identity.py)."""
+        address = self.address_of(server)
+        if caller is not None:
+            return channel_as(caller, server, address, self.pki)
+        return RoutingChannel(server, lambda who: channel_as(who, server, address, self.pki))
+
+    def sync_channel(self, server: str, caller: str | None = None) -> grpc.Channel | SyncRoutingChannel:
+        address = self.address_of(server)
+        if caller is not None:
+            return sync_channel_as(caller, server, address, self.pki)
+        return SyncRoutingChannel(server, lambda who: sync_channel_as(who, server, address, self.pki))
+
     def env(self, **extra: str) -> dict[str, str]:
         return {
             **os.environ,
@@ -125,12 +153,20 @@ class ServiceStack:
             **extra,
         }
 
-    def start(self, name: str, *module_args: str, ready_port: int | None = None, **extra_env: str) -> ManagedProcess:
+    def start(
+        self,
+        name: str,
+        *module_args: str,
+        ready_port: int | None = None,
+        identity: str | None = None,
+        **extra_env: str,
+    ) -> ManagedProcess:
+        """`identity`: the service identity the process runs as; its name unless given."""
         process = ManagedProcess(
             name,
             [sys.executable, "-m", *module_args],
             self.log_dir / f"{name}-{time.monotonic_ns()}.log",
-            env=self.env(**extra_env),
+            env=self.env(**self.pki.env(identity or name), **extra_env),
             cwd=REPO_ROOT,
         )
         process.start()
@@ -187,7 +223,9 @@ class ServiceStack:
         self.start_gateway()
 
     def start_worker(self, name: str = "generation-worker", **extra_env: str) -> ManagedProcess:
-        return self.start(name, "services.generation", "worker", ready_port=None, **extra_env)
+        return self.start(
+            name, "services.generation", "worker", ready_port=None, identity=identities.GENERATION_WORKER, **extra_env
+        )
 
     def start_gateway(self) -> ManagedProcess:
         return self.start("gateway", "services.gateway", ready_port=self.http_port)

@@ -187,6 +187,7 @@ def test_every_workload_has_liveness_and_readiness_probes(manifests: list[Manife
 
 
 def test_grpc_services_use_native_grpc_probes(manifests: list[Manifest]) -> None:
+    """On the plaintext health port: the gRPC port asks for a client certificate kubelet lacks."""
     grpc_services = 0
     for workload in workloads(manifests):
         for container in containers(workload, init=False):
@@ -194,11 +195,30 @@ def test_grpc_services_use_native_grpc_probes(manifests: list[Manifest]) -> None
             if not runs_a_service(container) or grpc_port is None:
                 continue
             grpc_services += 1
+            health_port = container_port(workload, "health")
+            assert health_port is not None and health_port != grpc_port
             for probe in ("livenessProbe", "readinessProbe"):
-                assert container[probe].get("grpc", {}).get("port") == grpc_port, (
+                assert container[probe].get("grpc", {}).get("port") == health_port, (
                     f"{workload['metadata']['name']}: {probe} does not use the gRPC health service"
                 )
     assert grpc_services == 4  # generation-api, visibility, feed, billing
+
+
+def test_each_app_pod_mounts_its_own_service_identity_and_no_other(manifests: list[Manifest]) -> None:
+    apps = 0
+    for workload in workloads(manifests):
+        if not any(runs_a_service(container) for container in containers(workload, init=False)):
+            continue
+        apps += 1
+        name = workload["metadata"]["name"]
+        volumes = workload["spec"]["template"]["spec"].get("volumes", [])
+        identity_secrets = [
+            v["secret"]["secretName"]
+            for v in volumes
+            if "secret" in v and v["secret"]["secretName"].startswith("atelier-identity-")
+        ]
+        assert identity_secrets == [f"atelier-identity-{name}"], name
+    assert apps >= 6  # gateway, generation-api, generation-worker, visibility, feed, billing
 
 
 def test_every_container_declares_cpu_and_memory(manifests: list[Manifest]) -> None:

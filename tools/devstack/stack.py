@@ -14,6 +14,7 @@ from pathlib import Path
 from tools.devstack.config import PORT_SETTINGS, ObjectStoreCredentials, Ports
 from tools.devstack.nats import NatsServer
 from tools.devstack.objectstore import ObjectStore
+from tools.devstack.pki import Pki, ensure_pki
 from tools.devstack.postgres import PostgresServer
 from tools.devstack.process import (
     LOOPBACK,
@@ -112,6 +113,11 @@ class Stack:
         self._state = StackState(str(self.data_root), ports.as_dict())
 
     @property
+    def pki(self) -> Pki:
+        """The service identities (made by up(); the operator's is `operator`)."""
+        return Pki(self.data_root / "pki")
+
+    @property
     def gateway_url(self) -> str:
         return f"http://{LOOPBACK}:{self.ports.http}"
 
@@ -119,6 +125,7 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if k not in ("ATELIER_GRPC_LISTEN", "ATELIER_HTTP_LISTEN")}
         env.setdefault("ATELIER_LOG_LEVEL", "INFO")
         env.update(connection_settings(self.ports, self.credentials))
+        env.update(self.pki.env(service.name))  # each process's name is its service identity
         env["ATELIER_METRICS_PORT"] = str(self.ports.metrics_base + service.metrics_port_offset)
         if service.grpc_port:
             env["ATELIER_GRPC_LISTEN"] = f"{LOOPBACK}:{getattr(self.ports, service.grpc_port)}"
@@ -137,6 +144,7 @@ class Stack:
             self._check_services_exist()
             for service in self.services:
                 self._check_service_ports_free(service)
+        ensure_pki(self.pki.root)
         try:
             self._start_infrastructure()
             if not self.infra_only:

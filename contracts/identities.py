@@ -1,0 +1,13 @@
+"""Who may call whom: the service identities the platform's certificates name (their subject CN).
+A server allows each of its methods to some of these; any other name is unknown."""
+
+GATEWAY = "gateway"
+GENERATION_API = "generation-api"
+GENERATION_WORKER = "generation-worker"
+VISIBILITY = "visibility"
+FEED = "feed"
+BILLING = "billing"
+# People running the operator commands (billing set-plan, feed moderation).
+OPERATOR = "operator"
+
+ALL = frozenset({GATEWAY, GENERATION_API, GENERATION_WORKER, VISIBILITY, FEED, BILLING, OPERATOR})
