@@ -26,7 +26,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE = visibility_pb2.DESCRIPTOR.services_by_name["VisibilityService"]
 SERVICE_NAME = SERVICE.full_name
 # Only the worker registers images, only the user's own gateway call changes a visibility, and
-# every reader asks Authorize.
+# every reader asks Authorize (generation-api too: BatchGetImages shows a non-owner only what is
+# public now).
 CALLERS = CallerPolicy.for_service(
     identities.ALL,
     SERVICE,
@@ -34,7 +35,7 @@ CALLERS = CallerPolicy.for_service(
         "RegisterImages": {identities.GENERATION_WORKER},
         "SetVisibility": {identities.GATEWAY},
         "BatchSetVisibility": {identities.GATEWAY},
-        "Authorize": {identities.GATEWAY, identities.FEED, identities.GENERATION_WORKER},
+        "Authorize": {identities.GATEWAY, identities.FEED, identities.GENERATION_API, identities.GENERATION_WORKER},
         "BatchGetVisibility": {identities.GATEWAY},
         "MarkDeleted": {identities.GENERATION_API},
     },

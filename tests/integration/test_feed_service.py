@@ -545,7 +545,7 @@ def test_a_rebuild_before_the_streams_exist_says_so(stack, force):
     result = subprocess.run(
         [sys.executable, "-m", "services.feed", "rebuild", *(["--force"] if force else [])],
         cwd=REPO_ROOT,
-        env=stack.env(),
+        env=stack.env(**stack.pki.env("feed")),
         capture_output=True,
         text=True,
         timeout=120,
@@ -577,7 +577,7 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
         subprocess.run,
         [sys.executable, "-m", "services.feed", "rebuild"],
         cwd=REPO_ROOT,
-        env=stack.env(ATELIER_GENERATION_ADDR=fake.generation_address),
+        env=stack.env(**stack.pki.env("feed"), ATELIER_GENERATION_ADDR=fake.generation_address),
         capture_output=True,
         text=True,
         timeout=120,

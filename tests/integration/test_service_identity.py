@@ -89,7 +89,7 @@ async def test_a_certificate_of_the_platform_ca_naming_no_known_identity_is_unau
 async def test_each_identity_calls_only_what_it_needs(platform):
     change = billing_pb2.ChangePlanRequest(user_id="alice", plan="plus", actor="operator:test")
     reserve = billing_pb2.ReserveCreditsRequest(user_id="alice", generation_id="g", amount=1)
-    images = generation_pb2.BatchGetImagesRequest(image_ids=[])
+    generations = generation_pb2.ListGenerationsRequest(owner_id="alice")
 
     async def billing_as(caller: str, method: str, request) -> grpc.StatusCode:
         async with platform.channel(identities.BILLING, caller=caller) as channel:
@@ -97,7 +97,8 @@ async def test_each_identity_calls_only_what_it_needs(platform):
 
     async def generation_as(caller: str) -> grpc.StatusCode:
         async with platform.channel(identities.GENERATION_API, caller=caller) as channel:
-            return await code_of(generation_pb2_grpc.GenerationServiceStub(channel).BatchGetImages(images, timeout=10))
+            stub = generation_pb2_grpc.GenerationServiceStub(channel)
+            return await code_of(stub.ListGenerations(generations, timeout=10))
 
     async def moderation_as(caller: str) -> grpc.StatusCode:
         async with platform.channel(identities.FEED, caller=caller) as channel:
