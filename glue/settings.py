@@ -4,12 +4,17 @@ Each service subclasses `ServiceSettings` with its own fields and builds it once
 pydantic-settings validates types so a bad value fails fast at start-up with a clear message.
 """
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# hide_input_in_errors: a validation error must not print the other settings, secrets among them.
+SETTINGS_CONFIG = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore", hide_input_in_errors=True)
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     log_level: str = "INFO"
     # Optional file that receives every finished span as one JSON line (tests, local debugging).
@@ -21,13 +26,13 @@ class ServiceSettings(BaseSettings):
 
 
 class DatabaseSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     database_url: str = "postgresql://atelier@127.0.0.1:15432/atelier"
 
 
 class NatsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     nats_url: str = "nats://127.0.0.1:14222"
     # Copies of each stream a service owns, per deployment: 1 on a single NATS server, 3 on a
@@ -35,11 +40,29 @@ class NatsSettings(BaseSettings):
     stream_replicas: int = Field(default=1, ge=1, le=5)
 
 
+def require_secrets(data: Any, *names: str) -> Any:
+    """Secrets have no default: a value written in this repository would be every careless
+    deployment's secret. Missing, the process stops at start with the variable to set."""
+    if isinstance(data, dict):
+        missing = [f"ATELIER_{name.upper()}" for name in names if not data.get(name)]
+        if missing:
+            raise ValueError(
+                f"{', '.join(missing)} not set: secrets have no default"
+                " (./atelierctl up generates them under .atelier-data/secrets; a cluster reads them from its Secret)"
+            )
+    return data
+
+
 class ObjectStoreSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     s3_endpoint: str = "127.0.0.1:19000"
-    s3_access_key: str = "atelier"
-    s3_secret_key: str = "atelier-dev-secret"
+    s3_access_key: str
+    s3_secret_key: str
     s3_bucket: str = "atelier-images"
     s3_secure: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_given(cls, data: Any) -> Any:
+        return require_secrets(data, "s3_access_key", "s3_secret_key")

@@ -25,6 +25,7 @@ from tools.devstack.process import (
     stop_pid,
     wait_until_ready,
 )
+from tools.devstack.secrets import ENVIRONMENT_OVERRIDES, load_or_create
 from tools.devstack.service_processes import SERVICES, ServiceProcess
 from tools.devstack.state import ProcessRecord, StackState
 from tools.devstack.triton import TritonServer
@@ -38,14 +39,20 @@ class StackError(RuntimeError):
     pass
 
 
+# Secrets a process may inherit from the shell that runs the stack: each process gets back only its own.
+_INHERITED_SECRETS = ("ATELIER_DATABASE_URL", *ENVIRONMENT_OVERRIDES.values())
+OBJECT_STORE_KEYS = ("ATELIER_S3_ACCESS_KEY", "ATELIER_S3_SECRET_KEY")
+
+
 def connection_settings(ports: Ports, credentials: ObjectStoreCredentials) -> dict[str, str]:
-    """The ATELIER_* settings every service process gets (see docs/DEVELOPING.md)."""
+    """The ATELIER_* settings of the stack's servers (see docs/DEVELOPING.md); a service process
+    gets the object store's keys only if it uses the store (Stack.service_environment)."""
     return {
         "ATELIER_DATABASE_URL": f"postgresql://atelier@{LOOPBACK}:{ports.postgres}/atelier",
         "ATELIER_NATS_URL": f"nats://{LOOPBACK}:{ports.nats}",
         "ATELIER_S3_ENDPOINT": f"{LOOPBACK}:{ports.s3}",
-        "ATELIER_S3_ACCESS_KEY": credentials.access_key,
-        "ATELIER_S3_SECRET_KEY": credentials.secret_key,
+        OBJECT_STORE_KEYS[0]: credentials.access_key,
+        OBJECT_STORE_KEYS[1]: credentials.secret_key,
         "ATELIER_S3_BUCKET": credentials.bucket,
         "ATELIER_TRITON_URL": f"{LOOPBACK}:{ports.triton_grpc}",
         "ATELIER_GENERATION_ADDR": f"{LOOPBACK}:{ports.generation}",
@@ -73,7 +80,8 @@ class Stack:
         self.data_root = Path(data_root).absolute()
         self.ports = ports
         self.infra_only = infra_only
-        self.credentials = credentials or ObjectStoreCredentials.from_env()
+        self.secrets = load_or_create(self.data_root)
+        self.credentials = credentials or ObjectStoreCredentials.from_secrets(self.secrets)
         self.repo_root = repo_root
         self.services = tuple(services)
         self.service_ready_timeout = service_ready_timeout
@@ -116,9 +124,14 @@ class Stack:
         return f"http://{LOOPBACK}:{self.ports.http}"
 
     def service_environment(self, service: ServiceProcess) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("ATELIER_GRPC_LISTEN", "ATELIER_HTTP_LISTEN")}
+        dropped = ("ATELIER_GRPC_LISTEN", "ATELIER_HTTP_LISTEN", *_INHERITED_SECRETS)
+        env = {k: v for k, v in os.environ.items() if k not in dropped}
         env.setdefault("ATELIER_LOG_LEVEL", "INFO")
         env.update(connection_settings(self.ports, self.credentials))
+        if not service.uses_object_store:
+            for key in OBJECT_STORE_KEYS:
+                del env[key]
+        env.update({variable: self.secrets[name] for variable, name in service.own_secrets})
         env["ATELIER_METRICS_PORT"] = str(self.ports.metrics_base + service.metrics_port_offset)
         if service.grpc_port:
             env["ATELIER_GRPC_LISTEN"] = f"{LOOPBACK}:{getattr(self.ports, service.grpc_port)}"
