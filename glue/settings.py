@@ -5,6 +5,7 @@ pydantic-settings validates types so a bad value fails fast at start-up with a c
 """
 
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,9 +36,20 @@ class NatsSettings(BaseSettings):
     model_config = SETTINGS_CONFIG
 
     nats_url: str = "nats://127.0.0.1:14222"
+    # The service's NATS user (tools/devstack/nats_auth.py): put into nats_url, unless it carries its own.
+    nats_user: str | None = None
+    nats_password: str | None = None
     # Copies of each stream a service owns, per deployment: 1 on a single NATS server, 3 on a
     # JetStream cluster so that losing a node loses no event.
     stream_replicas: int = Field(default=1, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _credentials_in_url(self) -> "NatsSettings":
+        if self.nats_user and self.nats_password and "@" not in self.nats_url:
+            scheme, _, address = self.nats_url.partition("://")
+            user, password = quote(self.nats_user, safe=""), quote(self.nats_password, safe="")
+            self.nats_url = f"{scheme}://{user}:{password}@{address}"
+        return self
 
 
 def require_secrets(data: Any, *names: str) -> Any:

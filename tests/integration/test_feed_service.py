@@ -524,7 +524,9 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
     result = subprocess.run(
         [sys.executable, "-m", "services.feed", "rebuild"],
         cwd=REPO_ROOT,
-        env=stack.env(),
+        # As the feed's database role (the swapped-in table must stay the feed's), with NATS's admin:
+        # replaying streams through ephemeral consumers is an operator's job, not the feed user's.
+        env={**stack.env(), "ATELIER_DATABASE_URL": infra.service_database_url("feed")},
         capture_output=True,
         text=True,
         timeout=120,

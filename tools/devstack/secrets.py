@@ -19,6 +19,8 @@ DATABASE_ROLES = ("gateway", "generation", "visibility", "feed", "billing")
 
 SECRET_NAMES = (
     "postgres_superuser_password",
+    # Each service's NATS password derives from it (tools/devstack/nats_auth.py).
+    "nats_admin_password",
     *(f"postgres_{role}_password" for role in DATABASE_ROLES),
     "s3_access_key",
     "s3_secret_key",
