@@ -26,6 +26,7 @@ from opentelemetry import trace
 
 from atelier.common.v1 import envelope_pb2
 from glue.events import DEAD_LETTER_PREFIX, EventT, UndecodableEvent, open_envelope
+from glue.nats_connect import pull_inbox_prefix
 from glue.telemetry import extract_context
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ async def run_consumer(
         spec.subject,
         durable=spec.durable,
         stream=spec.stream,
+        inbox_prefix=pull_inbox_prefix(js),
         config=ConsumerConfig(
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=spec.ack_wait_s,

@@ -26,7 +26,11 @@ def _yoyo_url(database_url: str, schema: str) -> str:
 def migrate(database_url: str, schema: str, migrations_dir: Path) -> None:
     """Creates the schema if needed and applies every pending migration in migrations_dir."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        # A service's role may not create schemas: where its schema was provisioned for it (owned
+        # by the role), asking for CREATE on the database would fail even with IF NOT EXISTS.
+        exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     backend = get_backend(_yoyo_url(database_url, schema))
     migrations = read_migrations(str(migrations_dir))
     with backend.lock():

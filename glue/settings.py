@@ -5,13 +5,18 @@ pydantic-settings validates types so a bad value fails fast at start-up with a c
 """
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# hide_input_in_errors: a validation error must not print the other settings, secrets among them.
+SETTINGS_CONFIG = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore", hide_input_in_errors=True)
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     log_level: str = "INFO"
     # Optional file that receives every finished span as one JSON line (tests, local debugging).
@@ -31,25 +36,54 @@ class ServiceSettings(BaseSettings):
 
 
 class DatabaseSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     database_url: str = "postgresql://atelier@127.0.0.1:15432/atelier"
 
 
 class NatsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     nats_url: str = "nats://127.0.0.1:14222"
+    # The service's NATS user (tools/devstack/nats_auth.py): put into nats_url, unless it carries its own.
+    nats_user: str | None = None
+    nats_password: str | None = None
     # Copies of each stream a service owns, per deployment: 1 on a single NATS server, 3 on a
     # JetStream cluster so that losing a node loses no event.
     stream_replicas: int = Field(default=1, ge=1, le=5)
 
+    @model_validator(mode="after")
+    def _credentials_in_url(self) -> "NatsSettings":
+        if self.nats_user and self.nats_password and "@" not in self.nats_url:
+            scheme, _, address = self.nats_url.partition("://")
+            user, password = quote(self.nats_user, safe=""), quote(self.nats_password, safe="")
+            self.nats_url = f"{scheme}://{user}:{password}@{address}"
+        return self
+
+
+def require_secrets(data: Any, *names: str) -> Any:
+    """Secrets have no default: a value written in this repository would be every careless
+    deployment's secret. Missing, the process stops at start with the variable to set."""
+    if isinstance(data, dict):
+        missing = [f"ATELIER_{name.upper()}" for name in names if not data.get(name)]
+        if missing:
+            raise ValueError(
+                f"{', '.join(missing)} not set: secrets have no default"
+                " (./atelierctl up generates them under .atelier-data/secrets; a cluster reads them from its Secret)"
+            )
+    return data
+
 
 class ObjectStoreSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ATELIER_", extra="ignore")
+    model_config = SETTINGS_CONFIG
 
     s3_endpoint: str = "127.0.0.1:19000"
-    s3_access_key: str = "atelier"
-    s3_secret_key: str = "atelier-dev-secret"
+    s3_access_key: str
+    s3_secret_key: str
     s3_bucket: str = "atelier-images"
     s3_secure: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_given(cls, data: Any) -> Any:
+        return require_secrets(data, "s3_access_key", "s3_secret_key")

@@ -245,15 +245,18 @@ def test_up_detached_then_status_and_down_from_other_shells(own_data_dir: Path) 
 
 def test_stack_starts_service_processes_with_the_platform_settings(own_data_dir: Path) -> None:
     ports = Ports(**dict(zip(PORT_SETTINGS, free_ports(len(PORT_SETTINGS)))))
-    fake_billing = ServiceProcess("billing", ("tests.integration.fake_service",), 1, grpc_port="billing")
+    fake_billing = ServiceProcess(
+        "billing", ("tests.integration.fake_service",), 1, grpc_port="billing", database_role="billing"
+    )
     stack = Stack(own_data_dir, ports, model_repository=ECHO_MODEL_REPOSITORY, services=[fake_billing])
     stack.up()
     try:
         with socket.create_connection(("127.0.0.1", ports.billing), timeout=5) as connection:
             settings = json.loads(connection.makefile("rb").read())
         assert settings["ATELIER_GRPC_LISTEN"] == f"127.0.0.1:{ports.billing}"
-        assert settings["ATELIER_DATABASE_URL"] == stack.postgres.url
-        assert settings["ATELIER_NATS_URL"] == stack.nats.url
+        assert settings["ATELIER_DATABASE_URL"] == stack.database_url("billing")
+        assert settings["ATELIER_DATABASE_URL"].startswith("postgresql://billing:")
+        assert settings["ATELIER_NATS_URL"] == stack.nats.user_url("billing")
         assert settings["ATELIER_S3_ENDPOINT"] == stack.object_store.endpoint
         assert settings["ATELIER_TRITON_URL"] == stack.triton.grpc_url
         assert settings["ATELIER_METRICS_PORT"] == str(ports.metrics_base + 1)

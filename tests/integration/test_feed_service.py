@@ -577,7 +577,12 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
         subprocess.run,
         [sys.executable, "-m", "services.feed", "rebuild"],
         cwd=REPO_ROOT,
-        env=stack.env(**stack.pki.env("feed"), ATELIER_GENERATION_ADDR=fake.generation_address),
+        # As the feed's database role (the swapped-in table must stay the feed's) and identity, with
+        # NATS's admin: replaying streams through ephemeral consumers is an operator's job.
+        env={
+            **stack.env(**stack.pki.env("feed"), ATELIER_GENERATION_ADDR=fake.generation_address),
+            "ATELIER_DATABASE_URL": infra.service_database_url("feed"),
+        },
         capture_output=True,
         text=True,
         timeout=120,

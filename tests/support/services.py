@@ -17,19 +17,29 @@ import psycopg
 from contracts import identities
 from tests.support.identity import RoutingChannel, SyncRoutingChannel, channel_as, session_pki, sync_channel_as
 from tools.devstack import free_port
+from tools.devstack.database_roles import provision, role_url
+from tools.devstack.nats_auth import user_url
 from tools.devstack.pki import Pki
 from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
+from tools.devstack.secrets import DATABASE_ROLES, generate_secret
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+# The services' roles are the cluster's, so one password each for the whole test session.
+ROLE_PASSWORDS = {role: generate_secret() for role in DATABASE_ROLES}
+
 
 def fresh_database(postgres_url: str) -> str:
-    """A new empty database on the same server, so stacks never see each other's rows."""
+    """A new empty database on the same server, so stacks never see each other's rows, with each
+    service's role owning its schema there. Returns the superuser's URL to it (for the tests' own
+    looks at rows); a service process gets its own role's URL (Infra.service_database_url)."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(postgres_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    provision(url, ROLE_PASSWORDS)
+    return url
 
 
 @dataclass
@@ -69,8 +79,12 @@ class Infra:
             triton_url="127.0.0.1:1",
         )
 
+    def service_database_url(self, role: str) -> str:
+        return role_url(self.database_url, role, ROLE_PASSWORDS[role])
+
     def env(self) -> dict[str, str]:
         return {
+            # The superuser's, for a test's own commands; ServiceStack.start gives a service its role's.
             "ATELIER_DATABASE_URL": self.database_url,
             "ATELIER_NATS_URL": self.nats_url,
             "ATELIER_S3_ENDPOINT": self.s3_endpoint,
@@ -161,12 +175,23 @@ class ServiceStack:
         identity: str | None = None,
         **extra_env: str,
     ) -> ManagedProcess:
-        """`identity`: the service identity the process runs as; its name unless given."""
+        """`identity`: the service identity the process runs as; its name unless given. Each Atelier
+        service runs as its own Postgres role (services.<schema>) and NATS user; anything else (a fake,
+        an operator's command) as the superuser and the admin."""
+        package, _, role = module_args[0].partition(".")
+        database_url, nats_url = self.infra.database_url, self.infra.nats_url
+        if package == "services":
+            database_url = self.infra.service_database_url(role)
+            nats_user = f"{role}-{module_args[1]}" if role == "generation" else role
+            nats_url = user_url(self.infra.nats_url, nats_user)
         process = ManagedProcess(
             name,
             [sys.executable, "-m", *module_args],
             self.log_dir / f"{name}-{time.monotonic_ns()}.log",
-            env=self.env(**self.pki.env(identity or name), **extra_env),
+            env=self.env(
+                **self.pki.env(identity or name),
+                **{"ATELIER_DATABASE_URL": database_url, "ATELIER_NATS_URL": nats_url, **extra_env},
+            ),
             cwd=REPO_ROOT,
         )
         process.start()

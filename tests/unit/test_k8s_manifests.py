@@ -6,6 +6,7 @@ base and the dev overlay when kubectl is installed.
 """
 
 import functools
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -367,3 +368,37 @@ def test_the_worker_scales_on_its_jetstream_backlog(manifests: list[Manifest]) -
     assert trigger["type"] == "nats-jetstream"
     assert trigger["metadata"]["stream"] == STREAM
     assert trigger["metadata"]["consumer"] == WORKER_DURABLE
+
+
+# ---- credentials
+
+
+def _unhashed(name: str) -> str:
+    """A generated Secret's name without the content hash kustomize appends."""
+    return re.sub(r"-[a-z0-9]{10}$", "", name) if "-credentials-" in name else name
+
+
+def test_each_process_reads_only_its_own_secret(manifests: list[Manifest]) -> None:
+    for workload in workloads(manifests):
+        app = workload["metadata"]["name"]
+        for container in containers(workload, init=False):
+            refs = {s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s}
+            refs |= {
+                e["valueFrom"]["secretKeyRef"]["name"]
+                for e in container.get("env", [])
+                if "secretKeyRef" in e.get("valueFrom", {})
+            }
+            atelier_refs = {_unhashed(name) for name in refs if name.startswith("atelier-")}
+            assert atelier_refs <= {f"atelier-{app}-credentials"}, (app, atelier_refs)
+
+
+def test_only_the_processes_that_need_a_secret_hold_it() -> None:
+    secrets = {_unhashed(m["metadata"]["name"]): m.get("data", {}) for m in of_kind(kustomize_build("dev"), "Secret")}
+    holders = {
+        key: {
+            name.removeprefix("atelier-").removesuffix("-credentials") for name, data in secrets.items() if key in data
+        }
+        for key in ("ATELIER_S3_SECRET_KEY", "ATELIER_BILLING_WEBHOOK_SECRET")
+    }
+    assert holders["ATELIER_S3_SECRET_KEY"] == {"gateway", "generation-api", "generation-worker"}
+    assert holders["ATELIER_BILLING_WEBHOOK_SECRET"] == {"billing"}

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tools.devstack.config import Ports
-from tools.devstack.process import ServerStartError, log_tail
+from tools.devstack.process import LOOPBACK, ServerStartError, log_tail
 from tools.devstack.stack import Stack, StackError, connection_settings, stop_recorded_stack
 from tools.devstack.state import StackState
 
@@ -101,6 +101,13 @@ def _log_ready(stack: Stack) -> None:
         log.info(
             "servers ready; to run a service by hand:\n%s",
             "\n".join(f"export {name}={value}" for name, value in settings.items()),
+        )
+        log.info(
+            "and the service's own database role: ATELIER_DATABASE_URL=postgresql://SERVICE:PASSWORD@%s:%d/atelier"
+            " (SERVICE is its schema; PASSWORD is postgres_SERVICE_password in %s)",
+            LOOPBACK,
+            stack.ports.postgres,
+            stack.data_root / "secrets",
         )
     else:
         log.info("Atelier is up at %s (data in %s)", stack.gateway_url, stack.data_root)

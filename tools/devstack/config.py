@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from tools.devstack.objectstore import DEFAULT_ACCESS_KEY, DEFAULT_BUCKET, DEFAULT_SECRET_KEY
+from tools.devstack.objectstore import DEFAULT_BUCKET
 
 # Ports field -> (environment variable, default)
 PORT_SETTINGS: dict[str, tuple[str, int]] = {
@@ -58,14 +58,15 @@ class Ports:
 
 @dataclass(frozen=True)
 class ObjectStoreCredentials:
-    access_key: str = DEFAULT_ACCESS_KEY
-    secret_key: str = DEFAULT_SECRET_KEY
+    access_key: str
+    secret_key: str
     bucket: str = DEFAULT_BUCKET
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> ObjectStoreCredentials:
+    def from_secrets(cls, secrets: Mapping[str, str], env: Mapping[str, str] = os.environ) -> ObjectStoreCredentials:
+        """The stack's generated keys (tools/devstack/secrets.py); the bucket from ATELIER_S3_BUCKET."""
         return cls(
-            access_key=env.get("ATELIER_S3_ACCESS_KEY", DEFAULT_ACCESS_KEY),
-            secret_key=env.get("ATELIER_S3_SECRET_KEY", DEFAULT_SECRET_KEY),
+            access_key=secrets["s3_access_key"],
+            secret_key=secrets["s3_secret_key"],
             bucket=env.get("ATELIER_S3_BUCKET", DEFAULT_BUCKET),
         )

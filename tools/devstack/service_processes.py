@@ -13,6 +13,12 @@ class ServiceProcess:
     grpc_port: str | None = None  # the Ports field this process listens on for gRPC
     http_port: str | None = None  # the Ports field this process serves HTTP on
     readiness_path: str | None = None  # HTTP path answering 200 once ready; else the port accepting is enough
+    # Its Postgres role and schema (tools/devstack/secrets.py gives each role its own password).
+    database_role: str | None = None
+    # Only processes that read or write images get the object store's keys.
+    uses_object_store: bool = False
+    # ATELIER_* variable -> name of the generated secret, for secrets only this process holds.
+    own_secrets: tuple[tuple[str, str], ...] = ()
 
     @property
     def package(self) -> str:
@@ -21,10 +27,34 @@ class ServiceProcess:
 
 # Started in this order (the gateway last, as it calls the others), stopped in the reverse order.
 SERVICES: tuple[ServiceProcess, ...] = (
-    ServiceProcess("billing", ("services.billing",), 1, grpc_port="billing"),
-    ServiceProcess("visibility", ("services.visibility",), 2, grpc_port="visibility"),
-    ServiceProcess("feed", ("services.feed",), 3, grpc_port="feed"),
-    ServiceProcess("generation-api", ("services.generation", "api"), 4, grpc_port="generation"),
-    ServiceProcess("generation-worker", ("services.generation", "worker"), 5),
-    ServiceProcess("gateway", ("services.gateway",), 0, http_port="http", readiness_path="/readyz"),
+    ServiceProcess(
+        "billing",
+        ("services.billing",),
+        1,
+        grpc_port="billing",
+        database_role="billing",
+        own_secrets=(("ATELIER_BILLING_WEBHOOK_SECRET", "billing_webhook_secret"),),
+    ),
+    ServiceProcess("visibility", ("services.visibility",), 2, grpc_port="visibility", database_role="visibility"),
+    ServiceProcess("feed", ("services.feed",), 3, grpc_port="feed", database_role="feed"),
+    ServiceProcess(
+        "generation-api",
+        ("services.generation", "api"),
+        4,
+        grpc_port="generation",
+        database_role="generation",
+        uses_object_store=True,
+    ),
+    ServiceProcess(
+        "generation-worker", ("services.generation", "worker"), 5, database_role="generation", uses_object_store=True
+    ),
+    ServiceProcess(
+        "gateway",
+        ("services.gateway",),
+        0,
+        http_port="http",
+        readiness_path="/readyz",
+        database_role="gateway",
+        uses_object_store=True,
+    ),
 )

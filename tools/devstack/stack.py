@@ -12,7 +12,10 @@ from functools import partial
 from pathlib import Path
 
 from tools.devstack.config import PORT_SETTINGS, ObjectStoreCredentials, Ports
+from tools.devstack.database_roles import provision as provision_roles
+from tools.devstack.database_roles import role_url
 from tools.devstack.nats import NatsServer
+from tools.devstack.nats_auth import SERVICE_USERS
 from tools.devstack.objectstore import ObjectStore
 from tools.devstack.pki import Pki, ensure_pki
 from tools.devstack.postgres import PostgresServer
@@ -26,6 +29,7 @@ from tools.devstack.process import (
     stop_pid,
     wait_until_ready,
 )
+from tools.devstack.secrets import DATABASE_ROLES, ENVIRONMENT_OVERRIDES, load_or_create
 from tools.devstack.service_processes import SERVICES, ServiceProcess
 from tools.devstack.state import ProcessRecord, StackState
 from tools.devstack.triton import TritonServer
@@ -39,14 +43,25 @@ class StackError(RuntimeError):
     pass
 
 
+# Secrets a process may inherit from the shell that runs the stack: each process gets back only its own.
+_INHERITED_SECRETS = (
+    "ATELIER_DATABASE_URL",
+    "ATELIER_NATS_USER",
+    "ATELIER_NATS_PASSWORD",
+    *ENVIRONMENT_OVERRIDES.values(),
+)
+OBJECT_STORE_KEYS = ("ATELIER_S3_ACCESS_KEY", "ATELIER_S3_SECRET_KEY")
+
+
 def connection_settings(ports: Ports, credentials: ObjectStoreCredentials) -> dict[str, str]:
-    """The ATELIER_* settings every service process gets (see docs/DEVELOPING.md)."""
+    """The ATELIER_* settings of the stack's servers (see docs/DEVELOPING.md); a service process
+    gets the object store's keys only if it uses the store, and the database URL of its own role
+    (Stack.service_environment)."""
     return {
-        "ATELIER_DATABASE_URL": f"postgresql://atelier@{LOOPBACK}:{ports.postgres}/atelier",
-        "ATELIER_NATS_URL": f"nats://{LOOPBACK}:{ports.nats}",
+        "ATELIER_NATS_URL": f"nats://{LOOPBACK}:{ports.nats}",  # a service gets its own user's
         "ATELIER_S3_ENDPOINT": f"{LOOPBACK}:{ports.s3}",
-        "ATELIER_S3_ACCESS_KEY": credentials.access_key,
-        "ATELIER_S3_SECRET_KEY": credentials.secret_key,
+        OBJECT_STORE_KEYS[0]: credentials.access_key,
+        OBJECT_STORE_KEYS[1]: credentials.secret_key,
         "ATELIER_S3_BUCKET": credentials.bucket,
         "ATELIER_TRITON_URL": f"{LOOPBACK}:{ports.triton_grpc}",
         "ATELIER_GENERATION_ADDR": f"{LOOPBACK}:{ports.generation}",
@@ -74,15 +89,23 @@ class Stack:
         self.data_root = Path(data_root).absolute()
         self.ports = ports
         self.infra_only = infra_only
-        self.credentials = credentials or ObjectStoreCredentials.from_env()
+        self.secrets = load_or_create(self.data_root)
+        self.credentials = credentials or ObjectStoreCredentials.from_secrets(self.secrets)
         self.repo_root = repo_root
         self.services = tuple(services)
         self.service_ready_timeout = service_ready_timeout
         self.triton_ready_timeout = triton_ready_timeout
         # A detached stack must outlive the `up` command; a foreground one dies with it.
         die_with_parent = not detach
-        self.postgres = PostgresServer(self.data_root / "postgres", ports.postgres)
-        self.nats = NatsServer(self.data_root / "nats", ports.nats, die_with_parent=die_with_parent)
+        self.postgres = PostgresServer(
+            self.data_root / "postgres", ports.postgres, password=self.secrets["postgres_superuser_password"]
+        )
+        self.nats = NatsServer(
+            self.data_root / "nats",
+            ports.nats,
+            admin_password=self.secrets["nats_admin_password"],
+            die_with_parent=die_with_parent,
+        )
         self.object_store = ObjectStore(
             self.data_root / "objectstore",
             ports.s3,
@@ -122,16 +145,29 @@ class Stack:
         return f"http://{LOOPBACK}:{self.ports.http}"
 
     def service_environment(self, service: ServiceProcess) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("ATELIER_GRPC_LISTEN", "ATELIER_HTTP_LISTEN")}
+        dropped = ("ATELIER_GRPC_LISTEN", "ATELIER_HTTP_LISTEN", *_INHERITED_SECRETS)
+        env = {k: v for k, v in os.environ.items() if k not in dropped}
         env.setdefault("ATELIER_LOG_LEVEL", "INFO")
         env.update(connection_settings(self.ports, self.credentials))
         env.update(self.pki.env(service.name))  # each process's name is its service identity
+        if not service.uses_object_store:
+            for key in OBJECT_STORE_KEYS:
+                del env[key]
+        env.update({variable: self.secrets[name] for variable, name in service.own_secrets})
+        if service.database_role:
+            env["ATELIER_DATABASE_URL"] = self.database_url(service.database_role)
+        if service.name in SERVICE_USERS:
+            env["ATELIER_NATS_URL"] = self.nats.user_url(service.name)
         env["ATELIER_METRICS_PORT"] = str(self.ports.metrics_base + service.metrics_port_offset)
         if service.grpc_port:
             env["ATELIER_GRPC_LISTEN"] = f"{LOOPBACK}:{getattr(self.ports, service.grpc_port)}"
         if service.http_port:
             env["ATELIER_HTTP_LISTEN"] = f"{LOOPBACK}:{getattr(self.ports, service.http_port)}"
         return env
+
+    def database_url(self, role: str) -> str:
+        """The service role's URL (tools/devstack/database_roles.py), never the superuser's."""
+        return role_url(self.postgres.url, role, self.secrets[f"postgres_{role}_password"])
 
     def up(self) -> None:
         """Start everything; on any failure stop what was started and raise."""
@@ -172,9 +208,12 @@ class Stack:
         self.triton.launch()
         self._record("triton", self.triton.pid, self.triton.grpc_url, self.triton.log_path)
         self.postgres.start()
-        self._record("postgres", self.postgres.pid, self.postgres.url, self.postgres.log_path, kind="postgres")
+        # The state file is not private: the address without the password.
+        address = f"postgresql://{LOOPBACK}:{self.ports.postgres}/{self.postgres.database}"
+        self._record("postgres", self.postgres.pid, address, self.postgres.log_path, kind="postgres")
+        provision_roles(self.postgres.url, {role: self.secrets[f"postgres_{role}_password"] for role in DATABASE_ROLES})
         self.nats.start()
-        self._record("nats", self.nats.pid, self.nats.url, self.nats.log_path)
+        self._record("nats", self.nats.pid, self.nats.anonymous_url, self.nats.log_path)
         self.object_store.start()
         self._record("objectstore", self.object_store.pid, self.object_store.endpoint, self.object_store.log_path)
         self.triton.wait_until_ready(self.triton_ready_timeout)

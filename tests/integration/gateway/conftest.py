@@ -78,7 +78,13 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     fake = FakeGenerationService(objects, visibility, billing)
     feed = FakeFeedService(fake, visibility)
     progress = InMemoryProgressFeed()
-    settings = GatewaySettings(database_url=gateway_database, events_poll_interval_s=0.05, events_heartbeat_s=0.5)
+    settings = GatewaySettings(
+        database_url=gateway_database,
+        s3_access_key="unused-in-memory-objects",
+        s3_secret_key="unused-in-memory-objects",
+        events_poll_interval_s=0.05,
+        events_heartbeat_s=0.5,
+    )
     pool = await open_pool(gateway_database, SCHEMA, max_size=4)
     try:
         async with (
