@@ -49,14 +49,15 @@ def test_unknown_callers_are_unauthenticated_and_known_ones_denied_what_they_nee
         (BILLING, "/atelier.billing.v1.BillingService/ChangePlan", {identities.OPERATOR}),
         (BILLING, "/atelier.billing.v1.BillingService/ReserveCredits", {identities.GENERATION_API}),
         (BILLING, "/atelier.billing.v1.BillingService/ReleaseCredits", {identities.GENERATION_API}),
-        (GENERATION, "/atelier.generation.v1.GenerationService/BatchGetImages", {identities.GATEWAY}),
+        # The feed reads prompts of images made public; BatchGetImages shows it only what is public now.
+        (GENERATION, "/atelier.generation.v1.GenerationService/BatchGetImages", {identities.GATEWAY, identities.FEED}),
         (GENERATION, "/atelier.generation.v1.GenerationService/GetGeneration", {identities.GATEWAY}),
         (VISIBILITY, "/atelier.visibility.v1.VisibilityService/SetVisibility", {identities.GATEWAY}),
         (VISIBILITY, "/atelier.visibility.v1.VisibilityService/RegisterImages", {identities.GENERATION_WORKER}),
         (
             VISIBILITY,
             "/atelier.visibility.v1.VisibilityService/Authorize",
-            {identities.GATEWAY, identities.FEED, identities.GENERATION_WORKER},
+            {identities.GATEWAY, identities.FEED, identities.GENERATION_API, identities.GENERATION_WORKER},
         ),
         (FEED, "/atelier.feed.v1.FeedService/ResolveReport", {identities.OPERATOR}),
         (FEED, "/atelier.feed.v1.FeedService/ListReports", {identities.OPERATOR}),
