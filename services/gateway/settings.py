@@ -16,6 +16,9 @@ class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectSto
     public_url: str = ""
     # Set on any deployment served over HTTPS: session and CSRF cookies then carry `Secure`.
     cookie_secure: bool = False
+    # The largest request body read (bigger ones answer 413 before they are parsed); the payment
+    # provider's webhook keeps its own limit.
+    max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
     session_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
     # Deadline for each unary gRPC call to another service.
     grpc_timeout_s: float = Field(default=10.0, gt=0)
