@@ -18,7 +18,7 @@ from urllib.parse import unquote_to_bytes
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.gateway.problems import problem_response
+from services.gateway.problems import is_json_content_type, problem_response
 
 UNUSABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,11 +42,6 @@ def _has_unusable_text(value: object) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
-
-
-def _is_json(headers: Headers) -> bool:
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 class RequestGuardMiddleware:
@@ -80,7 +75,7 @@ class RequestGuardMiddleware:
         except BodyTooLarge:
             await self._too_large(scope, receive, send)
             return
-        if body and _is_json(headers):
+        if body and is_json_content_type(headers.get("content-type", "")):
             try:
                 unusable = _has_unusable_text(json.loads(body))
             except RecursionError:
