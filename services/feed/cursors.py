@@ -55,6 +55,8 @@ def decode(token: str, kind: str) -> Cursor:
         body = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
         if not isinstance(body, dict) or body.get("k") != kind:
             raise InvalidCursor(f"cursor: not a cursor of this listing ({kind})")
+        if not isinstance(body.get("t"), str) or not isinstance(body.get("i"), str):
+            raise InvalidCursor("cursor: not a cursor this service issued")
         created_at = datetime.fromisoformat(body["t"])
         if created_at.tzinfo is None:
             raise InvalidCursor("cursor: not a cursor this service issued")
@@ -63,12 +65,12 @@ def decode(token: str, kind: str) -> Cursor:
             likes = body["n"]
             if not isinstance(likes, int) or isinstance(likes, bool) or likes < 0:
                 raise InvalidCursor("cursor: not a cursor this service issued")
-            since = datetime.fromisoformat(body["s"]) if body.get("s") else None
+            since = datetime.fromisoformat(body["s"]) if body.get("s") is not None else None
             if since is not None and since.tzinfo is None:
                 raise InvalidCursor("cursor: not a cursor this service issued")
             cursor = Cursor(kind=kind, created_at=created_at, image_id=cursor.image_id, likes=likes, since=since)
         return cursor
     except InvalidCursor:
         raise
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise InvalidCursor("cursor: not a cursor this service issued") from error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 MAX_REASON = 500
@@ -45,11 +46,25 @@ def window_hours(requested: int, default: int) -> int:
     return requested
 
 
+_LEADING_DASHES = re.compile(r"-*")
+_DASHES_NOT_IN_A_WORD = re.compile(r"(?<!\w)-+|-+(?!\w)")
+_STARTS_A_TERM = re.compile(r'[\w"]')
+
+
+def _without_stray_dashes(token: str) -> str:
+    """A dash negates a word or phrase only at its start (`-dog`, `-"big dog"`) and joins words
+    inside one (`sci-fi`); every other dash goes. Postgres' websearch_to_tsquery turns each stray
+    dash into a negation of nothing and fails ("tsquery stack too small") past about 32 of them."""
+    negated = _LEADING_DASHES.match(token).end() > 0  # type: ignore[union-attr]
+    rest = _DASHES_NOT_IN_A_WORD.sub(" ", token.lstrip("-"))
+    return ("-" if negated and _STARTS_A_TERM.match(rest) else "") + rest
+
+
 def clean_query(query: str) -> str:
     text = " ".join(query.split())
     if len(text) > MAX_QUERY:
         raise InvalidInput(f"query: at most {MAX_QUERY} characters")
-    return text
+    return " ".join(" ".join(_without_stray_dashes(token) for token in text.split()).split())
 
 
 def hidden_by_reports(open_reports: int, threshold: int, decision: Decision | None) -> bool:

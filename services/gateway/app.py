@@ -21,8 +21,10 @@ from services.gateway.api.routes import (
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
 from services.gateway.problems import install_problem_handlers
+from services.gateway.request_guard import RequestGuardMiddleware
 from services.gateway.response_headers import SecurityHeadersMiddleware
 from services.gateway.settings import GatewaySettings
+from services.gateway.transport_security import parse_proxies
 from services.gateway.web import pages
 from services.gateway.web.pages import STATIC_DIR
 
@@ -70,7 +72,16 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_body_bytes=settings.max_request_body_bytes,
+        exempt_prefixes=(f"{API_PREFIX}/billing/webhooks/",),
+    )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        trusted_proxies=parse_proxies(settings.trusted_proxies),
+        hsts_max_age_s=settings.hsts_max_age_s,
+    )
     app.add_middleware(HttpMetricsMiddleware)
     # A POST starts the trace; the instrumented gRPC client carries it on to the services.
     FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)

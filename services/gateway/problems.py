@@ -153,7 +153,7 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     return [{"field": _field_name(tuple(item["loc"])), "message": _message(item)} for item in error.errors()]
 
 
-def _is_json_content_type(value: str) -> bool:
+def is_json_content_type(value: str) -> bool:
     media_type = value.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
@@ -165,7 +165,7 @@ async def _on_validation_error(request: Request, error: RequestValidationError) 
         return problem_response(400, f"The request body is not valid JSON ({reason}).", instance=request.url.path)
     content_type = request.headers.get("content-type", "")
     body_not_read_as_json = any(tuple(item["loc"]) == ("body",) and item["type"] != "missing" for item in errors)
-    if content_type and body_not_read_as_json and not _is_json_content_type(content_type):
+    if content_type and body_not_read_as_json and not is_json_content_type(content_type):
         return problem_response(
             415, "Send the request body as JSON (Content-Type: application/json).", instance=request.url.path
         )

@@ -14,8 +14,16 @@ class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectSto
     # The address people reach the web UI at, for share links (e.g. https://atelier.example.com);
     # empty: taken from each request's Host.
     public_url: str = ""
-    # Set on any deployment served over HTTPS: session and CSRF cookies then carry `Secure`.
-    cookie_secure: bool = False
+    # Session and CSRF cookies carry `Secure` except on plain-http requests to a loopback host;
+    # false drops `Secure` everywhere (an http-only private network, knowingly).
+    cookie_secure: bool = True
+    # Comma-separated peer addresses (a TLS-terminating proxy) whose X-Forwarded-Proto is believed.
+    trusted_proxies: str = ""
+    # Strict-Transport-Security max-age on responses served over HTTPS; 0: no HSTS header.
+    hsts_max_age_s: int = Field(default=365 * 24 * 3600, ge=0)
+    # The largest request body read (bigger ones answer 413 before they are parsed); the payment
+    # provider's webhook keeps its own limit.
+    max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
     session_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
     # Deadline for each unary gRPC call to another service.
     grpc_timeout_s: float = Field(default=10.0, gt=0)

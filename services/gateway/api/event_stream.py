@@ -6,6 +6,9 @@ then `progress` ({step, total, previews: [data URLs]}) as the worker reports it,
 stream ends. Progress comes from core NATS; the end comes from GetGeneration, fetched at once when
 the worker's `finished` notice arrives and polled otherwise, so it stays the source of truth when a
 NATS message is lost. Idle streams get a heartbeat comment.
+
+The credential that opened the stream (session or API key) is checked again before every preview
+and at every poll: once it is revoked, ended or expired the stream ends without another event.
 """
 
 import asyncio
@@ -61,6 +64,7 @@ async def generation_events(
     feed: ProgressFeed,
     timing: StreamTiming,
     current: CurrentVisibility,
+    credential_valid: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[str]:
     """The caller has already checked that viewer_id owns the generation."""
     # Subscribe before reading the state, so that no progress falls between the two.
@@ -87,11 +91,15 @@ async def generation_events(
                 if progress.finished:
                     next_poll = time.monotonic()  # the end is known: fetch it now, not at the next poll
                 else:
+                    if not await credential_valid():
+                        return
                     last_step = max(last_step, progress.step)
                     yield sse("progress", _progress_data(progress))
                     last_sent = time.monotonic()
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + timing.poll_interval_s
+                if not await credential_valid():
+                    return
                 try:
                     generation = await generations.get(generation_id, viewer_id)
                     event, data = await _generation_event(generation, current)

@@ -29,6 +29,8 @@ class Caller:
     user: User
     # The session token when the caller came with the session cookie; None for an API key.
     session_token: str | None = None
+    # The API key the caller came with, kept so that a long-lived stream can re-check it.
+    api_key: str | None = None
 
     @property
     def user_id(self) -> str:
@@ -54,7 +56,17 @@ async def _caller_from_api_key(deps: GatewayDeps, authorization: str) -> Caller:
     user = await deps.accounts.user_for_api_key(key.strip())
     if user is None:
         raise unauthorized("This API key is not valid (wrong, or revoked).")
-    return Caller(user)
+    return Caller(user, api_key=key.strip())
+
+
+async def credential_still_valid(deps: GatewayDeps, caller: Caller) -> bool:
+    """Whether the session or API key this caller came with is still live (not revoked, ended or
+    expired), for responses that outlive the request's own check (event streams)."""
+    if caller.session_token is not None:
+        return await deps.accounts.user_for_session(caller.session_token) is not None
+    if caller.api_key is not None:
+        return await deps.accounts.user_for_api_key(caller.api_key) is not None
+    return False
 
 
 async def optional_caller(request: Request) -> Caller | None:

@@ -54,7 +54,8 @@ class Gateway:
     objects: InMemoryObjects
     database_url: str
     feed: FakeFeedService
-    base_url: str = "http://testserver"
+    # Loopback over plain http: the one place session cookies go without `Secure`.
+    base_url: str = "http://127.0.0.1"
 
     def client(self, base_url: str | None = None) -> httpx.AsyncClient:
         """A browser-like client with its own cookie jar."""

@@ -195,7 +195,10 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
         await self._raise_injected(context)
         newest_first = [self.generations[gid] for gid in reversed(self.order)]
         mine = [generation for generation in newest_first if generation.owner_id == request.owner_id]
-        start = int(request.cursor) if request.cursor else 0
+        try:
+            start = int(request.cursor) if request.cursor else 0
+        except ValueError:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "cursor: is not a cursor this service issued")
         page = mine[start : start + request.page_size]
         more = start + request.page_size < len(mine)
         return generation_pb2.ListGenerationsResponse(

@@ -1,5 +1,6 @@
 """The server-sent-event stream of a generation: owner only, live previews, then the final images."""
 
+import asyncio
 import base64
 import json
 import uuid
@@ -129,3 +130,39 @@ async def test_nobody_else_can_follow_a_generation(
 def test_no_wildcard_or_foreign_subject_can_be_subscribed_to(generation_id: str) -> None:
     with pytest.raises(ValueError):
         progress_subject(generation_id)
+
+
+async def _rest(events: AsyncIterator[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """What the stream still sends before it ends; one that outlives 20 heartbeats (10 s) has not ended."""
+
+    async def drain() -> list[tuple[str, dict]]:
+        return [item async for item in events]
+
+    return await asyncio.wait_for(drain(), 10)
+
+
+async def test_revoking_the_api_key_ends_the_stream_before_another_preview(gateway: Gateway, alice: SignedUp) -> None:
+    generation_id = gateway.generation.add(alice.user_id).generation_id
+    [key] = (await alice.client.get("/api/v1/api-keys")).json()["items"]
+    async with httpx.AsyncClient(base_url=str(alice.client.base_url), headers=alice.bearer, timeout=30) as by_key:
+        async with by_key.stream("GET", f"/api/v1/generations/{generation_id}/events") as response:
+            events = sse_events(response)
+            assert (await anext(events))[0] == "state"
+            gateway.progress.publish(progress(generation_id, alice.user_id, step=5))
+            assert (await anext(events))[0] == "progress"
+
+            revoked = await alice.client.delete(f"/api/v1/api-keys/{key['id']}", headers=alice.csrf)
+            assert revoked.status_code == 204
+            gateway.progress.publish(progress(generation_id, alice.user_id, step=6))
+            assert await _rest(events) == []  # it ends, and step 6 never left
+
+
+async def test_logging_out_ends_the_sessions_stream(gateway: Gateway, alice: SignedUp) -> None:
+    generation_id = gateway.generation.add(alice.user_id).generation_id
+    async with httpx.AsyncClient(base_url=str(alice.client.base_url), cookies=alice.client.cookies) as same_session:
+        async with same_session.stream("GET", f"/api/v1/generations/{generation_id}/events") as response:
+            events = sse_events(response)
+            assert (await anext(events))[0] == "state"
+            assert (await alice.client.post("/api/v1/auth/logout", headers=alice.csrf)).status_code == 204
+            gateway.progress.publish(progress(generation_id, alice.user_id, step=6))
+            assert await _rest(events) == []

@@ -207,7 +207,7 @@ async def test_share_links(
     assert mine.status_code == 200
     assert mine.json() == {
         "image_id": private_image,
-        "url": f"http://testserver/i/{private_image}",
+        "url": f"http://127.0.0.1/i/{private_image}",
         "visibility": "private",
         "works_for": "owner_only",
     }

@@ -1,5 +1,7 @@
 """Opaque keyset cursors: they round-trip, and a cursor of another listing or garbage is refused."""
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -40,3 +42,10 @@ def test_a_negative_like_count_is_refused():
     token = Cursor(cursors.TOP, T, uuid4(), likes=-1, since=T).encode()
     with pytest.raises(InvalidCursor):
         cursors.decode(token, cursors.TOP)
+
+
+def test_a_cursor_with_fields_of_the_wrong_type_is_invalid():
+    for body in ({"k": "new", "t": 5, "i": "x"}, {"k": "new", "t": "2026-01-01T00:00:00+00:00", "i": 5}):
+        token = base64.urlsafe_b64encode(json.dumps(body).encode()).decode()
+        with pytest.raises(cursors.InvalidCursor):
+            cursors.decode(token, "new")

@@ -33,3 +33,9 @@ def test_query_whitespace_is_collapsed_and_length_bounded():
     assert social.clean_query("  red   circle ") == "red circle"
     with pytest.raises(InvalidInput, match="query"):
         social.clean_query("x" * 201)
+
+
+def test_a_search_keeps_negations_and_hyphenated_words_and_drops_stray_dashes():
+    assert social.clean_query('sci-fi -dog -"big cat"') == 'sci-fi -dog -"big cat"'
+    assert social.clean_query("-" * 50) == ""
+    assert social.clean_query("- -- --dog -!-") == "-dog !"

@@ -10,6 +10,7 @@ from services.gateway.dependencies import deps_of
 from services.gateway.plans import display_name, permissions
 from services.gateway.problems import not_found
 from services.gateway.repository import ApiKeyRecord
+from services.gateway.transport_security import secure_cookies_for
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
@@ -27,7 +28,7 @@ async def me(caller: CurrentCaller, request: Request, response: Response) -> Me:
         # Re-issue the CSRF cookie if the browser lost it, so the page can keep acting.
         csrf_token = csrf_token_for(caller.session_token)
         if request.cookies.get(CSRF_COOKIE) != csrf_token:
-            set_csrf_cookie(response, csrf_token, max_age=None, secure=request.app.state.settings.cookie_secure)
+            set_csrf_cookie(response, csrf_token, max_age=None, secure=secure_cookies_for(request))
     deps = deps_of(request)
     account = await deps.billing.account(caller.user_id)
     plans = await deps.billing.plans_or_empty()

@@ -8,12 +8,13 @@ from services.gateway.auth.security import SESSION_COOKIE, MaybeCaller, clear_se
 from services.gateway.dependencies import deps_of
 from services.gateway.problems import Problem
 from services.gateway.repository import UsernameTaken
+from services.gateway.transport_security import secure_cookies_for
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 def _cookie_secure(request: Request) -> bool:
-    return request.app.state.settings.cookie_secure
+    return secure_cookies_for(request)
 
 
 @router.post(

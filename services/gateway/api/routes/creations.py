@@ -73,7 +73,7 @@ def decode_cursor(cursor: str) -> Position:
         marker = None
         if "m" in data:
             seconds, nanos, generation_id, index = data["m"]
-            if not all(isinstance(v, int) for v in (seconds, nanos, index)):
+            if not all(isinstance(v, int) for v in (seconds, nanos, index)) or not isinstance(generation_id, str):
                 raise TypeError
             marker = Marker(seconds, nanos, uuid.UUID(generation_id).int, index)
         return Position(generation_cursor, marker)

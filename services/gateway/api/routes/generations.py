@@ -28,7 +28,7 @@ from services.gateway.api.schemas import (
     IdempotencyKey,
 )
 from services.gateway.api.views import generation_view
-from services.gateway.auth.security import CurrentCaller, MaybeCaller
+from services.gateway.auth.security import CurrentCaller, MaybeCaller, credential_still_valid
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import DELETE_GENERATION, refusal
 from services.gateway.problems import Problem, not_found
@@ -130,7 +130,12 @@ async def generation_event_stream(generation_id: str, caller: MaybeCaller, reque
     async def current(of: generation_pb2.Generation) -> Mapping[str, str]:
         return await current_for_generations(deps, owner_id, [of])
 
-    events = generation_events(generation.generation_id, owner_id, deps.generations, deps.progress, timing, current)
+    async def credential_valid() -> bool:
+        return await credential_still_valid(deps, caller)
+
+    events = generation_events(
+        generation.generation_id, owner_id, deps.generations, deps.progress, timing, current, credential_valid
+    )
     return StreamingResponse(
         events,
         media_type="text/event-stream",
