@@ -40,7 +40,7 @@ async def test_cookies_are_secure_everywhere_but_plain_http_on_loopback(gateway:
 
 
 async def test_cookie_secure_false_is_an_explicit_opt_out(gateway: Gateway) -> None:
-    gateway.app.state.settings = GatewaySettings(database_url=gateway.database_url, cookie_secure=False)
+    gateway.app.state.settings = gateway.app.state.settings.model_copy(update={"cookie_secure": False})
     flags = _secure_flags(await _sign_up(gateway, "http://atelier.example", "lan"))
     assert flags == {"atelier_session": False, "atelier_csrf": False}
 
@@ -57,7 +57,12 @@ async def test_hsts_over_https_only(gateway: Gateway) -> None:
 async def test_a_trusted_proxy_vouches_for_https(gateway_database: str) -> None:
     from services.gateway.app import create_app
 
-    settings = GatewaySettings(database_url=gateway_database, trusted_proxies="10.0.0.7")
+    settings = GatewaySettings(
+        database_url=gateway_database,
+        s3_access_key="unused-no-object-is-read",
+        s3_secret_key="unused-no-object-is-read",
+        trusted_proxies="10.0.0.7",
+    )
     app = create_app(settings, deps=None)  # type: ignore[arg-type]
     transport = httpx.ASGITransport(app=app, client=("10.0.0.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://atelier.example") as client:
