@@ -13,6 +13,7 @@ against a limit then costs no database round trip at all. That is safe across re
 tokens only come back with time and other replicas can only take more.
 """
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ ON CONFLICT (key) DO UPDATE SET
     updated_at = clock_timestamp()
 RETURNING tokens, last_allowed
 """
+
+# Every rate's period is at most a day, so a bucket idle for a day is full again: forgetting its row
+# changes no answer. Done every SWEEP_EVERY checks of one process, in the background.
+_FORGET_IDLE = "DELETE FROM rate_buckets WHERE updated_at < clock_timestamp() - interval '1 day'"
+SWEEP_EVERY = 10_000
 
 # The most denied keys remembered in one process (a flood of distinct addresses must not grow it
 # without bound; beyond it, the oldest entries go and those keys ask the database again).
@@ -78,6 +84,8 @@ class TokenBuckets:
     def __init__(self, pool: AsyncConnectionPool):
         self._pool = pool
         self._denied_until: dict[str, tuple[float, Decision]] = {}
+        self._checks = 0
+        self._sweeps: set[asyncio.Task[None]] = set()
 
     async def take(self, key: str, rate: Rate) -> Decision:
         """Takes one token from `key`'s bucket if one is there; one round trip."""
@@ -88,6 +96,11 @@ class TokenBuckets:
             if now < until:
                 return _later(decision, until - now)
             del self._denied_until[key]
+        self._checks += 1
+        if self._checks % SWEEP_EVERY == 0:
+            sweep = asyncio.create_task(self.forget_idle())
+            self._sweeps.add(sweep)
+            sweep.add_done_callback(self._sweeps.discard)
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
                 _TAKE, {"key": key, "capacity": float(rate.capacity), "per_second": rate.per_second}
@@ -97,6 +110,11 @@ class TokenBuckets:
         if not allowed:
             self._remember_denial(key, decision)
         return decision
+
+    async def forget_idle(self) -> None:
+        """Deletes the rows of buckets that are full again (keeps the table as small as the active keys)."""
+        async with self._pool.connection() as conn:
+            await conn.execute(_FORGET_IDLE)
 
     def _remember_denial(self, key: str, decision: Decision) -> None:
         if len(self._denied_until) >= _DENIED_CACHE_SIZE:

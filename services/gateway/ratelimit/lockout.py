@@ -36,6 +36,14 @@ ON CONFLICT (key) DO UPDATE SET
     updated_at = clock_timestamp()
 """
 
+_FORGET_OLD = """
+DELETE FROM login_failures
+WHERE updated_at < clock_timestamp() - make_interval(secs => %(window_s)s)
+  AND (locked_until IS NULL OR locked_until < clock_timestamp())
+"""
+# Failures of one process between two sweeps of forgotten rows.
+SWEEP_EVERY = 1_000
+
 _SUCCEEDED = "DELETE FROM login_failures WHERE key = %(key)s"
 
 
@@ -60,6 +68,7 @@ class LoginLockout:
     def __init__(self, pool: AsyncConnectionPool, policy: LockoutPolicy):
         self._pool = pool
         self._policy = policy
+        self._failures = 0
 
     async def locked_for_s(self, username: str, address: str) -> float:
         """Seconds until this username and this address may try again (0: they may now)."""
@@ -78,6 +87,14 @@ class LoginLockout:
             await conn.execute(
                 _FAILED, {"key": address_key(address), "threshold": policy.failures_per_address, **common}
             )
+        self._failures += 1
+        if self._failures % SWEEP_EVERY == 0:
+            await self.forget_old()
+
+    async def forget_old(self) -> None:
+        """Deletes the rows of keys whose failures are forgotten and that are not locked."""
+        async with self._pool.connection() as conn:
+            await conn.execute(_FORGET_OLD, {"window_s": self._policy.window_s})
 
     async def succeeded(self, username: str) -> None:
         async with self._pool.connection() as conn:

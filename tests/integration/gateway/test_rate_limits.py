@@ -207,3 +207,31 @@ async def test_limits_set_to_0_or_switched_off_do_not_limit(replica: BuildApp) -
         statuses = [(await log_in(client, "free_0", WRONG)).status_code for _ in range(8)]
         assert statuses == [401] * 8
         assert (await log_in(client, "free_0", PASSWORD)).status_code == 200
+
+
+async def test_idle_buckets_and_forgotten_failures_are_swept(replica: BuildApp, gateway: Gateway) -> None:
+    app = await replica(rate_anonymous_feed="5/minute")
+    limits: RateLimits = app.state.deps.rate_limits
+    async with client_of(app, "203.0.113.80") as idle, client_of(app, "203.0.113.81") as active:
+        assert (await idle.get("/api/v1/feed")).status_code == 200
+        assert (await active.get("/api/v1/feed")).status_code == 200
+        assert (await log_in(idle, "old_failure", WRONG)).status_code == 401
+        assert (await log_in(active, "new_failure", WRONG)).status_code == 401
+    with psycopg.connect(gateway.database_url, autocommit=True) as conn:
+        conn.execute(
+            f"UPDATE {SCHEMA}.rate_buckets SET updated_at = now() - interval '25 hours' WHERE key LIKE '%%.80'"
+        )
+        conn.execute(
+            f"UPDATE {SCHEMA}.login_failures SET updated_at = now() - interval '1 hour'"
+            " WHERE key IN ('user:old_failure', 'addr:203.0.113.80')"
+        )
+    await limits.buckets.forget_idle()
+    await limits.lockout.forget_old()
+    assert gateway.rows(f"SELECT key FROM {SCHEMA}.rate_buckets ORDER BY key") == [
+        ("anonymous_feed:address:203.0.113.81",),
+        ("login:address:203.0.113.81",),
+    ]
+    assert gateway.rows(f"SELECT key FROM {SCHEMA}.login_failures ORDER BY key") == [
+        ("addr:203.0.113.81",),
+        ("user:new_failure",),
+    ]
