@@ -235,3 +235,24 @@ async def test_idle_buckets_and_forgotten_failures_are_swept(replica: BuildApp, 
         ("addr:203.0.113.81",),
         ("user:new_failure",),
     ]
+
+
+async def test_a_signed_in_request_looks_its_caller_up_once(replica: BuildApp, monkeypatch) -> None:
+    app = await replica()
+    accounts = app.state.deps.accounts
+    looked_up = []
+    original = accounts.user_for_api_key
+
+    async def counting(key: str):
+        looked_up.append(key)
+        return await original(key)
+
+    monkeypatch.setattr(accounts, "user_for_api_key", counting)
+    async with client_of(app) as client:
+        signed_up = await sign_up(client, "counted")
+        bearer = {"Authorization": f"Bearer {signed_up.json()['api_key']}"}
+        client.cookies.clear()
+        reply = await client.get("/api/v1/me", headers=bearer)
+    assert reply.status_code == 200
+    assert reply.headers["ratelimit-limit"] == "1200"  # the account's read bucket
+    assert len(looked_up) == 1
