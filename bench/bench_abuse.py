@@ -30,10 +30,8 @@ import grpc
 import httpx
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from bench.bench_generation_e2e import platform_call
+from bench.bench_generation_e2e import fresh_ports, platform_call
 from bench.stats import Latencies
-from tools.devstack import free_port
-from tools.devstack.config import Ports
 from tools.devstack.stack import Stack
 
 
@@ -130,23 +128,6 @@ async def measure(stack: Stack, rounds: int, per_round: int) -> None:
     show("alone", alone, None)
     for what in LOOPS:
         show(f"with looping {what}", Latencies.of(seconds[what]), alone, loops[what])
-
-
-def fresh_ports() -> Ports:
-    return Ports(
-        postgres=free_port(),
-        nats=free_port(),
-        s3=free_port(),
-        triton_http=free_port(),
-        triton_grpc=free_port(),
-        triton_metrics=free_port(),
-        http=free_port(),
-        generation=free_port(),
-        visibility=free_port(),
-        feed=free_port(),
-        billing=free_port(),
-        metrics_base=free_port(),
-    )
 
 
 def main() -> None:
