@@ -117,14 +117,9 @@ async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
         await model.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=16)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
-    options = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    metrics_base = free_port()
-    ports = Ports(
+def fresh_ports() -> Ports:
+    """Free ports for a whole platform of one's own."""
+    return Ports(
         postgres=free_port(),
         nats=free_port(),
         s3=free_port(),
@@ -136,11 +131,19 @@ def main() -> None:
         visibility=free_port(),
         feed=free_port(),
         billing=free_port(),
-        metrics_base=metrics_base,
+        metrics_base=free_port(),
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    options = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="atelier-bench-") as data:
         Path(data).chmod(0o711)
-        stack = Stack(Path(data), ports)
+        stack = Stack(Path(data), fresh_ports())
         stack.up()
         try:
             asyncio.run(measure(stack, options.requests, options.concurrency))

@@ -1,6 +1,6 @@
 """The FastAPI application: routers, problem handlers, metrics, security headers, tracing."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
@@ -21,6 +21,7 @@ from services.gateway.api.routes import (
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
 from services.gateway.problems import install_problem_handlers
+from services.gateway.ratelimit.http import RateLimitHeadersMiddleware, enforce_rate_limit
 from services.gateway.request_guard import RequestGuardMiddleware
 from services.gateway.response_headers import SecurityHeadersMiddleware
 from services.gateway.settings import GatewaySettings
@@ -52,6 +53,8 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        # Every route takes a token from its bucket first (ratelimit/policy.py says which, if any).
+        dependencies=[Depends(enforce_rate_limit)],
     )
     app.state.settings = settings
     app.state.deps = deps
@@ -82,6 +85,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         trusted_proxies=parse_proxies(settings.trusted_proxies),
         hsts_max_age_s=settings.hsts_max_age_s,
     )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(HttpMetricsMiddleware)
     # A POST starts the trace; the instrumented gRPC client carries it on to the services.
     FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)

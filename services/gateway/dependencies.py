@@ -13,6 +13,7 @@ from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient
 from services.gateway.clients.progress import ProgressFeed
 from services.gateway.clients.visibility import VisibilityClient
+from services.gateway.ratelimit.store import RateLimits
 
 # A readiness check returns when its dependency is usable and raises (with a reason) when not.
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -32,6 +33,8 @@ class GatewayDeps:
     progress: ProgressFeed
     objects: ObjectReader
     readiness_checks: Mapping[str, ReadinessCheck]
+    # None: no rate limits at all (tests of other things that build the app by hand).
+    rate_limits: RateLimits | None = None
 
 
 def deps_of(request: Request) -> GatewayDeps:

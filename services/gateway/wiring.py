@@ -21,6 +21,7 @@ from services.gateway.clients.generation import GenerationClient
 from services.gateway.clients.progress import NatsProgressFeed
 from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.dependencies import GatewayDeps
+from services.gateway.ratelimit.store import RateLimits
 from services.gateway.repository import SCHEMA, AccountsRepository
 from services.gateway.settings import GatewaySettings
 
@@ -74,6 +75,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                     "visibility": visibility.check_serving,
                     "billing": billing.check_serving,
                 },
+                rate_limits=RateLimits.on(pool, settings),
             )
     finally:
         if nats_connection.done() and nats_connection.exception() is None:

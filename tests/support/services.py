@@ -163,6 +163,9 @@ class ServiceStack:
             "ATELIER_FEED_ADDR": self.feed_addr,
             "ATELIER_HTTP_LISTEN": f"127.0.0.1:{self.http_port}",
             "ATELIER_LOG_LEVEL": "INFO",
+            # The processes of one test session share a database and the address 127.0.0.1: limits
+            # would spill from test to test. tests/integration/gateway/test_rate_limits.py tests them.
+            "ATELIER_RATE_LIMITS_ENABLED": "false",
             **self.overrides,
             **extra,
         }

@@ -347,6 +347,14 @@ def test_only_the_gateway_is_reachable_from_the_ingress_controller(manifests: li
     assert backends == {"gateway"}
 
 
+def test_the_gateway_counts_rate_limits_per_client_behind_the_one_ingress_hop(manifests: list[Manifest]) -> None:
+    # Without it every client would share the ingress controller's address, and one abuser's
+    # limit would be everyone's; with more hops a client could name itself in X-Forwarded-For.
+    (gateway,) = [c for c in containers(named(manifests, "Deployment", "gateway"), init=False)]
+    env = {variable["name"]: variable.get("value") for variable in gateway.get("env", [])}
+    assert env["ATELIER_RATE_TRUSTED_PROXY_HOPS"] == "1"
+
+
 # ---- autoscaling
 
 

@@ -70,6 +70,16 @@ async def credential_still_valid(deps: GatewayDeps, caller: Caller) -> bool:
 
 
 async def optional_caller(request: Request) -> Caller | None:
+    # Asked twice in a request (the rate limit's key, then the route): looked up once. A refusal
+    # is not kept, so the route raises it again.
+    looked_up: tuple[Caller | None] | None = getattr(request.state, "caller_looked_up", None)
+    if looked_up is None:
+        looked_up = (await _look_up_caller(request),)
+        request.state.caller_looked_up = looked_up
+    return looked_up[0]
+
+
+async def _look_up_caller(request: Request) -> Caller | None:
     deps = deps_of(request)
     authorization = request.headers.get("authorization")
     if authorization is not None:

@@ -7,6 +7,7 @@ from services.gateway.auth.accounts import InvalidCredentials
 from services.gateway.auth.security import SESSION_COOKIE, MaybeCaller, clear_session_cookies, set_session_cookies
 from services.gateway.dependencies import deps_of
 from services.gateway.problems import Problem
+from services.gateway.ratelimit.http import CurrentLoginThrottle
 from services.gateway.repository import UsernameTaken
 from services.gateway.transport_security import secure_cookies_for
 
@@ -36,12 +37,17 @@ async def sign_up(body: SignupRequest, request: Request, response: Response) -> 
 @router.post(
     "/login", response_model=LoginResponse, response_model_exclude_none=True, summary="Start a web session (cookie)"
 )
-async def log_in(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
+async def log_in(
+    body: LoginRequest, request: Request, response: Response, throttle: CurrentLoginThrottle
+) -> LoginResponse:
     accounts = deps_of(request).accounts
+    await throttle.refuse_if_locked(body.username)
     try:
         user = await accounts.log_in(body.username, body.password)
     except InvalidCredentials:
+        await throttle.failed(body.username)
         raise Problem(401, "Wrong username or password.") from None
+    await throttle.succeeded(body.username)
     set_session_cookies(response, await accounts.start_session(user), secure=_cookie_secure(request))
     api_key = (await accounts.create_api_key(user, name="login")).key if body.create_api_key else None
     return LoginResponse(user_id=user.id, username=user.username, api_key=api_key)

@@ -1,0 +1,27 @@
+"""The shared rate-limit state the gateway holds: token buckets and the login lockout."""
+
+from dataclasses import dataclass
+
+from psycopg_pool import AsyncConnectionPool
+
+from services.gateway.ratelimit.buckets import TokenBuckets
+from services.gateway.ratelimit.lockout import LockoutPolicy, LoginLockout
+from services.gateway.ratelimit.settings import RateLimitSettings
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    buckets: TokenBuckets
+    lockout: LoginLockout
+
+    @classmethod
+    def on(cls, pool: AsyncConnectionPool, settings: RateLimitSettings) -> "RateLimits":
+        """On the gateway schema's pool (tables of gateway migration 0005)."""
+        policy = LockoutPolicy(
+            failures_per_username=settings.rate_login_failures_per_username,
+            failures_per_address=settings.rate_login_failures_per_address,
+            base_s=settings.rate_login_lockout_base_s,
+            max_s=settings.rate_login_lockout_max_s,
+            window_s=settings.rate_login_failure_window_s,
+        )
+        return cls(TokenBuckets(pool), LoginLockout(pool, policy))
