@@ -26,12 +26,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import grpc
 import httpx
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from bench.bench_generation_e2e import fresh_ports, platform_call
 from bench.stats import Latencies
+from tests.support.identity import routing_channel
 from tools.devstack.stack import Stack
 
 
@@ -101,7 +101,7 @@ def show(name: str, figures: Latencies, alone: Latencies | None, loop: dict | No
 async def signed_up_user(stack: Stack, client: httpx.AsyncClient) -> str:
     reply = await client.post("/api/v1/auth/signup", json={"username": "bench_user", "password": "bench-pass-1"})
     reply.raise_for_status()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.ports.billing}") as channel:
+    async with routing_channel("billing", f"127.0.0.1:{stack.ports.billing}", stack.pki) as channel:
         # Enough credits for every run: an operator puts the bench user on the pro plan.
         await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
             billing_pb2.ChangePlanRequest(user_id=reply.json()["user_id"], plan="pro", actor="operator:bench")
