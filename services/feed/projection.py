@@ -76,7 +76,9 @@ class ImageState:
 EMPTY = ImageState()
 
 
-def _content(owner_id: str, prompt: str, width: int, height: int, created_at: datetime, deleted: bool) -> tuple:
+def _content(
+    owner_id: str, prompt: str, width: int, height: int, created_at: datetime, deleted: bool
+) -> tuple[datetime, str, int, int, str]:
     # The prompt is compared last, so erasing it on deletion commutes with taking the minimum.
     return (created_at, owner_id, width, height, "" if deleted else prompt)
 
@@ -100,7 +102,7 @@ def apply(state: ImageState, event: Event) -> ImageState:
         return replace(state, deleted=True, prompt="")
     if isinstance(event, ImageReady):
         incoming = _content(event.owner_id, event.prompt, event.width, event.height, event.created_at, state.deleted)
-        if state.known:
+        if state.known and state.created_at is not None:  # known means ImageReady set the content
             current = _content(state.owner_id, state.prompt, state.width, state.height, state.created_at, state.deleted)
             incoming = min(current, incoming)
         created_at, owner_id, width, height, prompt = incoming

@@ -52,7 +52,7 @@ async def _open(settings: FeedSettings, client_name: str, pool_size: int) -> Run
 async def run(settings: FeedSettings) -> None:
     runtime = await _open(settings, "feed", settings.db_pool_size)
     channel = grpc.aio.insecure_channel(settings.visibility_addr)
-    runtime.on_close(channel.close)
+    runtime.on_close(lambda: channel.close(None))
     authority = Authority(channel, settings.authorize_timeout_s)
     writer = ProjectionWriter(runtime.pool)
     for spec in CONSUMERS:
