@@ -52,8 +52,8 @@ async def run_api(settings: GenerationSettings) -> None:
     runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
     billing_channel = grpc.aio.insecure_channel(settings.billing_addr)
     visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
-    runtime.on_close(billing_channel.close)
-    runtime.on_close(visibility_channel.close)
+    runtime.on_close(lambda: billing_channel.close(None))
+    runtime.on_close(lambda: visibility_channel.close(None))
     deleter = GenerationDeleter(runtime.pool, VisibilityClient(visibility_channel), ObjectStore(settings))
     servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), deleter)
     await runtime.serve(
@@ -72,7 +72,7 @@ async def run_worker(settings: GenerationSettings) -> None:
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
     visibility_channel = grpc.aio.insecure_channel(settings.visibility_addr)
-    runtime.on_close(visibility_channel.close)
+    runtime.on_close(lambda: visibility_channel.close(None))
     worker = GenerationWorker(
         runtime.pool,
         runtime.nc,
