@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import logging
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ import psycopg
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from bench.stats import run_concurrently, summary
 from contracts import generation
 from glue.events import ensure_streams, make_envelope
 from tests.support.services import fresh_database
@@ -37,35 +37,6 @@ from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def summary(name: str, latencies: list[float], wall: float) -> None:
-    print(
-        f"{name:<44} n={len(latencies):<5} p50={percentile(latencies, 50) * 1000:7.2f} ms"
-        f"  p95={percentile(latencies, 95) * 1000:7.2f} ms  mean={statistics.fmean(latencies) * 1000:7.2f} ms"
-        f"  {len(latencies) / wall:7.0f} calls/s"
-    )
-
-
-async def run_concurrently(concurrency: int, work: list, one) -> tuple[list[float], float]:
-    latencies: list[float] = []
-    queue = list(reversed(work))
-
-    async def worker() -> None:
-        while queue:
-            item = queue.pop()
-            started = time.perf_counter()
-            await one(item)
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, time.perf_counter() - started
 
 
 def seed_history(database_url: str, user_id: str, rows: int) -> None:

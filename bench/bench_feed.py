@@ -46,6 +46,7 @@ from atelier.feed.v1 import feed_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from bench.stats import percentile
 from contracts import generation, visibility
 from glue import db
 from glue.events import ensure_streams, make_envelope
@@ -73,11 +74,6 @@ DURABLES = [
     ("GENERATION", "feed-image-deleted"),
     ("VISIBILITY", "feed-visibility-changed"),
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def report(name: str, latencies: list[float], items: list[int]) -> None:

@@ -14,16 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import grpc
 import httpx
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from bench.stats import summary
 from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgRequest
 from services.generation.worker import PREVIEW_EVERY
 from tools.devstack import free_port
@@ -31,27 +30,6 @@ from tools.devstack.config import Ports
 from tools.devstack.stack import Stack
 
 PROMPT = "a red circle on a blue background"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def summary(name: str, latencies: list[float], wall: float) -> dict[str, Any]:
-    figures: dict[str, Any] = {
-        "name": name,
-        "n": len(latencies),
-        "p50": percentile(latencies, 50),
-        "p95": percentile(latencies, 95),
-        "mean": statistics.fmean(latencies),
-        "throughput": len(latencies) / wall,
-    }
-    print(
-        f"{name:<28} n={figures['n']:<3} p50={figures['p50'] * 1000:8.1f} ms  p95={figures['p95'] * 1000:8.1f} ms"
-        f"  throughput={figures['throughput']:.2f} generations/s"
-    )
-    return figures
 
 
 async def run_concurrently(concurrency: int, total: int, one) -> tuple[list[float], float]:
@@ -130,8 +108,8 @@ async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
                 f"\n-- {concurrency} concurrent user(s), {requests} generations of 4 images, "
                 "the model's default steps, 512x512"
             )
-            d = summary("direct Triton call", direct, direct_wall)
-            p = summary("through the platform", through, through_wall)
+            d = summary("direct Triton call", direct, direct_wall, unit="generations/s", width=28)
+            p = summary("through the platform", through, through_wall, unit="generations/s", width=28)
             print(
                 f"overhead ratio platform/direct: p50 {p['p50'] / d['p50']:.2f}x, p95 {p['p95'] / d['p95']:.2f}x, "
                 f"throughput {p['throughput'] / d['throughput']:.2f}x"

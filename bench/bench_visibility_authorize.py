@@ -18,7 +18,6 @@ import logging
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ import httpx
 import psycopg
 
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from bench.stats import run_concurrently, summary
 from tests.support.services import fresh_database
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
@@ -41,25 +41,6 @@ QUERY = (
     "SELECT image_id, owner_id, visibility, version, deleted, made_with_privacy_entitlement"
     " FROM images WHERE image_id = ANY(%s)"
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def summary(name: str, latencies: list[float], wall: float) -> dict:
-    figures = {
-        "p50": percentile(latencies, 50),
-        "p95": percentile(latencies, 95),
-        "mean": statistics.fmean(latencies),
-        "throughput": len(latencies) / wall,
-    }
-    print(
-        f"{name:<34} n={len(latencies):<5} p50={figures['p50'] * 1000:7.2f} ms  p95={figures['p95'] * 1000:7.2f} ms"
-        f"  mean={figures['mean'] * 1000:7.2f} ms  {figures['throughput']:8.0f} calls/s"
-    )
-    return figures
 
 
 def seed(database_url: str, rows: int, rng: random.Random) -> list[str]:
@@ -103,22 +84,6 @@ def batches(ids: list[str], calls: int, size: int, rng: random.Random) -> list[t
         viewer = "" if rng.random() < 0.1 else f"user-{rng.randrange(OWNERS)}"
         out.append((viewer, batch))
     return out
-
-
-async def run_concurrently(concurrency: int, work: list, one) -> tuple[list[float], float]:
-    latencies: list[float] = []
-    queue = list(reversed(work))
-
-    async def worker() -> None:
-        while queue:
-            item = queue.pop()
-            started = time.perf_counter()
-            await one(item)
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, time.perf_counter() - started
 
 
 def handler_seconds(metrics_url: str) -> tuple[float, float]:
@@ -165,8 +130,8 @@ async def measure(address: str, database_url: str, metrics_url: str, work: list,
             before = handler_seconds(metrics_url)
             rpc, rpc_wall = await run_concurrently(concurrency, work, via_grpc)
             after = handler_seconds(metrics_url)
-            s = summary("direct SQL (same query, psycopg)", sql, sql_wall)
-            g = summary("gRPC Authorize (real service)", rpc, rpc_wall)
+            s = summary("direct SQL (same query, psycopg)", sql, sql_wall, width=34)
+            g = summary("gRPC Authorize (real service)", rpc, rpc_wall, width=34)
             inside = (after[0] - before[0]) / max(1.0, after[1] - before[1])
             print(
                 f"overhead ratio gRPC/SQL: p50 {g['p50'] / s['p50']:.1f}x, p95 {g['p95'] / s['p95']:.1f}x;"

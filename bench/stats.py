@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -29,3 +35,42 @@ class Latencies:
         return cls(
             len(seconds), percentile(seconds, 50), percentile(seconds, 95), statistics.mean(seconds), max(seconds)
         )
+
+
+def summary(name: str, latencies: list[float], wall: float, unit: str = "calls/s", width: int = 44) -> dict[str, float]:
+    """Prints one line of figures for a run (p50/p95/mean in ms, throughput) and returns them."""
+    figures = {
+        "n": len(latencies),
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "mean": statistics.fmean(latencies),
+        "throughput": len(latencies) / wall,
+    }
+    columns = [
+        f"{name:<{width}} n={len(latencies):<5}",
+        f"p50={figures['p50'] * 1000:8.2f} ms",
+        f"p95={figures['p95'] * 1000:8.2f} ms",
+        f"mean={figures['mean'] * 1000:8.2f} ms",
+        f"{figures['throughput']:8.2f} {unit}",
+    ]
+    print("  ".join(columns))
+    return figures
+
+
+async def run_concurrently(
+    concurrency: int, work: list[T], one: Callable[[T], Awaitable[object]]
+) -> tuple[list[float], float]:
+    """Runs `one` over the work items with `concurrency` callers; (latency of each call, wall seconds)."""
+    latencies: list[float] = []
+    queue = list(reversed(work))
+
+    async def caller() -> None:
+        while queue:
+            item = queue.pop()
+            started = time.perf_counter()
+            await one(item)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - started

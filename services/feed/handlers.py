@@ -23,12 +23,12 @@ from atelier.feed.v1 import feed_pb2_grpc
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
 from services.feed import cursors, repository, social
-from services.feed.authority import Authority, AuthorityUnavailable
 from services.feed.cursors import Cursor, InvalidCursor
 from services.feed.metrics import CANDIDATES_DENIED, LIST_SECONDS
 from services.feed.paging import Page, RowT, authorized_page
 from services.feed.repository import FeedRow
 from services.feed.social import Decision, InvalidInput
+from services.feed.visibility_client import AuthorityUnavailable, VisibilityClient
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
     def __init__(
         self,
         pool: AsyncConnectionPool,
-        authority: Authority,
+        authority: VisibilityClient,
         *,
         report_threshold: int,
         top_window_hours: int,

@@ -26,7 +26,7 @@ from uuid import UUID
 import nats.errors
 import psycopg
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy
+from nats.js.api import DeliverPolicy, StreamState
 from nats.js.errors import NotFoundError
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
@@ -131,9 +131,25 @@ class _Batcher:
             self.pending = []
 
 
-async def check_history(js: JetStreamContext) -> None:
+class MissingStream(IncompleteHistory):
+    """A stream the projection is built from does not exist: its owner has never started here."""
+
+
+async def _stream_state(js: JetStreamContext, stream: str) -> StreamState:
+    try:
+        return (await js.stream_info(stream)).state
+    except NotFoundError:
+        raise MissingStream(
+            f"stream {stream} does not exist: its owning service creates it when it first starts."
+            " Start the platform (or that service) once, then rebuild."
+        ) from None
+
+
+async def check_history(js: JetStreamContext, *, force: bool = False) -> None:
     for stream in sorted({stream for stream, _ in PROJECTION_SOURCES}):
-        state = (await js.stream_info(stream)).state
+        state = await _stream_state(js, stream)
+        if force:
+            continue
         if state.first_seq > 1 or state.num_deleted:
             raise IncompleteHistory(
                 f"stream {stream} no longer holds its whole history (first sequence {state.first_seq},"
@@ -168,8 +184,7 @@ async def rebuild(
 ) -> RebuildReport:
     started = time.monotonic()
     report = RebuildReport()
-    if not force:
-        await check_history(js)
+    await check_history(js, force=force)
     sources = [_Source(js, stream, subject) for stream, subject in PROJECTION_SOURCES]
     try:
         async with pool.connection() as conn:

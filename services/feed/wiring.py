@@ -13,11 +13,11 @@ from glue.consumer import run_consumer
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from services.feed import repository
-from services.feed.authority import Authority
 from services.feed.consumers import CONSUMERS, ProjectionWriter
 from services.feed.handlers import ERRORS, FeedServicer
 from services.feed.rebuild import IncompleteHistory, rebuild
 from services.feed.settings import SCHEMA, FeedSettings
+from services.feed.visibility_client import VisibilityClient
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -53,7 +53,7 @@ async def run(settings: FeedSettings) -> None:
     runtime = await _open(settings, "feed", settings.db_pool_size)
     channel = grpc.aio.insecure_channel(settings.visibility_addr)
     runtime.on_close(lambda: channel.close(None))
-    authority = Authority(channel, settings.authorize_timeout_s)
+    authority = VisibilityClient(channel, settings.authorize_timeout_s)
     writer = ProjectionWriter(runtime.pool)
     for spec in CONSUMERS:
         runtime.run_in_background(

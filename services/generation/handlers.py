@@ -60,7 +60,7 @@ def image_to_proto(image: ImageRecord) -> generation_pb2.Image:
         native_height=image.native_height,
         object_key=image.object_key,
         content_type=image.content_type,
-        visibility=VISIBILITY_TO_PROTO[image.visibility],
+        visibility=VISIBILITY_TO_PROTO[image.initial_visibility],
         prompt=image.prompt,
         created_at=_timestamp(image.created_at),
         source_image_id=str(image.source_image_id) if image.source_image_id else "",

@@ -20,7 +20,8 @@ class ImageRecord:
     content_type: str
     created_at: datetime
     prompt: str = ""
-    visibility: str = "public"
+    # The generation's visibility at submission; the current one is the visibility service's.
+    initial_visibility: str = "public"
     source_image_id: UUID | None = None  # its generation's remix source (lineage)
 
 
@@ -39,6 +40,7 @@ class GenerationRecord:
     num_images: int
     width: int
     height: int
+    # Decided at submission and never changed here: the current one is the visibility service's.
     visibility: str
     storage_prefix: str
     progress_step: int

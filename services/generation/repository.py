@@ -17,7 +17,7 @@ _GENERATION_COLUMNS = (
 _GENERATION_PLACEHOLDERS = ", ".join(["%s"] * len(_GENERATION_COLUMNS.split(",")))
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
-    " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility, g.source_image_id"
+    " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility AS initial_visibility, g.source_image_id"
 )
 
 

@@ -505,6 +505,22 @@ async def test_bad_requests_are_refused_with_a_message(feed, authority):
     assert top_cursor == ""  # an empty feed has no next page
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_a_rebuild_before_the_streams_exist_says_so(stack, force):
+    # No js fixture: nobody has created the GENERATION and VISIBILITY streams on this NATS.
+    result = subprocess.run(
+        [sys.executable, "-m", "services.feed", "rebuild", *(["--force"] if force else [])],
+        cwd=REPO_ROOT,
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "does not exist: its owning service creates it" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, authority, infra, stack):
     fake, _ = authority
     rng = random.Random(11)

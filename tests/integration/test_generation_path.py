@@ -69,10 +69,12 @@ async def test_steps_left_unset_are_the_models_default_and_set_steps_are_honoure
     await nc.subscribe("atelier.progress.*", cb=functools.partial(_collect, progress))
     stack.start_worker()
 
+    # One after the other: alice's free plan allows one generation in progress at a time.
     unset = await client.Submit(submit_request(num_images=1))
-    explicit = await client.Submit(submit_request(num_images=1, steps=7))
     assert (unset.generation.params.steps, unset.generation.progress_total) == (0, 0)  # not known yet
-    finished = [await wait_finished(client, reply.generation.generation_id) for reply in (unset, explicit)]
+    finished = [await wait_finished(client, unset.generation.generation_id)]
+    explicit = await client.Submit(submit_request(num_images=1, steps=7))
+    finished.append(await wait_finished(client, explicit.generation.generation_id))
     await nc.close()
 
     assert [g.status for g in finished] == [SUCCEEDED, SUCCEEDED]

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.feed.authority import AuthorityUnavailable
 from services.feed.paging import authorized_page, batch_size_for
+from services.feed.visibility_client import AuthorityUnavailable
 
 
 @dataclass(frozen=True)

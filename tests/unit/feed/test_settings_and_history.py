@@ -3,9 +3,10 @@
 from types import SimpleNamespace
 
 import pytest
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
-from services.feed.rebuild import IncompleteHistory, check_history
+from services.feed.rebuild import IncompleteHistory, MissingStream, check_history
 from services.feed.settings import FeedSettings
 
 
@@ -58,3 +59,26 @@ async def test_a_stream_holding_its_whole_history_may_be_replayed():
 async def test_a_stream_that_lost_messages_is_refused(states):
     with pytest.raises(IncompleteHistory, match="--force"):
         await check_history(FakeJetStream(states))
+
+
+class JetStreamWithout(FakeJetStream):
+    """Answers like NATS for a stream nobody has created."""
+
+    def __init__(self, states, missing):
+        super().__init__(states)
+        self.missing = missing
+
+    async def stream_info(self, name):
+        if name == self.missing:
+            raise NotFoundError()
+        return await super().stream_info(name)
+
+
+@pytest.mark.parametrize("force", [False, True])
+async def test_a_missing_stream_is_named_even_when_forced(force):
+    with pytest.raises(MissingStream, match="stream VISIBILITY does not exist"):
+        await check_history(JetStreamWithout({"GENERATION": state(1)}, missing="VISIBILITY"), force=force)
+
+
+async def test_forcing_skips_only_the_history_check():
+    await check_history(FakeJetStream({"GENERATION": state(1200), "VISIBILITY": state(1)}), force=True)

@@ -1,4 +1,5 @@
-"""The visibility authority, as the feed asks it: which of these images may this viewer see?
+"""The feed's client of the visibility authority (VisibilityService.Authorize): which of these
+images may this viewer see?
 
 Fails closed (P3): any failure to get an answer raises `AuthorityUnavailable`, and the caller
 returns UNAVAILABLE rather than an unchecked page. Only ids the authority returned *and* the feed
@@ -23,7 +24,7 @@ class AuthorityUnavailable(Exception):
     """The visibility authority did not answer; nothing may be shown."""
 
 
-class Authority:
+class VisibilityClient:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float):
         self._stub = visibility_pb2_grpc.VisibilityServiceStub(channel)
         self._timeout_s = timeout_s
