@@ -47,7 +47,9 @@ async def nothing(_: Progress) -> None:
 
 
 def request(number: int, images: int, steps: int | None) -> Txt2ImgRequest:
-    return Txt2ImgRequest(prompt=PROMPTS[number % len(PROMPTS)], seed=number * images, num_images=images, steps=steps)
+    return Txt2ImgRequest(
+        prompt=PROMPTS[number % len(PROMPTS)], seed=number * images, num_images=images, steps=steps or 0
+    )
 
 
 async def warm_up(server: TritonServer, images: int, steps: int | None) -> None:

@@ -7,6 +7,7 @@ yoyo applies ordered SQL files transactionally, records them per schema and supp
 
 import logging
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -50,3 +51,14 @@ async def open_pool(database_url: str, schema: str, min_size: int = 1, max_size:
     pool = AsyncConnectionPool(database_url, min_size=min_size, max_size=max_size, configure=configure, open=False)
     await pool.open(wait=True, timeout=30)
     return pool
+
+
+RowT = TypeVar("RowT")
+
+
+async def one_row(cursor: psycopg.AsyncCursor[RowT]) -> RowT:
+    """The row a statement always returns (count(*), INSERT … RETURNING); no row is a bug."""
+    row = await cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the statement returned no row")
+    return row

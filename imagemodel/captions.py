@@ -7,6 +7,7 @@ those as None. The parser is rule based so it works offline and never needs the 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,6 +92,8 @@ def describe_object(spec: ObjectSpec, rng: np.random.Generator) -> str:
         words.append(_pick(rng, SIZE_PHRASES[spec.size]))
     if spec.colour:
         words.append(_pick(rng, COLOUR_WORDS[spec.colour]))
+    if spec.shape is None:
+        raise ValueError("an object is described by its shape: complete the spec first")
     words.append(_pick(rng, SHAPE_WORDS[spec.shape]))
     if spec.position:
         words.append(_pick(rng, POSITION_PHRASES[spec.position]))
@@ -129,6 +132,8 @@ def caption(spec: PromptSpec, rng: np.random.Generator) -> str:
         return template.format(article=article_for(obj), obj=obj, bg=bg, bg_article=article_for(bg or "x"))
     objs = [describe_object(o, rng) for o in spec.objects]
     objs = [f"{article_for(o)} {o}" for o in objs]
+    if bg is None:
+        raise ValueError("two objects are told apart against a background: the spec names none")
     return _pick(rng, PAIR_TEMPLATES).format(obj0=objs[0], obj1=objs[1], bg=bg, bg_article=article_for(bg))
 
 
@@ -145,7 +150,7 @@ def canonical_caption(spec: PromptSpec) -> str:
     return f"{text} on {article_for(spec.background)} {spec.background} background" if spec.background else text
 
 
-def _lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def _lookup(table: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return {word: key for key, words in table.items() for word in words}
 
 

@@ -29,8 +29,8 @@ def complete_spec(spec: PromptSpec, rng: np.random.Generator) -> PromptSpec:
     named_colours = {o.colour for o in objects if o.colour}
     background = spec.background or _choose(rng, [c for c in world.COLOURS if c not in named_colours])
     if len(objects) == 1:
-        positions = [objects[0].position or _choose(rng, world.POSITIONS)]
-        sizes = world.SIZES
+        positions: list[str | None] = [objects[0].position or _choose(rng, world.POSITIONS)]
+        sizes: tuple[str, ...] = world.SIZES
     else:
         named = [o.position for o in objects]
         pairs = [p for p in world.PAIRED_POSITIONS if all(n in (None, q) for n, q in zip(named, p))]

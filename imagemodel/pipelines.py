@@ -49,6 +49,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -106,7 +107,7 @@ def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
     if image.shape[:2] == (height, width):
         return image
     shrinking = width < image.shape[1] and height < image.shape[0]
-    resample = Image.BOX if shrinking else Image.BICUBIC
+    resample = Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC
     return np.asarray(Image.fromarray(image).resize((width, height), resample))
 
 
@@ -114,7 +115,7 @@ def upscale(images: np.ndarray, width: int, height: int) -> np.ndarray:
     """Resize for display; flat-coloured scenes stay crisp with bicubic filtering."""
     if images.shape[1:3] == (height, width):
         return images
-    return np.stack([np.asarray(Image.fromarray(i).resize((width, height), Image.BICUBIC)) for i in images])
+    return np.stack([np.asarray(Image.fromarray(i).resize((width, height), Image.Resampling.BICUBIC)) for i in images])
 
 
 # CPU BLAS multiplies a matrix of few rows with other kernels, summing in another order, than one of
@@ -129,8 +130,9 @@ def pad_small_matmuls(module: torch.nn.Module) -> None:
     module in place (inference only: the pipeline's model)."""
     for linear in module.modules():
         if isinstance(linear, torch.nn.Linear) and not getattr(linear, "pads_small_matmuls", False):
-            linear.forward = _padded_forward(linear.forward)
-            linear.pads_small_matmuls = True
+            # nn.Module's annotations admit neither: replacing forward and a plain flag are what this does.
+            linear.forward = _padded_forward(linear.forward)  # type: ignore[method-assign,assignment]
+            linear.pads_small_matmuls = True  # type: ignore[assignment]
 
 
 def _padded_forward(forward: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -159,11 +161,30 @@ class BatchItem:
     init_image: np.ndarray | None = None
 
 
+def _source(item: BatchItem) -> np.ndarray:
+    """The picture an image-to-image item starts from (validated: present whenever strength is)."""
+    if item.init_image is None:
+        raise ValueError("image-to-image needs init_image")
+    return item.init_image
+
+
+def _settled(outcomes: list[np.ndarray | Exception | None]) -> list[np.ndarray | Exception]:
+    """Every item's outcome, once each has its images or the exception that ended it."""
+    settled = [outcome for outcome in outcomes if outcome is not None]
+    if len(settled) != len(outcomes):
+        raise RuntimeError("an item of the batch ended with neither images nor an exception")
+    return settled
+
+
 class Pipeline:
     """What every pipeline shares: `generate` as the module's interface describes it, checked here once,
     handed to the pipeline's `_generate` as one `BatchItem`."""
 
     preview_every = 5
+
+    @classmethod
+    def from_pretrained(cls, weights_dir: str | Path) -> Pipeline:
+        raise NotImplementedError
 
     def generate(
         self,
@@ -207,7 +228,7 @@ class ProceduralPipeline(Pipeline):
             return self._scenes(item, steps, item.on_preview)
         # Image-to-image: (1 - strength) * init + strength * the prompt's rendered scene.
         scenes = self._scenes(item, steps, None)
-        source = resize_rgb(item.init_image, item.width, item.height).astype(np.float32)
+        source = resize_rgb(_source(item), item.width, item.height).astype(np.float32)
         final = source * (1.0 - strength) + scenes.astype(np.float32) * strength
         total = denoising_steps(steps, strength)
         every = max(1, int(self.preview_every))
@@ -224,8 +245,11 @@ class ProceduralPipeline(Pipeline):
         for seed in item.seeds:
             spec = magic_prompt.complete_spec(parse(item.prompt), np.random.default_rng([seed & 0xFFFFFFFF, 7]))
             scene = world.Scene(
-                tuple(world.SceneObject(o.shape, o.colour, o.size, o.position) for o in spec.objects),
-                spec.background,
+                tuple(
+                    world.SceneObject(_filled(o.shape), _filled(o.colour), _filled(o.size), _filled(o.position))
+                    for o in spec.objects
+                ),
+                _filled(spec.background),
                 tuple(np.random.default_rng(seed & 0xFFFFFFFF).uniform(-1, 1, 3 * len(spec.objects))),
             )
             images.append(world.render(scene, self.native))
@@ -236,6 +260,13 @@ class ProceduralPipeline(Pipeline):
                 blend = step / steps
                 on_preview(step, steps, (blend * final + (1 - blend) * noise).astype(np.uint8))
         return upscale(final, item.width, item.height)
+
+
+def _filled(attribute: str | None) -> str:
+    """An attribute magic_prompt.complete_spec filled (a scene has every one)."""
+    if attribute is None:
+        raise ValueError("the prompt's scene leaves an attribute open")
+    return attribute
 
 
 class TinyDiffusionPipeline(Pipeline):
@@ -255,7 +286,8 @@ class TinyDiffusionPipeline(Pipeline):
     def from_pretrained(cls, weights_dir: str | Path) -> TinyDiffusionPipeline:
         weights_dir = Path(weights_dir)
         config = json.loads((weights_dir / "config.json").read_text())["model"]
-        model = TextToImageModel(ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}))
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+        model = TextToImageModel(ModelConfig(**fields))
         state = {k: v.float() for k, v in load_file(str(weights_dir / "model.safetensors")).items()}
         model.load_state_dict(state)
         return cls(model, TextEncoder())
@@ -302,7 +334,7 @@ class TinyDiffusionPipeline(Pipeline):
             except ValueError as error:
                 outcomes[index] = error
         if not live:
-            return outcomes
+            return _settled(outcomes)
         guided = guidance > 1.0
         conditions = [self._condition(items[index], guided) for index in live]
         # (context, mask, slot vector), each with one row per image: the prompts', then the negatives'.
@@ -333,18 +365,18 @@ class TinyDiffusionPipeline(Pipeline):
                 owners = [index for index in live for _ in items[index].seeds]
                 live = [index for index in live if index not in stopped]
                 if not live:
-                    return outcomes
+                    return _settled(outcomes)
                 keep = torch.tensor([row for row, owner in enumerate(owners) if owner not in stopped])
                 sample = sample[keep]
                 conditional = [part[keep] for part in conditional]
                 both = [part[torch.cat([keep, keep + len(owners)])] for part in both]
         for index, images in zip(live, self._split(to_uint8(sample), items, live)):
             outcomes[index] = upscale(images, items[index].width, items[index].height)
-        return outcomes
+        return _settled(outcomes)
 
     def _clean(self, item: BatchItem) -> torch.Tensor:
         """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed."""
-        source = resize_rgb(item.init_image, self.native, self.native)
+        source = resize_rgb(_source(item), self.native, self.native)
         clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
         return clean.unsqueeze(0).expand(len(item.seeds), -1, -1, -1)
 
@@ -474,7 +506,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         total = denoising_steps(steps, strength)
         # diffusers runs int(steps * strength) steps and refuses zero: ask for exactly `total`.
         effective_strength = min(1.0, (total + 1e-3) / steps)
-        source = Image.fromarray(resize_rgb(item.init_image, item.width, item.height))
+        source = Image.fromarray(resize_rgb(_source(item), item.width, item.height))
         device = pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
         every = max(1, int(self.preview_every))
@@ -501,7 +533,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         return upscale(images, item.width, item.height)
 
 
-PIPELINES = {
+PIPELINES: dict[str, type[Pipeline]] = {
     "procedural": ProceduralPipeline,
     "tiny-diffusion": TinyDiffusionPipeline,
     "stable-diffusion": StableDiffusionPipelineAdapter,

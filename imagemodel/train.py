@@ -18,6 +18,7 @@ import math
 import platform
 import time
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -59,7 +60,8 @@ def make_batch(rng: np.random.Generator, batch_size: int, held_out: frozenset, d
 
 
 def attribute_loss(logits: list[torch.Tensor], labels: torch.Tensor) -> torch.Tensor:
-    return sum(F.cross_entropy(logit, labels[:, i]) for i, logit in enumerate(logits)) / len(logits)
+    total = sum(F.cross_entropy(logit, labels[:, i]) for i, logit in enumerate(logits))
+    return cast(torch.Tensor, total) / len(logits)  # a sum of tensors (`sum` only starts from the int 0)
 
 
 def min_snr_weight(scheduler, timesteps: torch.Tensor, gamma: float = 5.0) -> torch.Tensor:

@@ -95,8 +95,8 @@ def sample_scene(
         background = COLOURS[rng.integers(len(COLOURS))]
         object_colours = [c for c in COLOURS if c != background]
         if rng.random() < two_object_probability:
-            positions = PAIRED_POSITIONS[rng.integers(len(PAIRED_POSITIONS))]
-            sizes = ("small", "medium")
+            positions: tuple[str, ...] = PAIRED_POSITIONS[rng.integers(len(PAIRED_POSITIONS))]
+            sizes: tuple[str, ...] = ("small", "medium")
         else:
             positions = (POSITIONS[rng.integers(len(POSITIONS))],)
             sizes = SIZES
@@ -151,11 +151,12 @@ def render(scene: Scene, size: int = 32) -> np.ndarray:
     draw = ImageDraw.Draw(image)
     jitter = scene.jitter or (0.0,) * (3 * len(scene.objects))
     for index, obj in enumerate(scene.objects):
-        cx, cy, extent = object_geometry(obj, tuple(jitter[3 * index : 3 * index + 3]))
+        dx, dy, dsize = jitter[3 * index : 3 * index + 3]
+        cx, cy, extent = object_geometry(obj, (dx, dy, dsize))
         colour = PALETTE[obj.colour]
         if obj.shape == "circle":
             half = extent / 2
             draw.ellipse([(cx - half) * big, (cy - half) * big, (cx + half) * big, (cy + half) * big], fill=colour)
         else:
             draw.polygon([(x * big, y * big) for x, y in shape_polygon(obj.shape, cx, cy, extent)], fill=colour)
-    return np.asarray(image.resize((size, size), Image.BOX), dtype=np.uint8)
+    return np.asarray(image.resize((size, size), Image.Resampling.BOX), dtype=np.uint8)

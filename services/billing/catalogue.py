@@ -6,6 +6,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_PLANS_FILE = Path(__file__).parent / "plans.toml"
 FREE = "free"
@@ -68,7 +69,7 @@ def _int(value: object, where: str, minimum: int) -> int:
     return value
 
 
-def parse_catalogue(data: dict) -> Catalogue:
+def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     raw_plans = data.get("plans")
     if not isinstance(raw_plans, list) or not raw_plans:
         raise CatalogueError("the catalogue needs at least one [[plans]] table")

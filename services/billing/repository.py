@@ -6,6 +6,7 @@ from datetime import datetime
 
 import psycopg
 
+from glue.db import one_row
 from services.billing.ledger import Entry, GenerationLedger, Kind
 from services.billing.subscriptions import AccountRecord, Status
 
@@ -91,7 +92,7 @@ async def set_announced(conn: psycopg.AsyncConnection, user_id: str, plan: str, 
 
 async def balance(conn: psycopg.AsyncConnection, user_id: str) -> int:
     cursor = await conn.execute("SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger WHERE user_id = %s", (user_id,))
-    return (await cursor.fetchone())[0]
+    return (await one_row(cursor))[0]
 
 
 async def balance_and_grant(conn: psycopg.AsyncConnection, user_id: str, grant_key: str) -> tuple[int, bool]:
@@ -101,7 +102,7 @@ async def balance_and_grant(conn: psycopg.AsyncConnection, user_id: str, grant_k
         " EXISTS (SELECT 1 FROM ledger WHERE user_id = %s AND kind = 'grant' AND grant_key = %s)",
         (user_id, user_id, grant_key),
     )
-    total, granted = await cursor.fetchone()
+    total, granted = await one_row(cursor)
     return total, granted
 
 

@@ -22,6 +22,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from services.billing.catalogue import Catalogue
 
@@ -95,7 +96,7 @@ class ProviderEvent:
     id: str
     type: str
     created: int
-    object: dict
+    object: dict[str, Any]  # the provider's JSON object
 
 
 def parse_event(payload: bytes) -> ProviderEvent:
@@ -151,7 +152,7 @@ def _timestamp(value: object, what: str) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-def _metadata(obj: dict) -> dict:
+def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
     metadata = obj.get("metadata")
     return metadata if isinstance(metadata, dict) else {}
 
@@ -162,13 +163,14 @@ def _plan(name: object, catalogue: Catalogue, where: str) -> str:
     return name
 
 
-def _subscription_period_end(sub: dict) -> int | None:
+def _subscription_period_end(sub: dict[str, Any]) -> int | None:
     """Top level in older API versions; per subscription item since 2025-03 (basil)."""
-    if isinstance(sub.get("current_period_end"), int):
-        return sub["current_period_end"]
+    top_level = sub.get("current_period_end")
+    if isinstance(top_level, int):
+        return top_level
     items = (sub.get("items") or {}).get("data") if isinstance(sub.get("items"), dict) else None
-    ends = [i.get("current_period_end") for i in items or [] if isinstance(i, dict)]
-    ends = [e for e in ends if isinstance(e, int) and not isinstance(e, bool)]
+    per_item = [i.get("current_period_end") for i in items or [] if isinstance(i, dict)]
+    ends = [e for e in per_item if isinstance(e, int) and not isinstance(e, bool)]
     return max(ends) if ends else None
 
 
@@ -207,7 +209,9 @@ def _invoice(event: ProviderEvent, catalogue: Catalogue) -> Intent:
     invoice_id = invoice.get("id")
     if not isinstance(invoice_id, str) or not invoice_id:
         raise InvalidWebhook("invoice has no id")
-    parent = invoice.get("parent") if isinstance(invoice.get("parent"), dict) else {}
+    parent = invoice.get("parent")
+    if not isinstance(parent, dict):
+        parent = {}
     details = invoice.get("subscription_details") or parent.get("subscription_details") or {}
     if not isinstance(details, dict):
         details = {}

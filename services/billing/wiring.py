@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from contracts import identities
 from contracts.generation import GENERATION_FAILED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
-from glue.consumer import ConsumerSpec, run_consumer
+from glue.consumer import ConsumerSpec, Handler, run_consumer
 from glue.events import OutboxRelay
 from glue.periodic import run_periodically
 from glue.runtime import open_runtime
@@ -72,7 +73,7 @@ async def run(settings: BillingSettings) -> None:
         reservation_ttl_s=settings.billing_reservation_ttl_s,
     )
     events = GenerationEventHandlers(billing)
-    specs = [
+    specs: list[tuple[ConsumerSpec[Any], Handler[Any]]] = [
         (
             ConsumerSpec(
                 GENERATION_STREAM,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC
+from typing import Any
 from uuid import UUID
 
 from google.protobuf.message import Message
@@ -38,7 +39,7 @@ EVENT_TYPES: dict[str, type[Message]] = {
     VISIBILITY_CHANGED: visibility_events.VisibilityChanged,
 }
 
-CONSUMERS = [
+CONSUMERS: list[ConsumerSpec[Any]] = [
     ConsumerSpec(GENERATION_STREAM, IMAGES_READY_DURABLE, IMAGES_READY, generation_events.ImagesReady),
     ConsumerSpec(GENERATION_STREAM, IMAGE_DELETED_DURABLE, IMAGE_DELETED, generation_events.ImageDeleted),
     ConsumerSpec(
@@ -62,7 +63,7 @@ def _image_id(value: str) -> UUID:
 def changes_of(subject: str, envelope: envelope_pb2.EventEnvelope, event: Message) -> list[tuple[UUID, Event]]:
     """The domain events one wire event means, per image. Raises PoisonMessage for content that
     can never be applied."""
-    if subject == IMAGES_READY:
+    if subject == IMAGES_READY and isinstance(event, generation_events.ImagesReady):
         if not envelope.HasField("occurred_at"):
             raise PoisonMessage("ImagesReady without occurred_at")
         created_at = envelope.occurred_at.ToDatetime(tzinfo=UTC)
@@ -83,11 +84,11 @@ def changes_of(subject: str, envelope: envelope_pb2.EventEnvelope, event: Messag
             )
             for image in event.images
         ]
-    if subject == VISIBILITY_CHANGED:
+    if subject == VISIBILITY_CHANGED and isinstance(event, visibility_events.VisibilityChanged):
         if event.version <= 0:
             raise PoisonMessage(f"VisibilityChanged with version {event.version}")
         return [(_image_id(event.image_id), VisibilitySet(_visibility(event.visibility), event.version))]
-    if subject == IMAGE_DELETED:
+    if subject == IMAGE_DELETED and isinstance(event, generation_events.ImageDeleted):
         return [(_image_id(image_id), Deleted()) for image_id in event.image_ids]
     raise PoisonMessage(f"the feed does not read {subject}")
 

@@ -40,7 +40,7 @@ class Cursor:
     since: datetime | None = None
 
     def encode(self) -> str:
-        body: dict = {"k": self.kind, "t": self.created_at.isoformat(), "i": str(self.image_id)}
+        body: dict[str, str | int | None] = {"k": self.kind, "t": self.created_at.isoformat(), "i": str(self.image_id)}
         if self.kind == TOP:
             body["n"] = self.likes
             body["s"] = self.since.isoformat() if self.since else None

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import grpc
@@ -23,7 +25,7 @@ from glue.ids import parse_uuid
 from services.feed import cursors, repository, social
 from services.feed.cursors import Cursor, InvalidCursor
 from services.feed.metrics import CANDIDATES_DENIED, LIST_SECONDS
-from services.feed.paging import authorized_page
+from services.feed.paging import Page, RowT, authorized_page
 from services.feed.repository import FeedRow
 from services.feed.social import Decision, InvalidInput
 from services.feed.visibility_client import AuthorityUnavailable, VisibilityClient
@@ -117,10 +119,12 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         async with self._pool.connection() as conn:
             return await repository.liked_by(conn, viewer_id, [r.image_id for r in rows])
 
-    def _reader(self, function, *args):
+    def _reader(
+        self, function: Callable[..., Awaitable[Sequence[RowT]]], *args: object
+    ) -> Callable[[Any, int], Awaitable[Sequence[RowT]]]:
         """A fetch for authorized_page that holds a connection only while it reads."""
 
-        async def fetch(after, limit):
+        async def fetch(after: Any, limit: int) -> Sequence[RowT]:
             async with self._pool.connection() as conn:
                 return await function(conn, *args, after, limit)
 
@@ -143,6 +147,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         query = social.clean_query(request.query)
         viewer = request.viewer_id
         listing = ("top" if request.sort == pb.FEED_SORT_TOP else "new") + ("+search" if query else "")
+        page: Page[FeedRow, tuple[Any, ...]]  # keyed by (created_at, id) when new, (likes, created_at, id) when top
         if request.sort in (pb.FEED_SORT_UNSPECIFIED, pb.FEED_SORT_NEW):
             after = None
             if request.cursor:
@@ -158,10 +163,11 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             next_cursor = Cursor(cursors.NEW, *page.next_key).encode() if page.next_key else ""
         elif request.sort == pb.FEED_SORT_TOP:
             hours = social.window_hours(request.window_hours, self._top_window_hours)
-            after, since = None, datetime.now(UTC) - timedelta(hours=hours)
+            after_top: tuple[int, datetime, UUID] | None = None
+            since = datetime.now(UTC) - timedelta(hours=hours)
             if request.cursor:
                 cursor = cursors.decode(request.cursor, cursors.TOP)
-                after = (cursor.likes, cursor.created_at, cursor.image_id)
+                after_top = (cursor.likes, cursor.created_at, cursor.image_id)
                 since = cursor.since or since
             window = (
                 repository.precomputed_window(hours) if hours in self._precomputed else repository.live_window(since)
@@ -171,7 +177,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 return repository.fetch_top(conn, window, a, n, query)
 
             page = await authorized_page(
-                self._reader(fetch), lambda row: row.top_key, self._authorizer(viewer, listing), after, size
+                self._reader(fetch), lambda row: row.top_key, self._authorizer(viewer, listing), after_top, size
             )
             next_cursor = ""
             if page.next_key:

@@ -38,14 +38,14 @@ def batch_size_for(page_size: int, limit: int = 500) -> int:
 
 
 async def authorized_page(
-    fetch: Fetch,
+    fetch: Fetch[KeyT, RowT],
     key_of: Callable[[RowT], KeyT],
     authorize: Authorize,
     after: KeyT | None,
     page_size: int,
     *,
     max_rounds: int = 8,
-) -> Page:
+) -> Page[RowT, KeyT]:
     """Up to `page_size` rows after `after` that `authorize` allows, in the read model's order.
 
     `next_key` is the key of the last returned row when at least one more allowed row exists; the
@@ -54,7 +54,7 @@ async def authorized_page(
     the read model has no more rows.
     """
     batch = batch_size_for(page_size)
-    kept: list = []
+    kept: list[RowT] = []
     position = after
     for _ in range(max_rounds):
         rows = await fetch(position, batch)

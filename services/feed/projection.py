@@ -84,7 +84,7 @@ class ImageState:
 EMPTY = ImageState()
 
 
-def _content(owner_id: str, width: int, height: int, created_at: datetime) -> tuple:
+def _content(owner_id: str, width: int, height: int, created_at: datetime) -> tuple[datetime, str, int, int]:
     return (created_at, owner_id, width, height)
 
 
@@ -108,7 +108,7 @@ def apply(state: ImageState, event: Event) -> ImageState:
         return replace(state, deleted=True, prompt="")
     if isinstance(event, ImageReady):
         incoming = _content(event.owner_id, event.width, event.height, event.created_at)
-        if state.known:
+        if state.known and state.created_at is not None:  # known means ImageReady set the content
             incoming = min(_content(state.owner_id, state.width, state.height, state.created_at), incoming)
         created_at, owner_id, width, height = incoming
         merged = replace(state, known=True, owner_id=owner_id, width=width, height=height, created_at=created_at)

@@ -34,6 +34,7 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from glue.consumer import PoisonMessage
+from glue.db import one_row
 from glue.events import UndecodableEvent, open_envelope
 from services.feed import repository
 from services.feed.consumers import EVENT_TYPES, changes_of
@@ -66,12 +67,12 @@ class _Source:
 
     def __init__(self, js: JetStreamContext, stream: str, subject: str):
         self.js, self.stream, self.subject = js, stream, subject
-        self.subscription = None
+        self.subscription: JetStreamContext.PushSubscription | None = None
         self.position = 0  # stream sequence of the last message read
 
     async def last_sequence(self) -> int:
         try:
-            return (await self.js.get_last_msg(self.stream, self.subject)).seq
+            return (await self.js.get_last_msg(self.stream, self.subject)).seq or 0
         except NotFoundError:
             return 0
 
@@ -177,6 +178,11 @@ def _shadow_name(index: str) -> str:
     return f"{index[:55]}_next"
 
 
+def _on_shadow(definition: str, index: str) -> str:
+    """An index definition of the live table, rewritten to create `index` on the shadow table."""
+    return _INDEX_HEAD.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX {index} ON {SHADOW} ", definition)
+
+
 async def rebuild(
     pool: AsyncConnectionPool,
     js: JetStreamContext,
@@ -235,11 +241,7 @@ async def _rebuild_into_shadow_and_swap(
     indexes = await _secondary_indexes(conn, "images")
     async with conn.transaction():
         for name, definition in indexes:
-            shadow_index = _shadow_name(name)
-            shadow = _INDEX_HEAD.sub(
-                lambda m, index=shadow_index: f"CREATE {m.group(1) or ''}INDEX {index} ON {SHADOW} ", definition
-            )
-            await conn.execute(shadow)
+            await conn.execute(_on_shadow(definition, _shadow_name(name)))
     log.info("replayed; swapping in", extra={"events": report.events})
 
     # 2. Catch up under a write lock and swap.
@@ -259,7 +261,7 @@ async def _rebuild_into_shadow_and_swap(
             await conn.execute(
                 sql.SQL("ALTER INDEX {} RENAME TO {}").format(sql.Identifier(_shadow_name(name)), sql.Identifier(name))
             )
-        report.rows = (await (await conn.execute("SELECT count(*) FROM images")).fetchone())[0]
+        report.rows = (await one_row(await conn.execute("SELECT count(*) FROM images")))[0]
 
 
 async def _carry_over_social(conn: psycopg.AsyncConnection) -> None:

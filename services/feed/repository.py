@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
+from glue.db import one_row
 from services.feed.projection import Event, ImageState, Visibility, fold
 from services.feed.social import Decision
 
@@ -337,7 +338,7 @@ async def add_like(conn: psycopg.AsyncConnection, image_id: UUID, user_id: str, 
         " ON CONFLICT (image_id) DO UPDATE SET like_count = images.like_count + 1 RETURNING like_count, created_at",
         (image_id,),
     )
-    count, created_at = await cursor.fetchone()
+    count, created_at = await one_row(cursor)
     if windows and created_at is not None:
         await conn.execute(
             "INSERT INTO top_scores (window_hours, image_id, likes, created_at)"
@@ -383,7 +384,7 @@ async def _like_count(conn: psycopg.AsyncConnection, image_id: UUID) -> int:
 
 async def count_pins(conn: psycopg.AsyncConnection, owner_id: str) -> int:
     cursor = await conn.execute("SELECT count(*) FROM pins WHERE owner_id = %s", (owner_id,))
-    return (await cursor.fetchone())[0]
+    return (await one_row(cursor))[0]
 
 
 async def add_pin(conn: psycopg.AsyncConnection, owner_id: str, image_id: UUID) -> None:
@@ -415,7 +416,7 @@ async def moderation_of(conn: psycopg.AsyncConnection, image_id: UUID) -> tuple[
         " (SELECT decision FROM moderation WHERE image_id = %s) FROM reports WHERE image_id = %s",
         (image_id, image_id),
     )
-    total, open_reports, decision = await cursor.fetchone()
+    total, open_reports, decision = await one_row(cursor)
     return total, open_reports, Decision(decision) if decision else None
 
 

@@ -72,7 +72,7 @@ async def _open(settings: FeedSettings, client_name: str, pool_size: int) -> Run
 async def run(settings: FeedSettings) -> None:
     runtime = await _open(settings, "feed", settings.db_pool_size)
     channel = secure_channel(settings.visibility_addr, identities.VISIBILITY, IdentityFiles.from_settings(settings))
-    runtime.on_close(channel.close)
+    runtime.on_close(lambda: channel.close(None))
     authority = VisibilityClient(channel, settings.authorize_timeout_s)
     writer = ProjectionWriter(runtime.pool, _public_prompts(runtime, settings))
     for spec in CONSUMERS:

@@ -15,7 +15,7 @@ DEADLINE_EXCEEDED → 503; anything else → 502.
 import logging
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from fastapi import FastAPI, Request
@@ -53,7 +53,10 @@ OUT_OF_CREDITS = "out_of_credits"
 
 def rpc_reason(error: grpc.aio.AioRpcError) -> str:
     """The `atelier-reason` a service put in the trailing metadata of a failure ("" when none)."""
-    for key, value in error.trailing_metadata() or ():
+    # grpc-stubs gives AioRpcError the sync RpcError's trailing_metadata() (a tuple of _Metadatum);
+    # grpc.aio's returns a Metadata, which iterates as (key, value) pairs.
+    metadata = cast("grpc.aio.Metadata | None", error.trailing_metadata())
+    for key, value in metadata or ():
         if key == REASON_METADATA_KEY:
             return value if isinstance(value, str) else value.decode()
     return ""

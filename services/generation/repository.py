@@ -6,6 +6,7 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from glue.db import one_row
 from services.generation.records import GenerationRecord, ImageRecord
 
 _GENERATION_COLUMNS = (
@@ -196,7 +197,7 @@ async def count_unfinished_of(conn: psycopg.AsyncConnection, owner_id: str) -> i
     cursor = await conn.execute(
         "SELECT count(*) FROM generations WHERE owner_id = %s AND status IN ('queued', 'running')", (owner_id,)
     )
-    return (await cursor.fetchone())[0]
+    return (await one_row(cursor))[0]
 
 
 async def delete_generation(conn: psycopg.AsyncConnection, generation_id: UUID) -> None:

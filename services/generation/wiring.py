@@ -69,8 +69,8 @@ async def run_api(settings: GenerationSettings) -> None:
     identity = IdentityFiles.from_settings(settings)
     billing_channel = secure_channel(settings.billing_addr, identities.BILLING, identity)
     visibility_channel = secure_channel(settings.visibility_addr, identities.VISIBILITY, identity)
-    runtime.on_close(billing_channel.close)
-    runtime.on_close(visibility_channel.close)
+    runtime.on_close(lambda: billing_channel.close(None))
+    runtime.on_close(lambda: visibility_channel.close(None))
     visibility = VisibilityClient(visibility_channel)
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
     servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), visibility, deleter)
@@ -93,7 +93,7 @@ async def run_worker(settings: GenerationSettings) -> None:
     visibility_channel = secure_channel(
         settings.visibility_addr, identities.VISIBILITY, IdentityFiles.from_settings(settings)
     )
-    runtime.on_close(visibility_channel.close)
+    runtime.on_close(lambda: visibility_channel.close(None))
     worker = GenerationWorker(
         runtime.pool,
         runtime.nc,

@@ -143,7 +143,7 @@ async def change_visibility(
         for image_id in image_ids:
             key = str(image_id)
             image = rows.get(key)
-            if not is_owned_by(actor_id, image):
+            if image is None or not is_owned_by(actor_id, image):  # `is None` for the type checker
                 result.refused[key] = NOT_FOUND
                 continue
             decision = decide_change(account, image, target, retroactive_privacy=retroactive_privacy)

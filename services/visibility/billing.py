@@ -51,4 +51,4 @@ class BillingClient:
         return account_from_proto(reply.account)
 
     async def close(self) -> None:
-        await self._channel.close()
+        await self._channel.close(None)

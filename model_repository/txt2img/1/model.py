@@ -90,7 +90,7 @@ class TritonPythonModel:
         return None  # decoupled: every response went through the request's sender
 
     def finalize(self):
-        self._pipeline = None
+        del self._pipeline  # frees the model's memory at unload
 
     def _read_input(self, request, name: str):
         tensor = pb_utils.get_input_tensor_by_name(request, name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api.ids import canonical_uuid
@@ -32,8 +33,11 @@ PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE_S}"
 PUBLIC_VARY = "Authorization, Cookie"
 
 
+# What a route's `responses=` documents, as FastAPI types it: status → OpenAPI response object.
+OpenApiResponses = dict[int | str, dict[str, Any]]
+
 # How every image endpoint documents its one 404.
-NOT_FOUND_RESPONSE = {
+NOT_FOUND_RESPONSE: OpenApiResponses = {
     404: {
         "description": "no such image visible to you: another user's private image, a deleted "
         "one and an unknown id answer exactly alike"

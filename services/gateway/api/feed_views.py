@@ -66,7 +66,7 @@ class PageContext:
             width=item.width,
             height=item.height,
             owned_by_you=bool(viewer_id) and item.owner_id == viewer_id,
-            visibility=visibility,  # type: ignore[arg-type]
+            visibility=visibility,
         )
 
     def items(

@@ -22,7 +22,7 @@ from services.gateway.api.schemas import (
 )
 from services.gateway.clients.visibility import visibility_name
 
-_STATUS = {
+_STATUS: dict[int, str] = {
     generation_pb2.GENERATION_STATUS_QUEUED: "queued",
     generation_pb2.GENERATION_STATUS_RUNNING: "running",
     generation_pb2.GENERATION_STATUS_SUCCEEDED: "succeeded",
@@ -71,12 +71,12 @@ def image_detail(
         url=content_url(image.image_id),
         width=image.width,
         height=image.height,
-        visibility=visibility,  # type: ignore[arg-type]
+        visibility=visibility,
         prompt=image.prompt,
         created_at=_time(image.created_at, image.HasField("created_at")),
         owner_username=owner_username,
         owned_by_you=owned_by_you,
-        download_formats=download_formats,  # type: ignore[arg-type]
+        download_formats=download_formats,
     )
     if owned_by_you:
         detail.generation_id = uuid.UUID(image.generation_id)
@@ -98,7 +98,7 @@ def creation_item(
         visibility=visibility,
         prompt=prompt,
         created_at=created_at,
-    )  # type: ignore[arg-type]
+    )
 
 
 def generation_image_ids(generation: generation_pb2.Generation) -> list[str]:
@@ -110,7 +110,7 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
     status = status_name(generation.status)
     return GenerationOut(
         generation_id=generation.generation_id,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         progress=ProgressOut(step=generation.progress_step, total=generation.progress_total),
         prompt=params.prompt,
         magic_prompt=generation.magic_prompt,

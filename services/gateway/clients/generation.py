@@ -4,6 +4,8 @@ the problem a web user should see (problems.problem_from_rpc_error: the one mapp
 
 from __future__ import annotations
 
+import builtins
+
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 
@@ -72,7 +74,7 @@ class GenerationClient:
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Not found.") from error
 
-    async def delete(self, generation_id: str, actor_id: str) -> list[str]:
+    async def delete(self, generation_id: str, actor_id: str) -> builtins.list[str]:  # `list` is a method here
         """Deletes the actor's generation set; the deleted image ids. 404 for anyone but the owner,
         409 while it is still running."""
         request = generation_pb2.DeleteGenerationRequest(generation_id=generation_id, actor_id=actor_id)

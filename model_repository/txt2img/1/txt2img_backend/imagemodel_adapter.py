@@ -52,16 +52,17 @@ class ImageModelPipeline:
         """As `pipelines.generate_all`: batches generations of equal steps, guidance and strength (None
         for text-to-image)."""
         batchable = getattr(self._pipeline, "generate_batch", None)
-        groups: dict[tuple, list[int]] = {}
+        groups: dict[tuple[object, ...], list[int]] = {}
         for index, generation in enumerate(generations):
             request = generation.request
+            key: tuple[object, ...]
             if batchable is not None:
                 key = ("together", request.steps, request.guidance, request.strength)
             else:
                 key = ("alone", index)
             groups.setdefault(key, []).append(index)
         for key, members in groups.items():
-            if key[0] == "alone":
+            if key[0] == "alone" or batchable is None:  # without generate_batch every key is alone
                 yield members[0], generate_one(self, generations[members[0]])
                 continue
             from imagemodel.pipelines import BatchItem

@@ -42,7 +42,9 @@ def resize_batch(images: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 [n, h, w, 3] -> [n, height, width, 3]: how the model brings native-size images to the size asked."""
     if images.shape[1:3] == (height, width):
         return images
-    return np.stack([np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS)) for image in images])
+    return np.stack(
+        [np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS)) for image in images]
+    )
 
 
 def shrink_to_fit(images: np.ndarray, max_side: int) -> np.ndarray:
@@ -52,7 +54,7 @@ def shrink_to_fit(images: np.ndarray, max_side: int) -> np.ndarray:
     if scale >= 1.0:
         return images
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.stack([np.asarray(Image.fromarray(image).resize(size, Image.BOX)) for image in images])
+    return np.stack([np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX)) for image in images])
 
 
 class Pipeline(Protocol):

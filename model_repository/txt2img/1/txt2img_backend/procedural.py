@@ -15,6 +15,7 @@ strength 1 draws the prompt alone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -57,7 +58,7 @@ class ProceduralPipeline:
 
         total = request.denoising_steps
         for step in range(1, total + 1):
-            on_preview(step, total, lambda done=step / total: _blend(start, target, done))
+            on_preview(step, total, functools.partial(_blend, start, target, step / total))
         return images
 
 
@@ -211,7 +212,7 @@ def _shape_mask(
         draw.polygon([p for pair in zip(outer, inner) for p in pair], fill=255)
     else:
         raise ValueError(f"unknown shape {shape!r}")
-    mask = mask.resize((width, height), Image.BOX)
+    mask = mask.resize((width, height), Image.Resampling.BOX)
     return np.asarray(mask, dtype=np.float32) / 255.0
 
 

@@ -44,7 +44,7 @@ async def me(caller: CurrentCaller, request: Request, response: Response) -> Me:
         lapsed_plan=account.lapsed_plan or None,
         current_period_end=account.current_period_end,
         max_concurrent_generations=account.max_concurrent_generations,
-        last_visibility=await deps.generations.last_visibility(caller.user_id),  # type: ignore[arg-type]
+        last_visibility=await deps.generations.last_visibility(caller.user_id),
         permissions={
             name: PermissionOut(allowed=p.allowed, reason=p.reason) for name, p in permissions(account, plans).items()
         },

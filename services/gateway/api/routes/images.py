@@ -178,7 +178,7 @@ async def share_image(image_id: str, caller: MaybeCaller, request: Request, resp
     return ShareLink(
         image_id=visible.image.image_id,
         url=_share_url(request, visible.image.image_id),
-        visibility=visible.visibility,  # type: ignore[arg-type]
+        visibility=visible.visibility,
         works_for="anyone" if visible.visibility == "public" else "owner_only",
     )
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api import submission
-from services.gateway.api.access import NOT_FOUND_RESPONSE, own_generation, visible_image
+from services.gateway.api.access import NOT_FOUND_RESPONSE, OpenApiResponses, own_generation, visible_image
 from services.gateway.api.feed_schemas import RemixCreate
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.auth.security import CurrentCaller
@@ -27,7 +27,7 @@ from services.gateway.dependencies import deps_of
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 
-SUBMIT_RESPONSES = {
+SUBMIT_RESPONSES: OpenApiResponses = {
     401: {"description": "log in or send an API key"},
     402: {"description": "out of credits"},
     403: {"description": "the plan does not allow the visibility asked for; the detail says why"},

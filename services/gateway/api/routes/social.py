@@ -11,7 +11,7 @@ feed pending review. The reporter is not told whether that happened.
 
 from fastapi import APIRouter, Request, status
 
-from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found
+from services.gateway.api.access import NOT_FOUND_RESPONSE, OpenApiResponses, image_not_found
 from services.gateway.api.feed_schemas import LikeState, PinState, ReportCreate, ReportReceived
 from services.gateway.api.ids import canonical_uuid
 from services.gateway.auth.security import CurrentCaller
@@ -19,7 +19,7 @@ from services.gateway.dependencies import deps_of
 
 router = APIRouter(prefix="/api/v1/images", tags=["social"])
 
-NEEDS_ACCOUNT = {401: {"description": "log in or send an API key"}}
+NEEDS_ACCOUNT: OpenApiResponses = {401: {"description": "log in or send an API key"}}
 
 
 def _image_id(image_id: str) -> str:
