@@ -108,7 +108,7 @@ async def run(settings: FeedSettings) -> None:
 
 def _public_prompts(runtime: Runtime, settings: FeedSettings) -> PublicPrompts:
     channel = secure_channel(settings.generation_addr, identities.GENERATION_API, IdentityFiles.from_settings(settings))
-    runtime.on_close(channel.close)
+    runtime.on_close(lambda: channel.close(None))
     return PublicPrompts(channel, settings.prompt_lookup_timeout_s)
 
 

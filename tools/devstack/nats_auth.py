@@ -148,7 +148,7 @@ def user_url(admin_url: str, user: str) -> str:
 
 def authorization_config(admin_password: str) -> str:
     """The `authorization` block of nats-server's config (JSON is valid NATS config syntax)."""
-    users = [{"user": ADMIN, "password": admin_password}]
+    users: list[dict[str, object]] = [{"user": ADMIN, "password": admin_password}]
     for service in SERVICES:
         users.append(
             {

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from psycopg_pool import AsyncConnectionPool
 
+from glue.db import one_row
 from services.gateway.ratelimit.settings import Rate
 
 _TAKE = """
@@ -105,7 +106,7 @@ class TokenBuckets:
             cursor = await conn.execute(
                 _TAKE, {"key": key, "capacity": float(rate.capacity), "per_second": rate.per_second}
             )
-            tokens_left, allowed = await cursor.fetchone()
+            tokens_left, allowed = await one_row(cursor)
         decision = decide(rate, tokens_left, allowed)
         if not allowed:
             self._remember_denial(key, decision)
