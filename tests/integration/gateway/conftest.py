@@ -36,6 +36,8 @@ from tests.integration.gateway.fakes import (
 from tests.integration.gateway.feed_fake import FakeFeedService
 
 PASSWORD = "correct horse battery"
+# The gateway's objects are in memory here; its settings still require the store's keys.
+UNUSED_OBJECT_STORE_KEYS = {"s3_access_key": "unused-in-memory-objects", "s3_secret_key": "unused-in-memory-objects"}
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +83,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     progress = InMemoryProgressFeed()
     settings = GatewaySettings(
         database_url=gateway_database,
-        s3_access_key="unused-in-memory-objects",
-        s3_secret_key="unused-in-memory-objects",
+        **UNUSED_OBJECT_STORE_KEYS,
         events_poll_interval_s=0.05,
         events_heartbeat_s=0.5,
     )

@@ -17,7 +17,7 @@ from services.gateway.auth.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.ratelimit.store import RateLimits
 from services.gateway.repository import SCHEMA
 from services.gateway.settings import GatewaySettings
-from tests.integration.gateway.conftest import PASSWORD, Gateway
+from tests.integration.gateway.conftest import PASSWORD, UNUSED_OBJECT_STORE_KEYS, Gateway
 
 WRONG = "not the password"
 LOCKOUT_FAST = {"rate_login": "1000/minute", "rate_login_lockout_max_s": 2.0}
@@ -34,7 +34,7 @@ async def replica(gateway: Gateway) -> AsyncIterator[BuildApp]:
     pools = []
 
     async def build(**limits: object) -> FastAPI:
-        settings = GatewaySettings(database_url=gateway.database_url, **limits)
+        settings = GatewaySettings(database_url=gateway.database_url, **UNUSED_OBJECT_STORE_KEYS, **limits)
         pool = await open_pool(gateway.database_url, SCHEMA, max_size=2)
         pools.append(pool)
         deps = dataclasses.replace(gateway.app.state.deps, rate_limits=RateLimits.on(pool, settings))
@@ -47,7 +47,8 @@ async def replica(gateway: Gateway) -> AsyncIterator[BuildApp]:
 
 def client_of(app: FastAPI, address: str = "203.0.113.7") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30)
+    # Loopback over http: the one place the gateway's cookies are not Secure.
+    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=30)
 
 
 async def log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:

@@ -4,7 +4,7 @@ trusted TLS-terminating proxy, never on a client's word (issue 10)."""
 import httpx
 
 from services.gateway.settings import GatewaySettings
-from tests.integration.gateway.conftest import PASSWORD, Gateway
+from tests.integration.gateway.conftest import PASSWORD, UNUSED_OBJECT_STORE_KEYS, Gateway
 
 HSTS = "strict-transport-security"
 
@@ -54,16 +54,15 @@ async def test_hsts_over_https_only(gateway: Gateway) -> None:
     assert HSTS not in claimed.headers  # 10.0.0.7 is no trusted proxy
 
 
-async def test_a_trusted_proxy_vouches_for_https(gateway_database: str) -> None:
+async def test_a_trusted_proxy_vouches_for_https(gateway: Gateway) -> None:
     from services.gateway.app import create_app
 
     settings = GatewaySettings(
-        database_url=gateway_database,
-        s3_access_key="unused-no-object-is-read",
-        s3_secret_key="unused-no-object-is-read",
+        database_url=gateway.database_url,
+        **UNUSED_OBJECT_STORE_KEYS,
         trusted_proxies="10.0.0.7",
     )
-    app = create_app(settings, deps=None)  # type: ignore[arg-type]
+    app = create_app(settings, gateway.app.state.deps)
     transport = httpx.ASGITransport(app=app, client=("10.0.0.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://atelier.example") as client:
         behind_tls = await client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
