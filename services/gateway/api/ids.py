@@ -1,14 +1,9 @@
 """Ids the API is given (paths, bodies) as the services know them: a UUID in its canonical form, or
 None for anything else, which every route answers exactly like an id that does not exist."""
 
-import uuid
+from glue.ids import parse_uuid
 
-
-def parse_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+__all__ = ["canonical_uuid", "parse_uuid"]
 
 
 def canonical_uuid(value: str) -> str | None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from glue.ids import parse_uuid
 from services.gateway.repository import AccountsRepository, ApiKeyRecord, User
 
 USERNAME_PATTERN = r"^[a-z0-9_]{3,32}$"
@@ -104,26 +105,14 @@ class Accounts:
 
     async def usernames(self, user_ids: list[str]) -> dict[str, str]:
         """Usernames of the given user ids (ids that are not accounts here are absent)."""
-        parsed: list[uuid.UUID] = []
-        for user_id in user_ids:
-            try:
-                parsed.append(uuid.UUID(user_id))
-            except ValueError:
-                continue
-        return {str(key): name for key, name in (await self._repository.usernames(parsed)).items()}
+        return {str(key): name for key, name in (await self._repository.usernames(_known_ids(user_ids))).items()}
 
     async def user_by_username(self, username: str) -> User | None:
         return await self._repository.user_by_username(normalize_username(username))
 
     async def users(self, user_ids: list[str]) -> dict[str, User]:
         """Accounts of the given user ids (ids that are not accounts here are absent)."""
-        parsed: list[uuid.UUID] = []
-        for user_id in dict.fromkeys(user_ids):
-            try:
-                parsed.append(uuid.UUID(user_id))
-            except ValueError:
-                continue
-        return {str(key): user for key, user in (await self._repository.users(parsed)).items()}
+        return {str(key): user for key, user in (await self._repository.users(_known_ids(user_ids))).items()}
 
     async def set_avatar(self, user: User, image_id: str | None) -> None:
         await self._repository.set_avatar(user.id, uuid.UUID(image_id) if image_id else None)
@@ -161,3 +150,9 @@ class Accounts:
 
     async def revoke_api_key(self, user: User, key_id: uuid.UUID) -> bool:
         return await self._repository.revoke_api_key(user.id, key_id)
+
+
+def _known_ids(user_ids: list[str]) -> list[uuid.UUID]:
+    """The ids that spell a UUID, once each; anything else names no account here."""
+    parsed = (parse_uuid(user_id) for user_id in dict.fromkeys(user_ids))
+    return [user_id for user_id in parsed if user_id is not None]
