@@ -78,7 +78,8 @@ def test_a_field_removed_without_reserving_both_number_and_name_is_breaking(cont
     assert 'field "10" with name "steps" on message "GenerationParams" was deleted without reserving' in result.stdout
 
 
-# ./atelierctl check in a repository of its own: the gate as CI and developers run it.
+# ./atelierctl protocheck (the buf part of ./atelierctl check) in a repository of its own: the gate as
+# CI and developers run it.
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "test",
@@ -99,7 +100,7 @@ def commit_all(repo: Path, message: str) -> None:
 
 
 def atelierctl_check(repo: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["./atelierctl", "check"], cwd=repo, capture_output=True, text=True, timeout=300)
+    return subprocess.run(["./atelierctl", "protocheck"], cwd=repo, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture
