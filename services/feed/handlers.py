@@ -99,9 +99,11 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         *,
         report_threshold: int,
         top_window_hours: int,
+        cursor_secret: str,
         top_windows_hours: list[int] | None = None,
     ):
         self._pool = pool
+        self._cursors = cursors.signer(cursor_secret)
         self._authority = authority
         self._report_threshold = report_threshold
         self._top_window_hours = top_window_hours
@@ -151,7 +153,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         if request.sort in (pb.FEED_SORT_UNSPECIFIED, pb.FEED_SORT_NEW):
             after = None
             if request.cursor:
-                cursor = cursors.decode(request.cursor, cursors.NEW)
+                cursor = cursors.decode(request.cursor, cursors.NEW, self._cursors)
                 after = (cursor.created_at, cursor.image_id)
             page = await authorized_page(
                 self._reader(lambda conn, a, n: repository.fetch_newest(conn, a, n, query)),
@@ -160,13 +162,13 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 after,
                 size,
             )
-            next_cursor = Cursor(cursors.NEW, *page.next_key).encode() if page.next_key else ""
+            next_cursor = Cursor(cursors.NEW, *page.next_key).encode(self._cursors) if page.next_key else ""
         elif request.sort == pb.FEED_SORT_TOP:
             hours = social.window_hours(request.window_hours, self._top_window_hours)
             after_top: tuple[int, datetime, UUID] | None = None
             since = datetime.now(UTC) - timedelta(hours=hours)
             if request.cursor:
-                cursor = cursors.decode(request.cursor, cursors.TOP)
+                cursor = cursors.decode(request.cursor, cursors.TOP, self._cursors)
                 after_top = (cursor.likes, cursor.created_at, cursor.image_id)
                 since = cursor.since or since
             window = (
@@ -182,7 +184,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             next_cursor = ""
             if page.next_key:
                 likes, created_at, image_id = page.next_key
-                next_cursor = Cursor(cursors.TOP, created_at, image_id, likes=likes, since=since).encode()
+                next_cursor = Cursor(cursors.TOP, created_at, image_id, likes=likes, since=since).encode(self._cursors)
         else:
             raise InvalidInput("sort: unknown sort order")
         liked = await self._liked(viewer, page.items)
@@ -196,7 +198,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         pinned: list[FeedRow] = []
         after = None
         if request.cursor:
-            cursor = cursors.decode(request.cursor, cursors.PROFILE)
+            cursor = cursors.decode(request.cursor, cursors.PROFILE, self._cursors)
             after = (cursor.created_at, cursor.image_id)
         else:
             async with self._pool.connection() as conn:
@@ -215,7 +217,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         return pb.GetProfileResponse(
             pinned=[_item(r, liked) for r in pinned],
             images=[_item(r, liked) for r in page.items],
-            next_cursor=Cursor(cursors.PROFILE, *page.next_key).encode() if page.next_key else "",
+            next_cursor=Cursor(cursors.PROFILE, *page.next_key).encode(self._cursors) if page.next_key else "",
         )
 
     async def BatchGetSocial(self, request: pb.BatchGetSocialRequest, context) -> pb.BatchGetSocialResponse:
@@ -313,7 +315,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         size = social.page_size(request.page_size)
         after = None
         if request.cursor:
-            cursor = cursors.decode(request.cursor, cursors.REPORTS)
+            cursor = cursors.decode(request.cursor, cursors.REPORTS, self._cursors)
             after = (cursor.created_at, cursor.image_id)
         # The queue shows what the public could see (hidden images are still public by the
         # authority); an image made private or deleted since has nothing left to moderate.
@@ -327,7 +329,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 )
                 for r in page.items
             ],
-            next_cursor=Cursor(cursors.REPORTS, *page.next_key).encode() if page.next_key else "",
+            next_cursor=Cursor(cursors.REPORTS, *page.next_key).encode(self._cursors) if page.next_key else "",
         )
 
     async def ResolveReport(self, request: pb.ResolveReportRequest, context) -> pb.ResolveReportResponse:

@@ -94,6 +94,7 @@ async def run(settings: FeedSettings) -> None:
         authority,
         report_threshold=settings.feed_report_threshold,
         top_window_hours=settings.top_window_hours,
+        cursor_secret=settings.cursor_secret,
         top_windows_hours=settings.top_windows_hours,
     )
     await runtime.serve(

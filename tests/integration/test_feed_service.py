@@ -38,6 +38,7 @@ from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import generation as generation_contract
 from contracts import visibility as visibility_contract
 from glue.events import ensure_streams, make_envelope
+from services.feed import cursors
 from tests.support.identity import add_port_as
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
@@ -664,6 +665,14 @@ async def test_forged_cursors_and_odd_searches_are_answered_never_failed(feed, j
             await feed.ListFeed(pb.ListFeedRequest(sort=sort, cursor=_forged(body)))
         except grpc.aio.AioRpcError as error:
             assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (body, error.details())
+    signed_elsewhere = cursors.signer("another deployment's secret")
+    for sort, kind in ((pb.FEED_SORT_NEW, cursors.NEW), (pb.FEED_SORT_TOP, cursors.TOP)):
+        key = cursors.Cursor(kind, T0, uuid.UUID(some_id), since=T0)
+        for token in (key.encode(signed_elsewhere), _forged({"k": kind, "t": T0.isoformat(), "i": some_id})):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await feed.ListFeed(pb.ListFeedRequest(sort=sort, cursor=token))
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "forged or altered" in (refused.value.details() or "")
     for query in ("-" * 50, "-", '"', "!&|():*", "- - -", "or or", '"-"'):
         for sort in (pb.FEED_SORT_NEW, pb.FEED_SORT_TOP):
             await feed.ListFeed(pb.ListFeedRequest(sort=sort, query=query))

@@ -19,6 +19,7 @@ from services.gateway.ratelimit.store import RateLimits
 from services.gateway.repository import SCHEMA
 from services.gateway.settings import GatewaySettings
 from tests.integration.gateway.conftest import PASSWORD, UNUSED_OBJECT_STORE_KEYS, Gateway
+from tests.support.services import CURSOR_SECRET
 
 WRONG = "not the password"
 LOCKOUT_FAST = {"rate_login": "1000/minute", "rate_login_lockout_max_s": 2.0}
@@ -37,7 +38,9 @@ async def replica(gateway: Gateway) -> AsyncIterator[BuildApp]:
     async def build(**limits: object) -> FastAPI:
         # Refusals answered at once, but in the tarpit's own tests.
         limits = {"rate_tarpit_max_hold_s": 0, **limits}
-        settings = GatewaySettings(database_url=gateway.database_url, **UNUSED_OBJECT_STORE_KEYS, **limits)
+        settings = GatewaySettings(
+            database_url=gateway.database_url, **UNUSED_OBJECT_STORE_KEYS, cursor_secret=CURSOR_SECRET, **limits
+        )
         pool = await open_pool(gateway.database_url, SCHEMA, max_size=2)
         pools.append(pool)
         deps = dataclasses.replace(gateway.app.state.deps, rate_limits=RateLimits.on(pool, settings))
