@@ -97,7 +97,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         pool: AsyncConnectionPool,
         authority: VisibilityClient,
         *,
-        report_threshold: int,
+        reports: social.ReportPolicy,
         top_window_hours: int,
         cursor_secret: str,
         top_windows_hours: list[int] | None = None,
@@ -105,7 +105,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         self._pool = pool
         self._cursors = cursors.signer(cursor_secret)
         self._authority = authority
-        self._report_threshold = report_threshold
+        self._reports = reports
         self._top_window_hours = top_window_hours
         self._precomputed = sorted(set(top_windows_hours or []))
 
@@ -302,13 +302,22 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         image_id = _image_id(request.image_id)
         await self._may_see(user, image_id)
         async with self._pool.connection() as conn, conn.transaction():
-            await repository.add_report(conn, image_id, user, reason)
-            _, open_reports, decision = await repository.moderation_of(conn, image_id)
-            hidden = social.hidden_by_reports(open_reports, self._report_threshold, decision)
+            standing = await repository.reporter_standing(conn, image_id, user)
+            weight = social.report_weight(
+                user,
+                standing.owner_id,
+                standing.reporter_first_image_at,
+                datetime.now(UTC),
+                established_after=self._reports.established_after,
+                new_reporter_weight=self._reports.new_reporter_weight,
+            )
+            await repository.add_report(conn, image_id, user, reason, weight)
+            _, open_weight, decision = await repository.moderation_of(conn, image_id)
+            hidden = social.hidden_by_reports(open_weight, self._reports.threshold, decision)
             if hidden:
                 await repository.set_hidden(conn, image_id, True)
         if hidden:
-            log.info("image hidden pending review", extra={"image_id": str(image_id), "reports": open_reports})
+            log.info("image hidden pending review", extra={"image_id": str(image_id), "report_weight": open_weight})
         return pb.ReportResponse(hidden=hidden)
 
     async def ListReports(self, request: pb.ListReportsRequest, context) -> pb.ListReportsResponse:
@@ -341,6 +350,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             if total == 0:
                 raise NotFound("no reports for this image")
             await repository.resolve_reports(conn, image_id, decision, actor)
-            await repository.set_hidden(conn, image_id, social.hidden_by_reports(0, self._report_threshold, decision))
+            await repository.set_hidden(conn, image_id, social.hidden_by_reports(0, self._reports.threshold, decision))
         log.info("reports resolved", extra={"image_id": str(image_id), "decision": decision.value, "actor": actor})
         return pb.ResolveReportResponse()

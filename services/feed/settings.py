@@ -17,8 +17,14 @@ class FeedSettings(ServiceSettings, DatabaseSettings, NatsSettings):
     generation_addr: str = "127.0.0.1:50051"
     # Deadline of one BatchGetImages call; past it the events are retried.
     prompt_lookup_timeout_s: float = Field(default=5.0, gt=0)
-    # ATELIER_FEED_REPORT_THRESHOLD: distinct reporters that hide an image pending review.
+    # ATELIER_FEED_REPORT_THRESHOLD: the weight of open reports (one per established account) that
+    # hides an image pending review.
     feed_report_threshold: int = Field(default=3, ge=1)
+    # A reporter counts fully once its first image is this many days old (fresh accounts cost
+    # nothing); until then, and without any image, a report weighs ATELIER_FEED_NEW_REPORTER_WEIGHT.
+    # The owner's own report weighs nothing.
+    feed_reporter_established_days: float = Field(default=7.0, ge=0)
+    feed_new_reporter_weight: float = Field(default=0.0, ge=0, le=1)
     # Default window of FEED_SORT_TOP when the request leaves window_hours at 0 (7 days).
     top_window_hours: int = Field(default=168, ge=1)
     # Windows whose like counts are kept in top_scores (JSON list); top over any other window

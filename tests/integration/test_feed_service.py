@@ -495,12 +495,18 @@ async def test_likes_only_on_images_the_user_may_see_and_top_orders_by_them(feed
     }
 
 
+async def established(js, *users: str) -> None:
+    """Each user has made an image long enough ago for their reports to count fully."""
+    await publish(js, *(images_ready(user, new_ids(1), "", PRIVATE, T0 - timedelta(days=30)) for user in users))
+
+
 async def test_reports_past_the_threshold_hide_an_image_until_an_operator_restores_it(feed, js, authority):
     fake, _ = authority
     ids = new_ids(2)
     for i in ids:
         fake.set(i, "alice")
     await publish(js, images_ready("alice", ids, "a red circle", PUBLIC, T0))
+    await established(js, "bob", "carol", "dave")
     await caught_up(js)
     target = ids[0]
 
@@ -527,6 +533,30 @@ async def test_reports_past_the_threshold_hide_an_image_until_an_operator_restor
         grpc.StatusCode.NOT_FOUND,
         feed.ResolveReport(pb.ResolveReportRequest(image_id=ids[1], restore=True, actor="operator-1")),
     )
+
+
+async def test_fresh_accounts_and_the_owner_cannot_hide_an_image_established_ones_can(feed, js, authority):
+    fake, _ = authority
+    [target] = new_ids(1)
+    fake.set(target, "alice")
+    await publish(js, images_ready("alice", [target], "a blue square", PUBLIC, T0))
+    # A farm: accounts that never made an image, and accounts whose first image is from today.
+    await publish(js, *(images_ready(f"today_{n}", new_ids(1), "", PRIVATE, datetime.now(UTC)) for n in range(3)))
+    await established(js, "bob", "carol", "dave")
+    await caught_up(js)
+
+    reporters = [f"fresh_{n}" for n in range(6)] + [f"today_{n}" for n in range(3)] + ["alice"]
+    for reporter in reporters:
+        reply = await feed.Report(pb.ReportRequest(user_id=reporter, image_id=target, reason="spam"))
+        assert not reply.hidden, reporter
+    assert target in await walk(feed)
+    [entry] = (await feed.ListReports(pb.ListReportsRequest())).reports
+    assert entry.report_count == len(reporters)  # every report is there for the operator to read
+
+    assert not (await feed.Report(pb.ReportRequest(user_id="bob", image_id=target, reason="spam"))).hidden
+    assert not (await feed.Report(pb.ReportRequest(user_id="carol", image_id=target, reason="spam"))).hidden
+    assert (await feed.Report(pb.ReportRequest(user_id="dave", image_id=target, reason="spam"))).hidden
+    assert target not in await walk(feed)
 
 
 async def test_bad_requests_are_refused_with_a_message(feed, authority):
