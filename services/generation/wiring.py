@@ -4,14 +4,12 @@ import asyncio
 import logging
 from pathlib import Path
 
-from nats.js import JetStreamContext
-from prometheus_client import Gauge, start_http_server
+from prometheus_client import start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
-from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
 from glue.storage import ObjectStore
@@ -26,11 +24,6 @@ from services.generation.worker import GenerationWorker
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-QUEUE_DEPTH = Gauge(
-    "atelier_generation_queue_depth", "Generation requests waiting for or held by a worker (JetStream consumer)"
-)
-
-
 SERVICE = generation_pb2.DESCRIPTOR.services_by_name["GenerationService"]
 # Prompts, seeds and storage keys of private images: only the gateway, which scopes every call to
 # the signed-in user, asks for them.
@@ -44,11 +37,6 @@ CALLERS = CallerPolicy.for_service(
         "BatchGetImages": {identities.GATEWAY, identities.FEED},
     },
 )
-
-
-async def sample_queue_depth(js: JetStreamContext) -> None:
-    info = await js.consumer_info(STREAM, WORKER_DURABLE)
-    QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
 
 
 async def _open(settings: GenerationSettings, role: str) -> Runtime:
@@ -113,11 +101,6 @@ async def run_worker(settings: GenerationSettings) -> None:
     )
     runtime.run_in_background(
         run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
-    )
-    # A metric must never take the worker down; before the consumer exists there is nothing to sample.
-    runtime.run_in_background(
-        run_periodically("queue depth sample", lambda: sample_queue_depth(runtime.js), 5.0, logging.DEBUG),
-        "queue-depth",
     )
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     await runtime.run_until_stopped()
