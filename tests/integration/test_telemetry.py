@@ -12,7 +12,7 @@ from tests.support.accounts import sign_up
 from tests.support.monitoring import GPU_ONLY, PROMETHEUS_OWN, exposed_names, named_metrics
 from tests.support.otlp_receiver import OtlpTraceReceiver
 from tests.support.waiting import wait_until
-from tools.devstack import free_port
+from tools.devstack import free_port, nats_auth
 
 pytestmark = pytest.mark.integration
 
@@ -68,10 +68,19 @@ def test_every_metric_a_dashboard_or_alert_names_is_exposed_by_the_running_platf
     urls = {name: f"http://127.0.0.1:{port}/metrics" for name, port in ports.items()}
     urls["gateway"] = f"{stack.gateway_url}/metrics"
     urls["triton"] = f"http://127.0.0.1:{triton_server.metrics_port}/metrics"
-    # The lag of each durable is sampled every few seconds by the process that consumes it.
-    worker_lag = 'atelier_jetstream_consumer_pending_messages{consumer="generation-worker"'
-    wait_until(lambda: worker_lag in _scrape(urls["generation-worker"]), "the worker's lag sampled")
-    pages = {name: _scrape(url) for name, url in urls.items()}
+    # The lag of each durable is sampled every few seconds by the process that consumes it: every
+    # durable the NATS permissions know of (the platform's whole list) must be reported.
+    durables = [durable for service in nats_auth.SERVICES for durable in service.durables]
+    lag_series = [
+        f'atelier_jetstream_consumer_pending_messages{{consumer="{d.name}",stream="{d.stream}"}}' for d in durables
+    ]
+
+    def every_lag_reported() -> dict[str, str] | None:
+        pages = {name: _scrape(url) for name, url in urls.items()}
+        every_page = "".join(pages.values())
+        return pages if all(series in every_page for series in lag_series) else None
+
+    pages = wait_until(every_lag_reported, f"lag of every durable ({[d.name for d in durables]}) reported")
     exposed = set().union(*(exposed_names(page) for page in pages.values()))
 
     named = named_metrics()
