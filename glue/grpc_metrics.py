@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from prometheus_client import Counter, Histogram
 
+from glue.grpc_handlers import rewrapped
+
 if TYPE_CHECKING:  # generic in the type stubs only
     _ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
 else:
@@ -104,18 +106,8 @@ class RedMetricsInterceptor(_ServerInterceptor):
         if handler is None:
             return handler
         service, method = split_method(handler_call_details.method)
-        wrap = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(_measured_unary(handler.unary_unary, service, method), **wrap)
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(_measured_stream(handler.unary_stream, service, method), **wrap)
-        if handler.stream_unary is not None:
-            return grpc.stream_unary_rpc_method_handler(_measured_unary(handler.stream_unary, service, method), **wrap)
-        if handler.stream_stream is not None:
-            return grpc.stream_stream_rpc_method_handler(
-                _measured_stream(handler.stream_stream, service, method), **wrap
-            )
-        return handler
+        return rewrapped(
+            handler,
+            lambda behaviour: _measured_unary(behaviour, service, method),
+            lambda behaviour: _measured_stream(behaviour, service, method),
+        )
