@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 
-from glue.grpc_handlers import rewrapped
-
 log = logging.getLogger(__name__)
 
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
@@ -176,8 +174,14 @@ def _streaming(behaviour: Any, policy: CallerPolicy, method: str) -> Callable[[A
 def _guarded(
     handler: grpc.RpcMethodHandler[Any, Any], method: str, policy: CallerPolicy
 ) -> grpc.RpcMethodHandler[Any, Any]:
-    return rewrapped(
-        handler,
-        lambda behaviour: _answering(behaviour, policy, method),
-        lambda behaviour: _streaming(behaviour, policy, method),
-    )
+    codec = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary is not None:
+        return grpc.unary_unary_rpc_method_handler(_answering(handler.unary_unary, policy, method), **codec)
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(_streaming(handler.unary_stream, policy, method), **codec)
+    if handler.stream_unary is not None:
+        return grpc.stream_unary_rpc_method_handler(_answering(handler.stream_unary, policy, method), **codec)
+    return grpc.stream_stream_rpc_method_handler(_streaming(handler.stream_stream, policy, method), **codec)
