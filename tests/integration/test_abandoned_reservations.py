@@ -11,18 +11,10 @@ import psycopg
 import pytest
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from tests.support.generation import submit_request, table_count
+from tests.support.generation import credit_balance, submit_request, table_count
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-
-async def credits(stack, user: str) -> int:
-    async with stack.channel("billing") as channel:
-        reply = await billing_pb2_grpc.BillingServiceStub(channel).GetAccount(
-            billing_pb2.GetAccountRequest(user_id=user)
-        )
-        return reply.account.credits
 
 
 def open_reservations(infra) -> int:
@@ -35,7 +27,7 @@ async def test_credits_of_a_submission_that_died_before_writing_its_generation_c
     stack.start_billing()
     stack.start_visibility()
     stack.start_generation_api()
-    before = await credits(stack, "alice")
+    before = await credit_balance(stack, "alice")
     # What a generation-api SIGKILLed between ReserveCredits and its transaction leaves behind.
     abandoned = uuid.uuid4()
     with psycopg.connect(infra.database_url) as conn:
@@ -46,17 +38,17 @@ async def test_credits_of_a_submission_that_died_before_writing_its_generation_c
         await billing_pb2_grpc.BillingServiceStub(channel).ReserveCredits(
             billing_pb2.ReserveCreditsRequest(user_id="alice", generation_id=str(abandoned), amount=4)
         )
-    assert await credits(stack, "alice") == before - 4
+    assert await credit_balance(stack, "alice") == before - 4
 
     await eventually(lambda: open_reservations(infra) == 0, "the abandoned reservation released", timeout=60)
-    assert await credits(stack, "alice") == before
+    assert await credit_balance(stack, "alice") == before
     assert table_count(infra.database_url, "pending_reservations") == 0
 
 
 async def test_a_written_generation_keeps_its_credits_and_leaves_nothing_pending(stack, infra, client):
-    before = await credits(stack, "alice")
+    before = await credit_balance(stack, "alice")
     reply = await client.Submit(submit_request(key="kept"))
     assert reply.created
     assert table_count(infra.database_url, "pending_reservations") == 0
     assert open_reservations(infra) == 1
-    assert await credits(stack, "alice") == before - 4
+    assert await credit_balance(stack, "alice") == before - 4

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psutil
 
-from tools.devstack import free_port
 from tools.devstack.config import Ports
 from tools.devstack.stack import Stack
 
@@ -19,28 +18,13 @@ log = logging.getLogger(__name__)
 
 # Killed in this order, round after round.
 KILLABLE = ("generation-worker", "generation-api", "nats", "postgres", "triton", "gateway")
+# The consumers of ImagesReady and GenerationFailed, for a wider soak (--all-processes).
+ALSO_KILLABLE = ("billing", "visibility", "feed")
 SERVICES = ("billing", "visibility", "feed", "generation-api", "generation-worker", "gateway")
 
 # The soak is about crashes, not about limits: sign-ups and submits of one loopback client would
 # be throttled. tests/integration/gateway/test_rate_limits.py tests the limits.
 SOAK_ENVIRONMENT = {"ATELIER_RATE_LIMITS_ENABLED": "false"}
-
-
-def fresh_ports() -> Ports:
-    return Ports(
-        postgres=free_port(),
-        nats=free_port(),
-        s3=free_port(),
-        triton_http=free_port(),
-        triton_grpc=free_port(),
-        triton_metrics=free_port(),
-        http=free_port(),
-        generation=free_port(),
-        visibility=free_port(),
-        feed=free_port(),
-        billing=free_port(),
-        metrics_base=free_port(),
-    )
 
 
 def kill_tree(pid: int) -> None:
@@ -72,7 +56,7 @@ class FaultyPlatform:
         saved = dict(os.environ)
         os.environ.update({**SOAK_ENVIRONMENT, **(environment or {})})
         try:
-            self.stack = Stack(data_root, fresh_ports())
+            self.stack = Stack(data_root, Ports.free())
         finally:
             os.environ.clear()
             os.environ.update(saved)

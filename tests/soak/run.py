@@ -23,10 +23,13 @@ from pathlib import Path
 import httpx
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
+from atelier.generation.v1 import events_pb2
 from bench.stats import Latencies
+from contracts.generation import IMAGES_READY, STREAM
 from tests.soak.audit import Audit, audit, settled
-from tests.soak.faults import KILLABLE, FaultyPlatform
+from tests.soak.faults import ALSO_KILLABLE, KILLABLE, FaultyPlatform
 from tests.soak.load import ClientTally, Outcome, SoakClient, SoakUser, plan_generations
+from tests.support.events import stream_events
 from tests.support.identity import routing_channel
 from tests.support.waiting import wait_until
 
@@ -46,6 +49,10 @@ class SoakReport:
     kills: dict[str, int]
     crashed_on_their_own: dict[str, int]
     wall_s: float
+    # ImagesReady messages in JetStream, and for how many generations: repeats of at-least-once
+    # delivery that the consumers must absorb.
+    images_ready_published: int
+    images_ready_generations: int
 
     def figures(self) -> str:
         latencies = [o.latency_s for o in self.outcomes if o.latency_s is not None]
@@ -54,7 +61,7 @@ class SoakReport:
         lines = [
             f"generations planned {len(self.outcomes)}, rows {a.generations} "
             f"({a.unknown_to_client} accepted while the client saw only an error), wall {self.wall_s:.0f} s",
-            "kills (SIGKILL + restart): " + ", ".join(f"{name} {self.kills.get(name, 0)}" for name in KILLABLE),
+            "kills (SIGKILL + restart): " + ", ".join(f"{name} {n}" for name, n in self.kills.items()),
             "exited on their own (restarted): "
             + (str(self.crashed_on_their_own) if self.crashed_on_their_own else "none"),
             "terminal states: " + ", ".join(f"{state} {n}" for state, n in sorted(a.states.items())),
@@ -67,6 +74,8 @@ class SoakReport:
             f"client: {sum(self.tally.statuses.values())} answers, {self.tally.server_errors} 5xx "
             f"({dict(sorted(self.tally.statuses.items()))}), {self.tally.connection_errors} connection errors, "
             f"{self.tally.retries} submits retried",
+            f"ImagesReady in JetStream: {self.images_ready_published} messages for "
+            f"{self.images_ready_generations} generations",
             f"lost {len(a.lost)}, duplicated {len(a.duplicated)}, charged wrongly {len(a.charged_wrongly)}",
             *(f"  LOST: {f}" for f in a.lost[:20]),
             *(f"  DUPLICATED: {f}" for f in a.duplicated[:20]),
@@ -92,11 +101,13 @@ async def sign_up_users(platform: FaultyPlatform, http: httpx.AsyncClient, count
     return users
 
 
-async def kill_on_schedule(platform: FaultyPlatform, client: SoakClient, total: int, rounds: int) -> None:
+async def kill_on_schedule(
+    platform: FaultyPlatform, client: SoakClient, total: int, rounds: int, processes: tuple[str, ...]
+) -> None:
     """Kill number j once (j + 1) / (kills + 1) of the generations have ended, so the kills are
     spread over the run and each meets generations in flight; a process that exited by itself
     meanwhile is started again first."""
-    schedule = [name for _ in range(rounds) for name in KILLABLE]
+    schedule = [name for _ in range(rounds) for name in processes]
     for j, name in enumerate(schedule):
         threshold = (j + 1) * total // (len(schedule) + 1)
         while client.finished < threshold:
@@ -108,12 +119,19 @@ async def kill_on_schedule(platform: FaultyPlatform, client: SoakClient, total: 
         await asyncio.to_thread(platform.kill_and_restart, name)
 
 
-async def drive(platform: FaultyPlatform, generations: int, rounds: int, timeout_s: float) -> SoakReport:
+async def images_ready_messages(platform: FaultyPlatform) -> tuple[int, int]:
+    events = await stream_events(platform.stack.nats.url, STREAM, IMAGES_READY, events_pb2.ImagesReady)
+    return len(events), len({event.generation_id for event in events})
+
+
+async def drive(
+    platform: FaultyPlatform, generations: int, rounds: int, timeout_s: float, processes: tuple[str, ...]
+) -> SoakReport:
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=20) as http:
         users = await sign_up_users(platform, http, USERS)
         client = SoakClient(http, deadline=time.monotonic() + timeout_s)
-        killer = asyncio.create_task(kill_on_schedule(platform, client, generations, rounds))
+        killer = asyncio.create_task(kill_on_schedule(platform, client, generations, rounds, processes))
         outcomes = await client.run(plan_generations(users, generations), CONCURRENCY)
         if not killer.done():
             log.warning("soak: the generations ended before the kill schedule did")
@@ -126,7 +144,10 @@ async def drive(platform: FaultyPlatform, generations: int, rounds: int, timeout
         wait_until(lambda: settled(platform.database_url), "every generation and its consequences", SETTLE_TIMEOUT_S)
     except AssertionError as error:
         log.warning("soak: %s; auditing what there is", error)
+    published, announced = await images_ready_messages(platform)
     return SoakReport(
+        images_ready_published=published,
+        images_ready_generations=announced,
         audit=audit(platform.database_url, platform.stack.object_store, outcomes),
         outcomes=outcomes,
         tally=client.tally,
@@ -136,11 +157,13 @@ async def drive(platform: FaultyPlatform, generations: int, rounds: int, timeout
     )
 
 
-def run_soak(data_root: Path, generations: int, rounds: int, timeout_s: float = 1800.0) -> SoakReport:
+def run_soak(
+    data_root: Path, generations: int, rounds: int, timeout_s: float = 1800.0, processes: tuple[str, ...] = KILLABLE
+) -> SoakReport:
     platform = FaultyPlatform(data_root)
     platform.up()
     try:
-        return asyncio.run(drive(platform, generations, rounds, timeout_s))
+        return asyncio.run(drive(platform, generations, rounds, timeout_s, processes))
     finally:
         platform.down()
 
@@ -150,13 +173,17 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=200)
     parser.add_argument("--kills-per-process", type=int, default=3, help="rounds: each process killed this often")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before the client gives up")
+    parser.add_argument(
+        "--all-processes", action="store_true", help=f"also kill {', '.join(ALSO_KILLABLE)} (the events' consumers)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data directory (logs) afterwards")
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     data = Path(tempfile.mkdtemp(prefix="atelier-soak-"))
     data.chmod(0o711)
     sys.stdout.write(f"data and logs: {data}\n")
-    report = run_soak(data, options.generations, options.kills_per_process, options.timeout)
+    processes = KILLABLE + ALSO_KILLABLE if options.all_processes else KILLABLE
+    report = run_soak(data, options.generations, options.kills_per_process, options.timeout, processes)
     sys.stdout.write(report.figures() + "\n")
     if not options.keep:
         shutil.rmtree(data, ignore_errors=True)

@@ -238,15 +238,8 @@ class Stack:
         for service, process in zip(self.services, self._service_processes):
             process.start()
             self._record(service.name, process.pid, self._address(service), process.log_path)
-        for service, process in zip(self.services, self._service_processes):
-            wait_until_ready(
-                partial(self._service_is_ready, service),
-                what=f"service {service.name}",
-                timeout=self.service_ready_timeout,
-                log_path=process.log_path,
-                is_alive=process.is_running,
-                interval=0.2,
-            )
+        for service in self.services:
+            self.wait_until_service_ready(service.name)
             log.info("%s ready at %s", service.name, self._address(service))
 
     def _service_is_ready(self, service: ServiceProcess) -> bool:
