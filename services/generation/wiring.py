@@ -18,6 +18,7 @@ from services.generation.deletion import GenerationDeleter
 from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
 from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonTxt2Img
+from services.generation.reservations import AbandonedReservationSweep
 from services.generation.settings import SCHEMA, GenerationSettings
 from services.generation.worker import GenerationWorker
 
@@ -61,7 +62,13 @@ async def run_api(settings: GenerationSettings) -> None:
     runtime.on_close(lambda: visibility_channel.close(None))
     visibility = VisibilityClient(visibility_channel)
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
-    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), visibility, deleter)
+    billing = BillingClient(billing_channel)
+    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter)
+    sweep = AbandonedReservationSweep(runtime.pool, billing, settings.reservation_recovery_after_s)
+    runtime.run_in_background(
+        run_periodically("abandoned reservation sweep", sweep.sweep, settings.reservation_sweep_interval_s),
+        "reservation-sweep",
+    )
     await runtime.serve(
         settings,
         settings.grpc_listen,
