@@ -10,6 +10,7 @@ from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grp
 from contracts import identities
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.events import OutboxRelay
+from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
 from glue.storage import ObjectStore
