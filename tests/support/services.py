@@ -212,13 +212,14 @@ class ServiceStack:
             )
         return process
 
-    def start_generation_api(self) -> ManagedProcess:
+    def start_generation_api(self, **extra_env: str) -> ManagedProcess:
         return self.start(
             "generation-api",
             "services.generation",
             "api",
             ready_port=self.generation_port,
             ATELIER_GRPC_LISTEN=self.generation_addr,
+            **extra_env,
         )
 
     def start_visibility(self, **extra_env: str) -> ManagedProcess:
