@@ -54,6 +54,7 @@ from tests.support.identity import add_port_as, routing_channel
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.pki import Pki, ensure_pki
 from tools.devstack.process import port_is_open
+from tools.devstack.secrets import generate_secret
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COLOURS = ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "pink", "brown", "grey", "teal"]
@@ -359,6 +360,7 @@ def main() -> None:
             "ATELIER_VISIBILITY_ADDR": f"127.0.0.1:{authority_port}",
             "ATELIER_LOG_LEVEL": "WARNING",
             "ATELIER_CONSUMER_CONCURRENCY": str(args.concurrency),
+            "ATELIER_CURSOR_SECRET": generate_secret(),
             **pki.env("feed"),
         }
 
