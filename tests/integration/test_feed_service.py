@@ -596,6 +596,7 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
         fake.set(image_id, known.owner_id, known.public, known.deleted)
     fake.generation.prompts.update(world.prompts)
     await publish(js, *shuffled_with_duplicates(rng, world.wires))
+    await established(js, "r1", "r2", "r3")
     await caught_up(js)
     listed = newest_order(world.public_at_end)
     await feed.Like(pb.LikeRequest(user_id="carol", image_id=listed[0]))
@@ -630,7 +631,13 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
             r[0]
             for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'feed' AND tablename = 'images'")
         }
-    assert indexes == {"images_pkey", "images_newest", "images_owner_newest", "images_prompt_search"}
+    assert indexes == {
+        "images_pkey",
+        "images_newest",
+        "images_owner_newest",
+        "images_owner_first",
+        "images_prompt_search",
+    }
 
     # The live consumers keep working on the swapped-in table.
     [late] = new_ids(1)
