@@ -200,6 +200,22 @@ def test_an_image_reported_past_the_threshold_leaves_the_feed(platform: Platform
     assert platform.http.get(f"/api/v1/images/{image_id}").status_code == 200  # hidden from the feed only
 
 
+def test_a_feed_cursor_pages_and_an_altered_one_is_a_422(platform: Platform) -> None:
+    owner = platform.sign_up("paged")
+    word = token()
+    images = [one_image(platform, owner, f"a green star {word}") for _ in range(2)]
+    eventually(lambda: set(images) <= set(feed_ids(platform, ANONYMOUS, q=word)), "both images in search")
+    first = feed(platform, ANONYMOUS, q=word, limit=1)
+    second = feed(platform, ANONYMOUS, q=word, limit=1, cursor=first["next_cursor"])
+    assert {first["items"][0]["image_id"], second["items"][0]["image_id"]} == set(images)
+    payload, signature = first["next_cursor"].split(".")
+    for cursor in (payload, f"{payload[:-2]}AA.{signature}", f"{payload}.{signature[:-2]}AA"):
+        refused = platform.http.get("/api/v1/feed", params={"q": word, "limit": 1, "cursor": cursor})
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["detail"].startswith("cursor: forged or altered")
+
+
 def test_lineage_is_shown_to_a_viewer_only_while_the_source_is_visible(platform: Platform) -> None:
     author, remixer = plus_user(platform, "author"), platform.sign_up("remixer")
     source = one_image(platform, author, "a red circle on a blue background", "public")
