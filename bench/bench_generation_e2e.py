@@ -66,9 +66,12 @@ async def direct_call(model: TritonTxt2Img, seed: int) -> None:
     )
 
 
-async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int) -> None:
+async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int, *, num_images: int | None = None) -> None:
     headers = {"Authorization": f"Bearer {api_key}"}
-    reply = await client.post("/api/v1/generations", headers=headers, json={"prompt": PROMPT, "seed": seed})
+    body: dict[str, object] = {"prompt": PROMPT, "seed": seed}
+    if num_images is not None:
+        body["num_images"] = num_images
+    reply = await client.post("/api/v1/generations", headers=headers, json=body)
     reply.raise_for_status()
     generation_id = reply.json()["generation_id"]
     async with client.stream("GET", f"/api/v1/generations/{generation_id}/events", headers=headers) as events:

@@ -4,8 +4,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from nats.js import JetStreamContext
-from prometheus_client import Gauge, start_http_server
+from prometheus_client import start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
@@ -27,11 +26,6 @@ from services.generation.worker import GenerationWorker
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-QUEUE_DEPTH = Gauge(
-    "atelier_generation_queue_depth", "Generation requests waiting for or held by a worker (JetStream consumer)"
-)
-
-
 SERVICE = generation_pb2.DESCRIPTOR.services_by_name["GenerationService"]
 # Prompts, seeds and storage keys of private images: only the gateway, which scopes every call to
 # the signed-in user, asks for them.
@@ -45,11 +39,6 @@ CALLERS = CallerPolicy.for_service(
         "BatchGetImages": {identities.GATEWAY, identities.FEED},
     },
 )
-
-
-async def sample_queue_depth(js: JetStreamContext) -> None:
-    info = await js.consumer_info(STREAM, WORKER_DURABLE)
-    QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
 
 
 async def _open(settings: GenerationSettings, role: str) -> Runtime:
@@ -120,11 +109,6 @@ async def run_worker(settings: GenerationSettings) -> None:
     )
     runtime.run_in_background(
         run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
-    )
-    # A metric must never take the worker down; before the consumer exists there is nothing to sample.
-    runtime.run_in_background(
-        run_periodically("queue depth sample", lambda: sample_queue_depth(runtime.js), 5.0, logging.DEBUG),
-        "queue-depth",
     )
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     await runtime.run_until_stopped()
