@@ -16,24 +16,19 @@ channel forwards the token a handler received to the services it calls for that 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 from google.protobuf.descriptor import FieldDescriptor, ServiceDescriptor
 
-from glue.handler_guard import Admit, guarded
-from glue.service_identity import HEALTH_PREFIX, peer_identity
+from glue.handler_guard import Admit, GuardInterceptor
+from glue.service_identity import peer_identity
 from glue.user_context import serving_for
 from glue.user_token import METADATA_KEY, InvalidUserToken, UserTokenVerifier, VerifiedUser
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:  # generic in the type stubs only
-    _ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
-else:
-    _ServerInterceptor = grpc.aio.ServerInterceptor
 
 
 @dataclass(frozen=True)
@@ -108,22 +103,14 @@ def check(
     return grpc.StatusCode.UNAUTHENTICATED, f"this call acts for a user: it needs a user token ({METADATA_KEY})"
 
 
-class OnBehalfInterceptor(_ServerInterceptor):
+class OnBehalfInterceptor(GuardInterceptor):
     def __init__(self, policy: UserPolicy, verifier: UserTokenVerifier):
         self._policy = policy
         self._verifier = verifier
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
+    def admission(self, method: str) -> Admit | None:
         rule = self._policy.rule_for(method)
-        if handler is None or method.startswith(HEALTH_PREFIX) or rule is None:
-            return handler
-        return guarded(handler, self._admission(method, rule))
+        return None if rule is None else self._admission(method, rule)
 
     def _admission(self, method: str, rule: ActsFor) -> Admit:
         async def admit(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:

@@ -11,26 +11,20 @@ answers anyone (probes), and only on its own plaintext port.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 
-from glue.handler_guard import Admit, guarded
+from glue.handler_guard import Admit, GuardInterceptor
 from glue.user_context import ForwardUserToken
 
 log = logging.getLogger(__name__)
 
-HEALTH_PREFIX = "/grpc.health.v1.Health/"
 REFLECTION_PREFIX = "/grpc.reflection."
-
-if TYPE_CHECKING:  # generic in the type stubs only
-    _ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
-else:
-    _ServerInterceptor = grpc.aio.ServerInterceptor
 
 
 class IdentityNotConfigured(SystemExit):
@@ -130,22 +124,14 @@ def peer_identity(context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
     return names[0].decode() if len(names) == 1 else None
 
 
-class IdentityInterceptor(_ServerInterceptor):
+class IdentityInterceptor(GuardInterceptor):
     """Refuses a call before its handler runs unless the policy allows the caller."""
 
     def __init__(self, policy: CallerPolicy):
         self._policy = policy
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method.startswith(HEALTH_PREFIX):
-            return handler
-        return guarded(handler, _admission(self._policy, method))
+    def admission(self, method: str) -> Admit:
+        return _admission(self._policy, method)
 
 
 def _admission(policy: CallerPolicy, method: str) -> Admit:

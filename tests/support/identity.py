@@ -44,32 +44,26 @@ def sync_channel_as(caller: str, server: str, address: str, pki: Pki | None = No
     return secure_sync_channel(address, server, identity_files(pki or session_pki(), caller))
 
 
-def _policies() -> dict[str, CallerPolicy]:
-    from services.billing.wiring import CALLERS as BILLING
-    from services.feed.wiring import CALLERS as FEED
-    from services.generation.wiring import CALLERS as GENERATION
-    from services.visibility.wiring import CALLERS as VISIBILITY
+def _wirings() -> dict[str, Any]:
+    from services.billing import wiring as billing
+    from services.feed import wiring as feed
+    from services.generation import wiring as generation
+    from services.visibility import wiring as visibility
 
     return {
-        identities.BILLING: BILLING,
-        identities.FEED: FEED,
-        identities.GENERATION_API: GENERATION,
-        identities.VISIBILITY: VISIBILITY,
+        identities.BILLING: billing,
+        identities.FEED: feed,
+        identities.GENERATION_API: generation,
+        identities.VISIBILITY: visibility,
     }
+
+
+def _policies() -> dict[str, CallerPolicy]:
+    return {server: wiring.CALLERS for server, wiring in _wirings().items()}
 
 
 def _user_policies() -> dict[str, UserPolicy]:
-    from services.billing.wiring import USERS as BILLING
-    from services.feed.wiring import USERS as FEED
-    from services.generation.wiring import USERS as GENERATION
-    from services.visibility.wiring import USERS as VISIBILITY
-
-    return {
-        identities.BILLING: BILLING,
-        identities.FEED: FEED,
-        identities.GENERATION_API: GENERATION,
-        identities.VISIBILITY: VISIBILITY,
-    }
+    return {server: wiring.USERS for server, wiring in _wirings().items()}
 
 
 def user_signer(pki: Pki | None = None, lifetime_s: int = 30) -> UserTokenSigner:

@@ -24,20 +24,8 @@ SORTS = {"new": feed_pb2.FEED_SORT_NEW, "top": feed_pb2.FEED_SORT_TOP}
 class FeedClient:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float, user_tokens: rpc.UserTokens | None = None):
         self._stub = feed_pb2_grpc.FeedServiceStub(channel)
-        self._tokens = user_tokens or rpc.UserTokens(None)
         self._health = health_pb2_grpc.HealthStub(channel)
-        self._timeout_s = timeout_s
-
-    async def _call(self, method, request, user_id: str):
-        """`user_id`: the signed-in user the call is made for ("" for an anonymous viewer)."""
-        return await rpc.call(
-            method,
-            request,
-            timeout_s=self._timeout_s,
-            not_found=IMAGE_NOT_FOUND,
-            service="feed",
-            metadata=self._tokens.metadata(user_id),
-        )
+        self._call = rpc.UserCalls("feed", IMAGE_NOT_FOUND, timeout_s, user_tokens)
 
     async def list_feed(
         self, viewer_id: str, sort: str, query: str, page_size: int, cursor: str

@@ -28,6 +28,27 @@ class UserTokens:
         return self._signer.metadata(user_id) if self._signer is not None else ()
 
 
+class UserCalls:
+    """One client's unary calls (`call` with its deadline, 404 detail and service name), each
+    with the token of the user it is made for ("" for an anonymous viewer)."""
+
+    def __init__(self, service: str, not_found: str, timeout_s: float, tokens: UserTokens | None):
+        self._service = service
+        self._not_found = not_found
+        self._timeout_s = timeout_s
+        self._tokens = tokens or UserTokens(None)
+
+    async def __call__(self, method: Callable[..., Awaitable[Reply]], request: Any, user_id: str) -> Reply:
+        return await call(
+            method,
+            request,
+            timeout_s=self._timeout_s,
+            not_found=self._not_found,
+            service=self._service,
+            metadata=self._tokens.metadata(user_id),
+        )
+
+
 async def call(
     method: Callable[..., Awaitable[Reply]],
     request: Any,

@@ -70,17 +70,7 @@ class VisibilityClient:
         self._tokens = user_tokens or rpc.UserTokens(None)
         self._health = health_pb2_grpc.HealthStub(channel)
         self._timeout_s = timeout_s
-
-    async def _call(self, method, request, user_id: str):
-        """`user_id`: the signed-in user the call is made for."""
-        return await rpc.call(
-            method,
-            request,
-            timeout_s=self._timeout_s,
-            not_found=IMAGE_NOT_FOUND,
-            service="visibility",
-            metadata=self._tokens.metadata(user_id),
-        )
+        self._call = rpc.UserCalls("visibility", IMAGE_NOT_FOUND, timeout_s, user_tokens)
 
     async def authorize(self, viewer_id: str, image_ids: Sequence[str]) -> set[str]:
         """The subset of image_ids the viewer ("" = anonymous) may see now. Raises a 503 problem
