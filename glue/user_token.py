@@ -60,7 +60,10 @@ class UserTokenSigner:
     """The gateway's: mints a token for a user it has authenticated."""
 
     def __init__(self, private_pem: bytes, lifetime_s: int = DEFAULT_LIFETIME_S):
-        key = serialization.load_pem_private_key(private_pem, password=None)
+        try:
+            key = serialization.load_pem_private_key(private_pem, password=None)
+        except ValueError as error:
+            raise UserTokenKeyMissing(f"the user-token signing key is unreadable: {error}") from error
         if not isinstance(key, Ed25519PrivateKey):
             raise UserTokenKeyMissing("the user-token signing key is not an Ed25519 key")
         if not 0 < lifetime_s <= MAX_LIFETIME_S:
@@ -100,7 +103,10 @@ class UserTokenVerifier:
     """Every service's: holds the public key only."""
 
     def __init__(self, public_pem: bytes):
-        key = serialization.load_pem_public_key(public_pem)
+        try:
+            key = serialization.load_pem_public_key(public_pem)
+        except ValueError as error:
+            raise UserTokenKeyMissing(f"the user-token public key is unreadable: {error}") from error
         if not isinstance(key, Ed25519PublicKey):
             raise UserTokenKeyMissing("the user-token public key is not an Ed25519 key")
         self._key = key

@@ -23,6 +23,7 @@ from glue.user_token import (
     AUDIENCE,
     MAX_LIFETIME_S,
     InvalidUserToken,
+    UserTokenKeyMissing,
     UserTokenSigner,
     UserTokenVerifier,
     VerifiedUser,
@@ -166,3 +167,14 @@ def test_the_dev_pki_gives_the_signing_key_to_the_gateway_alone(tmp_path) -> Non
     assert public == pki.user_token_public_path.read_bytes()
     others = [doc for name, doc in documents.items() if name != "atelier-user-token-signer"]
     assert all(before not in base64.b64decode(value) for doc in others for value in doc.get("data", {}).values())
+
+
+def test_a_process_without_its_key_stops_naming_the_variable(tmp_path) -> None:
+    with pytest.raises(UserTokenKeyMissing, match="ATELIER_USER_TOKEN_PUBLIC_KEY"):
+        UserTokenVerifier.from_file(None)
+    with pytest.raises(UserTokenKeyMissing, match="ATELIER_USER_TOKEN_SIGNING_KEY"):
+        UserTokenSigner.from_file(tmp_path / "missing.key")
+    with pytest.raises(UserTokenKeyMissing):  # a public key is no signing key
+        UserTokenSigner(PUBLIC)
+    with pytest.raises(UserTokenKeyMissing):
+        UserTokenVerifier(PRIVATE)
