@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
+from glue.grpc_handlers import rewrapped
+
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
 
 if TYPE_CHECKING:  # generic in the type stubs only
@@ -21,39 +23,36 @@ else:
 Admit = Callable[[Any, Any], Awaitable[None]]
 
 
-def _answering(behaviour: Any, admit: Admit) -> Callable[[Any, Any], Awaitable[Any]]:
-    """A handler with one reply (unary or client-streaming), admitted first."""
+def _answering(admit: Admit) -> Callable[[Any], Callable[[Any, Any], Awaitable[Any]]]:
+    """For a handler with one reply (unary or client-streaming)."""
 
-    async def admitted(request: Any, context: Any) -> Any:
-        await admit(request, context)
-        return await behaviour(request, context)
+    def wrap(behaviour: Any) -> Callable[[Any, Any], Awaitable[Any]]:
+        async def admitted(request: Any, context: Any) -> Any:
+            await admit(request, context)
+            return await behaviour(request, context)
 
-    return admitted
+        return admitted
+
+    return wrap
 
 
-def _streaming(behaviour: Any, admit: Admit) -> Callable[[Any, Any], AsyncIterator[Any]]:
-    """A handler streaming replies (asyncio handlers are async generators), admitted first."""
+def _streaming(admit: Admit) -> Callable[[Any], Callable[[Any, Any], AsyncIterator[Any]]]:
+    """For a handler streaming replies (asyncio handlers are async generators)."""
 
-    async def admitted(request: Any, context: Any) -> AsyncIterator[Any]:
-        await admit(request, context)
-        async for reply in behaviour(request, context):
-            yield reply
+    def wrap(behaviour: Any) -> Callable[[Any, Any], AsyncIterator[Any]]:
+        async def admitted(request: Any, context: Any) -> AsyncIterator[Any]:
+            await admit(request, context)
+            async for reply in behaviour(request, context):
+                yield reply
 
-    return admitted
+        return admitted
+
+    return wrap
 
 
 def guarded(handler: grpc.RpcMethodHandler[Any, Any], admit: Admit) -> grpc.RpcMethodHandler[Any, Any]:
-    codec = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
-    }
-    if handler.unary_unary is not None:
-        return grpc.unary_unary_rpc_method_handler(_answering(handler.unary_unary, admit), **codec)
-    if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(_streaming(handler.unary_stream, admit), **codec)
-    if handler.stream_unary is not None:
-        return grpc.stream_unary_rpc_method_handler(_answering(handler.stream_unary, admit), **codec)
-    return grpc.stream_stream_rpc_method_handler(_streaming(handler.stream_stream, admit), **codec)
+    """The handler, `admit` run before its behaviour."""
+    return rewrapped(handler, _answering(admit), _streaming(admit))
 
 
 class GuardInterceptor(_ServerInterceptor):
