@@ -12,7 +12,7 @@ from services.generation.records import GenerationRecord, ImageRecord
 
 
 def images_ready(record: GenerationRecord, images: list[ImageRecord]) -> events_pb2.ImagesReady:
-    public = record.visibility == PUBLIC
+    public = record.initial_visibility == PUBLIC
     return events_pb2.ImagesReady(
         generation_id=str(record.id),
         owner_id=record.owner_id,
@@ -27,7 +27,7 @@ def images_ready(record: GenerationRecord, images: list[ImageRecord]) -> events_
             for image in images
         ],
         prompt=record.prompt if public else "",
-        visibility=VISIBILITY_TO_PROTO[record.visibility],
+        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         visibility_version=1,
         source_image_id=str(record.source_image_id) if public and record.source_image_id else "",
     )

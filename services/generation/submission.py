@@ -91,7 +91,7 @@ def new_record(
         num_images=spec.num_images,
         width=spec.width,
         height=spec.height,
-        visibility=spec.visibility,
+        initial_visibility=spec.visibility,
         storage_prefix=secrets.token_urlsafe(24),
         progress_step=0,
         progress_total=denoising_steps(spec.steps, spec.strength),
@@ -124,7 +124,7 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
             mode=record.params["mode"],
             strength=record.params.get("strength") or 0.0,
         ),
-        visibility=VISIBILITY_TO_PROTO[record.visibility],
+        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         effective_prompt=record.effective_prompt,
         seed=record.seed,
     )
@@ -169,7 +169,7 @@ async def submit(
     try:
         record = replace(
             record,
-            visibility=decide_visibility(wanted, reservation.entitlements),
+            initial_visibility=decide_visibility(wanted, reservation.entitlements),
             privacy_entitled=PRIVATE_GENERATION in reservation.entitlements,
         )
         async with pool.connection() as conn, conn.transaction():

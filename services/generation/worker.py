@@ -245,7 +245,7 @@ class GenerationWorker:
                     record.owner_id,
                     str(record.id),
                     [str(i.id) for i in images],
-                    record.visibility,
+                    record.initial_visibility,
                     record.privacy_entitled,
                 )
 

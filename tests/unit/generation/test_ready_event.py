@@ -27,7 +27,7 @@ def generation(visibility: str) -> tuple[GenerationRecord, list[ImageRecord]]:
         num_images=2,
         width=512,
         height=512,
-        visibility=visibility,
+        initial_visibility=visibility,
         storage_prefix="p",
         progress_step=0,
         progress_total=0,
