@@ -84,11 +84,20 @@ def test_an_unspecified_image_is_private():
 # ---------------------------------------------------------------- property: order and duplicates
 
 
+# Strategies built once: one built per example (from the example's own events) costs Hypothesis
+# more than the fold it tests, several seconds over the suite.
+VISIBILITIES = st.sampled_from([PUBLIC, PRIVATE])
+TOGGLES = st.lists(VISIBILITIES, max_size=6)
+MAX_HISTORY = 8  # ImagesReady, six toggles, a delete
+REPEATS = st.lists(st.integers(0, MAX_HISTORY - 1), max_size=2 * MAX_HISTORY)
+ORDERS = st.randoms(use_true_random=False)
+
+
 @st.composite
 def histories(draw):
     """The events one image really causes: ImagesReady (v1), then toggles v2..vn, maybe a delete."""
-    first = draw(st.sampled_from([PUBLIC, PRIVATE]))
-    toggles = draw(st.lists(st.sampled_from([PUBLIC, PRIVATE]), max_size=6))
+    first = draw(VISIBILITIES)
+    toggles = draw(TOGGLES)
     events = [ready(first)]
     events += [VisibilitySet(v, n) for n, v in enumerate(toggles, start=2)]
     if draw(st.booleans()):
@@ -99,8 +108,10 @@ def histories(draw):
 @st.composite
 def deliveries(draw, events):
     """At-least-once, any order: every event at least once, some more than once, shuffled."""
-    extra = draw(st.lists(st.sampled_from(events), max_size=len(events) * 2))
-    return draw(st.permutations(events + extra))
+    extra = [events[i % len(events)] for i in draw(REPEATS)[: 2 * len(events)]]
+    delivered = events + extra
+    draw(ORDERS).shuffle(delivered)
+    return delivered
 
 
 def canonical(events):
@@ -200,10 +211,10 @@ def histories_with_prompts(draw):
     """One image's events as the feed gets them now: ImagesReady carries the prompt only when
     public (or, from older producers, always), and every toggle to public carries the prompt
     the generation service answered for it."""
-    first = draw(st.sampled_from([PUBLIC, PRIVATE]))
+    first = draw(VISIBILITIES)
     legacy = draw(st.booleans())
     events = [ready(first, prompt=SECRET if first is PUBLIC or legacy else "")]
-    toggles = draw(st.lists(st.sampled_from([PUBLIC, PRIVATE]), max_size=6))
+    toggles = draw(TOGGLES)
     events += [VisibilitySet(v, n, SECRET if v is PUBLIC else "") for n, v in enumerate(toggles, start=2)]
     if draw(st.booleans()):
         events.append(Deleted())
