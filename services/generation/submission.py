@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import enqueue_event
+from imagemodel import magic_prompt
 from services.generation import repository
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
@@ -31,7 +32,6 @@ from services.generation.decision import (
     wanted_visibility,
 )
 from services.generation.events import GENERATION_REQUESTED
-from services.generation.prompting import expand_prompt
 from services.generation.records import GenerationRecord
 from services.generation.requests import GenerationSpec, denoising_steps
 
@@ -66,7 +66,7 @@ def new_record(
     owner_id: str, idempotency_key: str | None, spec: GenerationSpec, raw_hash: str, asked: Asked
 ) -> GenerationRecord:
     """The generation as requested; what is decided (visibility, privacy_entitled) is set later."""
-    magic = expand_prompt(spec.prompt, spec.seed) if spec.magic_prompt else ""
+    magic = magic_prompt.expand(spec.prompt, spec.seed) if spec.magic_prompt else ""
     return GenerationRecord(
         id=uuid.uuid4(),
         owner_id=owner_id,

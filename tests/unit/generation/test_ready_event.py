@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from atelier.common.v1 import visibility_pb2
-from services.generation.ready_event import images_ready
+from services.generation.events import images_ready
 from services.generation.records import GenerationRecord, ImageRecord
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
