@@ -8,7 +8,7 @@ import torch
 
 from imagemodel import pipelines
 from imagemodel.pipelines import BatchItem
-from tests.support.init_images import mean_abs_difference, two_halves
+from tests.support.imaging import mean_abs_difference, two_halves
 
 SHIPPED_WEIGHTS = pipelines.DEFAULT_WEIGHTS / "model.safetensors"
 

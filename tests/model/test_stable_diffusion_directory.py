@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from imagemodel import pipelines
+from tests.support.imaging import generate_with_previews
 from tests.support.stable_diffusion import random_stable_diffusion
 
 
@@ -15,21 +16,6 @@ def tiny_stable_diffusion_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("tiny-sd") / "pipeline"
     random_stable_diffusion().save_pretrained(directory)
     return directory
-
-
-def generate_with_previews(pipeline, seeds, steps=10, width=64, height=48):
-    previews = []
-    images = pipeline.generate(
-        "a red circle on a blue background",
-        "",
-        seeds,
-        steps,
-        3.0,
-        width,
-        height,
-        on_preview=lambda step, total, batch: previews.append((step, total, batch)),
-    )
-    return images, previews
 
 
 def test_stable_diffusion_directory_loads_offline_and_streams_previews(tiny_stable_diffusion_dir) -> None:

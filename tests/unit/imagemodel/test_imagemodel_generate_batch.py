@@ -8,7 +8,7 @@ import torch
 from imagemodel import pipelines
 from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel
 from imagemodel.pipelines import BatchItem
-from tests.support.init_images import two_halves
+from tests.support.imaging import two_halves
 
 STEPS = 6
 

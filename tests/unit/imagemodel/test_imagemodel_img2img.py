@@ -6,7 +6,7 @@ import pytest
 
 from imagemodel import pipelines
 from imagemodel.pipelines import denoising_steps
-from tests.support.init_images import mean_abs_difference, two_halves
+from tests.support.imaging import mean_abs_difference, two_halves
 from tests.support.stable_diffusion import random_stable_diffusion
 
 

@@ -7,6 +7,7 @@ import torch
 
 from imagemodel import pipelines
 from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel
+from tests.support.imaging import generate_with_previews
 
 
 @pytest.fixture(scope="module")
@@ -14,21 +15,6 @@ def tiny_diffusion() -> pipelines.TinyDiffusionPipeline:
     torch.manual_seed(0)
     model = TextToImageModel(ModelConfig(block_out_channels=(8, 16, 16), layers_per_block=1, adapter_width=32))
     return pipelines.TinyDiffusionPipeline(model, TextEncoder())
-
-
-def generate_with_previews(pipeline, seeds, steps=10, width=64, height=48):
-    previews = []
-    images = pipeline.generate(
-        "a red circle on a blue background",
-        "",
-        seeds,
-        steps,
-        3.0,
-        width,
-        height,
-        on_preview=lambda step, total, batch: previews.append((step, total, batch)),
-    )
-    return images, previews
 
 
 def test_tiny_diffusion_gives_each_seed_its_own_reproducible_image(tiny_diffusion) -> None:
