@@ -10,3 +10,9 @@ def parse_uuid(value: str) -> UUID | None:
         return UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def canonical_uuid(value: str) -> str | None:
+    """The canonical spelling of the UUID `value` spells (as the services store it), or None."""
+    parsed = parse_uuid(value)
+    return str(parsed) if parsed is not None else None

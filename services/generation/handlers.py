@@ -88,7 +88,7 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
             strength=params.get("strength") or 0.0,
         ),
         magic_prompt=record.magic_prompt,
-        visibility=VISIBILITY_TO_PROTO[record.visibility],
+        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         progress_step=record.progress_step,
         progress_total=record.progress_total,
         images=[image_to_proto(i) for i in record.images],

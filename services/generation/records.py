@@ -41,7 +41,7 @@ class GenerationRecord:
     width: int
     height: int
     # Decided at submission and never changed here: the current one is the visibility service's.
-    visibility: str
+    initial_visibility: str
     storage_prefix: str
     progress_step: int
     progress_total: int

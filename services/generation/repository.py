@@ -15,6 +15,8 @@ _GENERATION_COLUMNS = (
     " error, created_at, started_at, completed_at, privacy_entitled, source_image_id, seed_chosen, visibility_chosen"
 )
 _GENERATION_PLACEHOLDERS = ", ".join(["%s"] * len(_GENERATION_COLUMNS.split(",")))
+# The column keeps its first name; the record says what it holds: the visibility at submission.
+_GENERATION_FIELDS = _GENERATION_COLUMNS.replace(" visibility,", " visibility AS initial_visibility,")
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
     " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility AS initial_visibility, g.source_image_id"
@@ -41,7 +43,7 @@ async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRec
             record.num_images,
             record.width,
             record.height,
-            record.visibility,
+            record.initial_visibility,
             record.storage_prefix,
             record.progress_step,
             record.progress_total,
@@ -62,7 +64,7 @@ async def insert_generation(conn: psycopg.AsyncConnection, record: GenerationRec
 async def find_by_idempotency_key(conn: psycopg.AsyncConnection, owner_id: str, key: str) -> GenerationRecord | None:
     cursor = conn.cursor(row_factory=class_row(GenerationRecord))
     await cursor.execute(
-        f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE owner_id = %s AND idempotency_key = %s",
+        f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s AND idempotency_key = %s",
         (owner_id, key),
     )
     return await cursor.fetchone()
@@ -73,7 +75,7 @@ async def get_generation(
 ) -> GenerationRecord | None:
     cursor = conn.cursor(row_factory=class_row(GenerationRecord))
     lock = " FOR UPDATE" if for_update else ""
-    await cursor.execute(f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE id = %s{lock}", (generation_id,))
+    await cursor.execute(f"SELECT {_GENERATION_FIELDS} FROM generations WHERE id = %s{lock}", (generation_id,))
     record = await cursor.fetchone()
     if record is None:
         return None
@@ -98,13 +100,13 @@ async def list_generations(
     cursor = conn.cursor(row_factory=class_row(GenerationRecord))
     if after is None:
         await cursor.execute(
-            f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE owner_id = %s"
+            f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s"
             " ORDER BY created_at DESC, id DESC LIMIT %s",
             (owner_id, limit),
         )
     else:
         await cursor.execute(
-            f"SELECT {_GENERATION_COLUMNS} FROM generations WHERE owner_id = %s AND (created_at, id) < (%s, %s)"
+            f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s AND (created_at, id) < (%s, %s)"
             " ORDER BY created_at DESC, id DESC LIMIT %s",
             (owner_id, *after, limit),
         )

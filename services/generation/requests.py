@@ -6,8 +6,9 @@ Limits are part of the public contract (README, API): a violation names the fiel
 import math
 import re
 import secrets
-import uuid
 from dataclasses import dataclass
+
+from glue.ids import canonical_uuid
 
 MAX_PROMPT_CHARS = 1000
 MAX_IMAGES = 8
@@ -143,10 +144,10 @@ def _remix(source_image_id: str, strength: float) -> tuple[str, float | None]:
         if strength:
             raise InvalidRequest("strength", "applies only to a remix: set source_image_id")
         return "", None
-    try:
-        source_image_id = str(uuid.UUID(source_image_id))
-    except ValueError:
-        raise InvalidRequest("source_image_id", "must be an image id") from None
+    canonical = canonical_uuid(source_image_id)
+    if canonical is None:
+        raise InvalidRequest("source_image_id", "must be an image id")
+    source_image_id = canonical
     strength = strength or DEFAULT_STRENGTH
     if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
         raise InvalidRequest("strength", f"must be above 0 and at most 1 (got {strength:g})")

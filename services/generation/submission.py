@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import enqueue_event
+from imagemodel import magic_prompt
 from services.generation import repository, reservations
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
@@ -32,7 +33,6 @@ from services.generation.decision import (
     wanted_visibility,
 )
 from services.generation.events import GENERATION_REQUESTED
-from services.generation.prompting import expand_prompt
 from services.generation.records import GenerationRecord
 from services.generation.requests import GenerationSpec, denoising_steps
 
@@ -67,7 +67,7 @@ def new_record(
     owner_id: str, idempotency_key: str | None, spec: GenerationSpec, raw_hash: str, asked: Asked
 ) -> GenerationRecord:
     """The generation as requested; what is decided (visibility, privacy_entitled) is set later."""
-    magic = expand_prompt(spec.prompt, spec.seed) if spec.magic_prompt else ""
+    magic = magic_prompt.expand(spec.prompt, spec.seed) if spec.magic_prompt else ""
     return GenerationRecord(
         id=uuid.uuid4(),
         owner_id=owner_id,
@@ -92,7 +92,7 @@ def new_record(
         num_images=spec.num_images,
         width=spec.width,
         height=spec.height,
-        visibility=spec.visibility,
+        initial_visibility=spec.visibility,
         storage_prefix=secrets.token_urlsafe(24),
         progress_step=0,
         progress_total=denoising_steps(spec.steps, spec.strength),
@@ -125,7 +125,7 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
             mode=record.params["mode"],
             strength=record.params.get("strength") or 0.0,
         ),
-        visibility=VISIBILITY_TO_PROTO[record.visibility],
+        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         effective_prompt=record.effective_prompt,
         seed=record.seed,
     )
@@ -180,7 +180,7 @@ async def submit(
     try:
         record = replace(
             record,
-            visibility=decide_visibility(wanted, reservation.entitlements),
+            initial_visibility=decide_visibility(wanted, reservation.entitlements),
             privacy_entitled=PRIVATE_GENERATION in reservation.entitlements,
         )
         async with pool.connection() as conn, conn.transaction():

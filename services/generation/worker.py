@@ -34,7 +34,7 @@ from glue.storage import ObjectStore
 from glue.telemetry import inject_headers
 from services.generation import repository
 from services.generation.clients import DependencyUnavailable, VisibilityClient
-from services.generation.events import GENERATION_FAILED, IMAGES_READY, progress_subject
+from services.generation.events import GENERATION_FAILED, IMAGES_READY, images_ready, progress_subject
 from services.generation.inference import (
     InferenceRejected,
     InferenceUnavailable,
@@ -43,7 +43,6 @@ from services.generation.inference import (
     Txt2ImgRequest,
     Txt2ImgResult,
 )
-from services.generation.ready_event import images_ready
 from services.generation.records import GenerationRecord, ImageRecord
 from services.generation.requests import ASPECT_SIZES
 
@@ -253,7 +252,7 @@ class GenerationWorker:
                     record.owner_id,
                     str(record.id),
                     [str(i.id) for i in images],
-                    record.visibility,
+                    record.initial_visibility,
                     record.privacy_entitled,
                 )
 

@@ -30,6 +30,7 @@ from glue.events import ensure_streams, make_envelope
 from services.billing.webhooks import signature_header
 from tests.support.events import stream_events
 from tests.support.services import REPO_ROOT, Infra, ServiceStack
+from tests.support.waiting import consumers_caught_up
 from tools.devstack import free_port
 
 pytestmark = pytest.mark.integration
@@ -122,27 +123,6 @@ def images_ready(generation_id: str, owner: str = "alice", count: int = 4) -> ge
 
 def failed(generation_id: str, owner: str = "alice") -> generation_events.GenerationFailed:
     return generation_events.GenerationFailed(generation_id=generation_id, owner_id=owner, reason="Triton is down")
-
-
-async def wait_consumed(nats_url: str, *durables: str, timeout: float = WAIT_S) -> None:
-    """Until the durable consumers have acknowledged everything in the GENERATION stream."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            infos = []
-            for durable in durables:
-                try:
-                    infos.append(await js.consumer_info("GENERATION", durable))
-                except nats.js.errors.NotFoundError:
-                    infos.append(None)
-            if all(i is not None and i.num_pending == 0 and i.num_ack_pending == 0 for i in infos):
-                return
-            await asyncio.sleep(0.2)
-        raise AssertionError(f"{durables} did not consume everything in {timeout} s")
-    finally:
-        await nc.close()
 
 
 async def eventually(check, timeout: float = WAIT_S):
@@ -274,7 +254,7 @@ async def test_events_delivered_twice_or_out_of_order_change_the_outcome_once(bi
         images_ready("unreserved", count=2),
         images_ready("unreserved", count=2),
     )
-    await wait_consumed(infra.nats_url, *CONSUMERS)
+    await consumers_caught_up(infra.nats_url, "GENERATION", *CONSUMERS)
 
     assert ledger_rows(infra, "ok") == [("reserve", -4), ("commit", 0)]
     assert ledger_rows(infra, "broken") == [("reserve", -4), ("refund", 4)]
@@ -447,7 +427,7 @@ async def test_a_killed_billing_process_loses_no_event_and_charges_nothing_twice
     stack.kill("billing")  # SIGKILL, at once: some events handled, some in flight, some not fetched
     await publish(infra.nats_url, images_ready(ids[0], "erin"), failed(ids[6], "erin"))  # redeliveries meanwhile
     stack.start_billing()
-    await wait_consumed(infra.nats_url, *CONSUMERS)
+    await consumers_caught_up(infra.nats_url, "GENERATION", *CONSUMERS)
 
     for generation_id in ids[:6]:
         assert ledger_rows(infra, generation_id) == [("reserve", -1), ("commit", 0)]
@@ -466,7 +446,7 @@ async def test_a_reservation_left_open_expires_and_late_images_are_charged_again
     await eventually(expired, timeout=30)
     assert (await account(billing, "frank")).credits == 25
     await publish(infra.nats_url, images_ready("stuck", "frank"), images_ready("stuck", "frank"))
-    await wait_consumed(infra.nats_url, *CONSUMERS)
+    await consumers_caught_up(infra.nats_url, "GENERATION", *CONSUMERS)
     assert ledger_rows(infra, "stuck") == [("reserve", -4), ("expire", 4), ("commit", -4)]
     assert (await account(billing, "frank")).credits == 21
 

@@ -6,13 +6,13 @@ are minutes old; test_feed_service covers the weights)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.integration.test_privacy_support import ANONYMOUS, Account, Platform, running_platform
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -54,11 +54,7 @@ def profile(platform: Platform, username: str, headers: dict[str, str]) -> dict:
 
 def eventually(check: Callable[[], bool], what: str, timeout: float = PROJECTION_TIMEOUT_S) -> None:
     """The feed is a projection of events: a new image reaches it within moments, not at once."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.2)
+    wait_until(check, what, timeout, interval=0.2)
 
 
 def one_image(platform: Platform, user: Account, prompt: str, visibility: str | None = None) -> str:

@@ -6,7 +6,6 @@ deletion everywhere."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import grpc
 import psycopg
@@ -36,10 +35,10 @@ async def taken(client, generation_id: str) -> bool:
 
 
 async def wait_balance(stack, user: str, expected: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while (current := await balance(stack, user)) != expected:
-        assert time.monotonic() < deadline, f"balance {current}, expected {expected}"
-        await asyncio.sleep(0.2)
+    async def reached() -> bool:
+        return await balance(stack, user) == expected
+
+    await eventually(reached, f"{user}'s balance at {expected}", timeout, interval=0.2)
 
 
 def ledger_kinds(infra, user: str) -> list[str]:

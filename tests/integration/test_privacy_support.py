@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from tests.support.services import Infra, ServiceStack
+from tests.support.waiting import wait_until
 from tools.devstack import NatsServer, free_port
 
 PASSWORD = "correct horse 1"
@@ -97,15 +97,13 @@ class Platform:
         return self.http.post("/api/v1/generations", json=body, headers=user.headers)
 
     def wait(self, user: Account, generation_id: str, timeout: float = GENERATION_TIMEOUT_S) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def finished() -> dict | None:
             reply = self.http.get(f"/api/v1/generations/{generation_id}", headers=user.headers)
             assert reply.status_code == 200, reply.text
             body = reply.json()
-            if body["status"] in ("succeeded", "failed"):
-                return body
-            time.sleep(0.2)
-        raise AssertionError(f"generation {generation_id} did not finish in {timeout} s")
+            return body if body["status"] in ("succeeded", "failed") else None
+
+        return wait_until(finished, f"generation {generation_id} finished", timeout, interval=0.2)
 
     def generate(self, user: Account, prompt: str, visibility: str | None = None, num_images: int = 1) -> dict:
         reply = self.submit(user, prompt, visibility, num_images)
@@ -190,14 +188,10 @@ def running_platform(postgres_url: str, object_store, triton_url: str, **overrid
     try:
         stack.start_platform()
         platform = Platform(stack)
-        deadline = time.monotonic() + 60
-        while True:
-            ready = platform.http.get("/readyz")
-            if ready.status_code == 200:
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError(f"platform not ready: {ready.text}\n{stack.logs()}")
-            time.sleep(0.2)
+        try:
+            wait_until(lambda: platform.http.get("/readyz").status_code == 200, "platform ready", 60, interval=0.2)
+        except AssertionError as error:
+            raise AssertionError(f"{error}: {platform.http.get('/readyz').text}\n{stack.logs()}") from None
         yield platform
     finally:
         if platform is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -20,17 +19,11 @@ from glue.consumer import ConsumerSpec, Delivery, run_consumer
 from glue.events import DEAD_LETTER_STREAM, ensure_streams, make_envelope
 from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE
 from tests.support.services import Infra, ServiceStack
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
 WAIT_S = 60.0
-
-
-async def wait_for(condition, what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def stream_names(js) -> set[str]:
@@ -60,7 +53,7 @@ async def test_a_consumer_started_before_the_owner_waits_then_gets_what_the_owne
                 raise AssertionError("the consumer ended instead of waiting for the stream")
             return any(r.getMessage() == "consumer waiting for its stream" for r in caplog.records)
 
-        await wait_for(said_it_waits, "the consumer to report that it waits")
+        await eventually(said_it_waits, "the consumer to report that it waits", WAIT_S, interval=0.05)
         assert owned.name not in await stream_names(js), "the consumer created a stream it does not own"
 
         # The owner starts: creates its stream and publishes, maybe before the consumer has bound.
@@ -111,5 +104,7 @@ async def test_a_consuming_service_started_alone_creates_no_stream_of_another_do
             return False
         return True
 
-    await wait_for(billing_consumers_bound, "billing's consumers to bind to the generation stream")
+    await eventually(
+        billing_consumers_bound, "billing's consumers to bind to the generation stream", WAIT_S, interval=0.05
+    )
     assert stack.log_path("billing").read_text().count("consumer waiting for its stream") >= 1

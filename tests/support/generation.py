@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import psycopg
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import generation_pb2
+from tests.support.waiting import eventually
 
 SUCCEEDED = generation_pb2.GENERATION_STATUS_SUCCEEDED
 FAILED = generation_pb2.GENERATION_STATUS_FAILED
@@ -21,15 +19,13 @@ def submit_request(owner="alice", prompt="a red circle on a blue background", ke
 
 
 async def wait_finished(client, generation_id: str, owner="alice", timeout=90.0) -> generation_pb2.Generation:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    async def finished() -> generation_pb2.Generation | None:
         reply = await client.GetGeneration(
             generation_pb2.GetGenerationRequest(generation_id=generation_id, viewer_id=owner)
         )
-        if reply.generation.status in (SUCCEEDED, FAILED):
-            return reply.generation
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"generation {generation_id} did not finish in {timeout} s")
+        return reply.generation if reply.generation.status in (SUCCEEDED, FAILED) else None
+
+    return await eventually(finished, f"generation {generation_id} finished", timeout, interval=0.2)
 
 
 def table_count(database_url: str, table: str) -> int:

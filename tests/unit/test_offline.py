@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.conftest import OFFLINE, SERVER_FIXTURES
+from tests.support.offline import OFFLINE, SERVER_FIXTURES
 from tools.devstack import NatsServer, PostgresServer, free_port
 from tools.devstack.process import ManagedProcess
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atelier.generation.v1 import generation_pb2
-from services.gateway.api.ids import canonical_uuid
+from glue.ids import canonical_uuid
 from services.gateway.auth.security import Caller
 from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 from services.gateway.dependencies import GatewayDeps

@@ -84,6 +84,7 @@ async def test_forty_wrong_passwords_lock_the_username_and_the_right_one_works_a
         locked = await log_in(client, "victim", PASSWORD)
         assert_limited(locked)
         assert "set-cookie" not in locked.headers
+        # Waiting out the lock is the behaviour under test: the same log-in succeeds once it has passed.
         await asyncio.sleep(int(locked.headers["retry-after"]))
         assert (await log_in(client, "victim", PASSWORD)).status_code == 200
         # The success forgot the username's failures: five more wrong passwords before the next lock.

@@ -1,4 +1,4 @@
-"""The one reading of ids (api/ids.py) and of visibility names (clients/visibility.py) every route
+"""The one reading of ids (glue/ids.py) and of visibility names (clients/visibility.py) every route
 and client uses."""
 
 import uuid
@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from services.gateway.api.ids import canonical_uuid, parse_uuid
+from glue.ids import canonical_uuid, parse_uuid
 from services.gateway.clients.visibility import VISIBILITY_BY_NAME, visibility_name
 
 ID = "0f8fad5b-d9cb-469f-a165-70867728950e"

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from atelier.common.v1 import visibility_pb2
-from services.generation.ready_event import images_ready
+from services.generation.events import images_ready
 from services.generation.records import GenerationRecord, ImageRecord
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -27,7 +27,7 @@ def generation(visibility: str) -> tuple[GenerationRecord, list[ImageRecord]]:
         num_images=2,
         width=512,
         height=512,
-        visibility=visibility,
+        initial_visibility=visibility,
         storage_prefix="p",
         progress_step=0,
         progress_total=0,

@@ -8,6 +8,7 @@ import torch
 from imagemodel import pipelines
 from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel
 from imagemodel.pipelines import BatchItem
+from tests.support.imaging import two_halves
 
 STEPS = 6
 
@@ -105,33 +106,6 @@ def test_when_every_caller_stops_each_gets_its_own_exception(small_model) -> Non
     assert len({id(outcome) for outcome in outcomes}) == 3
 
 
-def test_with_the_shipped_weights_a_batch_changes_no_bit_of_an_image() -> None:
-    """Below MIN_MATMUL_ROWS rows, CPU BLAS sums the UNet's per-image embeddings in another order: without
-    pad_small_matmuls an image's floats (and, now and then, a pixel) depended on the batch around it."""
-    shipped = pipelines.load_pipeline("tiny-diffusion")
-    red = BatchItem("a red circle on a blue background", "", [3, 4], 256, 256)
-    star = BatchItem("a green star in the top left", "yellow", [40], 128, 96)
-    single = BatchItem("a white triangle", "", [8], 64, 64)
-
-    batched = shipped.generate_batch([red, star, single], 6, 1.0)
-    guided = shipped.generate_batch([red, star], 6, 1.5)
-
-    for item, images in zip([red, star, single], batched):
-        alone = shipped.generate(item.prompt, item.negative_prompt, item.seeds, 6, 1.0, item.width, item.height)
-        assert np.array_equal(images, alone)
-    assert np.array_equal(guided[0], shipped.generate(red.prompt, "", red.seeds, 6, 1.5, 256, 256))
-    # The floats themselves, where the difference used to start: the UNet's rows, 2 to 12 at a time.
-    (context, mask, slots), _ = shipped._condition(BatchItem("a blue square", "", list(range(12)), 64, 64), False)
-    noisy = torch.randn(12, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        whole = shipped.model.denoise(noisy, torch.full((12,), 700), context, mask, slots)
-        for rows in (2, 3, 5, 8):
-            part = shipped.model.denoise(
-                noisy[:rows], torch.full((rows,), 700), context[:rows], mask[:rows], slots[:rows]
-            )
-            assert torch.equal(part, whole[:rows]), rows
-
-
 def test_padded_matmuls_give_every_row_the_same_result_whatever_the_row_count() -> None:
     torch.manual_seed(0)
     linear = torch.nn.Linear(512, 128)  # a shape whose rows BLAS sums differently below 16 rows
@@ -142,13 +116,6 @@ def test_padded_matmuls_give_every_row_the_same_result_whatever_the_row_count() 
         whole = linear(x)
         assert all(torch.equal(linear(x[:rows]), whole[:rows]) for rows in range(1, 40))
         assert torch.equal(linear(x[:3].reshape(3, 1, 512)), whole[:3].reshape(3, 1, 128))
-
-
-def two_halves(width: int, height: int) -> np.ndarray:
-    image = np.zeros((height, width, 3), np.uint8)
-    image[:, : width // 2] = (250, 140, 20)
-    image[:, width // 2 :] = (20, 200, 210)
-    return image
 
 
 @pytest.mark.parametrize("guidance", [1.0, 3.0])

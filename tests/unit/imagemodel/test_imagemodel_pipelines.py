@@ -1,22 +1,13 @@
 """Every pipeline answers the Triton model's interface: n images of the asked size, previews on the way,
 clear errors for bad requests, the same image for the same seed."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 from imagemodel import pipelines
 from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel
-from tests.support.stable_diffusion import random_stable_diffusion
-
-
-@pytest.fixture(scope="module")
-def tiny_stable_diffusion_dir(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("tiny-sd") / "pipeline"
-    random_stable_diffusion().save_pretrained(directory)
-    return directory
+from tests.support.imaging import generate_with_previews
 
 
 @pytest.fixture(scope="module")
@@ -24,32 +15,6 @@ def tiny_diffusion() -> pipelines.TinyDiffusionPipeline:
     torch.manual_seed(0)
     model = TextToImageModel(ModelConfig(block_out_channels=(8, 16, 16), layers_per_block=1, adapter_width=32))
     return pipelines.TinyDiffusionPipeline(model, TextEncoder())
-
-
-def generate_with_previews(pipeline, seeds, steps=10, width=64, height=48):
-    previews = []
-    images = pipeline.generate(
-        "a red circle on a blue background",
-        "",
-        seeds,
-        steps,
-        3.0,
-        width,
-        height,
-        on_preview=lambda step, total, batch: previews.append((step, total, batch)),
-    )
-    return images, previews
-
-
-def test_stable_diffusion_directory_loads_offline_and_streams_previews(tiny_stable_diffusion_dir) -> None:
-    pipeline = pipelines.load_pipeline("stable-diffusion", tiny_stable_diffusion_dir)
-    # 6 steps: one preview (at 5) as with 10, in 60% of the time.
-    images, previews = generate_with_previews(pipeline, [1, 2, 3], steps=6)
-    assert images.shape == (3, 48, 64, 3) and images.dtype == np.uint8
-    assert [step for step, _, _ in previews] == [5]
-    assert previews[0][2].shape[0] == 3 and previews[0][2].dtype == np.uint8
-    again, _ = generate_with_previews(pipeline, [1, 2, 3], steps=6)
-    assert np.array_equal(images, again)
 
 
 def test_tiny_diffusion_gives_each_seed_its_own_reproducible_image(tiny_diffusion) -> None:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Body, Request, Response, status
 
-from services.gateway.api.ids import parse_uuid
+from glue.ids import parse_uuid
 from services.gateway.api.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
 from services.gateway.auth.accounts import csrf_token_for
 from services.gateway.auth.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie

@@ -16,10 +16,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from atelier.generation.v1 import generation_pb2
+from glue.ids import canonical_uuid
 from services.gateway.api import submission
 from services.gateway.api.access import GENERATION, current_for_generations, own_generation
 from services.gateway.api.event_stream import StreamTiming, generation_events
-from services.gateway.api.ids import canonical_uuid
 from services.gateway.api.schemas import (
     GenerationAccepted,
     GenerationCreate,

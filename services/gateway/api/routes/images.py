@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request, Response
 from minio.error import S3Error
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from glue.ids import canonical_uuid
 from services.gateway.api.access import (
     NOT_FOUND_RESPONSE,
     PRIVATE_NO_STORE,
@@ -31,7 +32,6 @@ from services.gateway.api.access import (
     image_not_found,
     visible_image,
 )
-from services.gateway.api.ids import canonical_uuid
 from services.gateway.api.image_facts import add_facts
 from services.gateway.api.image_variants import JPEG_QUALITY, ImageFormat, ImageSize, render_variant
 from services.gateway.api.schemas import (

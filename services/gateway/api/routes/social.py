@@ -11,9 +11,9 @@ feed pending review. The reporter is not told whether that happened.
 
 from fastapi import APIRouter, Request, status
 
+from glue.ids import canonical_uuid
 from services.gateway.api.access import NOT_FOUND_RESPONSE, OpenApiResponses, image_not_found
 from services.gateway.api.feed_schemas import LikeState, PinState, ReportCreate, ReportReceived
-from services.gateway.api.ids import canonical_uuid
 from services.gateway.auth.security import CurrentCaller
 from services.gateway.dependencies import deps_of
 

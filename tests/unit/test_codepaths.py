@@ -1,0 +1,28 @@
+"""A generation's path from the route to the images crosses no more files than it does now
+(tools/codepaths.py says how they are counted): a new file on it is a choice, made here."""
+
+from tools.codepaths import generation_path_files
+
+# 60 when issue 9 counted 61 (the same rule); 71 after contracts/, the error interceptor, id parsing
+# in glue and the gateway's rate limits; 68 after three single-caller modules were folded in; 72
+# with consumer lag metrics, the worker's periodic chores, the login tarpit and credit reservations;
+# 73 with the verified user token every internal call carries.
+CEILING = 73
+
+
+def test_a_generation_crosses_no_more_files_than_the_ceiling() -> None:
+    files = generation_path_files()
+    assert len(files) <= CEILING, "\n".join(files)
+
+
+def test_the_count_follows_every_entry_down_to_the_model() -> None:
+    files = set(generation_path_files())
+    # One file from each stretch of the path, reached only through the others.
+    assert {
+        "services/gateway/clients/generation.py",  # the route's client of the generation service
+        "services/generation/repository.py",  # the service's storage
+        "glue/consumer.py",  # the worker's JetStream consumer
+        "imagemodel/model.py",  # the model the Triton backend runs
+        "atelier/generation/v1/generation_pb2.py",  # generated code counts
+    } <= files
+    assert "services/gateway/__init__.py" not in files  # an empty package file does not
