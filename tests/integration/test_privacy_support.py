@@ -193,7 +193,7 @@ def running_platform(postgres_url: str, object_store, triton_url: str, **overrid
         deadline = time.monotonic() + 60
         while True:
             ready = platform.http.get("/readyz")
-            if ready.status_code == 200:
+            if ready.status_code == 200 and ready.json()["status"] == "ready":
                 break
             if time.monotonic() > deadline:
                 raise AssertionError(f"platform not ready: {ready.text}\n{stack.logs()}")
