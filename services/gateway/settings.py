@@ -33,6 +33,8 @@ class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectSto
     events_poll_interval_s: float = Field(default=1.0, gt=0)
     events_heartbeat_s: float = Field(default=15.0, gt=0)
     events_max_duration_s: float = Field(default=600.0, gt=0)
+    # False in a cluster: /metrics only on ATELIER_METRICS_PORT, which the Ingress never reaches.
+    metrics_on_http_port: bool = True
 
     @field_validator("public_url")
     @classmethod

@@ -6,6 +6,7 @@ import grpc
 import httpx
 from prometheus_client import REGISTRY
 
+from services.gateway.app import create_app
 from services.gateway.clients.generation import GenerationClient
 from tests.integration.gateway.conftest import Gateway, SignUp
 from tests.integration.gateway.fakes import FakeGenerationService, running_services
@@ -123,3 +124,15 @@ async def test_an_unexpected_crash_is_a_500_problem_without_internals(gateway: G
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internal state" not in response.text
+
+
+async def test_metrics_can_be_kept_off_the_public_port(gateway: Gateway) -> None:
+    """deploy/k8s sets ATELIER_METRICS_ON_HTTP_PORT=false: what the Ingress reaches has no /metrics."""
+    settings = gateway.app.state.settings.model_copy(update={"metrics_on_http_port": False})
+    app = create_app(settings, gateway.app.state.deps)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=gateway.base_url) as client:
+        hidden = await client.get("/metrics")
+        ready = await client.get("/readyz")
+    assert hidden.status_code == 404
+    assert "atelier_http_requests_total" not in hidden.text
+    assert ready.status_code == 200

@@ -61,6 +61,11 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "degraded" if degraded else "ready", "checks": checks})
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+# Left off the public app with ATELIER_METRICS_ON_HTTP_PORT=false (deploy/k8s): /metrics is then only
+# on ATELIER_METRICS_PORT, which the Ingress never reaches.
+metrics_router = APIRouter(tags=["operations"])
+
+
+@metrics_router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics() -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
