@@ -543,8 +543,8 @@ DEFAULT_WEIGHTS = Path(__file__).parent / "weights"
 
 def load_pipeline(kind: str, weights_dir: str | Path | None = None, device: str | None = None):
     """Build the pipeline a Triton config names; tiny-diffusion defaults to the shipped weights.
-    device: the Triton instance's ("cuda:0", "cpu"); Stable Diffusion runs there (fp16 on a GPU), the
-    other pipelines are small enough for the CPU."""
+    device: the Triton instance's GPU ("cuda:1"), or None for CUDA when available; Stable Diffusion runs
+    there (fp16 on a GPU), the other pipelines are small enough for the CPU."""
     if kind not in PIPELINES:
         raise ValueError(f"unknown pipeline {kind!r}; expected one of {sorted(PIPELINES)}")
     if kind == "stable-diffusion":

@@ -73,7 +73,8 @@ class TritonPythonModel:
         self._batched = int(config.get("max_batch_size", 0)) > 0
         batching = "on" if self._batched and "dynamic_batching" in config else "off"
         pb_utils.Logger.log_info(
-            f"txt2img: serving with the {name!r} pipeline on {deployment.device}, dynamic batching {batching}"
+            f"txt2img: serving with the {name!r} pipeline on {deployment.device or 'the device it picks'}, "
+            f"dynamic batching {batching}"
         )
 
     def execute(self, requests):

@@ -16,10 +16,10 @@ ON_CPU = {"model_instance_kind": "CPU", "model_instance_device_id": "0"}
 ON_SECOND_GPU = {"model_instance_kind": "GPU", "model_instance_device_id": "1"}
 
 
-def test_without_environment_the_config_decides_on_the_cpu() -> None:
+def test_without_environment_the_config_decides() -> None:
     deployment = settle(CONFIG, {}, ON_CPU)
-    assert (deployment.pipeline, deployment.device) == ("tiny-diffusion", "cpu")
-    assert "weights_dir" not in deployment.parameters
+    assert (deployment.pipeline, deployment.device) == ("tiny-diffusion", None)  # KIND_CPU: no device assigned
+    assert "weights_dir" not in deployment.parameters and "device" not in deployment.parameters
 
 
 def test_the_overlay_environment_chooses_pipeline_and_weights() -> None:

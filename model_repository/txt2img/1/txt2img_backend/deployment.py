@@ -4,8 +4,9 @@ One model repository (baked into the Triton image) serves every deployment: the 
 parameters are the defaults, and the environment the Kubernetes overlay sets overrides them
 (deploy/k8s/gpu mounts Stable Diffusion weights from a volume and names them here). The device is
 the one Triton gave this model instance: `instance_group { kind: KIND_GPU }` puts one instance on
-each GPU (configs/gpu.pbtxt, chosen with `tritonserver --model-config-name=gpu`), KIND_CPU keeps it
-on the CPU (config.pbtxt).
+each GPU (configs/gpu.pbtxt, chosen with `tritonserver --model-config-name=gpu`). KIND_CPU
+(config.pbtxt) assigns no device: the pipeline picks its own (Stable Diffusion takes CUDA when the
+process sees a GPU, as bench/bench_sd_triton_gpu.py relies on; the small pipelines stay on the CPU).
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ WEIGHTS_DIR_ENV = "ATELIER_TXT2IMG_WEIGHTS_DIR"
 class Deployment:
     pipeline: str
     parameters: dict[str, str]  # the config's string parameters, weights_dir and device settled
-    device: str  # "cpu" or "cuda:<index>"
+    device: str | None  # "cuda:<index>" for a KIND_GPU instance; None: the pipeline's own choice
 
 
-def instance_device(args: Mapping[str, str]) -> str:
+def instance_device(args: Mapping[str, str]) -> str | None:
     """args: what Triton hands TritonPythonModel.initialize (model_instance_kind "GPU" or "CPU",
     model_instance_device_id)."""
     if args.get("model_instance_kind") == "GPU":
         return f"cuda:{int(args.get('model_instance_device_id') or 0)}"
-    return "cpu"
+    return None
 
 
 def settle(config_parameters: Mapping[str, str], environ: Mapping[str, str], args: Mapping[str, str]) -> Deployment:
@@ -39,5 +40,6 @@ def settle(config_parameters: Mapping[str, str], environ: Mapping[str, str], arg
         parameters["weights_dir"] = environ[WEIGHTS_DIR_ENV]
     pipeline = environ.get(PIPELINE_ENV) or parameters.get("pipeline") or DEFAULT_PIPELINE
     device = instance_device(args)
-    parameters["device"] = device
+    if device is not None:
+        parameters["device"] = device
     return Deployment(pipeline, parameters, device)
