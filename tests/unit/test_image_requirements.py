@@ -80,6 +80,7 @@ def shipped_files(target: str) -> set[str]:
         *sources, _destination = argument.split()
         for source in sources:
             path = REPO_ROOT / source
+            assert path.exists(), f"{target}: COPY {source}, which is not in the repository"
             if path.is_dir():
                 files |= {str(p.relative_to(REPO_ROOT)) for p in path.rglob("*") if p.is_file()}
             else:

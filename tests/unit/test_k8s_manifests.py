@@ -7,8 +7,6 @@ base and the dev overlay when kubectl is installed.
 
 import functools
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import pytest
 import yaml
 
 from services.generation.events import STREAM, WORKER_DURABLE
+from tests.support.kustomize import rendered as kustomize_build
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S = REPO_ROOT / "deploy" / "k8s"
@@ -44,16 +43,6 @@ def listed_files(kustomization: Path, field: str) -> list[Path]:
 def base_files() -> list[Manifest]:
     resources = listed_files(K8S / "base" / "kustomization.yaml", "resources")
     return [doc for path in resources for doc in parse(path)]
-
-
-@functools.cache
-def kustomize_build(overlay: str) -> list[Manifest]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: cannot render the kustomizations")
-    result = subprocess.run([kubectl, "kustomize", str(K8S / overlay)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
 
 
 VARIANTS = {
@@ -124,8 +113,7 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 
 
 def runs_a_service(container: dict[str, Any]) -> bool:
-    """A Python service of the app image (`python -m services...`), as opposed to other uses of
-    that image (copying the model repository, the dev overlay's Triton)."""
+    """A Python service of the app image (`python -m services...`), as opposed to the other images."""
     image_name = container["image"].rsplit("/", 1)[-1].split(":")[0]
     return image_name == APP_IMAGE and container.get("args", [])[:1] == ["-m"]
 

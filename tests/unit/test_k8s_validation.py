@@ -6,9 +6,6 @@ fails: nothing is applied unchecked."""
 import copy
 import functools
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -16,21 +13,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
-K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
+from tests.support.kustomize import K8S, rendered
+
 OVERLAYS = ["base", "dev", "gpu"]
 KUBERNETES_VERSIONS = ["1.30.0", "1.32.0"]
 
 Manifest = dict[str, Any]
-
-
-@functools.cache
-def rendered(overlay: str) -> list[Manifest]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: cannot render the kustomizations")
-    result = subprocess.run([kubectl, "kustomize", str(K8S / overlay)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
 
 
 def strict(schema: Any) -> Any:
