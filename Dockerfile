@@ -102,7 +102,7 @@ CMD ["-m", "services.gateway"]
 # For Tilt's live update only (Tiltfile): the service image with /app owned by the app user, so that
 # edited code can be copied into a running container. Never deployed elsewhere.
 FROM service AS service-live-update
-USER root
+USER 0
 RUN chown -R 10001:10001 /app
 USER 10001:10001
 

