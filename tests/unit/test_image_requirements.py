@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, packages_distributions, requires
+from importlib.metadata import PackageNotFoundError, distribution, packages_distributions
 from pathlib import Path
 
 import pytest
@@ -115,32 +115,61 @@ def listed(requirements_file: Path) -> set[Requirement]:
     return found
 
 
+@dataclass(frozen=True)
+class Installed:
+    requires: tuple[str, ...]  # Requires-Dist entries
+    modules: frozenset[str]  # the top-level import names it provides
+
+
+@functools.cache
+def installed(name: str) -> Installed | None:
+    """Read straight from the dist-info (importlib.metadata's email parsing is slow over hundreds)."""
+    try:
+        dist = distribution(name)
+    except PackageNotFoundError:
+        return None  # not installed here (e.g. a CUDA-only wheel)
+    text = dist.read_text("METADATA") or ""
+    requires = tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Requires-Dist:"))
+    top_level = dist.read_text("top_level.txt")
+    if top_level:
+        modules = frozenset(line.strip() for line in top_level.splitlines() if line.strip())
+    else:
+        modules = frozenset(
+            file.parts[0].removesuffix(".py")
+            for file in dist.files or []
+            if not file.parts[0].endswith((".dist-info", ".data")) and file.parts[0] not in ("..", "__pycache__")
+        )
+    return Installed(requires, modules)
+
+
 @functools.cache
 def distribution_set(requirements_file: str) -> frozenset[str]:
     """The listed distributions and everything they require (markers and extras evaluated here)."""
-    seen: set[str] = set()
+    seen: set[tuple[str, frozenset[str]]] = set()
     pending = [(canonicalize_name(r.name), frozenset(r.extras)) for r in listed(REPO_ROOT / requirements_file)]
     while pending:
         name, extras = pending.pop()
-        if name in seen and not extras:
+        if (name, extras) in seen:
             continue
-        seen.add(name)
-        try:
-            dependencies = requires(name) or []
-        except PackageNotFoundError:
-            continue  # not installed here (e.g. a CUDA-only wheel): nothing more to follow
-        for text in dependencies:
+        seen.add((name, extras))
+        found = installed(name)
+        for text in found.requires if found else ():
             dependency = Requirement(text)
             environments = [{"extra": extra} for extra in extras] or [{"extra": ""}]
             if dependency.marker is None or any(dependency.marker.evaluate(env) for env in environments):
                 pending.append((canonicalize_name(dependency.name), frozenset(dependency.extras)))
-    return frozenset(seen)
+    return frozenset(name for name, _ in seen)
+
+
+def modules_of(distributions: frozenset[str]) -> frozenset[str]:
+    return frozenset(module for name in distributions if (found := installed(name)) for module in found.modules)
 
 
 # ---- imports
 
 
-def top_level_imports(path: Path) -> set[str]:
+@functools.cache
+def top_level_imports(path: Path) -> frozenset[str]:
     """Absolute imports anywhere in the module (function-level ones too: they run sooner or later)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -149,7 +178,7 @@ def top_level_imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module)
             names |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
+    return frozenset(names)
 
 
 def module_file(module: str, roots: list[Path]) -> Path | None:
@@ -223,13 +252,10 @@ def test_each_image_imports_only_what_its_requirements_set_installs(image: Image
     for shipped in shipped_files(image.target):
         if shipped.endswith(".py"):
             third_party |= third_party_imports(REPO_ROOT / shipped, import_roots(image))
-    providers = packages_distributions()
-    available = distribution_set(image.requirements)
-    unresolved = {
-        name: providers.get(name, ["(no installed distribution)"])
-        for name in sorted(third_party)
-        if not any(canonicalize_name(d) in available for d in providers.get(name, []))
-    }
+    provided = modules_of(distribution_set(image.requirements))
+    # Who could provide the rest, for the message only (slow: reads every installed distribution).
+    missing = sorted(third_party - provided)
+    unresolved = {name: packages_distributions().get(name, ["(none installed)"]) for name in missing}
     assert not unresolved, f"{image.target}: imports not in {image.requirements}: {unresolved}"
 
 
