@@ -12,7 +12,8 @@ for 5 to 20 minutes). A request is one generation. A replica serves what is queu
 8 (Triton's dynamic batching) taking service-s for one request plus batch-extra-s for each further
 one (defaults: SD 1.5-class, 30 steps, 4 images at 512x512 in fp16 on one data-centre GPU; assumed,
 not measured here). The replicas share one queue, an optimistic stand-in for the worker's gRPC
-connections spread over the Triton Service.
+connections spread over the Triton Service (README "Kubernetes": a replica KEDA adds gets work only from
+new connections).
 
 The autoscaler does what KEDA and the HPA do with the ScaledObject's numbers: every 15 s it reads the
 two Prometheus queries (requests waiting per replica; mean queue wait over the last minute), wants

@@ -15,6 +15,10 @@ import yaml
 
 from tests.support.kustomize import K8S, rendered
 
+# kubernetes-validate reads its schema files (a large _definitions.json among them) on every call: read
+# each once per run.
+kubernetes_validate.utils.schema_contents = functools.cache(kubernetes_validate.utils.schema_contents)
+
 OVERLAYS = ["base", "dev", "gpu"]
 KUBERNETES_VERSIONS = ["1.30.0", "1.32.0"]
 
