@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, ServiceSettings
 
 SCHEMA = "generation"
@@ -17,3 +19,7 @@ class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, Object
     worker_ack_wait_s: float = 30.0
     worker_max_deliver: int = 5
     worker_concurrency: int = 1
+    # Credits reserved for a submission that is still unwritten after this long are released
+    # (the process died in between; services/generation/reservations.py); checked this often.
+    reservation_recovery_after_s: float = Field(default=30.0, gt=0)
+    reservation_sweep_interval_s: float = Field(default=10.0, gt=0)
