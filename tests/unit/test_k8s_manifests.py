@@ -488,3 +488,16 @@ def test_metrics_are_never_reachable_through_the_ingress(manifests: list[Manifes
                     env = {variable["name"]: variable.get("value") for variable in container.get("env", [])}
                     # The gateway serves /metrics on its http port unless told not to.
                     assert env.get("ATELIER_METRICS_ON_HTTP_PORT") == "false", workload["metadata"]["name"]
+
+
+def test_only_the_gateway_mounts_the_user_token_signing_key(manifests: list[Manifest]) -> None:
+    signers, verifiers = set(), set()
+    for workload in workloads(manifests):
+        volumes = pod_spec(workload).get("volumes", [])
+        if any(v.get("secret", {}).get("secretName") == "atelier-user-token-signer" for v in volumes):
+            signers.add(workload["metadata"]["name"])
+        if any(v.get("configMap", {}).get("name") == "atelier-user-token" for v in volumes):
+            verifiers.add(workload["metadata"]["name"])
+    assert signers == {"gateway"}
+    # Every gRPC server verifies the tokens with the public key (a ConfigMap: it is no secret).
+    assert verifiers == {"generation-api", "visibility", "feed", "billing"}
