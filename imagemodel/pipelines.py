@@ -443,7 +443,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         from diffusers import DiffusionPipeline
 
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        dtype = torch.float16 if device == "cuda" else torch.float32
+        dtype = torch.float16 if device.startswith("cuda") else torch.float32
         pipeline = DiffusionPipeline.from_pretrained(
             str(weights_dir),
             torch_dtype=dtype,
@@ -541,10 +541,14 @@ PIPELINES: dict[str, type[Pipeline]] = {
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights"
 
 
-def load_pipeline(kind: str, weights_dir: str | Path | None = None):
-    """Build the pipeline a Triton config names; tiny-diffusion defaults to the shipped weights."""
+def load_pipeline(kind: str, weights_dir: str | Path | None = None, device: str | None = None):
+    """Build the pipeline a Triton config names; tiny-diffusion defaults to the shipped weights.
+    device: the Triton instance's GPU ("cuda:1"), or None for CUDA when available; Stable Diffusion runs
+    there (fp16 on a GPU), the other pipelines are small enough for the CPU."""
     if kind not in PIPELINES:
         raise ValueError(f"unknown pipeline {kind!r}; expected one of {sorted(PIPELINES)}")
-    if kind == "stable-diffusion" and not weights_dir:
-        raise ValueError("stable-diffusion needs a weights directory")
+    if kind == "stable-diffusion":
+        if not weights_dir:
+            raise ValueError("stable-diffusion needs a weights directory")
+        return StableDiffusionPipelineAdapter.from_pretrained(weights_dir, device=device)
     return PIPELINES[kind].from_pretrained(weights_dir or DEFAULT_WEIGHTS)

@@ -49,8 +49,8 @@ async def serve(settings: GatewaySettings) -> None:
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         if settings.metrics_port:
-            # Like every Atelier process, also on its own metrics port (/metrics is on the HTTP port too).
-            start_http_server(settings.metrics_port, addr="127.0.0.1")
+            # Like every Atelier process, on its own metrics port too (ATELIER_METRICS_ON_HTTP_PORT=false: only there).
+            start_http_server(settings.metrics_port, addr=settings.metrics_host)
         log.info("starting", extra={"listen": settings.http_listen, "generation_addr": settings.generation_addr})
         await GatewayServer(config).serve()
     log.info("stopped")

@@ -74,6 +74,8 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         pages.router,
     ):
         app.include_router(router)
+    if settings.metrics_on_http_port:
+        app.include_router(health.metrics_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         RequestGuardMiddleware,

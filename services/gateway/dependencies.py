@@ -2,7 +2,7 @@
 create_app; routes reach it through the request."""
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from fastapi import Request
@@ -32,7 +32,12 @@ class GatewayDeps:
     feed: FeedClient
     progress: ProgressFeed
     objects: ObjectReader
+    # What every page needs (the static app, sign-in, sessions): when one fails, /readyz answers 503
+    # and the pod leaves the Service.
     readiness_checks: Mapping[str, ReadinessCheck]
+    # What only some routes need: /readyz reports them as degraded but stays ready, and those routes
+    # answer 503 problem+json themselves, so one service's outage never takes the whole site down.
+    route_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     # None: no rate limits at all (tests of other things that build the app by hand).
     rate_limits: RateLimits | None = None
 

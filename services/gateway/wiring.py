@@ -49,7 +49,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
     user_tokens = UserTokens(UserTokenSigner.from_file(settings.user_token_signing_key))
     pool = await open_pool(settings.database_url, SCHEMA)
     progress = NatsProgressFeed()
-    # NATS only carries previews: the gateway serves without it (and /readyz says so) until it connects.
+    # NATS only carries previews: the gateway serves without it (and /readyz reports it degraded) until it connects.
     nats_connection = asyncio.create_task(_connect_progress_feed(settings, progress))
     try:
         async with (
@@ -72,8 +72,9 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                 feed=FeedClient(feed_channel, settings.grpc_timeout_s, user_tokens),
                 progress=progress,
                 objects=ObjectStore(settings),
-                readiness_checks={
-                    "database": repository.ping,
+                # Sign-in and sessions live in Postgres; everything else degrades route by route.
+                readiness_checks={"database": repository.ping},
+                route_checks={
                     "nats": lambda: _nats_connected(progress),
                     "generation": generations.check_serving,
                     "visibility": visibility.check_serving,

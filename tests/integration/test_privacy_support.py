@@ -188,8 +188,13 @@ def running_platform(postgres_url: str, object_store, triton_url: str, **overrid
     try:
         stack.start_platform()
         platform = Platform(stack)
+
+        def fully_ready() -> bool:
+            ready = platform.http.get("/readyz")
+            return ready.status_code == 200 and ready.json()["status"] == "ready"
+
         try:
-            wait_until(lambda: platform.http.get("/readyz").status_code == 200, "platform ready", 60, interval=0.2)
+            wait_until(fully_ready, "platform ready", 60, interval=0.2)
         except AssertionError as error:
             raise AssertionError(f"{error}: {platform.http.get('/readyz').text}\n{stack.logs()}") from None
         yield platform

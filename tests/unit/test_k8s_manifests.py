@@ -7,8 +7,6 @@ base and the dev overlay when kubectl is installed.
 
 import functools
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +15,15 @@ import pytest
 import yaml
 
 from services.generation.events import STREAM, WORKER_DURABLE
+from tests.support.kustomize import rendered as kustomize_build
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S = REPO_ROOT / "deploy" / "k8s"
 KUSTOMIZATIONS = sorted(K8S.rglob("kustomization.yaml"))
 WORKLOAD_KINDS = {"Deployment", "StatefulSet"}
 APP_IMAGE = "atelier-app"
+TRITON_IMAGE = "atelier-triton"
+MODEL_DIR = REPO_ROOT / "model_repository" / "txt2img"
 INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
 
 Manifest = dict[str, Any]
@@ -44,20 +45,11 @@ def base_files() -> list[Manifest]:
     return [doc for path in resources for doc in parse(path)]
 
 
-@functools.cache
-def kustomize_build(overlay: str) -> list[Manifest]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: cannot render the kustomizations")
-    result = subprocess.run([kubectl, "kustomize", str(K8S / overlay)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc is not None]
-
-
 VARIANTS = {
     "base files": base_files,
     "kustomize base": lambda: kustomize_build("base"),
     "kustomize dev": lambda: kustomize_build("dev"),
+    "kustomize gpu": lambda: kustomize_build("gpu"),
 }
 
 
@@ -66,7 +58,7 @@ def manifests(request: pytest.FixtureRequest) -> list[Manifest]:
     return VARIANTS[request.param]()
 
 
-@pytest.fixture(params=["base files", "kustomize base"])
+@pytest.fixture(params=["base files", "kustomize base", "kustomize gpu"])
 def production_manifests(request: pytest.FixtureRequest) -> list[Manifest]:
     return VARIANTS[request.param]()
 
@@ -121,8 +113,7 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 
 
 def runs_a_service(container: dict[str, Any]) -> bool:
-    """A Python service of the app image (`python -m services...`), as opposed to other uses of
-    that image (copying the model repository, the dev overlay's Triton)."""
+    """A Python service of the app image (`python -m services...`), as opposed to the other images."""
     image_name = container["image"].rsplit("/", 1)[-1].split(":")[0]
     return image_name == APP_IMAGE and container.get("args", [])[:1] == ["-m"]
 
@@ -254,7 +245,8 @@ def test_every_image_is_pinned(manifests: list[Manifest]) -> None:
 def test_triton_runs_on_a_gpu_node_and_reports_its_health(production_manifests: list[Manifest]) -> None:
     triton = named(production_manifests, "Deployment", "triton")
     spec = pod_spec(triton)
-    (server,) = (c for c in spec["containers"] if c["image"].startswith("nvcr.io/nvidia/tritonserver:"))
+    # The Triton image: nvcr.io/nvidia/tritonserver with the model repository (Dockerfile target `triton`).
+    (server,) = (c for c in spec["containers"] if c["image"].split(":")[0] == TRITON_IMAGE)
     assert str(server["resources"]["limits"].get("nvidia.com/gpu")) == "1", "Triton must request one GPU"
     assert any(t["key"] == "nvidia.com/gpu" for t in spec.get("tolerations", [])), "no GPU taint toleration"
     assert spec.get("nodeSelector"), "Triton must be scheduled on the GPU node pool"
@@ -369,7 +361,7 @@ def test_the_gateway_scales_on_cpu(manifests: list[Manifest]) -> None:
 
 
 def test_the_worker_scales_on_its_jetstream_backlog(manifests: list[Manifest]) -> None:
-    (scaled,) = of_kind(manifests, "ScaledObject")
+    scaled = named(manifests, "ScaledObject", "generation-worker")
     assert scaled["spec"]["scaleTargetRef"]["name"] == "generation-worker"
     assert "replicas" not in named(manifests, "Deployment", "generation-worker")["spec"]
     (trigger,) = scaled["spec"]["triggers"]
@@ -410,6 +402,92 @@ def test_only_the_processes_that_need_a_secret_hold_it() -> None:
     }
     assert holders["ATELIER_S3_SECRET_KEY"] == {"gateway", "generation-api", "generation-worker"}
     assert holders["ATELIER_BILLING_WEBHOOK_SECRET"] == {"billing"}
+
+
+# ---- Triton: device, weights, scaling
+
+
+def triton_server(manifests: list[Manifest]) -> dict[str, Any]:
+    (server,) = [c for c in containers(named(manifests, "Deployment", "triton"), init=False) if c["name"] == "triton"]
+    return server
+
+
+def model_config(server: dict[str, Any]) -> str:
+    """The model config tritonserver loads: configs/<name>.pbtxt with --model-config-name, else config.pbtxt."""
+    words = [*server.get("command", []), *server.get("args", [])]
+    names = [word.split("=", 1)[1] for word in words if word.startswith("--model-config-name=")]
+    path = MODEL_DIR / "configs" / f"{names[0]}.pbtxt" if names else MODEL_DIR / "config.pbtxt"
+    return path.read_text(encoding="utf-8")
+
+
+def test_triton_runs_its_model_on_the_gpu_exactly_where_it_holds_one(manifests: list[Manifest]) -> None:
+    server = triton_server(manifests)
+    has_gpu = "nvidia.com/gpu" in server["resources"].get("limits", {})
+    kinds = set(re.findall(r"kind:\s*(KIND_\w+)", model_config(server)))
+    assert kinds == ({"KIND_GPU"} if has_gpu else {"KIND_CPU"}), (has_gpu, kinds)
+
+
+def test_triton_keeps_serving_through_rollouts_drains_and_load(production_manifests: list[Manifest]) -> None:
+    triton = named(production_manifests, "Deployment", "triton")
+    assert "replicas" not in triton["spec"], "the ScaledObject owns the replica count"
+    assert triton["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    scaled = named(production_manifests, "ScaledObject", "triton")
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "triton"
+    minimum = scaled["spec"]["minReplicaCount"]
+    assert minimum >= 2 and scaled["spec"]["maxReplicaCount"] > minimum
+    queries = [t["metadata"]["query"] for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
+    assert any("nv_inference_pending_request_count" in q for q in queries)
+    assert any("nv_inference_queue_duration_us" in q for q in queries)
+    (budget,) = [
+        b
+        for b in of_kind(production_manifests, "PodDisruptionBudget")
+        if selects(b["spec"]["selector"], pod_labels(triton))
+    ]
+    # Never all of them: at least one stays, whatever the count.
+    assert budget["spec"].get("minAvailable", 0) >= 1 or budget["spec"].get("maxUnavailable", minimum) < minimum
+
+
+def test_the_gpu_overlay_serves_stable_diffusion_from_a_read_only_weights_volume() -> None:
+    manifests = kustomize_build("gpu")
+    server = triton_server(manifests)
+    env = {variable["name"]: variable.get("value") for variable in server.get("env", [])}
+    assert env["ATELIER_TXT2IMG_PIPELINE"] == "stable-diffusion"
+    volumes = {volume["name"]: volume for volume in pod_spec(named(manifests, "Deployment", "triton"))["volumes"]}
+    (mount,) = [
+        m for m in server["volumeMounts"] if env["ATELIER_TXT2IMG_WEIGHTS_DIR"].startswith(m["mountPath"] + "/")
+    ]
+    assert mount.get("readOnly") is True
+    claim = volumes[mount["name"]]["persistentVolumeClaim"]
+    pvc = named(manifests, "PersistentVolumeClaim", claim["claimName"])
+    assert "ReadOnlyMany" in pvc["spec"]["accessModes"], "every replica mounts the same weights"
+    startup = server["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 15 * 60, "loading SD takes minutes"
+    assert str(server["resources"]["limits"]["nvidia.com/gpu"]) == "1"
+
+
+# ---- the edge
+
+
+def test_metrics_are_never_reachable_through_the_ingress(manifests: list[Manifest]) -> None:
+    config = {
+        k: v
+        for m in of_kind(manifests, "ConfigMap")
+        if m["metadata"]["name"] == "atelier-config"
+        for k, v in m["data"].items()
+    }
+    metrics_port = int(config["ATELIER_METRICS_PORT"])
+    for ingress in of_kind(manifests, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                service = named(manifests, "Service", backend["name"])
+                (port,) = [p for p in service["spec"]["ports"] if backend["port"].get("name") in (None, p.get("name"))]
+                workload = next(w for w in workloads(manifests) if service_selects(service, w))
+                assert container_port(workload, port["targetPort"]) != metrics_port
+                for container in containers(workload, init=False):
+                    env = {variable["name"]: variable.get("value") for variable in container.get("env", [])}
+                    # The gateway serves /metrics on its http port unless told not to.
+                    assert env.get("ATELIER_METRICS_ON_HTTP_PORT") == "false", workload["metadata"]["name"]
 
 
 def test_only_the_gateway_mounts_the_user_token_signing_key(manifests: list[Manifest]) -> None:

@@ -112,6 +112,7 @@ def repo(tmp_path: Path) -> Path:
     for name in ["atelierctl", "pyproject.toml", "requirements.txt", "constraints.txt"]:
         shutil.copy2(ROOT / name, repo / name)
     shutil.copytree(ROOT / "proto", repo / "proto")
+    shutil.copytree(ROOT / "requirements", repo / "requirements")
     shutil.copytree(ROOT / "tools" / "buf", repo / "tools" / "buf")
     (repo / ".venv").symlink_to((ROOT / ".venv").resolve())
     (repo / ".gitignore").write_text(".venv\n")

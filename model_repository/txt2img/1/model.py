@@ -23,6 +23,7 @@ import os  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
+from txt2img_backend.deployment import settle  # noqa: E402
 from txt2img_backend.pipelines import (  # noqa: E402
     PREVIEW_MAX_SIDE,
     Generation,
@@ -34,9 +35,7 @@ from txt2img_backend.pipelines import (  # noqa: E402
 )
 from txt2img_backend.request import GenerationRequest, InvalidRequest, parse_request  # noqa: E402
 
-DEFAULT_PIPELINE = "procedural"
 PIPELINES = ("procedural", "tiny-diffusion", "stable-diffusion")
-PIPELINE_ENV = "ATELIER_TXT2IMG_PIPELINE"
 
 
 def build_pipeline(name: str, parameters: dict[str, str]) -> Pipeline:
@@ -66,13 +65,17 @@ class TritonPythonModel:
             )
         parameters = {key: value.get("string_value", "") for key, value in config.get("parameters", {}).items()}
         # The environment overrides the config so one model repository serves every deployment
-        # (tests pin the fast procedural pipeline; GPU pods choose stable-diffusion).
-        name = os.environ.get(PIPELINE_ENV) or parameters.get("pipeline") or DEFAULT_PIPELINE
-        self._pipeline = build_pipeline(name, parameters)
+        # (tests pin the fast procedural pipeline; the gpu overlay chooses stable-diffusion and its weights).
+        deployment = settle(parameters, os.environ, args)
+        name = deployment.pipeline
+        self._pipeline = build_pipeline(name, deployment.parameters)
         # A batching config gives every input and output a leading batch dimension.
         self._batched = int(config.get("max_batch_size", 0)) > 0
         batching = "on" if self._batched and "dynamic_batching" in config else "off"
-        pb_utils.Logger.log_info(f"txt2img: serving with the {name!r} pipeline, dynamic batching {batching}")
+        pb_utils.Logger.log_info(
+            f"txt2img: serving with the {name!r} pipeline on {deployment.device or 'the device it picks'}, "
+            f"dynamic batching {batching}"
+        )
 
     def execute(self, requests):
         senders, generations = [], []

@@ -105,7 +105,8 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 feed=FeedClient(channel, timeout_s=5),
                 progress=progress,
                 objects=objects,
-                readiness_checks={"database": repository.ping, "generation": generations.check_serving},
+                readiness_checks={"database": repository.ping},
+                route_checks={"generation": generations.check_serving},
             )
             yield Gateway(
                 create_app(settings, deps), fake, billing, visibility, progress, objects, gateway_database, feed

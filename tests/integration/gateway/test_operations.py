@@ -2,10 +2,14 @@
 
 import dataclasses
 
+import grpc
 import httpx
 from prometheus_client import REGISTRY
 
+from services.gateway.app import create_app
+from services.gateway.clients.generation import GenerationClient
 from tests.integration.gateway.conftest import Gateway, SignUp
+from tests.integration.gateway.fakes import FakeGenerationService, running_services
 
 
 async def test_healthz_and_readyz_when_everything_is_up(gateway: Gateway) -> None:
@@ -13,21 +17,49 @@ async def test_healthz_and_readyz_when_everything_is_up(gateway: Gateway) -> Non
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "generation": "ok"}
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "generation": "ok"}}
 
 
-async def test_readyz_names_the_dependency_that_failed(gateway: Gateway) -> None:
-    async def nats_down() -> None:
-        raise RuntimeError("not connected to NATS")
+async def test_readyz_is_not_ready_when_what_every_page_needs_fails(gateway: Gateway) -> None:
+    async def database_down() -> None:
+        raise RuntimeError("connection refused")
 
-    checks = {**gateway.app.state.deps.readiness_checks, "nats": nats_down}
-    gateway.app.state.deps = dataclasses.replace(gateway.app.state.deps, readiness_checks=checks)
+    gateway.app.state.deps = dataclasses.replace(gateway.app.state.deps, readiness_checks={"database": database_down})
     async with gateway.client() as client:
         response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["failed"] == {"nats": "not connected to NATS"}
-    assert "nats" in response.json()["detail"]
+    assert response.json()["failed"] == {"database": "connection refused"}
+    assert "database" in response.json()["detail"]
+
+
+async def test_a_stopped_service_degrades_its_routes_not_the_site(gateway: Gateway, sign_up: SignUp) -> None:
+    """The generation service stops: the pod stays in the Service (readyz 200, `degraded`), the page and
+    sign-in go on, and only the generation routes answer 503 problem+json."""
+    async with running_services(
+        FakeGenerationService(gateway.objects, gateway.visibility, gateway.billing), gateway.billing, gateway.visibility
+    ) as address:
+        pass  # now stopped: nothing listens at `address` any more
+    async with grpc.aio.insecure_channel(address) as stopped:
+        generations = GenerationClient(stopped, timeout_s=2)
+        deps = gateway.app.state.deps
+        gateway.app.state.deps = dataclasses.replace(
+            deps, generations=generations, route_checks={**deps.route_checks, "generation": generations.check_serving}
+        )
+        alice = await sign_up("alice")
+        async with gateway.client() as client:
+            ready = await client.get("/readyz")
+            page = await client.get("/")
+        submitted = await alice.client.post("/api/v1/generations", json={"prompt": "p"}, headers=alice.csrf)
+
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
+    assert ready.json()["checks"]["database"] == "ok"
+    assert ready.json()["checks"]["generation"] != "ok"
+    assert page.status_code == 200
+    assert submitted.status_code == 503
+    assert submitted.headers["content-type"] == "application/problem+json"
+    assert submitted.headers["retry-after"]
 
 
 async def test_metrics_count_requests_by_route_template_and_submissions(gateway: Gateway, sign_up: SignUp) -> None:
@@ -92,3 +124,15 @@ async def test_an_unexpected_crash_is_a_500_problem_without_internals(gateway: G
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internal state" not in response.text
+
+
+async def test_metrics_can_be_kept_off_the_public_port(gateway: Gateway) -> None:
+    """deploy/k8s sets ATELIER_METRICS_ON_HTTP_PORT=false: what the Ingress reaches has no /metrics."""
+    settings = gateway.app.state.settings.model_copy(update={"metrics_on_http_port": False})
+    app = create_app(settings, gateway.app.state.deps)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=gateway.base_url) as client:
+        hidden = await client.get("/metrics")
+        ready = await client.get("/readyz")
+    assert hidden.status_code == 404
+    assert "atelier_http_requests_total" not in hidden.text
+    assert ready.status_code == 200

@@ -98,7 +98,8 @@ def _previews_to(on_preview: OnStep):
 
 
 def load(kind: str, parameters: Mapping[str, str]) -> ImageModelPipeline:
-    """parameters["weights_dir"]: the weights directory; tiny-diffusion defaults to the shipped one."""
+    """parameters["weights_dir"]: the weights directory; tiny-diffusion defaults to the shipped one.
+    parameters["device"]: this Triton instance's device (deployment.instance_device)."""
     # imported here: it pulls in torch, and needs the repository root on sys.path (see site_paths)
     from imagemodel.pipelines import DEFAULT_GUIDANCE, DEFAULT_STEPS, load_pipeline
 
@@ -110,4 +111,5 @@ def load(kind: str, parameters: Mapping[str, str]) -> ImageModelPipeline:
     }
     if kind not in defaults:
         raise ValueError(f"no imagemodel pipeline {kind!r}; known: {', '.join(sorted(defaults))}")
-    return ImageModelPipeline(load_pipeline(kind, parameters.get("weights_dir") or None), defaults[kind])
+    weights_dir = parameters.get("weights_dir") or None
+    return ImageModelPipeline(load_pipeline(kind, weights_dir, device=parameters.get("device")), defaults[kind])

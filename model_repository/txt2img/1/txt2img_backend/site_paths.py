@@ -51,7 +51,7 @@ def site_packages_dirs(parameters: dict[str, str]) -> list[Path]:
     for candidate in (*from_environment, _site_packages_holding_backend(), _repo_venv_site_packages()):
         if candidate is not None and candidate.is_dir() and candidate.resolve() not in found:
             found.append(candidate.resolve())
-    # Empty in the Triton container image, where the dependencies are installed system-wide.
+    # In the Triton image: ATELIER_SITE_PACKAGES, where its Dockerfile target installs requirements/triton.txt.
     return found
 
 

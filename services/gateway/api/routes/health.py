@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -32,22 +33,39 @@ async def _failure(check: ReadinessCheck) -> str | None:
     return None
 
 
+async def _failures(checks: Mapping[str, ReadinessCheck]) -> dict[str, str]:
+    results = await asyncio.gather(*(_failure(check) for check in checks.values()))
+    return {name: reason for name, reason in zip(checks, results, strict=True) if reason is not None}
+
+
 @router.get(
     "/readyz",
-    summary="Every dependency is reachable (database, NATS, generation service)",
-    responses={503: {"description": "a dependency is not reachable; the body names it"}},
+    summary="Ready to serve: what sign-in needs is reachable; the rest is reported, not required",
+    responses={
+        200: {"description": "status `ready`, or `degraded` naming the dependencies whose routes answer 503"},
+        503: {"description": "a dependency every page needs is not reachable; the body names it"},
+    },
 )
 async def readyz(request: Request) -> Response:
-    checks = deps_of(request).readiness_checks
-    results = await asyncio.gather(*(_failure(check) for check in checks.values()))
-    failed = {name: reason for name, reason in zip(checks, results, strict=True) if reason is not None}
+    deps = deps_of(request)
+    failed, degraded = await asyncio.gather(_failures(deps.readiness_checks), _failures(deps.route_checks))
     if failed:
-        log.warning("not ready", extra={"failed": failed})
+        log.warning("not ready", extra={"failed": failed, "degraded": degraded})
         names = ", ".join(sorted(failed))
-        return problem_response(503, f"Not ready: {names} unavailable.", instance=request.url.path, failed=failed)
-    return JSONResponse({"status": "ready", "checks": {name: "ok" for name in checks}})
+        return problem_response(
+            503, f"Not ready: {names} unavailable.", instance=request.url.path, failed=failed, degraded=degraded
+        )
+    if degraded:
+        log.warning("degraded", extra={"degraded": degraded})
+    checks = {name: "ok" for name in (*deps.readiness_checks, *deps.route_checks)} | degraded
+    return JSONResponse({"status": "degraded" if degraded else "ready", "checks": checks})
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+# Left off the public app with ATELIER_METRICS_ON_HTTP_PORT=false (deploy/k8s): /metrics is then only
+# on ATELIER_METRICS_PORT, which the Ingress never reaches.
+metrics_router = APIRouter(tags=["operations"])
+
+
+@metrics_router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics() -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
