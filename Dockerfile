@@ -27,9 +27,10 @@ COPY contracts ./contracts
 COPY glue ./glue
 COPY services ./services
 COPY imagemodel ./imagemodel
+COPY upscaler ./upscaler
 COPY model_repository ./model_repository
 # Compiled now: at run time the root filesystem is read-only.
-RUN python -m compileall -q atelier contracts glue services imagemodel model_repository
+RUN python -m compileall -q atelier contracts glue services imagemodel upscaler model_repository
 
 RUN groupadd --system --gid 10001 atelier \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin atelier
