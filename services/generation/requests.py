@@ -27,6 +27,9 @@ ASPECT_SIZES = {
     "3:4": (384, 512),
 }
 VISIBILITIES = ("public", "private")
+# "" is the default (text-to-image, or a remix with a source). Upscale and the other image actions
+# are not built yet: accepting their names would charge for an ordinary image (issue 11).
+MODES = ("", "generate")
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -106,6 +109,8 @@ def validate(
     visibility = visibility or "public"
     if visibility not in VISIBILITIES:
         raise InvalidRequest("visibility", "must be public or private")
+    if mode not in MODES:
+        raise InvalidRequest("mode", "is not available; the supported mode is 'generate' (the default)")
     source_image_id, remix_strength = _remix(source_image_id, strength)
     width, height = ASPECT_SIZES[aspect_ratio]
     return GenerationSpec(

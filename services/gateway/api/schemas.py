@@ -135,6 +135,7 @@ class PlanOut(BaseModel):
     display_name: str
     entitlements: list[str]
     unlocks: list[str] = Field(description="what the entitlements unlock, in words")
+    coming_soon: list[str] = Field(description="the entitlements whose features are not built yet")
     monthly_credits: int
     max_concurrent_generations: int
 
@@ -150,6 +151,10 @@ class WebhookReceived(BaseModel):
 
 
 # generations
+
+
+# Modes a generation request may name; "" is the default, text-to-image (or a remix with a source).
+SUPPORTED_MODES = frozenset({"", "generate"})
 
 
 class GenerationCreate(_Request):
@@ -173,7 +178,12 @@ class GenerationCreate(_Request):
     source_image_id: uuid.UUID | None = Field(
         default=None, strict=False, description="remix or style reference (own images)"
     )
-    mode: str = Field(default="", max_length=32, pattern=r"^[a-z_]*$")
+    mode: str = Field(
+        default="",
+        max_length=32,
+        pattern=r"^[a-z_]*$",
+        description="'generate' or absent (a remix is a generation with source_image_id); no other mode exists yet",
+    )
     steps: int | None = Field(
         default=None,
         ge=1,
@@ -194,6 +204,16 @@ class GenerationCreate(_Request):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("The prompt must contain some text.")
+        return value
+
+    @field_validator("mode")
+    @classmethod
+    def _supported_mode(cls, value: str) -> str:
+        # Accepting a mode that does nothing would charge for an ordinary image (issue 11).
+        if value not in SUPPORTED_MODES:
+            raise ValueError(
+                f"Mode {value!r} is not available. Supported modes: 'generate' (the default: leave mode out)."
+            )
         return value
 
 

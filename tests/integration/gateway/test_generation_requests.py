@@ -50,7 +50,7 @@ async def test_every_option_reaches_the_service(gateway: Gateway, alice: SignedU
         "magic_prompt": True,
         "color_palette": ["#ff0000", "#00FF00"],
         "visibility": "public",
-        "mode": "fast",
+        "mode": "generate",
     }
     assert (await submit(alice, body)).status_code == 202
     [sent] = gateway.generation.submissions
@@ -62,7 +62,23 @@ async def test_every_option_reaches_the_service(gateway: Gateway, alice: SignedU
         sent.params.magic_prompt,
         list(sent.params.color_palette),
         sent.params.mode,
-    ) == ("blurry", 2**32 - 1, 8, "16:9", True, ["#ff0000", "#00FF00"], "fast")
+    ) == ("blurry", 2**32 - 1, 8, "16:9", True, ["#ff0000", "#00FF00"], "generate")
+
+
+@pytest.mark.parametrize("mode", ["upscale", "fast", "remove_background"])
+async def test_a_mode_that_does_not_exist_is_refused_and_nothing_charged(
+    gateway: Gateway, alice: SignedUp, mode: str
+) -> None:
+    credits_before = (await alice.client.get("/api/v1/me")).json()["credits"]
+
+    response = await submit(alice, {"prompt": "a red circle on a blue background", "mode": mode})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    message = {item["field"]: item["message"] for item in response.json()["errors"]}["mode"]
+    assert message == f"Mode '{mode}' is not available. Supported modes: 'generate' (the default: leave mode out)."
+    assert gateway.generation.submissions == []
+    assert (await alice.client.get("/api/v1/me")).json()["credits"] == credits_before
 
 
 @pytest.mark.parametrize(

@@ -313,6 +313,17 @@ async def test_the_plan_catalogue_is_public(gateway: Gateway) -> None:
     assert any("Private generations" in line for line in plus["unlocks"])
 
 
+async def test_the_plans_sell_only_what_exists(gateway: Gateway) -> None:
+    async with gateway.client() as anonymous:
+        plans = (await anonymous.get("/api/v1/plans")).json()["items"]
+    for plan in plans:
+        worded = dict(zip(plan["entitlements"], plan["unlocks"], strict=True))
+        assert set(plan["coming_soon"]) == {"upscale", "edit"} & set(plan["entitlements"])
+        for name, words in worded.items():
+            assert words.endswith("(coming soon)") == (name in plan["coming_soon"]), (name, words)
+    assert "private_generation" not in plans[2]["coming_soon"]
+
+
 async def test_the_stripe_webhook_forwards_the_raw_body_and_signature(gateway: Gateway) -> None:
     payload = b'{"id": "evt_1", "type": "customer.subscription.updated"}'
     async with gateway.client() as stripe:

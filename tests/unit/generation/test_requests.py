@@ -51,6 +51,7 @@ def test_aspect_ratio_sets_the_size():
         ({"prompt": "x", "steps": -1}, "steps", "between"),
         ({"prompt": "x", "guidance": 21.0}, "guidance", "at most"),
         ({"prompt": "x", "visibility": "friends"}, "visibility", "public or private"),
+        ({"prompt": "x", "mode": "upscale"}, "mode", "not available"),
     ],
 )
 def test_bad_input_names_the_field_and_the_rule(fields, field, words):

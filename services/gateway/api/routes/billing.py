@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Request
 from services.gateway.api.schemas import PlanList, PlanOut, WebhookReceived
 from services.gateway.clients.billing import MAX_WEBHOOK_BYTES, WebhookRejected
 from services.gateway.dependencies import deps_of
-from services.gateway.plans import UNLOCKS
+from services.gateway.plans import COMING_SOON, UNLOCKS
 from services.gateway.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ async def list_plans(request: Request) -> PlanList:
                 display_name=plan.display_name,
                 entitlements=list(plan.entitlements),
                 unlocks=[UNLOCKS.get(name, name) for name in plan.entitlements],
+                coming_soon=[name for name in plan.entitlements if name in COMING_SOON],
                 monthly_credits=plan.monthly_credits,
                 max_concurrent_generations=plan.max_concurrent_generations,
             )

@@ -32,10 +32,12 @@ function renderCatalogue(plans, me) {
   }
   // One row per entitlement, in the order plans first mention them, worded by the catalogue.
   const unlocks = new Map();
+  const comingSoon = new Set();
   for (const plan of plans) {
     plan.entitlements.forEach((name, i) => {
       if (!unlocks.has(name)) unlocks.set(name, plan.unlocks[i] || name);
     });
+    (plan.coming_soon || []).forEach((name) => comingSoon.add(name));
   }
   const row = (label, cells) => el("tr", {}, el("th", { text: label, attrs: { scope: "row" } }), ...cells);
   const cell = (text, plan, cls) => el("td", {
@@ -46,12 +48,17 @@ function renderCatalogue(plans, me) {
     row("Generations at once", plans.map((plan) => cell(String(plan.max_concurrent_generations), plan))),
   ];
   for (const [name, label] of unlocks) {
-    rows.push(row(label, plans.map((plan) => {
+    // Not built yet: said plainly, never sold as if it existed.
+    const soon = comingSoon.has(name);
+    const tr = row(label, plans.map((plan) => {
       const has = plan.entitlements.includes(name);
-      const td = cell(has ? "✓" : "–", plan, has ? "yes" : "no");
-      td.setAttribute("aria-label", has ? "included" : "not included");
+      const text = has ? (soon ? "soon" : "✓") : "–";
+      const td = cell(text, plan, has && !soon ? "yes" : "no");
+      td.setAttribute("aria-label", has ? (soon ? "coming soon" : "included") : "not included");
       return td;
-    })));
+    }));
+    if (soon) tr.classList.add("coming-soon"); // the label itself says "(coming soon)"
+    rows.push(tr);
   }
   $("plans-body").replaceChildren(...rows);
 }
