@@ -13,7 +13,7 @@ A handler that aborts itself (validation, refusals with trailing metadata) keeps
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,14 +80,23 @@ class ErrorInterceptor(_ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
-        # Atelier's RPCs are all unary; streaming ones (health Watch, reflection) pass as they are.
-        if handler is None or handler.unary_unary is None:
+        # Atelier's RPCs are unary or stream their replies (WatchProgress); those with a streaming
+        # request (reflection) pass as they are.
+        if handler is None:
             return handler
-        return grpc.unary_unary_rpc_method_handler(
-            self._translating(handler.unary_unary, handler_call_details.method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        codec = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._translating(handler.unary_unary, handler_call_details.method), **codec
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._translating_stream(handler.unary_stream, handler_call_details.method), **codec
+            )
+        return handler
 
     def _translating(self, behaviour: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Awaitable[Any]]:
         async def translated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
@@ -96,12 +105,27 @@ class ErrorInterceptor(_ServerInterceptor):
             except grpc.aio.AbortError:
                 raise  # the handler chose its status itself
             except Exception as error:
-                status = self._mapping.status_of(error)
-                if status is None:
-                    log.exception("unexpected error in an RPC", extra={"rpc": method})
-                    status = grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE
-                elif status[0] is grpc.StatusCode.UNAVAILABLE:
-                    log.warning("dependency unavailable", extra={"rpc": method, "error": repr(error)})
-                await context.abort(*status)
+                await context.abort(*self._status(error, method))
 
         return translated
+
+    def _translating_stream(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
+        async def translated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            try:
+                async for reply in behaviour(request, context):
+                    yield reply
+            except grpc.aio.AbortError:
+                raise
+            except Exception as error:
+                await context.abort(*self._status(error, method))
+
+        return translated
+
+    def _status(self, error: BaseException, method: str) -> tuple[grpc.StatusCode, str]:
+        status = self._mapping.status_of(error)
+        if status is None:
+            log.exception("unexpected error in an RPC", extra={"rpc": method})
+            return grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE
+        if status[0] is grpc.StatusCode.UNAVAILABLE:
+            log.warning("dependency unavailable", extra={"rpc": method, "error": repr(error)})
+        return status

@@ -2,11 +2,11 @@
 
 from pydantic import Field, field_validator
 
-from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, ServiceSettings
+from glue.settings import DatabaseSettings, ObjectStoreSettings, ServiceSettings
 from services.gateway.ratelimit.settings import RateLimitSettings
 
 
-class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectStoreSettings, RateLimitSettings):
+class GatewaySettings(ServiceSettings, DatabaseSettings, ObjectStoreSettings, RateLimitSettings):
     http_listen: str = "127.0.0.1:8080"
     generation_addr: str = "127.0.0.1:50051"
     visibility_addr: str = "127.0.0.1:50052"

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, ServiceSettings
 
 SCHEMA = "generation"
@@ -17,3 +19,5 @@ class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, Object
     worker_ack_wait_s: float = 30.0
     worker_max_deliver: int = 5
     worker_concurrency: int = 1
+    # The longest one WatchProgress stream lasts (the gateway's event stream reconnects past it).
+    progress_watch_max_s: float = Field(default=900.0, gt=0)

@@ -20,6 +20,7 @@ from services.generation.deletion import GenerationDeleter
 from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
 from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonTxt2Img
+from services.generation.progress_relay import ProgressRelay
 from services.generation.settings import SCHEMA, GenerationSettings
 from services.generation.worker import GenerationWorker
 
@@ -73,7 +74,8 @@ async def run_api(settings: GenerationSettings) -> None:
     runtime.on_close(lambda: visibility_channel.close(None))
     visibility = VisibilityClient(visibility_channel)
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
-    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), visibility, deleter)
+    progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
+    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), visibility, deleter, progress)
     await runtime.serve(
         settings,
         settings.grpc_listen,
