@@ -118,8 +118,8 @@ async def test_a_consuming_service_started_alone_creates_no_stream_of_another_do
 
 async def test_an_operators_stream_settings_survive_the_owners_restart(stack, js):
     """On one node replicas cannot go above 1, so the operator's change here is one the server
-    stores the same way (max_bytes, max_msgs, max_msgs_per_subject); the rule that keeps them keeps
-    num_replicas too (tests/unit/glue/test_stream_settings.py)."""
+    stores the same way (max_bytes, max_msgs, max_msgs_per_subject); replicas on a 3-node cluster:
+    test_stream_replicas_cluster.py."""
     stack.start_billing()  # owns BILLING: provisions it at start
     created = (await js.stream_info(billing.STREAM)).config
     operated = dataclasses.replace(created, max_bytes=64 * 1024 * 1024, max_msgs=100_000, max_msgs_per_subject=50_000)

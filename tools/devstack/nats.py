@@ -13,6 +13,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -45,6 +46,23 @@ def jetstream_config(sync_interval: str) -> str:
     return f"jetstream {{\n  sync_interval: {sync_interval}\n}}\n"
 
 
+@dataclass(frozen=True)
+class ClusterMembership:
+    """One node of a JetStream cluster on this machine (tests of stream replicas): its name, its
+    route port and every node's route port (its own included)."""
+
+    server_name: str
+    route_port: int
+    route_ports: tuple[int, ...]
+
+    def config(self) -> str:
+        routes = ", ".join(f'"nats://{LOOPBACK}:{port}"' for port in self.route_ports)
+        return (
+            f'server_name: "{self.server_name}"\n'
+            f'cluster {{\n  name: "atelier"\n  listen: "{LOOPBACK}:{self.route_port}"\n  routes: [{routes}]\n}}\n'
+        )
+
+
 class NatsServer:
     port_setting = "ATELIER_NATS_PORT"
 
@@ -57,6 +75,7 @@ class NatsServer:
         die_with_parent: bool = True,
         sync_interval: str | None = None,
         monitoring_port: int | None = None,
+        cluster: ClusterMembership | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.port = port
@@ -64,6 +83,7 @@ class NatsServer:
         self.sync_interval = sync_interval_from_env(given)
         # /varz, /jsz on loopback (tests read the effective JetStream config there); None: off.
         self.monitoring_port = monitoring_port
+        self.cluster = cluster
         # Unset: one of its own at random (a test's server); every service user's derives from it.
         self.admin_password = admin_password or generate_secret()
         self.die_with_parent = die_with_parent
@@ -139,6 +159,8 @@ class NatsServer:
         descriptor = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as file:
             file.write(jetstream_config(self.sync_interval))
+            if self.cluster is not None:
+                file.write(self.cluster.config())
             file.write(authorization_config(self.admin_password))
 
     def stop(self) -> None:
