@@ -148,3 +148,53 @@ async def test_a_successful_call_is_untouched(call):
         return b"fine"
 
     assert await call(answers) == b"fine"
+
+
+@pytest.fixture
+async def stream_call() -> AsyncIterator[Callable]:
+    """stream_call(replies, error) runs a server-streaming handler that sends `replies`, then raises
+    `error`; returns what the client read and the status it ended with."""
+    handlers: list[tuple[list[bytes], BaseException]] = []
+
+    async def handle(request: bytes, context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+        replies, error = handlers[-1]
+        for reply in replies:
+            yield reply
+        raise error
+
+    server = grpc.aio.server(interceptors=[ErrorInterceptor(MAPPING)])
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("test.v1.Probe", {"Watch": grpc.unary_stream_rpc_method_handler(handle)})]
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+
+    async def invoke(replies: list[bytes], error: BaseException) -> tuple[list[bytes], grpc.StatusCode, str]:
+        handlers.append((replies, error))
+        read: list[bytes] = []
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for reply in channel.unary_stream("/test.v1.Probe/Watch")(b"request", timeout=10):
+                read.append(reply)
+        return read, caught.value.code(), caught.value.details()
+
+    yield invoke
+    await channel.close()
+    await server.stop(0)
+
+
+async def test_a_streaming_handler_that_loses_its_dependency_ends_unavailable_after_what_it_sent(stream_call):
+    outage = psycopg.OperationalError("connection to server at 10.0.0.5, port 5432 failed")
+    assert await stream_call([b"listening"], outage) == (
+        [b"listening"],
+        grpc.StatusCode.UNAVAILABLE,
+        "probe: the database is unavailable; try again",
+    )
+
+
+async def test_a_streaming_handler_never_shows_an_unexpected_error(stream_call):
+    assert await stream_call([], KeyError("owner_id of generation 5f0c…")) == (
+        [],
+        grpc.StatusCode.INTERNAL,
+        INTERNAL_MESSAGE,
+    )
