@@ -141,6 +141,9 @@ def test_nats_is_a_three_node_jetstream_cluster_that_fsyncs_every_write() -> Non
     service = nats["spec"]["serviceName"]
     routes = re.findall(r"nats://(nats-\d+)\." + re.escape(service) + r":6222", config)
     assert routes == [f"nats-{i}" for i in range(3)]
+    # Pod names resolve only under the StatefulSet's headless Service (routes, KEDA's leader lookup).
+    governing = next(m for m in of_kind(rendered(), "Service") if m["metadata"]["name"] == service)
+    assert governing["spec"]["clusterIP"] == "None"
     settings = next(m for m in of_kind(rendered(), "ConfigMap") if m["metadata"]["name"].startswith("atelier-config"))
     assert settings["data"]["ATELIER_STREAM_REPLICAS"] == "3"
 
