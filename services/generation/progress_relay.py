@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.ids import parse_uuid
+from glue.latest_queue import offer_latest
 from services.generation import repository
 from services.generation.events import progress_subject
 
@@ -29,13 +30,6 @@ QUEUE_SIZE = 32
 
 class NotTheOwners(LookupError):
     """No such generation, or not the viewer's: the same answer for both."""
-
-
-def offer_latest(queue: "asyncio.Queue[events_pb2.GenerationProgress]", item: events_pb2.GenerationProgress) -> None:
-    """Adds an item, dropping the oldest when a slow watcher has let the queue fill up."""
-    if queue.full():
-        queue.get_nowait()
-    queue.put_nowait(item)
 
 
 def _response(progress: events_pb2.GenerationProgress) -> generation_pb2.WatchProgressResponse:

@@ -14,6 +14,7 @@ from typing import Protocol
 import grpc
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from glue.latest_queue import offer_latest
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +26,6 @@ class ProgressFeed(Protocol):
     def subscribe(
         self, generation_id: str, viewer_id: str
     ) -> AbstractAsyncContextManager["asyncio.Queue[events_pb2.GenerationProgress]"]: ...
-
-
-def offer_latest(queue: "asyncio.Queue[events_pb2.GenerationProgress]", item: events_pb2.GenerationProgress) -> None:
-    """Adds an item, dropping the oldest when a slow reader has let the queue fill up."""
-    if queue.full():
-        queue.get_nowait()
-    queue.put_nowait(item)
 
 
 WatchCall = grpc.aio.UnaryStreamCall[generation_pb2.WatchProgressRequest, generation_pb2.WatchProgressResponse]
