@@ -10,7 +10,8 @@ import grpc
 import nats
 import pytest
 
-from atelier.generation.v1 import events_pb2, generation_pb2
+from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from contracts import identities
 from tests.support.generation import submit_request
 
 pytestmark = pytest.mark.integration
@@ -69,3 +70,13 @@ async def test_anyone_but_the_owner_is_told_not_found(client, viewer: str) -> No
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await watch(client, asked, viewer).read()
         assert (refused.value.code(), refused.value.details()) == (grpc.StatusCode.NOT_FOUND, "generation not found")
+
+
+@pytest.mark.parametrize("caller", [identities.FEED, identities.GENERATION_WORKER, identities.BILLING])
+async def test_only_the_gateway_may_watch(stack, client, caller: str) -> None:
+    generation_id = (await client.Submit(submit_request(owner="alice"))).generation.generation_id
+    async with stack.channel(identities.GENERATION_API, caller=caller) as channel:
+        stub = generation_pb2_grpc.GenerationServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await watch(stub, generation_id, "alice").read()
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
