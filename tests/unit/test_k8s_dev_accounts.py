@@ -163,3 +163,18 @@ def test_nats_server_accepts_the_config(tmp_path: Path) -> None:
         env={"SERVER_NAME": "nats-0"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("app", ["postgres", "nats"])
+def test_the_account_files_are_readable_by_the_server_and_nobody_else(app: str) -> None:
+    """Secret files are root-owned with the pod's fsGroup: the server (not root) reads them through
+    the group bit, and no one else may."""
+    workload = next(w for w in workloads(rendered()) if w["metadata"]["name"] == app)
+    security = pod_spec(workload)["securityContext"]
+    assert security["fsGroup"] == security["runAsGroup"]
+    modes = [
+        volume.get("secret", volume.get("projected", {})).get("defaultMode")
+        for volume in pod_spec(workload)["volumes"]
+        if "secret" in volume or "projected" in volume
+    ]
+    assert modes and all(mode is not None and mode & 0o040 and not mode & 0o007 for mode in modes), modes
