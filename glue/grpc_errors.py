@@ -22,6 +22,8 @@ import nats.errors
 import psycopg
 from psycopg_pool import PoolTimeout
 
+from glue.grpc_handlers import rewrapped
+
 log = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "internal error; it has been logged"
@@ -80,23 +82,14 @@ class ErrorInterceptor(_ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
-        # Atelier's RPCs are unary or stream their replies (WatchProgress); those with a streaming
-        # request (reflection) pass as they are.
         if handler is None:
             return handler
-        codec = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._translating(handler.unary_unary, handler_call_details.method), **codec
-            )
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                self._translating_stream(handler.unary_stream, handler_call_details.method), **codec
-            )
-        return handler
+        method = handler_call_details.method
+        return rewrapped(
+            handler,
+            lambda behaviour: self._translating(behaviour, method),
+            lambda behaviour: self._translating_stream(behaviour, method),
+        )
 
     def _translating(self, behaviour: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Awaitable[Any]]:
         async def translated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:

@@ -4,8 +4,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from nats.js import JetStreamContext
-from prometheus_client import Gauge, start_http_server
+from prometheus_client import start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
@@ -21,16 +20,12 @@ from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC
 from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonTxt2Img
 from services.generation.progress_relay import ProgressRelay
+from services.generation.reservations import AbandonedReservationSweep
 from services.generation.settings import SCHEMA, GenerationSettings
 from services.generation.worker import GenerationWorker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-QUEUE_DEPTH = Gauge(
-    "atelier_generation_queue_depth", "Generation requests waiting for or held by a worker (JetStream consumer)"
-)
-
 
 SERVICE = generation_pb2.DESCRIPTOR.services_by_name["GenerationService"]
 # Prompts, seeds and storage keys of private images: only the gateway, which scopes every call to
@@ -45,11 +40,6 @@ CALLERS = CallerPolicy.for_service(
         "BatchGetImages": {identities.GATEWAY, identities.FEED},
     },
 )
-
-
-async def sample_queue_depth(js: JetStreamContext) -> None:
-    info = await js.consumer_info(STREAM, WORKER_DURABLE)
-    QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
 
 
 async def _open(settings: GenerationSettings, role: str) -> Runtime:
@@ -74,8 +64,14 @@ async def run_api(settings: GenerationSettings) -> None:
     runtime.on_close(lambda: visibility_channel.close(None))
     visibility = VisibilityClient(visibility_channel)
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
+    billing = BillingClient(billing_channel)
     progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
-    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), visibility, deleter, progress)
+    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress)
+    sweep = AbandonedReservationSweep(runtime.pool, billing, settings.reservation_recovery_after_s)
+    runtime.run_in_background(
+        run_periodically("abandoned reservation sweep", sweep.sweep, settings.reservation_sweep_interval_s),
+        "reservation-sweep",
+    )
     await runtime.serve(
         settings,
         settings.grpc_listen,
@@ -115,11 +111,6 @@ async def run_worker(settings: GenerationSettings) -> None:
     )
     runtime.run_in_background(
         run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
-    )
-    # A metric must never take the worker down; before the consumer exists there is nothing to sample.
-    runtime.run_in_background(
-        run_periodically("queue depth sample", lambda: sample_queue_depth(runtime.js), 5.0, logging.DEBUG),
-        "queue-depth",
     )
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     await runtime.run_until_stopped()

@@ -29,8 +29,12 @@ POSTGRES_HOST = "postgres:5432"
 # The dev MinIO's root account doubles as the services' S3 keys (dev only).
 S3_ACCESS_KEY = "atelier"
 S3_SECRET_KEY = "atelier-dev-secret"
-BILLING_WEBHOOK_SECRET = "atelier-dev-webhook-secret-not-for-production"
-OWN_SECRET_VALUES = {"billing_webhook_secret": BILLING_WEBHOOK_SECRET}
+# The secrets only one process holds (service_processes.SERVICES own_secrets), by name.
+OWN_SECRET_VALUES = {
+    "billing_webhook_secret": "atelier-dev-webhook-secret-not-for-production",
+    "gateway_cursor_secret": "atelier-dev-gateway-cursor-secret-not-for-production",
+    "feed_cursor_secret": "atelier-dev-feed-cursor-secret-not-for-production",
+}
 
 
 def dev_password(purpose: str) -> str:
