@@ -13,6 +13,7 @@ import pytest
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
 from tests.support.generation import submit_request
+from tests.support.identity import as_user
 
 pytestmark = pytest.mark.integration
 
@@ -79,4 +80,13 @@ async def test_only_the_gateway_may_watch(stack, client, caller: str) -> None:
         stub = generation_pb2_grpc.GenerationServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await watch(stub, generation_id, "alice").read()
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_the_viewer_named_must_be_the_user_the_gateway_signed_for(stack, client) -> None:
+    """Acting for a user is a verified user token (glue.on_behalf): bob's token cannot watch as alice."""
+    generation_id = (await client.Submit(submit_request(owner="alice"))).generation.generation_id
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        request = generation_pb2.WatchProgressRequest(generation_id=generation_id, viewer_id="alice")
+        await client.WatchProgress(request, metadata=as_user("bob", stack.pki)).read()
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED

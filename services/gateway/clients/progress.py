@@ -15,6 +15,7 @@ import grpc
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from glue.latest_queue import offer_latest
+from services.gateway.clients import rpc
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,10 @@ class GrpcProgressFeed:
     """Previews while the generation service relays them; without it (down, or the generation is
     not the viewer's) the event stream still works by polling, just without previews."""
 
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float):
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, user_tokens: rpc.UserTokens | None = None):
         self._stub = generation_pb2_grpc.GenerationServiceStub(channel)
         self._timeout_s = timeout_s
+        self._tokens = user_tokens or rpc.UserTokens(None)
 
     @asynccontextmanager
     async def subscribe(
@@ -45,7 +47,8 @@ class GrpcProgressFeed:
     ) -> AsyncIterator["asyncio.Queue[events_pb2.GenerationProgress]"]:
         queue: asyncio.Queue[events_pb2.GenerationProgress] = asyncio.Queue(QUEUE_SIZE)
         request = generation_pb2.WatchProgressRequest(generation_id=generation_id, viewer_id=viewer_id)
-        call: WatchCall = self._stub.WatchProgress(request)
+        # The token is checked when the call starts; a stream may outlive it (events_max_duration_s).
+        call: WatchCall = self._stub.WatchProgress(request, metadata=self._tokens.metadata(viewer_id))
         replies = aiter(call)
         relay: asyncio.Task[None] | None = None
         try:
