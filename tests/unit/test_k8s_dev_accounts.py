@@ -72,7 +72,9 @@ def test_each_service_pod_holds_its_own_role_and_nats_user_only() -> None:
         if app not in APPS:
             continue
         used = secrets_used_by(workload)
-        assert {name for name in used if not name.startswith("atelier-identity-")} == {f"atelier-{app}-credentials"}
+        # Accounts only (identity certificates and the gateway's token signer are checked elsewhere).
+        accounts = {name for name in used if name.endswith("-credentials") or name.startswith("dev-")}
+        assert accounts == {f"atelier-{app}-credentials"}, app
         credentials = all_secrets[f"atelier-{app}-credentials"]
         database = urlsplit(credentials["ATELIER_DATABASE_URL"])
         assert database.username == APPS[app].database_role, app
