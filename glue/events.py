@@ -7,6 +7,7 @@ crashes between publishing and marking a row publishes a duplicate that JetStrea
 """
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from typing import TypeVar
@@ -16,7 +17,7 @@ from google.protobuf import any_pb2, timestamp_pb2
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
@@ -80,22 +81,51 @@ DEAD_LETTERS = StreamSpec(DEAD_LETTER_STREAM, (f"{DEAD_LETTER_PREFIX}.>",), max_
 
 
 async def ensure_streams(js: JetStreamContext, specs: list[StreamSpec], replicas: int = 1) -> None:
-    """Creates or updates streams; safe to call from every replica at every start. Only a stream's
-    owner calls this for it (contracts/): consumers of other domains wait for it instead
-    (glue.consumer.wait_for_stream)."""
+    """Creates absent streams; brings existing ones to the contract without undoing an operator.
+    Safe to call from every replica at every start. Only a stream's owner calls this for it
+    (contracts/): consumers of other domains wait for it instead (glue.consumer.wait_for_stream).
+
+    Who owns which setting of an existing stream (so a restart never undoes an operator):
+    - the contract (the StreamSpec): subjects, max age, duplicate window; set on every start;
+    - the deployment: replicas, only ever raised to `replicas` (ATELIER_STREAM_REPLICAS), never
+      lowered: an operator who gave a stream 5 copies on a 5-node cluster keeps them;
+    - the operator: everything else (max_bytes, max_msgs, discard policy, placement, ...), kept as
+      the server holds it.
+    """
     for spec in specs:
-        config = StreamConfig(
-            name=spec.name,
-            subjects=list(spec.subjects),
-            storage=StorageType.FILE,
-            num_replicas=replicas,
-            max_age=spec.max_age_s,
-            duplicate_window=spec.duplicate_window_s,
-        )
         try:
-            await js.add_stream(config)
-        except BadRequestError:
-            await js.update_stream(config)
+            current = (await js.stream_info(spec.name)).config
+        except NotFoundError:
+            try:
+                await js.add_stream(_created(spec, replicas))
+                continue
+            except BadRequestError:  # another replica created it meanwhile: update that one
+                current = (await js.stream_info(spec.name)).config
+        wanted = kept_by_operator(current, spec, replicas)
+        if wanted != current:
+            await js.update_stream(wanted)
+
+
+def _created(spec: StreamSpec, replicas: int) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        subjects=list(spec.subjects),
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        max_age=spec.max_age_s,
+        duplicate_window=spec.duplicate_window_s,
+    )
+
+
+def kept_by_operator(current: StreamConfig, spec: StreamSpec, replicas: int) -> StreamConfig:
+    """The existing stream's configuration with the contract's settings applied (ensure_streams)."""
+    return dataclasses.replace(
+        current,
+        subjects=list(spec.subjects),
+        max_age=spec.max_age_s,
+        duplicate_window=spec.duplicate_window_s,
+        num_replicas=max(current.num_replicas or 1, replicas),
+    )
 
 
 class OutboxRelay:

@@ -13,7 +13,7 @@ A handler that aborts itself (validation, refusals with trailing metadata) keeps
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,8 @@ import grpc
 import nats.errors
 import psycopg
 from psycopg_pool import PoolTimeout
+
+from glue.grpc_handlers import rewrapped
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +82,13 @@ class ErrorInterceptor(_ServerInterceptor):
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
-        # Atelier's RPCs are all unary; streaming ones (health Watch, reflection) pass as they are.
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
-        return grpc.unary_unary_rpc_method_handler(
-            self._translating(handler.unary_unary, handler_call_details.method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
+        method = handler_call_details.method
+        return rewrapped(
+            handler,
+            lambda behaviour: self._translating(behaviour, method),
+            lambda behaviour: self._translating_stream(behaviour, method),
         )
 
     def _translating(self, behaviour: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Awaitable[Any]]:
@@ -96,12 +98,27 @@ class ErrorInterceptor(_ServerInterceptor):
             except grpc.aio.AbortError:
                 raise  # the handler chose its status itself
             except Exception as error:
-                status = self._mapping.status_of(error)
-                if status is None:
-                    log.exception("unexpected error in an RPC", extra={"rpc": method})
-                    status = grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE
-                elif status[0] is grpc.StatusCode.UNAVAILABLE:
-                    log.warning("dependency unavailable", extra={"rpc": method, "error": repr(error)})
-                await context.abort(*status)
+                await context.abort(*self._status(error, method))
 
         return translated
+
+    def _translating_stream(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
+        async def translated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            try:
+                async for reply in behaviour(request, context):
+                    yield reply
+            except grpc.aio.AbortError:
+                raise
+            except Exception as error:
+                await context.abort(*self._status(error, method))
+
+        return translated
+
+    def _status(self, error: BaseException, method: str) -> tuple[grpc.StatusCode, str]:
+        status = self._mapping.status_of(error)
+        if status is None:
+            log.exception("unexpected error in an RPC", extra={"rpc": method})
+            return grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE
+        if status[0] is grpc.StatusCode.UNAVAILABLE:
+            log.warning("dependency unavailable", extra={"rpc": method, "error": repr(error)})
+        return status

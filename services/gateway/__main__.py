@@ -25,7 +25,7 @@ SHUTDOWN_GRACE_S = 5
 
 class GatewayServer(uvicorn.Server):
     """uvicorn stopping gracefully on SIGTERM/SIGINT, but then returning instead of re-raising the
-    signal (uvicorn's default), so that the gateway still drains NATS and closes its pool."""
+    signal (uvicorn's default), so that the gateway still closes its pool and channels."""
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.should_exit and sig == signal.SIGINT:

@@ -5,11 +5,11 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, ServiceSettings, require_secrets
+from glue.settings import DatabaseSettings, ObjectStoreSettings, ServiceSettings, require_secrets
 from services.gateway.ratelimit.settings import RateLimitSettings
 
 
-class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectStoreSettings, RateLimitSettings):
+class GatewaySettings(ServiceSettings, DatabaseSettings, ObjectStoreSettings, RateLimitSettings):
     http_listen: str = "127.0.0.1:8080"
     # PEM of the Ed25519 private key that signs user tokens (glue.user_token); the gateway's alone.
     user_token_signing_key: Path | None = None

@@ -17,6 +17,7 @@ from services.generation import repository
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
+from services.generation.progress_relay import NotTheOwners, ProgressRelay
 from services.generation.records import GenerationRecord, ImageRecord
 from services.generation.requests import InvalidRequest, validate
 from services.generation.submission import Asked, IdempotencyConflict, SourceImageNotFound, request_hash, submit
@@ -126,11 +127,13 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         billing: BillingClient,
         visibility: VisibilityClient,
         deleter: GenerationDeleter,
+        progress: ProgressRelay,
     ):
         self._pool = pool
         self._billing = billing
         self._visibility = visibility
         self._delete = deleter
+        self._progress = progress
 
     async def Submit(self, request: generation_pb2.SubmitRequest, context: grpc.aio.ServicerContext):
         if not request.owner_id:
@@ -252,3 +255,10 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         if deleted is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
         return generation_pb2.DeleteGenerationResponse(deleted_image_ids=deleted)
+
+    async def WatchProgress(self, request: generation_pb2.WatchProgressRequest, context: grpc.aio.ServicerContext):
+        try:
+            async for reply in self._progress.watch(request.generation_id, request.viewer_id):
+                yield reply
+        except NotTheOwners:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")

@@ -19,6 +19,8 @@ class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, Object
     worker_ack_wait_s: float = 30.0
     worker_max_deliver: int = 5
     worker_concurrency: int = 1
+    # The longest one WatchProgress stream lasts (the gateway's event stream reconnects past it).
+    progress_watch_max_s: float = Field(default=900.0, gt=0)
     # Credits reserved for a submission that is still unwritten after this long are released
     # (the process died in between; services/generation/reservations.py); checked this often.
     reservation_recovery_after_s: float = Field(default=30.0, gt=0)

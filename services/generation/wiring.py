@@ -20,6 +20,7 @@ from services.generation.deletion import GenerationDeleter
 from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
 from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonTxt2Img
+from services.generation.progress_relay import ProgressRelay
 from services.generation.reservations import AbandonedReservationSweep
 from services.generation.settings import SCHEMA, GenerationSettings
 from services.generation.worker import GenerationWorker
@@ -52,6 +53,8 @@ USERS = UserPolicy.for_service(
         "ListGenerations": acts_for("owner_id"),
         "BatchGetImages": acts_for("viewer_id", anonymous=True),
         "DeleteGeneration": acts_for("actor_id"),
+        # A generation's previews, for its owner only; nobody's: NOT_FOUND, like GetGeneration.
+        "WatchProgress": acts_for("viewer_id", anonymous=True),
     },
 )
 
@@ -79,7 +82,8 @@ async def run_api(settings: GenerationSettings) -> None:
     visibility = VisibilityClient(visibility_channel)
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
     billing = BillingClient(billing_channel)
-    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter)
+    progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
+    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress)
     sweep = AbandonedReservationSweep(runtime.pool, billing, settings.reservation_recovery_after_s)
     runtime.run_in_background(
         run_periodically("abandoned reservation sweep", sweep.sweep, settings.reservation_sweep_interval_s),

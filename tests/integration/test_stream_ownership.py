@@ -4,6 +4,7 @@ domain's stream started first waits for it, then binds and misses nothing."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -108,3 +109,35 @@ async def test_a_consuming_service_started_alone_creates_no_stream_of_another_do
         billing_consumers_bound, "billing's consumers to bind to the generation stream", WAIT_S, interval=0.05
     )
     assert stack.log_path("billing").read_text().count("consumer waiting for its stream") >= 1
+
+
+async def test_an_operators_stream_settings_survive_the_owners_restart(stack, js):
+    """On one node replicas cannot go above 1, so the operator's change here is one the server
+    stores the same way (max_bytes, max_msgs, max_msgs_per_subject); replicas on a 3-node cluster:
+    test_stream_replicas_cluster.py."""
+    stack.start_billing()  # owns BILLING: provisions it at start
+    created = (await js.stream_info(billing.STREAM)).config
+    operated = dataclasses.replace(created, max_bytes=64 * 1024 * 1024, max_msgs=100_000, max_msgs_per_subject=50_000)
+    await js.update_stream(operated)  # an operator, through the JetStream API
+
+    stack.stop("billing")
+    stack.start_billing()  # its start-up provisioning runs again
+
+    after = (await js.stream_info(billing.STREAM)).config
+    assert (after.max_bytes, after.max_msgs, after.max_msgs_per_subject) == (64 * 1024 * 1024, 100_000, 50_000)
+    assert (after.subjects, after.num_replicas) == (created.subjects, 1)
+
+
+async def test_a_contract_change_reaches_the_stream_without_undoing_the_operator(js):
+    spec = StreamSpec(
+        f"CONTRACT_{uuid.uuid4().hex[:8].upper()}", ("contract.a.>",), max_age_s=3600, duplicate_window_s=60
+    )
+    await ensure_streams(js, [spec])
+    created = (await js.stream_info(spec.name)).config
+    await js.update_stream(dataclasses.replace(created, max_bytes=1024 * 1024))
+
+    changed = StreamSpec(spec.name, ("contract.a.>", "contract.b.>"), max_age_s=7200, duplicate_window_s=60)
+    await ensure_streams(js, [changed])
+
+    after = (await js.stream_info(spec.name)).config
+    assert (after.subjects, after.max_age, after.max_bytes) == (["contract.a.>", "contract.b.>"], 7200, 1024 * 1024)

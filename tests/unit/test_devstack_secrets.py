@@ -2,6 +2,7 @@
 
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -50,3 +51,11 @@ def test_only_billing_gets_the_webhook_secret(environments) -> None:
 
 def test_no_process_inherits_the_shells_database_url(environments) -> None:
     assert all("admin-password" not in env["ATELIER_DATABASE_URL"] for env in environments.values())
+
+
+def test_each_process_gets_its_own_nats_user_and_the_gateway_no_nats_at_all(environments) -> None:
+    for name, env in environments.items():
+        if name == "gateway":  # previews come through generation-api's WatchProgress
+            assert "ATELIER_NATS_URL" not in env
+        else:
+            assert urlsplit(env["ATELIER_NATS_URL"]).username == name

@@ -45,10 +45,15 @@ def test_durables_match_the_services() -> None:
     }
 
 
-def test_progress_is_published_by_the_worker_and_heard_by_the_gateway_only() -> None:
+def test_progress_is_published_by_the_worker_and_heard_by_the_generation_api_only() -> None:
     progress = f"{generation_contract.PROGRESS_PREFIX}.*"
     assert [user for user, p in PERMISSIONS.items() if progress in p.allowed_publish()] == ["generation-worker"]
-    assert [user for user, p in PERMISSIONS.items() if progress in p.allowed_subscribe()] == ["gateway"]
+    assert [user for user, p in PERMISSIONS.items() if progress in p.allowed_subscribe()] == ["generation-api"]
+
+
+def test_the_gateway_has_no_nats_user() -> None:
+    # It could only be granted every generation's previews: it gets them through WatchProgress.
+    assert "gateway" not in nats_auth.SERVICE_USERS
 
 
 def test_no_service_may_use_the_whole_jetstream_api_or_every_inbox() -> None:

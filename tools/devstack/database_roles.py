@@ -28,35 +28,47 @@ def provision(admin_url: str, passwords: Mapping[str, str]) -> dict[str, str]:
     admin_url's database. Idempotent. Returns each role's connection URL."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         database = conn.info.dbname
-        # Nothing for PUBLIC (every role): a service connects to the database and uses only its schema.
-        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
-        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        for statement in _public_revoked(database):
+            conn.execute(statement)
         for role in DATABASE_ROLES:
-            _ensure_role(conn, role, passwords[role])
-            conn.execute(
-                sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-                    sql.Identifier(database), sql.Identifier(role)
-                )
-            )
-            conn.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
-                    sql.Identifier(role), sql.Identifier(role)
-                )
-            )
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            conn.execute(_role_statement("ALTER" if exists else "CREATE", role, passwords[role]))
+            for statement in _schema_given(database, role):
+                conn.execute(statement)
             _hand_schema_to(conn, role)
     return {role: role_url(admin_url, role, passwords[role]) for role in DATABASE_ROLES}
 
 
-def _ensure_role(conn: psycopg.Connection, role: str, password: str) -> None:
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-    verb = "ALTER" if exists else "CREATE"
+def fresh_database_sql(database: str, passwords: Mapping[str, str]) -> str:
+    """What provision() does, as a psql script for a database just initialised (a Postgres image's
+    /docker-entrypoint-initdb.d: the dev k8s overlay, tools/devstack/k8s_dev_accounts.py)."""
+    statements = list(_public_revoked(database))
+    for role in DATABASE_ROLES:
+        statements += [_role_statement("CREATE", role, passwords[role]), *_schema_given(database, role)]
+    return "".join(statement.as_string(None) + ";\n" for statement in statements)
+
+
+def _public_revoked(database: str) -> list[sql.Composed | sql.SQL]:
+    # Nothing for PUBLIC (every role): a service connects to the database and uses only its schema.
+    return [
+        sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
+        sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
+    ]
+
+
+def _role_statement(verb: str, role: str, password: str) -> sql.Composed:
     # The password as a literal: utility statements take no parameters. password_encryption is
     # scram-sha-256 (the default since Postgres 14), so it is stored as a SCRAM verifier.
-    conn.execute(
-        sql.SQL(verb + " ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
-            sql.Identifier(role), sql.Literal(password)
-        )
+    return sql.SQL(verb + " ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+        sql.Identifier(role), sql.Literal(password)
     )
+
+
+def _schema_given(database: str, role: str) -> list[sql.Composed | sql.SQL]:
+    return [
+        sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database), sql.Identifier(role)),
+        sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(sql.Identifier(role), sql.Identifier(role)),
+    ]
 
 
 def _hand_schema_to(conn: psycopg.Connection, role: str) -> None:

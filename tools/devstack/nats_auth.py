@@ -6,13 +6,14 @@ What each user may do (the global account; JetStream API subjects scoped per str
 - every user: request through its own inbox prefix only (`_INBOX_<user>.>`), so no user reads
   another's replies (JetStream fetches arrive there too); create/inspect the DEADLETTER stream
   every process provisions, and publish dead letters.
-- generation-api: own the GENERATION stream; publish atelier.generation.> (its outbox relay).
+- generation-api: own the GENERATION stream; publish atelier.generation.> (its outbox relay);
+  subscribe atelier.progress.* (WatchProgress relays one generation's previews to its owner only).
 - generation-worker: own the GENERATION stream (it provisions it too), consume its durable
   (GenerationRequested), publish atelier.progress.* (previews); no domain events: those leave
   through the API's outbox relay.
-- gateway: subscribe atelier.progress.* (live previews). A per-generation permission cannot be
-  written in a static config; the gateway subscribes only for generations its caller owns (it asks
-  the generation service first), and no other identity may subscribe to progress.
+- gateway: no user at all. A static permission cannot say "only the generations this caller asked
+  for", only "every generation's previews"; so the service that owns generations and their owners
+  relays them (WatchProgress, services/generation/progress_relay.py) and the gateway needs no NATS.
 - visibility, feed, billing: own their stream (visibility, billing), publish their domain's
   subjects, consume only their durables, each bound to the one subject it handles (the durable
   create subject carries the filter, so a feed user cannot open a consumer on GenerationRequested).
@@ -87,6 +88,7 @@ SERVICES: tuple[ServicePermissions, ...] = (
         "generation-api",
         owned_streams=(GENERATION_STREAM,),
         publish=("atelier.generation.>",),
+        subscribe=("atelier.progress.*",),
     ),
     ServicePermissions(
         "generation-worker",
@@ -94,7 +96,6 @@ SERVICES: tuple[ServicePermissions, ...] = (
         publish=("atelier.progress.*",),
         durables=(Durable(GENERATION_STREAM, "generation-worker", "atelier.generation.requested"),),
     ),
-    ServicePermissions("gateway", subscribe=("atelier.progress.*",)),
     ServicePermissions(
         "visibility",
         owned_streams=(VISIBILITY_STREAM,),

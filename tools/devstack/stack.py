@@ -158,6 +158,8 @@ class Stack:
             env["ATELIER_DATABASE_URL"] = self.database_url(service.database_role)
         if service.name in SERVICE_USERS:
             env["ATELIER_NATS_URL"] = self.nats.user_url(service.name)
+        else:  # no NATS user (the gateway): nothing to connect with
+            del env["ATELIER_NATS_URL"]
         env["ATELIER_METRICS_PORT"] = str(self.ports.metrics_base + service.metrics_port_offset)
         if service.grpc_port:
             env["ATELIER_GRPC_LISTEN"] = f"{LOOPBACK}:{getattr(self.ports, service.grpc_port)}"

@@ -211,3 +211,25 @@ class DeleteGenerationResponse(_message.Message):
     DELETED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     deleted_image_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, deleted_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class WatchProgressRequest(_message.Message):
+    __slots__ = ("generation_id", "viewer_id")
+    GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    generation_id: str
+    viewer_id: str
+    def __init__(self, generation_id: _Optional[str] = ..., viewer_id: _Optional[str] = ...) -> None: ...
+
+class WatchProgressResponse(_message.Message):
+    __slots__ = ("listening", "step", "total", "previews_png", "finished")
+    LISTENING_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    PREVIEWS_PNG_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_FIELD_NUMBER: _ClassVar[int]
+    listening: bool
+    step: int
+    total: int
+    previews_png: _containers.RepeatedScalarFieldContainer[bytes]
+    finished: bool
+    def __init__(self, listening: _Optional[bool] = ..., step: _Optional[int] = ..., total: _Optional[int] = ..., previews_png: _Optional[_Iterable[bytes]] = ..., finished: _Optional[bool] = ...) -> None: ...

@@ -65,6 +65,11 @@ class GenerationServiceStub:
                 request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.SerializeToString,
                 response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.FromString,
                 _registered_method=True)
+        self.WatchProgress = channel.unary_stream(
+                '/atelier.generation.v1.GenerationService/WatchProgress',
+                request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.WatchProgressRequest.SerializeToString,
+                response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.WatchProgressResponse.FromString,
+                _registered_method=True)
 
 
 class GenerationServiceServicer:
@@ -121,6 +126,17 @@ class GenerationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchProgress(self, request, context):
+        """The live progress (with previews) of one of the viewer's generations, relayed from the
+        worker's core NATS messages, which no other service may read: the first message says the
+        service now listens (nothing published afterwards is missed); the stream ends after the
+        generation's `finished` notice, or when the caller cancels. Not durable: a late watcher only
+        gets what comes next. NOT_FOUND for anyone but the owner, in the words of GetGeneration.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GenerationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -153,6 +169,11 @@ def add_GenerationServiceServicer_to_server(servicer, server):
                     servicer.DeleteGeneration,
                     request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.FromString,
                     response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.SerializeToString,
+            ),
+            'WatchProgress': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchProgress,
+                    request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.WatchProgressRequest.FromString,
+                    response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.WatchProgressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -318,6 +339,33 @@ class GenerationService:
             '/atelier.generation.v1.GenerationService/DeleteGeneration',
             atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.SerializeToString,
             atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/atelier.generation.v1.GenerationService/WatchProgress',
+            atelier_dot_generation_dot_v1_dot_generation__pb2.WatchProgressRequest.SerializeToString,
+            atelier_dot_generation_dot_v1_dot_generation__pb2.WatchProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

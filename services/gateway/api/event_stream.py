@@ -3,9 +3,10 @@
 Events: `state` first (the generation as GET shows it, so that a late subscriber is never stuck),
 then `progress` ({step, total, previews: [data URLs]}) as the worker reports it, and finally
 `completed` or `failed` (the generation again, with its images or its error), after which the
-stream ends. Progress comes from core NATS; the end comes from GetGeneration, fetched at once when
-the worker's `finished` notice arrives and polled otherwise, so it stays the source of truth when a
-NATS message is lost. Idle streams get a heartbeat comment.
+stream ends. Progress comes from the generation service's WatchProgress (which relays the
+worker's core NATS messages); the end comes from GetGeneration, fetched at once when the worker's
+`finished` notice arrives and polled otherwise, so it stays the source of truth when a NATS
+message is lost. Idle streams get a heartbeat comment.
 
 The credential that opened the stream (session or API key) is checked again before every preview
 and at every poll: once it is revoked, ended or expired the stream ends without another event.
@@ -68,7 +69,7 @@ async def generation_events(
 ) -> AsyncIterator[str]:
     """The caller has already checked that viewer_id owns the generation."""
     # Subscribe before reading the state, so that no progress falls between the two.
-    async with feed.subscribe(generation_id) as queue:
+    async with feed.subscribe(generation_id, viewer_id) as queue:
         generation = await generations.get(generation_id, viewer_id)
         yield f"retry: {RECONNECT_DELAY_MS}\n\n"
         event, data = await _generation_event(generation, current)

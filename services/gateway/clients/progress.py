@@ -1,21 +1,21 @@
-"""Live progress of a generation, as the worker publishes it on core NATS
-(subject `atelier.progress.<generation_id>`, not durable: a late listener simply starts later).
+"""Live progress of a generation, from the generation service's WatchProgress stream.
 
-The subject is built only from a validated UUID, so no caller can subscribe with a wildcard
-(`*`, `>`) to other people's previews.
+The gateway has no NATS access: the worker's previews (core NATS) are relayed by the generation
+service, which checks that the viewer owns the generation first (a static NATS permission could
+only grant every generation's previews; services/generation/progress_relay.py).
 """
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Protocol
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
+import grpc
 
-from atelier.generation.v1 import events_pb2
-from contracts.generation import progress_subject
+from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from glue.latest_queue import offer_latest
+from services.gateway.clients import rpc
 
 log = logging.getLogger(__name__)
 
@@ -25,58 +25,68 @@ QUEUE_SIZE = 32
 
 class ProgressFeed(Protocol):
     def subscribe(
-        self, generation_id: str
+        self, generation_id: str, viewer_id: str
     ) -> AbstractAsyncContextManager["asyncio.Queue[events_pb2.GenerationProgress]"]: ...
 
-    def is_connected(self) -> bool: ...
+
+WatchCall = grpc.aio.UnaryStreamCall[generation_pb2.WatchProgressRequest, generation_pb2.WatchProgressResponse]
 
 
-def offer_latest(queue: "asyncio.Queue[events_pb2.GenerationProgress]", item: events_pb2.GenerationProgress) -> None:
-    """Adds an item, dropping the oldest when a slow reader has let the queue fill up."""
-    if queue.full():
-        queue.get_nowait()
-    queue.put_nowait(item)
+class GrpcProgressFeed:
+    """Previews while the generation service relays them; without it (down, or the generation is
+    not the viewer's) the event stream still works by polling, just without previews."""
 
-
-class NatsProgressFeed:
-    """Progress from NATS once a connection exists; before that (NATS down at start-up) streams
-    still work, by polling, just without previews."""
-
-    def __init__(self) -> None:
-        self._client: Client | None = None
-
-    def use(self, client: Client) -> None:
-        self._client = client
-
-    def is_connected(self) -> bool:
-        return self._client is not None and self._client.is_connected
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, user_tokens: rpc.UserTokens | None = None):
+        self._stub = generation_pb2_grpc.GenerationServiceStub(channel)
+        self._timeout_s = timeout_s
+        self._tokens = user_tokens or rpc.UserTokens(None)
 
     @asynccontextmanager
-    async def subscribe(self, generation_id: str) -> AsyncIterator["asyncio.Queue[events_pb2.GenerationProgress]"]:
+    async def subscribe(
+        self, generation_id: str, viewer_id: str
+    ) -> AsyncIterator["asyncio.Queue[events_pb2.GenerationProgress]"]:
         queue: asyncio.Queue[events_pb2.GenerationProgress] = asyncio.Queue(QUEUE_SIZE)
-
-        async def on_message(msg: Msg) -> None:
-            progress = events_pb2.GenerationProgress()
-            try:
-                progress.ParseFromString(msg.data)
-            except Exception:  # protobuf raises DecodeError and friends; a bad message is dropped
-                log.warning("undecodable progress message", extra={"subject": msg.subject})
-                return
-            offer_latest(queue, progress)
-
-        subject = progress_subject(generation_id)
+        request = generation_pb2.WatchProgressRequest(generation_id=generation_id, viewer_id=viewer_id)
+        # The token is checked when the call starts; a stream may outlive it (events_max_duration_s).
+        call: WatchCall = self._stub.WatchProgress(request, metadata=self._tokens.metadata(viewer_id))
+        replies = aiter(call)
+        relay: asyncio.Task[None] | None = None
         try:
-            if self._client is None:
-                raise ConnectionError("no NATS connection yet")
-            subscription = await self._client.subscribe(subject, cb=on_message)
-        except Exception as error:  # the stream still works by polling; previews are a bonus
-            log.warning("cannot subscribe to progress", extra={"generation_id": generation_id, "error": str(error)})
-            subscription = None
+            # Once the service says it listens, nothing published afterwards is missed: the caller
+            # reads the generation's state only then.
+            first = await asyncio.wait_for(anext(replies), self._timeout_s)
+            if not first.listening:
+                raise ConnectionError("the progress stream did not start with `listening`")
+            relay = asyncio.create_task(_relay(replies, queue, generation_id, viewer_id))
+        except (grpc.aio.AioRpcError, TimeoutError, ConnectionError, StopAsyncIteration) as error:
+            log.warning("cannot watch progress", extra={"generation_id": generation_id, "error": str(error)})
         try:
             yield queue
         finally:
-            if subscription is not None:
-                try:
-                    await subscription.unsubscribe()
-                except Exception as error:  # connection already closed: nothing left to undo
-                    log.debug("unsubscribe failed", extra={"error": str(error)})
+            call.cancel()
+            if relay is not None:
+                relay.cancel()
+                with suppress(asyncio.CancelledError):
+                    await relay
+
+
+async def _relay(
+    replies: AsyncIterator[generation_pb2.WatchProgressResponse],
+    queue: "asyncio.Queue[events_pb2.GenerationProgress]",
+    generation_id: str,
+    viewer_id: str,
+) -> None:
+    try:
+        async for reply in replies:
+            progress = events_pb2.GenerationProgress(
+                generation_id=generation_id,
+                owner_id=viewer_id,  # the service relays only the owner's generation to its owner
+                step=reply.step,
+                total=reply.total,
+                previews_png=list(reply.previews_png),
+                finished=reply.finished,
+            )
+            offer_latest(queue, progress)
+    except grpc.aio.AioRpcError as error:
+        if error.code() != grpc.StatusCode.CANCELLED:
+            log.warning("progress stream broke off", extra={"generation_id": generation_id, "error": str(error)})

@@ -555,11 +555,8 @@ class InMemoryProgressFeed:
         self._subscribed: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self.subscribed_ids: list[str] = []
 
-    def is_connected(self) -> bool:
-        return True
-
     @asynccontextmanager
-    async def subscribe(self, generation_id: str):
+    async def subscribe(self, generation_id: str, viewer_id: str):
         queue: asyncio.Queue = asyncio.Queue()
         self._queues[generation_id].append(queue)
         self.subscribed_ids.append(generation_id)

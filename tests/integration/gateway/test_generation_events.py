@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from atelier.generation.v1 import events_pb2
-from services.gateway.clients.progress import progress_subject
+from contracts.generation import progress_subject
 from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
 from tests.integration.gateway.fakes import png_bytes
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import grpc
 import nats.errors
@@ -42,6 +43,21 @@ class DownstreamError(grpc.aio.AioRpcError):
         super().__init__(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details="downstream said no")
 
 
+@asynccontextmanager
+async def probe_server(name: str, handler: grpc.RpcMethodHandler) -> AsyncIterator[grpc.aio.Channel]:
+    """A real in-process server with the interceptor, one method `test.v1.Probe/<name>`."""
+    server = grpc.aio.server(interceptors=[ErrorInterceptor(MAPPING)])
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.v1.Probe", {name: handler})])
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield channel
+    finally:
+        await channel.close()
+        await server.stop(0)
+
+
 @pytest.fixture
 async def call() -> AsyncIterator[Callable]:
     """call(behaviour) runs `behaviour(context)` as the handler of a real in-process RPC."""
@@ -50,21 +66,13 @@ async def call() -> AsyncIterator[Callable]:
     async def handle(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         return await behaviours[-1](context)
 
-    server = grpc.aio.server(interceptors=[ErrorInterceptor(MAPPING)])
-    server.add_generic_rpc_handlers(
-        [grpc.method_handlers_generic_handler("test.v1.Probe", {"Call": grpc.unary_unary_rpc_method_handler(handle)})]
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    async with probe_server("Call", grpc.unary_unary_rpc_method_handler(handle)) as channel:
 
-    async def invoke(behaviour: Callable) -> bytes:
-        behaviours.append(behaviour)
-        return await channel.unary_unary(METHOD)(b"request", timeout=10)
+        async def invoke(behaviour: Callable) -> bytes:
+            behaviours.append(behaviour)
+            return await channel.unary_unary(METHOD)(b"request", timeout=10)
 
-    yield invoke
-    await channel.close()
-    await server.stop(0)
+        yield invoke
 
 
 def raising(error: BaseException) -> Callable:
@@ -148,3 +156,45 @@ async def test_a_successful_call_is_untouched(call):
         return b"fine"
 
     assert await call(answers) == b"fine"
+
+
+@pytest.fixture
+async def stream_call() -> AsyncIterator[Callable]:
+    """stream_call(replies, error) runs a server-streaming handler that sends `replies`, then raises
+    `error`; returns what the client read and the status it ended with."""
+    handlers: list[tuple[list[bytes], BaseException]] = []
+
+    async def handle(request: bytes, context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+        replies, error = handlers[-1]
+        for reply in replies:
+            yield reply
+        raise error
+
+    async with probe_server("Watch", grpc.unary_stream_rpc_method_handler(handle)) as channel:
+
+        async def invoke(replies: list[bytes], error: BaseException) -> tuple[list[bytes], grpc.StatusCode, str]:
+            handlers.append((replies, error))
+            read: list[bytes] = []
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                async for reply in channel.unary_stream("/test.v1.Probe/Watch")(b"request", timeout=10):
+                    read.append(reply)
+            return read, caught.value.code(), caught.value.details()
+
+        yield invoke
+
+
+async def test_a_streaming_handler_that_loses_its_dependency_ends_unavailable_after_what_it_sent(stream_call):
+    outage = psycopg.OperationalError("connection to server at 10.0.0.5, port 5432 failed")
+    assert await stream_call([b"listening"], outage) == (
+        [b"listening"],
+        grpc.StatusCode.UNAVAILABLE,
+        "probe: the database is unavailable; try again",
+    )
+
+
+async def test_a_streaming_handler_never_shows_an_unexpected_error(stream_call):
+    assert await stream_call([], KeyError("owner_id of generation 5f0c…")) == (
+        [],
+        grpc.StatusCode.INTERNAL,
+        INTERNAL_MESSAGE,
+    )
