@@ -51,7 +51,7 @@ async def sample_queue_depth(js: JetStreamContext) -> None:
     QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
 
 
-async def _open(settings: GenerationSettings, role: str) -> Runtime:
+async def _open(settings: GenerationSettings, role: str, drain_timeout_s: float = 10.0) -> Runtime:
     return await open_runtime(
         database_url=settings.database_url,
         schema=SCHEMA,
@@ -60,6 +60,7 @@ async def _open(settings: GenerationSettings, role: str) -> Runtime:
         client_name=f"generation-{role}",
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
+        drain_timeout_s=drain_timeout_s,
     )
 
 
@@ -85,7 +86,7 @@ async def run_api(settings: GenerationSettings) -> None:
 
 
 async def run_worker(settings: GenerationSettings) -> None:
-    runtime = await _open(settings, "worker")
+    runtime = await _open(settings, "worker", drain_timeout_s=settings.worker_drain_timeout_s)
     store = ObjectStore(settings)
     await asyncio.to_thread(store.ensure_bucket)
     if settings.metrics_port:
@@ -102,6 +103,7 @@ async def run_worker(settings: GenerationSettings) -> None:
         VisibilityClient(visibility_channel),
         inference_attempts=settings.inference_attempts,
         retry_base_s=settings.inference_retry_base_s,
+        outage_limit_s=settings.triton_outage_limit_s,
     )
     spec = ConsumerSpec(
         stream=STREAM,
@@ -112,7 +114,9 @@ async def run_worker(settings: GenerationSettings) -> None:
         max_deliver=settings.worker_max_deliver,
     )
     runtime.run_in_background(
-        run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
+        run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency, stopping=runtime.stopping),
+        WORKER_DURABLE,
+        drains=True,
     )
     # A metric must never take the worker down; before the consumer exists there is nothing to sample.
     runtime.run_in_background(
