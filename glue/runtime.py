@@ -21,12 +21,13 @@ from psycopg_pool import AsyncConnectionPool
 
 from contracts.streams import StreamSpec
 from glue import db
-from glue.events import DEAD_LETTERS, ensure_streams
+from glue.events import DEAD_LETTERS, OutboxRelay, ensure_streams, prune_outbox
 from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
+from glue.periodic import run_periodically
 from glue.service_identity import CallerPolicy, IdentityFiles
-from glue.settings import ServiceSettings
+from glue.settings import DatabaseSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 2.0
@@ -76,6 +77,19 @@ class Runtime:
         self._loops.append(task)
         if drains:
             self._draining.append(task)
+
+    def relay_outbox(self, schema: str, settings: DatabaseSettings) -> None:
+        """For a service with an outbox: its events published to JetStream, and the published rows
+        deleted once older than settings.outbox_retention_s."""
+        self.run_in_background(OutboxRelay(self.pool, self.js, schema).run(), "outbox-relay")
+        self.run_in_background(
+            run_periodically(
+                "outbox prune",
+                lambda: prune_outbox(self.pool, settings.outbox_retention_s),
+                settings.outbox_prune_interval_s,
+            ),
+            "outbox-prune",
+        )
 
     def on_close(self, cleanup: Cleanup) -> None:
         """Runs at stop, after the loops are cancelled and before NATS and the pool close."""

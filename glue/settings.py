@@ -39,6 +39,10 @@ class DatabaseSettings(BaseSettings):
     model_config = SETTINGS_CONFIG
 
     database_url: str = "postgresql://atelier@127.0.0.1:15432/atelier"
+    # A service with an outbox deletes its rows this long after they were published (JetStream
+    # has them, and drops a republished duplicate for only 24 h), checking every interval.
+    outbox_retention_s: float = Field(default=7 * 24 * 3600, gt=0)
+    outbox_prune_interval_s: float = Field(default=3600, gt=0)
 
 
 class NatsSettings(BaseSettings):

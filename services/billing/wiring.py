@@ -13,7 +13,6 @@ from contracts import identities
 from contracts.generation import GENERATION_FAILED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, Handler, run_consumer
-from glue.events import OutboxRelay
 from glue.periodic import run_periodically
 from glue.runtime import open_runtime
 from glue.service_identity import CallerPolicy
@@ -97,7 +96,7 @@ async def run(settings: BillingSettings) -> None:
             events.generation_failed,
         ),
     ]
-    runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
+    runtime.relay_outbox(SCHEMA, settings)
     runtime.run_in_background(
         run_periodically("sweep", lambda: sweep(billing), settings.billing_sweep_interval_s), "sweep"
     )

@@ -10,7 +10,6 @@ from prometheus_client import Gauge, start_http_server
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
 from glue.consumer import ConsumerSpec, run_consumer
-from glue.events import OutboxRelay
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
@@ -66,7 +65,7 @@ async def _open(settings: GenerationSettings, role: str, drain_timeout_s: float 
 
 async def run_api(settings: GenerationSettings) -> None:
     runtime = await _open(settings, "api")
-    runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
+    runtime.relay_outbox(SCHEMA, settings)
     identity = IdentityFiles.from_settings(settings)
     billing_channel = secure_channel(settings.billing_addr, identities.BILLING, identity)
     visibility_channel = secure_channel(settings.visibility_addr, identities.VISIBILITY, identity)
