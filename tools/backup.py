@@ -9,7 +9,7 @@ keep it encrypted.
 Restore replaces the schemas the archive holds, in one transaction: each is dropped and recreated
 from the archive, or nothing changes. The archive is read in full before anything is dropped. The
 services' roles must exist (`./atelierctl up` or tools/devstack/database_roles.py provision them);
-stop the services first and start them after (their pools, caches and consumers assume the old rows).
+restart the services after it (their caches and consumers hold state from the rows they saw).
 
 The database: --database-url, else ATELIER_BACKUP_DATABASE_URL (a superuser's, or one that owns
 every service schema), else the `./atelierctl up` stack's (its data directory's secrets).
