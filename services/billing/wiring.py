@@ -63,6 +63,7 @@ async def run(settings: BillingSettings) -> None:
         client_name="billing",
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
+        pool_size=settings.db_pool_size,
     )
     billing = Billing(
         runtime.pool,

@@ -43,7 +43,7 @@ async def _connect_progress_feed(settings: GatewaySettings, feed: NatsProgressFe
 @asynccontextmanager
 async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayDeps]:
     identity = IdentityFiles.from_settings(settings)
-    pool = await open_pool(settings.database_url, SCHEMA)
+    pool = await open_pool(settings.database_url, SCHEMA, max_size=settings.db_pool_size)
     progress = NatsProgressFeed()
     # NATS only carries previews: the gateway serves without it (and /readyz says so) until it connects.
     nats_connection = asyncio.create_task(_connect_progress_feed(settings, progress))

@@ -59,6 +59,7 @@ async def _open(settings: GenerationSettings, role: str, drain_timeout_s: float 
         client_name=f"generation-{role}",
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
+        pool_size=settings.db_pool_size,
         drain_timeout_s=drain_timeout_s,
     )
 

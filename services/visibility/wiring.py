@@ -50,6 +50,7 @@ async def run(settings: VisibilitySettings) -> None:
         client_name="visibility",
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
+        pool_size=settings.db_pool_size,
     )
     billing = BillingClient(settings.billing_addr, settings.billing_timeout_s, IdentityFiles.from_settings(settings))
     runtime.on_close(billing.close)
