@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -12,7 +11,6 @@ import pytest
 
 from glue import db
 from glue.events import prune_outbox
-from tests.support.services import ServiceStack
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -55,21 +53,11 @@ async def test_prune_deletes_only_rows_published_before_the_retention(infra):
     assert _event_ids(url, "generation") == {recent, unpublished}
 
 
-@pytest.fixture
-def stack(infra, tmp_path) -> Iterator[ServiceStack]:
-    services = ServiceStack(
-        infra,
-        tmp_path / "logs",
-        overrides={"ATELIER_OUTBOX_RETENTION_S": "3600", "ATELIER_OUTBOX_PRUNE_INTERVAL_S": "0.5"},
-    )
-    try:
-        yield services
-    finally:
-        services.stop_all()
-
-
-async def test_every_service_with_an_outbox_prunes_it(stack, client, infra):
-    """`client` started billing, visibility and the generation API, each on its own schema."""
+async def test_every_service_with_an_outbox_prunes_it(stack, infra):
+    stack.overrides.update({"ATELIER_OUTBOX_RETENTION_S": "3600", "ATELIER_OUTBOX_PRUNE_INTERVAL_S": "0.5"})
+    stack.start_billing()
+    stack.start_visibility()
+    stack.start_generation_api()  # each has migrated its schema once it listens
     kept, pruned = {}, {}
     for schema in SERVICES_WITH_AN_OUTBOX:
         pruned[schema] = _add_row(infra.database_url, schema, "now() - interval '2 hours'")
