@@ -94,7 +94,7 @@ async def _running(client, generation_id: str) -> bool:
 
 
 async def test_sigterm_lets_the_generation_in_hand_finish_once_and_exits_0(stack, client, infra):
-    worker = stack.start_worker(ATELIER_WORKER_ACK_WAIT_S=ACK_WAIT_S)
+    worker = stack.start_worker(ATELIER_WORKER_ACK_WAIT_S=ACK_WAIT_S, ATELIER_WORKER_DRAIN_TIMEOUT_S="60")
     reply = await client.Submit(submit_request())
     generation_id = reply.generation.generation_id
     await eventually(lambda: _running(client, generation_id), "the worker took the generation", timeout=60)
