@@ -25,7 +25,6 @@ from bench.stats import summary
 from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgRequest
 from services.generation.worker import PREVIEW_EVERY
 from tests.support.identity import routing_channel
-from tools.devstack import free_port
 from tools.devstack.config import Ports
 from tools.devstack.stack import Stack
 
@@ -67,9 +66,12 @@ async def direct_call(model: TritonTxt2Img, seed: int) -> None:
     )
 
 
-async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int) -> None:
+async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int, *, num_images: int | None = None) -> None:
     headers = {"Authorization": f"Bearer {api_key}"}
-    reply = await client.post("/api/v1/generations", headers=headers, json={"prompt": PROMPT, "seed": seed})
+    body: dict[str, object] = {"prompt": PROMPT, "seed": seed}
+    if num_images is not None:
+        body["num_images"] = num_images
+    reply = await client.post("/api/v1/generations", headers=headers, json=body)
     reply.raise_for_status()
     generation_id = reply.json()["generation_id"]
     async with client.stream("GET", f"/api/v1/generations/{generation_id}/events", headers=headers) as events:
@@ -117,22 +119,8 @@ async def measure(stack: Stack, requests: int, levels: list[int]) -> None:
         await model.close()
 
 
-def fresh_ports() -> Ports:
-    """Free ports for a whole platform of one's own."""
-    return Ports(
-        postgres=free_port(),
-        nats=free_port(),
-        s3=free_port(),
-        triton_http=free_port(),
-        triton_grpc=free_port(),
-        triton_metrics=free_port(),
-        http=free_port(),
-        generation=free_port(),
-        visibility=free_port(),
-        feed=free_port(),
-        billing=free_port(),
-        metrics_base=free_port(),
-    )
+# bench_abuse.py starts its platform the same way.
+fresh_ports = Ports.free
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from atelier.common.v1 import envelope_pb2
+from glue.consumer_lag import report_consumer_lag
 from glue.events import DEAD_LETTER_PREFIX, EventT, UndecodableEvent, open_envelope
 from glue.nats_connect import pull_inbox_prefix
 from glue.telemetry import extract_context
@@ -203,6 +204,7 @@ async def run_consumer(
             max_ack_pending=spec.max_ack_pending,
         ),
     )
+    lag = asyncio.create_task(report_consumer_lag(js, spec.stream, spec.durable), name=f"lag-{spec.durable}")
     try:
         while not stopping.is_set():
             try:
@@ -218,6 +220,7 @@ async def run_consumer(
                 for msg in messages:
                     handling.create_task(_handle(js, spec, handler, msg))
     finally:
+        lag.cancel()
         # Leaves the durable consumer in place; without this a connection drain waits for the
         # pending pull request to time out.
         try:

@@ -1,7 +1,8 @@
 """gRPC aio server bootstrap: mutual TLS and per-method callers (glue.service_identity), health
-service (also on an optional plaintext port for probes), reflection, Prometheus metrics, one
-translation of exceptions into status (glue.grpc_errors) and a graceful shutdown on SIGTERM/SIGINT
-that runs the service's own clean-up (e.g. NATS drain)."""
+service (also on an optional plaintext port for probes), reflection, Prometheus metrics (RED
+metrics of every call: glue.grpc_metrics), one translation of exceptions into status
+(glue.grpc_errors) and a graceful shutdown on SIGTERM/SIGINT that runs the service's own clean-up
+(e.g. NATS drain)."""
 
 import asyncio
 import logging
@@ -14,6 +15,7 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
 from glue.grpc_errors import ErrorInterceptor, ErrorMapping
+from glue.grpc_metrics import RedMetricsInterceptor
 from glue.service_identity import CallerPolicy, IdentityFiles, IdentityInterceptor, server_credentials
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,9 @@ async def serve(
     within grace_s, and calls on_shutdown. `errors`: the service's own errors → status.
     `callers`: who may call each method; `health_listen`: a plaintext port where only health
     answers (every other call there has no identity and is refused)."""
-    server = grpc.aio.server(interceptors=[IdentityInterceptor(callers), ErrorInterceptor(errors or ErrorMapping())])
+    # Outermost first: the metrics see the status a caller gets, refusals and translations included.
+    interceptors = [RedMetricsInterceptor(), IdentityInterceptor(callers), ErrorInterceptor(errors or ErrorMapping())]
+    server = grpc.aio.server(interceptors=interceptors)
     register(server)
     # grpc-stubs' grpc_health stub lacks the asyncio servicer.
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]

@@ -1,17 +1,19 @@
-"""Opaque keyset cursors: where the next page starts, encoded so clients treat it as a token.
-
-A cursor is not signed: it only says where to resume, and every item that leaves the service is
-authorised anyway, so a forged cursor can at worst skip items. A cursor from one listing used
-with another (a `top` cursor on `new`, a profile cursor on the feed) is refused.
+"""Opaque keyset cursors: where the next page starts, signed with the service's secret
+(ATELIER_CURSOR_SECRET, glue.signed_tokens) so that clients can only follow the pages they were
+given. Every item that leaves the service is authorised anyway; the signature keeps clients from
+walking the keyset at will (probing timestamps and ids). A forged or altered cursor is refused,
+and so is a cursor from one listing used with another (a `top` cursor on `new`, a profile cursor
+on the feed).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from glue.signed_tokens import TamperedToken, TokenSigner
 
 NEW = "new"
 TOP = "top"
@@ -20,8 +22,15 @@ REPORTS = "reports"
 KINDS = (NEW, TOP, PROFILE, REPORTS)
 
 
+FORGED = "cursor: forged or altered (its signature does not match); start again from the first page"
+
+
 class InvalidCursor(ValueError):
     pass
+
+
+def signer(secret: str) -> TokenSigner:
+    return TokenSigner(secret, "feed cursor")
 
 
 @dataclass(frozen=True)
@@ -39,20 +48,22 @@ class Cursor:
     likes: int = 0
     since: datetime | None = None
 
-    def encode(self) -> str:
+    def encode(self, signer: TokenSigner) -> str:
         body: dict[str, str | int | None] = {"k": self.kind, "t": self.created_at.isoformat(), "i": str(self.image_id)}
         if self.kind == TOP:
             body["n"] = self.likes
             body["s"] = self.since.isoformat() if self.since else None
-        raw = json.dumps(body, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return signer.sign(json.dumps(body, separators=(",", ":")).encode())
 
 
-def decode(token: str, kind: str) -> Cursor:
-    """The cursor in `token`, which must have been issued for a listing of `kind`."""
+def decode(token: str, kind: str, signer: TokenSigner) -> Cursor:
+    """The cursor in `token`, which must have been issued (signed) for a listing of `kind`."""
     try:
-        padded = token + "=" * (-len(token) % 4)
-        body = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        payload = signer.verify(token)
+    except TamperedToken as error:
+        raise InvalidCursor(FORGED) from error
+    try:
+        body = json.loads(payload.decode())
         if not isinstance(body, dict) or body.get("k") != kind:
             raise InvalidCursor(f"cursor: not a cursor of this listing ({kind})")
         if not isinstance(body.get("t"), str) or not isinstance(body.get("i"), str):

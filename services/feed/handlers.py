@@ -97,13 +97,15 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         pool: AsyncConnectionPool,
         authority: VisibilityClient,
         *,
-        report_threshold: int,
+        reports: social.ReportPolicy,
         top_window_hours: int,
+        cursor_secret: str,
         top_windows_hours: list[int] | None = None,
     ):
         self._pool = pool
+        self._cursors = cursors.signer(cursor_secret)
         self._authority = authority
-        self._report_threshold = report_threshold
+        self._reports = reports
         self._top_window_hours = top_window_hours
         self._precomputed = sorted(set(top_windows_hours or []))
 
@@ -151,7 +153,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         if request.sort in (pb.FEED_SORT_UNSPECIFIED, pb.FEED_SORT_NEW):
             after = None
             if request.cursor:
-                cursor = cursors.decode(request.cursor, cursors.NEW)
+                cursor = cursors.decode(request.cursor, cursors.NEW, self._cursors)
                 after = (cursor.created_at, cursor.image_id)
             page = await authorized_page(
                 self._reader(lambda conn, a, n: repository.fetch_newest(conn, a, n, query)),
@@ -160,13 +162,13 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 after,
                 size,
             )
-            next_cursor = Cursor(cursors.NEW, *page.next_key).encode() if page.next_key else ""
+            next_cursor = Cursor(cursors.NEW, *page.next_key).encode(self._cursors) if page.next_key else ""
         elif request.sort == pb.FEED_SORT_TOP:
             hours = social.window_hours(request.window_hours, self._top_window_hours)
             after_top: tuple[int, datetime, UUID] | None = None
             since = datetime.now(UTC) - timedelta(hours=hours)
             if request.cursor:
-                cursor = cursors.decode(request.cursor, cursors.TOP)
+                cursor = cursors.decode(request.cursor, cursors.TOP, self._cursors)
                 after_top = (cursor.likes, cursor.created_at, cursor.image_id)
                 since = cursor.since or since
             window = (
@@ -182,7 +184,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             next_cursor = ""
             if page.next_key:
                 likes, created_at, image_id = page.next_key
-                next_cursor = Cursor(cursors.TOP, created_at, image_id, likes=likes, since=since).encode()
+                next_cursor = Cursor(cursors.TOP, created_at, image_id, likes=likes, since=since).encode(self._cursors)
         else:
             raise InvalidInput("sort: unknown sort order")
         liked = await self._liked(viewer, page.items)
@@ -196,7 +198,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         pinned: list[FeedRow] = []
         after = None
         if request.cursor:
-            cursor = cursors.decode(request.cursor, cursors.PROFILE)
+            cursor = cursors.decode(request.cursor, cursors.PROFILE, self._cursors)
             after = (cursor.created_at, cursor.image_id)
         else:
             async with self._pool.connection() as conn:
@@ -215,7 +217,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         return pb.GetProfileResponse(
             pinned=[_item(r, liked) for r in pinned],
             images=[_item(r, liked) for r in page.items],
-            next_cursor=Cursor(cursors.PROFILE, *page.next_key).encode() if page.next_key else "",
+            next_cursor=Cursor(cursors.PROFILE, *page.next_key).encode(self._cursors) if page.next_key else "",
         )
 
     async def BatchGetSocial(self, request: pb.BatchGetSocialRequest, context) -> pb.BatchGetSocialResponse:
@@ -300,20 +302,29 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
         image_id = _image_id(request.image_id)
         await self._may_see(user, image_id)
         async with self._pool.connection() as conn, conn.transaction():
-            await repository.add_report(conn, image_id, user, reason)
-            _, open_reports, decision = await repository.moderation_of(conn, image_id)
-            hidden = social.hidden_by_reports(open_reports, self._report_threshold, decision)
+            standing = await repository.reporter_standing(conn, image_id, user)
+            weight = social.report_weight(
+                user,
+                standing.owner_id,
+                standing.reporter_first_image_at,
+                datetime.now(UTC),
+                established_after=self._reports.established_after,
+                new_reporter_weight=self._reports.new_reporter_weight,
+            )
+            await repository.add_report(conn, image_id, user, reason, weight)
+            _, open_weight, decision = await repository.moderation_of(conn, image_id)
+            hidden = social.hidden_by_reports(open_weight, self._reports.threshold, decision)
             if hidden:
                 await repository.set_hidden(conn, image_id, True)
         if hidden:
-            log.info("image hidden pending review", extra={"image_id": str(image_id), "reports": open_reports})
+            log.info("image hidden pending review", extra={"image_id": str(image_id), "report_weight": open_weight})
         return pb.ReportResponse(hidden=hidden)
 
     async def ListReports(self, request: pb.ListReportsRequest, context) -> pb.ListReportsResponse:
         size = social.page_size(request.page_size)
         after = None
         if request.cursor:
-            cursor = cursors.decode(request.cursor, cursors.REPORTS)
+            cursor = cursors.decode(request.cursor, cursors.REPORTS, self._cursors)
             after = (cursor.created_at, cursor.image_id)
         # The queue shows what the public could see (hidden images are still public by the
         # authority); an image made private or deleted since has nothing left to moderate.
@@ -327,7 +338,7 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 )
                 for r in page.items
             ],
-            next_cursor=Cursor(cursors.REPORTS, *page.next_key).encode() if page.next_key else "",
+            next_cursor=Cursor(cursors.REPORTS, *page.next_key).encode(self._cursors) if page.next_key else "",
         )
 
     async def ResolveReport(self, request: pb.ResolveReportRequest, context) -> pb.ResolveReportResponse:
@@ -339,6 +350,6 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
             if total == 0:
                 raise NotFound("no reports for this image")
             await repository.resolve_reports(conn, image_id, decision, actor)
-            await repository.set_hidden(conn, image_id, social.hidden_by_reports(0, self._report_threshold, decision))
+            await repository.set_hidden(conn, image_id, social.hidden_by_reports(0, self._reports.threshold, decision))
         log.info("reports resolved", extra={"image_id": str(image_id), "decision": decision.value, "actor": actor})
         return pb.ResolveReportResponse()

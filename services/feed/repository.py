@@ -401,23 +401,43 @@ async def remove_pin(conn: psycopg.AsyncConnection, owner_id: str, image_id: UUI
 # ---------------------------------------------------------------- reports and moderation
 
 
-async def add_report(conn: psycopg.AsyncConnection, image_id: UUID, reporter_id: str, reason: str) -> None:
-    """One report per user per image: a second one is ignored."""
+@dataclass(frozen=True)
+class ReporterStanding:
+    """What a report's weight depends on: whose image it is, and since when the reporter makes images."""
+
+    owner_id: str
+    reporter_first_image_at: datetime | None
+
+
+async def reporter_standing(conn: psycopg.AsyncConnection, image_id: UUID, reporter_id: str) -> ReporterStanding:
+    cursor = await conn.execute(
+        "SELECT (SELECT owner_id FROM images WHERE image_id = %s),"
+        " (SELECT min(created_at) FROM images WHERE owner_id = %s AND known)",
+        (image_id, reporter_id),
+    )
+    owner_id, first_image_at = await one_row(cursor)
+    return ReporterStanding(owner_id or "", first_image_at)
+
+
+async def add_report(
+    conn: psycopg.AsyncConnection, image_id: UUID, reporter_id: str, reason: str, weight: float
+) -> None:
+    """One report per user per image: a second one is ignored (and keeps its first weight)."""
     await conn.execute(
-        "INSERT INTO reports (image_id, reporter_id, reason) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-        (image_id, reporter_id, reason),
+        "INSERT INTO reports (image_id, reporter_id, reason, weight) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (image_id, reporter_id, reason, weight),
     )
 
 
-async def moderation_of(conn: psycopg.AsyncConnection, image_id: UUID) -> tuple[int, int, Decision | None]:
-    """(all reports, open reports, last decision) of an image."""
+async def moderation_of(conn: psycopg.AsyncConnection, image_id: UUID) -> tuple[int, float, Decision | None]:
+    """(all reports, the weight of the open reports, last decision) of an image."""
     cursor = await conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE resolved_at IS NULL),"
+        "SELECT count(*), coalesce(sum(weight) FILTER (WHERE resolved_at IS NULL), 0),"
         " (SELECT decision FROM moderation WHERE image_id = %s) FROM reports WHERE image_id = %s",
         (image_id, image_id),
     )
-    total, open_reports, decision = await one_row(cursor)
-    return total, open_reports, Decision(decision) if decision else None
+    total, open_weight, decision = await one_row(cursor)
+    return total, float(open_weight), Decision(decision) if decision else None
 
 
 async def resolve_reports(conn: psycopg.AsyncConnection, image_id: UUID, decision: Decision, actor: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 
 MAX_REASON = 500
@@ -67,7 +69,37 @@ def clean_query(query: str) -> str:
     return " ".join(" ".join(_without_stray_dashes(token) for token in text.split()).split())
 
 
-def hidden_by_reports(open_reports: int, threshold: int, decision: Decision | None) -> bool:
-    """Hidden pending review once `threshold` distinct users reported it since the last review;
-    an operator who reviewed it and kept it hidden keeps it hidden."""
-    return decision is Decision.KEPT_HIDDEN or open_reports >= threshold
+@dataclass(frozen=True)
+class ReportPolicy:
+    # Open reports weighing this much hide an image pending review.
+    threshold: int
+    # An account counts fully once its first image is this old; until then new_reporter_weight.
+    established_after: timedelta
+    new_reporter_weight: float
+
+
+def report_weight(
+    reporter_id: str,
+    owner_id: str,
+    reporter_first_image_at: datetime | None,
+    now: datetime,
+    *,
+    established_after: timedelta,
+    new_reporter_weight: float,
+) -> float:
+    """How much one report counts towards hiding an image. Accounts cost nothing to make, so an
+    account counts fully only once it has made images for `established_after` (the generation
+    service dates them; a farm of fresh accounts would have to wait and pay for generations);
+    until then `new_reporter_weight` (default 0). The owner's own report counts nothing."""
+    if reporter_id == owner_id:
+        return 0.0
+    if reporter_first_image_at is not None and now - reporter_first_image_at >= established_after:
+        return 1.0
+    return new_reporter_weight
+
+
+def hidden_by_reports(open_weight: float, threshold: int, decision: Decision | None) -> bool:
+    """Hidden pending review once the open reports since the last review weigh `threshold` (each
+    user reports an image once; an established account weighs 1); an operator who reviewed it and
+    kept it hidden keeps it hidden."""
+    return decision is Decision.KEPT_HIDDEN or open_weight >= threshold

@@ -4,6 +4,7 @@ operator's rebuild command."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
@@ -18,6 +19,7 @@ from services.feed.handlers import ERRORS, FeedServicer
 from services.feed.prompts import PublicPrompts
 from services.feed.rebuild import IncompleteHistory, rebuild
 from services.feed.settings import SCHEMA, FeedSettings
+from services.feed.social import ReportPolicy
 from services.feed.visibility_client import VisibilityClient
 
 log = logging.getLogger(__name__)
@@ -92,8 +94,13 @@ async def run(settings: FeedSettings) -> None:
     servicer = FeedServicer(
         runtime.pool,
         authority,
-        report_threshold=settings.feed_report_threshold,
+        reports=ReportPolicy(
+            threshold=settings.feed_report_threshold,
+            established_after=timedelta(days=settings.feed_reporter_established_days),
+            new_reporter_weight=settings.feed_new_reporter_weight,
+        ),
         top_window_hours=settings.top_window_hours,
+        cursor_secret=settings.cursor_secret,
         top_windows_hours=settings.top_windows_hours,
     )
     await runtime.serve(

@@ -21,7 +21,7 @@ from services.gateway.api.routes import (
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
 from services.gateway.problems import install_problem_handlers
-from services.gateway.ratelimit.http import RateLimitHeadersMiddleware, enforce_rate_limit
+from services.gateway.ratelimit.http import RateLimitHeadersMiddleware, TarpitMiddleware, enforce_rate_limit
 from services.gateway.request_guard import RequestGuardMiddleware
 from services.gateway.response_headers import SecurityHeadersMiddleware
 from services.gateway.settings import GatewaySettings
@@ -80,6 +80,9 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         max_body_bytes=settings.max_request_body_bytes,
         exempt_prefixes=(f"{API_PREFIX}/billing/webhooks/",),
     )
+    # Outside the request guard and the app (a remembered refusal costs neither), inside the
+    # security headers and the metrics (a refusal still gets both).
+    app.add_middleware(TarpitMiddleware)
     app.add_middleware(
         SecurityHeadersMiddleware,
         trusted_proxies=parse_proxies(settings.trusted_proxies),

@@ -9,7 +9,7 @@ A failed call to another service becomes a problem in one place, `problem_from_r
 every client: INVALID_ARGUMENT → 422, NOT_FOUND → 404 (the gateway's own words), PERMISSION_DENIED
 → 403, FAILED_PRECONDITION / ALREADY_EXISTS → 409, RESOURCE_EXHAUSTED → 402 when the caller is out
 of credits (trailing metadata `atelier-reason: out_of_credits`), else 429; UNAVAILABLE and
-DEADLINE_EXCEEDED → 503; anything else → 502.
+DEADLINE_EXCEEDED → 503; anything else → 502. The gateway's own database or NATS down → 503 too.
 """
 
 import logging
@@ -22,6 +22,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from glue.grpc_errors import OUTAGES
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +211,18 @@ async def _on_problem(request: Request, problem: Problem) -> JSONResponse:
     )
 
 
+async def _on_outage(request: Request, error: Exception) -> JSONResponse:
+    # The gateway's own database or NATS is down (restarting, failing over): an outage the client
+    # may wait out, as when a service it calls is down, not a bug.
+    log.warning("dependency unavailable", extra={"path": request.url.path, "error": repr(error)})
+    return problem_response(
+        503,
+        "Atelier is temporarily unavailable; please try again shortly.",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return problem_response(500, "Something went wrong on our side; please try again.", instance=request.url.path)
@@ -218,4 +232,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]
+    for outage in OUTAGES:
+        app.add_exception_handler(cast("type[Exception]", outage), _on_outage)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from glue.settings import DatabaseSettings, NatsSettings, ObjectStoreSettings, ServiceSettings
 
 SCHEMA = "generation"
@@ -23,3 +25,7 @@ class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, Object
     # At SIGTERM the worker fetches nothing more and finishes the generations in hand within this
     # bound (below the pod's terminationGracePeriodSeconds, 120 s); those cut short are given back.
     worker_drain_timeout_s: float = 100.0
+    # Credits reserved for a submission that is still unwritten after this long are released
+    # (the process died in between; services/generation/reservations.py); checked this often.
+    reservation_recovery_after_s: float = Field(default=30.0, gt=0)
+    reservation_sweep_interval_s: float = Field(default=10.0, gt=0)

@@ -14,16 +14,17 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import enqueue_event
-from services.generation import repository
+from services.generation import repository, reservations
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
     BillingClient,
-    DependencyUnavailable,
     NotEntitled,
+    OutOfCredits,
     Reservation,
 )
 from services.generation.decision import (
     PRIVATE_GENERATION,
+    VisibilityRefused,
     WantedVisibility,
     check_concurrency,
     decide_visibility,
@@ -165,7 +166,17 @@ async def submit(
         last_choice = None if asked.visibility is not None else await repository.last_chosen_visibility(conn, owner_id)
     wanted = wanted_visibility(asked.visibility, last_choice)
     record = new_record(owner_id, idempotency_key, spec, raw_hash, asked)
-    reservation = await _reserve(billing, record, wanted)
+    # Committed before the credits are reserved: if this process dies before the generation is
+    # written, the sweep in reservations.py gives them back.
+    await reservations.note_pending(pool, record.id, owner_id)
+    try:
+        reservation = await _reserve(billing, record, wanted)
+    except (OutOfCredits, VisibilityRefused):
+        await reservations.forget_pending(pool, record.id)  # refused: billing holds nothing
+        raise
+    except BaseException:
+        await _release_quietly(pool, billing, record)  # it may have been reserved before the failure
+        raise
     try:
         record = replace(
             record,
@@ -179,13 +190,14 @@ async def submit(
             )
             created = await repository.insert_generation(conn, record)
             if created:
+                await reservations.claim_pending(conn, record.id)
                 await enqueue_event(conn, GENERATION_REQUESTED, requested_event(record))
     except BaseException:
-        await _release_quietly(billing, record)
+        await _release_quietly(pool, billing, record)
         raise
     if created:
         return record, True
-    await _release_quietly(billing, record)  # a concurrent twin with the same key won the insert
+    await _release_quietly(pool, billing, record)  # a concurrent twin with the same key won the insert
     existing = await _existing(pool, owner_id, idempotency_key or "", raw_hash)
     if existing is None:
         raise IdempotencyConflict("the idempotency key's generation no longer exists")
@@ -200,13 +212,11 @@ async def _reserve(billing: BillingClient, record: GenerationRecord, wanted: Wan
         )
     except NotEntitled:
         raise refusal_of(wanted) from None
-    except DependencyUnavailable:
-        await _release_quietly(billing, record)  # it may have been reserved before the failure
-        raise
 
 
-async def _release_quietly(billing: BillingClient, record: GenerationRecord) -> None:
+async def _release_quietly(pool: AsyncConnectionPool, billing: BillingClient, record: GenerationRecord) -> None:
     try:
-        await billing.release(str(record.id))
-    except Exception as error:  # billing expires unclaimed reservations; never mask the real outcome
+        await reservations.release(billing, record.id)
+        await reservations.forget_pending(pool, record.id)
+    except Exception as error:  # the sweep releases what stays pending; never mask the real outcome
         log.warning("could not release credits", extra={"generation_id": str(record.id), "error": str(error)})

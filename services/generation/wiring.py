@@ -4,8 +4,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from nats.js import JetStreamContext
-from prometheus_client import Gauge, start_http_server
+from prometheus_client import start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
@@ -19,16 +18,12 @@ from services.generation.deletion import GenerationDeleter
 from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
 from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonTxt2Img
+from services.generation.reservations import AbandonedReservationSweep
 from services.generation.settings import SCHEMA, GenerationSettings
 from services.generation.worker import GenerationWorker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-QUEUE_DEPTH = Gauge(
-    "atelier_generation_queue_depth", "Generation requests waiting for or held by a worker (JetStream consumer)"
-)
-
 
 SERVICE = generation_pb2.DESCRIPTOR.services_by_name["GenerationService"]
 # Prompts, seeds and storage keys of private images: only the gateway, which scopes every call to
@@ -43,11 +38,6 @@ CALLERS = CallerPolicy.for_service(
         "BatchGetImages": {identities.GATEWAY, identities.FEED},
     },
 )
-
-
-async def sample_queue_depth(js: JetStreamContext) -> None:
-    info = await js.consumer_info(STREAM, WORKER_DURABLE)
-    QUEUE_DEPTH.set(info.num_pending + info.num_ack_pending)
 
 
 async def _open(settings: GenerationSettings, role: str, drain_timeout_s: float = 10.0) -> Runtime:
@@ -74,7 +64,13 @@ async def run_api(settings: GenerationSettings) -> None:
     runtime.on_close(lambda: visibility_channel.close(None))
     visibility = VisibilityClient(visibility_channel)
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
-    servicer = GenerationServicer(runtime.pool, BillingClient(billing_channel), visibility, deleter)
+    billing = BillingClient(billing_channel)
+    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter)
+    sweep = AbandonedReservationSweep(runtime.pool, billing, settings.reservation_recovery_after_s)
+    runtime.run_in_background(
+        run_periodically("abandoned reservation sweep", sweep.sweep, settings.reservation_sweep_interval_s),
+        "reservation-sweep",
+    )
     await runtime.serve(
         settings,
         settings.grpc_listen,
@@ -117,11 +113,6 @@ async def run_worker(settings: GenerationSettings) -> None:
         run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency, stopping=runtime.stopping),
         WORKER_DURABLE,
         drains=True,
-    )
-    # A metric must never take the worker down; before the consumer exists there is nothing to sample.
-    runtime.run_in_background(
-        run_periodically("queue depth sample", lambda: sample_queue_depth(runtime.js), 5.0, logging.DEBUG),
-        "queue-depth",
     )
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     await runtime.run_until_stopped()

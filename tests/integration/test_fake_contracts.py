@@ -399,8 +399,12 @@ async def feed(request) -> AsyncIterator[Feed]:
             js = nc.jetstream()
             # The streams' owners (generation, visibility) create them; the feed only reads them.
             await ensure_streams(js, [generation_contract.STREAM_SPEC, visibility_contract.STREAM_SPEC])
-            # The fake's threshold: the gateway's tests hide an image at the second report.
-            stack.start_feed(ATELIER_VISIBILITY_ADDR=authority_address, ATELIER_FEED_REPORT_THRESHOLD="2")
+            # The fake's threshold: the gateway's tests hide an image at the second report, of any account.
+            stack.start_feed(
+                ATELIER_VISIBILITY_ADDR=authority_address,
+                ATELIER_FEED_REPORT_THRESHOLD="2",
+                ATELIER_FEED_NEW_REPORTER_WEIGHT="1",
+            )
             minutes = iter(range(1000))
 
             async def publish(owner: str, prompt: str, image_visibility: int) -> str:

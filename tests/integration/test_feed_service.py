@@ -38,6 +38,7 @@ from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import generation as generation_contract
 from contracts import visibility as visibility_contract
 from glue.events import ensure_streams, make_envelope
+from services.feed import cursors
 from tests.support.identity import add_port_as
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import free_port
@@ -494,12 +495,18 @@ async def test_likes_only_on_images_the_user_may_see_and_top_orders_by_them(feed
     }
 
 
+async def established(js, *users: str) -> None:
+    """Each user has made an image long enough ago for their reports to count fully."""
+    await publish(js, *(images_ready(user, new_ids(1), "", PRIVATE, T0 - timedelta(days=30)) for user in users))
+
+
 async def test_reports_past_the_threshold_hide_an_image_until_an_operator_restores_it(feed, js, authority):
     fake, _ = authority
     ids = new_ids(2)
     for i in ids:
         fake.set(i, "alice")
     await publish(js, images_ready("alice", ids, "a red circle", PUBLIC, T0))
+    await established(js, "bob", "carol", "dave")
     await caught_up(js)
     target = ids[0]
 
@@ -526,6 +533,30 @@ async def test_reports_past_the_threshold_hide_an_image_until_an_operator_restor
         grpc.StatusCode.NOT_FOUND,
         feed.ResolveReport(pb.ResolveReportRequest(image_id=ids[1], restore=True, actor="operator-1")),
     )
+
+
+async def test_fresh_accounts_and_the_owner_cannot_hide_an_image_established_ones_can(feed, js, authority):
+    fake, _ = authority
+    [target] = new_ids(1)
+    fake.set(target, "alice")
+    await publish(js, images_ready("alice", [target], "a blue square", PUBLIC, T0))
+    # A farm: accounts that never made an image, and accounts whose first image is from today.
+    await publish(js, *(images_ready(f"today_{n}", new_ids(1), "", PRIVATE, datetime.now(UTC)) for n in range(3)))
+    await established(js, "bob", "carol", "dave")
+    await caught_up(js)
+
+    reporters = [f"fresh_{n}" for n in range(6)] + [f"today_{n}" for n in range(3)] + ["alice"]
+    for reporter in reporters:
+        reply = await feed.Report(pb.ReportRequest(user_id=reporter, image_id=target, reason="spam"))
+        assert not reply.hidden, reporter
+    assert target in await walk(feed)
+    [entry] = (await feed.ListReports(pb.ListReportsRequest())).reports
+    assert entry.report_count == len(reporters)  # every report is there for the operator to read
+
+    assert not (await feed.Report(pb.ReportRequest(user_id="bob", image_id=target, reason="spam"))).hidden
+    assert not (await feed.Report(pb.ReportRequest(user_id="carol", image_id=target, reason="spam"))).hidden
+    assert (await feed.Report(pb.ReportRequest(user_id="dave", image_id=target, reason="spam"))).hidden
+    assert target not in await walk(feed)
 
 
 async def test_bad_requests_are_refused_with_a_message(feed, authority):
@@ -664,6 +695,14 @@ async def test_forged_cursors_and_odd_searches_are_answered_never_failed(feed, j
             await feed.ListFeed(pb.ListFeedRequest(sort=sort, cursor=_forged(body)))
         except grpc.aio.AioRpcError as error:
             assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (body, error.details())
+    signed_elsewhere = cursors.signer("another deployment's secret")
+    for sort, kind in ((pb.FEED_SORT_NEW, cursors.NEW), (pb.FEED_SORT_TOP, cursors.TOP)):
+        key = cursors.Cursor(kind, T0, uuid.UUID(some_id), since=T0)
+        for token in (key.encode(signed_elsewhere), _forged({"k": kind, "t": T0.isoformat(), "i": some_id})):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await feed.ListFeed(pb.ListFeedRequest(sort=sort, cursor=token))
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "forged or altered" in (refused.value.details() or "")
     for query in ("-" * 50, "-", '"', "!&|():*", "- - -", "or or", '"-"'):
         for sort in (pb.FEED_SORT_NEW, pb.FEED_SORT_TOP):
             await feed.ListFeed(pb.ListFeedRequest(sort=sort, query=query))

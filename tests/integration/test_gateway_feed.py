@@ -1,7 +1,8 @@
 """The feed, social actions, profiles, remix and lineage through the public HTTP API on the real
 platform (billing, visibility, feed, generation API and worker, gateway; real Postgres, NATS
 JetStream, the S3 store and Triton). Generations are one image of two steps. The feed runs with a
-report threshold of 2 (ATELIER_FEED_REPORT_THRESHOLD)."""
+report threshold of 2 (ATELIER_FEED_REPORT_THRESHOLD), every report weighing 1 (the test's accounts
+are minutes old; test_feed_service covers the weights)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ IMAGE_NOT_FOUND = "Image not found."
 
 @pytest.fixture(scope="module")
 def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url, ATELIER_FEED_REPORT_THRESHOLD="2") as running:
+    with running_platform(
+        postgres_url,
+        object_store,
+        triton_url,
+        ATELIER_FEED_REPORT_THRESHOLD="2",
+        ATELIER_FEED_NEW_REPORTER_WEIGHT="1",
+    ) as running:
         yield running
 
 

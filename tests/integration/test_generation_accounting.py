@@ -18,17 +18,10 @@ from atelier.generation.v1 import events_pb2, generation_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from tests.support.events import stream_events
 from tests.support.generation import SUCCEEDED, change_plan, submit_request, table_count, wait_finished
+from tests.support.generation import credit_balance as balance
 from tests.support.waiting import consumers_caught_up, eventually, outbox_published
 
 pytestmark = pytest.mark.integration
-
-
-async def balance(stack, user: str) -> int:
-    async with stack.channel("billing") as channel:
-        reply = await billing_pb2_grpc.BillingServiceStub(channel).GetAccount(
-            billing_pb2.GetAccountRequest(user_id=user)
-        )
-        return reply.account.credits
 
 
 # The worker's consumer (a redelivery would run the generation again) and billing's.

@@ -53,7 +53,7 @@ async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client,
     metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
     assert 'atelier_generations_finished_total{status="succeeded"} 1.0' in metrics
     assert "atelier_generation_end_to_end_seconds_count 1.0" in metrics
-    assert "atelier_generation_queue_depth" in metrics
+    assert 'atelier_jetstream_consumer_pending_messages{consumer="generation-worker"' in metrics
 
     ready = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.images_ready", events_pb2.ImagesReady)
     assert len(ready) == 1

@@ -37,6 +37,15 @@ def table_count(database_url: str, table: str) -> int:
         return conn.execute(f"SELECT count(*) FROM generation.{table}").fetchone()[0]
 
 
+async def credit_balance(stack, user: str) -> int:
+    """The user's credits, as the stack's billing service counts them."""
+    async with stack.channel("billing") as channel:
+        reply = await billing_pb2_grpc.BillingServiceStub(channel).GetAccount(
+            billing_pb2.GetAccountRequest(user_id=user)
+        )
+        return reply.account.credits
+
+
 async def change_plan(stack, user: str, plan: str) -> None:
     """Puts the user on a plan in the stack's billing service (the generation service asks it)."""
     async with stack.channel("billing") as channel:

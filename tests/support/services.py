@@ -27,6 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # The services' roles are the cluster's, so one password each for the whole test session.
 ROLE_PASSWORDS = {role: generate_secret() for role in DATABASE_ROLES}
+# The key the feed and the gateway sign their paging cursors with.
+CURSOR_SECRET = generate_secret()
 
 
 def fresh_database(postgres_url: str) -> str:
@@ -92,6 +94,7 @@ class Infra:
             "ATELIER_S3_SECRET_KEY": self.s3_secret_key,
             "ATELIER_S3_BUCKET": self.s3_bucket,
             "ATELIER_TRITON_URL": self.triton_url,
+            "ATELIER_CURSOR_SECRET": CURSOR_SECRET,
         }
 
 
@@ -209,13 +212,14 @@ class ServiceStack:
             )
         return process
 
-    def start_generation_api(self) -> ManagedProcess:
+    def start_generation_api(self, **extra_env: str) -> ManagedProcess:
         return self.start(
             "generation-api",
             "services.generation",
             "api",
             ready_port=self.generation_port,
             ATELIER_GRPC_LISTEN=self.generation_addr,
+            **extra_env,
         )
 
     def start_visibility(self, **extra_env: str) -> ManagedProcess:

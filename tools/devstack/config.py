@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from tools.devstack.objectstore import DEFAULT_BUCKET
+from tools.devstack.process import free_port
 
 # Ports field -> (environment variable, default)
 PORT_SETTINGS: dict[str, tuple[str, int]] = {
@@ -51,6 +52,11 @@ class Ports:
             except ValueError:
                 raise ValueError(f"{variable}={raw!r} is not a port number") from None
         return cls(**values)
+
+    @classmethod
+    def free(cls) -> Ports:
+        """Free loopback ports for a whole platform of one's own (benchmarks, the fault soak)."""
+        return cls(**{name: free_port() for name in PORT_SETTINGS})
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -25,6 +25,9 @@ SECRET_NAMES = (
     "s3_access_key",
     "s3_secret_key",
     "billing_webhook_secret",
+    # Paging cursors are signed with it (ATELIER_CURSOR_SECRET), one key per service that issues them.
+    "feed_cursor_secret",
+    "gateway_cursor_secret",
 )
 
 # The ATELIER_* variable a developer may set to choose a secret instead of the generated one.

@@ -36,7 +36,14 @@ SERVICES: tuple[ServiceProcess, ...] = (
         own_secrets=(("ATELIER_BILLING_WEBHOOK_SECRET", "billing_webhook_secret"),),
     ),
     ServiceProcess("visibility", ("services.visibility",), 2, grpc_port="visibility", database_role="visibility"),
-    ServiceProcess("feed", ("services.feed",), 3, grpc_port="feed", database_role="feed"),
+    ServiceProcess(
+        "feed",
+        ("services.feed",),
+        3,
+        grpc_port="feed",
+        database_role="feed",
+        own_secrets=(("ATELIER_CURSOR_SECRET", "feed_cursor_secret"),),
+    ),
     ServiceProcess(
         "generation-api",
         ("services.generation", "api"),
@@ -56,5 +63,6 @@ SERVICES: tuple[ServiceProcess, ...] = (
         readiness_path="/readyz",
         database_role="gateway",
         uses_object_store=True,
+        own_secrets=(("ATELIER_CURSOR_SECRET", "gateway_cursor_secret"),),
     ),
 )

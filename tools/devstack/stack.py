@@ -200,6 +200,22 @@ class Stack:
             self.postgres.stop()
         self._state.remove()
 
+    def service_process(self, name: str) -> ManagedProcess:
+        """One Atelier service's process, to stop or start it on its own (the fault soak does)."""
+        return next(process for process in self._service_processes if process.name == name)
+
+    def wait_until_service_ready(self, name: str) -> None:
+        service = next(service for service in self.services if service.name == name)
+        process = self.service_process(name)
+        wait_until_ready(
+            partial(self._service_is_ready, service),
+            what=f"service {name}",
+            timeout=self.service_ready_timeout,
+            log_path=process.log_path,
+            is_alive=process.is_running,
+            interval=0.2,
+        )
+
     def dead_processes(self) -> list[ProcessRecord]:
         return [record for record in self._state.processes if not record.is_alive()]
 
@@ -222,15 +238,8 @@ class Stack:
         for service, process in zip(self.services, self._service_processes):
             process.start()
             self._record(service.name, process.pid, self._address(service), process.log_path)
-        for service, process in zip(self.services, self._service_processes):
-            wait_until_ready(
-                partial(self._service_is_ready, service),
-                what=f"service {service.name}",
-                timeout=self.service_ready_timeout,
-                log_path=process.log_path,
-                is_alive=process.is_running,
-                interval=0.2,
-            )
+        for service in self.services:
+            self.wait_until_service_ready(service.name)
             log.info("%s ready at %s", service.name, self._address(service))
 
     def _service_is_ready(self, service: ServiceProcess) -> bool:

@@ -182,6 +182,8 @@ class TritonServer:
                 f"--grpc-port={self.grpc_port}",
                 f"--metrics-address={LOOPBACK}",
                 f"--metrics-port={self.metrics_port}",
+                # Latency summaries (quantiles of queue, compute and request time), off by default.
+                "--metrics-config=summary_latencies=true",
                 f"--exit-timeout-secs={EXIT_TIMEOUT_SECONDS}",
             ],
             self.log_path,

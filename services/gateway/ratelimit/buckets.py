@@ -90,13 +90,9 @@ class TokenBuckets:
 
     async def take(self, key: str, rate: Rate) -> Decision:
         """Takes one token from `key`'s bucket if one is there; one round trip."""
-        remembered = self._denied_until.get(key)
+        remembered = self.remembered_denial(key)
         if remembered is not None:
-            until, decision = remembered
-            now = time.monotonic()
-            if now < until:
-                return _later(decision, until - now)
-            del self._denied_until[key]
+            return remembered
         self._checks += 1
         if self._checks % SWEEP_EVERY == 0:
             sweep = asyncio.create_task(self.forget_idle())
@@ -111,6 +107,19 @@ class TokenBuckets:
         if not allowed:
             self._remember_denial(key, decision)
         return decision
+
+    def remembered_denial(self, key: str) -> Decision | None:
+        """The refusal `key` would get now, known without asking the database; None when a token
+        may be due (or `key` was never refused here)."""
+        remembered = self._denied_until.get(key)
+        if remembered is None:
+            return None
+        until, decision = remembered
+        now = time.monotonic()
+        if now < until:
+            return _later(decision, until - now)
+        del self._denied_until[key]
+        return None
 
     async def forget_idle(self) -> None:
         """Deletes the rows of buckets that are full again (keeps the table as small as the active keys)."""

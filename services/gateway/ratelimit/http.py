@@ -1,22 +1,24 @@
 """The rate limits in HTTP: a dependency every route runs (one bucket per request, chosen by
-policy.limit_for), the middleware that puts `RateLimit-*` headers on every answer of a limited
-route, and the login throttle the log-in route asks before and after checking a password."""
+policy.limit_for), the tarpit middleware that refuses a remembered anonymous refusal before the
+app runs, the middleware that puts `RateLimit-*` headers on every answer of a limited route, and
+the login throttle the log-in route asks before and after checking a password."""
 
 import math
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.gateway.auth.security import optional_caller
+from services.gateway.auth.security import SESSION_COOKIE, optional_caller
 from services.gateway.dependencies import deps_of
-from services.gateway.problems import Problem
+from services.gateway.problems import Problem, problem_response
 from services.gateway.ratelimit.buckets import Decision
 from services.gateway.ratelimit.lockout import LoginLockout
 from services.gateway.ratelimit.policy import client_address, keyed_by_account, limit_for
 from services.gateway.ratelimit.settings import RateLimitSettings
+from services.gateway.ratelimit.tarpit import Refused
 
 _DECISION_STATE = "rate_limit_decision"
 
@@ -45,12 +47,25 @@ async def enforce_rate_limit(request: Request) -> None:
     decision = await limits.buckets.take(limit.bucket_key, limit.rate)
     setattr(request.state, _DECISION_STATE, decision)
     if not decision.allowed:
-        wait_s = decision.headers()["Retry-After"]
-        raise Problem(
-            429,
-            f"Too many requests ({limit.route_class.value.replace('_', ' ')}: {limit.rate}); try again in {wait_s} s.",
-            headers=decision.headers(),
-        )
+        address = request_address(request)
+        refused = Refused(limit.bucket_key, f"{limit.route_class.value.replace('_', ' ')}: {limit.rate}")
+        if account_id is None:
+            # Keyed by address alone: the same request from there is refused before the app next time.
+            limits.tarpit.remember(address, request.method, request.scope["path"], refused)
+        held_s = await limits.tarpit.hold(address, decision.retry_after_s)
+        decision = limits.buckets.remembered_denial(limit.bucket_key) or _after_hold(decision, held_s)
+        setattr(request.state, _DECISION_STATE, decision)
+        raise Problem(429, refusal_detail(refused, decision), headers=decision.headers())
+
+
+def refusal_detail(refused: Refused, decision: Decision) -> str:
+    return f"Too many requests ({refused.limit_words}); try again in {decision.headers()['Retry-After']} s."
+
+
+def _after_hold(decision: Decision, held_s: float) -> Decision:
+    return Decision(
+        False, decision.limit, 0, max(0.0, decision.retry_after_s - held_s), max(0.0, decision.reset_s - held_s)
+    )
 
 
 async def _account_id(request: Request) -> str | None:
@@ -62,6 +77,48 @@ async def _account_id(request: Request) -> str | None:
     except Problem:
         return None
     return caller.user_id if caller is not None else None
+
+
+def _has_credentials(scope: Scope) -> bool:
+    """An API key or a session cookie: the request may be keyed by account, not by address."""
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE.encode() in value):
+            return True
+    return False
+
+
+class TarpitMiddleware:
+    """Refuses, after the tarpit's hold, an anonymous request the same address made moments ago
+    and was refused for, while its bucket is still known to be empty: 429 problem+json with the
+    same words and headers as the dependency's, without routing or running the app."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _has_credentials(scope):
+            await self.app(scope, receive, send)
+            return
+        limits = scope["app"].state.deps.rate_limits
+        settings: RateLimitSettings = scope["app"].state.settings
+        if limits is None or not settings.rate_limits_enabled:
+            await self.app(scope, receive, send)
+            return
+        peer = scope["client"][0] if scope.get("client") else None
+        forwarded_for = Headers(scope=scope).get("x-forwarded-for")
+        address = client_address(peer, forwarded_for, settings.rate_trusted_proxy_hops)
+        method, path = scope["method"], scope["path"]
+        refused = limits.tarpit.refused(address, method, path)
+        decision = limits.buckets.remembered_denial(refused.bucket_key) if refused is not None else None
+        if refused is None or decision is None:
+            if refused is not None:
+                limits.tarpit.forget(address, method, path)
+            await self.app(scope, receive, send)
+            return
+        held_s = await limits.tarpit.hold(address, decision.retry_after_s)
+        decision = limits.buckets.remembered_denial(refused.bucket_key) or _after_hold(decision, held_s)
+        response = problem_response(429, refusal_detail(refused, decision), headers=decision.headers())
+        await response(scope, receive, send)
 
 
 class RateLimitHeadersMiddleware:

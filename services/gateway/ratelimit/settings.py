@@ -81,3 +81,9 @@ class RateLimitSettings(BaseSettings):
     # Client address: the socket peer, unless this many trusted proxies (a load balancer, an ingress)
     # append to X-Forwarded-For: then the hop just before them. 0: X-Forwarded-For is ignored.
     rate_trusted_proxy_hops: int = Field(default=0, ge=0)
+    # Tarpit: a refused request is held until the client's next token is due, at most this long,
+    # before its 429 (0: answered at once); at most this many held per client address and in all
+    # (beyond them, answered at once).
+    rate_tarpit_max_hold_s: float = Field(default=2.0, ge=0)
+    rate_tarpit_held_per_address: int = Field(default=4, ge=0)
+    rate_tarpit_held_total: int = Field(default=1000, ge=0)

@@ -1,4 +1,5 @@
-"""The shared rate-limit state the gateway holds: token buckets and the login lockout."""
+"""The rate-limit state the gateway holds: token buckets and the login lockout (shared by
+replicas), and this process's tarpit."""
 
 from dataclasses import dataclass
 
@@ -7,12 +8,14 @@ from psycopg_pool import AsyncConnectionPool
 from services.gateway.ratelimit.buckets import TokenBuckets
 from services.gateway.ratelimit.lockout import LockoutPolicy, LoginLockout
 from services.gateway.ratelimit.settings import RateLimitSettings
+from services.gateway.ratelimit.tarpit import Tarpit
 
 
 @dataclass(frozen=True)
 class RateLimits:
     buckets: TokenBuckets
     lockout: LoginLockout
+    tarpit: Tarpit
 
     @classmethod
     def on(cls, pool: AsyncConnectionPool, settings: RateLimitSettings) -> "RateLimits":
@@ -24,4 +27,9 @@ class RateLimits:
             max_s=settings.rate_login_lockout_max_s,
             window_s=settings.rate_login_failure_window_s,
         )
-        return cls(TokenBuckets(pool), LoginLockout(pool, policy))
+        tarpit = Tarpit(
+            max_hold_s=settings.rate_tarpit_max_hold_s,
+            max_held_per_address=settings.rate_tarpit_held_per_address,
+            max_held=settings.rate_tarpit_held_total,
+        )
+        return cls(TokenBuckets(pool), LoginLockout(pool, policy), tarpit)

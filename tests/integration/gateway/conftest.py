@@ -34,6 +34,7 @@ from tests.integration.gateway.fakes import (
     running_services,
 )
 from tests.integration.gateway.feed_fake import FakeFeedService
+from tests.support.services import CURSOR_SECRET
 
 PASSWORD = "correct horse battery"
 # The gateway's objects are in memory here; its settings still require the store's keys.
@@ -84,6 +85,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     settings = GatewaySettings(
         database_url=gateway_database,
         **UNUSED_OBJECT_STORE_KEYS,
+        cursor_secret=CURSOR_SECRET,
         events_poll_interval_s=0.05,
         events_heartbeat_s=0.5,
     )

@@ -1,9 +1,10 @@
 """Rate limits against the real Postgres: token buckets per route class, keyed per account or per
 client address, shared by gateway replicas; login lockout with back-off; 429 problem+json with
-Retry-After and RateLimit-* headers."""
+Retry-After and RateLimit-* headers; the tarpit that holds refusals."""
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -18,6 +19,7 @@ from services.gateway.ratelimit.store import RateLimits
 from services.gateway.repository import SCHEMA
 from services.gateway.settings import GatewaySettings
 from tests.integration.gateway.conftest import PASSWORD, UNUSED_OBJECT_STORE_KEYS, Gateway
+from tests.support.services import CURSOR_SECRET
 
 WRONG = "not the password"
 LOCKOUT_FAST = {"rate_login": "1000/minute", "rate_login_lockout_max_s": 2.0}
@@ -34,7 +36,11 @@ async def replica(gateway: Gateway) -> AsyncIterator[BuildApp]:
     pools = []
 
     async def build(**limits: object) -> FastAPI:
-        settings = GatewaySettings(database_url=gateway.database_url, **UNUSED_OBJECT_STORE_KEYS, **limits)
+        # Refusals answered at once, but in the tarpit's own tests.
+        limits = {"rate_tarpit_max_hold_s": 0, **limits}
+        settings = GatewaySettings(
+            database_url=gateway.database_url, **UNUSED_OBJECT_STORE_KEYS, cursor_secret=CURSOR_SECRET, **limits
+        )
         pool = await open_pool(gateway.database_url, SCHEMA, max_size=2)
         pools.append(pool)
         deps = dataclasses.replace(gateway.app.state.deps, rate_limits=RateLimits.on(pool, settings))
@@ -257,3 +263,69 @@ async def test_a_signed_in_request_looks_its_caller_up_once(replica: BuildApp, m
     assert reply.status_code == 200
     assert reply.headers["ratelimit-limit"] == "1200"  # the account's read bucket
     assert len(looked_up) == 1
+
+
+async def test_a_sequential_loop_is_held_to_about_its_rate_by_the_tarpit(replica: BuildApp) -> None:
+    app = await replica(rate_anonymous_feed="1/second", rate_tarpit_max_hold_s=2.0)
+    async with client_of(app, "203.0.113.90") as looper:
+        statuses: list[int] = []
+        refused_waits: list[float] = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            reply = await looper.get("/api/v1/feed")
+            statuses.append(reply.status_code)
+            if reply.status_code == 429:
+                assert_limited(reply)
+                refused_waits.append(time.monotonic() - started)
+    # Answered at once, such a loop makes hundreds of requests in 3 s; held, about two a second.
+    assert len(statuses) <= 10, statuses
+    assert statuses.count(200) >= 2
+    assert refused_waits and min(refused_waits) >= 0.3, refused_waits
+
+
+async def test_a_remembered_refusal_is_answered_before_the_app_and_not_for_another_caller(
+    replica: BuildApp, monkeypatch
+) -> None:
+    app = await replica(rate_anonymous_feed="1/minute")
+    limits: RateLimits = app.state.deps.rate_limits
+    checks = []
+    original = limits.buckets.take
+
+    async def counting(key, rate):
+        checks.append(key)
+        return await original(key, rate)
+
+    monkeypatch.setattr(limits.buckets, "take", counting)
+    async with client_of(app, "203.0.113.91") as reader, client_of(app, "203.0.113.92") as other:
+        assert (await reader.get("/api/v1/feed")).status_code == 200
+        first_refusal = await reader.get("/api/v1/feed")
+        assert_limited(first_refusal)
+        again = [await reader.get("/api/v1/feed") for _ in range(5)]
+        for reply in again:
+            assert_limited(reply)
+            assert reply.json()["detail"] == first_refusal.json()["detail"].replace(
+                first_refusal.headers["retry-after"], reply.headers["retry-after"]
+            )
+            assert reply.headers["ratelimit-limit"] == "1"
+            assert reply.headers["x-content-type-options"] == "nosniff"
+        assert len(checks) == 2  # the five repeats never reached the dependency
+        assert (await other.get("/api/v1/feed")).status_code == 200
+        assert (await reader.get("/api/v1/users/someone")).status_code == 429  # same bucket, another path
+    assert len(checks) == 4
+
+
+async def test_the_tarpit_holds_few_requests_per_address_and_answers_the_rest_at_once(replica: BuildApp) -> None:
+    app = await replica(rate_anonymous_feed="1/minute", rate_tarpit_max_hold_s=1.5, rate_tarpit_held_per_address=2)
+    async with client_of(app, "203.0.113.93") as flooder:
+        assert (await flooder.get("/api/v1/feed")).status_code == 200
+
+        async def timed() -> tuple[int, float]:
+            started = time.monotonic()
+            reply = await flooder.get("/api/v1/feed")
+            return reply.status_code, time.monotonic() - started
+
+        answers = await asyncio.gather(*(timed() for _ in range(6)))
+    assert {status for status, _ in answers} == {429}
+    held = [seconds for _, seconds in answers if seconds >= 1.0]
+    assert len(held) == 2, answers

@@ -5,6 +5,7 @@ import httpx
 
 from services.gateway.settings import GatewaySettings
 from tests.integration.gateway.conftest import PASSWORD, UNUSED_OBJECT_STORE_KEYS, Gateway
+from tests.support.services import CURSOR_SECRET
 
 HSTS = "strict-transport-security"
 
@@ -60,6 +61,7 @@ async def test_a_trusted_proxy_vouches_for_https(gateway: Gateway) -> None:
     settings = GatewaySettings(
         database_url=gateway.database_url,
         **UNUSED_OBJECT_STORE_KEYS,
+        cursor_secret=CURSOR_SECRET,
         trusted_proxies="10.0.0.7",
     )
     app = create_app(settings, gateway.app.state.deps)

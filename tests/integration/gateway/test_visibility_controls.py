@@ -2,6 +2,8 @@
 PATCH and bulk changes, the Creations list, deletion, /me, the plan catalogue and the Stripe
 webhook."""
 
+import base64
+import json
 import uuid
 
 import pytest
@@ -219,6 +221,23 @@ async def test_creations_need_an_account_and_reject_foreign_cursors(gateway: Gat
         assert (await anonymous.get("/api/v1/me/creations")).status_code == 401
     assert (await alice.client.get("/api/v1/me/creations", params={"cursor": "garbage!"})).status_code == 422
     assert (await alice.client.get("/api/v1/me/creations", params={"visibility": "secret"})).status_code == 422
+
+
+async def test_a_creations_cursor_altered_or_forged_is_refused_and_a_real_one_pages(
+    gateway: Gateway, alice: SignedUp
+) -> None:
+    images_of(gateway, alice, n=3, prompt="paged")
+    first = (await alice.client.get("/api/v1/me/creations", params={"limit": 1})).json()
+    payload, signature = first["next_cursor"].split(".")
+    assert (await alice.client.get("/api/v1/me/creations", params={"cursor": first["next_cursor"]})).status_code == 200
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    body["m"][3] += 1  # skip an image the pages would not
+    altered = base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+    for cursor in (f"{altered}.{signature}", altered, f"{payload}.{signature[::-1]}"):
+        refused = await alice.client.get("/api/v1/me/creations", params={"cursor": cursor})
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["detail"].startswith("cursor: forged or altered")
 
 
 # ---- delete

@@ -10,6 +10,11 @@ from services.feed.rebuild import IncompleteHistory, MissingStream, check_histor
 from services.feed.settings import FeedSettings
 
 
+@pytest.fixture(autouse=True)
+def cursor_secret(monkeypatch):
+    monkeypatch.setenv("ATELIER_CURSOR_SECRET", "a-cursor-secret")
+
+
 def test_defaults_are_valid_and_the_threshold_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("ATELIER_FEED_REPORT_THRESHOLD", "5")
     settings = FeedSettings()
@@ -30,6 +35,12 @@ def test_bad_settings_fail_fast(monkeypatch, env):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with pytest.raises(ValidationError):
+        FeedSettings()
+
+
+def test_without_a_cursor_secret_the_settings_name_the_variable(monkeypatch):
+    monkeypatch.delenv("ATELIER_CURSOR_SECRET")
+    with pytest.raises(ValidationError, match="ATELIER_CURSOR_SECRET not set"):
         FeedSettings()
 
 

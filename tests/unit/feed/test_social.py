@@ -1,4 +1,6 @@
-"""Input rules of the social actions and the report threshold."""
+"""Input rules of the social actions, the report weights and the threshold."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,6 +29,24 @@ def test_threshold_hides_until_an_operator_restores():
     assert not social.hidden_by_reports(0, 3, Decision.RESTORED)
     assert social.hidden_by_reports(3, 3, Decision.RESTORED)  # reported again by new people
     assert social.hidden_by_reports(0, 3, Decision.KEPT_HIDDEN)
+
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+WEEK = timedelta(days=7)
+
+
+def test_a_report_weighs_by_the_reporters_standing():
+    def weight(reporter: str, first_image_at: datetime | None, new_weight: float = 0.0) -> float:
+        return social.report_weight(
+            reporter, "owner", first_image_at, NOW, established_after=WEEK, new_reporter_weight=new_weight
+        )
+
+    assert weight("old_hand", NOW - timedelta(days=30)) == 1.0
+    assert weight("old_hand", NOW - WEEK) == 1.0
+    assert weight("newcomer", NOW - timedelta(days=6)) == 0.0  # images, but too recent
+    assert weight("lurker", None) == 0.0  # never made an image
+    assert weight("lurker", None, new_weight=0.25) == 0.25
+    assert weight("owner", NOW - timedelta(days=300)) == 0.0  # the owner's own report
 
 
 def test_query_whitespace_is_collapsed_and_length_bounded():

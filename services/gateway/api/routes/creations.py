@@ -7,15 +7,14 @@ answer for (deleted) are left out.
 
 Pages are keyset pages: the opaque cursor holds the generation page being read and the last
 image handed out ((created_at, generation id, image index), the service's own order), so a
-page never repeats or skips an image when new generations arrive or old ones are deleted. A
+page never repeats or skips an image when new generations arrive or old ones are deleted. The
+cursor is signed (ATELIER_CURSOR_SECRET, glue.signed_tokens): a forged or altered one is a 422. A
 filtered page scans at most MAX_SCANNED_PAGES generation pages, so it may hold fewer than
 `limit` items; follow `next_cursor` until it is null.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from atelier.generation.v1 import generation_pb2
+from glue.signed_tokens import TamperedToken, TokenSigner
 from services.gateway.api.access import PRIVATE_NO_STORE, current_visibility
 from services.gateway.api.schemas import CreationItem, CreationsPage
 from services.gateway.api.views import creation_item
@@ -56,17 +56,29 @@ class Position:
     marker: Marker | None
 
 
-def encode_cursor(position: Position) -> str:
+def cursor_signer(request: Request) -> TokenSigner:
+    return TokenSigner(request.app.state.settings.cursor_secret, "creations cursor")
+
+
+def encode_cursor(position: Position, signer: TokenSigner) -> str:
     data: dict = {"g": position.generation_cursor}
     if position.marker is not None:
         m = position.marker
         data["m"] = [m.seconds, m.nanos, str(uuid.UUID(int=m.generation_id)), m.index]
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+    return signer.sign(json.dumps(data, separators=(",", ":")).encode())
 
 
-def decode_cursor(cursor: str) -> Position:
+def decode_cursor(cursor: str, signer: TokenSigner) -> Position:
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        payload = signer.verify(cursor)
+    except TamperedToken:
+        raise Problem(
+            422,
+            "cursor: forged or altered (its signature does not match); start again from the first page.",
+            errors=[{"field": "cursor", "message": "Forged or altered: its signature does not match."}],
+        ) from None
+    try:
+        data = json.loads(payload)
         generation_cursor = data["g"]
         if not isinstance(generation_cursor, str):
             raise TypeError
@@ -77,7 +89,7 @@ def decode_cursor(cursor: str) -> Position:
                 raise TypeError
             marker = Marker(seconds, nanos, uuid.UUID(generation_id).int, index)
         return Position(generation_cursor, marker)
-    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError):
+    except (ValueError, TypeError, KeyError):
         raise Problem(
             422,
             "cursor: is not a cursor this endpoint issued.",
@@ -127,7 +139,8 @@ async def my_creations(
 ) -> CreationsPage:
     deps = deps_of(request)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    position = decode_cursor(cursor) if cursor else Position("", None)
+    signer = cursor_signer(request)
+    position = decode_cursor(cursor, signer) if cursor else Position("", None)
     generation_cursor, marker = position.generation_cursor, position.marker
     items: list[CreationItem] = []
     for _ in range(MAX_SCANNED_PAGES):
@@ -150,8 +163,8 @@ async def my_creations(
             if len(items) == limit:
                 more = number < len(shown) or bool(page.next_cursor)
                 next_position = Position(generation_cursor, _marker(generation, image))
-                return CreationsPage(items=items, next_cursor=encode_cursor(next_position) if more else None)
+                return CreationsPage(items=items, next_cursor=encode_cursor(next_position, signer) if more else None)
         if not page.next_cursor:
             return CreationsPage(items=items, next_cursor=None)
         generation_cursor, marker = page.next_cursor, None
-    return CreationsPage(items=items, next_cursor=encode_cursor(Position(generation_cursor, None)))
+    return CreationsPage(items=items, next_cursor=encode_cursor(Position(generation_cursor, None), signer))

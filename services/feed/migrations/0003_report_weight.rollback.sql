@@ -1,0 +1,2 @@
+DROP INDEX images_owner_first;
+ALTER TABLE reports DROP COLUMN weight;
