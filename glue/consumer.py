@@ -59,7 +59,7 @@ class Delivery:
     _msg: Msg
 
     async def still_working(self) -> None:
-        """Resets the ack timer during long work so JetStream does not redeliver meanwhile."""
+        """Resets the ack timer now (the consumer's own heartbeats already do every ack_wait/3)."""
         await self._msg.in_progress()
 
 
