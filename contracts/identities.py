@@ -11,3 +11,6 @@ BILLING = "billing"
 OPERATOR = "operator"
 
 ALL = frozenset({GATEWAY, GENERATION_API, GENERATION_WORKER, VISIBILITY, FEED, BILLING, OPERATOR})
+
+# The one process that authenticates people, so the one that signs user tokens (glue.user_token).
+USER_TOKEN_SIGNER = GATEWAY

@@ -1,8 +1,8 @@
-"""gRPC aio server bootstrap: mutual TLS and per-method callers (glue.service_identity), health
-service (also on an optional plaintext port for probes), reflection, Prometheus metrics (RED
-metrics of every call: glue.grpc_metrics), one translation of exceptions into status
-(glue.grpc_errors) and a graceful shutdown on SIGTERM/SIGINT that runs the service's own clean-up
-(e.g. NATS drain)."""
+"""gRPC aio server bootstrap: mutual TLS and per-method callers (glue.service_identity), the user
+a call acts for from a verified token (glue.on_behalf), health service (also on an optional
+plaintext port for probes), reflection, Prometheus metrics (RED metrics of every call:
+glue.grpc_metrics), one translation of exceptions into status (glue.grpc_errors) and a graceful
+shutdown on SIGTERM/SIGINT that runs the service's own clean-up (e.g. NATS drain)."""
 
 import asyncio
 import logging
@@ -16,7 +16,9 @@ from prometheus_client import start_http_server
 
 from glue.grpc_errors import ErrorInterceptor, ErrorMapping
 from glue.grpc_metrics import RedMetricsInterceptor
+from glue.on_behalf import OnBehalfInterceptor, UserPolicy
 from glue.service_identity import CallerPolicy, IdentityFiles, IdentityInterceptor, server_credentials
+from glue.user_token import UserTokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ async def serve(
     service_names: Iterable[str],
     identity: IdentityFiles,
     callers: CallerPolicy,
+    users: UserPolicy,
+    user_tokens: UserTokenVerifier,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
     metrics_port: int = 0,
     metrics_host: str = "127.0.0.1",
@@ -46,10 +50,17 @@ async def serve(
 ) -> None:
     """Serves until a termination signal, then stops taking calls, lets running ones finish
     within grace_s, and calls on_shutdown. `errors`: the service's own errors → status.
-    `callers`: who may call each method; `health_listen`: a plaintext port where only health
+    `callers`: who may call each method; `users`: which methods act for the user a verified token
+    names (`user_tokens` checks it); `health_listen`: a plaintext port where only health
     answers (every other call there has no identity and is refused)."""
-    # Outermost first: the metrics see the status a caller gets, refusals and translations included.
-    interceptors = [RedMetricsInterceptor(), IdentityInterceptor(callers), ErrorInterceptor(errors or ErrorMapping())]
+    # Outermost first: the metrics see the status a caller gets, refusals and translations included;
+    # who the user is counts only once the caller is known.
+    interceptors = [
+        RedMetricsInterceptor(),
+        IdentityInterceptor(callers),
+        OnBehalfInterceptor(users, user_tokens),
+        ErrorInterceptor(errors or ErrorMapping()),
+    ]
     server = grpc.aio.server(interceptors=interceptors)
     register(server)
     # grpc-stubs' grpc_health stub lacks the asyncio servicer.

@@ -25,9 +25,11 @@ from glue.events import DEAD_LETTERS, OutboxRelay, ensure_streams, prune_outbox
 from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
+from glue.on_behalf import UserPolicy
 from glue.periodic import run_periodically
 from glue.service_identity import CallerPolicy, IdentityFiles
 from glue.settings import DatabaseSettings, ServiceSettings
+from glue.user_token import UserTokenVerifier
 
 log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 2.0
@@ -120,6 +122,7 @@ class Runtime:
         register: Registrar,
         service_names: list[str],
         callers: CallerPolicy,
+        users: UserPolicy,
         errors: ErrorMapping | None = None,
     ) -> None:
         """Serves gRPC until a termination signal or the death of a background loop."""
@@ -130,6 +133,8 @@ class Runtime:
                 service_names,
                 IdentityFiles.from_settings(settings),
                 callers,
+                users,
+                UserTokenVerifier.from_file(settings.user_token_public_key),
                 health_listen=settings.health_listen,
                 on_shutdown=self.close,
                 metrics_port=settings.metrics_port,

@@ -11,23 +11,20 @@ answers anyone (probes), and only on its own plaintext port.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 
+from glue.handler_guard import Admit, GuardInterceptor
+from glue.user_context import ForwardUserToken
+
 log = logging.getLogger(__name__)
 
-HEALTH_PREFIX = "/grpc.health.v1.Health/"
 REFLECTION_PREFIX = "/grpc.reflection."
-
-if TYPE_CHECKING:  # generic in the type stubs only
-    _ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
-else:
-    _ServerInterceptor = grpc.aio.ServerInterceptor
 
 
 class IdentityNotConfigured(SystemExit):
@@ -73,9 +70,12 @@ def _channel_arguments(files: IdentityFiles, server: str) -> tuple[grpc.ChannelC
 
 
 def secure_channel(address: str, server: str, files: IdentityFiles) -> grpc.aio.Channel:
-    """An asyncio channel to `server` (its identity) at `address`, presenting this process's identity."""
+    """An asyncio channel to `server` (its identity) at `address`, presenting this process's identity.
+    Calls made while serving a user's call carry that user's token (glue.user_context)."""
     credentials, options = _channel_arguments(files, server)
-    return grpc.aio.secure_channel(address, credentials, options=options)
+    # grpc-stubs types aio channel interceptors as a placeholder that must be ignored.
+    interceptors = [ForwardUserToken()]
+    return grpc.aio.secure_channel(address, credentials, options=options, interceptors=interceptors)  # type: ignore[arg-type]
 
 
 def secure_sync_channel(address: str, server: str, files: IdentityFiles) -> grpc.Channel:
@@ -124,64 +124,22 @@ def peer_identity(context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
     return names[0].decode() if len(names) == 1 else None
 
 
-class IdentityInterceptor(_ServerInterceptor):
+class IdentityInterceptor(GuardInterceptor):
     """Refuses a call before its handler runs unless the policy allows the caller."""
 
     def __init__(self, policy: CallerPolicy):
         self._policy = policy
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method.startswith(HEALTH_PREFIX):
-            return handler
-        return _guarded(handler, method, self._policy)
+    def admission(self, method: str) -> Admit:
+        return _admission(self._policy, method)
 
 
-async def _admit(policy: CallerPolicy, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> None:
-    caller = peer_identity(context)
-    refusal = policy.check(method, caller)
-    if refusal is not None:
-        log.warning("call refused", extra={"rpc": method, "caller": caller, "code": refusal[0].name})
-        await context.abort(*refusal)
+def _admission(policy: CallerPolicy, method: str) -> Admit:
+    async def admit(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        caller = peer_identity(context)
+        refusal = policy.check(method, caller)
+        if refusal is not None:
+            log.warning("call refused", extra={"rpc": method, "caller": caller, "code": refusal[0].name})
+            await context.abort(*refusal)
 
-
-def _answering(behaviour: Any, policy: CallerPolicy, method: str) -> Callable[[Any, Any], Awaitable[Any]]:
-    """A handler with one reply (unary or client-streaming), admitted first."""
-
-    async def admitted(request: Any, context: Any) -> Any:
-        await _admit(policy, method, context)
-        return await behaviour(request, context)
-
-    return admitted
-
-
-def _streaming(behaviour: Any, policy: CallerPolicy, method: str) -> Callable[[Any, Any], AsyncIterator[Any]]:
-    """A handler streaming replies (asyncio handlers are async generators), admitted first."""
-
-    async def admitted(request: Any, context: Any) -> AsyncIterator[Any]:
-        await _admit(policy, method, context)
-        async for reply in behaviour(request, context):
-            yield reply
-
-    return admitted
-
-
-def _guarded(
-    handler: grpc.RpcMethodHandler[Any, Any], method: str, policy: CallerPolicy
-) -> grpc.RpcMethodHandler[Any, Any]:
-    codec = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
-    }
-    if handler.unary_unary is not None:
-        return grpc.unary_unary_rpc_method_handler(_answering(handler.unary_unary, policy, method), **codec)
-    if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(_streaming(handler.unary_stream, policy, method), **codec)
-    if handler.stream_unary is not None:
-        return grpc.stream_unary_rpc_method_handler(_answering(handler.stream_unary, policy, method), **codec)
-    return grpc.stream_stream_rpc_method_handler(_streaming(handler.stream_stream, policy, method), **codec)
+    return admit

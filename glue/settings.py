@@ -30,6 +30,9 @@ class ServiceSettings(BaseSettings):
     tls_ca: Path | None = None
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    # PEM of the Ed25519 public key that verifies user tokens (glue.user_token): who a call is
+    # made for. Only the gateway holds the private key.
+    user_token_public_key: Path | None = None
     # A plaintext port answering only grpc.health.v1 (kubelet probes cannot present a client
     # certificate); empty: none.
     health_listen: str = ""

@@ -13,6 +13,7 @@ from contracts import identities
 from contracts.generation import GENERATION_FAILED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, Handler, run_consumer
+from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import open_runtime
 from glue.service_identity import CallerPolicy
@@ -38,6 +39,19 @@ CALLERS = CallerPolicy.for_service(
         "ReleaseCredits": {identities.GENERATION_API},
         "ChangePlan": {identities.OPERATOR},
         "HandleProviderWebhook": {identities.GATEWAY},
+    },
+)
+# A user's account and credits only for that user (the token the gateway signed, forwarded by
+# generation-api and visibility); the operator's command acts for nobody.
+USERS = UserPolicy.for_service(
+    SERVICE,
+    {
+        "GetAccount": acts_for("user_id", unattended={identities.OPERATOR}),
+        "ListPlans": NO_USER,
+        "ReserveCredits": acts_for("user_id"),
+        "ReleaseCredits": NO_USER,  # by generation id, also when a generation is abandoned
+        "ChangePlan": NO_USER,
+        "HandleProviderWebhook": NO_USER,
     },
 )
 
@@ -109,5 +123,6 @@ async def run(settings: BillingSettings) -> None:
         lambda server: billing_pb2_grpc.add_BillingServiceServicer_to_server(BillingServicer(billing), server),
         [SERVICE_NAME],
         CALLERS,
+        USERS,
         errors=ERRORS,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from atelier.feed.v1 import feed_pb2, feed_pb2_grpc
 from contracts import identities
 from glue.consumer import run_consumer
+from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
@@ -42,6 +43,23 @@ CALLERS = CallerPolicy.for_service(
         "GetProfile": _PEOPLE,
         "ListReports": {identities.OPERATOR},
         "ResolveReport": {identities.OPERATOR},
+    },
+)
+# Pages for the signed-in viewer or an anonymous one (public only); social actions for their user.
+_VIEWER = acts_for("viewer_id", anonymous=True)
+USERS = UserPolicy.for_service(
+    SERVICE,
+    {
+        "ListFeed": _VIEWER,
+        "BatchGetSocial": _VIEWER,
+        "Like": acts_for("user_id"),
+        "Unlike": acts_for("user_id"),
+        "Pin": acts_for("user_id"),
+        "Unpin": acts_for("user_id"),
+        "Report": acts_for("user_id"),
+        "GetProfile": _VIEWER,
+        "ListReports": NO_USER,
+        "ResolveReport": NO_USER,
     },
 )
 
@@ -109,6 +127,7 @@ async def run(settings: FeedSettings) -> None:
         lambda server: feed_pb2_grpc.add_FeedServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
         CALLERS,
+        USERS,
         errors=ERRORS,
     )
 

@@ -1,5 +1,6 @@
 """The gateway's settings, read from ATELIER_* environment variables (built once in main())."""
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -10,6 +11,8 @@ from services.gateway.ratelimit.settings import RateLimitSettings
 
 class GatewaySettings(ServiceSettings, DatabaseSettings, NatsSettings, ObjectStoreSettings, RateLimitSettings):
     http_listen: str = "127.0.0.1:8080"
+    # PEM of the Ed25519 private key that signs user tokens (glue.user_token); the gateway's alone.
+    user_token_signing_key: Path | None = None
     generation_addr: str = "127.0.0.1:50051"
     visibility_addr: str = "127.0.0.1:50052"
     billing_addr: str = "127.0.0.1:50054"

@@ -14,11 +14,13 @@ from glue.db import open_pool
 from glue.nats_connect import connect
 from glue.service_identity import IdentityFiles, secure_channel
 from glue.storage import ObjectStore
+from glue.user_token import UserTokenSigner
 from services.gateway.auth.accounts import Accounts
 from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient
 from services.gateway.clients.progress import NatsProgressFeed
+from services.gateway.clients.rpc import UserTokens
 from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.ratelimit.store import RateLimits
@@ -43,6 +45,8 @@ async def _connect_progress_feed(settings: GatewaySettings, feed: NatsProgressFe
 @asynccontextmanager
 async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayDeps]:
     identity = IdentityFiles.from_settings(settings)
+    # The gateway authenticates people: it signs, for each call, the user the call is made for.
+    user_tokens = UserTokens(UserTokenSigner.from_file(settings.user_token_signing_key))
     pool = await open_pool(settings.database_url, SCHEMA, max_size=settings.db_pool_size)
     progress = NatsProgressFeed()
     # NATS only carries previews: the gateway serves without it (and /readyz says so) until it connects.
@@ -55,9 +59,9 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
             secure_channel(settings.feed_addr, identities.FEED, identity) as feed_channel,
         ):
             repository = AccountsRepository(pool)
-            generations = GenerationClient(channel, settings.grpc_timeout_s)
-            billing = BillingClient(billing_channel, settings.grpc_timeout_s)
-            visibility = VisibilityClient(visibility_channel, settings.grpc_timeout_s)
+            generations = GenerationClient(channel, settings.grpc_timeout_s, user_tokens)
+            billing = BillingClient(billing_channel, settings.grpc_timeout_s, user_tokens)
+            visibility = VisibilityClient(visibility_channel, settings.grpc_timeout_s, user_tokens)
             yield GatewayDeps(
                 accounts=Accounts(repository, timedelta(seconds=settings.session_ttl_s)),
                 generations=generations,
@@ -65,7 +69,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                 visibility=visibility,
                 # Not a readiness check: with the feed down, feed pages and social actions answer
                 # 503 while generation and image reads go on.
-                feed=FeedClient(feed_channel, settings.grpc_timeout_s),
+                feed=FeedClient(feed_channel, settings.grpc_timeout_s, user_tokens),
                 progress=progress,
                 objects=ObjectStore(settings),
                 readiness_checks={

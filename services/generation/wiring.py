@@ -9,6 +9,7 @@ from prometheus_client import start_http_server
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
 from glue.consumer import ConsumerSpec, run_consumer
+from glue.on_behalf import UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
@@ -36,6 +37,20 @@ CALLERS = CallerPolicy.for_service(
     {
         **{method.name: {identities.GATEWAY} for method in SERVICE.methods},
         "BatchGetImages": {identities.GATEWAY, identities.FEED},
+    },
+)
+# Every method acts for the user the gateway's token names; the reads also for an anonymous viewer
+# (BatchGetImages: public images only, for the feed's prompt look-ups and anonymous pages;
+# GetGeneration: none).
+USERS = UserPolicy.for_service(
+    SERVICE,
+    {
+        "Submit": acts_for("owner_id"),
+        "GetLastVisibility": acts_for("owner_id"),
+        "GetGeneration": acts_for("viewer_id", anonymous=True),  # nobody's: NOT_FOUND, like anyone else's
+        "ListGenerations": acts_for("owner_id"),
+        "BatchGetImages": acts_for("viewer_id", anonymous=True),
+        "DeleteGeneration": acts_for("actor_id"),
     },
 )
 
@@ -77,6 +92,7 @@ async def run_api(settings: GenerationSettings) -> None:
         lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server),
         [SERVICE.full_name],
         CALLERS,
+        USERS,
         errors=ERRORS,
     )
 

@@ -12,6 +12,7 @@ from contracts import identities
 from contracts.generation import IMAGE_DELETED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
+from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.runtime import open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles
 from services.visibility.billing import BillingClient
@@ -37,6 +38,20 @@ CALLERS = CallerPolicy.for_service(
         "Authorize": {identities.GATEWAY, identities.FEED, identities.GENERATION_API, identities.GENERATION_WORKER},
         "BatchGetVisibility": {identities.GATEWAY},
         "MarkDeleted": {identities.GENERATION_API},
+    },
+)
+# Changes and owner views for their user only. Authorize also for an anonymous viewer (public
+# only) and for the worker, which checks on a queued remix, with no user present, that its owner
+# may still see the source.
+USERS = UserPolicy.for_service(
+    SERVICE,
+    {
+        "RegisterImages": NO_USER,  # the worker, for the owner of a generation it finished
+        "SetVisibility": acts_for("actor_id"),
+        "BatchSetVisibility": acts_for("actor_id"),
+        "Authorize": acts_for("viewer_id", anonymous=True, unattended={identities.GENERATION_WORKER}),
+        "BatchGetVisibility": acts_for("owner_id"),
+        "MarkDeleted": acts_for("actor_id"),
     },
 )
 
@@ -83,5 +98,6 @@ async def run(settings: VisibilitySettings) -> None:
         lambda server: visibility_pb2_grpc.add_VisibilityServiceServicer_to_server(servicer, server),
         [SERVICE_NAME],
         CALLERS,
+        USERS,
         errors=ERRORS,
     )

@@ -12,6 +12,7 @@ import pytest
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from tests.support.generation import credit_balance, submit_request, table_count
+from tests.support.identity import as_user
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -36,7 +37,8 @@ async def test_credits_of_a_submission_that_died_before_writing_its_generation_c
         )
     async with stack.channel("billing", "generation-api") as channel:
         await billing_pb2_grpc.BillingServiceStub(channel).ReserveCredits(
-            billing_pb2.ReserveCreditsRequest(user_id="alice", generation_id=str(abandoned), amount=4)
+            billing_pb2.ReserveCreditsRequest(user_id="alice", generation_id=str(abandoned), amount=4),
+            metadata=as_user("alice", stack.pki),  # the token the gateway signed, as generation-api forwards it
         )
     assert await credit_balance(stack, "alice") == before - 4
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.soak.faults import KILLABLE
-from tests.soak.run import run_soak
+from tests.soak.run import Schedule, run_soak
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ def soak_root() -> Iterator[Path]:
 
 
 def test_every_generation_ends_once_and_is_charged_once_while_each_process_is_killed(soak_root: Path) -> None:
-    report = run_soak(soak_root, generations=15, rounds=1, timeout_s=600)
+    report = run_soak(soak_root, generations=15, schedule=Schedule(rounds=1), timeout_s=600)
     figures = report.figures()
     log.warning("fault soak:\n%s", figures)
 

@@ -187,12 +187,13 @@ async def test_deleting_a_generation_removes_it_everywhere(stack, client, infra,
     generation = await wait_finished(client, reply.generation.generation_id)
     ids = [i.image_id for i in generation.images]
 
-    for actor in ("mallory", ""):
+    # Another user: as if it did not exist; nobody (no user token): refused before the handler.
+    for actor, code in (("mallory", grpc.StatusCode.NOT_FOUND), ("", grpc.StatusCode.UNAUTHENTICATED)):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await client.DeleteGeneration(
                 generation_pb2.DeleteGenerationRequest(generation_id=generation.generation_id, actor_id=actor)
             )
-        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+        assert caught.value.code() == code
     deleted = await client.DeleteGeneration(
         generation_pb2.DeleteGenerationRequest(generation_id=generation.generation_id, actor_id="alice")
     )

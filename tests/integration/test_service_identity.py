@@ -16,7 +16,7 @@ from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2
 from contracts import identities
 from glue.service_identity import secure_channel
-from tests.support.identity import identity_files
+from tests.support.identity import as_user, identity_files
 from tools.devstack import free_port
 from tools.devstack.pki import ensure_pki
 
@@ -98,7 +98,7 @@ async def test_each_identity_calls_only_what_it_needs(platform):
     async def generation_as(caller: str) -> grpc.StatusCode:
         async with platform.channel(identities.GENERATION_API, caller=caller) as channel:
             stub = generation_pb2_grpc.GenerationServiceStub(channel)
-            return await code_of(stub.ListGenerations(generations, timeout=10))
+            return await code_of(stub.ListGenerations(generations, timeout=10, metadata=as_user("alice", platform.pki)))
 
     async def moderation_as(caller: str) -> grpc.StatusCode:
         async with platform.channel(identities.FEED, caller=caller) as channel:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -79,10 +80,13 @@ class FaultyPlatform:
     def down(self) -> None:
         self.stack.down()
 
-    def kill_and_restart(self, name: str) -> None:
+    def kill_and_restart(self, name: str, down_s: float = 0.0) -> None:
+        """`down_s`: how long the process stays dead, as a pod waiting out its restart back-off
+        (part of the schedule, not a wait for anything)."""
         log.warning("soak: SIGKILL %s", name)
         self._kill(name)
         self.kills[name] += 1
+        time.sleep(down_s)
         self._start(name)
         log.warning("soak: %s is back", name)
 

@@ -101,22 +101,27 @@ async def sign_up_users(platform: FaultyPlatform, http: httpx.AsyncClient, count
     return users
 
 
-async def kill_on_schedule(
-    platform: FaultyPlatform, client: SoakClient, total: int, rounds: int, processes: tuple[str, ...]
-) -> None:
+@dataclass(frozen=True)
+class Schedule:
+    rounds: int  # each process killed this often
+    processes: tuple[str, ...] = KILLABLE
+    down_s: float = 0.0  # how long each stays dead before it is started again
+
+
+async def kill_on_schedule(platform: FaultyPlatform, client: SoakClient, total: int, schedule: Schedule) -> None:
     """Kill number j once (j + 1) / (kills + 1) of the generations have ended, so the kills are
     spread over the run and each meets generations in flight; a process that exited by itself
     meanwhile is started again first."""
-    schedule = [name for _ in range(rounds) for name in processes]
-    for j, name in enumerate(schedule):
-        threshold = (j + 1) * total // (len(schedule) + 1)
+    kills = [name for _ in range(schedule.rounds) for name in schedule.processes]
+    for j, name in enumerate(kills):
+        threshold = (j + 1) * total // (len(kills) + 1)
         while client.finished < threshold:
             client.progress.clear()
             if client.finished >= threshold:
                 break
             await client.progress.wait()
         await asyncio.to_thread(platform.restart_crashed_services)
-        await asyncio.to_thread(platform.kill_and_restart, name)
+        await asyncio.to_thread(platform.kill_and_restart, name, schedule.down_s)
 
 
 async def images_ready_messages(platform: FaultyPlatform) -> tuple[int, int]:
@@ -124,14 +129,12 @@ async def images_ready_messages(platform: FaultyPlatform) -> tuple[int, int]:
     return len(events), len({event.generation_id for event in events})
 
 
-async def drive(
-    platform: FaultyPlatform, generations: int, rounds: int, timeout_s: float, processes: tuple[str, ...]
-) -> SoakReport:
+async def drive(platform: FaultyPlatform, generations: int, schedule: Schedule, timeout_s: float) -> SoakReport:
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=20) as http:
         users = await sign_up_users(platform, http, USERS)
         client = SoakClient(http, deadline=time.monotonic() + timeout_s)
-        killer = asyncio.create_task(kill_on_schedule(platform, client, generations, rounds, processes))
+        killer = asyncio.create_task(kill_on_schedule(platform, client, generations, schedule))
         outcomes = await client.run(plan_generations(users, generations), CONCURRENCY)
         if not killer.done():
             log.warning("soak: the generations ended before the kill schedule did")
@@ -157,13 +160,11 @@ async def drive(
     )
 
 
-def run_soak(
-    data_root: Path, generations: int, rounds: int, timeout_s: float = 1800.0, processes: tuple[str, ...] = KILLABLE
-) -> SoakReport:
+def run_soak(data_root: Path, generations: int, schedule: Schedule, timeout_s: float = 1800.0) -> SoakReport:
     platform = FaultyPlatform(data_root)
     platform.up()
     try:
-        return asyncio.run(drive(platform, generations, rounds, timeout_s, processes))
+        return asyncio.run(drive(platform, generations, schedule, timeout_s))
     finally:
         platform.down()
 
@@ -176,6 +177,7 @@ def main() -> None:
     parser.add_argument(
         "--all-processes", action="store_true", help=f"also kill {', '.join(ALSO_KILLABLE)} (the events' consumers)"
     )
+    parser.add_argument("--down-s", type=float, default=0.0, help="seconds each killed process stays dead")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (logs) afterwards")
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
@@ -183,7 +185,8 @@ def main() -> None:
     data.chmod(0o711)
     sys.stdout.write(f"data and logs: {data}\n")
     processes = KILLABLE + ALSO_KILLABLE if options.all_processes else KILLABLE
-    report = run_soak(data, options.generations, options.kills_per_process, options.timeout, processes)
+    schedule = Schedule(options.kills_per_process, processes, options.down_s)
+    report = run_soak(data, options.generations, schedule, options.timeout)
     sys.stdout.write(report.figures() + "\n")
     if not options.keep:
         shutil.rmtree(data, ignore_errors=True)

@@ -1,5 +1,7 @@
-"""Service identities for tests: one PKI per test session, and channels that present a chosen
-identity to a chosen service (the caller a test acts as: the gateway, the operator, ...)."""
+"""Service identities for tests: one PKI per test session, channels that present a chosen
+identity to a chosen service (the caller a test acts as: the gateway, the operator, ...), and user
+tokens as the gateway signs them (the routing channels sign one for the user each request names,
+as the gateway would; tests of the check itself mint their own)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 import grpc
 
 from contracts import identities
+from glue.on_behalf import UserPolicy
 from glue.service_identity import (
     CallerPolicy,
     IdentityFiles,
@@ -19,6 +22,7 @@ from glue.service_identity import (
     secure_sync_channel,
     server_credentials,
 )
+from glue.user_token import METADATA_KEY, UserTokenSigner
 from tools.devstack.pki import Pki, ensure_pki
 
 
@@ -40,18 +44,65 @@ def sync_channel_as(caller: str, server: str, address: str, pki: Pki | None = No
     return secure_sync_channel(address, server, identity_files(pki or session_pki(), caller))
 
 
-def _policies() -> dict[str, CallerPolicy]:
-    from services.billing.wiring import CALLERS as BILLING
-    from services.feed.wiring import CALLERS as FEED
-    from services.generation.wiring import CALLERS as GENERATION
-    from services.visibility.wiring import CALLERS as VISIBILITY
+def _wirings() -> dict[str, Any]:
+    from services.billing import wiring as billing
+    from services.feed import wiring as feed
+    from services.generation import wiring as generation
+    from services.visibility import wiring as visibility
 
     return {
-        identities.BILLING: BILLING,
-        identities.FEED: FEED,
-        identities.GENERATION_API: GENERATION,
-        identities.VISIBILITY: VISIBILITY,
+        identities.BILLING: billing,
+        identities.FEED: feed,
+        identities.GENERATION_API: generation,
+        identities.VISIBILITY: visibility,
     }
+
+
+def _policies() -> dict[str, CallerPolicy]:
+    return {server: wiring.CALLERS for server, wiring in _wirings().items()}
+
+
+def _user_policies() -> dict[str, UserPolicy]:
+    return {server: wiring.USERS for server, wiring in _wirings().items()}
+
+
+def user_signer(pki: Pki | None = None, lifetime_s: int = 30) -> UserTokenSigner:
+    """The gateway's signer of the PKI (the session's unless given)."""
+    return UserTokenSigner((pki or session_pki()).user_token_key_path.read_bytes(), lifetime_s)
+
+
+def user_token(user_id: str, pki: Pki | None = None, now: float | None = None) -> str:
+    return user_signer(pki).sign(user_id, now)
+
+
+def as_user(user_id: str, pki: Pki | None = None) -> tuple[tuple[str, str], ...]:
+    """Call metadata carrying `user_id`'s token, as the gateway sends it."""
+    return ((METADATA_KEY, user_token(user_id, pki)),)
+
+
+class _SignedCall:
+    """A multicallable whose calls carry the token of the user their request names, unless the
+    call sets its own."""
+
+    def __init__(self, call: Any, field: str, signer: UserTokenSigner):
+        self._call = call
+        self._field = field
+        self._signer = signer
+
+    def _metadata(self, request: Any, metadata: Any) -> Any:
+        given = tuple(metadata or ())
+        if any(key == METADATA_KEY for key, _ in given):
+            return given
+        return (*given, *self._signer.metadata(getattr(request, self._field)))
+
+    def __call__(self, request: Any, *args: Any, metadata: Any = None, **kwargs: Any) -> Any:
+        return self._call(request, *args, metadata=self._metadata(request, metadata), **kwargs)
+
+    def with_call(self, request: Any, *args: Any, metadata: Any = None, **kwargs: Any) -> Any:
+        return self._call.with_call(request, *args, metadata=self._metadata(request, metadata), **kwargs)
+
+    def future(self, request: Any, *args: Any, metadata: Any = None, **kwargs: Any) -> Any:
+        return self._call.future(request, *args, metadata=self._metadata(request, metadata), **kwargs)
 
 
 def allowed_caller(server: str, method: str) -> str:
@@ -65,10 +116,15 @@ class _Routing:
     test that plays several callers of one service (the worker registering, the gateway toggling,
     the operator moderating) needs no bookkeeping. Tests of the policy itself pick the caller."""
 
-    def __init__(self, server: str, open_as: Callable[[str], Any]):
+    def __init__(self, server: str, open_as: Callable[[str], Any], pki: Pki | None = None):
         self._server = server
         self._open_as = open_as
         self._channels: dict[str, Any] = {}
+        self._pki = pki
+
+    def _signed(self, method: str, call: Any) -> Any:
+        rule = _user_policies()[self._server].rule_for(method)
+        return call if rule is None else _SignedCall(call, rule.field, user_signer(self._pki))
 
     def _through(self, method: str) -> Any:
         caller = allowed_caller(self._server, method)
@@ -77,10 +133,10 @@ class _Routing:
         return self._channels[caller]
 
     def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return self._through(method).unary_unary(method, *args, **kwargs)
+        return self._signed(method, self._through(method).unary_unary(method, *args, **kwargs))
 
     def unary_stream(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return self._through(method).unary_stream(method, *args, **kwargs)
+        return self._signed(method, self._through(method).unary_stream(method, *args, **kwargs))
 
     def stream_unary(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return self._through(method).stream_unary(method, *args, **kwargs)
@@ -115,8 +171,8 @@ class SyncRoutingChannel(_Routing):
 
 def routing_channel(server: str, address: str, pki: Pki | None = None) -> RoutingChannel:
     """A channel to a real service or a fake serving as `server`, each method sent as a caller the
-    real service allows."""
-    return RoutingChannel(server, lambda who: channel_as(who, server, address, pki))
+    real service allows, carrying a token of the user it names."""
+    return RoutingChannel(server, lambda who: channel_as(who, server, address, pki), pki)
 
 
 def add_port_as(grpc_server: grpc.aio.Server, address: str, identity: str, pki: Pki | None = None) -> int:

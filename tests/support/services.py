@@ -144,17 +144,18 @@ class ServiceStack:
     def channel(self, server: str, caller: str | None = None) -> grpc.aio.Channel | RoutingChannel:
         """A channel to one of this stack's services (identity: billing, visibility, feed,
         generation-api) presenting `caller`'s certificate; without one, each method goes as an
-        identity the service allows for it (tests/support/identity.py)."""
+        identity the service allows for it, with a token of the user its request names
+        (tests/support/identity.py)."""
         address = self.address_of(server)
         if caller is not None:
             return channel_as(caller, server, address, self.pki)
-        return RoutingChannel(server, lambda who: channel_as(who, server, address, self.pki))
+        return RoutingChannel(server, lambda who: channel_as(who, server, address, self.pki), self.pki)
 
     def sync_channel(self, server: str, caller: str | None = None) -> grpc.Channel | SyncRoutingChannel:
         address = self.address_of(server)
         if caller is not None:
             return sync_channel_as(caller, server, address, self.pki)
-        return SyncRoutingChannel(server, lambda who: sync_channel_as(who, server, address, self.pki))
+        return SyncRoutingChannel(server, lambda who: sync_channel_as(who, server, address, self.pki), self.pki)
 
     def env(self, **extra: str) -> dict[str, str]:
         return {

@@ -410,3 +410,16 @@ def test_only_the_processes_that_need_a_secret_hold_it() -> None:
     }
     assert holders["ATELIER_S3_SECRET_KEY"] == {"gateway", "generation-api", "generation-worker"}
     assert holders["ATELIER_BILLING_WEBHOOK_SECRET"] == {"billing"}
+
+
+def test_only_the_gateway_mounts_the_user_token_signing_key(manifests: list[Manifest]) -> None:
+    signers, verifiers = set(), set()
+    for workload in workloads(manifests):
+        volumes = pod_spec(workload).get("volumes", [])
+        if any(v.get("secret", {}).get("secretName") == "atelier-user-token-signer" for v in volumes):
+            signers.add(workload["metadata"]["name"])
+        if any(v.get("configMap", {}).get("name") == "atelier-user-token" for v in volumes):
+            verifiers.add(workload["metadata"]["name"])
+    assert signers == {"gateway"}
+    # Every gRPC server verifies the tokens with the public key (a ConfigMap: it is no secret).
+    assert verifiers == {"generation-api", "visibility", "feed", "billing"}

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from contracts import identities
+from glue.user_token import new_key_pair
 
 CA_NAME = "atelier-dev-ca"
 CA_DAYS = 3650
@@ -115,13 +116,27 @@ class Pki:
     def key_path(self, identity: str) -> Path:
         return self.root / f"{identity}.key"
 
+    @property
+    def user_token_key_path(self) -> Path:
+        """The Ed25519 key that signs user tokens (glue.user_token): the gateway's alone."""
+        return self.root / "user-token.key"
+
+    @property
+    def user_token_public_path(self) -> Path:
+        return self.root / "user-token.pub"
+
     def env(self, identity: str) -> dict[str, str]:
-        """The ATELIER_TLS_* settings of a process running as `identity`."""
-        return {
+        """The ATELIER_TLS_* settings of a process running as `identity`, and the user-token key
+        it may hold: every process the public one, the gateway also the signing one."""
+        env = {
             "ATELIER_TLS_CA": str(self.ca_path),
             "ATELIER_TLS_CERT": str(self.cert_path(identity)),
             "ATELIER_TLS_KEY": str(self.key_path(identity)),
+            "ATELIER_USER_TOKEN_PUBLIC_KEY": str(self.user_token_public_path),
         }
+        if identity == identities.USER_TOKEN_SIGNER:
+            env["ATELIER_USER_TOKEN_SIGNING_KEY"] = str(self.user_token_key_path)
+        return env
 
 
 def ensure_pki(root: Path, names: Iterable[str] = identities.ALL) -> Pki:
@@ -139,6 +154,10 @@ def ensure_pki(root: Path, names: Iterable[str] = identities.ALL) -> Pki:
         ca = CertificateAuthority.create()
         _write_private(ca_key_path, _key_pem(ca.key))
         pki.ca_path.write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
+    if not (pki.user_token_key_path.exists() and pki.user_token_public_path.exists()):
+        private, public = new_key_pair()
+        _write_private(pki.user_token_key_path, private)
+        pki.user_token_public_path.write_bytes(public)
     for identity in names:
         if pki.cert_path(identity).exists() and pki.key_path(identity).exists():
             continue
@@ -148,13 +167,26 @@ def ensure_pki(root: Path, names: Iterable[str] = identities.ALL) -> Pki:
     return pki
 
 
+def _encoded(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode()
+
+
 def kube_secrets(pki: Pki, names: Iterable[str] = identities.ALL - {identities.OPERATOR}) -> str:
     """One Secret per workload identity, named atelier-identity-<name>, in the layout cert-manager
-    writes (ca.crt, tls.crt, tls.key): the dev cluster's stand-in for a cert-manager Issuer."""
-    documents = []
+    writes (ca.crt, tls.crt, tls.key): the dev cluster's stand-in for a cert-manager Issuer. And
+    the user-token keys: the signing key in a Secret the gateway alone mounts, the public key in a
+    ConfigMap the gRPC servers mount."""
+    documents = [
+        "apiVersion: v1\nkind: Secret\ntype: Opaque\n"
+        "metadata:\n  name: atelier-user-token-signer\n  namespace: atelier\n"
+        f"data:\n  user-token.key: {_encoded(pki.user_token_key_path)}\n",
+        "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata:\n  name: atelier-user-token\n  namespace: atelier\n"
+        f"binaryData:\n  user-token.pub: {_encoded(pki.user_token_public_path)}\n",
+    ]
     for identity in sorted(names):
         files = {"ca.crt": pki.ca_path, "tls.crt": pki.cert_path(identity), "tls.key": pki.key_path(identity)}
-        data = "\n".join(f"  {key}: {base64.b64encode(path.read_bytes()).decode()}" for key, path in files.items())
+        data = "\n".join(f"  {key}: {_encoded(path)}" for key, path in files.items())
         documents.append(
             "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\n"
             f"metadata:\n  name: atelier-identity-{identity}\n  namespace: atelier\ndata:\n{data}\n"

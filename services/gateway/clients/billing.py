@@ -65,8 +65,9 @@ class WebhookRejected(Exception):
 
 
 class BillingClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float):
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, user_tokens: rpc.UserTokens | None = None):
         self._stub = billing_pb2_grpc.BillingServiceStub(channel)
+        self._tokens = user_tokens or rpc.UserTokens(None)
         self._health = health_pb2_grpc.HealthStub(channel)
         self._timeout_s = timeout_s
         self._catalogue: tuple[PlanInfo, ...] = ()
@@ -79,6 +80,7 @@ class BillingClient:
             timeout_s=self._timeout_s,
             not_found="Account not found.",
             service=SERVICE,
+            metadata=self._tokens.metadata(user_id),
         )
         if not reply.HasField("account"):
             raise Problem(502, "The billing service failed to answer; please try again.")

@@ -22,13 +22,10 @@ SORTS = {"new": feed_pb2.FEED_SORT_NEW, "top": feed_pb2.FEED_SORT_TOP}
 
 
 class FeedClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float):
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, user_tokens: rpc.UserTokens | None = None):
         self._stub = feed_pb2_grpc.FeedServiceStub(channel)
         self._health = health_pb2_grpc.HealthStub(channel)
-        self._timeout_s = timeout_s
-
-    async def _call(self, method, request):
-        return await rpc.call(method, request, timeout_s=self._timeout_s, not_found=IMAGE_NOT_FOUND, service="feed")
+        self._call = rpc.UserCalls("feed", IMAGE_NOT_FOUND, timeout_s, user_tokens)
 
     async def list_feed(
         self, viewer_id: str, sort: str, query: str, page_size: int, cursor: str
@@ -38,12 +35,14 @@ class FeedClient:
             feed_pb2.ListFeedRequest(
                 viewer_id=viewer_id, sort=SORTS[sort], query=query, page_size=page_size, cursor=cursor
             ),
+            viewer_id,
         )
 
     async def profile(self, owner_id: str, viewer_id: str, page_size: int, cursor: str) -> feed_pb2.GetProfileResponse:
         return await self._call(
             self._stub.GetProfile,
             feed_pb2.GetProfileRequest(owner_id=owner_id, viewer_id=viewer_id, page_size=page_size, cursor=cursor),
+            viewer_id,
         )
 
     async def social(self, viewer_id: str, image_ids: list[str]) -> dict[str, feed_pb2.ImageSocial]:
@@ -51,28 +50,32 @@ class FeedClient:
         if not image_ids:
             return {}
         reply = await self._call(
-            self._stub.BatchGetSocial, feed_pb2.BatchGetSocialRequest(viewer_id=viewer_id, image_ids=image_ids)
+            self._stub.BatchGetSocial,
+            feed_pb2.BatchGetSocialRequest(viewer_id=viewer_id, image_ids=image_ids),
+            viewer_id,
         )
         return {item.image_id: item for item in reply.images if item.image_id in image_ids}
 
     async def like(self, user_id: str, image_id: str) -> int:
-        reply = await self._call(self._stub.Like, feed_pb2.LikeRequest(user_id=user_id, image_id=image_id))
+        reply = await self._call(self._stub.Like, feed_pb2.LikeRequest(user_id=user_id, image_id=image_id), user_id)
         return reply.like_count
 
     async def unlike(self, user_id: str, image_id: str) -> int:
-        reply = await self._call(self._stub.Unlike, feed_pb2.UnlikeRequest(user_id=user_id, image_id=image_id))
+        reply = await self._call(self._stub.Unlike, feed_pb2.UnlikeRequest(user_id=user_id, image_id=image_id), user_id)
         return reply.like_count
 
     async def pin(self, user_id: str, image_id: str) -> None:
-        await self._call(self._stub.Pin, feed_pb2.PinRequest(user_id=user_id, image_id=image_id))
+        await self._call(self._stub.Pin, feed_pb2.PinRequest(user_id=user_id, image_id=image_id), user_id)
 
     async def unpin(self, user_id: str, image_id: str) -> None:
-        await self._call(self._stub.Unpin, feed_pb2.UnpinRequest(user_id=user_id, image_id=image_id))
+        await self._call(self._stub.Unpin, feed_pb2.UnpinRequest(user_id=user_id, image_id=image_id), user_id)
 
     async def report(self, user_id: str, image_id: str, reason: str) -> None:
         # Whether the image is now hidden stays with the feed and its operators: the reporter is
         # not told how many others reported it.
-        await self._call(self._stub.Report, feed_pb2.ReportRequest(user_id=user_id, image_id=image_id, reason=reason))
+        await self._call(
+            self._stub.Report, feed_pb2.ReportRequest(user_id=user_id, image_id=image_id, reason=reason), user_id
+        )
 
     async def check_serving(self) -> None:
         await rpc.check_serving(self._health, SERVICE_NAME)

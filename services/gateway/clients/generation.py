@@ -31,15 +31,18 @@ class PrivateRefused(Exception):
 
 
 class GenerationClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float):
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, user_tokens: rpc.UserTokens | None = None):
         self._stub = generation_pb2_grpc.GenerationServiceStub(channel)
+        self._tokens = user_tokens or rpc.UserTokens(None)
         self._health = health_pb2_grpc.HealthStub(channel)
         self._timeout_s = timeout_s
 
     async def submit(self, request: generation_pb2.SubmitRequest) -> generation_pb2.SubmitResponse:
         """Raises PrivateRefused when the service refuses the visibility, else a Problem."""
         try:
-            return await self._stub.Submit(request, timeout=self._timeout_s)
+            return await self._stub.Submit(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(request.owner_id)
+            )
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.PERMISSION_DENIED and (reason := rpc_reason(error)) in (
                 PRIVATE_NOT_ENTITLED,
@@ -52,7 +55,9 @@ class GenerationClient:
         """The visibility a generation gets when none is asked for: the owner's last choice."""
         request = generation_pb2.GetLastVisibilityRequest(owner_id=owner_id)
         try:
-            response = await self._stub.GetLastVisibility(request, timeout=self._timeout_s)
+            response = await self._stub.GetLastVisibility(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(owner_id)
+            )
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Not found.") from error
         # UNSPECIFIED: no choice yet.
@@ -62,7 +67,9 @@ class GenerationClient:
         """The generation as its owner sees it; 404 for anyone else."""
         request = generation_pb2.GetGenerationRequest(generation_id=generation_id, viewer_id=viewer_id)
         try:
-            response = await self._stub.GetGeneration(request, timeout=self._timeout_s)
+            response = await self._stub.GetGeneration(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(viewer_id)
+            )
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Generation not found.") from error
         return response.generation
@@ -70,7 +77,9 @@ class GenerationClient:
     async def list(self, owner_id: str, page_size: int, cursor: str) -> generation_pb2.ListGenerationsResponse:
         request = generation_pb2.ListGenerationsRequest(owner_id=owner_id, page_size=page_size, cursor=cursor)
         try:
-            return await self._stub.ListGenerations(request, timeout=self._timeout_s)
+            return await self._stub.ListGenerations(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(owner_id)
+            )
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Not found.") from error
 
@@ -79,7 +88,9 @@ class GenerationClient:
         409 while it is still running."""
         request = generation_pb2.DeleteGenerationRequest(generation_id=generation_id, actor_id=actor_id)
         try:
-            response = await self._stub.DeleteGeneration(request, timeout=self._timeout_s)
+            response = await self._stub.DeleteGeneration(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(actor_id)
+            )
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Generation not found.") from error
         return list(response.deleted_image_ids)
@@ -89,7 +100,9 @@ class GenerationClient:
         owner's images and public ones only. The caller still authorises (P1)."""
         request = generation_pb2.BatchGetImagesRequest(image_ids=[image_id], viewer_id=viewer_id)
         try:
-            response = await self._stub.BatchGetImages(request, timeout=self._timeout_s)
+            response = await self._stub.BatchGetImages(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(viewer_id)
+            )
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Image not found.") from error
         return next((image for image in response.images if image.image_id == image_id), None)

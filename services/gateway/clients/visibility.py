@@ -65,15 +65,12 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 class VisibilityClient:
-    def __init__(self, channel: grpc.aio.Channel, timeout_s: float):
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float, user_tokens: rpc.UserTokens | None = None):
         self._stub = visibility_pb2_grpc.VisibilityServiceStub(channel)
+        self._tokens = user_tokens or rpc.UserTokens(None)
         self._health = health_pb2_grpc.HealthStub(channel)
         self._timeout_s = timeout_s
-
-    async def _call(self, method, request):
-        return await rpc.call(
-            method, request, timeout_s=self._timeout_s, not_found=IMAGE_NOT_FOUND, service="visibility"
-        )
+        self._call = rpc.UserCalls("visibility", IMAGE_NOT_FOUND, timeout_s, user_tokens)
 
     async def authorize(self, viewer_id: str, image_ids: Sequence[str]) -> set[str]:
         """The subset of image_ids the viewer ("" = anonymous) may see now. Raises a 503 problem
@@ -82,7 +79,9 @@ class VisibilityClient:
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
             try:
                 reply = await self._stub.Authorize(
-                    visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=chunk), timeout=self._timeout_s
+                    visibility_pb2.AuthorizeRequest(viewer_id=viewer_id, image_ids=chunk),
+                    timeout=self._timeout_s,
+                    metadata=self._tokens.metadata(viewer_id),
                 )
             except grpc.aio.AioRpcError as error:
                 log.warning("authorize failed; denying", extra={"code": error.code().name})
@@ -101,6 +100,7 @@ class VisibilityClient:
             reply = await self._call(
                 self._stub.BatchGetVisibility,
                 visibility_pb2.BatchGetVisibilityRequest(owner_id=owner_id, image_ids=chunk),
+                owner_id,
             )
             for image in reply.images:
                 if image.owner_id == owner_id and not image.deleted and image.image_id in chunk:
@@ -114,7 +114,7 @@ class VisibilityClient:
             actor_id=actor_id, image_id=image_id, visibility=VISIBILITY_BY_NAME[visibility]
         )
         try:
-            reply = await self._call(self._stub.SetVisibility, request)
+            reply = await self._call(self._stub.SetVisibility, request, actor_id)
         except Problem as problem:
             if problem.status == 403:
                 problem.detail = _sentence(problem.detail)
@@ -130,7 +130,7 @@ class VisibilityClient:
             request = visibility_pb2.BatchSetVisibilityRequest(
                 actor_id=actor_id, image_ids=chunk, visibility=VISIBILITY_BY_NAME[visibility]
             )
-            reply = await self._call(self._stub.BatchSetVisibility, request)
+            reply = await self._call(self._stub.BatchSetVisibility, request, actor_id)
             updated.extend(_state(image) for image in reply.updated)
             refused.extend(Refusal(item.image_id, _sentence(item.reason)) for item in reply.refused)
         return updated, refused
