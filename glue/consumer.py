@@ -5,14 +5,21 @@ A handler raises `PoisonMessage` (or the envelope cannot be decoded) for input t
 succeed: it goes to the dead-letter stream at once. Any other exception is retried with backoff
 until max_deliver, then dead-lettered. Handlers must be idempotent: JetStream delivers at least once.
 
+While a handler runs, the message's ack timer is reset every ack_wait/3 (`in_progress`), so long
+work (a request queued in Triton) is never redelivered to a second worker meanwhile. Given a
+`stopping` event, the consumer drains: once it is set no new message is fetched, and the loop ends
+when the messages in hand are handled and acknowledged. A handler cancelled all the same (the drain
+bound passed) gives its message back at once (nak) instead of leaving it to the ack timer.
+
 A consumer never creates the stream it reads: its owner does (contracts/). Started before the
 owner, it waits for the stream with bounded back-off, then binds; a new durable starts from the
 stream's first message, so nothing published meanwhile is missed.
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic
 
@@ -52,7 +59,7 @@ class Delivery:
     _msg: Msg
 
     async def still_working(self) -> None:
-        """Resets the ack timer during long work so JetStream does not redeliver meanwhile."""
+        """Resets the ack timer now (the consumer's own heartbeats already do every ack_wait/3)."""
         await self._msg.in_progress()
 
 
@@ -79,6 +86,33 @@ async def _dead_letter(js: JetStreamContext, spec: ConsumerSpec[Any], msg: Msg, 
     log.error("dead-lettered", extra={"consumer": spec.durable, "subject": msg.subject, "reason": reason})
 
 
+@contextlib.asynccontextmanager
+async def _heartbeats(msg: Msg, interval_s: float) -> AsyncIterator[None]:
+    """Tells JetStream every interval_s that the message is still being worked on, until the block ends."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await msg.in_progress()
+            except Exception as error:  # NATS reconnecting: the next beat may get through
+                log.warning("heartbeat not sent", extra={"subject": msg.subject, "error": str(error)})
+
+    beating = asyncio.create_task(beat(), name="heartbeat")
+    try:
+        yield
+    finally:
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)
+
+
+async def _give_back(msg: Msg) -> None:
+    try:
+        await msg.nak()
+    except Exception as error:  # the connection is going: the ack timer returns it instead
+        log.warning("could not give the message back", extra={"subject": msg.subject, "error": str(error)})
+
+
 async def _handle(js: JetStreamContext, spec: ConsumerSpec[EventT], handler: Handler[EventT], msg: Msg) -> None:
     attempt = msg.metadata.num_delivered
     try:
@@ -89,11 +123,13 @@ async def _handle(js: JetStreamContext, spec: ConsumerSpec[EventT], handler: Han
     token = otel_context.attach(extract_context(msg.headers))
     try:
         with tracer.start_as_current_span(f"consume {spec.subject}", kind=trace.SpanKind.CONSUMER):
-            await handler(event, Delivery(envelope, attempt, msg))
+            async with _heartbeats(msg, spec.ack_wait_s / 3):
+                await handler(event, Delivery(envelope, attempt, msg))
         await msg.ack()
     except PoisonMessage as error:
         await _dead_letter(js, spec, msg, str(error))
     except asyncio.CancelledError:
+        await _give_back(msg)
         raise
     except Exception as error:
         if attempt >= spec.max_deliver:
@@ -127,11 +163,33 @@ async def wait_for_stream(
         delay = min(delay * 2, max_delay_s)
 
 
+async def _fetch_unless_stopping(
+    subscription: JetStreamContext.PullSubscription, batch: int, stopping: asyncio.Event
+) -> list[Msg]:
+    """The next messages, or none once `stopping` is set (the pending fetch is then abandoned: a
+    message it would have brought stays unacknowledged and is redelivered after the ack wait)."""
+    fetching = asyncio.ensure_future(subscription.fetch(batch, timeout=5))
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait([fetching, stop], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not fetching.done():
+            fetching.cancel()
+            await asyncio.gather(fetching, return_exceptions=True)
+    return fetching.result() if not fetching.cancelled() else []
+
+
 async def run_consumer(
-    js: JetStreamContext, spec: ConsumerSpec[EventT], handler: Handler[EventT], concurrency: int = 1
+    js: JetStreamContext,
+    spec: ConsumerSpec[EventT],
+    handler: Handler[EventT],
+    concurrency: int = 1,
+    stopping: asyncio.Event | None = None,
 ) -> None:
-    """Waits for the stream, then fetches and handles messages until cancelled, at most
-    `concurrency` at a time."""
+    """Waits for the stream, then fetches and handles messages, at most `concurrency` at a time,
+    until cancelled or, once `stopping` is set, until the messages in hand are handled."""
+    stopping = stopping or asyncio.Event()
     await wait_for_stream(js, spec.stream, spec.durable)
     subscription = await js.pull_subscribe(
         spec.subject,
@@ -148,9 +206,9 @@ async def run_consumer(
     )
     lag = asyncio.create_task(report_consumer_lag(js, spec.stream, spec.durable), name=f"lag-{spec.durable}")
     try:
-        while True:
+        while not stopping.is_set():
             try:
-                messages = await subscription.fetch(concurrency, timeout=5)
+                messages = await _fetch_unless_stopping(subscription, concurrency, stopping)
             except nats.errors.TimeoutError:
                 continue
             except NATS_UNAVAILABLE as error:

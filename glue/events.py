@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
+from datetime import timedelta
 from typing import TypeVar
 
 import psycopg
@@ -194,3 +195,22 @@ class OutboxRelay:
             except Exception as error:  # reconnect: the poll keeps the relay going meanwhile
                 log.warning("outbox listener reconnecting", extra={"error": str(error)})
                 await asyncio.sleep(self._poll_interval_s)
+
+
+async def prune_outbox(pool: AsyncConnectionPool, retention_s: float, batch: int = 1000) -> int:
+    """Deletes the outbox rows published more than retention_s ago, `batch` per transaction so that
+    no long lock holds up the relay; returns how many. Unpublished rows are never touched."""
+    pruned = 0
+    while True:
+        async with pool.connection() as conn, conn.transaction():
+            cursor = await conn.execute(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < now() - %s"
+                " ORDER BY id LIMIT %s)",
+                (timedelta(seconds=retention_s), batch),
+            )
+        pruned += cursor.rowcount
+        if cursor.rowcount < batch:
+            break
+    if pruned:
+        log.info("outbox pruned", extra={"rows": pruned, "retention_s": retention_s})
+    return pruned

@@ -1,6 +1,8 @@
 """What every event-driven service process shares: its schema migrated, a pool pinned to it,
 NATS with reconnects, the JetStream streams it owns provisioned, background loops supervised,
-and an orderly stop (loops cancelled, NATS drained within a bound, pool closed).
+and an orderly stop: consumers drain (no new message fetched, the ones in hand finished and
+acknowledged) within drain_timeout_s, the other loops are cancelled, NATS is drained within a bound,
+the pool closed.
 
 Streams: a process creates only its own domain's stream (declared in contracts/) and glue's
 DEADLETTER stream, which any consumer may publish to. Another domain's stream is its owner's to
@@ -19,13 +21,14 @@ from psycopg_pool import AsyncConnectionPool
 
 from contracts.streams import StreamSpec
 from glue import db
-from glue.events import DEAD_LETTERS, ensure_streams
+from glue.events import DEAD_LETTERS, OutboxRelay, ensure_streams, prune_outbox
 from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
 from glue.nats_connect import connect
 from glue.on_behalf import UserPolicy
+from glue.periodic import run_periodically
 from glue.service_identity import CallerPolicy, IdentityFiles
-from glue.settings import ServiceSettings
+from glue.settings import DatabaseSettings, ServiceSettings
 from glue.user_token import UserTokenVerifier
 
 log = logging.getLogger(__name__)
@@ -57,14 +60,38 @@ class Runtime:
     pool: AsyncConnectionPool
     nc: Client
     js: JetStreamContext
+    # Bounds a consumer's drain at stop; below the orchestrator's grace period (a pod's
+    # terminationGracePeriodSeconds), so that whatever is cut short is given back, not killed.
+    drain_timeout_s: float = 10.0
+    # Set at stop: consumers given it (run_consumer's `stopping`) fetch nothing more.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _loops: list[asyncio.Task[object]] = field(default_factory=list)
+    _draining: list[asyncio.Task[object]] = field(default_factory=list)
     _cleanups: list[Cleanup] = field(default_factory=list)
     _closing: bool = False
 
-    def run_in_background(self, loop: Coroutine[Any, Any, object], name: str) -> None:
+    def run_in_background(self, loop: Coroutine[Any, Any, object], name: str, *, drains: bool = False) -> None:
         """A loop that runs for the life of the process. If it ever ends, the process stops (exit
-        1) so the orchestrator restarts it, rather than serving on without it."""
-        self._loops.append(asyncio.create_task(loop, name=name))
+        1) so the orchestrator restarts it, rather than serving on without it. drains: the loop ends by
+        itself once `stopping` is set (a consumer given it); stop waits for it, up to
+        drain_timeout_s, before cancelling it."""
+        task = asyncio.create_task(loop, name=name)
+        self._loops.append(task)
+        if drains:
+            self._draining.append(task)
+
+    def relay_outbox(self, schema: str, settings: DatabaseSettings) -> None:
+        """For a service with an outbox: its events published to JetStream, and the published rows
+        deleted once older than settings.outbox_retention_s."""
+        self.run_in_background(OutboxRelay(self.pool, self.js, schema).run(), "outbox-relay")
+        self.run_in_background(
+            run_periodically(
+                "outbox prune",
+                lambda: prune_outbox(self.pool, settings.outbox_retention_s),
+                settings.outbox_prune_interval_s,
+            ),
+            "outbox-prune",
+        )
 
     def on_close(self, cleanup: Cleanup) -> None:
         """Runs at stop, after the loops are cancelled and before NATS and the pool close."""
@@ -72,6 +99,14 @@ class Runtime:
 
     async def close(self) -> None:
         self._closing = True
+        self.stopping.set()
+        if self._draining:
+            _, unfinished = await asyncio.wait(self._draining, timeout=self.drain_timeout_s)
+            if unfinished:
+                log.warning(
+                    "drain cut short; in-flight messages are given back",
+                    extra={"drain_timeout_s": self.drain_timeout_s, "loops": [t.get_name() for t in unfinished]},
+                )
         for task in self._loops:
             task.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
@@ -144,10 +179,11 @@ async def open_runtime(
     owned_streams: list[StreamSpec],
     stream_replicas: int = 1,
     pool_size: int = 10,
+    drain_timeout_s: float = 10.0,
 ) -> Runtime:
     await asyncio.to_thread(db.migrate, database_url, schema, migrations)
     pool = await db.open_pool(database_url, schema, max_size=pool_size)
     nc = await connect(nats_url, client_name)
     js = nc.jetstream()
     await ensure_streams(js, [*owned_streams, DEAD_LETTERS], replicas=stream_replicas)
-    return Runtime(pool, nc, js)
+    return Runtime(pool, nc, js, drain_timeout_s=drain_timeout_s)

@@ -42,6 +42,13 @@ class DatabaseSettings(BaseSettings):
     model_config = SETTINGS_CONFIG
 
     database_url: str = "postgresql://atelier@127.0.0.1:15432/atelier"
+    # Connections this process's pool may open. Every replica's pools together must fit the
+    # server's max_connections (deploy/k8s sets each Deployment's; tests/unit/test_database_connections.py).
+    db_pool_size: int = Field(default=10, ge=1)
+    # A service with an outbox deletes its rows this long after they were published (JetStream
+    # has them, and drops a republished duplicate for only 24 h), checking every interval.
+    outbox_retention_s: float = Field(default=7 * 24 * 3600, gt=0)
+    outbox_prune_interval_s: float = Field(default=3600, gt=0)
 
 
 class NatsSettings(BaseSettings):

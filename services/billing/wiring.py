@@ -13,7 +13,6 @@ from contracts import identities
 from contracts.generation import GENERATION_FAILED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, Handler, run_consumer
-from glue.events import OutboxRelay
 from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import open_runtime
@@ -78,6 +77,7 @@ async def run(settings: BillingSettings) -> None:
         client_name="billing",
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
+        pool_size=settings.db_pool_size,
     )
     billing = Billing(
         runtime.pool,
@@ -111,7 +111,7 @@ async def run(settings: BillingSettings) -> None:
             events.generation_failed,
         ),
     ]
-    runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
+    runtime.relay_outbox(SCHEMA, settings)
     runtime.run_in_background(
         run_periodically("sweep", lambda: sweep(billing), settings.billing_sweep_interval_s), "sweep"
     )

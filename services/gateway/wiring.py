@@ -32,7 +32,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
     identity = IdentityFiles.from_settings(settings)
     # The gateway authenticates people: it signs, for each call, the user the call is made for.
     user_tokens = UserTokens(UserTokenSigner.from_file(settings.user_token_signing_key))
-    pool = await open_pool(settings.database_url, SCHEMA)
+    pool = await open_pool(settings.database_url, SCHEMA, max_size=settings.db_pool_size)
     try:
         async with (
             secure_channel(settings.generation_addr, identities.GENERATION_API, identity) as channel,

@@ -15,12 +15,18 @@ class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, Object
     inference_attempts: int = 4
     inference_retry_base_s: float = 1.0
     inference_timeout_s: float = 120.0
+    # A Triton outage holds generations (not failed) until Triton is back; past this long an outage
+    # fails the generations held and those fetched after (credits refunded).
+    triton_outage_limit_s: float = 600.0
     # How long JetStream waits for an ack or a heartbeat before redelivering to another worker.
     worker_ack_wait_s: float = 30.0
     worker_max_deliver: int = 5
     worker_concurrency: int = 1
     # The longest one WatchProgress stream lasts (the gateway's event stream reconnects past it).
     progress_watch_max_s: float = Field(default=900.0, gt=0)
+    # At SIGTERM the worker fetches nothing more and finishes the generations in hand within this
+    # bound (below the pod's terminationGracePeriodSeconds, 120 s); those cut short are given back.
+    worker_drain_timeout_s: float = 100.0
     # Credits reserved for a submission that is still unwritten after this long are released
     # (the process died in between; services/generation/reservations.py); checked this often.
     reservation_recovery_after_s: float = Field(default=30.0, gt=0)

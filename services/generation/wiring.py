@@ -9,7 +9,6 @@ from prometheus_client import start_http_server
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
 from glue.consumer import ConsumerSpec, run_consumer
-from glue.events import OutboxRelay
 from glue.on_behalf import UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
@@ -59,7 +58,7 @@ USERS = UserPolicy.for_service(
 )
 
 
-async def _open(settings: GenerationSettings, role: str) -> Runtime:
+async def _open(settings: GenerationSettings, role: str, drain_timeout_s: float = 10.0) -> Runtime:
     return await open_runtime(
         database_url=settings.database_url,
         schema=SCHEMA,
@@ -68,12 +67,14 @@ async def _open(settings: GenerationSettings, role: str) -> Runtime:
         client_name=f"generation-{role}",
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
+        pool_size=settings.db_pool_size,
+        drain_timeout_s=drain_timeout_s,
     )
 
 
 async def run_api(settings: GenerationSettings) -> None:
     runtime = await _open(settings, "api")
-    runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
+    runtime.relay_outbox(SCHEMA, settings)
     identity = IdentityFiles.from_settings(settings)
     billing_channel = secure_channel(settings.billing_addr, identities.BILLING, identity)
     visibility_channel = secure_channel(settings.visibility_addr, identities.VISIBILITY, identity)
@@ -101,7 +102,7 @@ async def run_api(settings: GenerationSettings) -> None:
 
 
 async def run_worker(settings: GenerationSettings) -> None:
-    runtime = await _open(settings, "worker")
+    runtime = await _open(settings, "worker", drain_timeout_s=settings.worker_drain_timeout_s)
     store = ObjectStore(settings)
     await asyncio.to_thread(store.ensure_bucket)
     if settings.metrics_port:
@@ -118,6 +119,7 @@ async def run_worker(settings: GenerationSettings) -> None:
         VisibilityClient(visibility_channel),
         inference_attempts=settings.inference_attempts,
         retry_base_s=settings.inference_retry_base_s,
+        outage_limit_s=settings.triton_outage_limit_s,
     )
     spec = ConsumerSpec(
         stream=STREAM,
@@ -128,7 +130,9 @@ async def run_worker(settings: GenerationSettings) -> None:
         max_deliver=settings.worker_max_deliver,
     )
     runtime.run_in_background(
-        run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency), WORKER_DURABLE
+        run_consumer(runtime.js, spec, worker.handle, settings.worker_concurrency, stopping=runtime.stopping),
+        WORKER_DURABLE,
+        drains=True,
     )
     log.info("worker consuming", extra={"subject": GENERATION_REQUESTED})
     await runtime.run_until_stopped()

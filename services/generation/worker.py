@@ -8,6 +8,10 @@ STRENGTH; a source deleted or made private since the remix was accepted fails th
 Exactly once: a redelivered event for a finished generation is acknowledged and ignored; a
 generation whose worker died mid-way is generated again under the same object keys, and only
 the transaction that moves it to a finished state (row locked) inserts images and the event.
+
+Triton down or its model not ready is an outage, not the generation's fault: the generation is held
+(its message kept by the consumer's heartbeats, so the worker fetches nothing more meanwhile) until
+Triton is ready again, and fails only once the outage has lasted `outage_limit_s`.
 """
 
 import asyncio
@@ -128,6 +132,8 @@ class GenerationWorker:
         visibility: VisibilityClient,
         inference_attempts: int = 4,
         retry_base_s: float = 1.0,
+        outage_limit_s: float = 600.0,
+        ready_poll_s: float = 1.0,
     ):
         self._pool = pool
         self._nc = nc
@@ -136,6 +142,11 @@ class GenerationWorker:
         self._visibility = visibility
         self._inference_attempts = inference_attempts
         self._retry_base_s = retry_base_s
+        self._outage_limit_s = outage_limit_s
+        self._ready_poll_s = ready_poll_s
+        # When Triton was first found unavailable in the outage going on now (shared by all the
+        # generations this worker holds); None while it answers.
+        self._outage_began: float | None = None
 
     async def handle(self, event: events_pb2.GenerationRequested, delivery: Delivery) -> None:
         try:
@@ -163,12 +174,15 @@ class GenerationWorker:
         if init_image is not None:
             request = dataclasses.replace(request, init_image=init_image, strength=event.params.strength or None)
         try:
-            result = await self._infer(record, request, delivery)
+            result = await self._infer_through_outages(record, request, delivery)
         except InferenceRejected as error:
             await self._fail(record, f"The model could not make this image: {error}")
             return
         except InferenceUnavailable as error:
-            log.error("inference unavailable; giving up", extra={"generation_id": str(record.id), "error": str(error)})
+            log.error(
+                "inference unavailable past the outage limit; giving up",
+                extra={"generation_id": str(record.id), "error": str(error)},
+            )
             await self._fail(record, UNAVAILABLE_MESSAGE)
             return
         images = await self._store_images(record, result)
@@ -195,6 +209,34 @@ class GenerationWorker:
                 raise SourceImageGone() from error
             raise  # the store is unwell: redelivered later
         return await asyncio.to_thread(decode_png, png)
+
+    async def _infer_through_outages(
+        self, record: GenerationRecord, request: Txt2ImgRequest, delivery: Delivery
+    ) -> Txt2ImgResult:
+        while True:
+            try:
+                result = await self._infer(record, request, delivery)
+            except InferenceUnavailable:
+                now = time.monotonic()
+                if self._outage_began is None:
+                    self._outage_began = now
+                if now - self._outage_began >= self._outage_limit_s:
+                    raise
+                await self._until_model_ready(record)
+                continue
+            self._outage_began = None
+            return result
+
+    async def _until_model_ready(self, record: GenerationRecord) -> None:
+        """Returns once Triton says the model is ready, or once the outage limit has passed."""
+        log.warning(
+            "triton unavailable; holding the generation until it is back", extra={"generation_id": str(record.id)}
+        )
+        while self._outage_began is not None and time.monotonic() - self._outage_began < self._outage_limit_s:
+            if await self._model.ready():
+                log.info("triton ready again; resuming", extra={"generation_id": str(record.id)})
+                return
+            await asyncio.sleep(self._ready_poll_s)
 
     async def _infer(self, record: GenerationRecord, request: Txt2ImgRequest, delivery: Delivery) -> Txt2ImgResult:
         async def on_progress(progress: Progress) -> None:

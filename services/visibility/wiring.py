@@ -12,7 +12,6 @@ from contracts import identities
 from contracts.generation import IMAGE_DELETED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
-from glue.events import OutboxRelay
 from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.runtime import open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles
@@ -66,11 +65,12 @@ async def run(settings: VisibilitySettings) -> None:
         client_name="visibility",
         owned_streams=[STREAM_SPEC],
         stream_replicas=settings.stream_replicas,
+        pool_size=settings.db_pool_size,
     )
     billing = BillingClient(settings.billing_addr, settings.billing_timeout_s, IdentityFiles.from_settings(settings))
     runtime.on_close(billing.close)
     events = EventHandlers(runtime.pool)
-    runtime.run_in_background(OutboxRelay(runtime.pool, runtime.js, SCHEMA).run(), "outbox-relay")
+    runtime.relay_outbox(SCHEMA, settings)
     runtime.run_in_background(
         run_consumer(
             runtime.js,

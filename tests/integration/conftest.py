@@ -47,7 +47,12 @@ def stack(infra, tmp_path) -> Iterator[ServiceStack]:
     services = ServiceStack(
         infra,
         tmp_path / "logs",
-        overrides={"ATELIER_WORKER_ACK_WAIT_S": "4", "ATELIER_INFERENCE_RETRY_BASE_S": "0.2"},
+        overrides={
+            "ATELIER_WORKER_ACK_WAIT_S": "4",
+            "ATELIER_INFERENCE_RETRY_BASE_S": "0.2",
+            # A worker stopped mid-generation at a test's end drains within the stack's stop grace (15 s).
+            "ATELIER_WORKER_DRAIN_TIMEOUT_S": "5",
+        },
     )
     try:
         yield services

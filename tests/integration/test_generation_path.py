@@ -169,8 +169,10 @@ async def _set(event: asyncio.Event, _msg) -> None:
     event.set()
 
 
-async def test_triton_down_is_retried_then_fails_with_a_clear_error(stack, client, infra):
-    stack.start_worker(ATELIER_TRITON_URL=f"127.0.0.1:{free_port()}", ATELIER_INFERENCE_ATTEMPTS="3")
+async def test_triton_down_past_the_outage_limit_fails_with_a_clear_error(stack, client, infra):
+    stack.start_worker(
+        ATELIER_TRITON_URL=f"127.0.0.1:{free_port()}", ATELIER_INFERENCE_ATTEMPTS="3", ATELIER_TRITON_OUTAGE_LIMIT_S="1"
+    )
     started = time.monotonic()
     reply = await client.Submit(submit_request())
     generation = await wait_finished(client, reply.generation.generation_id)
@@ -181,7 +183,7 @@ async def test_triton_down_is_retried_then_fails_with_a_clear_error(stack, clien
     assert time.monotonic() - started >= 0.6
     failed = await stream_events(infra.nats_url, "GENERATION", "atelier.generation.failed", events_pb2.GenerationFailed)
     assert [f.generation_id for f in failed] == [generation.generation_id]
-    assert "retrying" in stack.logs()
+    assert "retrying" in stack.logs() and "holding the generation until it is back" in stack.logs()
 
 
 async def test_nats_and_relay_restarts_lose_no_generation(stack, client, infra, own_nats):

@@ -117,8 +117,11 @@ class TritonServer:
         *,
         die_with_parent: bool = True,
         pipeline: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.model_repository = Path(model_repository).absolute()
+        # For the model (e.g. ATELIER_TXT2IMG_HOLD_S, which holds each batch to stand in for a busy GPU).
+        self.extra_env = dict(extra_env or {})
         # Overrides the txt2img model's configured pipeline (ATELIER_TXT2IMG_PIPELINE).
         self.pipeline = pipeline
         self.http_port = http_port
@@ -231,6 +234,7 @@ class TritonServer:
         env[SITE_PACKAGES_ENV] = os.pathsep.join(site.getsitepackages())
         if self.pipeline:
             env["ATELIER_TXT2IMG_PIPELINE"] = self.pipeline
+        env.update(self.extra_env)
         return env
 
     def _all_models_ready(self) -> bool:

@@ -20,6 +20,7 @@ make_dependencies_importable(Path(__file__).resolve().parent)
 import functools  # noqa: E402  (everything below needs the paths set above)
 import json  # noqa: E402
 import os  # noqa: E402
+import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
@@ -36,6 +37,9 @@ from txt2img_backend.pipelines import (  # noqa: E402
 from txt2img_backend.request import GenerationRequest, InvalidRequest, parse_request  # noqa: E402
 
 PIPELINES = ("procedural", "tiny-diffusion", "stable-diffusion")
+# Seconds each batch waits, without any response, before it runs: stands in for a request queued
+# behind others on a busy GPU (tests of the worker's heartbeats, drain and outages). 0: none.
+HOLD_ENV = "ATELIER_TXT2IMG_HOLD_S"
 
 
 def build_pipeline(name: str, parameters: dict[str, str]) -> Pipeline:
@@ -69,6 +73,7 @@ class TritonPythonModel:
         deployment = settle(parameters, os.environ, args)
         name = deployment.pipeline
         self._pipeline = build_pipeline(name, deployment.parameters)
+        self._hold_s = float(os.environ.get(HOLD_ENV) or 0)
         # A batching config gives every input and output a leading batch dimension.
         self._batched = int(config.get("max_batch_size", 0)) > 0
         batching = "on" if self._batched and "dynamic_batching" in config else "off"
@@ -78,6 +83,8 @@ class TritonPythonModel:
         )
 
     def execute(self, requests):
+        if self._hold_s:
+            time.sleep(self._hold_s)
         senders, generations = [], []
         for request in requests:
             sender = request.get_response_sender()

@@ -25,6 +25,13 @@ def runtime() -> Runtime:
     return Runtime(FakePool(), FakeNats(), js=None)
 
 
+async def run_until_cancelled(cancelled: asyncio.Event) -> None:
+    try:
+        await asyncio.Event().wait()
+    finally:
+        cancelled.set()
+
+
 async def test_a_background_loop_that_dies_stops_the_process_and_closes_everything():
     subject = runtime()
     cleaned = []
@@ -46,14 +53,30 @@ async def test_a_background_loop_that_dies_stops_the_process_and_closes_everythi
 async def test_a_termination_signal_stops_loops_cleanly():
     subject = runtime()
     cancelled = asyncio.Event()
-
-    async def runs_forever() -> None:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            cancelled.set()
-
-    subject.run_in_background(runs_forever(), "loop")
+    subject.run_in_background(run_until_cancelled(cancelled), "loop")
     asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGTERM)
     await subject.run_until_stopped()  # returns normally: no SystemExit
+    assert cancelled.is_set() and subject.pool.closed
+
+
+async def test_stop_lets_a_draining_loop_finish_what_it_holds_before_anything_closes():
+    subject = runtime()
+    finished_before_close = []
+
+    async def consumer() -> None:
+        await subject.stopping.wait()
+        await asyncio.sleep(0.2)  # the message in hand, finished after the signal
+        finished_before_close.append(not subject.pool.closed and not subject.nc.is_closed)
+
+    subject.run_in_background(consumer(), "consumer", drains=True)
+    asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
+    await subject.run_until_stopped()
+    assert finished_before_close == [True]
+
+
+async def test_a_drain_past_its_bound_is_cancelled():
+    subject = Runtime(FakePool(), FakeNats(), js=None, drain_timeout_s=0.1)
+    cancelled = asyncio.Event()
+    subject.run_in_background(run_until_cancelled(cancelled), "consumer", drains=True)
+    await asyncio.wait_for(subject.close(), 2)
     assert cancelled.is_set() and subject.pool.closed
