@@ -6,8 +6,10 @@ from tools.codepaths import generation_path_files
 # 60 when issue 9 counted 61 (the same rule); 71 after contracts/, the error interceptor, id parsing
 # in glue and the gateway's rate limits; 68 after three single-caller modules were folded in; 72
 # with consumer lag metrics, the worker's periodic chores, the login tarpit and credit reservations;
-# 73 with the verified user token every internal call carries.
-CEILING = 73
+# 73 with the verified user token every internal call carries; 77 with previews relayed by the
+# generation service (progress_relay, latest_queue), the shared NATS connect and the model's deployment
+# settings (pipeline and weights from the environment).
+CEILING = 77
 
 
 def test_a_generation_crosses_no_more_files_than_the_ceiling() -> None:
