@@ -7,6 +7,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
 
     python -m imagemodel.evaluate --weights imagemodel/weights/ --seeds 4
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
+    python -m imagemodel.evaluate --remix 0.3,0.6,1 --steps 20   # remix: follows the prompt, keeps the source
 """
 
 from __future__ import annotations
@@ -181,6 +182,57 @@ def evaluate_pipeline(
     return summary
 
 
+# Remix: sources and new prompts that differ in shape, colour, background and position.
+REMIX_SOURCES = (  # (shape, colour, background, position), drawn large
+    ("circle", "red", "blue", "centre"),
+    ("circle", "red", "white", "centre"),
+    ("square", "yellow", "black", "left"),
+    ("triangle", "blue", "orange", "top"),
+)
+REMIX_PROMPTS = (
+    "a green star on a white background",
+    "a purple circle on a yellow background",
+    "a white square on a red background",
+    "an orange triangle on a green background",
+)
+
+
+def remix_source(shape: str, colour: str, background: str, position: str, size: int = 512) -> np.ndarray:
+    """A remix source as a stored 1:1 image would hold it."""
+    return world.render(world.Scene((world.SceneObject(shape, colour, "large", position),), background), size)
+
+
+def remix_seed(source_index: int, prompt_index: int) -> int:
+    return 100 * source_index + 10 * prompt_index
+
+
+def evaluate_remix(pipeline, strengths: list[float], seeds: int, steps: int, guidance: float) -> dict:
+    """Per strength, over REMIX_SOURCES x REMIX_PROMPTS x seeds: `follows`, the share of remixes read
+    as their new prompt, and `keeps_source`, the share nearer the source (mean absolute pixel
+    difference) than 0.6 x the plain generation of the same prompt and seed is."""
+    size = pipeline.native_size(0, 0)[0]
+    result: dict[str, object] = {}
+    for strength in strengths:
+        follows, keeps = [], []
+        for s, source in enumerate(REMIX_SOURCES):
+            init = remix_source(*source)
+            shown = remix_source(*source, size=size).astype(np.float32)
+            for p, prompt in enumerate(REMIX_PROMPTS):
+                seed_list = [remix_seed(s, p) + k for k in range(seeds)]
+                remixes = pipeline.generate(
+                    prompt, "", seed_list, steps, guidance, size, size, init_image=init, strength=strength
+                )
+                plain = pipeline.generate(prompt, "", seed_list, steps, guidance, size, size)
+                follows += [score(measure(image), captions.parse(prompt))["whole"] for image in remixes]
+                keeps += [
+                    np.abs(r - shown).mean() < 0.6 * np.abs(f - shown).mean()
+                    for r, f in zip(remixes.astype(np.float32), plain.astype(np.float32), strict=True)
+                ]
+        result[f"{strength:g}"] = {"follows": float(np.mean(follows)), "keeps_source": float(np.mean(keeps))}
+    result["images_per_strength"] = len(REMIX_SOURCES) * len(REMIX_PROMPTS) * seeds
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", default="imagemodel/weights/")
@@ -192,6 +244,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--guidance-max-timestep", type=int, help="apply guidance only below this timestep")
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
+    parser.add_argument("--remix", help="comma-separated strengths: score remixes instead (see evaluate_remix)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.ground_truth:
@@ -206,7 +259,11 @@ def main() -> None:
         if args.guidance_max_timestep:
             pipeline.guidance_max_timestep = args.guidance_max_timestep
         guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
-        result = evaluate_pipeline(pipeline, args.seeds, args.steps, guidance, args.grid, args.first_seed)
+        if args.remix:
+            strengths = [float(value) for value in args.remix.split(",")]
+            result = evaluate_remix(pipeline, strengths, args.seeds, args.steps, guidance)
+        else:
+            result = evaluate_pipeline(pipeline, args.seeds, args.steps, guidance, args.grid, args.first_seed)
         result["guidance"] = guidance
     log.info("evaluation %s", json.dumps(result))
 

@@ -22,10 +22,11 @@ Interface (every pipeline)::
 model's native or latent resolution, never a full decode). Invalid arguments raise `ValueError` with a
 message fit for the user; the Triton model returns it as a per-request error.
 
-Image-to-image (remix, SDEdit, Meng et al. 2021): the init image is noised to the timestep `strength`
-of the way into the schedule and only the last `denoising_steps(steps, strength)` steps run, with
-guidance as in text-to-image; previews count those steps. Low strength keeps the source's layout and
-colours; strength 1 starts from (almost) pure noise. Each image depends only on (prompt, negative
+Image-to-image (remix, SDEdit, Meng et al. 2021): `denoising_steps(steps, strength)` steps run, with
+guidance as in text-to-image; previews count those steps. Tiny-diffusion reads strength as a noise
+level: the init image is noised until (1 - strength) ** 4 of its signal is left (`remix_start_timestep`),
+and the steps are spread from there down to the clean image. Low strength keeps the source's layout
+and colours; strength 1 starts from (almost) pure noise. Each image depends only on (prompt, negative
 prompt, its seed, init image, strength). Tiny-diffusion runs its text-to-image loop from there, Stable
 Diffusion diffusers' img2img pipeline on the same components; the procedural pipeline blends.
 
@@ -58,7 +59,14 @@ from safetensors.torch import load_file
 
 from imagemodel import magic_prompt, world
 from imagemodel.captions import parse
-from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel, sampling_scheduler, to_uint8
+from imagemodel.model import (
+    ModelConfig,
+    TextEncoder,
+    TextToImageModel,
+    remix_scheduler,
+    sampling_scheduler,
+    to_uint8,
+)
 
 log = logging.getLogger("imagemodel.pipelines")
 
@@ -88,6 +96,33 @@ def denoising_steps(steps: int, strength: float) -> int:
     """Image-to-image runs the last int(steps * strength) steps of the schedule (as diffusers counts
     them), at least one. (The epsilon keeps 0.29 * 100 at 29 steps despite binary floating point.)"""
     return max(1, min(steps, int(steps * strength + 1e-6)))
+
+
+# Remix strength is a noise level: the init image is noised to the first timestep whose signal level
+# sqrt(alpha_bar) is at most (1 - strength) ** REMIX_SIGNAL_POWER. The model redraws whatever signal is
+# left (at 38% left, strength 0.6 with power 1, 3% of remixes followed the new prompt); power 4 leaves
+# 2.6% at 0.6 (95% follow it) and 24% at 0.3, where the source still shows (MODEL_CARD.md).
+REMIX_SIGNAL_POWER = 4.0
+
+
+def remix_start_timestep(strength: float, alphas_cumprod: torch.Tensor) -> int:
+    """The training timestep an image-to-image run starts from: where the source keeps
+    (1 - strength) ** REMIX_SIGNAL_POWER of its signal (a noise level, not a share of the timesteps:
+    the cosine schedule keeps 64% of the signal at 55% of the way in)."""
+    signal = alphas_cumprod.sqrt()
+    target = (1.0 - strength) ** REMIX_SIGNAL_POWER
+    below = torch.nonzero(signal <= target + 1e-6)
+    return int(below[0]) if len(below) else len(signal) - 1
+
+
+def remix_schedule(count: int, strength: float) -> tuple[Any, torch.Tensor]:
+    """A DDIM scheduler and the `count` timesteps an image-to-image run takes: evenly spaced from the
+    strength's start timestep down to the clean image ("trailing" spacing ends at alpha_bar = 1)."""
+    scheduler = remix_scheduler()
+    start = remix_start_timestep(strength, scheduler.alphas_cumprod)
+    total = max(count, round(count * scheduler.config.num_train_timesteps / (start + 1)))
+    scheduler.set_timesteps(total)
+    return scheduler, scheduler.timesteps[total - count :]
 
 
 def validate_init(init_image: np.ndarray | None, strength: float | None) -> None:
@@ -314,8 +349,9 @@ class TinyDiffusionPipeline(Pipeline):
 
         strength None: text-to-image from per-seed noise over all `steps`. A strength (0 < s <= 1):
         image-to-image, every item with an init_image: each seed's noise added to its item's init
-        image (resized to the native size) at the strength's timestep, then the last
-        `denoising_steps(steps, strength)` steps, which previews count.
+        image (resized to the native size) at the strength's timestep, then
+        `denoising_steps(steps, strength)` steps down to the clean image (`remix_schedule`), which
+        previews count.
 
         Returns, per item, its images (as `generate` returns them) or the exception that ended it:
         an invalid item's ValueError, or what its on_preview raised (a cancelled caller), which drops
@@ -340,12 +376,13 @@ class TinyDiffusionPipeline(Pipeline):
         # (context, mask, slot vector), each with one row per image: the prompts', then the negatives'.
         conditional = [torch.cat(parts) for parts in zip(*(c for c, _ in conditions))]
         both = [torch.cat([c, *u]) for c, *u in zip(conditional, *(u for _, u in conditions))] if guided else []
-        scheduler = sampling_scheduler()
-        scheduler.set_timesteps(steps)
-        timesteps = scheduler.timesteps
         sample = torch.cat([self.initial_noise(items[index].seeds) for index in live])
-        if strength is not None:
-            timesteps = timesteps[steps - denoising_steps(steps, strength) :]
+        if strength is None:
+            scheduler = sampling_scheduler()
+            scheduler.set_timesteps(steps)
+            timesteps = scheduler.timesteps
+        else:
+            scheduler, timesteps = remix_schedule(denoising_steps(steps, strength), strength)
             clean = torch.cat([self._clean(items[index]) for index in live])
             sample = scheduler.add_noise(clean, sample, timesteps[:1].repeat(len(sample)))
         total = len(timesteps)
