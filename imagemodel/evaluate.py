@@ -41,6 +41,7 @@ class Measurement:
     position: str | None = None
     fill: float = 0.0
     solidity: float = 0.0
+    aspect: float = 0.0  # the object's bounding box, width / height: 1 for an unstretched circle
 
 
 def nearest_colour(rgb: np.ndarray) -> str:
@@ -61,6 +62,11 @@ def classify_shape(fill: float, solidity: float) -> str:
     if fill > 0.685:
         return "circle"
     return "triangle"
+
+
+def box_aspect(coverage: np.ndarray) -> float:
+    """Width / height of the object's bounding box, from coverage projected on each axis."""
+    return float(coverage.max(axis=0).sum()) / max(float(coverage.max(axis=1).sum()), 1e-6)
 
 
 def shape_features(mask: np.ndarray, coverage: np.ndarray) -> tuple[float, float]:
@@ -115,7 +121,8 @@ def measure(image: np.ndarray) -> Measurement:
     if not mask.any():
         return Measurement(background, colour=colour)
     fill, solidity = shape_features(mask, coverage)
-    return Measurement(background, classify_shape(fill, solidity), colour, position_of(mask), fill, solidity)
+    shape = classify_shape(fill, solidity)
+    return Measurement(background, shape, colour, position_of(mask), fill, solidity, box_aspect(coverage))
 
 
 def score(measurement: Measurement, spec: PromptSpec) -> dict[str, bool]:
@@ -158,24 +165,59 @@ def ground_truth_accuracy(count: int, size: int = 32, seed: int = 1) -> dict[str
     return summarise(scores)
 
 
+# The sizes the generation service asks for per aspect ratio (API.md, services/generation/requests.py).
+ASPECT_SIZES = {"1:1": (512, 512), "16:9": (512, 288), "9:16": (288, 512), "4:3": (512, 384), "3:4": (384, 512)}
+EVALUATION_SHORT_SIDE = 32  # the evaluator's thresholds hold at the model's own scale
+ROUND = (0.85, 1.18)  # a circle's bounding-box aspect that reads as round
+
+
+def at_evaluation_scale(image: np.ndarray) -> np.ndarray:
+    """A served image box-filtered to EVALUATION_SHORT_SIDE on its short side, keeping its aspect ratio."""
+    height, width = image.shape[:2]
+    scale = EVALUATION_SHORT_SIDE / min(width, height)
+    if scale >= 1:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
+
+
 def evaluate_pipeline(
-    pipeline, seeds: int, steps: int, guidance: float, grid: str | None = None, first_seed: int = 0
+    pipeline,
+    seeds: int,
+    steps: int,
+    guidance: float,
+    grid: str | None = None,
+    first_seed: int = 0,
+    aspect_ratio: str | None = None,
 ) -> dict:
-    """Held-out prompts x seeds: attribute accuracy, determinism and diversity."""
-    scores, distinct, repeat_identical, rows = [], [], [], []
+    """Held-out prompts x seeds: attribute accuracy, determinism and diversity. With an aspect ratio:
+    at the size the service asks for it, read back from the served image, with the circles' roundness."""
+    scores, distinct, repeat_identical, rows, circles = [], [], [], [], []
+    if aspect_ratio:
+        width, height = ASPECT_SIZES[aspect_ratio]
+    else:
+        width = height = pipeline.native_size(0, 0)[0]
     for index, (prompt, spec) in enumerate(held_out_prompts()):
         seed_list = [1000 * index + first_seed + s for s in range(seeds)]
-        native = pipeline.native_size(0, 0)[0]
-        images = pipeline.generate(prompt, "", seed_list, steps, guidance, native, native)
-        scores += [score(measure(image), spec) for image in images]
+        images = pipeline.generate(prompt, "", seed_list, steps, guidance, width, height)
+        images = np.stack([at_evaluation_scale(image) for image in images])
+        measurements = [measure(image) for image in images]
+        scores += [score(m, spec) for m in measurements]
+        if spec.objects[0].shape == "circle":
+            circles += [m.aspect for m in measurements if m.shape == "circle"]
         rows.append(np.concatenate(list(images), axis=1))
         distinct.append(len({image.tobytes() for image in images}) == len(images))
         if index < 3:
-            again = pipeline.generate(prompt, "", seed_list, steps, guidance, native, native)
-            repeat_identical.append(bool(np.array_equal(again, images)))
+            again = pipeline.generate(prompt, "", seed_list, steps, guidance, width, height)
+            repeat_identical.append(bool(np.array_equal(np.stack([at_evaluation_scale(i) for i in again]), images)))
     if grid:
         Image.fromarray(np.concatenate(rows, axis=0)).save(grid)
-    summary = summarise(scores)
+    summary: dict[str, object] = dict(summarise(scores))
+    if aspect_ratio:
+        summary["aspect_ratio"] = aspect_ratio
+        summary["circles_measured"] = len(circles)
+        summary["circle_aspect_median"] = float(np.median(circles)) if circles else float("nan")
+        summary["circles_round"] = float(np.mean([ROUND[0] <= a <= ROUND[1] for a in circles])) if circles else 0.0
     summary["images"] = len(scores)
     summary["deterministic"] = all(repeat_identical)
     summary["diverse"] = float(np.mean(distinct))
@@ -244,6 +286,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--guidance-max-timestep", type=int, help="apply guidance only below this timestep")
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
+    parser.add_argument("--aspect-ratio", choices=sorted(ASPECT_SIZES), help="at the service's size for it")
     parser.add_argument("--remix", help="comma-separated strengths: score remixes instead (see evaluate_remix)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -263,7 +306,9 @@ def main() -> None:
             strengths = [float(value) for value in args.remix.split(",")]
             result = evaluate_remix(pipeline, strengths, args.seeds, args.steps, guidance)
         else:
-            result = evaluate_pipeline(pipeline, args.seeds, args.steps, guidance, args.grid, args.first_seed)
+            result = evaluate_pipeline(
+                pipeline, args.seeds, args.steps, guidance, args.grid, args.first_seed, args.aspect_ratio
+            )
         result["guidance"] = guidance
     log.info("evaluation %s", json.dumps(result))
 

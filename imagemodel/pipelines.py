@@ -31,7 +31,8 @@ prompt, its seed, init image, strength). Tiny-diffusion runs its text-to-image l
 Diffusion diffusers' img2img pipeline on the same components; the procedural pipeline blends.
 
 Pipelines: `ProceduralPipeline` (renders the parsed prompt exactly, no weights), `TinyDiffusionPipeline`
-(the project's own model, native 32x32, upscaled for display) and `StableDiffusionPipelineAdapter`
+(the project's own model, native 32x32 or for other aspect ratios 32 on the short side
+(`native_shape`), upscaled for display) and `StableDiffusionPipelineAdapter`
 (any diffusers Stable Diffusion 1.5 / SDXL-class directory, loaded offline). `load_pipeline(kind, dir)`
 picks one by the names the Triton config uses: procedural | tiny-diffusion | stable-diffusion.
 
@@ -78,6 +79,9 @@ MAX_STEPS = 200
 MAX_SIZE = 2048
 MAX_IMAGES = 16
 PreviewCallback = Callable[[int, int, np.ndarray], None]
+# Tiny-diffusion's UNet halves the picture twice (three blocks), so a size it samples at divides by 4.
+NATIVE_MULTIPLE = 4
+MAX_NATIVE_SIDE = 128
 
 
 def validate(prompt: str, seeds: Sequence[int], steps: int, width: int, height: int) -> None:
@@ -144,6 +148,22 @@ def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
     shrinking = width < image.shape[1] and height < image.shape[0]
     resample = Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC
     return np.asarray(Image.fromarray(image).resize((width, height), resample))
+
+
+def native_shape(native: int, width: int, height: int) -> tuple[int, int]:
+    """The (width, height) a convolutional model trained at native x native samples at for a requested
+    size: the trained side on the short side (shapes keep the scale they were trained at) and the long
+    side the multiple of NATIVE_MULTIPLE nearest the requested aspect ratio (16:9 -> 56x32, 4:3 ->
+    44x32), so the picture is composed at its shape, not a square stretched to it."""
+    if width <= 0 or height <= 0 or width == height:
+        return native, native
+
+    def long_side(ratio: float) -> int:
+        return min(MAX_NATIVE_SIDE, max(native, NATIVE_MULTIPLE * round(native * ratio / NATIVE_MULTIPLE)))
+
+    if width > height:
+        return long_side(width / height), native
+    return native, long_side(height / width)
 
 
 def upscale(images: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -328,11 +348,12 @@ class TinyDiffusionPipeline(Pipeline):
         return cls(model, TextEncoder())
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
-        return self.native, self.native
+        return native_shape(self.native, width, height)
 
-    def initial_noise(self, seeds: Sequence[int]) -> torch.Tensor:
-        """Per-seed noise, so an image depends on its seed alone and not on the batch around it."""
-        shape = (1, 3, self.native, self.native)
+    def initial_noise(self, seeds: Sequence[int], width: int, height: int) -> torch.Tensor:
+        """Per-seed noise at a native size, so an image depends on its seed alone and not on the batch
+        around it."""
+        shape = (1, 3, height, width)
         return torch.cat([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
     def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
@@ -360,6 +381,15 @@ class TinyDiffusionPipeline(Pipeline):
         `generate` does, and the UNet computes batch rows independently.
         """
         outcomes: list[np.ndarray | Exception | None] = [None] * len(items)
+        shapes = [self.native_size(item.width, item.height) for item in items]
+        if len(set(shapes)) > 1:  # one loop samples one size: a loop per native size
+            for shape in dict.fromkeys(shapes):
+                members = [index for index, other in enumerate(shapes) if other == shape]
+                batch = self.generate_batch([items[index] for index in members], steps, guidance, strength)
+                for index, outcome in zip(members, batch, strict=True):
+                    outcomes[index] = outcome
+            return _settled(outcomes)
+        width, height = shapes[0] if shapes else (self.native, self.native)
         live = []
         for index, item in enumerate(items):
             try:
@@ -376,14 +406,14 @@ class TinyDiffusionPipeline(Pipeline):
         # (context, mask, slot vector), each with one row per image: the prompts', then the negatives'.
         conditional = [torch.cat(parts) for parts in zip(*(c for c, _ in conditions))]
         both = [torch.cat([c, *u]) for c, *u in zip(conditional, *(u for _, u in conditions))] if guided else []
-        sample = torch.cat([self.initial_noise(items[index].seeds) for index in live])
+        sample = torch.cat([self.initial_noise(items[index].seeds, width, height) for index in live])
         if strength is None:
             scheduler = sampling_scheduler()
             scheduler.set_timesteps(steps)
             timesteps = scheduler.timesteps
         else:
             scheduler, timesteps = remix_schedule(denoising_steps(steps, strength), strength)
-            clean = torch.cat([self._clean(items[index]) for index in live])
+            clean = torch.cat([self._clean(items[index], width, height) for index in live])
             sample = scheduler.add_noise(clean, sample, timesteps[:1].repeat(len(sample)))
         total = len(timesteps)
         for step, timestep in enumerate(timesteps, start=1):
@@ -411,9 +441,9 @@ class TinyDiffusionPipeline(Pipeline):
             outcomes[index] = upscale(images, items[index].width, items[index].height)
         return _settled(outcomes)
 
-    def _clean(self, item: BatchItem) -> torch.Tensor:
+    def _clean(self, item: BatchItem, width: int, height: int) -> torch.Tensor:
         """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed."""
-        source = resize_rgb(_source(item), self.native, self.native)
+        source = resize_rgb(_source(item), width, height)
         clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
         return clean.unsqueeze(0).expand(len(item.seeds), -1, -1, -1)
 
