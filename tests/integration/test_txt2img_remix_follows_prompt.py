@@ -13,7 +13,17 @@ import pytest
 from PIL import Image
 
 from imagemodel.captions import parse
-from imagemodel.evaluate import REMIX_PROMPTS, REMIX_SOURCES, measure, remix_seed, remix_source, score
+from imagemodel.evaluate import (
+    ASPECT_SIZES,
+    REMIX_PROMPTS,
+    REMIX_SOURCES,
+    ROUND,
+    at_evaluation_scale,
+    measure,
+    remix_seed,
+    remix_source,
+    score,
+)
 from services.generation.inference import TritonTxt2Img, Txt2ImgRequest
 from tools.devstack import TritonServer, free_ports, txt2img_repository
 
@@ -93,3 +103,28 @@ async def test_a_remix_at_low_strength_keeps_the_sources_composition(tiny_diffus
                     nearer.append(near < 0.6 * far)
     # The evaluator measures 72% over 4 seeds (MODEL_CARD.md); at strength 0.6 and above, 0%.
     assert np.mean(nearer) >= 0.6, f"only {np.mean(nearer):.0%} of low-strength remixes stay near their source"
+
+
+@pytest.mark.timeout(600)
+async def test_a_16_9_request_is_sampled_wide_and_its_circles_stay_round(tiny_diffusion_triton) -> None:
+    width, height = ASPECT_SIZES["16:9"]
+    request = Txt2ImgRequest(
+        prompt="a large red circle on a blue background",
+        seed=1,
+        num_images=4,
+        steps=STEPS,
+        width=width,
+        height=height,
+        preview_every=0,
+    )
+
+    async def ignore(_) -> None:
+        return None
+
+    async with TritonTxt2Img(tiny_diffusion_triton.grpc_url) as model:
+        result = await model.generate(request, ignore)
+    assert tuple(result.native_size) == (56, 32)
+    assert all(image.shape == (height, width, 3) for image in result.images)
+    readings = [measure(at_evaluation_scale(image)) for image in result.images]
+    round_circles = [r for r in readings if r.shape == "circle" and ROUND[0] <= r.aspect <= ROUND[1]]
+    assert len(round_circles) >= 3, readings
