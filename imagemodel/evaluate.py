@@ -7,6 +7,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
 
     python -m imagemodel.evaluate --weights imagemodel/weights/ --seeds 4
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
+    python -m imagemodel.evaluate --remix 0.3,0.6,1 --steps 20   # remix: follows the prompt, keeps the source
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Measurement:
     position: str | None = None
     fill: float = 0.0
     solidity: float = 0.0
+    aspect: float = 0.0  # the object's bounding box, width / height: 1 for an unstretched circle
 
 
 def nearest_colour(rgb: np.ndarray) -> str:
@@ -60,6 +62,11 @@ def classify_shape(fill: float, solidity: float) -> str:
     if fill > 0.685:
         return "circle"
     return "triangle"
+
+
+def box_aspect(coverage: np.ndarray) -> float:
+    """Width / height of the object's bounding box, from coverage projected on each axis."""
+    return float(coverage.max(axis=0).sum()) / max(float(coverage.max(axis=1).sum()), 1e-6)
 
 
 def shape_features(mask: np.ndarray, coverage: np.ndarray) -> tuple[float, float]:
@@ -114,7 +121,8 @@ def measure(image: np.ndarray) -> Measurement:
     if not mask.any():
         return Measurement(background, colour=colour)
     fill, solidity = shape_features(mask, coverage)
-    return Measurement(background, classify_shape(fill, solidity), colour, position_of(mask), fill, solidity)
+    shape = classify_shape(fill, solidity)
+    return Measurement(background, shape, colour, position_of(mask), fill, solidity, box_aspect(coverage))
 
 
 def score(measurement: Measurement, spec: PromptSpec) -> dict[str, bool]:
@@ -157,28 +165,114 @@ def ground_truth_accuracy(count: int, size: int = 32, seed: int = 1) -> dict[str
     return summarise(scores)
 
 
+# The sizes the generation service asks for per aspect ratio (API.md, services/generation/requests.py).
+ASPECT_SIZES = {"1:1": (512, 512), "16:9": (512, 288), "9:16": (288, 512), "4:3": (512, 384), "3:4": (384, 512)}
+EVALUATION_SHORT_SIDE = 32  # the evaluator's thresholds hold at the model's own scale
+ROUND = (0.85, 1.18)  # a circle's bounding-box aspect that reads as round
+
+
+def at_evaluation_scale(image: np.ndarray) -> np.ndarray:
+    """A served image box-filtered to EVALUATION_SHORT_SIDE on its short side, keeping its aspect ratio."""
+    height, width = image.shape[:2]
+    scale = EVALUATION_SHORT_SIDE / min(width, height)
+    if scale >= 1:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
+
+
 def evaluate_pipeline(
-    pipeline, seeds: int, steps: int, guidance: float, grid: str | None = None, first_seed: int = 0
+    pipeline,
+    seeds: int,
+    steps: int,
+    guidance: float,
+    grid: str | None = None,
+    first_seed: int = 0,
+    aspect_ratio: str | None = None,
 ) -> dict:
-    """Held-out prompts x seeds: attribute accuracy, determinism and diversity."""
-    scores, distinct, repeat_identical, rows = [], [], [], []
+    """Held-out prompts x seeds: attribute accuracy, determinism and diversity. With an aspect ratio:
+    at the size the service asks for it, read back from the served image, with the circles' roundness."""
+    scores, distinct, repeat_identical, rows, circles = [], [], [], [], []
+    if aspect_ratio:
+        width, height = ASPECT_SIZES[aspect_ratio]
+    else:
+        width = height = pipeline.native_size(0, 0)[0]
     for index, (prompt, spec) in enumerate(held_out_prompts()):
         seed_list = [1000 * index + first_seed + s for s in range(seeds)]
-        native = pipeline.native_size(0, 0)[0]
-        images = pipeline.generate(prompt, "", seed_list, steps, guidance, native, native)
-        scores += [score(measure(image), spec) for image in images]
+        images = pipeline.generate(prompt, "", seed_list, steps, guidance, width, height)
+        images = np.stack([at_evaluation_scale(image) for image in images])
+        measurements = [measure(image) for image in images]
+        scores += [score(m, spec) for m in measurements]
+        if spec.objects[0].shape == "circle":
+            circles += [m.aspect for m in measurements if m.shape == "circle"]
         rows.append(np.concatenate(list(images), axis=1))
         distinct.append(len({image.tobytes() for image in images}) == len(images))
         if index < 3:
-            again = pipeline.generate(prompt, "", seed_list, steps, guidance, native, native)
-            repeat_identical.append(bool(np.array_equal(again, images)))
+            again = pipeline.generate(prompt, "", seed_list, steps, guidance, width, height)
+            repeat_identical.append(bool(np.array_equal(np.stack([at_evaluation_scale(i) for i in again]), images)))
     if grid:
         Image.fromarray(np.concatenate(rows, axis=0)).save(grid)
-    summary = summarise(scores)
+    summary: dict[str, object] = dict(summarise(scores))
+    if aspect_ratio:
+        summary["aspect_ratio"] = aspect_ratio
+        summary["circles_measured"] = len(circles)
+        summary["circle_aspect_median"] = float(np.median(circles)) if circles else float("nan")
+        summary["circles_round"] = float(np.mean([ROUND[0] <= a <= ROUND[1] for a in circles])) if circles else 0.0
     summary["images"] = len(scores)
     summary["deterministic"] = all(repeat_identical)
     summary["diverse"] = float(np.mean(distinct))
     return summary
+
+
+# Remix: sources and new prompts that differ in shape, colour, background and position.
+REMIX_SOURCES = (  # (shape, colour, background, position), drawn large
+    ("circle", "red", "blue", "centre"),
+    ("circle", "red", "white", "centre"),
+    ("square", "yellow", "black", "left"),
+    ("triangle", "blue", "orange", "top"),
+)
+REMIX_PROMPTS = (
+    "a green star on a white background",
+    "a purple circle on a yellow background",
+    "a white square on a red background",
+    "an orange triangle on a green background",
+)
+
+
+def remix_source(shape: str, colour: str, background: str, position: str, size: int = 512) -> np.ndarray:
+    """A remix source as a stored 1:1 image would hold it."""
+    return world.render(world.Scene((world.SceneObject(shape, colour, "large", position),), background), size)
+
+
+def remix_seed(source_index: int, prompt_index: int) -> int:
+    return 100 * source_index + 10 * prompt_index
+
+
+def evaluate_remix(pipeline, strengths: list[float], seeds: int, steps: int, guidance: float) -> dict:
+    """Per strength, over REMIX_SOURCES x REMIX_PROMPTS x seeds: `follows`, the share of remixes read
+    as their new prompt, and `keeps_source`, the share nearer the source (mean absolute pixel
+    difference) than 0.6 x the plain generation of the same prompt and seed is."""
+    size = pipeline.native_size(0, 0)[0]
+    result: dict[str, object] = {}
+    for strength in strengths:
+        follows, keeps = [], []
+        for s, source in enumerate(REMIX_SOURCES):
+            init = remix_source(*source)
+            shown = remix_source(*source, size=size).astype(np.float32)
+            for p, prompt in enumerate(REMIX_PROMPTS):
+                seed_list = [remix_seed(s, p) + k for k in range(seeds)]
+                remixes = pipeline.generate(
+                    prompt, "", seed_list, steps, guidance, size, size, init_image=init, strength=strength
+                )
+                plain = pipeline.generate(prompt, "", seed_list, steps, guidance, size, size)
+                follows += [score(measure(image), captions.parse(prompt))["whole"] for image in remixes]
+                keeps += [
+                    np.abs(r - shown).mean() < 0.6 * np.abs(f - shown).mean()
+                    for r, f in zip(remixes.astype(np.float32), plain.astype(np.float32), strict=True)
+                ]
+        result[f"{strength:g}"] = {"follows": float(np.mean(follows)), "keeps_source": float(np.mean(keeps))}
+    result["images_per_strength"] = len(REMIX_SOURCES) * len(REMIX_PROMPTS) * seeds
+    return result
 
 
 def main() -> None:
@@ -192,6 +286,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--guidance-max-timestep", type=int, help="apply guidance only below this timestep")
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
+    parser.add_argument("--aspect-ratio", choices=sorted(ASPECT_SIZES), help="at the service's size for it")
+    parser.add_argument("--remix", help="comma-separated strengths: score remixes instead (see evaluate_remix)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.ground_truth:
@@ -206,7 +302,13 @@ def main() -> None:
         if args.guidance_max_timestep:
             pipeline.guidance_max_timestep = args.guidance_max_timestep
         guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
-        result = evaluate_pipeline(pipeline, args.seeds, args.steps, guidance, args.grid, args.first_seed)
+        if args.remix:
+            strengths = [float(value) for value in args.remix.split(",")]
+            result = evaluate_remix(pipeline, strengths, args.seeds, args.steps, guidance)
+        else:
+            result = evaluate_pipeline(
+                pipeline, args.seeds, args.steps, guidance, args.grid, args.first_seed, args.aspect_ratio
+            )
         result["guidance"] = guidance
     log.info("evaluation %s", json.dumps(result))
 

@@ -184,6 +184,12 @@ def sampling_scheduler() -> DDIMScheduler:
     return DDIMScheduler(**SCHEDULER_CONFIG, set_alpha_to_one=True)
 
 
+def remix_scheduler() -> DDIMScheduler:
+    """Image-to-image's DDIM: timesteps spaced from the top ("trailing"), so that the last of any
+    number of steps lands on the clean image whatever timestep the run starts from."""
+    return DDIMScheduler(**SCHEDULER_CONFIG, set_alpha_to_one=True, timestep_spacing="trailing")
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """(n, 3, h, w) in [-1, 1] -> (n, h, w, 3) uint8."""
     array = ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)

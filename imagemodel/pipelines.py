@@ -22,15 +22,17 @@ Interface (every pipeline)::
 model's native or latent resolution, never a full decode). Invalid arguments raise `ValueError` with a
 message fit for the user; the Triton model returns it as a per-request error.
 
-Image-to-image (remix, SDEdit, Meng et al. 2021): the init image is noised to the timestep `strength`
-of the way into the schedule and only the last `denoising_steps(steps, strength)` steps run, with
-guidance as in text-to-image; previews count those steps. Low strength keeps the source's layout and
-colours; strength 1 starts from (almost) pure noise. Each image depends only on (prompt, negative
+Image-to-image (remix, SDEdit, Meng et al. 2021): `denoising_steps(steps, strength)` steps run, with
+guidance as in text-to-image; previews count those steps. Tiny-diffusion reads strength as a noise
+level: the init image is noised until (1 - strength) ** 4 of its signal is left (`remix_start_timestep`),
+and the steps are spread from there down to the clean image. Low strength keeps the source's layout
+and colours; strength 1 starts from (almost) pure noise. Each image depends only on (prompt, negative
 prompt, its seed, init image, strength). Tiny-diffusion runs its text-to-image loop from there, Stable
 Diffusion diffusers' img2img pipeline on the same components; the procedural pipeline blends.
 
 Pipelines: `ProceduralPipeline` (renders the parsed prompt exactly, no weights), `TinyDiffusionPipeline`
-(the project's own model, native 32x32, upscaled for display) and `StableDiffusionPipelineAdapter`
+(the project's own model, native 32x32 or for other aspect ratios 32 on the short side
+(`native_shape`), upscaled for display) and `StableDiffusionPipelineAdapter`
 (any diffusers Stable Diffusion 1.5 / SDXL-class directory, loaded offline). `load_pipeline(kind, dir)`
 picks one by the names the Triton config uses: procedural | tiny-diffusion | stable-diffusion.
 
@@ -58,7 +60,14 @@ from safetensors.torch import load_file
 
 from imagemodel import magic_prompt, world
 from imagemodel.captions import parse
-from imagemodel.model import ModelConfig, TextEncoder, TextToImageModel, sampling_scheduler, to_uint8
+from imagemodel.model import (
+    ModelConfig,
+    TextEncoder,
+    TextToImageModel,
+    remix_scheduler,
+    sampling_scheduler,
+    to_uint8,
+)
 
 log = logging.getLogger("imagemodel.pipelines")
 
@@ -70,6 +79,9 @@ MAX_STEPS = 200
 MAX_SIZE = 2048
 MAX_IMAGES = 16
 PreviewCallback = Callable[[int, int, np.ndarray], None]
+# Tiny-diffusion's UNet halves the picture twice (three blocks), so a size it samples at divides by 4.
+NATIVE_MULTIPLE = 4
+MAX_NATIVE_SIDE = 128
 
 
 def validate(prompt: str, seeds: Sequence[int], steps: int, width: int, height: int) -> None:
@@ -88,6 +100,33 @@ def denoising_steps(steps: int, strength: float) -> int:
     """Image-to-image runs the last int(steps * strength) steps of the schedule (as diffusers counts
     them), at least one. (The epsilon keeps 0.29 * 100 at 29 steps despite binary floating point.)"""
     return max(1, min(steps, int(steps * strength + 1e-6)))
+
+
+# Remix strength is a noise level: the init image is noised to the first timestep whose signal level
+# sqrt(alpha_bar) is at most (1 - strength) ** REMIX_SIGNAL_POWER. The model redraws whatever signal is
+# left (at 38% left, strength 0.6 with power 1, 3% of remixes followed the new prompt); power 4 leaves
+# 2.6% at 0.6 (95% follow it) and 24% at 0.3, where the source still shows (MODEL_CARD.md).
+REMIX_SIGNAL_POWER = 4.0
+
+
+def remix_start_timestep(strength: float, alphas_cumprod: torch.Tensor) -> int:
+    """The training timestep an image-to-image run starts from: where the source keeps
+    (1 - strength) ** REMIX_SIGNAL_POWER of its signal (a noise level, not a share of the timesteps:
+    the cosine schedule keeps 64% of the signal at 55% of the way in)."""
+    signal = alphas_cumprod.sqrt()
+    target = (1.0 - strength) ** REMIX_SIGNAL_POWER
+    below = torch.nonzero(signal <= target + 1e-6)
+    return int(below[0]) if len(below) else len(signal) - 1
+
+
+def remix_schedule(count: int, strength: float) -> tuple[Any, torch.Tensor]:
+    """A DDIM scheduler and the `count` timesteps an image-to-image run takes: evenly spaced from the
+    strength's start timestep down to the clean image ("trailing" spacing ends at alpha_bar = 1)."""
+    scheduler = remix_scheduler()
+    start = remix_start_timestep(strength, scheduler.alphas_cumprod)
+    total = max(count, round(count * scheduler.config.num_train_timesteps / (start + 1)))
+    scheduler.set_timesteps(total)
+    return scheduler, scheduler.timesteps[total - count :]
 
 
 def validate_init(init_image: np.ndarray | None, strength: float | None) -> None:
@@ -109,6 +148,22 @@ def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
     shrinking = width < image.shape[1] and height < image.shape[0]
     resample = Image.Resampling.BOX if shrinking else Image.Resampling.BICUBIC
     return np.asarray(Image.fromarray(image).resize((width, height), resample))
+
+
+def native_shape(native: int, width: int, height: int) -> tuple[int, int]:
+    """The (width, height) a convolutional model trained at native x native samples at for a requested
+    size: the trained side on the short side (shapes keep the scale they were trained at) and the long
+    side the multiple of NATIVE_MULTIPLE nearest the requested aspect ratio (16:9 -> 56x32, 4:3 ->
+    44x32), so the picture is composed at its shape, not a square stretched to it."""
+    if width <= 0 or height <= 0 or width == height:
+        return native, native
+
+    def long_side(ratio: float) -> int:
+        return min(MAX_NATIVE_SIDE, max(native, NATIVE_MULTIPLE * round(native * ratio / NATIVE_MULTIPLE)))
+
+    if width > height:
+        return long_side(width / height), native
+    return native, long_side(height / width)
 
 
 def upscale(images: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -293,11 +348,12 @@ class TinyDiffusionPipeline(Pipeline):
         return cls(model, TextEncoder())
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
-        return self.native, self.native
+        return native_shape(self.native, width, height)
 
-    def initial_noise(self, seeds: Sequence[int]) -> torch.Tensor:
-        """Per-seed noise, so an image depends on its seed alone and not on the batch around it."""
-        shape = (1, 3, self.native, self.native)
+    def initial_noise(self, seeds: Sequence[int], width: int, height: int) -> torch.Tensor:
+        """Per-seed noise at a native size, so an image depends on its seed alone and not on the batch
+        around it."""
+        shape = (1, 3, height, width)
         return torch.cat([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
     def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
@@ -314,8 +370,9 @@ class TinyDiffusionPipeline(Pipeline):
 
         strength None: text-to-image from per-seed noise over all `steps`. A strength (0 < s <= 1):
         image-to-image, every item with an init_image: each seed's noise added to its item's init
-        image (resized to the native size) at the strength's timestep, then the last
-        `denoising_steps(steps, strength)` steps, which previews count.
+        image (resized to the native size) at the strength's timestep, then
+        `denoising_steps(steps, strength)` steps down to the clean image (`remix_schedule`), which
+        previews count.
 
         Returns, per item, its images (as `generate` returns them) or the exception that ended it:
         an invalid item's ValueError, or what its on_preview raised (a cancelled caller), which drops
@@ -324,6 +381,15 @@ class TinyDiffusionPipeline(Pipeline):
         `generate` does, and the UNet computes batch rows independently.
         """
         outcomes: list[np.ndarray | Exception | None] = [None] * len(items)
+        shapes = [self.native_size(item.width, item.height) for item in items]
+        if len(set(shapes)) > 1:  # one loop samples one size: a loop per native size
+            for shape in dict.fromkeys(shapes):
+                members = [index for index, other in enumerate(shapes) if other == shape]
+                batch = self.generate_batch([items[index] for index in members], steps, guidance, strength)
+                for index, outcome in zip(members, batch, strict=True):
+                    outcomes[index] = outcome
+            return _settled(outcomes)
+        width, height = shapes[0] if shapes else (self.native, self.native)
         live = []
         for index, item in enumerate(items):
             try:
@@ -340,13 +406,14 @@ class TinyDiffusionPipeline(Pipeline):
         # (context, mask, slot vector), each with one row per image: the prompts', then the negatives'.
         conditional = [torch.cat(parts) for parts in zip(*(c for c, _ in conditions))]
         both = [torch.cat([c, *u]) for c, *u in zip(conditional, *(u for _, u in conditions))] if guided else []
-        scheduler = sampling_scheduler()
-        scheduler.set_timesteps(steps)
-        timesteps = scheduler.timesteps
-        sample = torch.cat([self.initial_noise(items[index].seeds) for index in live])
-        if strength is not None:
-            timesteps = timesteps[steps - denoising_steps(steps, strength) :]
-            clean = torch.cat([self._clean(items[index]) for index in live])
+        sample = torch.cat([self.initial_noise(items[index].seeds, width, height) for index in live])
+        if strength is None:
+            scheduler = sampling_scheduler()
+            scheduler.set_timesteps(steps)
+            timesteps = scheduler.timesteps
+        else:
+            scheduler, timesteps = remix_schedule(denoising_steps(steps, strength), strength)
+            clean = torch.cat([self._clean(items[index], width, height) for index in live])
             sample = scheduler.add_noise(clean, sample, timesteps[:1].repeat(len(sample)))
         total = len(timesteps)
         for step, timestep in enumerate(timesteps, start=1):
@@ -374,9 +441,9 @@ class TinyDiffusionPipeline(Pipeline):
             outcomes[index] = upscale(images, items[index].width, items[index].height)
         return _settled(outcomes)
 
-    def _clean(self, item: BatchItem) -> torch.Tensor:
+    def _clean(self, item: BatchItem, width: int, height: int) -> torch.Tensor:
         """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed."""
-        source = resize_rgb(_source(item), self.native, self.native)
+        source = resize_rgb(_source(item), width, height)
         clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
         return clean.unsqueeze(0).expand(len(item.seeds), -1, -1, -1)
 

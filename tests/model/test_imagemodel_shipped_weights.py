@@ -52,7 +52,7 @@ def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_lo
             "a purple star on a white background",
             "",
             seeds,
-            10,
+            30,
             pipelines.DEFAULT_GUIDANCE,
             64,
             64,
@@ -61,15 +61,17 @@ def test_tiny_diffusion_with_the_shipped_weights_stays_near_the_init_image_at_lo
             strength=strength,
         )
 
-    low = remix(0.3, [5, 6])
+    low = remix(0.1, [5, 6])
     steps_seen = [(step, total) for step, total, _ in previews]
     high = remix(1.0, [5])
 
     init_shown = pipelines.upscale(np.stack([init]), 64, 64)[0]
     assert low.shape == (2, 64, 64, 3) and low.dtype == np.uint8
-    assert steps_seen == [(1, 3), (2, 3)]  # int(10 * 0.3) steps; previews before the last
+    assert steps_seen == [(1, 3), (2, 3)]  # int(30 * 0.1) steps; previews before the last
     assert all(shape == (2, 32, 32, 3) for _, _, shape in previews[:2])
     near, far = mean_abs_difference(low[0], init_shown), mean_abs_difference(high[0], init_shown)
-    assert near < 25, near
-    assert near * 3 < far, (near, far)
+    # Strength is a noise level (0.1 keeps 66% of the signal): an init no prompt draws, two flat halves,
+    # is still pulled some way towards the prompt.
+    assert near < 40, near
+    assert near * 2.5 < far, (near, far)
     assert not np.array_equal(low[0], low[1])  # each seed its own image

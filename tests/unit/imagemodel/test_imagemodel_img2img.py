@@ -81,3 +81,22 @@ def test_stable_diffusion_remix_runs_diffusers_img2img_on_the_same_components() 
     assert np.array_equal(once[0], images[1])
     # The img2img pipeline shares the text-to-image pipeline's modules: no second copy of the weights.
     assert adapter._img2img_pipeline().unet is adapter.pipeline.unet
+
+
+@pytest.mark.parametrize(("strength", "most_signal_kept"), [(0.6, 0.07), (0.8, 0.002), (1.0, 0.001)])
+def test_a_remix_from_strength_0_6_starts_where_little_of_the_source_is_left(strength, most_signal_kept) -> None:
+    # A share of the cosine schedule's timesteps (0.6 -> t=550) would keep 64% of the source's signal,
+    # and the model redraws the source instead of the prompt.
+    scheduler, timesteps = pipelines.remix_schedule(denoising_steps(20, strength), strength)
+    assert float(scheduler.alphas_cumprod[int(timesteps[0])].sqrt()) <= most_signal_kept
+
+
+@pytest.mark.parametrize("strength", [0.05, 0.2, 0.3, 0.6, 0.95, 1.0])
+def test_a_remix_runs_its_steps_from_near_its_start_down_to_the_clean_image(strength) -> None:
+    count = denoising_steps(20, strength)
+    scheduler, timesteps = pipelines.remix_schedule(count, strength)
+    spacing = scheduler.config.num_train_timesteps // scheduler.num_inference_steps
+    start = pipelines.remix_start_timestep(strength, scheduler.alphas_cumprod)
+    assert len(timesteps) == count and list(timesteps) == sorted(timesteps, reverse=True)
+    assert abs(int(timesteps[0]) - start) < spacing
+    assert int(timesteps[-1]) - spacing <= 0  # the last step lands on the clean image (alpha_bar >= 0.9999)

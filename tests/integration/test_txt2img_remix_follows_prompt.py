@@ -1,0 +1,130 @@
+"""Remix through a real tritonserver serving the shipped tiny-diffusion model: at the strengths the UI
+offers from 0.6 up, the remix draws the new prompt (read back by the analytic evaluator), whatever the
+source; at low strength the source still shows. Sources and prompts differ in shape, colour,
+background and position, so no single tuned example carries the figure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imagemodel.captions import parse
+from imagemodel.evaluate import (
+    ASPECT_SIZES,
+    REMIX_PROMPTS,
+    REMIX_SOURCES,
+    ROUND,
+    at_evaluation_scale,
+    measure,
+    remix_seed,
+    remix_source,
+    score,
+)
+from services.generation.inference import TritonTxt2Img, Txt2ImgRequest
+from tools.devstack import TritonServer, free_ports, txt2img_repository
+
+pytestmark = pytest.mark.integration
+
+MODEL_REPOSITORY = Path(__file__).resolve().parents[2] / "model_repository"
+SEEDS_PER_PAIR = 4
+STEPS = 20  # the generation service's default
+
+
+@pytest.fixture(scope="module")
+def tiny_diffusion_triton(tmp_path_factory) -> Iterator[TritonServer]:
+    root = tmp_path_factory.mktemp("triton-remix")
+    repository = txt2img_repository(MODEL_REPOSITORY, root / "models", dynamic_batching=False)
+    server = TritonServer(repository, *free_ports(3), root / "data", pipeline="tiny-diffusion")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def draw(
+    model: TritonTxt2Img, prompt: str, seed: int, strength: float | None, init=None, count: int = SEEDS_PER_PAIR
+) -> list[np.ndarray]:
+    request = Txt2ImgRequest(
+        prompt=prompt,
+        seed=seed,
+        num_images=count,
+        steps=STEPS,
+        width=512,  # the service's 1:1 size
+        height=512,
+        preview_every=0,
+        init_image=init,
+        strength=strength,
+    )
+
+    async def ignore(_) -> None:
+        return None
+
+    images = (await model.generate(request, ignore)).images
+    return [native(image) for image in images]
+
+
+def native(image: np.ndarray) -> np.ndarray:
+    """The served 512x512 image back at the model's 32x32, where the evaluator reads it."""
+    return np.asarray(Image.fromarray(image).resize((32, 32), Image.Resampling.BOX))
+
+
+@pytest.mark.timeout(900)  # 64 images through Triton on a shared 2-core CPU
+@pytest.mark.parametrize("strength", [0.6, 0.9])
+async def test_a_remix_at_the_ui_strengths_from_0_6_draws_the_new_prompt(tiny_diffusion_triton, strength) -> None:
+    followed = []
+    async with TritonTxt2Img(tiny_diffusion_triton.grpc_url) as model:
+        for s, source in enumerate(REMIX_SOURCES):
+            for p, prompt in enumerate(REMIX_PROMPTS):
+                images = await draw(model, prompt, remix_seed(s, p), strength, remix_source(*source))
+                followed += [score(measure(image), parse(prompt))["whole"] for image in images]
+    assert len(followed) == len(REMIX_SOURCES) * len(REMIX_PROMPTS) * SEEDS_PER_PAIR
+    assert np.mean(followed) >= 0.8, f"{np.mean(followed):.0%} of remixes at strength {strength} follow the prompt"
+
+
+@pytest.mark.timeout(900)
+async def test_a_remix_at_low_strength_keeps_the_sources_composition(tiny_diffusion_triton) -> None:
+    nearer = []
+    async with TritonTxt2Img(tiny_diffusion_triton.grpc_url) as model:
+        for s, source in enumerate(REMIX_SOURCES):
+            init = remix_source(*source)
+            shown = native(init)
+            for p, prompt in enumerate(REMIX_PROMPTS):
+                seed = remix_seed(s, p)
+                remixes = await draw(model, prompt, seed, 0.3, init, count=2)
+                fresh = await draw(model, prompt, seed, None, count=2)
+                for remix, plain in zip(remixes, fresh, strict=True):
+                    near = np.abs(remix.astype(float) - shown).mean()
+                    far = np.abs(plain.astype(float) - shown).mean()
+                    nearer.append(near < 0.6 * far)
+    # The evaluator measures 72% over 4 seeds (MODEL_CARD.md); at strength 0.6 and above, 0%.
+    assert np.mean(nearer) >= 0.6, f"only {np.mean(nearer):.0%} of low-strength remixes stay near their source"
+
+
+@pytest.mark.timeout(600)
+async def test_a_16_9_request_is_sampled_wide_and_its_circles_stay_round(tiny_diffusion_triton) -> None:
+    width, height = ASPECT_SIZES["16:9"]
+    request = Txt2ImgRequest(
+        prompt="a large red circle on a blue background",
+        seed=1,
+        num_images=4,
+        steps=STEPS,
+        width=width,
+        height=height,
+        preview_every=0,
+    )
+
+    async def ignore(_) -> None:
+        return None
+
+    async with TritonTxt2Img(tiny_diffusion_triton.grpc_url) as model:
+        result = await model.generate(request, ignore)
+    assert tuple(result.native_size) == (56, 32)
+    assert all(image.shape == (height, width, 3) for image in result.images)
+    readings = [measure(at_evaluation_scale(image)) for image in result.images]
+    round_circles = [r for r in readings if r.shape == "circle" and ROUND[0] <= r.aspect <= ROUND[1]]
+    assert len(round_circles) >= 3, readings
