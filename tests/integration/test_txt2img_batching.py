@@ -20,11 +20,11 @@ from services.generation.inference import (
     Txt2ImgRequest,
     Txt2ImgResult,
 )
+from tests.support.tiny_diffusion_triton import MODEL_REPOSITORY
+from tests.support.tiny_diffusion_triton import tiny_diffusion_triton as running_tiny_diffusion
 from tools.devstack import TritonServer, free_ports, txt2img_repository
 
 pytestmark = pytest.mark.integration
-
-MODEL_REPOSITORY = Path(__file__).resolve().parents[2] / "model_repository"
 
 
 class StopWatching(Exception):
@@ -33,14 +33,8 @@ class StopWatching(Exception):
 
 @pytest.fixture(scope="module")
 def batching_triton(tmp_path_factory) -> Iterator[TritonServer]:
-    root = tmp_path_factory.mktemp("triton-batching")
-    repository = txt2img_repository(MODEL_REPOSITORY, root / "models", dynamic_batching=True)
-    server = TritonServer(repository, *free_ports(3), root / "data", pipeline="tiny-diffusion")
-    server.start()
-    try:
+    with running_tiny_diffusion(tmp_path_factory.mktemp("triton-batching"), dynamic_batching=True) as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def generate(

@@ -6,7 +6,6 @@ background and position, so no single tuned example carries the figure."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,25 +24,19 @@ from imagemodel.evaluate import (
     score,
 )
 from services.generation.inference import TritonTxt2Img, Txt2ImgRequest
-from tools.devstack import TritonServer, free_ports, txt2img_repository
+from tests.support.tiny_diffusion_triton import tiny_diffusion_triton as running_tiny_diffusion
+from tools.devstack import TritonServer
 
 pytestmark = pytest.mark.integration
 
-MODEL_REPOSITORY = Path(__file__).resolve().parents[2] / "model_repository"
 SEEDS_PER_PAIR = 4
 STEPS = 20  # the generation service's default
 
 
 @pytest.fixture(scope="module")
 def tiny_diffusion_triton(tmp_path_factory) -> Iterator[TritonServer]:
-    root = tmp_path_factory.mktemp("triton-remix")
-    repository = txt2img_repository(MODEL_REPOSITORY, root / "models", dynamic_batching=False)
-    server = TritonServer(repository, *free_ports(3), root / "data", pipeline="tiny-diffusion")
-    server.start()
-    try:
+    with running_tiny_diffusion(tmp_path_factory.mktemp("triton-remix"), dynamic_batching=False) as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def draw(
