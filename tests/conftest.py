@@ -14,11 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tools.devstack import NatsServer, ObjectStore, PostgresServer, TritonServer, free_port, free_ports
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODEL_REPOSITORY = REPO_ROOT / "model_repository"
+
+# The whole run (`./atelierctl test`, what CI runs) passes --hypothesis-profile=thorough: property
+# tests that leave their example count to the profile draw 500 there, and Hypothesis' default 100
+# in a quick run of one tier.
+settings.register_profile("thorough", max_examples=500)
 
 
 @pytest.fixture(scope="session")

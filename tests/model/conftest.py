@@ -1,6 +1,7 @@
-"""tests/model trains and runs the image model end to end: offline like tests/unit
-(tests/support/offline.py), but seconds a test, so kept out of the quick unit suite;
-`./atelierctl test` runs it with the rest."""
+"""tests/model trains and runs the image models (imagemodel, upscaler) and every test that imports torch
+or diffusers or loads shipped weights: offline like tests/unit (tests/support/offline.py), but
+seconds a test (importing torch and diffusers alone takes seconds), so kept out of the quick unit
+suite; `./atelierctl test` runs it with the rest."""
 
 from pathlib import Path
 

@@ -1,6 +1,6 @@
 """The shipped tiny-diffusion weights run end to end: a batch changes no bit of any caller's image,
 and a low-strength remix stays near its init image (seconds each: the fast checks of the same
-code with a small random model are in tests/unit/imagemodel)."""
+code with a small random model are beside it, in test_imagemodel_pipelines.py and its siblings)."""
 
 import numpy as np
 import pytest

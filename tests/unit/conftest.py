@@ -1,5 +1,6 @@
 """tests/unit is offline and quick: no server, no service process (tests/support/offline.py), and
-no test that trains or runs the shipped model end to end (those are in tests/model)."""
+nothing that imports torch or diffusers or runs a model (those are in tests/model; test_test_tiers.py
+holds the line)."""
 
 from tests.support.offline import REFUSED_SERVER_FIXTURES
 from tests.support.offline import no_server_processes as no_server_processes

@@ -1,6 +1,7 @@
 """The proto gate: `buf lint` holds the contracts to buf's STANDARD style, and `buf breaking`
 refuses changes that break their users, judged against the right point in git history both on a
-branch and on main (CI's clean clone). buf is the binary that ./atelierctl bootstrap installs."""
+branch and on main (CI's clean clone). buf is the binary that ./atelierctl bootstrap installs. That the
+tree itself passes is the gate's own job (`./atelierctl check`), not repeated here."""
 
 import os
 import shutil
@@ -32,11 +33,6 @@ def contracts(tmp_path: Path) -> Path:
     copy = tmp_path / "proto"
     shutil.copytree(ROOT / "proto", copy)
     return copy
-
-
-def test_the_contracts_pass_lint() -> None:
-    result = buf("lint", "proto", cwd=ROOT)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_an_enum_without_an_unspecified_zero_value_fails_lint(contracts: Path) -> None:

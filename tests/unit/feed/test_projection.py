@@ -1,5 +1,9 @@
 """The feed's merge rule: a newer version always wins, a deleted image is never resurrected, events
-about unknown images are remembered, and neither order nor duplicates change the outcome (P5)."""
+about unknown images are remembered, and neither order nor duplicates change the outcome (P5).
+
+The properties draw as many examples as the Hypothesis profile says: 100 (Hypothesis' default) in a
+quick run, 500 in `./atelierctl test`, the whole run CI makes (the `thorough` profile,
+tests/conftest.py)."""
 
 import itertools
 from datetime import UTC, datetime, timedelta
@@ -124,7 +128,7 @@ def canonical(events):
     return sorted(set(events), key=rank)
 
 
-@settings(max_examples=500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_any_shuffle_and_duplication_of_an_image_history_ends_in_the_same_state(data):
     history = data.draw(histories())
@@ -136,7 +140,7 @@ def test_any_shuffle_and_duplication_of_an_image_history_ends_in_the_same_state(
     assert expected.listed == (last.visibility is PUBLIC and not isinstance(history[-1], Deleted))
 
 
-@settings(max_examples=500, deadline=None, database=None)
+@settings(deadline=None, database=None)
 @given(st.data())
 def test_along_any_delivery_order_versions_never_go_down_and_a_delete_is_never_undone(data):
     delivered = data.draw(deliveries(data.draw(histories())))
@@ -174,7 +178,7 @@ ANY_VISIBILITY_SET = [
 arbitrary_events = st.one_of(st.sampled_from(ANY_READY), st.sampled_from(ANY_VISIBILITY_SET), st.just(Deleted()))
 
 
-@settings(max_examples=500, deadline=None, database=None)
+@settings(deadline=None, database=None)
 @given(st.lists(arbitrary_events, max_size=10), st.randoms(use_true_random=False))
 def test_the_rule_is_order_free_even_for_conflicting_events(events, random):
     """Even input the authority never sends (two events with one version, two different
@@ -224,7 +228,7 @@ def histories_with_prompts(draw):
     return events
 
 
-@settings(max_examples=500, deadline=None, database=None)
+@settings(deadline=None, database=None)
 @given(st.data())
 def test_whatever_the_order_a_private_or_deleted_image_never_holds_its_prompt(data):
     history = data.draw(histories_with_prompts())

@@ -49,16 +49,6 @@ def test_steps_zero_or_absent_are_the_pipelines_default_and_set_steps_are_kept()
     assert parse_request(reader(PROMPT="x", SEED=1, NUM_IMAGES=1, STEPS=7), defaults).steps == 7
 
 
-def test_tiny_diffusions_defaults_are_the_ones_its_weights_were_evaluated_at() -> None:
-    from txt2img_backend import imagemodel_adapter
-
-    from imagemodel import pipelines
-
-    defaults = imagemodel_adapter.load("tiny-diffusion", {}).defaults
-
-    assert (defaults.steps, defaults.guidance) == (pipelines.DEFAULT_STEPS, pipelines.DEFAULT_GUIDANCE) == (25, 1.25)
-
-
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
