@@ -37,7 +37,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /opt/atelier
 COPY requirements/triton.txt constraints.txt ./requirements/
 # Into a directory of its own (the Python backend's stub finds it through ATELIER_SITE_PACKAGES,
-# model_repository/txt2img/1/txt2img_backend/site_paths.py) rather than the image's system Python,
+# model_repository/txt2img/1/txt2img_backend/deployment.py) rather than the image's system Python,
 # which Ubuntu marks externally managed. constraints.txt pins torch's CPU build (+cpu); here pip
 # takes the CUDA build from PyPI instead, with every other pin kept.
 RUN grep -v '^torch==' requirements/constraints.txt > requirements/constraints-gpu.txt \

@@ -47,7 +47,7 @@ from tools.devstack import TritonServer, free_ports
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODEL_SOURCE = REPO_ROOT / "model_repository" / "txt2img"
 PROMPT = "a red circle on a blue background, studio lighting, highly detailed"
-# The Triton model's limits (model_repository/txt2img/1/txt2img_backend/request.py).
+# The Triton model's limits (model_repository/txt2img/1/txt2img_backend/pipelines.py).
 MIN_SIDE, MAX_SIDE, MAX_IMAGES = 64, 1024, 8
 PREVIEW_EVERY = 5  # what the generation worker asks for (services/generation/worker.py)
 

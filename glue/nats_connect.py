@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client
-from nats.js import JetStreamContext
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +17,6 @@ log = logging.getLogger(__name__)
 def inbox_prefix(url: str) -> str:
     user = urlsplit(url).username
     return f"_INBOX_{user.replace('-', '_')}" if user else "_INBOX"
-
-
-def pull_inbox_prefix(js: JetStreamContext) -> bytes:
-    """The connection's own inbox prefix for pull-subscription fetches: nats-py defaults those to
-    `_INBOX.` whatever the connection's prefix, which a user confined to its own inbox may not
-    subscribe to."""
-    return bytes(js._nc._inbox_prefix) + b"."
 
 
 async def connect(url: str, name: str) -> Client:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The Triton model imports its backend package from its own directory (site_paths.py).
+# The Triton model imports its backend package from its own directory (txt2img_backend/deployment.py).
 MODEL_DIR = ROOT / "model_repository" / "txt2img" / "1"
 IMPORT_ROOTS = (ROOT, MODEL_DIR)
 

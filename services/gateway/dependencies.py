@@ -1,5 +1,8 @@
 """What the HTTP layer needs from the outside world, built by main() (or by tests) and handed to
-create_app; routes reach it through the request."""
+create_app, which keeps it on app.state. A route reaches it through the request: the generations
+routes ask each for the client it uses (`generation_client(request)`, `visibility_client`,
+`billing_client`, `progress_feed`, `accounts_of`, defined beside each client), so they import only
+those; `deps_of` hands over the whole set."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,8 +13,7 @@ from fastapi import Request
 from services.gateway.auth.accounts import Accounts
 from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.feed import FeedClient
-from services.gateway.clients.generation import GenerationClient
-from services.gateway.clients.progress import ProgressFeed
+from services.gateway.clients.generation import GenerationClient, ProgressFeed
 from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.ratelimit.store import RateLimits
 

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the gateway, and the ASGI middleware that records every HTTP request.
+"""Prometheus metrics of the gateway's HTTP requests, and the ASGI middleware that records them
+(the count of accepted generations is kept where they are submitted: api/submission.py).
 
 Requests are labelled by route template (`/api/v1/generations/{generation_id}`), never by raw
 path, so that ids do not explode the number of series.
@@ -16,9 +17,6 @@ HTTP_REQUEST_DURATION = Histogram(
     "atelier_http_request_duration_seconds",
     "Time to answer an HTTP request (whole stream for SSE)",
     ["route", "method"],
-)
-GENERATIONS_SUBMITTED = Counter(
-    "atelier_generations_submitted_total", "Generations accepted through the gateway (idempotent repeats excluded)"
 )
 
 UNMATCHED_ROUTE = "unmatched"

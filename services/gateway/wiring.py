@@ -15,8 +15,7 @@ from glue.user_token import UserTokenSigner
 from services.gateway.auth.accounts import Accounts
 from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.feed import FeedClient
-from services.gateway.clients.generation import GenerationClient
-from services.gateway.clients.progress import GrpcProgressFeed
+from services.gateway.clients.generation import GenerationClient, GrpcProgressFeed
 from services.gateway.clients.rpc import UserTokens
 from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.dependencies import GatewayDeps

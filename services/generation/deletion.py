@@ -3,12 +3,12 @@ return), then rows and the ImageDeleted event in one transaction, then the objec
 
 import logging
 import uuid
+from typing import Protocol
 
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2
 from glue.events import enqueue_event
-from glue.storage import ObjectStore
 from services.generation import repository
 from services.generation.clients import VisibilityClient
 from services.generation.events import IMAGE_DELETED
@@ -20,8 +20,14 @@ class GenerationRunning(Exception):
     """A generation still queued or running cannot be deleted yet."""
 
 
+class ObjectDeleter(Protocol):
+    """The object store as deletion uses it (glue.storage.ObjectStore is one)."""
+
+    async def delete(self, key: str) -> None: ...
+
+
 class GenerationDeleter:
-    def __init__(self, pool: AsyncConnectionPool, visibility: VisibilityClient, store: ObjectStore):
+    def __init__(self, pool: AsyncConnectionPool, visibility: VisibilityClient, store: ObjectDeleter):
         self._pool = pool
         self._visibility = visibility
         self._store = store

@@ -21,6 +21,7 @@ import logging
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Protocol
 
 import numpy as np
 from minio.error import S3Error
@@ -34,7 +35,6 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from atelier.generation.v1 import events_pb2
 from glue.consumer import Delivery, PoisonMessage
 from glue.events import enqueue_event
-from glue.storage import ObjectStore
 from glue.telemetry import inject_headers
 from services.generation import repository
 from services.generation.clients import DependencyUnavailable, VisibilityClient
@@ -122,12 +122,20 @@ def decode_png(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
+class ImageStore(Protocol):
+    """The object store as the worker uses it (glue.storage.ObjectStore is one)."""
+
+    async def get(self, key: str) -> bytes: ...
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+
 class GenerationWorker:
     def __init__(
         self,
         pool: AsyncConnectionPool,
         nc: NATS,
-        store: ObjectStore,
+        store: ImageStore,
         model: TritonTxt2Img,
         visibility: VisibilityClient,
         inference_attempts: int = 4,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from txt2img_backend.request import GenerationRequest
+from txt2img_backend.pipelines import GenerationRequest
 
 
 def generation_request(prompt: str, seeds, steps: int, width: int = 64, height: int = 64, **remix) -> GenerationRequest:

@@ -13,7 +13,7 @@ one request is one generation, however many images it asks for.
 
 from pathlib import Path
 
-from txt2img_backend.site_paths import make_dependencies_importable
+from txt2img_backend.deployment import make_dependencies_importable, settle
 
 make_dependencies_importable(Path(__file__).resolve().parent)
 
@@ -24,17 +24,18 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
-from txt2img_backend.deployment import settle  # noqa: E402
 from txt2img_backend.pipelines import (  # noqa: E402
     PREVIEW_MAX_SIDE,
     Generation,
+    GenerationRequest,
+    InvalidRequest,
     Pipeline,
     RenderPreview,
     generate_all,
+    parse_request,
     resize_batch,
     shrink_to_fit,
 )
-from txt2img_backend.request import GenerationRequest, InvalidRequest, parse_request  # noqa: E402
 
 PIPELINES = ("procedural", "tiny-diffusion", "stable-diffusion")
 # Seconds each batch waits, without any response, before it runs: stands in for a request queued

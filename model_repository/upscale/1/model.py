@@ -7,10 +7,10 @@ response and the others in the same call are still served.
 import sys
 from pathlib import Path
 
-# txt2img's site_paths (standard library only) puts the venv and the repository on sys.path: the
+# txt2img's deployment module (standard library only) puts the venv and the repository on sys.path: the
 # Python-backend stub runs isolated and sees neither.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "txt2img" / "1"))
-from txt2img_backend.site_paths import make_dependencies_importable
+from txt2img_backend.deployment import make_dependencies_importable
 
 make_dependencies_importable(Path(__file__).resolve().parent)
 

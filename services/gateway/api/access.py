@@ -17,8 +17,8 @@ from typing import Any
 from atelier.generation.v1 import generation_pb2
 from glue.ids import canonical_uuid
 from services.gateway.auth.security import Caller
-from services.gateway.clients.visibility import IMAGE_NOT_FOUND
-from services.gateway.dependencies import GatewayDeps
+from services.gateway.clients.generation import GenerationClient
+from services.gateway.clients.visibility import IMAGE_NOT_FOUND, VisibilityClient
 from services.gateway.problems import Problem, not_found
 
 PRIVATE_NO_STORE = "private, no-store"
@@ -58,18 +58,20 @@ class VisibleImage:
     is_owner: bool
 
 
-async def visible_image(image_id: str, caller: Caller | None, deps: GatewayDeps) -> VisibleImage:
+async def visible_image(
+    image_id: str, caller: Caller | None, authority: VisibilityClient, generations: GenerationClient
+) -> VisibleImage:
     canonical = canonical_uuid(image_id)
     if canonical is None:
         raise image_not_found()
     viewer_id = caller.user_id if caller is not None else ""
-    if canonical not in await deps.visibility.authorize(viewer_id, [canonical]):
+    if canonical not in await authority.authorize(viewer_id, [canonical]):
         raise image_not_found()
-    image = await deps.generations.image(canonical, viewer_id)
+    image = await generations.image(canonical, viewer_id)
     if image is None:
         raise image_not_found()
     if caller is not None and image.owner_id == caller.user_id:
-        state = (await deps.visibility.current(caller.user_id, [canonical])).get(canonical)
+        state = (await authority.current(caller.user_id, [canonical])).get(canonical)
         if state is None:  # deleted between the two questions
             raise image_not_found()
         return VisibleImage(image, state.visibility, True)
@@ -78,14 +80,16 @@ async def visible_image(image_id: str, caller: Caller | None, deps: GatewayDeps)
     return VisibleImage(image, "public", False)
 
 
-async def own_generation(generation_id: str, caller: Caller | None, deps: GatewayDeps) -> generation_pb2.Generation:
+async def own_generation(
+    generation_id: str, caller: Caller | None, generations: GenerationClient
+) -> generation_pb2.Generation:
     """The caller's generation; 404 (exactly as for an id that does not exist) for anyone else."""
     if caller is None:
         raise not_found(GENERATION)
     canonical_id = canonical_uuid(generation_id)
     if canonical_id is None:
         raise not_found(GENERATION)
-    generation = await deps.generations.get(canonical_id, caller.user_id)
+    generation = await generations.get(canonical_id, caller.user_id)
     # The service already answers NOT_FOUND to non-owners; checked again because a wrong answer
     # here would be a leak.
     if generation.owner_id != caller.user_id:
@@ -93,26 +97,26 @@ async def own_generation(generation_id: str, caller: Caller | None, deps: Gatewa
     return generation
 
 
-async def current_visibility(deps: GatewayDeps, owner_id: str, image_ids: Iterable[str]) -> Mapping[str, str]:
+async def current_visibility(authority: VisibilityClient, owner_id: str, image_ids: Iterable[str]) -> Mapping[str, str]:
     """image id → current visibility of the owner's own images (absent: not known, shown private)."""
     ids = list(image_ids)
     if not ids:
         return {}
-    return {image_id: state.visibility for image_id, state in (await deps.visibility.current(owner_id, ids)).items()}
+    return {image_id: state.visibility for image_id, state in (await authority.current(owner_id, ids)).items()}
 
 
 async def current_for_generations(
-    deps: GatewayDeps, owner_id: str, generations: Iterable[generation_pb2.Generation]
+    authority: VisibilityClient, owner_id: str, generations: Iterable[generation_pb2.Generation]
 ) -> Mapping[str, str]:
     """The current visibility of the generations' images and of their remix sources the owner may
     still see (lineage is shown only while the source is visible: a source absent from the answer
     is not shown)."""
     generations = list(generations)
-    current = dict(await current_visibility(deps, owner_id, (i.image_id for g in generations for i in g.images)))
+    current = dict(await current_visibility(authority, owner_id, (i.image_id for g in generations for i in g.images)))
     sources = sorted({g.params.source_image_id for g in generations if g.params.source_image_id} - current.keys())
     if sources:
-        allowed = await deps.visibility.authorize(owner_id, sources)
-        own = await current_visibility(deps, owner_id, sorted(allowed))
+        allowed = await authority.authorize(owner_id, sources)
+        own = await current_visibility(authority, owner_id, sorted(allowed))
         # Allowed and not the owner's: public.
         current.update({source: own.get(source, "public") for source in allowed})
     return current

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 
 from atelier.generation.v1 import events_pb2, generation_pb2
 from services.gateway.api.views import generation_view
-from services.gateway.clients.generation import GenerationClient
-from services.gateway.clients.progress import ProgressFeed
+from services.gateway.clients.generation import GenerationClient, ProgressFeed
 from services.gateway.problems import Problem
 
 log = logging.getLogger(__name__)

@@ -7,35 +7,40 @@ words its refusals, reading the plan (GetAccount, ListPlans) on that path alone.
 from __future__ import annotations
 
 from fastapi import Response
+from prometheus_client import Counter
 
 from atelier.common.v1.visibility_pb2 import VISIBILITY_UNSPECIFIED
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api.schemas import GenerationAccepted
 from services.gateway.api.views import status_name
 from services.gateway.auth.security import Caller
-from services.gateway.clients.generation import PrivateRefused
-from services.gateway.clients.visibility import VISIBILITY_BY_NAME
-from services.gateway.dependencies import GatewayDeps
-from services.gateway.metrics import GENERATIONS_SUBMITTED
+from services.gateway.clients.billing import BillingClient
+from services.gateway.clients.generation import GenerationClient, PrivateRefused
+from services.gateway.clients.visibility import VISIBILITY_BY_NAME, VisibilityClient
 from services.gateway.plans import private_generation_refusal
 from services.gateway.problems import Problem
 
 SOURCE_NOT_FOUND = "Source image not found."
+GENERATIONS_SUBMITTED = Counter(
+    "atelier_generations_submitted_total", "Generations accepted through the gateway (idempotent repeats excluded)"
+)
 
 
-async def check_source_image(deps: GatewayDeps, caller: Caller, image_id: str) -> None:
+async def check_source_image(authority: VisibilityClient, caller: Caller, image_id: str) -> None:
     # Own images and public ones may be a source; anything else is "not found", asked of the
     # authority now (fail closed, and existence is not revealed).
-    if image_id not in await deps.visibility.authorize(caller.user_id, [image_id]):
+    if image_id not in await authority.authorize(caller.user_id, [image_id]):
         raise Problem(404, SOURCE_NOT_FOUND)
 
 
 async def submit(
-    deps: GatewayDeps,
     caller: Caller,
     params: generation_pb2.GenerationParams,
     response: Response,
     *,
+    generations: GenerationClient,
+    authority: VisibilityClient,
+    billing: BillingClient,
     visibility: str | None,
     idempotency_key: str | None,
     visibility_copied: bool = False,
@@ -44,7 +49,7 @@ async def submit(
     copy of the original's, not a choice to remember for later generations. A seed in `params` is
     the user's choice (a retry of the generation keeps it)."""
     if params.source_image_id:
-        await check_source_image(deps, caller, params.source_image_id)
+        await check_source_image(authority, caller, params.source_image_id)
     request = generation_pb2.SubmitRequest(
         owner_id=caller.user_id,
         idempotency_key=idempotency_key or "",
@@ -53,10 +58,10 @@ async def submit(
         visibility_copied=visibility_copied,
     )
     try:
-        submitted = await deps.generations.submit(request)
+        submitted = await generations.submit(request)
     except PrivateRefused as refused:
-        account = await deps.billing.account(caller.user_id)
-        reason = private_generation_refusal(account, await deps.billing.plans_or_empty(), refused.remembered)
+        account = await billing.account(caller.user_id)
+        reason = private_generation_refusal(account, await billing.plans_or_empty(), refused.remembered)
         raise Problem(403, reason) from None
     generation_id = submitted.generation.generation_id
     if submitted.created:

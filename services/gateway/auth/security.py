@@ -13,8 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from services.gateway.auth.accounts import NewSession, csrf_token_for
-from services.gateway.dependencies import GatewayDeps, deps_of
+from services.gateway.auth.accounts import Accounts, NewSession, csrf_token_for
 from services.gateway.problems import Problem, unauthorized
 from services.gateway.repository import User
 
@@ -49,23 +48,28 @@ def _check_csrf(request: Request, session_token: str) -> None:
         )
 
 
-async def _caller_from_api_key(deps: GatewayDeps, authorization: str) -> Caller:
+def accounts_of(request: Request) -> Accounts:
+    """The app's accounts (create_app keeps the GatewayDeps on app.state)."""
+    return request.app.state.deps.accounts
+
+
+async def _caller_from_api_key(accounts: Accounts, authorization: str) -> Caller:
     scheme, _, key = authorization.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise unauthorized("Malformed Authorization header; use: Authorization: Bearer <api key>.")
-    user = await deps.accounts.user_for_api_key(key.strip())
+    user = await accounts.user_for_api_key(key.strip())
     if user is None:
         raise unauthorized("This API key is not valid (wrong, or revoked).")
     return Caller(user, api_key=key.strip())
 
 
-async def credential_still_valid(deps: GatewayDeps, caller: Caller) -> bool:
+async def credential_still_valid(accounts: Accounts, caller: Caller) -> bool:
     """Whether the session or API key this caller came with is still live (not revoked, ended or
     expired), for responses that outlive the request's own check (event streams)."""
     if caller.session_token is not None:
-        return await deps.accounts.user_for_session(caller.session_token) is not None
+        return await accounts.user_for_session(caller.session_token) is not None
     if caller.api_key is not None:
-        return await deps.accounts.user_for_api_key(caller.api_key) is not None
+        return await accounts.user_for_api_key(caller.api_key) is not None
     return False
 
 
@@ -80,14 +84,14 @@ async def optional_caller(request: Request) -> Caller | None:
 
 
 async def _look_up_caller(request: Request) -> Caller | None:
-    deps = deps_of(request)
+    accounts = accounts_of(request)
     authorization = request.headers.get("authorization")
     if authorization is not None:
-        return await _caller_from_api_key(deps, authorization)
+        return await _caller_from_api_key(accounts, authorization)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    user = await deps.accounts.user_for_session(token)
+    user = await accounts.user_for_session(token)
     if user is None:
         return None
     if request.method not in SAFE_METHODS:

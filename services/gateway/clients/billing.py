@@ -13,6 +13,7 @@ import time
 from datetime import UTC
 
 import grpc
+from fastapi import Request
 from grpc_health.v1 import health_pb2_grpc
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
@@ -131,3 +132,8 @@ class BillingClient:
 
     async def check_serving(self) -> None:
         await rpc.check_serving(self._health, SERVICE_NAME)
+
+
+def billing_client(request: Request) -> BillingClient:
+    """The app's client (create_app keeps the GatewayDeps on app.state)."""
+    return request.app.state.deps.billing

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import grpc
+from fastapi import Request
 from grpc_health.v1 import health_pb2_grpc
 
 from atelier.common.v1 import visibility_pb2 as common_pb2
@@ -137,3 +138,8 @@ class VisibilityClient:
 
     async def check_serving(self) -> None:
         await rpc.check_serving(self._health, SERVICE_NAME)
+
+
+def visibility_client(request: Request) -> VisibilityClient:
+    """The app's client (create_app keeps the GatewayDeps on app.state)."""
+    return request.app.state.deps.visibility

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from prometheus_client import REGISTRY
 
-from glue.consumer_lag import dead_letter_subject, sample_consumer_lag
+from glue.consumer import dead_letter_subject, sample_consumer_lag
 from glue.events import DEAD_LETTER_STREAM
 
 

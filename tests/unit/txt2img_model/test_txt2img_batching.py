@@ -12,9 +12,8 @@ MODEL_VERSION_DIR = Path(__file__).resolve().parents[3] / "model_repository" / "
 sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers too
 
 from txt2img_backend.imagemodel_adapter import ImageModelPipeline  # noqa: E402
-from txt2img_backend.pipelines import Generation, generate_all  # noqa: E402
+from txt2img_backend.pipelines import Generation, GenerationRequest, PipelineDefaults, generate_all  # noqa: E402
 from txt2img_backend.procedural import ProceduralPipeline  # noqa: E402
-from txt2img_backend.request import GenerationRequest, PipelineDefaults  # noqa: E402
 
 DEFAULTS = PipelineDefaults(steps=25, guidance=1.5, width=256, height=256)
 

@@ -13,14 +13,14 @@ from PIL import Image
 MODEL_VERSION_DIR = Path(__file__).resolve().parents[3] / "model_repository" / "txt2img" / "1"
 sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers too
 
-from txt2img_backend.procedural import ProceduralPipeline  # noqa: E402
-from txt2img_backend.request import (  # noqa: E402
+from txt2img_backend.deployment import read_string_parameters  # noqa: E402
+from txt2img_backend.pipelines import (  # noqa: E402
     DEFAULT_STRENGTH,
     InvalidRequest,
     PipelineDefaults,
     parse_request,
 )
-from txt2img_backend.site_paths import read_string_parameters  # noqa: E402
+from txt2img_backend.procedural import ProceduralPipeline  # noqa: E402
 
 from tests.support.txt2img_backend import generation_request  # noqa: E402
 

@@ -20,8 +20,14 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from txt2img_backend.pipelines import Generation, OnStep, Outcome, generate_one
-from txt2img_backend.request import GenerationRequest, PipelineDefaults
+from txt2img_backend.pipelines import (
+    Generation,
+    GenerationRequest,
+    OnStep,
+    Outcome,
+    PipelineDefaults,
+    generate_one,
+)
 
 
 class ImageModelPipeline:
@@ -100,7 +106,8 @@ def _previews_to(on_preview: OnStep):
 def load(kind: str, parameters: Mapping[str, str]) -> ImageModelPipeline:
     """parameters["weights_dir"]: the weights directory; tiny-diffusion defaults to the shipped one.
     parameters["device"]: this Triton instance's device (deployment.instance_device)."""
-    # imported here: it pulls in torch, and needs the repository root on sys.path (see site_paths)
+    # imported here: it pulls in torch, and needs the repository root on sys.path
+    # (deployment.make_dependencies_importable)
     from imagemodel.pipelines import DEFAULT_GUIDANCE, DEFAULT_STEPS, load_pipeline
 
     defaults = {

@@ -1,10 +1,11 @@
-"""The interface every txt2img generator implements: `Pipeline`, and `BatchingPipeline` for those that
-run several requests as one batch.
+"""The contract between the Triton model and its generators: the typed `GenerationRequest` every pipeline
+takes (parsed and validated once from a Triton request's input tensors by `parse_request`, through a
+plain callable, so it is testable offline), and the interface every pipeline implements: `Pipeline`,
+and `BatchingPipeline` for those that run several requests as one batch.
 
-Every pipeline takes one typed `GenerationRequest` (parsed once by `request.parse_request`) and also
-does image-to-image (remix): given `init_image` and `strength`, it starts from the init image partly
-noised (SDEdit) instead of pure noise and runs only the last `request.denoising_steps` steps, so low
-strength keeps the source's layout and colours.
+Every pipeline also does image-to-image (remix): given `init_image` and `strength`, it starts from the
+init image partly noised (SDEdit) instead of pure noise and runs only the last
+`request.denoising_steps` steps, so low strength keeps the source's layout and colours.
 
 Also the two image helpers the model and the pipelines share: resizing to the size asked and shrinking
 to preview size. This module imports no pipeline: the pipelines import it, and the model (model.py)
@@ -13,6 +14,7 @@ picks one by name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -20,7 +22,192 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from PIL import Image
 
-from txt2img_backend.request import GenerationRequest, PipelineDefaults
+MAX_PROMPT_CHARS = 2000
+MAX_IMAGES = 8
+MAX_STEPS = 150
+MAX_GUIDANCE = 30.0
+MIN_SIDE, MAX_SIDE, SIDE_MULTIPLE = 64, 1024, 8
+MAX_PREVIEW_EVERY = 1000
+MAX_SEED = 2**63 - 1
+# Image-to-image (remix): INIT_IMAGE uint8 [h, w, 3] and STRENGTH in (0, 1].
+DEFAULT_STRENGTH = 0.6
+MIN_INIT_SIDE, MAX_INIT_SIDE = 8, 2048
+
+
+class InvalidRequest(ValueError):
+    """The request can never succeed as sent; the message tells the caller what to change."""
+
+
+@dataclass(frozen=True)
+class PipelineDefaults:
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    preview_every: int = 5
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One generation as every pipeline receives it: complete (defaults applied) and valid."""
+
+    prompt: str
+    negative_prompt: str
+    seeds: tuple[int, ...]
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    preview_every: int  # 0: no previews
+    # Image-to-image: the picture to start from (uint8 [h, w, 3], any size) and how far to move
+    # away from it (0 < strength <= 1; 1 keeps almost nothing). Both None for text-to-image.
+    init_image: np.ndarray | None = None
+    strength: float | None = None
+
+    @property
+    def denoising_steps(self) -> int:
+        """The steps the pipeline really runs: all of them, or the last `strength` share of them."""
+        return denoising_steps(self.steps, self.strength)
+
+
+def denoising_steps(steps: int, strength: float | None) -> int:
+    """SDEdit runs the last int(steps * strength) steps of the schedule (as diffusers does), at least one."""
+    if strength is None:
+        return steps
+    return max(1, min(steps, int(steps * strength + 1e-6)))  # 0.29 * 100 is 29 steps, not 28
+
+
+InputReader = Callable[[str], "np.ndarray | None"]
+
+
+def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> GenerationRequest:
+    """read_input(name) returns the input's array, or None when the request omits it."""
+    prompt = _text(read_input, "PROMPT", required=True)
+    if not prompt:
+        raise InvalidRequest("PROMPT is empty: describe the image to generate")
+    negative_prompt = _text(read_input, "NEGATIVE_PROMPT", required=False)
+
+    num_images = _int(read_input, "NUM_IMAGES", default=None)
+    if not 1 <= num_images <= MAX_IMAGES:
+        raise InvalidRequest(f"NUM_IMAGES must be between 1 and {MAX_IMAGES}, got {num_images}")
+
+    seed = _int(read_input, "SEED", default=None)
+    last_seed_allowed = MAX_SEED - (num_images - 1)
+    if not 0 <= seed <= last_seed_allowed:
+        raise InvalidRequest(f"SEED must be between 0 and {last_seed_allowed}, got {seed}")
+
+    # 0, as absent: the pipeline's own default (clients send 0 so that requests with and without
+    # steps still batch together).
+    steps = _int(read_input, "STEPS", default=0) or defaults.steps
+    if not 1 <= steps <= MAX_STEPS:
+        raise InvalidRequest(f"STEPS must be between 1 and {MAX_STEPS} (0: the model's default), got {steps}")
+
+    guidance = _float(read_input, "GUIDANCE", default=defaults.guidance)
+    if not (math.isfinite(guidance) and 0.0 <= guidance <= MAX_GUIDANCE):
+        raise InvalidRequest(f"GUIDANCE must be between 0 and {MAX_GUIDANCE:g}, got {guidance}")
+
+    width = _side(read_input, "WIDTH", default=defaults.width)
+    height = _side(read_input, "HEIGHT", default=defaults.height)
+
+    preview_every = _int(read_input, "PREVIEW_EVERY", default=defaults.preview_every)
+    if not 0 <= preview_every <= MAX_PREVIEW_EVERY:
+        raise InvalidRequest(
+            f"PREVIEW_EVERY must be between 0 (no previews) and {MAX_PREVIEW_EVERY}, got {preview_every}"
+        )
+
+    init_image = _init_image(read_input)
+    strength = _optional_float(read_input, "STRENGTH")
+    if init_image is None:
+        if strength is not None:
+            raise InvalidRequest("STRENGTH applies only to image-to-image: send an INIT_IMAGE with it")
+    else:
+        strength = DEFAULT_STRENGTH if strength is None else strength
+        if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
+            raise InvalidRequest(f"STRENGTH must be above 0 and at most 1, got {strength}")
+
+    return GenerationRequest(
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        seeds=tuple(seed + i for i in range(num_images)),
+        steps=steps,
+        guidance=guidance,
+        width=width,
+        height=height,
+        preview_every=preview_every,
+        init_image=init_image,
+        strength=strength,
+    )
+
+
+def _single(read_input: InputReader, name: str):
+    array = read_input(name)
+    if array is None:
+        return None
+    if array.size != 1:
+        raise InvalidRequest(f"{name} must hold exactly one value, got shape {list(array.shape)}")
+    return array.reshape(-1)[0]
+
+
+def _text(read_input: InputReader, name: str, required: bool) -> str:
+    value = _single(read_input, name)
+    if value is None:
+        if required:
+            raise InvalidRequest(f"{name} is missing")
+        return ""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidRequest(f"{name} is not valid UTF-8") from None
+    text = str(value).strip()
+    if len(text) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"{name} is longer than {MAX_PROMPT_CHARS} characters")
+    return text
+
+
+def _int(read_input: InputReader, name: str, default: int | None) -> int:
+    value = _single(read_input, name)
+    if value is None:
+        if default is None:
+            raise InvalidRequest(f"{name} is missing")
+        return default
+    return int(value)
+
+
+def _float(read_input: InputReader, name: str, default: float) -> float:
+    value = _single(read_input, name)
+    return default if value is None else float(value)
+
+
+def _optional_float(read_input: InputReader, name: str) -> float | None:
+    value = _single(read_input, name)
+    return None if value is None else float(value)
+
+
+def _init_image(read_input: InputReader) -> np.ndarray | None:
+    image = read_input("INIT_IMAGE")
+    if image is None:
+        return None
+    if image.dtype != np.uint8:
+        raise InvalidRequest(f"INIT_IMAGE must be UINT8 RGB pixels, got {image.dtype}")
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise InvalidRequest(f"INIT_IMAGE must have shape [height, width, 3] (RGB), got {list(image.shape)}")
+    height, width = image.shape[:2]
+    if not (MIN_INIT_SIDE <= height <= MAX_INIT_SIDE and MIN_INIT_SIDE <= width <= MAX_INIT_SIDE):
+        raise InvalidRequest(
+            f"INIT_IMAGE sides must be between {MIN_INIT_SIDE} and {MAX_INIT_SIDE} pixels, got {width}x{height}"
+        )
+    return np.ascontiguousarray(image)
+
+
+def _side(read_input: InputReader, name: str, default: int) -> int:
+    side = _int(read_input, name, default=default)
+    if not (MIN_SIDE <= side <= MAX_SIDE and side % SIDE_MULTIPLE == 0):
+        raise InvalidRequest(
+            f"{name} must be a multiple of {SIDE_MULTIPLE} between {MIN_SIDE} and {MAX_SIDE}, got {side}"
+        )
+    return side
+
 
 PREVIEW_MAX_SIDE = 32
 

@@ -24,8 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from txt2img_backend.pipelines import PREVIEW_MAX_SIDE, OnStep, resize_batch, shrink_to_fit
-from txt2img_backend.request import GenerationRequest, PipelineDefaults
+from txt2img_backend.pipelines import (
+    PREVIEW_MAX_SIDE,
+    GenerationRequest,
+    OnStep,
+    PipelineDefaults,
+    resize_batch,
+    shrink_to_fit,
+)
 
 NOISE_SIGMA = 64.0
 

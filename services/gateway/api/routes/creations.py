@@ -152,7 +152,7 @@ async def my_creations(
             for image in sorted(generation.images, key=lambda image: image.index)
             if marker is None or _comes_after(marker, generation, image)
         ]
-        current = await current_visibility(deps, caller.user_id, [image.image_id for _, image in candidates])
+        current = await current_visibility(deps.visibility, caller.user_id, [image.image_id for _, image in candidates])
         shown = [
             (g, i, current[i.image_id])
             for g, i in candidates

@@ -28,8 +28,10 @@ from services.gateway.api.schemas import (
     IdempotencyKey,
 )
 from services.gateway.api.views import generation_view
-from services.gateway.auth.security import CurrentCaller, MaybeCaller, credential_still_valid
-from services.gateway.dependencies import deps_of
+from services.gateway.auth.security import CurrentCaller, MaybeCaller, accounts_of, credential_still_valid
+from services.gateway.clients.billing import billing_client
+from services.gateway.clients.generation import generation_client, progress_feed
+from services.gateway.clients.visibility import visibility_client
 from services.gateway.plans import DELETE_GENERATION, refusal
 from services.gateway.problems import Problem, not_found
 
@@ -74,10 +76,12 @@ async def submit_generation(
     if body.steps is not None:
         params.steps = body.steps
     return await submission.submit(
-        deps_of(request),
         caller,
         params,
         response,
+        generations=generation_client(request),
+        authority=visibility_client(request),
+        billing=billing_client(request),
         visibility=body.visibility,
         idempotency_key=idempotency_key,
     )
@@ -90,12 +94,11 @@ async def list_generations(
     cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = PAGE_SIZE_DEFAULT,
 ) -> GenerationPage:
-    deps = deps_of(request)
-    page = await deps.generations.list(caller.user_id, limit, cursor or "")
+    page = await generation_client(request).list(caller.user_id, limit, cursor or "")
     # The service answers only for the owner it is asked about; checked again here because a
     # response that mixed owners would be a leak.
     mine = [g for g in page.generations if g.owner_id == caller.user_id]
-    current = await current_for_generations(deps, caller.user_id, mine)
+    current = await current_for_generations(visibility_client(request), caller.user_id, mine)
     return GenerationPage(items=[generation_view(g, current) for g in mine], next_cursor=page.next_cursor or None)
 
 
@@ -107,10 +110,10 @@ async def list_generations(
     responses={404: {"description": "no such generation of mine"}},
 )
 async def get_generation(generation_id: str, caller: MaybeCaller, request: Request) -> GenerationOut:
-    deps = deps_of(request)
-    generation = await own_generation(generation_id, caller, deps)
+    generation = await own_generation(generation_id, caller, generation_client(request))
     assert caller is not None  # own_generation refuses anonymous callers
-    return generation_view(generation, await current_for_generations(deps, caller.user_id, [generation]))
+    current = await current_for_generations(visibility_client(request), caller.user_id, [generation])
+    return generation_view(generation, current)
 
 
 @router.get(
@@ -120,21 +123,21 @@ async def get_generation(generation_id: str, caller: MaybeCaller, request: Reque
     responses={200: {"content": {"text/event-stream": {}}}, 404: {"description": "no such generation of mine"}},
 )
 async def generation_event_stream(generation_id: str, caller: MaybeCaller, request: Request) -> StreamingResponse:
-    deps = deps_of(request)
-    generation = await own_generation(generation_id, caller, deps)  # 404 before any stream starts
+    generations, authority, accounts = generation_client(request), visibility_client(request), accounts_of(request)
+    generation = await own_generation(generation_id, caller, generations)  # 404 before any stream starts
     assert caller is not None  # own_generation refuses anonymous callers
     settings = request.app.state.settings
     timing = StreamTiming(settings.events_poll_interval_s, settings.events_heartbeat_s, settings.events_max_duration_s)
     owner_id = caller.user_id
 
     async def current(of: generation_pb2.Generation) -> Mapping[str, str]:
-        return await current_for_generations(deps, owner_id, [of])
+        return await current_for_generations(authority, owner_id, [of])
 
     async def credential_valid() -> bool:
-        return await credential_still_valid(deps, caller)
+        return await credential_still_valid(accounts, caller)
 
     events = generation_events(
-        generation.generation_id, owner_id, deps.generations, deps.progress, timing, current, credential_valid
+        generation.generation_id, owner_id, generations, progress_feed(request), timing, current, credential_valid
     )
     return StreamingResponse(
         events,
@@ -157,13 +160,13 @@ async def generation_event_stream(generation_id: str, caller: MaybeCaller, reque
     "answers 404 to everyone, the owner included.",
 )
 async def delete_generation(generation_id: str, caller: CurrentCaller, request: Request) -> Response:
-    deps = deps_of(request)
+    billing = billing_client(request)
     # The plan first: a refusal then says nothing about whether the id exists.
-    account = await deps.billing.account(caller.user_id)
+    account = await billing.account(caller.user_id)
     if not account.has(DELETE_GENERATION):
-        raise Problem(403, refusal(account, DELETE_GENERATION, await deps.billing.plans_or_empty()))
+        raise Problem(403, refusal(account, DELETE_GENERATION, await billing.plans_or_empty()))
     canonical_id = canonical_uuid(generation_id)
     if canonical_id is None:
         raise not_found(GENERATION)
-    await deps.generations.delete(canonical_id, caller.user_id)
+    await generation_client(request).delete(canonical_id, caller.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

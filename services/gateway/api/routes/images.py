@@ -103,7 +103,7 @@ async def _detail(deps: GatewayDeps, caller: Caller | None, visible: VisibleImag
 )
 async def get_image(image_id: str, caller: MaybeCaller, request: Request, response: Response) -> ImageDetail:
     deps = deps_of(request)
-    visible = await visible_image(image_id, caller, deps)
+    visible = await visible_image(image_id, caller, deps.visibility, deps.generations)
     _no_store(response)
     return await _detail(deps, caller, visible)
 
@@ -139,7 +139,7 @@ async def get_image_content(
     download: bool = False,
 ) -> Response:
     deps = deps_of(request)
-    visible = await visible_image(image_id, caller, deps)
+    visible = await visible_image(image_id, caller, deps.visibility, deps.generations)
     account = await deps.billing.account_or_none(caller.user_id) if caller is not None else None
     wanted: ImageFormat = image_format or "png"
     if wanted == "png" and not png_allowed(account):
@@ -173,7 +173,8 @@ def _share_url(request: Request, image_id: str) -> str:
     "image to the owner only — everyone else gets the same 404 as for a missing image.",
 )
 async def share_image(image_id: str, caller: MaybeCaller, request: Request, response: Response) -> ShareLink:
-    visible = await visible_image(image_id, caller, deps_of(request))
+    deps = deps_of(request)
+    visible = await visible_image(image_id, caller, deps.visibility, deps.generations)
     _no_store(response)
     return ShareLink(
         image_id=visible.image.image_id,

@@ -76,7 +76,7 @@ async def profile(
     if is_you:
         # The owner may see their own private images: say which ones are, and keep a just-made-private
         # image (the feed's index may lag a moment) out of the public list.
-        current = dict(await current_visibility(deps, owner_id, [i.image_id for i in pinned + images]))
+        current = dict(await current_visibility(deps.visibility, owner_id, [i.image_id for i in pinned + images]))
         images = [item for item in images if current.get(item.image_id) == "public"]
     return ProfileOut(
         username=user.username,
@@ -98,7 +98,7 @@ async def profile(
 )
 async def set_avatar(body: AvatarChange, caller: CurrentCaller, request: Request) -> AvatarOut:
     deps = deps_of(request)
-    visible = await visible_image(str(body.image_id), caller, deps)
+    visible = await visible_image(str(body.image_id), caller, deps.visibility, deps.generations)
     if not visible.is_owner:
         raise image_not_found()
     await deps.accounts.set_avatar(caller.user, visible.image.image_id)

@@ -65,7 +65,7 @@ async def remix(
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
     deps = deps_of(request)
-    source = await visible_image(image_id, caller, deps)  # 404 unless own or public, now
+    source = await visible_image(image_id, caller, deps.visibility, deps.generations)  # 404 unless own or public, now
     params = generation_pb2.GenerationParams(
         prompt=body.prompt,
         negative_prompt=body.negative_prompt,
@@ -81,10 +81,12 @@ async def remix(
     if body.steps is not None:
         params.steps = body.steps
     return await submission.submit(
-        deps,
         caller,
         params,
         response,
+        generations=deps.generations,
+        authority=deps.visibility,
+        billing=deps.billing,
         visibility=body.visibility,
         idempotency_key=idempotency_key,
     )
@@ -111,16 +113,18 @@ async def retry(
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
     deps = deps_of(request)
-    original = await own_generation(generation_id, caller, deps)
+    original = await own_generation(generation_id, caller, deps.generations)
     params = generation_pb2.GenerationParams()
     params.CopyFrom(original.params)
     if not original.seed_chosen:
         params.ClearField("seed")
     return await submission.submit(
-        deps,
         caller,
         params,
         response,
+        generations=deps.generations,
+        authority=deps.visibility,
+        billing=deps.billing,
         visibility=visibility_name(original.visibility),
         idempotency_key=idempotency_key,
         visibility_copied=True,
