@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,8 @@ def imported_names(path: Path) -> Iterable[str]:
             yield from (".".join(parts[:i]) for i in range(1, len(parts) + 1))
 
 
-def reachable(entries: Iterable[str]) -> set[Path]:
+def reachable(entries: Iterable[str | Path], imports: Callable[[Path], Iterable[str]] = imported_names) -> set[Path]:
+    """The repository files the entries (paths under ROOT) load, following `imports` of each file."""
     seen: set[Path] = set()
     todo = [ROOT / entry for entry in entries]
     while todo:
@@ -77,7 +78,7 @@ def reachable(entries: Iterable[str]) -> set[Path]:
         if path in seen:
             continue
         seen.add(path)
-        for name in imported_names(path):
+        for name in imports(path):
             found = module_file(name)
             if found is not None and found not in seen:
                 todo.append(found)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hypothesis import settings
 
-from tools.codepaths import ROOT, module_file
+from tools.codepaths import ROOT, module_file, reachable
 
 UNIT = ROOT / "tests" / "unit"
 HEAVY = {"torch", "diffusers", "transformers"}
@@ -35,29 +35,13 @@ def module_level_imports(path: Path) -> set[str]:
 
 def third_party_loaded_by(path: Path) -> set[str]:
     """The third-party packages loading the file loads, through the repository's own modules."""
-    seen: set[Path] = set()
-    outside: set[str] = set()
-    todo = [path]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for name in module_level_imports(current):
-            found = module_file(name)
-            if found is None:
-                outside.add(name.split(".")[0])
-            else:
-                todo.append(found)
-    return outside
+    loaded = reachable([path], module_level_imports)
+    return {name.split(".")[0] for file in loaded for name in module_level_imports(file) if module_file(name) is None}
 
 
 def test_no_unit_test_module_imports_torch_or_diffusers_as_it_is_collected() -> None:
-    heavy = {
-        str(path.relative_to(ROOT)): sorted(third_party_loaded_by(path) & HEAVY)
-        for path in sorted(UNIT.rglob("*.py"))
-        if third_party_loaded_by(path) & HEAVY
-    }
+    loaded = {str(path.relative_to(ROOT)): third_party_loaded_by(path) & HEAVY for path in sorted(UNIT.rglob("*.py"))}
+    heavy = {path: sorted(names) for path, names in loaded.items() if names}
     assert heavy == {}, f"move these to tests/model: {heavy}"
 
 
