@@ -1,21 +1,23 @@
-"""The unit tier stays quick: nothing it collects imports torch or diffusers (seconds of import alone;
+"""The unit tier stays quick: running it imports neither torch nor diffusers (seconds of import alone;
 tests that need them, or the model's weights, live in tests/model), and the whole run still draws the
 property tests at full strength."""
 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from hypothesis import settings
 
-from tools.codepaths import ROOT, module_file, reachable
+from tools.codepaths import ROOT, imported_names, module_file, reachable
 
 UNIT = ROOT / "tests" / "unit"
 HEAVY = {"torch", "diffusers", "transformers"}
 
 
-def module_level_imports(path: Path) -> set[str]:
+@functools.cache
+def module_level_imports(path: Path) -> frozenset[str]:
     """The modules a file imports as it loads (imports inside functions run only when called)."""
     names: set[str] = set()
     todo = list(ast.parse(path.read_text(), str(path)).body)
@@ -30,17 +32,20 @@ def module_level_imports(path: Path) -> set[str]:
             todo += [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
             if isinstance(node, ast.Try):
                 todo += [stmt for handler in node.handlers for stmt in handler.body]
-    return names
+    return frozenset(names)
 
 
-def third_party_loaded_by(path: Path) -> set[str]:
-    """The third-party packages loading the file loads, through the repository's own modules."""
-    loaded = reachable([path], module_level_imports)
-    return {name.split(".")[0] for file in loaded for name in module_level_imports(file) if module_file(name) is None}
+def heavy_imports_of(test_file: Path) -> set[str]:
+    """The heavy packages running the file's tests imports: whatever the test file imports (its test
+    functions run), and what the repository modules it reaches import as they load."""
+    own = set(imported_names(test_file))
+    reached = reachable([found for name in own if (found := module_file(name))], module_level_imports)
+    names = own.union(*(module_level_imports(path) for path in reached))
+    return {name.split(".")[0] for name in names if module_file(name) is None} & HEAVY
 
 
-def test_no_unit_test_module_imports_torch_or_diffusers_as_it_is_collected() -> None:
-    loaded = {str(path.relative_to(ROOT)): third_party_loaded_by(path) & HEAVY for path in sorted(UNIT.rglob("*.py"))}
+def test_no_unit_test_imports_torch_or_diffusers() -> None:
+    loaded = {str(path.relative_to(ROOT)): heavy_imports_of(path) for path in sorted(UNIT.rglob("*.py"))}
     heavy = {path: sorted(names) for path, names in loaded.items() if names}
     assert heavy == {}, f"move these to tests/model: {heavy}"
 

@@ -121,25 +121,6 @@ def test_model_parameters_are_read_from_the_config_file() -> None:
     assert parameters["pipeline"] == "tiny-diffusion"  # the product serves its own model
 
 
-def test_imagemodel_pipelines_stream_a_preview_every_step_through_the_adapter() -> None:
-    from txt2img_backend.imagemodel_adapter import ImageModelPipeline
-
-    from imagemodel.pipelines import ProceduralPipeline as ImageModelProcedural
-
-    adapter = ImageModelPipeline(ImageModelProcedural(), DEFAULTS)
-    steps_seen = []
-
-    def on_step(step, total, render):
-        steps_seen.append((step, total, render().shape))
-
-    images = adapter.generate(generation_request("a red circle", (3, 4), 6, 128, 128), on_step)
-
-    assert images.shape == (2, 128, 128, 3)
-    assert adapter.native_size(128, 128) == (64, 64)
-    assert [s[:2] for s in steps_seen] == [(k, 6) for k in range(1, 6)]
-    assert all(shape[0] == 2 and shape[3] == 3 for _, _, shape in steps_seen)
-
-
 def test_the_backend_modules_import_each_other_without_a_cycle() -> None:
     """Function-level imports included: a pipeline imports the interface, never the other way round."""
     package = MODEL_VERSION_DIR / "txt2img_backend"

@@ -136,24 +136,6 @@ def test_procedural_remix_keeps_the_source_at_low_strength_and_counts_only_the_s
     assert mean_abs_difference(first_previews[0][0], small_source) < 40
 
 
-def test_imagemodel_pipelines_remix_through_the_adapter() -> None:
-    from txt2img_backend.imagemodel_adapter import ImageModelPipeline
-
-    from imagemodel.pipelines import ProceduralPipeline as ImageModelProcedural
-
-    adapter = ImageModelPipeline(ImageModelProcedural(), DEFAULTS)
-    steps_seen = []
-    images = adapter.generate(
-        generation_request("a red circle", (3,), 10, 64, 64, init_image=halves(), strength=0.5),
-        lambda step, total, render: steps_seen.append((step, total)),
-    )
-    plain = adapter.generate(generation_request("a red circle", (3,), 10, 64, 64), lambda *_: None)
-
-    assert images.shape == (1, 64, 64, 3)
-    assert steps_seen == [(k, 5) for k in range(1, 5)]
-    assert not np.array_equal(images, plain)
-
-
 def test_the_config_declares_the_optional_remix_inputs() -> None:
     config = (MODEL_VERSION_DIR.parent / "config.pbtxt").read_text()
 
