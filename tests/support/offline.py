@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,6 +16,8 @@ from tools.devstack import PostgresServer
 from tools.devstack.process import ManagedProcess
 
 OFFLINE = "unit tests are offline: move this test to tests/integration"
+# Seconds of import each: a unit test that needs one belongs in tests/model.
+HEAVY_MODULES = ("torch", "diffusers", "transformers")
 
 SERVER_FIXTURES = (
     "postgres_server",
@@ -63,3 +66,21 @@ def one_torch_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextmanager
+def heavy_imports_refused() -> Iterator[None]:
+    """Fails when the block imports one of HEAVY_MODULES (one already imported, as in a run that
+    collected tests/model first, is no longer news)."""
+    before = {name for name in HEAVY_MODULES if name in sys.modules}
+    yield
+    loaded = sorted(name for name in HEAVY_MODULES if name in sys.modules and name not in before)
+    if loaded:
+        pytest.fail(f"this test imports {', '.join(loaded)} (seconds): move it to tests/model", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_heavy_imports() -> Iterator[None]:
+    """For tests/unit only (its conftest.py imports it): tests/model is where torch belongs."""
+    with heavy_imports_refused():
+        yield

@@ -1,6 +1,9 @@
 """The unit tier stays quick: running it imports neither torch nor diffusers (seconds of import alone;
 tests that need them, or the model's weights, live in tests/model), and the whole run still draws the
-property tests at full strength."""
+property tests at full strength.
+
+Read from the source, so it holds in any run; an import a repository module makes inside a function
+that a test calls is caught when the test runs, by tests/support/offline.py's no_heavy_imports."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_VERSION_DIR = Path(__file__).resolve().parents[3] / "model_repository" / "txt2img" / "1"
+MODEL_VERSION_DIR = Path(__file__).resolve().parents[2] / "model_repository" / "txt2img" / "1"
 sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers too
 
 from txt2img_backend.imagemodel_adapter import ImageModelPipeline  # noqa: E402
