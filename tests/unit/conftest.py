@@ -5,6 +5,5 @@ fails a test that imports them, and test_test_tiers.py reads the imports)."""
 from tests.support.offline import REFUSED_SERVER_FIXTURES
 from tests.support.offline import no_heavy_imports as no_heavy_imports
 from tests.support.offline import no_server_processes as no_server_processes
-from tests.support.offline import one_torch_thread as one_torch_thread
 
 globals().update(REFUSED_SERVER_FIXTURES)
