@@ -5,6 +5,11 @@ A remix (source_image_id) sends the source's stored pixels as Triton's INIT_IMAG
 STRENGTH; a source deleted or made private since the remix was accepted fails the generation
 (credits refunded).
 
+An image action (a job kind of services/generation/actions: upscale, ...) is dispatched to its
+module, which calls its own Triton model on the source's pixels; the source is authorised again
+when the job starts (deleted or no longer the owner's to see: failed, credits refunded) and the
+result is never more visible than the source is then (a derivative of a private image is private).
+
 Exactly once: a redelivered event for a finished generation is acknowledged and ignored; a
 generation whose worker died mid-way is generated again under the same object keys, and only
 the transaction that moves it to a finished state (row locked) inserts images and the event.
@@ -20,7 +25,9 @@ import io
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import numpy as np
 from minio.error import S3Error
@@ -37,12 +44,14 @@ from glue.events import enqueue_event
 from glue.storage import ObjectStore
 from glue.telemetry import inject_headers
 from services.generation import repository
+from services.generation.actions import ImageAction, action_of
 from services.generation.clients import DependencyUnavailable, VisibilityClient
 from services.generation.events import GENERATION_FAILED, IMAGES_READY, images_ready, progress_subject
 from services.generation.inference import (
     InferenceRejected,
     InferenceUnavailable,
     Progress,
+    TritonImageModel,
     TritonTxt2Img,
     Txt2ImgRequest,
     Txt2ImgResult,
@@ -84,6 +93,10 @@ UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try agai
 # the failure reveals nothing about someone else's image.
 SOURCE_DELETED_MESSAGE = "The image you remixed is no longer available."
 _MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
+
+
+_PRIVATE = "private"
+T = TypeVar("T")
 
 
 class SourceImageGone(Exception):
@@ -130,6 +143,7 @@ class GenerationWorker:
         store: ObjectStore,
         model: TritonTxt2Img,
         visibility: VisibilityClient,
+        image_models: TritonImageModel | None = None,
         inference_attempts: int = 4,
         retry_base_s: float = 1.0,
         outage_limit_s: float = 600.0,
@@ -140,6 +154,7 @@ class GenerationWorker:
         self._store = store
         self._model = model
         self._visibility = visibility
+        self._image_models = image_models
         self._inference_attempts = inference_attempts
         self._retry_base_s = retry_base_s
         self._outage_limit_s = outage_limit_s
@@ -160,6 +175,10 @@ class GenerationWorker:
         if record.finished:
             log.info("duplicate delivery of a finished generation", extra={"generation_id": str(generation_id)})
             return
+        action = action_of(record.kind)
+        if action is not None:
+            await self._run_action(record, action, delivery)
+            return
         request = model_request(event)
         if delivery.attempt == 1:
             QUEUE_WAIT.observe((datetime.now(UTC) - record.created_at).total_seconds())
@@ -174,7 +193,9 @@ class GenerationWorker:
         if init_image is not None:
             request = dataclasses.replace(request, init_image=init_image, strength=event.params.strength or None)
         try:
-            result = await self._infer_through_outages(record, request, delivery)
+            result = await self._through_outages(
+                record, lambda: self._infer(record, request, delivery), self._model.ready
+            )
         except InferenceRejected as error:
             await self._fail(record, f"The model could not make this image: {error}")
             return
@@ -210,30 +231,117 @@ class GenerationWorker:
             raise  # the store is unwell: redelivered later
         return await asyncio.to_thread(decode_png, png)
 
-    async def _infer_through_outages(
-        self, record: GenerationRecord, request: Txt2ImgRequest, delivery: Delivery
-    ) -> Txt2ImgResult:
+    async def _run_action(self, record: GenerationRecord, action: ImageAction, delivery: Delivery) -> None:
+        if delivery.attempt == 1:
+            QUEUE_WAIT.observe((datetime.now(UTC) - record.created_at).total_seconds())
+        async with self._pool.connection() as conn:
+            await repository.mark_running(conn, record.id, 1)
+        try:
+            source = await self._load_action_source(record)
+        except SourceImageGone:
+            await self._fail(record, action.gone_message)
+            return
+        record = await self._no_more_visible_than_source(record)
+        await self._publish_progress(record, Progress(step=0, total=1, previews=[]))
+        await delivery.still_working()
+        try:
+            pixels = await self._through_outages(
+                record,
+                lambda: self._run_model(record, action, source, delivery),
+                lambda: self._action_model().ready(action.model_name),
+            )
+        except InferenceRejected as error:
+            await self._fail(record, f"The model could not {action.kind} this image: {error}")
+            return
+        except InferenceUnavailable as error:
+            log.error(
+                "inference unavailable past the outage limit; giving up",
+                extra={"generation_id": str(record.id), "error": str(error)},
+            )
+            await self._fail(record, UNAVAILABLE_MESSAGE)
+            return
+        height, width = pixels.shape[:2]
+        result = Txt2ImgResult(images=[pixels], seeds=[record.seed], native_size=(width, height), steps=1)
+        images = await self._store_images(record, result)
+        await self._register(record, images, delivery)
+        await self._complete(record, images, 1)
+
+    def _action_model(self) -> TritonImageModel:
+        if self._image_models is None:
+            raise PoisonMessage("this worker was started without image action models")
+        return self._image_models
+
+    async def _load_action_source(self, record: GenerationRecord) -> np.ndarray:
+        """The source's pixels, if it is still the owner's image and visible to them now."""
+        source_id = record.source_image_id
+        if source_id is None:
+            raise PoisonMessage(f"image action {record.id} names no source image")
+        async with self._pool.connection() as conn:
+            source = await repository.get_image(conn, source_id)
+        if source is None or source.owner_id != record.owner_id:
+            raise SourceImageGone()
+        pixels = await self._load_source(record)
+        if pixels is None:
+            raise SourceImageGone()
+        return pixels
+
+    async def _no_more_visible_than_source(self, record: GenerationRecord) -> GenerationRecord:
+        """The result is private unless its source is public now (asked of the authority as an
+        anonymous viewer would be; fail closed): a source made private since the job was accepted
+        makes a private result."""
+        if record.initial_visibility == _PRIVATE:
+            return record
+        if await self._visibility.may_see("", str(record.source_image_id)):
+            return record
+        async with self._pool.connection() as conn:
+            await repository.set_initial_visibility(conn, record.id, _PRIVATE)
+        return dataclasses.replace(record, initial_visibility=_PRIVATE)
+
+    async def _run_model(
+        self, record: GenerationRecord, action: ImageAction, source: np.ndarray, delivery: Delivery
+    ) -> np.ndarray:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(InferenceUnavailable),
+            stop=stop_after_attempt(self._inference_attempts),
+            wait=wait_exponential(multiplier=self._retry_base_s, max=8 * self._retry_base_s),
+            before_sleep=lambda _: delivery.still_working(),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                started = time.monotonic()
+                with tracer.start_as_current_span(f"triton {action.model_name}", kind=trace.SpanKind.CLIENT) as span:
+                    span.set_attribute("atelier.generation_id", str(record.id))
+                    pixels = await action.run(self._action_model(), source, inject_headers())
+                INFERENCE.observe(time.monotonic() - started)
+        return pixels
+
+    async def _through_outages(
+        self, record: GenerationRecord, call: Callable[[], Awaitable[T]], ready: Callable[[], Awaitable[bool]]
+    ) -> T:
+        """call() until it answers; while Triton is unavailable the job is held (ready() polled)
+        until the outage has lasted the outage limit."""
         while True:
             try:
-                result = await self._infer(record, request, delivery)
+                result = await call()
             except InferenceUnavailable:
                 now = time.monotonic()
                 if self._outage_began is None:
                     self._outage_began = now
                 if now - self._outage_began >= self._outage_limit_s:
                     raise
-                await self._until_model_ready(record)
+                await self._until_model_ready(record, ready)
                 continue
             self._outage_began = None
             return result
 
-    async def _until_model_ready(self, record: GenerationRecord) -> None:
+    async def _until_model_ready(self, record: GenerationRecord, ready: Callable[[], Awaitable[bool]]) -> None:
         """Returns once Triton says the model is ready, or once the outage limit has passed."""
         log.warning(
             "triton unavailable; holding the generation until it is back", extra={"generation_id": str(record.id)}
         )
         while self._outage_began is not None and time.monotonic() - self._outage_began < self._outage_limit_s:
-            if await self._model.ready():
+            if await ready():
                 log.info("triton ready again; resuming", extra={"generation_id": str(record.id)})
                 return
             await asyncio.sleep(self._ready_poll_s)
