@@ -13,14 +13,16 @@ from atelier.generation.v1 import generation_pb2
 from services.gateway.api.schemas import GenerationAccepted
 from services.gateway.api.views import status_name
 from services.gateway.auth.security import Caller
-from services.gateway.clients.generation import PrivateRefused
+from services.gateway.clients.generation import ActionRefused, PrivateRefused
 from services.gateway.clients.visibility import VISIBILITY_BY_NAME
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import GENERATIONS_SUBMITTED
-from services.gateway.plans import private_generation_refusal
+from services.gateway.plans import UPSCALE, private_generation_refusal, refusal
 from services.gateway.problems import Problem
 
 SOURCE_NOT_FOUND = "Source image not found."
+# The entitlement each image action needs (billing's names), to word a refusal.
+ACTION_ENTITLEMENTS = {generation_pb2.JOB_KIND_UPSCALE: UPSCALE}
 
 
 async def check_source_image(deps: GatewayDeps, caller: Caller, image_id: str) -> None:
@@ -58,6 +60,10 @@ async def submit(
         account = await deps.billing.account(caller.user_id)
         reason = private_generation_refusal(account, await deps.billing.plans_or_empty(), refused.remembered)
         raise Problem(403, reason) from None
+    except ActionRefused:
+        account = await deps.billing.account(caller.user_id)
+        plans = await deps.billing.plans_or_empty()
+        raise Problem(403, refusal(account, ACTION_ENTITLEMENTS[params.kind], plans)) from None
     generation_id = submitted.generation.generation_id
     if submitted.created:
         GENERATIONS_SUBMITTED.inc()
