@@ -192,19 +192,10 @@ class GenerationWorker:
             return
         if init_image is not None:
             request = dataclasses.replace(request, init_image=init_image, strength=event.params.strength or None)
-        try:
-            result = await self._through_outages(
-                record, lambda: self._infer(record, request, delivery), self._model.ready
-            )
-        except InferenceRejected as error:
-            await self._fail(record, f"The model could not make this image: {error}")
-            return
-        except InferenceUnavailable as error:
-            log.error(
-                "inference unavailable past the outage limit; giving up",
-                extra={"generation_id": str(record.id), "error": str(error)},
-            )
-            await self._fail(record, UNAVAILABLE_MESSAGE)
+        result = await self._answer_or_fail(
+            record, lambda: self._infer(record, request, delivery), self._model.ready, "make this image"
+        )
+        if result is None:
             return
         images = await self._store_images(record, result)
         await self._register(record, images, delivery)
@@ -244,21 +235,13 @@ class GenerationWorker:
         record = await self._no_more_visible_than_source(record)
         await self._publish_progress(record, Progress(step=0, total=1, previews=[]))
         await delivery.still_working()
-        try:
-            pixels = await self._through_outages(
-                record,
-                lambda: self._run_model(record, action, source, delivery),
-                lambda: self._action_model().ready(action.model_name),
-            )
-        except InferenceRejected as error:
-            await self._fail(record, f"The model could not {action.kind} this image: {error}")
-            return
-        except InferenceUnavailable as error:
-            log.error(
-                "inference unavailable past the outage limit; giving up",
-                extra={"generation_id": str(record.id), "error": str(error)},
-            )
-            await self._fail(record, UNAVAILABLE_MESSAGE)
+        pixels = await self._answer_or_fail(
+            record,
+            lambda: self._run_model(record, action, source, delivery),
+            lambda: self._action_model().ready(action.model_name),
+            f"{action.kind} this image",
+        )
+        if pixels is None:
             return
         height, width = pixels.shape[:2]
         result = Txt2ImgResult(images=[pixels], seeds=[record.seed], native_size=(width, height), steps=1)
@@ -272,17 +255,11 @@ class GenerationWorker:
         return self._image_models
 
     async def _load_action_source(self, record: GenerationRecord) -> np.ndarray:
-        """The source's pixels, if it is still the owner's image and visible to them now."""
-        source_id = record.source_image_id
-        if source_id is None:
-            raise PoisonMessage(f"image action {record.id} names no source image")
-        async with self._pool.connection() as conn:
-            source = await repository.get_image(conn, source_id)
-        if source is None or source.owner_id != record.owner_id:
-            raise SourceImageGone()
+        """The source's pixels, if it still exists and its owner (the submission checked it is the
+        job's) may see it now; else SourceImageGone."""
         pixels = await self._load_source(record)
         if pixels is None:
-            raise SourceImageGone()
+            raise PoisonMessage(f"image action {record.id} names no source image")
         return pixels
 
     async def _no_more_visible_than_source(self, record: GenerationRecord) -> GenerationRecord:
@@ -315,6 +292,27 @@ class GenerationWorker:
                     pixels = await action.run(self._action_model(), source, inject_headers())
                 INFERENCE.observe(time.monotonic() - started)
         return pixels
+
+    async def _answer_or_fail(
+        self,
+        record: GenerationRecord,
+        call: Callable[[], Awaitable[T]],
+        ready: Callable[[], Awaitable[bool]],
+        could_not: str,
+    ) -> T | None:
+        """The model's answer through retries and outages; None once the job has failed with words
+        for its owner ("The model could not <could_not>: ..."; Triton gone past the outage limit)."""
+        try:
+            return await self._through_outages(record, call, ready)
+        except InferenceRejected as error:
+            await self._fail(record, f"The model could not {could_not}: {error}")
+        except InferenceUnavailable as error:
+            log.error(
+                "inference unavailable past the outage limit; giving up",
+                extra={"generation_id": str(record.id), "error": str(error)},
+            )
+            await self._fail(record, UNAVAILABLE_MESSAGE)
+        return None
 
     async def _through_outages(
         self, record: GenerationRecord, call: Callable[[], Awaitable[T]], ready: Callable[[], Awaitable[bool]]

@@ -10,6 +10,7 @@ from fastapi import Response
 
 from atelier.common.v1.visibility_pb2 import VISIBILITY_UNSPECIFIED
 from atelier.generation.v1 import generation_pb2
+from services.gateway.api.access import OpenApiResponses
 from services.gateway.api.schemas import GenerationAccepted
 from services.gateway.api.views import status_name
 from services.gateway.auth.security import Caller
@@ -21,6 +22,14 @@ from services.gateway.plans import UPSCALE, private_generation_refusal, refusal
 from services.gateway.problems import Problem
 
 SOURCE_NOT_FOUND = "Source image not found."
+# How every route that starts a generation documents its refusals.
+SUBMIT_RESPONSES: OpenApiResponses = {
+    401: {"description": "log in or send an API key"},
+    402: {"description": "out of credits"},
+    403: {"description": "the plan does not allow the visibility asked for; the detail says why"},
+    422: {"description": "invalid input"},
+    429: {"description": "as many generations in progress as the plan allows"},
+}
 # The entitlement each image action needs (billing's names), to word a refusal.
 ACTION_ENTITLEMENTS = {generation_pb2.JOB_KIND_UPSCALE: UPSCALE}
 

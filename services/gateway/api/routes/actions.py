@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request, Response, status
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api import submission
 from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found, visible_image
-from services.gateway.api.routes.remix import SUBMIT_RESPONSES
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
+from services.gateway.api.submission import SUBMIT_RESPONSES
 from services.gateway.auth.security import CurrentCaller
 from services.gateway.dependencies import deps_of
 
