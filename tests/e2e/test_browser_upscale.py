@@ -51,6 +51,6 @@ def test_the_upscale_control_explains_the_plan_then_doubles_the_image(platform, 
     expect(final).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     expect(final.first).to_have_attribute("width", "1024", timeout=GENERATION_TIMEOUT_MS)
     page.locator("#tiles .tile-open").first.click()
-    expect(page.locator("#detail-lineage")).to_be_visible()
+    expect(page.locator("#detail-lineage")).to_contain_text("Upscaled 2× from")
     expect(page.locator("#detail-lineage-open")).to_be_visible()
     shot(page, tmp_path, "upscale_result_detail")

@@ -65,6 +65,8 @@ def test_an_upscale_is_exactly_twice_the_pixels_with_its_lineage_for_one_credit(
     assert result["prompt"] == PROMPT and result["progress"] == {"step": 1, "total": 1}
     assert image["visibility"] == "public"
     assert platform.me(alice)["credits"] == credits - 1
+    detail = platform.http.get(f"/api/v1/images/{image['image_id']}", headers=alice.headers).json()
+    assert detail["remixed_from"]["image_id"] == source["image_id"] and detail["remixed_from"]["by"] == "upscale"
     # The result lands among the creations with the others.
     assert image["image_id"] in {item["image_id"] for item in platform.creations(alice)}
 

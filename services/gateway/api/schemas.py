@@ -292,6 +292,8 @@ class ImageMetadata(ImageOut):
 class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
+    # How this image was made from it: a remix (new prompt) or an action on it.
+    by: Literal["remix", "upscale"] = "remix"
 
 
 class Recipe(BaseModel):

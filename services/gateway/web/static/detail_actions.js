@@ -52,7 +52,7 @@ function renderLineage(image) {
   const open = el("button", { className: "lineage-open", attrs: { type: "button", id: "detail-lineage-open" } },
     thumb, el("span", { text: "the original" }));
   open.addEventListener("click", () => emit("atelier:open-image", { image_id: source.image_id }));
-  box.replaceChildren("Remixed from ", open);
+  box.replaceChildren(source.by === "upscale" ? "Upscaled 2× from " : "Remixed from ", open);
 }
 
 function renderLikes(panel) {
