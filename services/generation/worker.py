@@ -277,14 +277,7 @@ class GenerationWorker:
     async def _run_model(
         self, record: GenerationRecord, action: ImageAction, source: np.ndarray, delivery: Delivery
     ) -> np.ndarray:
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(InferenceUnavailable),
-            stop=stop_after_attempt(self._inference_attempts),
-            wait=wait_exponential(multiplier=self._retry_base_s, max=8 * self._retry_base_s),
-            before_sleep=lambda _: delivery.still_working(),
-            reraise=True,
-        )
-        async for attempt in retrying:
+        async for attempt in self._retrying(InferenceUnavailable, delivery):
             with attempt:
                 started = time.monotonic()
                 with tracer.start_as_current_span(f"triton {action.model_name}", kind=trace.SpanKind.CLIENT) as span:
@@ -384,17 +377,20 @@ class GenerationWorker:
         async with self._pool.connection() as conn:
             await repository.record_progress(conn, record.id, progress.step, progress.total)
 
-    async def _register(self, record: GenerationRecord, images: list[ImageRecord], delivery: Delivery) -> None:
-        """The authority must know the images before the owner can see the generation succeed,
-        so that a toggle made the moment they appear always works."""
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(DependencyUnavailable),
+    def _retrying(self, error: type[Exception], delivery: Delivery) -> AsyncRetrying:
+        """Attempts while `error` is raised, with exponential back-off, heartbeats while waiting."""
+        return AsyncRetrying(
+            retry=retry_if_exception_type(error),
             stop=stop_after_attempt(self._inference_attempts),
             wait=wait_exponential(multiplier=self._retry_base_s, max=8 * self._retry_base_s),
             before_sleep=lambda _: delivery.still_working(),
             reraise=True,
         )
-        async for attempt in retrying:
+
+    async def _register(self, record: GenerationRecord, images: list[ImageRecord], delivery: Delivery) -> None:
+        """The authority must know the images before the owner can see the generation succeed,
+        so that a toggle made the moment they appear always works."""
+        async for attempt in self._retrying(DependencyUnavailable, delivery):
             with attempt:
                 await self._visibility.register(
                     record.owner_id,
