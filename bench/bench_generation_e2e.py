@@ -73,7 +73,11 @@ async def platform_call(client: httpx.AsyncClient, api_key: str, seed: int, *, n
         body["num_images"] = num_images
     reply = await client.post("/api/v1/generations", headers=headers, json=body)
     reply.raise_for_status()
-    generation_id = reply.json()["generation_id"]
+    await until_completed(client, headers, reply.json()["generation_id"])
+
+
+async def until_completed(client: httpx.AsyncClient, headers: dict[str, str], generation_id: str) -> None:
+    """Returns at the `completed` server-sent event a browser waits for; raises at `failed`."""
     async with client.stream("GET", f"/api/v1/generations/{generation_id}/events", headers=headers) as events:
         async for line in events.aiter_lines():
             if line.startswith("event: completed"):

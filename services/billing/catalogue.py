@@ -22,6 +22,7 @@ KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT,
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _PLAN_KEYS = {"name", "display_name", "monthly_credits", "max_concurrent_generations", "entitlements"}
+ACTION_PRICES = "action_prices"
 
 
 class CatalogueError(ValueError):
@@ -42,9 +43,11 @@ class Plan:
 
 
 class Catalogue:
-    def __init__(self, plans: list[Plan]):
+    def __init__(self, plans: list[Plan], action_prices: dict[str, int] | None = None):
         self.plans = tuple(plans)
         self._by_name = {plan.name: plan for plan in plans}
+        # Credits one image action costs (the generation service's job kinds: "upscale", ...).
+        self.action_prices = dict(action_prices or {})
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
@@ -73,7 +76,7 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     raw_plans = data.get("plans")
     if not isinstance(raw_plans, list) or not raw_plans:
         raise CatalogueError("the catalogue needs at least one [[plans]] table")
-    unknown_top = set(data) - {"plans"}
+    unknown_top = set(data) - {"plans", ACTION_PRICES}
     if unknown_top:
         raise CatalogueError(f"unknown top-level keys: {sorted(unknown_top)}")
     plans: list[Plan] = []
@@ -119,7 +122,18 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         )
     if FREE not in seen:
         raise CatalogueError(f"the catalogue needs a {FREE!r} plan: it is in force for new and lapsed accounts")
-    return Catalogue(plans)
+    return Catalogue(plans, _action_prices(data.get(ACTION_PRICES, {})))
+
+
+def _action_prices(raw: object) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{ACTION_PRICES}: must be a table of action = credits")
+    prices = {}
+    for action, price in raw.items():
+        if not _NAME.match(action):
+            raise CatalogueError(f"{ACTION_PRICES}: {action!r} is not a lower-case identifier")
+        prices[action] = _int(price, f"{ACTION_PRICES}.{action}", 1)
+    return prices
 
 
 def load_catalogue(path: Path = DEFAULT_PLANS_FILE) -> Catalogue:

@@ -57,10 +57,24 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
 
     async def ReserveCredits(self, request: pb.ReserveCreditsRequest, context) -> pb.ReserveCreditsResponse:
+        amount = self._amount_of(request)
         balance, created, view = await self._billing.reserve(
-            request.user_id, request.generation_id, request.amount, request.required_entitlements
+            request.user_id, request.generation_id, amount, request.required_entitlements
         )
-        return pb.ReserveCreditsResponse(balance=balance, created=created, account=account_to_proto(view))
+        return pb.ReserveCreditsResponse(
+            balance=balance, created=created, account=account_to_proto(view), reserved=amount
+        )
+
+    def _amount_of(self, request: pb.ReserveCreditsRequest) -> int:
+        """The credits asked for, or an image action's price from the catalogue."""
+        if not request.action:
+            return request.amount
+        if request.amount:
+            raise InvalidArgument("amount: must be 0 for an action (billing prices it)")
+        price = self._billing.catalogue.action_prices.get(request.action)
+        if price is None:
+            raise InvalidArgument(f"action: {request.action!r} has no price in the plan catalogue")
+        return price
 
     async def ReleaseCredits(self, request: pb.ReleaseCreditsRequest, context) -> pb.ReleaseCreditsResponse:
         return pb.ReleaseCreditsResponse(balance=await self._billing.release(request.generation_id))

@@ -7,6 +7,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from services.gateway.api.access import PRIVATE_NO_STORE, PUBLIC_CACHE_CONTROL, PUBLIC_MAX_AGE_S, PUBLIC_VARY
 from services.gateway.api.routes import (
     account,
+    actions,
     auth,
     billing,
     creations,
@@ -69,6 +70,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         feed.router,
         social.router,
         remix.router,
+        actions.router,
         profiles.router,
         health.router,
         pages.router,

@@ -39,13 +39,21 @@ class BillingClient:
         self._timeout_s = timeout_s
 
     async def reserve(
-        self, user_id: str, generation_id: str, credits: int, required_entitlements: Collection[str] = ()
+        self,
+        user_id: str,
+        generation_id: str,
+        credits: int,
+        required_entitlements: Collection[str] = (),
+        *,
+        action: str = "",
     ) -> Reservation:
+        """action: an image action, which billing prices (credits must then be 0)."""
         request = billing_pb2.ReserveCreditsRequest(
             user_id=user_id,
             generation_id=generation_id,
             amount=credits,
             required_entitlements=list(required_entitlements),
+            action=action,
         )
         try:
             reply = await self._stub.ReserveCredits(request, timeout=self._timeout_s)

@@ -14,13 +14,21 @@ from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
 from services.generation import repository
+from services.generation.actions import GENERATE, KIND_FROM_PROTO, KIND_TO_PROTO
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.progress_relay import NotTheOwners, ProgressRelay
 from services.generation.records import GenerationRecord, ImageRecord
-from services.generation.requests import InvalidRequest, validate
-from services.generation.submission import Asked, IdempotencyConflict, SourceImageNotFound, request_hash, submit
+from services.generation.requests import GenerationSpec, InvalidRequest, validate, validate_action
+from services.generation.submission import (
+    ActionNotEntitled,
+    Asked,
+    IdempotencyConflict,
+    SourceImageNotFound,
+    request_hash,
+    submit,
+)
 
 STATUS_TO_PROTO = {
     "queued": generation_pb2.GENERATION_STATUS_QUEUED,
@@ -87,6 +95,7 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
             source_image_id=params["source_image_id"],
             mode=params["mode"],
             strength=params.get("strength") or 0.0,
+            kind=KIND_TO_PROTO[record.kind],
         ),
         magic_prompt=record.magic_prompt,
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
@@ -120,6 +129,32 @@ async def _refuse(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reas
     await context.abort(code, message)
 
 
+def _spec_of(request: generation_pb2.SubmitRequest) -> GenerationSpec:
+    """The checked spec of a submission: a generation's parameters, or an image action's source."""
+    params = request.params
+    visibility = VISIBILITY_FROM_PROTO.get(request.visibility, "")
+    kind = KIND_FROM_PROTO.get(params.kind)
+    if kind is None:
+        raise InvalidRequest("kind", "is not a job kind this service runs")
+    if kind != GENERATE:
+        return validate_action(kind, source_image_id=params.source_image_id, visibility=visibility)
+    return validate(
+        prompt=params.prompt,
+        negative_prompt=params.negative_prompt,
+        seed=params.seed if params.HasField("seed") else None,
+        num_images=params.num_images,
+        aspect_ratio=params.aspect_ratio,
+        magic_prompt=params.magic_prompt,
+        color_palette=list(params.color_palette),
+        steps=params.steps,
+        guidance=params.guidance,
+        visibility=visibility,
+        source_image_id=params.source_image_id,
+        mode=params.mode,
+        strength=params.strength,
+    )
+
+
 class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
     def __init__(
         self,
@@ -146,21 +181,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be public or private")
         params = request.params
         try:
-            spec = validate(
-                prompt=params.prompt,
-                negative_prompt=params.negative_prompt,
-                seed=params.seed if params.HasField("seed") else None,
-                num_images=params.num_images,
-                aspect_ratio=params.aspect_ratio,
-                magic_prompt=params.magic_prompt,
-                color_palette=list(params.color_palette),
-                steps=params.steps,
-                guidance=params.guidance,
-                visibility=VISIBILITY_FROM_PROTO.get(request.visibility, ""),
-                source_image_id=params.source_image_id,
-                mode=params.mode,
-                strength=params.strength,
-            )
+            spec = _spec_of(request)
         except InvalidRequest as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         raw = {"params": json_format.MessageToDict(params), "visibility": request.visibility}
@@ -186,7 +207,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, "out_of_credits", str(error))
         except ConcurrencyLimit as error:
             await _refuse(context, grpc.StatusCode.RESOURCE_EXHAUSTED, CONCURRENCY_LIMIT, str(error))
-        except VisibilityRefused as error:
+        except (VisibilityRefused, ActionNotEntitled) as error:
             await _refuse(context, grpc.StatusCode.PERMISSION_DENIED, error.reason, str(error))
         except DependencyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot accept generations right now ({error})")

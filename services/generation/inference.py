@@ -1,4 +1,6 @@
-"""Client of the Triton `txt2img` model: one gRPC stream per generation, progress first, then images.
+"""Clients of Triton's models. `TritonTxt2Img`: the `txt2img` model, one gRPC stream per generation,
+progress first, then images. `TritonImageModel`: the image actions' one-shot models (`upscale`, ...),
+one image in, one image out, unbatched.
 
 Errors come in two kinds the worker treats differently: `InferenceRejected` (this request can never
 succeed: don't retry) and `InferenceUnavailable` (Triton or the model is down, slow or restarting:
@@ -264,3 +266,61 @@ def _classify_rpc_error(error: grpc.RpcError) -> InferenceError:
     if code in _REQUEST_ERROR_CODES:
         return InferenceRejected(details or str(code))
     return InferenceUnavailable(f"Triton call failed ({code}): {details}")
+
+
+# Triton's statuses for a model or server that cannot answer now; any other refusal is about the
+# request (INVALID_ARG from the model, a shape it does not take).
+_UNAVAILABLE_STATUSES = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED", "RESOURCE_EXHAUSTED")
+
+
+class TritonImageModel:
+    def __init__(self, url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """url: host:port of Triton's gRPC endpoint; timeout_s bounds one request."""
+        self._url = url
+        self._timeout_s = timeout_s
+        self._client: grpcclient_aio.InferenceServerClient | None = None
+
+    async def infer(self, model_name: str, image: np.ndarray, headers: dict[str, str] | None = None) -> np.ndarray:
+        """IMAGE uint8 [h, w, 3] in, IMAGE uint8 [h', w', 3] out. headers: e.g. W3C traceparent."""
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise InferenceRejected(f"IMAGE must be uint8 [height, width, 3], got {image.dtype} {list(image.shape)}")
+        tensor = grpcclient.InferInput("IMAGE", list(image.shape), "UINT8")
+        tensor.set_data_from_numpy(np.ascontiguousarray(image))
+        metadata = {key.lower(): value for key, value in (headers or {}).items()}
+        try:
+            result = await self._connection().infer(
+                model_name, [tensor], client_timeout=self._timeout_s, headers=metadata
+            )
+        except InferenceServerException as error:
+            raise _classify_image_model_error(error) from error
+        output = result.as_numpy("IMAGE")
+        if output is None or output.dtype != np.uint8 or output.ndim != 3:
+            raise InferenceRejected(f"model {model_name} answered without a uint8 IMAGE")
+        return output
+
+    async def ready(self, model_name: str) -> bool:
+        try:
+            return await self._connection().is_model_ready(model_name, client_timeout=READY_TIMEOUT_S)
+        except InferenceServerException:
+            return False
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    def _connection(self) -> grpcclient_aio.InferenceServerClient:
+        # Created on first use so that the channel binds to the running event loop.
+        if self._client is None:
+            self._client = grpcclient_aio.InferenceServerClient(self._url)
+        return self._client
+
+
+def _classify_image_model_error(error: InferenceServerException) -> InferenceError:
+    status = error.status() or ""
+    message = error.message() or str(error)
+    if any(code in status for code in _UNAVAILABLE_STATUSES) or any(
+        marker in message.lower() for marker in _UNAVAILABLE_MARKERS
+    ):
+        return InferenceUnavailable(f"Triton ({status}): {message}")
+    return InferenceRejected(message)

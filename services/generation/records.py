@@ -57,5 +57,11 @@ class GenerationRecord:
     images: list[ImageRecord] = field(default_factory=list)
 
     @property
+    def kind(self) -> str:
+        """The job kind: "generate", or an image action (generations accepted before kinds existed
+        are text-to-image)."""
+        return self.params.get("kind") or "generate"
+
+    @property
     def finished(self) -> bool:
         return self.status in ("succeeded", "failed")

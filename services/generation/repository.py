@@ -140,6 +140,15 @@ async def mark_running(conn: psycopg.AsyncConnection, generation_id: UUID, total
     )
 
 
+async def set_initial_visibility(conn: psycopg.AsyncConnection, generation_id: UUID, visibility: str) -> None:
+    """An unfinished image action's result made private before its images exist (its source was
+    made private meanwhile): the visibility its images are registered and announced with."""
+    await conn.execute(
+        "UPDATE generations SET visibility = %s WHERE id = %s AND status IN ('queued', 'running')",
+        (visibility, generation_id),
+    )
+
+
 async def record_progress(conn: psycopg.AsyncConnection, generation_id: UUID, step: int, total: int) -> None:
     await conn.execute(
         "UPDATE generations SET progress_step = %s, progress_total = %s WHERE id = %s AND status = 'running'",

@@ -56,6 +56,8 @@ class GenerationSpec:
     source_image_id: str  # "" or a canonical UUID: the remix source
     mode: str
     strength: float | None = None  # set exactly when source_image_id is
+    # "generate", or an image action (services/generation/actions) working on source_image_id.
+    kind: str = "generate"
 
 
 def validate(
@@ -130,6 +132,40 @@ def validate(
         mode=mode,
         strength=remix_strength,
     )
+
+
+def validate_action(kind: str, *, source_image_id: str, visibility: str = "") -> GenerationSpec:
+    """An image action on source_image_id. What comes from the source (prompt, seed, size) and the
+    visibility when none is given (the source's) is filled in on submission, which reads it."""
+    canonical = canonical_uuid(source_image_id.strip())
+    if canonical is None:
+        raise InvalidRequest("source_image_id", f"must be an image id: the image to {kind}")
+    if visibility and visibility not in VISIBILITIES:
+        raise InvalidRequest("visibility", "must be public or private")
+    return GenerationSpec(
+        prompt="",
+        negative_prompt="",
+        seed=0,
+        num_images=1,
+        aspect_ratio="",
+        width=0,
+        height=0,
+        magic_prompt=False,
+        color_palette=(),
+        steps=0,
+        guidance=0.0,
+        visibility=visibility,
+        source_image_id=canonical,
+        mode="",
+        kind=kind,
+    )
+
+
+def nearest_aspect_ratio(width: int, height: int) -> str:
+    """The listed aspect ratio closest to a size (an action's result keeps its source's shape)."""
+    if width <= 0 or height <= 0:
+        return "1:1"
+    return min(ASPECT_SIZES, key=lambda name: abs(ASPECT_SIZES[name][0] / ASPECT_SIZES[name][1] - width / height))
 
 
 def denoising_steps(steps: int, strength: float | None) -> int:

@@ -16,6 +16,8 @@ from atelier.generation.v1 import events_pb2, generation_pb2
 from glue.events import enqueue_event
 from imagemodel import magic_prompt
 from services.generation import repository, reservations
+from services.generation.actions import KIND_TO_PROTO, ImageAction, action_of
+from services.generation.actions.action import SourceRefused
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
     BillingClient,
@@ -34,7 +36,7 @@ from services.generation.decision import (
 )
 from services.generation.events import GENERATION_REQUESTED
 from services.generation.records import GenerationRecord
-from services.generation.requests import GenerationSpec, denoising_steps
+from services.generation.requests import GenerationSpec, InvalidRequest, denoising_steps, nearest_aspect_ratio
 
 log = logging.getLogger(__name__)
 CREDITS_PER_IMAGE = 1
@@ -45,7 +47,17 @@ class IdempotencyConflict(Exception):
 
 
 class SourceImageNotFound(Exception):
-    """A remix names an image this service does not hold (never existed, or deleted)."""
+    """A remix names an image this service does not hold (never existed, or deleted), or an image
+    action names one that is not the owner's."""
+
+
+class ActionNotEntitled(Exception):
+    """The plan in force does not include this image action (nothing reserved)."""
+
+    reason = "action_not_entitled"
+
+    def __init__(self, action: ImageAction):
+        super().__init__(f"{action.kind} needs the {action.entitlement} entitlement on an active plan")
 
 
 def request_hash(raw_request: dict) -> str:
@@ -83,6 +95,7 @@ def new_record(
             "source_image_id": spec.source_image_id,
             "mode": spec.mode,
             "strength": spec.strength,
+            "kind": spec.kind,
         },
         request_hash=raw_hash,
         prompt=spec.prompt,
@@ -95,7 +108,8 @@ def new_record(
         initial_visibility=spec.visibility,
         storage_prefix=secrets.token_urlsafe(24),
         progress_step=0,
-        progress_total=denoising_steps(spec.steps, spec.strength),
+        # An action is one step: the model's answer.
+        progress_total=1 if action_of(spec.kind) else denoising_steps(spec.steps, spec.strength),
         attempts=0,
         error="",
         created_at=datetime.now(UTC),
@@ -103,7 +117,8 @@ def new_record(
         completed_at=None,
         source_image_id=uuid.UUID(spec.source_image_id) if spec.source_image_id else None,
         seed_chosen=asked.seed_chosen,
-        visibility_chosen=asked.visibility is not None and not asked.visibility_copied,
+        # An action's visibility is its source's, not a choice to remember.
+        visibility_chosen=asked.visibility is not None and not asked.visibility_copied and not action_of(spec.kind),
     )
 
 
@@ -124,10 +139,34 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
             source_image_id=record.params["source_image_id"],
             mode=record.params["mode"],
             strength=record.params.get("strength") or 0.0,
+            kind=KIND_TO_PROTO[record.kind],
         ),
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         effective_prompt=record.effective_prompt,
         seed=record.seed,
+    )
+
+
+async def _for_source(conn, owner_id: str, spec: GenerationSpec, action: ImageAction) -> GenerationSpec:
+    """An action's spec completed from its source, which must be the owner's image (anything else
+    is not found, as a missing one): its prompt and seed, the result's size; no visibility asked
+    is the source's as made (the gateway sends its current one; the worker tightens it to the
+    source's when the job starts)."""
+    source = await repository.get_image(conn, uuid.UUID(spec.source_image_id))
+    if source is None or source.owner_id != owner_id:
+        raise SourceImageNotFound("source image not found")
+    try:
+        width, height = action.result_size(source.width, source.height)
+    except SourceRefused as error:
+        raise InvalidRequest("source_image_id", str(error)) from None
+    return replace(
+        spec,
+        prompt=source.prompt,
+        seed=source.seed,
+        width=width,
+        height=height,
+        aspect_ratio=nearest_aspect_ratio(width, height),
+        visibility=spec.visibility or source.initial_visibility,
     )
 
 
@@ -157,21 +196,33 @@ async def submit(
     again when it is not created, so a refused or failed submission costs nothing."""
     if idempotency_key and (existing := await _existing(pool, owner_id, idempotency_key, raw_hash)):
         return existing, False
+    action = action_of(spec.kind)
     async with pool.connection() as conn:
-        if spec.source_image_id:
+        if action is not None:
+            spec = await _for_source(conn, owner_id, spec, action)
+        elif spec.source_image_id:
             # Checked before credits are reserved. A source deleted after this point fails the
             # generation in the worker, with a message saying so.
             if await repository.get_image(conn, uuid.UUID(spec.source_image_id)) is None:
                 raise SourceImageNotFound("source image not found")
-        last_choice = None if asked.visibility is not None else await repository.last_chosen_visibility(conn, owner_id)
-    wanted = wanted_visibility(asked.visibility, last_choice)
+        last_choice = (
+            None
+            if asked.visibility is not None or action is not None
+            else await repository.last_chosen_visibility(conn, owner_id)
+        )
+    # An action's result inherits its source's visibility, whatever the plan: privacy is never
+    # traded, and a derivative of a public image is as public as its source.
+    if action is not None:
+        wanted = WantedVisibility(spec.visibility, asked=True)
+    else:
+        wanted = wanted_visibility(asked.visibility, last_choice)
     record = new_record(owner_id, idempotency_key, spec, raw_hash, asked)
     # Committed before the credits are reserved: if this process dies before the generation is
     # written, the sweep in reservations.py gives them back.
     await reservations.note_pending(pool, record.id, owner_id)
     try:
-        reservation = await _reserve(billing, record, wanted)
-    except (OutOfCredits, VisibilityRefused):
+        reservation = await _reserve(billing, record, wanted, action)
+    except (OutOfCredits, VisibilityRefused, ActionNotEntitled):
         await reservations.forget_pending(pool, record.id)  # refused: billing holds nothing
         raise
     except BaseException:
@@ -180,7 +231,7 @@ async def submit(
     try:
         record = replace(
             record,
-            initial_visibility=decide_visibility(wanted, reservation.entitlements),
+            initial_visibility=wanted.visibility if action else decide_visibility(wanted, reservation.entitlements),
             privacy_entitled=PRIVATE_GENERATION in reservation.entitlements,
         )
         async with pool.connection() as conn, conn.transaction():
@@ -204,13 +255,20 @@ async def submit(
     return existing, False
 
 
-async def _reserve(billing: BillingClient, record: GenerationRecord, wanted: WantedVisibility) -> Reservation:
-    """Billing refuses, writing nothing, when the plan in force lacks what the visibility needs."""
+async def _reserve(
+    billing: BillingClient, record: GenerationRecord, wanted: WantedVisibility, action: ImageAction | None
+) -> Reservation:
+    """Billing refuses, writing nothing, when the plan in force lacks what the visibility or the
+    action needs. An action's price is billing's (its catalogue); a generation's one per image."""
     try:
+        if action is not None:
+            return await billing.reserve(record.owner_id, str(record.id), 0, (action.entitlement,), action=action.kind)
         return await billing.reserve(
             record.owner_id, str(record.id), record.num_images * CREDITS_PER_IMAGE, wanted.required_entitlements
         )
     except NotEntitled:
+        if action is not None:
+            raise ActionNotEntitled(action) from None
         raise refusal_of(wanted) from None
 
 

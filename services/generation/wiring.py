@@ -18,7 +18,7 @@ from services.generation.clients import BillingClient, VisibilityClient
 from services.generation.deletion import GenerationDeleter
 from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
 from services.generation.handlers import ERRORS, GenerationServicer
-from services.generation.inference import TritonTxt2Img
+from services.generation.inference import TritonImageModel, TritonTxt2Img
 from services.generation.progress_relay import ProgressRelay
 from services.generation.reservations import AbandonedReservationSweep
 from services.generation.settings import SCHEMA, GenerationSettings
@@ -111,12 +111,15 @@ async def run_worker(settings: GenerationSettings) -> None:
         settings.visibility_addr, identities.VISIBILITY, IdentityFiles.from_settings(settings)
     )
     runtime.on_close(lambda: visibility_channel.close(None))
+    image_models = TritonImageModel(settings.triton_url, timeout_s=settings.inference_timeout_s)
+    runtime.on_close(image_models.close)
     worker = GenerationWorker(
         runtime.pool,
         runtime.nc,
         store,
         TritonTxt2Img(settings.triton_url, settings.triton_model, timeout_s=settings.inference_timeout_s),
         VisibilityClient(visibility_channel),
+        image_models,
         inference_attempts=settings.inference_attempts,
         retry_base_s=settings.inference_retry_base_s,
         outage_limit_s=settings.triton_outage_limit_s,

@@ -5,6 +5,11 @@ A remix (source_image_id) sends the source's stored pixels as Triton's INIT_IMAG
 STRENGTH; a source deleted or made private since the remix was accepted fails the generation
 (credits refunded).
 
+An image action (a job kind of services/generation/actions: upscale, ...) is dispatched to its
+module, which calls its own Triton model on the source's pixels; the source is authorised again
+when the job starts (deleted or no longer the owner's to see: failed, credits refunded) and the
+result is never more visible than the source is then (a derivative of a private image is private).
+
 Exactly once: a redelivered event for a finished generation is acknowledged and ignored; a
 generation whose worker died mid-way is generated again under the same object keys, and only
 the transaction that moves it to a finished state (row locked) inserts images and the event.
@@ -20,8 +25,9 @@ import io
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 from minio.error import S3Error
@@ -37,12 +43,14 @@ from glue.consumer import Delivery, PoisonMessage
 from glue.events import enqueue_event
 from glue.telemetry import inject_headers
 from services.generation import repository
+from services.generation.actions import ImageAction, action_of
 from services.generation.clients import DependencyUnavailable, VisibilityClient
 from services.generation.events import GENERATION_FAILED, IMAGES_READY, images_ready, progress_subject
 from services.generation.inference import (
     InferenceRejected,
     InferenceUnavailable,
     Progress,
+    TritonImageModel,
     TritonTxt2Img,
     Txt2ImgRequest,
     Txt2ImgResult,
@@ -84,6 +92,10 @@ UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try agai
 # the failure reveals nothing about someone else's image.
 SOURCE_DELETED_MESSAGE = "The image you remixed is no longer available."
 _MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
+
+
+_PRIVATE = "private"
+T = TypeVar("T")
 
 
 class SourceImageGone(Exception):
@@ -138,6 +150,7 @@ class GenerationWorker:
         store: ImageStore,
         model: TritonTxt2Img,
         visibility: VisibilityClient,
+        image_models: TritonImageModel | None = None,
         inference_attempts: int = 4,
         retry_base_s: float = 1.0,
         outage_limit_s: float = 600.0,
@@ -148,6 +161,7 @@ class GenerationWorker:
         self._store = store
         self._model = model
         self._visibility = visibility
+        self._image_models = image_models
         self._inference_attempts = inference_attempts
         self._retry_base_s = retry_base_s
         self._outage_limit_s = outage_limit_s
@@ -168,6 +182,10 @@ class GenerationWorker:
         if record.finished:
             log.info("duplicate delivery of a finished generation", extra={"generation_id": str(generation_id)})
             return
+        action = action_of(record.kind)
+        if action is not None:
+            await self._run_action(record, action, delivery)
+            return
         request = model_request(event)
         if delivery.attempt == 1:
             QUEUE_WAIT.observe((datetime.now(UTC) - record.created_at).total_seconds())
@@ -181,17 +199,10 @@ class GenerationWorker:
             return
         if init_image is not None:
             request = dataclasses.replace(request, init_image=init_image, strength=event.params.strength or None)
-        try:
-            result = await self._infer_through_outages(record, request, delivery)
-        except InferenceRejected as error:
-            await self._fail(record, f"The model could not make this image: {error}")
-            return
-        except InferenceUnavailable as error:
-            log.error(
-                "inference unavailable past the outage limit; giving up",
-                extra={"generation_id": str(record.id), "error": str(error)},
-            )
-            await self._fail(record, UNAVAILABLE_MESSAGE)
+        result = await self._answer_or_fail(
+            record, lambda: self._infer(record, request, delivery), self._model.ready, "make this image"
+        )
+        if result is None:
             return
         images = await self._store_images(record, result)
         await self._register(record, images, delivery)
@@ -218,30 +229,117 @@ class GenerationWorker:
             raise  # the store is unwell: redelivered later
         return await asyncio.to_thread(decode_png, png)
 
-    async def _infer_through_outages(
-        self, record: GenerationRecord, request: Txt2ImgRequest, delivery: Delivery
-    ) -> Txt2ImgResult:
+    async def _run_action(self, record: GenerationRecord, action: ImageAction, delivery: Delivery) -> None:
+        if delivery.attempt == 1:
+            QUEUE_WAIT.observe((datetime.now(UTC) - record.created_at).total_seconds())
+        async with self._pool.connection() as conn:
+            await repository.mark_running(conn, record.id, 1)
+        try:
+            source = await self._load_action_source(record)
+        except SourceImageGone:
+            await self._fail(record, action.gone_message)
+            return
+        record = await self._no_more_visible_than_source(record)
+        await self._publish_progress(record, Progress(step=0, total=1, previews=[]))
+        await delivery.still_working()
+        pixels = await self._answer_or_fail(
+            record,
+            lambda: self._run_model(record, action, source, delivery),
+            lambda: self._action_model().ready(action.model_name),
+            f"{action.kind} this image",
+        )
+        if pixels is None:
+            return
+        height, width = pixels.shape[:2]
+        result = Txt2ImgResult(images=[pixels], seeds=[record.seed], native_size=(width, height), steps=1)
+        images = await self._store_images(record, result)
+        await self._register(record, images, delivery)
+        await self._complete(record, images, 1)
+
+    def _action_model(self) -> TritonImageModel:
+        if self._image_models is None:
+            raise PoisonMessage("this worker was started without image action models")
+        return self._image_models
+
+    async def _load_action_source(self, record: GenerationRecord) -> np.ndarray:
+        """The source's pixels, if it still exists and its owner (the submission checked it is the
+        job's) may see it now; else SourceImageGone."""
+        pixels = await self._load_source(record)
+        if pixels is None:
+            raise PoisonMessage(f"image action {record.id} names no source image")
+        return pixels
+
+    async def _no_more_visible_than_source(self, record: GenerationRecord) -> GenerationRecord:
+        """The result is private unless its source is public now (asked of the authority as an
+        anonymous viewer would be; fail closed): a source made private since the job was accepted
+        makes a private result."""
+        if record.initial_visibility == _PRIVATE:
+            return record
+        if await self._visibility.may_see("", str(record.source_image_id)):
+            return record
+        async with self._pool.connection() as conn:
+            await repository.set_initial_visibility(conn, record.id, _PRIVATE)
+        return dataclasses.replace(record, initial_visibility=_PRIVATE)
+
+    async def _run_model(
+        self, record: GenerationRecord, action: ImageAction, source: np.ndarray, delivery: Delivery
+    ) -> np.ndarray:
+        async for attempt in self._retrying(InferenceUnavailable, delivery):
+            with attempt:
+                started = time.monotonic()
+                with tracer.start_as_current_span(f"triton {action.model_name}", kind=trace.SpanKind.CLIENT) as span:
+                    span.set_attribute("atelier.generation_id", str(record.id))
+                    pixels = await action.run(self._action_model(), source, inject_headers())
+                INFERENCE.observe(time.monotonic() - started)
+        return pixels
+
+    async def _answer_or_fail(
+        self,
+        record: GenerationRecord,
+        call: Callable[[], Awaitable[T]],
+        ready: Callable[[], Awaitable[bool]],
+        could_not: str,
+    ) -> T | None:
+        """The model's answer through retries and outages; None once the job has failed with words
+        for its owner ("The model could not <could_not>: ..."; Triton gone past the outage limit)."""
+        try:
+            return await self._through_outages(record, call, ready)
+        except InferenceRejected as error:
+            await self._fail(record, f"The model could not {could_not}: {error}")
+        except InferenceUnavailable as error:
+            log.error(
+                "inference unavailable past the outage limit; giving up",
+                extra={"generation_id": str(record.id), "error": str(error)},
+            )
+            await self._fail(record, UNAVAILABLE_MESSAGE)
+        return None
+
+    async def _through_outages(
+        self, record: GenerationRecord, call: Callable[[], Awaitable[T]], ready: Callable[[], Awaitable[bool]]
+    ) -> T:
+        """call() until it answers; while Triton is unavailable the job is held (ready() polled)
+        until the outage has lasted the outage limit."""
         while True:
             try:
-                result = await self._infer(record, request, delivery)
+                result = await call()
             except InferenceUnavailable:
                 now = time.monotonic()
                 if self._outage_began is None:
                     self._outage_began = now
                 if now - self._outage_began >= self._outage_limit_s:
                     raise
-                await self._until_model_ready(record)
+                await self._until_model_ready(record, ready)
                 continue
             self._outage_began = None
             return result
 
-    async def _until_model_ready(self, record: GenerationRecord) -> None:
+    async def _until_model_ready(self, record: GenerationRecord, ready: Callable[[], Awaitable[bool]]) -> None:
         """Returns once Triton says the model is ready, or once the outage limit has passed."""
         log.warning(
             "triton unavailable; holding the generation until it is back", extra={"generation_id": str(record.id)}
         )
         while self._outage_began is not None and time.monotonic() - self._outage_began < self._outage_limit_s:
-            if await self._model.ready():
+            if await ready():
                 log.info("triton ready again; resuming", extra={"generation_id": str(record.id)})
                 return
             await asyncio.sleep(self._ready_poll_s)
@@ -286,17 +384,20 @@ class GenerationWorker:
         async with self._pool.connection() as conn:
             await repository.record_progress(conn, record.id, progress.step, progress.total)
 
-    async def _register(self, record: GenerationRecord, images: list[ImageRecord], delivery: Delivery) -> None:
-        """The authority must know the images before the owner can see the generation succeed,
-        so that a toggle made the moment they appear always works."""
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(DependencyUnavailable),
+    def _retrying(self, error: type[Exception], delivery: Delivery) -> AsyncRetrying:
+        """Attempts while `error` is raised, with exponential back-off, heartbeats while waiting."""
+        return AsyncRetrying(
+            retry=retry_if_exception_type(error),
             stop=stop_after_attempt(self._inference_attempts),
             wait=wait_exponential(multiplier=self._retry_base_s, max=8 * self._retry_base_s),
             before_sleep=lambda _: delivery.still_working(),
             reraise=True,
         )
-        async for attempt in retrying:
+
+    async def _register(self, record: GenerationRecord, images: list[ImageRecord], delivery: Delivery) -> None:
+        """The authority must know the images before the owner can see the generation succeed,
+        so that a toggle made the moment they appear always works."""
+        async for attempt in self._retrying(DependencyUnavailable, delivery):
             with attempt:
                 await self._visibility.register(
                     record.owner_id,

@@ -1,10 +1,10 @@
 """The privacy model as a stateful property (hypothesis RuleBasedStateMachine) on the real platform.
 
 Three users generate (public, private or "my last choice"), toggle one image, toggle several in
-bulk (mixing in others' and deleted images), change plans through billing's ChangePlan (as an
-operator), let their subscription lapse (a period end in the past) and delete generations, in
-random order. After every step every read endpoint is probed as the owner, as each other user and
-anonymously:
+bulk (mixing in others' and deleted images), upscale an image (their own or not, deleted or not),
+change plans through billing's ChangePlan (as an operator), let their subscription lapse (a period
+end in the past) and delete generations, in random order. After every step every read endpoint is
+probed as the owner, as each other user and anonymously:
 
 - no non-owner ever sees a private or deleted image: image metadata, bytes (full and thumbnail),
   share link, the generation and its event stream all answer exactly like an unknown id, and the
@@ -14,7 +14,10 @@ anonymously:
   active `download_png`; a deleted image answers 404 to the owner too;
 - plan changes and lapses never change any image's visibility (P4);
 - every refusal is the one the plan and the rules predict (free/basic/lapsed: no private, no
-  toggles; deleting needs `delete_generation`).
+  toggles; deleting needs `delete_generation`; upscaling needs `upscale` and the image's owner, and
+  takes images of at most 1024 px a side);
+- an upscale inherits its source's visibility (a derivative of a private image is private) and is
+  probed like every other image from then on.
 
 Settings: MAX_EXAMPLES=8 runs of up to STEPS=12 steps each (≈ 85 steps, each followed by the full
 probe; 65–90 s on 2 shared cores once the platform is up, ~2 min with start-up). Generations are 1
@@ -95,6 +98,7 @@ class Img:
     token: str
     visibility: str
     deleted: bool = False
+    side: int = 512  # pixels a side (1:1 generations; each upscale doubles it)
 
 
 @dataclass
@@ -245,6 +249,36 @@ class PrivacyMachine(RuleBasedStateMachine):
             if plan != "free":
                 assert STATUS[account.status] == "active"
         self._record_plan(who, account)
+
+    @rule(data=st.data())
+    def upscale(self, data: st.DataObject) -> None:
+        image_id = data.draw(st.sampled_from(sorted(self.imgs)), label="image")
+        image = self.imgs[image_id]
+        actor = self._actor(data, image.owner)
+        user = self.users[actor]
+        reply = self.platform.http.post(f"/api/v1/images/{image_id}/upscale", headers=user.account.headers)
+        self.seen[f"upscale {reply.status_code}"] += 1
+        if actor != image.owner or image.deleted:
+            assert reply.status_code == 404, reply.text  # the image first: says nothing about the plan
+            return
+        if not user.paid_features:  # `upscale`: basic and up, active
+            assert reply.status_code == 403, reply.text
+            return
+        if image.side > 1024:
+            assert reply.status_code == 422, reply.text
+            return
+        if reply.status_code == 402:  # out of credits: allowed, nothing was made
+            return
+        assert reply.status_code == 202, reply.text
+        generation = self.platform.wait(user.account, reply.json()["generation_id"])
+        assert generation["status"] == "succeeded", generation
+        [result] = generation["images"]
+        assert (result["width"], result["visibility"]) == (2 * image.side, image.visibility), (result, image)
+        # Its prompt is the source's, secret token included: probed for leaks like any image.
+        self.imgs[result["image_id"]] = Img(actor, generation["generation_id"], image.token, image.visibility)
+        self.imgs[result["image_id"]].side = 2 * image.side
+        self.gens[generation["generation_id"]] = Gen(actor, [result["image_id"]])
+        self.seen[f"upscaled {image.visibility}"] += 1
 
     @rule(data=st.data())
     def delete(self, data: st.DataObject) -> None:

@@ -135,3 +135,64 @@ def random_stable_diffusion(shape: StableDiffusionShape = TINY, seed: int = 0):
         feature_extractor=None,
         requires_safety_checker=False,
     )
+
+
+def random_stable_diffusion_upscaler(seed: int = 0):
+    """A diffusers StableDiffusionUpscalePipeline with random weights (fp32, CPU), TINY-sized: its VAE
+    has two blocks, so it upscales 2x (the published x4 upscaler's VAE has three)."""
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        DDPMScheduler,
+        StableDiffusionUpscalePipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(seed)
+    tokenizer = byte_level_clip_tokenizer()
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=TINY.text_hidden,
+            intermediate_size=TINY.text_intermediate,
+            num_hidden_layers=TINY.text_layers,
+            num_attention_heads=TINY.text_heads,
+            max_position_embeddings=77,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        )
+    )
+    unet = UNet2DConditionModel(
+        sample_size=TINY.unet_sample_size,
+        in_channels=7,  # the noisy latents and the low-resolution image
+        out_channels=4,
+        layers_per_block=TINY.unet_layers_per_block,
+        block_out_channels=TINY.unet_channels,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=TINY.text_hidden,
+        attention_head_dim=TINY.unet_attention_head_dim,
+        norm_num_groups=TINY.norm_num_groups,
+        num_class_embeds=1000,  # the noise level of the low-resolution image
+    )
+    vae = AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        block_out_channels=TINY.vae_channels,
+        layers_per_block=TINY.vae_layers_per_block,
+        norm_num_groups=TINY.norm_num_groups,
+        down_block_types=("DownEncoderBlock2D",) * len(TINY.vae_channels),
+        up_block_types=("UpDecoderBlock2D",) * len(TINY.vae_channels),
+        scaling_factor=0.08333,  # the x4 upscaler's
+    )
+    return StableDiffusionUpscalePipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        low_res_scheduler=DDPMScheduler(),
+        scheduler=DDIMScheduler(),
+        max_noise_level=350,
+    )

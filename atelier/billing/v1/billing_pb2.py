@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n atelier/billing/v1/billing.proto\x12\x12\x61telier.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\x04Plan\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x14\n\x0c\x65ntitlements\x18\x03 \x03(\t\x12\x17\n\x0fmonthly_credits\x18\x04 \x01(\x03\x12\"\n\x1amax_concurrent_generations\x18\x05 \x01(\x05\"\xf8\x01\n\x07\x41\x63\x63ount\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x14\n\x0c\x65ntitlements\x18\x03 \x03(\t\x12\x0f\n\x07\x63redits\x18\x04 \x01(\x03\x12\x36\n\x06status\x18\x05 \x01(\x0e\x32&.atelier.billing.v1.SubscriptionStatus\x12\x13\n\x0blapsed_plan\x18\x06 \x01(\t\x12\x36\n\x12\x63urrent_period_end\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x1amax_concurrent_generations\x18\x08 \x01(\x05\"$\n\x11GetAccountRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"B\n\x12GetAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.atelier.billing.v1.Account\"\x12\n\x10ListPlansRequest\"<\n\x11ListPlansResponse\x12\'\n\x05plans\x18\x01 \x03(\x0b\x32\x18.atelier.billing.v1.Plan\"n\n\x15ReserveCreditsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rgeneration_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\x12\x1d\n\x15required_entitlements\x18\x04 \x03(\t\"h\n\x16ReserveCreditsResponse\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\x03\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12,\n\x07\x61\x63\x63ount\x18\x03 \x01(\x0b\x32\x1b.atelier.billing.v1.Account\".\n\x15ReleaseCreditsRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\")\n\x16ReleaseCreditsResponse\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\x03\"y\n\x11\x43hangePlanRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x36\n\x12\x63urrent_period_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\"B\n\x12\x43hangePlanResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.atelier.billing.v1.Account\"B\n\x1cHandleProviderWebhookRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\t\"F\n\x1dHandleProviderWebhookResponse\x12\x11\n\tprocessed\x18\x01 \x01(\x08\x12\x12\n\nevent_type\x18\x02 \x01(\t*\x97\x01\n\x12SubscriptionStatus\x12#\n\x1fSUBSCRIPTION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18SUBSCRIPTION_STATUS_NONE\x10\x01\x12\x1e\n\x1aSUBSCRIPTION_STATUS_ACTIVE\x10\x02\x12\x1e\n\x1aSUBSCRIPTION_STATUS_LAPSED\x10\x03\x32\xf4\x04\n\x0e\x42illingService\x12[\n\nGetAccount\x12%.atelier.billing.v1.GetAccountRequest\x1a&.atelier.billing.v1.GetAccountResponse\x12X\n\tListPlans\x12$.atelier.billing.v1.ListPlansRequest\x1a%.atelier.billing.v1.ListPlansResponse\x12g\n\x0eReserveCredits\x12).atelier.billing.v1.ReserveCreditsRequest\x1a*.atelier.billing.v1.ReserveCreditsResponse\x12g\n\x0eReleaseCredits\x12).atelier.billing.v1.ReleaseCreditsRequest\x1a*.atelier.billing.v1.ReleaseCreditsResponse\x12[\n\nChangePlan\x12%.atelier.billing.v1.ChangePlanRequest\x1a&.atelier.billing.v1.ChangePlanResponse\x12|\n\x15HandleProviderWebhook\x12\x30.atelier.billing.v1.HandleProviderWebhookRequest\x1a\x31.atelier.billing.v1.HandleProviderWebhookResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n atelier/billing/v1/billing.proto\x12\x12\x61telier.billing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\x04Plan\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x14\n\x0c\x65ntitlements\x18\x03 \x03(\t\x12\x17\n\x0fmonthly_credits\x18\x04 \x01(\x03\x12\"\n\x1amax_concurrent_generations\x18\x05 \x01(\x05\"\xf8\x01\n\x07\x41\x63\x63ount\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x14\n\x0c\x65ntitlements\x18\x03 \x03(\t\x12\x0f\n\x07\x63redits\x18\x04 \x01(\x03\x12\x36\n\x06status\x18\x05 \x01(\x0e\x32&.atelier.billing.v1.SubscriptionStatus\x12\x13\n\x0blapsed_plan\x18\x06 \x01(\t\x12\x36\n\x12\x63urrent_period_end\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x1amax_concurrent_generations\x18\x08 \x01(\x05\"$\n\x11GetAccountRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"B\n\x12GetAccountResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.atelier.billing.v1.Account\"\x12\n\x10ListPlansRequest\"<\n\x11ListPlansResponse\x12\'\n\x05plans\x18\x01 \x03(\x0b\x32\x18.atelier.billing.v1.Plan\"~\n\x15ReserveCreditsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rgeneration_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\x12\x1d\n\x15required_entitlements\x18\x04 \x03(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\"z\n\x16ReserveCreditsResponse\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\x03\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12,\n\x07\x61\x63\x63ount\x18\x03 \x01(\x0b\x32\x1b.atelier.billing.v1.Account\x12\x10\n\x08reserved\x18\x04 \x01(\x03\".\n\x15ReleaseCreditsRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\")\n\x16ReleaseCreditsResponse\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\x03\"y\n\x11\x43hangePlanRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x36\n\x12\x63urrent_period_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\"B\n\x12\x43hangePlanResponse\x12,\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x1b.atelier.billing.v1.Account\"B\n\x1cHandleProviderWebhookRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\t\"F\n\x1dHandleProviderWebhookResponse\x12\x11\n\tprocessed\x18\x01 \x01(\x08\x12\x12\n\nevent_type\x18\x02 \x01(\t*\x97\x01\n\x12SubscriptionStatus\x12#\n\x1fSUBSCRIPTION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18SUBSCRIPTION_STATUS_NONE\x10\x01\x12\x1e\n\x1aSUBSCRIPTION_STATUS_ACTIVE\x10\x02\x12\x1e\n\x1aSUBSCRIPTION_STATUS_LAPSED\x10\x03\x32\xf4\x04\n\x0e\x42illingService\x12[\n\nGetAccount\x12%.atelier.billing.v1.GetAccountRequest\x1a&.atelier.billing.v1.GetAccountResponse\x12X\n\tListPlans\x12$.atelier.billing.v1.ListPlansRequest\x1a%.atelier.billing.v1.ListPlansResponse\x12g\n\x0eReserveCredits\x12).atelier.billing.v1.ReserveCreditsRequest\x1a*.atelier.billing.v1.ReserveCreditsResponse\x12g\n\x0eReleaseCredits\x12).atelier.billing.v1.ReleaseCreditsRequest\x1a*.atelier.billing.v1.ReleaseCreditsResponse\x12[\n\nChangePlan\x12%.atelier.billing.v1.ChangePlanRequest\x1a&.atelier.billing.v1.ChangePlanResponse\x12|\n\x15HandleProviderWebhook\x12\x30.atelier.billing.v1.HandleProviderWebhookRequest\x1a\x31.atelier.billing.v1.HandleProviderWebhookResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.billing.v1.billing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SUBSCRIPTIONSTATUS']._serialized_start=1296
-  _globals['_SUBSCRIPTIONSTATUS']._serialized_end=1447
+  _globals['_SUBSCRIPTIONSTATUS']._serialized_start=1330
+  _globals['_SUBSCRIPTIONSTATUS']._serialized_end=1481
   _globals['_PLAN']._serialized_start=89
   _globals['_PLAN']._serialized_end=214
   _globals['_ACCOUNT']._serialized_start=217
@@ -47,21 +47,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTPLANSRESPONSE']._serialized_start=593
   _globals['_LISTPLANSRESPONSE']._serialized_end=653
   _globals['_RESERVECREDITSREQUEST']._serialized_start=655
-  _globals['_RESERVECREDITSREQUEST']._serialized_end=765
-  _globals['_RESERVECREDITSRESPONSE']._serialized_start=767
-  _globals['_RESERVECREDITSRESPONSE']._serialized_end=871
-  _globals['_RELEASECREDITSREQUEST']._serialized_start=873
-  _globals['_RELEASECREDITSREQUEST']._serialized_end=919
-  _globals['_RELEASECREDITSRESPONSE']._serialized_start=921
-  _globals['_RELEASECREDITSRESPONSE']._serialized_end=962
-  _globals['_CHANGEPLANREQUEST']._serialized_start=964
-  _globals['_CHANGEPLANREQUEST']._serialized_end=1085
-  _globals['_CHANGEPLANRESPONSE']._serialized_start=1087
-  _globals['_CHANGEPLANRESPONSE']._serialized_end=1153
-  _globals['_HANDLEPROVIDERWEBHOOKREQUEST']._serialized_start=1155
-  _globals['_HANDLEPROVIDERWEBHOOKREQUEST']._serialized_end=1221
-  _globals['_HANDLEPROVIDERWEBHOOKRESPONSE']._serialized_start=1223
-  _globals['_HANDLEPROVIDERWEBHOOKRESPONSE']._serialized_end=1293
-  _globals['_BILLINGSERVICE']._serialized_start=1450
-  _globals['_BILLINGSERVICE']._serialized_end=2078
+  _globals['_RESERVECREDITSREQUEST']._serialized_end=781
+  _globals['_RESERVECREDITSRESPONSE']._serialized_start=783
+  _globals['_RESERVECREDITSRESPONSE']._serialized_end=905
+  _globals['_RELEASECREDITSREQUEST']._serialized_start=907
+  _globals['_RELEASECREDITSREQUEST']._serialized_end=953
+  _globals['_RELEASECREDITSRESPONSE']._serialized_start=955
+  _globals['_RELEASECREDITSRESPONSE']._serialized_end=996
+  _globals['_CHANGEPLANREQUEST']._serialized_start=998
+  _globals['_CHANGEPLANREQUEST']._serialized_end=1119
+  _globals['_CHANGEPLANRESPONSE']._serialized_start=1121
+  _globals['_CHANGEPLANRESPONSE']._serialized_end=1187
+  _globals['_HANDLEPROVIDERWEBHOOKREQUEST']._serialized_start=1189
+  _globals['_HANDLEPROVIDERWEBHOOKREQUEST']._serialized_end=1255
+  _globals['_HANDLEPROVIDERWEBHOOKRESPONSE']._serialized_start=1257
+  _globals['_HANDLEPROVIDERWEBHOOKRESPONSE']._serialized_end=1327
+  _globals['_BILLINGSERVICE']._serialized_start=1484
+  _globals['_BILLINGSERVICE']._serialized_end=2112
 # @@protoc_insertion_point(module_scope)

@@ -78,26 +78,30 @@ class ListPlansResponse(_message.Message):
     def __init__(self, plans: _Optional[_Iterable[_Union[Plan, _Mapping]]] = ...) -> None: ...
 
 class ReserveCreditsRequest(_message.Message):
-    __slots__ = ("user_id", "generation_id", "amount", "required_entitlements")
+    __slots__ = ("user_id", "generation_id", "amount", "required_entitlements", "action")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_ENTITLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     generation_id: str
     amount: int
     required_entitlements: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, user_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., amount: _Optional[int] = ..., required_entitlements: _Optional[_Iterable[str]] = ...) -> None: ...
+    action: str
+    def __init__(self, user_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., amount: _Optional[int] = ..., required_entitlements: _Optional[_Iterable[str]] = ..., action: _Optional[str] = ...) -> None: ...
 
 class ReserveCreditsResponse(_message.Message):
-    __slots__ = ("balance", "created", "account")
+    __slots__ = ("balance", "created", "account", "reserved")
     BALANCE_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FIELD_NUMBER: _ClassVar[int]
     balance: int
     created: bool
     account: Account
-    def __init__(self, balance: _Optional[int] = ..., created: _Optional[bool] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+    reserved: int
+    def __init__(self, balance: _Optional[int] = ..., created: _Optional[bool] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., reserved: _Optional[int] = ...) -> None: ...
 
 class ReleaseCreditsRequest(_message.Message):
     __slots__ = ("generation_id",)

@@ -11,6 +11,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    JOB_KIND_UNSPECIFIED: _ClassVar[JobKind]
+    JOB_KIND_GENERATE: _ClassVar[JobKind]
+    JOB_KIND_UPSCALE: _ClassVar[JobKind]
+
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     GENERATION_STATUS_UNSPECIFIED: _ClassVar[GenerationStatus]
@@ -18,6 +24,9 @@ class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GENERATION_STATUS_RUNNING: _ClassVar[GenerationStatus]
     GENERATION_STATUS_SUCCEEDED: _ClassVar[GenerationStatus]
     GENERATION_STATUS_FAILED: _ClassVar[GenerationStatus]
+JOB_KIND_UNSPECIFIED: JobKind
+JOB_KIND_GENERATE: JobKind
+JOB_KIND_UPSCALE: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus
@@ -25,7 +34,7 @@ GENERATION_STATUS_SUCCEEDED: GenerationStatus
 GENERATION_STATUS_FAILED: GenerationStatus
 
 class GenerationParams(_message.Message):
-    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength")
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +47,7 @@ class GenerationParams(_message.Message):
     STEPS_FIELD_NUMBER: _ClassVar[int]
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
     STRENGTH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     negative_prompt: str
     seed: int
@@ -50,7 +60,8 @@ class GenerationParams(_message.Message):
     steps: int
     guidance: float
     strength: float
-    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ...) -> None: ...
+    kind: JobKind
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ...) -> None: ...
 
 class Image(_message.Message):
     __slots__ = ("image_id", "generation_id", "owner_id", "index", "seed", "width", "height", "native_width", "native_height", "object_key", "content_type", "visibility", "prompt", "created_at", "source_image_id")

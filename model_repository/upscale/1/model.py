@@ -15,12 +15,18 @@ from txt2img_backend.deployment import make_dependencies_importable
 make_dependencies_importable(Path(__file__).resolve().parent)
 
 import json  # noqa: E402
+import os  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
 
 from upscaler import network  # noqa: E402
+
+# The deployment's environment overrides the config's parameters (as txt2img's does).
+PIPELINE_ENV = "ATELIER_UPSCALE_PIPELINE"
+WEIGHTS_DIR_ENV = "ATELIER_UPSCALE_WEIGHTS_DIR"
+STEPS_ENV = "ATELIER_UPSCALE_STEPS"
 
 MIN_SIDE = 8
 MAX_SIDE = 1024  # the output is at most 2048 px a side
@@ -39,10 +45,23 @@ class TritonPythonModel:
     def initialize(self, args):
         config = json.loads(args["model_config"])
         parameters = {key: value.get("string_value", "") for key, value in config.get("parameters", {}).items()}
+        pipeline = os.environ.get(PIPELINE_ENV) or parameters.get("pipeline") or "upscaler"
+        if pipeline == "stable-diffusion":
+            from upscaler.mounted import StableDiffusionUpscaler
+
+            weights_dir = os.environ.get(WEIGHTS_DIR_ENV) or parameters.get("weights_dir") or ""
+            steps = int(os.environ.get(STEPS_ENV) or parameters.get("steps") or 20)
+            mounted = StableDiffusionUpscaler(Path(weights_dir), steps=steps)
+            self._upscale = mounted.upscale
+            pb_utils.Logger.log_info(f"upscale: serving 2x with Stable Diffusion's upscaler from {weights_dir}")
+            return
+        if pipeline != "upscaler":
+            raise ValueError(f"upscale: unknown pipeline {pipeline!r}; upscaler or stable-diffusion")
         weights = Path(parameters.get("weights_file") or network.WEIGHTS_FILE)
         # One thread per instance: Triton runs instances side by side and the network is small.
         torch.set_num_threads(1)
-        self._model = network.load(weights)
+        model = network.load(weights)
+        self._upscale = lambda image: network.upscale(model, image)
         pb_utils.Logger.log_info(f"upscale: serving 2x with {weights}")
 
     def execute(self, requests):
@@ -51,7 +70,7 @@ class TritonPythonModel:
             try:
                 image = pb_utils.get_input_tensor_by_name(request, "IMAGE").as_numpy()
                 check_image(image)
-                upscaled = network.upscale(self._model, image)
+                upscaled = self._upscale(image)
             except ValueError as error:
                 responses.append(
                     pb_utils.InferenceResponse(error=pb_utils.TritonError(str(error), pb_utils.TritonError.INVALID_ARG))

@@ -82,4 +82,5 @@ async def add_facts(detail: ImageDetail, deps: GatewayDeps, caller: Caller | Non
         if visible.is_owner:
             detail.pinned = social.pinned
     if source is not None:
-        detail.remixed_from = RemixSource(image_id=source, url=content_url(source))
+        by = "upscale" if params.kind == generation_pb2.JOB_KIND_UPSCALE else "remix"
+        detail.remixed_from = RemixSource(image_id=source, url=content_url(source), by=by)

@@ -256,6 +256,11 @@ class ParamsOut(BaseModel):
     color_palette: list[str]
     source_image_id: str | None
     mode: str
+    kind: Literal["generate", "upscale"] = Field(
+        default="generate",
+        description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
+        "action on source_image_id ('upscale': 2x)",
+    )
 
 
 class GenerationOut(BaseModel):
@@ -287,6 +292,8 @@ class ImageMetadata(ImageOut):
 class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
+    # How this image was made from it: a remix (new prompt) or an action on it.
+    by: Literal["remix", "upscale"] = "remix"
 
 
 class Recipe(BaseModel):

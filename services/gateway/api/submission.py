@@ -11,19 +11,30 @@ from prometheus_client import Counter
 
 from atelier.common.v1.visibility_pb2 import VISIBILITY_UNSPECIFIED
 from atelier.generation.v1 import generation_pb2
+from services.gateway.api.access import OpenApiResponses
 from services.gateway.api.schemas import GenerationAccepted
 from services.gateway.api.views import status_name
 from services.gateway.auth.security import Caller
 from services.gateway.clients.billing import BillingClient
-from services.gateway.clients.generation import GenerationClient, PrivateRefused
+from services.gateway.clients.generation import ActionRefused, GenerationClient, PrivateRefused
 from services.gateway.clients.visibility import VISIBILITY_BY_NAME, VisibilityClient
-from services.gateway.plans import private_generation_refusal
+from services.gateway.plans import UPSCALE, private_generation_refusal, refusal
 from services.gateway.problems import Problem
 
 SOURCE_NOT_FOUND = "Source image not found."
 GENERATIONS_SUBMITTED = Counter(
     "atelier_generations_submitted_total", "Generations accepted through the gateway (idempotent repeats excluded)"
 )
+# How every route that starts a generation documents its refusals.
+SUBMIT_RESPONSES: OpenApiResponses = {
+    401: {"description": "log in or send an API key"},
+    402: {"description": "out of credits"},
+    403: {"description": "the plan does not allow the visibility asked for; the detail says why"},
+    422: {"description": "invalid input"},
+    429: {"description": "as many generations in progress as the plan allows"},
+}
+# The entitlement each image action needs (billing's names), to word a refusal.
+ACTION_ENTITLEMENTS = {generation_pb2.JOB_KIND_UPSCALE: UPSCALE}
 
 
 async def check_source_image(authority: VisibilityClient, caller: Caller, image_id: str) -> None:
@@ -63,6 +74,10 @@ async def submit(
         account = await billing.account(caller.user_id)
         reason = private_generation_refusal(account, await billing.plans_or_empty(), refused.remembered)
         raise Problem(403, reason) from None
+    except ActionRefused:
+        account = await billing.account(caller.user_id)
+        plans = await billing.plans_or_empty()
+        raise Problem(403, refusal(account, ACTION_ENTITLEMENTS[params.kind], plans)) from None
     generation_id = submitted.generation.generation_id
     if submitted.created:
         GENERATIONS_SUBMITTED.inc()

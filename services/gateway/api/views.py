@@ -124,6 +124,7 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
             # Lineage only while the source is visible to the viewer (`current` answers for it).
             source_image_id=params.source_image_id if params.source_image_id in current else None,
             mode=params.mode,
+            kind="upscale" if params.kind == generation_pb2.JOB_KIND_UPSCALE else "generate",
         ),
         visibility=visibility_name(generation.visibility),
         images=[image_view(image, current) for image in sorted(generation.images, key=lambda image: image.index)],

@@ -35,6 +35,13 @@ PRIVATE_NOT_ENTITLED = "private_not_entitled"
 REMEMBERED_PRIVATE_NOT_ENTITLED = "remembered_private_not_entitled"
 
 
+ACTION_NOT_ENTITLED = "action_not_entitled"
+
+
+class ActionRefused(Exception):
+    """The generation service refused an image action: the plan in force does not include it."""
+
+
 class PrivateRefused(Exception):
     """The generation service refused a private generation: the plan in force lacks
     private_generation. `remembered`: the owner asked nothing and their last choice was private."""
@@ -52,7 +59,8 @@ class GenerationClient:
         self._timeout_s = timeout_s
 
     async def submit(self, request: generation_pb2.SubmitRequest) -> generation_pb2.SubmitResponse:
-        """Raises PrivateRefused when the service refuses the visibility, else a Problem."""
+        """Raises PrivateRefused when the service refuses the visibility, ActionRefused when the plan
+        lacks the action, else a Problem."""
         try:
             return await self._stub.Submit(
                 request, timeout=self._timeout_s, metadata=self._tokens.metadata(request.owner_id)
@@ -63,6 +71,8 @@ class GenerationClient:
                 REMEMBERED_PRIVATE_NOT_ENTITLED,
             ):
                 raise PrivateRefused(remembered=reason == REMEMBERED_PRIVATE_NOT_ENTITLED) from error
+            if error.code() == grpc.StatusCode.PERMISSION_DENIED and rpc_reason(error) == ACTION_NOT_ENTITLED:
+                raise ActionRefused(error.details()) from error
             raise problem_from_rpc_error(error, not_found="Source image not found.") from error
 
     async def last_visibility(self, owner_id: str) -> str | None:

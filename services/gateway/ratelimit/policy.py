@@ -13,6 +13,7 @@ SUBMIT_ROUTES = frozenset(
     {
         f"{API_PREFIX}/generations",
         f"{API_PREFIX}/images/{{image_id}}/remix",
+        f"{API_PREFIX}/images/{{image_id}}/upscale",
         f"{API_PREFIX}/generations/{{generation_id}}/retry",
     }
 )

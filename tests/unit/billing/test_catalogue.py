@@ -27,6 +27,10 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
         }
 
 
+def test_the_shipped_catalogue_prices_the_upscale_action():
+    assert load_catalogue().action_prices == {"upscale": 1}
+
+
 def broken(edit) -> dict:
     data = copy.deepcopy(RAW)
     edit(data)
@@ -47,6 +51,9 @@ def broken(edit) -> dict:
         (lambda d: d["plans"][2].update(name="Plus Plan"), "lower-case identifier"),
         (lambda d: d["plans"][2].update(entitlements=["edit", "edit"]), "listed twice"),
         (lambda d: d.update(plans=[]), "at least one"),
+        (lambda d: d["action_prices"].update(upscale=0), "action_prices.upscale"),
+        (lambda d: d["action_prices"].update({"Up Scale": 1}), "not a lower-case identifier"),
+        (lambda d: d.update(action_prices=3), "action_prices: must be a table"),
     ],
 )
 def test_a_bad_catalogue_is_refused_with_the_reason(edit, complaint):

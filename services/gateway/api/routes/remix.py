@@ -18,22 +18,16 @@ from fastapi import APIRouter, Request, Response, status
 
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api import submission
-from services.gateway.api.access import NOT_FOUND_RESPONSE, OpenApiResponses, own_generation, visible_image
+from services.gateway.api.access import NOT_FOUND_RESPONSE, own_generation, visible_image
 from services.gateway.api.feed_schemas import RemixCreate
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
+from services.gateway.api.submission import SUBMIT_RESPONSES
 from services.gateway.auth.security import CurrentCaller
 from services.gateway.clients.visibility import visibility_name
 from services.gateway.dependencies import deps_of
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 
-SUBMIT_RESPONSES: OpenApiResponses = {
-    401: {"description": "log in or send an API key"},
-    402: {"description": "out of credits"},
-    403: {"description": "the plan does not allow the visibility asked for; the detail says why"},
-    422: {"description": "invalid input"},
-    429: {"description": "as many generations in progress as the plan allows"},
-}
 # The generation service's sizes: width / height of each aspect ratio.
 _RATIOS = {"1:1": 1.0, "16:9": 16 / 9, "9:16": 9 / 16, "4:3": 4 / 3, "3:4": 3 / 4}
 

@@ -1,5 +1,6 @@
 // What the image detail panel offers besides visibility, download, share and delete: likes, how the
-// image was made (copy prompt / use prompt), lineage, remix, retry, pin, profile photo and report.
+// image was made (copy prompt / use prompt), lineage, remix, retry, upscale, pin, profile photo and
+// report.
 // Each control is shown only to a viewer who may use it: nothing for anonymous visitors but the
 // count and "Copy prompt"; pin, retry and "Set as profile photo" for the owner; report for others.
 // The page's other modules hear about results through window events:
@@ -8,9 +9,11 @@
 //   atelier:me-changed                           the account changed (profile photo)
 
 import { api } from "./api.js";
-import { $, clearError, el, showError } from "./ui.js";
+import { $, allowOrExplain, clearError, el, showError } from "./ui.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+// The generation service upscales images of at most this many pixels a side.
+const UPSCALE_MAX_SIDE = 1024;
 
 function say(text) {
   $("detail-status").textContent = text;
@@ -49,7 +52,7 @@ function renderLineage(image) {
   const open = el("button", { className: "lineage-open", attrs: { type: "button", id: "detail-lineage-open" } },
     thumb, el("span", { text: "the original" }));
   open.addEventListener("click", () => emit("atelier:open-image", { image_id: source.image_id }));
-  box.replaceChildren("Remixed from ", open);
+  box.replaceChildren(source.by === "upscale" ? "Upscaled 2× from " : "Remixed from ", open);
 }
 
 function renderLikes(panel) {
@@ -107,6 +110,25 @@ function renderActions(panel) {
   avatar.textContent = isAvatar ? "Your profile photo" : "Set as profile photo";
   $("detail-remix-form").hidden = true;
   $("detail-report-form").hidden = true;
+  renderUpscale(panel);
+}
+
+function renderUpscale(panel) {
+  const { image, me } = panel;
+  const button = $("detail-upscale");
+  const note = $("detail-upscale-note");
+  button.hidden = !image.owned_by_you;
+  note.hidden = true;
+  if (button.hidden) return;
+  const tooLarge = Math.max(image.width, image.height) > UPSCALE_MAX_SIDE;
+  const permission = tooLarge
+    ? {
+      allowed: false,
+      reason: `This image is ${image.width}×${image.height} px: upscaling takes images of at most `
+        + `${UPSCALE_MAX_SIDE} px a side.`,
+    }
+    : me && me.permissions.upscale;
+  allowOrExplain(button, permission, note);
 }
 
 export function renderMore(panel) {
@@ -237,6 +259,25 @@ async function submitRemix(panel, event) {
   }
 }
 
+async function upscale(panel) {
+  const { image } = panel;
+  clearError($("detail-error"));
+  const button = $("detail-upscale");
+  button.disabled = true;
+  say("Upscaling…");
+  try {
+    const accepted = await api(`/api/v1/images/${image.image_id}/upscale`, {
+      method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() },
+    });
+    // The studio follows it like a generation: progress, then the 2× image with its lineage.
+    await started(accepted.generation_id, { prompt: image.prompt, num_images: 1, aspect_ratio: "1:1" });
+  } catch (error) {
+    say("");
+    fail(error);
+    renderUpscale(panel);
+  }
+}
+
 async function retry(panel) {
   const { image } = panel;
   clearError($("detail-error"));
@@ -288,6 +329,7 @@ export function wireMore(panel) {
     $("detail-remix-strength-value").textContent = Number($("detail-remix-strength").value).toFixed(2);
   });
   $("detail-retry").addEventListener("click", () => retry(panel));
+  $("detail-upscale").addEventListener("click", () => upscale(panel));
   $("detail-report").addEventListener("click", openReport);
   $("detail-report-cancel").addEventListener("click", () => { $("detail-report-form").hidden = true; });
   $("detail-report-form").addEventListener("submit", (event) => submitReport(panel, event));

@@ -1,0 +1,63 @@
+"""Actions on an image of mine: each starts a job of the generation service on the image, watched
+like any generation (GET /api/v1/generations/{id}, its events), charged the catalogue's price.
+
+Only the owner acts on an image: another user's image, public or private, a deleted or unknown one
+answers the same 404 as every image endpoint. The result inherits the image's privacy (a
+derivative of a private image is private) and records it as its lineage. Refusals charge nothing:
+a plan without the action 403 with the plan's words, a source over the size limit 422.
+"""
+
+from fastapi import APIRouter, Request, Response, status
+
+from atelier.generation.v1 import generation_pb2
+from services.gateway.api import submission
+from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found, visible_image
+from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
+from services.gateway.api.submission import SUBMIT_RESPONSES
+from services.gateway.auth.security import CurrentCaller
+from services.gateway.dependencies import deps_of
+
+router = APIRouter(prefix="/api/v1", tags=["generations"])
+
+
+@router.post(
+    "/images/{image_id}/upscale",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenerationAccepted,
+    summary="Upscale one of my images 2x",
+    responses={
+        **NOT_FOUND_RESPONSE,
+        **SUBMIT_RESPONSES,
+        403: {"description": "the plan does not include upscaling (basic and up); the detail says which plan does"},
+        422: {"description": "the image is over 1024 px a side (an upscale of an upscale past that)"},
+    },
+    description="Starts a job that makes a new image of exactly twice the width and height, with the "
+    "same prompt; watch it like a generation. No body. The result is as private as the image is "
+    "when the job starts, and names it as `source_image_id`. `Idempotency-Key` repeats safely.",
+)
+async def upscale(
+    image_id: str,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> GenerationAccepted:
+    deps = deps_of(request)
+    source = await visible_image(image_id, caller, deps.visibility, deps.generations)
+    if not source.is_owner:
+        raise image_not_found()
+    params = generation_pb2.GenerationParams(
+        kind=generation_pb2.JOB_KIND_UPSCALE, source_image_id=source.image.image_id
+    )
+    return await submission.submit(
+        caller,
+        params,
+        response,
+        generations=deps.generations,
+        authority=deps.visibility,
+        billing=deps.billing,
+        # The image's visibility now, not a choice to remember for later generations.
+        visibility=source.visibility,
+        idempotency_key=idempotency_key,
+        visibility_copied=True,
+    )

@@ -1,0 +1,130 @@
+"""Upscale through the public HTTP API on the real platform (gateway, generation API and worker,
+billing, visibility, feed; real Postgres, NATS, S3 store, Triton's `upscale` model): exactly 2x
+the pixels, watched like a generation, lineage to the source, privacy inherited, refusals that
+charge nothing."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
+
+from tests.integration.test_privacy_support import (
+    ANONYMOUS,
+    Account,
+    Platform,
+    assert_hidden,
+    fingerprint,
+    missing_image_answers,
+    running_platform,
+)
+
+pytestmark = pytest.mark.integration
+
+PROMPT = "a red circle on a blue background"
+
+
+@pytest.fixture(scope="module")
+def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
+    with running_platform(postgres_url, object_store, triton_url) as running:
+        yield running
+
+
+def upscale(platform: Platform, user: Account, image_id: str) -> dict:
+    reply = platform.http.post(f"/api/v1/images/{image_id}/upscale", headers=user.headers)
+    assert reply.status_code == 202, reply.text
+    assert reply.headers["location"] == f"/api/v1/generations/{reply.json()['generation_id']}"
+    result = platform.wait(user, reply.json()["generation_id"])
+    assert result["status"] == "succeeded", result
+    return result
+
+
+def png_size(platform: Platform, user: Account, image_id: str) -> tuple[int, int]:
+    reply = platform.http.get(f"/api/v1/images/{image_id}/content", params={"format": "png"}, headers=user.headers)
+    assert reply.status_code == 200 and reply.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(reply.content)) as image:
+        return image.size
+
+
+def test_an_upscale_is_exactly_twice_the_pixels_with_its_lineage_for_one_credit(platform: Platform) -> None:
+    alice = platform.sign_up("alice")
+    platform.change_plan(alice, "basic")
+    [source] = platform.generate(alice, PROMPT)["images"]
+    credits = platform.me(alice)["credits"]
+
+    result = upscale(platform, alice, source["image_id"])
+
+    [image] = result["images"]
+    assert (image["width"], image["height"]) == (2 * source["width"], 2 * source["height"]) == (1024, 1024)
+    assert png_size(platform, alice, image["image_id"]) == (1024, 1024)
+    assert result["params"]["kind"] == "upscale"
+    assert result["params"]["source_image_id"] == source["image_id"]
+    assert result["prompt"] == PROMPT and result["progress"] == {"step": 1, "total": 1}
+    assert image["visibility"] == "public"
+    assert platform.me(alice)["credits"] == credits - 1
+    detail = platform.http.get(f"/api/v1/images/{image['image_id']}", headers=alice.headers).json()
+    assert detail["remixed_from"]["image_id"] == source["image_id"] and detail["remixed_from"]["by"] == "upscale"
+    # The result lands among the creations with the others.
+    assert image["image_id"] in {item["image_id"] for item in platform.creations(alice)}
+
+
+def test_an_upscale_of_a_private_image_is_private(platform: Platform) -> None:
+    carol = platform.sign_up("carol")
+    platform.change_plan(carol, "plus")
+    token = f"s{uuid.uuid4().hex[:12]}"
+    [source] = platform.generate(carol, f"{PROMPT} {token}", "private")["images"]
+
+    result = upscale(platform, carol, source["image_id"])
+
+    assert result["visibility"] == "private"
+    [image] = result["images"]
+    assert image["visibility"] == "private"
+    for headers in (platform.sign_up("mallory").headers, ANONYMOUS):
+        assert_hidden(platform, image["image_id"], headers, token, missing_image_answers(platform, headers))
+
+
+def test_refusals_say_why_and_charge_nothing(platform: Platform) -> None:
+    free = platform.sign_up("free")
+    [own] = platform.generate(free, PROMPT)["images"]
+    credits = platform.me(free)["credits"]
+    refused = platform.http.post(f"/api/v1/images/{own['image_id']}/upscale", headers=free.headers)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "Upscaling needs the Basic plan or higher."
+    assert platform.me(free)["permissions"]["upscale"] == {
+        "allowed": False,
+        "reason": "Upscaling needs the Basic plan or higher.",
+    }
+    assert platform.me(free)["credits"] == credits
+
+    # Someone else's image, public or not, answers exactly as an image that does not exist.
+    bob = platform.sign_up("bob")
+    platform.change_plan(bob, "basic")
+    bob_credits = platform.me(bob)["credits"]
+    unknown = platform.http.post(f"/api/v1/images/{uuid.uuid4()}/upscale", headers=bob.headers)
+    others = platform.http.post(f"/api/v1/images/{own['image_id']}/upscale", headers=bob.headers)
+    assert unknown.status_code == others.status_code == 404
+    assert fingerprint(others) == fingerprint(unknown)
+    assert platform.http.post(f"/api/v1/images/{own['image_id']}/upscale").status_code == 401
+    assert platform.me(bob)["credits"] == bob_credits
+
+
+def test_an_upscale_past_1024_px_a_side_is_422_and_charges_nothing(platform: Platform) -> None:
+    dave = platform.sign_up("dave")
+    platform.change_plan(dave, "basic")
+    [source] = platform.generate(dave, PROMPT)["images"]
+    [twice] = upscale(platform, dave, upscale(platform, dave, source["image_id"])["images"][0]["image_id"])["images"]
+    assert (twice["width"], twice["height"]) == (2048, 2048)
+    credits = platform.me(dave)["credits"]
+
+    refused = platform.http.post(f"/api/v1/images/{twice['image_id']}/upscale", headers=dave.headers)
+
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "source_image_id: the image is 2048x2048 px; upscaling takes images of at most 1024 px a side"
+        " (an upscale of an upscale past that is refused)"
+    )
+    assert platform.me(dave)["credits"] == credits
