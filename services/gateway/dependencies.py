@@ -13,7 +13,6 @@ from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient
 from services.gateway.clients.progress import ProgressFeed
 from services.gateway.clients.visibility import VisibilityClient
-from services.gateway.clients.webhooks import WebhooksClient
 from services.gateway.ratelimit.store import RateLimits
 
 # A readiness check returns when its dependency is usable and raises (with a reason) when not.
@@ -41,8 +40,10 @@ class GatewayDeps:
     route_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     # None: no rate limits at all (tests of other things that build the app by hand).
     rate_limits: RateLimits | None = None
-    # None: webhooks are not offered (their routes answer 503).
-    webhooks: WebhooksClient | None = None
+    # The WebhooksClient (services/gateway/clients/webhooks.py); None: webhooks are not offered
+    # (their routes answer 503). Typed loosely so that a generation's path, which reads this
+    # module, does not import the webhooks client (tools/codepaths.py).
+    webhooks: object | None = None
 
 
 def deps_of(request: Request) -> GatewayDeps:

@@ -1,7 +1,8 @@
 """The outbox's sender: takes due deliveries (repository.take_due), makes one attempt each, at most
 `concurrency` at once, and records the outcome: delivered, due again after a back-off, or failed
-once max_attempts were made. Woken at once when new deliveries are written by this process, and
-every poll interval otherwise (retries falling due, and deliveries another replica wrote)."""
+once max_attempts were made. Woken at once when new deliveries are written by this process, when a
+retry it scheduled falls due, and every poll interval otherwise (deliveries another replica wrote
+or left)."""
 
 from __future__ import annotations
 
@@ -111,3 +112,8 @@ class Dispatcher:
             log.warning(
                 "webhook outcome not recorded", extra={"delivery_id": str(due.delivery_id), "error": str(error)}
             )
+            return
+        if retry_in_s is not None:
+            # Woken when it falls due rather than at the next poll: the back-off is what the
+            # endpoint sees. (Another replica, or a restart, finds it by polling.)
+            asyncio.get_running_loop().call_later(retry_in_s, self._wake.set)

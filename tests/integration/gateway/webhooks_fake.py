@@ -33,7 +33,10 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "url: must start with https://")
         unknown = sorted(set(request.events) - set(EVENTS))
         if unknown:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"events: unknown {', '.join(unknown)}")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"events: unknown {', '.join(unknown)}; choose from {', '.join(EVENTS)}",
+            )
         created_at = Timestamp()
         created_at.GetCurrentTime()
         endpoint = webhooks_pb2.Endpoint(

@@ -35,7 +35,7 @@ SIGNATURE_HELP = (
 
 def _client(request: Request) -> WebhooksClient:
     client = deps_of(request).webhooks
-    if client is None:
+    if not isinstance(client, WebhooksClient):
         raise Problem(503, "Webhooks are not available on this server.", headers={"Retry-After": "60"})
     return client
 
