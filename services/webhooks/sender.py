@@ -5,6 +5,7 @@ failed attempt): a redirect could point anywhere the check did not see."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from datetime import UTC, datetime
 
@@ -38,6 +39,7 @@ class Sender:
         allow_plain_http: bool,
         resolve: Resolver = system_resolver,
         transport: httpx.AsyncBaseTransport | None = None,
+        ca_bundle: str = "",
     ):
         self._allow_private = allow_private
         self._allow_plain_http = allow_plain_http
@@ -51,6 +53,7 @@ class Sender:
             trust_env=False,
             limits=httpx.Limits(max_keepalive_connections=0),
             transport=transport,
+            verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
         )
 
     async def close(self) -> None:
@@ -88,7 +91,13 @@ class Sender:
             signing.HEADER: signing.header_value(due.signing_secret, int(time.time()), due.body),
         }
         extensions = {"sni_hostname": endpoint.host} if endpoint.scheme == "https" else {}
-        response = await self._client.post(
-            _pinned_url(due.url, addresses[0]), content=due.body, headers=headers, extensions=extensions
-        )
+        for address in addresses[:-1]:  # the next address when one does not accept (IPv6 and IPv4, say)
+            try:
+                return await self._send(_pinned_url(due.url, address), due.body, headers, extensions)
+            except httpx.ConnectError:
+                continue
+        return await self._send(_pinned_url(due.url, addresses[-1]), due.body, headers, extensions)
+
+    async def _send(self, url: httpx.URL, body: bytes, headers: dict[str, str], extensions: dict[str, str]) -> int:
+        response = await self._client.post(url, content=body, headers=headers, extensions=extensions)
         return response.status_code

@@ -13,6 +13,9 @@ class WebhooksSettings(ServiceSettings, DatabaseSettings, NatsSettings):
     webhook_allow_private_endpoints: bool = False
     # Plain http:// endpoints: the body and its signature would cross the network readable.
     webhook_allow_plain_http: bool = False
+    # PEM bundle of the CAs endpoint certificates are checked against; empty: the system's (certifi).
+    # A private CA is for a development stack or a test.
+    webhook_ca_bundle: str = ""
     webhook_max_endpoints_per_account: int = Field(default=10, ge=1)
     # Attempts per delivery, the first included; then it is marked failed in the log.
     webhook_max_attempts: int = Field(default=8, ge=1, le=30)

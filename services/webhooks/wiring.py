@@ -74,6 +74,7 @@ async def run(settings: WebhooksSettings) -> None:
         timeout_s=settings.webhook_request_timeout_s,
         allow_private=settings.webhook_allow_private_endpoints,
         allow_plain_http=settings.webhook_allow_plain_http,
+        ca_bundle=settings.webhook_ca_bundle,
     )
     runtime.on_close(sender.close)
     dispatcher = Dispatcher(

@@ -27,6 +27,7 @@ from tests.support.events import provision_streams
 from tests.support.services import Infra, ServiceStack
 from tests.support.waiting import consumers_caught_up, eventually
 from tests.support.webhook_receiver import Receiver, webhook_receiver
+from tools.devstack.pki import ensure_pki
 
 pytestmark = pytest.mark.integration
 
@@ -297,3 +298,33 @@ async def test_endpoints_belong_to_their_owner(start_webhooks, stack, receiver):
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await webhooks_pb2_grpc.WebhooksServiceStub(channel).ListEndpoints(pb.ListEndpointsRequest(owner_id=ALICE))
         assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_https_goes_to_the_checked_address_and_checks_the_certificate_against_the_urls_host(
+    start_webhooks, stack
+):
+    # Certificates of the test CA for `localhost` and for another name; both also name 127.0.0.1,
+    # so only a check against the URL's host (SNI), not the address connected to, tells them apart.
+    pki = ensure_pki(stack.pki.root, ["localhost", "not-localhost"])
+    client = await start_webhooks(ATELIER_WEBHOOK_CA_BUNDLE=str(pki.ca_path), ATELIER_WEBHOOK_ALLOW_PLAIN_HTTP="false")
+    with (
+        webhook_receiver((pki.cert_path("localhost"), pki.key_path("localhost"))) as good,
+        webhook_receiver((pki.cert_path("not-localhost"), pki.key_path("not-localhost"))) as wrong,
+    ):
+        trusted = await register(client, ALICE, good.url("/tls", host="localhost"))
+        mismatched = await register(client, ALICE, wrong.url("/tls", host="localhost"))
+        await publish(stack, generation.IMAGES_READY, images_ready(ALICE))
+
+        (delivered,) = await settled(client, ALICE, trusted.endpoint.endpoint_id, 1)
+        assert delivered.status == "delivered"
+        (received,) = good.on("/tls")
+        assert received.headers["Host"] == f"localhost:{good.port}"
+        assert signing.verify(trusted.signing_secret, received.headers["Atelier-Signature"], received.body, time.time())
+
+        async def first_attempt():
+            found = await deliveries(client, ALICE, mismatched.endpoint.endpoint_id)
+            return found[0].attempts if found and found[0].attempts else None
+
+        (attempt,) = await eventually(first_attempt, "the mismatched delivery attempted", timeout=60)
+        assert attempt.response_status == 0 and "certificate" in attempt.error.lower(), attempt.error
+        assert wrong.received == []

@@ -4,12 +4,14 @@ of a script (then 200), and records what arrived and when."""
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -27,8 +29,9 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, server: ThreadingHTTPServer):
+    def __init__(self, server: ThreadingHTTPServer, tls: bool):
         self._server = server
+        self.tls = tls
         self._lock = threading.Lock()
         self._script: dict[str, list[int]] = {}
         self.received: list[Received] = []
@@ -37,8 +40,9 @@ class Receiver:
     def port(self) -> int:
         return self._server.server_address[1]
 
-    def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
 
     def answer(self, path: str, *statuses: int) -> None:
         """The next POSTs to `path` get these statuses, in order; then 200."""
@@ -60,7 +64,8 @@ class Receiver:
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[Receiver]:
+def webhook_receiver(tls: tuple[Path, Path] | None = None) -> Iterator[Receiver]:
+    """`tls`: (certificate, key) PEM files to serve HTTPS with."""
     receiver: Receiver
 
     class Handler(BaseHTTPRequestHandler):
@@ -76,7 +81,11 @@ def webhook_receiver() -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver = Receiver(server)
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    receiver = Receiver(server, tls is not None)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -79,3 +79,23 @@ async def test_a_redirect_is_a_failed_attempt_and_is_not_followed():
 async def test_a_server_error_is_a_failed_attempt_with_its_status():
     outcome = await sender(Recorder(503), "93.184.215.14").attempt(due("https://hooks.example.com/in"))
     assert (outcome.delivered, outcome.response_status, outcome.error) == (False, 503, "the endpoint answered 503")
+
+
+async def test_the_next_checked_address_is_tried_when_one_does_not_accept():
+    tried: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        tried.append(request.url.host)
+        if request.url.host == "2606:4700::1":
+            raise httpx.ConnectError("unreachable")
+        return httpx.Response(204)
+
+    sending = Sender(
+        timeout_s=2,
+        allow_private=False,
+        allow_plain_http=False,
+        resolve=resolver_of("2606:4700::1", "93.184.215.14"),
+        transport=httpx.MockTransport(handler),
+    )
+    outcome = await sending.attempt(due("https://hooks.example.com/in"))
+    assert outcome.delivered and tried == ["2606:4700::1", "93.184.215.14"]
