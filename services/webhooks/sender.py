@@ -5,6 +5,7 @@ failed attempt): a redirect could point anywhere the check did not see."""
 
 from __future__ import annotations
 
+import logging
 import ssl
 import time
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from services.webhooks.destinations import (
 )
 from services.webhooks.repository import DueDelivery, Outcome
 
+log = logging.getLogger(__name__)
 USER_AGENT = "Atelier-Webhooks/1"
 MAX_ERROR_LENGTH = 300
 
@@ -74,6 +76,9 @@ class Sender:
             error = "no answer in time"
         except httpx.HTTPError as failure:
             error = f"could not connect: {failure}" if str(failure) else f"could not connect ({type(failure).__name__})"
+        except Exception:  # a bug must cost one attempt, not stop the delivery from ever finishing
+            log.exception("webhook attempt failed unexpectedly", extra={"delivery_id": str(due.delivery_id)})
+            error = "internal error while sending; it has been logged"
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         return Outcome(started_at, status, error[:MAX_ERROR_LENGTH], elapsed_ms)
 

@@ -38,14 +38,18 @@ class Recorder:
         return httpx.Response(self._status, headers=self._headers)
 
 
-def sender(recorder: Recorder, *addresses: str, allow_private: bool = False) -> Sender:
+def sender_with(handler, *addresses: str) -> Sender:
     return Sender(
         timeout_s=2,
-        allow_private=allow_private,
+        allow_private=False,
         allow_plain_http=False,
         resolve=resolver_of(*addresses),
-        transport=httpx.MockTransport(recorder),
+        transport=httpx.MockTransport(handler),
     )
+
+
+def sender(recorder: Recorder, *addresses: str) -> Sender:
+    return sender_with(recorder, *addresses)
 
 
 async def test_a_name_rebound_to_a_private_address_is_refused_at_delivery_without_a_request():
@@ -90,12 +94,13 @@ async def test_the_next_checked_address_is_tried_when_one_does_not_accept():
             raise httpx.ConnectError("unreachable")
         return httpx.Response(204)
 
-    sending = Sender(
-        timeout_s=2,
-        allow_private=False,
-        allow_plain_http=False,
-        resolve=resolver_of("2606:4700::1", "93.184.215.14"),
-        transport=httpx.MockTransport(handler),
-    )
-    outcome = await sending.attempt(due("https://hooks.example.com/in"))
+    outcome = await sender_with(handler, "2606:4700::1", "93.184.215.14").attempt(due("https://hooks.example.com/in"))
     assert outcome.delivered and tried == ["2606:4700::1", "93.184.215.14"]
+
+
+async def test_an_unexpected_error_costs_one_attempt_instead_of_escaping():
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug")
+
+    outcome = await sender_with(handler, "93.184.215.14").attempt(due("https://hooks.example.com/in"))
+    assert not outcome.delivered and outcome.error == "internal error while sending; it has been logged"
