@@ -96,9 +96,12 @@ async def test_private_addresses_pass_only_with_the_development_setting():
     ]
 
 
-async def test_a_literal_loopback_address_is_refused_by_the_system_resolver_path():
-    endpoint = parse_endpoint_url("https://127.0.0.1:9/h", allow_plain_http=False)
-    with pytest.raises(RefusedDestination):
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "2130706433", "0x7f000001", "0177.0.0.1", "127.1", "[::1]", "[::ffff:7f00:1]", "0"]
+)
+async def test_every_spelling_of_loopback_is_refused_because_the_resolved_address_is_checked(host):
+    endpoint = parse_endpoint_url(f"https://{host}:9/h", allow_plain_http=False)
+    with pytest.raises(RefusedDestination, match="never sent to"):
         await checked_addresses(endpoint, allow_private=False)
 
 
