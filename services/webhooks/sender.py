@@ -5,6 +5,7 @@ failed attempt): a redirect could point anywhere the check did not see."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 import time
@@ -16,6 +17,7 @@ from services.webhooks import signing
 from services.webhooks.destinations import (
     InvalidEndpoint,
     IpAddress,
+    RefusedDestination,
     Resolver,
     checked_addresses,
     parse_endpoint_url,
@@ -43,6 +45,7 @@ class Sender:
         transport: httpx.AsyncBaseTransport | None = None,
         ca_bundle: str = "",
     ):
+        self._timeout_s = timeout_s
         self._allow_private = allow_private
         self._allow_plain_http = allow_plain_http
         self._resolve = resolve
@@ -84,7 +87,12 @@ class Sender:
 
     async def _post(self, due: DueDelivery) -> int:
         endpoint = parse_endpoint_url(due.url, allow_plain_http=self._allow_plain_http)
-        addresses = await checked_addresses(endpoint, allow_private=self._allow_private, resolve=self._resolve)
+        # Resolution is not bounded by the HTTP client's timeout: bounded here, with the same one.
+        checking = checked_addresses(endpoint, allow_private=self._allow_private, resolve=self._resolve)
+        try:
+            addresses = await asyncio.wait_for(checking, self._timeout_s)
+        except TimeoutError:
+            raise RefusedDestination(f"url: the host {endpoint.host} did not resolve in time") from None
         original = httpx.URL(due.url)
         headers = {
             "Host": original.netloc.decode("ascii"),

@@ -3,6 +3,7 @@ signed, never following a redirect."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
 import uuid
@@ -104,3 +105,19 @@ async def test_an_unexpected_error_costs_one_attempt_instead_of_escaping():
 
     outcome = await sender_with(handler, "93.184.215.14").attempt(due("https://hooks.example.com/in"))
     assert not outcome.delivered and outcome.error == "internal error while sending; it has been logged"
+
+
+async def test_a_resolver_that_hangs_costs_one_attempt_of_the_request_timeout():
+    async def hanging(host: str, port: int):
+        await asyncio.sleep(60)
+
+    recorder = Recorder()
+    slow = Sender(
+        timeout_s=0.2,
+        allow_private=False,
+        allow_plain_http=False,
+        resolve=hanging,
+        transport=httpx.MockTransport(recorder),
+    )
+    outcome = await slow.attempt(due("https://hooks.example.com/in"))
+    assert "did not resolve in time" in outcome.error and outcome.duration_ms < 2000 and recorder.requests == []
