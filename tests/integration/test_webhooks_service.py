@@ -328,3 +328,24 @@ async def test_https_goes_to_the_checked_address_and_checks_the_certificate_agai
         (attempt,) = await eventually(first_attempt, "the mismatched delivery attempted", timeout=60)
         assert attempt.response_status == 0 and "certificate" in attempt.error.lower(), attempt.error
         assert wrong.received == []
+
+
+async def test_a_pending_retry_survives_the_service_being_killed(start_webhooks, stack, receiver):
+    settings = {"ATELIER_WEBHOOK_RETRY_BASE_S": "2", "ATELIER_WEBHOOK_MAX_ATTEMPTS": "5"}
+    client = await start_webhooks(**settings)
+    endpoint = await register(client, ALICE, receiver.url("/restart"))
+    receiver.answer("/restart", 500, 503)
+    event_id = await publish(stack, generation.IMAGES_READY, images_ready(ALICE))
+
+    async def first_attempt_logged():
+        found = await deliveries(client, ALICE, endpoint.endpoint.endpoint_id)
+        return found and len(found[0].attempts) == 1
+
+    await eventually(first_attempt_logged, "the first attempt logged", timeout=60)
+    stack.kill("webhooks")  # SIGKILL while the retry waits: it lives in Postgres, not in the process
+
+    client = await start_webhooks(**settings)
+    (delivery,) = await settled(client, ALICE, endpoint.endpoint.endpoint_id, 1)
+    assert delivery.status == "delivered" and delivery.event_id == event_id
+    assert [a.response_status for a in delivery.attempts] == [500, 503, 200]
+    assert len({r.body for r in receiver.on("/restart")}) == 1 and len(receiver.on("/restart")) == 3
