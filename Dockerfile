@@ -1,5 +1,5 @@
 # Atelier's images, one target each (`docker build --target <name> .`):
-#   service     the five services (gateway, generation API and worker, visibility, feed, billing); the
+#   service     the six services (gateway, generation API and worker, visibility, feed, billing, webhooks); the
 #               Kubernetes manifests pick the process by its arguments (`-m services.gateway`, ...).
 #               requirements/service.txt only: no torch, diffusers, test or lint tooling.
 #   triton      NVIDIA Triton (GPU) with the model repository and the model's Python dependencies

@@ -18,6 +18,7 @@ from services.gateway.api.routes import (
     profiles,
     remix,
     social,
+    webhooks,
 )
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
@@ -72,6 +73,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         remix.router,
         actions.router,
         profiles.router,
+        webhooks.router,
         health.router,
         pages.router,
     ):

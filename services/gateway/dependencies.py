@@ -42,6 +42,10 @@ class GatewayDeps:
     route_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     # None: no rate limits at all (tests of other things that build the app by hand).
     rate_limits: RateLimits | None = None
+    # The WebhooksClient (services/gateway/clients/webhooks.py); None: webhooks are not offered
+    # (their routes answer 503). Typed loosely so that a generation's path, which reads this
+    # module, does not import the webhooks client (tools/codepaths.py).
+    webhooks: object | None = None
 
 
 def deps_of(request: Request) -> GatewayDeps:

@@ -17,6 +17,7 @@ class GatewaySettings(ServiceSettings, DatabaseSettings, ObjectStoreSettings, Ra
     visibility_addr: str = "127.0.0.1:50052"
     billing_addr: str = "127.0.0.1:50054"
     feed_addr: str = "127.0.0.1:50053"
+    webhooks_addr: str = "127.0.0.1:50055"
     # The address people reach the web UI at, for share links (e.g. https://atelier.example.com);
     # empty: taken from each request's Host.
     public_url: str = ""

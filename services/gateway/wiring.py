@@ -1,4 +1,4 @@
-"""Opens what the gateway talks to (Postgres, the generation, visibility, billing and feed services,
+"""Opens what the gateway talks to (Postgres, the generation, visibility, billing, feed and webhooks services,
 the object store) and closes it again at shutdown. No NATS: previews come through the generation
 service (WatchProgress)."""
 
@@ -18,6 +18,7 @@ from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient, GrpcProgressFeed
 from services.gateway.clients.rpc import UserTokens
 from services.gateway.clients.visibility import VisibilityClient
+from services.gateway.clients.webhooks import WebhooksClient
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.ratelimit.store import RateLimits
 from services.gateway.repository import SCHEMA, AccountsRepository
@@ -38,6 +39,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
             secure_channel(settings.billing_addr, identities.BILLING, identity) as billing_channel,
             secure_channel(settings.visibility_addr, identities.VISIBILITY, identity) as visibility_channel,
             secure_channel(settings.feed_addr, identities.FEED, identity) as feed_channel,
+            secure_channel(settings.webhooks_addr, identities.WEBHOOKS, identity) as webhooks_channel,
         ):
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, settings.grpc_timeout_s, user_tokens)
@@ -62,6 +64,8 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                     "billing": billing.check_serving,
                 },
                 rate_limits=RateLimits.on(pool, settings),
+                # Like the feed, not a readiness check: with it down only the webhook routes answer 503.
+                webhooks=WebhooksClient(webhooks_channel, settings.grpc_timeout_s, user_tokens),
             )
     finally:
         await pool.close()

@@ -22,6 +22,7 @@ from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as pb
 from atelier.visibility.v1 import visibility_pb2_grpc
+from atelier.webhooks.v1 import webhooks_pb2, webhooks_pb2_grpc
 from contracts import generation as generation_contract
 from contracts import visibility as visibility_contract
 from glue.events import ensure_streams, make_envelope
@@ -35,6 +36,7 @@ from tests.integration.gateway.fakes import (
     InMemoryObjects,
 )
 from tests.integration.gateway.feed_fake import FakeFeedService
+from tests.integration.gateway.webhooks_fake import FakeWebhooksService
 from tests.support.generation import change_plan, submit_request
 from tests.support.identity import add_port_as, channel_as, routing_channel
 from tests.support.services import Infra, ServiceStack
@@ -482,3 +484,79 @@ async def test_feed_pages_likes_pins_and_reports_answer_like_the_real_feed(feed:
     assert not (await stub.Report(feed_pb2.ReportRequest(user_id="bob", image_id=blue, reason="spam"))).hidden
     assert (await stub.Report(feed_pb2.ReportRequest(user_id="carol", image_id=blue, reason="spam"))).hidden
     assert [i[0] for i in await listed("bob")] == [red]
+
+
+@pytest.fixture(params=["fake", "real"])
+async def webhooks(request) -> AsyncIterator[webhooks_pb2_grpc.WebhooksServiceStub]:
+    server = None
+    if request.param == "fake":
+        address = f"127.0.0.1:{free_port()}"
+        server = grpc.aio.server()
+        webhooks_pb2_grpc.add_WebhooksServiceServicer_to_server(FakeWebhooksService(), server)
+        assert add_port_as(server, address, "webhooks") != 0
+        await server.start()
+    else:
+        stack: ServiceStack = request.getfixturevalue("media_free_stack")
+        # Production's URL rules (https only); the address below is a public literal, so no DNS is needed.
+        stack.start_webhooks(ATELIER_WEBHOOK_ALLOW_PLAIN_HTTP="false")
+        address = stack.webhooks_addr
+    async with routing_channel("webhooks", address) as channel:
+        yield webhooks_pb2_grpc.WebhooksServiceStub(channel)
+    if server is not None:
+        await server.stop(0)
+
+
+async def test_webhook_endpoints_answer_like_the_real_service(webhooks) -> None:
+    created = await webhooks.CreateEndpoint(
+        webhooks_pb2.CreateEndpointRequest(
+            owner_id="alice", url="https://93.184.215.14/hook", events=["generation.completed"]
+        )
+    )
+    endpoint = created.endpoint
+    assert (endpoint.owner_id, endpoint.url, list(endpoint.events)) == (
+        "alice",
+        "https://93.184.215.14/hook",
+        ["generation.completed"],
+    )
+    assert created.signing_secret.startswith("whsec_") and endpoint.HasField("created_at")
+    every = await webhooks.CreateEndpoint(
+        webhooks_pb2.CreateEndpointRequest(owner_id="alice", url="https://93.184.215.14/all")
+    )
+    assert list(every.endpoint.events) == ["generation.completed", "generation.failed", "image.visibility_changed"]
+
+    refusals = []
+    for request in (
+        webhooks_pb2.CreateEndpointRequest(owner_id="alice", url="http://93.184.215.14/hook"),
+        webhooks_pb2.CreateEndpointRequest(owner_id="alice", url="https://93.184.215.14/h", events=["x.y"]),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await webhooks.CreateEndpoint(request)
+        refusals.append((error.value.code(), error.value.details()))
+    assert refusals == [
+        (grpc.StatusCode.INVALID_ARGUMENT, "url: must start with https://"),
+        (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "events: unknown x.y; choose from generation.completed, generation.failed, image.visibility_changed",
+        ),
+    ]
+
+    listed = (await webhooks.ListEndpoints(webhooks_pb2.ListEndpointsRequest(owner_id="alice"))).endpoints
+    assert [e.endpoint_id for e in listed] == [every.endpoint.endpoint_id, endpoint.endpoint_id]  # newest first
+    assert not (await webhooks.ListEndpoints(webhooks_pb2.ListEndpointsRequest(owner_id="bob"))).endpoints
+    for call in (
+        webhooks.DeleteEndpoint(webhooks_pb2.DeleteEndpointRequest(owner_id="bob", endpoint_id=endpoint.endpoint_id)),
+        webhooks.ListDeliveries(webhooks_pb2.ListDeliveriesRequest(owner_id="bob", endpoint_id=endpoint.endpoint_id)),
+        webhooks.DeleteEndpoint(webhooks_pb2.DeleteEndpointRequest(owner_id="alice", endpoint_id=str(uuid.uuid4()))),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await call
+        assert (error.value.code(), error.value.details()) == (grpc.StatusCode.NOT_FOUND, "webhook endpoint not found")
+    log = await webhooks.ListDeliveries(
+        webhooks_pb2.ListDeliveriesRequest(owner_id="alice", endpoint_id=endpoint.endpoint_id)
+    )
+    assert list(log.deliveries) == []
+    await webhooks.DeleteEndpoint(
+        webhooks_pb2.DeleteEndpointRequest(owner_id="alice", endpoint_id=endpoint.endpoint_id)
+    )
+    listed = (await webhooks.ListEndpoints(webhooks_pb2.ListEndpointsRequest(owner_id="alice"))).endpoints
+    assert [e.endpoint_id for e in listed] == [every.endpoint.endpoint_id]

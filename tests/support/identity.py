@@ -49,12 +49,14 @@ def _wirings() -> dict[str, Any]:
     from services.feed import wiring as feed
     from services.generation import wiring as generation
     from services.visibility import wiring as visibility
+    from services.webhooks import wiring as webhooks
 
     return {
         identities.BILLING: billing,
         identities.FEED: feed,
         identities.GENERATION_API: generation,
         identities.VISIBILITY: visibility,
+        identities.WEBHOOKS: webhooks,
     }
 
 

@@ -109,6 +109,7 @@ class ServiceStack:
     visibility_port: int = field(default_factory=free_port)
     billing_port: int = field(default_factory=free_port)
     feed_port: int = field(default_factory=free_port)
+    webhooks_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     pki: Pki = field(default_factory=session_pki)
     _processes: dict[str, ManagedProcess] = field(default_factory=dict)
@@ -130,6 +131,10 @@ class ServiceStack:
         return f"127.0.0.1:{self.feed_port}"
 
     @property
+    def webhooks_addr(self) -> str:
+        return f"127.0.0.1:{self.webhooks_port}"
+
+    @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
@@ -139,6 +144,7 @@ class ServiceStack:
             identities.VISIBILITY: self.visibility_addr,
             identities.BILLING: self.billing_addr,
             identities.FEED: self.feed_addr,
+            identities.WEBHOOKS: self.webhooks_addr,
         }[server]
 
     def channel(self, server: str, caller: str | None = None) -> grpc.aio.Channel | RoutingChannel:
@@ -165,6 +171,7 @@ class ServiceStack:
             "ATELIER_VISIBILITY_ADDR": self.visibility_addr,
             "ATELIER_BILLING_ADDR": self.billing_addr,
             "ATELIER_FEED_ADDR": self.feed_addr,
+            "ATELIER_WEBHOOKS_ADDR": self.webhooks_addr,
             "ATELIER_HTTP_LISTEN": f"127.0.0.1:{self.http_port}",
             "ATELIER_LOG_LEVEL": "INFO",
             # The processes of one test session share a database and the address 127.0.0.1: limits
@@ -244,6 +251,21 @@ class ServiceStack:
     def start_feed(self, **extra_env: str) -> ManagedProcess:
         return self.start(
             "feed", "services.feed", ready_port=self.feed_port, ATELIER_GRPC_LISTEN=self.feed_addr, **extra_env
+        )
+
+    def start_webhooks(self, **extra_env: str) -> ManagedProcess:
+        """Test receivers listen on 127.0.0.1 over plain http: allowed here unless a test says otherwise."""
+        settings = {
+            "ATELIER_WEBHOOK_ALLOW_PRIVATE_ENDPOINTS": "true",
+            "ATELIER_WEBHOOK_ALLOW_PLAIN_HTTP": "true",
+            **extra_env,
+        }
+        return self.start(
+            "webhooks",
+            "services.webhooks",
+            ready_port=self.webhooks_port,
+            ATELIER_GRPC_LISTEN=self.webhooks_addr,
+            **settings,
         )
 
     def start_platform(self) -> None:

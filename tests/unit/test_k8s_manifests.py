@@ -193,7 +193,7 @@ def test_grpc_services_use_native_grpc_probes(manifests: list[Manifest]) -> None
                 assert container[probe].get("grpc", {}).get("port") == health_port, (
                     f"{workload['metadata']['name']}: {probe} does not use the gRPC health service"
                 )
-    assert grpc_services == 4  # generation-api, visibility, feed, billing
+    assert grpc_services == 5  # generation-api, visibility, feed, billing, webhooks
 
 
 def test_each_app_pod_mounts_its_own_service_identity_and_no_other(manifests: list[Manifest]) -> None:
@@ -500,4 +500,4 @@ def test_only_the_gateway_mounts_the_user_token_signing_key(manifests: list[Mani
             verifiers.add(workload["metadata"]["name"])
     assert signers == {"gateway"}
     # Every gRPC server verifies the tokens with the public key (a ConfigMap: it is no secret).
-    assert verifiers == {"generation-api", "visibility", "feed", "billing"}
+    assert verifiers == {"generation-api", "visibility", "feed", "billing", "webhooks"}

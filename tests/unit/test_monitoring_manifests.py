@@ -38,7 +38,16 @@ from tests.unit.test_k8s_manifests import (
 # Upstream schemas (tools/fetch_crd_schemas.py): every object refuses unknown fields.
 SCHEMAS = K8S / "crds"
 MONITORING_NAMESPACE = "monitoring"
-SCRAPED_PROCESSES = {"gateway", "generation-api", "generation-worker", "visibility", "feed", "billing", "triton"}
+SCRAPED_PROCESSES = {
+    "gateway",
+    "generation-api",
+    "generation-worker",
+    "visibility",
+    "feed",
+    "billing",
+    "webhooks",
+    "triton",
+}
 # Alerts an operator is promised (issue 12): error rate, queue wait, dead letters, Triton down, authority errors.
 PROMISED_ALERTS = {
     "AtelierGrpcServerErrors",

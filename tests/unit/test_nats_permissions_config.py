@@ -9,6 +9,7 @@ from services.billing import events as billing_events
 from services.feed import events as feed_events
 from services.generation import events as generation_events
 from services.visibility import events as visibility_events
+from services.webhooks import events as webhooks_events
 from tools.devstack import nats_auth
 from tools.devstack.nats_auth import SERVICES, Durable
 
@@ -43,6 +44,23 @@ def test_durables_match_the_services() -> None:
         Durable(GEN, billing_events.IMAGES_READY_DURABLE, generation_contract.IMAGES_READY),
         Durable(GEN, billing_events.GENERATION_FAILED_DURABLE, generation_contract.GENERATION_FAILED),
     }
+    assert set(PERMISSIONS["webhooks"].durables) == {
+        Durable(GEN, webhooks_events.IMAGES_READY_DURABLE, generation_contract.IMAGES_READY),
+        Durable(GEN, webhooks_events.GENERATION_FAILED_DURABLE, generation_contract.GENERATION_FAILED),
+        Durable(
+            visibility_contract.STREAM,
+            webhooks_events.VISIBILITY_CHANGED_DURABLE,
+            visibility_contract.VISIBILITY_CHANGED,
+        ),
+    }
+
+
+def test_the_webhooks_service_publishes_no_event_and_owns_no_stream() -> None:
+    webhooks = PERMISSIONS["webhooks"]
+    assert webhooks.owned_streams == () and webhooks.publish == ()
+    assert not [
+        s for s in webhooks.allowed_publish() if s.startswith("atelier.") and not s.startswith("atelier.deadletter")
+    ]
 
 
 def test_progress_is_published_by_the_worker_and_heard_by_the_generation_api_only() -> None:

@@ -22,6 +22,7 @@ PORT_SETTINGS: dict[str, tuple[str, int]] = {
     "visibility": ("ATELIER_VISIBILITY_PORT", 50052),
     "feed": ("ATELIER_FEED_PORT", 50053),
     "billing": ("ATELIER_BILLING_PORT", 50054),
+    "webhooks": ("ATELIER_WEBHOOKS_PORT", 50055),
     # Each service process exposes Prometheus metrics on metrics_base + its offset.
     "metrics_base": ("ATELIER_METRICS_PORT_BASE", 19100),
 }
@@ -40,6 +41,7 @@ class Ports:
     visibility: int
     feed: int
     billing: int
+    webhooks: int
     metrics_base: int
 
     @classmethod

@@ -14,6 +14,8 @@ What each user may do (the global account; JetStream API subjects scoped per str
 - gateway: no user at all. A static permission cannot say "only the generations this caller asked
   for", only "every generation's previews"; so the service that owns generations and their owners
   relays them (WatchProgress, services/generation/progress_relay.py) and the gateway needs no NATS.
+- webhooks: no stream and no publishing (deliveries leave over HTTPS); consumes only its three
+  durables (ImagesReady, GenerationFailed, VisibilityChanged).
 - visibility, feed, billing: own their stream (visibility, billing), publish their domain's
   subjects, consume only their durables, each bound to the one subject it handles (the durable
   create subject carries the filter, so a feed user cannot open a consumer on GenerationRequested).
@@ -120,6 +122,14 @@ SERVICES: tuple[ServicePermissions, ...] = (
         durables=(
             Durable(GENERATION_STREAM, "billing-images-ready", "atelier.generation.images_ready"),
             Durable(GENERATION_STREAM, "billing-generation-failed", "atelier.generation.failed"),
+        ),
+    ),
+    ServicePermissions(
+        "webhooks",
+        durables=(
+            Durable(GENERATION_STREAM, "webhooks-images-ready", "atelier.generation.images_ready"),
+            Durable(GENERATION_STREAM, "webhooks-generation-failed", "atelier.generation.failed"),
+            Durable(VISIBILITY_STREAM, "webhooks-visibility-changed", "atelier.visibility.changed"),
         ),
     ),
 )

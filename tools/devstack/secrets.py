@@ -15,7 +15,7 @@ from pathlib import Path
 SECRETS_FILE_NAME = "secrets"
 
 # Each service's Postgres role (named like its schema) has a password of its own.
-DATABASE_ROLES = ("gateway", "generation", "visibility", "feed", "billing")
+DATABASE_ROLES = ("gateway", "generation", "visibility", "feed", "billing", "webhooks")
 
 SECRET_NAMES = (
     "postgres_superuser_password",

@@ -19,6 +19,8 @@ class ServiceProcess:
     uses_object_store: bool = False
     # ATELIER_* variable -> name of the generated secret, for secrets only this process holds.
     own_secrets: tuple[tuple[str, str], ...] = ()
+    # Settings of this process in the local stack only (ATELIER_* variable, value).
+    extra_env: tuple[tuple[str, str], ...] = ()
 
     @property
     def package(self) -> str:
@@ -43,6 +45,16 @@ SERVICES: tuple[ServiceProcess, ...] = (
         grpc_port="feed",
         database_role="feed",
         own_secrets=(("ATELIER_CURSOR_SECRET", "feed_cursor_secret"),),
+    ),
+    ServiceProcess(
+        "webhooks",
+        ("services.webhooks",),
+        6,
+        grpc_port="webhooks",
+        database_role="webhooks",
+        # The local stack's receivers live on this machine (127.0.0.1, plain http): allowed here
+        # only; a deployment refuses them (services/webhooks/README.md).
+        extra_env=(("ATELIER_WEBHOOK_ALLOW_PRIVATE_ENDPOINTS", "true"), ("ATELIER_WEBHOOK_ALLOW_PLAIN_HTTP", "true")),
     ),
     ServiceProcess(
         "generation-api",

@@ -68,6 +68,7 @@ def connection_settings(ports: Ports, credentials: ObjectStoreCredentials) -> di
         "ATELIER_VISIBILITY_ADDR": f"{LOOPBACK}:{ports.visibility}",
         "ATELIER_FEED_ADDR": f"{LOOPBACK}:{ports.feed}",
         "ATELIER_BILLING_ADDR": f"{LOOPBACK}:{ports.billing}",
+        "ATELIER_WEBHOOKS_ADDR": f"{LOOPBACK}:{ports.webhooks}",
     }
 
 
@@ -154,6 +155,7 @@ class Stack:
             for key in OBJECT_STORE_KEYS:
                 del env[key]
         env.update({variable: self.secrets[name] for variable, name in service.own_secrets})
+        env.update(service.extra_env)
         if service.database_role:
             env["ATELIER_DATABASE_URL"] = self.database_url(service.database_role)
         if service.name in SERVICE_USERS:

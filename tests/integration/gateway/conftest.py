@@ -22,6 +22,7 @@ from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient
 from services.gateway.clients.visibility import VisibilityClient
+from services.gateway.clients.webhooks import WebhooksClient
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
 from services.gateway.settings import GatewaySettings
@@ -34,6 +35,7 @@ from tests.integration.gateway.fakes import (
     running_services,
 )
 from tests.integration.gateway.feed_fake import FakeFeedService
+from tests.integration.gateway.webhooks_fake import FakeWebhooksService, running_webhooks
 from tests.support.services import CURSOR_SECRET
 
 PASSWORD = "correct horse battery"
@@ -57,6 +59,7 @@ class Gateway:
     objects: InMemoryObjects
     database_url: str
     feed: FakeFeedService
+    webhooks: FakeWebhooksService
     # Loopback over plain http: the one place session cookies go without `Secure`.
     base_url: str = "http://127.0.0.1"
 
@@ -82,6 +85,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     fake = FakeGenerationService(objects, visibility, billing)
     feed = FakeFeedService(fake, visibility)
     progress = InMemoryProgressFeed()
+    webhooks = FakeWebhooksService()
     settings = GatewaySettings(
         database_url=gateway_database,
         **UNUSED_OBJECT_STORE_KEYS,
@@ -94,6 +98,8 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
         async with (
             running_services(fake, billing, visibility, feed) as address,
             grpc.aio.insecure_channel(address) as channel,
+            running_webhooks(webhooks) as webhooks_address,
+            grpc.aio.insecure_channel(webhooks_address) as webhooks_channel,
         ):
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, timeout_s=5)
@@ -107,9 +113,18 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 objects=objects,
                 readiness_checks={"database": repository.ping},
                 route_checks={"generation": generations.check_serving},
+                webhooks=WebhooksClient(webhooks_channel, timeout_s=5),
             )
             yield Gateway(
-                create_app(settings, deps), fake, billing, visibility, progress, objects, gateway_database, feed
+                create_app(settings, deps),
+                fake,
+                billing,
+                visibility,
+                progress,
+                objects,
+                gateway_database,
+                feed,
+                webhooks,
             )
     finally:
         await pool.close()

@@ -1,0 +1,1 @@
+"""Completion webhooks: endpoints API users register, and delivery of their own events to them."""

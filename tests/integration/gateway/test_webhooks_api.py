@@ -1,0 +1,102 @@
+"""The public API of webhook endpoints (services/gateway/api/routes/webhooks.py) against the
+contract fake: register, list, delete, read the delivery log; each caller sees only their own."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from atelier.webhooks.v1 import webhooks_pb2
+
+
+async def test_register_list_read_the_log_and_delete(gateway, sign_up):
+    alice = await sign_up("alice")
+    created = await alice.client.post(
+        "/api/v1/webhooks",
+        json={"url": "https://hooks.example.com/atelier", "events": ["generation.completed"]},
+        headers=alice.bearer,
+    )
+    assert created.status_code == 201, created.text
+    endpoint = created.json()
+    assert endpoint["signing_secret"].startswith("whsec_")
+    assert endpoint["url"] == "https://hooks.example.com/atelier" and endpoint["events"] == ["generation.completed"]
+    assert gateway.webhooks.endpoints[endpoint["id"]].owner_id == alice.user_id
+
+    listed = await alice.client.get("/api/v1/webhooks", headers=alice.bearer)
+    assert listed.status_code == 200
+    assert [item["id"] for item in listed.json()["items"]] == [endpoint["id"]]
+    assert "signing_secret" not in listed.json()["items"][0]
+    assert listed.headers["cache-control"] == "private, no-store"
+
+    stamp = Timestamp()
+    stamp.GetCurrentTime()
+    body = {"id": str(uuid.uuid4()), "type": "generation.completed", "data": {"status": "succeeded"}}
+    gateway.webhooks.deliveries[endpoint["id"]] = [
+        webhooks_pb2.Delivery(
+            delivery_id=str(uuid.uuid4()),
+            endpoint_id=endpoint["id"],
+            event_id=body["id"],
+            event_type="generation.completed",
+            status="delivered",
+            created_at=stamp,
+            body=json.dumps(body),
+            attempts=[
+                webhooks_pb2.DeliveryAttempt(
+                    attempt=1,
+                    attempted_at=stamp,
+                    response_status=500,
+                    error="the endpoint answered 500",
+                    duration_ms=12,
+                ),
+                webhooks_pb2.DeliveryAttempt(attempt=2, attempted_at=stamp, response_status=200, duration_ms=9),
+            ],
+        )
+    ]
+    log = await alice.client.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=alice.bearer)
+    assert log.status_code == 200, log.text
+    (delivery,) = log.json()["items"]
+    assert delivery["status"] == "delivered" and delivery["body"] == body and delivery["next_attempt_at"] is None
+    assert [(a["attempt"], a["response_status"], a["error"]) for a in delivery["attempts"]] == [
+        (1, 500, "the endpoint answered 500"),
+        (2, 200, ""),
+    ]
+
+    deleted = await alice.client.delete(f"/api/v1/webhooks/{endpoint['id']}", headers=alice.bearer)
+    assert deleted.status_code == 204
+    assert (await alice.client.get("/api/v1/webhooks", headers=alice.bearer)).json()["items"] == []
+
+
+async def test_another_users_endpoint_answers_like_one_that_does_not_exist(gateway, sign_up):
+    alice, mallory = await sign_up("alice"), await sign_up("mallory")
+    created = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/a"}, headers=alice.bearer
+    )
+    endpoint_id = created.json()["id"]
+    answers = []
+    for path in (endpoint_id, str(uuid.uuid4()), "not-an-id"):
+        for method, suffix in (("DELETE", ""), ("GET", "/deliveries")):
+            response = await mallory.client.request(method, f"/api/v1/webhooks/{path}{suffix}", headers=mallory.bearer)
+            answers.append((response.status_code, response.json()["detail"]))
+    assert set(answers) == {(404, "Webhook endpoint not found.")}
+    assert (await mallory.client.get("/api/v1/webhooks", headers=mallory.bearer)).json()["items"] == []
+    assert endpoint_id in gateway.webhooks.endpoints
+
+
+async def test_bad_input_is_a_422_with_the_reason_and_anonymous_callers_get_401(gateway, sign_up):
+    alice = await sign_up("alice")
+    refused = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "http://hooks.example.com/a"}, headers=alice.bearer
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"] == [{"field": "url", "message": "must start with https://"}]
+    unknown = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://h.example.com/", "events": ["image.exploded"]}, headers=alice.bearer
+    )
+    assert unknown.status_code == 422
+    async with gateway.client() as anonymous:
+        assert (await anonymous.get("/api/v1/webhooks")).status_code == 401
+        assert (await anonymous.post("/api/v1/webhooks", json={"url": "https://h.example.com/"})).status_code == 401
+    assert gateway.webhooks.endpoints == {}
