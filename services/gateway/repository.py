@@ -160,7 +160,7 @@ class AccountsRepository:
         async with self._pool.connection() as conn:
             cursor = conn.cursor(row_factory=class_row(SessionRecord))
             await cursor.execute(
-                "SELECT id, created_at, last_used_at, expires_at, user_agent, token_hash = %s AS current"
+                "SELECT id, created_at, last_used_at, expires_at, user_agent, (token_hash = %s) IS TRUE AS current"
                 " FROM sessions WHERE user_id = %s AND expires_at > now() ORDER BY created_at DESC, id DESC",
                 (current_token_hash, user_id),
             )

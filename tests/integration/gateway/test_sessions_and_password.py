@@ -163,3 +163,11 @@ async def test_wrong_current_passwords_lock_the_password_change_like_log_in(repl
         assert right.status_code == 429
         assert right.headers["content-type"] == PROBLEM
         assert int(right.headers["retry-after"]) >= 1
+
+
+async def test_a_manage_key_lists_the_sessions_none_of_them_its_own(gateway: Gateway, sign_up: SignUp) -> None:
+    alice = await sign_up("alice")
+    async with gateway.client() as tool:
+        response = await tool.get("/api/v1/sessions", headers=alice.bearer)
+    assert response.status_code == 200, response.text
+    assert [item["current"] for item in response.json()["items"]] == [False]

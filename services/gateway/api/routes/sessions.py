@@ -86,8 +86,6 @@ async def change_password(
         )
     except InvalidCredentials:
         await throttle.failed(caller.user.username)
-        raise Problem(
-            403, "The current password is wrong.", errors=[{"field": "current_password", "message": "Wrong password."}]
-        ) from None
+        raise Problem(403, "The current password is wrong.") from None
     await throttle.succeeded(caller.user.username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
