@@ -82,13 +82,14 @@ function keyRow(key) {
   const scopes = el("td", {}, ...key.scopes.map((scope) => el("span", {
     className: `scope-chip scope-${scope}`, text: SCOPE_WORDS[scope] || scope,
   })));
+  scopes.dataset.label = "Scopes";
   return el("tr", { attrs: { "data-key-id": key.id } },
     el("th", { text: name, attrs: { scope: "row" } }),
-    el("td", {}, el("code", { text: `${key.prefix}…` })),
+    el("td", { attrs: { "data-label": "Key" } }, el("code", { text: `${key.prefix}…` })),
     scopes,
-    el("td", { text: when(key.created_at) }),
-    el("td", { text: when(key.last_used_at) }),
-    el("td", {}, revoke));
+    el("td", { text: when(key.created_at), attrs: { "data-label": "Created" } }),
+    el("td", { text: when(key.last_used_at), attrs: { "data-label": "Last used" } }),
+    el("td", { className: "row-action" }, revoke));
 }
 
 async function loadKeys() {
@@ -176,9 +177,12 @@ function sessionRow(session) {
   if (!session.current) action.setAttribute("aria-label", `Sign out ${device}`);
   const row = el("tr", {},
     el("th", { text: device, className: "session-device", attrs: { scope: "row", title: device } }),
-    el("td", { text: when(session.created_at) }),
-    el("td", { text: session.last_used_at ? when(session.last_used_at) : when(session.created_at) }),
-    el("td", {}, action));
+    el("td", { text: when(session.created_at), attrs: { "data-label": "Signed in" } }),
+    el("td", {
+      text: session.last_used_at ? when(session.last_used_at) : when(session.created_at),
+      attrs: { "data-label": "Last active" },
+    }),
+    el("td", { className: "row-action" }, action));
   if (session.current) row.classList.add("current");
   return row;
 }

@@ -1,6 +1,6 @@
 // The Atelier page: log in or sign up, type a prompt, watch the previews develop, keep the images;
-// Creations (my images, public and private), the plan page, the account page (account.js), shared images (/i/<id>), and — for
-// anonymous visitors too — the public feed (#/feed) and profiles (/u/<name>).
+// Creations (my images, public and private), the plan page, the account page (account.js), shared
+// images (/i/<id>), and — for anonymous visitors too — the public feed (#/feed) and profiles (/u/<name>).
 // User text is only ever set through textContent / attributes, never parsed as HTML.
 
 import { copyToClipboard, loadAccountPage, wireAccount } from "./account.js";
