@@ -1,6 +1,7 @@
 """The FastAPI application: routers, problem handlers, metrics, security headers, tracing."""
 
 from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
@@ -17,9 +18,11 @@ from services.gateway.api.routes import (
     images,
     profiles,
     remix,
+    sessions,
     social,
     webhooks,
 )
+from services.gateway.auth.security import on_validation_error_after_caller
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
 from services.gateway.problems import install_problem_handlers
@@ -61,9 +64,11 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
     app.state.settings = settings
     app.state.deps = deps
     install_problem_handlers(app)
+    app.add_exception_handler(RequestValidationError, on_validation_error_after_caller)  # type: ignore[arg-type]
     for router in (
         auth.router,
         account.router,
+        sessions.router,
         creations.router,
         billing.router,
         generations.router,

@@ -163,7 +163,7 @@ def is_json_content_type(value: str) -> bool:
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
-async def _on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     errors = error.errors()
     if any(item["type"] == "json_invalid" for item in errors):
         reason = next(item for item in errors if item["type"] == "json_invalid").get("ctx", {}).get("error", "")
@@ -205,7 +205,7 @@ async def _on_http_exception(request: Request, error: StarletteHTTPException) ->
     )
 
 
-async def _on_problem(request: Request, problem: Problem) -> JSONResponse:
+async def on_problem(request: Request, problem: Problem) -> JSONResponse:
     return problem_response(
         problem.status, problem.detail, instance=request.url.path, headers=problem.headers, **problem.extra
     )
@@ -229,8 +229,8 @@ async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Problem, on_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]
     for outage in OUTAGES:
         app.add_exception_handler(cast("type[Exception]", outage), _on_outage)

@@ -85,16 +85,27 @@ class LoginResponse(BaseModel):
     api_key: str | None = None
 
 
+ScopeName = Literal["read", "generate", "manage"]
+
+
 class ApiKeyCreateRequest(_Request):
     name: str = Field(default="", max_length=100)
+    scopes: list[ScopeName] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=3,
+        description="what the key may do: `read` (every GET), `generate` (every other change to images and "
+        "generations), `manage` (API keys, sessions, password; full control); absent: read and generate",
+    )
 
 
 class ApiKeyOut(BaseModel):
     id: uuid.UUID
     name: str
     prefix: str = Field(description="the first characters of the key, to tell keys apart")
+    scopes: list[ScopeName]
     created_at: datetime
-    last_used_at: datetime | None
+    last_used_at: datetime | None = Field(description="to the minute; null: never used")
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -103,6 +114,32 @@ class ApiKeyCreated(ApiKeyOut):
 
 class ApiKeyList(BaseModel):
     items: list[ApiKeyOut]
+
+
+class SessionOut(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="to the minute; null: not used since it started")
+    expires_at: datetime
+    user_agent: str = Field(description="the browser that started it, as it named itself")
+    current: bool = Field(description="the session this list was asked from")
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="how many sessions were ended")
+
+
+class PasswordChangeRequest(_Request):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+    new_password: str = Field(
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=PASSWORD_MAX_LENGTH,
+        description=f"at least {PASSWORD_MIN_LENGTH} characters",
+    )
 
 
 class PermissionOut(BaseModel):

@@ -8,6 +8,8 @@ from services.gateway.ratelimit.settings import Rate, RateLimitSettings
 
 API_PREFIX = "/api/v1"
 LOGIN_ROUTE = f"{API_PREFIX}/auth/login"
+# A password change checks a password as a log-in does: the same bucket, per client address.
+PASSWORD_ROUTE = f"{API_PREFIX}/me/password"
 SIGNUP_ROUTE = f"{API_PREFIX}/auth/signup"
 SUBMIT_ROUTES = frozenset(
     {
@@ -44,7 +46,7 @@ def route_class(route: str, method: str, *, signed_in: bool) -> RouteClass | Non
     """None for what is not limited: pages, static files, health, metrics and Stripe's webhook."""
     if not route.startswith(f"{API_PREFIX}/") or route in UNLIMITED_ROUTES:
         return None
-    if method == "POST" and route == LOGIN_ROUTE:
+    if method == "POST" and route in (LOGIN_ROUTE, PASSWORD_ROUTE):
         return RouteClass.LOGIN
     if method == "POST" and route == SIGNUP_ROUTE:
         return RouteClass.SIGNUP

@@ -249,13 +249,13 @@ async def test_a_signed_in_request_looks_its_caller_up_once(replica: BuildApp, m
     app = await replica()
     accounts = app.state.deps.accounts
     looked_up = []
-    original = accounts.user_for_api_key
+    original = accounts.holder_of_api_key
 
     async def counting(key: str):
         looked_up.append(key)
         return await original(key)
 
-    monkeypatch.setattr(accounts, "user_for_api_key", counting)
+    monkeypatch.setattr(accounts, "holder_of_api_key", counting)
     async with client_of(app) as client:
         signed_up = await sign_up(client, "counted")
         bearer = {"Authorization": f"Bearer {signed_up.json()['api_key']}"}

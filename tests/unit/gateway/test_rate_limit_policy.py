@@ -14,6 +14,7 @@ from services.gateway.ratelimit.settings import Rate, RateLimitSettings, parse_r
         ("/api/v1/auth/login", "POST", False, RouteClass.LOGIN),
         ("/api/v1/auth/login", "POST", True, RouteClass.LOGIN),
         ("/api/v1/auth/signup", "POST", False, RouteClass.SIGNUP),
+        ("/api/v1/me/password", "POST", True, RouteClass.LOGIN),
         ("/api/v1/generations", "POST", True, RouteClass.SUBMIT),
         ("/api/v1/images/{image_id}/remix", "POST", True, RouteClass.SUBMIT),
         ("/api/v1/generations/{generation_id}/retry", "POST", True, RouteClass.SUBMIT),

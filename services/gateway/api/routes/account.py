@@ -1,10 +1,11 @@
-"""The caller's own account: profile summary and API keys."""
+"""The caller's own account: profile summary and API keys (listing, creating and revoking keys
+needs the `manage` scope, which a web session has)."""
 
 from fastapi import APIRouter, Body, Request, Response, status
 
 from glue.ids import parse_uuid
 from services.gateway.api.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
-from services.gateway.auth.accounts import csrf_token_for
+from services.gateway.auth.accounts import DEFAULT_KEY_SCOPES, csrf_token_for
 from services.gateway.auth.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import display_name, permissions
@@ -56,6 +57,7 @@ def _key_out(record: ApiKeyRecord) -> ApiKeyOut:
         id=record.id,
         name=record.name,
         prefix=record.key_prefix,
+        scopes=record.scopes,
         created_at=record.created_at,
         last_used_at=record.last_used_at,
     )
@@ -72,11 +74,14 @@ async def list_api_keys(caller: CurrentCaller, request: Request) -> ApiKeyList:
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
     summary="Create an API key; the key is shown only in this response",
+    description="Without `scopes` the key gets `read` and `generate`. A request the key's scopes do not "
+    "cover answers 403.",
 )
 async def create_api_key(
     caller: CurrentCaller, request: Request, body: ApiKeyCreateRequest | None = Body(default=None)
 ) -> ApiKeyCreated:
-    new_key = await deps_of(request).accounts.create_api_key(caller.user, name=body.name if body else "")
+    scopes = body.scopes if body is not None and body.scopes is not None else DEFAULT_KEY_SCOPES
+    new_key = await deps_of(request).accounts.create_api_key(caller.user, name=body.name if body else "", scopes=scopes)
     return ApiKeyCreated(**_key_out(new_key.record).model_dump(), api_key=new_key.key)
 
 

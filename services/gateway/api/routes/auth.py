@@ -3,8 +3,14 @@
 from fastapi import APIRouter, Request, Response, status
 
 from services.gateway.api.schemas import LoginRequest, LoginResponse, SignupRequest, SignupResponse
-from services.gateway.auth.accounts import InvalidCredentials
-from services.gateway.auth.security import SESSION_COOKIE, MaybeCaller, clear_session_cookies, set_session_cookies
+from services.gateway.auth.accounts import ALL_SCOPES, InvalidCredentials
+from services.gateway.auth.security import (
+    SESSION_COOKIE,
+    MaybeCaller,
+    clear_session_cookies,
+    set_session_cookies,
+    user_agent_of,
+)
 from services.gateway.dependencies import deps_of
 from services.gateway.problems import Problem
 from services.gateway.ratelimit.http import CurrentLoginThrottle
@@ -30,7 +36,9 @@ async def sign_up(body: SignupRequest, request: Request, response: Response) -> 
         user, api_key = await accounts.sign_up(body.username, body.password)
     except UsernameTaken:
         raise Problem(409, f"The username {body.username!r} is already taken; choose another.") from None
-    set_session_cookies(response, await accounts.start_session(user), secure=_cookie_secure(request))
+    set_session_cookies(
+        response, await accounts.start_session(user, user_agent_of(request)), secure=_cookie_secure(request)
+    )
     return SignupResponse(user_id=user.id, username=user.username, api_key=api_key.key)
 
 
@@ -48,8 +56,11 @@ async def log_in(
         await throttle.failed(body.username)
         raise Problem(401, "Wrong username or password.") from None
     await throttle.succeeded(body.username)
-    set_session_cookies(response, await accounts.start_session(user), secure=_cookie_secure(request))
-    api_key = (await accounts.create_api_key(user, name="login")).key if body.create_api_key else None
+    set_session_cookies(
+        response, await accounts.start_session(user, user_agent_of(request)), secure=_cookie_secure(request)
+    )
+    new_key = await accounts.create_api_key(user, name="login", scopes=ALL_SCOPES) if body.create_api_key else None
+    api_key = new_key.key if new_key is not None else None
     return LoginResponse(user_id=user.id, username=user.username, api_key=api_key)
 
 

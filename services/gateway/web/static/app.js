@@ -1,8 +1,9 @@
 // The Atelier page: log in or sign up, type a prompt, watch the previews develop, keep the images;
-// Creations (my images, public and private), the plan page, shared images (/i/<id>), and — for
-// anonymous visitors too — the public feed (#/feed) and profiles (/u/<name>).
+// Creations (my images, public and private), the plan page, the account page (account.js), shared
+// images (/i/<id>), and — for anonymous visitors too — the public feed (#/feed) and profiles (/u/<name>).
 // User text is only ever set through textContent / attributes, never parsed as HTML.
 
+import { copyToClipboard, loadAccountPage, wireAccount } from "./account.js";
 import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
 import { openImage, wireDetail } from "./detail.js";
@@ -13,7 +14,7 @@ import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge 
 
 const HISTORY_PAGE_SIZE = 12;
 const POLL_INTERVAL_MS = 1500;
-const VIEWS = ["auth", "studio", "creations", "plan", "shared", "feed", "profile"];
+const VIEWS = ["auth", "studio", "creations", "plan", "account", "shared", "feed", "profile"];
 
 const state = {
   authMode: "login",
@@ -35,10 +36,10 @@ function show(view) {
   const signedIn = state.me !== null;
   $("account").hidden = !signedIn;
   $("main-nav").hidden = !signedIn && view === "auth";
-  for (const id of ["nav-create", "nav-creations", "nav-plan"]) $(id).hidden = !signedIn;
+  for (const id of ["nav-create", "nav-creations", "nav-plan", "nav-account"]) $(id).hidden = !signedIn;
   $("guest-login").hidden = signedIn || view === "auth";
   for (const [id, name] of [["nav-feed", "feed"], ["nav-create", "studio"], ["nav-creations", "creations"],
-    ["nav-plan", "plan"]]) {
+    ["nav-plan", "plan"], ["nav-account", "account"]]) {
     if (view === name) $(id).setAttribute("aria-current", "page");
     else $(id).removeAttribute("aria-current");
   }
@@ -90,6 +91,9 @@ async function route() {
   } else if (hash === "#/plan") {
     show("plan");
     await loadPlanPage(state.me);
+  } else if (hash === "#/account") {
+    show("account");
+    await loadAccountPage(state.me);
   } else {
     show("studio");
   }
@@ -133,17 +137,21 @@ async function submitAuth(event) {
   }
 }
 
-async function logOut() {
+function leaveAccount() {
   stopFollowing();
+  state.me = null;
+  $("history").replaceChildren();
+  $("current").hidden = true;
+  setAuthMode("login");
+  window.history.replaceState(null, "", "/");
+  show("auth");
+}
+
+async function logOut() {
   try {
     await api("/api/v1/auth/logout", { method: "POST" });
   } finally {
-    state.me = null;
-    $("history").replaceChildren();
-    $("current").hidden = true;
-    setAuthMode("login");
-    window.history.replaceState(null, "", "/");
-    show("auth");
+    leaveAccount();
   }
 }
 
@@ -535,6 +543,9 @@ function wire() {
     $("prompt-count").textContent = `${$("prompt").value.length} / 1000`;
   });
   $("history-more").addEventListener("click", () => loadHistory(false));
+  $("api-key-copy").addEventListener("click", () => {
+    copyToClipboard($("api-key-copy"), $("api-key-value").textContent, $("api-key-value"));
+  });
   $("api-key-dismiss").addEventListener("click", () => {
     $("api-key-notice").hidden = true;
     $("api-key-value").textContent = "";
@@ -555,6 +566,7 @@ function wire() {
   wireCreations({ getMe: () => state.me, onUnauthorized: signedOut });
   wireFeed({ getMe: () => state.me });
   wireProfile({ getMe: () => state.me });
+  wireAccount({ signedOut: leaveAccount });
   wireStudioEvents();
 }
 
