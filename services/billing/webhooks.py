@@ -10,8 +10,13 @@ Events handled (metadata set on the Stripe subscription when it is created by ou
   - customer.subscription.created|updated|deleted: metadata `atelier_user_id`, `atelier_plan`;
     status active/trialing/past_due keeps the plan until current_period_end; canceled, unpaid,
     incomplete_expired, paused or a `deleted` event end it now (the account lapses);
+    `cancel_at_period_end` (a cancellation in the Customer Portal) keeps the plan to the period's
+    end and marks it as not renewing;
   - invoice.paid: a renewal; extends the period to the invoice line's period end and grants the
-    period's credits (once per period, so the same invoice seen again grants nothing).
+    period's credits (once per period, so the same invoice seen again grants nothing);
+  - checkout.session.completed: records the Stripe customer of the user who paid
+    (`client_reference_id`), for the Customer Portal. The plan itself changes with the
+    subscription's own event, never with the checkout (nor with the browser coming back).
 Any other type is acknowledged and not processed.
 """
 
@@ -31,7 +36,8 @@ SUBSCRIPTION_EVENTS = frozenset(
     {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"}
 )
 INVOICE_PAID = "invoice.paid"
-HANDLED_EVENTS = SUBSCRIPTION_EVENTS | {INVOICE_PAID}
+CHECKOUT_COMPLETED = "checkout.session.completed"
+HANDLED_EVENTS = SUBSCRIPTION_EVENTS | {INVOICE_PAID, CHECKOUT_COMPLETED}
 IN_FORCE_STATUSES = frozenset({"active", "trialing", "past_due"})
 ENDED_STATUSES = frozenset({"canceled", "unpaid", "incomplete_expired", "paused"})
 MAX_PAYLOAD = 512 * 1024
@@ -126,6 +132,15 @@ class SubscriptionChange:
     period_end: datetime
     subscription_id: str
     ended: bool
+    customer_id: str | None = None
+    # Cancelled in the portal: runs to period_end, then ends (no renewal).
+    cancel_at_period_end: bool = False
+
+
+@dataclass(frozen=True)
+class CheckoutCompleted:
+    user_id: str
+    customer_id: str
 
 
 @dataclass(frozen=True)
@@ -143,7 +158,7 @@ class Ignored:
     reason: str
 
 
-Intent = SubscriptionChange | InvoicePaid | Ignored
+Intent = SubscriptionChange | InvoicePaid | CheckoutCompleted | Ignored
 
 
 def _timestamp(value: object, what: str) -> datetime:
@@ -179,6 +194,8 @@ def interpret(event: ProviderEvent, catalogue: Catalogue) -> Intent:
         return _subscription(event, catalogue)
     if event.type == INVOICE_PAID:
         return _invoice(event, catalogue)
+    if event.type == CHECKOUT_COMPLETED:
+        return _checkout(event)
     return Ignored(f"event type {event.type} is not handled")
 
 
@@ -193,15 +210,36 @@ def _subscription(event: ProviderEvent, catalogue: Catalogue) -> Intent:
         return Ignored("subscription has no atelier_user_id in its metadata: not an Atelier subscription")
     plan = _plan(metadata.get("atelier_plan"), catalogue, "subscription metadata")
     status = sub.get("status")
+    customer = _id_of(sub.get("customer"))
     ended = event.type == "customer.subscription.deleted" or status in ENDED_STATUSES
     if ended:
         ended_at = sub.get("ended_at") or sub.get("canceled_at") or event.created
-        return SubscriptionChange(user_id, plan, _timestamp(ended_at, "subscription.ended_at"), subscription_id, True)
+        ended_on = _timestamp(ended_at, "subscription.ended_at")
+        return SubscriptionChange(user_id, plan, ended_on, subscription_id, True, customer)
     if status not in IN_FORCE_STATUSES:
         # incomplete: the first payment has not gone through; nothing is in force yet.
         return Ignored(f"subscription status {status!r} puts no plan in force")
     period_end = _timestamp(_subscription_period_end(sub), "subscription.current_period_end")
-    return SubscriptionChange(user_id, plan, period_end, subscription_id, False)
+    cancelling = sub.get("cancel_at_period_end") is True
+    return SubscriptionChange(user_id, plan, period_end, subscription_id, False, customer, cancelling)
+
+
+def _id_of(value: object) -> str | None:
+    """An id, or the id of an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _checkout(event: ProviderEvent) -> Intent:
+    session = event.object
+    user_id = session.get("client_reference_id") or _metadata(session).get("atelier_user_id")
+    if not isinstance(user_id, str) or not user_id:
+        return Ignored("checkout session has no client_reference_id: not an Atelier checkout")
+    customer = _id_of(session.get("customer"))
+    if customer is None:
+        return Ignored("checkout session has no customer")
+    return CheckoutCompleted(user_id, customer)
 
 
 def _invoice(event: ProviderEvent, catalogue: Catalogue) -> Intent:

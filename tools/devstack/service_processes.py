@@ -19,6 +19,8 @@ class ServiceProcess:
     uses_object_store: bool = False
     # ATELIER_* variable -> name of the generated secret, for secrets only this process holds.
     own_secrets: tuple[tuple[str, str], ...] = ()
+    # ATELIER_* settings of the local stack, unless the shell sets them.
+    settings: tuple[tuple[str, str], ...] = ()
 
     @property
     def package(self) -> str:
@@ -34,6 +36,8 @@ SERVICES: tuple[ServiceProcess, ...] = (
         grpc_port="billing",
         database_role="billing",
         own_secrets=(("ATELIER_BILLING_WEBHOOK_SECRET", "billing_webhook_secret"),),
+        # Plans are bought on the stand-in provider's pages (no Stripe account, no network).
+        settings=(("ATELIER_BILLING_PROVIDER", "standin"),),
     ),
     ServiceProcess("visibility", ("services.visibility",), 2, grpc_port="visibility", database_role="visibility"),
     ServiceProcess(
