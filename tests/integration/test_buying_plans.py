@@ -126,6 +126,8 @@ def test_a_free_user_upgrades_through_checkout_and_cancels_through_the_portal(pl
     cancelled = post(platform, buyer, f"/api/v1/billing/standin/{portal_id}/complete", {"action": "cancel"})
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["redirect_url"] == "/billing"
+    replayed = post(platform, buyer, f"/api/v1/billing/standin/{portal_id}/complete", {"action": "resume"})
+    assert replayed.status_code == 409  # a session completes once
     sub = subscription(platform, buyer)
     assert (sub["plan"], sub["status"], sub["cancel_at_period_end"]) == ("plus", "active", True)
     assert datetime.fromisoformat(sub["current_period_end"]) == period_end
