@@ -28,10 +28,6 @@ class Receipt:
     price_cents: int = 0
 
 
-def credits_text(n: int) -> str:
-    return f"{n} credit" if n in (1, -1) else f"{n} credits"
-
-
 def _day(moment: datetime) -> str:
     moment = moment.astimezone(UTC)
     return f"{moment:%B} {moment.day}, {moment.year}"

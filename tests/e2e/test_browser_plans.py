@@ -26,6 +26,9 @@ def test_pricing_is_open_to_visitors_with_prices_and_no_checkout(platform, brows
     expect(plus.get_by_role("link", name="Sign up to get Plus")).to_have_attribute("href", "/")
     expect(page.locator(".price-card.current")).to_have_count(0)
     shot(page, tmp_path, "pricing_signed_out", full_page=True)
+    # The one place the page counts credits in words ("1 credits" was shown before).
+    counted = page.evaluate("import('/static/money.js').then((m) => [0, 1, 2].map(m.credits))")
+    assert counted == ["0 credits", "1 credit", "2 credits"]
 
 
 def test_a_free_user_upgrades_makes_a_private_image_and_cancels(platform, browser, tmp_path) -> None:

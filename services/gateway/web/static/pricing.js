@@ -28,7 +28,7 @@ function action(plan, me, subscription) {
   }
   if (!plan.for_sale) return el("span", { className: "hint", text: "" });
   if (subscription && subscription.manageable) {
-    const manage = el("button", { className: "button ghost", text: `Switch in Manage subscription`,
+    const manage = el("button", { className: "button ghost", text: "Manage subscription",
       attrs: { type: "button" } });
     manage.addEventListener("click", () => goTo({ url: "/api/v1/billing/portal" }));
     return manage;
