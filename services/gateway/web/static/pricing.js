@@ -28,10 +28,10 @@ function action(plan, me, subscription) {
   }
   if (!plan.for_sale) return el("span", { className: "hint", text: "" });
   if (subscription && subscription.manageable) {
-    const manage = el("button", { className: "button ghost", text: "Manage subscription",
-      attrs: { type: "button" } });
-    manage.addEventListener("click", () => goTo({ url: "/api/v1/billing/portal" }));
-    return manage;
+    // Switching inside a running subscription is not offered (the portal cancels it; a new plan
+    // is bought once it has ended), and the page says so rather than pretend.
+    return el("span", { className: "hint",
+      text: "To switch, cancel your subscription in Billing; choose this plan once it has ended." });
   }
   const buy = el("button", { className: "button primary", text: `Upgrade to ${plan.display_name}`,
     attrs: { type: "button", "data-plan": plan.name } });
