@@ -18,7 +18,9 @@ pytestmark = pytest.mark.e2e
 
 def test_pricing_is_open_to_visitors_with_prices_and_no_checkout(platform, browser, tmp_path) -> None:
     page = new_page(browser)
-    page.goto(f"{platform.url}/pricing")
+    page.goto(platform.url)
+    page.get_by_role("link", name="See plans and prices").click()
+    expect(page).to_have_url(f"{platform.url}/pricing")
     plus = page.locator(".price-card[data-plan=plus]")
     expect(plus.locator(".price")).to_have_text(re.compile(r"\$20\s*/ month"))
     expect(plus).to_contain_text("1000 credits a month")
