@@ -10,7 +10,7 @@ is checked against cannot change underneath it, and concurrent reservations neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -112,6 +112,7 @@ class Billing:
         webhook_tolerance_s: int = DEFAULT_TOLERANCE_S,
         reservation_ttl_s: float = 24 * 3600,
         clock: Callable[[], datetime] = _utc_now,
+        price_plans: Mapping[str, str] | None = None,
     ):
         self._pool = pool
         self.catalogue = catalogue
@@ -119,6 +120,8 @@ class Billing:
         self._webhook_tolerance_s = webhook_tolerance_s
         self._reservation_ttl = timedelta(seconds=reservation_ttl_s)
         self._clock = clock
+        # Stripe Price id -> plan: what a subscription is on, whatever its metadata says.
+        self._price_plans = dict(price_plans or {})
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -399,7 +402,7 @@ class Billing:
             raise
         try:
             event = parse_event(payload)
-            intent = interpret(event, self.catalogue) if event.type in HANDLED_EVENTS else None
+            intent = interpret(event, self.catalogue, self._price_plans) if event.type in HANDLED_EVENTS else None
         except ValueError:
             metrics.WEBHOOKS.labels("invalid").inc()
             raise

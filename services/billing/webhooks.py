@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -189,9 +190,22 @@ def _subscription_period_end(sub: dict[str, Any]) -> int | None:
     return max(ends) if ends else None
 
 
-def interpret(event: ProviderEvent, catalogue: Catalogue) -> Intent:
+def _plan_of_items(sub: dict[str, Any], price_plans: Mapping[str, str]) -> str | None:
+    """The plan whose Stripe Price the subscription is on: a plan switched in the Customer Portal
+    changes the item's price, not the metadata our checkout wrote."""
+    items = (sub.get("items") or {}).get("data") if isinstance(sub.get("items"), dict) else None
+    for item in items or []:
+        price = item.get("price") if isinstance(item, dict) else None
+        price_id = price.get("id") if isinstance(price, dict) else price
+        if isinstance(price_id, str) and price_id in price_plans:
+            return price_plans[price_id]
+    return None
+
+
+def interpret(event: ProviderEvent, catalogue: Catalogue, price_plans: Mapping[str, str] | None = None) -> Intent:
+    """`price_plans`: Stripe Price id -> plan name (ATELIER_BILLING_STRIPE_PRICES reversed)."""
     if event.type in SUBSCRIPTION_EVENTS:
-        return _subscription(event, catalogue)
+        return _subscription(event, catalogue, price_plans or {})
     if event.type == INVOICE_PAID:
         return _invoice(event, catalogue)
     if event.type == CHECKOUT_COMPLETED:
@@ -199,7 +213,7 @@ def interpret(event: ProviderEvent, catalogue: Catalogue) -> Intent:
     return Ignored(f"event type {event.type} is not handled")
 
 
-def _subscription(event: ProviderEvent, catalogue: Catalogue) -> Intent:
+def _subscription(event: ProviderEvent, catalogue: Catalogue, price_plans: Mapping[str, str]) -> Intent:
     sub = event.object
     subscription_id = sub.get("id")
     if not isinstance(subscription_id, str) or not subscription_id:
@@ -208,7 +222,7 @@ def _subscription(event: ProviderEvent, catalogue: Catalogue) -> Intent:
     user_id = metadata.get("atelier_user_id")
     if not isinstance(user_id, str) or not user_id:
         return Ignored("subscription has no atelier_user_id in its metadata: not an Atelier subscription")
-    plan = _plan(metadata.get("atelier_plan"), catalogue, "subscription metadata")
+    plan = _plan(_plan_of_items(sub, price_plans) or metadata.get("atelier_plan"), catalogue, "subscription metadata")
     status = sub.get("status")
     customer = _id_of(sub.get("customer"))
     ended = event.type == "customer.subscription.deleted" or status in ENDED_STATUSES

@@ -123,6 +123,7 @@ async def run(settings: BillingSettings) -> None:
         webhook_secret=settings.billing_webhook_secret,
         webhook_tolerance_s=settings.billing_webhook_tolerance_s,
         reservation_ttl_s=settings.billing_reservation_ttl_s,
+        price_plans={price: plan for plan, price in settings.billing_stripe_prices.items()},
     )
     payments = Payments(
         billing,

@@ -1,6 +1,7 @@
 """The stand-in provider sends what Stripe sends: its signed events verify and read back as the
 plan bought, the customer, and a cancellation at the period's end."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -52,3 +53,19 @@ def test_the_page_is_on_the_gateway_the_browser_came_from():
     assert (
         page_url("http://127.0.0.1:8080/billing?checkout=done", "cs_x") == "http://127.0.0.1:8080/billing/standin/cs_x"
     )
+
+
+def test_a_plan_switched_in_stripes_portal_follows_the_items_price_not_the_checkout_metadata():
+    sub = {
+        "id": "sub_1",
+        "status": "active",
+        "items": {"data": [{"price": {"id": "price_pro"}, "current_period_end": int(NOW.timestamp()) + 86400}]},
+        "metadata": {"atelier_user_id": "u1", "atelier_plan": "plus"},  # written at checkout
+    }
+    event = parse_event(
+        json.dumps({"id": "e", "type": "customer.subscription.updated", "data": {"object": sub}}).encode()
+    )
+    switched = interpret(event, CATALOGUE, {"price_plus": "plus", "price_pro": "pro"})
+    assert isinstance(switched, SubscriptionChange) and switched.plan == "pro"
+    unknown_price = interpret(event, CATALOGUE, {"price_plus": "plus"})
+    assert isinstance(unknown_price, SubscriptionChange) and unknown_price.plan == "plus"
