@@ -88,3 +88,23 @@ def test_a_free_user_upgrades_makes_a_private_image_and_cancels(platform, browse
 
     page.get_by_role("link", name="Pricing").click()
     expect(page.locator(".price-card.current")).to_have_attribute("data-plan", "plus")
+
+
+def test_out_of_credits_says_one_credit_and_links_to_pricing(platform, browser, tmp_path) -> None:
+    page = new_page(browser)
+    page.goto(platform.url)
+    sign_up_here(page, "spender")
+    for _ in range(3):  # 24 of the free plan's 25 credits
+        page.get_by_label("Prompt", exact=True).fill("a red circle on a blue background")
+        page.locator("#num-images").select_option("8")
+        page.get_by_role("button", name="Generate").click()
+        expect(page.locator("#tiles img.final")).to_have_count(8, timeout=GENERATION_TIMEOUT_MS)
+        expect(page.get_by_role("button", name="Generate")).to_be_enabled()
+    expect(page.locator("#account-credits")).to_have_text("1 credit")
+
+    page.locator("#num-images").select_option("2")
+    page.get_by_role("button", name="Generate").click()
+    error = page.locator("#generate-error")
+    expect(error).to_contain_text("Out of credits")
+    expect(error.get_by_role("link", name="See plans")).to_have_attribute("href", "/pricing")
+    shot(page, tmp_path, "out_of_credits")
