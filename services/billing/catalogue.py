@@ -23,6 +23,9 @@ KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT,
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _PLAN_KEYS = {"name", "display_name", "monthly_credits", "max_concurrent_generations", "entitlements"}
 ACTION_PRICES = "action_prices"
+_OPTIONAL_PLAN_KEYS = {"monthly_price_cents"}
+_CURRENCY = re.compile(r"^[a-z]{3}$")
+DEFAULT_CURRENCY = "usd"
 
 
 class CatalogueError(ValueError):
@@ -36,15 +39,24 @@ class Plan:
     monthly_credits: int
     max_concurrent_generations: int
     entitlements: tuple[str, ...]
+    # A month's price in the currency's smallest unit; 0: not sold (the free plan).
+    monthly_price_cents: int = 0
 
     @property
     def is_paid(self) -> bool:
         return self.name != FREE
 
+    @property
+    def for_sale(self) -> bool:
+        return self.is_paid and self.monthly_price_cents > 0
+
 
 class Catalogue:
-    def __init__(self, plans: list[Plan], action_prices: dict[str, int] | None = None):
+    def __init__(
+        self, plans: list[Plan], action_prices: dict[str, int] | None = None, currency: str = DEFAULT_CURRENCY
+    ):
         self.plans = tuple(plans)
+        self.currency = currency
         self._by_name = {plan.name: plan for plan in plans}
         # Credits one image action costs (the generation service's job kinds: "upscale", ...).
         self.action_prices = dict(action_prices or {})
@@ -76,9 +88,12 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     raw_plans = data.get("plans")
     if not isinstance(raw_plans, list) or not raw_plans:
         raise CatalogueError("the catalogue needs at least one [[plans]] table")
-    unknown_top = set(data) - {"plans", ACTION_PRICES}
+    unknown_top = set(data) - {"plans", "currency", ACTION_PRICES}
     if unknown_top:
         raise CatalogueError(f"unknown top-level keys: {sorted(unknown_top)}")
+    currency = data.get("currency", DEFAULT_CURRENCY)
+    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+        raise CatalogueError(f"currency: must be a lower-case ISO 4217 code such as 'usd', got {currency!r}")
     plans: list[Plan] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_plans):
@@ -88,7 +103,7 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         missing = _PLAN_KEYS - set(raw)
         if missing:
             raise CatalogueError(f"{where}: missing {sorted(missing)}")
-        extra = set(raw) - _PLAN_KEYS
+        extra = set(raw) - _PLAN_KEYS - _OPTIONAL_PLAN_KEYS
         if extra:
             raise CatalogueError(f"{where}: unknown keys {sorted(extra)}")
         name = raw["name"]
@@ -118,11 +133,14 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
                     raw["max_concurrent_generations"], f"{where}.max_concurrent_generations", 1
                 ),
                 entitlements=tuple(entitlements),
+                monthly_price_cents=_int(raw.get("monthly_price_cents", 0), f"{where}.monthly_price_cents", 0),
             )
         )
+        if name == FREE and plans[-1].monthly_price_cents:
+            raise CatalogueError(f"{where}.monthly_price_cents: the free plan costs nothing")
     if FREE not in seen:
         raise CatalogueError(f"the catalogue needs a {FREE!r} plan: it is in force for new and lapsed accounts")
-    return Catalogue(plans, _action_prices(data.get(ACTION_PRICES, {})))
+    return Catalogue(plans, _action_prices(data.get(ACTION_PRICES, {})), currency)
 
 
 def _action_prices(raw: object) -> dict[str, int]:

@@ -13,8 +13,13 @@ from atelier.billing.v1 import billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
 from glue.consumer import Delivery, PoisonMessage
 from glue.grpc_errors import ErrorMapping
+from services.billing.catalogue import Plan
 from services.billing.ledger import OutOfCredits
 from services.billing.operations import Billing, Conflict, InvalidArgument, NotEntitled, NotFound, account_to_proto
+from services.billing.payments import Payments
+from services.billing.providers import ProviderUnavailable
+from services.billing.receipts import CREDITS, Receipt
+from services.billing.standin import CHECKOUT
 from services.billing.webhooks import MAX_PAYLOAD, InvalidWebhook, SignatureError
 
 log = logging.getLogger(__name__)
@@ -29,32 +34,49 @@ ERRORS = ErrorMapping(
         InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
         NotFound: grpc.StatusCode.NOT_FOUND,
         Conflict: grpc.StatusCode.FAILED_PRECONDITION,
+        ProviderUnavailable: grpc.StatusCode.UNAVAILABLE,
     },
     unavailable_message="billing: the database is unavailable; retry",
 )
 
 
+def plan_to_proto(plan: Plan, currency: str) -> pb.Plan:
+    return pb.Plan(
+        name=plan.name,
+        display_name=plan.display_name,
+        entitlements=list(plan.entitlements),
+        monthly_credits=plan.monthly_credits,
+        max_concurrent_generations=plan.max_concurrent_generations,
+        monthly_price_cents=plan.monthly_price_cents,
+        currency=currency,
+    )
+
+
+def receipt_to_proto(receipt: Receipt, currency: str) -> pb.Receipt:
+    message = pb.Receipt(
+        kind=pb.RECEIPT_KIND_CREDITS if receipt.kind == CREDITS else pb.RECEIPT_KIND_PLAN,
+        description=receipt.description,
+        credits=receipt.credits,
+        plan=receipt.plan,
+        price_cents=receipt.price_cents,
+        currency=currency,
+    )
+    message.created_at.FromDatetime(receipt.created_at)
+    return message
+
+
 class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
-    def __init__(self, billing: Billing):
+    def __init__(self, billing: Billing, payments: Payments):
         self._billing = billing
+        self._payments = payments
 
     async def GetAccount(self, request: pb.GetAccountRequest, context) -> pb.GetAccountResponse:
         view = await self._billing.get_account(request.user_id)
         return pb.GetAccountResponse(account=account_to_proto(view))
 
     async def ListPlans(self, request: pb.ListPlansRequest, context) -> pb.ListPlansResponse:
-        return pb.ListPlansResponse(
-            plans=[
-                pb.Plan(
-                    name=plan.name,
-                    display_name=plan.display_name,
-                    entitlements=list(plan.entitlements),
-                    monthly_credits=plan.monthly_credits,
-                    max_concurrent_generations=plan.max_concurrent_generations,
-                )
-                for plan in self._billing.catalogue.plans
-            ]
-        )
+        catalogue = self._billing.catalogue
+        return pb.ListPlansResponse(plans=[plan_to_proto(plan, catalogue.currency) for plan in catalogue.plans])
 
     async def ReserveCredits(self, request: pb.ReserveCreditsRequest, context) -> pb.ReserveCreditsResponse:
         amount = self._amount_of(request)
@@ -93,6 +115,52 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
             raise InvalidWebhook(f"payload: larger than {MAX_PAYLOAD} bytes")
         processed, event_type = await self._billing.handle_webhook(request.payload, request.signature)
         return pb.HandleProviderWebhookResponse(processed=processed, event_type=event_type)
+
+    async def CreateCheckoutSession(
+        self, request: pb.CreateCheckoutSessionRequest, context
+    ) -> pb.CreateCheckoutSessionResponse:
+        session = await self._payments.checkout(request.user_id, request.plan, request.success_url, request.cancel_url)
+        return pb.CreateCheckoutSessionResponse(session_id=session.session_id, url=session.url)
+
+    async def CreatePortalSession(
+        self, request: pb.CreatePortalSessionRequest, context
+    ) -> pb.CreatePortalSessionResponse:
+        session = await self._payments.portal(request.user_id, request.return_url)
+        return pb.CreatePortalSessionResponse(url=session.url)
+
+    async def GetStandInSession(self, request: pb.GetStandInSessionRequest, context) -> pb.GetStandInSessionResponse:
+        view = await self._payments.standin_session(request.user_id, request.session_id)
+        state = view.account.state
+        session = pb.StandInSession(
+            session_id=view.session.session_id,
+            kind=pb.STAND_IN_SESSION_KIND_CHECKOUT
+            if view.session.kind == CHECKOUT
+            else pb.STAND_IN_SESSION_KIND_PORTAL,
+            plan=plan_to_proto(view.plan, self._billing.catalogue.currency),
+            completed=view.session.status != "open",
+            cancel_at_period_end=state.cancel_at_period_end,
+            return_url=view.session.return_url,
+            cancel_url=view.session.cancel_url,
+        )
+        if state.current_period_end is not None:
+            session.current_period_end.FromDatetime(state.current_period_end)
+        return pb.GetStandInSessionResponse(session=session)
+
+    async def CompleteStandInSession(
+        self, request: pb.CompleteStandInSessionRequest, context
+    ) -> pb.CompleteStandInSessionResponse:
+        deliveries, redirect = await self._payments.complete_standin(
+            request.user_id, request.session_id, request.action
+        )
+        return pb.CompleteStandInSessionResponse(
+            webhooks=[pb.SignedWebhook(payload=payload, signature=signature) for payload, signature in deliveries],
+            redirect_url=redirect,
+        )
+
+    async def ListReceipts(self, request: pb.ListReceiptsRequest, context) -> pb.ListReceiptsResponse:
+        found = await self._payments.receipts(request.user_id, request.limit)
+        currency = self._billing.catalogue.currency
+        return pb.ListReceiptsResponse(receipts=[receipt_to_proto(receipt, currency) for receipt in found])
 
 
 class GenerationEventHandlers:

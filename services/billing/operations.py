@@ -10,7 +10,7 @@ is checked against cannot change underneath it, and concurrent reservations neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -42,7 +42,9 @@ from services.billing.subscriptions import AccountRecord, InForce, Status, in_fo
 from services.billing.webhooks import (
     DEFAULT_TOLERANCE_S,
     HANDLED_EVENTS,
+    CheckoutCompleted,
     Ignored,
+    Intent,
     InvoicePaid,
     ProviderEvent,
     SignatureError,
@@ -110,6 +112,7 @@ class Billing:
         webhook_tolerance_s: int = DEFAULT_TOLERANCE_S,
         reservation_ttl_s: float = 24 * 3600,
         clock: Callable[[], datetime] = _utc_now,
+        price_plans: Mapping[str, str] | None = None,
     ):
         self._pool = pool
         self.catalogue = catalogue
@@ -117,6 +120,8 @@ class Billing:
         self._webhook_tolerance_s = webhook_tolerance_s
         self._reservation_ttl = timedelta(seconds=reservation_ttl_s)
         self._clock = clock
+        # Stripe Price id -> plan: what a subscription is on, whatever its metadata says.
+        self._price_plans = dict(price_plans or {})
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -337,6 +342,7 @@ class Billing:
         now: datetime,
         provider_subscription_id: str | None,
         provider_event_created: int | None,
+        cancel_at_period_end: bool = False,
     ) -> AccountView:
         if plan == FREE:
             # Moving to free ends a paid plan now (it reads as LAPSED); free itself never ends.
@@ -356,9 +362,17 @@ class Billing:
             provider_subscription_id=provider_subscription_id,
             provider_event_created=provider_event_created,
             now=now,
+            cancel_at_period_end=cancel_at_period_end and plan != FREE,
         )
         await repo.insert_subscription_history(
-            conn, account.user_id, plan, period_start, end, actor, provider_subscription_id
+            conn,
+            account.user_id,
+            plan,
+            period_start,
+            end,
+            actor,
+            provider_subscription_id,
+            cancel_at_period_end and plan != FREE,
         )
         log.info(
             "subscription set",
@@ -388,7 +402,7 @@ class Billing:
             raise
         try:
             event = parse_event(payload)
-            intent = interpret(event, self.catalogue) if event.type in HANDLED_EVENTS else None
+            intent = interpret(event, self.catalogue, self._price_plans) if event.type in HANDLED_EVENTS else None
         except ValueError:
             metrics.WEBHOOKS.labels("invalid").inc()
             raise
@@ -401,7 +415,7 @@ class Billing:
         log.info("webhook", extra={"event_id": event.id, "event_type": event.type, "outcome": outcome})
         return outcome == "applied", event.type
 
-    async def _apply_webhook(self, event: ProviderEvent, intent: SubscriptionChange | InvoicePaid | Ignored) -> str:
+    async def _apply_webhook(self, event: ProviderEvent, intent: Intent) -> str:
         now = self._clock()
         async with self._pool.connection() as conn, conn.transaction():
             # A concurrent delivery of the same event waits here on the primary key until the
@@ -412,6 +426,10 @@ class Billing:
                 outcome = f"ignored: {intent.reason}"
             elif isinstance(intent, SubscriptionChange):
                 outcome = await self._apply_subscription(conn, event, intent, now)
+            elif isinstance(intent, CheckoutCompleted):
+                account = await self._lock(conn, intent.user_id, now)
+                await repo.set_customer(conn, account.user_id, intent.customer_id)
+                outcome = "applied"
             else:
                 outcome = await self._apply_invoice(conn, event, intent, now)
             await repo.set_provider_event_outcome(conn, event.id, outcome[:500])
@@ -429,8 +447,18 @@ class Billing:
         same = account.provider_subscription_id == change.subscription_id and account.plan == change.plan
         if not change.ended and same and account.current_period_end and account.current_period_end > end:
             end = account.current_period_end  # a period never moves back (deliveries come in any order)
+        if change.customer_id and change.customer_id != account.provider_customer_id:
+            await repo.set_customer(conn, account.user_id, change.customer_id)
         await self._change(
-            conn, account, change.plan, end, f"stripe:{event.id}", now, change.subscription_id, event.created
+            conn,
+            account,
+            change.plan,
+            end,
+            f"stripe:{event.id}",
+            now,
+            change.subscription_id,
+            event.created,
+            cancel_at_period_end=change.cancel_at_period_end,
         )
         return "applied"
 
@@ -456,6 +484,7 @@ class Billing:
             now,
             invoice.subscription_id,
             account.provider_event_created,
+            cancel_at_period_end=account.cancel_at_period_end,
         )
         return "applied"
 
@@ -501,6 +530,8 @@ def account_to_proto(view: AccountView) -> billing_pb2.Account:
         status=STATUS_TO_PROTO[state.status],
         lapsed_plan=state.lapsed_plan,
         max_concurrent_generations=state.plan.max_concurrent_generations,
+        cancel_at_period_end=state.cancel_at_period_end,
+        has_provider_subscription=state.status is Status.ACTIVE and bool(view.account.provider_subscription_id),
     )
     if state.current_period_end is not None:
         account.current_period_end.FromDatetime(state.current_period_end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
@@ -12,7 +13,8 @@ from services.billing.subscriptions import AccountRecord, Status
 
 ACCOUNT_COLUMNS = (
     "user_id, plan, period_start, current_period_end, last_paid_plan, provider_subscription_id,"
-    " provider_event_created, announced_plan, announced_status, created_at"
+    " provider_event_created, announced_plan, announced_status, created_at, provider_customer_id,"
+    " cancel_at_period_end"
 )
 
 
@@ -51,10 +53,12 @@ async def update_subscription(
     provider_subscription_id: str | None,
     provider_event_created: int | None,
     now: datetime,
+    cancel_at_period_end: bool = False,
 ) -> None:
     await conn.execute(
         "UPDATE accounts SET plan = %s, period_start = %s, current_period_end = %s, last_paid_plan = %s,"
-        " provider_subscription_id = %s, provider_event_created = %s, updated_at = %s WHERE user_id = %s",
+        " provider_subscription_id = %s, provider_event_created = %s, cancel_at_period_end = %s, updated_at = %s"
+        " WHERE user_id = %s",
         (
             plan,
             period_start,
@@ -62,10 +66,15 @@ async def update_subscription(
             last_paid_plan,
             provider_subscription_id,
             provider_event_created,
+            cancel_at_period_end,
             now,
             user_id,
         ),
     )
+
+
+async def set_customer(conn: psycopg.AsyncConnection, user_id: str, customer_id: str) -> None:
+    await conn.execute("UPDATE accounts SET provider_customer_id = %s WHERE user_id = %s", (customer_id, user_id))
 
 
 async def insert_subscription_history(
@@ -76,11 +85,12 @@ async def insert_subscription_history(
     current_period_end: datetime | None,
     actor: str,
     provider_subscription_id: str | None,
+    cancel_at_period_end: bool = False,
 ) -> None:
     await conn.execute(
         "INSERT INTO subscriptions (user_id, plan, period_start, current_period_end, actor,"
-        " provider_subscription_id) VALUES (%s, %s, %s, %s, %s, %s)",
-        (user_id, plan, period_start, current_period_end, actor, provider_subscription_id),
+        " provider_subscription_id, cancel_at_period_end) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (user_id, plan, period_start, current_period_end, actor, provider_subscription_id, cancel_at_period_end),
     )
 
 
@@ -197,3 +207,86 @@ async def record_provider_event(
 
 async def set_provider_event_outcome(conn: psycopg.AsyncConnection, event_id: str, outcome: str) -> None:
     await conn.execute("UPDATE provider_events SET outcome = %s WHERE event_id = %s", (outcome, event_id))
+
+
+# --- receipts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A credit grant (kind "grant": amount, grant_key) or a plan change (kind "plan": plan,
+    current_period_end, actor, cancel_at_period_end) of one account."""
+
+    created_at: datetime
+    kind: str
+    amount: int
+    grant_key: str | None
+    plan: str | None
+    current_period_end: datetime | None
+    actor: str | None
+    cancel_at_period_end: bool
+
+
+async def history(conn: psycopg.AsyncConnection, user_id: str, limit: int) -> list[HistoryRow]:
+    """The account's grants and plan changes, newest first (a change before the grant it caused)."""
+    cursor = await conn.execute(
+        "SELECT created_at, kind, amount, grant_key, plan, current_period_end, actor, cancel, id FROM ("
+        "  SELECT created_at, 'grant' AS kind, amount, grant_key, NULL::text AS plan,"
+        "         NULL::timestamptz AS current_period_end, NULL::text AS actor, false AS cancel, id, 0 AS rank"
+        "  FROM ledger WHERE user_id = %s AND kind = 'grant'"
+        "  UNION ALL"
+        "  SELECT created_at, 'plan', 0, NULL, plan, current_period_end, actor, cancel_at_period_end, id, 1"
+        "  FROM subscriptions WHERE user_id = %s"
+        ") AS history ORDER BY created_at DESC, rank ASC, id DESC LIMIT %s",
+        (user_id, user_id, limit),
+    )
+    return [HistoryRow(*row[:8]) for row in await cursor.fetchall()]
+
+
+# --- the stand-in payment provider ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandInSessionRow:
+    session_id: str
+    user_id: str
+    kind: str
+    plan: str
+    return_url: str
+    cancel_url: str
+    status: str
+
+
+STANDIN_COLUMNS = "session_id, user_id, kind, plan, return_url, cancel_url, status"
+
+
+async def insert_standin_session(conn: psycopg.AsyncConnection, session: StandInSessionRow, now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO standin_sessions (session_id, user_id, kind, plan, return_url, cancel_url, status, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            session.session_id,
+            session.user_id,
+            session.kind,
+            session.plan,
+            session.return_url,
+            session.cancel_url,
+            session.status,
+            now,
+        ),
+    )
+
+
+async def standin_session(conn: psycopg.AsyncConnection, session_id: str) -> StandInSessionRow | None:
+    cursor = await conn.execute(f"SELECT {STANDIN_COLUMNS} FROM standin_sessions WHERE session_id = %s", (session_id,))
+    row = await cursor.fetchone()
+    return StandInSessionRow(*row) if row else None
+
+
+async def complete_standin_session(conn: psycopg.AsyncConnection, session_id: str, now: datetime) -> bool:
+    """Open → completed; False when it was completed already (a second click, a replay)."""
+    cursor = await conn.execute(
+        "UPDATE standin_sessions SET status = 'completed', completed_at = %s WHERE session_id = %s AND status = 'open'",
+        (now, session_id),
+    )
+    return cursor.rowcount == 1

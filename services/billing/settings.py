@@ -1,8 +1,9 @@
 """The billing service's settings (ATELIER_* environment variables), built once in main()."""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 
 from glue.settings import DatabaseSettings, NatsSettings, ServiceSettings
 from services.billing.catalogue import DEFAULT_PLANS_FILE
@@ -28,6 +29,15 @@ class BillingSettings(ServiceSettings, DatabaseSettings, NatsSettings):
     billing_webhook_secret: str | None = None
     # Signatures whose timestamp is further than this from now are stale (Stripe's default).
     billing_webhook_tolerance_s: int = 300
+    # Who takes payments: "none" (plans change only by an operator), "stripe" (Stripe Checkout and
+    # the Customer Portal; needs the API key and a Price id per plan for sale), or "standin"
+    # (development and tests: pages on the gateway play Stripe's part, anyone can "pay"; needs the
+    # webhook secret, which signs its events).
+    billing_provider: Literal["none", "stripe", "standin"] = "none"
+    # Stripe's secret API key ("sk_live_..." / "sk_test_...").
+    billing_stripe_api_key: SecretStr | None = None
+    # Plan name -> Stripe Price id, as JSON: {"basic": "price_...", "plus": "price_..."}.
+    billing_stripe_prices: dict[str, str] = {}
     # The plan catalogue (TOML), validated at start.
     billing_plans_file: Path = DEFAULT_PLANS_FILE
     # A reservation neither committed nor refunded after this long is refunded by the sweep.

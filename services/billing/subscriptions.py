@@ -41,6 +41,10 @@ class AccountRecord:
     announced_plan: str
     announced_status: str
     created_at: datetime
+    # The payment provider's customer (Stripe "cus_..."), known once a checkout completed.
+    provider_customer_id: str | None = None
+    # Cancelled with the provider: the plan runs to current_period_end and does not renew.
+    cancel_at_period_end: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class InForce:
     # Key of this period's grant: one grant per key and account.
     allowance_key: str
     renews_on: date
+    # The paid plan in force ends at current_period_end instead of renewing.
+    cancel_at_period_end: bool = False
 
     @property
     def entitlements(self) -> tuple[str, ...]:
@@ -75,7 +81,7 @@ def in_force(account: AccountRecord, catalogue: Catalogue, now: datetime) -> InF
             key, renews = f"month:{plan.name}:{now:%Y-%m}", _next_month(now)
             if end is not None:
                 renews = min(renews, end.astimezone(UTC).date())
-        return InForce(plan, Status.ACTIVE, "", end, key, renews)
+        return InForce(plan, Status.ACTIVE, "", end, key, renews, account.cancel_at_period_end)
     free = catalogue.free
     key, renews = f"month:{FREE}:{now:%Y-%m}", _next_month(now)
     if subscribed != FREE:

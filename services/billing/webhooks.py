@@ -10,8 +10,13 @@ Events handled (metadata set on the Stripe subscription when it is created by ou
   - customer.subscription.created|updated|deleted: metadata `atelier_user_id`, `atelier_plan`;
     status active/trialing/past_due keeps the plan until current_period_end; canceled, unpaid,
     incomplete_expired, paused or a `deleted` event end it now (the account lapses);
+    `cancel_at_period_end` (a cancellation in the Customer Portal) keeps the plan to the period's
+    end and marks it as not renewing;
   - invoice.paid: a renewal; extends the period to the invoice line's period end and grants the
-    period's credits (once per period, so the same invoice seen again grants nothing).
+    period's credits (once per period, so the same invoice seen again grants nothing);
+  - checkout.session.completed: records the Stripe customer of the user who paid
+    (`client_reference_id`), for the Customer Portal. The plan itself changes with the
+    subscription's own event, never with the checkout (nor with the browser coming back).
 Any other type is acknowledged and not processed.
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +37,8 @@ SUBSCRIPTION_EVENTS = frozenset(
     {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"}
 )
 INVOICE_PAID = "invoice.paid"
-HANDLED_EVENTS = SUBSCRIPTION_EVENTS | {INVOICE_PAID}
+CHECKOUT_COMPLETED = "checkout.session.completed"
+HANDLED_EVENTS = SUBSCRIPTION_EVENTS | {INVOICE_PAID, CHECKOUT_COMPLETED}
 IN_FORCE_STATUSES = frozenset({"active", "trialing", "past_due"})
 ENDED_STATUSES = frozenset({"canceled", "unpaid", "incomplete_expired", "paused"})
 MAX_PAYLOAD = 512 * 1024
@@ -126,6 +133,15 @@ class SubscriptionChange:
     period_end: datetime
     subscription_id: str
     ended: bool
+    customer_id: str | None = None
+    # Cancelled in the portal: runs to period_end, then ends (no renewal).
+    cancel_at_period_end: bool = False
+
+
+@dataclass(frozen=True)
+class CheckoutCompleted:
+    user_id: str
+    customer_id: str
 
 
 @dataclass(frozen=True)
@@ -143,7 +159,7 @@ class Ignored:
     reason: str
 
 
-Intent = SubscriptionChange | InvoicePaid | Ignored
+Intent = SubscriptionChange | InvoicePaid | CheckoutCompleted | Ignored
 
 
 def _timestamp(value: object, what: str) -> datetime:
@@ -174,15 +190,30 @@ def _subscription_period_end(sub: dict[str, Any]) -> int | None:
     return max(ends) if ends else None
 
 
-def interpret(event: ProviderEvent, catalogue: Catalogue) -> Intent:
+def _plan_of_items(sub: dict[str, Any], price_plans: Mapping[str, str]) -> str | None:
+    """The plan whose Stripe Price the subscription is on: a plan switched in the Customer Portal
+    changes the item's price, not the metadata our checkout wrote."""
+    items = (sub.get("items") or {}).get("data") if isinstance(sub.get("items"), dict) else None
+    for item in items or []:
+        price = item.get("price") if isinstance(item, dict) else None
+        price_id = price.get("id") if isinstance(price, dict) else price
+        if isinstance(price_id, str) and price_id in price_plans:
+            return price_plans[price_id]
+    return None
+
+
+def interpret(event: ProviderEvent, catalogue: Catalogue, price_plans: Mapping[str, str] | None = None) -> Intent:
+    """`price_plans`: Stripe Price id -> plan name (ATELIER_BILLING_STRIPE_PRICES reversed)."""
     if event.type in SUBSCRIPTION_EVENTS:
-        return _subscription(event, catalogue)
+        return _subscription(event, catalogue, price_plans or {})
     if event.type == INVOICE_PAID:
         return _invoice(event, catalogue)
+    if event.type == CHECKOUT_COMPLETED:
+        return _checkout(event)
     return Ignored(f"event type {event.type} is not handled")
 
 
-def _subscription(event: ProviderEvent, catalogue: Catalogue) -> Intent:
+def _subscription(event: ProviderEvent, catalogue: Catalogue, price_plans: Mapping[str, str]) -> Intent:
     sub = event.object
     subscription_id = sub.get("id")
     if not isinstance(subscription_id, str) or not subscription_id:
@@ -191,17 +222,38 @@ def _subscription(event: ProviderEvent, catalogue: Catalogue) -> Intent:
     user_id = metadata.get("atelier_user_id")
     if not isinstance(user_id, str) or not user_id:
         return Ignored("subscription has no atelier_user_id in its metadata: not an Atelier subscription")
-    plan = _plan(metadata.get("atelier_plan"), catalogue, "subscription metadata")
+    plan = _plan(_plan_of_items(sub, price_plans) or metadata.get("atelier_plan"), catalogue, "subscription metadata")
     status = sub.get("status")
+    customer = _id_of(sub.get("customer"))
     ended = event.type == "customer.subscription.deleted" or status in ENDED_STATUSES
     if ended:
         ended_at = sub.get("ended_at") or sub.get("canceled_at") or event.created
-        return SubscriptionChange(user_id, plan, _timestamp(ended_at, "subscription.ended_at"), subscription_id, True)
+        ended_on = _timestamp(ended_at, "subscription.ended_at")
+        return SubscriptionChange(user_id, plan, ended_on, subscription_id, True, customer)
     if status not in IN_FORCE_STATUSES:
         # incomplete: the first payment has not gone through; nothing is in force yet.
         return Ignored(f"subscription status {status!r} puts no plan in force")
     period_end = _timestamp(_subscription_period_end(sub), "subscription.current_period_end")
-    return SubscriptionChange(user_id, plan, period_end, subscription_id, False)
+    cancelling = sub.get("cancel_at_period_end") is True
+    return SubscriptionChange(user_id, plan, period_end, subscription_id, False, customer, cancelling)
+
+
+def _id_of(value: object) -> str | None:
+    """An id, or the id of an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _checkout(event: ProviderEvent) -> Intent:
+    session = event.object
+    user_id = session.get("client_reference_id") or _metadata(session).get("atelier_user_id")
+    if not isinstance(user_id, str) or not user_id:
+        return Ignored("checkout session has no client_reference_id: not an Atelier checkout")
+    customer = _id_of(session.get("customer"))
+    if customer is None:
+        return Ignored("checkout session has no customer")
+    return CheckoutCompleted(user_id, customer)
 
 
 def _invoice(event: ProviderEvent, catalogue: Catalogue) -> Intent:

@@ -4,6 +4,7 @@ ImagesReady and GenerationFailed, and runs the sweep (expired reservations, unan
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,15 @@ from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import open_runtime
 from glue.service_identity import CallerPolicy
-from services.billing.catalogue import CatalogueError, load_catalogue
+from services.billing.catalogue import Catalogue, CatalogueError, load_catalogue
 from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
 from services.billing.handlers import ERRORS, BillingServicer, GenerationEventHandlers
 from services.billing.operations import Billing
+from services.billing.payments import Payments
+from services.billing.providers import PaymentProvider
 from services.billing.settings import SCHEMA, BillingSettings
+from services.billing.standin import StandInProvider
+from services.billing.stripe_provider import StripeProvider
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,6 +44,11 @@ CALLERS = CallerPolicy.for_service(
         "ReleaseCredits": {identities.GENERATION_API},
         "ChangePlan": {identities.OPERATOR},
         "HandleProviderWebhook": {identities.GATEWAY},
+        "CreateCheckoutSession": {identities.GATEWAY},
+        "CreatePortalSession": {identities.GATEWAY},
+        "GetStandInSession": {identities.GATEWAY},
+        "CompleteStandInSession": {identities.GATEWAY},
+        "ListReceipts": {identities.GATEWAY},
     },
 )
 # A user's account and credits only for that user (the token the gateway signed, forwarded by
@@ -52,6 +62,11 @@ USERS = UserPolicy.for_service(
         "ReleaseCredits": NO_USER,  # by generation id, also when a generation is abandoned
         "ChangePlan": NO_USER,
         "HandleProviderWebhook": NO_USER,
+        "CreateCheckoutSession": acts_for("user_id"),
+        "CreatePortalSession": acts_for("user_id"),
+        "GetStandInSession": acts_for("user_id"),
+        "CompleteStandInSession": acts_for("user_id"),
+        "ListReceipts": acts_for("user_id"),
     },
 )
 
@@ -62,11 +77,34 @@ async def sweep(billing: Billing) -> None:
         log.info("sweep", extra={"reservations_expired": expired, "lapses_announced": announced})
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def payment_provider(settings: BillingSettings, catalogue: Catalogue, pool: Any) -> PaymentProvider | None:
+    """The provider ATELIER_BILLING_PROVIDER names; a configuration that cannot work stops the service."""
+    if settings.billing_provider == "stripe":
+        if settings.billing_stripe_api_key is None:
+            raise SystemExit("billing: ATELIER_BILLING_PROVIDER=stripe needs ATELIER_BILLING_STRIPE_API_KEY")
+        unpriced = [p.name for p in catalogue.plans if p.for_sale and p.name not in settings.billing_stripe_prices]
+        if unpriced:
+            raise SystemExit(f"billing: ATELIER_BILLING_STRIPE_PRICES has no Stripe Price id for {unpriced}")
+        return StripeProvider(settings.billing_stripe_api_key.get_secret_value(), settings.billing_stripe_prices)
+    if settings.billing_provider == "standin":
+        log.warning("ATELIER_BILLING_PROVIDER=standin: anyone signed in can buy any plan for free (development only)")
+        return StandInProvider(pool, _now)
+    return None
+
+
 async def run(settings: BillingSettings) -> None:
     try:
         catalogue = load_catalogue(settings.billing_plans_file)
     except CatalogueError as error:
         raise SystemExit(f"billing: {error}") from error
+    if settings.billing_provider == "standin" and not settings.billing_webhook_secret:
+        raise SystemExit(
+            "billing: ATELIER_BILLING_PROVIDER=standin needs ATELIER_BILLING_WEBHOOK_SECRET (it signs its events)"
+        )
     if not settings.billing_webhook_secret:
         log.warning("ATELIER_BILLING_WEBHOOK_SECRET is unset: payment-provider webhooks will be refused")
     runtime = await open_runtime(
@@ -85,6 +123,14 @@ async def run(settings: BillingSettings) -> None:
         webhook_secret=settings.billing_webhook_secret,
         webhook_tolerance_s=settings.billing_webhook_tolerance_s,
         reservation_ttl_s=settings.billing_reservation_ttl_s,
+        price_plans={price: plan for plan, price in settings.billing_stripe_prices.items()},
+    )
+    payments = Payments(
+        billing,
+        runtime.pool,
+        payment_provider(settings, catalogue, runtime.pool),
+        webhook_secret=settings.billing_webhook_secret,
+        clock=_now,
     )
     events = GenerationEventHandlers(billing)
     specs: list[tuple[ConsumerSpec[Any], Handler[Any]]] = [
@@ -120,7 +166,9 @@ async def run(settings: BillingSettings) -> None:
     await runtime.serve(
         settings,
         settings.grpc_listen,
-        lambda server: billing_pb2_grpc.add_BillingServiceServicer_to_server(BillingServicer(billing), server),
+        lambda server: billing_pb2_grpc.add_BillingServiceServicer_to_server(
+            BillingServicer(billing, payments), server
+        ),
         [SERVICE_NAME],
         CALLERS,
         USERS,

@@ -57,6 +57,9 @@ class PlanInfo:
     entitlements: tuple[str, ...]
     monthly_credits: int
     max_concurrent_generations: int
+    # A month's price in the currency's smallest unit; 0: not sold.
+    monthly_price_cents: int = 0
+    currency: str = "usd"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class AccountView:
     lapsed_plan: str = ""
     current_period_end: datetime | None = None
     max_concurrent_generations: int = 0
+    cancel_at_period_end: bool = False
+    has_provider_subscription: bool = False
 
     def has(self, entitlement: str) -> bool:
         return self.status != "lapsed" and entitlement in self.entitlements

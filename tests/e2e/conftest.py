@@ -34,7 +34,13 @@ def running_platform(postgres_url: str, object_store, triton_url: str) -> Iterat
     nats_server.start()
     infra = Infra.on(postgres_url, nats_server.url, object_store, triton_url)
     trace_file = root / "spans.jsonl"
-    stack = ServiceStack(infra, root / "logs", overrides={"ATELIER_TRACE_FILE": str(trace_file)})
+    overrides = {
+        "ATELIER_TRACE_FILE": str(trace_file),
+        # Plans are bought on the stand-in payment provider's pages (tests/e2e/test_browser_plans.py).
+        "ATELIER_BILLING_PROVIDER": "standin",
+        "ATELIER_BILLING_WEBHOOK_SECRET": "whsec_e2e_stand_in_secret_000000",
+    }
+    stack = ServiceStack(infra, root / "logs", overrides=overrides)
     try:
         stack.start_platform()  # billing, visibility, feed, generation API and worker, gateway
         yield Platform(stack.gateway_url, trace_file, stack)

@@ -15,6 +15,8 @@ from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_her
 pytestmark = pytest.mark.e2e
 
 NEEDS_PLUS = "Private generations need the Plus plan or higher."
+# Every plan refusal ends with a link to the pricing page.
+NEEDS_PLUS_NOTE = f"{NEEDS_PLUS} See plans"
 
 
 def _sign_up(browser: Browser, url: str, prefix: str) -> tuple[Page, str]:
@@ -43,7 +45,7 @@ def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, br
     private_choice = page.get_by_label("Private")
     expect(private_choice).to_be_disabled()
     expect(page.locator("#choose-private")).to_have_attribute("title", NEEDS_PLUS)
-    expect(page.locator("#visibility-note")).to_have_text(NEEDS_PLUS)
+    expect(page.locator("#visibility-note")).to_have_text(NEEDS_PLUS_NOTE)
     _generate(page, "a red circle on a blue background", 1)
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Public"])
     shot(page, tmp_path, "privacy_free_studio", full_page=True)
@@ -51,7 +53,7 @@ def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, br
     page.locator("#tiles .tile-open").first.click()
     expect(page.locator("#detail")).to_be_visible()
     expect(page.locator("#detail-private")).to_be_disabled()
-    expect(page.locator("#detail-visibility-note")).to_have_text(NEEDS_PLUS)
+    expect(page.locator("#detail-visibility-note")).to_have_text(NEEDS_PLUS_NOTE)
     expect(page.locator("#detail-download")).to_have_text("Download JPG")
     expect(page.locator("#detail-delete")).to_be_disabled()
     shot(page, tmp_path, "privacy_free_detail")
@@ -62,7 +64,7 @@ def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, br
     page.locator("#creations-grid input[type=checkbox]").first.check()
     expect(page.get_by_role("button", name="Make private")).to_be_disabled()
     expect(page.get_by_role("button", name="Make private")).to_have_attribute("title", NEEDS_PLUS)
-    expect(page.locator("#bulk-note")).to_have_text(NEEDS_PLUS)
+    expect(page.locator("#bulk-note")).to_have_text(NEEDS_PLUS_NOTE)
     shot(page, tmp_path, "privacy_free_creations", full_page=True)
 
 

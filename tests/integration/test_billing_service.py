@@ -480,3 +480,53 @@ def test_billing_reports_healthy_and_stops_cleanly_on_sigterm(stack, infra, tmp_
     # Logs are JSON lines.
     records = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     assert any(r.get("message") == "serving" and r.get("service") == "billing" for r in records)
+
+
+async def test_a_portal_cancellation_runs_to_the_period_end_and_checkout_records_the_customer(billing):
+    created = int(time.time())
+    period_end = created + 20 * 86400
+    completed = {"id": "cs_1", "object": "checkout.session", "client_reference_id": "fay", "customer": "cus_fay"}
+    assert (await webhook(billing, stripe_event("evt_c1", "checkout.session.completed", completed, created))).processed
+    assert (await account(billing, "fay")).plan == "free"  # a checkout alone changes no plan
+
+    started = {**subscription(user="fay", period_end=period_end), "customer": "cus_fay"}
+    assert (await webhook(billing, stripe_event("evt_c2", "customer.subscription.created", started, created))).processed
+    fay = await account(billing, "fay")
+    assert (fay.plan, fay.status, fay.has_provider_subscription, fay.cancel_at_period_end) == (
+        "plus",
+        ACTIVE,
+        True,
+        False,
+    )
+
+    cancelled = stripe_event(
+        "evt_c3", "customer.subscription.updated", {**started, "cancel_at_period_end": True}, created
+    )
+    assert (await webhook(billing, cancelled)).processed
+    assert not (await webhook(billing, cancelled)).processed  # a replay
+    with pytest.raises(grpc.aio.AioRpcError) as forged:
+        await webhook(billing, cancelled.replace(b"true", b"false"), signature_header(cancelled, SECRET, created))
+    assert forged.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    fay = await account(billing, "fay")
+    assert (fay.plan, fay.status, fay.cancel_at_period_end) == ("plus", ACTIVE, True)
+    assert fay.current_period_end.seconds == period_end  # runs to the end of what was paid
+
+    ended = stripe_event("evt_c4", "customer.subscription.deleted", {**started, "status": "canceled"}, created + 1)
+    assert (await webhook(billing, ended)).processed
+    fay = await account(billing, "fay")
+    assert (fay.plan, fay.status, fay.lapsed_plan, fay.cancel_at_period_end) == ("free", LAPSED, "plus", False)
+
+
+async def test_without_a_payment_provider_nothing_can_be_bought(billing):
+    request = billing_pb2.CreateCheckoutSessionRequest(
+        user_id="gus", plan="plus", success_url="http://127.0.0.1/billing", cancel_url="http://127.0.0.1/pricing"
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await billing.CreateCheckoutSession(request, timeout=10)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "Payments are not set up" in refused.value.details()
+    with pytest.raises(grpc.aio.AioRpcError) as none:
+        await billing.GetStandInSession(
+            billing_pb2.GetStandInSessionRequest(user_id="gus", session_id="cs_x"), timeout=10
+        )
+    assert none.value.code() == grpc.StatusCode.NOT_FOUND

@@ -199,6 +199,8 @@ def plan_fields(plan: billing_pb2.Plan) -> tuple:
         sorted(plan.entitlements),
         plan.monthly_credits,
         plan.max_concurrent_generations,
+        plan.monthly_price_cents,
+        plan.currency,
     )
 
 
@@ -217,11 +219,11 @@ async def test_billing_accounts_and_plans_answer_like_the_real_billing(billing) 
     plans = (await billing.ListPlans(billing_pb2.ListPlansRequest())).plans
     paid = ["delete_generation", "download_png", "edit", "upscale"]
     assert [plan_fields(p) for p in plans] == [
-        ("free", "Free", [], 25, 1),
-        ("basic", "Basic", paid, 400, 2),
-        ("plus", "Plus", sorted([*paid, "private_generation"]), 1000, 4),
-        ("pro", "Pro", sorted([*paid, "private_generation"]), 3000, 8),
-        ("team", "Team", sorted([*paid, "private_generation"]), 10000, 8),
+        ("free", "Free", [], 25, 1, 0, "usd"),
+        ("basic", "Basic", paid, 400, 2, 800, "usd"),
+        ("plus", "Plus", sorted([*paid, "private_generation"]), 1000, 4, 2000, "usd"),
+        ("pro", "Pro", sorted([*paid, "private_generation"]), 3000, 8, 6000, "usd"),
+        ("team", "Team", sorted([*paid, "private_generation"]), 10000, 8, 15000, "usd"),
     ]
 
 

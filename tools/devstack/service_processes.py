@@ -19,8 +19,8 @@ class ServiceProcess:
     uses_object_store: bool = False
     # ATELIER_* variable -> name of the generated secret, for secrets only this process holds.
     own_secrets: tuple[tuple[str, str], ...] = ()
-    # Settings of this process in the local stack only (ATELIER_* variable, value).
-    extra_env: tuple[tuple[str, str], ...] = ()
+    # ATELIER_* settings of the local stack, unless the shell sets them.
+    settings: tuple[tuple[str, str], ...] = ()
 
     @property
     def package(self) -> str:
@@ -36,6 +36,8 @@ SERVICES: tuple[ServiceProcess, ...] = (
         grpc_port="billing",
         database_role="billing",
         own_secrets=(("ATELIER_BILLING_WEBHOOK_SECRET", "billing_webhook_secret"),),
+        # Plans are bought on the stand-in provider's pages (no Stripe account, no network).
+        settings=(("ATELIER_BILLING_PROVIDER", "standin"),),
     ),
     ServiceProcess("visibility", ("services.visibility",), 2, grpc_port="visibility", database_role="visibility"),
     ServiceProcess(
@@ -54,7 +56,7 @@ SERVICES: tuple[ServiceProcess, ...] = (
         database_role="webhooks",
         # The local stack's receivers live on this machine (127.0.0.1, plain http): allowed here
         # only; a deployment refuses them (services/webhooks/README.md).
-        extra_env=(("ATELIER_WEBHOOK_ALLOW_PRIVATE_ENDPOINTS", "true"), ("ATELIER_WEBHOOK_ALLOW_PLAIN_HTTP", "true")),
+        settings=(("ATELIER_WEBHOOK_ALLOW_PRIVATE_ENDPOINTS", "true"), ("ATELIER_WEBHOOK_ALLOW_PLAIN_HTTP", "true")),
     ),
     ServiceProcess(
         "generation-api",

@@ -155,7 +155,8 @@ class Stack:
             for key in OBJECT_STORE_KEYS:
                 del env[key]
         env.update({variable: self.secrets[name] for variable, name in service.own_secrets})
-        env.update(service.extra_env)
+        for variable, value in service.settings:
+            env.setdefault(variable, value)
         if service.database_role:
             env["ATELIER_DATABASE_URL"] = self.database_url(service.database_role)
         if service.name in SERVICE_USERS:

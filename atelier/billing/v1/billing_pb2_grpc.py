@@ -65,6 +65,31 @@ class BillingServiceStub:
                 request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookRequest.SerializeToString,
                 response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookResponse.FromString,
                 _registered_method=True)
+        self.CreateCheckoutSession = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/CreateCheckoutSession',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutSessionRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutSessionResponse.FromString,
+                _registered_method=True)
+        self.CreatePortalSession = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/CreatePortalSession',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionResponse.FromString,
+                _registered_method=True)
+        self.GetStandInSession = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/GetStandInSession',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetStandInSessionRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetStandInSessionResponse.FromString,
+                _registered_method=True)
+        self.CompleteStandInSession = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/CompleteStandInSession',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CompleteStandInSessionRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CompleteStandInSessionResponse.FromString,
+                _registered_method=True)
+        self.ListReceipts = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/ListReceipts',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -118,6 +143,45 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateCheckoutSession(self, request, context):
+        """A payment page for a paid plan (Stripe Checkout, or the stand-in's page on the gateway in
+        development). The plan changes only when the provider's signed webhook says it was paid.
+        FAILED_PRECONDITION when payments are not set up or the account already has a subscription.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePortalSession(self, request, context):
+        """The page where a subscriber changes or cancels (Stripe's Customer Portal, or the stand-in's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStandInSession(self, request, context):
+        """The stand-in provider (ATELIER_BILLING_PROVIDER=standin, development and tests only): what a
+        session of the user's offers. NOT_FOUND for another user's session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteStandInSession(self, request, context):
+        """The stand-in provider plays Stripe's part: the events Stripe would send, signed with the
+        webhook secret, for the caller to deliver to the webhook endpoint. Once per session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReceipts(self, request, context):
+        """The user's credit grants and plan changes, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -150,6 +214,31 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.HandleProviderWebhook,
                     request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookRequest.FromString,
                     response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookResponse.SerializeToString,
+            ),
+            'CreateCheckoutSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCheckoutSession,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutSessionRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutSessionResponse.SerializeToString,
+            ),
+            'CreatePortalSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePortalSession,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionResponse.SerializeToString,
+            ),
+            'GetStandInSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStandInSession,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetStandInSessionRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.GetStandInSessionResponse.SerializeToString,
+            ),
+            'CompleteStandInSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteStandInSession,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CompleteStandInSessionRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.CompleteStandInSessionResponse.SerializeToString,
+            ),
+            'ListReceipts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReceipts,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -315,6 +404,141 @@ class BillingService:
             '/atelier.billing.v1.BillingService/HandleProviderWebhook',
             atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookRequest.SerializeToString,
             atelier_dot_billing_dot_v1_dot_billing__pb2.HandleProviderWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCheckoutSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/CreateCheckoutSession',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutSessionRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.CreateCheckoutSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePortalSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/CreatePortalSession',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.CreatePortalSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStandInSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/GetStandInSession',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.GetStandInSessionRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.GetStandInSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteStandInSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/CompleteStandInSession',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.CompleteStandInSessionRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.CompleteStandInSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReceipts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/ListReceipts',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -175,6 +175,9 @@ class PlanOut(BaseModel):
     coming_soon: list[str] = Field(description="the entitlements whose features are not built yet")
     monthly_credits: int
     max_concurrent_generations: int
+    monthly_price_cents: int = Field(description="a month's price in the currency's smallest unit; 0: not sold")
+    currency: str = Field(description="ISO 4217, lower case")
+    for_sale: bool = Field(description="whether it can be bought at checkout")
 
 
 class PlanList(BaseModel):

@@ -28,6 +28,7 @@ SERVICE = "billing"
 CATALOGUE_TTL_S = 60.0
 # Stripe's events are a few kilobytes; anything this large is not one.
 MAX_WEBHOOK_BYTES = 1 << 20
+STANDIN_NOT_FOUND = "There is no such payment session."
 
 _STATUS: dict[int, SubscriptionStatus] = {
     billing_pb2.SUBSCRIPTION_STATUS_NONE: "none",
@@ -48,6 +49,8 @@ def account_view(account: billing_pb2.Account) -> AccountView:
         if account.HasField("current_period_end")
         else None,
         max_concurrent_generations=account.max_concurrent_generations,
+        cancel_at_period_end=account.cancel_at_period_end,
+        has_provider_subscription=account.has_provider_subscription,
     )
 
 
@@ -58,6 +61,8 @@ def plan_info(plan: billing_pb2.Plan) -> PlanInfo:
         tuple(plan.entitlements),
         plan.monthly_credits,
         plan.max_concurrent_generations,
+        plan.monthly_price_cents,
+        plan.currency or "usd",
     )
 
 
@@ -129,6 +134,44 @@ class BillingClient:
             ):
                 raise WebhookRejected(error.details() or "The event was rejected.") from error
             raise problem_from_rpc_error(error, not_found="Not found.", service=SERVICE) from error
+
+    # --- buying plans (billing decides; the gateway passes the signed-in user and the URLs) ---
+
+    async def _for_user(self, method, request, user_id: str, not_found: str = "Not found."):
+        return await rpc.call(
+            method,
+            request,
+            timeout_s=self._timeout_s,
+            not_found=not_found,
+            service=SERVICE,
+            metadata=self._tokens.metadata(user_id),
+        )
+
+    async def checkout(self, user_id: str, plan: str, success_url: str, cancel_url: str) -> str:
+        request = billing_pb2.CreateCheckoutSessionRequest(
+            user_id=user_id, plan=plan, success_url=success_url, cancel_url=cancel_url
+        )
+        reply = await self._for_user(self._stub.CreateCheckoutSession, request, user_id)
+        return reply.url
+
+    async def portal(self, user_id: str, return_url: str) -> str:
+        request = billing_pb2.CreatePortalSessionRequest(user_id=user_id, return_url=return_url)
+        return (await self._for_user(self._stub.CreatePortalSession, request, user_id)).url
+
+    async def standin_session(self, user_id: str, session_id: str) -> billing_pb2.StandInSession:
+        request = billing_pb2.GetStandInSessionRequest(user_id=user_id, session_id=session_id)
+        reply = await self._for_user(self._stub.GetStandInSession, request, user_id, STANDIN_NOT_FOUND)
+        return reply.session
+
+    async def complete_standin(
+        self, user_id: str, session_id: str, action: str
+    ) -> billing_pb2.CompleteStandInSessionResponse:
+        request = billing_pb2.CompleteStandInSessionRequest(user_id=user_id, session_id=session_id, action=action)
+        return await self._for_user(self._stub.CompleteStandInSession, request, user_id, STANDIN_NOT_FOUND)
+
+    async def receipts(self, user_id: str, limit: int) -> list[billing_pb2.Receipt]:
+        request = billing_pb2.ListReceiptsRequest(user_id=user_id, limit=limit)
+        return list((await self._for_user(self._stub.ListReceipts, request, user_id)).receipts)
 
     async def check_serving(self) -> None:
         await rpc.check_serving(self._health, SERVICE_NAME)

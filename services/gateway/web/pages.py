@@ -35,3 +35,17 @@ async def shared_image(image_id: str) -> FileResponse:
 async def profile_page(username: str) -> FileResponse:
     """The same static page for every name; the page asks the API for the profile."""
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)
+
+
+@router.get("/pricing")
+@router.get("/billing")
+async def billing_pages() -> FileResponse:
+    """The pricing page (signed in or not) and the billing page: the same static page."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)
+
+
+@router.get("/billing/standin/{session_id}")
+async def standin_page(session_id: str) -> FileResponse:
+    """The stand-in payment provider's page (development only); the page asks the API for the
+    session, which answers 404 unless it is the signed-in user's."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_SECURITY_HEADERS)

@@ -312,9 +312,13 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
 
 
 PLANS = (
-    billing_pb2.Plan(name="free", display_name="Free", monthly_credits=25, max_concurrent_generations=1),
+    billing_pb2.Plan(
+        name="free", display_name="Free", monthly_credits=25, max_concurrent_generations=1, currency="usd"
+    ),
     billing_pb2.Plan(
         name="basic",
+        monthly_price_cents=800,
+        currency="usd",
         display_name="Basic",
         monthly_credits=400,
         max_concurrent_generations=2,
@@ -322,6 +326,8 @@ PLANS = (
     ),
     billing_pb2.Plan(
         name="plus",
+        monthly_price_cents=2000,
+        currency="usd",
         display_name="Plus",
         monthly_credits=1000,
         max_concurrent_generations=4,
@@ -329,6 +335,8 @@ PLANS = (
     ),
     billing_pb2.Plan(
         name="pro",
+        monthly_price_cents=6000,
+        currency="usd",
         display_name="Pro",
         monthly_credits=3000,
         max_concurrent_generations=8,
@@ -336,6 +344,8 @@ PLANS = (
     ),
     billing_pb2.Plan(
         name="team",
+        monthly_price_cents=15000,
+        currency="usd",
         display_name="Team",
         monthly_credits=10000,
         max_concurrent_generations=8,
@@ -405,6 +415,28 @@ class FakeBillingService(billing_pb2_grpc.BillingServiceServicer):
         return billing_pb2.HandleProviderWebhookResponse(
             processed=len(self.webhooks) == 1, event_type="customer.subscription.updated"
         )
+
+    # Buying plans, as the real billing answers with no payment provider configured.
+
+    async def CreateCheckoutSession(self, request, context):
+        await self._check(context)
+        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "Payments are not set up on this Atelier.")
+
+    async def CreatePortalSession(self, request, context):
+        await self._check(context)
+        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "Payments are not set up on this Atelier.")
+
+    async def GetStandInSession(self, request, context):
+        await self._check(context)
+        await context.abort(grpc.StatusCode.NOT_FOUND, "no such session")
+
+    async def CompleteStandInSession(self, request, context):
+        await self._check(context)
+        await context.abort(grpc.StatusCode.NOT_FOUND, "no such session")
+
+    async def ListReceipts(self, request, context):
+        await self._check(context)
+        return billing_pb2.ListReceiptsResponse()
 
 
 @dataclass

@@ -8,13 +8,20 @@ import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
 import { openImage, wireDetail } from "./detail.js";
 import { loadFeed, wireFeed } from "./feed.js";
+import { loadBilling, wireBilling } from "./billing.js";
+import { credits } from "./money.js";
 import { loadPlanPage } from "./plan.js";
+import { loadPricing } from "./pricing.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
+import { loadStandIn, standinSessionId } from "./standin.js";
 import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
 
 const HISTORY_PAGE_SIZE = 12;
 const POLL_INTERVAL_MS = 1500;
-const VIEWS = ["auth", "studio", "creations", "plan", "account", "shared", "feed", "profile"];
+const VIEWS = ["auth", "studio", "creations", "plan", "account", "shared", "feed", "profile", "pricing", "billing",
+  "standin"];
+// Pages at paths of their own (besides /i/<id> and /u/<name>): buying plans.
+const BILLING_PATHS = ["/pricing", "/billing"];
 
 const state = {
   authMode: "login",
@@ -39,7 +46,7 @@ function show(view) {
   for (const id of ["nav-create", "nav-creations", "nav-plan", "nav-account"]) $(id).hidden = !signedIn;
   $("guest-login").hidden = signedIn || view === "auth";
   for (const [id, name] of [["nav-feed", "feed"], ["nav-create", "studio"], ["nav-creations", "creations"],
-    ["nav-plan", "plan"], ["nav-account", "account"]]) {
+    ["nav-plan", "plan"], ["nav-account", "account"], ["nav-pricing", "pricing"]]) {
     if (view === name) $(id).setAttribute("aria-current", "page");
     else $(id).removeAttribute("aria-current");
   }
@@ -51,11 +58,13 @@ function sharedImageId() {
 }
 
 function onPathPage() {
-  return sharedImageId() !== null || profileName() !== null;
+  return sharedImageId() !== null || profileName() !== null || BILLING_PATHS.includes(window.location.pathname)
+    || standinSessionId() !== null;
 }
 
 function isPublicView() {
-  return onPathPage() || window.location.hash === "#/feed";
+  return onPathPage() && window.location.pathname !== "/billing" && standinSessionId() === null
+    || window.location.hash === "#/feed";
 }
 
 async function route() {
@@ -68,6 +77,11 @@ async function route() {
   }
   // The plan may have changed since the last view (a lapse, an upgrade): every view starts from now.
   if (state.me !== null && (await refreshMe()) === null && !isPublicView()) return;
+  if (window.location.pathname === "/pricing") {
+    show("pricing");
+    await loadPricing(state.me);
+    return;
+  }
   const username = profileName();
   if (username !== null) {
     show("profile");
@@ -83,6 +97,17 @@ async function route() {
   }
   if (state.me === null) {
     show("auth");
+    return;
+  }
+  const standin = standinSessionId();
+  if (standin !== null) {
+    show("standin");
+    await loadStandIn(standin);
+    return;
+  }
+  if (window.location.pathname === "/billing") {
+    show("billing");
+    await loadBilling();
     return;
   }
   if (hash === "#/creations") {
@@ -174,7 +199,7 @@ function renderAccount(me) {
   $("account-name").textContent = me.username;
   $("account-name").href = `/u/${encodeURIComponent(me.username)}`;
   $("account-plan").textContent = me.plan_display_name;
-  $("account-credits").textContent = `${me.credits} credits`;
+  $("account-credits").textContent = credits(me.credits);
   renderVisibilityChoice(me);
 }
 
@@ -568,6 +593,7 @@ function wire() {
   wireProfile({ getMe: () => state.me });
   wireAccount({ signedOut: leaveAccount });
   wireStudioEvents();
+  wireBilling();
 }
 
 async function start() {

@@ -2,7 +2,7 @@
 
 import { api, ApiError } from "./api.js";
 import { openImage } from "./detail.js";
-import { $, allowOrExplain, clearError, el, showError, visibilityBadge } from "./ui.js";
+import { $, allowOrExplain, clearError, el, showError, upgradeLink, visibilityBadge } from "./ui.js";
 
 const PAGE_SIZE = 24;
 
@@ -33,6 +33,7 @@ function renderSelection() {
   const note = $("bulk-note");
   note.hidden = permission.allowed;
   note.textContent = permission.allowed ? "" : permission.reason;
+  if (!permission.allowed) note.append(" ", upgradeLink());
 }
 
 function card(item) {

@@ -4,7 +4,7 @@
 
 import { api, ApiError } from "./api.js";
 import { renderMore, wireMore } from "./detail_actions.js";
-import { $, allowOrExplain, clearError, showError } from "./ui.js";
+import { $, allowOrExplain, clearError, showError, upgradeLink } from "./ui.js";
 
 const ANONYMOUS_PNG_NOTE = "Full-quality PNG downloads need a paid plan; you get a slightly compressed JPG.";
 
@@ -42,6 +42,7 @@ function renderActions() {
   const note = $("detail-download-note");
   note.hidden = png;
   note.textContent = png ? "" : (me ? me.permissions.download_png.reason : ANONYMOUS_PNG_NOTE);
+  if (!png && me) note.append(" ", upgradeLink());
 
   const remove = $("detail-delete");
   remove.hidden = !image.owned_by_you;

@@ -1,6 +1,7 @@
 // The plan page: my plan, credits and status, and what each plan unlocks.
 
 import { api } from "./api.js";
+import { credits, price } from "./money.js";
 import { $, clearError, el, showError } from "./ui.js";
 
 const STATUS_LABEL = { none: "Free", active: "Active", lapsed: "Lapsed" };
@@ -8,7 +9,7 @@ const STATUS_LABEL = { none: "Free", active: "Active", lapsed: "Lapsed" };
 function renderCurrent(me) {
   $("plan-current-name").textContent = me.plan_display_name;
   $("plan-status").textContent = STATUS_LABEL[me.subscription_status] || me.subscription_status;
-  $("plan-credits").textContent = String(me.credits);
+  $("plan-credits").textContent = credits(me.credits);
   $("plan-concurrency").textContent = `${me.max_concurrent_generations} generation${
     me.max_concurrent_generations === 1 ? "" : "s"}`;
   const lapsed = $("plan-lapsed");
@@ -17,6 +18,7 @@ function renderCurrent(me) {
   $("plan-period").textContent = me.current_period_end
     ? `Current period ends ${new Date(me.current_period_end).toLocaleDateString()}.`
     : "";
+  $("plan-upgrade").textContent = me.subscription_status === "active" ? "See all plans" : "See prices and upgrade";
 }
 
 function renderCatalogue(plans, me) {
@@ -44,6 +46,8 @@ function renderCatalogue(plans, me) {
     text, className: [cls, plan.name === me.plan ? "current" : ""].filter(Boolean).join(" "),
   });
   const rows = [
+    row("Price a month", plans.map((plan) => cell(plan.monthly_price_cents > 0
+      ? price(plan.monthly_price_cents, plan.currency) : "Free", plan))),
     row("Credits a month", plans.map((plan) => cell(String(plan.monthly_credits), plan))),
     row("Generations at once", plans.map((plan) => cell(String(plan.max_concurrent_generations), plan))),
   ];

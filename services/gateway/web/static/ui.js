@@ -14,8 +14,19 @@ export function el(tag, { className, text, attrs } = {}, ...children) {
   return element;
 }
 
+// Every "upgrade your plan" message links to the pricing page: out of credits (402) and refusals
+// a plan decides (403 that name the plan; a 403 for anything else, e.g. CSRF, gets no link).
+export function upgradeLink() {
+  return el("a", { className: "upgrade-link", text: "See plans", attrs: { href: "/pricing" } });
+}
+
+function isPlanRefusal(error) {
+  return error instanceof ApiError && (error.status === 402 || (error.status === 403 && /\bplan\b/i.test(error.message)));
+}
+
 export function showError(element, error) {
   element.textContent = error instanceof ApiError ? error.message : String(error);
+  if (isPlanRefusal(error)) element.append(" ", upgradeLink());
   element.hidden = false;
 }
 
@@ -41,6 +52,7 @@ export function allowOrExplain(control, permission, note, wrapper) {
   }
   if (note) {
     note.textContent = allowed ? "" : permission.reason || "Your plan does not include this.";
+    if (!allowed) note.append(" ", upgradeLink());
     note.hidden = allowed;
   }
   return allowed;
