@@ -6,6 +6,8 @@ ChangePlan gRPC. Screenshots go to the test's tmp dir (and to $ATELIER_E2E_SCREE
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -89,6 +91,15 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     expect(page.locator("#detail-share-note")).to_have_text("Anyone with this link can see the image.")
     public_link = page.locator("#detail-share-url").input_value()
     shot(page, tmp_path, "privacy_plus_detail")
+    # While public, a stranger's share page carries the link-preview tags.
+    stranger = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    shared = stranger.goto(public_link)
+    assert shared is not None and shared.status == 200
+    expect(stranger.locator('meta[property="og:image"]')).to_have_attribute(
+        "content", f"{platform.url}/api/v1/images/{public_link.rsplit('/', 1)[1]}/content"
+    )
+    expect(stranger.locator('meta[name="twitter:card"]')).to_have_attribute("content", "summary_large_image")
+    expect(stranger.locator("#shared-image img")).to_have_count(1)
     page.locator("#detail-close").click()
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Public", "Private"])
 
@@ -109,9 +120,14 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     expect(page.locator("#creations-grid .creation")).to_have_count(2)
     shot(page, tmp_path, "privacy_plus_creations", full_page=True)
 
-    # The share link of an image made private again shows nothing to a stranger.
-    stranger = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    stranger.goto(public_link)
+    # The share link of an image made private again shows nothing to a stranger: the very page of
+    # an id that never existed, 404, without any preview tag.
+    missing = stranger.goto(f"{platform.url}/i/{uuid.uuid4()}")
+    assert missing is not None and missing.status == 404
+    missing_page = missing.body()
+    gone = stranger.goto(public_link)
+    assert gone is not None and gone.status == 404 and gone.body() == missing_page
+    expect(stranger.locator('meta[property^="og:"], meta[name^="twitter:"]')).to_have_count(0)
     expect(stranger.locator("#shared-missing")).to_be_visible()
     expect(stranger.locator("#shared-image img")).to_have_count(0)
     shot(stranger, tmp_path, "privacy_share_private_anonymous", full_page=True)
