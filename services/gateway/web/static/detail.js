@@ -4,15 +4,43 @@
 
 import { api, ApiError } from "./api.js";
 import { renderMore, wireMore } from "./detail_actions.js";
-import { $, allowOrExplain, clearError, showError } from "./ui.js";
+import { $, allowOrExplain, clearError, el, showError } from "./ui.js";
 
 const ANONYMOUS_PNG_NOTE = "Full-quality PNG downloads need a paid plan; you get a slightly compressed JPG.";
 
 const panel = {
   image: null,
   me: null,
+  set: [], // the image ids of the set the panel was opened on (a feed card), if any
   onChange: () => {},
 };
+
+function renderSet() {
+  const strip = $("detail-set");
+  strip.hidden = panel.set.length < 2;
+  strip.replaceChildren(...(strip.hidden ? [] : panel.set.map((imageId, index) => {
+    const button = el("button", {
+      attrs: {
+        type: "button",
+        "aria-label": `Image ${index + 1} of ${panel.set.length}`,
+        "aria-current": String(imageId === panel.image.image_id),
+      },
+    }, el("img", { attrs: { src: `/api/v1/images/${imageId}/content?size=thumb`, alt: "" } }));
+    button.addEventListener("click", () => showInPanel(imageId));
+    return button;
+  })));
+}
+
+async function showInPanel(imageId) {
+  clearError($("detail-error"));
+  try {
+    panel.image = await api(`/api/v1/images/${imageId}`);
+  } catch (error) {
+    showError($("detail-error"), error);
+    return;
+  }
+  render();
+}
 
 function setVisibilityButtons(visibility) {
   $("detail-public").setAttribute("aria-pressed", String(visibility === "public"));
@@ -65,6 +93,7 @@ function render() {
   renderVisibility();
   renderActions();
   renderMore(panel);
+  renderSet();
 }
 
 async function changeVisibility(visibility) {
@@ -123,9 +152,10 @@ async function deleteGeneration() {
   }
 }
 
-export async function openImage(imageId, { me = null, onChange = () => {} } = {}) {
+export async function openImage(imageId, { me = null, onChange = () => {}, set = null } = {}) {
   panel.me = me;
   panel.onChange = onChange;
+  panel.set = set || [];
   try {
     panel.image = await api(`/api/v1/images/${imageId}`);
   } catch (error) {
