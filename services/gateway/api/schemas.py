@@ -344,6 +344,13 @@ class BulkVisibilityChange(_Request):
     visibility: VisibilityName
 
 
+MAX_ZIP_IMAGES = 100
+
+
+class CreationsZip(_Request):
+    image_ids: list[str] = Field(min_length=1, max_length=MAX_ZIP_IMAGES)
+
+
 class RefusalOut(BaseModel):
     image_id: str
     reason: str
