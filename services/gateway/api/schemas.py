@@ -344,6 +344,17 @@ class BulkVisibilityChange(_Request):
     visibility: VisibilityName
 
 
+class PendingDeletion(BaseModel):
+    generation_id: uuid.UUID
+    deleted_image_ids: list[uuid.UUID]
+    undo_until: datetime = Field(description="POST /api/v1/generations/{id}/restore works until then")
+
+
+class RestoredGeneration(BaseModel):
+    generation_id: uuid.UUID
+    restored_image_ids: list[uuid.UUID]
+
+
 MAX_ZIP_IMAGES = 100
 
 

@@ -3,6 +3,7 @@
 // (detail_actions.js). Opened from the studio's tiles, Creations, the feed, profiles and share links.
 
 import { api, ApiError } from "./api.js";
+import { confirmAction, deleteUndoably, offerUndo, wireConfirm } from "./confirm.js";
 import { renderMore, wireMore } from "./detail_actions.js";
 import { $, allowOrExplain, clearError, el, showError } from "./ui.js";
 
@@ -140,13 +141,19 @@ async function share() {
 
 async function deleteGeneration() {
   const { image } = panel;
-  // eslint-disable-next-line no-alert
-  if (!window.confirm("Delete this whole generation (all its images)? This cannot be undone.")) return;
+  const confirmed = await confirmAction({
+    title: "Delete this generation?",
+    message: "All its images go, for everyone, you included. You can undo it for a few seconds.",
+    confirmLabel: "Delete generation",
+  });
+  if (!confirmed) return;
   clearError($("detail-error"));
+  const onChange = panel.onChange;
   try {
-    await api(`/api/v1/generations/${image.generation_id}`, { method: "DELETE" });
+    const pending = await deleteUndoably([image.generation_id]);
     $("detail").close();
-    panel.onChange({ ...image, deleted: true });
+    onChange({ ...image, deleted: true });
+    offerUndo("Generation deleted.", pending, () => onChange({ ...image, deleted: false }));
   } catch (error) {
     showError($("detail-error"), error);
   }
@@ -169,6 +176,7 @@ export async function openImage(imageId, { me = null, onChange = () => {}, set =
 }
 
 export function wireDetail() {
+  wireConfirm();
   $("detail-close").addEventListener("click", () => $("detail").close());
   $("detail").addEventListener("click", (event) => {
     if (event.target === $("detail")) $("detail").close(); // a click on the backdrop
