@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
+from tests.e2e.browser import generate_images, new_page, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -31,18 +31,11 @@ def _signed_up_on(browser: Browser, platform, plan: str) -> Page:
     return page
 
 
-def _generate(page: Page, prompt: str, images: int) -> None:
-    page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.locator("#num-images").select_option(str(images))
-    page.get_by_role("button", name="Generate").click()
-    expect(page.locator("#tiles img.final")).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
-
-
 def test_creations_download_a_zip_and_delete_after_a_confirm_dialog(platform, browser, tmp_path) -> None:
     page = _signed_up_on(browser, platform, "basic")
     page.on("dialog", lambda dialog: pytest.fail(f"a browser dialog opened: {dialog.message}"))
-    _generate(page, "a red circle on a blue background", 2)
-    _generate(page, "a green square on a white background", 2)
+    generate_images(page, "a red circle on a blue background", 2)
+    generate_images(page, "a green square on a white background", 2)
     page.get_by_role("link", name="Creations").click()
     grid = page.locator("#creations-grid .creation")
     expect(grid).to_have_count(4)

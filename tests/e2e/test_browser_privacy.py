@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
+from tests.e2e.browser import generate_images, new_page, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -33,20 +33,13 @@ def _change_plan(platform, user_id: str, plan: str) -> None:
         )
 
 
-def _generate(page: Page, prompt: str, images: int) -> None:
-    page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.locator("#num-images").select_option(str(images))
-    page.get_by_role("button", name="Generate").click()
-    expect(page.locator("#tiles img.final")).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
-
-
 def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, browser, tmp_path) -> None:
     page, _ = _sign_up(browser, platform.url, "free")
     private_choice = page.get_by_label("Private")
     expect(private_choice).to_be_disabled()
     expect(page.locator("#choose-private")).to_have_attribute("title", NEEDS_PLUS)
     expect(page.locator("#visibility-note")).to_have_text(NEEDS_PLUS)
-    _generate(page, "a red circle on a blue background", 1)
+    generate_images(page, "a red circle on a blue background", 1)
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Public"])
     shot(page, tmp_path, "privacy_free_studio", full_page=True)
 
@@ -76,7 +69,7 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     page.get_by_text("Private", exact=True).first.click()
     expect(page.get_by_label("Private")).to_be_checked()
     expect(page.locator("#visibility-note")).to_be_hidden()
-    _generate(page, "a yellow star on a purple background", 2)
+    generate_images(page, "a yellow star on a purple background", 2)
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Private", "Private"])
     shot(page, tmp_path, "privacy_plus_studio", full_page=True)
 

@@ -9,7 +9,7 @@ may hold fewer than `limit` items, follow `next_cursor` until it is null.
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.gateway.api.access import PRIVATE_NO_STORE
 from services.gateway.api.feed_schemas import (
@@ -32,12 +32,24 @@ TopWindow = Literal["day", "week", "all"]
 WINDOW_WORDS = "`window` (top only): `day`, `week` (default) or `all` (every like ever)"
 
 
-async def _page(
-    caller: Caller | None, request: Request, sort: str, q: str, cursor: str | None, limit: int, window: str
-) -> tuple[str, list[FeedItemOut], str | None]:
+class FeedQuery:
+    """The query parameters of both listings."""
+
+    def __init__(
+        self,
+        sort: Literal["new", "top"] = "new",
+        q: Annotated[str, Query(max_length=QUERY_MAX_LENGTH, description="words to look for in prompts")] = "",
+        cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=FEED_PAGE_SIZE_MAX)] = FEED_PAGE_SIZE_DEFAULT,
+        window: TopWindow = "week",
+    ):
+        self.sort, self.q, self.cursor, self.limit, self.window = sort, " ".join(q.split()), cursor, limit, window
+
+
+async def _page(caller: Caller | None, request: Request, query: FeedQuery) -> tuple[str, list[FeedItemOut], str | None]:
     deps = deps_of(request)
     viewer_id = caller.user_id if caller is not None else ""
-    page = await deps.feed.list_feed(viewer_id, sort, " ".join(q.split()), limit, cursor or "", window)
+    page = await deps.feed.list_feed(viewer_id, query.sort, query.q, query.limit, query.cursor or "", query.window)
     context = await PageContext.load(deps, viewer_id, page.items)
     return viewer_id, context.items(page.items, viewer_id), page.next_cursor or None
 
@@ -55,16 +67,9 @@ async def _page(
     f"Always `Cache-Control: {PRIVATE_NO_STORE}`.",
 )
 async def feed(
-    caller: MaybeCaller,
-    request: Request,
-    response: Response,
-    sort: Literal["new", "top"] = "new",
-    q: Annotated[str, Query(max_length=QUERY_MAX_LENGTH, description="words to look for in prompts")] = "",
-    cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=FEED_PAGE_SIZE_MAX)] = FEED_PAGE_SIZE_DEFAULT,
-    window: TopWindow = "week",
+    caller: MaybeCaller, request: Request, response: Response, query: Annotated[FeedQuery, Depends()]
 ) -> FeedPage:
-    _, items, next_cursor = await _page(caller, request, sort, q, cursor, limit, window)
+    _, items, next_cursor = await _page(caller, request, query)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
     return FeedPage(items=items, next_cursor=next_cursor)
 
@@ -80,16 +85,9 @@ async def feed(
     f"Always `Cache-Control: {PRIVATE_NO_STORE}`.",
 )
 async def feed_sets(
-    caller: MaybeCaller,
-    request: Request,
-    response: Response,
-    sort: Literal["new", "top"] = "new",
-    q: Annotated[str, Query(max_length=QUERY_MAX_LENGTH, description="words to look for in prompts")] = "",
-    cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=FEED_PAGE_SIZE_MAX)] = FEED_PAGE_SIZE_DEFAULT,
-    window: TopWindow = "week",
+    caller: MaybeCaller, request: Request, response: Response, query: Annotated[FeedQuery, Depends()]
 ) -> FeedSetPage:
-    viewer_id, items, next_cursor = await _page(caller, request, sort, q, cursor, limit, window)
+    viewer_id, items, next_cursor = await _page(caller, request, query)
     cards = await group_into_sets(deps_of(request), viewer_id, items)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
     return FeedSetPage(items=cards, next_cursor=next_cursor)

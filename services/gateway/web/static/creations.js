@@ -78,8 +78,8 @@ async function deleteSelected() {
   if (generations.length === 0) return;
   const confirmed = await confirmAction({
     title: `Delete ${plural(generations.length, "generation")}?`,
-    message: `Every image of the ${plural(generations.length, "generation")} you picked from goes, for everyone, `
-      + "you included — also images of those sets you did not select. You can undo it for a few seconds.",
+    message: "Deleting takes whole sets: every image of the selected images' generations is deleted, also those "
+      + "you did not select, for everyone, you included. You can undo it for a few seconds.",
     confirmLabel: "Delete",
   });
   if (!confirmed) return;
