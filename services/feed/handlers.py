@@ -171,9 +171,12 @@ class FeedServicer(feed_pb2_grpc.FeedServiceServicer):
                 cursor = cursors.decode(request.cursor, cursors.TOP, self._cursors)
                 after_top = (cursor.likes, cursor.created_at, cursor.image_id)
                 since = cursor.since or since
-            window = (
-                repository.precomputed_window(hours) if hours in self._precomputed else repository.live_window(since)
-            )
+            if request.all_time:
+                window = repository.all_time_window()
+            elif hours in self._precomputed:
+                window = repository.precomputed_window(hours)
+            else:
+                window = repository.live_window(since)
 
             def fetch(conn, a, n):
                 return repository.fetch_top(conn, window, a, n, query)

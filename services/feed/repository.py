@@ -206,6 +206,19 @@ def precomputed_window(window_hours: int) -> TopWindow:
     )
 
 
+def all_time_window() -> TopWindow:
+    """Every like ever: the image's own like count, read from a partial index of liked listed images."""
+    return TopWindow(
+        scored=(
+            f"SELECT {_FEED_COLUMNS}, i.like_count AS window_likes FROM images i"
+            " WHERE i.listed AND i.like_count > 0{search}"
+        ),
+        key=("i.like_count", "i.created_at", "i.image_id"),
+        liked="SELECT 1 WHERE i.like_count > 0",
+        params={},
+    )
+
+
 async def fetch_top(
     conn: psycopg.AsyncConnection,
     window: TopWindow,

@@ -118,3 +118,11 @@ class VisibilityClient:
             )
         except grpc.aio.AioRpcError as error:
             raise DependencyUnavailable(f"visibility: {error.details()}") from error
+
+    async def restore(self, actor_id: str, image_ids: list[str]) -> None:
+        try:
+            await self._stub.RestoreImages(
+                visibility_pb2.RestoreImagesRequest(actor_id=actor_id, image_ids=image_ids), timeout=self._timeout_s
+            )
+        except grpc.aio.AioRpcError as error:
+            raise DependencyUnavailable(f"visibility: {error.details()}") from error

@@ -227,7 +227,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         record = None
         if generation_id is not None:
             async with self._pool.connection() as conn:
-                record = await repository.get_generation(conn, generation_id)
+                record = await repository.get_generation(conn, generation_id, shown_only=True)
         # Another user's generation is indistinguishable from a missing one.
         if record is None or not request.viewer_id or record.owner_id != request.viewer_id:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
@@ -270,12 +270,29 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         if generation_id is None or not request.actor_id:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
         try:
-            deleted = await self._delete(generation_id, request.actor_id)
+            deleted = await self._delete(generation_id, request.actor_id, request.undoable)
         except DependencyUnavailable as error:
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot delete right now ({error})")
         if deleted is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
-        return generation_pb2.DeleteGenerationResponse(deleted_image_ids=deleted)
+        response = generation_pb2.DeleteGenerationResponse(deleted_image_ids=deleted.image_ids)
+        if deleted.undo_until is not None:
+            response.undo_until.FromDatetime(deleted.undo_until)
+        return response
+
+    async def RestoreGeneration(
+        self, request: generation_pb2.RestoreGenerationRequest, context: grpc.aio.ServicerContext
+    ):
+        generation_id = parse_uuid(request.generation_id)
+        if generation_id is None or not request.actor_id:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
+        try:
+            restored = await self._delete.restore(generation_id, request.actor_id)
+        except DependencyUnavailable as error:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot restore right now ({error})")
+        if restored is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
+        return generation_pb2.RestoreGenerationResponse(restored_image_ids=restored)
 
     async def WatchProgress(self, request: generation_pb2.WatchProgressRequest, context: grpc.aio.ServicerContext):
         try:

@@ -49,7 +49,7 @@ class ProgressRelay:
         record = None
         if parsed is not None and viewer_id:
             async with self._pool.connection() as conn:
-                record = await repository.get_generation(conn, parsed)
+                record = await repository.get_generation(conn, parsed, shown_only=True)
         if record is None or record.owner_id != viewer_id:
             raise NotTheOwners(generation_id)
         return str(record.id)

@@ -1,5 +1,6 @@
 """SQL for the generation schema (psycopg 3). Connections come pinned to the schema."""
 
+from datetime import datetime
 from uuid import UUID
 
 import psycopg
@@ -71,11 +72,13 @@ async def find_by_idempotency_key(conn: psycopg.AsyncConnection, owner_id: str, 
 
 
 async def get_generation(
-    conn: psycopg.AsyncConnection, generation_id: UUID, *, for_update: bool = False
+    conn: psycopg.AsyncConnection, generation_id: UUID, *, for_update: bool = False, shown_only: bool = False
 ) -> GenerationRecord | None:
+    """`shown_only`: None for a generation whose undoable deletion is pending (as if it were gone)."""
     cursor = conn.cursor(row_factory=class_row(GenerationRecord))
     lock = " FOR UPDATE" if for_update else ""
-    await cursor.execute(f"SELECT {_GENERATION_FIELDS} FROM generations WHERE id = %s{lock}", (generation_id,))
+    shown = " AND delete_after IS NULL" if shown_only else ""
+    await cursor.execute(f"SELECT {_GENERATION_FIELDS} FROM generations WHERE id = %s{shown}{lock}", (generation_id,))
     record = await cursor.fetchone()
     if record is None:
         return None
@@ -100,13 +103,14 @@ async def list_generations(
     cursor = conn.cursor(row_factory=class_row(GenerationRecord))
     if after is None:
         await cursor.execute(
-            f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s"
+            f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s AND delete_after IS NULL"
             " ORDER BY created_at DESC, id DESC LIMIT %s",
             (owner_id, limit),
         )
     else:
         await cursor.execute(
-            f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s AND (created_at, id) < (%s, %s)"
+            f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s AND delete_after IS NULL"
+            " AND (created_at, id) < (%s, %s)"
             " ORDER BY created_at DESC, id DESC LIMIT %s",
             (owner_id, *after, limit),
         )
@@ -120,7 +124,8 @@ async def list_generations(
 async def batch_get_images(conn: psycopg.AsyncConnection, image_ids: list[UUID]) -> list[ImageRecord]:
     cursor = conn.cursor(row_factory=class_row(ImageRecord))
     await cursor.execute(
-        f"SELECT {_IMAGE_COLUMNS} FROM images i JOIN generations g ON g.id = i.generation_id WHERE i.id = ANY(%s)",
+        f"SELECT {_IMAGE_COLUMNS} FROM images i JOIN generations g ON g.id = i.generation_id"
+        " WHERE i.id = ANY(%s) AND g.delete_after IS NULL",
         (image_ids,),
     )
     return await cursor.fetchall()
@@ -213,6 +218,38 @@ async def count_unfinished_of(conn: psycopg.AsyncConnection, owner_id: str) -> i
 
 async def delete_generation(conn: psycopg.AsyncConnection, generation_id: UUID) -> None:
     await conn.execute("DELETE FROM generations WHERE id = %s", (generation_id,))
+
+
+async def delete_later(conn: psycopg.AsyncConnection, generation_id: UUID, window_s: float) -> datetime:
+    """Marks the generation's deletion pending until now + window (a pending one keeps its moment)."""
+    cursor = await conn.execute(
+        "UPDATE generations SET delete_after = coalesce(delete_after, now() + make_interval(secs => %s))"
+        " WHERE id = %s RETURNING delete_after",
+        (window_s, generation_id),
+    )
+    return (await one_row(cursor))[0]
+
+
+async def undo_pending_deletion(conn: psycopg.AsyncConnection, generation_id: UUID) -> bool:
+    """Within the caller's transaction, with the row locked: True when a deletion was pending and
+    its window still open, now undone."""
+    cursor = await conn.execute(
+        "UPDATE generations SET delete_after = NULL WHERE id = %s AND delete_after > now()", (generation_id,)
+    )
+    return cursor.rowcount == 1
+
+
+async def deletions_due(conn: psycopg.AsyncConnection, limit: int) -> list[tuple[UUID, str]]:
+    cursor = await conn.execute(
+        "SELECT id, owner_id FROM generations WHERE delete_after <= now() ORDER BY delete_after LIMIT %s", (limit,)
+    )
+    return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+
+async def deletion_pending(conn: psycopg.AsyncConnection, generation_id: UUID) -> datetime | None:
+    cursor = await conn.execute("SELECT delete_after FROM generations WHERE id = %s", (generation_id,))
+    row = await cursor.fetchone()
+    return row[0] if row else None
 
 
 async def count_unfinished(conn: psycopg.AsyncConnection) -> dict[str, int]:

@@ -31,3 +31,7 @@ class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, Object
     # (the process died in between; services/generation/reservations.py); checked this often.
     reservation_recovery_after_s: float = Field(default=30.0, gt=0)
     reservation_sweep_interval_s: float = Field(default=10.0, gt=0)
+    # An undoable deletion (DeleteGeneration with `undoable`) hides the images at once and removes
+    # them this long afterwards, unless RestoreGeneration undid it; 0: undoable deletions delete at once.
+    delete_undo_window_s: float = Field(default=10.0, ge=0, le=3600)
+    deletion_sweep_interval_s: float = Field(default=1.0, gt=0)

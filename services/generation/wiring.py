@@ -52,6 +52,7 @@ USERS = UserPolicy.for_service(
         "ListGenerations": acts_for("owner_id"),
         "BatchGetImages": acts_for("viewer_id", anonymous=True),
         "DeleteGeneration": acts_for("actor_id"),
+        "RestoreGeneration": acts_for("actor_id"),
         # A generation's previews, for its owner only; nobody's: NOT_FOUND, like GetGeneration.
         "WatchProgress": acts_for("viewer_id", anonymous=True),
     },
@@ -81,7 +82,7 @@ async def run_api(settings: GenerationSettings) -> None:
     runtime.on_close(lambda: billing_channel.close(None))
     runtime.on_close(lambda: visibility_channel.close(None))
     visibility = VisibilityClient(visibility_channel)
-    deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings))
+    deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings), settings.delete_undo_window_s)
     billing = BillingClient(billing_channel)
     progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
     servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress)
@@ -89,6 +90,10 @@ async def run_api(settings: GenerationSettings) -> None:
     runtime.run_in_background(
         run_periodically("abandoned reservation sweep", sweep.sweep, settings.reservation_sweep_interval_s),
         "reservation-sweep",
+    )
+    runtime.run_in_background(
+        run_periodically("deletion sweep", deleter.sweep, settings.deletion_sweep_interval_s),
+        "deletion-sweep",
     )
     await runtime.serve(
         settings,

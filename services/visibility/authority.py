@@ -187,6 +187,12 @@ async def mark_deleted(pool: AsyncConnectionPool, actor_id: str, image_ids: list
         return await repository.mark_deleted(conn, image_ids, actor_id)
 
 
+async def restore(pool: AsyncConnectionPool, actor_id: str, image_ids: list[UUID]) -> list[str]:
+    """An undone deletion (the generation service's undo window): the images as they were before."""
+    async with pool.connection() as conn, conn.transaction():
+        return await repository.restore(conn, image_ids, actor_id)
+
+
 async def record_deletion(
     pool: AsyncConnectionPool, owner_id: str, generation_id: UUID | None, image_ids: list[UUID]
 ) -> None:

@@ -159,3 +159,11 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         ids, _malformed = parse_ids(list(request.image_ids))
         deleted = await authority.mark_deleted(self._pool, request.actor_id, ids)
         return pb.MarkDeletedResponse(deleted_image_ids=deleted)
+
+    async def RestoreImages(self, request: pb.RestoreImagesRequest, context: grpc.aio.ServicerContext):
+        if not request.actor_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "actor_id: is required")
+        await _check_count(context, request.image_ids)
+        ids, _malformed = parse_ids(list(request.image_ids))
+        restored = await authority.restore(self._pool, request.actor_id, ids)
+        return pb.RestoreImagesResponse(restored_image_ids=restored)

@@ -83,6 +83,18 @@ async def mark_deleted(conn: psycopg.AsyncConnection, image_ids: list[UUID], own
     return [str(row[0]) for row in await cursor.fetchall()]
 
 
+async def restore(conn: psycopg.AsyncConnection, image_ids: list[UUID], owner_id: str) -> list[str]:
+    """Undoes mark_deleted for the owner's images; returns the ids brought back."""
+    if not image_ids:
+        return []
+    cursor = await conn.execute(
+        "UPDATE images SET deleted = false, updated_at = now()"
+        " WHERE image_id = ANY(%s) AND owner_id = %s AND deleted RETURNING image_id",
+        (image_ids, owner_id),
+    )
+    return [str(row[0]) for row in await cursor.fetchall()]
+
+
 async def delete_or_tombstone(
     conn: psycopg.AsyncConnection, owner_id: str, generation_id: UUID | None, image_ids: list[UUID]
 ) -> None:

@@ -38,6 +38,7 @@ CALLERS = CallerPolicy.for_service(
         "Authorize": {identities.GATEWAY, identities.FEED, identities.GENERATION_API, identities.GENERATION_WORKER},
         "BatchGetVisibility": {identities.GATEWAY},
         "MarkDeleted": {identities.GENERATION_API},
+        "RestoreImages": {identities.GENERATION_API},
     },
 )
 # Changes and owner views for their user only. Authorize also for an anonymous viewer (public
@@ -52,6 +53,7 @@ USERS = UserPolicy.for_service(
         "Authorize": acts_for("viewer_id", anonymous=True, unattended={identities.GENERATION_WORKER}),
         "BatchGetVisibility": acts_for("owner_id"),
         "MarkDeleted": acts_for("actor_id"),
+        "RestoreImages": acts_for("actor_id"),
     },
 )
 

@@ -49,6 +49,14 @@ def shot(page: Page, tmp_path: Path, name: str, full_page: bool = False) -> None
         shutil.copy(path, Path(extra) / path.name)
 
 
+def generate_images(page: Page, prompt: str, images: int) -> None:
+    """Types the prompt, picks the number of images, clicks Generate and waits for the finals."""
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.locator("#num-images").select_option(str(images))
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#tiles img.final")).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
+
+
 def generate_in_studio(page: Page, prompt: str) -> Locator:
     """Types the prompt, clicks Generate and waits until the four final images have loaded."""
     page.get_by_label("Prompt", exact=True).fill(prompt)

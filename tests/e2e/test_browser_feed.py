@@ -192,17 +192,18 @@ def test_a_visitor_finds_likes_copies_and_remixes_public_images(platform, browse
     assert viewer_name
 
 
-def test_the_feed_scrolls_on_and_sorts_by_likes(platform, browser, tmp_path) -> None:
+def test_the_feed_shows_one_card_per_set_scrolls_on_and_sorts_by_likes(platform, browser, tmp_path) -> None:
     token = uuid.uuid4().hex[:8]
     page = _new_page(browser, platform.url)
     page.goto(platform.url)
     _, api_key = _sign_up_here(page, "prolific")
     user_id = page.evaluate("fetch('/api/v1/me').then(r => r.json()).then(me => me.user_id)")
-    with platform.stack.sync_channel("billing") as channel:  # 30 images need more than free credits
+    with platform.stack.sync_channel("billing") as channel:  # 32 images need more than free credits
         billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
             billing_pb2.ChangePlanRequest(user_id=user_id, plan="plus", actor="operator:e2e"), timeout=10
         )
     headers = {"Authorization": f"Bearer {api_key}"}
+    sets: dict[str, list[str]] = {}
     for shape in ("circle", "square", "triangle", "star"):
         reply = httpx.post(
             f"{platform.url}/api/v1/generations",
@@ -211,21 +212,84 @@ def test_the_feed_scrolls_on_and_sorts_by_likes(platform, browser, tmp_path) -> 
             json={"prompt": f"a {shape} {token}", "num_images": 8, "steps": 2, "visibility": "public"},
         )
         assert reply.status_code == 202, reply.text
-        _wait(platform.url, headers, reply.json()["generation_id"])
+        generation_id = reply.json()["generation_id"]
+        _wait(platform.url, headers, generation_id)
+        generation = httpx.get(f"{platform.url}/api/v1/generations/{generation_id}", headers=headers, timeout=30)
+        sets[shape] = [image["image_id"] for image in generation.json()["images"]]
 
+    # One card per generation: a page of 24 images holds three sets; the fourth comes from the next
+    # page, which three cards are too few to hide (the sentinel is in view); none comes twice.
     visitor = _new_page(browser, platform.url)
     visitor.goto(f"{platform.url}/#/feed")
-    _search_until_found(visitor, token, 24)  # one page
-    expect(visitor.locator("#feed-more")).to_be_visible()
-    visitor.locator("#feed-sentinel").scroll_into_view_if_needed()
-    expect(visitor.locator("#feed-grid .feed-card")).to_have_count(32)
+    _search_until_found(visitor, token, 4)
+    cards = visitor.locator("#feed-grid .feed-card")
+    expect(cards.locator(".set-count")).to_have_text(["8 images"] * 4)
+    expect(visitor.locator("#feed-grid .feed-prompt")).to_have_text([f"a {s} {token}" for s in reversed(sets)])
     expect(visitor.locator("#feed-more")).to_be_hidden()
-    shot(visitor, tmp_path, "feed_scrolled", full_page=True)
+    shot(visitor, tmp_path, "feed_cards_per_set", full_page=True)
 
-    # Top: the one liked image comes first.
-    liked = visitor.locator("#feed-grid .feed-card").nth(20).get_attribute("data-image-id")
+    # A card opens its set in the panel; the strip moves through its images.
+    cards.first.locator(".feed-open").click()
+    strip = visitor.locator("#detail-set button")
+    expect(strip).to_have_count(8)
+    expect(visitor.locator('#detail-set button[aria-current="true"]')).to_have_count(1)
+    strip.nth(3).click()
+    expect(visitor.locator("#detail-img")).to_have_attribute("src", f"/api/v1/images/{sets['star'][3]}/content")
+    expect(strip.nth(3)).to_have_attribute("aria-current", "true")
+    shot(visitor, tmp_path, "feed_set_in_panel")
+    visitor.locator("#detail-close").click()
+
+    # Privacy: a card shows only the images of its set public now; a set all private disappears.
+    made_private = httpx.post(
+        f"{platform.url}/api/v1/images/visibility",
+        headers=headers,
+        timeout=30,
+        json={"image_ids": sets["star"][5:] + sets["triangle"], "visibility": "private"},
+    )
+    assert made_private.status_code == 200 and not made_private.json()["refused"], made_private.text
+    _search_until_found(visitor, token, 3)
+    expect(visitor.locator("#feed-grid .feed-prompt")).to_have_text(
+        [f"a {s} {token}" for s in ("star", "square", "circle")]
+    )
+    expect(cards.first.locator(".set-count")).to_have_text("5 images")
+    cards.first.locator(".feed-open").click()
+    expect(strip).to_have_count(5)
+    visitor.locator("#detail-close").click()
+
+    # Top: the one liked image's card comes first, over the window chosen.
+    liked = cards.nth(2).get_attribute("data-image-id")
     assert httpx.post(f"{platform.url}/api/v1/images/{liked}/like", headers=headers, timeout=30).status_code == 200
     visitor.get_by_role("tab", name="Top").click()
-    expect(visitor.locator("#feed-summary")).to_contain_text("Most liked")
-    expect(visitor.locator("#feed-grid .feed-card").first).to_have_attribute("data-image-id", liked)
+    expect(visitor.locator("#feed-summary")).to_contain_text("Most liked this week")
+    expect(cards.first).to_have_attribute("data-image-id", liked)
     expect(visitor.locator("#feed-grid .feed-likes").first).to_have_text("♥ 1")
+    for choice, words in (("day", "Most liked today"), ("all", "Most liked of all time")):
+        visitor.locator("#feed-window").select_option(choice)
+        expect(visitor.locator("#feed-summary")).to_contain_text(words)
+        expect(cards.first).to_have_attribute("data-image-id", liked)
+    shot(visitor, tmp_path, "feed_top_all_time")
+
+    # Signed in, a card is liked without opening it; the owner pins from their own card.
+    visitor.get_by_role("link", name="Log in or sign up").click()
+    _sign_up_here(visitor, "liker")
+    visitor.get_by_role("link", name="Feed").click()
+    visitor.get_by_role("tab", name="New").click()
+    _search_until_found(visitor, token, 3)
+    like = cards.first.locator(".card-like")
+    expect(like).to_have_attribute("aria-pressed", "false")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like).to_have_text("♥ 1")
+    expect(cards.first.locator(".card-pin")).to_have_count(0)  # not theirs
+    first_cover = cards.first.get_attribute("data-image-id")
+    social = httpx.get(f"{platform.url}/api/v1/images/{first_cover}", headers=headers, timeout=30).json()
+    assert social["like_count"] == 1
+    page.goto(f"{platform.url}/#/feed")
+    _search_until_found(page, token, 3)
+    pin = page.locator("#feed-grid .feed-card").first.locator(".card-pin")
+    expect(pin).to_have_text("Pin")
+    pin.click()
+    expect(pin).to_have_text("Pinned")
+    shot(page, tmp_path, "feed_card_pinned")
+    profile = httpx.get(f"{platform.url}/api/v1/users/{page.locator('#account-name').text_content()}", timeout=30)
+    assert [item["image_id"] for item in profile.json()["pinned"]] == [first_cover]

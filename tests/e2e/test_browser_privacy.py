@@ -6,11 +6,13 @@ ChangePlan gRPC. Screenshots go to the test's tmp dir (and to $ATELIER_E2E_SCREE
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
+from tests.e2e.browser import generate_images, new_page, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -33,20 +35,13 @@ def _change_plan(platform, user_id: str, plan: str) -> None:
         )
 
 
-def _generate(page: Page, prompt: str, images: int) -> None:
-    page.get_by_label("Prompt", exact=True).fill(prompt)
-    page.locator("#num-images").select_option(str(images))
-    page.get_by_role("button", name="Generate").click()
-    expect(page.locator("#tiles img.final")).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
-
-
 def test_a_free_user_sees_privacy_controls_disabled_with_the_reason(platform, browser, tmp_path) -> None:
     page, _ = _sign_up(browser, platform.url, "free")
     private_choice = page.get_by_label("Private")
     expect(private_choice).to_be_disabled()
     expect(page.locator("#choose-private")).to_have_attribute("title", NEEDS_PLUS)
     expect(page.locator("#visibility-note")).to_have_text(NEEDS_PLUS_NOTE)
-    _generate(page, "a red circle on a blue background", 1)
+    generate_images(page, "a red circle on a blue background", 1)
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Public"])
     shot(page, tmp_path, "privacy_free_studio", full_page=True)
 
@@ -76,7 +71,7 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     page.get_by_text("Private", exact=True).first.click()
     expect(page.get_by_label("Private")).to_be_checked()
     expect(page.locator("#visibility-note")).to_be_hidden()
-    _generate(page, "a yellow star on a purple background", 2)
+    generate_images(page, "a yellow star on a purple background", 2)
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Private", "Private"])
     shot(page, tmp_path, "privacy_plus_studio", full_page=True)
 
@@ -91,6 +86,15 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     expect(page.locator("#detail-share-note")).to_have_text("Anyone with this link can see the image.")
     public_link = page.locator("#detail-share-url").input_value()
     shot(page, tmp_path, "privacy_plus_detail")
+    # While public, a stranger's share page carries the link-preview tags.
+    stranger = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    shared = stranger.goto(public_link)
+    assert shared is not None and shared.status == 200
+    expect(stranger.locator('meta[property="og:image"]')).to_have_attribute(
+        "content", f"{platform.url}/api/v1/images/{public_link.rsplit('/', 1)[1]}/content"
+    )
+    expect(stranger.locator('meta[name="twitter:card"]')).to_have_attribute("content", "summary_large_image")
+    expect(stranger.locator("#shared-image img")).to_have_count(1)
     page.locator("#detail-close").click()
     expect(page.locator("#tiles .visibility-badge")).to_have_text(["Public", "Private"])
 
@@ -111,9 +115,14 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     expect(page.locator("#creations-grid .creation")).to_have_count(2)
     shot(page, tmp_path, "privacy_plus_creations", full_page=True)
 
-    # The share link of an image made private again shows nothing to a stranger.
-    stranger = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    stranger.goto(public_link)
+    # The share link of an image made private again shows nothing to a stranger: the very page of
+    # an id that never existed, 404, without any preview tag.
+    missing = stranger.goto(f"{platform.url}/i/{uuid.uuid4()}")
+    assert missing is not None and missing.status == 404
+    missing_page = missing.body()
+    gone = stranger.goto(public_link)
+    assert gone is not None and gone.status == 404 and gone.body() == missing_page
+    expect(stranger.locator('meta[property^="og:"], meta[name^="twitter:"]')).to_have_count(0)
     expect(stranger.locator("#shared-missing")).to_be_visible()
     expect(stranger.locator("#shared-image img")).to_have_count(0)
     shot(stranger, tmp_path, "privacy_share_private_anonymous", full_page=True)

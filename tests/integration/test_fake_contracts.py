@@ -355,6 +355,18 @@ async def test_generation_submit_read_list_and_delete_answer_like_the_real_servi
         grpc.StatusCode.FAILED_PRECONDITION,
         "This generation is still running; delete it once it has finished.",
     )
+
+    async def restore(actor: str, generation_id: str):
+        request = generation_pb2.RestoreGenerationRequest(generation_id=generation_id, actor_id=actor)
+        return await generations.RestoreGeneration(request)
+
+    # Nothing deleted with undo: nothing to restore, for the owner as for anyone else.
+    for actor, generation_id in (
+        ("bob", first.generation.generation_id),
+        ("alice", first.generation.generation_id),
+        ("alice", str(uuid.uuid4())),
+    ):
+        assert await refusal(restore(actor, generation_id)) == (grpc.StatusCode.NOT_FOUND, "generation not found")
     unknown = generation_pb2.BatchGetImagesRequest(image_ids=[str(uuid.uuid4())])
     assert not (await generations.BatchGetImages(unknown)).images
 

@@ -495,6 +495,38 @@ async def test_likes_only_on_images_the_user_may_see_and_top_orders_by_them(feed
     }
 
 
+async def test_top_of_all_time_counts_likes_older_than_any_window(feed, js, authority, infra):
+    fake, _ = authority
+    old, recent, unliked = new_ids(3)
+    for image_id in (old, recent, unliked):
+        fake.set(image_id, "alice")
+    await publish(
+        js,
+        *(
+            images_ready("alice", [i], f"a red circle {n}", PUBLIC, T0 + timedelta(minutes=n))
+            for n, i in enumerate((old, recent, unliked))
+        ),
+    )
+    await caught_up(js)
+    for user in ("bob", "carol"):
+        await feed.Like(pb.LikeRequest(user_id=user, image_id=old))
+    await feed.Like(pb.LikeRequest(user_id="bob", image_id=recent))
+    with psycopg.connect(infra.database_url) as conn:  # the old image's likes were given a month ago
+        conn.execute("UPDATE feed.likes SET created_at = now() - interval '30 days' WHERE image_id = %s", (old,))
+
+    # 23 h is no precomputed window: its likes are counted at the request.
+    last_day = await feed.ListFeed(pb.ListFeedRequest(sort=pb.FEED_SORT_TOP, window_hours=23))
+    assert ids_of(last_day.items) == [recent, unliked, old]
+    all_time = await feed.ListFeed(pb.ListFeedRequest(sort=pb.FEED_SORT_TOP, all_time=True, window_hours=1))
+    assert ids_of(all_time.items) == [old, recent, unliked]
+    assert [i.like_count for i in all_time.items] == [2, 1, 0]
+    # Pages of one follow on from each other; a private image leaves it at once.
+    assert await walk(feed, page_size=1, sort=pb.FEED_SORT_TOP, all_time=True) == [old, recent, unliked]
+    fake.set(old, "alice", public=False)
+    shown = await feed.ListFeed(pb.ListFeedRequest(sort=pb.FEED_SORT_TOP, all_time=True))
+    assert ids_of(shown.items) == [recent, unliked]
+
+
 async def established(js, *users: str) -> None:
     """Each user has made an image long enough ago for their reports to count fully."""
     await publish(js, *(images_ready(user, new_ids(1), "", PRIVATE, T0 - timedelta(days=30)) for user in users))

@@ -164,6 +164,11 @@ def assert_hidden(
         assert reply.status_code == 404, (path, reply.status_code, reply.text[:200])
         assert fingerprint(reply) == reference[path], (path, fingerprint(reply), reference[path])
         assert secret not in reply.text
+    # The share page: the same 404 page as an unknown id's, byte for byte, with no preview tag.
+    page = platform.http.get(f"/i/{image_id}", headers=headers)
+    unknown = platform.http.get(f"/i/{uuid.uuid4()}", headers=headers)
+    assert (page.status_code, page.content) == (404, unknown.content)
+    assert b"og:" not in page.content and secret not in page.text
 
 
 def assert_public(platform: Platform, image_id: str, headers: dict[str, str], secret: str) -> None:
@@ -173,6 +178,9 @@ def assert_public(platform: Platform, image_id: str, headers: dict[str, str], se
     content = platform.http.get(f"/api/v1/images/{image_id}/content", headers=headers)
     assert content.status_code == 200
     assert content.headers["cache-control"] == "public, max-age=30"
+    page = platform.http.get(f"/i/{image_id}", headers=headers)
+    assert page.status_code == 200 and f"/api/v1/images/{image_id}/content" in page.text
+    assert 'property="og:image"' in page.text and secret in page.text
 
 
 @contextmanager

@@ -40,20 +40,22 @@ class FeedItem(_message.Message):
     def __init__(self, image_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., prompt: _Optional[str] = ..., like_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., liked_by_viewer: _Optional[bool] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class ListFeedRequest(_message.Message):
-    __slots__ = ("viewer_id", "sort", "query", "page_size", "cursor", "window_hours")
+    __slots__ = ("viewer_id", "sort", "query", "page_size", "cursor", "window_hours", "all_time")
     VIEWER_ID_FIELD_NUMBER: _ClassVar[int]
     SORT_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     WINDOW_HOURS_FIELD_NUMBER: _ClassVar[int]
+    ALL_TIME_FIELD_NUMBER: _ClassVar[int]
     viewer_id: str
     sort: FeedSort
     query: str
     page_size: int
     cursor: str
     window_hours: int
-    def __init__(self, viewer_id: _Optional[str] = ..., sort: _Optional[_Union[FeedSort, str]] = ..., query: _Optional[str] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., window_hours: _Optional[int] = ...) -> None: ...
+    all_time: bool
+    def __init__(self, viewer_id: _Optional[str] = ..., sort: _Optional[_Union[FeedSort, str]] = ..., query: _Optional[str] = ..., page_size: _Optional[int] = ..., cursor: _Optional[str] = ..., window_hours: _Optional[int] = ..., all_time: _Optional[bool] = ...) -> None: ...
 
 class ListFeedResponse(_message.Message):
     __slots__ = ("items", "next_cursor")

@@ -210,6 +210,24 @@ class BatchGetImagesResponse(_message.Message):
     def __init__(self, images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ...) -> None: ...
 
 class DeleteGenerationRequest(_message.Message):
+    __slots__ = ("generation_id", "actor_id", "undoable")
+    GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    UNDOABLE_FIELD_NUMBER: _ClassVar[int]
+    generation_id: str
+    actor_id: str
+    undoable: bool
+    def __init__(self, generation_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., undoable: _Optional[bool] = ...) -> None: ...
+
+class DeleteGenerationResponse(_message.Message):
+    __slots__ = ("deleted_image_ids", "undo_until")
+    DELETED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    UNDO_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    deleted_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    undo_until: _timestamp_pb2.Timestamp
+    def __init__(self, deleted_image_ids: _Optional[_Iterable[str]] = ..., undo_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RestoreGenerationRequest(_message.Message):
     __slots__ = ("generation_id", "actor_id")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
@@ -217,11 +235,11 @@ class DeleteGenerationRequest(_message.Message):
     actor_id: str
     def __init__(self, generation_id: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
 
-class DeleteGenerationResponse(_message.Message):
-    __slots__ = ("deleted_image_ids",)
-    DELETED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
-    deleted_image_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, deleted_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+class RestoreGenerationResponse(_message.Message):
+    __slots__ = ("restored_image_ids",)
+    RESTORED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    restored_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, restored_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class WatchProgressRequest(_message.Message):
     __slots__ = ("generation_id", "viewer_id")

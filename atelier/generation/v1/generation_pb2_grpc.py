@@ -65,6 +65,11 @@ class GenerationServiceStub:
                 request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.SerializeToString,
                 response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.FromString,
                 _registered_method=True)
+        self.RestoreGeneration = channel.unary_unary(
+                '/atelier.generation.v1.GenerationService/RestoreGeneration',
+                request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.RestoreGenerationRequest.SerializeToString,
+                response_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.RestoreGenerationResponse.FromString,
+                _registered_method=True)
         self.WatchProgress = channel.unary_stream(
                 '/atelier.generation.v1.GenerationService/WatchProgress',
                 request_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.WatchProgressRequest.SerializeToString,
@@ -126,6 +131,15 @@ class GenerationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RestoreGeneration(self, request, context):
+        """Brings back a generation deleted with `undoable` while its undo window lasts: the authority
+        shows its images again as they were. NOT_FOUND for anyone but the owner, for a generation not
+        deleted that way, and once the window has passed (its images are gone for good then).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchProgress(self, request, context):
         """The live progress (with previews) of one of the viewer's generations, relayed from the
         worker's core NATS messages, which no other service may read: the first message says the
@@ -169,6 +183,11 @@ def add_GenerationServiceServicer_to_server(servicer, server):
                     servicer.DeleteGeneration,
                     request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.FromString,
                     response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.SerializeToString,
+            ),
+            'RestoreGeneration': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreGeneration,
+                    request_deserializer=atelier_dot_generation_dot_v1_dot_generation__pb2.RestoreGenerationRequest.FromString,
+                    response_serializer=atelier_dot_generation_dot_v1_dot_generation__pb2.RestoreGenerationResponse.SerializeToString,
             ),
             'WatchProgress': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchProgress,
@@ -339,6 +358,33 @@ class GenerationService:
             '/atelier.generation.v1.GenerationService/DeleteGeneration',
             atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationRequest.SerializeToString,
             atelier_dot_generation_dot_v1_dot_generation__pb2.DeleteGenerationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreGeneration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.generation.v1.GenerationService/RestoreGeneration',
+            atelier_dot_generation_dot_v1_dot_generation__pb2.RestoreGenerationRequest.SerializeToString,
+            atelier_dot_generation_dot_v1_dot_generation__pb2.RestoreGenerationResponse.FromString,
             options,
             channel_credentials,
             insecure,

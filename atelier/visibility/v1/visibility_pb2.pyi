@@ -126,3 +126,17 @@ class MarkDeletedResponse(_message.Message):
     DELETED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     deleted_image_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, deleted_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RestoreImagesRequest(_message.Message):
+    __slots__ = ("actor_id", "image_ids")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, actor_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RestoreImagesResponse(_message.Message):
+    __slots__ = ("restored_image_ids",)
+    RESTORED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    restored_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, restored_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -65,6 +65,11 @@ class VisibilityServiceStub:
                 request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedRequest.SerializeToString,
                 response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedResponse.FromString,
                 _registered_method=True)
+        self.RestoreImages = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/RestoreImages',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesResponse.FromString,
+                _registered_method=True)
 
 
 class VisibilityServiceServicer:
@@ -117,6 +122,14 @@ class VisibilityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RestoreImages(self, request, context):
+        """Undoes MarkDeleted for the owner's images whose deletion was never completed (no ImageDeleted
+        yet): the generation service calls it for an undone deletion within its undo window only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_VisibilityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -149,6 +162,11 @@ def add_VisibilityServiceServicer_to_server(servicer, server):
                     servicer.MarkDeleted,
                     request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedRequest.FromString,
                     response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedResponse.SerializeToString,
+            ),
+            'RestoreImages': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreImages,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -314,6 +332,33 @@ class VisibilityService:
             '/atelier.visibility.v1.VisibilityService/MarkDeleted',
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedRequest.SerializeToString,
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.MarkDeletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreImages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/RestoreImages',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesResponse.FromString,
             options,
             channel_credentials,
             insecure,

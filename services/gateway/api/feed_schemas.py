@@ -49,6 +49,29 @@ class FeedPage(BaseModel):
     next_cursor: str | None
 
 
+class SetImageOut(BaseModel):
+    image_id: uuid.UUID
+    url: str
+    width: int
+    height: int
+
+
+class FeedSetOut(FeedItemOut):
+    """One card per generation: the item that stands for its set (the cover) and the set's images."""
+
+    set_images: list[SetImageOut] = Field(
+        description="the images of the cover's generation public right now, in their order (the cover among them)"
+    )
+    pinned: bool | None = Field(default=None, description="your own cards only: whether the cover is pinned")
+
+
+class FeedSetPage(BaseModel):
+    items: list[FeedSetOut]
+    next_cursor: str | None = Field(
+        description="a set may go on on the next page: skip a card whose images you have shown already"
+    )
+
+
 class LikeState(BaseModel):
     image_id: uuid.UUID
     like_count: int

@@ -391,6 +391,24 @@ class BulkVisibilityChange(_Request):
     visibility: VisibilityName
 
 
+class PendingDeletion(BaseModel):
+    generation_id: uuid.UUID
+    deleted_image_ids: list[uuid.UUID]
+    undo_until: datetime = Field(description="POST /api/v1/generations/{id}/restore works until then")
+
+
+class RestoredGeneration(BaseModel):
+    generation_id: uuid.UUID
+    restored_image_ids: list[uuid.UUID]
+
+
+MAX_ZIP_IMAGES = 100
+
+
+class CreationsZip(_Request):
+    image_ids: list[str] = Field(min_length=1, max_length=MAX_ZIP_IMAGES)
+
+
 class RefusalOut(BaseModel):
     image_id: str
     reason: str

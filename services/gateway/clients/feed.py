@@ -19,6 +19,8 @@ from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 
 SERVICE_NAME = feed_pb2.DESCRIPTOR.services_by_name["FeedService"].full_name
 SORTS = {"new": feed_pb2.FEED_SORT_NEW, "top": feed_pb2.FEED_SORT_TOP}
+# Top windows the feed keeps precomputed (its ATELIER_TOP_WINDOWS_HOURS default); "all" counts every like.
+TOP_WINDOW_HOURS = {"day": 24, "week": 168}
 
 
 class FeedClient:
@@ -28,12 +30,19 @@ class FeedClient:
         self._call = rpc.UserCalls("feed", IMAGE_NOT_FOUND, timeout_s, user_tokens)
 
     async def list_feed(
-        self, viewer_id: str, sort: str, query: str, page_size: int, cursor: str
+        self, viewer_id: str, sort: str, query: str, page_size: int, cursor: str, window: str = "week"
     ) -> feed_pb2.ListFeedResponse:
+        """`window` (top only): "day", "week" or "all" (every like ever)."""
         return await self._call(
             self._stub.ListFeed,
             feed_pb2.ListFeedRequest(
-                viewer_id=viewer_id, sort=SORTS[sort], query=query, page_size=page_size, cursor=cursor
+                viewer_id=viewer_id,
+                sort=SORTS[sort],
+                query=query,
+                page_size=page_size,
+                cursor=cursor,
+                window_hours=TOP_WINDOW_HOURS.get(window, 0),
+                all_time=window == "all",
             ),
             viewer_id,
         )

@@ -107,17 +107,32 @@ class GenerationClient:
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Not found.") from error
 
-    async def delete(self, generation_id: str, actor_id: str) -> builtins.list[str]:  # `list` is a method here
-        """Deletes the actor's generation set; the deleted image ids. 404 for anyone but the owner,
-        409 while it is still running."""
-        request = generation_pb2.DeleteGenerationRequest(generation_id=generation_id, actor_id=actor_id)
+    async def delete(
+        self, generation_id: str, actor_id: str, undoable: bool = False
+    ) -> generation_pb2.DeleteGenerationResponse:
+        """Deletes the actor's generation set (`undoable`: hidden at once, removed after the
+        service's undo window unless restored). 404 for anyone but the owner, 409 while it is still
+        running."""
+        request = generation_pb2.DeleteGenerationRequest(
+            generation_id=generation_id, actor_id=actor_id, undoable=undoable
+        )
         try:
-            response = await self._stub.DeleteGeneration(
+            return await self._stub.DeleteGeneration(
                 request, timeout=self._timeout_s, metadata=self._tokens.metadata(actor_id)
             )
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Generation not found.") from error
-        return list(response.deleted_image_ids)
+
+    async def restore(self, generation_id: str, actor_id: str) -> builtins.list[str]:
+        """Undoes an undoable deletion within its window; the restored image ids. 404 otherwise."""
+        request = generation_pb2.RestoreGenerationRequest(generation_id=generation_id, actor_id=actor_id)
+        try:
+            response = await self._stub.RestoreGeneration(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(actor_id)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise problem_from_rpc_error(error, not_found="Generation not found.") from error
+        return builtins.list(response.restored_image_ids)
 
     async def image(self, image_id: str, viewer_id: str) -> generation_pb2.Image | None:
         """One image by id if viewer_id ("" for anonymous) may see it now: the service answers the
@@ -130,6 +145,20 @@ class GenerationClient:
         except grpc.aio.AioRpcError as error:
             raise problem_from_rpc_error(error, not_found="Image not found.") from error
         return next((image for image in response.images if image.image_id == image_id), None)
+
+    async def images(self, image_ids: builtins.list[str], viewer_id: str) -> builtins.list[generation_pb2.Image]:
+        """The images among image_ids that viewer_id ("" for anonymous) may see now (own and public
+        ones); the others are left out. The caller still authorises (P1)."""
+        if not image_ids:
+            return []
+        request = generation_pb2.BatchGetImagesRequest(image_ids=image_ids, viewer_id=viewer_id)
+        try:
+            response = await self._stub.BatchGetImages(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(viewer_id)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise problem_from_rpc_error(error, not_found="Image not found.") from error
+        return builtins.list(response.images)
 
     async def check_serving(self) -> None:
         await rpc.check_serving(self._health, SERVICE_NAME)

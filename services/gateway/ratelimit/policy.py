@@ -19,7 +19,7 @@ SUBMIT_ROUTES = frozenset(
         f"{API_PREFIX}/generations/{{generation_id}}/retry",
     }
 )
-ANONYMOUS_FEED_ROUTES = frozenset({f"{API_PREFIX}/feed", f"{API_PREFIX}/users/{{username}}"})
+ANONYMOUS_FEED_ROUTES = frozenset({f"{API_PREFIX}/feed", f"{API_PREFIX}/feed/sets", f"{API_PREFIX}/users/{{username}}"})
 # Signed and sent by Stripe, whose retries must not be refused.
 UNLIMITED_ROUTES = frozenset({f"{API_PREFIX}/billing/webhooks/stripe"})
 READ_METHODS = frozenset({"GET", "HEAD"})

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -80,6 +80,9 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
         # The accounts Submit decides with: the authority's when not given.
         self.billing = billing or (visibility.billing if visibility is not None else FakeBillingService())
         self.deleted: list[str] = []
+        self.undo_window_s = 10.0
+        # generation id → (generation, its place in `order`, its objects, undo deadline)
+        self.pending_deletions: dict[str, tuple] = {}
         self.generations: dict[str, generation_pb2.Generation] = {}
         self.order: list[str] = []
         # Every Submit received; refused ones are in `refused` too, with the reason.
@@ -237,13 +240,40 @@ class FakeGenerationService(generation_pb2_grpc.GenerationServiceServicer):
         image_ids = [image.image_id for image in generation.images]
         if self.visibility is not None:
             self.visibility.mark_deleted(image_ids)
+        response = generation_pb2.DeleteGenerationResponse(deleted_image_ids=image_ids)
+        if request.undoable:  # as the real service: hidden now, restorable until the window ends
+            objects = {image.object_key: self.objects.data.get(image.object_key) for image in generation.images}
+            until = datetime.now(UTC) + timedelta(seconds=self.undo_window_s)
+            self.pending_deletions[request.generation_id] = (
+                generation,
+                self.order.index(request.generation_id),
+                objects,
+                until,
+            )
+            response.undo_until.FromDatetime(until)
         for image in generation.images:
             self.images.pop(image.image_id, None)
             self.objects.data.pop(image.object_key, None)
         del self.generations[request.generation_id]
         self.order.remove(request.generation_id)
         self.deleted.append(request.generation_id)
-        return generation_pb2.DeleteGenerationResponse(deleted_image_ids=image_ids)
+        return response
+
+    async def RestoreGeneration(self, request, context):
+        await self._raise_injected(context)
+        pending = self.pending_deletions.get(request.generation_id)
+        if pending is None or pending[0].owner_id != request.actor_id or pending[3] <= datetime.now(UTC):
+            await context.abort(grpc.StatusCode.NOT_FOUND, "generation not found")
+        generation, position, objects, _ = self.pending_deletions.pop(request.generation_id)
+        self.generations[generation.generation_id] = generation
+        self.order.insert(position, generation.generation_id)
+        for image in generation.images:
+            self.images[image.image_id] = image
+            if objects.get(image.object_key) is not None:
+                self.objects.data[image.object_key] = objects[image.object_key]
+            if self.visibility is not None and image.image_id in self.visibility.rows:
+                self.visibility.rows[image.image_id].deleted = False
+        return generation_pb2.RestoreGenerationResponse(restored_image_ids=[i.image_id for i in generation.images])
 
     # test controls
 

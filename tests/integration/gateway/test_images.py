@@ -216,4 +216,5 @@ async def test_share_links(
     async with gateway.client() as anonymous:
         page = await anonymous.get(f"/i/{private_image}")
         other_page = await anonymous.get(f"/i/{uuid.uuid4()}")
-    assert page.status_code == 200 and page.text == other_page.text  # the page itself says nothing
+    # The same 404 page for both: the page says nothing (tests/integration/gateway/test_share_page.py)
+    assert page.status_code == other_page.status_code == 404 and page.text == other_page.text

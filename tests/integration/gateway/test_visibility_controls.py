@@ -268,6 +268,37 @@ async def test_deleting_needs_the_entitlement_and_then_everything_is_404(
     assert (await alice.client.delete(path, headers=alice.csrf)).status_code == 404
 
 
+async def test_a_deletion_with_undo_is_202_and_only_the_owner_restores_within_the_window(
+    gateway: Gateway, alice: SignedUp, bob: SignedUp
+) -> None:
+    gateway.billing.set_plan(alice.user_id, "basic")
+    generation = gateway.generation.add(alice.user_id, num_images=2)
+    image_ids = gateway.generation.succeed(generation.generation_id)
+    path = f"/api/v1/generations/{generation.generation_id}"
+    pending = await alice.client.delete(path, params={"undo": "true"}, headers=alice.csrf)
+    assert pending.status_code == 202, pending.text
+    body = pending.json()
+    assert body["generation_id"] == generation.generation_id
+    assert body["deleted_image_ids"] == image_ids and body["undo_until"]
+    async with gateway.client() as anonymous:
+        for client in (alice.client, bob.client, anonymous):
+            for image_id in image_ids:
+                assert (await client.get(f"/api/v1/images/{image_id}")).status_code == 404
+    assert (await bob.client.post(f"{path}/restore", headers=bob.csrf)).status_code == 404
+    assert (await alice.client.post(f"{path}/restore")).status_code == 403  # CSRF, as every change
+    restored = await alice.client.post(f"{path}/restore", headers=alice.csrf)
+    assert restored.status_code == 200, restored.text
+    assert restored.json() == {"generation_id": generation.generation_id, "restored_image_ids": image_ids}
+    async with gateway.client() as anonymous:
+        assert (await anonymous.get(f"/api/v1/images/{image_ids[0]}")).status_code == 200
+    assert (await alice.client.post(f"{path}/restore", headers=alice.csrf)).status_code == 404  # once
+
+    gateway.generation.undo_window_s = 0  # the window over at once
+    assert (await alice.client.delete(path, params={"undo": "true"}, headers=alice.csrf)).status_code == 202
+    assert (await alice.client.post(f"{path}/restore", headers=alice.csrf)).status_code == 404
+    assert (await alice.client.post("/api/v1/generations/not-an-id/restore", headers=alice.csrf)).status_code == 404
+
+
 async def test_a_running_generation_cannot_be_deleted_yet(gateway: Gateway, alice: SignedUp) -> None:
     gateway.billing.set_plan(alice.user_id, "plus")
     generation = gateway.generation.add(alice.user_id)

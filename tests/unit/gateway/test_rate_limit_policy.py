@@ -19,6 +19,7 @@ from services.gateway.ratelimit.settings import Rate, RateLimitSettings, parse_r
         ("/api/v1/images/{image_id}/remix", "POST", True, RouteClass.SUBMIT),
         ("/api/v1/generations/{generation_id}/retry", "POST", True, RouteClass.SUBMIT),
         ("/api/v1/feed", "GET", False, RouteClass.ANONYMOUS_FEED),
+        ("/api/v1/feed/sets", "GET", False, RouteClass.ANONYMOUS_FEED),
         ("/api/v1/users/{username}", "GET", False, RouteClass.ANONYMOUS_FEED),
         ("/api/v1/images/{image_id}/content", "GET", False, RouteClass.ANONYMOUS_READ),
         ("/api/v1/feed", "GET", True, RouteClass.READ),

@@ -54,6 +54,9 @@ def test_unknown_callers_are_unauthenticated_and_known_ones_denied_what_they_nee
         (GENERATION, "/atelier.generation.v1.GenerationService/GetGeneration", {identities.GATEWAY}),
         (VISIBILITY, "/atelier.visibility.v1.VisibilityService/SetVisibility", {identities.GATEWAY}),
         (VISIBILITY, "/atelier.visibility.v1.VisibilityService/RegisterImages", {identities.GENERATION_WORKER}),
+        # Undoing a deletion: only the generation service, for a deletion still in its undo window.
+        (VISIBILITY, "/atelier.visibility.v1.VisibilityService/RestoreImages", {identities.GENERATION_API}),
+        (GENERATION, "/atelier.generation.v1.GenerationService/RestoreGeneration", {identities.GATEWAY}),
         (
             VISIBILITY,
             "/atelier.visibility.v1.VisibilityService/Authorize",

@@ -22,14 +22,17 @@ from datetime import UTC
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from atelier.generation.v1 import generation_pb2
 from glue.signed_tokens import TamperedToken, TokenSigner
-from services.gateway.api.access import PRIVATE_NO_STORE, current_visibility
-from services.gateway.api.schemas import CreationItem, CreationsPage
+from services.gateway.api.access import NOT_FOUND_RESPONSE, PRIVATE_NO_STORE, current_visibility
+from services.gateway.api.schemas import MAX_ZIP_IMAGES, CreationItem, CreationsPage, CreationsZip
 from services.gateway.api.views import creation_item
+from services.gateway.api.zip_download import own_images, zip_stream
 from services.gateway.auth.security import CurrentCaller
 from services.gateway.dependencies import deps_of
+from services.gateway.plans import png_allowed
 from services.gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1/me", tags=["account"])
@@ -168,3 +171,29 @@ async def my_creations(
             return CreationsPage(items=items, next_cursor=None)
         generation_cursor, marker = page.next_cursor, None
     return CreationsPage(items=items, next_cursor=encode_cursor(Position(generation_cursor, None), signer))
+
+
+@router.post(
+    "/creations/zip",
+    summary="Download some of my images as one zip",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}}, **NOT_FOUND_RESPONSE},
+    description=f"1–{MAX_ZIP_IMAGES} ids of my own images, streamed as a zip built while it is sent, "
+    "in the order given (duplicates once), each as `/content` would give it to me (PNG with "
+    "`download_png`, JPG otherwise). One id that is not one of my images — another user's, "
+    "public or not, a deleted, unknown or malformed one — refuses the whole request with the "
+    "one image 404 before anything is sent: no half zip, and nothing said about which id. "
+    f"`Cache-Control: {PRIVATE_NO_STORE}`.",
+)
+async def my_creations_zip(body: CreationsZip, caller: CurrentCaller, request: Request) -> StreamingResponse:
+    deps = deps_of(request)
+    images = await own_images(deps, caller.user_id, body.image_ids)
+    account = await deps.billing.account_or_none(caller.user_id)
+    return StreamingResponse(
+        zip_stream(deps, images, "png" if png_allowed(account) else "jpg"),
+        media_type="application/zip",
+        headers={
+            "Cache-Control": PRIVATE_NO_STORE,
+            "Content-Disposition": 'attachment; filename="atelier-images.zip"',
+        },
+    )

@@ -10,10 +10,11 @@ images (asking for private: 403); a lapsed plan likewise, with a message that sa
 """
 
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from atelier.generation.v1 import generation_pb2
 from glue.ids import canonical_uuid
@@ -26,6 +27,8 @@ from services.gateway.api.schemas import (
     GenerationOut,
     GenerationPage,
     IdempotencyKey,
+    PendingDeletion,
+    RestoredGeneration,
 )
 from services.gateway.api.views import generation_view
 from services.gateway.auth.security import CurrentCaller, MaybeCaller, accounts_of, credential_still_valid
@@ -152,14 +155,20 @@ async def generation_event_stream(generation_id: str, caller: MaybeCaller, reque
     response_class=Response,
     summary="Delete one of my generations: all its images, everywhere",
     responses={
+        202: {"model": PendingDeletion, "description": "`undo=true`: hidden now, removed after the undo window"},
         403: {"description": "the plan does not include delete_generation; the detail says why"},
         404: {"description": "no such generation of mine"},
         409: {"description": "still queued or running"},
     },
     description="Needs `delete_generation` (Basic plan or higher). Afterwards every read of its images "
-    "answers 404 to everyone, the owner included.",
+    "answers 404 to everyone, the owner included. With `undo=true` the images are hidden the same "
+    "way at once, but removed only after the undo window (the generation service's "
+    "`ATELIER_DELETE_UNDO_WINDOW_S`, default 10 s): 202 with `undo_until`; "
+    "`POST /api/v1/generations/{id}/restore` until then brings them back as they were.",
 )
-async def delete_generation(generation_id: str, caller: CurrentCaller, request: Request) -> Response:
+async def delete_generation(
+    generation_id: str, caller: CurrentCaller, request: Request, undo: bool = False
+) -> Response:
     billing = billing_client(request)
     # The plan first: a refusal then says nothing about whether the id exists.
     account = await billing.account(caller.user_id)
@@ -168,5 +177,28 @@ async def delete_generation(generation_id: str, caller: CurrentCaller, request: 
     canonical_id = canonical_uuid(generation_id)
     if canonical_id is None:
         raise not_found(GENERATION)
-    await generation_client(request).delete(canonical_id, caller.user_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    deleted = await generation_client(request).delete(canonical_id, caller.user_id, undoable=undo)
+    if not deleted.HasField("undo_until"):
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    pending = PendingDeletion(
+        generation_id=canonical_id,
+        deleted_image_ids=list(deleted.deleted_image_ids),
+        undo_until=deleted.undo_until.ToDatetime(tzinfo=UTC),
+    )
+    return JSONResponse(pending.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/{generation_id}/restore",
+    response_model=RestoredGeneration,
+    summary="Undo the deletion of one of my generations, within its undo window",
+    responses={404: {"description": "no such generation of mine deleted with undo, or the window has passed"}},
+    description="For a deletion made with `undo=true`, until its `undo_until`: the images come back "
+    "as they were (public ones public again, private ones private).",
+)
+async def restore_generation(generation_id: str, caller: CurrentCaller, request: Request) -> RestoredGeneration:
+    canonical_id = canonical_uuid(generation_id)
+    if canonical_id is None:
+        raise not_found(GENERATION)
+    restored = await generation_client(request).restore(canonical_id, caller.user_id)
+    return RestoredGeneration(generation_id=canonical_id, restored_image_ids=restored)

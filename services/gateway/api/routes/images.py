@@ -18,8 +18,6 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from minio.error import S3Error
-from urllib3.exceptions import HTTPError as Urllib3Error
 
 from glue.ids import canonical_uuid
 from services.gateway.api.access import (
@@ -32,6 +30,7 @@ from services.gateway.api.access import (
     image_not_found,
     visible_image,
 )
+from services.gateway.api.image_bytes import read_image_bytes
 from services.gateway.api.image_facts import add_facts
 from services.gateway.api.image_variants import JPEG_QUALITY, ImageFormat, ImageSize, render_variant
 from services.gateway.api.schemas import (
@@ -47,7 +46,6 @@ from services.gateway.auth.security import Caller, CurrentCaller, MaybeCaller
 from services.gateway.clients.visibility import IMAGE_NOT_FOUND
 from services.gateway.dependencies import GatewayDeps, deps_of
 from services.gateway.plans import png_allowed
-from services.gateway.problems import Problem
 
 log = logging.getLogger(__name__)
 
@@ -108,21 +106,6 @@ async def get_image(image_id: str, caller: MaybeCaller, request: Request, respon
     return await _detail(deps, caller, visible)
 
 
-async def _read_object(deps: GatewayDeps, visible: VisibleImage) -> bytes:
-    image = visible.image
-    try:
-        return await deps.objects.get(image.object_key)
-    except S3Error as error:
-        if error.code == "NoSuchKey":
-            log.error("image object missing", extra={"image_id": image.image_id})
-            raise image_not_found() from None
-        log.warning("object store error", extra={"image_id": image.image_id, "code": error.code})
-        raise Problem(503, "Images cannot be read right now; please try again shortly.") from None
-    except (OSError, Urllib3Error) as error:  # the store is unreachable
-        log.warning("object store unreachable", extra={"image_id": image.image_id, "error": str(error)})
-        raise Problem(503, "Images cannot be read right now; please try again shortly.") from None
-
-
 @router.get(
     "/{image_id}/content",
     summary="The image bytes (PNG or JPG, full size or thumbnail)",
@@ -144,7 +127,7 @@ async def get_image_content(
     wanted: ImageFormat = image_format or "png"
     if wanted == "png" and not png_allowed(account):
         wanted = "jpg"
-    data = await _read_object(deps, visible)
+    data = await read_image_bytes(deps, visible.image)
     body, content_type = await asyncio.to_thread(
         render_variant, data, visible.image.content_type or "image/png", wanted, size
     )

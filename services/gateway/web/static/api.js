@@ -34,7 +34,8 @@ function humanField(field) {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
-export async function api(path, { method = "GET", body, headers = {} } = {}) {
+// `as: "blob"` answers the body of a successful response as a Blob (a download) instead of JSON.
+export async function api(path, { method = "GET", body, headers = {}, as = "json" } = {}) {
   const sent = { Accept: "application/json, application/problem+json", ...headers };
   if (body !== undefined) sent["Content-Type"] = "application/json";
   if (!SAFE_METHODS.has(method)) sent["X-CSRF-Token"] = cookie(CSRF_COOKIE);
@@ -50,6 +51,7 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
     throw new ApiError(0, { detail: "Cannot reach Atelier. Check your connection and try again." });
   }
   if (response.status === 204) return null;
+  if (as === "blob" && response.ok) return response.blob();
   const type = response.headers.get("content-type") || "";
   const data = type.includes("json") ? await response.json().catch(() => null) : null;
   if (!response.ok) throw new ApiError(response.status, data);

@@ -1,6 +1,8 @@
-// The Creations page: my images, All / Public / Private tabs, multi-select, Make private / Make public.
+// The Creations page: my images, All / Public / Private tabs, multi-select, Make private / Make public,
+// Download zip (built by the gateway from my own images) and Delete (whole generations, confirmed).
 
 import { api, ApiError } from "./api.js";
+import { confirmAction, deleteUndoably, offerUndo } from "./confirm.js";
 import { openImage } from "./detail.js";
 import { $, allowOrExplain, clearError, el, showError, upgradeLink, visibilityBadge } from "./ui.js";
 
@@ -34,10 +36,78 @@ function renderSelection() {
   note.hidden = permission.allowed;
   note.textContent = permission.allowed ? "" : permission.reason;
   if (!permission.allowed) note.append(" ", upgradeLink());
+  $("download-zip").disabled = count === 0;
+  const me = page.getMe();
+  const remove = $("delete-selected");
+  if (allowOrExplain(remove, me ? me.permissions.delete_generation : { allowed: false }, null) && count === 0) {
+    remove.disabled = true;
+  }
+}
+
+// The generations of the selected images (a delete takes whole generation sets).
+function selectedGenerations() {
+  const ids = new Set();
+  for (const li of $("creations-grid").children) {
+    if (page.selected.has(li.dataset.imageId)) ids.add(li.dataset.generationId);
+  }
+  return [...ids];
+}
+
+async function downloadZip() {
+  const ids = [...page.selected];
+  if (ids.length === 0) return;
+  clearError($("creations-error"));
+  $("download-zip").disabled = true;
+  try {
+    const blob = await api("/api/v1/me/creations/zip", { method: "POST", body: { image_ids: ids }, as: "blob" });
+    const link = el("a", { attrs: { href: URL.createObjectURL(blob), download: "atelier-images.zip" } });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    $("bulk-result").textContent = `${plural(ids.length, "image")} downloaded as a zip.`;
+    $("bulk-result").hidden = false;
+  } catch (error) {
+    showError($("creations-error"), error);
+  } finally {
+    renderSelection();
+  }
+}
+
+async function deleteSelected() {
+  const generations = selectedGenerations();
+  if (generations.length === 0) return;
+  const confirmed = await confirmAction({
+    title: `Delete ${plural(generations.length, "generation")}?`,
+    message: "Deleting takes whole sets: every image of the selected images' generations is deleted, also those "
+      + "you did not select, for everyone, you included. You can undo it for a few seconds.",
+    confirmLabel: "Delete",
+  });
+  if (!confirmed) return;
+  clearError($("creations-error"));
+  let pending = [];
+  try {
+    pending = await deleteUndoably(generations);
+  } catch (error) {
+    showError($("creations-error"), error);
+  }
+  page.selected.clear();
+  await loadCreations(true);
+  if (pending.length === 0) return;
+  const message = `${plural(pending.length, "generation")} deleted.`;
+  $("bulk-result").textContent = message;
+  $("bulk-result").hidden = false;
+  offerUndo(message, pending, () => {
+    $("bulk-result").textContent = `${plural(pending.length, "generation")} restored.`;
+    loadCreations(true);
+  });
 }
 
 function card(item) {
-  const li = el("li", { className: "creation", attrs: { "data-image-id": item.image_id } });
+  const li = el("li", {
+    className: "creation",
+    attrs: { "data-image-id": item.image_id, "data-generation-id": item.generation_id },
+  });
   const checkbox = el("input", { attrs: { type: "checkbox", "aria-label": `Select “${item.prompt}”` } });
   checkbox.checked = page.selected.has(item.image_id);
   checkbox.addEventListener("change", () => {
@@ -155,4 +225,6 @@ export function wireCreations({ getMe, onUnauthorized }) {
   });
   $("make-private").addEventListener("click", () => bulk("private"));
   $("make-public").addEventListener("click", () => bulk("public"));
+  $("download-zip").addEventListener("click", downloadZip);
+  $("delete-selected").addEventListener("click", deleteSelected);
 }

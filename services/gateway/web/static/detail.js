@@ -3,16 +3,45 @@
 // (detail_actions.js). Opened from the studio's tiles, Creations, the feed, profiles and share links.
 
 import { api, ApiError } from "./api.js";
+import { confirmAction, deleteUndoably, offerUndo, wireConfirm } from "./confirm.js";
 import { renderMore, wireMore } from "./detail_actions.js";
-import { $, allowOrExplain, clearError, showError, upgradeLink } from "./ui.js";
+import { $, allowOrExplain, clearError, el, showError, upgradeLink } from "./ui.js";
 
 const ANONYMOUS_PNG_NOTE = "Full-quality PNG downloads need a paid plan; you get a slightly compressed JPG.";
 
 const panel = {
   image: null,
   me: null,
+  set: [], // the image ids of the set the panel was opened on (a feed card), if any
   onChange: () => {},
 };
+
+function renderSet() {
+  const strip = $("detail-set");
+  strip.hidden = panel.set.length < 2;
+  strip.replaceChildren(...(strip.hidden ? [] : panel.set.map((imageId, index) => {
+    const button = el("button", {
+      attrs: {
+        type: "button",
+        "aria-label": `Image ${index + 1} of ${panel.set.length}`,
+        "aria-current": String(imageId === panel.image.image_id),
+      },
+    }, el("img", { attrs: { src: `/api/v1/images/${imageId}/content?size=thumb`, alt: "" } }));
+    button.addEventListener("click", () => showInPanel(imageId));
+    return button;
+  })));
+}
+
+async function showInPanel(imageId) {
+  clearError($("detail-error"));
+  try {
+    panel.image = await api(`/api/v1/images/${imageId}`);
+  } catch (error) {
+    showError($("detail-error"), error);
+    return;
+  }
+  render();
+}
 
 function setVisibilityButtons(visibility) {
   $("detail-public").setAttribute("aria-pressed", String(visibility === "public"));
@@ -66,6 +95,7 @@ function render() {
   renderVisibility();
   renderActions();
   renderMore(panel);
+  renderSet();
 }
 
 async function changeVisibility(visibility) {
@@ -112,21 +142,28 @@ async function share() {
 
 async function deleteGeneration() {
   const { image } = panel;
-  // eslint-disable-next-line no-alert
-  if (!window.confirm("Delete this whole generation (all its images)? This cannot be undone.")) return;
+  const confirmed = await confirmAction({
+    title: "Delete this generation?",
+    message: "All its images go, for everyone, you included. You can undo it for a few seconds.",
+    confirmLabel: "Delete generation",
+  });
+  if (!confirmed) return;
   clearError($("detail-error"));
+  const onChange = panel.onChange;
   try {
-    await api(`/api/v1/generations/${image.generation_id}`, { method: "DELETE" });
+    const pending = await deleteUndoably([image.generation_id]);
     $("detail").close();
-    panel.onChange({ ...image, deleted: true });
+    onChange({ ...image, deleted: true });
+    offerUndo("Generation deleted.", pending, () => onChange({ ...image, deleted: false }));
   } catch (error) {
     showError($("detail-error"), error);
   }
 }
 
-export async function openImage(imageId, { me = null, onChange = () => {} } = {}) {
+export async function openImage(imageId, { me = null, onChange = () => {}, set = null } = {}) {
   panel.me = me;
   panel.onChange = onChange;
+  panel.set = set || [];
   try {
     panel.image = await api(`/api/v1/images/${imageId}`);
   } catch (error) {
@@ -140,6 +177,7 @@ export async function openImage(imageId, { me = null, onChange = () => {} } = {}
 }
 
 export function wireDetail() {
+  wireConfirm();
   $("detail-close").addEventListener("click", () => $("detail").close());
   $("detail").addEventListener("click", (event) => {
     if (event.target === $("detail")) $("detail").close(); // a click on the backdrop

@@ -1,0 +1,1 @@
+DROP INDEX images_top_all_time;

@@ -1,0 +1,2 @@
+DROP INDEX generations_delete_due;
+ALTER TABLE generations DROP COLUMN delete_after;
