@@ -9,6 +9,7 @@ import { openImage, wireDetail } from "./detail.js";
 import { loadFeed, wireFeed } from "./feed.js";
 import { loadPlanPage } from "./plan.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
+import { afterAccepted, forgetOptions, loadOptionsFor, optionsBody, seedToKeep, wireOptions } from "./studio_options.js";
 import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
 
 const HISTORY_PAGE_SIZE = 12;
@@ -97,6 +98,7 @@ async function route() {
 
 function signedOut() {
   state.me = null;
+  forgetOptions();
   if (!isPublicView()) show("auth");
 }
 
@@ -139,6 +141,7 @@ async function logOut() {
     await api("/api/v1/auth/logout", { method: "POST" });
   } finally {
     state.me = null;
+    forgetOptions();
     $("history").replaceChildren();
     $("current").hidden = true;
     setAuthMode("login");
@@ -168,6 +171,7 @@ function renderAccount(me) {
   $("account-plan").textContent = me.plan_display_name;
   $("account-credits").textContent = `${me.credits} credits`;
   renderVisibilityChoice(me);
+  loadOptionsFor(me.user_id);
 }
 
 async function refreshMe() {
@@ -281,6 +285,7 @@ function renderGeneration(generation) {
   state.shown = generation;
   $("current").hidden = false;
   $("current-prompt").textContent = generation.prompt;
+  showMagicPrompt(generation.magic_prompt);
   if (generation.status === "succeeded") {
     const count = generation.images.length;
     setProgress(1, 1, `Done · ${count} image${count === 1 ? "" : "s"}`);
@@ -292,6 +297,11 @@ function renderGeneration(generation) {
   } else {
     setProgress(generation.progress.step, generation.progress.total);
   }
+}
+
+function showMagicPrompt(magicPrompt) {
+  $("current-magic").hidden = !magicPrompt;
+  $("current-magic").textContent = magicPrompt ? `Magic prompt: ${magicPrompt}` : "";
 }
 
 function stopFollowing() {
@@ -334,6 +344,7 @@ function follow(id, prompt, count, aspect) {
   $("current").hidden = false;
   $("current").classList.remove("failed");
   $("current-prompt").textContent = prompt;
+  showMagicPrompt("");
   layTiles(count, aspect);
   setProgress(0, 0);
   const stream = new EventSource(`/api/v1/generations/${id}/events`);
@@ -356,6 +367,14 @@ function follow(id, prompt, count, aspect) {
   });
 }
 
+async function acceptedSeed(generationId) {
+  try {
+    return (await api(`/api/v1/generations/${generationId}`)).params.seed;
+  } catch {
+    return undefined; // the lock then takes the seed of a later generation
+  }
+}
+
 async function generate(event) {
   event.preventDefault();
   const prompt = $("prompt").value;
@@ -366,12 +385,13 @@ async function generate(event) {
     $("prompt").focus();
     return;
   }
-  const body = {
-    prompt,
-    aspect_ratio: $("aspect-ratio").value,
-    num_images: Number($("num-images").value),
-    visibility: document.querySelector("input[name=visibility]:checked").value,
-  };
+  let body;
+  try {
+    body = { prompt, ...optionsBody(), visibility: document.querySelector("input[name=visibility]:checked").value };
+  } catch (invalid) {
+    showError(errorBox, invalid.message);
+    return;
+  }
   $("generate").disabled = true;
   try {
     // One key per click: a retried request never starts a second generation.
@@ -381,6 +401,7 @@ async function generate(event) {
       headers: { "Idempotency-Key": crypto.randomUUID() },
     });
     follow(accepted.generation_id, prompt, body.num_images, body.aspect_ratio);
+    afterAccepted(seedToKeep() ? await acceptedSeed(accepted.generation_id) : body.seed);
     loadHistory(true);
     refreshMe();
   } catch (error) {
@@ -556,6 +577,7 @@ function wire() {
   wireFeed({ getMe: () => state.me });
   wireProfile({ getMe: () => state.me });
   wireStudioEvents();
+  wireOptions();
 }
 
 async function start() {
