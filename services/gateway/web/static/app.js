@@ -7,6 +7,7 @@ import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
 import { openImage, wireDetail } from "./detail.js";
 import { loadFeed, wireFeed } from "./feed.js";
+import { renderGenerateLimit } from "./generate_limit.js";
 import { loadPlanPage } from "./plan.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
 import { afterAccepted, forgetOptions, loadOptionsFor, optionsBody, seedToKeep, wireOptions } from "./studio_options.js";
@@ -14,6 +15,7 @@ import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge 
 
 const HISTORY_PAGE_SIZE = 12;
 const POLL_INTERVAL_MS = 1500;
+const RUNNING_POLL_MS = 2000;
 const VIEWS = ["auth", "studio", "creations", "plan", "shared", "feed", "profile"];
 
 const state = {
@@ -23,6 +25,9 @@ const state = {
   followedId: null,
   me: null,
   shown: null, // the generation on screen in the studio
+  unfinished: new Set(), // ids of my generations queued or running (the plan limits how many)
+  submitting: false,
+  runningPoll: null,
 };
 
 // ---------- views and routes
@@ -142,6 +147,7 @@ async function logOut() {
   } finally {
     state.me = null;
     forgetOptions();
+    state.unfinished.clear();
     $("history").replaceChildren();
     $("current").hidden = true;
     setAuthMode("login");
@@ -172,6 +178,7 @@ function renderAccount(me) {
   $("account-credits").textContent = `${me.credits} credits`;
   renderVisibilityChoice(me);
   loadOptionsFor(me.user_id);
+  updateGenerateButton();
 }
 
 async function refreshMe() {
@@ -313,7 +320,8 @@ function stopFollowing() {
 function finish(generation) {
   stopFollowing();
   renderGeneration(generation);
-  $("generate").disabled = false;
+  state.unfinished.delete(generation.generation_id);
+  updateGenerateButton();
   loadHistory(true);
   refreshMe();
 }
@@ -392,7 +400,8 @@ async function generate(event) {
     showError(errorBox, invalid.message);
     return;
   }
-  $("generate").disabled = true;
+  state.submitting = true;
+  updateGenerateButton();
   try {
     // One key per click: a retried request never starts a second generation.
     const accepted = await api("/api/v1/generations", {
@@ -400,12 +409,16 @@ async function generate(event) {
       body,
       headers: { "Idempotency-Key": crypto.randomUUID() },
     });
+    state.unfinished.add(accepted.generation_id);
+    state.submitting = false;
+    updateGenerateButton();
     follow(accepted.generation_id, prompt, body.num_images, body.aspect_ratio);
     afterAccepted(seedToKeep() ? await acceptedSeed(accepted.generation_id) : body.seed);
     loadHistory(true);
     refreshMe();
   } catch (error) {
-    $("generate").disabled = false;
+    state.submitting = false;
+    updateGenerateButton();
     if (error instanceof ApiError && error.status === 401) {
       signedOut();
       return;
@@ -414,7 +427,56 @@ async function generate(event) {
   }
 }
 
+// ---------- generations at once
+
+function updateGenerateButton() {
+  renderGenerateLimit($("generate"), $("generate-limit-note"), {
+    running: state.unfinished.size, me: state.me, submitting: state.submitting,
+  });
+}
+
+const isUnfinished = (generation) => generation.status === "queued" || generation.status === "running";
+
+// The newest page says what still runs, whoever started it (another tab, the API); sets running
+// beside the one followed live are polled, and the history is redrawn when one of them ends.
+function countUnfinished(items) {
+  const before = state.unfinished;
+  state.unfinished = new Set(items.filter(isUnfinished).map((generation) => generation.generation_id));
+  updateGenerateButton();
+  if (state.unfinished.size > 0 && state.runningPoll === null && state.me !== null) {
+    state.runningPoll = setTimeout(pollUnfinished, RUNNING_POLL_MS);
+  }
+  return [...before].some((id) => !state.unfinished.has(id));
+}
+
+async function pollUnfinished() {
+  state.runningPoll = null;
+  if (state.me === null) return;
+  try {
+    const page = await api(`/api/v1/generations?limit=${HISTORY_PAGE_SIZE}`);
+    if (countUnfinished(page.items)) {
+      loadHistory(true);
+      refreshMe();
+    }
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+  }
+}
+
 // ---------- history
+
+// A lock badge on a set whose images are private (all of them, or how many when some are).
+function setPrivacyBadge(generation) {
+  const images = generation.images;
+  const privateCount = images.filter((image) => image.visibility === "private").length;
+  if (images.length === 0 ? generation.visibility === "private" : privateCount === images.length) {
+    return visibilityBadge("private");
+  }
+  if (privateCount === 0) return null;
+  const badge = visibilityBadge("private");
+  badge.textContent = `${privateCount} private`;
+  return badge;
+}
 
 function historyCard(generation) {
   const item = document.createElement("li");
@@ -438,6 +500,8 @@ function historyCard(generation) {
     img.loading = "lazy";
     thumbs.append(img);
   }
+  const badge = setPrivacyBadge(generation);
+  if (badge) thumbs.append(badge);
   const caption = document.createElement("span");
   caption.className = "history-prompt";
   caption.textContent = generation.prompt;
@@ -457,6 +521,7 @@ async function loadHistory(reset) {
     state.historyItems = reset ? page.items : [...(state.historyItems || []), ...page.items];
     if (reset) $("history").replaceChildren(...cards);
     else $("history").append(...cards);
+    if (reset) countUnfinished(page.items);
     state.historyCursor = page.next_cursor;
     $("history-more").hidden = !page.next_cursor;
     $("history-empty").hidden = $("history").children.length > 0;
@@ -532,7 +597,8 @@ function wireStudioEvents() {
   window.addEventListener("atelier:follow", (event) => {
     const { generation_id: id, prompt, num_images: count, aspect_ratio: aspect } = event.detail;
     toStudio();
-    $("generate").disabled = true;
+    state.unfinished.add(id);
+    updateGenerateButton();
     follow(id, prompt, count, aspect);
     loadHistory(true);
     refreshMe();
