@@ -26,6 +26,7 @@ PAGES = [
     ("plan", "/#/plan", "#plan-view", ""),
 ]
 HEADER_CONTROLS = ".topbar a:visible, .topbar button:visible"
+ADVANCED_CONTROLS = "#advanced button:visible, #advanced input:visible, #advanced textarea"
 PANEL_CONTROLS = "#detail button:visible, #detail a.button:visible"
 
 
@@ -90,6 +91,13 @@ def test_every_page_and_the_image_panel_fit_phone_tablet_and_desktop(platform, b
             expect(page.locator("#account-name")).to_be_visible()
             shot(page, tmp_path, f"responsive_{width}_{name}")
             _check(page, f"{name} at {width}px", ", ".join(filter(None, [HEADER_CONTROLS, controls])))
+
+        page.goto(f"{platform.url}/#/create")
+        if page.locator("#advanced[open]").count() == 0:
+            page.locator("#advanced-toggle").click()
+        expect(page.locator("#negative-prompt")).to_be_visible()
+        shot(page, tmp_path, f"responsive_{width}_advanced", full_page=True)
+        _check(page, f"the advanced options at {width}px", ADVANCED_CONTROLS)
 
         page.goto(f"{platform.url}/#/creations")
         page.locator("#creations-grid .creation-open").first.click()
