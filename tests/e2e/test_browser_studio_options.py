@@ -48,6 +48,14 @@ def test_advanced_options_reach_the_generation_and_are_remembered_per_user(platf
     username = sign_up_here(page, "opts")
 
     page.get_by_text("Advanced options").click()
+    page.get_by_label("Seed", exact=True).fill("12x")
+    page.get_by_label("Prompt", exact=True).fill("a red circle")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#generate-error")).to_have_text(
+        "Seed: a whole number from 0 to 4294967295, or empty for a random one."
+    )
+    assert _get(page, "/api/v1/generations?limit=1")["items"] == []  # nothing was sent
+
     page.get_by_label("Negative prompt").fill("blurry, text")
     page.get_by_label("Seed", exact=True).fill("1234")
     page.get_by_role("button", name="Lock seed").click()
