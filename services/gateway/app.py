@@ -17,6 +17,7 @@ from services.gateway.api.routes import (
     profiles,
     remix,
     social,
+    studio,
 )
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.metrics import HttpMetricsMiddleware
@@ -70,6 +71,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         social.router,
         remix.router,
         profiles.router,
+        studio.router,
         health.router,
         pages.router,
     ):

@@ -1,9 +1,10 @@
 """What the HTTP layer needs from the outside world, built by main() (or by tests) and handed to
 create_app; routes reach it through the request."""
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import Request
 
@@ -23,6 +24,14 @@ class ObjectReader(Protocol):
     async def get(self, key: str) -> bytes: ...
 
 
+class StudioOptionsKeeper(Protocol):
+    """Each account's studio options (studio_options_store.StudioOptionsStore)."""
+
+    async def get(self, user_id: uuid.UUID) -> dict[str, Any] | None: ...
+
+    async def put(self, user_id: uuid.UUID, options: dict[str, Any]) -> None: ...
+
+
 @dataclass(frozen=True)
 class GatewayDeps:
     accounts: Accounts
@@ -40,6 +49,8 @@ class GatewayDeps:
     route_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     # None: no rate limits at all (tests of other things that build the app by hand).
     rate_limits: RateLimits | None = None
+    # None: the studio options routes answer 503 (tests of other things that build the app by hand).
+    studio_options: StudioOptionsKeeper | None = None
 
 
 def deps_of(request: Request) -> GatewayDeps:

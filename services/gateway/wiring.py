@@ -23,6 +23,7 @@ from services.gateway.dependencies import GatewayDeps
 from services.gateway.ratelimit.store import RateLimits
 from services.gateway.repository import SCHEMA, AccountsRepository
 from services.gateway.settings import GatewaySettings
+from services.gateway.studio_options_store import StudioOptionsStore
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                     "billing": billing.check_serving,
                 },
                 rate_limits=RateLimits.on(pool, settings),
+                studio_options=StudioOptionsStore(pool),
             )
     finally:
         await pool.close()

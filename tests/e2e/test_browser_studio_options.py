@@ -2,7 +2,8 @@
 platform: negative prompt, seed with a lock, magic prompt, palette, aspect ratio and number of
 images reach the generation, are remembered per user (and never shown to the next person on the
 same browser), and the image panel's "Use …" buttons carry another user's public recipe into them —
-only the fields the API shows that viewer."""
+only the fields the API shows that viewer. The options are kept by the API per account
+(tests/integration/gateway/test_studio_options.py), never in the browser's storage."""
 
 from __future__ import annotations
 
@@ -79,6 +80,8 @@ def test_advanced_options_reach_the_generation_and_are_remembered_per_user(platf
     expect(page.locator("#seed")).to_have_value("1234")  # locked: kept for the next one
     shot(page, tmp_path, "studio_options_magic", full_page=True)
 
+    # Kept by the API for this account, not on the device: a shared browser holds none of it.
+    assert page.evaluate("[localStorage.length, sessionStorage.length]") == [0, 0]
     page.reload()
     expect(page.locator("#advanced")).to_have_attribute("open", "")
     expect(page.locator("#negative-prompt")).to_have_value("blurry, text")

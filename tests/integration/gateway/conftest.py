@@ -25,6 +25,7 @@ from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
 from services.gateway.settings import GatewaySettings
+from services.gateway.studio_options_store import StudioOptionsStore
 from tests.integration.gateway.fakes import (
     FakeBillingService,
     FakeGenerationService,
@@ -75,7 +76,7 @@ class Gateway:
 @pytest_asyncio.fixture
 async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     with psycopg.connect(gateway_database, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
+        conn.execute(f"TRUNCATE {SCHEMA}.studio_options, {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
     objects = InMemoryObjects()
     billing = FakeBillingService()
     visibility = FakeVisibilityService(billing)
@@ -107,6 +108,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 objects=objects,
                 readiness_checks={"database": repository.ping},
                 route_checks={"generation": generations.check_serving},
+                studio_options=StudioOptionsStore(pool),
             )
             yield Gateway(
                 create_app(settings, deps), fake, billing, visibility, progress, objects, gateway_database, feed

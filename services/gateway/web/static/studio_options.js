@@ -1,13 +1,15 @@
 // The prompt box's advanced options: negative prompt, seed with a lock, magic prompt, colour palette
-// (with the aspect ratio and number of images beside the prompt), remembered per user in this
-// browser's localStorage under the user's id. Signing out clears the fields, so the next person on
-// this browser never sees the last one's negative prompt or palette.
+// (with the aspect ratio and number of images beside the prompt), remembered per user by the API
+// (/api/v1/me/studio-options), not in the browser: they may hold a private image's negative prompt,
+// seed or palette, which must not stay on a shared device. Signing out clears the fields.
 // The image panel's "Use …" buttons reach here through the window event
 //   atelier:use-recipe {field: "seed" | "negative_prompt" | "color_palette", value}
 
+import { api } from "./api.js";
 import { $, el } from "./ui.js";
 
-const STORAGE_PREFIX = "atelier.studio-options.";
+const OPTIONS_PATH = "/api/v1/me/studio-options";
+const SAVE_DELAY_MS = 400;
 const MAX_SEED = 2 ** 32 - 1;
 const MAX_COLOURS = 8;
 const HEX_COLOUR = /^#[0-9a-f]{6}$/i;
@@ -21,33 +23,39 @@ export const PALETTE_PRESETS = [
 
 const options = {
   userId: null,
+  loading: false,
+  saveTimer: null,
   palette: [],
 };
 
 function defaults() {
   return {
     negative_prompt: "",
-    seed: "",
+    seed: null,
     seed_locked: false,
     magic_prompt: false,
     color_palette: [],
     aspect_ratio: "1:1",
-    num_images: "4",
-    open: false,
+    num_images: 4,
+    drawer_open: false,
   };
+}
+
+function validSeed(text) {
+  return /^\d+$/.test(text) && Number(text) <= MAX_SEED ? Number(text) : null;
 }
 
 function current() {
   return {
-    negative_prompt: $("negative-prompt").value,
+    negative_prompt: $("negative-prompt").value.slice(0, 1000),
     // An unlocked seed is for one generation only: not worth remembering.
-    seed: seedLocked() ? $("seed").value.trim() : "",
+    seed: seedLocked() ? validSeed($("seed").value.trim()) : null,
     seed_locked: seedLocked(),
     magic_prompt: $("magic-prompt").checked,
     color_palette: [...options.palette],
     aspect_ratio: $("aspect-ratio").value,
-    num_images: $("num-images").value,
-    open: $("advanced").open,
+    num_images: Number($("num-images").value),
+    drawer_open: $("advanced").open,
   };
 }
 
@@ -73,38 +81,38 @@ function show(saved) {
   setPalette(Array.isArray(values.color_palette) ? values.color_palette : []);
   selectIfOffered($("aspect-ratio"), values.aspect_ratio);
   selectIfOffered($("num-images"), values.num_images);
-  $("advanced").open = Boolean(values.open);
+  $("advanced").open = Boolean(values.drawer_open);
 }
 
-function storageKey() {
-  return options.userId ? `${STORAGE_PREFIX}${options.userId}` : null;
-}
-
+// Changes are saved a moment after the last one, so that a run of clicks is one request.
 function remember() {
-  const key = storageKey();
-  if (!key) return;
-  try {
-    localStorage.setItem(key, JSON.stringify(current()));
-  } catch {
-    // Storage full or refused (private browsing): the options still work, unremembered.
-  }
+  if (!options.userId || options.loading) return;
+  clearTimeout(options.saveTimer);
+  options.saveTimer = setTimeout(() => {
+    api(OPTIONS_PATH, { method: "PUT", body: current() }).catch(() => {
+      // Not kept this time (offline, signed out meanwhile): the options still work in this page.
+    });
+  }, SAVE_DELAY_MS);
 }
 
 /** Shows the options this user left last time (defaults for someone new), once per sign-in. */
-export function loadOptionsFor(userId) {
+export async function loadOptionsFor(userId) {
   if (options.userId === userId) return;
   options.userId = userId;
-  let saved = {};
+  options.loading = true;
   try {
-    saved = JSON.parse(localStorage.getItem(storageKey()) || "{}") || {};
+    const saved = await api(OPTIONS_PATH);
+    if (options.userId === userId) show(saved);
   } catch {
-    saved = {};
+    // The defaults stay; the prompt box works without what was remembered.
+  } finally {
+    options.loading = false;
   }
-  show(saved);
 }
 
 /** Signed out: the fields go back to defaults (what was remembered stays for that user's return). */
 export function forgetOptions() {
+  clearTimeout(options.saveTimer);
   options.userId = null;
   show(defaults());
 }
@@ -168,7 +176,7 @@ export function optionsBody() {
   if (negative) body.negative_prompt = negative;
   const seed = $("seed").value.trim();
   if (seed) {
-    if (!/^\d+$/.test(seed) || Number(seed) > MAX_SEED) {
+    if (validSeed(seed) === null) {
       $("advanced").open = true;
       $("seed").focus();
       throw new Error(`Seed: a whole number from 0 to ${MAX_SEED}, or empty for a random one.`);
