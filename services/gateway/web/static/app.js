@@ -490,7 +490,7 @@ function historyCard(generation) {
   if (images.length === 0) {
     const placeholder = document.createElement("div");
     placeholder.className = "thumb-placeholder";
-    placeholder.textContent = generation.status === "failed" ? "Failed" : "In progress";
+    placeholder.textContent = { failed: "Failed", queued: "Queued" }[generation.status] || "In progress";
     thumbs.append(placeholder);
   }
   for (const image of images) {
