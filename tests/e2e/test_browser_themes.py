@@ -28,6 +28,8 @@ BODY_TEXT = [
     "label[for=negative-prompt]",
     "#seed-hint",
 ]
+# And the plan page's: its heading, figures and the table of what each plan unlocks.
+PLAN_TEXT = ["#plan-title", "#plan-credits", "#plans-body th", "#plans-body td.no", "#plans-body td.yes"]
 
 # For each element: its text colour and the background colours from <html> down to it.
 COLOURS = """selectors => selectors.map(selector => {
@@ -77,9 +79,9 @@ def _signed_in_studio(browser: Browser, url: str, scheme: str) -> Page:
     return page
 
 
-def _low_contrast(page: Page) -> list[str]:
+def _low_contrast(page: Page, selectors: list[str]) -> list[str]:
     low = []
-    for item in page.evaluate(COLOURS, BODY_TEXT):
+    for item in page.evaluate(COLOURS, selectors):
         background: Rgba = (255.0, 255.0, 255.0, 1.0)  # the canvas under everything
         for layer in item["backgrounds"]:
             background = _over(_rgba(layer), background)
@@ -101,5 +103,9 @@ def test_the_page_follows_the_systems_light_or_dark_preference(platform, browser
     assert _luminance(light_background) > 0.8 > 0.05 > _luminance(dark_background)
 
     for page, scheme in [(dark, "dark"), (light, "light")]:
-        low = _low_contrast(page)
+        low = _low_contrast(page, BODY_TEXT)
         assert not low, f"{scheme} theme: body text under 4.5:1: {low}"
+        page.get_by_role("link", name="Plan").click()
+        expect(page.locator("#plans-body td.yes").first).to_be_visible()
+        low = _low_contrast(page, PLAN_TEXT)
+        assert not low, f"{scheme} theme, plan page: body text under 4.5:1: {low}"
