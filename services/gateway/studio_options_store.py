@@ -1,4 +1,4 @@
-"""SQL of the studio options each account left last time (gateway migration 0006): one JSON
+"""SQL of the studio options each account left last time (gateway migration 0007): one JSON
 document per user, replaced whole."""
 
 import uuid
