@@ -15,7 +15,6 @@ import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge 
 
 const HISTORY_PAGE_SIZE = 12;
 const POLL_INTERVAL_MS = 1500;
-const RUNNING_POLL_MS = 2000;
 const VIEWS = ["auth", "studio", "creations", "plan", "shared", "feed", "profile"];
 
 const state = {
@@ -428,6 +427,8 @@ async function generate(event) {
 }
 
 // ---------- generations at once
+
+const RUNNING_POLL_MS = 2000;
 
 function updateGenerateButton() {
   renderGenerateLimit($("generate"), $("generate-limit-note"), {
