@@ -21,6 +21,7 @@ from services.gateway.api.routes import (
     sessions,
     social,
     webhooks,
+    studio,
 )
 from services.gateway.auth.security import on_validation_error_after_caller
 from services.gateway.dependencies import GatewayDeps
@@ -79,6 +80,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         actions.router,
         profiles.router,
         webhooks.router,
+        studio.router,
         health.router,
         pages.router,
     ):

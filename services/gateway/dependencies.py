@@ -4,9 +4,10 @@ routes ask each for the client it uses (`generation_client(request)`, `visibilit
 `billing_client`, `progress_feed`, `accounts_of`, defined beside each client), so they import only
 those; `deps_of` hands over the whole set."""
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import Request
 
@@ -23,6 +24,14 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 
 class ObjectReader(Protocol):
     async def get(self, key: str) -> bytes: ...
+
+
+class StudioOptionsKeeper(Protocol):
+    """Each account's studio options (studio_options_store.StudioOptionsStore)."""
+
+    async def get(self, user_id: uuid.UUID) -> dict[str, Any] | None: ...
+
+    async def put(self, user_id: uuid.UUID, options: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class GatewayDeps:
     # (their routes answer 503). Typed loosely so that a generation's path, which reads this
     # module, does not import the webhooks client (tools/codepaths.py).
     webhooks: object | None = None
+    # None: the studio options routes answer 503 (tests of other things that build the app by hand).
+    studio_options: StudioOptionsKeeper | None = None
 
 
 def deps_of(request: Request) -> GatewayDeps:

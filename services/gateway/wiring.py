@@ -23,6 +23,7 @@ from services.gateway.dependencies import GatewayDeps
 from services.gateway.ratelimit.store import RateLimits
 from services.gateway.repository import SCHEMA, AccountsRepository
 from services.gateway.settings import GatewaySettings
+from services.gateway.studio_options_store import StudioOptionsStore
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                 rate_limits=RateLimits.on(pool, settings),
                 # Like the feed, not a readiness check: with it down only the webhook routes answer 503.
                 webhooks=WebhooksClient(webhooks_channel, settings.grpc_timeout_s, user_tokens),
+                studio_options=StudioOptionsStore(pool),
             )
     finally:
         await pool.close()

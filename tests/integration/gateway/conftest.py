@@ -26,6 +26,7 @@ from services.gateway.clients.webhooks import WebhooksClient
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.repository import SCHEMA, AccountsRepository, migrate_schema
 from services.gateway.settings import GatewaySettings
+from services.gateway.studio_options_store import StudioOptionsStore
 from tests.integration.gateway.fakes import (
     FakeBillingService,
     FakeGenerationService,
@@ -78,7 +79,7 @@ class Gateway:
 @pytest_asyncio.fixture
 async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     with psycopg.connect(gateway_database, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
+        conn.execute(f"TRUNCATE {SCHEMA}.studio_options, {SCHEMA}.api_keys, {SCHEMA}.sessions, {SCHEMA}.users")
     objects = InMemoryObjects()
     billing = FakeBillingService()
     visibility = FakeVisibilityService(billing)
@@ -114,6 +115,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 readiness_checks={"database": repository.ping},
                 route_checks={"generation": generations.check_serving},
                 webhooks=WebhooksClient(webhooks_channel, timeout_s=5),
+                studio_options=StudioOptionsStore(pool),
             )
             yield Gateway(
                 create_app(settings, deps),

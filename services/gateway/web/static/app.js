@@ -10,10 +10,12 @@ import { openImage, wireDetail } from "./detail.js";
 import { loadFeed, wireFeed } from "./feed.js";
 import { loadBilling, wireBilling } from "./billing.js";
 import { credits } from "./money.js";
+import { renderGenerateLimit } from "./generate_limit.js";
 import { loadPlanPage } from "./plan.js";
 import { loadPricing } from "./pricing.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
 import { loadStandIn, standinSessionId } from "./standin.js";
+import { afterAccepted, forgetOptions, loadOptionsFor, optionsBody, seedToKeep, wireOptions } from "./studio_options.js";
 import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
 
 const HISTORY_PAGE_SIZE = 12;
@@ -30,6 +32,9 @@ const state = {
   followedId: null,
   me: null,
   shown: null, // the generation on screen in the studio
+  unfinished: new Set(), // ids of my generations queued or running (the plan limits how many)
+  submitting: false,
+  runningPoll: null,
 };
 
 // ---------- views and routes
@@ -126,6 +131,7 @@ async function route() {
 
 function signedOut() {
   state.me = null;
+  forgetOptions();
   if (!isPublicView()) show("auth");
 }
 
@@ -165,6 +171,8 @@ async function submitAuth(event) {
 function leaveAccount() {
   stopFollowing();
   state.me = null;
+  forgetOptions();
+  state.unfinished.clear();
   $("history").replaceChildren();
   $("current").hidden = true;
   setAuthMode("login");
@@ -201,6 +209,8 @@ function renderAccount(me) {
   $("account-plan").textContent = me.plan_display_name;
   $("account-credits").textContent = credits(me.credits);
   renderVisibilityChoice(me);
+  loadOptionsFor(me.user_id);
+  updateGenerateButton();
 }
 
 async function refreshMe() {
@@ -314,6 +324,7 @@ function renderGeneration(generation) {
   state.shown = generation;
   $("current").hidden = false;
   $("current-prompt").textContent = generation.prompt;
+  showMagicPrompt(generation.magic_prompt);
   if (generation.status === "succeeded") {
     const count = generation.images.length;
     setProgress(1, 1, `Done · ${count} image${count === 1 ? "" : "s"}`);
@@ -327,6 +338,11 @@ function renderGeneration(generation) {
   }
 }
 
+function showMagicPrompt(magicPrompt) {
+  $("current-magic").hidden = !magicPrompt;
+  $("current-magic").textContent = magicPrompt ? `Magic prompt: ${magicPrompt}` : "";
+}
+
 function stopFollowing() {
   if (state.stream) state.stream.close();
   state.stream = null;
@@ -336,7 +352,8 @@ function stopFollowing() {
 function finish(generation) {
   stopFollowing();
   renderGeneration(generation);
-  $("generate").disabled = false;
+  state.unfinished.delete(generation.generation_id);
+  updateGenerateButton();
   loadHistory(true);
   refreshMe();
 }
@@ -367,6 +384,7 @@ function follow(id, prompt, count, aspect) {
   $("current").hidden = false;
   $("current").classList.remove("failed");
   $("current-prompt").textContent = prompt;
+  showMagicPrompt("");
   layTiles(count, aspect);
   setProgress(0, 0);
   const stream = new EventSource(`/api/v1/generations/${id}/events`);
@@ -389,6 +407,14 @@ function follow(id, prompt, count, aspect) {
   });
 }
 
+async function acceptedSeed(generationId) {
+  try {
+    return (await api(`/api/v1/generations/${generationId}`)).params.seed;
+  } catch {
+    return undefined; // the lock then takes the seed of a later generation
+  }
+}
+
 async function generate(event) {
   event.preventDefault();
   const prompt = $("prompt").value;
@@ -399,13 +425,15 @@ async function generate(event) {
     $("prompt").focus();
     return;
   }
-  const body = {
-    prompt,
-    aspect_ratio: $("aspect-ratio").value,
-    num_images: Number($("num-images").value),
-    visibility: document.querySelector("input[name=visibility]:checked").value,
-  };
-  $("generate").disabled = true;
+  let body;
+  try {
+    body = { prompt, ...optionsBody(), visibility: document.querySelector("input[name=visibility]:checked").value };
+  } catch (invalid) {
+    showError(errorBox, invalid.message);
+    return;
+  }
+  state.submitting = true;
+  updateGenerateButton();
   try {
     // One key per click: a retried request never starts a second generation.
     const accepted = await api("/api/v1/generations", {
@@ -413,11 +441,16 @@ async function generate(event) {
       body,
       headers: { "Idempotency-Key": crypto.randomUUID() },
     });
+    state.unfinished.add(accepted.generation_id);
+    state.submitting = false;
+    updateGenerateButton();
     follow(accepted.generation_id, prompt, body.num_images, body.aspect_ratio);
+    afterAccepted(seedToKeep() ? await acceptedSeed(accepted.generation_id) : body.seed);
     loadHistory(true);
     refreshMe();
   } catch (error) {
-    $("generate").disabled = false;
+    state.submitting = false;
+    updateGenerateButton();
     if (error instanceof ApiError && error.status === 401) {
       signedOut();
       return;
@@ -426,7 +459,58 @@ async function generate(event) {
   }
 }
 
+// ---------- generations at once
+
+const RUNNING_POLL_MS = 2000;
+
+function updateGenerateButton() {
+  renderGenerateLimit($("generate"), $("generate-limit-note"), {
+    running: state.unfinished.size, me: state.me, submitting: state.submitting,
+  });
+}
+
+const isUnfinished = (generation) => generation.status === "queued" || generation.status === "running";
+
+// The newest page says what still runs, whoever started it (another tab, the API); sets running
+// beside the one followed live are polled, and the history is redrawn when one of them ends.
+function countUnfinished(items) {
+  const before = state.unfinished;
+  state.unfinished = new Set(items.filter(isUnfinished).map((generation) => generation.generation_id));
+  updateGenerateButton();
+  if (state.unfinished.size > 0 && state.runningPoll === null && state.me !== null) {
+    state.runningPoll = setTimeout(pollUnfinished, RUNNING_POLL_MS);
+  }
+  return [...before].some((id) => !state.unfinished.has(id));
+}
+
+async function pollUnfinished() {
+  state.runningPoll = null;
+  if (state.me === null) return;
+  try {
+    const page = await api(`/api/v1/generations?limit=${HISTORY_PAGE_SIZE}`);
+    if (countUnfinished(page.items)) {
+      loadHistory(true);
+      refreshMe();
+    }
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+  }
+}
+
 // ---------- history
+
+// A lock badge on a set whose images are private (all of them, or how many when some are).
+function setPrivacyBadge(generation) {
+  const images = generation.images;
+  const privateCount = images.filter((image) => image.visibility === "private").length;
+  if (images.length === 0 ? generation.visibility === "private" : privateCount === images.length) {
+    return visibilityBadge("private");
+  }
+  if (privateCount === 0) return null;
+  const badge = visibilityBadge("private");
+  badge.textContent = `${privateCount} private`;
+  return badge;
+}
 
 function historyCard(generation) {
   const item = document.createElement("li");
@@ -440,7 +524,7 @@ function historyCard(generation) {
   if (images.length === 0) {
     const placeholder = document.createElement("div");
     placeholder.className = "thumb-placeholder";
-    placeholder.textContent = generation.status === "failed" ? "Failed" : "In progress";
+    placeholder.textContent = { failed: "Failed", queued: "Queued" }[generation.status] || "In progress";
     thumbs.append(placeholder);
   }
   for (const image of images) {
@@ -450,6 +534,8 @@ function historyCard(generation) {
     img.loading = "lazy";
     thumbs.append(img);
   }
+  const badge = setPrivacyBadge(generation);
+  if (badge) thumbs.append(badge);
   const caption = document.createElement("span");
   caption.className = "history-prompt";
   caption.textContent = generation.prompt;
@@ -469,6 +555,7 @@ async function loadHistory(reset) {
     state.historyItems = reset ? page.items : [...(state.historyItems || []), ...page.items];
     if (reset) $("history").replaceChildren(...cards);
     else $("history").append(...cards);
+    if (reset) countUnfinished(page.items);
     state.historyCursor = page.next_cursor;
     $("history-more").hidden = !page.next_cursor;
     $("history-empty").hidden = $("history").children.length > 0;
@@ -544,7 +631,8 @@ function wireStudioEvents() {
   window.addEventListener("atelier:follow", (event) => {
     const { generation_id: id, prompt, num_images: count, aspect_ratio: aspect } = event.detail;
     toStudio();
-    $("generate").disabled = true;
+    state.unfinished.add(id);
+    updateGenerateButton();
     follow(id, prompt, count, aspect);
     loadHistory(true);
     refreshMe();
@@ -594,6 +682,7 @@ function wire() {
   wireAccount({ signedOut: leaveAccount });
   wireStudioEvents();
   wireBilling();
+  wireOptions();
 }
 
 async function start() {

@@ -5,6 +5,7 @@
 // count and "Copy prompt"; pin, retry and "Set as profile photo" for the owner; report for others.
 // The page's other modules hear about results through window events:
 //   atelier:use-prompt {prompt, aspect_ratio}   fill the studio's prompt box
+//   atelier:use-recipe {field, value}           set one advanced option (seed, negative prompt, palette)
 //   atelier:follow     {generation_id, prompt, num_images, aspect_ratio}   a generation started
 //   atelier:me-changed                           the account changed (profile photo)
 
@@ -91,6 +92,38 @@ function renderRecipe(panel) {
   rows.push(...recipeRow("Seed", String(recipe.seed)));
   $("detail-recipe").replaceChildren(...rows);
   $("detail-use-prompt").hidden = !me;
+  $("detail-use-recipe").replaceChildren(...(me ? useButtons(recipe) : []));
+}
+
+// Only what `recipe` carries, which the API gives every viewer who may see the image; never the
+// owner-only fields beside it (generation_id, top-level seed), so nothing here differs by owner.
+function useButtons(recipe) {
+  const buttons = [];
+  const add = (id, label, onClick) => {
+    const button = el("button", { className: "button ghost small", text: label, attrs: { type: "button", id } });
+    button.addEventListener("click", onClick);
+    buttons.push(button);
+  };
+  if (recipe.magic_prompt) {
+    add("detail-use-magic-prompt", "Use magic prompt", () => {
+      $("detail").close();
+      emit("atelier:use-prompt", { prompt: recipe.magic_prompt, aspect_ratio: recipe.aspect_ratio });
+    });
+  }
+  const useField = (field, value, done) => () => {
+    emit("atelier:use-recipe", { field, value });
+    say(done);
+  };
+  if (recipe.negative_prompt) {
+    add("detail-use-negative", "Use negative prompt",
+      useField("negative_prompt", recipe.negative_prompt, "Negative prompt set for your next generation."));
+  }
+  if (recipe.color_palette.length > 0) {
+    add("detail-use-palette", "Use palette",
+      useField("color_palette", recipe.color_palette, "Palette set for your next generation."));
+  }
+  add("detail-use-seed", "Use seed", useField("seed", recipe.seed, `Seed ${recipe.seed} locked for your next generations.`));
+  return buttons;
 }
 
 function renderActions(panel) {
