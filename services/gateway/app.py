@@ -20,8 +20,8 @@ from services.gateway.api.routes import (
     remix,
     sessions,
     social,
-    webhooks,
     studio,
+    webhooks,
 )
 from services.gateway.auth.security import on_validation_error_after_caller
 from services.gateway.dependencies import GatewayDeps

@@ -39,7 +39,7 @@ async def public_preview(image_id: str, deps: GatewayDeps) -> SharePreview | Non
     """The preview of an image public now; None for anything else (private, deleted, unknown or
     malformed ids alike). The authority unreachable: its 503 Problem propagates (fail closed)."""
     try:
-        visible = await visible_image(image_id, None, deps)
+        visible = await visible_image(image_id, None, deps.visibility, deps.generations)
     except Problem as problem:
         if problem.status == 404:
             return None
