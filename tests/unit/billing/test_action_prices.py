@@ -9,7 +9,7 @@ from services.billing.catalogue import load_catalogue
 from services.billing.handlers import BillingServicer
 from services.billing.operations import InvalidArgument
 
-SERVICER = BillingServicer(SimpleNamespace(catalogue=load_catalogue()))  # type: ignore[arg-type]
+SERVICER = BillingServicer(SimpleNamespace(catalogue=load_catalogue()), payments=None)  # type: ignore[arg-type]
 
 
 def test_an_action_costs_its_catalogue_price_and_a_generation_what_it_asks():
