@@ -17,10 +17,10 @@ from typing import Protocol
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2
+from contracts.generation import IMAGE_DELETED
 from glue.events import enqueue_event
 from services.generation import repository
 from services.generation.clients import VisibilityClient
-from services.generation.events import IMAGE_DELETED
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 import base64
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 import grpc
@@ -14,13 +15,21 @@ from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
 from services.generation import repository
-from services.generation.actions import GENERATE, KIND_FROM_PROTO, KIND_TO_PROTO
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
+from services.generation.inference import ImageAction
 from services.generation.progress_relay import NotTheOwners, ProgressRelay
 from services.generation.records import GenerationRecord, ImageRecord
-from services.generation.requests import GenerationSpec, InvalidRequest, validate, validate_action
+from services.generation.requests import (
+    GENERATE,
+    GenerationSpec,
+    InvalidRequest,
+    kind_from_proto,
+    kind_to_proto,
+    validate,
+    validate_action,
+)
 from services.generation.submission import (
     ActionNotEntitled,
     Asked,
@@ -95,7 +104,7 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
             source_image_id=params["source_image_id"],
             mode=params["mode"],
             strength=params.get("strength") or 0.0,
-            kind=KIND_TO_PROTO[record.kind],
+            kind=kind_to_proto(record.kind),
         ),
         magic_prompt=record.magic_prompt,
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
@@ -129,12 +138,12 @@ async def _refuse(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reas
     await context.abort(code, message)
 
 
-def _spec_of(request: generation_pb2.SubmitRequest) -> GenerationSpec:
+def _spec_of(request: generation_pb2.SubmitRequest, actions: Mapping[str, ImageAction]) -> GenerationSpec:
     """The checked spec of a submission: a generation's parameters, or an image action's source."""
     params = request.params
     visibility = VISIBILITY_FROM_PROTO.get(request.visibility, "")
-    kind = KIND_FROM_PROTO.get(params.kind)
-    if kind is None:
+    kind = kind_from_proto(params.kind)
+    if kind is None or (kind != GENERATE and kind not in actions):
         raise InvalidRequest("kind", "is not a job kind this service runs")
     if kind != GENERATE:
         return validate_action(kind, source_image_id=params.source_image_id, visibility=visibility)
@@ -163,8 +172,11 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         visibility: VisibilityClient,
         deleter: GenerationDeleter,
         progress: ProgressRelay,
+        actions: Mapping[str, ImageAction],
     ):
+        """actions: the image actions this service runs, by job kind."""
         self._pool = pool
+        self._actions = actions
         self._billing = billing
         self._visibility = visibility
         self._delete = deleter
@@ -181,7 +193,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be public or private")
         params = request.params
         try:
-            spec = _spec_of(request)
+            spec = _spec_of(request, self._actions)
         except InvalidRequest as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         raw = {"params": json_format.MessageToDict(params), "visibility": request.visibility}
@@ -198,6 +210,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                     visibility_copied=request.visibility_copied,
                     seed_chosen=params.HasField("seed"),
                 ),
+                self._actions,
             )
         except IdempotencyConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))

@@ -1,6 +1,7 @@
 """Clients of Triton's models. `TritonTxt2Img`: the `txt2img` model, one gRPC stream per generation,
 progress first, then images. `TritonImageModel`: the image actions' one-shot models (`upscale`, ...),
-one image in, one image out, unbatched.
+one image in, one image out, unbatched; `ImageAction`: what an action declares and how it calls its
+model (the actions themselves are services/generation/actions, handed to the worker by wiring).
 
 Errors come in two kinds the worker treats differently: `InferenceRejected` (this request can never
 succeed: don't retry) and `InferenceUnavailable` (Triton or the model is down, slow or restarting:
@@ -14,6 +15,7 @@ once, and again if Triton refuses a request's shapes (a redeploy switched batchi
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -324,3 +326,26 @@ def _classify_image_model_error(error: InferenceServerException) -> InferenceErr
     ):
         return InferenceUnavailable(f"Triton ({status}): {message}")
     return InferenceRejected(message)
+
+
+class ImageAction(ABC):
+    """An image action: source pixels in, result pixels out, through one Triton model."""
+
+    # The job kind, stored in the generation's params and priced by name in billing's catalogue.
+    kind: str
+    # The billing entitlement a plan needs for it.
+    entitlement: str
+    # The Triton model it calls.
+    model_name: str
+    # A failure when its source is gone (deleted, or hidden from the owner) by the time the job
+    # starts: the same words whichever, so that a failure reveals nothing.
+    gone_message: str
+
+    @abstractmethod
+    def result_size(self, width: int, height: int) -> tuple[int, int]:
+        """The result's (width, height) for a source of this size; raises requests.InvalidRequest
+        when the source cannot go through this action (too large, ...), saying why."""
+
+    @abstractmethod
+    async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> np.ndarray:
+        """The result, uint8 [height, width, 3], from the source's pixels (same layout)."""

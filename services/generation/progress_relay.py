@@ -17,10 +17,10 @@ from nats.aio.msg import Msg
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
+from contracts.generation import progress_subject
 from glue.ids import parse_uuid
 from glue.latest_queue import offer_latest
 from services.generation import repository
-from services.generation.events import progress_subject
 
 log = logging.getLogger(__name__)
 

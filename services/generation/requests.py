@@ -7,8 +7,30 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
+from atelier.generation.v1 import generation_pb2
 from glue.ids import canonical_uuid
+
+# Text-to-image (or a remix); every other job kind is an image action (services/generation/actions).
+GENERATE = "generate"
+_KIND_PREFIX = "JOB_KIND_"
+
+
+def kind_to_proto(kind: str) -> generation_pb2.JobKind:
+    """The wire value of a job kind: JOB_KIND_<KIND>."""
+    return cast("generation_pb2.JobKind", generation_pb2.JobKind.Value(_KIND_PREFIX + kind.upper()))
+
+
+def kind_from_proto(value: int) -> str | None:
+    """The job kind a wire value names (UNSPECIFIED: generate); None for a value this build does not know."""
+    if value == generation_pb2.JOB_KIND_UNSPECIFIED:
+        return GENERATE
+    try:
+        return generation_pb2.JobKind.Name(value).removeprefix(_KIND_PREFIX).lower()
+    except ValueError:
+        return None
+
 
 MAX_PROMPT_CHARS = 1000
 MAX_IMAGES = 8
@@ -57,7 +79,7 @@ class GenerationSpec:
     mode: str
     strength: float | None = None  # set exactly when source_image_id is
     # "generate", or an image action (services/generation/actions) working on source_image_id.
-    kind: str = "generate"
+    kind: str = GENERATE
 
 
 def validate(

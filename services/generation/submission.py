@@ -7,17 +7,17 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
+from contracts.generation import GENERATION_REQUESTED
 from glue.events import enqueue_event
 from imagemodel import magic_prompt
 from services.generation import repository, reservations
-from services.generation.actions import KIND_TO_PROTO, ImageAction, action_of
-from services.generation.actions.action import SourceRefused
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
     BillingClient,
@@ -34,9 +34,9 @@ from services.generation.decision import (
     refusal_of,
     wanted_visibility,
 )
-from services.generation.events import GENERATION_REQUESTED
+from services.generation.inference import ImageAction
 from services.generation.records import GenerationRecord
-from services.generation.requests import GenerationSpec, InvalidRequest, denoising_steps, nearest_aspect_ratio
+from services.generation.requests import GENERATE, GenerationSpec, denoising_steps, kind_to_proto, nearest_aspect_ratio
 
 log = logging.getLogger(__name__)
 CREDITS_PER_IMAGE = 1
@@ -109,7 +109,7 @@ def new_record(
         storage_prefix=secrets.token_urlsafe(24),
         progress_step=0,
         # An action is one step: the model's answer.
-        progress_total=1 if action_of(spec.kind) else denoising_steps(spec.steps, spec.strength),
+        progress_total=1 if spec.kind != GENERATE else denoising_steps(spec.steps, spec.strength),
         attempts=0,
         error="",
         created_at=datetime.now(UTC),
@@ -118,7 +118,7 @@ def new_record(
         source_image_id=uuid.UUID(spec.source_image_id) if spec.source_image_id else None,
         seed_chosen=asked.seed_chosen,
         # An action's visibility is its source's, not a choice to remember.
-        visibility_chosen=asked.visibility is not None and not asked.visibility_copied and not action_of(spec.kind),
+        visibility_chosen=asked.visibility is not None and not asked.visibility_copied and spec.kind == GENERATE,
     )
 
 
@@ -139,7 +139,7 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
             source_image_id=record.params["source_image_id"],
             mode=record.params["mode"],
             strength=record.params.get("strength") or 0.0,
-            kind=KIND_TO_PROTO[record.kind],
+            kind=kind_to_proto(record.kind),
         ),
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         effective_prompt=record.effective_prompt,
@@ -155,10 +155,7 @@ async def _for_source(conn, owner_id: str, spec: GenerationSpec, action: ImageAc
     source = await repository.get_image(conn, uuid.UUID(spec.source_image_id))
     if source is None or source.owner_id != owner_id:
         raise SourceImageNotFound("source image not found")
-    try:
-        width, height = action.result_size(source.width, source.height)
-    except SourceRefused as error:
-        raise InvalidRequest("source_image_id", str(error)) from None
+    width, height = action.result_size(source.width, source.height)  # InvalidRequest: too large, ...
     return replace(
         spec,
         prompt=source.prompt,
@@ -188,15 +185,17 @@ async def submit(
     spec: GenerationSpec,
     raw_hash: str,
     asked: Asked,
+    actions: Mapping[str, ImageAction],
 ) -> tuple[GenerationRecord, bool]:
     """Returns (generation, created). A repeated idempotency key returns the first generation
     and reserves nothing. A remix's source must be an image of this service (SourceImageNotFound).
     Refusals: decision.VisibilityRefused (nothing reserved), clients.OutOfCredits,
-    decision.ConcurrencyLimit. Credits are reserved before the generation exists and released
+    decision.ConcurrencyLimit. `actions`: the image actions this service runs, by job kind.
+    Credits are reserved before the generation exists and released
     again when it is not created, so a refused or failed submission costs nothing."""
     if idempotency_key and (existing := await _existing(pool, owner_id, idempotency_key, raw_hash)):
         return existing, False
-    action = action_of(spec.kind)
+    action = actions.get(spec.kind)
     async with pool.connection() as conn:
         if action is not None:
             spec = await _for_source(conn, owner_id, spec, action)

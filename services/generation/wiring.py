@@ -8,21 +8,22 @@ from prometheus_client import start_http_server
 
 from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
 from contracts import identities
+from contracts.generation import GENERATION_REQUESTED, STREAM, STREAM_SPEC
 from glue.consumer import ConsumerSpec, run_consumer
 from glue.on_behalf import UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
 from glue.storage import ObjectStore
+from services.generation.actions import ACTIONS
 from services.generation.clients import BillingClient, VisibilityClient
 from services.generation.deletion import GenerationDeleter
-from services.generation.events import GENERATION_REQUESTED, STREAM, STREAM_SPEC, WORKER_DURABLE
 from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonImageModel, TritonTxt2Img
 from services.generation.progress_relay import ProgressRelay
 from services.generation.reservations import AbandonedReservationSweep
 from services.generation.settings import SCHEMA, GenerationSettings
-from services.generation.worker import GenerationWorker
+from services.generation.worker import WORKER_DURABLE, GenerationWorker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -85,7 +86,7 @@ async def run_api(settings: GenerationSettings) -> None:
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings), settings.delete_undo_window_s)
     billing = BillingClient(billing_channel)
     progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
-    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress)
+    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress, ACTIONS)
     sweep = AbandonedReservationSweep(runtime.pool, billing, settings.reservation_recovery_after_s)
     runtime.run_in_background(
         run_periodically("abandoned reservation sweep", sweep.sweep, settings.reservation_sweep_interval_s),
@@ -125,6 +126,7 @@ async def run_worker(settings: GenerationSettings) -> None:
         TritonTxt2Img(settings.triton_url, settings.triton_model, timeout_s=settings.inference_timeout_s),
         VisibilityClient(visibility_channel),
         image_models,
+        ACTIONS,
         inference_attempts=settings.inference_attempts,
         retry_base_s=settings.inference_retry_base_s,
         outage_limit_s=settings.triton_outage_limit_s,

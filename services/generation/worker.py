@@ -25,7 +25,7 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
@@ -39,14 +39,15 @@ from psycopg_pool import AsyncConnectionPool
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from atelier.generation.v1 import events_pb2
+from contracts.common import PUBLIC, VISIBILITY_TO_PROTO
+from contracts.generation import GENERATION_FAILED, IMAGES_READY, progress_subject
 from glue.consumer import Delivery, PoisonMessage
 from glue.events import enqueue_event
 from glue.telemetry import inject_headers
 from services.generation import repository
-from services.generation.actions import ImageAction, action_of
 from services.generation.clients import DependencyUnavailable, VisibilityClient
-from services.generation.events import GENERATION_FAILED, IMAGES_READY, images_ready, progress_subject
 from services.generation.inference import (
+    ImageAction,
     InferenceRejected,
     InferenceUnavailable,
     Progress,
@@ -56,10 +57,13 @@ from services.generation.inference import (
     Txt2ImgResult,
 )
 from services.generation.records import GenerationRecord, ImageRecord
-from services.generation.requests import ASPECT_SIZES
+from services.generation.requests import ASPECT_SIZES, GENERATE
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+
+# The worker's durable consumer of GenerationRequested (this service's own name).
+WORKER_DURABLE = "generation-worker"
 
 FINISHED = Counter("atelier_generations_finished_total", "Generations finished, by outcome", ["status"])
 # Stable Diffusion on a busy GPU takes up to ~2 minutes end to end; the buckets reach past that so
@@ -151,6 +155,7 @@ class GenerationWorker:
         model: TritonTxt2Img,
         visibility: VisibilityClient,
         image_models: TritonImageModel | None = None,
+        actions: Mapping[str, ImageAction] | None = None,
         inference_attempts: int = 4,
         retry_base_s: float = 1.0,
         outage_limit_s: float = 600.0,
@@ -162,6 +167,8 @@ class GenerationWorker:
         self._model = model
         self._visibility = visibility
         self._image_models = image_models
+        # The image actions this worker runs, by job kind (services/generation/actions).
+        self._actions = actions or {}
         self._inference_attempts = inference_attempts
         self._retry_base_s = retry_base_s
         self._outage_limit_s = outage_limit_s
@@ -182,8 +189,11 @@ class GenerationWorker:
         if record.finished:
             log.info("duplicate delivery of a finished generation", extra={"generation_id": str(generation_id)})
             return
-        action = action_of(record.kind)
-        if action is not None:
+        if record.kind != GENERATE:
+            action = self._actions.get(record.kind)
+            if action is None:  # accepted by a newer build than this worker: fails, credit refunded
+                await self._fail(record, f"This worker does not run {record.kind!r} jobs.")
+                return
             await self._run_action(record, action, delivery)
             return
         request = model_request(event)
@@ -468,3 +478,30 @@ class GenerationWorker:
         await self._announce_finished(record)
         FINISHED.labels("failed").inc()
         log.warning("generation failed", extra={"generation_id": str(record.id), "reason": reason})
+
+
+# ImagesReady, the event of a finished generation, carries as much of it as its consumers may know.
+# A private image is seen by its owner and nobody else, internal consumers included (ARCHITECTURE.md
+# §3): the prompt, the seeds and the lineage travel only for images public when ready. A consumer
+# learns them for an image made public later from BatchGetImages, which answers them only while the
+# image is public.
+def images_ready(record: GenerationRecord, images: list[ImageRecord]) -> events_pb2.ImagesReady:
+    public = record.initial_visibility == PUBLIC
+    return events_pb2.ImagesReady(
+        generation_id=str(record.id),
+        owner_id=record.owner_id,
+        images=[
+            events_pb2.ReadyImage(
+                image_id=str(image.id),
+                object_key=image.object_key,
+                seed=image.seed if public else 0,
+                width=image.width,
+                height=image.height,
+            )
+            for image in images
+        ],
+        prompt=record.prompt if public else "",
+        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
+        visibility_version=1,
+        source_image_id=str(record.source_image_id) if public and record.source_image_id else "",
+    )

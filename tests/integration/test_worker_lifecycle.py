@@ -17,7 +17,8 @@ import psycopg
 import pytest
 
 from atelier.generation.v1 import events_pb2, generation_pb2
-from services.generation.events import STREAM, WORKER_DURABLE
+from contracts.generation import STREAM
+from services.generation.worker import WORKER_DURABLE
 from tests.conftest import MODEL_REPOSITORY
 from tests.support.events import stream_events
 from tests.support.generation import SUCCEEDED, submit_request, table_count, wait_finished

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from services.generation.events import STREAM, WORKER_DURABLE
+from contracts.generation import STREAM
+from services.generation.worker import WORKER_DURABLE
 from tests.support.kustomize import rendered as kustomize_build
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

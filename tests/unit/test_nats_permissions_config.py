@@ -7,7 +7,7 @@ from contracts import visibility as visibility_contract
 from glue.events import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM
 from services.billing import events as billing_events
 from services.feed import events as feed_events
-from services.generation import events as generation_events
+from services.generation import worker as generation_worker
 from services.visibility import events as visibility_events
 from services.webhooks import events as webhooks_events
 from tools.devstack import nats_auth
@@ -27,7 +27,7 @@ def test_stream_names_match_the_contracts() -> None:
 
 def test_durables_match_the_services() -> None:
     assert set(PERMISSIONS["generation-worker"].durables) == {
-        Durable(GEN, generation_events.WORKER_DURABLE, generation_contract.GENERATION_REQUESTED)
+        Durable(GEN, generation_worker.WORKER_DURABLE, generation_contract.GENERATION_REQUESTED)
     }
     assert set(PERMISSIONS["feed"].durables) == {
         Durable(GEN, feed_events.IMAGES_READY_DURABLE, generation_contract.IMAGES_READY),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.generation.actions.action import ImageAction, SourceRefused
-from services.generation.inference import TritonImageModel
+from services.generation.inference import ImageAction, TritonImageModel
+from services.generation.requests import InvalidRequest
 
 MAX_SOURCE_SIDE = 1024
 FACTOR = 2
@@ -20,9 +20,10 @@ class Upscale(ImageAction):
 
     def result_size(self, width: int, height: int) -> tuple[int, int]:
         if max(width, height) > MAX_SOURCE_SIDE:
-            raise SourceRefused(
+            raise InvalidRequest(
+                "source_image_id",
                 f"the image is {width}x{height} px; upscaling takes images of at most {MAX_SOURCE_SIDE} px"
-                " a side (an upscale of an upscale past that is refused)"
+                " a side (an upscale of an upscale past that is refused)",
             )
         return width * FACTOR, height * FACTOR
 

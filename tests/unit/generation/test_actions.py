@@ -3,28 +3,31 @@
 import pytest
 
 from atelier.generation.v1 import generation_pb2
-from services.generation.actions import GENERATE, KIND_FROM_PROTO, KIND_TO_PROTO, REGISTRY, action_of
-from services.generation.actions.action import SourceRefused
+from services.generation.actions import ACTIONS
 from services.generation.actions.upscale import UPSCALE
 from services.generation.handlers import _spec_of
-from services.generation.requests import InvalidRequest, nearest_aspect_ratio
+from services.generation.requests import GENERATE, InvalidRequest, kind_from_proto, kind_to_proto, nearest_aspect_ratio
 
 SOURCE = "0b6a3c1e-5d2f-4a8b-9c7e-1f2a3b4c5d6e"
 
 
 def test_every_action_is_registered_under_its_kind_and_on_the_wire():
-    assert REGISTRY == {"upscale": UPSCALE}
-    assert action_of(GENERATE) is None
-    for kind in REGISTRY:
-        assert KIND_FROM_PROTO[KIND_TO_PROTO[kind]] == kind
+    assert ACTIONS == {"upscale": UPSCALE}
+    assert GENERATE not in ACTIONS
+    for kind in (GENERATE, *ACTIONS):
+        assert kind_from_proto(kind_to_proto(kind)) == kind
     # Callers that predate kinds send none: text-to-image.
-    assert KIND_FROM_PROTO[generation_pb2.JOB_KIND_UNSPECIFIED] == GENERATE
+    assert kind_from_proto(generation_pb2.JOB_KIND_UNSPECIFIED) == GENERATE
+    assert kind_from_proto(99) is None
 
 
 def test_upscale_doubles_each_side_up_to_1024_px_and_refuses_larger_sources_in_words():
     assert UPSCALE.result_size(512, 288) == (1024, 576)
     assert UPSCALE.result_size(1024, 1024) == (2048, 2048)
-    with pytest.raises(SourceRefused, match="1025x512 px; upscaling takes images of at most 1024 px a side"):
+    with pytest.raises(
+        InvalidRequest,
+        match="source_image_id: the image is 1025x512 px; upscaling takes images of at most 1024 px a side",
+    ):
         UPSCALE.result_size(1025, 512)
 
 
@@ -33,7 +36,7 @@ def test_an_action_submission_needs_only_its_source_and_ignores_the_prompt():
         owner_id="alice",
         params=generation_pb2.GenerationParams(kind=generation_pb2.JOB_KIND_UPSCALE, source_image_id=SOURCE.upper()),
     )
-    spec = _spec_of(request)
+    spec = _spec_of(request, ACTIONS)
     assert (spec.kind, spec.source_image_id, spec.num_images, spec.visibility) == ("upscale", SOURCE, 1, "")
 
 
@@ -48,7 +51,7 @@ def test_an_action_submission_needs_only_its_source_and_ignores_the_prompt():
 def test_a_bad_action_submission_names_the_field(params, words):
     request = generation_pb2.SubmitRequest(owner_id="alice", params=generation_pb2.GenerationParams(**params))
     with pytest.raises(InvalidRequest, match=words):
-        _spec_of(request)
+        _spec_of(request, ACTIONS)
 
 
 def test_a_result_keeps_the_listed_aspect_ratio_nearest_its_source():

@@ -5,8 +5,8 @@ import uuid
 from datetime import UTC, datetime
 
 from atelier.common.v1 import visibility_pb2
-from services.generation.events import images_ready
 from services.generation.records import GenerationRecord, ImageRecord
+from services.generation.worker import images_ready
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SOURCE = uuid.uuid4()
