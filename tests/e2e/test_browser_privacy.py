@@ -130,7 +130,7 @@ def test_a_plus_user_generates_privately_toggles_and_bulk_changes(platform, brow
     expect(page.locator("#shared-image img")).to_have_count(1)
     expect(page.locator("#shared-image .visibility-badge")).to_have_text("Private")
 
-    page.get_by_role("link", name="Plan").click()
+    page.get_by_role("link", name="Plan", exact=True).click()
     expect(page.locator("#plan-current-name")).to_have_text("Plus")
     expect(page.locator("#plans-head th.current")).to_contain_text("Plus")
     shot(page, tmp_path, "privacy_plan_page", full_page=True)

@@ -105,7 +105,7 @@ def test_the_page_follows_the_systems_light_or_dark_preference(platform, browser
     for page, scheme in [(dark, "dark"), (light, "light")]:
         low = _low_contrast(page, BODY_TEXT)
         assert not low, f"{scheme} theme: body text under 4.5:1: {low}"
-        page.get_by_role("link", name="Plan").click()
+        page.get_by_role("link", name="Plan", exact=True).click()
         expect(page.locator("#plans-body td.yes").first).to_be_visible()
         low = _low_contrast(page, PLAN_TEXT)
         assert not low, f"{scheme} theme, plan page: body text under 4.5:1: {low}"

@@ -30,7 +30,7 @@ def test_the_upscale_control_explains_the_plan_then_doubles_the_image(platform, 
     expect(upscale).to_be_visible()
     expect(upscale).to_be_disabled()
     expect(upscale).to_have_attribute("title", NEEDS_BASIC)
-    expect(page.locator("#detail-upscale-note")).to_have_text(NEEDS_BASIC)
+    expect(page.locator("#detail-upscale-note")).to_have_text(f"{NEEDS_BASIC} See plans")
     shot(page, tmp_path, "upscale_free_detail")
     page.locator("#detail-close").click()
 
