@@ -240,7 +240,11 @@ async def test_lineage_is_shown_only_while_the_source_is_visible(
     async with gateway.client() as anonymous:
         for client in (anonymous, bob.client, alice.client):
             body = (await client.get(f"/api/v1/images/{remix}")).json()
-            assert body["remixed_from"] == {"image_id": source, "url": f"/api/v1/images/{source}/content"}
+            assert body["remixed_from"] == {
+                "image_id": source,
+                "url": f"/api/v1/images/{source}/content",
+                "by": "remix",
+            }
         gateway.billing.set_plan(alice.user_id, "plus")
         set_visibility(gateway, source, "private")
         for client in (anonymous, bob.client):
