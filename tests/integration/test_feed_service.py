@@ -669,6 +669,7 @@ async def test_rebuild_from_the_streams_equals_the_live_projection(feed, js, aut
         "images_owner_newest",
         "images_owner_first",
         "images_prompt_search",
+        "images_top_all_time",
     }
 
     # The live consumers keep working on the swapped-in table.

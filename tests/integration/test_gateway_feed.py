@@ -228,7 +228,11 @@ def test_lineage_is_shown_to_a_viewer_only_while_the_source_is_visible(platform:
 
     for headers in (ANONYMOUS, remixer.headers, author.headers):
         shown = platform.http.get(f"/api/v1/images/{remix}", headers=headers).json()
-        assert shown["remixed_from"] == {"image_id": source, "url": f"/api/v1/images/{source}/content"}
+        assert shown["remixed_from"] == {
+            "image_id": source,
+            "url": f"/api/v1/images/{source}/content",
+            "by": "remix",
+        }
 
     assert platform.set_visibility(author, source, "private").status_code == 200
     for headers in (ANONYMOUS, remixer.headers):
