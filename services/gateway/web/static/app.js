@@ -7,6 +7,7 @@ import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
 import { openImage, wireDetail } from "./detail.js";
 import { loadFeed, wireFeed } from "./feed.js";
+import { showModelNotice } from "./model_notice.js";
 import { loadPlanPage } from "./plan.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
 import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
@@ -281,6 +282,7 @@ function renderGeneration(generation) {
   state.shown = generation;
   $("current").hidden = false;
   $("current-prompt").textContent = generation.prompt;
+  showModelNotice(generation);
   if (generation.status === "succeeded") {
     const count = generation.images.length;
     setProgress(1, 1, `Done · ${count} image${count === 1 ? "" : "s"}`);
