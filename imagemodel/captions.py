@@ -199,3 +199,170 @@ def parse(prompt: str) -> PromptSpec:
                 background = pending.pop("colour")
             pending.pop("size", None)
     return PromptSpec(tuple(ObjectSpec(**o) for o in objects), background)
+
+
+# Reading a prompt against the words a model was trained on: slips mended, the rest reported.
+
+WORD = re.compile(r"[A-Za-z]+")
+SHORTEST_MENDED = 4  # below this a one-letter change turns one word into another too easily
+MENDED_CACHE = 10_000
+# Glue of ordinary requests that names nothing to draw: never reported, never mended.
+FUNCTION_WORDS = frozenset(
+    """a an the of on in at to and or with without is are be it its this that these those there here
+    i me my we you your please can could would will should want like make draw show give get create
+    generate paint sketch picture image photo drawing illustration some one two both each very just
+    only plain simple flat but not no as by for from into onto over under near next beside between
+    which who whose what where while colour color coloured colored shape shapes object objects thing
+    thanks thank s showing featuring containing sitting placed set front behind around all toward
+    towards edge side render minimal colours colors""".split()
+)
+
+
+def words_of(texts) -> frozenset[str]:
+    """The lower-case words of caption texts and templates ({placeholders} left out)."""
+    return frozenset(w.lower() for text in texts for w in WORD.findall(re.sub(r"\{[a-z_0-9]+\}", " ", text)))
+
+
+def caption_vocabulary() -> frozenset[str]:
+    """Every word `caption` writes, the parser's words, their plural shapes and FUNCTION_WORDS."""
+    texts: list[str] = [*SINGLE_TEMPLATES, *PAIR_TEMPLATES, *NO_BACKGROUND_TEMPLATES, *BACKGROUND_WORDS]
+    for table in (SHAPE_WORDS, COLOUR_WORDS, SIZE_WORDS, POSITION_WORDS, POSITION_PHRASES, SIZE_PHRASES):
+        texts += [phrase for options in table.values() for phrase in options]
+    return words_of(texts) | {word + "s" for word in _SHAPE} | FUNCTION_WORDS
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance exactly 1: one letter deleted, inserted, changed, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(differ) == 1:
+            return True
+        i = differ[0]
+        return len(differ) == 2 and differ[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str  # the prompt with slips mended, everything else as typed
+    unknown: tuple[str, ...]  # words the model never saw, lower-case, in order, once each
+
+
+class Vocabulary:
+    """The words a model was trained on. `read` mends one-letter slips ("traingle", "backgorund")
+    towards the one known word they are a slip of, so the text encoder sees the word the model
+    learned, and lists the words neither known nor mended ("cat", "astronaut"): the model never saw
+    them and draws its own world regardless, which the UI says plainly."""
+
+    def __init__(self, words: frozenset[str]):
+        self.words = words | FUNCTION_WORDS
+        # Slips are mended only towards the world's own words: "ball" is not a slip of "all".
+        self._targets = sorted(w for w in words - FUNCTION_WORDS if len(w) >= SHORTEST_MENDED)
+        self._mended: dict[str, str | None] = {}
+
+    def mend(self, word: str) -> str | None:
+        """The one known word a lower-case unknown word is one slip away from, if exactly one is."""
+        if word not in self._mended:
+            if len(self._mended) >= MENDED_CACHE:  # a server reads any text: keep the cache bounded
+                self._mended.clear()
+            near = [known for known in self._targets if len(word) >= SHORTEST_MENDED and one_edit_apart(word, known)]
+            self._mended[word] = near[0] if len(near) == 1 else None
+        return self._mended[word]
+
+    def read(self, prompt: str) -> Reading:
+        unknown: dict[str, None] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if word.lower() in self.words:
+                return word
+            mended = self.mend(word.lower())
+            if mended is not None:
+                return mended
+            unknown[word.lower()] = None
+            return word
+
+        return Reading(WORD.sub(replace, prompt), tuple(unknown))
+
+    def normalise(self, prompt: str) -> str:
+        """What the model is given: the canonical caption of the spec the prompt states unambiguously
+        (`read_spec`), unless words it does not know could be a colour it found no word for; else the
+        prompt with its slips mended."""
+        reading = self.read(prompt)
+        spec = read_spec(reading.text)
+        if spec is None or (reading.unknown and not (spec.objects[0].colour and spec.background)):
+            return reading.text  # a word it does not know may be the colour it found none for
+        return canonical_caption(spec)
+
+
+# A prompt in a person's own words, read into the spec its canonical caption says the same way.
+
+SYNONYMS = {
+    "scarlet": "red",
+    "golden": "yellow",
+    "emerald": "green",
+    "cobalt": "blue",
+    "ivory": "white",
+    "jet": "black",
+    "dot": "circle",
+    "round": "circle",
+    "starshape": "star",
+    "smallish": "small",
+    "center": "centre",
+}
+_BACKGROUND = frozenset((*BACKGROUND_WORDS, "bg"))
+_ON = frozenset(("on", "over", "against"))
+_CLAUSE = re.compile(r"[a-z]+|[,;:.!?()\-]+")
+
+
+def read_spec(text: str) -> PromptSpec | None:
+    """The one-object spec a prompt states without ambiguity, in any word order: a colour next to
+    "background" (or after "on"/"over"/"against" with no shape after it) is the background; the one
+    other colour, size and position word belong to the one shape. None when the prompt names no shape
+    or two, or two different values for one attribute: the model then reads the prompt itself."""
+    tokens = [SYNONYMS.get(t, t) for t in _CLAUSE.findall(text.lower())]
+    tokens = [re.sub(r"(circle|disc|disk|square|box|block|triangle|star)s$", r"\1", t) for t in tokens]
+    shapes = {_SHAPE[t] for t in tokens if t in _SHAPE}
+    if len(shapes) != 1 or sum(t in _SHAPE for t in tokens) != 1:
+        return None
+    background_at = _background_colour_index(tokens)
+    colours = {_COLOUR[t] for i, t in enumerate(tokens) if t in _COLOUR and i != background_at}
+    sizes = {_SIZE[t] for t in tokens if t in _SIZE}
+    positions = {_POSITION[t] for t in tokens if t in _POSITION}
+    if len(colours) > 1 or len(sizes) > 1 or len(positions) > 1:
+        return None
+    background = _COLOUR[tokens[background_at]] if background_at is not None else None
+    if background is not None and background in colours:
+        return None
+    obj = ObjectSpec(shapes.pop(), _only(colours), _only(sizes), _only(positions))
+    return PromptSpec((obj,), background)
+
+
+def _only(values: set[str]) -> str | None:
+    return next(iter(values)) if values else None
+
+
+def _background_colour_index(tokens: list[str]) -> int | None:
+    for i, token in enumerate(tokens):
+        if token not in _BACKGROUND:
+            continue
+        before = i - 2 if i >= 2 and tokens[i - 1] == "plain" else i - 1  # "blue background", "blue plain backdrop"
+        if before >= 0 and tokens[before] in _COLOUR:
+            return before
+        after = [j for j in range(i + 1, min(len(tokens), i + 4)) if tokens[j] in _COLOUR]
+        if after:
+            return after[0]
+    for i, token in enumerate(tokens[:-1]):
+        at = i + 2 if tokens[i + 1] in ("a", "an", "the", "plain") and i + 2 < len(tokens) else i + 1
+        if token in _ON and tokens[at] in _COLOUR and not any(t in _SHAPE for t in tokens[at:]):
+            return at
+    return None
+
+
+def world_vocabulary() -> frozenset[str]:
+    """The words a model of this world understands: its captions' and the synonyms `read_spec` knows."""
+    return caption_vocabulary() | frozenset(SYNONYMS)

@@ -8,6 +8,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
     python -m imagemodel.evaluate --weights imagemodel/weights/ --seeds 4
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
     python -m imagemodel.evaluate --remix 0.3,0.6,1 --steps 20   # remix: follows the prompt, keeps the source
+    python -m imagemodel.evaluate --phrasing held-out --steps 20  # phrasings training never saw
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PIL import Image
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
-from imagemodel import captions, world
+from imagemodel import captions, phrasings, world
 from imagemodel.captions import ObjectSpec, PromptSpec
 
 log = logging.getLogger("imagemodel.evaluate")
@@ -151,6 +152,43 @@ def held_out_prompts(seed: int = 0) -> list[tuple[str, PromptSpec]]:
         spec = PromptSpec((obj,), background)
         prompts.append((captions.caption(spec, rng), spec))
     return prompts
+
+
+PHRASING_SETS = ("templates", "held-out", "development")
+
+
+def phrased_prompts(phrasing: str, per_triple: int) -> list[list[tuple[str, PromptSpec]]]:
+    """Per held-out triple, `per_triple` phrasings of the spec `held_out_prompts` asks for: the caption
+    templates' own ("templates"), or imagemodel.phrasings' HELD_OUT or DEVELOPMENT family. The specs and
+    the order are the same for every set, so the same seeds compare them."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for _, spec in held_out_prompts():
+        if phrasing == "templates":
+            rows.append([(captions.caption(spec, rng), spec) for _ in range(per_triple)])
+        else:
+            family = phrasings.HELD_OUT if phrasing == "held-out" else phrasings.DEVELOPMENT
+            rows.append([(phrasings.phrase(spec, rng, family), spec) for _ in range(per_triple)])
+    return rows
+
+
+def evaluate_phrasing(pipeline, phrasing: str, per_triple: int, steps: int, guidance: float) -> dict:
+    """Whole-prompt accuracy of held-out triples asked for in one set of phrasings, one seed per
+    phrasing (seed 1000 x triple + phrasing: the same in every set)."""
+    from imagemodel.pipelines import BatchItem
+
+    scores: list[dict[str, bool]] = []
+    examples: list[str] = []
+    size = pipeline.native_size(0, 0)[0]
+    for index, row in enumerate(phrased_prompts(phrasing, per_triple)):
+        items = [BatchItem(prompt, "", [1000 * index + k], size, size) for k, (prompt, _) in enumerate(row)]
+        for (prompt, spec), images in zip(row, pipeline.generate_batch(items, steps, guidance), strict=True):
+            if isinstance(images, Exception):
+                raise images
+            scores.append(score(measure(images[0]), spec))
+            if len(examples) < 6:
+                examples.append(prompt)
+    return {"phrasing": phrasing, **summarise(scores), "images": len(scores), "examples": examples}
 
 
 def ground_truth_accuracy(count: int, size: int = 32, seed: int = 1) -> dict[str, float]:
@@ -288,6 +326,9 @@ def main() -> None:
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
     parser.add_argument("--aspect-ratio", choices=sorted(ASPECT_SIZES), help="at the service's size for it")
     parser.add_argument("--remix", help="comma-separated strengths: score remixes instead (see evaluate_remix)")
+    parser.add_argument("--phrasing", choices=PHRASING_SETS, help="score held-out triples in these phrasings")
+    parser.add_argument("--per-triple", type=int, default=4, help="with --phrasing: phrasings per triple")
+    parser.add_argument("--prompts-as-typed", action="store_true", help="skip the phrasing front end (before it)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.ground_truth:
@@ -299,10 +340,13 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
         pipeline = TinyDiffusionPipeline.from_pretrained(args.weights)
+        pipeline.reads_phrasing = not args.prompts_as_typed
         if args.guidance_max_timestep:
             pipeline.guidance_max_timestep = args.guidance_max_timestep
         guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
-        if args.remix:
+        if args.phrasing:
+            result = evaluate_phrasing(pipeline, args.phrasing, args.per_triple, args.steps, guidance)
+        elif args.remix:
             strengths = [float(value) for value in args.remix.split(",")]
             result = evaluate_remix(pipeline, strengths, args.seeds, args.steps, guidance)
         else:

@@ -59,7 +59,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from imagemodel import magic_prompt, world
-from imagemodel.captions import parse
+from imagemodel.captions import Vocabulary, parse, world_vocabulary
 from imagemodel.model import (
     ModelConfig,
     TextEncoder,
@@ -264,8 +264,22 @@ class Pipeline:
         """Valid arguments; strength is None exactly when item.init_image is."""
         raise NotImplementedError
 
+    def unknown_words(self, prompt: str) -> tuple[str, ...]:
+        """The prompt's words this model never learned and so cannot draw; none for a model that
+        reads any text."""
+        return ()
 
-class ProceduralPipeline(Pipeline):
+
+class WorldPipeline(Pipeline):
+    """A pipeline that draws only the procedural world, and knows the words it was made for."""
+
+    vocabulary = Vocabulary(world_vocabulary())
+
+    def unknown_words(self, prompt: str) -> tuple[str, ...]:
+        return self.vocabulary.read(prompt).unknown
+
+
+class ProceduralPipeline(WorldPipeline):
     """Renders the prompt's scene directly: a model-free reference and a fallback."""
 
     def __init__(self, native: int = 64):
@@ -324,12 +338,16 @@ def _filled(attribute: str | None) -> str:
     return attribute
 
 
-class TinyDiffusionPipeline(Pipeline):
+class TinyDiffusionPipeline(WorldPipeline):
     """The project's own model: MiniLM tokens -> adapter -> UNet, DDIM with classifier-free guidance."""
 
     # Guidance is applied only below this training timestep. At the noisiest steps the text already
     # fixes colours and layout; extrapolating there overshoots into saturated, wrong colours.
     guidance_max_timestep = 1000
+
+    # The text encoder is given the prompt as `Vocabulary.normalise` reads it (the canonical caption of
+    # what it asks for, in whatever words); False: as typed (the evaluator's "before").
+    reads_phrasing = True
 
     def __init__(self, model: TextToImageModel, encoder: TextEncoder):
         self.model = model.eval()
@@ -340,8 +358,8 @@ class TinyDiffusionPipeline(Pipeline):
     @classmethod
     def from_pretrained(cls, weights_dir: str | Path) -> TinyDiffusionPipeline:
         weights_dir = Path(weights_dir)
-        config = json.loads((weights_dir / "config.json").read_text())["model"]
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+        config = json.loads((weights_dir / "config.json").read_text())
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in config["model"].items()}
         model = TextToImageModel(ModelConfig(**fields))
         state = {k: v.float() for k, v in load_file(str(weights_dir / "model.safetensors")).items()}
         model.load_state_dict(state)
@@ -461,6 +479,8 @@ class TinyDiffusionPipeline(Pipeline):
         call as `generate` always has: the encoder pads per call, so this keeps them bit for bit."""
         count = len(item.seeds)
         prompts = [item.prompt] * count + ([item.negative_prompt or ""] * count if guided else [])
+        if self.reads_phrasing:
+            prompts = [self.vocabulary.normalise(prompt) for prompt in prompts]
         context, context_mask, _, slot_vector = self.model.condition(*self.encoder.encode(prompts))
         parts = (context, context_mask, slot_vector)
         return [part[:count] for part in parts], [part[count:] for part in parts]

@@ -116,6 +116,7 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
         completed_at=_timestamp(record.completed_at),
         seed=record.seed,
         seed_chosen=record.seed_chosen,
+        unknown_prompt_words=record.unknown_prompt_words,
     )
 
 

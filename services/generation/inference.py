@@ -88,6 +88,8 @@ class Txt2ImgResult:
     seeds: list[int]  # seeds[i] regenerates images[i]
     native_size: tuple[int, int]  # (width, height) the model generated at, before any resize
     steps: int  # the denoising steps the model ran (its default when the request left them at 0)
+    # The prompt's words the model said it cannot draw (the built-in model; a mounted one says none).
+    unknown_words: tuple[str, ...] = ()
 
 
 OnProgress = Callable[[Progress], Awaitable[None]]
@@ -237,6 +239,13 @@ class _Outputs:
         array = self._result.as_numpy(name)
         return array[0] if self._batched else array
 
+    def get(self, name: str) -> np.ndarray | None:
+        """An output a model of an older config does not send: None."""
+        array = self._result.as_numpy(name)
+        if array is None:
+            return None
+        return array[0] if self._batched else array
+
 
 def _decode_progress(outputs: _Outputs) -> Progress:
     return Progress(
@@ -253,7 +262,14 @@ def _decode_final(outputs: _Outputs) -> Txt2ImgResult:
         seeds=[int(s) for s in outputs["SEEDS"]],
         native_size=(width, height),
         steps=int(outputs["TOTAL"][0]),
+        unknown_words=_words(outputs.get("UNKNOWN_WORDS")),
     )
+
+
+def _words(values: np.ndarray | None) -> tuple[str, ...]:
+    if values is None or not len(values):
+        return ()
+    return tuple(values[0].decode("utf-8", errors="replace").split())
 
 
 def _classify_model_error(error: InferenceServerException) -> InferenceError:

@@ -54,6 +54,7 @@ class GenerationRecord:
     source_image_id: UUID | None = None  # remix lineage: the image this generation started from
     seed_chosen: bool = False  # the owner sent the seed: a retry keeps it
     visibility_chosen: bool = False  # the owner asked for the visibility (not a retry's copy)
+    unknown_prompt_words: list[str] = field(default_factory=list)  # what the model said it cannot draw
     images: list[ImageRecord] = field(default_factory=list)
 
     @property

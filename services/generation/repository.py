@@ -1,5 +1,6 @@
 """SQL for the generation schema (psycopg 3). Connections come pinned to the schema."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -17,7 +18,10 @@ _GENERATION_COLUMNS = (
 )
 _GENERATION_PLACEHOLDERS = ", ".join(["%s"] * len(_GENERATION_COLUMNS.split(",")))
 # The column keeps its first name; the record says what it holds: the visibility at submission.
-_GENERATION_FIELDS = _GENERATION_COLUMNS.replace(" visibility,", " visibility AS initial_visibility,")
+# Written when the generation finishes (record_unknown_prompt_words), never at submission.
+_GENERATION_FIELDS = (
+    _GENERATION_COLUMNS.replace(" visibility,", " visibility AS initial_visibility,") + ", unknown_prompt_words"
+)
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
     " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility AS initial_visibility, g.source_image_id"
@@ -191,6 +195,10 @@ async def mark_finished(conn: psycopg.AsyncConnection, generation_id: UUID, stat
         " progress_step = CASE WHEN %s = 'succeeded' THEN progress_total ELSE progress_step END WHERE id = %s",
         (status, error, status, generation_id),
     )
+
+
+async def record_unknown_prompt_words(conn: psycopg.AsyncConnection, generation_id: UUID, words: Sequence[str]) -> None:
+    await conn.execute("UPDATE generations SET unknown_prompt_words = %s WHERE id = %s", (list(words), generation_id))
 
 
 async def lock_owner(conn: psycopg.AsyncConnection, owner_id: str) -> None:

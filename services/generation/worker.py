@@ -25,7 +25,7 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
@@ -216,7 +216,7 @@ class GenerationWorker:
             return
         images = await self._store_images(record, result)
         await self._register(record, images, delivery)
-        await self._complete(record, images, result.steps)
+        await self._complete(record, images, result.steps, result.unknown_words)
 
     async def _load_source(self, record: GenerationRecord) -> np.ndarray | None:
         """A remix's source pixels (None for a plain generation). The gateway authorised the remixer
@@ -448,7 +448,9 @@ class GenerationWorker:
             )
         return images
 
-    async def _complete(self, record: GenerationRecord, images: list[ImageRecord], steps: int) -> None:
+    async def _complete(
+        self, record: GenerationRecord, images: list[ImageRecord], steps: int, unknown_words: Sequence[str] = ()
+    ) -> None:
         """steps: what the model ran, which is the progress total even when no progress report came
         before the images (the model's default steps, a short remix)."""
         async with self._pool.connection() as conn, conn.transaction():
@@ -458,6 +460,7 @@ class GenerationWorker:
             await repository.insert_images(conn, images)
             await repository.record_progress(conn, record.id, steps, steps)
             await repository.mark_finished(conn, record.id, "succeeded")
+            await repository.record_unknown_prompt_words(conn, record.id, unknown_words)
             await enqueue_event(conn, IMAGES_READY, images_ready(record, images))
         await self._announce_finished(record)
         FINISHED.labels("succeeded").inc()

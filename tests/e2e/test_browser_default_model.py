@@ -49,6 +49,7 @@ def test_typing_a_red_circle_on_a_blue_background_gives_four_of_them(shipped_mod
 
     finals = generate_in_studio(page, prompt)
     shot(page, tmp_path, "default_model_red_circle")
+    assert page.locator("#model-notice").is_hidden()  # every word is one the model draws
 
     sources = [finals.nth(i).get_attribute("src") for i in range(4)]
     images = [page.request.get(shipped_model_platform.url + src) for src in sources]
@@ -61,3 +62,19 @@ def test_typing_a_red_circle_on_a_blue_background_gives_four_of_them(shipped_mod
         measurement = evaluate.measure(native)
         verdict = evaluate.score(measurement, spec)
         assert verdict["shape"] and verdict["colour"] and verdict["background"], (index, measurement)
+
+
+def test_a_prompt_the_model_cannot_draw_still_generates_and_says_so(shipped_model_platform, browser, tmp_path) -> None:
+    page = new_page(browser)
+    page.goto(shipped_model_platform.url)
+    sign_up_here(page, "astronaut")
+
+    finals = generate_in_studio(page, "a cat astronaut")
+    shot(page, tmp_path, "default_model_out_of_world")
+
+    assert finals.count() == 4
+    notice = page.locator("#model-notice")
+    assert notice.is_visible()
+    text = notice.inner_text()
+    assert "“cat”" in text and "“astronaut”" in text, text
+    assert "simple shapes" in text and "Stable Diffusion" in text, text

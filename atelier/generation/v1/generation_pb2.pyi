@@ -98,7 +98,7 @@ class Image(_message.Message):
     def __init__(self, image_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., native_width: _Optional[int] = ..., native_height: _Optional[int] = ..., object_key: _Optional[str] = ..., content_type: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., prompt: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source_image_id: _Optional[str] = ...) -> None: ...
 
 class Generation(_message.Message):
-    __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed", "seed_chosen")
+    __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed", "seed_chosen", "unknown_prompt_words")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -113,6 +113,7 @@ class Generation(_message.Message):
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     SEED_CHOSEN_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_PROMPT_WORDS_FIELD_NUMBER: _ClassVar[int]
     generation_id: str
     owner_id: str
     status: GenerationStatus
@@ -127,7 +128,8 @@ class Generation(_message.Message):
     completed_at: _timestamp_pb2.Timestamp
     seed: int
     seed_chosen: bool
-    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ..., seed_chosen: _Optional[bool] = ...) -> None: ...
+    unknown_prompt_words: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ..., seed_chosen: _Optional[bool] = ..., unknown_prompt_words: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "visibility_copied")

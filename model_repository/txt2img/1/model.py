@@ -122,7 +122,8 @@ class TritonPythonModel:
         else:
             try:
                 native_size = self._pipeline.native_size(request.width, request.height)
-                response = _final_response(outcome, native_size, request, self._batched)
+                unknown = _unknown_words(self._pipeline, request.prompt)
+                response = _final_response(outcome, native_size, unknown, request, self._batched)
             except Exception as exc:
                 response = _failure_response(exc)
             _finish(sender, response)
@@ -140,13 +141,36 @@ def _preview_streamer(sender, request: GenerationRequest, batched: bool):
     return on_step
 
 
-def _final_response(images: np.ndarray, native_size: tuple[int, int], request: GenerationRequest, batched: bool):
+def _unknown_words(pipeline: Pipeline, prompt: str) -> tuple[str, ...]:
+    """What the pipeline says it cannot draw; a pipeline that does not say reads any text."""
+    unknown_words = getattr(pipeline, "unknown_words", None)
+    return tuple(unknown_words(prompt)) if unknown_words is not None else ()
+
+
+def _final_response(
+    images: np.ndarray,
+    native_size: tuple[int, int],
+    unknown_words: tuple[str, ...],
+    request: GenerationRequest,
+    batched: bool,
+):
     images = resize_batch(images, request.width, request.height)
     steps = request.denoising_steps  # what the previews counted: fewer for image-to-image
-    return _response("final", steps, steps, images, request.seeds, native_size=native_size, batched=batched)
+    return _response(
+        "final",
+        steps,
+        steps,
+        images,
+        request.seeds,
+        native_size=native_size,
+        unknown_words=unknown_words,
+        batched=batched,
+    )
 
 
-def _response(kind: str, step: int, total: int, images: np.ndarray, seeds, native_size=None, batched=False):
+def _response(
+    kind: str, step: int, total: int, images: np.ndarray, seeds, native_size=None, unknown_words=None, batched=False
+):
     outputs = {
         "KIND": np.array([kind.encode()], dtype=np.object_),
         "STEP": np.array([step], dtype=np.int32),
@@ -156,6 +180,8 @@ def _response(kind: str, step: int, total: int, images: np.ndarray, seeds, nativ
     }
     if native_size is not None:
         outputs["NATIVE_SIZE"] = np.array(native_size, dtype=np.int32)
+    if unknown_words is not None:
+        outputs["UNKNOWN_WORDS"] = np.array([" ".join(unknown_words).encode()], dtype=np.object_)
     return pb_utils.InferenceResponse(
         output_tensors=[
             pb_utils.Tensor(name, np.ascontiguousarray(value[np.newaxis]) if batched else value)

@@ -303,6 +303,13 @@ class ParamsOut(BaseModel):
     )
 
 
+class ModelNoticeOut(BaseModel):
+    """The model said it cannot draw some of the prompt's words: what it draws, and how to get more."""
+
+    unknown_words: list[str]
+    message: str
+
+
 class GenerationOut(BaseModel):
     generation_id: uuid.UUID
     status: Literal["queued", "running", "succeeded", "failed"]
@@ -315,6 +322,8 @@ class GenerationOut(BaseModel):
     error: str | None = None
     created_at: datetime | None
     completed_at: datetime | None
+    # Only when the model reported words it cannot draw (the built-in model; never a mounted one).
+    model_notice: ModelNoticeOut | None = None
 
 
 class GenerationPage(BaseModel):

@@ -6,7 +6,7 @@ for an image. An image the authority does not answer for is shown as private (P3
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -17,6 +17,7 @@ from services.gateway.api.schemas import (
     GenerationOut,
     ImageDetail,
     ImageOut,
+    ModelNoticeOut,
     ParamsOut,
     ProgressOut,
 )
@@ -105,6 +106,22 @@ def generation_image_ids(generation: generation_pb2.Generation) -> list[str]:
     return [image.image_id for image in generation.images]
 
 
+def model_notice(unknown_words: Sequence[str]) -> ModelNoticeOut | None:
+    """Only the built-in model reports words it cannot draw: what it does draw, and the way to more."""
+    if not unknown_words:
+        return None
+    quoted = ", ".join(f"“{word}”" for word in unknown_words)
+    return ModelNoticeOut(
+        unknown_words=list(unknown_words),
+        message=(
+            f"The built-in model did not understand {quoted}. It draws simple shapes (circles, squares, "
+            "triangles and stars) in flat colours on plain backgrounds, so your images show that instead. "
+            "To draw anything else, mount a Stable Diffusion model: see “Mounting a Stable Diffusion model” "
+            "in the README."
+        ),
+    )
+
+
 def generation_view(generation: generation_pb2.Generation, current: Mapping[str, str]) -> GenerationOut:
     params = generation.params
     status = status_name(generation.status)
@@ -131,4 +148,5 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
         error=(generation.error or "The generation failed.") if status == "failed" else None,
         created_at=_time(generation.created_at, generation.HasField("created_at")),
         completed_at=_time(generation.completed_at, generation.HasField("completed_at")),
+        model_notice=model_notice(generation.unknown_prompt_words),
     )

@@ -40,6 +40,10 @@ class ImageModelPipeline:
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return self._pipeline.native_size(width, height)
 
+    def unknown_words(self, prompt: str) -> tuple[str, ...]:
+        """The prompt's words the model cannot draw (the built-in model's; none for Stable Diffusion)."""
+        return tuple(self._pipeline.unknown_words(prompt))
+
     def generate(self, request: GenerationRequest, on_preview: OnStep) -> np.ndarray:
         arguments = (
             request.prompt,

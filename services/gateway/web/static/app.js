@@ -11,6 +11,7 @@ import { loadFeed, wireFeed } from "./feed.js";
 import { loadBilling, wireBilling } from "./billing.js";
 import { credits } from "./money.js";
 import { renderGenerateLimit } from "./generate_limit.js";
+import { showModelNotice } from "./model_notice.js";
 import { loadPlanPage } from "./plan.js";
 import { loadPricing } from "./pricing.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
@@ -325,6 +326,7 @@ function renderGeneration(generation) {
   $("current").hidden = false;
   $("current-prompt").textContent = generation.prompt;
   showMagicPrompt(generation.magic_prompt);
+  showModelNotice(generation);
   if (generation.status === "succeeded") {
     const count = generation.images.length;
     setProgress(1, 1, `Done · ${count} image${count === 1 ? "" : "s"}`);

@@ -1,0 +1,228 @@
+"""The same scene asked for in many people's words, in two disjoint families of phrasings.
+
+DEVELOPMENT phrasings are what the phrasing front end (`captions.Vocabulary.normalise`) was written and
+checked against; HELD_OUT phrasings were kept out of that work and measure how it does on words and
+sentence shapes it was not built for (imagemodel/evaluate.py --phrasing). The families differ in sentence
+templates, in how an object is described (adjective order, colour after the noun), in position and
+background phrases, in filler words, in synonyms, and in the kind of typo; casing and punctuation
+vary in both (the text encoder is uncased, so casing only tests that nothing upstream depends on it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from imagemodel.captions import POSITION_PHRASES, ObjectSpec, PromptSpec, article_for
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    shape_words: dict[str, tuple[str, ...]]
+    colour_words: dict[str, tuple[str, ...]]
+    size_words: dict[str, tuple[str, ...]]
+    position_phrases: dict[str, tuple[str, ...]]
+    # How one object is described: {size} {colour} {shape} are filled, an empty slot is dropped.
+    object_forms: tuple[str, ...]
+    # {obj} is the object with its article and position; {bg} the background colour word.
+    templates: tuple[str, ...]
+    no_background_templates: tuple[str, ...]
+    pair_templates: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    typo_kinds: tuple[str, ...]
+
+
+def _with(base: Mapping[str, tuple[str, ...]], extra: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    return {key: base[key] + extra.get(key, ()) for key in base}
+
+
+_COLOURS = {c: (c,) for c in ("red", "orange", "yellow", "green", "blue", "purple", "white", "black")}
+_SHAPES = {"circle": ("circle",), "square": ("square",), "triangle": ("triangle",), "star": ("star",)}
+_SIZES = {"small": ("small",), "medium": ("medium",), "large": ("large",)}
+
+DEVELOPMENT = Family(
+    name="development",
+    shape_words=_with(
+        _SHAPES,
+        {
+            "circle": ("disc", "disk", "round shape", "dot"),
+            "square": ("box", "block", "square shape"),
+            "star": ("starshape",),
+        },
+    ),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("scarlet",),
+            "yellow": ("golden",),
+            "green": ("emerald",),
+            "blue": ("cobalt",),
+            "purple": ("violet",),
+            "white": ("ivory",),
+            "black": ("jet black",),
+        },
+    ),
+    size_words=_with(
+        _SIZES,
+        {"small": ("tiny", "little", "smallish"), "medium": ("medium-sized", "mid-sized"), "large": ("big", "huge")},
+    ),
+    position_phrases=_with(
+        {k: v for k, v in POSITION_PHRASES.items()},
+        {
+            "left": ("at the left", "left side"),
+            "right": ("at the right", "right side"),
+            "top": ("at the top of the image", "top side"),
+            "bottom": ("at the bottom of the image", "bottom side"),
+            "centre": ("in the center of the image", "centered"),
+        },
+    ),
+    object_forms=(
+        "{size} {colour} {shape}",
+        "{size} {colour} {shape}",
+        "{colour} {size} {shape}",
+        "{size} {shape} in {colour}",
+        "{size} {shape} coloured {colour}",
+        "{size} {shape} colored {colour}",
+        "{size} {shape} that is {colour}",
+    ),
+    templates=(
+        "{obj} on {bg_article} {bg} background",
+        "{bg} background, {obj}",
+        "{bg} backdrop, {obj}",
+        "{obj} against {bg_article} {bg} background",
+        "{bg_article} {bg} background with {obj}",
+        "{obj}, {bg} background",
+        "{obj} on {bg}",
+        "{obj} over {bg_article} {bg} background",
+        "{obj} with {bg_article} {bg} background",
+        "{obj}, background {bg}",
+        "background: {bg}. {obj}",
+        "on {bg_article} {bg} background, {obj}",
+        "{obj} on a plain {bg} background",
+        "{obj} and the background is {bg}",
+    ),
+    no_background_templates=("{obj}", "{obj} drawn plainly", "just {obj}"),
+    pair_templates=(
+        "{obj0} and {obj1} on {bg_article} {bg} background",
+        "{bg} background with {obj0} and {obj1}",
+        "{bg} backdrop, {obj0} and {obj1}",
+        "{obj0} and {obj1}, {bg} background",
+        "{obj0} next to {obj1} on {bg}",
+    ),
+    prefixes=("", "", "", "a picture of", "an image of", "draw", "please draw", "show", "a drawing of", "render"),
+    suffixes=("", "", "", ", simple", ", flat colours", ", minimal", " please"),
+    typo_kinds=("delete", "substitute"),
+)
+
+HELD_OUT = Family(
+    name="held-out",
+    shape_words=_with(_SHAPES, {"circle": ("ball",), "square": ("tile",), "triangle": ("triangular shape",)}),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("crimson",),
+            "blue": ("azure",),
+            "green": ("lime green",),
+            "black": ("ebony",),
+            "white": ("snow white",),
+        },
+    ),
+    size_words=_with(_SIZES, {"small": ("miniature",), "large": ("enormous",), "medium": ("average-sized",)}),
+    position_phrases={
+        "left": ("off to the left", "toward the left edge"),
+        "right": ("off to the right", "toward the right edge"),
+        "top": ("up top", "toward the upper edge"),
+        "bottom": ("down low", "toward the lower edge"),
+        "centre": ("dead centre", "smack in the middle"),
+    },
+    object_forms=(
+        "{size} {shape}, {colour}",
+        "{size} {shape} painted {colour}",
+        "{colour}-coloured {size} {shape}",
+        "{size} {shape} whose colour is {colour}",
+    ),
+    templates=(
+        "{obj}; the background should be {bg}",
+        "there is {obj} in front of {bg_article} {bg} wall",
+        "{obj} sitting on {bg}",
+        "{bg} all around {obj}",
+        "{obj} set on {bg_article} {bg} field",
+        "{obj} -- {bg} bg",
+    ),
+    no_background_templates=("{obj} and nothing else",),
+    pair_templates=("{obj0} beside {obj1}; the background should be {bg}",),
+    prefixes=("", "could you sketch", "i want", "generate", "an illustration showing", "paint me"),
+    suffixes=("", ", thanks", "!!", ", clean vector art"),
+    typo_kinds=("transpose", "double"),
+)
+
+FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT)}
+
+
+def _pick(rng: np.random.Generator, options):
+    return options[rng.integers(len(options))]
+
+
+def typo(word: str, kind: str, rng: np.random.Generator) -> str:
+    """One slip of the keyboard in a word of four letters or more."""
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = int(rng.integers(1, len(word) - 1))
+    if kind == "delete":
+        return word[:i] + word[i + 1 :]
+    if kind == "substitute":
+        return word[:i] + "abcdefghijklmnopqrstuvwxyz"[rng.integers(26)] + word[i + 1 :]
+    if kind == "transpose":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == "double":
+        return word[:i] + word[i] + word[i:]
+    raise ValueError(f"unknown typo kind {kind!r}")
+
+
+def describe_object(family: Family, spec: ObjectSpec, rng: np.random.Generator) -> str:
+    if spec.shape is None:
+        raise ValueError("an object is described by its shape: complete the spec first")
+    words = {
+        "size": _pick(rng, family.size_words[spec.size]) if spec.size else "",
+        "colour": _pick(rng, family.colour_words[spec.colour]) if spec.colour else "",
+        "shape": _pick(rng, family.shape_words[spec.shape]),
+    }
+    form = _pick(rng, family.object_forms) if spec.colour else "{size} {shape}"
+    text = " ".join(form.format(**words).split()).replace(" ,", ",")
+    text = f"{article_for(text)} {text}"
+    if spec.position:
+        phrase = _pick(rng, family.position_phrases[spec.position])
+        text = f"{text} {phrase}" if rng.random() < 0.8 else f"{phrase}, {text}"
+    return text
+
+
+def phrase(spec: PromptSpec, rng: np.random.Generator, family: Family = DEVELOPMENT, typo_rate: float = 0.08) -> str:
+    """One phrasing of a (possibly partial) spec in the family's words."""
+    bg = spec.background
+    if len(spec.objects) == 1:
+        template = _pick(rng, family.templates if bg else family.no_background_templates)
+        body = template.format(
+            obj=describe_object(family, spec.objects[0], rng), bg=bg, bg_article=article_for(bg or "x")
+        )
+    else:
+        if bg is None:
+            raise ValueError("two objects are told apart against a background: the spec names none")
+        objs = [describe_object(family, o, rng) for o in spec.objects]
+        body = _pick(rng, family.pair_templates).format(obj0=objs[0], obj1=objs[1], bg=bg, bg_article=article_for(bg))
+    text = " ".join(part for part in (_pick(rng, family.prefixes), body) if part) + _pick(rng, family.suffixes)
+    words = [typo(w, _pick(rng, family.typo_kinds), rng) if rng.random() < typo_rate else w for w in text.split(" ")]
+    text = " ".join(words)
+    casing = rng.random()
+    if casing < 0.15:
+        text = text.upper()
+    elif casing < 0.35:
+        text = text.capitalize()
+    elif casing < 0.45:
+        text = text.title()
+    if rng.random() < 0.3:
+        text += _pick(rng, (".", "!", " ."))
+    return text
