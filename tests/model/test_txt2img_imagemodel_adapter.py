@@ -52,3 +52,9 @@ def test_tiny_diffusions_defaults_are_the_ones_its_weights_were_evaluated_at() -
     defaults = imagemodel_adapter.load("tiny-diffusion", {}).defaults
 
     assert (defaults.steps, defaults.guidance) == (pipelines.DEFAULT_STEPS, pipelines.DEFAULT_GUIDANCE) == (25, 1.25)
+
+
+def test_the_adapter_passes_on_the_words_the_built_in_model_cannot_draw() -> None:
+    adapter = imagemodel_adapter.ImageModelPipeline(pipelines.ProceduralPipeline(), DEFAULTS)
+    assert adapter.unknown_words("a cat astronaut on a red background") == ("cat", "astronaut")
+    assert adapter.unknown_words("a red circle on a blue background") == ()

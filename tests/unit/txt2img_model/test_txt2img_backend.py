@@ -146,13 +146,3 @@ def backend_imports_of(path: Path) -> set[str]:
             )
             modules.update(name.removeprefix("txt2img_backend.") for name in names)
     return modules
-
-
-def test_the_adapter_passes_on_the_words_the_built_in_model_cannot_draw() -> None:
-    from txt2img_backend.imagemodel_adapter import ImageModelPipeline
-
-    from imagemodel.pipelines import ProceduralPipeline as ImageModelProcedural
-
-    adapter = ImageModelPipeline(ImageModelProcedural(), DEFAULTS)
-    assert adapter.unknown_words("a cat astronaut on a red background") == ("cat", "astronaut")
-    assert adapter.unknown_words("a red circle on a blue background") == ()
