@@ -43,10 +43,14 @@ def _scrape(url: str) -> str:
 
 
 def test_every_metric_a_dashboard_or_alert_names_is_exposed_by_the_running_platform(stack, triton_server) -> None:
-    ports = {name: free_port() for name in ("billing", "visibility", "feed", "generation-api", "generation-worker")}
+    ports = {
+        name: free_port()
+        for name in ("billing", "visibility", "feed", "webhooks", "generation-api", "generation-worker")
+    }
     stack.start_billing(ATELIER_METRICS_PORT=str(ports["billing"]))
     stack.start_visibility(ATELIER_METRICS_PORT=str(ports["visibility"]))
     stack.start_feed(ATELIER_METRICS_PORT=str(ports["feed"]))
+    stack.start_webhooks(ATELIER_METRICS_PORT=str(ports["webhooks"]))
     stack.start_generation_api(ATELIER_METRICS_PORT=str(ports["generation-api"]))
     stack.start_worker(ATELIER_METRICS_PORT=str(ports["generation-worker"]))
     stack.start_gateway()
