@@ -24,6 +24,9 @@ PAGES = [
     ("creations", "/#/creations", "#creations-view", "#selection-bar button:visible, #creations-view [role=tab]"),
     ("feed", "/#/feed", "#feed-view", "#feed-view [role=tab], #feed-search button"),
     ("plan", "/#/plan", "#plan-view", ""),
+    ("account", "/#/account", "#account-view", "#account-view button:visible, #account-view input:visible"),
+    ("pricing", "/pricing", "#pricing-view", "#pricing-view button:visible, #pricing-view a.button:visible"),
+    ("billing", "/billing", "#billing-view", "#billing-view a.button:visible"),
 ]
 HEADER_CONTROLS = ".topbar a:visible, .topbar button:visible"
 ADVANCED_CONTROLS = "#advanced button:visible, #advanced input:visible, #advanced textarea"
