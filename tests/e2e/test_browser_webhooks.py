@@ -2,7 +2,8 @@
 included, allowed to deliver to 127.0.0.1 over http): an endpoint is added with its events, its
 signing secret shown once with a Copy button; a refused URL is explained in words; a generation made
 in the studio reaches a receiver started here, signed with that secret, and the endpoint's delivery
-log says delivered; another user's page shows none of it; deleting the endpoint deletes it."""
+log says delivered (a refused one: its HTTP status and the next try); another user's page shows none
+of it; deleting the endpoint deletes it."""
 
 from __future__ import annotations
 
@@ -50,16 +51,16 @@ def _add_endpoint(page: Page, url: str) -> None:
     page.get_by_role("button", name="Add endpoint").click()
 
 
-def _wait_for_delivered_log(page: Page, timeout_s: float = DELIVERY_TIMEOUT_S) -> None:
-    """Refreshes the open log until its newest delivery is delivered (the page does not poll)."""
-    status = page.locator("#webhook-log-body tr").first.locator(".delivery-status")
+def _refresh_log_until(page: Page, cell: str, text: str, timeout_s: float = DELIVERY_TIMEOUT_S) -> None:
+    """Refreshes the open log until the newest delivery's `cell` reads `text` (the page does not poll)."""
+    target = page.locator("#webhook-log-body tr").first.locator(cell)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         page.locator("#webhook-log-refresh").click()
         page.wait_for_timeout(500)
-        if status.count() == 1 and status.inner_text() == "Delivered":
+        if target.count() == 1 and target.inner_text() == text:
             return
-    raise AssertionError(f"the log never said delivered: {page.locator('#webhook-log').inner_text()}")
+    raise AssertionError(f"the log never read {text!r}: {page.locator('#webhook-log').inner_text()}")
 
 
 def test_an_endpoint_is_added_receives_my_generation_and_logs_the_delivery(
@@ -114,7 +115,7 @@ def test_an_endpoint_is_added_receives_my_generation_and_logs_the_delivery(
     _open_account_page(page)
     page.get_by_role("button", name=f"Deliveries to {receiver.url('/hook')}").click()
     expect(page.locator("#webhook-log-title")).to_have_text(f"Deliveries to {receiver.url('/hook')}")
-    _wait_for_delivered_log(page)
+    _refresh_log_until(page, ".delivery-status", "Delivered")
     logged = page.locator("#webhook-log-body tr")
     expect(logged).to_have_count(1)
     expect(logged.locator("th")).to_have_text("Generation completed")
@@ -164,3 +165,24 @@ def test_the_webhooks_block_fits_a_phone(platform, browser: Browser, receiver: R
         box = page.locator(control).first.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], control
     shot(page, tmp_path, "account_webhooks_phone", full_page=True)
+
+
+def test_a_refused_delivery_shows_its_answer_and_the_next_try(platform, browser: Browser, receiver: Receiver) -> None:
+    receiver.answer("/down", 500)
+    page = _signed_up(browser, platform.url, "downhook")
+    _open_account_page(page)
+    _add_endpoint(page, receiver.url("/down"))
+    expect(page.locator("#webhooks-body tr")).to_have_count(1)
+    page.get_by_role("link", name="Create", exact=True).click()
+    generate_in_studio(page, "a green square")
+    wait_until(lambda: len(receiver.on("/down")) == 1, "the first attempt", DELIVERY_TIMEOUT_S)
+
+    _open_account_page(page)
+    page.get_by_role("button", name=f"Deliveries to {receiver.url('/down')}").click()
+    _refresh_log_until(page, ".delivery-response", "HTTP 500")
+    logged = page.locator("#webhook-log-body tr")
+    expect(logged).to_have_count(1)
+    # Retried after 30 s at the earliest (the service's default back-off): still pending here.
+    expect(logged.locator(".delivery-status")).to_have_text(re.compile(r"^Pending \(next try .+\)$"))
+    expect(logged.locator("td").nth(1)).to_have_text("1")
+    expect(logged.locator(".delivery-response")).to_have_text("HTTP 500")
