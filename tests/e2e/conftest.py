@@ -1,5 +1,5 @@
 """The whole platform for end-to-end tests: real infra servers, every Atelier service (billing,
-visibility, feed, the generation API and worker, the gateway) as subprocesses; every process appends
+visibility, feed, the generation API and worker, webhooks, the gateway) as subprocesses; every process appends
 its spans to one trace file. And a real browser."""
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def running_platform(postgres_url: str, object_store, triton_url: str) -> Iterat
     stack = ServiceStack(infra, root / "logs", overrides=overrides)
     try:
         stack.start_platform()  # billing, visibility, feed, generation API and worker, gateway
+        # Test receivers listen on 127.0.0.1 over plain http: allowed on this stack only.
+        stack.start_webhooks()
         yield Platform(stack.gateway_url, trace_file, stack)
     finally:
         stack.stop_all()

@@ -40,7 +40,7 @@ export async function copyToClipboard(button, text, fallbackNode) {
 
 // ---------- API keys
 
-function confirmingButton(label, confirmLabel, action) {
+export function confirmingButton(label, confirmLabel, action) {
   // A destructive action asks once more on the button itself; it reverts if not confirmed soon.
   const button = el("button", { className: "button ghost small danger", text: label, attrs: { type: "button" } });
   button.addEventListener("click", async () => {

@@ -4,6 +4,7 @@
 // User text is only ever set through textContent / attributes, never parsed as HTML.
 
 import { copyToClipboard, loadAccountPage, wireAccount } from "./account.js";
+import { loadWebhooksBlock, wireWebhooks } from "./account_webhooks.js";
 import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
 import { openImage, wireDetail } from "./detail.js";
@@ -124,7 +125,7 @@ async function route() {
     await loadPlanPage(state.me);
   } else if (hash === "#/account") {
     show("account");
-    await loadAccountPage(state.me);
+    await Promise.all([loadAccountPage(state.me), loadWebhooksBlock()]);
   } else {
     show("studio");
   }
@@ -682,6 +683,7 @@ function wire() {
   wireFeed({ getMe: () => state.me });
   wireProfile({ getMe: () => state.me });
   wireAccount({ signedOut: leaveAccount });
+  wireWebhooks();
   wireStudioEvents();
   wireBilling();
   wireOptions();
