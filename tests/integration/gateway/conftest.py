@@ -186,3 +186,14 @@ async def sign_up(gateway: Gateway) -> AsyncIterator[SignUp]:
     yield _sign_up
     for client in clients:
         await client.aclose()
+
+
+# The two users most tests need: one acts, the other must not see what is not theirs.
+@pytest.fixture
+async def alice(sign_up: SignUp) -> SignedUp:
+    return await sign_up("alice")
+
+
+@pytest.fixture
+async def bob(sign_up: SignUp) -> SignedUp:
+    return await sign_up("bob")

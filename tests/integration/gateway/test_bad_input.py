@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.integration.gateway.conftest import PASSWORD, Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import PASSWORD, Gateway, SignedUp
 
 PROBLEM = "application/problem+json"
 NUL = "a\x00b"
@@ -28,11 +28,6 @@ async def _post_json(client: httpx.AsyncClient, url: str, value: object, headers
     return await client.post(
         url, content=_json_body(value), headers={"content-type": "application/json", **(headers or {})}
     )
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
 
 
 @pytest.mark.parametrize("bad", [NUL, SURROGATE])

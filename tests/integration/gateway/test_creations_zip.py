@@ -9,19 +9,9 @@ import zipfile
 import pytest
 from PIL import Image
 
-from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp
 
 ZIP = "/api/v1/me/creations/zip"
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
-
-
-@pytest.fixture
-async def bob(sign_up: SignUp) -> SignedUp:
-    return await sign_up("bob")
 
 
 def images_of(gateway: Gateway, owner: SignedUp, visibility: str, count: int) -> list[str]:

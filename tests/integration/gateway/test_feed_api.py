@@ -10,16 +10,6 @@ PROBLEM = "application/problem+json"
 IMAGE_NOT_FOUND = "Image not found."
 
 
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
-
-
-@pytest.fixture
-async def bob(sign_up: SignUp) -> SignedUp:
-    return await sign_up("bob")
-
-
 def image_of(gateway: Gateway, owner: SignedUp, prompt: str, visibility: str = "public") -> str:
     if visibility == "private":
         gateway.billing.set_plan(owner.user_id, "plus")

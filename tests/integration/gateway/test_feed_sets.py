@@ -5,12 +5,7 @@ went private disappears; the window reaches the feed service."""
 import pytest
 
 from atelier.feed.v1 import feed_pb2
-from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
+from tests.integration.gateway.conftest import Gateway, SignedUp
 
 
 def generation_of(gateway: Gateway, owner: SignedUp, prompt: str, images: int) -> list[str]:

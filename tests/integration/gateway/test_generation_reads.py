@@ -2,14 +2,7 @@
 
 import uuid
 
-import pytest
-
 from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
 
 
 async def test_the_owner_sees_the_generation_with_its_images(gateway: Gateway, alice: SignedUp) -> None:

@@ -14,11 +14,6 @@ from tests.integration.gateway.fakes import InjectedError
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
-
-
 async def submit(user: SignedUp, body: object, headers: dict[str, str] | None = None):
     return await user.client.post("/api/v1/generations", json=body, headers={**user.csrf, **(headers or {})})
 

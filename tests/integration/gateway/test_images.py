@@ -8,19 +8,9 @@ import uuid
 import pytest
 from PIL import Image
 
-from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp
 
 PNG, JPEG = "image/png", "image/jpeg"
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
-
-
-@pytest.fixture
-async def bob(sign_up: SignUp) -> SignedUp:
-    return await sign_up("bob")
 
 
 def image_of(gateway: Gateway, owner: SignedUp, visibility: str, prompt: str = "a secret yellow star") -> str:

@@ -4,19 +4,9 @@ lineage), against the in-process fakes."""
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp
 
 IMAGE_NOT_FOUND = "Image not found."
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
-
-
-@pytest.fixture
-async def bob(sign_up: SignUp) -> SignedUp:
-    return await sign_up("bob")
 
 
 def image_of(gateway: Gateway, owner: SignedUp, prompt: str, visibility: str = "public", **params) -> str:

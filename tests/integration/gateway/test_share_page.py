@@ -6,23 +6,11 @@ import re
 import uuid
 from html import unescape
 
-import pytest
-
 from services.gateway.web.pages import STATIC_DIR
-from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp
 
 SNEAKY_PROMPT = 'a "quoted" <script>alert(1)</script> & blue square'
 TAG = re.compile(r'<meta (?:property|name)="((?:og|twitter):[a-z:_]+)" content="([^"]*)">')
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
-
-
-@pytest.fixture
-async def bob(sign_up: SignUp) -> SignedUp:
-    return await sign_up("bob")
 
 
 def image_of(gateway: Gateway, owner: SignedUp, visibility: str, prompt: str) -> str:

@@ -6,23 +6,11 @@ import base64
 import json
 import uuid
 
-import pytest
-
 from atelier.common.v1 import visibility_pb2
-from tests.integration.gateway.conftest import Gateway, SignedUp, SignUp
+from tests.integration.gateway.conftest import Gateway, SignedUp
 
 PRIVATE, PUBLIC = visibility_pb2.VISIBILITY_PRIVATE, visibility_pb2.VISIBILITY_PUBLIC
 UNSPECIFIED = visibility_pb2.VISIBILITY_UNSPECIFIED
-
-
-@pytest.fixture
-async def alice(sign_up: SignUp) -> SignedUp:
-    return await sign_up("alice")
-
-
-@pytest.fixture
-async def bob(sign_up: SignUp) -> SignedUp:
-    return await sign_up("bob")
 
 
 def images_of(
