@@ -39,7 +39,7 @@ from psycopg_pool import AsyncConnectionPool
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from atelier.generation.v1 import events_pb2
-from contracts.common import PUBLIC, VISIBILITY_TO_PROTO
+from contracts.common import PRIVATE, PUBLIC, VISIBILITY_TO_PROTO
 from contracts.generation import GENERATION_FAILED, IMAGES_READY, progress_subject
 from glue.consumer import Delivery, PoisonMessage
 from glue.events import enqueue_event
@@ -98,7 +98,6 @@ SOURCE_DELETED_MESSAGE = "The image you remixed is no longer available."
 _MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
 
 
-_PRIVATE = "private"
 T = TypeVar("T")
 
 
@@ -283,13 +282,13 @@ class GenerationWorker:
         """The result is private unless its source is public now (asked of the authority as an
         anonymous viewer would be; fail closed): a source made private since the job was accepted
         makes a private result."""
-        if record.initial_visibility == _PRIVATE:
+        if record.initial_visibility == PRIVATE:
             return record
         if await self._visibility.may_see("", str(record.source_image_id)):
             return record
         async with self._pool.connection() as conn:
-            await repository.set_initial_visibility(conn, record.id, _PRIVATE)
-        return dataclasses.replace(record, initial_visibility=_PRIVATE)
+            await repository.set_initial_visibility(conn, record.id, PRIVATE)
+        return dataclasses.replace(record, initial_visibility=PRIVATE)
 
     async def _run_model(
         self, record: GenerationRecord, action: ImageAction, source: np.ndarray, delivery: Delivery
