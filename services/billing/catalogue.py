@@ -23,7 +23,9 @@ KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT,
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _PLAN_KEYS = {"name", "display_name", "monthly_credits", "max_concurrent_generations", "entitlements"}
 ACTION_PRICES = "action_prices"
-_OPTIONAL_PLAN_KEYS = {"monthly_price_cents"}
+_OPTIONAL_PLAN_KEYS = {"monthly_price_cents", "training_use"}
+TERMS_VERSION = "terms_version"
+DEFAULT_TERMS_VERSION = "1"
 _CURRENCY = re.compile(r"^[a-z]{3}$")
 DEFAULT_CURRENCY = "usd"
 
@@ -41,6 +43,9 @@ class Plan:
     entitlements: tuple[str, ...]
     # A month's price in the currency's smallest unit; 0: not sold (the free plan).
     monthly_price_cents: int = 0
+    # Whether the plan's terms let its users' public images be part of a training-data export
+    # (ARCHITECTURE.md P7). Absent from the file: False, the privacy-safe default.
+    training_use: bool = False
 
     @property
     def is_paid(self) -> bool:
@@ -53,10 +58,16 @@ class Plan:
 
 class Catalogue:
     def __init__(
-        self, plans: list[Plan], action_prices: dict[str, int] | None = None, currency: str = DEFAULT_CURRENCY
+        self,
+        plans: list[Plan],
+        action_prices: dict[str, int] | None = None,
+        currency: str = DEFAULT_CURRENCY,
+        terms_version: str = DEFAULT_TERMS_VERSION,
     ):
         self.plans = tuple(plans)
         self.currency = currency
+        # The version of the plans' terms, recorded with every exported image's licence.
+        self.terms_version = terms_version
         self._by_name = {plan.name: plan for plan in plans}
         # Credits one image action costs (the generation service's job kinds: "upscale", ...).
         self.action_prices = dict(action_prices or {})
@@ -88,12 +99,15 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     raw_plans = data.get("plans")
     if not isinstance(raw_plans, list) or not raw_plans:
         raise CatalogueError("the catalogue needs at least one [[plans]] table")
-    unknown_top = set(data) - {"plans", "currency", ACTION_PRICES}
+    unknown_top = set(data) - {"plans", "currency", ACTION_PRICES, TERMS_VERSION}
     if unknown_top:
         raise CatalogueError(f"unknown top-level keys: {sorted(unknown_top)}")
     currency = data.get("currency", DEFAULT_CURRENCY)
     if not isinstance(currency, str) or not _CURRENCY.match(currency):
         raise CatalogueError(f"currency: must be a lower-case ISO 4217 code such as 'usd', got {currency!r}")
+    terms_version = data.get(TERMS_VERSION, DEFAULT_TERMS_VERSION)
+    if not isinstance(terms_version, str) or not terms_version.strip():
+        raise CatalogueError(f"{TERMS_VERSION}: must be a non-empty string such as '2026-12-01', got {terms_version!r}")
     plans: list[Plan] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_plans):
@@ -119,6 +133,9 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         entitlements = raw["entitlements"]
         if not isinstance(entitlements, list) or not all(isinstance(e, str) for e in entitlements):
             raise CatalogueError(f"{where}.entitlements: must be a list of strings")
+        training_use = raw.get("training_use", False)
+        if not isinstance(training_use, bool):
+            raise CatalogueError(f"{where}.training_use: must be true or false, got {training_use!r}")
         unknown = sorted(set(entitlements) - KNOWN_ENTITLEMENTS)
         if unknown:
             raise CatalogueError(f"{where}.entitlements: unknown {unknown}; known: {sorted(KNOWN_ENTITLEMENTS)}")
@@ -134,13 +151,14 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
                 ),
                 entitlements=tuple(entitlements),
                 monthly_price_cents=_int(raw.get("monthly_price_cents", 0), f"{where}.monthly_price_cents", 0),
+                training_use=training_use,
             )
         )
         if name == FREE and plans[-1].monthly_price_cents:
             raise CatalogueError(f"{where}.monthly_price_cents: the free plan costs nothing")
     if FREE not in seen:
         raise CatalogueError(f"the catalogue needs a {FREE!r} plan: it is in force for new and lapsed accounts")
-    return Catalogue(plans, _action_prices(data.get(ACTION_PRICES, {})), currency)
+    return Catalogue(plans, _action_prices(data.get(ACTION_PRICES, {})), currency, terms_version)
 
 
 def _action_prices(raw: object) -> dict[str, int]:

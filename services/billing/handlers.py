@@ -15,6 +15,7 @@ from glue.consumer import Delivery, PoisonMessage
 from glue.grpc_errors import ErrorMapping
 from services.billing.catalogue import Plan
 from services.billing.ledger import OutOfCredits
+from services.billing.licences import LicenceTermsReader, TooManyUsers
 from services.billing.operations import Billing, Conflict, InvalidArgument, NotEntitled, NotFound, account_to_proto
 from services.billing.payments import Payments
 from services.billing.providers import ProviderUnavailable
@@ -32,6 +33,7 @@ ERRORS = ErrorMapping(
         SignatureError: grpc.StatusCode.UNAUTHENTICATED,
         InvalidWebhook: grpc.StatusCode.INVALID_ARGUMENT,
         InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+        TooManyUsers: grpc.StatusCode.INVALID_ARGUMENT,
         NotFound: grpc.StatusCode.NOT_FOUND,
         Conflict: grpc.StatusCode.FAILED_PRECONDITION,
         ProviderUnavailable: grpc.StatusCode.UNAVAILABLE,
@@ -66,9 +68,10 @@ def receipt_to_proto(receipt: Receipt, currency: str) -> pb.Receipt:
 
 
 class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
-    def __init__(self, billing: Billing, payments: Payments):
+    def __init__(self, billing: Billing, payments: Payments, licences: LicenceTermsReader | None = None):
         self._billing = billing
         self._payments = payments
+        self._licences = licences
 
     async def GetAccount(self, request: pb.GetAccountRequest, context) -> pb.GetAccountResponse:
         view = await self._billing.get_account(request.user_id)
@@ -161,6 +164,20 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         found = await self._payments.receipts(request.user_id, request.limit)
         currency = self._billing.catalogue.currency
         return pb.ListReceiptsResponse(receipts=[receipt_to_proto(receipt, currency) for receipt in found])
+
+    async def BatchGetLicenceTerms(
+        self, request: pb.BatchGetLicenceTermsRequest, context
+    ) -> pb.BatchGetLicenceTermsResponse:
+        assert self._licences is not None, "wired in services/billing/wiring.py"
+        found = await self._licences.batch(request.user_ids)
+        return pb.BatchGetLicenceTermsResponse(
+            terms=[
+                pb.LicenceTerms(
+                    user_id=t.user_id, plan=t.plan, training_use=t.training_use, terms_version=t.terms_version
+                )
+                for t in found
+            ]
+        )
 
 
 class GenerationEventHandlers:

@@ -27,6 +27,12 @@ async def get_account(conn: psycopg.AsyncConnection, user_id: str) -> AccountRec
     return _account(await cursor.fetchone())
 
 
+async def get_accounts(conn: psycopg.AsyncConnection, user_ids: list[str]) -> dict[str, AccountRecord]:
+    """The accounts of those users that have one, by user id."""
+    cursor = await conn.execute(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = ANY(%s)", (user_ids,))
+    return {row[0]: AccountRecord(*row) for row in await cursor.fetchall()}
+
+
 async def lock_account(conn: psycopg.AsyncConnection, user_id: str) -> AccountRecord | None:
     cursor = await conn.execute(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = %s FOR UPDATE", (user_id,))
     return _account(await cursor.fetchone())

@@ -21,6 +21,7 @@ from glue.service_identity import CallerPolicy
 from services.billing.catalogue import Catalogue, CatalogueError, load_catalogue
 from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
 from services.billing.handlers import ERRORS, BillingServicer, GenerationEventHandlers
+from services.billing.licences import LicenceTermsReader
 from services.billing.operations import Billing
 from services.billing.payments import Payments
 from services.billing.providers import PaymentProvider
@@ -49,6 +50,8 @@ CALLERS = CallerPolicy.for_service(
         "GetStandInSession": {identities.GATEWAY},
         "CompleteStandInSession": {identities.GATEWAY},
         "ListReceipts": {identities.GATEWAY},
+        # The consent export's read of its images' owners' terms (services/generation/consent_export.py).
+        "BatchGetLicenceTerms": {identities.GENERATION_API},
     },
 )
 # A user's account and credits only for that user (the token the gateway signed, forwarded by
@@ -67,6 +70,7 @@ USERS = UserPolicy.for_service(
         "GetStandInSession": acts_for("user_id"),
         "CompleteStandInSession": acts_for("user_id"),
         "ListReceipts": acts_for("user_id"),
+        "BatchGetLicenceTerms": NO_USER,  # an operator's export: many users, none of them present
     },
 )
 
@@ -167,7 +171,7 @@ async def run(settings: BillingSettings) -> None:
         settings,
         settings.grpc_listen,
         lambda server: billing_pb2_grpc.add_BillingServiceServicer_to_server(
-            BillingServicer(billing, payments), server
+            BillingServicer(billing, payments, LicenceTermsReader(runtime.pool, catalogue, _now)), server
         ),
         [SERVICE_NAME],
         CALLERS,

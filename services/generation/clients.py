@@ -73,6 +73,18 @@ class BillingClient:
             billing_pb2.ReleaseCreditsRequest(generation_id=generation_id), timeout=self._timeout_s
         )
 
+    async def licence_terms(self, user_ids: Collection[str]) -> dict[str, billing_pb2.LicenceTerms]:
+        """The licence terms of each user's plan in force (the consent export), by user id."""
+        if not user_ids:
+            return {}
+        try:
+            reply = await self._stub.BatchGetLicenceTerms(
+                billing_pb2.BatchGetLicenceTermsRequest(user_ids=list(user_ids)), timeout=self._timeout_s
+            )
+        except grpc.aio.AioRpcError as error:
+            raise DependencyUnavailable(f"billing: {error.details()}") from error
+        return {terms.user_id: terms for terms in reply.terms}
+
 
 class VisibilityClient:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float = 5.0):

@@ -1,6 +1,7 @@
 """SQL for the generation schema (psycopg 3). Connections come pinned to the schema."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -265,3 +266,32 @@ async def count_unfinished(conn: psycopg.AsyncConnection) -> dict[str, int]:
         "SELECT status, count(*) FROM generations WHERE status IN ('queued', 'running') GROUP BY status"
     )
     return dict(await cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class ExportCandidate:
+    """An image the consent export may send, if the authority and its owner's terms allow it."""
+
+    id: UUID
+    owner_id: str
+    width: int
+    height: int
+    object_key: str
+    content_type: str
+    created_at: datetime
+    prompt: str
+    negative_prompt: str
+
+
+async def export_candidates(conn: psycopg.AsyncConnection, after: UUID | None, limit: int) -> list[ExportCandidate]:
+    """The next page, by image id, of images of finished generations not being deleted."""
+    cursor = conn.cursor(row_factory=class_row(ExportCandidate))
+    await cursor.execute(
+        "SELECT i.id, i.owner_id, i.width, i.height, i.object_key, i.content_type, i.created_at, g.prompt,"
+        " coalesce(g.params->>'negative_prompt', '') AS negative_prompt"
+        " FROM images i JOIN generations g ON g.id = i.generation_id"
+        " WHERE g.status = 'succeeded' AND g.delete_after IS NULL AND (%(after)s::uuid IS NULL OR i.id > %(after)s)"
+        " ORDER BY i.id LIMIT %(limit)s",
+        {"after": after, "limit": limit},
+    )
+    return await cursor.fetchall()

@@ -4,20 +4,23 @@ import asyncio
 import logging
 from pathlib import Path
 
+import grpc
 from prometheus_client import start_http_server
 
-from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from atelier.generation.v1 import events_pb2, export_pb2, export_pb2_grpc, generation_pb2, generation_pb2_grpc
 from contracts import identities
 from contracts.generation import GENERATION_REQUESTED, STREAM, STREAM_SPEC
 from glue.consumer import ConsumerSpec, run_consumer
-from glue.on_behalf import UserPolicy, acts_for
+from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles, secure_channel
 from glue.storage import ObjectStore
 from services.generation.actions import ACTIONS
 from services.generation.clients import BillingClient, VisibilityClient
+from services.generation.consent_export import ConsentExporter
 from services.generation.deletion import GenerationDeleter
+from services.generation.export_handlers import ConsentExportServicer
 from services.generation.handlers import ERRORS, GenerationServicer
 from services.generation.inference import TritonImageModel, TritonTxt2Img
 from services.generation.progress_relay import ProgressRelay
@@ -59,6 +62,17 @@ USERS = UserPolicy.for_service(
     },
 )
 
+# The consent export (ARCHITECTURE.md P7): an operator's, for no user (it reads every owner's
+# public images, each checked with the authority and billing at read time).
+EXPORT_SERVICE = export_pb2.DESCRIPTOR.services_by_name["ConsentExportService"]
+EXPORT_CALLERS = CallerPolicy.for_service(
+    identities.ALL, EXPORT_SERVICE, {"ExportConsentedImages": {identities.OPERATOR}}
+)
+EXPORT_USERS = UserPolicy.for_service(EXPORT_SERVICE, {"ExportConsentedImages": NO_USER})
+# The API process serves both services: one policy each way over every method of both.
+API_CALLERS = CallerPolicy(identities.ALL, {**CALLERS.allowed, **EXPORT_CALLERS.allowed})
+API_USERS = UserPolicy({**USERS.rules, **EXPORT_USERS.rules})
+
 
 async def _open(settings: GenerationSettings, role: str, drain_timeout_s: float = 10.0) -> Runtime:
     return await open_runtime(
@@ -87,6 +101,12 @@ async def run_api(settings: GenerationSettings) -> None:
     billing = BillingClient(billing_channel)
     progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
     servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress, ACTIONS)
+    exporter = ConsentExportServicer(ConsentExporter(runtime.pool, visibility, billing, ObjectStore(settings)))
+
+    def register(server: grpc.aio.Server) -> None:
+        generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server)
+        export_pb2_grpc.add_ConsentExportServiceServicer_to_server(exporter, server)
+
     sweep = AbandonedReservationSweep(runtime.pool, billing, settings.reservation_recovery_after_s)
     runtime.run_in_background(
         run_periodically("abandoned reservation sweep", sweep.sweep, settings.reservation_sweep_interval_s),
@@ -99,10 +119,10 @@ async def run_api(settings: GenerationSettings) -> None:
     await runtime.serve(
         settings,
         settings.grpc_listen,
-        lambda server: generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server),
-        [SERVICE.full_name],
-        CALLERS,
-        USERS,
+        register,
+        [SERVICE.full_name, EXPORT_SERVICE.full_name],
+        API_CALLERS,
+        API_USERS,
         errors=ERRORS,
     )
 

@@ -300,3 +300,27 @@ class ListReceiptsResponse(_message.Message):
     RECEIPTS_FIELD_NUMBER: _ClassVar[int]
     receipts: _containers.RepeatedCompositeFieldContainer[Receipt]
     def __init__(self, receipts: _Optional[_Iterable[_Union[Receipt, _Mapping]]] = ...) -> None: ...
+
+class LicenceTerms(_message.Message):
+    __slots__ = ("user_id", "plan", "training_use", "terms_version")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_USE_FIELD_NUMBER: _ClassVar[int]
+    TERMS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    plan: str
+    training_use: bool
+    terms_version: str
+    def __init__(self, user_id: _Optional[str] = ..., plan: _Optional[str] = ..., training_use: _Optional[bool] = ..., terms_version: _Optional[str] = ...) -> None: ...
+
+class BatchGetLicenceTermsRequest(_message.Message):
+    __slots__ = ("user_ids",)
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetLicenceTermsResponse(_message.Message):
+    __slots__ = ("terms",)
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    terms: _containers.RepeatedCompositeFieldContainer[LicenceTerms]
+    def __init__(self, terms: _Optional[_Iterable[_Union[LicenceTerms, _Mapping]]] = ...) -> None: ...

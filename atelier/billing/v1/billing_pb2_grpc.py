@@ -90,6 +90,11 @@ class BillingServiceStub:
                 request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsRequest.SerializeToString,
                 response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsResponse.FromString,
                 _registered_method=True)
+        self.BatchGetLicenceTerms = channel.unary_unary(
+                '/atelier.billing.v1.BillingService/BatchGetLicenceTerms',
+                request_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.BatchGetLicenceTermsRequest.SerializeToString,
+                response_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.BatchGetLicenceTermsResponse.FromString,
+                _registered_method=True)
 
 
 class BillingServiceServicer:
@@ -182,6 +187,16 @@ class BillingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchGetLicenceTerms(self, request, context):
+        """The licence terms that each user's plan in force puts on their public images (ARCHITECTURE.md
+        P7, consent): may they be used for training, under which version of the terms. A read: an
+        unknown user is on the free plan's terms, and nothing is written. At most 1000 users a call
+        (INVALID_ARGUMENT beyond).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BillingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -239,6 +254,11 @@ def add_BillingServiceServicer_to_server(servicer, server):
                     servicer.ListReceipts,
                     request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsRequest.FromString,
                     response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsResponse.SerializeToString,
+            ),
+            'BatchGetLicenceTerms': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetLicenceTerms,
+                    request_deserializer=atelier_dot_billing_dot_v1_dot_billing__pb2.BatchGetLicenceTermsRequest.FromString,
+                    response_serializer=atelier_dot_billing_dot_v1_dot_billing__pb2.BatchGetLicenceTermsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -539,6 +559,33 @@ class BillingService:
             '/atelier.billing.v1.BillingService/ListReceipts',
             atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsRequest.SerializeToString,
             atelier_dot_billing_dot_v1_dot_billing__pb2.ListReceiptsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetLicenceTerms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.billing.v1.BillingService/BatchGetLicenceTerms',
+            atelier_dot_billing_dot_v1_dot_billing__pb2.BatchGetLicenceTermsRequest.SerializeToString,
+            atelier_dot_billing_dot_v1_dot_billing__pb2.BatchGetLicenceTermsResponse.FromString,
             options,
             channel_credentials,
             insecure,
