@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
-from google.protobuf import timestamp_pb2
 
 from atelier.generation.v1 import export_pb2, export_pb2_grpc
 from services.generation.consent_export import MAX_BATCH, ConsentedImage, ConsentExporter, ExportUnavailable
-
-
-def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+from services.generation.handlers import _timestamp
 
 
 def consented_to_proto(item: ConsentedImage) -> export_pb2.ConsentedImage:
