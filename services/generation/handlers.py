@@ -117,6 +117,7 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
         seed=record.seed,
         seed_chosen=record.seed_chosen,
         unknown_prompt_words=record.unknown_prompt_words,
+        suggestions=record.suggestions,
     )
 
 

@@ -1,7 +1,8 @@
 """Clients of Triton's models. `TritonTxt2Img`: the `txt2img` model, one gRPC stream per generation,
 progress first, then images. `TritonImageModel`: the image actions' one-shot models (`upscale`, ...),
-one image in, one image out, unbatched; `ImageAction`: what an action declares and how it calls its
-model (the actions themselves are services/generation/actions, handed to the worker by wiring).
+one image in, one image (or, for `describe`, text) out, unbatched; `ImageAction`: what an action
+declares and how it calls its model (the actions themselves are services/generation/actions,
+handed to the worker by wiring).
 
 Errors come in two kinds the worker treats differently: `InferenceRejected` (this request can never
 succeed: don't retry) and `InferenceUnavailable` (Triton or the model is down, slow or restarting:
@@ -291,6 +292,16 @@ def _classify_rpc_error(error: grpc.RpcError) -> InferenceError:
 _UNAVAILABLE_STATUSES = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED", "RESOURCE_EXHAUSTED")
 
 
+@dataclass(frozen=True)
+class Description:
+    """An action's answer in words instead of pixels: prompt suggestions, best first."""
+
+    suggestions: tuple[str, ...]
+
+
+ActionAnswer = np.ndarray | Description
+
+
 class TritonImageModel:
     def __init__(self, url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         """url: host:port of Triton's gRPC endpoint; timeout_s bounds one request."""
@@ -300,21 +311,36 @@ class TritonImageModel:
 
     async def infer(self, model_name: str, image: np.ndarray, headers: dict[str, str] | None = None) -> np.ndarray:
         """IMAGE uint8 [h, w, 3] in, IMAGE uint8 [h', w', 3] out. headers: e.g. W3C traceparent."""
+        result = await self._call(model_name, image, headers)
+        output = result.as_numpy("IMAGE")
+        if output is None or output.dtype != np.uint8 or output.ndim != 3:
+            raise InferenceRejected(f"model {model_name} answered without a uint8 IMAGE")
+        return output
+
+    async def suggest(
+        self, model_name: str, image: np.ndarray, headers: dict[str, str] | None = None
+    ) -> tuple[str, ...]:
+        """IMAGE uint8 [h, w, 3] in, SUGGESTIONS (UTF-8 strings, best first) out."""
+        result = await self._call(model_name, image, headers)
+        output = result.as_numpy("SUGGESTIONS")
+        if output is None or output.ndim != 1:
+            raise InferenceRejected(f"model {model_name} answered without SUGGESTIONS")
+        return tuple(
+            (value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)) for value in output
+        )
+
+    async def _call(self, model_name: str, image: np.ndarray, headers: dict[str, str] | None):
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise InferenceRejected(f"IMAGE must be uint8 [height, width, 3], got {image.dtype} {list(image.shape)}")
         tensor = grpcclient.InferInput("IMAGE", list(image.shape), "UINT8")
         tensor.set_data_from_numpy(np.ascontiguousarray(image))
         metadata = {key.lower(): value for key, value in (headers or {}).items()}
         try:
-            result = await self._connection().infer(
+            return await self._connection().infer(
                 model_name, [tensor], client_timeout=self._timeout_s, headers=metadata
             )
         except InferenceServerException as error:
             raise _classify_image_model_error(error) from error
-        output = result.as_numpy("IMAGE")
-        if output is None or output.dtype != np.uint8 or output.ndim != 3:
-            raise InferenceRejected(f"model {model_name} answered without a uint8 IMAGE")
-        return output
 
     async def ready(self, model_name: str) -> bool:
         try:
@@ -345,12 +371,13 @@ def _classify_image_model_error(error: InferenceServerException) -> InferenceErr
 
 
 class ImageAction(ABC):
-    """An image action: source pixels in, result pixels out, through one Triton model."""
+    """An image action: source pixels in, result pixels (or a Description) out, through one Triton
+    model."""
 
     # The job kind, stored in the generation's params and priced by name in billing's catalogue.
     kind: str
-    # The billing entitlement a plan needs for it.
-    entitlement: str
+    # The billing entitlement a plan needs for it; None: every plan has it.
+    entitlement: str | None
     # The Triton model it calls.
     model_name: str
     # A failure when its source is gone (deleted, or hidden from the owner) by the time the job
@@ -363,5 +390,6 @@ class ImageAction(ABC):
         when the source cannot go through this action (too large, ...), saying why."""
 
     @abstractmethod
-    async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> np.ndarray:
-        """The result, uint8 [height, width, 3], from the source's pixels (same layout)."""
+    async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> ActionAnswer:
+        """The result, uint8 [height, width, 3], from the source's pixels (same layout), or a
+        Description of them."""

@@ -55,6 +55,7 @@ class GenerationRecord:
     seed_chosen: bool = False  # the owner sent the seed: a retry keeps it
     visibility_chosen: bool = False  # the owner asked for the visibility (not a retry's copy)
     unknown_prompt_words: list[str] = field(default_factory=list)  # what the model said it cannot draw
+    suggestions: list[str] = field(default_factory=list)  # a describe job's answer, best first
     images: list[ImageRecord] = field(default_factory=list)
 
     @property

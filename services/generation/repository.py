@@ -21,7 +21,8 @@ _GENERATION_PLACEHOLDERS = ", ".join(["%s"] * len(_GENERATION_COLUMNS.split(",")
 # The column keeps its first name; the record says what it holds: the visibility at submission.
 # Written when the generation finishes (record_unknown_prompt_words), never at submission.
 _GENERATION_FIELDS = (
-    _GENERATION_COLUMNS.replace(" visibility,", " visibility AS initial_visibility,") + ", unknown_prompt_words"
+    _GENERATION_COLUMNS.replace(" visibility,", " visibility AS initial_visibility,")
+    + ", unknown_prompt_words, suggestions"
 )
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
@@ -200,6 +201,10 @@ async def mark_finished(conn: psycopg.AsyncConnection, generation_id: UUID, stat
 
 async def record_unknown_prompt_words(conn: psycopg.AsyncConnection, generation_id: UUID, words: Sequence[str]) -> None:
     await conn.execute("UPDATE generations SET unknown_prompt_words = %s WHERE id = %s", (list(words), generation_id))
+
+
+async def record_suggestions(conn: psycopg.AsyncConnection, generation_id: UUID, suggestions: Sequence[str]) -> None:
+    await conn.execute("UPDATE generations SET suggestions = %s WHERE id = %s", (list(suggestions), generation_id))
 
 
 async def lock_owner(conn: psycopg.AsyncConnection, owner_id: str) -> None:

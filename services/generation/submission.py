@@ -261,7 +261,8 @@ async def _reserve(
     action needs. An action's price is billing's (its catalogue); a generation's one per image."""
     try:
         if action is not None:
-            return await billing.reserve(record.owner_id, str(record.id), 0, (action.entitlement,), action=action.kind)
+            needs = () if action.entitlement is None else (action.entitlement,)
+            return await billing.reserve(record.owner_id, str(record.id), 0, needs, action=action.kind)
         return await billing.reserve(
             record.owner_id, str(record.id), record.num_images * CREDITS_PER_IMAGE, wanted.required_entitlements
         )

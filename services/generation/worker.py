@@ -5,8 +5,9 @@ A remix (source_image_id) sends the source's stored pixels as Triton's INIT_IMAG
 STRENGTH; a source deleted or made private since the remix was accepted fails the generation
 (credits refunded).
 
-An image action (a job kind of services/generation/actions: upscale, ...) is dispatched to its
-module, which calls its own Triton model on the source's pixels; the source is authorised again
+An image action (a job kind of services/generation/actions: upscale, describe, ...) is dispatched
+to its module, which calls its own Triton model on the source's pixels (describe answers words,
+stored with the job, and makes no image); the source is authorised again
 when the job starts (deleted or no longer the owner's to see: failed, credits refunded) and the
 result is never more visible than the source is then (a derivative of a private image is private).
 
@@ -47,6 +48,8 @@ from glue.telemetry import inject_headers
 from services.generation import repository
 from services.generation.clients import DependencyUnavailable, VisibilityClient
 from services.generation.inference import (
+    ActionAnswer,
+    Description,
     ImageAction,
     InferenceRejected,
     InferenceUnavailable,
@@ -251,14 +254,18 @@ class GenerationWorker:
         record = await self._no_more_visible_than_source(record)
         await self._publish_progress(record, Progress(step=0, total=1, previews=[]))
         await delivery.still_working()
-        pixels = await self._answer_or_fail(
+        answer = await self._answer_or_fail(
             record,
             lambda: self._run_model(record, action, source, delivery),
             lambda: self._action_model().ready(action.model_name),
             f"{action.kind} this image",
         )
-        if pixels is None:
+        if answer is None:
             return
+        if isinstance(answer, Description):
+            await self._complete_description(record, answer)
+            return
+        pixels = answer
         height, width = pixels.shape[:2]
         result = Txt2ImgResult(images=[pixels], seeds=[record.seed], native_size=(width, height), steps=1)
         images = await self._store_images(record, result)
@@ -290,17 +297,25 @@ class GenerationWorker:
             await repository.set_initial_visibility(conn, record.id, PRIVATE)
         return dataclasses.replace(record, initial_visibility=PRIVATE)
 
+    async def _complete_description(self, record: GenerationRecord, description: Description) -> None:
+        """A describe job: its suggestions stored with it, no image. ImagesReady (with no images)
+        still announces it, so that billing commits its charge as for any finished job."""
+        if not description.suggestions:
+            await self._fail(record, "The model could not describe this image.")
+            return
+        await self._complete(record, [], 1, suggestions=description.suggestions)
+
     async def _run_model(
         self, record: GenerationRecord, action: ImageAction, source: np.ndarray, delivery: Delivery
-    ) -> np.ndarray:
+    ) -> ActionAnswer:
         async for attempt in self._retrying(InferenceUnavailable, delivery):
             with attempt:
                 started = time.monotonic()
                 with tracer.start_as_current_span(f"triton {action.model_name}", kind=trace.SpanKind.CLIENT) as span:
                     span.set_attribute("atelier.generation_id", str(record.id))
-                    pixels = await action.run(self._action_model(), source, inject_headers())
+                    answer = await action.run(self._action_model(), source, inject_headers())
                 INFERENCE.observe(time.monotonic() - started)
-        return pixels
+        return answer
 
     async def _answer_or_fail(
         self,
@@ -448,10 +463,15 @@ class GenerationWorker:
         return images
 
     async def _complete(
-        self, record: GenerationRecord, images: list[ImageRecord], steps: int, unknown_words: Sequence[str] = ()
+        self,
+        record: GenerationRecord,
+        images: list[ImageRecord],
+        steps: int,
+        unknown_words: Sequence[str] = (),
+        suggestions: Sequence[str] = (),
     ) -> None:
         """steps: what the model ran, which is the progress total even when no progress report came
-        before the images (the model's default steps, a short remix)."""
+        before the images (the model's default steps, a short remix). suggestions: a describe job's."""
         async with self._pool.connection() as conn, conn.transaction():
             current = await repository.get_generation(conn, record.id, for_update=True)
             if current is None or current.finished:
@@ -460,6 +480,8 @@ class GenerationWorker:
             await repository.record_progress(conn, record.id, steps, steps)
             await repository.mark_finished(conn, record.id, "succeeded")
             await repository.record_unknown_prompt_words(conn, record.id, unknown_words)
+            if suggestions:
+                await repository.record_suggestions(conn, record.id, suggestions)
             await enqueue_event(conn, IMAGES_READY, images_ready(record, images))
         await self._announce_finished(record)
         FINISHED.labels("succeeded").inc()

@@ -16,6 +16,7 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_UNSPECIFIED: _ClassVar[JobKind]
     JOB_KIND_GENERATE: _ClassVar[JobKind]
     JOB_KIND_UPSCALE: _ClassVar[JobKind]
+    JOB_KIND_DESCRIBE: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -27,6 +28,7 @@ class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 JOB_KIND_UNSPECIFIED: JobKind
 JOB_KIND_GENERATE: JobKind
 JOB_KIND_UPSCALE: JobKind
+JOB_KIND_DESCRIBE: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus
@@ -98,7 +100,7 @@ class Image(_message.Message):
     def __init__(self, image_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., native_width: _Optional[int] = ..., native_height: _Optional[int] = ..., object_key: _Optional[str] = ..., content_type: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., prompt: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source_image_id: _Optional[str] = ...) -> None: ...
 
 class Generation(_message.Message):
-    __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed", "seed_chosen", "unknown_prompt_words")
+    __slots__ = ("generation_id", "owner_id", "status", "params", "magic_prompt", "visibility", "progress_step", "progress_total", "images", "error", "created_at", "completed_at", "seed", "seed_chosen", "unknown_prompt_words", "suggestions")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +116,7 @@ class Generation(_message.Message):
     SEED_FIELD_NUMBER: _ClassVar[int]
     SEED_CHOSEN_FIELD_NUMBER: _ClassVar[int]
     UNKNOWN_PROMPT_WORDS_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
     generation_id: str
     owner_id: str
     status: GenerationStatus
@@ -129,7 +132,8 @@ class Generation(_message.Message):
     seed: int
     seed_chosen: bool
     unknown_prompt_words: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ..., seed_chosen: _Optional[bool] = ..., unknown_prompt_words: _Optional[_Iterable[str]] = ...) -> None: ...
+    suggestions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ..., seed_chosen: _Optional[bool] = ..., unknown_prompt_words: _Optional[_Iterable[str]] = ..., suggestions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "visibility_copied")

@@ -296,10 +296,10 @@ class ParamsOut(BaseModel):
     color_palette: list[str]
     source_image_id: str | None
     mode: str
-    kind: Literal["generate", "upscale"] = Field(
+    kind: Literal["generate", "upscale", "describe"] = Field(
         default="generate",
         description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
-        "action on source_image_id ('upscale': 2x)",
+        "action on source_image_id ('upscale': 2x; 'describe': prompt suggestions, no image)",
     )
 
 
@@ -324,6 +324,10 @@ class GenerationOut(BaseModel):
     completed_at: datetime | None
     # Only when the model reported words it cannot draw (the built-in model; never a mounted one).
     model_notice: ModelNoticeOut | None = None
+    suggestions: list[str] = Field(
+        default_factory=list,
+        description="a describe job's answer: up to four prompts that would draw the image, best first",
+    )
 
 
 class GenerationPage(BaseModel):

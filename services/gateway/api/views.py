@@ -8,6 +8,7 @@ for an image. An image the authority does not answer for is shown as private (P3
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -30,6 +31,11 @@ _STATUS: dict[int, str] = {
     generation_pb2.GENERATION_STATUS_FAILED: "failed",
 }
 TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
+# The job kinds the API names (ParamsOut.kind); anything else reads as a generation.
+JOB_KINDS: Mapping[int, Literal["generate", "upscale", "describe"]] = {
+    generation_pb2.JOB_KIND_UPSCALE: "upscale",
+    generation_pb2.JOB_KIND_DESCRIBE: "describe",
+}
 
 
 def status_name(status: int) -> str:
@@ -141,7 +147,7 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
             # Lineage only while the source is visible to the viewer (`current` answers for it).
             source_image_id=params.source_image_id if params.source_image_id in current else None,
             mode=params.mode,
-            kind="upscale" if params.kind == generation_pb2.JOB_KIND_UPSCALE else "generate",
+            kind=JOB_KINDS.get(params.kind, "generate"),
         ),
         visibility=visibility_name(generation.visibility),
         images=[image_view(image, current) for image in sorted(generation.images, key=lambda image: image.index)],
@@ -149,4 +155,5 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
         created_at=_time(generation.created_at, generation.HasField("created_at")),
         completed_at=_time(generation.completed_at, generation.HasField("completed_at")),
         model_notice=model_notice(generation.unknown_prompt_words),
+        suggestions=list(generation.suggestions),
     )

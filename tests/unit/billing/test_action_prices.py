@@ -14,6 +14,7 @@ SERVICER = BillingServicer(SimpleNamespace(catalogue=load_catalogue()), payments
 
 def test_an_action_costs_its_catalogue_price_and_a_generation_what_it_asks():
     assert SERVICER._amount_of(pb.ReserveCreditsRequest(action="upscale")) == 1
+    assert SERVICER._amount_of(pb.ReserveCreditsRequest(action="describe")) == 1
     assert SERVICER._amount_of(pb.ReserveCreditsRequest(amount=4)) == 4
 
 
@@ -21,7 +22,7 @@ def test_an_action_costs_its_catalogue_price_and_a_generation_what_it_asks():
     ("request_", "words"),
     [
         (pb.ReserveCreditsRequest(action="upscale", amount=1), "amount: must be 0 for an action"),
-        (pb.ReserveCreditsRequest(action="describe"), "action: 'describe' has no price in the plan catalogue"),
+        (pb.ReserveCreditsRequest(action="teleport"), "action: 'teleport' has no price in the plan catalogue"),
     ],
 )
 def test_an_action_with_an_amount_or_without_a_price_is_refused(request_, words):

@@ -1,9 +1,13 @@
 """Image actions as job kinds: the registry, the wire's kinds, what an action asks of its source."""
 
+import asyncio
+
+import numpy as np
 import pytest
 
 from atelier.generation.v1 import generation_pb2
 from services.generation.actions import ACTIONS
+from services.generation.actions.describe import DESCRIBE
 from services.generation.actions.upscale import UPSCALE
 from services.generation.handlers import _spec_of
 from services.generation.requests import GENERATE, InvalidRequest, kind_from_proto, kind_to_proto, nearest_aspect_ratio
@@ -12,7 +16,7 @@ SOURCE = "0b6a3c1e-5d2f-4a8b-9c7e-1f2a3b4c5d6e"
 
 
 def test_every_action_is_registered_under_its_kind_and_on_the_wire():
-    assert ACTIONS == {"upscale": UPSCALE}
+    assert ACTIONS == {"upscale": UPSCALE, "describe": DESCRIBE}
     assert GENERATE not in ACTIONS
     for kind in (GENERATE, *ACTIONS):
         assert kind_from_proto(kind_to_proto(kind)) == kind
@@ -29,6 +33,19 @@ def test_upscale_doubles_each_side_up_to_1024_px_and_refuses_larger_sources_in_w
         match="source_image_id: the image is 1025x512 px; upscaling takes images of at most 1024 px a side",
     ):
         UPSCALE.result_size(1025, 512)
+
+
+def test_describe_needs_no_entitlement_keeps_the_source_size_and_answers_at_most_four_clean_suggestions():
+    class Model:
+        async def suggest(self, model_name, image, headers):
+            assert model_name == "describe" and image.shape == (8, 8, 3)
+            return ("a red  circle\n on blue", "", "x" * 500, "b", "c", "d")
+
+    answer = asyncio.run(DESCRIBE.run(Model(), np.zeros((8, 8, 3), np.uint8), {}))  # type: ignore[arg-type]
+
+    assert DESCRIBE.entitlement is None
+    assert DESCRIBE.result_size(2048, 1152) == (2048, 1152)
+    assert answer.suggestions == ("a red circle on blue", "x" * 300, "b", "c")
 
 
 def test_an_action_submission_needs_only_its_source_and_ignores_the_prompt():

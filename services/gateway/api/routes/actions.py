@@ -42,13 +42,42 @@ async def upscale(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
+    return await _start(generation_pb2.JOB_KIND_UPSCALE, image_id, caller, request, response, idempotency_key)
+
+
+@router.post(
+    "/images/{image_id}/describe",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenerationAccepted,
+    summary="Suggest prompts for one of my images",
+    responses={**NOT_FOUND_RESPONSE, **SUBMIT_RESPONSES},
+    description="Starts a job that reads the image and answers up to four prompts that would draw "
+    "it, best first, in the job's `suggestions` (GET /api/v1/generations/{id}); no image is made. "
+    "Every plan; the catalogue's price. No body. `Idempotency-Key` repeats safely.",
+)
+async def describe(
+    image_id: str,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> GenerationAccepted:
+    return await _start(generation_pb2.JOB_KIND_DESCRIBE, image_id, caller, request, response, idempotency_key)
+
+
+async def _start(
+    kind: generation_pb2.JobKind,
+    image_id: str,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: str | None,
+) -> GenerationAccepted:
     deps = deps_of(request)
     source = await visible_image(image_id, caller, deps.visibility, deps.generations)
     if not source.is_owner:
         raise image_not_found()
-    params = generation_pb2.GenerationParams(
-        kind=generation_pb2.JOB_KIND_UPSCALE, source_image_id=source.image.image_id
-    )
+    params = generation_pb2.GenerationParams(kind=kind, source_image_id=source.image.image_id)
     return await submission.submit(
         caller,
         params,

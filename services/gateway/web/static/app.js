@@ -554,7 +554,8 @@ async function loadHistory(reset) {
   if (!reset && state.historyCursor) params.set("cursor", state.historyCursor);
   try {
     const page = await api(`/api/v1/generations?${params}`);
-    const cards = page.items.map(historyCard);
+    // A description makes no image: it is read in the image's panel, not kept as a set.
+    const cards = page.items.filter((item) => item.params.kind !== "describe").map(historyCard);
     state.historyItems = reset ? page.items : [...(state.historyItems || []), ...page.items];
     if (reset) $("history").replaceChildren(...cards);
     else $("history").append(...cards);

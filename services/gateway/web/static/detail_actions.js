@@ -10,6 +10,7 @@
 //   atelier:me-changed                           the account changed (profile photo)
 
 import { api } from "./api.js";
+import { renderDescribe, wireDescribe } from "./describe.js";
 import { $, allowOrExplain, clearError, el, showError } from "./ui.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -144,6 +145,7 @@ function renderActions(panel) {
   $("detail-remix-form").hidden = true;
   $("detail-report-form").hidden = true;
   renderUpscale(panel);
+  renderDescribe(panel);
 }
 
 function renderUpscale(panel) {
@@ -363,6 +365,7 @@ export function wireMore(panel) {
   });
   $("detail-retry").addEventListener("click", () => retry(panel));
   $("detail-upscale").addEventListener("click", () => upscale(panel));
+  wireDescribe(panel);
   $("detail-report").addEventListener("click", openReport);
   $("detail-report-cancel").addEventListener("click", () => { $("detail-report-form").hidden = true; });
   $("detail-report-form").addEventListener("submit", (event) => submitReport(panel, event));

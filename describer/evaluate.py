@@ -1,0 +1,134 @@
+"""Figures for the model card: how far the independent evaluator (imagemodel.evaluate, analytic,
+never trained) agrees with the describer, on images it never saw.
+
+    python -m describer.evaluate --rendered 2000              # rendered scenes: truth and evaluator
+    python -m describer.evaluate --generated 2 --steps 25      # the default model's images, round trip
+
+Held out: rendered scenes come from EVAL_SEED (training draws from its own seed and never draws the
+held-out triples, which these include); generated images are the default model's answers to the
+held-out prompts (imagemodel.evaluate.held_out_prompts), which neither model trained on.
+Round trip: the describer's first suggestion is generated again (another seed) and the evaluator
+reads whether the new image shows the same scene as the source (shape, colour, background, position).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import torch
+
+from describer import network, scenes
+from describer.suggestions import Suggestion, suggest
+from imagemodel import evaluate as evaluator
+from imagemodel.captions import ObjectSpec, PromptSpec
+from imagemodel.pipelines import DEFAULT_GUIDANCE
+
+EVAL_SEED = 1000
+ATTRIBUTES = evaluator.ATTRIBUTES  # shape, colour, background, position
+
+
+def first_suggestions(model: network.Describer, images: list[np.ndarray]) -> list[Suggestion]:
+    return [suggest(reading)[0] for reading in network.read(model, images)]
+
+
+def agrees(measurement: evaluator.Measurement, spec: PromptSpec) -> dict[str, bool]:
+    """The evaluator's reading of an image against a described one-object scene, per attribute."""
+    return evaluator.score(measurement, spec)
+
+
+def same_scene(source: evaluator.Measurement, other: evaluator.Measurement) -> dict[str, bool]:
+    """Whether the evaluator reads two images as the same scene, per attribute."""
+    result = {attribute: getattr(source, attribute) == getattr(other, attribute) for attribute in ATTRIBUTES}
+    result["whole"] = all(result.values())
+    return result
+
+
+def evaluate_rendered(model: network.Describer, count: int, seed: int = EVAL_SEED) -> dict:
+    """One-object rendered scenes, degraded as generated images are: the first suggestion against
+    the scene it was rendered from (truth) and against the evaluator's reading of the same pixels."""
+    rng = np.random.default_rng(seed)
+    world_scenes = [s for s in scenes.sample_scenes(seed, 2 * count, exclude_held_out=False) if len(s.objects) == 1]
+    world_scenes = world_scenes[:count]
+    images = list(scenes.degrade(scenes.render_all(world_scenes), rng))
+    truth, with_evaluator = [], []
+    for scene, image, suggestion in zip(world_scenes, images, first_suggestions(model, images), strict=True):
+        o = scene.objects[0]
+        spec = suggestion.spec
+        described = spec.objects[0]
+        truth.append(
+            {
+                "shape": described.shape == o.shape,
+                "colour": described.colour == o.colour,
+                "background": spec.background == scene.background,
+                "position": described.position == o.position,
+                "size": described.size == o.size,
+                "whole": len(spec.objects) == 1
+                and described == ObjectSpec(o.shape, o.colour, o.size, o.position)
+                and spec.background == scene.background,
+            }
+        )
+        with_evaluator.append(agrees(evaluator.measure(image), spec))
+    return {
+        "images": len(images),
+        "truth": {key: float(np.mean([t[key] for t in truth])) for key in truth[0]},
+        "evaluator": evaluator.summarise(with_evaluator),
+    }
+
+
+def evaluate_generated(
+    model: network.Describer, pipeline, per_prompt: int, steps: int, limit: int | None = None
+) -> dict:
+    """The default model's images of the held-out prompts: the evaluator against the first
+    suggestion (agreement), and against the image generated from that suggestion (round trip)."""
+    size = pipeline.native_size(0, 0)[0]
+    guidance = DEFAULT_GUIDANCE
+    prompts = evaluator.held_out_prompts()[:limit]
+    agreement: list[dict[str, bool]] = []
+    round_trip: list[dict[str, bool]] = []
+    examples: list[dict[str, str]] = []
+    for index, (prompt, _) in enumerate(prompts):
+        seeds = [1000 * index + k for k in range(per_prompt)]
+        sources = pipeline.generate(prompt, "", seeds, steps, guidance, size, size)
+        for k, (source, suggestion) in enumerate(zip(sources, first_suggestions(model, list(sources)), strict=True)):
+            read_source = evaluator.measure(source)
+            agreement.append(agrees(read_source, suggestion.spec))
+            again = pipeline.generate(suggestion.text, "", [7 + 1000 * index + k], steps, guidance, size, size)[0]
+            round_trip.append(same_scene(read_source, evaluator.measure(again)))
+            if len(examples) < 6:
+                examples.append({"prompt": prompt, "suggestion": suggestion.text})
+    return {
+        "images": len(agreement),
+        "steps": steps,
+        "evaluator_agrees": evaluator.summarise(agreement),
+        "round_trip_same_scene": evaluator.summarise(round_trip),
+        "examples": examples,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rendered", type=int, default=0, help="held-out rendered scenes to read")
+    parser.add_argument("--generated", type=int, default=0, help="images per held-out prompt to generate and read")
+    parser.add_argument("--steps", type=int, default=25)
+    parser.add_argument("--weights", default=str(network.WEIGHTS_FILE))
+    parser.add_argument("--image-weights", default="imagemodel/weights/")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    model = network.load(args.weights)
+    result: dict = {}
+    if args.rendered:
+        result["rendered"] = evaluate_rendered(model, args.rendered)
+    if args.generated:
+        from imagemodel.pipelines import TinyDiffusionPipeline
+
+        pipeline = TinyDiffusionPipeline.from_pretrained(args.image_weights)
+        result["generated"] = evaluate_generated(model, pipeline, args.generated, args.steps)
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Labelled world images for the describer: rendered scenes, degraded the way generated images are
+(noise, softness, small colour shifts), with the slot labels `network` reads out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from describer.network import INPUT_SIDE, SLOT_SHAPES, SLOTS
+from imagemodel import world
+
+IGNORE = -100  # the colour and size of an empty slot are not asked for
+
+
+@dataclass(frozen=True)
+class Labels:
+    background: np.ndarray  # (n,) colour index
+    shape: np.ndarray  # (n, slots) index into SLOT_SHAPES, 0: empty
+    colour: np.ndarray  # (n, slots) colour index or IGNORE
+    size: np.ndarray  # (n, slots) size index or IGNORE
+
+
+def labels_of(scenes: list[world.Scene]) -> Labels:
+    count = len(scenes)
+    background = np.array([world.COLOURS.index(s.background) for s in scenes], dtype=np.int64)
+    shape = np.zeros((count, len(SLOTS)), dtype=np.int64)
+    colour = np.full((count, len(SLOTS)), IGNORE, dtype=np.int64)
+    size = np.full((count, len(SLOTS)), IGNORE, dtype=np.int64)
+    for i, scene in enumerate(scenes):
+        for obj in scene.objects:
+            slot = SLOTS.index(obj.position)
+            shape[i, slot] = SLOT_SHAPES.index(obj.shape)
+            colour[i, slot] = world.COLOURS.index(obj.colour)
+            size[i, slot] = world.SIZES.index(obj.size)
+    return Labels(background, shape, colour, size)
+
+
+def sample_scenes(seed: int, count: int, exclude_held_out: bool) -> list[world.Scene]:
+    """Scenes of the world's own distribution (a fifth with two objects); training leaves out the
+    held-out (shape, colour, background) triples, as the image model's training does."""
+    rng = np.random.default_rng(seed)
+    exclude = world.held_out_combinations() if exclude_held_out else None
+    return [world.sample_scene(rng, exclude=exclude) for _ in range(count)]
+
+
+def render_all(scenes: list[world.Scene]) -> np.ndarray:
+    return np.stack([world.render(scene, INPUT_SIDE) for scene in scenes])
+
+
+def degrade(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A batch of uint8 images made to look generated: a little blur on some, a colour shift and
+    noise on all (each image its own amount)."""
+    out = images.astype(np.float32)
+    for i in range(len(out)):
+        if rng.random() < 0.4:
+            sigma = rng.uniform(0.3, 0.9)
+            out[i] = ndimage.gaussian_filter(out[i], sigma=(sigma, sigma, 0))
+        out[i] = out[i] * rng.uniform(0.9, 1.1) + rng.uniform(-14, 14, size=3)
+        out[i] += rng.normal(0.0, rng.uniform(0.0, 10.0), size=out[i].shape)
+    return np.clip(out, 0, 255).round().astype(np.uint8)
