@@ -364,4 +364,4 @@ class ImageAction(ABC):
 
     @abstractmethod
     async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> np.ndarray:
-        """The result, uint8 [height, width, 3], from the source's pixels (same layout)."""
+        """The result, uint8 [height, width, 3] (or 4: RGBA), from the source's pixels (uint8 [h, w, 3])."""

@@ -16,6 +16,7 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_UNSPECIFIED: _ClassVar[JobKind]
     JOB_KIND_GENERATE: _ClassVar[JobKind]
     JOB_KIND_UPSCALE: _ClassVar[JobKind]
+    JOB_KIND_REMOVE_BACKGROUND: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -27,6 +28,7 @@ class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 JOB_KIND_UNSPECIFIED: JobKind
 JOB_KIND_GENERATE: JobKind
 JOB_KIND_UPSCALE: JobKind
+JOB_KIND_REMOVE_BACKGROUND: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus

@@ -27,8 +27,8 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
         }
 
 
-def test_the_shipped_catalogue_prices_the_upscale_action():
-    assert load_catalogue().action_prices == {"upscale": 1}
+def test_the_shipped_catalogue_prices_the_image_actions():
+    assert load_catalogue().action_prices == {"upscale": 1, "remove_background": 1}
 
 
 def broken(edit) -> dict:

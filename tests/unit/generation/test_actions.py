@@ -4,6 +4,7 @@ import pytest
 
 from atelier.generation.v1 import generation_pb2
 from services.generation.actions import ACTIONS
+from services.generation.actions.remove_background import REMOVE_BACKGROUND
 from services.generation.actions.upscale import UPSCALE
 from services.generation.handlers import _spec_of
 from services.generation.requests import GENERATE, InvalidRequest, kind_from_proto, kind_to_proto, nearest_aspect_ratio
@@ -12,7 +13,7 @@ SOURCE = "0b6a3c1e-5d2f-4a8b-9c7e-1f2a3b4c5d6e"
 
 
 def test_every_action_is_registered_under_its_kind_and_on_the_wire():
-    assert ACTIONS == {"upscale": UPSCALE}
+    assert ACTIONS == {"upscale": UPSCALE, "remove_background": REMOVE_BACKGROUND}
     assert GENERATE not in ACTIONS
     for kind in (GENERATE, *ACTIONS):
         assert kind_from_proto(kind_to_proto(kind)) == kind
@@ -29,6 +30,14 @@ def test_upscale_doubles_each_side_up_to_1024_px_and_refuses_larger_sources_in_w
         match="source_image_id: the image is 1025x512 px; upscaling takes images of at most 1024 px a side",
     ):
         UPSCALE.result_size(1025, 512)
+
+
+def test_remove_background_keeps_the_size_up_to_the_models_limit_of_2048_px():
+    assert REMOVE_BACKGROUND.result_size(512, 288) == (512, 288)
+    assert REMOVE_BACKGROUND.result_size(2048, 2048) == (2048, 2048)
+    assert REMOVE_BACKGROUND.entitlement == "edit" and REMOVE_BACKGROUND.model_name == "background"
+    with pytest.raises(InvalidRequest, match="the image is 2049x512 px; removing a background takes images of at most"):
+        REMOVE_BACKGROUND.result_size(2049, 512)
 
 
 def test_an_action_submission_needs_only_its_source_and_ignores_the_prompt():

@@ -42,13 +42,23 @@ async def upscale(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
+    return await start_action(generation_pb2.JOB_KIND_UPSCALE, image_id, caller, request, response, idempotency_key)
+
+
+async def start_action(
+    kind: generation_pb2.JobKind,
+    image_id: str,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: str | None,
+) -> GenerationAccepted:
+    """Submits the action `kind` on one of the caller's images (404 for any other image)."""
     deps = deps_of(request)
     source = await visible_image(image_id, caller, deps.visibility, deps.generations)
     if not source.is_owner:
         raise image_not_found()
-    params = generation_pb2.GenerationParams(
-        kind=generation_pb2.JOB_KIND_UPSCALE, source_image_id=source.image.image_id
-    )
+    params = generation_pb2.GenerationParams(kind=kind, source_image_id=source.image.image_id)
     return await submission.submit(
         caller,
         params,
