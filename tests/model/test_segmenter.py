@@ -39,7 +39,7 @@ def test_world_scenes_it_never_saw_are_cut_out_with_iou_above_0_9(shipped: netwo
 
 
 def test_the_default_models_own_images_are_cut_out_as_the_evaluator_reads_them(shipped: network.Segmenter) -> None:
-    images = generated_images(count=4, steps=8)
+    images = generated_images(count=3, steps=6)
     scores = [iou(colour_distance_mask(image), network.foreground(shipped, image) > 0.5) for image in images]
     assert np.mean(scores) > 0.8, scores
 
