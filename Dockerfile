@@ -47,8 +47,9 @@ RUN grep -v '^torch==' requirements/constraints.txt > requirements/constraints-g
 COPY imagemodel ./imagemodel
 COPY upscaler ./upscaler
 COPY describer ./describer
+COPY segmenter ./segmenter
 COPY model_repository ./model_repository
-RUN python3 -m compileall -q imagemodel upscaler describer model_repository
+RUN python3 -m compileall -q imagemodel upscaler describer segmenter model_repository
 
 # triton-server (uid 1000) is the image's unprivileged user; numeric for runAsNonRoot.
 USER 1000:1000
@@ -73,8 +74,9 @@ WORKDIR /opt/atelier
 COPY imagemodel ./imagemodel
 COPY upscaler ./upscaler
 COPY describer ./describer
+COPY segmenter ./segmenter
 COPY model_repository ./model_repository
-RUN python -m compileall -q imagemodel upscaler describer model_repository
+RUN python -m compileall -q imagemodel upscaler describer segmenter model_repository
 
 USER 10001:10001
 ENTRYPOINT ["/opt/tritonserver/bin/tritonserver", "--backend-directory=/opt/tritonserver/backends"]

@@ -391,5 +391,5 @@ class ImageAction(ABC):
 
     @abstractmethod
     async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> ActionAnswer:
-        """The result, uint8 [height, width, 3], from the source's pixels (same layout), or a
-        Description of them."""
+        """The result, uint8 [height, width, 3] (or 4: RGBA), from the source's pixels (uint8
+        [h, w, 3]), or a Description of them."""

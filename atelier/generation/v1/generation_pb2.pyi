@@ -17,6 +17,7 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_GENERATE: _ClassVar[JobKind]
     JOB_KIND_UPSCALE: _ClassVar[JobKind]
     JOB_KIND_DESCRIBE: _ClassVar[JobKind]
+    JOB_KIND_REMOVE_BACKGROUND: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -29,6 +30,7 @@ JOB_KIND_UNSPECIFIED: JobKind
 JOB_KIND_GENERATE: JobKind
 JOB_KIND_UPSCALE: JobKind
 JOB_KIND_DESCRIBE: JobKind
+JOB_KIND_REMOVE_BACKGROUND: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus

@@ -287,6 +287,10 @@ class ImageOut(BaseModel):
     visibility: str
 
 
+# A generation's job kind as the API names it: 'generate' or the action it ran on its source.
+JobKindName = Literal["generate", "upscale", "describe", "remove_background"]
+
+
 class ParamsOut(BaseModel):
     negative_prompt: str
     seed: int
@@ -296,10 +300,11 @@ class ParamsOut(BaseModel):
     color_palette: list[str]
     source_image_id: str | None
     mode: str
-    kind: Literal["generate", "upscale", "describe"] = Field(
+    kind: JobKindName = Field(
         default="generate",
         description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
-        "action on source_image_id ('upscale': 2x; 'describe': prompt suggestions, no image)",
+        "action on source_image_id ('upscale': 2x; 'describe': prompt suggestions, no image; "
+        "'remove_background': a PNG with alpha)",
     )
 
 
@@ -346,7 +351,7 @@ class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
     # How this image was made from it: a remix (new prompt) or an action on it.
-    by: Literal["remix", "upscale"] = "remix"
+    by: Literal["remix", "upscale", "remove_background"] = "remix"
 
 
 class Recipe(BaseModel):

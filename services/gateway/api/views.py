@@ -8,7 +8,7 @@ for an image. An image the authority does not answer for is shown as private (P3
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import cast, get_args
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -18,6 +18,7 @@ from services.gateway.api.schemas import (
     GenerationOut,
     ImageDetail,
     ImageOut,
+    JobKindName,
     ModelNoticeOut,
     ParamsOut,
     ProgressOut,
@@ -31,11 +32,6 @@ _STATUS: dict[int, str] = {
     generation_pb2.GENERATION_STATUS_FAILED: "failed",
 }
 TERMINAL_STATUSES = frozenset({"succeeded", "failed"})
-# The job kinds the API names (ParamsOut.kind); anything else reads as a generation.
-JOB_KINDS: Mapping[int, Literal["generate", "upscale", "describe"]] = {
-    generation_pb2.JOB_KIND_UPSCALE: "upscale",
-    generation_pb2.JOB_KIND_DESCRIBE: "describe",
-}
 
 
 def status_name(status: int) -> str:
@@ -128,6 +124,14 @@ def model_notice(unknown_words: Sequence[str]) -> ModelNoticeOut | None:
     )
 
 
+def kind_name(kind: int) -> JobKindName:
+    """JOB_KIND_<NAME> -> name; UNSPECIFIED, and a kind newer than this gateway, read as 'generate'."""
+    if kind not in generation_pb2.JobKind.values():
+        return "generate"
+    name = generation_pb2.JobKind.Name(kind).removeprefix("JOB_KIND_").lower()
+    return cast(JobKindName, name) if name in get_args(JobKindName) else "generate"
+
+
 def generation_view(generation: generation_pb2.Generation, current: Mapping[str, str]) -> GenerationOut:
     params = generation.params
     status = status_name(generation.status)
@@ -147,7 +151,7 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
             # Lineage only while the source is visible to the viewer (`current` answers for it).
             source_image_id=params.source_image_id if params.source_image_id in current else None,
             mode=params.mode,
-            kind=JOB_KINDS.get(params.kind, "generate"),
+            kind=kind_name(params.kind),
         ),
         visibility=visibility_name(generation.visibility),
         images=[image_view(image, current) for image in sorted(generation.images, key=lambda image: image.index)],

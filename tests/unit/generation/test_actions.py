@@ -8,6 +8,7 @@ import pytest
 from atelier.generation.v1 import generation_pb2
 from services.generation.actions import ACTIONS
 from services.generation.actions.describe import DESCRIBE
+from services.generation.actions.remove_background import REMOVE_BACKGROUND
 from services.generation.actions.upscale import UPSCALE
 from services.generation.handlers import _spec_of
 from services.generation.requests import GENERATE, InvalidRequest, kind_from_proto, kind_to_proto, nearest_aspect_ratio
@@ -16,7 +17,7 @@ SOURCE = "0b6a3c1e-5d2f-4a8b-9c7e-1f2a3b4c5d6e"
 
 
 def test_every_action_is_registered_under_its_kind_and_on_the_wire():
-    assert ACTIONS == {"upscale": UPSCALE, "describe": DESCRIBE}
+    assert ACTIONS == {"upscale": UPSCALE, "describe": DESCRIBE, "remove_background": REMOVE_BACKGROUND}
     assert GENERATE not in ACTIONS
     for kind in (GENERATE, *ACTIONS):
         assert kind_from_proto(kind_to_proto(kind)) == kind
@@ -46,6 +47,14 @@ def test_describe_needs_no_entitlement_keeps_the_source_size_and_answers_at_most
     assert DESCRIBE.entitlement is None
     assert DESCRIBE.result_size(2048, 1152) == (2048, 1152)
     assert answer.suggestions == ("a red circle on blue", "x" * 300, "b", "c")
+
+
+def test_remove_background_keeps_the_size_up_to_the_models_limit_of_2048_px():
+    assert REMOVE_BACKGROUND.result_size(512, 288) == (512, 288)
+    assert REMOVE_BACKGROUND.result_size(2048, 2048) == (2048, 2048)
+    assert REMOVE_BACKGROUND.entitlement == "edit" and REMOVE_BACKGROUND.model_name == "background"
+    with pytest.raises(InvalidRequest, match="the image is 2049x512 px; removing a background takes images of at most"):
+        REMOVE_BACKGROUND.result_size(2049, 512)
 
 
 def test_an_action_submission_needs_only_its_source_and_ignores_the_prompt():

@@ -10,12 +10,11 @@ a plan without the action 403 with the plan's words, a source over the size limi
 from fastapi import APIRouter, Request, Response, status
 
 from atelier.generation.v1 import generation_pb2
-from services.gateway.api import submission
-from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found, visible_image
+from services.gateway.api.access import NOT_FOUND_RESPONSE
+from services.gateway.api.image_actions import start_action
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.api.submission import SUBMIT_RESPONSES
 from services.gateway.auth.security import CurrentCaller
-from services.gateway.dependencies import deps_of
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 
@@ -42,7 +41,14 @@ async def upscale(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
-    return await _start(generation_pb2.JOB_KIND_UPSCALE, image_id, caller, request, response, idempotency_key)
+    return await start_action(
+        image_id,
+        caller,
+        request,
+        response,
+        idempotency_key,
+        generation_pb2.GenerationParams(kind=generation_pb2.JOB_KIND_UPSCALE),
+    )
 
 
 @router.post(
@@ -62,31 +68,11 @@ async def describe(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
-    return await _start(generation_pb2.JOB_KIND_DESCRIBE, image_id, caller, request, response, idempotency_key)
-
-
-async def _start(
-    kind: generation_pb2.JobKind,
-    image_id: str,
-    caller: CurrentCaller,
-    request: Request,
-    response: Response,
-    idempotency_key: str | None,
-) -> GenerationAccepted:
-    deps = deps_of(request)
-    source = await visible_image(image_id, caller, deps.visibility, deps.generations)
-    if not source.is_owner:
-        raise image_not_found()
-    params = generation_pb2.GenerationParams(kind=kind, source_image_id=source.image.image_id)
-    return await submission.submit(
+    return await start_action(
+        image_id,
         caller,
-        params,
+        request,
         response,
-        generations=deps.generations,
-        authority=deps.visibility,
-        billing=deps.billing,
-        # The image's visibility now, not a choice to remember for later generations.
-        visibility=source.visibility,
-        idempotency_key=idempotency_key,
-        visibility_copied=True,
+        idempotency_key,
+        generation_pb2.GenerationParams(kind=generation_pb2.JOB_KIND_DESCRIBE),
     )

@@ -11,6 +11,7 @@
 
 import { api } from "./api.js";
 import { renderDescribe, wireDescribe } from "./describe.js";
+import { renderBackground, wireBackground } from "./background.js";
 import { $, allowOrExplain, clearError, el, showError } from "./ui.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -54,7 +55,8 @@ function renderLineage(image) {
   const open = el("button", { className: "lineage-open", attrs: { type: "button", id: "detail-lineage-open" } },
     thumb, el("span", { text: "the original" }));
   open.addEventListener("click", () => emit("atelier:open-image", { image_id: source.image_id }));
-  box.replaceChildren(source.by === "upscale" ? "Upscaled 2× from " : "Remixed from ", open);
+  const how = { upscale: "Upscaled 2× from ", remove_background: "Background removed from " };
+  box.replaceChildren(how[source.by] || "Remixed from ", open);
 }
 
 function renderLikes(panel) {
@@ -146,6 +148,7 @@ function renderActions(panel) {
   $("detail-report-form").hidden = true;
   renderUpscale(panel);
   renderDescribe(panel);
+  renderBackground(panel);
 }
 
 function renderUpscale(panel) {
@@ -366,6 +369,7 @@ export function wireMore(panel) {
   $("detail-retry").addEventListener("click", () => retry(panel));
   $("detail-upscale").addEventListener("click", () => upscale(panel));
   wireDescribe(panel);
+  wireBackground(panel, started);
   $("detail-report").addEventListener("click", openReport);
   $("detail-report-cancel").addEventListener("click", () => { $("detail-report-form").hidden = true; });
   $("detail-report-form").addEventListener("submit", (event) => submitReport(panel, event));

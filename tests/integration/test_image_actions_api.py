@@ -1,7 +1,8 @@
-"""Upscale through the public HTTP API on the real platform (gateway, generation API and worker,
-billing, visibility, feed; real Postgres, NATS, S3 store, Triton's `upscale` model): exactly 2x
-the pixels, watched like a generation, lineage to the source, privacy inherited, refusals that
-charge nothing."""
+"""The image actions through the public HTTP API on the real platform (gateway, generation API and
+worker, billing, visibility, feed; real Postgres, NATS, S3 store, Triton's models), one platform for
+all (starting one is the costly part): upscale (exactly 2x the pixels) and remove background (alpha
+0 where the background was, the object's pixels kept), each watched like a generation, with lineage
+to the source, privacy inherited and refusals that charge nothing."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import io
 import uuid
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
+from segmenter.evaluate import colour_distance_mask
 from tests.integration.test_privacy_support import (
     ANONYMOUS,
     Account,
@@ -128,3 +132,93 @@ def test_an_upscale_past_1024_px_a_side_is_422_and_charges_nothing(platform: Pla
         " (an upscale of an upscale past that is refused)"
     )
     assert platform.me(dave)["credits"] == credits
+
+
+# Remove background
+
+CUT_OUT_PROMPT = "a large red circle on a blue background"
+
+
+def remove_background(platform: Platform, user: Account, image_id: str) -> dict:
+    reply = platform.http.post(f"/api/v1/images/{image_id}/remove-background", headers=user.headers)
+    assert reply.status_code == 202, reply.text
+    assert reply.headers["location"] == f"/api/v1/generations/{reply.json()['generation_id']}"
+    result = platform.wait(user, reply.json()["generation_id"])
+    assert result["status"] == "succeeded", result
+    return result
+
+
+def png(platform: Platform, user: Account, image_id: str) -> Image.Image:
+    reply = platform.http.get(f"/api/v1/images/{image_id}/content", params={"format": "png"}, headers=user.headers)
+    assert reply.status_code == 200 and reply.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(reply.content))
+    image.load()
+    return image
+
+
+def test_the_background_becomes_transparent_and_the_object_is_kept_for_one_credit(platform: Platform) -> None:
+    alice = platform.sign_up("alice")
+    platform.change_plan(alice, "basic")
+    [source] = platform.generate(alice, CUT_OUT_PROMPT)["images"]
+    credits = platform.me(alice)["credits"]
+
+    result = remove_background(platform, alice, source["image_id"])
+
+    [image] = result["images"]
+    assert (image["width"], image["height"]) == (source["width"], source["height"])
+    original = np.asarray(png(platform, alice, source["image_id"]).convert("RGB"))
+    cut_out = png(platform, alice, image["image_id"])
+    assert cut_out.mode == "RGBA"
+    pixels = np.asarray(cut_out)
+    # Away from the edge (a few px either side), the evaluator's reading of the source is the truth.
+    foreground = colour_distance_mask(original)
+    inside = ndimage.binary_erosion(foreground, iterations=6)
+    outside = ~ndimage.binary_dilation(foreground, iterations=6)
+    assert inside.sum() > 5000 and outside.sum() > 5000
+    assert np.mean(pixels[..., 3][outside] == 0) > 0.98
+    assert np.mean(pixels[..., 3][inside] == 255) > 0.98
+    assert np.array_equal(pixels[..., :3][inside], original[inside])
+    assert result["params"]["kind"] == "remove_background"
+    assert result["params"]["source_image_id"] == source["image_id"]
+    assert image["visibility"] == "public"
+    assert platform.me(alice)["credits"] == credits - 1
+    detail = platform.http.get(f"/api/v1/images/{image['image_id']}", headers=alice.headers).json()
+    assert detail["remixed_from"]["image_id"] == source["image_id"]
+    assert detail["remixed_from"]["by"] == "remove_background"
+    assert image["image_id"] in {item["image_id"] for item in platform.creations(alice)}
+
+
+def test_a_cut_out_of_a_private_image_is_private(platform: Platform) -> None:
+    carol = platform.sign_up("carol")
+    platform.change_plan(carol, "plus")
+    token = f"s{uuid.uuid4().hex[:12]}"
+    [source] = platform.generate(carol, f"{CUT_OUT_PROMPT} {token}", "private")["images"]
+
+    result = remove_background(platform, carol, source["image_id"])
+
+    [image] = result["images"]
+    assert result["visibility"] == image["visibility"] == "private"
+    for headers in (platform.sign_up("mallory").headers, ANONYMOUS):
+        assert_hidden(platform, image["image_id"], headers, token, missing_image_answers(platform, headers))
+
+
+def test_remove_background_refusals_say_why_and_charge_nothing(platform: Platform) -> None:
+    free = platform.sign_up("free")
+    [own] = platform.generate(free, CUT_OUT_PROMPT)["images"]
+    credits = platform.me(free)["credits"]
+    refused = platform.http.post(f"/api/v1/images/{own['image_id']}/remove-background", headers=free.headers)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "Editing needs the Basic plan or higher."
+    assert platform.me(free)["credits"] == credits
+
+    # Someone else's image, public or not, answers exactly as an image that does not exist.
+    bob = platform.sign_up("bob")
+    platform.change_plan(bob, "basic")
+    bob_credits = platform.me(bob)["credits"]
+    unknown = platform.http.post(f"/api/v1/images/{uuid.uuid4()}/remove-background", headers=bob.headers)
+    others = platform.http.post(f"/api/v1/images/{own['image_id']}/remove-background", headers=bob.headers)
+    assert unknown.status_code == others.status_code == 404
+    assert fingerprint(others) == fingerprint(unknown)
+    assert platform.http.post(f"/api/v1/images/{own['image_id']}/remove-background").status_code == 401
+    assert platform.me(bob)["credits"] == bob_credits
