@@ -1,11 +1,14 @@
 """What the image-action benchmarks share: an action through the public API (POST
 /api/v1/images/{id}/<action> → the `completed` server-sent event) against the same Triton call made
 directly on the source's pixels, p50/p95 over a number of requests, one at a time, on a platform of
-its own (tools.devstack, free ports, throwaway data dir)."""
+its own (tools.devstack, free ports, throwaway data dir), on a 512 px source the bench user generates."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import io
+import logging
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -14,6 +17,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from PIL import Image
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from bench.bench_generation_e2e import fresh_ports, until_completed
@@ -21,6 +25,20 @@ from bench.stats import summary
 from services.generation.inference import TritonImageModel
 from tests.support.identity import routing_channel
 from tools.devstack.stack import Stack
+
+SOURCE_PROMPT = "a red circle on a blue background"
+
+
+async def source_image(client: httpx.AsyncClient, headers: dict[str, str]) -> tuple[str, np.ndarray]:
+    reply = await client.post("/api/v1/generations", headers=headers, json={"prompt": SOURCE_PROMPT, "num_images": 1})
+    reply.raise_for_status()
+    generation_id = reply.json()["generation_id"]
+    await until_completed(client, headers, generation_id)
+    image = (await client.get(f"/api/v1/generations/{generation_id}", headers=headers)).json()["images"][0]
+    png = await client.get(f"/api/v1/images/{image['image_id']}/content", params={"format": "png"}, headers=headers)
+    png.raise_for_status()
+    return image["image_id"], np.asarray(Image.open(io.BytesIO(png.content)).convert("RGB"))
+
 
 # The direct call: the Triton model client and the source's pixels.
 DirectCall = Callable[[TritonImageModel, np.ndarray], Awaitable[object]]
@@ -78,3 +96,12 @@ def run_on_own_platform(measure: Callable[[Stack], Coroutine[Any, Any, None]]) -
             asyncio.run(measure(stack))
         finally:
             stack.down()
+
+
+def main(action: str, direct_call: DirectCall, doc: str | None, source: SourceImage = source_image) -> None:
+    """The command line of an action's benchmark: --requests, then the comparison on its own platform."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=16)
+    options = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    run_on_own_platform(lambda stack: compare(stack, action, direct_call, source, options.requests))

@@ -11,24 +11,7 @@ authority, events) adds to the model. Never a test.
 
 from __future__ import annotations
 
-import argparse
-import logging
-
-from bench.action_e2e import compare, run_on_own_platform
-from bench.bench_upscale_e2e import source_image
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=16)
-    options = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    run_on_own_platform(
-        lambda stack: compare(
-            stack, "describe", lambda model, pixels: model.suggest("describe", pixels), source_image, options.requests
-        )
-    )
-
+from bench import action_e2e
 
 if __name__ == "__main__":
-    main()
+    action_e2e.main("describe", lambda model, pixels: model.suggest("describe", pixels), __doc__)

@@ -67,3 +67,40 @@ async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceSt
     stack.start_generation_api()
     async with stack.channel("generation-api") as channel:
         yield generation_pb2_grpc.GenerationServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def mounted_weights_triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One tritonserver serving every image action's mounted-weights path (tiny random models built
+    offline, chosen by the environment as a GPU deployment would mount them): started once for all
+    the tests of those paths, since a Triton start is the costly part."""
+    from tests.conftest import MODEL_REPOSITORY
+    from tests.support.blip import save_random_blip
+    from tests.support.stable_diffusion import random_stable_diffusion_upscaler
+    from tools.devstack import TritonServer, free_ports
+
+    root = tmp_path_factory.mktemp("mounted-weights")
+    upscaler = root / "upscaler"
+    random_stable_diffusion_upscaler().save_pretrained(str(upscaler))
+    captioner = save_random_blip(root / "blip")
+    http_port, grpc_port, metrics_port = free_ports(3)
+    server = TritonServer(
+        MODEL_REPOSITORY,
+        http_port,
+        grpc_port,
+        metrics_port,
+        root / "triton",
+        pipeline="procedural",
+        extra_env={
+            "ATELIER_UPSCALE_PIPELINE": "stable-diffusion",
+            "ATELIER_UPSCALE_WEIGHTS_DIR": str(upscaler),
+            "ATELIER_UPSCALE_STEPS": "2",
+            "ATELIER_DESCRIBE_PIPELINE": "blip",
+            "ATELIER_DESCRIBE_WEIGHTS_DIR": str(captioner),
+        },
+    )
+    server.start()
+    try:
+        yield server.grpc_url
+    finally:
+        server.stop()

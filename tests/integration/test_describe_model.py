@@ -5,9 +5,6 @@ environment as a GPU deployment would mount one) answers through the same model 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 from tritonclient.grpc import InferenceServerClient, InferInput
@@ -16,9 +13,7 @@ from tritonclient.utils import InferenceServerException
 from describer.describe import ShippedDescriber
 from imagemodel import captions, world
 from imagemodel.evaluate import measure, score
-from tests.conftest import MODEL_REPOSITORY
-from tests.support.blip import WORDS, save_random_blip
-from tools.devstack import TritonServer, free_ports
+from tests.support.blip import WORDS
 
 pytestmark = pytest.mark.integration
 
@@ -52,35 +47,14 @@ def test_a_world_image_is_described_as_the_evaluator_reads_it_and_bad_images_are
     assert describe(triton_url, np.zeros((16, 16, 3), np.uint8))
 
 
-@pytest.fixture(scope="module")
-def mounted_triton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("mounted-describe")
-    weights = save_random_blip(root / "weights")
-    http_port, grpc_port, metrics_port = free_ports(3)
-    server = TritonServer(
-        MODEL_REPOSITORY,
-        http_port,
-        grpc_port,
-        metrics_port,
-        Path(root) / "triton",
-        pipeline="procedural",
-        extra_env={"ATELIER_DESCRIBE_PIPELINE": "blip", "ATELIER_DESCRIBE_WEIGHTS_DIR": str(weights)},
-    )
-    server.start()
-    try:
-        yield server.grpc_url
-    finally:
-        server.stop()
-
-
-def test_a_mounted_blip_model_answers_up_to_four_captions(mounted_triton: str) -> None:
+def test_a_mounted_blip_model_answers_up_to_four_captions(mounted_weights_triton: str) -> None:
     image = world.render(world.sample_scene(np.random.default_rng(7), two_object_probability=0.0), 64)
 
-    suggestions = describe(mounted_triton, image)
+    suggestions = describe(mounted_weights_triton, image)
 
     assert 1 <= len(suggestions) <= 4 and len(set(suggestions)) == len(suggestions), suggestions
     # Served by the random BLIP (words of its tiny vocabulary), not the shipped describer.
     assert suggestions != ShippedDescriber().describe(image)
     assert all(set(text.split()) <= set(WORDS) for text in suggestions), suggestions
     with pytest.raises(InferenceServerException, match="8 to 4096 px a side"):
-        describe(mounted_triton, np.zeros((4, 32, 3), np.uint8))
+        describe(mounted_weights_triton, np.zeros((4, 32, 3), np.uint8))

@@ -57,3 +57,15 @@ def test_fresh_rendered_scenes_are_read_as_the_evaluator_reads_them(model: netwo
 
     assert figures["truth"]["whole"] >= 0.93, figures
     assert min(figures["evaluator"][key] for key in ("shape", "colour", "background", "position")) >= 0.93, figures
+
+
+def test_the_default_models_images_are_described_and_drawn_again_as_the_same_scene(model: network.Describer) -> None:
+    from imagemodel.pipelines import TinyDiffusionPipeline
+
+    pipeline = TinyDiffusionPipeline.from_pretrained("imagemodel/weights/")
+
+    figures = evaluate_generated(model, pipeline, per_prompt=1, steps=15, limit=6)
+
+    assert figures["images"] == 6
+    assert figures["evaluator_agrees"]["whole"] >= 4 / 6, figures
+    assert figures["round_trip_same_scene"]["whole"] >= 3 / 6, figures
