@@ -12,18 +12,14 @@ the pro plan by an operator call. Never a test.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import torch
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from bench.bench_generation_e2e import fresh_ports, until_completed
-from bench.bench_upscale_e2e import source_image
+from bench.bench_generation_e2e import until_completed
+from bench.bench_upscale_e2e import on_fresh_stack, source_image
 from bench.stats import summary
 from segmenter import network
 from services.generation.inference import TritonImageModel
@@ -77,16 +73,7 @@ async def measure(stack: Stack, requests: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=16)
-    options = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as data:
-        Path(data).chmod(0o711)
-        stack = Stack(Path(data), fresh_ports())
-        stack.up()
-        try:
-            asyncio.run(measure(stack, options.requests))
-        finally:
-            stack.down()
+    on_fresh_stack(measure, parser.parse_args().requests)
 
 
 if __name__ == "__main__":

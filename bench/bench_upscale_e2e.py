@@ -18,6 +18,7 @@ import io
 import logging
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import httpx
@@ -88,13 +89,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=16)
     options = parser.parse_args()
+    on_fresh_stack(measure, options.requests)
+
+
+def on_fresh_stack(measure: Callable[[Stack, int], Coroutine[object, object, None]], requests: int) -> None:
+    """measure(stack, requests) on a platform of its own (free ports, a throwaway data dir)."""
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="atelier-bench-") as data:
         Path(data).chmod(0o711)
         stack = Stack(Path(data), fresh_ports())
         stack.up()
         try:
-            asyncio.run(measure(stack, options.requests))
+            asyncio.run(measure(stack, requests))
         finally:
             stack.down()
 
