@@ -1,93 +1,18 @@
 """Latency of the remove-background action through the public API, against the same Triton call
 made directly: POST /api/v1/images/{id}/remove-background → the `completed` server-sent event a
-browser waits for, on a 512 px source. p50/p95 over --requests, one at a time. Also the network
-alone in this process (one torch thread, as the Triton model runs it).
+browser waits for, on a 512 px source. p50/p95 over --requests, one at a time.
 
     .venv/bin/python -m bench.bench_background_e2e [--requests 16]
 
-Starts its own platform (tools.devstack, free ports, throwaway data dir); the bench user is put on
-the pro plan by an operator call. Never a test.
+Starts its own platform (bench/action_e2e.py). The direct figure is the Triton `background` model on
+the same source pixels, so platform/direct is what the job path (outbox, JetStream, object store,
+authority, events) adds to the model; the network alone in process is in segmenter/MODEL_CARD.md.
+Never a test.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import logging
-import tempfile
-import time
-from pathlib import Path
-
-import httpx
-import torch
-
-from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from bench.bench_generation_e2e import fresh_ports, until_completed
-from bench.bench_upscale_e2e import source_image
-from bench.stats import summary
-from segmenter import network
-from services.generation.inference import TritonImageModel
-from tests.support.identity import routing_channel
-from tools.devstack.stack import Stack
-
-
-async def measure(stack: Stack, requests: int) -> None:
-    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=300) as client:
-        reply = await client.post("/api/v1/auth/signup", json={"username": "bench_cutout", "password": "bench-pass-1"})
-        reply.raise_for_status()
-        headers = {"Authorization": f"Bearer {reply.json()['api_key']}"}
-        async with routing_channel("billing", f"127.0.0.1:{stack.ports.billing}", stack.pki) as channel:
-            await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-                billing_pb2.ChangePlanRequest(user_id=reply.json()["user_id"], plan="pro", actor="operator:bench")
-            )
-        image_id, pixels = await source_image(client, headers)
-        model = TritonImageModel(stack.triton.grpc_url)
-        torch.set_num_threads(1)
-        segmenter = network.load()
-
-        async def in_process() -> None:
-            network.remove_background(segmenter, pixels)
-
-        async def direct() -> None:
-            await model.infer("background", pixels)
-
-        async def through_platform() -> None:
-            accepted = await client.post(f"/api/v1/images/{image_id}/remove-background", headers=headers)
-            accepted.raise_for_status()
-            await until_completed(client, headers, accepted.json()["generation_id"])
-
-        calls = (
-            ("the network in process", in_process),
-            ("direct Triton background", direct),
-            ("through the platform", through_platform),
-        )
-        for _, warm_up in calls:
-            await warm_up()
-        for name, call in calls:
-            latencies = []
-            started = time.perf_counter()
-            for _ in range(requests):
-                one = time.perf_counter()
-                await call()
-                latencies.append(time.perf_counter() - one)
-            summary(name, latencies, time.perf_counter() - started, unit="cut-outs/s", width=28)
-        await model.close()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=16)
-    options = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="atelier-bench-") as data:
-        Path(data).chmod(0o711)
-        stack = Stack(Path(data), fresh_ports())
-        stack.up()
-        try:
-            asyncio.run(measure(stack, options.requests))
-        finally:
-            stack.down()
-
+from bench import action_e2e
 
 if __name__ == "__main__":
-    main()
+    action_e2e.main("remove-background", lambda model, pixels: model.infer("background", pixels), __doc__)

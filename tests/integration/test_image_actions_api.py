@@ -37,13 +37,18 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
         yield running
 
 
-def upscale(platform: Platform, user: Account, image_id: str) -> dict:
-    reply = platform.http.post(f"/api/v1/images/{image_id}/upscale", headers=user.headers)
+def act(platform: Platform, user: Account, image_id: str, action: str) -> dict:
+    """POST /api/v1/images/{image_id}/{action}, accepted and watched to success."""
+    reply = platform.http.post(f"/api/v1/images/{image_id}/{action}", headers=user.headers)
     assert reply.status_code == 202, reply.text
     assert reply.headers["location"] == f"/api/v1/generations/{reply.json()['generation_id']}"
     result = platform.wait(user, reply.json()["generation_id"])
     assert result["status"] == "succeeded", result
     return result
+
+
+def upscale(platform: Platform, user: Account, image_id: str) -> dict:
+    return act(platform, user, image_id, "upscale")
 
 
 def png_size(platform: Platform, user: Account, image_id: str) -> tuple[int, int]:
@@ -140,12 +145,7 @@ CUT_OUT_PROMPT = "a large red circle on a blue background"
 
 
 def remove_background(platform: Platform, user: Account, image_id: str) -> dict:
-    reply = platform.http.post(f"/api/v1/images/{image_id}/remove-background", headers=user.headers)
-    assert reply.status_code == 202, reply.text
-    assert reply.headers["location"] == f"/api/v1/generations/{reply.json()['generation_id']}"
-    result = platform.wait(user, reply.json()["generation_id"])
-    assert result["status"] == "succeeded", result
-    return result
+    return act(platform, user, image_id, "remove-background")
 
 
 def png(platform: Platform, user: Account, image_id: str) -> Image.Image:
