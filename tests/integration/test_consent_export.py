@@ -35,7 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1 import visibility_pb2 as common
-from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
+from atelier.generation.v1 import export_pb2, export_pb2_grpc, generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import identities
 from services.billing.catalogue import DEFAULT_PLANS_FILE
@@ -189,6 +189,27 @@ def test_the_export_stops_and_writes_nothing_when_the_authority_cannot_answer(pl
 
     again = wait_until(exported_again, "an export with the authority back", 30, interval=0.5)
     assert set(records(again)) == set(exported) and withdrawn(again) == set()
+
+
+def test_only_an_operator_may_export_and_only_the_export_may_read_licence_terms(platform: Platform) -> None:
+    for caller in (identities.GATEWAY, identities.FEED, identities.GENERATION_WORKER):
+        with platform.stack.sync_channel(identities.GENERATION_API, caller=caller) as channel:
+            stub = export_pb2_grpc.ConsentExportServiceStub(channel)
+            with pytest.raises(grpc.RpcError) as refused:
+                list(stub.ExportConsentedImages(export_pb2.ExportConsentedImagesRequest(), timeout=10))
+            assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, caller
+    for caller in (identities.GATEWAY, identities.OPERATOR, identities.VISIBILITY):
+        with platform.stack.sync_channel(identities.BILLING, caller=caller) as channel:
+            with pytest.raises(grpc.RpcError) as refused:
+                billing_pb2_grpc.BillingServiceStub(channel).BatchGetLicenceTerms(
+                    billing_pb2.BatchGetLicenceTermsRequest(user_ids=["alice"]), timeout=10
+                )
+            assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, caller
+    with platform.stack.sync_channel(identities.BILLING, caller=identities.GENERATION_API) as channel:
+        reply = billing_pb2_grpc.BillingServiceStub(channel).BatchGetLicenceTerms(
+            billing_pb2.BatchGetLicenceTermsRequest(user_ids=["nobody-yet", "nobody-yet"]), timeout=10
+        )
+    assert [(t.user_id, t.plan, t.training_use) for t in reply.terms] == [("nobody-yet", "free", True)]
 
 
 @dataclass
