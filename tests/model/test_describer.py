@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from describer import network
-from describer.evaluate import evaluate_rendered
+from describer.evaluate import evaluate_generated, evaluate_rendered
 from describer.suggestions import MAX_SUGGESTIONS, suggest
 from imagemodel import world
 from imagemodel.captions import parse
