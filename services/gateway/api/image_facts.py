@@ -23,7 +23,7 @@ from atelier.feed.v1 import feed_pb2
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api.access import VisibleImage, image_not_found
 from services.gateway.api.schemas import ImageDetail, Recipe, RemixSource
-from services.gateway.api.views import content_url
+from services.gateway.api.views import content_url, job_kind_name
 from services.gateway.auth.security import Caller
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.problems import Problem
@@ -82,5 +82,6 @@ async def add_facts(detail: ImageDetail, deps: GatewayDeps, caller: Caller | Non
         if visible.is_owner:
             detail.pinned = social.pinned
     if source is not None:
-        by = "upscale" if params.kind == generation_pb2.JOB_KIND_UPSCALE else "remix"
+        kind = job_kind_name(params.kind)
+        by = "remix" if kind == "generate" else kind
         detail.remixed_from = RemixSource(image_id=source, url=content_url(source), by=by)

@@ -296,10 +296,10 @@ class ParamsOut(BaseModel):
     color_palette: list[str]
     source_image_id: str | None
     mode: str
-    kind: Literal["generate", "upscale"] = Field(
+    kind: Literal["generate", "upscale", "fill", "extend"] = Field(
         default="generate",
         description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
-        "action on source_image_id ('upscale': 2x)",
+        "action on source_image_id ('upscale': 2x; 'fill': a masked region redrawn; 'extend': a grown canvas)",
     )
 
 
@@ -342,7 +342,7 @@ class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
     # How this image was made from it: a remix (new prompt) or an action on it.
-    by: Literal["remix", "upscale"] = "remix"
+    by: Literal["remix", "upscale", "fill", "extend"] = "remix"
 
 
 class Recipe(BaseModel):

@@ -37,6 +37,13 @@ def status_name(status: int) -> str:
     return _STATUS.get(status, "queued")
 
 
+def job_kind_name(kind: int) -> str:
+    """The API's name of a job kind: 'generate' (also unset), or the action's ('upscale', 'fill', ...)."""
+    if kind in (generation_pb2.JOB_KIND_UNSPECIFIED, generation_pb2.JOB_KIND_GENERATE):
+        return "generate"
+    return generation_pb2.JobKind.Name(kind).removeprefix("JOB_KIND_").lower()
+
+
 def content_url(image_id: str) -> str:
     return f"/api/v1/images/{image_id}/content"
 
@@ -141,7 +148,7 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
             # Lineage only while the source is visible to the viewer (`current` answers for it).
             source_image_id=params.source_image_id if params.source_image_id in current else None,
             mode=params.mode,
-            kind="upscale" if params.kind == generation_pb2.JOB_KIND_UPSCALE else "generate",
+            kind=job_kind_name(params.kind),
         ),
         visibility=visibility_name(generation.visibility),
         images=[image_view(image, current) for image in sorted(generation.images, key=lambda image: image.index)],
