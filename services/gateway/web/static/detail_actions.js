@@ -10,11 +10,15 @@
 //   atelier:me-changed                           the account changed (profile photo)
 
 import { api } from "./api.js";
+import { renderCanvas, wireCanvas } from "./canvas.js";
 import { $, allowOrExplain, clearError, el, showError } from "./ui.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 // The generation service upscales images of at most this many pixels a side.
 const UPSCALE_MAX_SIDE = 1024;
+
+// How the panel names what an image was made from.
+const LINEAGE_WORDS = { upscale: "Upscaled 2× from ", fill: "Filled from ", extend: "Extended from " };
 
 function say(text) {
   $("detail-status").textContent = text;
@@ -53,7 +57,7 @@ function renderLineage(image) {
   const open = el("button", { className: "lineage-open", attrs: { type: "button", id: "detail-lineage-open" } },
     thumb, el("span", { text: "the original" }));
   open.addEventListener("click", () => emit("atelier:open-image", { image_id: source.image_id }));
-  box.replaceChildren(source.by === "upscale" ? "Upscaled 2× from " : "Remixed from ", open);
+  box.replaceChildren(LINEAGE_WORDS[source.by] || "Remixed from ", open);
 }
 
 function renderLikes(panel) {
@@ -144,6 +148,7 @@ function renderActions(panel) {
   $("detail-remix-form").hidden = true;
   $("detail-report-form").hidden = true;
   renderUpscale(panel);
+  renderCanvas(panel);
 }
 
 function renderUpscale(panel) {
@@ -363,6 +368,7 @@ export function wireMore(panel) {
   });
   $("detail-retry").addEventListener("click", () => retry(panel));
   $("detail-upscale").addEventListener("click", () => upscale(panel));
+  wireCanvas(panel, started);
   $("detail-report").addEventListener("click", openReport);
   $("detail-report-cancel").addEventListener("click", () => { $("detail-report-form").hidden = true; });
   $("detail-report-form").addEventListener("submit", (event) => submitReport(panel, event));
