@@ -106,8 +106,12 @@ def test_bad_masks_raise_value_errors(init, mask, strength) -> None:
         )
 
 
-def test_stable_diffusion_fill_runs_diffusers_inpainting_on_the_same_components() -> None:
-    adapter = pipelines.StableDiffusionPipelineAdapter(random_stable_diffusion())
+def test_a_mounted_stable_diffusion_directory_fills_with_diffusers_inpainting_on_the_same_components(
+    tmp_path,
+) -> None:
+    random_stable_diffusion().save_pretrained(tmp_path / "pipeline")  # random weights, built offline
+    adapter = pipelines.load_pipeline("stable-diffusion", tmp_path / "pipeline", device="cpu")
+    assert isinstance(adapter, pipelines.StableDiffusionPipelineAdapter)
     init = evaluate.remix_source("circle", "red", "white", "centre", size=32)
     mask = np.zeros((32, 32), np.uint8)
     mask[8:24, 8:24] = 255
