@@ -615,6 +615,18 @@ def latents_to_preview(latents: torch.Tensor) -> np.ndarray:
     return ((rgb.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
 
 
+def step_previews(on_preview: PreviewCallback | None, every: int, total: int):
+    """diffusers' callback_on_step_end: a latent preview every `every` of `total` steps (none at the last)."""
+
+    def on_step_end(pipe, step, timestep, tensors):
+        done = step + 1
+        if on_preview and done % every == 0 and done < total:
+            on_preview(done, total, latents_to_preview(tensors["latents"]))
+        return {}
+
+    return on_step_end
+
+
 class StableDiffusionPipelineAdapter(Pipeline):
     """A diffusers Stable Diffusion (1.5 or SDXL-class) directory behind the same interface."""
 
@@ -652,12 +664,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         device = self.pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
 
-        def on_step_end(pipe, step, timestep, tensors):
-            done = step + 1
-            if on_preview and done % self.preview_every == 0 and done < steps:
-                on_preview(done, steps, latents_to_preview(tensors["latents"]))
-            return {}
-
+        on_step_end = step_previews(on_preview, self.preview_every, steps)
         result = self.pipeline(
             prompt=[prompt] * len(seeds),
             negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,
@@ -713,14 +720,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         mask = Image.fromarray(resize_mask(item.mask, item.width, item.height).astype(np.uint8) * 255)
         device = pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in item.seeds]
-        on_preview = item.on_preview
-
-        def on_step_end(pipe, step, timestep, tensors):
-            done = step + 1
-            if on_preview and done % self.preview_every == 0 and done < steps:
-                on_preview(done, steps, latents_to_preview(tensors["latents"]))
-            return {}
-
+        on_step_end = step_previews(item.on_preview, self.preview_every, steps)
         result = pipeline(
             prompt=[item.prompt] * len(item.seeds),
             negative_prompt=[item.negative_prompt] * len(item.seeds) if item.negative_prompt else None,
@@ -750,12 +750,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
         every = max(1, int(self.preview_every))
 
-        def on_step_end(pipe, step, timestep, tensors):
-            done = step + 1
-            if on_preview and done % every == 0 and done < total:
-                on_preview(done, total, latents_to_preview(tensors["latents"]))
-            return {}
-
+        on_step_end = step_previews(on_preview, every, total)
         result = pipeline(
             prompt=[prompt] * len(seeds),
             negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,

@@ -14,7 +14,7 @@ from services.gateway.api import submission
 from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found, visible_image
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.api.submission import SUBMIT_RESPONSES
-from services.gateway.auth.security import CurrentCaller
+from services.gateway.auth.security import Caller, CurrentCaller
 from services.gateway.dependencies import deps_of
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
@@ -42,13 +42,24 @@ async def upscale(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
+    params = generation_pb2.GenerationParams(kind=generation_pb2.JOB_KIND_UPSCALE)
+    return await start_action(image_id, caller, request, response, idempotency_key, params)
+
+
+async def start_action(
+    image_id: str,
+    caller: Caller,
+    request: Request,
+    response: Response,
+    idempotency_key: str | None,
+    params: generation_pb2.GenerationParams,
+) -> GenerationAccepted:
+    """An action (params.kind and its options) on image_id, which must be the caller's own."""
     deps = deps_of(request)
     source = await visible_image(image_id, caller, deps.visibility, deps.generations)
     if not source.is_owner:
         raise image_not_found()
-    params = generation_pb2.GenerationParams(
-        kind=generation_pb2.JOB_KIND_UPSCALE, source_image_id=source.image.image_id
-    )
+    params.source_image_id = source.image.image_id
     return await submission.submit(
         caller,
         params,

@@ -17,12 +17,11 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.generation.v1 import generation_pb2
-from services.gateway.api import submission
-from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found, visible_image
+from services.gateway.api.access import NOT_FOUND_RESPONSE
+from services.gateway.api.routes.actions import start_action
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.api.submission import SUBMIT_RESPONSES
-from services.gateway.auth.security import Caller, CurrentCaller
-from services.gateway.dependencies import deps_of
+from services.gateway.auth.security import CurrentCaller
 from services.gateway.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
@@ -62,33 +61,6 @@ def mask_bytes(mask: str) -> bytes:
         raise Problem(422, "mask: is not base64: send a PNG, base64-encoded") from None
 
 
-async def _start(
-    image_id: str,
-    caller: Caller,
-    request: Request,
-    response: Response,
-    idempotency_key: str | None,
-    params: generation_pb2.GenerationParams,
-) -> GenerationAccepted:
-    deps = deps_of(request)
-    source = await visible_image(image_id, caller, deps.visibility, deps.generations)
-    if not source.is_owner:
-        raise image_not_found()
-    params.source_image_id = source.image.image_id
-    return await submission.submit(
-        caller,
-        params,
-        response,
-        generations=deps.generations,
-        authority=deps.visibility,
-        billing=deps.billing,
-        # The image's visibility now, not a choice to remember for later generations.
-        visibility=source.visibility,
-        idempotency_key=idempotency_key,
-        visibility_copied=True,
-    )
-
-
 @router.post(
     "/images/{image_id}/fill",
     status_code=status.HTTP_202_ACCEPTED,
@@ -115,7 +87,7 @@ async def fill(
     params = generation_pb2.GenerationParams(
         kind=generation_pb2.JOB_KIND_FILL, prompt=body.prompt, mask_png=mask_bytes(body.mask)
     )
-    return await _start(image_id, caller, request, response, idempotency_key, params)
+    return await start_action(image_id, caller, request, response, idempotency_key, params)
 
 
 @router.post(
@@ -145,4 +117,4 @@ async def extend(
         extend_direction=body.direction,
         extend_pixels=body.pixels,
     )
-    return await _start(image_id, caller, request, response, idempotency_key, params)
+    return await start_action(image_id, caller, request, response, idempotency_key, params)
