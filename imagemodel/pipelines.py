@@ -679,20 +679,23 @@ class StableDiffusionPipelineAdapter(Pipeline):
         )
         return (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
 
-    def _img2img_pipeline(self):
-        """diffusers' img2img pipeline built from this pipeline's own components (no second copy of the
-        weights): StableDiffusionImg2ImgPipeline, or StableDiffusionXLImg2ImgPipeline for SDXL-class."""
-        if self._img2img is None:
-            from diffusers import (
-                StableDiffusionImg2ImgPipeline,
-                StableDiffusionXLImg2ImgPipeline,
-                StableDiffusionXLPipeline,
-            )
+    def _derived_pipeline(self, sd_kind, sdxl_kind):
+        """A diffusers pipeline of another task built from this pipeline's own components (no second
+        copy of the weights): sdxl_kind for an SDXL-class pipeline, sd_kind otherwise."""
+        from diffusers import StableDiffusionXLPipeline
 
-            sdxl = isinstance(self.pipeline, StableDiffusionXLPipeline)
-            kind = StableDiffusionXLImg2ImgPipeline if sdxl else StableDiffusionImg2ImgPipeline
-            self._img2img = kind.from_pipe(self.pipeline)
-            self._img2img.set_progress_bar_config(disable=True)
+        kind = sdxl_kind if isinstance(self.pipeline, StableDiffusionXLPipeline) else sd_kind
+        derived = kind.from_pipe(self.pipeline)
+        derived.set_progress_bar_config(disable=True)
+        return derived
+
+    def _img2img_pipeline(self):
+        """diffusers' img2img pipeline on this pipeline's components (StableDiffusionImg2ImgPipeline, or
+        StableDiffusionXLImg2ImgPipeline for SDXL-class)."""
+        if self._img2img is None:
+            from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline
+
+            self._img2img = self._derived_pipeline(StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline)
         return self._img2img
 
     def _inpaint_pipeline(self):
@@ -700,16 +703,9 @@ class StableDiffusionPipelineAdapter(Pipeline):
         the SDXL one): a dedicated inpainting UNet (9 input channels) or a plain one, which diffusers
         then inpaints by pasting the noised known latents at every step, as tiny-diffusion does."""
         if self._inpaint is None:
-            from diffusers import (
-                StableDiffusionInpaintPipeline,
-                StableDiffusionXLInpaintPipeline,
-                StableDiffusionXLPipeline,
-            )
+            from diffusers import StableDiffusionInpaintPipeline, StableDiffusionXLInpaintPipeline
 
-            sdxl = isinstance(self.pipeline, StableDiffusionXLPipeline)
-            kind = StableDiffusionXLInpaintPipeline if sdxl else StableDiffusionInpaintPipeline
-            self._inpaint = kind.from_pipe(self.pipeline)
-            self._inpaint.set_progress_bar_config(disable=True)
+            self._inpaint = self._derived_pipeline(StableDiffusionInpaintPipeline, StableDiffusionXLInpaintPipeline)
         return self._inpaint
 
     def _fill(self, item: BatchItem, steps: int, guidance: float) -> np.ndarray:
