@@ -159,10 +159,12 @@ def finished(platform: Platform, user: Account, reply) -> dict:
     return result
 
 
-def test_fill_redraws_the_painted_region_keeps_the_rest_and_refusals_charge_nothing(platform: Platform) -> None:
+def test_fill_redraws_the_painted_region_keeps_the_rest_privately_and_refusals_charge_nothing(
+    platform: Platform,
+) -> None:
     alice = platform.sign_up("filler")
-    platform.change_plan(alice, "basic")  # full-quality PNG downloads, to compare pixels exactly
-    [source] = platform.generate(alice, CANVAS_PROMPT)["images"]
+    platform.change_plan(alice, "plus")  # a private source, and full-quality PNGs to compare pixels exactly
+    [source] = platform.generate(alice, CANVAS_PROMPT, "private")["images"]
     before = pixels(platform, alice, source["image_id"])
     url = f"/api/v1/images/{source['image_id']}/fill"
     credits = platform.me(alice)["credits"]
@@ -183,10 +185,12 @@ def test_fill_redraws_the_painted_region_keeps_the_rest_and_refusals_charge_noth
     assert others.status_code == unknown.status_code == 404 and fingerprint(others) == fingerprint(unknown)
     assert platform.me(alice)["credits"] == credits
 
+    token = f"s{uuid.uuid4().hex[:12]}"
+    fill_prompt = f"a blue square {token}"
     result = finished(
         platform,
         alice,
-        platform.http.post(url, json={"prompt": "a blue square", "mask": mask_png(512, 512)}, headers=alice.headers),
+        platform.http.post(url, json={"prompt": fill_prompt, "mask": mask_png(512, 512)}, headers=alice.headers),
     )
 
     [image] = result["images"]
@@ -196,7 +200,11 @@ def test_fill_redraws_the_painted_region_keeps_the_rest_and_refusals_charge_noth
     assert after.shape == before.shape == (512, 512, 3)
     assert np.abs(after[outside].astype(int) - before[outside]).mean() == 0
     assert np.abs(after[~outside].astype(int) - before[~outside]).mean() > 10
-    assert result["params"]["kind"] == "fill" and result["prompt"] == "a blue square"
+    assert result["params"]["kind"] == "fill" and result["prompt"] == fill_prompt
+    # A derivative of a private image is private: others see nothing of it.
+    assert result["visibility"] == image["visibility"] == "private"
+    for headers in (bob.headers, ANONYMOUS):
+        assert_hidden(platform, image["image_id"], headers, token, missing_image_answers(platform, headers))
     assert result["progress"]["step"] == result["progress"]["total"]
     assert platform.me(alice)["credits"] == credits - 1
     detail = platform.http.get(f"/api/v1/images/{image['image_id']}", headers=alice.headers).json()
