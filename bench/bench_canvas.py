@@ -101,6 +101,8 @@ def main() -> None:
             for image in fill(source, prompt, seeds):
                 reading = evaluate.measure(evaluate.at_evaluation_scale(image[inside]))
                 follows.append(reading.shape == shape and reading.colour == colour)
+                if not follows[-1]:
+                    log.info("fill of %s with %r read as %s %s", spec, prompt, reading.colour, reading.shape)
                 background_kept.append(reading.background == spec[2])
                 outside.append(float(np.abs(image[mask == 0].astype(int) - source[mask == 0]).mean()))
     log.info(
