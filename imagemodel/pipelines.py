@@ -13,6 +13,7 @@ Interface (every pipeline)::
         on_preview=None,             # optional callable(step: int, total_steps: int, previews: ndarray)
         init_image=None,             # image-to-image: uint8 (h, w, 3), any size: resized as the model needs
         strength=None,               # with init_image: 0 < strength <= 1, the share of the schedule run again
+        mask=None,                   # inpainting: (h, w) of init_image, nonzero = draw anew; no strength
     ) -> np.ndarray                  # (len(seeds), height, width, 3) uint8 RGB
 
     pipeline.native_size(width, height) -> (w, h)   # the size the model really drew at
@@ -35,6 +36,13 @@ Pipelines: `ProceduralPipeline` (renders the parsed prompt exactly, no weights),
 (`native_shape`), upscaled for display) and `StableDiffusionPipelineAdapter`
 (any diffusers Stable Diffusion 1.5 / SDXL-class directory, loaded offline). `load_pipeline(kind, dir)`
 picks one by the names the Triton config uses: procedural | tiny-diffusion | stable-diffusion.
+
+Inpainting (magic fill, extend; RePaint-style, Lugmayr et al. 2022): with init_image and a mask and
+no strength, the text-to-image schedule runs from noise, and before every step the known pixels
+(mask 0) are the init image noised to that step's level, pasted over the sample, so the model draws
+the masked region to fit them. The result is composited at full size: outside the mask it is the
+init image exactly (`composite`). Tiny-diffusion does it in its one loop; the procedural pipeline
+composites its scene; Stable Diffusion uses diffusers' inpaint pipeline on the same components.
 
 `TinyDiffusionPipeline.generate_batch(items, steps, guidance, strength=None)` owns the tiny model's one
 sampling loop (guided DDIM): it runs several callers' `generate` arguments (`BatchItem`s) as one loop,
@@ -141,6 +149,39 @@ def validate_init(init_image: np.ndarray | None, strength: float | None) -> None
         raise ValueError(f"strength must be above 0 and at most 1, got {strength}")
 
 
+def validate_mask(mask: np.ndarray | None, init_image: np.ndarray | None, strength: float | None) -> None:
+    """Inpainting's arguments: an init image, no strength (the whole schedule runs) and a mask of
+    the init image's height and width with something to draw."""
+    if init_image is None or strength is not None:
+        raise ValueError("inpainting needs an init image and no strength")
+    if not isinstance(mask, np.ndarray) or mask.ndim != 2:
+        raise ValueError("the mask must be a (height, width) array")
+    if mask.shape != init_image.shape[:2]:
+        raise ValueError(
+            f"the mask is {mask.shape[1]}x{mask.shape[0]} px; it must be the image's size,"
+            f" {init_image.shape[1]}x{init_image.shape[0]}"
+        )
+    if not mask.any():
+        raise ValueError("the mask is empty: paint the region to fill")
+
+
+def resize_mask(mask: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A (h, w) mask -> bool (height, width): a pixel is to draw where any of the mask covers it."""
+    fill = (mask > 0).astype(np.uint8) * 255
+    if fill.shape != (height, width):
+        fill = np.asarray(Image.fromarray(fill).resize((width, height), Image.Resampling.BOX))
+    return fill > 0
+
+
+def composite(images: np.ndarray, init_image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Inpainting's result (n, h, w, 3): the drawn images inside the mask, the init image (resized to
+    the images' size when it differs) exactly outside it."""
+    height, width = images.shape[1:3]
+    known = resize_rgb(init_image, width, height)
+    inside = (mask > 0) if mask.shape == (height, width) else resize_mask(mask, width, height)
+    return np.where(inside[None, :, :, None], images, known[None]).astype(np.uint8)
+
+
 def resize_rgb(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 (h, w, 3) -> (height, width, 3); area averaging when shrinking, bicubic when growing."""
     if image.shape[:2] == (height, width):
@@ -214,6 +255,8 @@ class BatchItem:
     height: int
     on_preview: PreviewCallback | None = None
     init_image: np.ndarray | None = None
+    # Inpainting: (h, w) of init_image, nonzero where the picture is drawn anew (module docstring).
+    mask: np.ndarray | None = None
 
 
 def _source(item: BatchItem) -> np.ndarray:
@@ -253,15 +296,18 @@ class Pipeline:
         on_preview: PreviewCallback | None = None,
         init_image: np.ndarray | None = None,
         strength: float | None = None,
+        mask: np.ndarray | None = None,
     ) -> np.ndarray:
         validate(prompt, seeds, steps, width, height)
-        if init_image is not None or strength is not None:
+        if mask is not None:
+            validate_mask(mask, init_image, strength)
+        elif init_image is not None or strength is not None:
             validate_init(init_image, strength)
-        item = BatchItem(prompt, negative_prompt, seeds, width, height, on_preview, init_image)
+        item = BatchItem(prompt, negative_prompt, seeds, width, height, on_preview, init_image, mask)
         return self._generate(item, steps, guidance, strength)
 
     def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
-        """Valid arguments; strength is None exactly when item.init_image is."""
+        """Valid arguments; strength is None when item.init_image is, and when item.mask is not."""
         raise NotImplementedError
 
     def unknown_words(self, prompt: str) -> tuple[str, ...]:
@@ -293,6 +339,8 @@ class ProceduralPipeline(WorldPipeline):
         return self.native, self.native
 
     def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        if item.mask is not None:  # inpainting: the prompt's scene inside the mask
+            return composite(self._scenes(item, steps, item.on_preview), _source(item), item.mask)
         if strength is None:
             return self._scenes(item, steps, item.on_preview)
         # Image-to-image: (1 - strength) * init + strength * the prompt's rendered scene.
@@ -412,7 +460,9 @@ class TinyDiffusionPipeline(WorldPipeline):
         for index, item in enumerate(items):
             try:
                 validate(item.prompt, item.seeds, steps, item.width, item.height)
-                if strength is not None or item.init_image is not None:
+                if item.mask is not None:
+                    validate_mask(item.mask, item.init_image, strength)
+                elif strength is not None or item.init_image is not None:
                     validate_init(item.init_image, strength)
                 live.append(index)
             except ValueError as error:
@@ -425,6 +475,7 @@ class TinyDiffusionPipeline(WorldPipeline):
         conditional = [torch.cat(parts) for parts in zip(*(c for c, _ in conditions))]
         both = [torch.cat([c, *u]) for c, *u in zip(conditional, *(u for _, u in conditions))] if guided else []
         sample = torch.cat([self.initial_noise(items[index].seeds, width, height) for index in live])
+        known = self._known(items, live, width, height, sample)  # inpainting's known pixels, if any
         if strength is None:
             scheduler = sampling_scheduler()
             scheduler.set_timesteps(steps)
@@ -435,6 +486,8 @@ class TinyDiffusionPipeline(WorldPipeline):
             sample = scheduler.add_noise(clean, sample, timesteps[:1].repeat(len(sample)))
         total = len(timesteps)
         for step, timestep in enumerate(timesteps, start=1):
+            if known is not None:
+                sample = known.paste(sample, scheduler, timestep)
             guide_now = guided and int(timestep) < self.guidance_max_timestep
             model_input = torch.cat([sample, sample]) if guide_now else sample
             output = self._denoise(model_input, int(timestep), both if guide_now else conditional)
@@ -445,7 +498,8 @@ class TinyDiffusionPipeline(WorldPipeline):
             sample = result.prev_sample
             if step % self.preview_every or step == total:
                 continue
-            stopped = self._send_previews(items, live, step, total, result.pred_original_sample, outcomes)
+            predicted = result.pred_original_sample if known is None else known.paste_clean(result.pred_original_sample)
+            stopped = self._send_previews(items, live, step, total, predicted, outcomes)
             if stopped:
                 owners = [index for index in live for _ in items[index].seeds]
                 live = [index for index in live if index not in stopped]
@@ -455,9 +509,31 @@ class TinyDiffusionPipeline(WorldPipeline):
                 sample = sample[keep]
                 conditional = [part[keep] for part in conditional]
                 both = [part[torch.cat([keep, keep + len(owners)])] for part in both]
+                known = known.rows(keep) if known is not None else None
+        if known is not None:
+            sample = known.paste_clean(sample)
         for index, images in zip(live, self._split(to_uint8(sample), items, live)):
-            outcomes[index] = upscale(images, items[index].width, items[index].height)
+            item = items[index]
+            images = upscale(images, item.width, item.height)
+            outcomes[index] = images if item.mask is None else composite(images, _source(item), item.mask)
         return _settled(outcomes)
+
+    def _known(self, items: Sequence[BatchItem], live: list[int], width: int, height: int, noise: torch.Tensor):
+        """The inpainting rows' known pixels at the native size (`KnownPixels`); None when no live
+        item has a mask (text-to-image and remix run exactly as without this)."""
+        if all(items[index].mask is None for index in live):
+            return None
+        clean, fill = [], []
+        for index in live:
+            item, count = items[index], len(items[index].seeds)
+            if item.mask is None:  # a text-to-image row in the same loop: everything is drawn
+                clean.append(torch.zeros(count, 3, height, width))
+                fill.append(torch.ones(count, 1, height, width))
+                continue
+            clean.append(self._clean(item, width, height))
+            native_mask = torch.tensor(resize_mask(item.mask, width, height), dtype=torch.float32)
+            fill.append(native_mask.expand(count, 1, -1, -1))
+        return KnownPixels(torch.cat(clean), torch.cat(fill), noise.clone())
 
     def _clean(self, item: BatchItem, width: int, height: int) -> torch.Tensor:
         """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed."""
@@ -506,6 +582,28 @@ class TinyDiffusionPipeline(WorldPipeline):
         return np.split(rows, np.cumsum([len(items[index].seeds) for index in live])[:-1])
 
 
+@dataclass(frozen=True)
+class KnownPixels:
+    """Inpainting's known region in the sampling loop, one row per image: the init image in the
+    model's pixel space (`clean`), where to draw (`fill`, 1 = draw, 0 = known) and the row's own
+    noise, with which the known pixels are re-noised to each step's level."""
+
+    clean: torch.Tensor
+    fill: torch.Tensor
+    noise: torch.Tensor
+
+    def paste(self, sample: torch.Tensor, scheduler: Any, timestep: torch.Tensor) -> torch.Tensor:
+        """The sample with its known pixels replaced by the init image noised to `timestep`."""
+        noised = scheduler.add_noise(self.clean, self.noise, timestep.reshape(1).repeat(len(sample)))
+        return self.fill * sample + (1.0 - self.fill) * noised
+
+    def paste_clean(self, predicted: torch.Tensor) -> torch.Tensor:
+        return self.fill * predicted + (1.0 - self.fill) * self.clean
+
+    def rows(self, keep: torch.Tensor) -> KnownPixels:
+        return KnownPixels(self.clean[keep], self.fill[keep], self.noise[keep])
+
+
 # Linear map from SD latents to RGB: a standard cheap preview that skips the VAE decoder.
 SD_LATENT_RGB = torch.tensor(
     [[0.3512, 0.2297, 0.3227], [0.3250, 0.4974, 0.2350], [-0.2829, 0.1762, 0.2721], [-0.2120, -0.2616, -0.7177]]
@@ -517,6 +615,18 @@ def latents_to_preview(latents: torch.Tensor) -> np.ndarray:
     return ((rgb.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
 
 
+def step_previews(on_preview: PreviewCallback | None, every: int, total: int):
+    """diffusers' callback_on_step_end: a latent preview every `every` of `total` steps (none at the last)."""
+
+    def on_step_end(pipe, step, timestep, tensors):
+        done = step + 1
+        if on_preview and done % every == 0 and done < total:
+            on_preview(done, total, latents_to_preview(tensors["latents"]))
+        return {}
+
+    return on_step_end
+
+
 class StableDiffusionPipelineAdapter(Pipeline):
     """A diffusers Stable Diffusion (1.5 or SDXL-class) directory behind the same interface."""
 
@@ -524,6 +634,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         self.pipeline = pipeline
         self.pipeline.set_progress_bar_config(disable=True)
         self._img2img = None
+        self._inpaint = None
 
     @classmethod
     def from_pretrained(cls, weights_dir: str | Path, device: str | None = None) -> StableDiffusionPipelineAdapter:
@@ -545,18 +656,15 @@ class StableDiffusionPipelineAdapter(Pipeline):
 
     @torch.no_grad()
     def _generate(self, item: BatchItem, steps: int, guidance: float, strength: float | None) -> np.ndarray:
+        if item.mask is not None:
+            return self._fill(item, steps, guidance)
         if strength is not None:
             return self._remix(item, steps, guidance, strength)
         prompt, negative_prompt, seeds, on_preview = item.prompt, item.negative_prompt, item.seeds, item.on_preview
         device = self.pipeline.device
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
 
-        def on_step_end(pipe, step, timestep, tensors):
-            done = step + 1
-            if on_preview and done % self.preview_every == 0 and done < steps:
-                on_preview(done, steps, latents_to_preview(tensors["latents"]))
-            return {}
-
+        on_step_end = step_previews(on_preview, self.preview_every, steps)
         result = self.pipeline(
             prompt=[prompt] * len(seeds),
             negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,
@@ -571,21 +679,61 @@ class StableDiffusionPipelineAdapter(Pipeline):
         )
         return (np.clip(result.images, 0, 1) * 255).round().astype(np.uint8)
 
-    def _img2img_pipeline(self):
-        """diffusers' img2img pipeline built from this pipeline's own components (no second copy of the
-        weights): StableDiffusionImg2ImgPipeline, or StableDiffusionXLImg2ImgPipeline for SDXL-class."""
-        if self._img2img is None:
-            from diffusers import (
-                StableDiffusionImg2ImgPipeline,
-                StableDiffusionXLImg2ImgPipeline,
-                StableDiffusionXLPipeline,
-            )
+    def _derived_pipeline(self, sd_kind, sdxl_kind):
+        """A diffusers pipeline of another task built from this pipeline's own components (no second
+        copy of the weights): sdxl_kind for an SDXL-class pipeline, sd_kind otherwise."""
+        from diffusers import StableDiffusionXLPipeline
 
-            sdxl = isinstance(self.pipeline, StableDiffusionXLPipeline)
-            kind = StableDiffusionXLImg2ImgPipeline if sdxl else StableDiffusionImg2ImgPipeline
-            self._img2img = kind.from_pipe(self.pipeline)
-            self._img2img.set_progress_bar_config(disable=True)
+        kind = sdxl_kind if isinstance(self.pipeline, StableDiffusionXLPipeline) else sd_kind
+        derived = kind.from_pipe(self.pipeline)
+        derived.set_progress_bar_config(disable=True)
+        return derived
+
+    def _img2img_pipeline(self):
+        """diffusers' img2img pipeline on this pipeline's components (StableDiffusionImg2ImgPipeline, or
+        StableDiffusionXLImg2ImgPipeline for SDXL-class)."""
+        if self._img2img is None:
+            from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline
+
+            self._img2img = self._derived_pipeline(StableDiffusionImg2ImgPipeline, StableDiffusionXLImg2ImgPipeline)
         return self._img2img
+
+    def _inpaint_pipeline(self):
+        """diffusers' inpaint pipeline on this pipeline's components (StableDiffusionInpaintPipeline, or
+        the SDXL one): a dedicated inpainting UNet (9 input channels) or a plain one, which diffusers
+        then inpaints by pasting the noised known latents at every step, as tiny-diffusion does."""
+        if self._inpaint is None:
+            from diffusers import StableDiffusionInpaintPipeline, StableDiffusionXLInpaintPipeline
+
+            self._inpaint = self._derived_pipeline(StableDiffusionInpaintPipeline, StableDiffusionXLInpaintPipeline)
+        return self._inpaint
+
+    def _fill(self, item: BatchItem, steps: int, guidance: float) -> np.ndarray:
+        if item.mask is None:
+            raise ValueError("inpainting needs a mask")
+        pipeline = self._inpaint_pipeline()
+        source = Image.fromarray(resize_rgb(_source(item), item.width, item.height))
+        mask = Image.fromarray(resize_mask(item.mask, item.width, item.height).astype(np.uint8) * 255)
+        device = pipeline.device
+        generators = [torch.Generator(device=device).manual_seed(int(s)) for s in item.seeds]
+        on_step_end = step_previews(item.on_preview, self.preview_every, steps)
+        result = pipeline(
+            prompt=[item.prompt] * len(item.seeds),
+            negative_prompt=[item.negative_prompt] * len(item.seeds) if item.negative_prompt else None,
+            image=[source] * len(item.seeds),
+            mask_image=[mask] * len(item.seeds),
+            strength=1.0,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            width=item.width,
+            height=item.height,
+            generator=generators,
+            output_type="np",
+            callback_on_step_end=on_step_end,
+            callback_on_step_end_tensor_inputs=["latents"],
+        )
+        images = upscale((np.clip(result.images, 0, 1) * 255).round().astype(np.uint8), item.width, item.height)
+        return composite(images, _source(item), item.mask)
 
     def _remix(self, item: BatchItem, steps: int, guidance: float, strength: float) -> np.ndarray:
         prompt, negative_prompt, seeds, on_preview = item.prompt, item.negative_prompt, item.seeds, item.on_preview
@@ -598,12 +746,7 @@ class StableDiffusionPipelineAdapter(Pipeline):
         generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
         every = max(1, int(self.preview_every))
 
-        def on_step_end(pipe, step, timestep, tensors):
-            done = step + 1
-            if on_preview and done % every == 0 and done < total:
-                on_preview(done, total, latents_to_preview(tensors["latents"]))
-            return {}
-
+        on_step_end = step_previews(on_preview, every, total)
         result = pipeline(
             prompt=[prompt] * len(seeds),
             negative_prompt=[negative_prompt] * len(seeds) if negative_prompt else None,

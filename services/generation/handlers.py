@@ -148,7 +148,12 @@ def _spec_of(request: generation_pb2.SubmitRequest, actions: Mapping[str, ImageA
     if kind is None or (kind != GENERATE and kind not in actions):
         raise InvalidRequest("kind", "is not a job kind this service runs")
     if kind != GENERATE:
-        return validate_action(kind, source_image_id=params.source_image_id, visibility=visibility)
+        return validate_action(
+            kind,
+            source_image_id=params.source_image_id,
+            visibility=visibility,
+            options=actions[kind].options_of(params),
+        )
     return validate(
         prompt=params.prompt,
         negative_prompt=params.negative_prompt,

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import numpy as np
@@ -74,6 +75,8 @@ class Txt2ImgRequest:
     # (0 < strength <= 1; None: the model's default, 0.6). Both None for text-to-image.
     init_image: np.ndarray | None = None
     strength: float | None = None
+    # Inpainting (fill, extend): uint8 [h, w] of init_image's size, nonzero = draw anew; no strength.
+    mask: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,10 @@ def _encode(request: Txt2ImgRequest, batched: bool = False) -> list[grpcclient.I
             inputs.append(_tensor("INIT_IMAGE", "UINT8", np.ascontiguousarray(image)))
         if request.strength is not None:
             inputs.append(_tensor("STRENGTH", "FP32", np.array([request.strength], dtype=np.float32)))
+        if request.mask is not None:
+            if request.mask.dtype != np.uint8 or request.mask.ndim != 2:
+                raise ValueError(f"mask must be uint8 [height, width], got {request.mask.dtype} {request.mask.shape}")
+            inputs.append(_tensor("MASK", "UINT8", np.ascontiguousarray(request.mask)))
     except (OverflowError, ValueError, UnicodeError) as error:
         raise InferenceRejected(f"request cannot be encoded: {error}") from error
     return inputs
@@ -370,6 +377,22 @@ def _classify_image_model_error(error: InferenceServerException) -> InferenceErr
     return InferenceRejected(message)
 
 
+@dataclass(frozen=True)
+class ActionJob:
+    """What an action's job has to work with when it runs: the source's pixels, the job's prompt and
+    seed, its options (as `ImageAction.options_of` made them, stored with the job), the Triton
+    clients, and where to report progress."""
+
+    source: np.ndarray
+    prompt: str
+    seed: int
+    options: Mapping[str, Any]
+    headers: dict[str, str]
+    image_models: TritonImageModel
+    txt2img: TritonTxt2Img
+    on_progress: OnProgress
+
+
 class ImageAction(ABC):
     """An image action: source pixels in, result pixels (or a Description) out, through one Triton
     model."""
@@ -393,3 +416,21 @@ class ImageAction(ABC):
     async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> ActionAnswer:
         """The result, uint8 [height, width, 3] (or 4: RGBA), from the source's pixels (uint8
         [h, w, 3]), or a Description of them."""
+
+    # An action that takes more than its source (a prompt, a mask, a size) overrides these.
+    def options_of(self, params: Any) -> dict[str, Any]:
+        """The action's own options from the submitted GenerationParams, checked as far as they can be
+        without the source (requests.InvalidRequest otherwise); JSON-storable, stored with the job."""
+        return {}
+
+    def result_size_with(self, width: int, height: int, options: Mapping[str, Any]) -> tuple[int, int]:
+        """As `result_size`, for these options (checked against the source's size here)."""
+        return self.result_size(width, height)
+
+    def prompt_of(self, options: Mapping[str, Any]) -> str:
+        """The job's prompt; "" keeps the source's."""
+        return ""
+
+    async def perform(self, job: ActionJob) -> ActionAnswer:
+        """The result of the job; by default `run` on the source."""
+        return await self.run(job.image_models, job.source, job.headers)

@@ -6,8 +6,9 @@ Limits are part of the public contract (README, API): a violation names the fiel
 import math
 import re
 import secrets
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from atelier.generation.v1 import generation_pb2
 from glue.ids import canonical_uuid
@@ -80,6 +81,8 @@ class GenerationSpec:
     strength: float | None = None  # set exactly when source_image_id is
     # "generate", or an image action (services/generation/actions) working on source_image_id.
     kind: str = GENERATE
+    # An image action's own options (ImageAction.options_of), stored with the job.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def validate(
@@ -156,7 +159,9 @@ def validate(
     )
 
 
-def validate_action(kind: str, *, source_image_id: str, visibility: str = "") -> GenerationSpec:
+def validate_action(
+    kind: str, *, source_image_id: str, visibility: str = "", options: Mapping[str, Any] | None = None
+) -> GenerationSpec:
     """An image action on source_image_id. What comes from the source (prompt, seed, size) and the
     visibility when none is given (the source's) is filled in on submission, which reads it."""
     canonical = canonical_uuid(source_image_id.strip())
@@ -180,6 +185,7 @@ def validate_action(kind: str, *, source_image_id: str, visibility: str = "") ->
         source_image_id=canonical,
         mode="",
         kind=kind,
+        options=dict(options or {}),
     )
 
 

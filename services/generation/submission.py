@@ -96,6 +96,7 @@ def new_record(
             "mode": spec.mode,
             "strength": spec.strength,
             "kind": spec.kind,
+            **({"options": dict(spec.options)} if spec.options else {}),
         },
         request_hash=raw_hash,
         prompt=spec.prompt,
@@ -155,10 +156,11 @@ async def _for_source(conn, owner_id: str, spec: GenerationSpec, action: ImageAc
     source = await repository.get_image(conn, uuid.UUID(spec.source_image_id))
     if source is None or source.owner_id != owner_id:
         raise SourceImageNotFound("source image not found")
-    width, height = action.result_size(source.width, source.height)  # InvalidRequest: too large, ...
+    # InvalidRequest: too large, a mask of another size, ...
+    width, height = action.result_size_with(source.width, source.height, spec.options)
     return replace(
         spec,
-        prompt=source.prompt,
+        prompt=action.prompt_of(spec.options) or source.prompt,
         seed=source.seed,
         width=width,
         height=height,
@@ -261,7 +263,7 @@ async def _reserve(
     action needs. An action's price is billing's (its catalogue); a generation's one per image."""
     try:
         if action is not None:
-            needs = () if action.entitlement is None else (action.entitlement,)
+            needs = (action.entitlement,) if action.entitlement else ()  # None or "": every plan
             return await billing.reserve(record.owner_id, str(record.id), 0, needs, action=action.kind)
         return await billing.reserve(
             record.owner_id, str(record.id), record.num_images * CREDITS_PER_IMAGE, wanted.required_entitlements

@@ -49,6 +49,7 @@ from services.generation import repository
 from services.generation.clients import DependencyUnavailable, VisibilityClient
 from services.generation.inference import (
     ActionAnswer,
+    ActionJob,
     Description,
     ImageAction,
     InferenceRejected,
@@ -308,12 +309,26 @@ class GenerationWorker:
     async def _run_model(
         self, record: GenerationRecord, action: ImageAction, source: np.ndarray, delivery: Delivery
     ) -> ActionAnswer:
+        async def on_progress(progress: Progress) -> None:
+            await self._publish_progress(record, progress)
+            await delivery.still_working()
+
         async for attempt in self._retrying(InferenceUnavailable, delivery):
             with attempt:
                 started = time.monotonic()
                 with tracer.start_as_current_span(f"triton {action.model_name}", kind=trace.SpanKind.CLIENT) as span:
                     span.set_attribute("atelier.generation_id", str(record.id))
-                    answer = await action.run(self._action_model(), source, inject_headers())
+                    job = ActionJob(
+                        source=source,
+                        prompt=record.effective_prompt or record.prompt,
+                        seed=record.seed,
+                        options=record.params.get("options") or {},
+                        headers=inject_headers(),
+                        image_models=self._action_model(),
+                        txt2img=self._model,
+                        on_progress=on_progress,
+                    )
+                    answer = await action.perform(job)
                 INFERENCE.observe(time.monotonic() - started)
         return answer
 

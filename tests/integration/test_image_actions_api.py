@@ -1,11 +1,13 @@
 """The image actions through the public HTTP API on the real platform (gateway, generation API and
 worker, billing, visibility, feed; real Postgres, NATS, S3 store, Triton's models), one platform for
-all (starting one is the costly part): upscale (exactly 2x the pixels) and remove background (alpha
-0 where the background was, the object's pixels kept), each watched like a generation, with lineage
-to the source, privacy inherited and refusals that charge nothing."""
+all (starting one is the costly part): upscale (exactly 2x the pixels), remove background (alpha 0
+where the background was, the object's pixels kept), magic fill (the painted region redrawn, every
+other pixel kept) and extend (the original at its offset), each watched like a generation, with
+lineage to the source, privacy inherited and refusals that charge nothing."""
 
 from __future__ import annotations
 
+import base64
 import io
 import uuid
 from collections.abc import Iterator
@@ -222,3 +224,111 @@ def test_remove_background_refusals_say_why_and_charge_nothing(platform: Platfor
     assert fingerprint(others) == fingerprint(unknown)
     assert platform.http.post(f"/api/v1/images/{own['image_id']}/remove-background").status_code == 401
     assert platform.me(bob)["credits"] == bob_credits
+
+
+# Canvas actions: magic fill and extend (Triton's txt2img model with INIT_IMAGE and MASK).
+CANVAS_PROMPT = "a red circle on a white background"
+
+
+def mask_png(width: int, height: int) -> str:
+    mask = np.zeros((height, width), np.uint8)
+    mask[height // 4 : 3 * height // 4, width // 4 : 3 * width // 4] = 255
+    buffer = io.BytesIO()
+    Image.fromarray(mask).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def pixels(platform: Platform, user: Account, image_id: str) -> np.ndarray:
+    reply = platform.http.get(f"/api/v1/images/{image_id}/content", params={"format": "png"}, headers=user.headers)
+    assert reply.status_code == 200, reply.text
+    with Image.open(io.BytesIO(reply.content)) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def finished(platform: Platform, user: Account, reply) -> dict:
+    assert reply.status_code == 202, reply.text
+    result = platform.wait(user, reply.json()["generation_id"])
+    assert result["status"] == "succeeded", result
+    return result
+
+
+def test_fill_redraws_the_painted_region_keeps_the_rest_privately_and_refusals_charge_nothing(
+    platform: Platform,
+) -> None:
+    alice = platform.sign_up("filler")
+    platform.change_plan(alice, "plus")  # a private source, and full-quality PNGs to compare pixels exactly
+    [source] = platform.generate(alice, CANVAS_PROMPT, "private")["images"]
+    before = pixels(platform, alice, source["image_id"])
+    url = f"/api/v1/images/{source['image_id']}/fill"
+    credits = platform.me(alice)["credits"]
+
+    wrong_size = platform.http.post(
+        url, json={"prompt": "a blue square", "mask": mask_png(64, 64)}, headers=alice.headers
+    )
+    not_an_image = platform.http.post(url, json={"prompt": "a blue square", "mask": "aGVsbG8="}, headers=alice.headers)
+    bob = platform.sign_up("other")
+    others = platform.http.post(url, json={"prompt": "x", "mask": mask_png(512, 512)}, headers=bob.headers)
+    unknown = platform.http.post(
+        f"/api/v1/images/{uuid.uuid4()}/fill", json={"prompt": "x", "mask": mask_png(512, 512)}, headers=bob.headers
+    )
+
+    assert wrong_size.status_code == 422 and wrong_size.headers["content-type"] == "application/problem+json"
+    assert "it must be the image's size, 512x512" in wrong_size.json()["detail"]
+    assert not_an_image.status_code == 422 and "is not an image" in not_an_image.json()["detail"]
+    assert others.status_code == unknown.status_code == 404 and fingerprint(others) == fingerprint(unknown)
+    assert platform.me(alice)["credits"] == credits
+
+    token = f"s{uuid.uuid4().hex[:12]}"
+    fill_prompt = f"a blue square {token}"
+    result = finished(
+        platform,
+        alice,
+        platform.http.post(url, json={"prompt": fill_prompt, "mask": mask_png(512, 512)}, headers=alice.headers),
+    )
+
+    [image] = result["images"]
+    after = pixels(platform, alice, image["image_id"])
+    outside = np.ones((512, 512), bool)
+    outside[128:384, 128:384] = False
+    assert after.shape == before.shape == (512, 512, 3)
+    assert np.abs(after[outside].astype(int) - before[outside]).mean() == 0
+    assert np.abs(after[~outside].astype(int) - before[~outside]).mean() > 10
+    assert result["params"]["kind"] == "fill" and result["prompt"] == fill_prompt
+    # A derivative of a private image is private: others see nothing of it.
+    assert result["visibility"] == image["visibility"] == "private"
+    for headers in (bob.headers, ANONYMOUS):
+        assert_hidden(platform, image["image_id"], headers, token, missing_image_answers(platform, headers))
+    assert result["progress"]["step"] == result["progress"]["total"]
+    assert platform.me(alice)["credits"] == credits - 1
+    detail = platform.http.get(f"/api/v1/images/{image['image_id']}", headers=alice.headers).json()
+    assert detail["remixed_from"] == {
+        "image_id": source["image_id"],
+        "url": f"/api/v1/images/{source['image_id']}/content",
+        "by": "fill",
+    }
+
+
+def test_extend_grows_the_canvas_with_the_original_at_its_offset_and_refuses_past_the_limit(
+    platform: Platform,
+) -> None:
+    carol = platform.sign_up("extender")  # the free plan: canvas actions are on every plan
+    [source] = platform.generate(carol, CANVAS_PROMPT)["images"]
+    before = pixels(platform, carol, source["image_id"])
+    url = f"/api/v1/images/{source['image_id']}/extend"
+    credits = platform.me(carol)["credits"]
+
+    too_far = platform.http.post(url, json={"direction": "left", "pixels": 520}, headers=carol.headers)
+    assert too_far.status_code == 422 and "beyond the limit" in too_far.json()["detail"]
+    assert platform.me(carol)["credits"] == credits
+
+    result = finished(
+        platform, carol, platform.http.post(url, json={"direction": "left", "pixels": 256}, headers=carol.headers)
+    )
+
+    [image] = result["images"]
+    assert (image["width"], image["height"]) == (768, 512)
+    after = pixels(platform, carol, image["image_id"])
+    # The free plan downloads a slightly compressed JPG: near, not exact (the exact check is fill's).
+    assert np.abs(after[:, 256:].astype(int) - before).mean() < 2
+    assert result["params"]["kind"] == "extend" and result["prompt"] == CANVAS_PROMPT
+    assert platform.me(carol)["credits"] == credits - 1

@@ -10,7 +10,7 @@ sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers
 
 import numpy as np  # noqa: E402
 from txt2img_backend import imagemodel_adapter  # noqa: E402
-from txt2img_backend.pipelines import PipelineDefaults  # noqa: E402
+from txt2img_backend.pipelines import Generation, PipelineDefaults  # noqa: E402
 
 from imagemodel import pipelines  # noqa: E402
 from tests.support.imaging import two_halves  # noqa: E402
@@ -58,3 +58,23 @@ def test_the_adapter_passes_on_the_words_the_built_in_model_cannot_draw() -> Non
     adapter = imagemodel_adapter.ImageModelPipeline(pipelines.ProceduralPipeline(), DEFAULTS)
     assert adapter.unknown_words("a cat astronaut on a red background") == ("cat", "astronaut")
     assert adapter.unknown_words("a red circle on a blue background") == ()
+
+
+def test_inpainting_requests_reach_the_pipelines_with_their_mask_alone_and_batched() -> None:
+    init = two_halves(64, 64)
+    mask = np.zeros((64, 64), np.uint8)
+    mask[16:48, 16:48] = 255
+    request = generation_request("a red circle", (3,), 2, 64, 64, init_image=init, mask=mask)
+    procedural = imagemodel_adapter.ImageModelPipeline(pipelines.ProceduralPipeline(), DEFAULTS)
+    tiny = imagemodel_adapter.ImageModelPipeline(pipelines.load_pipeline("tiny-diffusion"), DEFAULTS)
+    generations = [
+        Generation(request, lambda *_: None),
+        Generation(generation_request("a blue star", (4,), 2, 64, 64), lambda *_: None),
+    ]
+
+    [alone] = procedural.generate(request, lambda *_: None)
+    batched = dict(tiny.generate_batch(generations))
+
+    assert np.array_equal(alone[mask == 0], init[mask == 0])
+    assert np.array_equal(batched[0][0][mask == 0], init[mask == 0])  # one loop with the text-to-image request
+    assert not np.array_equal(batched[1][0][mask == 0], init[mask == 0])

@@ -18,6 +18,8 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_UPSCALE: _ClassVar[JobKind]
     JOB_KIND_DESCRIBE: _ClassVar[JobKind]
     JOB_KIND_REMOVE_BACKGROUND: _ClassVar[JobKind]
+    JOB_KIND_FILL: _ClassVar[JobKind]
+    JOB_KIND_EXTEND: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -31,6 +33,8 @@ JOB_KIND_GENERATE: JobKind
 JOB_KIND_UPSCALE: JobKind
 JOB_KIND_DESCRIBE: JobKind
 JOB_KIND_REMOVE_BACKGROUND: JobKind
+JOB_KIND_FILL: JobKind
+JOB_KIND_EXTEND: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus
@@ -38,7 +42,7 @@ GENERATION_STATUS_SUCCEEDED: GenerationStatus
 GENERATION_STATUS_FAILED: GenerationStatus
 
 class GenerationParams(_message.Message):
-    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind")
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "mask_png", "extend_direction", "extend_pixels")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -52,6 +56,9 @@ class GenerationParams(_message.Message):
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
     STRENGTH_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    MASK_PNG_FIELD_NUMBER: _ClassVar[int]
+    EXTEND_DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    EXTEND_PIXELS_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     negative_prompt: str
     seed: int
@@ -65,7 +72,10 @@ class GenerationParams(_message.Message):
     guidance: float
     strength: float
     kind: JobKind
-    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ...) -> None: ...
+    mask_png: bytes
+    extend_direction: str
+    extend_pixels: int
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., mask_png: _Optional[bytes] = ..., extend_direction: _Optional[str] = ..., extend_pixels: _Optional[int] = ...) -> None: ...
 
 class Image(_message.Message):
     __slots__ = ("image_id", "generation_id", "owner_id", "index", "seed", "width", "height", "native_width", "native_height", "object_key", "content_type", "visibility", "prompt", "created_at", "source_image_id")

@@ -288,7 +288,7 @@ class ImageOut(BaseModel):
 
 
 # A generation's job kind as the API names it: 'generate' or the action it ran on its source.
-JobKindName = Literal["generate", "upscale", "describe", "remove_background"]
+JobKindName = Literal["generate", "upscale", "describe", "remove_background", "fill", "extend"]
 
 
 class ParamsOut(BaseModel):
@@ -304,7 +304,8 @@ class ParamsOut(BaseModel):
         default="generate",
         description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
         "action on source_image_id ('upscale': 2x; 'describe': prompt suggestions, no image; "
-        "'remove_background': a PNG with alpha)",
+        "'remove_background': a PNG with alpha; "
+        "'fill': a masked region redrawn; 'extend': a grown canvas)",
     )
 
 
@@ -351,7 +352,7 @@ class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
     # How this image was made from it: a remix (new prompt) or an action on it.
-    by: Literal["remix", "upscale", "remove_background"] = "remix"
+    by: Literal["remix", "upscale", "remove_background", "fill", "extend"] = "remix"
 
 
 class Recipe(BaseModel):

@@ -28,7 +28,13 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
 
 
 def test_the_shipped_catalogue_prices_the_image_actions():
-    assert load_catalogue().action_prices == {"upscale": 1, "describe": 1, "remove_background": 1}
+    assert load_catalogue().action_prices == {
+        "upscale": 1,
+        "describe": 1,
+        "remove_background": 1,
+        "fill": 1,
+        "extend": 1,
+    }
 
 
 def broken(edit) -> dict:

@@ -8,6 +8,8 @@ import pytest
 from atelier.generation.v1 import generation_pb2
 from services.generation.actions import ACTIONS
 from services.generation.actions.describe import DESCRIBE
+from services.generation.actions.extend import EXTEND
+from services.generation.actions.fill import FILL
 from services.generation.actions.remove_background import REMOVE_BACKGROUND
 from services.generation.actions.upscale import UPSCALE
 from services.generation.handlers import _spec_of
@@ -17,7 +19,13 @@ SOURCE = "0b6a3c1e-5d2f-4a8b-9c7e-1f2a3b4c5d6e"
 
 
 def test_every_action_is_registered_under_its_kind_and_on_the_wire():
-    assert ACTIONS == {"upscale": UPSCALE, "describe": DESCRIBE, "remove_background": REMOVE_BACKGROUND}
+    assert ACTIONS == {
+        "upscale": UPSCALE,
+        "describe": DESCRIBE,
+        "remove_background": REMOVE_BACKGROUND,
+        "fill": FILL,
+        "extend": EXTEND,
+    }
     assert GENERATE not in ACTIONS
     for kind in (GENERATE, *ACTIONS):
         assert kind_from_proto(kind_to_proto(kind)) == kind

@@ -6,7 +6,8 @@ model wants a call every step (to choose its own cadence and to notice a cancell
 the adapter asks for previews on every step. Their previews are cheap (pred-x0 at 32x32, or a linear
 latent-to-RGB map), never a VAE decode.
 
-Image-to-image is the same pipelines' `generate` with an init image and a strength.
+Image-to-image is the same pipelines' `generate` with an init image and a strength; inpainting with an
+init image and a mask (no strength), which batches with text-to-image in tiny-diffusion's loop.
 
 Several requests at once (Triton's dynamic batcher): requests with the same steps, guidance and
 strength (none for text-to-image) run as one denoising loop when the pipeline can batch
@@ -55,7 +56,11 @@ class ImageModelPipeline:
             request.height,
         )
         return self._pipeline.generate(
-            *arguments, on_preview=_previews_to(on_preview), init_image=request.init_image, strength=request.strength
+            *arguments,
+            on_preview=_previews_to(on_preview),
+            init_image=request.init_image,
+            strength=request.strength,
+            mask=request.mask,
         )
 
     def generate_batch(self, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
@@ -89,6 +94,7 @@ class ImageModelPipeline:
                         request.height,
                         _previews_to(generations[index].on_preview),
                         request.init_image,
+                        request.mask,
                     )
                 )
             try:

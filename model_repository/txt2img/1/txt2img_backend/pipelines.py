@@ -63,6 +63,9 @@ class GenerationRequest:
     # away from it (0 < strength <= 1; 1 keeps almost nothing). Both None for text-to-image.
     init_image: np.ndarray | None = None
     strength: float | None = None
+    # Inpainting (magic fill, extend): uint8 [h, w] of init_image, nonzero = draw anew; the rest of
+    # the init image is kept exactly. The whole schedule runs (strength None).
+    mask: np.ndarray | None = None
 
     @property
     def denoising_steps(self) -> int:
@@ -117,7 +120,11 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
 
     init_image = _init_image(read_input)
     strength = _optional_float(read_input, "STRENGTH")
-    if init_image is None:
+    mask = _mask(read_input, init_image)
+    if mask is not None:
+        if strength is not None:
+            raise InvalidRequest("STRENGTH does not apply with a MASK: inpainting runs the whole schedule")
+    elif init_image is None:
         if strength is not None:
             raise InvalidRequest("STRENGTH applies only to image-to-image: send an INIT_IMAGE with it")
     else:
@@ -136,6 +143,7 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
         preview_every=preview_every,
         init_image=init_image,
         strength=strength,
+        mask=mask,
     )
 
 
@@ -198,6 +206,24 @@ def _init_image(read_input: InputReader) -> np.ndarray | None:
             f"INIT_IMAGE sides must be between {MIN_INIT_SIDE} and {MAX_INIT_SIDE} pixels, got {width}x{height}"
         )
     return np.ascontiguousarray(image)
+
+
+def _mask(read_input: InputReader, init_image: np.ndarray | None) -> np.ndarray | None:
+    mask = read_input("MASK")
+    if mask is None:
+        return None
+    if init_image is None:
+        raise InvalidRequest("MASK applies only with an INIT_IMAGE: the picture to draw into")
+    if mask.dtype != np.uint8 or mask.ndim != 2:
+        raise InvalidRequest(f"MASK must be UINT8 [height, width], got {mask.dtype} {list(mask.shape)}")
+    if mask.shape != init_image.shape[:2]:
+        raise InvalidRequest(
+            f"MASK must be INIT_IMAGE's size, {init_image.shape[1]}x{init_image.shape[0]},"
+            f" got {mask.shape[1]}x{mask.shape[0]}"
+        )
+    if not mask.any():
+        raise InvalidRequest("MASK is empty: nonzero pixels mark the region to draw")
+    return np.ascontiguousarray(mask)
 
 
 def _side(read_input: InputReader, name: str, default: int) -> int:

@@ -11,6 +11,8 @@ Image-to-image (remix): the result is the init image blended with the prompt's s
 (1 - strength) * init + strength * scene, and the path starts from the init image blended with
 noise by the same share, so low strength visibly keeps the source's layout and colours and
 strength 1 draws the prompt alone.
+
+Inpainting (MASK): the prompt's scene inside the mask, the init image exactly outside it.
 """
 
 from __future__ import annotations
@@ -60,12 +62,23 @@ class ProceduralPipeline:
             images = _blend(source.astype(np.float32), images.astype(np.float32), strength)
             small_source = shrink_to_fit(source, PREVIEW_MAX_SIDE).astype(np.float32)
             start = small_source * (1.0 - strength) + noise * strength
+        if request.init_image is not None and request.mask is not None:
+            source = resize_batch(request.init_image[None], width, height)
+            inside = _mask_at(request.mask, width, height)
+            images = np.where(inside[None, :, :, None], images, source).astype(np.uint8)
         target = shrink_to_fit(images, PREVIEW_MAX_SIDE).astype(np.float32)
 
         total = request.denoising_steps
         for step in range(1, total + 1):
             on_preview(step, total, functools.partial(_blend, start, target, step / total))
         return images
+
+
+def _mask_at(mask: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The mask as bool [height, width] (nearest pixel when the init image is of another size)."""
+    if mask.shape == (height, width):
+        return mask > 0
+    return np.asarray(Image.fromarray((mask > 0).astype(np.uint8) * 255).resize((width, height))) > 0
 
 
 def _blend(start: np.ndarray, target: np.ndarray, done: float) -> np.ndarray:

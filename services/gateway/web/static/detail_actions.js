@@ -12,11 +12,20 @@
 import { api } from "./api.js";
 import { renderDescribe, wireDescribe } from "./describe.js";
 import { renderBackground, wireBackground } from "./background.js";
+import { renderCanvas, wireCanvas } from "./canvas.js";
 import { $, allowOrExplain, clearError, el, showError } from "./ui.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 // The generation service upscales images of at most this many pixels a side.
 const UPSCALE_MAX_SIDE = 1024;
+
+// How the panel names what an image was made from.
+const LINEAGE_WORDS = {
+  upscale: "Upscaled 2× from ",
+  remove_background: "Background removed from ",
+  fill: "Filled from ",
+  extend: "Extended from ",
+};
 
 function say(text) {
   $("detail-status").textContent = text;
@@ -55,8 +64,7 @@ function renderLineage(image) {
   const open = el("button", { className: "lineage-open", attrs: { type: "button", id: "detail-lineage-open" } },
     thumb, el("span", { text: "the original" }));
   open.addEventListener("click", () => emit("atelier:open-image", { image_id: source.image_id }));
-  const how = { upscale: "Upscaled 2× from ", remove_background: "Background removed from " };
-  box.replaceChildren(how[source.by] || "Remixed from ", open);
+  box.replaceChildren(LINEAGE_WORDS[source.by] || "Remixed from ", open);
 }
 
 function renderLikes(panel) {
@@ -149,6 +157,7 @@ function renderActions(panel) {
   renderUpscale(panel);
   renderDescribe(panel);
   renderBackground(panel);
+  renderCanvas(panel);
 }
 
 function renderUpscale(panel) {
@@ -370,6 +379,7 @@ export function wireMore(panel) {
   $("detail-upscale").addEventListener("click", () => upscale(panel));
   wireDescribe(panel);
   wireBackground(panel, started);
+  wireCanvas(panel, started);
   $("detail-report").addEventListener("click", openReport);
   $("detail-report-cancel").addEventListener("click", () => { $("detail-report-form").hidden = true; });
   $("detail-report-form").addEventListener("submit", (event) => submitReport(panel, event));
