@@ -17,25 +17,17 @@ import time
 import httpx
 import torch
 
-from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from bench.bench_generation_e2e import until_completed
-from bench.bench_upscale_e2e import on_fresh_stack, source_image
+from bench.bench_upscale_e2e import on_fresh_stack, pro_user, source_image
 from bench.stats import summary
 from segmenter import network
 from services.generation.inference import TritonImageModel
-from tests.support.identity import routing_channel
 from tools.devstack.stack import Stack
 
 
 async def measure(stack: Stack, requests: int) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=300) as client:
-        reply = await client.post("/api/v1/auth/signup", json={"username": "bench_cutout", "password": "bench-pass-1"})
-        reply.raise_for_status()
-        headers = {"Authorization": f"Bearer {reply.json()['api_key']}"}
-        async with routing_channel("billing", f"127.0.0.1:{stack.ports.billing}", stack.pki) as channel:
-            await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-                billing_pb2.ChangePlanRequest(user_id=reply.json()["user_id"], plan="pro", actor="operator:bench")
-            )
+        headers = await pro_user(client, stack, "bench_cutout")
         image_id, pixels = await source_image(client, headers)
         model = TritonImageModel(stack.triton.grpc_url)
         torch.set_num_threads(1)

@@ -46,15 +46,20 @@ async def source_image(client: httpx.AsyncClient, headers: dict[str, str]) -> tu
     return image["image_id"], np.asarray(Image.open(io.BytesIO(png.content)).convert("RGB"))
 
 
+async def pro_user(client: httpx.AsyncClient, stack: Stack, username: str) -> dict[str, str]:
+    """A new user on the pro plan (an operator's ChangePlan): the headers of their API key."""
+    reply = await client.post("/api/v1/auth/signup", json={"username": username, "password": "bench-pass-1"})
+    reply.raise_for_status()
+    async with routing_channel("billing", f"127.0.0.1:{stack.ports.billing}", stack.pki) as channel:
+        await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
+            billing_pb2.ChangePlanRequest(user_id=reply.json()["user_id"], plan="pro", actor="operator:bench")
+        )
+    return {"Authorization": f"Bearer {reply.json()['api_key']}"}
+
+
 async def measure(stack: Stack, requests: int) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=300) as client:
-        reply = await client.post("/api/v1/auth/signup", json={"username": "bench_upscale", "password": "bench-pass-1"})
-        reply.raise_for_status()
-        headers = {"Authorization": f"Bearer {reply.json()['api_key']}"}
-        async with routing_channel("billing", f"127.0.0.1:{stack.ports.billing}", stack.pki) as channel:
-            await billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-                billing_pb2.ChangePlanRequest(user_id=reply.json()["user_id"], plan="pro", actor="operator:bench")
-            )
+        headers = await pro_user(client, stack, "bench_upscale")
         image_id, pixels = await source_image(client, headers)
         model = TritonImageModel(stack.triton.grpc_url)
 
