@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import numpy as np
 import tritonclient.grpc as grpcclient
 import tritonclient.grpc.aio as grpcclient_aio
 from tritonclient.utils import InferenceServerException
+
+from atelier.generation.v1 import generation_pb2
 
 DEFAULT_TIMEOUT_S = 120.0
 READY_TIMEOUT_S = 5.0
@@ -345,23 +348,31 @@ def _classify_image_model_error(error: InferenceServerException) -> InferenceErr
 
 
 class ImageAction(ABC):
-    """An image action: source pixels in, result pixels out, through one Triton model."""
+    """An image action: source pixels in, result pixels out, through one Triton model (or, for an
+    action a model round trip adds nothing to, in the worker)."""
 
     # The job kind, stored in the generation's params and priced by name in billing's catalogue.
     kind: str
     # The billing entitlement a plan needs for it.
     entitlement: str
-    # The Triton model it calls.
+    # The Triton model it calls ("" for none).
     model_name: str
     # A failure when its source is gone (deleted, or hidden from the owner) by the time the job
     # starts: the same words whichever, so that a failure reveals nothing.
     gone_message: str
 
+    def options_from(self, params: generation_pb2.GenerationParams) -> dict[str, Any]:
+        """The action's own request fields, checked (InvalidRequest), as stored in the generation's
+        params and handed back to `result_size` and `run`; none by default."""
+        return {}
+
     @abstractmethod
-    def result_size(self, width: int, height: int) -> tuple[int, int]:
+    def result_size(self, width: int, height: int, options: Mapping[str, Any]) -> tuple[int, int]:
         """The result's (width, height) for a source of this size; raises requests.InvalidRequest
         when the source cannot go through this action (too large, ...), saying why."""
 
     @abstractmethod
-    async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> np.ndarray:
+    async def run(
+        self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str], options: Mapping[str, Any]
+    ) -> np.ndarray:
         """The result, uint8 [height, width, 3], from the source's pixels (same layout)."""

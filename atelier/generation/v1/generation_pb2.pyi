@@ -16,6 +16,7 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_UNSPECIFIED: _ClassVar[JobKind]
     JOB_KIND_GENERATE: _ClassVar[JobKind]
     JOB_KIND_UPSCALE: _ClassVar[JobKind]
+    JOB_KIND_EDIT: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -27,6 +28,7 @@ class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 JOB_KIND_UNSPECIFIED: JobKind
 JOB_KIND_GENERATE: JobKind
 JOB_KIND_UPSCALE: JobKind
+JOB_KIND_EDIT: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus
@@ -34,7 +36,7 @@ GENERATION_STATUS_SUCCEEDED: GenerationStatus
 GENERATION_STATUS_FAILED: GenerationStatus
 
 class GenerationParams(_message.Message):
-    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind")
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "style_image_id", "style_strength", "edit_operations")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +50,9 @@ class GenerationParams(_message.Message):
     GUIDANCE_FIELD_NUMBER: _ClassVar[int]
     STRENGTH_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    STYLE_IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    STYLE_STRENGTH_FIELD_NUMBER: _ClassVar[int]
+    EDIT_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     negative_prompt: str
     seed: int
@@ -61,7 +66,36 @@ class GenerationParams(_message.Message):
     guidance: float
     strength: float
     kind: JobKind
-    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ...) -> None: ...
+    style_image_id: str
+    style_strength: float
+    edit_operations: _containers.RepeatedCompositeFieldContainer[EditOperation]
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., style_image_id: _Optional[str] = ..., style_strength: _Optional[float] = ..., edit_operations: _Optional[_Iterable[_Union[EditOperation, _Mapping]]] = ...) -> None: ...
+
+class EditOperation(_message.Message):
+    __slots__ = ("crop", "rotate_degrees", "flip", "brightness", "contrast")
+    CROP_FIELD_NUMBER: _ClassVar[int]
+    ROTATE_DEGREES_FIELD_NUMBER: _ClassVar[int]
+    FLIP_FIELD_NUMBER: _ClassVar[int]
+    BRIGHTNESS_FIELD_NUMBER: _ClassVar[int]
+    CONTRAST_FIELD_NUMBER: _ClassVar[int]
+    crop: CropBox
+    rotate_degrees: int
+    flip: str
+    brightness: float
+    contrast: float
+    def __init__(self, crop: _Optional[_Union[CropBox, _Mapping]] = ..., rotate_degrees: _Optional[int] = ..., flip: _Optional[str] = ..., brightness: _Optional[float] = ..., contrast: _Optional[float] = ...) -> None: ...
+
+class CropBox(_message.Message):
+    __slots__ = ("x", "y", "width", "height")
+    X_FIELD_NUMBER: _ClassVar[int]
+    Y_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    x: int
+    y: int
+    width: int
+    height: int
+    def __init__(self, x: _Optional[int] = ..., y: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class Image(_message.Message):
     __slots__ = ("image_id", "generation_id", "owner_id", "index", "seed", "width", "height", "native_width", "native_height", "object_key", "content_type", "visibility", "prompt", "created_at", "source_image_id")

@@ -10,7 +10,7 @@ by access.visible_image): how it was made, its likes, and its remix source.
 - Likes come from the feed (asked with the viewer, so the feed checks the authority too); whether
   the image is pinned is shown to its owner only. The feed unreachable: the likes are left out, the
   image is still shown.
-- Lineage (`remixed_from`) is shown only while the source is visible to this viewer, asked of the
+- Lineage (`remixed_from`, `style_from`) is shown only while the source is visible to this viewer, asked of the
   authority now; otherwise the field is absent, exactly as for an image that is no remix.
 """
 
@@ -23,7 +23,7 @@ from atelier.feed.v1 import feed_pb2
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api.access import VisibleImage, image_not_found
 from services.gateway.api.schemas import ImageDetail, Recipe, RemixSource
-from services.gateway.api.views import content_url
+from services.gateway.api.views import JOB_KIND_NAMES, content_url
 from services.gateway.auth.security import Caller
 from services.gateway.dependencies import GatewayDeps
 from services.gateway.problems import Problem
@@ -82,5 +82,7 @@ async def add_facts(detail: ImageDetail, deps: GatewayDeps, caller: Caller | Non
         if visible.is_owner:
             detail.pinned = social.pinned
     if source is not None:
-        by = "upscale" if params.kind == generation_pb2.JOB_KIND_UPSCALE else "remix"
+        by = JOB_KIND_NAMES.get(params.kind, "remix")
         detail.remixed_from = RemixSource(image_id=source, url=content_url(source), by=by)
+    if style := await _source(deps, viewer_id, params.style_image_id):
+        detail.style_from = RemixSource(image_id=style, url=content_url(style), by="style")

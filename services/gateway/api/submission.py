@@ -18,7 +18,7 @@ from services.gateway.auth.security import Caller
 from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.generation import ActionRefused, GenerationClient, PrivateRefused
 from services.gateway.clients.visibility import VISIBILITY_BY_NAME, VisibilityClient
-from services.gateway.plans import UPSCALE, private_generation_refusal, refusal
+from services.gateway.plans import EDIT, UPSCALE, private_generation_refusal, refusal
 from services.gateway.problems import Problem
 
 SOURCE_NOT_FOUND = "Source image not found."
@@ -34,7 +34,7 @@ SUBMIT_RESPONSES: OpenApiResponses = {
     429: {"description": "as many generations in progress as the plan allows"},
 }
 # The entitlement each image action needs (billing's names), to word a refusal.
-ACTION_ENTITLEMENTS = {generation_pb2.JOB_KIND_UPSCALE: UPSCALE}
+ACTION_ENTITLEMENTS = {generation_pb2.JOB_KIND_UPSCALE: UPSCALE, generation_pb2.JOB_KIND_EDIT: EDIT}
 
 
 async def check_source_image(authority: VisibilityClient, caller: Caller, image_id: str) -> None:
@@ -59,8 +59,9 @@ async def submit(
     """`visibility`: what the user asked for (None: nothing); `visibility_copied`: it is a retry's
     copy of the original's, not a choice to remember for later generations. A seed in `params` is
     the user's choice (a retry of the generation keeps it)."""
-    if params.source_image_id:
-        await check_source_image(authority, caller, params.source_image_id)
+    for image_id in (params.source_image_id, params.style_image_id):
+        if image_id:
+            await check_source_image(authority, caller, image_id)
     request = generation_pb2.SubmitRequest(
         owner_id=caller.user_id,
         idempotency_key=idempotency_key or "",

@@ -122,6 +122,10 @@ def model_notice(unknown_words: Sequence[str]) -> ModelNoticeOut | None:
     )
 
 
+# The image actions' job kinds by the names the API gives them (ParamsOut.kind, RemixSource.by).
+JOB_KIND_NAMES = {generation_pb2.JOB_KIND_UPSCALE: "upscale", generation_pb2.JOB_KIND_EDIT: "edit"}
+
+
 def generation_view(generation: generation_pb2.Generation, current: Mapping[str, str]) -> GenerationOut:
     params = generation.params
     status = status_name(generation.status)
@@ -141,7 +145,9 @@ def generation_view(generation: generation_pb2.Generation, current: Mapping[str,
             # Lineage only while the source is visible to the viewer (`current` answers for it).
             source_image_id=params.source_image_id if params.source_image_id in current else None,
             mode=params.mode,
-            kind="upscale" if params.kind == generation_pb2.JOB_KIND_UPSCALE else "generate",
+            kind=JOB_KIND_NAMES.get(params.kind, "generate"),
+            style_image_id=params.style_image_id if params.style_image_id in current else None,
+            style_strength=params.style_strength or None if params.style_image_id in current else None,
         ),
         visibility=visibility_name(generation.visibility),
         images=[image_view(image, current) for image in sorted(generation.images, key=lambda image: image.index)],

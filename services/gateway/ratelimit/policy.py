@@ -16,6 +16,7 @@ SUBMIT_ROUTES = frozenset(
         f"{API_PREFIX}/generations",
         f"{API_PREFIX}/images/{{image_id}}/remix",
         f"{API_PREFIX}/images/{{image_id}}/upscale",
+        f"{API_PREFIX}/images/{{image_id}}/edit",
         f"{API_PREFIX}/generations/{{generation_id}}/retry",
     }
 )

@@ -9,7 +9,9 @@ retries, dead letters, progress and traces are shared with text-to-image generat
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from services.generation.actions.edit import EDIT
 from services.generation.actions.upscale import UPSCALE
 from services.generation.inference import ImageAction
 
-ACTIONS: Mapping[str, ImageAction] = MappingProxyType({action.kind: action for action in (UPSCALE,)})
+ACTIONS: Mapping[str, ImageAction] = MappingProxyType({action.kind: action for action in (UPSCALE, EDIT)})
+"""Edit: the editor's crop, rotate, flip, brightness and contrast, applied in the worker (no model)."""

@@ -3,6 +3,9 @@ Diffusion's upscaler from mounted weights). Sources up to 1024 px a side, the mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from services.generation.inference import ImageAction, TritonImageModel
@@ -18,7 +21,7 @@ class Upscale(ImageAction):
     model_name = "upscale"
     gone_message = "The image to upscale is no longer available."
 
-    def result_size(self, width: int, height: int) -> tuple[int, int]:
+    def result_size(self, width: int, height: int, options: Mapping[str, Any]) -> tuple[int, int]:
         if max(width, height) > MAX_SOURCE_SIDE:
             raise InvalidRequest(
                 "source_image_id",
@@ -27,7 +30,9 @@ class Upscale(ImageAction):
             )
         return width * FACTOR, height * FACTOR
 
-    async def run(self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str]) -> np.ndarray:
+    async def run(
+        self, model: TritonImageModel, source: np.ndarray, headers: dict[str, str], options: Mapping[str, Any]
+    ) -> np.ndarray:
         return await model.infer(self.model_name, source, headers)
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response, status
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api import submission
 from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found, visible_image
+from services.gateway.api.editing import EditCreate, operations_to_proto
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.api.submission import SUBMIT_RESPONSES
 from services.gateway.auth.security import CurrentCaller
@@ -57,6 +58,53 @@ async def upscale(
         authority=deps.visibility,
         billing=deps.billing,
         # The image's visibility now, not a choice to remember for later generations.
+        visibility=source.visibility,
+        idempotency_key=idempotency_key,
+        visibility_copied=True,
+    )
+
+
+@router.post(
+    "/images/{image_id}/edit",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenerationAccepted,
+    summary="Edit one of my images: crop, rotate, flip, brightness, contrast",
+    responses={
+        **NOT_FOUND_RESPONSE,
+        **SUBMIT_RESPONSES,
+        403: {"description": "the plan does not include the editor (basic and up); the detail says which plan does"},
+        422: {"description": "an unknown operation, a value out of range, or a crop outside the image"},
+    },
+    description="Starts a job that applies the operations in order and saves the result as a new "
+    "image (the source is kept); watch it like a generation. Rotation is clockwise; brightness and "
+    "contrast are factors from 0.25 to 2 (1 leaves the image unchanged). The result is as private as "
+    "the image is when the job starts, and names it as `source_image_id`. `Idempotency-Key` repeats "
+    "safely.",
+)
+async def edit(
+    image_id: str,
+    body: EditCreate,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> GenerationAccepted:
+    deps = deps_of(request)
+    source = await visible_image(image_id, caller, deps.visibility, deps.generations)
+    if not source.is_owner:
+        raise image_not_found()
+    params = generation_pb2.GenerationParams(
+        kind=generation_pb2.JOB_KIND_EDIT,
+        source_image_id=source.image.image_id,
+        edit_operations=operations_to_proto(body.operations),
+    )
+    return await submission.submit(
+        caller,
+        params,
+        response,
+        generations=deps.generations,
+        authority=deps.visibility,
+        billing=deps.billing,
         visibility=source.visibility,
         idempotency_key=idempotency_key,
         visibility_copied=True,
