@@ -2,12 +2,17 @@
 // CSS (a close approximation: the saved image is the server's, Pillow's, exactly), saved as a new
 // image (POST /api/v1/images/{id}/edit) that the studio follows like a generation.
 // Opened by atelier:edit-image {image}; sends atelier:follow when the job starts.
-// (Mask painting for magic fill hands off from here: atelier:paint-mask {image} is the hook.)
+// Mask painting for magic fill (the canvas work) hands off from here: currentEditorImage() is the
+// image open in the editor, for a "Paint mask" control beside Save.
 
 import { api } from "./api.js";
 import { $, clearError, showError } from "./ui.js";
 
 const state = { image: null, rotate: 0, flipH: false, flipV: false };
+
+export function currentEditorImage() {
+  return $("editor").open ? state.image : null;
+}
 
 function crop() {
   const { image } = state;
