@@ -15,7 +15,7 @@ from services.gateway.api.access import NOT_FOUND_RESPONSE, image_not_found, vis
 from services.gateway.api.editing import EditCreate, operations_to_proto
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.api.submission import SUBMIT_RESPONSES
-from services.gateway.auth.security import CurrentCaller
+from services.gateway.auth.security import Caller, CurrentCaller
 from services.gateway.dependencies import deps_of
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
@@ -43,25 +43,8 @@ async def upscale(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
-    deps = deps_of(request)
-    source = await visible_image(image_id, caller, deps.visibility, deps.generations)
-    if not source.is_owner:
-        raise image_not_found()
-    params = generation_pb2.GenerationParams(
-        kind=generation_pb2.JOB_KIND_UPSCALE, source_image_id=source.image.image_id
-    )
-    return await submission.submit(
-        caller,
-        params,
-        response,
-        generations=deps.generations,
-        authority=deps.visibility,
-        billing=deps.billing,
-        # The image's visibility now, not a choice to remember for later generations.
-        visibility=source.visibility,
-        idempotency_key=idempotency_key,
-        visibility_copied=True,
-    )
+    params = generation_pb2.GenerationParams(kind=generation_pb2.JOB_KIND_UPSCALE)
+    return await _act_on_own_image(image_id, params, caller, request, response, idempotency_key)
 
 
 @router.post(
@@ -89,15 +72,27 @@ async def edit(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> GenerationAccepted:
+    params = generation_pb2.GenerationParams(
+        kind=generation_pb2.JOB_KIND_EDIT, edit_operations=operations_to_proto(body.operations)
+    )
+    return await _act_on_own_image(image_id, params, caller, request, response, idempotency_key)
+
+
+async def _act_on_own_image(
+    image_id: str,
+    params: generation_pb2.GenerationParams,
+    caller: Caller,
+    request: Request,
+    response: Response,
+    idempotency_key: str | None,
+) -> GenerationAccepted:
+    """Submits an action (params without its source) on an image of the caller's; anyone else's
+    image answers the 404 of a missing one."""
     deps = deps_of(request)
     source = await visible_image(image_id, caller, deps.visibility, deps.generations)
     if not source.is_owner:
         raise image_not_found()
-    params = generation_pb2.GenerationParams(
-        kind=generation_pb2.JOB_KIND_EDIT,
-        source_image_id=source.image.image_id,
-        edit_operations=operations_to_proto(body.operations),
-    )
+    params.source_image_id = source.image.image_id
     return await submission.submit(
         caller,
         params,
@@ -105,6 +100,7 @@ async def edit(
         generations=deps.generations,
         authority=deps.visibility,
         billing=deps.billing,
+        # The image's visibility now, not a choice to remember for later generations.
         visibility=source.visibility,
         idempotency_key=idempotency_key,
         visibility_copied=True,
