@@ -15,7 +15,7 @@ from PIL import Image
 
 from imagemodel import captions, evaluate, style
 from services.generation import edit_operations
-from tests.integration.test_privacy_support import Platform, fingerprint, running_platform
+from tests.integration.test_privacy_support import ANONYMOUS, Platform, fingerprint, running_platform
 
 pytestmark = pytest.mark.integration
 
@@ -101,9 +101,23 @@ def test_a_style_reference_must_be_visible_and_stay_visible(platform: Platform) 
     assert fingerprint(hidden) == fingerprint(unknown)
     assert platform.me(bob)["credits"] == credits
 
-    # Made private, it is someone else's private image: 404 as well. (Made private between the
-    # submission and the job's start: tests/unit/test_worker_style_reference.py.)
+    # A public one conditions bob's public image, whose lineage names it while it stays public.
+    accepted = submit_styled(platform, bob.headers, public["image_id"])
+    assert accepted.status_code == 202, accepted.text
+    styled = platform.wait(bob, accepted.json()["generation_id"])
+    assert styled["status"] == "succeeded", styled
+    image_url = f"/api/v1/images/{styled['images'][0]['image_id']}"
+    assert platform.http.get(image_url, headers=ANONYMOUS).json()["style_from"]["image_id"] == public["image_id"]
+    credits = platform.me(bob)["credits"]
+
+    # Made private: gone from every lineage but its owner's own, and someone else's private image
+    # to style after: 404 as well. (Made private between the submission and the job's start:
+    # tests/integration/test_generation_style_reference.py.)
     assert platform.set_visibility(carol, public["image_id"], "private").status_code == 200
+    for headers in (ANONYMOUS, bob.headers):
+        assert platform.http.get(image_url, headers=headers).json().get("style_from") is None
+    generation = platform.http.get(f"/api/v1/generations/{styled['generation_id']}", headers=bob.headers).json()
+    assert generation["params"]["style_image_id"] is None and generation["params"]["style_strength"] is None
     refused = submit_styled(platform, bob.headers, public["image_id"])
     assert refused.status_code == 404
     assert platform.me(bob)["credits"] == credits
