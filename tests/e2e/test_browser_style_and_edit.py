@@ -32,6 +32,7 @@ def test_an_image_used_as_style_reference_guides_the_next_generation(platform, b
     generate_one(page, "a yellow square on a purple background")
     expect(page.locator("#tiles img.final")).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
 
+    reference_src = page.locator("#tiles img.final").first.get_attribute("src")
     page.locator("#tiles .tile-open").first.click()
     page.locator("#detail-style-ref").click()
     expect(page.locator("#detail")).not_to_be_visible()
@@ -43,6 +44,9 @@ def test_an_image_used_as_style_reference_guides_the_next_generation(platform, b
 
     generate_one(page, "a red circle on a blue background")
     final = page.locator("#tiles img.final")
+    # The studio now shows the new generation's image, not the reference's.
+    not_the_reference = re.compile(f"^(?!{re.escape(reference_src or '')}$)")
+    expect(final.first).to_have_attribute("src", not_the_reference, timeout=GENERATION_TIMEOUT_MS)
     expect(final).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     page.locator("#tiles .tile-open").first.click()
     expect(page.locator("#detail-lineage")).to_contain_text("Styled after")
