@@ -94,7 +94,7 @@ COPY contracts ./contracts
 COPY glue ./glue
 COPY services ./services
 # The generation API's prompt expander only (numpy and Pillow); the model itself lives in Triton.
-COPY imagemodel/__init__.py imagemodel/captions.py imagemodel/magic_prompt.py imagemodel/world.py ./imagemodel/
+COPY imagemodel/__init__.py imagemodel/captions.py imagemodel/magic_prompt.py imagemodel/style.py imagemodel/world.py ./imagemodel/
 # Compiled now: at run time the root filesystem is read-only.
 RUN python -m compileall -q atelier contracts glue services imagemodel
 

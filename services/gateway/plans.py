@@ -30,12 +30,12 @@ UNLOCKS = {
     PRIVATE_GENERATION: "Private generations, and making images public or private (one by one or in bulk)",
     DOWNLOAD_PNG: "Full-quality PNG downloads (without it: a slightly compressed JPG)",
     UPSCALE: "Upscale images 2x",
-    EDIT: "Remove backgrounds; replacing backgrounds and the editor (coming soon)",
+    EDIT: "Remove backgrounds, and the image editor: crop, rotate, flip, brightness and contrast",
     DELETE_GENERATION: "Delete a whole generation set",
 }
 # Entitlements a plan grants for features not built yet (issue 11): the plan page says "coming soon"
 # instead of selling them as if they existed. Remove a name here in the change that ships its feature.
-COMING_SOON = frozenset({EDIT})
+COMING_SOON: frozenset[str] = frozenset()
 _ACTION = {
     PRIVATE_GENERATION: "Private generations need",
     DOWNLOAD_PNG: "PNG downloads need",

@@ -14,7 +14,7 @@ from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
-from services.generation import repository
+from services.generation import edit_operations, repository
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
@@ -105,6 +105,9 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
             mode=params["mode"],
             strength=params.get("strength") or 0.0,
             kind=kind_to_proto(record.kind),
+            style_image_id=params.get("style_image_id") or "",
+            style_strength=params.get("style_strength") or 0.0,
+            edit_operations=edit_operations.to_proto(params.get(edit_operations.FIELD) or ()),
         ),
         magic_prompt=record.magic_prompt,
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
@@ -154,6 +157,8 @@ def _spec_of(request: generation_pb2.SubmitRequest, actions: Mapping[str, ImageA
             visibility=visibility,
             options=actions[kind].options_of(params),
         )
+    if params.edit_operations:
+        raise InvalidRequest("edit_operations", "apply only to an edit job")
     return validate(
         prompt=params.prompt,
         negative_prompt=params.negative_prompt,
@@ -168,6 +173,8 @@ def _spec_of(request: generation_pb2.SubmitRequest, actions: Mapping[str, ImageA
         source_image_id=params.source_image_id,
         mode=params.mode,
         strength=params.strength,
+        style_image_id=params.style_image_id,
+        style_strength=params.style_strength,
     )
 
 

@@ -395,13 +395,13 @@ class ActionJob:
 
 class ImageAction(ABC):
     """An image action: source pixels in, result pixels (or a Description) out, through one Triton
-    model."""
+    model (or, for an action a model round trip adds nothing to, in the worker)."""
 
     # The job kind, stored in the generation's params and priced by name in billing's catalogue.
     kind: str
     # The billing entitlement a plan needs for it; None: every plan has it.
     entitlement: str | None
-    # The Triton model it calls.
+    # The Triton model it calls ("" for none: it runs in the worker).
     model_name: str
     # A failure when its source is gone (deleted, or hidden from the owner) by the time the job
     # starts: the same words whichever, so that a failure reveals nothing.

@@ -41,6 +41,8 @@ MAX_GUIDANCE = 20.0
 MAX_SEED = 2**32 - 1
 MAX_PALETTE = 8
 DEFAULT_STRENGTH = 0.6  # remix: how far the new images move away from the source
+# Style reference: how strongly its palette and composition condition the new images (README).
+DEFAULT_STYLE_STRENGTH = 0.5
 # Display sizes by aspect ratio; multiples of 8 as latent-diffusion pipelines require.
 ASPECT_SIZES = {
     "1:1": (512, 512),
@@ -81,6 +83,9 @@ class GenerationSpec:
     strength: float | None = None  # set exactly when source_image_id is
     # "generate", or an image action (services/generation/actions) working on source_image_id.
     kind: str = GENERATE
+    # Style reference: "" or a canonical UUID, and its strength (set exactly when it is).
+    style_image_id: str = ""
+    style_strength: float | None = None
     # An image action's own options (ImageAction.options_of), stored with the job.
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -100,6 +105,8 @@ def validate(
     source_image_id: str = "",
     mode: str = "",
     strength: float = 0.0,
+    style_image_id: str = "",
+    style_strength: float = 0.0,
 ) -> GenerationSpec:
     """Zero or empty values mean "use the default" (proto3 cannot tell unset from zero)."""
     prompt = prompt.strip()
@@ -139,6 +146,7 @@ def validate(
     if mode not in MODES:
         raise InvalidRequest("mode", "is not available; the supported mode is 'generate' (the default)")
     source_image_id, remix_strength = _remix(source_image_id, strength)
+    style_image_id, checked_style_strength = _style(style_image_id, style_strength)
     width, height = ASPECT_SIZES[aspect_ratio]
     return GenerationSpec(
         prompt=prompt,
@@ -156,6 +164,8 @@ def validate(
         source_image_id=source_image_id,
         mode=mode,
         strength=remix_strength,
+        style_image_id=style_image_id,
+        style_strength=checked_style_strength,
     )
 
 
@@ -222,3 +232,20 @@ def _remix(source_image_id: str, strength: float) -> tuple[str, float | None]:
         raise InvalidRequest("strength", f"must be above 0 and at most 1 (got {strength:g})")
     # proto floats are float32: 0.2 arrives as 0.20000000298…; keep what the user meant.
     return source_image_id, round(float(strength), 6)
+
+
+def _style(style_image_id: str, style_strength: float) -> tuple[str, float | None]:
+    """("", None) without a style reference; (canonical id, strength) with one. Whether the caller
+    may see the reference is the gateway's check, and the worker's again when the job starts."""
+    style_image_id = style_image_id.strip()
+    if not style_image_id:
+        if style_strength:
+            raise InvalidRequest("style_strength", "applies only with a style reference: set style_image_id")
+        return "", None
+    canonical = canonical_uuid(style_image_id)
+    if canonical is None:
+        raise InvalidRequest("style_image_id", "must be an image id")
+    style_strength = style_strength or DEFAULT_STYLE_STRENGTH
+    if not (math.isfinite(style_strength) and 0.0 < style_strength <= 1.0):
+        raise InvalidRequest("style_strength", f"must be above 0 and at most 1 (got {style_strength:g})")
+    return canonical, round(float(style_strength), 6)

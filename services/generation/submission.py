@@ -16,8 +16,8 @@ from psycopg_pool import AsyncConnectionPool
 from atelier.generation.v1 import events_pb2, generation_pb2
 from contracts.generation import GENERATION_REQUESTED
 from glue.events import enqueue_event
-from imagemodel import magic_prompt
-from services.generation import repository, reservations
+from imagemodel import magic_prompt, style
+from services.generation import edit_operations, repository, reservations
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
     BillingClient,
@@ -96,6 +96,8 @@ def new_record(
             "mode": spec.mode,
             "strength": spec.strength,
             "kind": spec.kind,
+            "style_image_id": spec.style_image_id,
+            "style_strength": spec.style_strength,
             **({"options": dict(spec.options)} if spec.options else {}),
         },
         request_hash=raw_hash,
@@ -110,7 +112,7 @@ def new_record(
         storage_prefix=secrets.token_urlsafe(24),
         progress_step=0,
         # An action is one step: the model's answer.
-        progress_total=1 if spec.kind != GENERATE else denoising_steps(spec.steps, spec.strength),
+        progress_total=1 if spec.kind != GENERATE else denoising_steps(spec.steps, _redrawn(spec)),
         attempts=0,
         error="",
         created_at=datetime.now(UTC),
@@ -121,6 +123,14 @@ def new_record(
         # An action's visibility is its source's, not a choice to remember.
         visibility_chosen=asked.visibility is not None and not asked.visibility_copied and spec.kind == GENERATE,
     )
+
+
+def _redrawn(spec: GenerationSpec) -> float | None:
+    """The image-to-image strength the model runs at: a remix's, or a style reference's (which starts
+    from the reference); None for text-to-image."""
+    if spec.strength is None and spec.style_image_id and spec.style_strength is not None:
+        return style.composition_strength(spec.style_strength)
+    return spec.strength
 
 
 def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
@@ -141,6 +151,9 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
             mode=record.params["mode"],
             strength=record.params.get("strength") or 0.0,
             kind=kind_to_proto(record.kind),
+            style_image_id=record.params.get("style_image_id") or "",
+            style_strength=record.params.get("style_strength") or 0.0,
+            edit_operations=edit_operations.to_proto(record.params.get(edit_operations.FIELD) or ()),
         ),
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         effective_prompt=record.effective_prompt,
@@ -201,11 +214,12 @@ async def submit(
     async with pool.connection() as conn:
         if action is not None:
             spec = await _for_source(conn, owner_id, spec, action)
-        elif spec.source_image_id:
-            # Checked before credits are reserved. A source deleted after this point fails the
-            # generation in the worker, with a message saying so.
-            if await repository.get_image(conn, uuid.UUID(spec.source_image_id)) is None:
-                raise SourceImageNotFound("source image not found")
+        else:
+            # Checked before credits are reserved. A source (or style reference) deleted after this
+            # point fails the generation in the worker, with a message saying so.
+            for image_id in (spec.source_image_id, spec.style_image_id):
+                if image_id and await repository.get_image(conn, uuid.UUID(image_id)) is None:
+                    raise SourceImageNotFound("source image not found")
         last_choice = (
             None
             if asked.visibility is not None or action is not None

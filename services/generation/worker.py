@@ -45,6 +45,7 @@ from contracts.generation import GENERATION_FAILED, IMAGES_READY, progress_subje
 from glue.consumer import Delivery, PoisonMessage
 from glue.events import enqueue_event
 from glue.telemetry import inject_headers
+from imagemodel import style
 from services.generation import repository
 from services.generation.clients import DependencyUnavailable, VisibilityClient
 from services.generation.inference import (
@@ -99,6 +100,7 @@ UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try agai
 # Deleted or made private by its owner since the remix was accepted: the same words for both, so
 # the failure reveals nothing about someone else's image.
 SOURCE_DELETED_MESSAGE = "The image you remixed is no longer available."
+STYLE_REFERENCE_GONE_MESSAGE = "The style reference image is no longer available."
 _MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
 
 
@@ -210,27 +212,47 @@ class GenerationWorker:
         except SourceImageGone:
             await self._fail(record, SOURCE_DELETED_MESSAGE)
             return
+        try:
+            reference = await self._load_image(record, record.params.get("style_image_id"))
+        except SourceImageGone:
+            await self._fail(record, STYLE_REFERENCE_GONE_MESSAGE)
+            return
         if init_image is not None:
             request = dataclasses.replace(request, init_image=init_image, strength=event.params.strength or None)
+        style_strength = float(record.params.get("style_strength") or 0.0)
+        if reference is not None and init_image is None:
+            # The reference's composition: the generation starts from it, noised (imagemodel/style.py).
+            request = dataclasses.replace(
+                request, init_image=reference, strength=style.composition_strength(style_strength)
+            )
         result = await self._answer_or_fail(
             record, lambda: self._infer(record, request, delivery), self._model.ready, "make this image"
         )
         if result is None:
             return
+        if reference is not None:
+            # The reference's palette, at the style strength.
+            styled = await asyncio.to_thread(style.transfer_palette, np.stack(result.images), reference, style_strength)
+            result = dataclasses.replace(result, images=list(styled))
         images = await self._store_images(record, result)
         await self._register(record, images, delivery)
         await self._complete(record, images, result.steps, result.unknown_words)
 
     async def _load_source(self, record: GenerationRecord) -> np.ndarray | None:
-        """A remix's source pixels (None for a plain generation). The gateway authorised the remixer
-        to see the source when the remix was accepted; it is authorised again now, because its owner
-        may have made it private in between (P1: authority at read time)."""
-        if record.source_image_id is None:
+        """A remix's source pixels (None for a plain generation)."""
+        return await self._load_image(record, str(record.source_image_id) if record.source_image_id else None)
+
+    async def _load_image(self, record: GenerationRecord, image_id: str | None) -> np.ndarray | None:
+        """The pixels of an image the job reads (a remix source, a style reference; None for none).
+        The gateway authorised the owner to see it when the job was accepted; it is authorised again
+        now, because its owner may have made it private or deleted it in between (P1: authority at
+        read time)."""
+        if not image_id:
             return None
-        if not await self._visibility.may_see(record.owner_id, str(record.source_image_id)):
+        if not await self._visibility.may_see(record.owner_id, image_id):
             raise SourceImageGone()
         async with self._pool.connection() as conn:
-            source = await repository.get_image(conn, record.source_image_id)
+            source = await repository.get_image(conn, uuid.UUID(image_id))
         if source is None:
             raise SourceImageGone()
         try:

@@ -20,6 +20,7 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_REMOVE_BACKGROUND: _ClassVar[JobKind]
     JOB_KIND_FILL: _ClassVar[JobKind]
     JOB_KIND_EXTEND: _ClassVar[JobKind]
+    JOB_KIND_EDIT: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -35,6 +36,7 @@ JOB_KIND_DESCRIBE: JobKind
 JOB_KIND_REMOVE_BACKGROUND: JobKind
 JOB_KIND_FILL: JobKind
 JOB_KIND_EXTEND: JobKind
+JOB_KIND_EDIT: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus
@@ -42,7 +44,7 @@ GENERATION_STATUS_SUCCEEDED: GenerationStatus
 GENERATION_STATUS_FAILED: GenerationStatus
 
 class GenerationParams(_message.Message):
-    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "mask_png", "extend_direction", "extend_pixels")
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "mask_png", "extend_direction", "extend_pixels", "style_image_id", "style_strength", "edit_operations")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +61,9 @@ class GenerationParams(_message.Message):
     MASK_PNG_FIELD_NUMBER: _ClassVar[int]
     EXTEND_DIRECTION_FIELD_NUMBER: _ClassVar[int]
     EXTEND_PIXELS_FIELD_NUMBER: _ClassVar[int]
+    STYLE_IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    STYLE_STRENGTH_FIELD_NUMBER: _ClassVar[int]
+    EDIT_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     negative_prompt: str
     seed: int
@@ -75,7 +80,36 @@ class GenerationParams(_message.Message):
     mask_png: bytes
     extend_direction: str
     extend_pixels: int
-    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., mask_png: _Optional[bytes] = ..., extend_direction: _Optional[str] = ..., extend_pixels: _Optional[int] = ...) -> None: ...
+    style_image_id: str
+    style_strength: float
+    edit_operations: _containers.RepeatedCompositeFieldContainer[EditOperation]
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., mask_png: _Optional[bytes] = ..., extend_direction: _Optional[str] = ..., extend_pixels: _Optional[int] = ..., style_image_id: _Optional[str] = ..., style_strength: _Optional[float] = ..., edit_operations: _Optional[_Iterable[_Union[EditOperation, _Mapping]]] = ...) -> None: ...
+
+class EditOperation(_message.Message):
+    __slots__ = ("crop", "rotate_degrees", "flip", "brightness", "contrast")
+    CROP_FIELD_NUMBER: _ClassVar[int]
+    ROTATE_DEGREES_FIELD_NUMBER: _ClassVar[int]
+    FLIP_FIELD_NUMBER: _ClassVar[int]
+    BRIGHTNESS_FIELD_NUMBER: _ClassVar[int]
+    CONTRAST_FIELD_NUMBER: _ClassVar[int]
+    crop: CropBox
+    rotate_degrees: int
+    flip: str
+    brightness: float
+    contrast: float
+    def __init__(self, crop: _Optional[_Union[CropBox, _Mapping]] = ..., rotate_degrees: _Optional[int] = ..., flip: _Optional[str] = ..., brightness: _Optional[float] = ..., contrast: _Optional[float] = ...) -> None: ...
+
+class CropBox(_message.Message):
+    __slots__ = ("x", "y", "width", "height")
+    X_FIELD_NUMBER: _ClassVar[int]
+    Y_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    x: int
+    y: int
+    width: int
+    height: int
+    def __init__(self, x: _Optional[int] = ..., y: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class Image(_message.Message):
     __slots__ = ("image_id", "generation_id", "owner_id", "index", "seed", "width", "height", "native_width", "native_height", "object_key", "content_type", "visibility", "prompt", "created_at", "source_image_id")

@@ -108,12 +108,13 @@ async def current_visibility(authority: VisibilityClient, owner_id: str, image_i
 async def current_for_generations(
     authority: VisibilityClient, owner_id: str, generations: Iterable[generation_pb2.Generation]
 ) -> Mapping[str, str]:
-    """The current visibility of the generations' images and of their remix sources the owner may
-    still see (lineage is shown only while the source is visible: a source absent from the answer
-    is not shown)."""
+    """The current visibility of the generations' images and of their remix sources and style
+    references the owner may still see (lineage is shown only while the source is visible: a source
+    absent from the answer is not shown)."""
     generations = list(generations)
     current = dict(await current_visibility(authority, owner_id, (i.image_id for g in generations for i in g.images)))
-    sources = sorted({g.params.source_image_id for g in generations if g.params.source_image_id} - current.keys())
+    linked = {image_id for g in generations for image_id in (g.params.source_image_id, g.params.style_image_id)}
+    sources = sorted(linked - {""} - current.keys())
     if sources:
         allowed = await authority.authorize(owner_id, sources)
         own = await current_visibility(authority, owner_id, sorted(allowed))

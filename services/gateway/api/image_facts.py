@@ -10,7 +10,7 @@ by access.visible_image): how it was made, its likes, and its remix source.
 - Likes come from the feed (asked with the viewer, so the feed checks the authority too); whether
   the image is pinned is shown to its owner only. The feed unreachable: the likes are left out, the
   image is still shown.
-- Lineage (`remixed_from`) is shown only while the source is visible to this viewer, asked of the
+- Lineage (`remixed_from`, `style_from`) is shown only while the source is visible to this viewer, asked of the
   authority now; otherwise the field is absent, exactly as for an image that is no remix.
 """
 
@@ -85,3 +85,5 @@ async def add_facts(detail: ImageDetail, deps: GatewayDeps, caller: Caller | Non
         kind = kind_name(params.kind)
         by = "remix" if kind == "generate" else kind
         detail.remixed_from = RemixSource(image_id=source, url=content_url(source), by=by)
+    if style := await _source(deps, viewer_id, params.style_image_id):
+        detail.style_from = RemixSource(image_id=style, url=content_url(style), by="style")

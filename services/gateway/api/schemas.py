@@ -238,6 +238,19 @@ class GenerationCreate(_Request):
         description="remix only (with source_image_id): how far the new images move "
         "away from the source; absent: the model's default (0.6)",
     )
+    style_image_id: uuid.UUID | None = Field(
+        default=None,
+        strict=False,
+        description="style reference: one of my images or a public image whose palette and composition "
+        "the new images take on, while still following the prompt",
+    )
+    style_strength: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        strict=False,
+        description="with style_image_id: how strongly the reference conditions the images; absent: 0.5",
+    )
 
     @field_validator("prompt")
     @classmethod
@@ -288,7 +301,7 @@ class ImageOut(BaseModel):
 
 
 # A generation's job kind as the API names it: 'generate' or the action it ran on its source.
-JobKindName = Literal["generate", "upscale", "describe", "remove_background", "fill", "extend"]
+JobKindName = Literal["generate", "upscale", "describe", "remove_background", "fill", "extend", "edit"]
 
 
 class ParamsOut(BaseModel):
@@ -305,8 +318,12 @@ class ParamsOut(BaseModel):
         description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
         "action on source_image_id ('upscale': 2x; 'describe': prompt suggestions, no image; "
         "'remove_background': a PNG with alpha; "
-        "'fill': a masked region redrawn; 'extend': a grown canvas)",
+        "'fill': a masked region redrawn; 'extend': a grown canvas; 'edit': the editor's operations)",
     )
+    style_image_id: str | None = Field(
+        default=None, description="the style reference, only while it is visible to you; otherwise absent"
+    )
+    style_strength: float | None = Field(default=None, description="with style_image_id: how strongly it conditioned")
 
 
 class ModelNoticeOut(BaseModel):
@@ -352,7 +369,7 @@ class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
     # How this image was made from it: a remix (new prompt) or an action on it.
-    by: Literal["remix", "upscale", "remove_background", "fill", "extend"] = "remix"
+    by: Literal["remix", "upscale", "remove_background", "fill", "extend", "edit", "style"] = "remix"
 
 
 class Recipe(BaseModel):
@@ -395,6 +412,9 @@ class ImageDetail(BaseModel):
     pinned: bool | None = Field(default=None, description="owner only: pinned to the owner's profile")
     remixed_from: RemixSource | None = Field(
         default=None, description="the remix source, only while it is visible to you; otherwise absent"
+    )
+    style_from: RemixSource | None = Field(
+        default=None, description="the style reference it was made with, only while it is visible to you"
     )
 
 

@@ -37,6 +37,7 @@ SUBMIT_RESPONSES: OpenApiResponses = {
 ACTION_ENTITLEMENTS = {
     generation_pb2.JOB_KIND_UPSCALE: UPSCALE,
     generation_pb2.JOB_KIND_REMOVE_BACKGROUND: EDIT,
+    generation_pb2.JOB_KIND_EDIT: EDIT,
 }
 
 
@@ -62,8 +63,9 @@ async def submit(
     """`visibility`: what the user asked for (None: nothing); `visibility_copied`: it is a retry's
     copy of the original's, not a choice to remember for later generations. A seed in `params` is
     the user's choice (a retry of the generation keeps it)."""
-    if params.source_image_id:
-        await check_source_image(authority, caller, params.source_image_id)
+    for image_id in (params.source_image_id, params.style_image_id):
+        if image_id:
+            await check_source_image(authority, caller, image_id)
     request = generation_pb2.SubmitRequest(
         owner_id=caller.user_id,
         idempotency_key=idempotency_key or "",

@@ -19,6 +19,7 @@ SUBMIT_ROUTES = frozenset(
         f"{API_PREFIX}/images/{{image_id}}/remove-background",
         f"{API_PREFIX}/images/{{image_id}}/fill",
         f"{API_PREFIX}/images/{{image_id}}/extend",
+        f"{API_PREFIX}/images/{{image_id}}/edit",
         f"{API_PREFIX}/generations/{{generation_id}}/retry",
     }
 )

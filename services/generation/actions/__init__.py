@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from services.generation.actions.describe import DESCRIBE
+from services.generation.actions.edit import EDIT
 from services.generation.actions.extend import EXTEND
 from services.generation.actions.fill import FILL
 from services.generation.actions.remove_background import REMOVE_BACKGROUND
@@ -17,5 +18,5 @@ from services.generation.actions.upscale import UPSCALE
 from services.generation.inference import ImageAction
 
 ACTIONS: Mapping[str, ImageAction] = MappingProxyType(
-    {action.kind: action for action in (UPSCALE, DESCRIBE, REMOVE_BACKGROUND, FILL, EXTEND)}
+    {action.kind: action for action in (UPSCALE, DESCRIBE, REMOVE_BACKGROUND, FILL, EXTEND, EDIT)}
 )

@@ -337,7 +337,7 @@ async def test_the_plans_sell_only_what_exists(gateway: Gateway) -> None:
         plans = (await anonymous.get("/api/v1/plans")).json()["items"]
     for plan in plans:
         worded = dict(zip(plan["entitlements"], plan["unlocks"], strict=True))
-        assert set(plan["coming_soon"]) == {"edit"} & set(plan["entitlements"])
+        assert plan["coming_soon"] == []  # the editor shipped (issue 11): nothing is sold unbuilt
         for name, words in worded.items():
             assert words.endswith("(coming soon)") == (name in plan["coming_soon"]), (name, words)
     assert "private_generation" not in plans[2]["coming_soon"]

@@ -8,6 +8,7 @@ import pytest
 from atelier.generation.v1 import generation_pb2
 from services.generation.actions import ACTIONS
 from services.generation.actions.describe import DESCRIBE
+from services.generation.actions.edit import EDIT
 from services.generation.actions.extend import EXTEND
 from services.generation.actions.fill import FILL
 from services.generation.actions.remove_background import REMOVE_BACKGROUND
@@ -25,6 +26,7 @@ def test_every_action_is_registered_under_its_kind_and_on_the_wire():
         "remove_background": REMOVE_BACKGROUND,
         "fill": FILL,
         "extend": EXTEND,
+        "edit": EDIT,
     }
     assert GENERATE not in ACTIONS
     for kind in (GENERATE, *ACTIONS):
@@ -92,3 +94,44 @@ def test_a_result_keeps_the_listed_aspect_ratio_nearest_its_source():
     assert nearest_aspect_ratio(1024, 576) == "16:9"
     assert nearest_aspect_ratio(1024, 1024) == "1:1"
     assert nearest_aspect_ratio(576, 1024) == "9:16"
+
+
+def test_an_edit_submission_carries_its_checked_operations_and_its_result_size():
+    operations = [
+        generation_pb2.EditOperation(crop=generation_pb2.CropBox(x=0, y=0, width=100, height=50)),
+        generation_pb2.EditOperation(rotate_degrees=90),
+    ]
+    request = generation_pb2.SubmitRequest(
+        owner_id="alice",
+        params=generation_pb2.GenerationParams(
+            kind=generation_pb2.JOB_KIND_EDIT, source_image_id=SOURCE, edit_operations=operations
+        ),
+    )
+    spec = _spec_of(request, ACTIONS)
+    assert spec.options == {"edit_operations": [{"crop": [0, 0, 100, 50]}, {"rotate": 90}]}
+    assert EDIT.result_size_with(512, 512, spec.options) == (50, 100)
+
+
+def test_edit_operations_and_a_style_strength_alone_are_refused_on_a_plain_generation():
+    operations = [generation_pb2.EditOperation(flip="vertical")]
+    with pytest.raises(InvalidRequest, match="edit_operations: apply only to an edit job"):
+        _spec_of(
+            generation_pb2.SubmitRequest(
+                owner_id="a", params=generation_pb2.GenerationParams(prompt="a red circle", edit_operations=operations)
+            ),
+            ACTIONS,
+        )
+    with pytest.raises(InvalidRequest, match="style_strength: applies only with a style reference"):
+        _spec_of(
+            generation_pb2.SubmitRequest(
+                owner_id="a", params=generation_pb2.GenerationParams(prompt="a red circle", style_strength=0.5)
+            ),
+            ACTIONS,
+        )
+    spec = _spec_of(
+        generation_pb2.SubmitRequest(
+            owner_id="a", params=generation_pb2.GenerationParams(prompt="a red circle", style_image_id=SOURCE.upper())
+        ),
+        ACTIONS,
+    )
+    assert (spec.style_image_id, spec.style_strength) == (SOURCE, 0.5)

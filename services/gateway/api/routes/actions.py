@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from atelier.generation.v1 import generation_pb2
 from services.gateway.api.access import NOT_FOUND_RESPONSE
+from services.gateway.api.editing import EditCreate, operations_to_proto
 from services.gateway.api.image_actions import start_action
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.api.submission import SUBMIT_RESPONSES
@@ -76,3 +77,34 @@ async def describe(
         idempotency_key,
         generation_pb2.GenerationParams(kind=generation_pb2.JOB_KIND_DESCRIBE),
     )
+
+
+@router.post(
+    "/images/{image_id}/edit",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenerationAccepted,
+    summary="Edit one of my images: crop, rotate, flip, brightness, contrast",
+    responses={
+        **NOT_FOUND_RESPONSE,
+        **SUBMIT_RESPONSES,
+        403: {"description": "the plan does not include the editor (basic and up); the detail says which plan does"},
+        422: {"description": "an unknown operation, a value out of range, or a crop outside the image"},
+    },
+    description="Starts a job that applies the operations in order and saves the result as a new "
+    "image (the source is kept); watch it like a generation. Rotation is clockwise; brightness and "
+    "contrast are factors from 0.25 to 2 (1 leaves the image unchanged). The result is as private as "
+    "the image is when the job starts, and names it as `source_image_id`. `Idempotency-Key` repeats "
+    "safely.",
+)
+async def edit(
+    image_id: str,
+    body: EditCreate,
+    caller: CurrentCaller,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> GenerationAccepted:
+    params = generation_pb2.GenerationParams(
+        kind=generation_pb2.JOB_KIND_EDIT, edit_operations=operations_to_proto(body.operations)
+    )
+    return await start_action(image_id, caller, request, response, idempotency_key, params)

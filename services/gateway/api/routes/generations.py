@@ -73,6 +73,8 @@ async def submit_generation(
         source_image_id=str(body.source_image_id) if body.source_image_id else "",
         mode=body.mode,
         strength=body.strength or 0.0,
+        style_image_id=str(body.style_image_id) if body.style_image_id else "",
+        style_strength=body.style_strength or 0.0,
     )
     if body.seed is not None:
         params.seed = body.seed

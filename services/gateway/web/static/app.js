@@ -17,6 +17,8 @@ import { loadPlanPage } from "./plan.js";
 import { loadPricing } from "./pricing.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
 import { loadStandIn, standinSessionId } from "./standin.js";
+import { styleReferenceBody, wireStyleReference } from "./style_reference.js";
+import { wireEditor } from "./editor.js";
 import { afterAccepted, forgetOptions, loadOptionsFor, optionsBody, seedToKeep, wireOptions } from "./studio_options.js";
 import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
 
@@ -430,7 +432,7 @@ async function generate(event) {
   }
   let body;
   try {
-    body = { prompt, ...optionsBody(), visibility: document.querySelector("input[name=visibility]:checked").value };
+    body = { prompt, ...optionsBody(), ...styleReferenceBody(), visibility: document.querySelector("input[name=visibility]:checked").value };
   } catch (invalid) {
     showError(errorBox, invalid.message);
     return;
@@ -688,6 +690,8 @@ function wire() {
   wireStudioEvents();
   wireBilling();
   wireOptions();
+  wireStyleReference();
+  wireEditor();
 }
 
 async function start() {

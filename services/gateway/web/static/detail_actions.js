@@ -8,6 +8,8 @@
 //   atelier:use-recipe {field, value}           set one advanced option (seed, negative prompt, palette)
 //   atelier:follow     {generation_id, prompt, num_images, aspect_ratio}   a generation started
 //   atelier:me-changed                           the account changed (profile photo)
+//   atelier:edit-image {image}                   open the editor (editor.js)
+//   atelier:use-style-reference {image_id, url}  the studio's style reference (style_reference.js)
 
 import { api } from "./api.js";
 import { renderDescribe, wireDescribe } from "./describe.js";
@@ -25,6 +27,7 @@ const LINEAGE_WORDS = {
   remove_background: "Background removed from ",
   fill: "Filled from ",
   extend: "Extended from ",
+  edit: "Edited from ",
 };
 
 function say(text) {
@@ -54,9 +57,9 @@ function renderOwner(image) {
 
 function renderLineage(image) {
   const box = $("detail-lineage");
-  box.hidden = !image.remixed_from;
+  box.hidden = !image.remixed_from && !image.style_from;
   if (!image.remixed_from) {
-    box.replaceChildren();
+    box.replaceChildren(...(image.style_from ? ["Styled after ", lineageLink(image.style_from, "detail-style-from-open")] : []));
     return;
   }
   const source = image.remixed_from;
@@ -65,6 +68,15 @@ function renderLineage(image) {
     thumb, el("span", { text: "the original" }));
   open.addEventListener("click", () => emit("atelier:open-image", { image_id: source.image_id }));
   box.replaceChildren(LINEAGE_WORDS[source.by] || "Remixed from ", open);
+  if (image.style_from) box.append(" · styled after ", lineageLink(image.style_from, "detail-style-from-open"));
+}
+
+function lineageLink(source, id) {
+  const thumb = el("img", { attrs: { src: `${source.url}?size=thumb`, alt: "" } });
+  const open = el("button", { className: "lineage-open", attrs: { type: "button", id } },
+    thumb, el("span", { text: "the reference" }));
+  open.addEventListener("click", () => emit("atelier:open-image", { image_id: source.image_id }));
+  return open;
 }
 
 function renderLikes(panel) {
@@ -158,6 +170,21 @@ function renderActions(panel) {
   renderDescribe(panel);
   renderBackground(panel);
   renderCanvas(panel);
+  renderEditAndStyle(panel);
+}
+
+function renderEditAndStyle(panel) {
+  const { image, me } = panel;
+  $("detail-style-ref").hidden = !me;
+  const button = $("detail-edit");
+  button.hidden = !image.owned_by_you;
+  $("detail-edit-note").hidden = true;
+  if (!button.hidden) allowOrExplain(button, me && me.permissions.edit, $("detail-edit-note"));
+}
+
+function handOff(name, detail) {
+  $("detail").close();
+  emit(name, detail);
 }
 
 function renderUpscale(panel) {
@@ -370,6 +397,9 @@ export function wireMore(panel) {
   $("detail-copy-prompt").addEventListener("click", () => copyPrompt(panel));
   $("detail-use-prompt").addEventListener("click", () => usePrompt(panel));
   $("detail-remix").addEventListener("click", () => openRemix(panel));
+  $("detail-edit").addEventListener("click", () => handOff("atelier:edit-image", { image: panel.image }));
+  $("detail-style-ref").addEventListener("click", () => handOff("atelier:use-style-reference",
+    { image_id: panel.image.image_id, url: panel.image.url }));
   $("detail-remix-cancel").addEventListener("click", () => { $("detail-remix-form").hidden = true; });
   $("detail-remix-form").addEventListener("submit", (event) => submitRemix(panel, event));
   $("detail-remix-strength").addEventListener("input", () => {
