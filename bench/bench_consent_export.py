@@ -13,7 +13,8 @@ Postgres with COPY, as the services would hold them after `ImagesReady`:
     round-robin, so seeding takes seconds; each exported image is still its own S3 GET.
 Then runs the operator's export (services/generation/export_cli.export, the command's own code)
 twice: the first into an empty directory, the second with the first as the previous export (its
-withdrawal file computed against 100k records). Never fails on timing.
+withdrawal file computed against 100k records). Before, the object store's own GET rate, the
+bound of the export. Never fails on timing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,7 +52,9 @@ def tiny_png(rng: random.Random) -> bytes:
     return buffer.getvalue()
 
 
-def seed(database_url: str, store: ObjectStore, images: int, private: float, objects: int, rng: random.Random) -> None:
+def seed(
+    database_url: str, store: ObjectStore, images: int, private: float, objects: int, rng: random.Random
+) -> list[str]:
     started = time.perf_counter()
     client = store.client()
     keys = []
@@ -112,6 +116,32 @@ def seed(database_url: str, store: ObjectStore, images: int, private: float, obj
         conn.execute("ANALYZE visibility.images")
         conn.commit()
     print(f"seeded {images} images ({objects} distinct objects) in {time.perf_counter() - started:.1f} s")
+    return keys
+
+
+def store_baseline(store: ObjectStore, keys: list[str], gets: int = 2000) -> None:
+    """The object store alone: GETs per second one at a time and with 6 threads (what the export's
+    default executor has on 2 cores), the bound of an export that reads every image's bytes."""
+    client = store.client()
+
+    def get(key: str) -> bytes:
+        response = client.get_object(store.bucket, key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    work = [keys[n % len(keys)] for n in range(gets)]
+    started = time.perf_counter()
+    for key in work:
+        get(key)
+    sequential = gets / (time.perf_counter() - started)
+    with ThreadPoolExecutor(6) as pool:
+        started = time.perf_counter()
+        list(pool.map(get, work))
+        threaded = gets / (time.perf_counter() - started)
+    print(f"object store alone: {sequential:.0f} GETs/s one at a time, {threaded:.0f} GETs/s with 6 threads")
 
 
 def run_export(stack: ServiceStack, into: Path) -> None:
@@ -172,7 +202,8 @@ def main() -> None:
         stack.start_billing()
         stack.start_visibility()
         stack.start_generation_api()
-        seed(infra.database_url, store, options.images, options.private, options.objects, rng)
+        keys = seed(infra.database_url, store, options.images, options.private, options.objects, rng)
+        store_baseline(store, keys)
         for _ in range(options.exports):
             run_export(stack, root / "exports")
     finally:
