@@ -288,7 +288,7 @@ class ImageOut(BaseModel):
 
 
 # A generation's job kind as the API names it: 'generate' or the action it ran on its source.
-JobKindName = Literal["generate", "upscale", "describe", "remove_background", "fill", "extend"]
+JobKindName = Literal["generate", "upscale", "describe", "remove_background", "fill", "extend", "replace_background"]
 
 
 class ParamsOut(BaseModel):
@@ -305,7 +305,8 @@ class ParamsOut(BaseModel):
         description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
         "action on source_image_id ('upscale': 2x; 'describe': prompt suggestions, no image; "
         "'remove_background': a PNG with alpha; "
-        "'fill': a masked region redrawn; 'extend': a grown canvas)",
+        "'fill': a masked region redrawn; 'extend': a grown canvas; "
+        "'replace_background': the object kept, the rest redrawn to a prompt)",
     )
 
 
@@ -352,7 +353,7 @@ class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
     # How this image was made from it: a remix (new prompt) or an action on it.
-    by: Literal["remix", "upscale", "remove_background", "fill", "extend"] = "remix"
+    by: Literal["remix", "upscale", "remove_background", "fill", "extend", "replace_background"] = "remix"
 
 
 class Recipe(BaseModel):

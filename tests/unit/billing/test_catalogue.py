@@ -34,6 +34,7 @@ def test_the_shipped_catalogue_prices_the_image_actions():
         "remove_background": 1,
         "fill": 1,
         "extend": 1,
+        "replace_background": 1,
     }
 
 

@@ -11,6 +11,7 @@ from services.generation.actions.describe import DESCRIBE
 from services.generation.actions.extend import EXTEND
 from services.generation.actions.fill import FILL
 from services.generation.actions.remove_background import REMOVE_BACKGROUND
+from services.generation.actions.replace_background import REPLACE_BACKGROUND
 from services.generation.actions.upscale import UPSCALE
 from services.generation.handlers import _spec_of
 from services.generation.requests import GENERATE, InvalidRequest, kind_from_proto, kind_to_proto, nearest_aspect_ratio
@@ -25,6 +26,7 @@ def test_every_action_is_registered_under_its_kind_and_on_the_wire():
         "remove_background": REMOVE_BACKGROUND,
         "fill": FILL,
         "extend": EXTEND,
+        "replace_background": REPLACE_BACKGROUND,
     }
     assert GENERATE not in ACTIONS
     for kind in (GENERATE, *ACTIONS):
