@@ -6,13 +6,17 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.generation.v1 import generation_pb2
-from services.gateway.api.access import NOT_FOUND_RESPONSE
+from services.gateway.api.access import NOT_FOUND_RESPONSE, OpenApiResponses
 from services.gateway.api.image_actions import start_action
 from services.gateway.api.schemas import GenerationAccepted, IdempotencyKey
 from services.gateway.api.submission import SUBMIT_RESPONSES
 from services.gateway.auth.security import CurrentCaller
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
+
+NEEDS_EDIT: OpenApiResponses = {
+    403: {"description": "the plan does not include editing (basic and up); the detail says which plan does"}
+}
 
 
 @router.post(
@@ -23,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["generations"])
     responses={
         **NOT_FOUND_RESPONSE,
         **SUBMIT_RESPONSES,
-        403: {"description": "the plan does not include editing (basic and up); the detail says which plan does"},
+        **NEEDS_EDIT,
         422: {"description": "the image is over 2048 px a side"},
     },
     description="Starts a job that makes a new image of the same size: a PNG with an alpha channel, "
@@ -56,7 +60,7 @@ class ReplaceBackgroundRequest(BaseModel):
     responses={
         **NOT_FOUND_RESPONSE,
         **SUBMIT_RESPONSES,
-        403: {"description": "the plan does not include editing (basic and up); the detail says which plan does"},
+        **NEEDS_EDIT,
         422: {"description": "no prompt; the image is outside 64 to 1024 px a side"},
     },
     description="Starts a job that cuts the object out (as remove-background does) and draws everything "
