@@ -1,7 +1,8 @@
 """The privacy model as a stateful property (hypothesis RuleBasedStateMachine) on the real platform.
 
 Three users generate (public, private or "my last choice"), toggle one image, toggle several in
-bulk (mixing in others' and deleted images), upscale an image (their own or not, deleted or not),
+bulk (mixing in others' and deleted images), upscale an image or remove its background (their own
+or not, deleted or not),
 change plans through billing's ChangePlan (as an operator), let their subscription lapse (a period
 end in the past) and delete generations, in random order. After every step every read endpoint is
 probed as the owner, as each other user and anonymously:
@@ -15,9 +16,9 @@ probed as the owner, as each other user and anonymously:
 - plan changes and lapses never change any image's visibility (P4);
 - every refusal is the one the plan and the rules predict (free/basic/lapsed: no private, no
   toggles; deleting needs `delete_generation`; upscaling needs `upscale` and the image's owner, and
-  takes images of at most 1024 px a side);
-- an upscale inherits its source's visibility (a derivative of a private image is private) and is
-  probed like every other image from then on.
+  takes images of at most 1024 px a side; removing a background needs `edit`, up to 2048 px);
+- an upscale or a cut-out inherits its source's visibility (a derivative of a private image is
+  private) and is probed like every other image from then on.
 
 Settings: MAX_EXAMPLES=8 runs of up to STEPS=12 steps each (≈ 85 steps, each followed by the full
 probe; 65–90 s on 2 shared cores once the platform is up, ~2 min with start-up). Generations are 1
@@ -99,6 +100,11 @@ class Img:
     visibility: str
     deleted: bool = False
     side: int = 512  # pixels a side (1:1 generations; each upscale doubles it)
+
+
+# The image actions by route: how many times a side the result is, and the largest source side.
+ACTION_GROWTH = {"upscale": 2, "remove-background": 1}
+ACTION_MAX_SIDE = {"upscale": 1024, "remove-background": 2048}
 
 
 @dataclass
@@ -190,7 +196,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         self._bulk_toggle(data, "public")
 
     def _toggle(self, data: st.DataObject, target: str) -> None:
-        image_id = data.draw(st.sampled_from(sorted(self.imgs)), label="image")
+        image_id = data.draw(st.sampled_from(list(self.imgs)), label="image")
         actor = self._actor(data, self.imgs[image_id].owner)
         expected = self._expect_change(actor, image_id, target)
         reply = self.platform.set_visibility(self.users[actor].account, image_id, target)
@@ -204,7 +210,7 @@ class PrivacyMachine(RuleBasedStateMachine):
 
     def _bulk_toggle(self, data: st.DataObject, target: str) -> None:
         image_ids = data.draw(
-            st.lists(st.sampled_from(sorted(self.imgs)), min_size=1, max_size=4, unique=True), label="images"
+            st.lists(st.sampled_from(list(self.imgs)), min_size=1, max_size=4, unique=True), label="images"
         )
         actor = self._actor(data, self.imgs[image_ids[0]].owner)
         reply = self.platform.set_many(self.users[actor].account, image_ids, target)
@@ -251,20 +257,23 @@ class PrivacyMachine(RuleBasedStateMachine):
         self._record_plan(who, account)
 
     @rule(data=st.data())
-    def upscale(self, data: st.DataObject) -> None:
-        image_id = data.draw(st.sampled_from(sorted(self.imgs)), label="image")
+    def act(self, data: st.DataObject) -> None:
+        """An image action: upscale (2x, sources up to 1024 px) or remove background (same size, up to
+        2048 px); both need a paid plan (`upscale`, `edit`) and the image's owner."""
+        action = data.draw(st.sampled_from(sorted(ACTION_GROWTH)), label="action")
+        image_id = data.draw(st.sampled_from(list(self.imgs)), label="image")
         image = self.imgs[image_id]
         actor = self._actor(data, image.owner)
         user = self.users[actor]
-        reply = self.platform.http.post(f"/api/v1/images/{image_id}/upscale", headers=user.account.headers)
-        self.seen[f"upscale {reply.status_code}"] += 1
+        reply = self.platform.http.post(f"/api/v1/images/{image_id}/{action}", headers=user.account.headers)
+        self.seen[f"{action} {reply.status_code}"] += 1
         if actor != image.owner or image.deleted:
             assert reply.status_code == 404, reply.text  # the image first: says nothing about the plan
             return
-        if not user.paid_features:  # `upscale`: basic and up, active
+        if not user.paid_features:  # `upscale` and `edit`: basic and up, active
             assert reply.status_code == 403, reply.text
             return
-        if image.side > 1024:
+        if image.side > ACTION_MAX_SIDE[action]:
             assert reply.status_code == 422, reply.text
             return
         if reply.status_code == 402:  # out of credits: allowed, nothing was made
@@ -273,16 +282,17 @@ class PrivacyMachine(RuleBasedStateMachine):
         generation = self.platform.wait(user.account, reply.json()["generation_id"])
         assert generation["status"] == "succeeded", generation
         [result] = generation["images"]
-        assert (result["width"], result["visibility"]) == (2 * image.side, image.visibility), (result, image)
+        side = ACTION_GROWTH[action] * image.side
+        assert (result["width"], result["visibility"]) == (side, image.visibility), (result, image)
         # Its prompt is the source's, secret token included: probed for leaks like any image.
         self.imgs[result["image_id"]] = Img(actor, generation["generation_id"], image.token, image.visibility)
-        self.imgs[result["image_id"]].side = 2 * image.side
+        self.imgs[result["image_id"]].side = side
         self.gens[generation["generation_id"]] = Gen(actor, [result["image_id"]])
-        self.seen[f"upscaled {image.visibility}"] += 1
+        self.seen[f"{action} done on {image.visibility}"] += 1
 
     @rule(data=st.data())
     def delete(self, data: st.DataObject) -> None:
-        generation_id = data.draw(st.sampled_from(sorted(self.gens)), label="generation")
+        generation_id = data.draw(st.sampled_from(list(self.gens)), label="generation")
         gen = self.gens[generation_id]
         actor = self._actor(data, gen.owner)
         reply = self.platform.http.delete(
