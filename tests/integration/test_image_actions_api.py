@@ -357,8 +357,8 @@ def test_replace_background_keeps_the_object_exactly_redraws_the_rest_and_refusa
     platform: Platform, triton_url: str
 ) -> None:
     alice = platform.sign_up("replacer")
-    platform.change_plan(alice, "basic")
-    [source] = platform.generate(alice, CUT_OUT_PROMPT)["images"]
+    platform.change_plan(alice, "plus")  # a private source, and full-quality PNGs to compare pixels exactly
+    [source] = platform.generate(alice, CUT_OUT_PROMPT, "private")["images"]
     before = pixels(platform, alice, source["image_id"])
     url = f"/api/v1/images/{source['image_id']}/replace-background"
     credits = platform.me(alice)["credits"]
@@ -379,7 +379,9 @@ def test_replace_background_keeps_the_object_exactly_redraws_the_rest_and_refusa
     assert platform.me(free)["credits"] == free_credits
     assert platform.me(alice)["credits"] == credits
 
-    result = finished(platform, alice, platform.http.post(url, json={"prompt": REPLACE_PROMPT}, headers=alice.headers))
+    token = f"s{uuid.uuid4().hex[:12]}"
+    prompt = f"{REPLACE_PROMPT} {token}"
+    result = finished(platform, alice, platform.http.post(url, json={"prompt": prompt}, headers=alice.headers))
 
     [image] = result["images"]
     after = pixels(platform, alice, image["image_id"])
@@ -388,7 +390,11 @@ def test_replace_background_keeps_the_object_exactly_redraws_the_rest_and_refusa
     assert kept.sum() > 5000 and background.sum() > 5000
     assert after.shape == before.shape and np.array_equal(after[kept], before[kept])
     assert np.abs(after[background].astype(int) - before[background]).mean() > 10
-    assert result["params"]["kind"] == "replace_background" and result["prompt"] == REPLACE_PROMPT
+    assert result["params"]["kind"] == "replace_background" and result["prompt"] == prompt
+    # A derivative of a private image is private: others see nothing of it.
+    assert result["visibility"] == image["visibility"] == "private"
+    for headers in (free.headers, ANONYMOUS):
+        assert_hidden(platform, image["image_id"], headers, token, missing_image_answers(platform, headers))
     assert platform.me(alice)["credits"] == credits - 1
     detail = platform.http.get(f"/api/v1/images/{image['image_id']}", headers=alice.headers).json()
     assert detail["remixed_from"]["image_id"] == source["image_id"]
