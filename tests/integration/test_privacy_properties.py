@@ -16,9 +16,10 @@ probed as the owner, as each other user and anonymously:
 - plan changes and lapses never change any image's visibility (P4);
 - every refusal is the one the plan and the rules predict (free/basic/lapsed: no private, no
   toggles; deleting needs `delete_generation`; upscaling needs `upscale` and the image's owner, and
-  takes images of at most 1024 px a side; removing a background needs `edit`, up to 2048 px; replacing one too, up to 1024 px);
-- an upscale, a cut-out or a replaced background inherits its source's visibility (a derivative of a private image is
-  private) and is probed like every other image from then on.
+  takes images of at most 1024 px a side; removing a background needs `edit`, up to 2048 px;
+  replacing one too, up to 1024 px);
+- an upscale, a cut-out or a replaced background inherits its source's visibility (a derivative of
+  a private image is private) and is probed like every other image from then on.
 
 Settings: MAX_EXAMPLES=8 runs of up to STEPS=12 steps each (≈ 85 steps, each followed by the full
 probe; 65–90 s on 2 shared cores once the platform is up, ~2 min with start-up). Generations are 1
