@@ -58,8 +58,9 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
         yield running
 
 
-@pytest.fixture
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module")
+def running_browser() -> Iterator[Browser]:
+    """One Chromium per test file: launching it is seconds on 2 cores, a context is milliseconds."""
     assert CHROMIUM.exists(), "Debian's Chromium is missing: apt-get install -y chromium"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
@@ -67,3 +68,12 @@ def browser() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser(running_browser: Browser) -> Iterator[Browser]:
+    """The file's browser; every context (cookies, storage, pages) a test opens is closed at its end,
+    so no test sees another's session and no page left open keeps polling the platform."""
+    yield running_browser
+    for context in running_browser.contexts:
+        context.close()

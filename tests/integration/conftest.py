@@ -62,9 +62,10 @@ def stack(infra, tmp_path) -> Iterator[ServiceStack]:
 
 @pytest.fixture
 async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
-    stack.start_billing()
-    stack.start_visibility()
-    stack.start_generation_api()
+    with stack.started_together():
+        stack.start_billing()
+        stack.start_visibility()
+        stack.start_generation_api()
     async with stack.channel("generation-api") as channel:
         yield generation_pb2_grpc.GenerationServiceStub(channel)
 

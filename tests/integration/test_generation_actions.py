@@ -14,6 +14,7 @@ from PIL import Image
 from atelier.common.v1 import visibility_pb2 as common
 from atelier.generation.v1 import events_pb2, generation_pb2
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from services.generation.actions.describe import DESCRIBE
 from services.generation.actions.upscale import UPSCALE
 from tests.support.events import stream_events
 from tests.support.generation import (
@@ -32,10 +33,12 @@ pytestmark = pytest.mark.integration
 PROMPT = "a red circle on a blue background"
 
 
-def upscale_request(owner: str, image_id: str, **fields) -> generation_pb2.SubmitRequest:
+def upscale_request(
+    owner: str, image_id: str, kind: int = generation_pb2.JOB_KIND_UPSCALE, **fields
+) -> generation_pb2.SubmitRequest:
     return generation_pb2.SubmitRequest(
         owner_id=owner,
-        params=generation_pb2.GenerationParams(kind=generation_pb2.JOB_KIND_UPSCALE, source_image_id=image_id),
+        params=generation_pb2.GenerationParams(kind=kind, source_image_id=image_id),
         **fields,
     )
 
@@ -178,13 +181,23 @@ async def test_an_upscale_past_the_maximum_size_is_refused_in_words(stack, clien
     assert table_count(infra.database_url, "generations") == generations
 
 
-async def test_a_source_deleted_before_the_job_starts_fails_it_in_the_missing_words_and_refunds(stack, client):
+@pytest.mark.parametrize(
+    ("action", "kind", "words"),
+    [
+        (UPSCALE, generation_pb2.JOB_KIND_UPSCALE, "The image to upscale is no longer available."),
+        (DESCRIBE, generation_pb2.JOB_KIND_DESCRIBE, "The image to describe is no longer available."),
+    ],
+    ids=["upscale", "describe"],
+)
+async def test_a_source_deleted_before_the_job_starts_fails_it_in_the_missing_words_and_refunds(
+    stack, client, action, kind, words
+):
     stack.start_worker()
     await change_plan(stack, "alice", "basic")
     source_generation = await generate(client, "alice")
     stack.stop("generation-worker")
     before = await credit_balance(stack, "alice")
-    reply = await client.Submit(upscale_request("alice", source_generation.images[0].image_id))
+    reply = await client.Submit(upscale_request("alice", source_generation.images[0].image_id, kind=kind))
     assert await credit_balance(stack, "alice") == before - 1  # reserved
     await client.DeleteGeneration(
         generation_pb2.DeleteGenerationRequest(generation_id=source_generation.generation_id, actor_id="alice")
@@ -194,10 +207,10 @@ async def test_a_source_deleted_before_the_job_starts_fails_it_in_the_missing_wo
     result = await wait_finished(client, reply.generation.generation_id, "alice")
 
     assert result.status == FAILED
-    assert result.error == UPSCALE.gone_message == "The image to upscale is no longer available."
-    assert not result.images
+    assert result.error == action.gone_message == words
+    assert not result.images and not result.suggestions
 
     async def refunded() -> bool:
         return await credit_balance(stack, "alice") == before
 
-    await eventually(refunded, "the upscale's credit refunded", 20, interval=0.2)
+    await eventually(refunded, f"the {action.kind}'s credit refunded", 20, interval=0.2)

@@ -1,7 +1,13 @@
 """Remix through a real tritonserver serving the shipped tiny-diffusion model: at the strengths the UI
 offers from 0.6 up, the remix draws the new prompt (read back by the analytic evaluator), whatever the
 source; at low strength the source still shows. Sources and prompts differ in shape, colour,
-background and position, so no single tuned example carries the figure."""
+background and position, so no single tuned example carries the figure.
+
+A sample: every source x prompt pair, one seed each (16 remixes a strength). The model card's figures
+(64 a strength) come from `python -m imagemodel.evaluate --remix 0.3,0.6,0.8,1 --steps 20`; on this
+sample the evaluator reads 15/16 remixes as their new prompt at 0.6 and at 0.9, and 12/16 low-strength
+remixes stay near their source (the test's computation run in-process on the pipeline Triton serves,
+same seeds, 512 px and back to 32): the thresholds leave two images of margin."""
 
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from tools.devstack import TritonServer
 
 pytestmark = pytest.mark.integration
 
-SEEDS_PER_PAIR = 4
+SEEDS_PER_PAIR = 1
 STEPS = 20  # the generation service's default
 
 
@@ -66,7 +72,7 @@ def native(image: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((32, 32), Image.Resampling.BOX))
 
 
-@pytest.mark.timeout(900)  # 64 images through Triton on a shared 2-core CPU
+@pytest.mark.timeout(900)  # 16 images through Triton: minutes when other work shares the 2 cores
 @pytest.mark.parametrize("strength", [0.6, 0.9])
 async def test_a_remix_at_the_ui_strengths_from_0_6_draws_the_new_prompt(tiny_diffusion_triton, strength) -> None:
     followed = []
@@ -88,13 +94,13 @@ async def test_a_remix_at_low_strength_keeps_the_sources_composition(tiny_diffus
             shown = native(init)
             for p, prompt in enumerate(REMIX_PROMPTS):
                 seed = remix_seed(s, p)
-                remixes = await draw(model, prompt, seed, 0.3, init, count=2)
-                fresh = await draw(model, prompt, seed, None, count=2)
+                remixes = await draw(model, prompt, seed, 0.3, init)
+                fresh = await draw(model, prompt, seed, None)
                 for remix, plain in zip(remixes, fresh, strict=True):
                     near = np.abs(remix.astype(float) - shown).mean()
                     far = np.abs(plain.astype(float) - shown).mean()
                     nearer.append(near < 0.6 * far)
-    # The evaluator measures 72% over 4 seeds (MODEL_CARD.md); at strength 0.6 and above, 0%.
+    # The evaluator measures 72% over 4 seeds (MODEL_CARD.md), 12/16 on this sample; at 0.6 and above, 0%.
     assert np.mean(nearer) >= 0.6, f"only {np.mean(nearer):.0%} of low-strength remixes stay near their source"
 
 

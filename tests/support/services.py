@@ -7,6 +7,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -113,6 +116,8 @@ class ServiceStack:
     http_port: int = field(default_factory=free_port)
     pki: Pki = field(default_factory=session_pki)
     _processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    # Inside started_together(): the processes started but not yet waited on, with their ports.
+    _not_yet_ready: list[tuple[ManagedProcess, int]] | None = None
 
     @property
     def generation_addr(self) -> str:
@@ -211,14 +216,24 @@ class ServiceStack:
         process.start()
         self._processes[name] = process
         if ready_port is not None:
-            wait_until_ready(
-                lambda: port_is_open(ready_port),
-                what=name,
-                timeout=60,
-                log_path=process.log_path,
-                is_alive=process.is_running,
-            )
+            if self._not_yet_ready is not None:
+                self._not_yet_ready.append((process, ready_port))
+            else:
+                _wait_until_listening(process, ready_port)
         return process
+
+    @contextmanager
+    def started_together(self) -> Iterator[None]:
+        """The services started inside start at once and are all listening when it ends: their start-ups
+        (imports, migrations, TLS) overlap on both cores instead of queueing. None needs another up to
+        start: gRPC channels connect on first use, and a consumer waits for a stream it does not own."""
+        self._not_yet_ready = []
+        try:
+            yield
+            for process, port in self._not_yet_ready:
+                _wait_until_listening(process, port)
+        finally:
+            self._not_yet_ready = None
 
     def start_generation_api(self, **extra_env: str) -> ManagedProcess:
         return self.start(
@@ -269,13 +284,14 @@ class ServiceStack:
         )
 
     def start_platform(self) -> None:
-        """Every service, in dependency order (the gateway last: it calls the others)."""
-        self.start_billing()
-        self.start_visibility()
-        self.start_feed()
-        self.start_generation_api()
-        self.start_worker()
-        self.start_gateway()
+        """Every service, started together (the gateway is listed last: it calls the others)."""
+        with self.started_together():
+            self.start_billing()
+            self.start_visibility()
+            self.start_feed()
+            self.start_generation_api()
+            self.start_worker()
+            self.start_gateway()
 
     def start_worker(self, name: str = "generation-worker", **extra_env: str) -> ManagedProcess:
         return self.start(
@@ -296,8 +312,10 @@ class ServiceStack:
         self._processes.pop(name).stop(grace_seconds=15)
 
     def stop_all(self) -> None:
-        for name in reversed(list(self._processes)):
-            self.stop(name)
+        """Every process asked to stop at once: each drains within the same grace, in parallel."""
+        processes = [self._processes.pop(name) for name in reversed(list(self._processes))]
+        with ThreadPoolExecutor(max_workers=max(1, len(processes))) as pool:
+            list(pool.map(lambda process: process.stop(grace_seconds=15), processes))
 
     def log_path(self, name: str) -> Path:
         return self._processes[name].log_path
@@ -306,3 +324,13 @@ class ServiceStack:
         return "\n".join(
             f"== {p.name}\n{p.log_path.read_text(errors='replace')[-3000:]}" for p in self._processes.values()
         )
+
+
+def _wait_until_listening(process: ManagedProcess, port: int) -> None:
+    wait_until_ready(
+        lambda: port_is_open(port),
+        what=process.name,
+        timeout=60,
+        log_path=process.log_path,
+        is_alive=process.is_running,
+    )
