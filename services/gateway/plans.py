@@ -30,7 +30,7 @@ UNLOCKS = {
     PRIVATE_GENERATION: "Private generations, and making images public or private (one by one or in bulk)",
     DOWNLOAD_PNG: "Full-quality PNG downloads (without it: a slightly compressed JPG)",
     UPSCALE: "Upscale images 2x",
-    EDIT: "Remove backgrounds, and the image editor: crop, rotate, flip, brightness and contrast",
+    EDIT: "Remove and replace backgrounds, and the image editor: crop, rotate, flip, brightness and contrast",
     DELETE_GENERATION: "Delete a whole generation set",
 }
 # Entitlements a plan grants for features not built yet (issue 11): the plan page says "coming soon"

@@ -1,7 +1,8 @@
 """Remove background in a real browser (headless Debian Chromium) on the whole platform: the detail
 panel's "Remove background" control, disabled with the plan's reason on the free plan; on basic it
 starts a job the studio follows to a cut-out whose background pixels are transparent in the page,
-shown on a checkerboard, its panel naming its source."""
+shown on a checkerboard, its panel naming its source; then "Replace background" with a typed prompt
+starts a job whose result opens naming its source too."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def test_remove_background_explains_the_plan_then_cuts_the_object_out(platform, 
     expect(remove).to_be_disabled()
     expect(remove).to_have_attribute("title", NEEDS_BASIC)
     expect(page.locator("#detail-remove-background-note")).to_have_text(f"{NEEDS_BASIC} See plans")
+    expect(page.locator("#detail-replace-background")).to_be_disabled()
+    expect(page.locator("#detail-replace-background-note")).to_have_text(f"{NEEDS_BASIC} See plans")
     assert page.locator("#detail-img").evaluate(CORNER_ALPHA) == 255
     page.locator("#detail-close").click()
 
@@ -67,3 +70,12 @@ def test_remove_background_explains_the_plan_then_cuts_the_object_out(platform, 
     expect(picture).to_have_css("background-image", re.compile(r"linear-gradient"))
     assert picture.evaluate(CORNER_ALPHA) == 0
     shot(page, tmp_path, "remove_background_result_detail")
+
+    # Replace the cut-out's background: the studio follows that job too, to a result naming its source.
+    page.get_by_label("New background").fill("a white background")
+    page.locator("#detail-replace-background").click()
+    expect(page.locator("#detail")).to_be_hidden()  # closed as the studio starts following the new job
+    expect(page.locator("#tiles img.final")).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
+    page.locator("#tiles .tile-open").first.click()
+    expect(page.locator("#detail-lineage")).to_contain_text("Background replaced from", timeout=GENERATION_TIMEOUT_MS)
+    shot(page, tmp_path, "replace_background_result_detail")

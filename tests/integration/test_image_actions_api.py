@@ -2,7 +2,8 @@
 worker, billing, visibility, feed; real Postgres, NATS, S3 store, Triton's models), one platform for
 all (starting one is the costly part): upscale (exactly 2x the pixels), remove background (alpha 0
 where the background was, the object's pixels kept), magic fill (the painted region redrawn, every
-other pixel kept) and extend (the original at its offset), each watched like a generation, with
+other pixel kept), extend (the original at its offset) and replace background (the object's pixels
+kept exactly, the rest redrawn), each watched like a generation, with
 lineage to the source, privacy inherited and refusals that charge nothing."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from scipy import ndimage
+from tritonclient.grpc import InferenceServerClient, InferInput
 
 from segmenter.evaluate import colour_distance_mask
 from tests.integration.test_privacy_support import (
@@ -332,3 +334,68 @@ def test_extend_grows_the_canvas_with_the_original_at_its_offset_and_refuses_pas
     assert np.abs(after[:, 256:].astype(int) - before).mean() < 2
     assert result["params"]["kind"] == "extend" and result["prompt"] == CANVAS_PROMPT
     assert platform.me(carol)["credits"] == credits - 1
+
+
+# Replace background: remove background's cut-out, then magic fill's masked diffusion around the object.
+REPLACE_PROMPT = "a white background"
+
+
+def cut_out_alpha(triton_url: str, image: np.ndarray) -> np.ndarray:
+    """The `background` model's alpha for these pixels, asked of Triton directly (as the job does)."""
+    client = InferenceServerClient(triton_url)
+    try:
+        tensor = InferInput("IMAGE", list(image.shape), "UINT8")
+        tensor.set_data_from_numpy(np.ascontiguousarray(image))
+        output = client.infer("background", [tensor]).as_numpy("IMAGE")
+    finally:
+        client.close()
+    assert output is not None and output.shape == (*image.shape[:2], 4)
+    return output[..., 3]
+
+
+def test_replace_background_keeps_the_object_exactly_redraws_the_rest_and_refusals_charge_nothing(
+    platform: Platform, triton_url: str
+) -> None:
+    alice = platform.sign_up("replacer")
+    platform.change_plan(alice, "plus")  # a private source, and full-quality PNGs to compare pixels exactly
+    [source] = platform.generate(alice, CUT_OUT_PROMPT, "private")["images"]
+    before = pixels(platform, alice, source["image_id"])
+    url = f"/api/v1/images/{source['image_id']}/replace-background"
+    credits = platform.me(alice)["credits"]
+
+    empty = platform.http.post(url, json={"prompt": ""}, headers=alice.headers)
+    blank = platform.http.post(url, json={"prompt": "   "}, headers=alice.headers)
+    free = platform.sign_up("free_replacer")
+    [free_own] = platform.generate(free, CUT_OUT_PROMPT)["images"]
+    free_credits = platform.me(free)["credits"]
+    refused = platform.http.post(
+        f"/api/v1/images/{free_own['image_id']}/replace-background", json={"prompt": "x"}, headers=free.headers
+    )
+
+    assert empty.status_code == blank.status_code == 422
+    assert blank.headers["content-type"] == "application/problem+json"
+    assert "prompt: must not be empty" in blank.json()["detail"]
+    assert refused.status_code == 403 and refused.json()["detail"] == "Editing needs the Basic plan or higher."
+    assert platform.me(free)["credits"] == free_credits
+    assert platform.me(alice)["credits"] == credits
+
+    token = f"s{uuid.uuid4().hex[:12]}"
+    prompt = f"{REPLACE_PROMPT} {token}"
+    result = finished(platform, alice, platform.http.post(url, json={"prompt": prompt}, headers=alice.headers))
+
+    [image] = result["images"]
+    after = pixels(platform, alice, image["image_id"])
+    alpha = cut_out_alpha(triton_url, before)
+    kept, background = alpha == 255, alpha == 0
+    assert kept.sum() > 5000 and background.sum() > 5000
+    assert after.shape == before.shape and np.array_equal(after[kept], before[kept])
+    assert np.abs(after[background].astype(int) - before[background]).mean() > 10
+    assert result["params"]["kind"] == "replace_background" and result["prompt"] == prompt
+    # A derivative of a private image is private: others see nothing of it.
+    assert result["visibility"] == image["visibility"] == "private"
+    for headers in (free.headers, ANONYMOUS):
+        assert_hidden(platform, image["image_id"], headers, token, missing_image_answers(platform, headers))
+    assert platform.me(alice)["credits"] == credits - 1
+    detail = platform.http.get(f"/api/v1/images/{image['image_id']}", headers=alice.headers).json()
+    assert detail["remixed_from"]["image_id"] == source["image_id"]
+    assert detail["remixed_from"]["by"] == "replace_background"

@@ -1,8 +1,8 @@
 """The privacy model as a stateful property (hypothesis RuleBasedStateMachine) on the real platform.
 
 Three users generate (public, private or "my last choice"), toggle one image, toggle several in
-bulk (mixing in others' and deleted images), upscale an image or remove its background (their own
-or not, deleted or not),
+bulk (mixing in others' and deleted images), upscale an image, remove or replace its background
+(their own or not, deleted or not),
 change plans through billing's ChangePlan (as an operator), let their subscription lapse (a period
 end in the past) and delete generations, in random order. After every step every read endpoint is
 probed as the owner, as each other user and anonymously:
@@ -16,9 +16,10 @@ probed as the owner, as each other user and anonymously:
 - plan changes and lapses never change any image's visibility (P4);
 - every refusal is the one the plan and the rules predict (free/basic/lapsed: no private, no
   toggles; deleting needs `delete_generation`; upscaling needs `upscale` and the image's owner, and
-  takes images of at most 1024 px a side; removing a background needs `edit`, up to 2048 px);
-- an upscale or a cut-out inherits its source's visibility (a derivative of a private image is
-  private) and is probed like every other image from then on.
+  takes images of at most 1024 px a side; removing a background needs `edit`, up to 2048 px;
+  replacing one too, up to 1024 px);
+- an upscale, a cut-out or a replaced background inherits its source's visibility (a derivative of
+  a private image is private) and is probed like every other image from then on.
 
 Settings: MAX_EXAMPLES=8 runs of up to STEPS=12 steps each (≈ 85 steps, each followed by the full
 probe, ≈ 4,500 reads). Generations are 1 image, 2 steps. Each run starts with user 0 on Plus holding
@@ -112,8 +113,8 @@ class Img:
 
 
 # The image actions by route: how many times a side the result is, and the largest source side.
-ACTION_GROWTH = {"upscale": 2, "remove-background": 1}
-ACTION_MAX_SIDE = {"upscale": 1024, "remove-background": 2048}
+ACTION_GROWTH = {"upscale": 2, "remove-background": 1, "replace-background": 1}
+ACTION_MAX_SIDE = {"upscale": 1024, "remove-background": 2048, "replace-background": 1024}
 
 
 @dataclass
@@ -268,14 +269,17 @@ class PrivacyMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def act(self, data: st.DataObject) -> None:
-        """An image action: upscale (2x, sources up to 1024 px) or remove background (same size, up to
-        2048 px); both need a paid plan (`upscale`, `edit`) and the image's owner."""
+        """An image action: upscale (2x, sources up to 1024 px), remove background (same size, up to
+        2048 px) or replace background (same size, up to 1024 px, a prompt carrying the source's
+        token); all need a paid plan (`upscale`, `edit`) and the image's owner."""
         action = data.draw(st.sampled_from(sorted(ACTION_GROWTH)), label="action")
         image_id = data.draw(st.sampled_from(list(self.imgs)), label="image")
         image = self.imgs[image_id]
         actor = self._actor(data, image.owner)
         user = self.users[actor]
-        reply = self.platform.http.post(f"/api/v1/images/{image_id}/{action}", headers=user.account.headers)
+        # Replace background's result takes its prompt: the token goes with it, to be probed for leaks.
+        body = {"prompt": f"a white background {image.token}"} if action == "replace-background" else None
+        reply = self.platform.http.post(f"/api/v1/images/{image_id}/{action}", json=body, headers=user.account.headers)
         self.seen[f"{action} {reply.status_code}"] += 1
         if actor != image.owner or image.deleted:
             assert reply.status_code == 404, reply.text  # the image first: says nothing about the plan

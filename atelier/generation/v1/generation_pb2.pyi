@@ -21,6 +21,7 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_FILL: _ClassVar[JobKind]
     JOB_KIND_EXTEND: _ClassVar[JobKind]
     JOB_KIND_EDIT: _ClassVar[JobKind]
+    JOB_KIND_REPLACE_BACKGROUND: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -37,6 +38,7 @@ JOB_KIND_REMOVE_BACKGROUND: JobKind
 JOB_KIND_FILL: JobKind
 JOB_KIND_EXTEND: JobKind
 JOB_KIND_EDIT: JobKind
+JOB_KIND_REPLACE_BACKGROUND: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus

@@ -301,7 +301,9 @@ class ImageOut(BaseModel):
 
 
 # A generation's job kind as the API names it: 'generate' or the action it ran on its source.
-JobKindName = Literal["generate", "upscale", "describe", "remove_background", "fill", "extend", "edit"]
+JobKindName = Literal[
+    "generate", "upscale", "describe", "remove_background", "replace_background", "fill", "extend", "edit"
+]
 
 
 class ParamsOut(BaseModel):
@@ -318,7 +320,8 @@ class ParamsOut(BaseModel):
         description="what the job did: 'generate' (text-to-image, or a remix with source_image_id) or an "
         "action on source_image_id ('upscale': 2x; 'describe': prompt suggestions, no image; "
         "'remove_background': a PNG with alpha; "
-        "'fill': a masked region redrawn; 'extend': a grown canvas; 'edit': the editor's operations)",
+        "'fill': a masked region redrawn; 'extend': a grown canvas; 'edit': the editor's operations; "
+        "'replace_background': the object kept, the rest redrawn to a prompt)",
     )
     style_image_id: str | None = Field(
         default=None, description="the style reference, only while it is visible to you; otherwise absent"
@@ -369,7 +372,9 @@ class RemixSource(BaseModel):
     image_id: uuid.UUID
     url: str
     # How this image was made from it: a remix (new prompt) or an action on it.
-    by: Literal["remix", "upscale", "remove_background", "fill", "extend", "edit", "style"] = "remix"
+    by: Literal["remix", "upscale", "remove_background", "replace_background", "fill", "extend", "edit", "style"] = (
+        "remix"
+    )
 
 
 class Recipe(BaseModel):

@@ -38,6 +38,7 @@ ACTION_ENTITLEMENTS = {
     generation_pb2.JOB_KIND_UPSCALE: UPSCALE,
     generation_pb2.JOB_KIND_REMOVE_BACKGROUND: EDIT,
     generation_pb2.JOB_KIND_EDIT: EDIT,
+    generation_pb2.JOB_KIND_REPLACE_BACKGROUND: EDIT,
 }
 
 

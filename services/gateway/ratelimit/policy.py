@@ -17,6 +17,7 @@ SUBMIT_ROUTES = frozenset(
         f"{API_PREFIX}/images/{{image_id}}/remix",
         f"{API_PREFIX}/images/{{image_id}}/upscale",
         f"{API_PREFIX}/images/{{image_id}}/remove-background",
+        f"{API_PREFIX}/images/{{image_id}}/replace-background",
         f"{API_PREFIX}/images/{{image_id}}/fill",
         f"{API_PREFIX}/images/{{image_id}}/extend",
         f"{API_PREFIX}/images/{{image_id}}/edit",

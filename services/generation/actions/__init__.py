@@ -14,9 +14,10 @@ from services.generation.actions.edit import EDIT
 from services.generation.actions.extend import EXTEND
 from services.generation.actions.fill import FILL
 from services.generation.actions.remove_background import REMOVE_BACKGROUND
+from services.generation.actions.replace_background import REPLACE_BACKGROUND
 from services.generation.actions.upscale import UPSCALE
 from services.generation.inference import ImageAction
 
 ACTIONS: Mapping[str, ImageAction] = MappingProxyType(
-    {action.kind: action for action in (UPSCALE, DESCRIBE, REMOVE_BACKGROUND, FILL, EXTEND, EDIT)}
+    {action.kind: action for action in (UPSCALE, DESCRIBE, REMOVE_BACKGROUND, REPLACE_BACKGROUND, FILL, EXTEND, EDIT)}
 )

@@ -82,7 +82,7 @@ class CanvasAction(ImageAction):
     """An action that redraws part of a canvas built from the source: `canvas` says what to draw
     into and where (mask 255); the txt2img model draws it to the job's prompt."""
 
-    entitlement = None  # every plan (billing's catalogue prices it)
+    entitlement: str | None = None  # every plan (billing's catalogue prices it)
     model_name = "txt2img"
 
     def canvas(self, source: np.ndarray, options: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -100,6 +100,10 @@ class CanvasAction(ImageAction):
 
     async def perform(self, job: ActionJob) -> np.ndarray:
         init_image, mask = self.canvas(job.source, job.options)
+        return await self.draw(job, init_image, mask)
+
+    async def draw(self, job: ActionJob, init_image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """init_image with its mask's (255) region drawn anew to the job's prompt."""
         height, width = mask.shape
         request = Txt2ImgRequest(
             prompt=job.prompt,

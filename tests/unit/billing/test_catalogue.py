@@ -35,6 +35,7 @@ def test_the_shipped_catalogue_prices_the_image_actions():
         "fill": 1,
         "extend": 1,
         "edit": 1,
+        "replace_background": 1,
     }
 
 

@@ -17,6 +17,7 @@ from services.gateway.ratelimit.settings import Rate, RateLimitSettings, parse_r
         ("/api/v1/me/password", "POST", True, RouteClass.LOGIN),
         ("/api/v1/generations", "POST", True, RouteClass.SUBMIT),
         ("/api/v1/images/{image_id}/remix", "POST", True, RouteClass.SUBMIT),
+        ("/api/v1/images/{image_id}/replace-background", "POST", True, RouteClass.SUBMIT),
         ("/api/v1/generations/{generation_id}/retry", "POST", True, RouteClass.SUBMIT),
         ("/api/v1/feed", "GET", False, RouteClass.ANONYMOUS_FEED),
         ("/api/v1/feed/sets", "GET", False, RouteClass.ANONYMOUS_FEED),

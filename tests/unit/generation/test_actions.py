@@ -12,6 +12,7 @@ from services.generation.actions.edit import EDIT
 from services.generation.actions.extend import EXTEND
 from services.generation.actions.fill import FILL
 from services.generation.actions.remove_background import REMOVE_BACKGROUND
+from services.generation.actions.replace_background import REPLACE_BACKGROUND
 from services.generation.actions.upscale import UPSCALE
 from services.generation.handlers import _spec_of
 from services.generation.requests import GENERATE, InvalidRequest, kind_from_proto, kind_to_proto, nearest_aspect_ratio
@@ -27,6 +28,7 @@ def test_every_action_is_registered_under_its_kind_and_on_the_wire():
         "fill": FILL,
         "extend": EXTEND,
         "edit": EDIT,
+        "replace_background": REPLACE_BACKGROUND,
     }
     assert GENERATE not in ACTIONS
     for kind in (GENERATE, *ACTIONS):

@@ -25,6 +25,7 @@ const UPSCALE_MAX_SIDE = 1024;
 const LINEAGE_WORDS = {
   upscale: "Upscaled 2× from ",
   remove_background: "Background removed from ",
+  replace_background: "Background replaced from ",
   fill: "Filled from ",
   extend: "Extended from ",
   edit: "Edited from ",
