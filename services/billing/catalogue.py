@@ -18,7 +18,8 @@ DOWNLOAD_PNG = "download_png"
 UPSCALE = "upscale"
 EDIT = "edit"
 DELETE_GENERATION = "delete_generation"
-KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION})
+TEAMS = "teams"
+KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION, TEAMS})
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _PLAN_KEYS = {"name", "display_name", "monthly_credits", "max_concurrent_generations", "entitlements"}

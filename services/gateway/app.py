@@ -21,6 +21,7 @@ from services.gateway.api.routes import (
     sessions,
     social,
     studio,
+    teams,
     webhooks,
 )
 from services.gateway.auth.security import on_validation_error_after_caller
@@ -80,6 +81,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         actions.router,
         profiles.router,
         webhooks.router,
+        teams.router,
         studio.router,
         health.router,
         pages.router,

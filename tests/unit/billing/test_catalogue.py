@@ -18,13 +18,15 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
     assert catalogue.get("free").entitlements == ()
     assert set(catalogue.get("basic").entitlements) == {"download_png", "upscale", "edit", "delete_generation"}
     for paid in ("plus", "pro", "team"):
-        assert set(catalogue.get(paid).entitlements) == {
+        assert set(catalogue.get(paid).entitlements) - {"teams"} == {
             "private_generation",
             "download_png",
             "upscale",
             "edit",
             "delete_generation",
         }
+    # Only the Team plan creates teams.
+    assert [p.name for p in catalogue.plans if "teams" in p.entitlements] == ["team"]
 
 
 def test_the_shipped_catalogue_prices_the_upscale_action():
