@@ -21,6 +21,7 @@ from tests.integration.test_privacy_support import (
     missing_image_answers,
     running_platform,
 )
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -247,6 +248,9 @@ def test_a_team_image_is_seen_by_current_members_only_and_leaving_makes_theirs_p
     unknown = platform.invite(owner, team_id, f"nobody_{uuid.uuid4().hex[:8]}")
     assert unknown.status_code == 404 and unknown.json()["detail"] == "User not found."
     platform.join(owner, team_id, member)
+    # Billing counts seats from the authority's TeamMembershipChanged: 2 members, 2 × 8 at once.
+    seats = lambda: platform.me(owner)["max_concurrent_generations"]  # noqa: E731
+    wait_until(lambda: seats() == 16, "two seats counted", 30, interval=0.2)
     assert platform.invite(member, team_id, outsider.username).status_code == 403  # a plain member
     assert platform.invite(outsider, team_id, outsider.username).status_code == 404  # not in the team
     last_owner = platform.http.post(f"/api/v1/teams/{team_id}/leave", headers=owner.headers)
@@ -270,6 +274,12 @@ def test_a_team_image_is_seen_by_current_members_only_and_leaving_makes_theirs_p
     assert {i["image_id"]: i["visibility"] for i in platform.creations(owner)} == {shared: "team"}
     for headers in (outsider.headers, ANONYMOUS):
         assert_hidden(platform, shared, headers, token, missing_image_answers(platform, headers))
+    # An upscale of it is its maker's alone: private, not shared with the team.
+    upscale = platform.http.post(f"/api/v1/images/{shared}/upscale", headers=owner.headers)
+    assert upscale.status_code == 202, upscale.text
+    [derived] = platform.wait(owner, upscale.json()["generation_id"])["images"]
+    assert derived["visibility"] == "private"
+    assert platform.http.get(f"/api/v1/images/{derived['image_id']}", headers=member.headers).status_code == 404
 
     # The member shares one of theirs, then is removed: from that answer on they see nothing of
     # the team, and their image is private to them (never public), gone from the owner's view.
@@ -285,3 +295,4 @@ def test_a_team_image_is_seen_by_current_members_only_and_leaving_makes_theirs_p
     assert own_view.status_code == 200 and own_view.json()["visibility"] == "private"
     assert platform.share_with_team(member, theirs, team_id).status_code == 403  # no longer a member
     assert platform.http.get("/api/v1/teams", headers=member.headers).json() == {"items": [], "invitations": []}
+    wait_until(lambda: seats() == 8, "one seat left", 30, interval=0.2)
