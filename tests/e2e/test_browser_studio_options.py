@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import GENERATION_TIMEOUT_MS, PASSWORD, new_page, shot, sign_up_here
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -157,3 +158,36 @@ def test_use_buttons_carry_another_users_public_recipe_into_the_prompt_box(platf
     expect(anonymous.locator("#detail")).to_be_visible()
     expect(anonymous.locator("#detail-use-recipe button")).to_have_count(0)
     expect(anonymous.locator("#detail-use-prompt")).to_be_hidden()
+
+
+def test_what_the_person_changes_while_their_options_load_is_kept(platform, browser) -> None:
+    """The saved options arrive after the page is usable; a drawer opened meanwhile stays open
+    (the older saved "closed" does not snap it shut) and is what gets remembered."""
+    page = new_page(browser)
+    page.goto(platform.url)
+    sign_up_here(page, "early")
+    held = []
+
+    def hold_the_saved_options(route) -> None:
+        if route.request.method == "GET" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/me/studio-options", hold_the_saved_options)
+    try:
+        page.reload()
+        expect(page.locator("#account-name")).to_be_visible()
+        wait_until(lambda: held or page.wait_for_timeout(50), what="the options request", timeout=10, interval=0)
+        page.get_by_text("Advanced options").click()
+        expect(page.locator("#negative-prompt")).to_be_visible()
+
+        with page.expect_request(lambda request: request.method == "PUT" and "studio-options" in request.url):
+            held.pop().continue_()
+    finally:
+        # A request left hanging would keep the browser from closing.
+        page.unroute_all(behavior="ignoreErrors")
+        for route in held:
+            route.continue_()
+    expect(page.locator("#negative-prompt")).to_be_visible()
+    assert _get(page, "/api/v1/me/studio-options")["drawer_open"] is True

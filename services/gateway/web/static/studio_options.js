@@ -95,19 +95,32 @@ function remember() {
   }, SAVE_DELAY_MS);
 }
 
+// What the person changed while their saved options were on the way: their change wins over the
+// older saved value (e.g. the drawer opened before the saved "closed" arrived).
+function changedSince(before) {
+  const now = current();
+  return Object.fromEntries(
+    Object.entries(now).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(before[key])),
+  );
+}
+
 /** Shows the options this user left last time (defaults for someone new), once per sign-in. */
 export async function loadOptionsFor(userId) {
   if (options.userId === userId) return;
   options.userId = userId;
   options.loading = true;
+  const beforeLoading = current();
+  let changedMeanwhile = {};
   try {
     const saved = await api(OPTIONS_PATH);
-    if (options.userId === userId) show(saved);
+    changedMeanwhile = changedSince(beforeLoading);
+    if (options.userId === userId) show({ ...saved, ...changedMeanwhile });
   } catch {
     // The defaults stay; the prompt box works without what was remembered.
   } finally {
     options.loading = false;
   }
+  if (Object.keys(changedMeanwhile).length > 0) remember();
 }
 
 /** Signed out: the fields go back to defaults (what was remembered stays for that user's return). */
