@@ -379,7 +379,7 @@ PLANS = (
         display_name="Team",
         monthly_credits=10000,
         max_concurrent_generations=8,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "teams"],
     ),
 )
 PLANS_BY_NAME = {plan.name: plan for plan in PLANS}
