@@ -10,6 +10,7 @@ from atelier.common.v1 import visibility_pb2
 
 PUBLIC = "public"
 PRIVATE = "private"
+TEAM = "team"
 
 VISIBILITY_TO_PROTO: Mapping[str, visibility_pb2.Visibility] = MappingProxyType(
     {PUBLIC: visibility_pb2.VISIBILITY_PUBLIC, PRIVATE: visibility_pb2.VISIBILITY_PRIVATE}
@@ -19,3 +20,11 @@ VISIBILITY_TO_PROTO: Mapping[str, visibility_pb2.Visibility] = MappingProxyType(
 VISIBILITY_FROM_PROTO: Mapping[int, str] = MappingProxyType(
     {value: name for name, value in VISIBILITY_TO_PROTO.items()}
 )
+
+# Every scope the visibility authority keeps, `team` included. Generations are submitted and
+# registered public or private only (the mappings above); an image enters a team's scope through
+# the authority's SetVisibility alone.
+SCOPE_TO_PROTO: Mapping[str, visibility_pb2.Visibility] = MappingProxyType(
+    {**VISIBILITY_TO_PROTO, TEAM: visibility_pb2.VISIBILITY_TEAM}
+)
+SCOPE_FROM_PROTO: Mapping[int, str] = MappingProxyType({value: name for name, value in SCOPE_TO_PROTO.items()})

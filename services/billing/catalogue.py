@@ -18,12 +18,13 @@ DOWNLOAD_PNG = "download_png"
 UPSCALE = "upscale"
 EDIT = "edit"
 DELETE_GENERATION = "delete_generation"
-KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION})
+TEAMS = "teams"
+KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION, TEAMS})
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _PLAN_KEYS = {"name", "display_name", "monthly_credits", "max_concurrent_generations", "entitlements"}
 ACTION_PRICES = "action_prices"
-_OPTIONAL_PLAN_KEYS = {"monthly_price_cents", "training_use"}
+_OPTIONAL_PLAN_KEYS = {"monthly_price_cents", "training_use", "per_seat"}
 TERMS_VERSION = "terms_version"
 DEFAULT_TERMS_VERSION = "1"
 _CURRENCY = re.compile(r"^[a-z]{3}$")
@@ -46,6 +47,18 @@ class Plan:
     # Whether the plan's terms let its users' public images be part of a training-data export
     # (ARCHITECTURE.md P7). Absent from the file: False, the privacy-safe default.
     training_use: bool = False
+    # Credits and concurrency are per seat: times the members of the teams the account owns.
+    per_seat: bool = False
+
+    def credits_for(self, seats: int) -> int:
+        return self.monthly_credits * self._seats(seats)
+
+    def concurrency_for(self, seats: int) -> int:
+        return self.max_concurrent_generations * self._seats(seats)
+
+    def _seats(self, seats: int) -> int:
+        # An owner with no team yet (or a plan not sold per seat) counts as one seat.
+        return max(1, seats) if self.per_seat else 1
 
     @property
     def is_paid(self) -> bool:
@@ -152,6 +165,7 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
                 entitlements=tuple(entitlements),
                 monthly_price_cents=_int(raw.get("monthly_price_cents", 0), f"{where}.monthly_price_cents", 0),
                 training_use=training_use,
+                per_seat=_bool(raw.get("per_seat", False), f"{where}.per_seat"),
             )
         )
         if name == FREE and plans[-1].monthly_price_cents:
@@ -159,6 +173,12 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
     if FREE not in seen:
         raise CatalogueError(f"the catalogue needs a {FREE!r} plan: it is in force for new and lapsed accounts")
     return Catalogue(plans, _action_prices(data.get(ACTION_PRICES, {})), currency, terms_version)
+
+
+def _bool(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise CatalogueError(f"{where}: must be true or false, got {value!r}")
+    return value
 
 
 def _action_prices(raw: object) -> dict[str, int]:

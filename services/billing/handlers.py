@@ -11,8 +11,10 @@ import grpc
 from atelier.billing.v1 import billing_pb2 as pb
 from atelier.billing.v1 import billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from atelier.visibility.v1 import events_pb2 as visibility_events
 from glue.consumer import Delivery, PoisonMessage
 from glue.grpc_errors import ErrorMapping
+from glue.ids import parse_uuid
 from services.billing.catalogue import Plan
 from services.billing.ledger import OutOfCredits
 from services.billing.licences import LicenceTermsReader, TooManyUsers
@@ -202,3 +204,15 @@ class GenerationEventHandlers:
             await self._billing.refund(event.generation_id, event.owner_id, event.reason)
         except InvalidArgument as error:
             raise PoisonMessage(str(error)) from error
+
+
+class TeamEventHandlers:
+    """TeamMembershipChanged → the team's seats (owners and members), newest version kept."""
+
+    def __init__(self, billing: Billing):
+        self._billing = billing
+
+    async def membership_changed(self, event: visibility_events.TeamMembershipChanged, delivery: Delivery) -> None:
+        if parse_uuid(event.team_id) is None or event.version < 1 or event.seats < 0:
+            raise PoisonMessage("TeamMembershipChanged without a team id, a version or a seat count")
+        await self._billing.record_team_seats(event.team_id, event.version, list(event.owner_ids), event.seats)

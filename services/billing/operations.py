@@ -88,6 +88,12 @@ class AccountView:
     account: AccountRecord
     state: InForce
     balance: int
+    # Seats of a per-seat plan (members of the teams the account owns); 0 for other plans.
+    seats: int = 0
+
+    @property
+    def max_concurrent_generations(self) -> int:
+        return self.state.plan.concurrency_for(self.seats)
 
 
 def _require_id(value: str, field: str) -> str:
@@ -140,9 +146,10 @@ class Billing:
         PlanChanged when the plan in force differs from the last one announced (a lapse is
         announced by the first read or sweep that sees it)."""
         state = in_force(account, self.catalogue, now)
+        seats = await self._seats(conn, account.user_id, state)
         if not await repo.has_grant(conn, account.user_id, state.allowance_key):
             current = await repo.balance(conn, account.user_id)
-            amount = top_up(current, state.plan.monthly_credits)
+            amount = top_up(current, state.plan.credits_for(seats))
             await repo.insert_grant(
                 conn,
                 account.user_id,
@@ -172,7 +179,15 @@ class Billing:
                     "lapsed_plan": state.lapsed_plan,
                 },
             )
-        return AccountView(account, state, await repo.balance(conn, account.user_id))
+        return AccountView(account, state, await repo.balance(conn, account.user_id), seats)
+
+    @staticmethod
+    async def _seats(conn: psycopg.AsyncConnection, user_id: str, state: InForce) -> int:
+        return await repo.seats_of(conn, user_id) if state.plan.per_seat else 0
+
+    async def record_team_seats(self, team_id: str, version: int, owner_ids: list[str], seats: int) -> None:
+        async with self._pool.connection() as conn, conn.transaction():
+            await repo.record_team_seats(conn, team_id, version, owner_ids, seats)
 
     async def get_account(self, user_id: str) -> AccountView:
         _require_id(user_id, "user_id")
@@ -183,7 +198,8 @@ class Billing:
                 state = in_force(account, self.catalogue, now)
                 balance, granted = await repo.balance_and_grant(conn, user_id, state.allowance_key)
                 if granted and not needs_announcement(account, state):
-                    return AccountView(account, state, balance)  # the common case: two reads, no lock
+                    # the common case: two reads (three on a per-seat plan), no lock
+                    return AccountView(account, state, balance, await self._seats(conn, user_id, state))
         async with self._pool.connection() as conn, conn.transaction():
             account = await self._lock(conn, user_id, now)
             return await self._refresh(conn, account, now)
@@ -227,7 +243,7 @@ class Billing:
                 return view.balance, False, view
             await repo.append(conn, user_id, generation_id, decision.entry, now=now)
             balance = view.balance + decision.entry.amount
-            return balance, True, AccountView(view.account, view.state, balance)
+            return balance, True, AccountView(view.account, view.state, balance, view.seats)
 
     async def release(self, generation_id: str) -> int:
         """Returns a reservation whose generation was never accepted; the balance after."""
@@ -529,7 +545,7 @@ def account_to_proto(view: AccountView) -> billing_pb2.Account:
         credits=view.balance,
         status=STATUS_TO_PROTO[state.status],
         lapsed_plan=state.lapsed_plan,
-        max_concurrent_generations=state.plan.max_concurrent_generations,
+        max_concurrent_generations=view.max_concurrent_generations,
         cancel_at_period_end=state.cancel_at_period_end,
         has_provider_subscription=state.status is Status.ACTIVE and bool(view.account.provider_subscription_id),
     )

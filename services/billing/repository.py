@@ -296,3 +296,24 @@ async def complete_standin_session(conn: psycopg.AsyncConnection, session_id: st
         (now, session_id),
     )
     return cursor.rowcount == 1
+
+
+async def record_team_seats(
+    conn: psycopg.AsyncConnection, team_id: str, version: int, owner_ids: list[str], seats: int
+) -> None:
+    """Keeps the newest membership of a team: an older or repeated event changes nothing."""
+    await conn.execute(
+        "INSERT INTO team_seats (team_id, version, owner_ids, seats) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (team_id) DO UPDATE SET version = EXCLUDED.version, owner_ids = EXCLUDED.owner_ids,"
+        " seats = EXCLUDED.seats WHERE team_seats.version < EXCLUDED.version",
+        (team_id, version, owner_ids, seats),
+    )
+
+
+async def seats_of(conn: psycopg.AsyncConnection, user_id: str) -> int:
+    """The members of every team the user owns (a member of two of them counts twice: a seat each)."""
+    cursor = await conn.execute(
+        "SELECT COALESCE(SUM(seats), 0)::int FROM team_seats WHERE owner_ids @> ARRAY[%s]::text[]", (user_id,)
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0

@@ -10,17 +10,25 @@ from typing import Any
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from atelier.visibility.v1 import events_pb2 as visibility_events
 from contracts import identities
 from contracts.generation import GENERATION_FAILED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
+from contracts.visibility import STREAM as VISIBILITY_STREAM
+from contracts.visibility import TEAM_MEMBERSHIP_CHANGED
 from glue.consumer import ConsumerSpec, Handler, run_consumer
 from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import open_runtime
 from glue.service_identity import CallerPolicy
 from services.billing.catalogue import Catalogue, CatalogueError, load_catalogue
-from services.billing.events import GENERATION_FAILED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
-from services.billing.handlers import ERRORS, BillingServicer, GenerationEventHandlers
+from services.billing.events import (
+    GENERATION_FAILED_DURABLE,
+    IMAGES_READY_DURABLE,
+    STREAM_SPEC,
+    TEAM_MEMBERSHIP_DURABLE,
+)
+from services.billing.handlers import ERRORS, BillingServicer, GenerationEventHandlers, TeamEventHandlers
 from services.billing.licences import LicenceTermsReader
 from services.billing.operations import Billing
 from services.billing.payments import Payments
@@ -159,6 +167,17 @@ async def run(settings: BillingSettings) -> None:
                 max_deliver=settings.billing_consumer_max_deliver,
             ),
             events.generation_failed,
+        ),
+        (
+            ConsumerSpec(
+                VISIBILITY_STREAM,
+                TEAM_MEMBERSHIP_DURABLE,
+                TEAM_MEMBERSHIP_CHANGED,
+                visibility_events.TeamMembershipChanged,
+                ack_wait_s=settings.billing_consumer_ack_wait_s,
+                max_deliver=settings.billing_consumer_max_deliver,
+            ),
+            TeamEventHandlers(billing).membership_changed,
         ),
     ]
     runtime.relay_outbox(SCHEMA, settings)

@@ -44,5 +44,7 @@ class VisibilityClient:
                     extra={"code": error.code().name, "details": error.details()},
                 )
                 raise AuthorityUnavailable(error.details() or error.code().name) from error
-            allowed.update(set(reply.allowed_image_ids) & set(chunk))
+            # A team image is never in a public listing, not even for its team's members while the
+            # read model has not yet seen it leave the public scope.
+            allowed.update((set(reply.allowed_image_ids) - set(reply.team_image_ids)) & set(chunk))
         return allowed

@@ -23,6 +23,7 @@ from services.gateway.api.routes import (
     sessions,
     social,
     studio,
+    teams,
     webhooks,
 )
 from services.gateway.auth.security import on_validation_error_after_caller
@@ -84,6 +85,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         canvas.router,
         profiles.router,
         webhooks.router,
+        teams.router,
         studio.router,
         health.router,
         pages.router,

@@ -55,6 +55,9 @@ class GatewayDeps:
     # (their routes answer 503). Typed loosely so that a generation's path, which reads this
     # module, does not import the webhooks client (tools/codepaths.py).
     webhooks: object | None = None
+    # The TeamsClient (services/gateway/clients/teams.py); None: the team routes answer 503. Typed
+    # loosely for the same reason as webhooks.
+    teams: object | None = None
     # None: the studio options routes answer 503 (tests of other things that build the app by hand).
     studio_options: StudioOptionsKeeper | None = None
 

@@ -32,6 +32,8 @@ UNLOCKS = {
     UPSCALE: "Upscale images 2x",
     EDIT: "Remove and replace backgrounds, and the image editor: crop, rotate, flip, brightness and contrast",
     DELETE_GENERATION: "Delete a whole generation set",
+    # Not an action the gateway gates (the visibility service checks it when a team is created).
+    "teams": "Teams: share images with your members only; credits and concurrency per member",
 }
 # Entitlements a plan grants for features not built yet (issue 11): the plan page says "coming soon"
 # instead of selling them as if they existed. Remove a name here in the change that ships its feature.

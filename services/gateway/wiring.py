@@ -17,6 +17,7 @@ from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient, GrpcProgressFeed
 from services.gateway.clients.rpc import UserTokens
+from services.gateway.clients.teams import TeamsClient
 from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.clients.webhooks import WebhooksClient
 from services.gateway.dependencies import GatewayDeps
@@ -68,6 +69,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                 # Like the feed, not a readiness check: with it down only the webhook routes answer 503.
                 webhooks=WebhooksClient(webhooks_channel, settings.grpc_timeout_s, user_tokens),
                 studio_options=StudioOptionsStore(pool),
+                teams=TeamsClient(visibility_channel, settings.grpc_timeout_s, user_tokens),
             )
     finally:
         await pool.close()

@@ -17,16 +17,18 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.visibility.v1 import events_pb2
-from contracts.common import VISIBILITY_TO_PROTO
+from contracts.common import SCOPE_TO_PROTO
 from glue.events import enqueue_event
 from glue.ids import parse_uuid
-from services.visibility import metrics, repository
+from services.visibility import metrics, repository, team_repository
 from services.visibility.events import VISIBILITY_CHANGED
 from services.visibility.policy import (
     NEEDS_PLAN,
+    NOT_A_MEMBER,
     NOT_FOUND,
     PLAN_LAPSED,
     STAYS_PUBLIC,
+    TEAM,
     Account,
     ImageState,
     Outcome,
@@ -34,11 +36,31 @@ from services.visibility.policy import (
     decide_change,
     is_owned_by,
     may_view,
+    seen_as_team_member,
 )
 
 log = logging.getLogger(__name__)
 
-_REFUSAL_LABEL = {NEEDS_PLAN: "needs_plan", PLAN_LAPSED: "plan_lapsed", STAYS_PUBLIC: "stays_public"}
+_REFUSAL_LABEL = {
+    NEEDS_PLAN: "needs_plan",
+    PLAN_LAPSED: "plan_lapsed",
+    STAYS_PUBLIC: "stays_public",
+    NOT_A_MEMBER: "not_a_member",
+}
+
+
+async def emit_visibility_changed(conn: psycopg.AsyncConnection, image: ImageState) -> None:
+    """VisibilityChanged for a change written in the caller's transaction (the outbox row commits with it)."""
+    await enqueue_event(
+        conn,
+        VISIBILITY_CHANGED,
+        events_pb2.VisibilityChanged(
+            image_id=image.image_id,
+            owner_id=image.owner_id,
+            visibility=SCOPE_TO_PROTO[image.visibility],
+            version=image.version,
+        ),
+    )
 
 
 def parse_ids(values: list[str]) -> tuple[list[UUID], list[str]]:
@@ -100,11 +122,27 @@ async def single_statement(pool: AsyncConnectionPool) -> AsyncIterator[psycopg.A
             await conn.set_autocommit(False)
 
 
-async def authorize(pool: AsyncConnectionPool, viewer_id: str, image_ids: list[UUID]) -> list[str]:
-    """The subset of image_ids the viewer may see, in request order."""
+@dataclass(frozen=True)
+class Authorized:
+    # In request order.
+    allowed: list[str]
+    # Those of `allowed` the viewer sees only as a member of the image's team.
+    through_team: set[str]
+
+
+async def authorize(pool: AsyncConnectionPool, viewer_id: str, image_ids: list[UUID]) -> Authorized:
+    """The subset of image_ids the viewer may see: one statement reads each image and the viewer's
+    membership of its team together (P1, P2)."""
     async with single_statement(pool) as conn:
-        rows = await repository.get_images(conn, image_ids)
-    return [str(i) for i in image_ids if may_view(viewer_id, rows.get(str(i)))]
+        rows = await repository.get_images_for_viewer(conn, image_ids, viewer_id)
+    allowed, through_team = [], set()
+    for image_id in image_ids:
+        image, in_team = rows.get(str(image_id), (None, False))
+        if may_view(viewer_id, image, viewer_in_team=in_team):
+            allowed.append(str(image_id))
+            if seen_as_team_member(viewer_id, image, viewer_in_team=in_team):
+                through_team.add(str(image_id))
+    return Authorized(allowed, through_team)
 
 
 async def owned_images(pool: AsyncConnectionPool, owner_id: str, image_ids: list[UUID]) -> list[ImageState]:
@@ -130,15 +168,22 @@ async def change_visibility(
     account: Account,
     *,
     retroactive_privacy: bool,
+    team_id: UUID | None = None,
 ) -> ChangeResult:
     """Decides every image and commits the allowed changes together with one VisibilityChanged
     each, in one transaction with the rows locked (FOR UPDATE, in id order): a change is visible
     to every later Authorize the moment this returns (P2), and its event cannot be lost or sent
-    for a change that did not commit."""
+    for a change that did not commit. To a team (team_id): the actor's membership row is held
+    first (locking order of team_repository), so the actor cannot leave halfway and leave an
+    image shared with a team they are no longer in."""
     result = ChangeResult()
     for value in malformed:
         result.refused[value] = NOT_FOUND
+    scope_team = str(team_id) if target == TEAM and team_id is not None else ""
     async with pool.connection() as conn, conn.transaction():
+        member = target != TEAM or (
+            team_id is not None and await team_repository.lock_membership(conn, team_id, actor_id)
+        )
         rows = await repository.get_images(conn, image_ids, for_update=True)
         for image_id in image_ids:
             key = str(image_id)
@@ -146,24 +191,21 @@ async def change_visibility(
             if image is None or not is_owned_by(actor_id, image):  # `is None` for the type checker
                 result.refused[key] = NOT_FOUND
                 continue
-            decision = decide_change(account, image, target, retroactive_privacy=retroactive_privacy)
+            if not member:
+                result.refused[key] = NOT_A_MEMBER
+                metrics.REFUSALS.labels("not_a_member").inc()
+                continue
+            decision = decide_change(
+                account, image, target, retroactive_privacy=retroactive_privacy, team_id=scope_team
+            )
             if decision.outcome is Outcome.REFUSED:
                 result.refused[key] = decision.reason
                 metrics.REFUSALS.labels(_REFUSAL_LABEL.get(decision.reason, "other")).inc()
                 continue
             if decision.outcome is Outcome.CHANGE:
-                image = changed(image, target)
+                image = changed(image, target, scope_team)
                 await repository.set_visibility(conn, image)
-                await enqueue_event(
-                    conn,
-                    VISIBILITY_CHANGED,
-                    events_pb2.VisibilityChanged(
-                        image_id=image.image_id,
-                        owner_id=image.owner_id,
-                        visibility=VISIBILITY_TO_PROTO[image.visibility],
-                        version=image.version,
-                    ),
-                )
+                await emit_visibility_changed(conn, image)
             result.images.append(image)
     changes = [image for image in result.images if image.version != rows[image.image_id].version]
     for image in changes:

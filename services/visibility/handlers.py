@@ -6,26 +6,29 @@ Status codes callers rely on:
 - PERMISSION_DENIED with a sentence for the user: the plan or the operator policy forbids the change.
 - UNAVAILABLE: billing could not be asked; nothing was changed (fail closed).
 - INVALID_ARGUMENT: a request that can never succeed (missing actor, more than 500 ids, ...).
-- FAILED_PRECONDITION: images registered again under another owner or generation (ERRORS).
+- FAILED_PRECONDITION: images registered again under another owner or generation (ERRORS); a team
+  change that would leave a team without an owner.
 - UNAVAILABLE also when the database is unreachable (glue.grpc_errors): callers deny (P3).
 """
 
 from __future__ import annotations
 
 import time
+from uuid import UUID
 
 import grpc
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.visibility.v1 import visibility_pb2 as pb
 from atelier.visibility.v1 import visibility_pb2_grpc
-from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
+from contracts.common import SCOPE_FROM_PROTO, SCOPE_TO_PROTO, VISIBILITY_FROM_PROTO
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
 from services.visibility import authority, metrics
 from services.visibility.authority import parse_ids
 from services.visibility.billing import UNAVAILABLE_MESSAGE, BillingClient, BillingUnavailable
-from services.visibility.policy import NOT_FOUND, Account, ImageState
+from services.visibility.policy import NOT_FOUND, TEAM, Account, ImageState
+from services.visibility.team_handlers import TeamHandlers
 
 MAX_IDS = 500
 ERRORS = ErrorMapping(
@@ -38,10 +41,11 @@ def image_to_proto(image: ImageState) -> pb.ImageVisibility:
     return pb.ImageVisibility(
         image_id=image.image_id,
         owner_id=image.owner_id,
-        visibility=VISIBILITY_TO_PROTO[image.visibility],
+        visibility=SCOPE_TO_PROTO[image.visibility],
         version=image.version,
         deleted=image.deleted,
         made_with_privacy_entitlement=image.made_with_privacy_entitlement,
+        team_id=image.team_id,
     )
 
 
@@ -51,13 +55,29 @@ async def _check_count(context: grpc.aio.ServicerContext, ids, field: str = "ima
 
 
 async def _target(context: grpc.aio.ServicerContext, value: int) -> str:
+    """A registration's visibility: images are born public or private, never in a team."""
     target = VISIBILITY_FROM_PROTO.get(value)
     if target is None:
         await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be PUBLIC or PRIVATE")
     return target
 
 
-class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
+async def _change_target(context: grpc.aio.ServicerContext, value: int, team_id: str) -> tuple[str, UUID | None]:
+    """A change's visibility and, with TEAM (and only then), its team."""
+    target = SCOPE_FROM_PROTO.get(value)
+    if target is None:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be PUBLIC, PRIVATE or TEAM")
+    if target != TEAM:
+        if team_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "team_id: only with the TEAM visibility")
+        return target, None
+    team = parse_uuid(team_id)
+    if team is None:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "team_id: a team's id is required with TEAM")
+    return target, team
+
+
+class VisibilityServicer(TeamHandlers, visibility_pb2_grpc.VisibilityServiceServicer):
     def __init__(self, pool: AsyncConnectionPool, billing: BillingClient, *, retroactive_privacy: bool):
         self._pool = pool
         self._billing = billing
@@ -97,13 +117,20 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
     async def SetVisibility(self, request: pb.SetVisibilityRequest, context: grpc.aio.ServicerContext):
         if not request.actor_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "actor_id: is required")
-        target = await _target(context, request.visibility)
+        target, team_id = await _change_target(context, request.visibility, request.team_id)
         ids, malformed = parse_ids([request.image_id])
         if malformed:
             await context.abort(grpc.StatusCode.NOT_FOUND, NOT_FOUND)
         account = await self._account(request.actor_id, context)
         result = await authority.change_visibility(
-            self._pool, request.actor_id, ids, [], target, account, retroactive_privacy=self._retroactive_privacy
+            self._pool,
+            request.actor_id,
+            ids,
+            [],
+            target,
+            account,
+            retroactive_privacy=self._retroactive_privacy,
+            team_id=team_id,
         )
         if result.refused:
             reason = next(iter(result.refused.values()))
@@ -118,11 +145,18 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         if not request.actor_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "actor_id: is required")
         await _check_count(context, request.image_ids)
-        target = await _target(context, request.visibility)
+        target, team_id = await _change_target(context, request.visibility, request.team_id)
         ids, malformed = parse_ids(list(request.image_ids))
         account = await self._account(request.actor_id, context)
         result = await authority.change_visibility(
-            self._pool, request.actor_id, ids, malformed, target, account, retroactive_privacy=self._retroactive_privacy
+            self._pool,
+            request.actor_id,
+            ids,
+            malformed,
+            target,
+            account,
+            retroactive_privacy=self._retroactive_privacy,
+            team_id=team_id,
         )
         return pb.BatchSetVisibilityResponse(
             updated=[image_to_proto(i) for i in result.images],
@@ -134,15 +168,15 @@ class VisibilityServicer(visibility_pb2_grpc.VisibilityServiceServicer):
         await _check_count(context, request.image_ids)
         # Malformed ids name nothing: denied. The answer echoes the caller's own spelling of each id.
         requested = {value: image_id for value in request.image_ids if (image_id := parse_uuid(value)) is not None}
-        permitted = set(
-            await authority.authorize(self._pool, request.viewer_id, list(dict.fromkeys(requested.values())))
-        )
+        decided = await authority.authorize(self._pool, request.viewer_id, list(dict.fromkeys(requested.values())))
+        permitted = set(decided.allowed)
         allowed = [value for value, image_id in requested.items() if str(image_id) in permitted]
+        through_team = [value for value, image_id in requested.items() if str(image_id) in decided.through_team]
         metrics.AUTHORIZE_CALLS.inc()
         metrics.AUTHORIZE_IMAGES.inc(len(request.image_ids))
         metrics.AUTHORIZE_DENIED.inc(len(request.image_ids) - len(allowed))
         metrics.AUTHORIZE_SECONDS.observe(time.perf_counter() - started)
-        return pb.AuthorizeResponse(allowed_image_ids=allowed)
+        return pb.AuthorizeResponse(allowed_image_ids=allowed, team_image_ids=through_team)
 
     async def BatchGetVisibility(self, request: pb.BatchGetVisibilityRequest, context: grpc.aio.ServicerContext):
         if not request.owner_id:

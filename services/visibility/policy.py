@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 PUBLIC = "public"
 PRIVATE = "private"
-VISIBILITIES = (PUBLIC, PRIVATE)
+# Seen by the owner and the current members of the image's team (teams.py); never public.
+TEAM = "team"
+VISIBILITIES = (PUBLIC, PRIVATE, TEAM)
 
 PRIVACY_ENTITLEMENT = "private_generation"
 
@@ -27,6 +29,7 @@ PLAN_LAPSED = (
     "active Plus plan or higher."
 )
 STAYS_PUBLIC = "This image was made on a plan without privacy and stays public."
+NOT_A_MEMBER = "You can share an image only with a team you are a member of."
 
 
 class SubscriptionStatus(enum.Enum):
@@ -58,14 +61,31 @@ class ImageState:
     version: int
     deleted: bool
     made_with_privacy_entitlement: bool
+    # The team whose current members see it; "" unless visibility is TEAM.
+    team_id: str = ""
 
 
-def may_view(viewer_id: str, image: ImageState | None) -> bool:
-    """P1/P3: a missing or deleted image is seen by nobody; a private one by its owner only.
-    An anonymous viewer ("") owns nothing."""
+def may_view(viewer_id: str, image: ImageState | None, *, viewer_in_team: bool = False) -> bool:
+    """P1/P3: a missing or deleted image is seen by nobody; a private one by its owner only; a
+    team one also by whoever is a member of its team at the moment of the read (viewer_in_team,
+    read in the same statement as the row). An anonymous viewer ("") owns nothing and is in no team."""
     if image is None or image.deleted:
         return False
-    return image.visibility == PUBLIC or (viewer_id != "" and image.owner_id == viewer_id)
+    if image.visibility == PUBLIC:
+        return True
+    if viewer_id == "":
+        return False
+    return image.owner_id == viewer_id or (image.visibility == TEAM and bool(image.team_id) and viewer_in_team)
+
+
+def seen_as_team_member(viewer_id: str, image: ImageState | None, *, viewer_in_team: bool) -> bool:
+    """Whether the viewer sees the image only through its team (neither public nor theirs)."""
+    return (
+        image is not None
+        and image.visibility == TEAM
+        and image.owner_id != viewer_id
+        and may_view(viewer_id, image, viewer_in_team=viewer_in_team)
+    )
 
 
 def is_owned_by(actor_id: str, image: ImageState | None) -> bool:
@@ -86,7 +106,9 @@ class Decision:
     reason: str = ""
 
 
-def decide_change(account: Account, image: ImageState, target: str, *, retroactive_privacy: bool) -> Decision:
+def decide_change(
+    account: Account, image: ImageState, target: str, *, retroactive_privacy: bool, team_id: str = ""
+) -> Decision:
     """Whether the owner of `image` may set it to `target`. Ownership is checked before
     (is_owned_by); this decides on plan and policy only.
 
@@ -94,23 +116,28 @@ def decide_change(account: Account, image: ImageState, target: str, *, retroacti
       retried request gets the same answer after a lapse.
     - Any real change, to private or back to public, needs the privacy entitlement on an active
       subscription; a lapsed plan keeps private images private and refuses the change (P4).
-    - With retroactive_privacy off, an image made without the entitlement never becomes private.
+    - With retroactive_privacy off, an image made without the entitlement never becomes private
+      (nor team: a team image is hidden from everyone outside the team).
+    - Team (team_id set with it, and only with it): the actor's membership is checked by the caller
+      with the membership row locked; moving to another team is a change like any other.
     """
     if target not in VISIBILITIES:
         raise ValueError(f"unknown visibility {target!r}")
-    if image.visibility == target:
+    if (target == TEAM) != bool(team_id):
+        raise ValueError("team_id goes with the team visibility, and only with it")
+    if image.visibility == target and image.team_id == team_id:
         return Decision(Outcome.UNCHANGED)
     if not account.may_change_visibility:
         if account.status is SubscriptionStatus.LAPSED:
             return Decision(Outcome.REFUSED, PLAN_LAPSED)
         return Decision(Outcome.REFUSED, NEEDS_PLAN)
-    if target == PRIVATE and not retroactive_privacy and not image.made_with_privacy_entitlement:
+    if target != PUBLIC and not retroactive_privacy and not image.made_with_privacy_entitlement:
         return Decision(Outcome.REFUSED, STAYS_PUBLIC)
     return Decision(Outcome.CHANGE)
 
 
-def changed(image: ImageState, target: str) -> ImageState:
-    """The image after an allowed change: the new visibility and the next version."""
+def changed(image: ImageState, target: str, team_id: str = "") -> ImageState:
+    """The image after an allowed change: the new visibility (and team) and the next version."""
     return ImageState(
         image_id=image.image_id,
         owner_id=image.owner_id,
@@ -118,4 +145,5 @@ def changed(image: ImageState, target: str) -> ImageState:
         version=image.version + 1,
         deleted=image.deleted,
         made_with_privacy_entitlement=image.made_with_privacy_entitlement,
+        team_id=team_id,
     )

@@ -11,12 +11,12 @@ import psycopg
 
 from services.visibility.policy import ImageState
 
-_COLUMNS = "image_id, owner_id, visibility, version, deleted, made_with_privacy_entitlement"
+IMAGE_COLUMNS = "image_id, owner_id, visibility, version, deleted, made_with_privacy_entitlement, team_id"
 
 
-def _state(row: tuple) -> ImageState:
-    image_id, owner_id, visibility, version, deleted, made_with = row
-    return ImageState(str(image_id), owner_id, visibility, version, deleted, made_with)
+def image_state(row: tuple) -> ImageState:
+    image_id, owner_id, visibility, version, deleted, made_with, team_id = row[:7]
+    return ImageState(str(image_id), owner_id, visibility, version, deleted, made_with, str(team_id or ""))
 
 
 async def get_images(
@@ -27,11 +27,26 @@ async def get_images(
     if not image_ids:
         return {}
     if for_update:
-        query = f"SELECT {_COLUMNS} FROM images WHERE image_id = ANY(%s) ORDER BY image_id FOR UPDATE"
+        query = f"SELECT {IMAGE_COLUMNS} FROM images WHERE image_id = ANY(%s) ORDER BY image_id FOR UPDATE"
     else:
-        query = f"SELECT {_COLUMNS} FROM images WHERE image_id = ANY(%s)"
+        query = f"SELECT {IMAGE_COLUMNS} FROM images WHERE image_id = ANY(%s)"
     cursor = await conn.execute(query, (image_ids,))
-    return {str(row[0]): _state(row) for row in await cursor.fetchall()}
+    return {str(row[0]): image_state(row) for row in await cursor.fetchall()}
+
+
+async def get_images_for_viewer(
+    conn: psycopg.AsyncConnection, image_ids: list[UUID], viewer_id: str
+) -> dict[str, tuple[ImageState, bool]]:
+    """The rows of these images, each with whether the viewer is a member of its team now: one
+    statement, so a membership change committed before it starts is always seen (P2)."""
+    if not image_ids:
+        return {}
+    cursor = await conn.execute(
+        f"SELECT {IMAGE_COLUMNS}, (%s <> '' AND EXISTS (SELECT 1 FROM team_members m"
+        " WHERE m.team_id = images.team_id AND m.user_id = %s)) FROM images WHERE image_id = ANY(%s)",
+        (viewer_id, viewer_id, image_ids),
+    )
+    return {str(row[0]): (image_state(row), bool(row[7])) for row in await cursor.fetchall()}
 
 
 async def register(
@@ -66,8 +81,8 @@ async def register(
 async def set_visibility(conn: psycopg.AsyncConnection, image: ImageState) -> None:
     """Writes an already-decided change (the row is locked by the caller's transaction)."""
     await conn.execute(
-        "UPDATE images SET visibility = %s, version = %s, updated_at = now() WHERE image_id = %s",
-        (image.visibility, image.version, UUID(image.image_id)),
+        "UPDATE images SET visibility = %s, team_id = %s, version = %s, updated_at = now() WHERE image_id = %s",
+        (image.visibility, UUID(image.team_id) if image.team_id else None, image.version, UUID(image.image_id)),
     )
 
 

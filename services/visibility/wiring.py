@@ -39,6 +39,13 @@ CALLERS = CallerPolicy.for_service(
         "BatchGetVisibility": {identities.GATEWAY},
         "MarkDeleted": {identities.GENERATION_API},
         "RestoreImages": {identities.GENERATION_API},
+        # Teams: the gateway, for the signed-in user.
+        "CreateTeam": {identities.GATEWAY},
+        "InviteToTeam": {identities.GATEWAY},
+        "AnswerTeamInvite": {identities.GATEWAY},
+        "SetTeamRole": {identities.GATEWAY},
+        "RemoveFromTeam": {identities.GATEWAY},
+        "ListTeams": {identities.GATEWAY},
     },
 )
 # Changes and owner views for their user only. Authorize also for an anonymous viewer (public
@@ -54,6 +61,12 @@ USERS = UserPolicy.for_service(
         "BatchGetVisibility": acts_for("owner_id"),
         "MarkDeleted": acts_for("actor_id"),
         "RestoreImages": acts_for("actor_id"),
+        "CreateTeam": acts_for("actor_id"),
+        "InviteToTeam": acts_for("actor_id"),
+        "AnswerTeamInvite": acts_for("actor_id"),
+        "SetTeamRole": acts_for("actor_id"),
+        "RemoveFromTeam": acts_for("actor_id"),
+        "ListTeams": acts_for("user_id"),
     },
 )
 

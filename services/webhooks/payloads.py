@@ -13,7 +13,7 @@ from typing import Any
 from atelier.common.v1 import envelope_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2 as visibility_events
-from contracts.common import VISIBILITY_FROM_PROTO
+from contracts.common import SCOPE_FROM_PROTO
 from glue.ids import parse_uuid
 
 GENERATION_COMPLETED = "generation.completed"
@@ -47,7 +47,7 @@ def _body(envelope: envelope_pb2.EventEnvelope, event_type: str, data: dict[str,
 
 
 def _visibility(value: int) -> str:
-    name = VISIBILITY_FROM_PROTO.get(value)
+    name = SCOPE_FROM_PROTO.get(value)
     if name is None:
         raise UnusableEvent(f"unknown visibility {value}")
     return name

@@ -223,7 +223,7 @@ async def test_billing_accounts_and_plans_answer_like_the_real_billing(billing) 
         ("basic", "Basic", paid, 400, 2, 800, "usd"),
         ("plus", "Plus", sorted([*paid, "private_generation"]), 1000, 4, 2000, "usd"),
         ("pro", "Pro", sorted([*paid, "private_generation"]), 3000, 8, 6000, "usd"),
-        ("team", "Team", sorted([*paid, "private_generation"]), 10000, 8, 15000, "usd"),
+        ("team", "Team", sorted([*paid, "private_generation", "teams"]), 10000, 8, 15000, "usd"),
     ]
 
 

@@ -21,6 +21,7 @@ from tests.integration.test_privacy_support import (
     missing_image_answers,
     running_platform,
 )
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -235,3 +236,63 @@ def test_retroactive_privacy_on_lets_a_new_subscriber_hide_old_images(platform: 
     assert platform.set_visibility(user, old, "private").status_code == 200
     for headers in others(platform):
         assert_hidden(platform, old, headers, token, missing_image_answers(platform, headers))
+
+
+def test_a_team_image_is_seen_by_current_members_only_and_leaving_makes_theirs_private(platform: Platform) -> None:
+    owner, member, outsider = platform.sign_up("owner"), platform.sign_up("member"), platform.sign_up("outsider")
+    platform.change_plan(owner, "team")
+    platform.change_plan(member, "plus")
+    refused = platform.http.post("/api/v1/teams", json={"name": "no plan"}, headers=outsider.headers)
+    assert refused.status_code == 403 and "Team plan" in refused.json()["detail"]
+    team_id = platform.create_team(owner)
+    unknown = platform.invite(owner, team_id, f"nobody_{uuid.uuid4().hex[:8]}")
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "User not found."
+    platform.join(owner, team_id, member)
+    # Billing counts seats from the authority's TeamMembershipChanged: 2 members, 2 × 8 at once.
+    seats = lambda: platform.me(owner)["max_concurrent_generations"]  # noqa: E731
+    wait_until(lambda: seats() == 16, "two seats counted", 30, interval=0.2)
+    assert platform.invite(member, team_id, outsider.username).status_code == 403  # a plain member
+    assert platform.invite(outsider, team_id, outsider.username).status_code == 404  # not in the team
+    last_owner = platform.http.post(f"/api/v1/teams/{team_id}/leave", headers=owner.headers)
+    assert last_owner.status_code == 409, last_owner.text
+
+    token = secret()
+    [shared] = image_ids(platform.generate(owner, f"{PROMPT} {token}", "private"))
+    assert platform.share_with_team(outsider, shared, team_id).status_code == 404  # not the outsider's image
+    reply = platform.share_with_team(owner, shared, team_id)
+    assert reply.status_code == 200 and reply.json()["visibility"] == "team", reply.text
+    assert reply.json()["team_id"] == team_id
+    # A member sees it, never cacheable by a shared cache, and never in the public feed.
+    meta = platform.http.get(f"/api/v1/images/{shared}", headers=member.headers)
+    assert meta.status_code == 200 and meta.json()["visibility"] == "team" and token in meta.json()["prompt"]
+    content = platform.http.get(f"/api/v1/images/{shared}/content", headers=member.headers)
+    assert content.status_code == 200 and content.headers["cache-control"] == "private, no-store"
+    share = platform.http.get(f"/api/v1/images/{shared}/share", headers=member.headers)
+    assert share.json()["works_for"] == "team_members"
+    feed = platform.http.get("/api/v1/feed", headers=member.headers)
+    assert feed.status_code == 200 and shared not in feed.text
+    assert {i["image_id"]: i["visibility"] for i in platform.creations(owner)} == {shared: "team"}
+    for headers in (outsider.headers, ANONYMOUS):
+        assert_hidden(platform, shared, headers, token, missing_image_answers(platform, headers))
+    # An upscale of it is its maker's alone: private, not shared with the team.
+    upscale = platform.http.post(f"/api/v1/images/{shared}/upscale", headers=owner.headers)
+    assert upscale.status_code == 202, upscale.text
+    [derived] = platform.wait(owner, upscale.json()["generation_id"])["images"]
+    assert derived["visibility"] == "private"
+    assert platform.http.get(f"/api/v1/images/{derived['image_id']}", headers=member.headers).status_code == 404
+
+    # The member shares one of theirs, then is removed: from that answer on they see nothing of
+    # the team, and their image is private to them (never public), gone from the owner's view.
+    mine = secret()
+    [theirs] = image_ids(platform.generate(member, f"{PROMPT} {mine}", "private"))
+    assert platform.share_with_team(member, theirs, team_id).status_code == 200
+    assert platform.http.get(f"/api/v1/images/{theirs}", headers=owner.headers).status_code == 200
+    removed = platform.remove_member(owner, team_id, member)
+    assert removed.status_code == 200 and removed.json()["privatized_image_ids"] == [theirs], removed.text
+    assert_hidden(platform, shared, member.headers, token, missing_image_answers(platform, member.headers))
+    assert_hidden(platform, theirs, owner.headers, mine, missing_image_answers(platform, owner.headers))
+    own_view = platform.http.get(f"/api/v1/images/{theirs}", headers=member.headers)
+    assert own_view.status_code == 200 and own_view.json()["visibility"] == "private"
+    assert platform.share_with_team(member, theirs, team_id).status_code == 403  # no longer a member
+    assert platform.http.get("/api/v1/teams", headers=member.headers).json() == {"items": [], "invitations": []}
+    wait_until(lambda: seats() == 8, "one seat left", 30, interval=0.2)

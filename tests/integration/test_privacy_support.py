@@ -122,6 +122,31 @@ class Platform:
             "/api/v1/images/visibility", json={"image_ids": image_ids, "visibility": visibility}, headers=user.headers
         )
 
+    def share_with_team(self, user: Account, image_id: str, team_id: str) -> httpx.Response:
+        body = {"visibility": "team", "team_id": team_id}
+        return self.http.patch(f"/api/v1/images/{image_id}", json=body, headers=user.headers)
+
+    # teams
+
+    def create_team(self, owner: Account, name: str = "crew") -> str:
+        reply = self.http.post("/api/v1/teams", json={"name": name}, headers=owner.headers)
+        assert reply.status_code == 201, reply.text
+        return reply.json()["team_id"]
+
+    def invite(self, actor: Account, team_id: str, username: str) -> httpx.Response:
+        return self.http.post(
+            f"/api/v1/teams/{team_id}/invitations", json={"username": username}, headers=actor.headers
+        )
+
+    def join(self, owner: Account, team_id: str, member: Account) -> None:
+        """The owner invites the member, who accepts."""
+        assert self.invite(owner, team_id, member.username).status_code == 201
+        reply = self.http.post(f"/api/v1/teams/{team_id}/accept", headers=member.headers)
+        assert reply.status_code == 200, reply.text
+
+    def remove_member(self, actor: Account, team_id: str, member: Account) -> httpx.Response:
+        return self.http.delete(f"/api/v1/teams/{team_id}/members/{member.user_id}", headers=actor.headers)
+
     def creations(self, user: Account, visibility: str = "all") -> list[dict]:
         items: list[dict] = []
         cursor = None

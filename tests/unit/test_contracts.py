@@ -5,13 +5,24 @@ import uuid
 import pytest
 
 from atelier.common.v1 import visibility_pb2
-from contracts.common import PRIVATE, PUBLIC, VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
+from contracts.common import (
+    PRIVATE,
+    PUBLIC,
+    SCOPE_FROM_PROTO,
+    SCOPE_TO_PROTO,
+    TEAM,
+    VISIBILITY_FROM_PROTO,
+    VISIBILITY_TO_PROTO,
+)
 from contracts.generation import progress_subject
 
 
 def test_every_visibility_a_message_can_name_has_one_name_and_back():
     named = {value for value in visibility_pb2.Visibility.values() if value != visibility_pb2.VISIBILITY_UNSPECIFIED}
-    assert set(VISIBILITY_FROM_PROTO) == named
+    assert set(SCOPE_FROM_PROTO) == named
+    assert {SCOPE_FROM_PROTO[SCOPE_TO_PROTO[name]] for name in (PUBLIC, PRIVATE, TEAM)} == {PUBLIC, PRIVATE, TEAM}
+    # A generation is born public or private: TEAM is the authority's alone.
+    assert set(VISIBILITY_FROM_PROTO) == named - {visibility_pb2.VISIBILITY_TEAM}
     assert {VISIBILITY_FROM_PROTO[VISIBILITY_TO_PROTO[name]] for name in (PUBLIC, PRIVATE)} == {PUBLIC, PRIVATE}
     assert VISIBILITY_TO_PROTO[PRIVATE] == visibility_pb2.VISIBILITY_PRIVATE
 

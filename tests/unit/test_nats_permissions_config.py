@@ -43,6 +43,11 @@ def test_durables_match_the_services() -> None:
     assert set(PERMISSIONS["billing"].durables) == {
         Durable(GEN, billing_events.IMAGES_READY_DURABLE, generation_contract.IMAGES_READY),
         Durable(GEN, billing_events.GENERATION_FAILED_DURABLE, generation_contract.GENERATION_FAILED),
+        Durable(
+            visibility_contract.STREAM,
+            billing_events.TEAM_MEMBERSHIP_DURABLE,
+            visibility_contract.TEAM_MEMBERSHIP_CHANGED,
+        ),
     }
     assert set(PERMISSIONS["webhooks"].durables) == {
         Durable(GEN, webhooks_events.IMAGES_READY_DURABLE, generation_contract.IMAGES_READY),

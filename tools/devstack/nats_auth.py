@@ -122,6 +122,7 @@ SERVICES: tuple[ServicePermissions, ...] = (
         durables=(
             Durable(GENERATION_STREAM, "billing-images-ready", "atelier.generation.images_ready"),
             Durable(GENERATION_STREAM, "billing-generation-failed", "atelier.generation.failed"),
+            Durable(VISIBILITY_STREAM, "billing-team-membership", "atelier.visibility.team_membership_changed"),
         ),
     ),
     ServicePermissions(

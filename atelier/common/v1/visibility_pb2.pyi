@@ -9,6 +9,8 @@ class Visibility(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VISIBILITY_UNSPECIFIED: _ClassVar[Visibility]
     VISIBILITY_PUBLIC: _ClassVar[Visibility]
     VISIBILITY_PRIVATE: _ClassVar[Visibility]
+    VISIBILITY_TEAM: _ClassVar[Visibility]
 VISIBILITY_UNSPECIFIED: Visibility
 VISIBILITY_PUBLIC: Visibility
 VISIBILITY_PRIVATE: Visibility
+VISIBILITY_TEAM: Visibility

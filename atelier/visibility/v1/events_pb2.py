@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from atelier.common.v1 import visibility_pb2 as atelier_dot_common_dot_v1_dot_visibility__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"atelier/visibility/v1/events.proto\x12\x15\x61telier.visibility.v1\x1a\"atelier/common/v1/visibility.proto\"{\n\x11VisibilityChanged\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0f\n\x07version\x18\x04 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"atelier/visibility/v1/events.proto\x12\x15\x61telier.visibility.v1\x1a\"atelier/common/v1/visibility.proto\"{\n\x11VisibilityChanged\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x31\n\nvisibility\x18\x03 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0f\n\x07version\x18\x04 \x01(\x03\"[\n\x15TeamMembershipChanged\x12\x0f\n\x07team_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x11\n\towner_ids\x18\x03 \x03(\t\x12\r\n\x05seats\x18\x04 \x01(\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,4 +34,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_VISIBILITYCHANGED']._serialized_start=97
   _globals['_VISIBILITYCHANGED']._serialized_end=220
+  _globals['_TEAMMEMBERSHIPCHANGED']._serialized_start=222
+  _globals['_TEAMMEMBERSHIPCHANGED']._serialized_end=313
 # @@protoc_insertion_point(module_scope)

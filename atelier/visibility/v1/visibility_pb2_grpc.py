@@ -70,6 +70,36 @@ class VisibilityServiceStub:
                 request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesRequest.SerializeToString,
                 response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesResponse.FromString,
                 _registered_method=True)
+        self.CreateTeam = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/CreateTeam',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.CreateTeamRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.CreateTeamResponse.FromString,
+                _registered_method=True)
+        self.InviteToTeam = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/InviteToTeam',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.InviteToTeamRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.InviteToTeamResponse.FromString,
+                _registered_method=True)
+        self.AnswerTeamInvite = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/AnswerTeamInvite',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AnswerTeamInviteRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AnswerTeamInviteResponse.FromString,
+                _registered_method=True)
+        self.SetTeamRole = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/SetTeamRole',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetTeamRoleRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetTeamRoleResponse.FromString,
+                _registered_method=True)
+        self.RemoveFromTeam = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/RemoveFromTeam',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RemoveFromTeamRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RemoveFromTeamResponse.FromString,
+                _registered_method=True)
+        self.ListTeams = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/ListTeams',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsResponse.FromString,
+                _registered_method=True)
 
 
 class VisibilityServiceServicer:
@@ -130,6 +160,52 @@ class VisibilityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateTeam(self, request, context):
+        """Teams: membership decides who sees `team` images, so the authority owns it and reads it in
+        the same statement as the image row (a removed member is denied from the moment the removal
+        returns). NOT_FOUND "team not found" for a team the actor is not a member of.
+        A new team with the actor as its owner; needs the `teams` entitlement (the Team plan).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InviteToTeam(self, request, context):
+        """An owner or admin invites a user (PERMISSION_DENIED for a plain member).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerTeamInvite(self, request, context):
+        """The invited user accepts (becomes a member) or declines.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTeamRole(self, request, context):
+        """An owner changes a member's role; FAILED_PRECONDITION when it would leave no owner.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveFromTeam(self, request, context):
+        """A member leaves (member_id = actor_id) or an owner/admin removes one. The member's team images
+        become private to them in the same transaction. FAILED_PRECONDITION for the last owner.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTeams(self, request, context):
+        """The user's teams (with members) and pending invitations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_VisibilityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -167,6 +243,36 @@ def add_VisibilityServiceServicer_to_server(servicer, server):
                     servicer.RestoreImages,
                     request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesRequest.FromString,
                     response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesResponse.SerializeToString,
+            ),
+            'CreateTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTeam,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.CreateTeamRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.CreateTeamResponse.SerializeToString,
+            ),
+            'InviteToTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.InviteToTeam,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.InviteToTeamRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.InviteToTeamResponse.SerializeToString,
+            ),
+            'AnswerTeamInvite': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerTeamInvite,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AnswerTeamInviteRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.AnswerTeamInviteResponse.SerializeToString,
+            ),
+            'SetTeamRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTeamRole,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetTeamRoleRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetTeamRoleResponse.SerializeToString,
+            ),
+            'RemoveFromTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveFromTeam,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RemoveFromTeamRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.RemoveFromTeamResponse.SerializeToString,
+            ),
+            'ListTeams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTeams,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -359,6 +465,168 @@ class VisibilityService:
             '/atelier.visibility.v1.VisibilityService/RestoreImages',
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesRequest.SerializeToString,
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.RestoreImagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/CreateTeam',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.CreateTeamRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.CreateTeamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InviteToTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/InviteToTeam',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.InviteToTeamRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.InviteToTeamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerTeamInvite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/AnswerTeamInvite',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.AnswerTeamInviteRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.AnswerTeamInviteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTeamRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/SetTeamRole',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetTeamRoleRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.SetTeamRoleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveFromTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/RemoveFromTeam',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.RemoveFromTeamRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.RemoveFromTeamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTeams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/ListTeams',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -56,6 +56,8 @@ class VisibleImage:
     # The authority's current visibility.
     visibility: str
     is_owner: bool
+    # The owner's view of a team image: which team.
+    team_id: str = ""
 
 
 async def visible_image(
@@ -65,7 +67,8 @@ async def visible_image(
     if canonical is None:
         raise image_not_found()
     viewer_id = caller.user_id if caller is not None else ""
-    if canonical not in await authority.authorize(viewer_id, [canonical]):
+    decided = await authority.authorize_scoped(viewer_id, [canonical])
+    if canonical not in decided.allowed:
         raise image_not_found()
     image = await generations.image(canonical, viewer_id)
     if image is None:
@@ -74,10 +77,10 @@ async def visible_image(
         state = (await authority.current(caller.user_id, [canonical])).get(canonical)
         if state is None:  # deleted between the two questions
             raise image_not_found()
-        return VisibleImage(image, state.visibility, True)
-    # A non-owner is allowed only public images. Checked again here, because the authority's
-    # answer for the viewer must never be read as anything more than "public".
-    return VisibleImage(image, "public", False)
+        return VisibleImage(image, state.visibility, True, state.team_id)
+    # A non-owner is allowed public images, and team images as a current member. The authority's
+    # answer is never read as more than that: anything it does not call a team image is public.
+    return VisibleImage(image, "team" if canonical in decided.through_team else "public", False)
 
 
 async def own_generation(
@@ -116,8 +119,13 @@ async def current_for_generations(
     linked = {image_id for g in generations for image_id in (g.params.source_image_id, g.params.style_image_id)}
     sources = sorted(linked - {""} - current.keys())
     if sources:
-        allowed = await authority.authorize(owner_id, sources)
-        own = await current_visibility(authority, owner_id, sorted(allowed))
-        # Allowed and not the owner's: public.
-        current.update({source: own.get(source, "public") for source in allowed})
+        decided = await authority.authorize_scoped(owner_id, sources)
+        own = await current_visibility(authority, owner_id, sorted(decided.allowed))
+        # Allowed and not the owner's: public, or team when seen through a team.
+        current.update(
+            {
+                source: own.get(source, "team" if source in decided.through_team else "public")
+                for source in decided.allowed
+            }
+        )
     return current

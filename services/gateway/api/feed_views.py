@@ -47,8 +47,12 @@ class PageContext:
             owners[str(user.id)] = user
         ids = [item.image_id for item in items]
         ids += [str(user.avatar_image_id) for user in owners.values() if user.avatar_image_id is not None]
-        allowed = await deps.visibility.authorize(viewer_id, ids) if ids else set()
-        return cls(owners, allowed)
+        if not ids:
+            return cls(owners, set())
+        # Feed pages, profiles and avatars are public places: a team image never shows there,
+        # even to its team's members.
+        decided = await deps.visibility.authorize_scoped(viewer_id, ids)
+        return cls(owners, decided.allowed - decided.through_team)
 
     def item(self, item: feed_pb2.FeedItem, viewer_id: str, visibility: str = "public") -> FeedItemOut | None:
         """None when the viewer may not see the image."""

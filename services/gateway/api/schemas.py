@@ -7,10 +7,10 @@ refuse unknown fields, so that a typo in a field name is reported instead of sil
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from fastapi import Header
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.gateway.auth.accounts import (
     PASSWORD_MAX_LENGTH,
@@ -26,6 +26,9 @@ MAX_SEED = 2**32 - 1
 MAX_STEPS = 100
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 VisibilityName = Literal["public", "private"]
+# What an image can be now: the above, or shared with one team's current members (set by a change,
+# never at submit).
+ImageScope = Literal["public", "private", "team"]
 
 
 def _hex_colour(value: str) -> str:
@@ -398,7 +401,8 @@ class ImageDetail(BaseModel):
     url: str
     width: int
     height: int
-    visibility: VisibilityName = Field(description="current, from the visibility authority")
+    visibility: ImageScope = Field(description="current, from the visibility authority")
+    team_id: uuid.UUID | None = Field(default=None, description="owner only: the team a team image is shared with")
     prompt: str
     created_at: datetime | None = None
     owner_username: str | None = None
@@ -423,16 +427,28 @@ class ImageDetail(BaseModel):
     )
 
 
-class VisibilityChange(_Request):
-    visibility: VisibilityName
+class _ScopeChange(_Request):
+    visibility: ImageScope
+    team_id: str | None = Field(
+        default=None, description='with "team" (and only then): a team you are a current member of'
+    )
+
+    @model_validator(mode="after")
+    def _team_goes_with_team(self) -> Self:
+        if (self.visibility == "team") != (self.team_id is not None):
+            raise ValueError('team_id is required with "team", and only with it')
+        return self
+
+
+class VisibilityChange(_ScopeChange):
+    pass
 
 
 MAX_BULK_IMAGES = 500
 
 
-class BulkVisibilityChange(_Request):
+class BulkVisibilityChange(_ScopeChange):
     image_ids: list[str] = Field(min_length=1, max_length=MAX_BULK_IMAGES)
-    visibility: VisibilityName
 
 
 class PendingDeletion(BaseModel):
@@ -459,7 +475,7 @@ class RefusalOut(BaseModel):
 
 
 class BulkVisibilityResult(BaseModel):
-    visibility: VisibilityName
+    visibility: ImageScope
     updated: list[str] = Field(description="ids now at the visibility asked for (including those already at it)")
     refused: list[RefusalOut]
 
@@ -471,7 +487,7 @@ class CreationItem(BaseModel):
     width: int
     height: int
     seed: int
-    visibility: VisibilityName = Field(description="current, from the visibility authority")
+    visibility: ImageScope = Field(description="current, from the visibility authority")
     prompt: str
     created_at: datetime | None
 
@@ -484,5 +500,5 @@ class CreationsPage(BaseModel):
 class ShareLink(BaseModel):
     image_id: uuid.UUID
     url: str
-    visibility: VisibilityName
-    works_for: Literal["anyone", "owner_only"]
+    visibility: ImageScope
+    works_for: Literal["anyone", "owner_only", "team_members"]

@@ -42,6 +42,12 @@ ACTION_ENTITLEMENTS = {
 }
 
 
+def born_as(visibility: str) -> str:
+    """What a new generation may be born as: a copy of a team image's visibility (an action's result)
+    is private to whoever made it; a team scope is given only by sharing, never at birth."""
+    return "private" if visibility == "team" else visibility
+
+
 async def check_source_image(authority: VisibilityClient, caller: Caller, image_id: str) -> None:
     # Own images and public ones may be a source; anything else is "not found", asked of the
     # authority now (fail closed, and existence is not revealed).
@@ -71,7 +77,7 @@ async def submit(
         owner_id=caller.user_id,
         idempotency_key=idempotency_key or "",
         params=params,
-        visibility=VISIBILITY_BY_NAME[visibility] if visibility else VISIBILITY_UNSPECIFIED,
+        visibility=VISIBILITY_BY_NAME[born_as(visibility)] if visibility else VISIBILITY_UNSPECIFIED,
         visibility_copied=visibility_copied,
     )
     try:

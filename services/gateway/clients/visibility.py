@@ -30,18 +30,31 @@ MAX_IDS_PER_CALL = 500
 IMAGE_NOT_FOUND = "Image not found."
 # The API's visibility names ↔ the services' enum (atelier.common.v1), for every message in and out.
 VISIBILITY_BY_NAME = {"public": common_pb2.VISIBILITY_PUBLIC, "private": common_pb2.VISIBILITY_PRIVATE}
+# What a change may ask for: the above, and a team's scope (never asked at submit).
+SCOPE_BY_NAME = {**VISIBILITY_BY_NAME, "team": common_pb2.VISIBILITY_TEAM}
 
 
 def visibility_name(visibility: int) -> str:
-    # Anything but an explicit PUBLIC is shown as private (P3: never public by default).
-    return "public" if visibility == common_pb2.VISIBILITY_PUBLIC else "private"
+    # Anything but an explicit PUBLIC or TEAM is shown as private (P3: never public by default).
+    if visibility == common_pb2.VISIBILITY_PUBLIC:
+        return "public"
+    return "team" if visibility == common_pb2.VISIBILITY_TEAM else "private"
 
 
 @dataclass(frozen=True)
 class ImageState:
     image_id: str
-    visibility: str  # "public" | "private"
+    visibility: str  # "public" | "private" | "team"
     version: int
+    team_id: str = ""
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """Which images a viewer may see now, and which of those only as a member of their team."""
+
+    allowed: set[str]
+    through_team: set[str]
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ class Refusal:
 
 
 def _state(image: visibility_pb2.ImageVisibility) -> ImageState:
-    return ImageState(image.image_id, visibility_name(image.visibility), image.version)
+    return ImageState(image.image_id, visibility_name(image.visibility), image.version, image.team_id)
 
 
 def _sentence(reason: str) -> str:
@@ -76,7 +89,13 @@ class VisibilityClient:
     async def authorize(self, viewer_id: str, image_ids: Sequence[str]) -> set[str]:
         """The subset of image_ids the viewer ("" = anonymous) may see now. Raises a 503 problem
         when the authority cannot answer: the caller then shows nothing (fail closed)."""
+        return (await self.authorize_scoped(viewer_id, image_ids)).allowed
+
+    async def authorize_scoped(self, viewer_id: str, image_ids: Sequence[str]) -> Authorized:
+        """As authorize, also telling which images the viewer sees only through a team (shown as
+        team images, never cacheable by a shared cache)."""
         allowed: set[str] = set()
+        through_team: set[str] = set()
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
             try:
                 reply = await self._stub.Authorize(
@@ -90,8 +109,10 @@ class VisibilityClient:
                     503, "Images cannot be shown right now; please try again shortly.", headers={"Retry-After": "5"}
                 ) from error
             # Only ids that were asked about count, whatever the answer contains.
-            allowed.update(set(reply.allowed_image_ids) & set(chunk))
-        return allowed
+            granted = set(reply.allowed_image_ids) & set(chunk)
+            allowed.update(granted)
+            through_team.update(set(reply.team_image_ids) & granted)
+        return Authorized(allowed, through_team)
 
     async def current(self, owner_id: str, image_ids: Sequence[str]) -> dict[str, ImageState]:
         """The authority's state of the owner's own, non-deleted images among image_ids; images it
@@ -108,11 +129,11 @@ class VisibilityClient:
                     states[image.image_id] = _state(image)
         return states
 
-    async def set_one(self, actor_id: str, image_id: str, visibility: str) -> ImageState:
+    async def set_one(self, actor_id: str, image_id: str, visibility: str, team_id: str = "") -> ImageState:
         """404 for images of others, deleted and unknown ones; 403 with the reason when the plan
-        or the operator's policy forbids it."""
+        or the operator's policy forbids it, or the actor is not in the team asked for."""
         request = visibility_pb2.SetVisibilityRequest(
-            actor_id=actor_id, image_id=image_id, visibility=VISIBILITY_BY_NAME[visibility]
+            actor_id=actor_id, image_id=image_id, visibility=SCOPE_BY_NAME[visibility], team_id=team_id
         )
         try:
             reply = await self._call(self._stub.SetVisibility, request, actor_id)
@@ -123,13 +144,13 @@ class VisibilityClient:
         return _state(reply.image)
 
     async def set_many(
-        self, actor_id: str, image_ids: Sequence[str], visibility: str
+        self, actor_id: str, image_ids: Sequence[str], visibility: str, team_id: str = ""
     ) -> tuple[list[ImageState], list[Refusal]]:
         updated: list[ImageState] = []
         refused: list[Refusal] = []
         for chunk in _chunks(list(dict.fromkeys(image_ids))):
             request = visibility_pb2.BatchSetVisibilityRequest(
-                actor_id=actor_id, image_ids=chunk, visibility=VISIBILITY_BY_NAME[visibility]
+                actor_id=actor_id, image_ids=chunk, visibility=SCOPE_BY_NAME[visibility], team_id=team_id
             )
             reply = await self._call(self._stub.BatchSetVisibility, request, actor_id)
             updated.extend(_state(image) for image in reply.updated)

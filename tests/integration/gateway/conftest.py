@@ -21,6 +21,7 @@ from services.gateway.auth.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient
+from services.gateway.clients.teams import TeamsClient
 from services.gateway.clients.visibility import VisibilityClient
 from services.gateway.clients.webhooks import WebhooksClient
 from services.gateway.dependencies import GatewayDeps
@@ -116,6 +117,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 route_checks={"generation": generations.check_serving},
                 webhooks=WebhooksClient(webhooks_channel, timeout_s=5),
                 studio_options=StudioOptionsStore(pool),
+                teams=TeamsClient(channel, timeout_s=5),
             )
             yield Gateway(
                 create_app(settings, deps),

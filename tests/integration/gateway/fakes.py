@@ -379,7 +379,7 @@ PLANS = (
         display_name="Team",
         monthly_credits=10000,
         max_concurrent_generations=8,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "teams"],
     ),
 )
 PLANS_BY_NAME = {plan.name: plan for plan in PLANS}
@@ -517,6 +517,8 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
     def _refusal(self, actor_id: str, image_id: str, target: int) -> str | None:
         if not self._owned(actor_id, image_id):
             return "image not found"
+        if target == visibility_pb2.VISIBILITY_TEAM:  # nobody is in a team here
+            return "You can share an image only with a team you are a member of."
         if self.rows[image_id].visibility == target:
             return None
         account = self.billing.account(actor_id)
@@ -571,6 +573,23 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
             else:
                 refused.append(authority_pb2.Refusal(image_id=image_id, reason=reason))
         return authority_pb2.BatchSetVisibilityResponse(updated=updated, refused=refused)
+
+    # Teams: nobody is in a team here and nobody may create one (the real rules are tested on the
+    # real service: tests/integration/test_privacy_api.py and the privacy property test).
+
+    async def ListTeams(self, request, context):
+        await self._check(context)
+        return authority_pb2.ListTeamsResponse()
+
+    async def CreateTeam(self, request, context):
+        await self._check(context)
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, "Creating a team needs the Team plan.")
+
+    async def _no_team(self, request, context):
+        await self._check(context)
+        await context.abort(grpc.StatusCode.NOT_FOUND, "team not found")
+
+    InviteToTeam = AnswerTeamInvite = SetTeamRole = RemoveFromTeam = _no_team
 
 
 @asynccontextmanager

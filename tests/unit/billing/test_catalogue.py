@@ -18,13 +18,15 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
     assert catalogue.get("free").entitlements == ()
     assert set(catalogue.get("basic").entitlements) == {"download_png", "upscale", "edit", "delete_generation"}
     for paid in ("plus", "pro", "team"):
-        assert set(catalogue.get(paid).entitlements) == {
+        assert set(catalogue.get(paid).entitlements) - {"teams"} == {
             "private_generation",
             "download_png",
             "upscale",
             "edit",
             "delete_generation",
         }
+    # Only the Team plan creates teams.
+    assert [p.name for p in catalogue.plans if "teams" in p.entitlements] == ["team"]
 
 
 def test_the_shipped_catalogue_prices_the_image_actions():
@@ -74,3 +76,22 @@ def test_an_unreadable_file_names_the_file(tmp_path):
     path.write_text("[[plans]\n")
     with pytest.raises(CatalogueError, match="plans.toml is not valid TOML"):
         load_catalogue(path)
+
+
+def test_the_team_plan_counts_credits_and_concurrency_per_seat():
+    team = load_catalogue().get("team")
+    assert team.per_seat
+    assert (team.credits_for(5), team.concurrency_for(5)) == (
+        5 * team.monthly_credits,
+        5 * team.max_concurrent_generations,
+    )
+    # An owner with no team yet has one seat; a plan not sold per seat ignores seats.
+    assert (team.credits_for(0), team.concurrency_for(0)) == (team.monthly_credits, team.max_concurrent_generations)
+    plus = load_catalogue().get("plus")
+    assert (plus.credits_for(5), plus.concurrency_for(5)) == (plus.monthly_credits, plus.max_concurrent_generations)
+
+
+def test_per_seat_must_be_a_boolean():
+    data = broken(lambda d: d["plans"][4].update(per_seat="yes"))
+    with pytest.raises(CatalogueError, match="per_seat"):
+        parse_catalogue(data)

@@ -128,7 +128,7 @@ def _item(generation: generation_pb2.Generation, image: generation_pb2.Image, vi
     "/creations",
     response_model=CreationsPage,
     summary="My images, newest first",
-    description="`visibility=all|public|private` filters on each image's current visibility. Keyset "
+    description="`visibility=all|public|private|team` filters on each image's current visibility. Keyset "
     "pages: a page may hold fewer than `limit` items; follow `next_cursor` until it is null. "
     f"Always `Cache-Control: {PRIVATE_NO_STORE}`.",
 )
@@ -136,7 +136,7 @@ async def my_creations(
     caller: CurrentCaller,
     request: Request,
     response: Response,
-    visibility: Literal["all", "public", "private"] = "all",
+    visibility: Literal["all", "public", "private", "team"] = "all",
     cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = PAGE_SIZE_DEFAULT,
 ) -> CreationsPage:

@@ -15,6 +15,7 @@ compressed JPG (quality 90) — asking for `format=png` then still answers JPG (
 
 import asyncio
 import logging
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -64,6 +65,14 @@ CONTENT_DESCRIPTION = f"""The image bytes.
 """
 
 
+def _team(team_id: str | None) -> str:
+    """A team id as the authority reads it; one that is not an id names no team the caller is in
+    (the authority refuses it in the same words)."""
+    if team_id is None:
+        return ""
+    return canonical_uuid(team_id) or team_id
+
+
 def _no_store(response: Response) -> None:
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
 
@@ -82,6 +91,8 @@ async def _detail(deps: GatewayDeps, caller: Caller | None, visible: VisibleImag
         owner_username=names.get(visible.image.owner_id),
         download_formats=await _download_formats(deps, caller),
     )
+    if visible.is_owner and visible.team_id:
+        detail.team_id = uuid.UUID(visible.team_id)
     await add_facts(detail, deps, caller, visible)
     return detail
 
@@ -163,7 +174,7 @@ async def share_image(image_id: str, caller: MaybeCaller, request: Request, resp
         image_id=visible.image.image_id,
         url=_share_url(request, visible.image.image_id),
         visibility=visible.visibility,
-        works_for="anyone" if visible.visibility == "public" else "owner_only",
+        works_for={"public": "anyone", "team": "team_members"}.get(visible.visibility, "owner_only"),
     )
 
 
@@ -186,12 +197,12 @@ async def change_visibility(
     canonical = canonical_uuid(image_id)
     if canonical is None:
         raise image_not_found()
-    state = await deps.visibility.set_one(caller.user_id, canonical, body.visibility)
+    state = await deps.visibility.set_one(caller.user_id, canonical, body.visibility, _team(body.team_id))
     image = await deps.generations.image(canonical, caller.user_id)
     if image is None or image.owner_id != caller.user_id:
         raise image_not_found()
     _no_store(response)
-    return await _detail(deps, caller, VisibleImage(image, state.visibility, True))
+    return await _detail(deps, caller, VisibleImage(image, state.visibility, True, state.team_id))
 
 
 @router.post(
@@ -216,7 +227,9 @@ async def change_visibility_in_bulk(
             ids.append(canonical)
     updated: list[str] = []
     if ids:
-        states, refusals = await deps_of(request).visibility.set_many(caller.user_id, ids, body.visibility)
+        states, refusals = await deps_of(request).visibility.set_many(
+            caller.user_id, ids, body.visibility, _team(body.team_id)
+        )
         updated = [state.image_id for state in states]
         refused.extend(RefusalOut(image_id=r.image_id, reason=r.reason) for r in refusals)
     return BulkVisibilityResult(visibility=body.visibility, updated=updated, refused=refused)

@@ -5,6 +5,7 @@
 
 import { copyToClipboard, loadAccountPage, wireAccount } from "./account.js";
 import { loadWebhooksBlock, wireWebhooks } from "./account_webhooks.js";
+import { loadTeamsBlock, refreshMyTeams, wireTeams } from "./team.js";
 import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
 import { openImage, wireDetail } from "./detail.js";
@@ -127,7 +128,7 @@ async function route() {
     await loadPlanPage(state.me);
   } else if (hash === "#/account") {
     show("account");
-    await Promise.all([loadAccountPage(state.me), loadWebhooksBlock()]);
+    await Promise.all([loadAccountPage(state.me), loadWebhooksBlock(), loadTeamsBlock(state.me)]);
   } else {
     show("studio");
   }
@@ -230,6 +231,7 @@ async function refreshMe() {
 async function enterStudio(newApiKey) {
   state.me = await api("/api/v1/me");
   renderAccount(state.me);
+  refreshMyTeams(); // the image panel offers "Team" once it knows my teams
   if (newApiKey) {
     $("api-key-value").textContent = newApiKey;
     $("api-key-notice").hidden = false;
@@ -687,6 +689,7 @@ function wire() {
   wireProfile({ getMe: () => state.me });
   wireAccount({ signedOut: leaveAccount });
   wireWebhooks();
+  wireTeams();
   wireStudioEvents();
   wireBilling();
   wireOptions();

@@ -5,6 +5,7 @@
 import { api, ApiError } from "./api.js";
 import { confirmAction, deleteUndoably, offerUndo, wireConfirm } from "./confirm.js";
 import { renderMore, wireMore } from "./detail_actions.js";
+import { myTeams } from "./team.js";
 import { $, allowOrExplain, clearError, el, showError, upgradeLink } from "./ui.js";
 
 const ANONYMOUS_PNG_NOTE = "Full-quality PNG downloads need a paid plan; you get a slightly compressed JPG.";
@@ -46,6 +47,7 @@ async function showInPanel(imageId) {
 function setVisibilityButtons(visibility) {
   $("detail-public").setAttribute("aria-pressed", String(visibility === "public"));
   $("detail-private").setAttribute("aria-pressed", String(visibility === "private"));
+  $("detail-team").setAttribute("aria-pressed", String(visibility === "team"));
 }
 
 function renderVisibility() {
@@ -56,10 +58,19 @@ function renderVisibility() {
   setVisibilityButtons(image.visibility);
   // Any change (to private or back to public) needs private_generation on an active plan.
   const permission = me ? me.permissions.private_generation : { allowed: false };
-  for (const id of ["detail-public", "detail-private"]) {
+  for (const id of ["detail-public", "detail-private", "detail-team"]) {
     allowOrExplain($(id), permission, null);
   }
   allowOrExplain($("detail-public"), permission, $("detail-visibility-note"));
+  renderTeamChoice(image);
+}
+
+// "Team" is offered while I am in a team: the first one, named on the button.
+function renderTeamChoice(image) {
+  const [team] = myTeams();
+  const button = $("detail-team");
+  button.hidden = !team && image.visibility !== "team";
+  button.textContent = team ? `Team: ${team.name}` : "Team";
 }
 
 function renderActions() {
@@ -102,13 +113,16 @@ async function changeVisibility(visibility) {
   const { image } = panel;
   if (!image || image.visibility === visibility) return;
   clearError($("detail-error"));
-  for (const id of ["detail-public", "detail-private"]) $(id).disabled = true;
+  for (const id of ["detail-public", "detail-private", "detail-team"]) $(id).disabled = true;
+  const [team] = myTeams();
+  const body = visibility === "team" ? { visibility, team_id: team && team.team_id } : { visibility };
   try {
-    const updated = await api(`/api/v1/images/${image.image_id}`, { method: "PATCH", body: { visibility } });
+    const updated = await api(`/api/v1/images/${image.image_id}`, { method: "PATCH", body });
     panel.image = { ...image, ...updated };
-    $("detail-status").textContent = visibility === "private"
-      ? "Private now: only you can see this image."
-      : "Public now: anyone can see this image.";
+    $("detail-status").textContent = {
+      private: "Private now: only you can see this image.",
+      team: `Shared with ${team ? team.name : "your team"}: only its current members can see this image.`,
+    }[visibility] || "Public now: anyone can see this image.";
     panel.onChange(panel.image);
   } catch (error) {
     showError($("detail-error"), error);
@@ -184,6 +198,7 @@ export function wireDetail() {
   });
   $("detail-public").addEventListener("click", () => changeVisibility("public"));
   $("detail-private").addEventListener("click", () => changeVisibility("private"));
+  $("detail-team").addEventListener("click", () => changeVisibility("team"));
   $("detail-share").addEventListener("click", share);
   $("detail-delete").addEventListener("click", deleteGeneration);
   wireMore(panel);
