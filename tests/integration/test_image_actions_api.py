@@ -321,6 +321,9 @@ def test_extend_grows_the_canvas_with_the_original_at_its_offset_and_refuses_pas
 
     too_far = platform.http.post(url, json={"direction": "left", "pixels": 520}, headers=carol.headers)
     assert too_far.status_code == 422 and "beyond the limit" in too_far.json()["detail"]
+    # Far past any canvas (and past the wire's 32-bit field): a 422 in words, not a server error.
+    huge = platform.http.post(url, json={"direction": "left", "pixels": 2**40}, headers=carol.headers)
+    assert huge.status_code == 422 and "pixels" in huge.text, huge.text
     assert platform.me(carol)["credits"] == credits
 
     result = finished(

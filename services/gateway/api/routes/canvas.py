@@ -47,6 +47,7 @@ class ExtendRequest(_Request):
     pixels: int = Field(
         default=0,
         ge=0,
+        le=1024,  # the result's limit a side: anything more is refused here, before it overflows the wire's int32
         description="by how many px, a multiple of 8, at most the image's side that way (2x); the result at "
         "most 1024 px a side. 0: half the image's side",
     )
