@@ -14,7 +14,7 @@ from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
 from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
-from services.generation import edit_operations, repository
+from services.generation import repository
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
@@ -26,7 +26,6 @@ from services.generation.requests import (
     GenerationSpec,
     InvalidRequest,
     kind_from_proto,
-    kind_to_proto,
     validate,
     validate_action,
 )
@@ -35,6 +34,7 @@ from services.generation.submission import (
     Asked,
     IdempotencyConflict,
     SourceImageNotFound,
+    generation_params,
     request_hash,
     submit,
 )
@@ -86,29 +86,11 @@ def image_to_proto(image: ImageRecord) -> generation_pb2.Image:
 
 
 def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
-    params = record.params
     return generation_pb2.Generation(
         generation_id=str(record.id),
         owner_id=record.owner_id,
         status=STATUS_TO_PROTO[record.status],
-        params=generation_pb2.GenerationParams(
-            prompt=record.prompt,
-            negative_prompt=params["negative_prompt"],
-            seed=record.seed,
-            num_images=record.num_images,
-            aspect_ratio=params["aspect_ratio"],
-            magic_prompt=params["magic_prompt"],
-            color_palette=params["color_palette"],
-            steps=params["steps"],
-            guidance=params["guidance"],
-            source_image_id=params["source_image_id"],
-            mode=params["mode"],
-            strength=params.get("strength") or 0.0,
-            kind=kind_to_proto(record.kind),
-            style_image_id=params.get("style_image_id") or "",
-            style_strength=params.get("style_strength") or 0.0,
-            edit_operations=edit_operations.to_proto(params.get(edit_operations.FIELD) or ()),
-        ),
+        params=generation_params(record),
         magic_prompt=record.magic_prompt,
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         progress_step=record.progress_step,

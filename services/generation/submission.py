@@ -17,7 +17,7 @@ from atelier.generation.v1 import events_pb2, generation_pb2
 from contracts.generation import GENERATION_REQUESTED
 from glue.events import enqueue_event
 from imagemodel import magic_prompt, style
-from services.generation import edit_operations, repository, reservations
+from services.generation import repository, reservations
 from services.generation.clients import (
     VISIBILITY_TO_PROTO,
     BillingClient,
@@ -137,27 +137,33 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
     return events_pb2.GenerationRequested(
         generation_id=str(record.id),
         owner_id=record.owner_id,
-        params=generation_pb2.GenerationParams(
-            prompt=record.prompt,
-            negative_prompt=record.params["negative_prompt"],
-            seed=record.seed,
-            num_images=record.num_images,
-            aspect_ratio=record.params["aspect_ratio"],
-            magic_prompt=record.params["magic_prompt"],
-            color_palette=record.params["color_palette"],
-            steps=record.params["steps"],
-            guidance=record.params["guidance"],
-            source_image_id=record.params["source_image_id"],
-            mode=record.params["mode"],
-            strength=record.params.get("strength") or 0.0,
-            kind=kind_to_proto(record.kind),
-            style_image_id=record.params.get("style_image_id") or "",
-            style_strength=record.params.get("style_strength") or 0.0,
-            edit_operations=edit_operations.to_proto(record.params.get(edit_operations.FIELD) or ()),
-        ),
+        params=generation_params(record),
         visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
         effective_prompt=record.effective_prompt,
         seed=record.seed,
+    )
+
+
+def generation_params(record: GenerationRecord) -> generation_pb2.GenerationParams:
+    """The request as stored. An action's own options (a mask, edit operations) stay with the job:
+    the worker reads them from its record, and no reader of the params needs them back."""
+    params = record.params
+    return generation_pb2.GenerationParams(
+        prompt=record.prompt,
+        negative_prompt=params["negative_prompt"],
+        seed=record.seed,
+        num_images=record.num_images,
+        aspect_ratio=params["aspect_ratio"],
+        magic_prompt=params["magic_prompt"],
+        color_palette=params["color_palette"],
+        steps=params["steps"],
+        guidance=params["guidance"],
+        source_image_id=params["source_image_id"],
+        mode=params["mode"],
+        strength=params.get("strength") or 0.0,
+        kind=kind_to_proto(record.kind),
+        style_image_id=params.get("style_image_id") or "",
+        style_strength=params.get("style_strength") or 0.0,
     )
 
 

@@ -16,10 +16,10 @@ from tools.codepaths import generation_path_files
 # image actions (upscale, ...) handed to the handlers and the worker by wiring as `ImageAction`s
 # (inference.py, beside the model client they call), not imported by them, and the generation
 # service's events.py, which re-exported contracts/generation.py, gone (ImagesReady is built by the
-# worker that emits it); 61 with the style reference's palette transfer (imagemodel/style.py, which
-# the worker applies to a styled generation) and the editor's operations (edit_operations.py, which
-# the handlers and the outbox event carry on the wire).
-CEILING = 61
+# worker that emits it); 60 with the style reference's palette transfer (imagemodel/style.py, which
+# the worker applies to a styled generation). An action's own options (the editor's operations, a
+# fill's mask) stay with its module, off the generation's path.
+CEILING = 60
 
 
 def test_a_generation_crosses_no_more_files_than_the_ceiling() -> None:
