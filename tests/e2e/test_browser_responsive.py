@@ -96,6 +96,9 @@ def test_every_page_and_the_image_panel_fit_phone_tablet_and_desktop(platform, b
             _check(page, f"{name} at {width}px", ", ".join(filter(None, [HEADER_CONTROLS, controls])))
 
         page.goto(f"{platform.url}/#/create")
+        # The drawer shows as the person left it once their saved options arrive: wait for them, so
+        # that the click below opens the drawer rather than racing the saved state.
+        page.wait_for_load_state("networkidle")
         if page.locator("#advanced[open]").count() == 0:
             page.locator("#advanced-toggle").click()
         expect(page.locator("#negative-prompt")).to_be_visible()

@@ -95,8 +95,9 @@ function remember() {
   }, SAVE_DELAY_MS);
 }
 
-// What the person changed while their saved options were on the way: their change wins over the
-// older saved value (e.g. the drawer opened before the saved "closed" arrived).
+// What the person changed on this page before their saved options arrived (anything not at its
+// default: nothing else sets the fields before then): their change wins over the older saved value
+// (e.g. the drawer opened before the saved "closed" arrived).
 function changedSince(before) {
   const now = current();
   return Object.fromEntries(
@@ -109,11 +110,11 @@ export async function loadOptionsFor(userId) {
   if (options.userId === userId) return;
   options.userId = userId;
   options.loading = true;
-  const beforeLoading = current();
+  const untouched = defaults();
   let changedMeanwhile = {};
   try {
     const saved = await api(OPTIONS_PATH);
-    changedMeanwhile = changedSince(beforeLoading);
+    changedMeanwhile = changedSince(untouched);
     if (options.userId === userId) show({ ...saved, ...changedMeanwhile });
   } catch {
     // The defaults stay; the prompt box works without what was remembered.
