@@ -13,6 +13,9 @@ from atelier.generation.v1 import generation_pb2
 MAX_OPERATIONS = 20
 MIN_FACTOR = 0.25
 MAX_FACTOR = 2.0
+# Past any image the platform makes (2048 px a side at most): a larger box is a 422 here, before it
+# could overflow the wire's int32.
+MAX_COORDINATE = 4096
 
 
 class _Operation(BaseModel):
@@ -21,10 +24,10 @@ class _Operation(BaseModel):
 
 class Crop(_Operation):
     op: Literal["crop"]
-    x: int = Field(ge=0, description="left edge, px")
-    y: int = Field(ge=0, description="top edge, px")
-    width: int = Field(ge=1)
-    height: int = Field(ge=1)
+    x: int = Field(ge=0, le=MAX_COORDINATE, description="left edge, px")
+    y: int = Field(ge=0, le=MAX_COORDINATE, description="top edge, px")
+    width: int = Field(ge=1, le=MAX_COORDINATE)
+    height: int = Field(ge=1, le=MAX_COORDINATE)
 
 
 class Rotate(_Operation):
