@@ -8,7 +8,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
     python -m imagemodel.evaluate --weights imagemodel/weights/ --seeds 4
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
     python -m imagemodel.evaluate --remix 0.3,0.6,1 --steps 20   # remix: follows the prompt, keeps the source
-    python -m imagemodel.evaluate --phrasing held-out --steps 20  # phrasings training never saw
+    python -m imagemodel.evaluate --phrasing templates,held-out,fresh --steps 20  # phrasings training never saw
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def held_out_prompts(seed: int = 0) -> list[tuple[str, PromptSpec]]:
     return prompts
 
 
-PHRASING_SETS = ("templates", "held-out", "development")
+PHRASING_SETS = ("templates", "held-out", "development", "fresh")
 
 
 def phrased_prompts(phrasing: str, per_triple: int) -> list[list[tuple[str, PromptSpec]]]:
@@ -167,28 +167,58 @@ def phrased_prompts(phrasing: str, per_triple: int) -> list[list[tuple[str, Prom
         if phrasing == "templates":
             rows.append([(captions.caption(spec, rng), spec) for _ in range(per_triple)])
         else:
-            family = phrasings.HELD_OUT if phrasing == "held-out" else phrasings.DEVELOPMENT
+            family = phrasings.FAMILIES[phrasing]
             rows.append([(phrasings.phrase(spec, rng, family), spec) for _ in range(per_triple)])
     return rows
 
 
-def evaluate_phrasing(pipeline, phrasing: str, per_triple: int, steps: int, guidance: float) -> dict:
+def evaluate_phrasing(
+    pipeline, phrasing: str, per_triple: int, steps: int, guidance: float, images: dict | None = None
+) -> dict:
     """Whole-prompt accuracy of held-out triples asked for in one set of phrasings, one seed per
-    phrasing (seed 1000 x triple + phrasing: the same in every set)."""
+    phrasing (seed 1000 x triple + phrasing: the same in every set). `images` (prompt as the network
+    is given it, seed) -> image, shared between sets: where the reader reads two phrasings alike, the
+    network is given the same caption, so their images are the same and are drawn once."""
     from imagemodel.pipelines import BatchItem
 
-    scores: list[dict[str, bool]] = []
-    examples: list[str] = []
+    images = {} if images is None else images
     size = pipeline.native_size(0, 0)[0]
-    for index, row in enumerate(phrased_prompts(phrasing, per_triple)):
-        items = [BatchItem(prompt, "", [1000 * index + k], size, size) for k, (prompt, _) in enumerate(row)]
-        for (prompt, spec), images in zip(row, pipeline.generate_batch(items, steps, guidance), strict=True):
-            if isinstance(images, Exception):
-                raise images
-            scores.append(score(measure(images[0]), spec))
-            if len(examples) < 6:
-                examples.append(prompt)
-    return {"phrasing": phrasing, **summarise(scores), "images": len(scores), "examples": examples}
+    rows = phrased_prompts(phrasing, per_triple)
+    given = [
+        [(pipeline.normalise([prompt])[0], 1000 * index + k) for k, (prompt, _) in enumerate(row)]
+        for index, row in enumerate(rows)
+    ]
+    missing = list(dict.fromkeys(key for row in given for key in row if key not in images))
+    reads_phrasing, pipeline.reads_phrasing = pipeline.reads_phrasing, False  # already as it reads them
+    try:
+        for start in range(0, len(missing), 4):
+            keys = missing[start : start + 4]
+            items = [BatchItem(text, "", [seed], size, size) for text, seed in keys]
+            for key, drawn in zip(keys, pipeline.generate_batch(items, steps, guidance), strict=True):
+                if isinstance(drawn, Exception):
+                    raise drawn
+                images[key] = drawn[0]
+    finally:
+        pipeline.reads_phrasing = reads_phrasing
+    pairs = [pair for row in rows for pair in row]
+    keys = [key for row in given for key in row]
+    scores = [score(measure(images[key]), spec) for (_, spec), key in zip(pairs, keys, strict=True)]
+    examples = [prompt for prompt, _ in pairs[:6]]
+    return {
+        "phrasing": phrasing,
+        **summarise(scores),
+        "images": len(scores),
+        "drawn": len(missing),
+        "examples": examples,
+    }
+
+
+def reading_accuracy(reader, phrasing: str, per_triple: int) -> float:
+    """The share of a phrasing set's prompts the prompt reader reads as exactly the spec asked for
+    (shape, colour, size, position, background): no diffusion, seconds."""
+    pairs = [pair for row in phrased_prompts(phrasing, per_triple) for pair in row]
+    readings = reader.read([prompt for prompt, _ in pairs])
+    return float(np.mean([reading == spec for reading, (_, spec) in zip(readings, pairs, strict=True)]))
 
 
 def ground_truth_accuracy(count: int, size: int = 32, seed: int = 1) -> dict[str, float]:
@@ -326,7 +356,7 @@ def main() -> None:
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
     parser.add_argument("--aspect-ratio", choices=sorted(ASPECT_SIZES), help="at the service's size for it")
     parser.add_argument("--remix", help="comma-separated strengths: score remixes instead (see evaluate_remix)")
-    parser.add_argument("--phrasing", choices=PHRASING_SETS, help="score held-out triples in these phrasings")
+    parser.add_argument("--phrasing", help=f"comma-separated sets of {PHRASING_SETS}: held-out triples so phrased")
     parser.add_argument("--per-triple", type=int, default=4, help="with --phrasing: phrasings per triple")
     parser.add_argument("--prompts-as-typed", action="store_true", help="skip the phrasing front end (before it)")
     args = parser.parse_args()
@@ -345,7 +375,11 @@ def main() -> None:
             pipeline.guidance_max_timestep = args.guidance_max_timestep
         guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
         if args.phrasing:
-            result = evaluate_phrasing(pipeline, args.phrasing, args.per_triple, args.steps, guidance)
+            images: dict = {}
+            result = {
+                phrasing: evaluate_phrasing(pipeline, phrasing, args.per_triple, args.steps, guidance, images)
+                for phrasing in args.phrasing.split(",")
+            }
         elif args.remix:
             strengths = [float(value) for value in args.remix.split(",")]
             result = evaluate_remix(pipeline, strengths, args.seeds, args.steps, guidance)

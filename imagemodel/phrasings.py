@@ -1,8 +1,10 @@
-"""The same scene asked for in many people's words, in two disjoint families of phrasings.
+"""The same scene asked for in many people's words, in three disjoint families of phrasings.
 
-DEVELOPMENT phrasings are what the phrasing front end (`captions.Vocabulary.normalise`) was written and
-checked against; HELD_OUT phrasings were kept out of that work and measure how it does on words and
-sentence shapes it was not built for (imagemodel/evaluate.py --phrasing). The families differ in sentence
+DEVELOPMENT phrasings are what the first (rule-based) phrasing front end was written against, and part
+of the learned prompt reader's training (imagemodel/reader_phrasings.py); HELD_OUT phrasings were kept
+out of both, and FRESH ones were written before the reader was trained and never looked at while it was
+tuned: they measure how it does on words and sentence shapes it was not built for
+(imagemodel/evaluate.py --phrasing). The families differ in sentence
 templates, in how an object is described (adjective order, colour after the noun), in position and
 background phrases, in filler words, in synonyms, and in the kind of typo; casing and punctuation
 vary in both (the text encoder is uncased, so casing only tests that nothing upstream depends on it).
@@ -160,7 +162,63 @@ HELD_OUT = Family(
     typo_kinds=("transpose", "double"),
 )
 
-FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT)}
+# Written before the learned prompt reader was trained and never looked at while it was tuned: a second
+# held-out family, with words, sentence shapes and typo kinds of its own (none in DEVELOPMENT, HELD_OUT
+# or the reader's training phrasings, imagemodel/reader_phrasings.py).
+FRESH = Family(
+    name="fresh",
+    shape_words=_with(
+        _SHAPES, {"circle": ("orb",), "square": ("quadrilateral",), "triangle": ("pyramid",), "star": ("pentagram",)}
+    ),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("ruby",),
+            "orange": ("tangerine",),
+            "yellow": ("lemon",),
+            "green": ("forest green",),
+            "blue": ("navy",),
+            "purple": ("plum",),
+            "white": ("pearl",),
+            "black": ("charcoal",),
+        },
+    ),
+    size_words=_with(_SIZES, {"small": ("petite",), "large": ("giant",), "medium": ("moderate",)}),
+    position_phrases={
+        "left": ("hugging the left border", "at far left"),
+        "right": ("hugging the right border", "at far right"),
+        "top": ("high up", "close to the ceiling"),
+        "bottom": ("close to the floor", "at the foot of the picture"),
+        "centre": ("right in the centre", "at the very middle"),
+    },
+    object_forms=(
+        "{shape} of {colour} hue, {size}",
+        "{size} {shape} tinted {colour}",
+        "{size} {shape} ({colour})",
+    ),
+    templates=(
+        "{bg} canvas with {obj} on it",
+        "{obj}. backdrop colour: {bg}",
+        "make the whole scene {bg} and put {obj} on it",
+        "{obj} atop {bg_article} {bg} surface",
+    ),
+    no_background_templates=("only {obj}",),
+    pair_templates=("{obj0} plus {obj1}, everything behind them {bg}",),
+    prefixes=("", "hey, can you make", "i'd love", "quick doodle:"),
+    suffixes=("", " pls", ", nothing fancy", "?"),
+    typo_kinds=("neighbour", "split"),
+)
+
+FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH)}
+
+# Neighbouring keys on a QWERTY keyboard, for FRESH's slips.
+_NEIGHBOURS = dict(
+    zip(
+        "abcdefghijklmnopqrstuvwxyz",
+        "sqvwxrvbjkmlnnplwtdyihqcth",
+        strict=True,
+    )
+)
 
 
 def _pick(rng: np.random.Generator, options):
@@ -176,10 +234,16 @@ def typo(word: str, kind: str, rng: np.random.Generator) -> str:
         return word[:i] + word[i + 1 :]
     if kind == "substitute":
         return word[:i] + "abcdefghijklmnopqrstuvwxyz"[rng.integers(26)] + word[i + 1 :]
+    if kind == "insert":
+        return word[:i] + "abcdefghijklmnopqrstuvwxyz"[rng.integers(26)] + word[i:]
     if kind == "transpose":
         return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if kind == "double":
         return word[:i] + word[i] + word[i:]
+    if kind == "neighbour":
+        return word[:i] + _NEIGHBOURS.get(word[i].lower(), word[i]) + word[i + 1 :]
+    if kind == "split":  # a space struck inside the word
+        return word[:i] + " " + word[i:]
     raise ValueError(f"unknown typo kind {kind!r}")
 
 

@@ -66,7 +66,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from imagemodel import magic_prompt, world
+from imagemodel import magic_prompt, prompt_reader, world
 from imagemodel.captions import Vocabulary, parse, world_vocabulary
 from imagemodel.model import (
     ModelConfig,
@@ -76,6 +76,7 @@ from imagemodel.model import (
     sampling_scheduler,
     to_uint8,
 )
+from imagemodel.prompt_reader import PromptReader, SlotReader
 
 log = logging.getLogger("imagemodel.pipelines")
 
@@ -393,14 +394,15 @@ class TinyDiffusionPipeline(WorldPipeline):
     # fixes colours and layout; extrapolating there overshoots into saturated, wrong colours.
     guidance_max_timestep = 1000
 
-    # The text encoder is given the prompt as `Vocabulary.normalise` reads it (the canonical caption of
-    # what it asks for, in whatever words); False: as typed (the evaluator's "before").
+    # The text encoder is given the prompt as the learned prompt reader reads it (the canonical caption
+    # of what it asks for, in whatever words; slips mended); False: as typed (the evaluator's "before").
     reads_phrasing = True
 
-    def __init__(self, model: TextToImageModel, encoder: TextEncoder):
+    def __init__(self, model: TextToImageModel, encoder: TextEncoder, reader: SlotReader | None = None):
         self.model = model.eval()
         self.encoder = encoder
         self.native = model.config.sample_size
+        self.prompt_reader = PromptReader(reader, encoder, self.vocabulary) if reader is not None else None
         pad_small_matmuls(self.model.unet)
 
     @classmethod
@@ -411,7 +413,16 @@ class TinyDiffusionPipeline(WorldPipeline):
         model = TextToImageModel(ModelConfig(**fields))
         state = {k: v.float() for k, v in load_file(str(weights_dir / "model.safetensors")).items()}
         model.load_state_dict(state)
-        return cls(model, TextEncoder())
+        reader_file = weights_dir / prompt_reader.WEIGHTS_FILE
+        return cls(model, TextEncoder(), prompt_reader.load(reader_file) if reader_file.exists() else None)
+
+    def normalise(self, prompts: list[str]) -> list[str]:
+        """What the text encoder is given for each prompt (see reads_phrasing)."""
+        if not self.reads_phrasing:
+            return prompts
+        if self.prompt_reader is None:  # weights without a reader: the rules alone
+            return [self.vocabulary.normalise(prompt) for prompt in prompts]
+        return self.prompt_reader.normalise(prompts)
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return native_shape(self.native, width, height)
@@ -555,8 +566,7 @@ class TinyDiffusionPipeline(WorldPipeline):
         call as `generate` always has: the encoder pads per call, so this keeps them bit for bit."""
         count = len(item.seeds)
         prompts = [item.prompt] * count + ([item.negative_prompt or ""] * count if guided else [])
-        if self.reads_phrasing:
-            prompts = [self.vocabulary.normalise(prompt) for prompt in prompts]
+        prompts = self.normalise(prompts)
         context, context_mask, _, slot_vector = self.model.condition(*self.encoder.encode(prompts))
         parts = (context, context_mask, slot_vector)
         return [part[:count] for part in parts], [part[count:] for part in parts]

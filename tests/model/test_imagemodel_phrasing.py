@@ -1,34 +1,40 @@
-"""The phrasing front end (imagemodel.captions.Vocabulary.normalise) holds up: with the shipped weights
-the evaluator's whole-prompt accuracy on the held-out triples, asked for in phrasings kept out of the
-front end's development (imagemodel/phrasings.py HELD_OUT), is far above what the network reads from
-the same prompts as typed, and the caption templates' own phrasing loses nothing
-(imagemodel.evaluate.evaluate_phrasing: the same specs and seeds in every set).
+"""Prompts in phrasings kept out of all the phrasing work (imagemodel/phrasings.py HELD_OUT, and FRESH,
+written before the learned prompt reader was trained) reach the network as the canonical caption of
+what they ask for more often with the reader than with the rules alone, and the caption templates'
+own phrasing loses nothing. No diffusion: what the network is given, for the same specs as the
+evaluator's (imagemodel.evaluate.phrased_prompts, 2 a triple, 68 prompts a set).
 
-A sample: one phrasing per held-out triple (34 images a set). The MODEL_CARD.md "Phrasing" figures
-(4 a triple, 136 a set) come from `python -m imagemodel.evaluate --phrasing SET --per-triple 4
---steps 10 [--prompts-as-typed]`."""
+Parity with the templates is NOT reached (MODEL_CARD.md "Phrasing" has the evaluator's figures, from
+`python -m imagemodel.evaluate --phrasing templates,development,held-out,fresh --per-triple 4 --steps 10`)."""
 
+import numpy as np
 import pytest
 
 from imagemodel import evaluate, pipelines
+from imagemodel.captions import canonical_caption
 
-STEPS = 10
-PER_TRIPLE = 1
-# Measured on this sample: templates 94.1% (32/34), held-out 5.9% as typed and 32.4% through the front
-# end (a gain of 9 images; the bound asks for 6). At 4 a triple: 94.1%, 9.6% and 36.8%.
-LEAST_GAIN = 0.15
+# Measured on these samples: templates 100% with or without the reader; held-out 35.3% (rules alone
+# 22.1%); fresh 13.2% (rules alone 2.9%). The bounds sit between the two.
+HELD_OUT_AT_LEAST = 0.29
+FRESH_AT_LEAST = 0.09
 
 
-# 102 images at 10 steps: about a minute on CI (a quarter of the 408 that took ~4 min there), over 10
-# minutes here with the machine shared ten ways.
-@pytest.mark.timeout(900)
-def test_the_front_end_lifts_held_out_phrasings_and_keeps_the_templates() -> None:
-    pipeline = pipelines.load_pipeline("tiny-diffusion")
-    guidance = pipelines.DEFAULT_GUIDANCE
-    templates = evaluate.evaluate_phrasing(pipeline, "templates", PER_TRIPLE, STEPS, guidance)
-    held_out = evaluate.evaluate_phrasing(pipeline, "held-out", PER_TRIPLE, STEPS, guidance)
-    pipeline.reads_phrasing = False
-    held_out_as_typed = evaluate.evaluate_phrasing(pipeline, "held-out", PER_TRIPLE, STEPS, guidance)
+@pytest.fixture(scope="module")
+def pipeline() -> pipelines.TinyDiffusionPipeline:
+    return pipelines.load_pipeline("tiny-diffusion")
 
-    assert templates["whole"] >= 0.85, templates
-    assert held_out["whole"] >= held_out_as_typed["whole"] + LEAST_GAIN, (held_out, held_out_as_typed)
+
+def read_as_asked(pipeline: pipelines.TinyDiffusionPipeline, phrasing: str) -> float:
+    """The share of a set's prompts the network is given as the canonical caption of their spec."""
+    pairs = [pair for row in evaluate.phrased_prompts(phrasing, 2) for pair in row]
+    given = pipeline.normalise([prompt for prompt, _ in pairs])
+    return float(np.mean([text == canonical_caption(spec) for text, (_, spec) in zip(given, pairs, strict=True)]))
+
+
+def test_the_reader_reads_held_out_phrasings_the_rules_cannot(pipeline) -> None:
+    assert pipeline.prompt_reader is not None
+    assert read_as_asked(pipeline, "templates") >= 0.95
+    held_out = read_as_asked(pipeline, "held-out")
+    fresh = read_as_asked(pipeline, "fresh")
+    assert held_out >= HELD_OUT_AT_LEAST, held_out
+    assert fresh >= FRESH_AT_LEAST, fresh

@@ -1,0 +1,74 @@
+"""The learned prompt reader (imagemodel/prompt_reader.py): trained on phrasings that share no word
+with the held-out families, reads requests outside the world as nothing, leaves canonical captions
+(remix, aspect-ratio prompts) as they are, and trains to the same weights twice."""
+
+import re
+
+import pytest
+import torch
+
+from imagemodel import captions, phrasings, prompt_reader, reader_phrasings, train_reader
+from imagemodel.model import TextEncoder
+
+
+@pytest.fixture(scope="module")
+def reader() -> prompt_reader.PromptReader:
+    from imagemodel import pipelines
+
+    return prompt_reader.PromptReader(
+        prompt_reader.load(pipelines.DEFAULT_WEIGHTS / prompt_reader.WEIGHTS_FILE),
+        TextEncoder(),
+        pipelines.WorldPipeline.vocabulary,
+    )
+
+
+def _words(texts) -> set[str]:
+    return {w for text in texts for w in re.findall(r"[a-z]+", re.sub(r"\{[a-z_0-9]+\}", " ", text.lower()))}
+
+
+def _family_words(family: phrasings.Family) -> set[str]:
+    tables = (family.shape_words, family.colour_words, family.size_words, family.position_phrases)
+    texts = [p for table in tables for options in table.values() for p in options]
+    forms = (family.object_forms, family.templates, family.no_background_templates, family.pair_templates)
+    return _words([*texts, *(t for form in forms for t in form), *family.prefixes, *family.suffixes])
+
+
+def test_the_readers_training_phrasings_hold_no_word_of_the_held_out_families() -> None:
+    shared = captions.caption_vocabulary() | _family_words(phrasings.DEVELOPMENT)
+    new_in_training = _family_words(reader_phrasings.BROAD) | _words(reader_phrasings.OUT_OF_WORLD)
+    for family, synonyms in (
+        (phrasings.HELD_OUT, {"crimson", "azure", "ebony", "ball", "tile", "miniature", "enormous"}),
+        (phrasings.FRESH, {"ruby", "tangerine", "lemon", "navy", "plum", "pearl", "charcoal", "orb", "giant"}),
+    ):
+        own = _family_words(family) - shared
+        assert synonyms <= own, family.name
+        assert not own & new_in_training, (family.name, own & new_in_training)
+    held_out_typos = {*phrasings.HELD_OUT.typo_kinds, *phrasings.FRESH.typo_kinds}
+    assert not held_out_typos & {*reader_phrasings.BROAD.typo_kinds, *phrasings.DEVELOPMENT.typo_kinds}
+
+
+def test_requests_outside_the_world_and_empty_prompts_are_not_read(reader: prompt_reader.PromptReader) -> None:
+    assert reader.read(["", "   ", "a cat astronaut", "a bowl of soup"]) == [None] * 4
+    assert reader.normalise(["", "a cat astronaut"]) == ["", "a cat astronaut"]
+
+
+def test_the_reader_reads_word_orders_and_slips(reader: prompt_reader.PromptReader) -> None:
+    prompts = ["BLUE BACKGROUND; A STAR IN RED", "red coloured star sitting on blue", "a red satr on a bleu backgorund"]
+    red_star_on_blue = captions.PromptSpec((captions.ObjectSpec("star", "red"),), "blue")
+    assert reader.read(prompts) == [red_star_on_blue] * len(prompts)
+
+
+def test_canonical_captions_are_read_as_themselves(reader: prompt_reader.PromptReader) -> None:
+    from imagemodel import evaluate
+
+    prompts = [*evaluate.REMIX_PROMPTS, *(prompt for prompt, _ in evaluate.held_out_prompts()[:8])]
+    canonical = [captions.canonical_caption(captions.parse(prompt)) for prompt in prompts]
+    assert reader.normalise(canonical) == canonical
+
+
+def test_training_is_deterministic() -> None:
+    encoder = TextEncoder()
+    first = train_reader.train(encoder, count=64, epochs=1, seed=3, batch_size=32)
+    again = train_reader.train(encoder, count=64, epochs=1, seed=3, batch_size=32)
+    for (name, a), (_, b) in zip(first.state_dict().items(), again.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
