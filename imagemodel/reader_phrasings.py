@@ -91,14 +91,7 @@ POSITION_PHRASES: dict[str, tuple[str, ...]] = {
         "central",
     ),
 }
-OBJECT_FORMS = (
-    "{size} {colour} {shape}",
-    "{size} {colour} {shape}",
-    "{colour} {size} {shape}",
-    "{size} {shape} in {colour}",
-    "{size} {shape} coloured {colour}",
-    "{size} {shape} colored {colour}",
-    "{size} {shape} that is {colour}",
+OBJECT_FORMS = phrasings.DEVELOPMENT.object_forms + (
     "{size} {shape} in a {colour} colour",
     "{size} {shape} which is {colour}",
     "{size} {shape} filled with {colour}",
@@ -107,21 +100,7 @@ OBJECT_FORMS = (
     "{size} {shape} of colour {colour}",
     "{size} {shape} with a {colour} fill",
 )
-TEMPLATES = (
-    "{obj} on {bg_article} {bg} background",
-    "{bg} background, {obj}",
-    "{bg} backdrop, {obj}",
-    "{obj} against {bg_article} {bg} background",
-    "{bg_article} {bg} background with {obj}",
-    "{obj}, {bg} background",
-    "{obj} on {bg}",
-    "{obj} over {bg_article} {bg} background",
-    "{obj} with {bg_article} {bg} background",
-    "{obj}, background {bg}",
-    "background: {bg}. {obj}",
-    "on {bg_article} {bg} background, {obj}",
-    "{obj} on a plain {bg} background",
-    "{obj} and the background is {bg}",
+TEMPLATES = phrasings.DEVELOPMENT.templates + (
     "{obj} on top of {bg}",
     "{obj}, the rest of the image {bg}",
     "{bg} everywhere except {obj}",
@@ -138,12 +117,7 @@ TEMPLATES = (
     "{obj} drawn on {bg}",
 )
 NO_BACKGROUND_TEMPLATES = ("{obj}", "{obj} drawn plainly", "just {obj}", "{obj}, that's all", "{obj} by itself")
-PAIR_TEMPLATES = (
-    "{obj0} and {obj1} on {bg_article} {bg} background",
-    "{bg} background with {obj0} and {obj1}",
-    "{bg} backdrop, {obj0} and {obj1}",
-    "{obj0} and {obj1}, {bg} background",
-    "{obj0} next to {obj1} on {bg}",
+PAIR_TEMPLATES = phrasings.DEVELOPMENT.pair_templates + (
     "{obj0} with {obj1}, background {bg}",
     "{obj0} alongside {obj1} against {bg}",
 )
