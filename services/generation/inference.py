@@ -19,7 +19,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import numpy as np
@@ -77,6 +77,10 @@ class Txt2ImgRequest:
     strength: float | None = None
     # Inpainting (fill, extend): uint8 [h, w] of init_image's size, nonzero = draw anew; no strength.
     mask: np.ndarray | None = None
+    # A custom model's style (safetensors bytes, services/generation/custom_models.py) and how
+    # strongly it applies (None: the model's default).
+    style_weights: bytes | None = None
+    style_scale: float | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,10 @@ def _encode(request: Txt2ImgRequest, batched: bool = False) -> list[grpcclient.I
             if request.mask.dtype != np.uint8 or request.mask.ndim != 2:
                 raise ValueError(f"mask must be uint8 [height, width], got {request.mask.dtype} {request.mask.shape}")
             inputs.append(_tensor("MASK", "UINT8", np.ascontiguousarray(request.mask)))
+        if request.style_weights is not None:
+            inputs.append(_tensor("STYLE_WEIGHTS", "BYTES", np.array([request.style_weights], dtype=np.object_)))
+        if request.style_scale is not None:
+            inputs.append(_tensor("STYLE_SCALE", "FP32", np.array([request.style_scale], dtype=np.float32)))
     except (OverflowError, ValueError, UnicodeError) as error:
         raise InferenceRejected(f"request cannot be encoded: {error}") from error
     return inputs
@@ -434,3 +442,36 @@ class ImageAction(ABC):
     async def perform(self, job: ActionJob) -> ActionAnswer:
         """The result of the job; by default `run` on the source."""
         return await self.run(job.image_models, job.source, job.headers)
+
+
+# The same words whether a custom model was deleted or is someone else's: a failure reveals nothing.
+CUSTOM_MODEL_GONE_MESSAGE = "The custom model is no longer available."
+
+
+class StyleModelGone(Exception):
+    """A custom model (or a training image) is not the job owner's to use any more: the job fails
+    with this message, the same words whichever it was."""
+
+
+class StyleModels(Protocol):
+    """Custom models as the worker uses them (services/generation/custom_model_training.py, handed
+    over by wiring): each read authorises the model for the job's owner again."""
+
+    async def weights(self, owner_id: str, model_id: str) -> bytes:
+        """A trained model's weights for a generation; StyleModelGone otherwise."""
+        ...
+
+    async def train(
+        self, owner_id: str, model_id: str, steps: int, seed: int, on_progress: OnProgress, headers: dict[str, str]
+    ) -> str:
+        """Trains the model on its images and stores the weights; their object key."""
+        ...
+
+    async def ready(self) -> bool: ...
+
+    async def keep_weights(self, conn: Any, model_id: str, weights_key: str) -> bool:
+        """In the transaction that finishes the job: the model is ready; False when it was
+        deleted meanwhile (discard the weights then)."""
+        ...
+
+    async def discard(self, weights_key: str) -> None: ...

@@ -15,6 +15,8 @@ from glue.ids import canonical_uuid
 
 # Text-to-image (or a remix); every other job kind is an image action (services/generation/actions).
 GENERATE = "generate"
+# A custom model's training (services/generation/custom_models.py): made by CreateCustomModel only.
+TRAIN_STYLE = "train_style"
 _KIND_PREFIX = "JOB_KIND_"
 
 
@@ -43,6 +45,7 @@ MAX_PALETTE = 8
 DEFAULT_STRENGTH = 0.6  # remix: how far the new images move away from the source
 # Style reference: how strongly its palette and composition condition the new images (README).
 DEFAULT_STYLE_STRENGTH = 0.5
+DEFAULT_MODEL_SCALE = 1.0  # a custom model's style at full strength
 # Display sizes by aspect ratio; multiples of 8 as latent-diffusion pipelines require.
 ASPECT_SIZES = {
     "1:1": (512, 512),
@@ -88,6 +91,9 @@ class GenerationSpec:
     style_strength: float | None = None
     # An image action's own options (ImageAction.options_of), stored with the job.
     options: Mapping[str, Any] = field(default_factory=dict)
+    # A custom model of the owner's: "" or a canonical UUID, and its scale (set exactly when it is).
+    model_id: str = ""
+    model_scale: float | None = None
 
 
 def validate(
@@ -107,6 +113,8 @@ def validate(
     strength: float = 0.0,
     style_image_id: str = "",
     style_strength: float = 0.0,
+    model_id: str = "",
+    model_scale: float = 0.0,
 ) -> GenerationSpec:
     """Zero or empty values mean "use the default" (proto3 cannot tell unset from zero)."""
     prompt = prompt.strip()
@@ -147,6 +155,7 @@ def validate(
         raise InvalidRequest("mode", "is not available; the supported mode is 'generate' (the default)")
     source_image_id, remix_strength = _remix(source_image_id, strength)
     style_image_id, checked_style_strength = _style(style_image_id, style_strength)
+    model_id, checked_model_scale = _custom_model(model_id, model_scale)
     width, height = ASPECT_SIZES[aspect_ratio]
     return GenerationSpec(
         prompt=prompt,
@@ -166,6 +175,8 @@ def validate(
         strength=remix_strength,
         style_image_id=style_image_id,
         style_strength=checked_style_strength,
+        model_id=model_id,
+        model_scale=checked_model_scale,
     )
 
 
@@ -249,3 +260,20 @@ def _style(style_image_id: str, style_strength: float) -> tuple[str, float | Non
     if not (math.isfinite(style_strength) and 0.0 < style_strength <= 1.0):
         raise InvalidRequest("style_strength", f"must be above 0 and at most 1 (got {style_strength:g})")
     return canonical, round(float(style_strength), 6)
+
+
+def _custom_model(model_id: str, model_scale: float) -> tuple[str, float | None]:
+    """("", None) without a custom model; (canonical id, scale) with one. Whether it is the owner's
+    is checked on submission, and again when the job starts."""
+    model_id = model_id.strip()
+    if not model_id:
+        if model_scale:
+            raise InvalidRequest("model_scale", "applies only with a custom model: set model_id")
+        return "", None
+    canonical = canonical_uuid(model_id)
+    if canonical is None:
+        raise InvalidRequest("model_id", "must be a custom model id")
+    model_scale = model_scale or DEFAULT_MODEL_SCALE
+    if not (math.isfinite(model_scale) and 0.0 < model_scale <= 1.0):
+        raise InvalidRequest("model_scale", f"must be above 0 and at most 1 (got {model_scale:g})")
+    return canonical, round(float(model_scale), 6)

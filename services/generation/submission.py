@@ -51,6 +51,11 @@ class SourceImageNotFound(Exception):
     action names one that is not the owner's."""
 
 
+class CustomModelNotFound(SourceImageNotFound):
+    """The custom model asked for is not the owner's (missing, deleted, untrained or someone
+    else's: the same answer)."""
+
+
 class ActionNotEntitled(Exception):
     """The plan in force does not include this image action (nothing reserved)."""
 
@@ -99,6 +104,7 @@ def new_record(
             "style_image_id": spec.style_image_id,
             "style_strength": spec.style_strength,
             **({"options": dict(spec.options)} if spec.options else {}),
+            **({"model_id": spec.model_id, "model_scale": spec.model_scale} if spec.model_id else {}),
         },
         request_hash=raw_hash,
         prompt=spec.prompt,
@@ -164,6 +170,8 @@ def generation_params(record: GenerationRecord) -> generation_pb2.GenerationPara
         kind=kind_to_proto(record.kind),
         style_image_id=params.get("style_image_id") or "",
         style_strength=params.get("style_strength") or 0.0,
+        model_id=params.get("model_id") or "",
+        model_scale=params.get("model_scale") or 0.0,
     )
 
 
@@ -226,6 +234,9 @@ async def submit(
             for image_id in (spec.source_image_id, spec.style_image_id):
                 if image_id and await repository.get_image(conn, uuid.UUID(image_id)) is None:
                     raise SourceImageNotFound("source image not found")
+            if spec.model_id:
+                if not await repository.has_trained_model(conn, owner_id, uuid.UUID(spec.model_id)):
+                    raise CustomModelNotFound("custom model not found")
         last_choice = (
             None
             if asked.visibility is not None or action is not None
