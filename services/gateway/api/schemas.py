@@ -311,7 +311,15 @@ class ImageOut(BaseModel):
 
 # A generation's job kind as the API names it: 'generate' or the action it ran on its source.
 JobKindName = Literal[
-    "generate", "upscale", "describe", "remove_background", "replace_background", "fill", "extend", "edit"
+    "generate",
+    "upscale",
+    "describe",
+    "remove_background",
+    "replace_background",
+    "fill",
+    "extend",
+    "edit",
+    "train_style",
 ]
 
 
