@@ -173,7 +173,7 @@ async def run_worker(settings: GenerationSettings) -> None:
     runtime.on_close(lambda: visibility_channel.close(None))
     image_models = TritonImageModel(settings.triton_url, timeout_s=settings.inference_timeout_s)
     runtime.on_close(image_models.close)
-    trainer = TritonStyleTrainer(settings.triton_url, timeout_s=settings.inference_timeout_s)
+    trainer = TritonStyleTrainer(settings.triton_url, timeout_s=settings.custom_model_train_timeout_s)
     runtime.on_close(trainer.close)
     styles = StyleTraining(runtime.pool, store, VisibilityClient(visibility_channel), trainer)
     worker = GenerationWorker(

@@ -8,8 +8,10 @@ credits refunded."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -168,3 +170,64 @@ def test_a_model_is_its_owners_alone_and_deleting_it_removes_its_uploads(platfor
         job = platform.wait(dana, each["job_id"])
         assert job["status"] == "failed" and job["error"] == CUSTOM_MODEL_GONE_MESSAGE, job
     wait_until(lambda: platform.me(dana)["credits"] == credits, "the trainings' credits refunded", 30, interval=0.2)
+
+
+STYLE_TRAIN = Path(__file__).resolve().parents[2] / "model_repository" / "style_train"
+
+
+def progress_events(platform: Platform, user: Account, events_url: str) -> list[tuple[str, dict]]:
+    """The training job's event stream until it ends: (event, data) pairs."""
+    seen: list[tuple[str, dict]] = []
+    with platform.http.stream("GET", events_url, headers=user.headers, timeout=180) as stream:
+        event = ""
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                seen.append((event, json.loads(line.removeprefix("data: "))))
+                if event in ("completed", "failed"):
+                    return seen
+    return seen
+
+
+@pytest.mark.skipif(not STYLE_TRAIN.is_dir(), reason="Triton's style_train model is not in model_repository/ yet")
+def test_a_trained_style_makes_images_for_its_owner_and_a_deleted_one_fails_the_job_refunded(
+    platform: Platform,
+) -> None:
+    fay = platform.sign_up("fay")
+    platform.change_plan(fay, "basic")
+    credits = platform.me(fay)["credits"]
+    created = upload(platform, fay, "blues", five())
+    assert created.status_code == 202, created.text
+    model = created.json()
+
+    events = progress_events(platform, fay, model["events_url"])
+
+    assert events[-1][0] == "completed", events[-1]
+    steps = [data["step"] for event, data in events if event == "progress"]
+    assert steps and steps == sorted(steps) and max(steps) <= 4, events  # ATELIER_CUSTOM_MODEL_TRAIN_STEPS
+    ready = platform.http.get(f"/api/v1/models/{model['model_id']}", headers=fay.headers).json()
+    assert ready["status"] == "ready" and ready["progress"]["step"] == ready["progress"]["total"], ready
+    assert platform.me(fay)["credits"] == credits - TRAINING_PRICE  # charged once
+
+    body = {"prompt": "a red circle on a white background", "num_images": 1, "steps": 2, "model_id": model["model_id"]}
+    made = platform.http.post("/api/v1/generations", json=body, headers=fay.headers)
+    assert made.status_code == 202, made.text
+    generation = platform.wait(fay, made.json()["generation_id"])
+    assert generation["status"] == "succeeded", generation
+    assert generation["params"]["model_id"] == model["model_id"]
+    [image] = generation["images"]
+    public_page = platform.http.get(f"/api/v1/images/{image['image_id']}")  # Basic: public images
+    assert public_page.status_code == 200 and model["model_id"] not in public_page.text
+
+    platform.stack.stop("generation-worker")
+    try:
+        queued = platform.http.post("/api/v1/generations", json=body, headers=fay.headers)
+        assert queued.status_code == 202, queued.text
+        before = platform.me(fay)["credits"]
+        assert platform.http.delete(f"/api/v1/models/{model['model_id']}", headers=fay.headers).status_code == 204
+    finally:
+        platform.stack.start_worker()
+    failed = platform.wait(fay, queued.json()["generation_id"])
+    assert failed["status"] == "failed" and failed["error"] == CUSTOM_MODEL_GONE_MESSAGE, failed
+    wait_until(lambda: platform.me(fay)["credits"] == before + 1, "the generation's credit refunded", 30, interval=0.2)
