@@ -216,6 +216,15 @@ def test_a_trained_style_makes_images_for_its_owner_and_a_deleted_one_fails_the_
     generation = platform.wait(fay, made.json()["generation_id"])
     assert generation["status"] == "succeeded", generation
     assert generation["params"]["model_id"] == model["model_id"]
+    gus = platform.sign_up("gus")
+    theirs = platform.http.post("/api/v1/generations", json=body, headers=gus.headers)
+    missing = platform.http.post(
+        "/api/v1/generations", json={**body, "model_id": str(uuid.uuid4())}, headers=gus.headers
+    )
+    assert theirs.status_code == 404 and fingerprint(theirs) == fingerprint(missing)
+    assert (
+        platform.http.get(f"/api/v1/generations/{generation['generation_id']}", headers=gus.headers).status_code == 404
+    )
     [image] = generation["images"]
     public_page = platform.http.get(f"/api/v1/images/{image['image_id']}")  # Basic: public images
     assert public_page.status_code == 200 and model["model_id"] not in public_page.text
