@@ -107,7 +107,8 @@ async def list_models(conn: psycopg.AsyncConnection, owner_id: str) -> list[Cust
             " ORDER BY m.created_at DESC, m.id DESC",
             (owner_id,),
         )
-        return await cursor.fetchall()
+        models = await cursor.fetchall()
+    return [CustomModelRecord(**{**m.__dict__, "images": await training_images(conn, m.id)}) for m in models]
 
 
 async def training_images(conn: psycopg.AsyncConnection, model_id: UUID) -> list[TrainingImageRecord]:

@@ -41,7 +41,7 @@ def test_a_style_is_trained_from_five_uploads_used_in_the_studio_and_deleted(pla
     expect(page.get_by_role("heading", name="Custom models", exact=True)).to_be_visible()
 
     page.get_by_label("Style name").fill("Blues")
-    page.get_by_label("Images", exact=True).set_input_files(images)
+    page.get_by_label("Training images", exact=True).set_input_files(images)
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.locator("#model-training")).to_be_visible()
     expect(page.locator("#model-progress-status")).to_have_text(

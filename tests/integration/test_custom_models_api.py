@@ -127,7 +127,7 @@ def test_a_model_is_its_owners_alone_and_deleting_it_removes_its_uploads(platfor
         assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/png"
         assert thumb.headers["cache-control"] == "private, no-store"
         listed = platform.http.get("/api/v1/models", headers=dana.headers).json()["items"]
-        assert {m["model_id"] for m in listed} == {model["model_id"], squares["model_id"]}
+        assert {(m["model_id"], m["image_count"]) for m in listed} == {(model["model_id"], 5), (squares["model_id"], 5)}
         jobs = platform.http.get("/api/v1/generations", headers=dana.headers).json()["items"]
         assert model["job_id"] not in {g["generation_id"] for g in jobs}  # a training is not a creation
 
