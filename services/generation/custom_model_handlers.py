@@ -3,10 +3,7 @@ Someone else's model is NOT_FOUND on every method, exactly as a missing one."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import grpc
-from google.protobuf import timestamp_pb2
 
 from atelier.generation.v1 import custom_models_pb2 as pb
 from atelier.generation.v1 import custom_models_pb2_grpc
@@ -20,7 +17,7 @@ from services.generation.custom_models import (
 )
 from services.generation.custom_models_repository import CustomModelRecord
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit
-from services.generation.handlers import MAX_IDEMPOTENCY_KEY
+from services.generation.handlers import MAX_IDEMPOTENCY_KEY, _refuse, _timestamp
 from services.generation.submission import IdempotencyConflict
 
 STATUS_TO_PROTO = {
@@ -29,12 +26,6 @@ STATUS_TO_PROTO = {
     "failed": pb.CUSTOM_MODEL_STATUS_FAILED,
 }
 NOT_FOUND = "custom model not found"
-
-
-def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def model_to_proto(model: CustomModelRecord) -> pb.CustomModel:
@@ -60,11 +51,6 @@ def model_to_proto(model: CustomModelRecord) -> pb.CustomModel:
         ],
         created_at=_timestamp(model.created_at),
     )
-
-
-async def _refuse(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reason: str, message: str) -> None:
-    context.set_trailing_metadata((("atelier-reason", reason),))
-    await context.abort(code, message)
 
 
 class CustomModelServicer(custom_models_pb2_grpc.CustomModelServiceServicer):

@@ -6,18 +6,14 @@ creation the owner can no longer see, is gone (StyleModelGone, the job fails, cr
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
 import numpy as np
-import tritonclient.grpc.aio as grpcclient_aio
 from minio.error import S3Error
 from psycopg_pool import AsyncConnectionPool
-from tritonclient.utils import InferenceServerException
 
 from services.generation import custom_models_repository as models_repository
 from services.generation.clients import VisibilityClient
@@ -26,13 +22,10 @@ from services.generation.custom_models_repository import CustomModelRecord
 from services.generation.inference import (
     CUSTOM_MODEL_GONE_MESSAGE,
     DEFAULT_TIMEOUT_S,
-    READY_TIMEOUT_S,
-    InferenceUnavailable,
     OnProgress,
     Progress,
     StyleModelGone,
-    _classify_model_error,
-    _classify_rpc_error,
+    TritonStreamingModel,
     _input_tensor,
     _Outputs,
 )
@@ -49,13 +42,9 @@ class TrainingSet:
     captions: list[str]
 
 
-class TritonStyleTrainer:
+class TritonStyleTrainer(TritonStreamingModel):
     def __init__(self, url: str, timeout_s: float = DEFAULT_TIMEOUT_S, model_name: str = STYLE_TRAIN_MODEL) -> None:
-        self._url = url
-        self._timeout_s = timeout_s
-        self._model_name = model_name
-        self._client: grpcclient_aio.InferenceServerClient | None = None
-        self._batched: bool | None = None
+        super().__init__(url, model_name, timeout_s)
 
     async def train(
         self,
@@ -68,57 +57,17 @@ class TritonStyleTrainer:
     ) -> bytes:
         """The trained style's safetensors bytes; InferenceRejected naming the bad image, or
         InferenceUnavailable (retry later)."""
-        final_received = asyncio.Event()
         metadata = {key.lower(): value for key, value in (headers or {}).items()}
-        responses = None
-        try:
-            batched = await self._batch_dimension()
-            inputs = _inputs(images, captions, steps, seed, batched)
 
-            async def requests():
-                yield {"model_name": self._model_name, "inputs": inputs}
-                await final_received.wait()  # the stream stays up while the decoupled model sends
+        async def answer(outputs: _Outputs) -> bytes | None:
+            if outputs["KIND"][0].decode() == "weights":
+                return bytes(outputs["WEIGHTS"][0])
+            await on_progress(Progress(int(outputs["STEP"][0]), int(outputs["TOTAL"][0]), []))
+            return None
 
-            responses = self._connection().stream_infer(requests(), stream_timeout=self._timeout_s, headers=metadata)
-            async for result, error in responses:
-                if error is not None:
-                    raise _classify_model_error(error)
-                outputs = _Outputs(result, batched)
-                kind = outputs["KIND"][0].decode()
-                if kind == "weights":
-                    return bytes(outputs["WEIGHTS"][0])
-                await on_progress(Progress(int(outputs["STEP"][0]), int(outputs["TOTAL"][0]), []))
-            raise InferenceUnavailable("the stream from Triton ended before the weights")
-        except grpc.RpcError as error:
-            raise _classify_rpc_error(error) from error
-        except InferenceServerException as error:
-            raise InferenceUnavailable(f"Triton at {self._url}: {error}") from error
-        finally:
-            final_received.set()
-            if responses is not None:
-                responses.cancel()
-
-    async def ready(self) -> bool:
-        try:
-            return await self._connection().is_model_ready(self._model_name, client_timeout=READY_TIMEOUT_S)
-        except (InferenceServerException, grpc.RpcError):
-            return False
-
-    async def close(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
-
-    async def _batch_dimension(self) -> bool:
-        if self._batched is None:
-            response = await self._connection().get_model_config(self._model_name, client_timeout=READY_TIMEOUT_S)
-            self._batched = response.config.max_batch_size > 0
-        return self._batched
-
-    def _connection(self) -> grpcclient_aio.InferenceServerClient:
-        if self._client is None:
-            self._client = grpcclient_aio.InferenceServerClient(self._url)
-        return self._client
+        return await self._stream(
+            lambda batched: _inputs(images, captions, steps, seed, batched), answer, metadata, "the weights"
+        )
 
 
 def _inputs(images: Sequence[bytes], captions: Sequence[str], steps: int, seed: int, batched: bool) -> list:

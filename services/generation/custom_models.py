@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from contracts.generation import GENERATION_REQUESTED
-from glue.events import enqueue_event
 from glue.ids import parse_uuid
 from services.generation import custom_models_repository as models_repository
 from services.generation import repository, reservations
@@ -35,10 +34,9 @@ from services.generation.custom_model_uploads import (
     check_uploads,
 )
 from services.generation.custom_models_repository import CustomModelRecord, TrainingImageRecord
-from services.generation.decision import check_concurrency
 from services.generation.records import GenerationRecord
 from services.generation.requests import MAX_PROMPT_CHARS, TRAIN_STYLE
-from services.generation.submission import IdempotencyConflict, request_hash, requested_event
+from services.generation.submission import IdempotencyConflict, insert_job, request_hash
 
 log = logging.getLogger(__name__)
 
@@ -167,18 +165,11 @@ class CustomModels:
         try:
             for upload, image in zip(uploads, images, strict=False):
                 await self._store.put(image.object_key, upload.content, upload.content_type)
-            async with self._pool.connection() as conn, conn.transaction():
-                await repository.lock_owner(conn, owner_id)
-                check_concurrency(
-                    await repository.count_unfinished_of(conn, owner_id), reservation.max_concurrent_generations
-                )
-                created = await repository.insert_generation(conn, job)
-                if created:
-                    await reservations.claim_pending(conn, job.id)
-                    await models_repository.insert_model(
-                        conn, model_id, owner_id, name, job.id, job.storage_prefix, images
-                    )
-                    await enqueue_event(conn, GENERATION_REQUESTED, requested_event(job))
+
+            async def with_model(conn: psycopg.AsyncConnection) -> None:
+                await models_repository.insert_model(conn, model_id, owner_id, name, job.id, job.storage_prefix, images)
+
+            created = await insert_job(self._pool, job, reservation.max_concurrent_generations, with_model)
         except BaseException:
             await self._remove_uploads(images[: len(uploads)])
             await self._release_quietly(job)
@@ -276,11 +267,7 @@ class CustomModels:
                 log.warning("could not remove an upload", extra={"key": image.object_key, "error": str(error)})
 
     async def _release_quietly(self, job: GenerationRecord) -> None:
-        try:
-            await reservations.release(self._billing, job.id)
-            await reservations.forget_pending(self._pool, job.id)
-        except Exception as error:  # the sweep releases what stays pending
-            log.warning("could not release credits", extra={"generation_id": str(job.id), "error": str(error)})
+        await reservations.release_quietly(self._pool, self._billing, job.id)
 
 
 def _upload_records(prefix: str, uploads: Sequence[CheckedUpload]) -> list[TrainingImageRecord]:

@@ -19,7 +19,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import grpc
 import numpy as np
@@ -27,6 +27,7 @@ import tritonclient.grpc as grpcclient
 import tritonclient.grpc.aio as grpcclient_aio
 from tritonclient.utils import InferenceServerException
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 120.0
 READY_TIMEOUT_S = 5.0
 
@@ -103,14 +104,85 @@ class Txt2ImgResult:
 OnProgress = Callable[[Progress], Awaitable[None]]
 
 
-class TritonTxt2Img:
-    def __init__(self, url: str, model_name: str = "txt2img", timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
-        """url: host:port of Triton's gRPC endpoint. timeout_s bounds one whole generation."""
+class TritonStreamingModel:
+    """One Triton model over gRPC: whether it is ready, its tensor layout (read once), and the
+    connection, created on first use. TritonTxt2Img and the custom models' trainer stream from it."""
+
+    def __init__(self, url: str, model_name: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """url: host:port of Triton's gRPC endpoint. timeout_s bounds one whole stream."""
         self._url = url
         self._model_name = model_name
         self._timeout_s = timeout_s
         self._client: grpcclient_aio.InferenceServerClient | None = None
         self._batched: bool | None = None  # the model's tensors have a batch dimension; None: not read yet
+
+    async def ready(self) -> bool:
+        """True when Triton is up and the model is loaded and ready to serve."""
+        try:
+            return await self._connection().is_model_ready(self._model_name, client_timeout=READY_TIMEOUT_S)
+        except (InferenceServerException, grpc.RpcError):
+            return False
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def _stream(
+        self,
+        encode: Callable[[bool], list[grpcclient.InferInput]],
+        answer: Callable[[_Outputs], Awaitable[T | None]],
+        metadata: dict[str, str],
+        final: str,
+    ) -> T:
+        """One request to the decoupled model, its responses handed to `answer` until it returns the
+        final result. encode(batched): the inputs; final: what the last response brings, in words."""
+        final_received = asyncio.Event()
+
+        async def requests():
+            yield {"model_name": self._model_name, "inputs": inputs}
+            # Hold the request side open until the final response, so the stream stays up for as
+            # long as the decoupled model keeps sending.
+            await final_received.wait()
+
+        responses = None
+        try:
+            batched = await self._batch_dimension()
+            inputs = encode(batched)
+            responses = self._connection().stream_infer(requests(), stream_timeout=self._timeout_s, headers=metadata)
+            async for result, error in responses:
+                if error is not None:
+                    raise _classify_model_error(error)
+                done = await answer(_Outputs(result, batched))
+                if done is not None:
+                    return done
+            raise InferenceUnavailable(f"the stream from Triton ended before {final}")
+        except grpc.RpcError as error:
+            raise _classify_rpc_error(error) from error
+        except InferenceServerException as error:
+            raise InferenceUnavailable(f"Triton at {self._url}: {error}") from error
+        finally:
+            final_received.set()
+            if responses is not None:
+                responses.cancel()  # stops the model's work when we leave early (error, cancellation)
+
+    async def _batch_dimension(self) -> bool:
+        if self._batched is None:
+            response = await self._connection().get_model_config(self._model_name, client_timeout=READY_TIMEOUT_S)
+            self._batched = response.config.max_batch_size > 0
+        return self._batched
+
+    def _connection(self) -> grpcclient_aio.InferenceServerClient:
+        # Created on first use so that the channel binds to the running event loop.
+        if self._client is None:
+            self._client = grpcclient_aio.InferenceServerClient(self._url)
+        return self._client
+
+
+class TritonTxt2Img(TritonStreamingModel):
+    def __init__(self, url: str, model_name: str = "txt2img", timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """url: host:port of Triton's gRPC endpoint. timeout_s bounds one whole generation."""
+        super().__init__(url, model_name, timeout_s)
 
     async def generate(
         self,
@@ -131,66 +203,19 @@ class TritonTxt2Img:
     async def _generate(
         self, request: Txt2ImgRequest, on_progress: OnProgress, metadata: dict[str, str]
     ) -> Txt2ImgResult:
-        final_received = asyncio.Event()
+        async def answer(outputs: _Outputs) -> Txt2ImgResult | None:
+            if outputs["KIND"][0].decode() == "final":
+                return _decode_final(outputs)
+            await on_progress(_decode_progress(outputs))
+            return None
 
-        async def requests():
-            yield {"model_name": self._model_name, "inputs": inputs}
-            # Hold the request side open until the final response, so the stream stays up for as
-            # long as the decoupled model keeps sending.
-            await final_received.wait()
-
-        responses = None
-        try:
-            batched = await self._batch_dimension()
-            inputs = _encode(request, batched)
-            responses = self._connection().stream_infer(requests(), stream_timeout=self._timeout_s, headers=metadata)
-            async for result, error in responses:
-                if error is not None:
-                    raise _classify_model_error(error)
-                outputs = _Outputs(result, batched)
-                kind = outputs["KIND"][0].decode()
-                if kind == "final":
-                    return _decode_final(outputs)
-                await on_progress(_decode_progress(outputs))
-            raise InferenceUnavailable("the stream from Triton ended before the final images")
-        except grpc.RpcError as error:
-            raise _classify_rpc_error(error) from error
-        except InferenceServerException as error:
-            raise InferenceUnavailable(f"Triton at {self._url}: {error}") from error
-        finally:
-            final_received.set()
-            if responses is not None:
-                responses.cancel()  # stops the model's work when we leave early (error, cancellation)
-
-    async def ready(self) -> bool:
-        """True when Triton is up and the model is loaded and ready to serve."""
-        try:
-            return await self._connection().is_model_ready(self._model_name, client_timeout=READY_TIMEOUT_S)
-        except (InferenceServerException, grpc.RpcError):
-            return False
-
-    async def close(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
+        return await self._stream(lambda batched: _encode(request, batched), answer, metadata, "the final images")
 
     async def __aenter__(self) -> TritonTxt2Img:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
         await self.close()
-
-    async def _batch_dimension(self) -> bool:
-        if self._batched is None:
-            response = await self._connection().get_model_config(self._model_name, client_timeout=READY_TIMEOUT_S)
-            self._batched = response.config.max_batch_size > 0
-        return self._batched
-
-    def _connection(self) -> grpcclient_aio.InferenceServerClient:
-        # Created on first use so that the channel binds to the running event loop.
-        if self._client is None:
-            self._client = grpcclient_aio.InferenceServerClient(self._url)
-        return self._client
 
 
 def _encode(request: Txt2ImgRequest, batched: bool = False) -> list[grpcclient.InferInput]:

@@ -248,32 +248,38 @@ def _remix(source_image_id: str, strength: float) -> tuple[str, float | None]:
 def _style(style_image_id: str, style_strength: float) -> tuple[str, float | None]:
     """("", None) without a style reference; (canonical id, strength) with one. Whether the caller
     may see the reference is the gateway's check, and the worker's again when the job starts."""
-    style_image_id = style_image_id.strip()
-    if not style_image_id:
-        if style_strength:
-            raise InvalidRequest("style_strength", "applies only with a style reference: set style_image_id")
-        return "", None
-    canonical = canonical_uuid(style_image_id)
-    if canonical is None:
-        raise InvalidRequest("style_image_id", "must be an image id")
-    style_strength = style_strength or DEFAULT_STYLE_STRENGTH
-    if not (math.isfinite(style_strength) and 0.0 < style_strength <= 1.0):
-        raise InvalidRequest("style_strength", f"must be above 0 and at most 1 (got {style_strength:g})")
-    return canonical, round(float(style_strength), 6)
+    return _id_with_strength(
+        style_image_id,
+        style_strength,
+        ("style_image_id", "an image id", "a style reference"),
+        ("style_strength", DEFAULT_STYLE_STRENGTH),
+    )
 
 
 def _custom_model(model_id: str, model_scale: float) -> tuple[str, float | None]:
     """("", None) without a custom model; (canonical id, scale) with one. Whether it is the owner's
     is checked on submission, and again when the job starts."""
-    model_id = model_id.strip()
-    if not model_id:
-        if model_scale:
-            raise InvalidRequest("model_scale", "applies only with a custom model: set model_id")
+    return _id_with_strength(
+        model_id, model_scale, ("model_id", "a custom model id", "a custom model"), ("model_scale", DEFAULT_MODEL_SCALE)
+    )
+
+
+def _id_with_strength(
+    value: str, strength: float, names: tuple[str, str, str], strength_field: tuple[str, float]
+) -> tuple[str, float | None]:
+    """An optional id and the strength (0 < s <= 1, 0: the default) that applies only with it.
+    names: (the id's field, what it must be, what it is); strength_field: (its field, its default)."""
+    field, must_be, what = names
+    name, default = strength_field
+    value = value.strip()
+    if not value:
+        if strength:
+            raise InvalidRequest(name, f"applies only with {what}: set {field}")
         return "", None
-    canonical = canonical_uuid(model_id)
+    canonical = canonical_uuid(value)
     if canonical is None:
-        raise InvalidRequest("model_id", "must be a custom model id")
-    model_scale = model_scale or DEFAULT_MODEL_SCALE
-    if not (math.isfinite(model_scale) and 0.0 < model_scale <= 1.0):
-        raise InvalidRequest("model_scale", f"must be above 0 and at most 1 (got {model_scale:g})")
-    return canonical, round(float(model_scale), 6)
+        raise InvalidRequest(field, f"must be {must_be}")
+    strength = strength or default
+    if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
+        raise InvalidRequest(name, f"must be above 0 and at most 1 (got {strength:g})")
+    return canonical, round(float(strength), 6)
