@@ -91,6 +91,8 @@ class TritonPythonModel:
             sender = request.get_response_sender()
             try:
                 parsed = parse_request(functools.partial(self._read_input, request), self._pipeline.defaults)
+                if parsed.style_weights is not None and not getattr(self._pipeline, "takes_styles", False):
+                    raise InvalidRequest("this deployment's pipeline draws no custom styles (tiny-diffusion does)")
             except Exception as exc:
                 _finish(sender, _failure_response(exc))
                 continue
