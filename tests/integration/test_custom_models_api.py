@@ -11,7 +11,6 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -172,9 +171,6 @@ def test_a_model_is_its_owners_alone_and_deleting_it_removes_its_uploads(platfor
     wait_until(lambda: platform.me(dana)["credits"] == credits, "the trainings' credits refunded", 30, interval=0.2)
 
 
-STYLE_TRAIN = Path(__file__).resolve().parents[2] / "model_repository" / "style_train"
-
-
 def progress_events(platform: Platform, user: Account, events_url: str) -> list[tuple[str, dict]]:
     """The training job's event stream until it ends: (event, data) pairs."""
     seen: list[tuple[str, dict]] = []
@@ -190,14 +186,16 @@ def progress_events(platform: Platform, user: Account, events_url: str) -> list[
     return seen
 
 
-@pytest.mark.skipif(not STYLE_TRAIN.is_dir(), reason="Triton's style_train model is not in model_repository/ yet")
-def test_a_trained_style_makes_images_for_its_owner_and_a_deleted_one_fails_the_job_refunded(
+def test_a_trained_style_reaches_the_model_for_its_owner_only_and_a_deleted_one_fails_the_job_refunded(
     platform: Platform,
 ) -> None:
     fay = platform.sign_up("fay")
     platform.change_plan(fay, "basic")
+    picked = platform.generate(fay, "a blue circle on a white background", num_images=5)["images"]
     credits = platform.me(fay)["credits"]
-    created = upload(platform, fay, "blues", five())
+    # Picked creations bring their prompts as captions (uploads are captioned by the model itself).
+    body = {"name": "blues", "image_ids": [image["image_id"] for image in picked]}
+    created = platform.http.post("/api/v1/models", json=body, headers=fay.headers)
     assert created.status_code == 202, created.text
     model = created.json()
 
@@ -214,8 +212,13 @@ def test_a_trained_style_makes_images_for_its_owner_and_a_deleted_one_fails_the_
     made = platform.http.post("/api/v1/generations", json=body, headers=fay.headers)
     assert made.status_code == 202, made.text
     generation = platform.wait(fay, made.json()["generation_id"])
-    assert generation["status"] == "succeeded", generation
-    assert generation["params"]["model_id"] == model["model_id"]
+    # The worker sent the style's weights to txt2img: this platform's procedural stand-in refuses
+    # them in its own words (tiny-diffusion draws them: tests/integration/test_style_train_model.py),
+    # and the credit comes back.
+    assert generation["status"] == "failed" and "draws no custom styles" in generation["error"], generation
+    assert generation["params"]["model_id"] == model["model_id"]  # shown to its owner
+    trained = credits - TRAINING_PRICE
+    wait_until(lambda: platform.me(fay)["credits"] == trained, "the refused generation refunded", 30, interval=0.2)
     gus = platform.sign_up("gus")
     theirs = platform.http.post("/api/v1/generations", json=body, headers=gus.headers)
     missing = platform.http.post(
@@ -225,18 +228,14 @@ def test_a_trained_style_makes_images_for_its_owner_and_a_deleted_one_fails_the_
     assert (
         platform.http.get(f"/api/v1/generations/{generation['generation_id']}", headers=gus.headers).status_code == 404
     )
-    [image] = generation["images"]
-    public_page = platform.http.get(f"/api/v1/images/{image['image_id']}")  # Basic: public images
-    assert public_page.status_code == 200 and model["model_id"] not in public_page.text
-
     platform.stack.stop("generation-worker")
     try:
         queued = platform.http.post("/api/v1/generations", json=body, headers=fay.headers)
         assert queued.status_code == 202, queued.text
-        before = platform.me(fay)["credits"]
+        assert platform.me(fay)["credits"] == trained - 1  # reserved
         assert platform.http.delete(f"/api/v1/models/{model['model_id']}", headers=fay.headers).status_code == 204
     finally:
         platform.stack.start_worker()
     failed = platform.wait(fay, queued.json()["generation_id"])
     assert failed["status"] == "failed" and failed["error"] == CUSTOM_MODEL_GONE_MESSAGE, failed
-    wait_until(lambda: platform.me(fay)["credits"] == before + 1, "the generation's credit refunded", 30, interval=0.2)
+    wait_until(lambda: platform.me(fay)["credits"] == trained, "the generation's credit refunded", 30, interval=0.2)
