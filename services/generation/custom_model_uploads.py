@@ -36,6 +36,8 @@ class CheckedUpload:
 
 def check_name(name: str) -> str:
     name = " ".join(name.split())
+    if any(not character.isprintable() for character in name):
+        raise InvalidRequest("name", "must be printable text (no control characters)")
     if not name:
         raise InvalidRequest("name", "must not be empty: name the style")
     if len(name) > MAX_NAME_CHARS:

@@ -94,3 +94,5 @@ def test_the_name_is_required_and_short():
         check_name("   ")
     with pytest.raises(InvalidRequest, match="name: must be at most 80 characters"):
         check_name("x" * 81)
+    with pytest.raises(InvalidRequest, match="name: must be printable text"):
+        check_name("nul\x00name")

@@ -26,6 +26,7 @@ from services.gateway.clients.custom_models import MODEL_NOT_FOUND, CustomModels
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import CUSTOM_MODELS, refusal
 from services.gateway.problems import Problem
+from services.gateway.request_guard import NOT_TEXT, UNUSABLE_CHARACTERS
 
 router = APIRouter(prefix="/api/v1/models", tags=["custom models"])
 
@@ -56,6 +57,8 @@ async def _create_request(request: Request, owner_id: str, idempotency_key: str 
         files = [value for value in form.getlist("images") if isinstance(value, UploadFile)]
         uploads = [pb.TrainingUpload(content=await f.read(), filename=f.filename or "") for f in files]
         name = form.get("name")
+        if isinstance(name, str) and UNUSABLE_CHARACTERS.search(name):
+            raise Problem(422, f"name: {NOT_TEXT}", errors=[{"field": "name", "message": NOT_TEXT}])
         return pb.CreateCustomModelRequest(
             owner_id=owner_id,
             name=name if isinstance(name, str) else "",
