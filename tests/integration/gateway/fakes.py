@@ -352,7 +352,7 @@ PLANS = (
         display_name="Basic",
         monthly_credits=400,
         max_concurrent_generations=2,
-        entitlements=["download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["download_png", "upscale", "edit", "delete_generation", "custom_models"],
     ),
     billing_pb2.Plan(
         name="plus",
@@ -361,7 +361,7 @@ PLANS = (
         display_name="Plus",
         monthly_credits=1000,
         max_concurrent_generations=4,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "custom_models"],
     ),
     billing_pb2.Plan(
         name="pro",
@@ -370,7 +370,7 @@ PLANS = (
         display_name="Pro",
         monthly_credits=3000,
         max_concurrent_generations=8,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "custom_models"],
     ),
     billing_pb2.Plan(
         name="team",
@@ -379,7 +379,15 @@ PLANS = (
         display_name="Team",
         monthly_credits=10000,
         max_concurrent_generations=8,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "teams"],
+        entitlements=[
+            "private_generation",
+            "download_png",
+            "upscale",
+            "edit",
+            "delete_generation",
+            "teams",
+            "custom_models",
+        ],
     ),
 )
 PLANS_BY_NAME = {plan.name: plan for plan in PLANS}
