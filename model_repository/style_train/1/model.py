@@ -18,6 +18,7 @@ import os  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
+from txt2img_backend.decoupled import finish  # noqa: E402
 
 
 class TrainingCancelled(Exception):
@@ -44,7 +45,7 @@ class TritonPythonModel:
                 response = None
             except Exception as exc:
                 response = _failure_response(exc)
-            _finish(sender, response)
+            finish(sender, response, "style_train")
         return None
 
     def _train(self, request, sender):
@@ -141,14 +142,3 @@ def _failure_response(exc: Exception):
     return pb_utils.InferenceResponse(
         error=pb_utils.TritonError(f"style training failed: {exc}", pb_utils.TritonError.INTERNAL)
     )
-
-
-def _finish(sender, response) -> None:
-    flags = pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL
-    try:
-        if response is None:
-            sender.send(flags=flags)
-        else:
-            sender.send(response, flags=flags)
-    except Exception as exc:  # the client may be gone; the request is over either way
-        pb_utils.Logger.log_warn(f"style_train: could not send the last response: {exc!r}")
