@@ -47,6 +47,7 @@ async def serve(
     grace_s: float = 10.0,
     errors: ErrorMapping | None = None,
     health_listen: str = "",
+    max_message_bytes: int = 4 * 1024 * 1024,
 ) -> None:
     """Serves until a termination signal, then stops taking calls, lets running ones finish
     within grace_s, and calls on_shutdown. `errors`: the service's own errors → status.
@@ -61,7 +62,10 @@ async def serve(
         OnBehalfInterceptor(users, user_tokens),
         ErrorInterceptor(errors or ErrorMapping()),
     ]
-    server = grpc.aio.server(interceptors=interceptors)
+    # gRPC's own default (4 MB) unless a service takes larger requests (training images).
+    server = grpc.aio.server(
+        interceptors=interceptors, options=[("grpc.max_receive_message_length", max_message_bytes)]
+    )
     register(server)
     # grpc-stubs' grpc_health stub lacks the asyncio servicer.
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]

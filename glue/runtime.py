@@ -124,6 +124,7 @@ class Runtime:
         callers: CallerPolicy,
         users: UserPolicy,
         errors: ErrorMapping | None = None,
+        max_message_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         """Serves gRPC until a termination signal or the death of a background loop."""
         serving = asyncio.create_task(
@@ -140,6 +141,7 @@ class Runtime:
                 metrics_port=settings.metrics_port,
                 metrics_host=settings.metrics_host,
                 errors=errors,
+                max_message_bytes=max_message_bytes,
             ),
             name="grpc-server",
         )

@@ -69,10 +69,16 @@ def _channel_arguments(files: IdentityFiles, server: str) -> tuple[grpc.ChannelC
     return credentials, [("grpc.ssl_target_name_override", server)]
 
 
-def secure_channel(address: str, server: str, files: IdentityFiles) -> grpc.aio.Channel:
+def secure_channel(
+    address: str, server: str, files: IdentityFiles, max_receive_bytes: int | None = None
+) -> grpc.aio.Channel:
     """An asyncio channel to `server` (its identity) at `address`, presenting this process's identity.
-    Calls made while serving a user's call carry that user's token (glue.user_context)."""
-    credentials, options = _channel_arguments(files, server)
+    Calls made while serving a user's call carry that user's token (glue.user_context).
+    max_receive_bytes: answers larger than gRPC's default 4 MB (image bytes)."""
+    credentials, names = _channel_arguments(files, server)
+    options: list[tuple[str, str | int]] = [*names]
+    if max_receive_bytes is not None:
+        options.append(("grpc.max_receive_message_length", max_receive_bytes))
     # grpc-stubs types aio channel interceptors as a placeholder that must be ignored.
     interceptors = [ForwardUserToken()]
     return grpc.aio.secure_channel(address, credentials, options=options, interceptors=interceptors)  # type: ignore[arg-type]

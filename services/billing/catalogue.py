@@ -19,7 +19,10 @@ UPSCALE = "upscale"
 EDIT = "edit"
 DELETE_GENERATION = "delete_generation"
 TEAMS = "teams"
-KNOWN_ENTITLEMENTS = frozenset({PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION, TEAMS})
+CUSTOM_MODELS = "custom_models"
+KNOWN_ENTITLEMENTS = frozenset(
+    {PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION, TEAMS, CUSTOM_MODELS}
+)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _PLAN_KEYS = {"name", "display_name", "monthly_credits", "max_concurrent_generations", "entitlements"}

@@ -18,6 +18,7 @@ from services.gateway.api.routes import (
     generations,
     health,
     images,
+    models,
     profiles,
     remix,
     sessions,
@@ -86,6 +87,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
         profiles.router,
         webhooks.router,
         teams.router,
+        models.router,
         studio.router,
         health.router,
         pages.router,
@@ -97,6 +99,7 @@ def create_app(settings: GatewaySettings, deps: GatewayDeps) -> FastAPI:
     app.add_middleware(
         RequestGuardMiddleware,
         max_body_bytes=settings.max_request_body_bytes,
+        larger_bodies=((f"{API_PREFIX}/models", settings.max_model_upload_body_bytes),),
         exempt_prefixes=(f"{API_PREFIX}/billing/webhooks/",),
     )
     # Outside the request guard and the app (a remembered refusal costs neither), inside the

@@ -58,6 +58,9 @@ class GatewayDeps:
     # The TeamsClient (services/gateway/clients/teams.py); None: the team routes answer 503. Typed
     # loosely for the same reason as webhooks.
     teams: object | None = None
+    # The CustomModelsClient (services/gateway/clients/custom_models.py); None: the model routes
+    # answer 503. Typed loosely for the same reason as webhooks.
+    custom_models: object | None = None
     # None: the studio options routes answer 503 (tests of other things that build the app by hand).
     studio_options: StudioOptionsKeeper | None = None
 

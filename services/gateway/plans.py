@@ -20,7 +20,8 @@ DOWNLOAD_PNG = "download_png"
 UPSCALE = "upscale"
 EDIT = "edit"
 DELETE_GENERATION = "delete_generation"
-ENTITLEMENTS = (PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION)
+CUSTOM_MODELS = "custom_models"
+ENTITLEMENTS = (PRIVATE_GENERATION, DOWNLOAD_PNG, UPSCALE, EDIT, DELETE_GENERATION, CUSTOM_MODELS)
 
 SubscriptionStatus = Literal["none", "active", "lapsed"]
 
@@ -32,6 +33,7 @@ UNLOCKS = {
     UPSCALE: "Upscale images 2x",
     EDIT: "Remove and replace backgrounds, and the image editor: crop, rotate, flip, brightness and contrast",
     DELETE_GENERATION: "Delete a whole generation set",
+    CUSTOM_MODELS: "Private custom models: train a style on your own images and generate with it",
     # Not an action the gateway gates (the visibility service checks it when a team is created).
     "teams": "Teams: share images with your members only; credits and concurrency per member",
 }
@@ -44,11 +46,13 @@ _ACTION = {
     UPSCALE: "Upscaling needs",
     EDIT: "Editing needs",
     DELETE_GENERATION: "Deleting generations needs",
+    CUSTOM_MODELS: "Custom models need",
 }
 _LAPSED_ACTION = {
     UPSCALE: "upscaling needs",
     EDIT: "editing needs",
     DELETE_GENERATION: "deleting generations needs",
+    CUSTOM_MODELS: "custom models need",
 }
 
 

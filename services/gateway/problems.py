@@ -75,7 +75,7 @@ def problem_from_rpc_error(
     code, message = error.code(), error.details() or ""
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         # Atelier services word these "field: what is wrong"; shown like the gateway's own 422s.
-        field = re.fullmatch(r"([a-z_][a-z0-9_.]*): (.+)", message, re.DOTALL)
+        field = re.fullmatch(r"([a-z_][a-z0-9_.]*(?:\[\d+\])?): (.+)", message, re.DOTALL)
         errors = [{"field": field[1], "message": field[2]}] if field else []
         return Problem(422, message or "The request is not valid.", errors=errors)
     if code == grpc.StatusCode.NOT_FOUND:

@@ -45,10 +45,19 @@ def _has_unusable_text(value: object) -> bool:
 
 
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, exempt_prefixes: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        exempt_prefixes: tuple[str, ...] = (),
+        larger_bodies: tuple[tuple[str, int], ...] = (),
+    ):
+        """larger_bodies: (path prefix, limit) of routes that take uploads larger than the rest."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.exempt_prefixes = exempt_prefixes
+        self.larger_bodies = larger_bodies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
@@ -66,14 +75,15 @@ class RequestGuardMiddleware:
         if scope["method"] in BODYLESS_METHODS and not has_body:
             await self.app(scope, receive, send)
             return
+        limit = next((size for prefix, size in self.larger_bodies if path.startswith(prefix)), self.max_body_bytes)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         try:
-            body = await self._read_body(receive)
+            body = await self._read_body(receive, limit)
         except BodyTooLarge:
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, limit)
             return
         if body and is_json_content_type(headers.get("content-type", "")):
             try:
@@ -88,20 +98,20 @@ class RequestGuardMiddleware:
                 return
         await self.app(scope, _replaying(body, receive), send)
 
-    async def _read_body(self, receive: Receive) -> bytes:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes:
         body = bytearray()
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 return bytes(body)  # the client went away; the route sees an empty body
             body.extend(message.get("body", b""))
-            if len(body) > self.max_body_bytes:
+            if len(body) > limit:
                 raise BodyTooLarge
             if not message.get("more_body", False):
                 return bytes(body)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"The request body is larger than {self.max_body_bytes} bytes."
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = f"The request body is larger than {limit} bytes."
         response = problem_response(413, detail, instance=scope["path"], headers={"Connection": "close"})
         await response(scope, receive, send)
 

@@ -31,6 +31,9 @@ class GatewaySettings(ServiceSettings, DatabaseSettings, ObjectStoreSettings, Ra
     # The largest request body read (bigger ones answer 413 before they are parsed); the payment
     # provider's webhook keeps its own limit.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # POST /api/v1/models carries a custom model's training images (the generation service takes
+    # 50 MB of images at most; this leaves room for the multipart envelope).
+    max_model_upload_body_bytes: int = Field(default=52 * 1024 * 1024, gt=0)
     session_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
     # Deadline for each unary gRPC call to another service.
     grpc_timeout_s: float = Field(default=10.0, gt=0)

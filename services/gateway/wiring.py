@@ -14,6 +14,7 @@ from glue.storage import ObjectStore
 from glue.user_token import UserTokenSigner
 from services.gateway.auth.accounts import Accounts
 from services.gateway.clients.billing import BillingClient
+from services.gateway.clients.custom_models import CustomModelsClient
 from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient, GrpcProgressFeed
 from services.gateway.clients.rpc import UserTokens
@@ -37,7 +38,10 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
     pool = await open_pool(settings.database_url, SCHEMA, max_size=settings.db_pool_size)
     try:
         async with (
-            secure_channel(settings.generation_addr, identities.GENERATION_API, identity) as channel,
+            # Training images come back whole (10 MB each at most).
+            secure_channel(
+                settings.generation_addr, identities.GENERATION_API, identity, max_receive_bytes=16 * 1024 * 1024
+            ) as channel,
             secure_channel(settings.billing_addr, identities.BILLING, identity) as billing_channel,
             secure_channel(settings.visibility_addr, identities.VISIBILITY, identity) as visibility_channel,
             secure_channel(settings.feed_addr, identities.FEED, identity) as feed_channel,
@@ -70,6 +74,7 @@ async def open_dependencies(settings: GatewaySettings) -> AsyncIterator[GatewayD
                 webhooks=WebhooksClient(webhooks_channel, settings.grpc_timeout_s, user_tokens),
                 studio_options=StudioOptionsStore(pool),
                 teams=TeamsClient(visibility_channel, settings.grpc_timeout_s, user_tokens),
+                custom_models=CustomModelsClient(channel, settings.grpc_timeout_s, user_tokens),
             )
     finally:
         await pool.close()

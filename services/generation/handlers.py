@@ -32,6 +32,7 @@ from services.generation.requests import (
 from services.generation.submission import (
     ActionNotEntitled,
     Asked,
+    CustomModelNotFound,
     IdempotencyConflict,
     SourceImageNotFound,
     generation_params,
@@ -157,6 +158,8 @@ def _spec_of(request: generation_pb2.SubmitRequest, actions: Mapping[str, ImageA
         strength=params.strength,
         style_image_id=params.style_image_id,
         style_strength=params.style_strength,
+        model_id=params.model_id,
+        model_scale=params.model_scale,
     )
 
 
@@ -210,6 +213,8 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             )
         except IdempotencyConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+        except CustomModelNotFound as error:
+            await _refuse(context, grpc.StatusCode.NOT_FOUND, "custom_model_not_found", str(error))
         except SourceImageNotFound as error:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
         except OutOfCredits as error:

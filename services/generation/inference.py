@@ -19,7 +19,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import grpc
 import numpy as np
@@ -27,6 +27,7 @@ import tritonclient.grpc as grpcclient
 import tritonclient.grpc.aio as grpcclient_aio
 from tritonclient.utils import InferenceServerException
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 120.0
 READY_TIMEOUT_S = 5.0
 
@@ -77,6 +78,10 @@ class Txt2ImgRequest:
     strength: float | None = None
     # Inpainting (fill, extend): uint8 [h, w] of init_image's size, nonzero = draw anew; no strength.
     mask: np.ndarray | None = None
+    # A custom model's style (safetensors bytes, services/generation/custom_models.py) and how
+    # strongly it applies (None: the model's default).
+    style_weights: bytes | None = None
+    style_scale: float | None = None
 
 
 @dataclass(frozen=True)
@@ -99,14 +104,85 @@ class Txt2ImgResult:
 OnProgress = Callable[[Progress], Awaitable[None]]
 
 
-class TritonTxt2Img:
-    def __init__(self, url: str, model_name: str = "txt2img", timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
-        """url: host:port of Triton's gRPC endpoint. timeout_s bounds one whole generation."""
+class TritonStreamingModel:
+    """One Triton model over gRPC: whether it is ready, its tensor layout (read once), and the
+    connection, created on first use. TritonTxt2Img and the custom models' trainer stream from it."""
+
+    def __init__(self, url: str, model_name: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """url: host:port of Triton's gRPC endpoint. timeout_s bounds one whole stream."""
         self._url = url
         self._model_name = model_name
         self._timeout_s = timeout_s
         self._client: grpcclient_aio.InferenceServerClient | None = None
         self._batched: bool | None = None  # the model's tensors have a batch dimension; None: not read yet
+
+    async def ready(self) -> bool:
+        """True when Triton is up and the model is loaded and ready to serve."""
+        try:
+            return await self._connection().is_model_ready(self._model_name, client_timeout=READY_TIMEOUT_S)
+        except (InferenceServerException, grpc.RpcError):
+            return False
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def _stream(
+        self,
+        encode: Callable[[bool], list[grpcclient.InferInput]],
+        answer: Callable[[_Outputs], Awaitable[T | None]],
+        metadata: dict[str, str],
+        final: str,
+    ) -> T:
+        """One request to the decoupled model, its responses handed to `answer` until it returns the
+        final result. encode(batched): the inputs; final: what the last response brings, in words."""
+        final_received = asyncio.Event()
+
+        async def requests():
+            yield {"model_name": self._model_name, "inputs": inputs}
+            # Hold the request side open until the final response, so the stream stays up for as
+            # long as the decoupled model keeps sending.
+            await final_received.wait()
+
+        responses = None
+        try:
+            batched = await self._batch_dimension()
+            inputs = encode(batched)
+            responses = self._connection().stream_infer(requests(), stream_timeout=self._timeout_s, headers=metadata)
+            async for result, error in responses:
+                if error is not None:
+                    raise _classify_model_error(error)
+                done = await answer(_Outputs(result, batched))
+                if done is not None:
+                    return done
+            raise InferenceUnavailable(f"the stream from Triton ended before {final}")
+        except grpc.RpcError as error:
+            raise _classify_rpc_error(error) from error
+        except InferenceServerException as error:
+            raise InferenceUnavailable(f"Triton at {self._url}: {error}") from error
+        finally:
+            final_received.set()
+            if responses is not None:
+                responses.cancel()  # stops the model's work when we leave early (error, cancellation)
+
+    async def _batch_dimension(self) -> bool:
+        if self._batched is None:
+            response = await self._connection().get_model_config(self._model_name, client_timeout=READY_TIMEOUT_S)
+            self._batched = response.config.max_batch_size > 0
+        return self._batched
+
+    def _connection(self) -> grpcclient_aio.InferenceServerClient:
+        # Created on first use so that the channel binds to the running event loop.
+        if self._client is None:
+            self._client = grpcclient_aio.InferenceServerClient(self._url)
+        return self._client
+
+
+class TritonTxt2Img(TritonStreamingModel):
+    def __init__(self, url: str, model_name: str = "txt2img", timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """url: host:port of Triton's gRPC endpoint. timeout_s bounds one whole generation."""
+        super().__init__(url, model_name, timeout_s)
 
     async def generate(
         self,
@@ -127,66 +203,19 @@ class TritonTxt2Img:
     async def _generate(
         self, request: Txt2ImgRequest, on_progress: OnProgress, metadata: dict[str, str]
     ) -> Txt2ImgResult:
-        final_received = asyncio.Event()
+        async def answer(outputs: _Outputs) -> Txt2ImgResult | None:
+            if outputs["KIND"][0].decode() == "final":
+                return _decode_final(outputs)
+            await on_progress(_decode_progress(outputs))
+            return None
 
-        async def requests():
-            yield {"model_name": self._model_name, "inputs": inputs}
-            # Hold the request side open until the final response, so the stream stays up for as
-            # long as the decoupled model keeps sending.
-            await final_received.wait()
-
-        responses = None
-        try:
-            batched = await self._batch_dimension()
-            inputs = _encode(request, batched)
-            responses = self._connection().stream_infer(requests(), stream_timeout=self._timeout_s, headers=metadata)
-            async for result, error in responses:
-                if error is not None:
-                    raise _classify_model_error(error)
-                outputs = _Outputs(result, batched)
-                kind = outputs["KIND"][0].decode()
-                if kind == "final":
-                    return _decode_final(outputs)
-                await on_progress(_decode_progress(outputs))
-            raise InferenceUnavailable("the stream from Triton ended before the final images")
-        except grpc.RpcError as error:
-            raise _classify_rpc_error(error) from error
-        except InferenceServerException as error:
-            raise InferenceUnavailable(f"Triton at {self._url}: {error}") from error
-        finally:
-            final_received.set()
-            if responses is not None:
-                responses.cancel()  # stops the model's work when we leave early (error, cancellation)
-
-    async def ready(self) -> bool:
-        """True when Triton is up and the model is loaded and ready to serve."""
-        try:
-            return await self._connection().is_model_ready(self._model_name, client_timeout=READY_TIMEOUT_S)
-        except (InferenceServerException, grpc.RpcError):
-            return False
-
-    async def close(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
+        return await self._stream(lambda batched: _encode(request, batched), answer, metadata, "the final images")
 
     async def __aenter__(self) -> TritonTxt2Img:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
         await self.close()
-
-    async def _batch_dimension(self) -> bool:
-        if self._batched is None:
-            response = await self._connection().get_model_config(self._model_name, client_timeout=READY_TIMEOUT_S)
-            self._batched = response.config.max_batch_size > 0
-        return self._batched
-
-    def _connection(self) -> grpcclient_aio.InferenceServerClient:
-        # Created on first use so that the channel binds to the running event loop.
-        if self._client is None:
-            self._client = grpcclient_aio.InferenceServerClient(self._url)
-        return self._client
 
 
 def _encode(request: Txt2ImgRequest, batched: bool = False) -> list[grpcclient.InferInput]:
@@ -225,6 +254,10 @@ def _encode(request: Txt2ImgRequest, batched: bool = False) -> list[grpcclient.I
             if request.mask.dtype != np.uint8 or request.mask.ndim != 2:
                 raise ValueError(f"mask must be uint8 [height, width], got {request.mask.dtype} {request.mask.shape}")
             inputs.append(_tensor("MASK", "UINT8", np.ascontiguousarray(request.mask)))
+        if request.style_weights is not None:
+            inputs.append(_tensor("STYLE_WEIGHTS", "BYTES", np.array([request.style_weights], dtype=np.object_)))
+        if request.style_scale is not None:
+            inputs.append(_tensor("STYLE_SCALE", "FP32", np.array([request.style_scale], dtype=np.float32)))
     except (OverflowError, ValueError, UnicodeError) as error:
         raise InferenceRejected(f"request cannot be encoded: {error}") from error
     return inputs
@@ -434,3 +467,36 @@ class ImageAction(ABC):
     async def perform(self, job: ActionJob) -> ActionAnswer:
         """The result of the job; by default `run` on the source."""
         return await self.run(job.image_models, job.source, job.headers)
+
+
+# The same words whether a custom model was deleted or is someone else's: a failure reveals nothing.
+CUSTOM_MODEL_GONE_MESSAGE = "The custom model is no longer available."
+
+
+class StyleModelGone(Exception):
+    """A custom model (or a training image) is not the job owner's to use any more: the job fails
+    with this message, the same words whichever it was."""
+
+
+class StyleModels(Protocol):
+    """Custom models as the worker uses them (services/generation/custom_model_training.py, handed
+    over by wiring): each read authorises the model for the job's owner again."""
+
+    async def weights(self, owner_id: str, model_id: str) -> bytes:
+        """A trained model's weights for a generation; StyleModelGone otherwise."""
+        ...
+
+    async def train(
+        self, owner_id: str, model_id: str, steps: int, seed: int, on_progress: OnProgress, headers: dict[str, str]
+    ) -> str:
+        """Trains the model on its images and stores the weights; their object key."""
+        ...
+
+    async def ready(self) -> bool: ...
+
+    async def keep_weights(self, conn: Any, model_id: str, weights_key: str) -> bool:
+        """In the transaction that finishes the job: the model is ready; False when it was
+        deleted meanwhile (discard the weights then)."""
+        ...
+
+    async def discard(self, weights_key: str) -> None: ...

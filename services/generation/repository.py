@@ -24,6 +24,8 @@ _GENERATION_FIELDS = (
     _GENERATION_COLUMNS.replace(" visibility,", " visibility AS initial_visibility,")
     + ", unknown_prompt_words, suggestions"
 )
+# A custom model's training job is shown with its model (custom_models.py), not among creations.
+_NOT_TRAINING = "params->>'kind' IS DISTINCT FROM 'train_style'"
 _IMAGE_COLUMNS = (
     "i.id, i.generation_id, i.owner_id, i.idx, i.seed, i.width, i.height, i.native_width, i.native_height,"
     " i.object_key, i.content_type, i.created_at, g.prompt, g.visibility AS initial_visibility, g.source_image_id"
@@ -110,12 +112,14 @@ async def list_generations(
     if after is None:
         await cursor.execute(
             f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s AND delete_after IS NULL"
+            f" AND {_NOT_TRAINING}"
             " ORDER BY created_at DESC, id DESC LIMIT %s",
             (owner_id, limit),
         )
     else:
         await cursor.execute(
             f"SELECT {_GENERATION_FIELDS} FROM generations WHERE owner_id = %s AND delete_after IS NULL"
+            f" AND {_NOT_TRAINING}"
             " AND (created_at, id) < (%s, %s)"
             " ORDER BY created_at DESC, id DESC LIMIT %s",
             (owner_id, *after, limit),
@@ -300,3 +304,13 @@ async def export_candidates(conn: psycopg.AsyncConnection, after: UUID | None, l
         {"after": after, "limit": limit},
     )
     return await cursor.fetchall()
+
+
+async def has_trained_model(conn: psycopg.AsyncConnection, owner_id: str, model_id: UUID) -> bool:
+    """Whether the owner has this custom model trained and not being deleted (custom_models.py)."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM custom_models WHERE id = %s AND owner_id = %s AND weights_key IS NOT NULL"
+        " AND deleted_at IS NULL",
+        (model_id, owner_id),
+    )
+    return await cursor.fetchone() is not None

@@ -15,6 +15,8 @@ from glue.ids import canonical_uuid
 
 # Text-to-image (or a remix); every other job kind is an image action (services/generation/actions).
 GENERATE = "generate"
+# A custom model's training (services/generation/custom_models.py): made by CreateCustomModel only.
+TRAIN_STYLE = "train_style"
 _KIND_PREFIX = "JOB_KIND_"
 
 
@@ -43,6 +45,7 @@ MAX_PALETTE = 8
 DEFAULT_STRENGTH = 0.6  # remix: how far the new images move away from the source
 # Style reference: how strongly its palette and composition condition the new images (README).
 DEFAULT_STYLE_STRENGTH = 0.5
+DEFAULT_MODEL_SCALE = 1.0  # a custom model's style at full strength
 # Display sizes by aspect ratio; multiples of 8 as latent-diffusion pipelines require.
 ASPECT_SIZES = {
     "1:1": (512, 512),
@@ -88,6 +91,9 @@ class GenerationSpec:
     style_strength: float | None = None
     # An image action's own options (ImageAction.options_of), stored with the job.
     options: Mapping[str, Any] = field(default_factory=dict)
+    # A custom model of the owner's: "" or a canonical UUID, and its scale (set exactly when it is).
+    model_id: str = ""
+    model_scale: float | None = None
 
 
 def validate(
@@ -107,6 +113,8 @@ def validate(
     strength: float = 0.0,
     style_image_id: str = "",
     style_strength: float = 0.0,
+    model_id: str = "",
+    model_scale: float = 0.0,
 ) -> GenerationSpec:
     """Zero or empty values mean "use the default" (proto3 cannot tell unset from zero)."""
     prompt = prompt.strip()
@@ -147,6 +155,7 @@ def validate(
         raise InvalidRequest("mode", "is not available; the supported mode is 'generate' (the default)")
     source_image_id, remix_strength = _remix(source_image_id, strength)
     style_image_id, checked_style_strength = _style(style_image_id, style_strength)
+    model_id, checked_model_scale = _custom_model(model_id, model_scale)
     width, height = ASPECT_SIZES[aspect_ratio]
     return GenerationSpec(
         prompt=prompt,
@@ -166,6 +175,8 @@ def validate(
         strength=remix_strength,
         style_image_id=style_image_id,
         style_strength=checked_style_strength,
+        model_id=model_id,
+        model_scale=checked_model_scale,
     )
 
 
@@ -237,15 +248,38 @@ def _remix(source_image_id: str, strength: float) -> tuple[str, float | None]:
 def _style(style_image_id: str, style_strength: float) -> tuple[str, float | None]:
     """("", None) without a style reference; (canonical id, strength) with one. Whether the caller
     may see the reference is the gateway's check, and the worker's again when the job starts."""
-    style_image_id = style_image_id.strip()
-    if not style_image_id:
-        if style_strength:
-            raise InvalidRequest("style_strength", "applies only with a style reference: set style_image_id")
+    return _id_with_strength(
+        style_image_id,
+        style_strength,
+        ("style_image_id", "an image id", "a style reference"),
+        ("style_strength", DEFAULT_STYLE_STRENGTH),
+    )
+
+
+def _custom_model(model_id: str, model_scale: float) -> tuple[str, float | None]:
+    """("", None) without a custom model; (canonical id, scale) with one. Whether it is the owner's
+    is checked on submission, and again when the job starts."""
+    return _id_with_strength(
+        model_id, model_scale, ("model_id", "a custom model id", "a custom model"), ("model_scale", DEFAULT_MODEL_SCALE)
+    )
+
+
+def _id_with_strength(
+    value: str, strength: float, names: tuple[str, str, str], strength_field: tuple[str, float]
+) -> tuple[str, float | None]:
+    """An optional id and the strength (0 < s <= 1, 0: the default) that applies only with it.
+    names: (the id's field, what it must be, what it is); strength_field: (its field, its default)."""
+    field, must_be, what = names
+    name, default = strength_field
+    value = value.strip()
+    if not value:
+        if strength:
+            raise InvalidRequest(name, f"applies only with {what}: set {field}")
         return "", None
-    canonical = canonical_uuid(style_image_id)
+    canonical = canonical_uuid(value)
     if canonical is None:
-        raise InvalidRequest("style_image_id", "must be an image id")
-    style_strength = style_strength or DEFAULT_STYLE_STRENGTH
-    if not (math.isfinite(style_strength) and 0.0 < style_strength <= 1.0):
-        raise InvalidRequest("style_strength", f"must be above 0 and at most 1 (got {style_strength:g})")
-    return canonical, round(float(style_strength), 6)
+        raise InvalidRequest(field, f"must be {must_be}")
+    strength = strength or default
+    if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
+        raise InvalidRequest(name, f"must be above 0 and at most 1 (got {strength:g})")
+    return canonical, round(float(strength), 6)

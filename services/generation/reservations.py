@@ -63,6 +63,16 @@ async def release(billing: BillingClient, generation_id: UUID) -> None:
             raise
 
 
+async def release_quietly(pool: AsyncConnectionPool, billing: BillingClient, generation_id: UUID) -> None:
+    """release() after a refusal or failure: a failure to release is logged, never raised over the
+    real outcome (the sweep releases what stays pending)."""
+    try:
+        await release(billing, generation_id)
+        await forget_pending(pool, generation_id)
+    except Exception as error:
+        log.warning("could not release credits", extra={"generation_id": str(generation_id), "error": str(error)})
+
+
 class AbandonedReservationSweep:
     def __init__(self, pool: AsyncConnectionPool, billing: BillingClient, older_than_s: float) -> None:
         self._pool = pool

@@ -35,3 +35,8 @@ class GenerationSettings(ServiceSettings, DatabaseSettings, NatsSettings, Object
     # them this long afterwards, unless RestoreGeneration undid it; 0: undoable deletions delete at once.
     delete_undo_window_s: float = Field(default=10.0, ge=0, le=3600)
     deletion_sweep_interval_s: float = Field(default=1.0, gt=0)
+    # The optimisation steps each custom model's training runs (ATELIER_CUSTOM_MODEL_TRAIN_STEPS;
+    # 0: the style_train model's default). Tests set it low so that a training takes seconds.
+    custom_model_train_steps: int = Field(default=0, ge=0, le=10_000)
+    # One training's stream from style_train may last this long (its default 300 steps take minutes on CPU).
+    custom_model_train_timeout_s: float = Field(default=1800.0, gt=0)

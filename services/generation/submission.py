@@ -4,13 +4,13 @@ decided, and its GenerationRequested event in one transaction."""
 
 import hashlib
 import json
-import logging
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
@@ -38,7 +38,6 @@ from services.generation.inference import ImageAction
 from services.generation.records import GenerationRecord
 from services.generation.requests import GENERATE, GenerationSpec, denoising_steps, kind_to_proto, nearest_aspect_ratio
 
-log = logging.getLogger(__name__)
 CREDITS_PER_IMAGE = 1
 
 
@@ -49,6 +48,11 @@ class IdempotencyConflict(Exception):
 class SourceImageNotFound(Exception):
     """A remix names an image this service does not hold (never existed, or deleted), or an image
     action names one that is not the owner's."""
+
+
+class CustomModelNotFound(SourceImageNotFound):
+    """The custom model asked for is not the owner's (missing, deleted, untrained or someone
+    else's: the same answer)."""
 
 
 class ActionNotEntitled(Exception):
@@ -99,6 +103,7 @@ def new_record(
             "style_image_id": spec.style_image_id,
             "style_strength": spec.style_strength,
             **({"options": dict(spec.options)} if spec.options else {}),
+            **({"model_id": spec.model_id, "model_scale": spec.model_scale} if spec.model_id else {}),
         },
         request_hash=raw_hash,
         prompt=spec.prompt,
@@ -164,6 +169,8 @@ def generation_params(record: GenerationRecord) -> generation_pb2.GenerationPara
         kind=kind_to_proto(record.kind),
         style_image_id=params.get("style_image_id") or "",
         style_strength=params.get("style_strength") or 0.0,
+        model_id=params.get("model_id") or "",
+        model_scale=params.get("model_scale") or 0.0,
     )
 
 
@@ -226,6 +233,9 @@ async def submit(
             for image_id in (spec.source_image_id, spec.style_image_id):
                 if image_id and await repository.get_image(conn, uuid.UUID(image_id)) is None:
                     raise SourceImageNotFound("source image not found")
+            if spec.model_id:
+                if not await repository.has_trained_model(conn, owner_id, uuid.UUID(spec.model_id)):
+                    raise CustomModelNotFound("custom model not found")
         last_choice = (
             None
             if asked.visibility is not None or action is not None
@@ -255,15 +265,7 @@ async def submit(
             initial_visibility=wanted.visibility if action else decide_visibility(wanted, reservation.entitlements),
             privacy_entitled=PRIVATE_GENERATION in reservation.entitlements,
         )
-        async with pool.connection() as conn, conn.transaction():
-            await repository.lock_owner(conn, owner_id)
-            check_concurrency(
-                await repository.count_unfinished_of(conn, owner_id), reservation.max_concurrent_generations
-            )
-            created = await repository.insert_generation(conn, record)
-            if created:
-                await reservations.claim_pending(conn, record.id)
-                await enqueue_event(conn, GENERATION_REQUESTED, requested_event(record))
+        created = await insert_job(pool, record, reservation.max_concurrent_generations)
     except BaseException:
         await _release_quietly(pool, billing, record)
         raise
@@ -274,6 +276,27 @@ async def submit(
     if existing is None:
         raise IdempotencyConflict("the idempotency key's generation no longer exists")
     return existing, False
+
+
+async def insert_job(
+    pool: AsyncConnectionPool,
+    record: GenerationRecord,
+    max_concurrent: int,
+    with_job: Callable[[psycopg.AsyncConnection], Awaitable[None]] | None = None,
+) -> bool:
+    """The job's row, what `with_job` writes beside it, and its GenerationRequested event, in one
+    transaction within the owner's concurrency limit (ConcurrencyLimit); False when a twin with
+    the same idempotency key was inserted first (nothing written)."""
+    async with pool.connection() as conn, conn.transaction():
+        await repository.lock_owner(conn, record.owner_id)
+        check_concurrency(await repository.count_unfinished_of(conn, record.owner_id), max_concurrent)
+        created = await repository.insert_generation(conn, record)
+        if created:
+            await reservations.claim_pending(conn, record.id)
+            if with_job is not None:
+                await with_job(conn)
+            await enqueue_event(conn, GENERATION_REQUESTED, requested_event(record))
+    return created
 
 
 async def _reserve(
@@ -295,8 +318,4 @@ async def _reserve(
 
 
 async def _release_quietly(pool: AsyncConnectionPool, billing: BillingClient, record: GenerationRecord) -> None:
-    try:
-        await reservations.release(billing, record.id)
-        await reservations.forget_pending(pool, record.id)
-    except Exception as error:  # the sweep releases what stays pending; never mask the real outcome
-        log.warning("could not release credits", extra={"generation_id": str(record.id), "error": str(error)})
+    await reservations.release_quietly(pool, billing, record.id)

@@ -7,7 +7,15 @@ from pathlib import Path
 import grpc
 from prometheus_client import start_http_server
 
-from atelier.generation.v1 import events_pb2, export_pb2, export_pb2_grpc, generation_pb2, generation_pb2_grpc
+from atelier.generation.v1 import (
+    custom_models_pb2,
+    custom_models_pb2_grpc,
+    events_pb2,
+    export_pb2,
+    export_pb2_grpc,
+    generation_pb2,
+    generation_pb2_grpc,
+)
 from contracts import identities
 from contracts.generation import GENERATION_REQUESTED, STREAM, STREAM_SPEC
 from glue.consumer import ConsumerSpec, run_consumer
@@ -19,6 +27,10 @@ from glue.storage import ObjectStore
 from services.generation.actions import ACTIONS
 from services.generation.clients import BillingClient, VisibilityClient
 from services.generation.consent_export import ConsentExporter
+from services.generation.custom_model_handlers import CustomModelServicer
+from services.generation.custom_model_training import StyleTraining, TritonStyleTrainer
+from services.generation.custom_model_uploads import MAX_TOTAL_BYTES
+from services.generation.custom_models import CustomModels
 from services.generation.deletion import GenerationDeleter
 from services.generation.export_handlers import ConsentExportServicer
 from services.generation.handlers import ERRORS, GenerationServicer
@@ -69,9 +81,26 @@ EXPORT_CALLERS = CallerPolicy.for_service(
     identities.ALL, EXPORT_SERVICE, {"ExportConsentedImages": {identities.OPERATOR}}
 )
 EXPORT_USERS = UserPolicy.for_service(EXPORT_SERVICE, {"ExportConsentedImages": NO_USER})
-# The API process serves both services: one policy each way over every method of both.
-API_CALLERS = CallerPolicy(identities.ALL, {**CALLERS.allowed, **EXPORT_CALLERS.allowed})
-API_USERS = UserPolicy({**USERS.rules, **EXPORT_USERS.rules})
+# Private custom models: the gateway's, for the signed-in user only (their owner).
+MODELS_SERVICE = custom_models_pb2.DESCRIPTOR.services_by_name["CustomModelService"]
+MODELS_CALLERS = CallerPolicy.for_service(
+    identities.ALL, MODELS_SERVICE, {method.name: {identities.GATEWAY} for method in MODELS_SERVICE.methods}
+)
+MODELS_USERS = UserPolicy.for_service(
+    MODELS_SERVICE,
+    {
+        "CreateCustomModel": acts_for("owner_id"),
+        "ListCustomModels": acts_for("owner_id"),
+        "GetCustomModel": acts_for("viewer_id"),
+        "DeleteCustomModel": acts_for("actor_id"),
+        "GetTrainingImage": acts_for("viewer_id"),
+    },
+)
+# A CreateCustomModel carries its uploads: up to the uploads' limit, with room for the envelope.
+MAX_REQUEST_BYTES = MAX_TOTAL_BYTES + 4 * 1024 * 1024
+# The API process serves the three services: one policy each way over every method of them.
+API_CALLERS = CallerPolicy(identities.ALL, {**CALLERS.allowed, **EXPORT_CALLERS.allowed, **MODELS_CALLERS.allowed})
+API_USERS = UserPolicy({**USERS.rules, **EXPORT_USERS.rules, **MODELS_USERS.rules})
 
 
 async def _open(settings: GenerationSettings, role: str, drain_timeout_s: float = 10.0) -> Runtime:
@@ -102,10 +131,14 @@ async def run_api(settings: GenerationSettings) -> None:
     progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
     servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress, ACTIONS)
     exporter = ConsentExportServicer(ConsentExporter(runtime.pool, visibility, billing, ObjectStore(settings)))
+    models = CustomModelServicer(
+        CustomModels(runtime.pool, billing, ObjectStore(settings), settings.custom_model_train_steps)
+    )
 
     def register(server: grpc.aio.Server) -> None:
         generation_pb2_grpc.add_GenerationServiceServicer_to_server(servicer, server)
         export_pb2_grpc.add_ConsentExportServiceServicer_to_server(exporter, server)
+        custom_models_pb2_grpc.add_CustomModelServiceServicer_to_server(models, server)
 
     sweep = AbandonedReservationSweep(runtime.pool, billing, settings.reservation_recovery_after_s)
     runtime.run_in_background(
@@ -120,10 +153,11 @@ async def run_api(settings: GenerationSettings) -> None:
         settings,
         settings.grpc_listen,
         register,
-        [SERVICE.full_name, EXPORT_SERVICE.full_name],
+        [SERVICE.full_name, EXPORT_SERVICE.full_name, MODELS_SERVICE.full_name],
         API_CALLERS,
         API_USERS,
         errors=ERRORS,
+        max_message_bytes=MAX_REQUEST_BYTES,
     )
 
 
@@ -139,6 +173,9 @@ async def run_worker(settings: GenerationSettings) -> None:
     runtime.on_close(lambda: visibility_channel.close(None))
     image_models = TritonImageModel(settings.triton_url, timeout_s=settings.inference_timeout_s)
     runtime.on_close(image_models.close)
+    trainer = TritonStyleTrainer(settings.triton_url, timeout_s=settings.custom_model_train_timeout_s)
+    runtime.on_close(trainer.close)
+    styles = StyleTraining(runtime.pool, store, VisibilityClient(visibility_channel), trainer)
     worker = GenerationWorker(
         runtime.pool,
         runtime.nc,
@@ -150,6 +187,7 @@ async def run_worker(settings: GenerationSettings) -> None:
         inference_attempts=settings.inference_attempts,
         retry_base_s=settings.inference_retry_base_s,
         outage_limit_s=settings.triton_outage_limit_s,
+        styles=styles,
     )
     spec = ConsumerSpec(
         stream=STREAM,

@@ -49,6 +49,7 @@ from imagemodel import style
 from services.generation import repository
 from services.generation.clients import DependencyUnavailable, VisibilityClient
 from services.generation.inference import (
+    CUSTOM_MODEL_GONE_MESSAGE,
     ActionAnswer,
     ActionJob,
     Description,
@@ -56,13 +57,15 @@ from services.generation.inference import (
     InferenceRejected,
     InferenceUnavailable,
     Progress,
+    StyleModelGone,
+    StyleModels,
     TritonImageModel,
     TritonTxt2Img,
     Txt2ImgRequest,
     Txt2ImgResult,
 )
 from services.generation.records import GenerationRecord, ImageRecord
-from services.generation.requests import ASPECT_SIZES, GENERATE
+from services.generation.requests import ASPECT_SIZES, GENERATE, TRAIN_STYLE
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -150,6 +153,8 @@ class ImageStore(Protocol):
 
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
+    async def delete(self, key: str) -> None: ...
+
 
 class GenerationWorker:
     def __init__(
@@ -165,6 +170,7 @@ class GenerationWorker:
         retry_base_s: float = 1.0,
         outage_limit_s: float = 600.0,
         ready_poll_s: float = 1.0,
+        styles: StyleModels | None = None,
     ):
         self._pool = pool
         self._nc = nc
@@ -178,6 +184,8 @@ class GenerationWorker:
         self._retry_base_s = retry_base_s
         self._outage_limit_s = outage_limit_s
         self._ready_poll_s = ready_poll_s
+        # Custom models: their training jobs, and their weights for a generation.
+        self._styles = styles
         # When Triton was first found unavailable in the outage going on now (shared by all the
         # generations this worker holds); None while it answers.
         self._outage_began: float | None = None
@@ -193,6 +201,9 @@ class GenerationWorker:
             raise PoisonMessage(f"generation {generation_id} does not exist")
         if record.finished:
             log.info("duplicate delivery of a finished generation", extra={"generation_id": str(generation_id)})
+            return
+        if record.kind == TRAIN_STYLE:
+            await self._train_style(record, delivery)
             return
         if record.kind != GENERATE:
             action = self._actions.get(record.kind)
@@ -217,6 +228,15 @@ class GenerationWorker:
         except SourceImageGone:
             await self._fail(record, STYLE_REFERENCE_GONE_MESSAGE)
             return
+        if model_id := record.params.get("model_id"):
+            try:
+                weights = await self._style_models().weights(record.owner_id, model_id)
+            except StyleModelGone as gone:
+                await self._fail(record, str(gone))
+                return
+            request = dataclasses.replace(
+                request, style_weights=weights, style_scale=record.params.get("model_scale") or None
+            )
         if init_image is not None:
             request = dataclasses.replace(request, init_image=init_image, strength=event.params.strength or None)
         style_strength = float(record.params.get("style_strength") or 0.0)
@@ -294,6 +314,65 @@ class GenerationWorker:
         images = await self._store_images(record, result)
         await self._register(record, images, delivery)
         await self._complete(record, images, 1)
+
+    def _style_models(self) -> StyleModels:
+        if self._styles is None:
+            raise PoisonMessage("this worker was started without custom models")
+        return self._styles
+
+    async def _train_style(self, record: GenerationRecord, delivery: Delivery) -> None:
+        """A custom model's training: its images (authorised again now) through `style_train`, the
+        weights stored under the model's prefix, and the model marked ready in the transaction
+        that finishes the job (a model deleted meanwhile fails it: credits refunded)."""
+        styles = self._style_models()
+        async with self._pool.connection() as conn:
+            await repository.mark_running(conn, record.id, record.progress_total)
+        model_id = str((record.params.get("options") or {}).get("model_id", ""))
+        await self._publish_progress(record, Progress(step=0, total=record.progress_total, previews=[]))
+
+        async def on_progress(progress: Progress) -> None:
+            await self._publish_progress(record, progress)
+            await delivery.still_working()
+
+        async def train() -> str:
+            async for attempt in self._retrying(InferenceUnavailable, delivery):
+                with attempt:
+                    with tracer.start_as_current_span("triton style_train", kind=trace.SpanKind.CLIENT) as span:
+                        span.set_attribute("atelier.generation_id", str(record.id))
+                        steps = int(record.params.get("steps") or 0)
+                        key = await styles.train(
+                            record.owner_id, model_id, steps, record.seed, on_progress, inject_headers()
+                        )
+            return key
+
+        try:
+            weights_key = await self._answer_or_fail(record, train, styles.ready, "learn this style")
+        except StyleModelGone as gone:
+            await self._fail(record, str(gone))
+            return
+        if weights_key is not None:
+            await self._complete_training(record, styles, model_id, weights_key)
+
+    async def _complete_training(
+        self, record: GenerationRecord, styles: StyleModels, model_id: str, weights_key: str
+    ) -> None:
+        """ImagesReady (with no images) commits the charge, as for a describe job."""
+        async with self._pool.connection() as conn, conn.transaction():
+            current = await repository.get_generation(conn, record.id, for_update=True)
+            if current is None or current.finished:
+                return
+            kept = await styles.keep_weights(conn, model_id, weights_key)
+            if kept:
+                await repository.record_progress(conn, record.id, current.progress_total, current.progress_total)
+                await repository.mark_finished(conn, record.id, "succeeded")
+                await enqueue_event(conn, IMAGES_READY, images_ready(record, []))
+        if not kept:  # deleted while it trained
+            await styles.discard(weights_key)
+            await self._fail(record, CUSTOM_MODEL_GONE_MESSAGE)
+            return
+        await self._announce_finished(record)
+        FINISHED.labels("succeeded").inc()
+        log.info("custom model trained", extra={"generation_id": str(record.id)})
 
     def _action_model(self) -> TritonImageModel:
         if self._image_models is None:

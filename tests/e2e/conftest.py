@@ -39,6 +39,8 @@ def running_platform(postgres_url: str, object_store, triton_url: str) -> Iterat
         # Plans are bought on the stand-in payment provider's pages (tests/e2e/test_browser_plans.py).
         "ATELIER_BILLING_PROVIDER": "standin",
         "ATELIER_BILLING_WEBHOOK_SECRET": "whsec_e2e_stand_in_secret_000000",
+        # A custom model trains in a few steps, so the browser sees its training end in seconds.
+        "ATELIER_CUSTOM_MODEL_TRAIN_STEPS": "4",
     }
     stack = ServiceStack(infra, root / "logs", overrides=overrides)
     try:

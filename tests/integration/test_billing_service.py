@@ -39,7 +39,7 @@ SECRET = "whsec_integration_test_secret_0123"
 ACTIVE = billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
 LAPSED = billing_pb2.SUBSCRIPTION_STATUS_LAPSED
 NONE = billing_pb2.SUBSCRIPTION_STATUS_NONE
-PAID_ENTITLEMENTS = {"private_generation", "download_png", "upscale", "edit", "delete_generation"}
+PAID_ENTITLEMENTS = {"private_generation", "download_png", "upscale", "edit", "delete_generation", "custom_models"}
 WAIT_S = 60.0
 
 

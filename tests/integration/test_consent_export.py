@@ -15,6 +15,7 @@ lapse from basic (consents) and from plus (does not) both happen. Generations ar
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -32,10 +33,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from PIL import Image
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1 import visibility_pb2 as common
-from atelier.generation.v1 import export_pb2, export_pb2_grpc, generation_pb2, generation_pb2_grpc
+from atelier.generation.v1 import (
+    custom_models_pb2,
+    custom_models_pb2_grpc,
+    export_pb2,
+    export_pb2_grpc,
+    generation_pb2,
+    generation_pb2_grpc,
+)
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import identities
 from services.billing.catalogue import DEFAULT_PLANS_FILE
@@ -71,6 +80,7 @@ class Platform:
             stack.sync_channel(identities.BILLING),
         ]
         self.generation = generation_pb2_grpc.GenerationServiceStub(self._channels[0])
+        self.models = custom_models_pb2_grpc.CustomModelServiceStub(self._channels[0])
         self.visibility = visibility_pb2_grpc.VisibilityServiceStub(self._channels[1])
         self.billing = billing_pb2_grpc.BillingServiceStub(self._channels[2])
         self.operator = stack.sync_channel(identities.GENERATION_API, caller=identities.OPERATOR)
@@ -189,6 +199,44 @@ def test_the_export_stops_and_writes_nothing_when_the_authority_cannot_answer(pl
 
     again = wait_until(exported_again, "an export with the authority back", 30, interval=0.5)
     assert set(records(again)) == set(exported) and withdrawn(again) == set()
+
+
+def test_a_custom_model_and_its_training_images_are_never_exported(platform: Platform) -> None:
+    owner, token = f"x-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    platform.change_plan(owner, "basic")  # consents (this module's catalogue) and may train models
+    picked = [platform.generate(owner, f"a green square {token}", "public").images[0] for _ in range(5)]
+    uploads = [_png((17 * i, 200, 33)) for i in range(5)]
+    platform.stack.stop(identities.GENERATION_WORKER)  # the trainings wait; deleted, they never run
+    try:
+        made = [
+            platform.models.CreateCustomModel(
+                custom_models_pb2.CreateCustomModelRequest(owner_id=owner, name=f"style {token}", **source),
+                timeout=30,
+            ).model
+            for source in (
+                {"uploads": [custom_models_pb2.TrainingUpload(content=c) for c in uploads]},
+                {"image_ids": [image.image_id for image in picked]},
+            )
+        ]
+        exported = platform.export(platform.root / "models")
+        contents = {(exported / record["file"]).read_bytes() for record in records(exported).values()}
+        text = (exported / "records.jsonl").read_text()
+        # The picked creations are public images in their own right; the models add nothing.
+        assert set(records(exported)) >= {image.image_id for image in picked}
+        assert not contents & set(uploads)
+        assert f"style {token}" not in text and all(model.model_id not in text for model in made)
+        for model in made:
+            platform.models.DeleteCustomModel(
+                custom_models_pb2.DeleteCustomModelRequest(model_id=model.model_id, actor_id=owner), timeout=30
+            )
+    finally:
+        platform.stack.start_worker()
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def test_only_an_operator_may_export_and_only_the_export_may_read_licence_terms(platform: Platform) -> None:

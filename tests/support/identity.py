@@ -61,11 +61,12 @@ def _wirings() -> dict[str, Any]:
 
 
 def _policies() -> dict[str, CallerPolicy]:
-    return {server: wiring.CALLERS for server, wiring in _wirings().items()}
+    # A process serving several services (the generation API) names the policy over all of them.
+    return {server: getattr(wiring, "API_CALLERS", wiring.CALLERS) for server, wiring in _wirings().items()}
 
 
 def _user_policies() -> dict[str, UserPolicy]:
-    return {server: wiring.USERS for server, wiring in _wirings().items()}
+    return {server: getattr(wiring, "API_USERS", wiring.USERS) for server, wiring in _wirings().items()}
 
 
 def user_signer(pki: Pki | None = None, lifetime_s: int = 30) -> UserTokenSigner:

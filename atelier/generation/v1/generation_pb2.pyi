@@ -22,6 +22,7 @@ class JobKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_KIND_EXTEND: _ClassVar[JobKind]
     JOB_KIND_EDIT: _ClassVar[JobKind]
     JOB_KIND_REPLACE_BACKGROUND: _ClassVar[JobKind]
+    JOB_KIND_TRAIN_STYLE: _ClassVar[JobKind]
 
 class GenerationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -39,6 +40,7 @@ JOB_KIND_FILL: JobKind
 JOB_KIND_EXTEND: JobKind
 JOB_KIND_EDIT: JobKind
 JOB_KIND_REPLACE_BACKGROUND: JobKind
+JOB_KIND_TRAIN_STYLE: JobKind
 GENERATION_STATUS_UNSPECIFIED: GenerationStatus
 GENERATION_STATUS_QUEUED: GenerationStatus
 GENERATION_STATUS_RUNNING: GenerationStatus
@@ -46,7 +48,7 @@ GENERATION_STATUS_SUCCEEDED: GenerationStatus
 GENERATION_STATUS_FAILED: GenerationStatus
 
 class GenerationParams(_message.Message):
-    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "mask_png", "extend_direction", "extend_pixels", "style_image_id", "style_strength", "edit_operations")
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "mask_png", "extend_direction", "extend_pixels", "style_image_id", "style_strength", "edit_operations", "model_id", "model_scale")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +68,8 @@ class GenerationParams(_message.Message):
     STYLE_IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
     STYLE_STRENGTH_FIELD_NUMBER: _ClassVar[int]
     EDIT_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_ID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SCALE_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     negative_prompt: str
     seed: int
@@ -85,7 +89,9 @@ class GenerationParams(_message.Message):
     style_image_id: str
     style_strength: float
     edit_operations: _containers.RepeatedCompositeFieldContainer[EditOperation]
-    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., mask_png: _Optional[bytes] = ..., extend_direction: _Optional[str] = ..., extend_pixels: _Optional[int] = ..., style_image_id: _Optional[str] = ..., style_strength: _Optional[float] = ..., edit_operations: _Optional[_Iterable[_Union[EditOperation, _Mapping]]] = ...) -> None: ...
+    model_id: str
+    model_scale: float
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., mask_png: _Optional[bytes] = ..., extend_direction: _Optional[str] = ..., extend_pixels: _Optional[int] = ..., style_image_id: _Optional[str] = ..., style_strength: _Optional[float] = ..., edit_operations: _Optional[_Iterable[_Union[EditOperation, _Mapping]]] = ..., model_id: _Optional[str] = ..., model_scale: _Optional[float] = ...) -> None: ...
 
 class EditOperation(_message.Message):
     __slots__ = ("crop", "rotate_degrees", "flip", "brightness", "contrast")

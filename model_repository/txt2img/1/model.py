@@ -24,6 +24,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
+from txt2img_backend.decoupled import finish  # noqa: E402
 from txt2img_backend.pipelines import (  # noqa: E402
     PREVIEW_MAX_SIDE,
     Generation,
@@ -91,8 +92,10 @@ class TritonPythonModel:
             sender = request.get_response_sender()
             try:
                 parsed = parse_request(functools.partial(self._read_input, request), self._pipeline.defaults)
+                if parsed.style_weights is not None and not getattr(self._pipeline, "takes_styles", False):
+                    raise InvalidRequest("this deployment's pipeline draws no custom styles (tiny-diffusion does)")
             except Exception as exc:
-                _finish(sender, _failure_response(exc))
+                finish(sender, _failure_response(exc), "txt2img")
                 continue
             senders.append(sender)
             generations.append(Generation(parsed, _preview_streamer(sender, parsed, self._batched)))
@@ -116,9 +119,9 @@ class TritonPythonModel:
 
     def _answer(self, sender, request: GenerationRequest, outcome) -> None:
         if isinstance(outcome, GenerationCancelled):
-            _finish(sender, None)
+            finish(sender, None, "txt2img")
         elif isinstance(outcome, Exception):
-            _finish(sender, _failure_response(outcome))
+            finish(sender, _failure_response(outcome), "txt2img")
         else:
             try:
                 native_size = self._pipeline.native_size(request.width, request.height)
@@ -126,7 +129,7 @@ class TritonPythonModel:
                 response = _final_response(outcome, native_size, unknown, request, self._batched)
             except Exception as exc:
                 response = _failure_response(exc)
-            _finish(sender, response)
+            finish(sender, response, "txt2img")
 
 
 def _preview_streamer(sender, request: GenerationRequest, batched: bool):
@@ -200,14 +203,3 @@ def _failure_response(exc: Exception):
 
 def _error_response(message: str, code):
     return pb_utils.InferenceResponse(error=pb_utils.TritonError(message, code))
-
-
-def _finish(sender, response) -> None:
-    flags = pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL
-    try:
-        if response is None:
-            sender.send(flags=flags)
-        else:
-            sender.send(response, flags=flags)
-    except Exception as exc:  # the client may be gone; the request is over either way
-        pb_utils.Logger.log_warn(f"txt2img: could not send the last response: {exc!r}")

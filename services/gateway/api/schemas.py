@@ -254,6 +254,12 @@ class GenerationCreate(_Request):
         strict=False,
         description="with style_image_id: how strongly the reference conditions the images; absent: 0.5",
     )
+    model_id: uuid.UUID | None = Field(
+        default=None, strict=False, description="one of my trained custom models (GET /api/v1/models)"
+    )
+    model_scale: float | None = Field(
+        default=None, gt=0, le=1, strict=False, description="with model_id: how strongly its style applies; absent: 1"
+    )
 
     @field_validator("prompt")
     @classmethod
@@ -305,7 +311,15 @@ class ImageOut(BaseModel):
 
 # A generation's job kind as the API names it: 'generate' or the action it ran on its source.
 JobKindName = Literal[
-    "generate", "upscale", "describe", "remove_background", "replace_background", "fill", "extend", "edit"
+    "generate",
+    "upscale",
+    "describe",
+    "remove_background",
+    "replace_background",
+    "fill",
+    "extend",
+    "edit",
+    "train_style",
 ]
 
 
@@ -330,6 +344,8 @@ class ParamsOut(BaseModel):
         default=None, description="the style reference, only while it is visible to you; otherwise absent"
     )
     style_strength: float | None = Field(default=None, description="with style_image_id: how strongly it conditioned")
+    model_id: str | None = Field(default=None, description="the custom model of yours it was made with, if any")
+    model_scale: float | None = Field(default=None, description="with model_id: how strongly its style applied")
 
 
 class ModelNoticeOut(BaseModel):

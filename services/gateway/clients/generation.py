@@ -36,6 +36,8 @@ REMEMBERED_PRIVATE_NOT_ENTITLED = "remembered_private_not_entitled"
 
 
 ACTION_NOT_ENTITLED = "action_not_entitled"
+# A model_id that is not the owner's trained custom model (missing, deleted or someone else's).
+CUSTOM_MODEL_NOT_FOUND = "custom_model_not_found"
 
 
 class ActionRefused(Exception):
@@ -73,6 +75,8 @@ class GenerationClient:
                 raise PrivateRefused(remembered=reason == REMEMBERED_PRIVATE_NOT_ENTITLED) from error
             if error.code() == grpc.StatusCode.PERMISSION_DENIED and rpc_reason(error) == ACTION_NOT_ENTITLED:
                 raise ActionRefused(error.details()) from error
+            if error.code() == grpc.StatusCode.NOT_FOUND and rpc_reason(error) == CUSTOM_MODEL_NOT_FOUND:
+                raise problem_from_rpc_error(error, not_found="Custom model not found.") from error
             raise problem_from_rpc_error(error, not_found="Source image not found.") from error
 
     async def last_visibility(self, owner_id: str) -> str | None:

@@ -19,6 +19,7 @@ from services.gateway.app import create_app
 from services.gateway.auth.accounts import Accounts
 from services.gateway.auth.security import CSRF_COOKIE, CSRF_HEADER
 from services.gateway.clients.billing import BillingClient
+from services.gateway.clients.custom_models import CustomModelsClient
 from services.gateway.clients.feed import FeedClient
 from services.gateway.clients.generation import GenerationClient
 from services.gateway.clients.teams import TeamsClient
@@ -37,6 +38,7 @@ from tests.integration.gateway.fakes import (
     running_services,
 )
 from tests.integration.gateway.feed_fake import FakeFeedService
+from tests.integration.gateway.models_fake import FakeCustomModelService
 from tests.integration.gateway.webhooks_fake import FakeWebhooksService, running_webhooks
 from tests.support.services import CURSOR_SECRET
 
@@ -98,7 +100,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
     pool = await open_pool(gateway_database, SCHEMA, max_size=4)
     try:
         async with (
-            running_services(fake, billing, visibility, feed) as address,
+            running_services(fake, billing, visibility, feed, FakeCustomModelService()) as address,
             grpc.aio.insecure_channel(address) as channel,
             running_webhooks(webhooks) as webhooks_address,
             grpc.aio.insecure_channel(webhooks_address) as webhooks_channel,
@@ -118,6 +120,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
                 webhooks=WebhooksClient(webhooks_channel, timeout_s=5),
                 studio_options=StudioOptionsStore(pool),
                 teams=TeamsClient(channel, timeout_s=5),
+                custom_models=CustomModelsClient(channel, timeout_s=5),
             )
             yield Gateway(
                 create_app(settings, deps),

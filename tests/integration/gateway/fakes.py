@@ -20,7 +20,7 @@ from PIL import Image
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1 import visibility_pb2
 from atelier.feed.v1 import feed_pb2_grpc
-from atelier.generation.v1 import events_pb2, generation_pb2, generation_pb2_grpc
+from atelier.generation.v1 import custom_models_pb2_grpc, events_pb2, generation_pb2, generation_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2 as authority_pb2
 from atelier.visibility.v1 import visibility_pb2_grpc
 from services.billing.ledger import out_of_credits_message
@@ -352,7 +352,7 @@ PLANS = (
         display_name="Basic",
         monthly_credits=400,
         max_concurrent_generations=2,
-        entitlements=["download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["download_png", "upscale", "edit", "delete_generation", "custom_models"],
     ),
     billing_pb2.Plan(
         name="plus",
@@ -361,7 +361,7 @@ PLANS = (
         display_name="Plus",
         monthly_credits=1000,
         max_concurrent_generations=4,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "custom_models"],
     ),
     billing_pb2.Plan(
         name="pro",
@@ -370,7 +370,7 @@ PLANS = (
         display_name="Pro",
         monthly_credits=3000,
         max_concurrent_generations=8,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation"],
+        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "custom_models"],
     ),
     billing_pb2.Plan(
         name="team",
@@ -379,7 +379,15 @@ PLANS = (
         display_name="Team",
         monthly_credits=10000,
         max_concurrent_generations=8,
-        entitlements=["private_generation", "download_png", "upscale", "edit", "delete_generation", "teams"],
+        entitlements=[
+            "private_generation",
+            "download_png",
+            "upscale",
+            "edit",
+            "delete_generation",
+            "teams",
+            "custom_models",
+        ],
     ),
 )
 PLANS_BY_NAME = {plan.name: plan for plan in PLANS}
@@ -598,10 +606,13 @@ async def running_services(
     billing: FakeBillingService,
     visibility: FakeVisibilityService,
     feed: feed_pb2_grpc.FeedServiceServicer | None = None,
+    models: custom_models_pb2_grpc.CustomModelServiceServicer | None = None,
 ) -> AsyncIterator[str]:
     """Serves the fakes (and SERVING health) on one free loopback port; yields host:port."""
     server = grpc.aio.server()
     generation_pb2_grpc.add_GenerationServiceServicer_to_server(generation, server)
+    if models is not None:  # the generation service's second service
+        custom_models_pb2_grpc.add_CustomModelServiceServicer_to_server(models, server)
     if feed is not None:
         feed_pb2_grpc.add_FeedServiceServicer_to_server(feed, server)
     billing_pb2_grpc.add_BillingServiceServicer_to_server(billing, server)

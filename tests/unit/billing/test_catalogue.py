@@ -16,7 +16,13 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
     figures = {p.name: (p.max_concurrent_generations, p.monthly_credits) for p in catalogue.plans}
     assert figures == {"free": (1, 25), "basic": (2, 400), "plus": (4, 1000), "pro": (8, 3000), "team": (8, 10000)}
     assert catalogue.get("free").entitlements == ()
-    assert set(catalogue.get("basic").entitlements) == {"download_png", "upscale", "edit", "delete_generation"}
+    assert set(catalogue.get("basic").entitlements) == {
+        "download_png",
+        "upscale",
+        "edit",
+        "delete_generation",
+        "custom_models",
+    }
     for paid in ("plus", "pro", "team"):
         assert set(catalogue.get(paid).entitlements) - {"teams"} == {
             "private_generation",
@@ -24,6 +30,7 @@ def test_the_shipped_catalogue_has_the_five_plans_of_the_architecture():
             "upscale",
             "edit",
             "delete_generation",
+            "custom_models",
         }
     # Only the Team plan creates teams.
     assert [p.name for p in catalogue.plans if "teams" in p.entitlements] == ["team"]
@@ -38,6 +45,7 @@ def test_the_shipped_catalogue_prices_the_image_actions():
         "extend": 1,
         "edit": 1,
         "replace_background": 1,
+        "train_style": 20,
     }
 
 

@@ -16,7 +16,7 @@ from services.gateway.plans import (
     private_generation_refusal,
 )
 
-PAID = ("download_png", "upscale", "edit", "delete_generation")
+PAID = ("download_png", "upscale", "edit", "delete_generation", "custom_models")
 PLANS = (
     PlanInfo("free", "Free", (), 25, 1),
     PlanInfo("basic", "Basic", PAID, 400, 2),
@@ -42,7 +42,7 @@ def lapsed(from_plan: str = "plus") -> AccountView:
 
 EXPECTED = {  # ARCHITECTURE.md §4
     "free": set(),
-    "basic": {DOWNLOAD_PNG, "upscale", "edit", DELETE_GENERATION},
+    "basic": {DOWNLOAD_PNG, "upscale", "edit", DELETE_GENERATION, "custom_models"},
     "plus": set(ENTITLEMENTS),
     "pro": set(ENTITLEMENTS),
     "team": set(ENTITLEMENTS),
@@ -53,6 +53,7 @@ NEEDS = {
     "upscale": "Basic",
     "edit": "Basic",
     DELETE_GENERATION: "Basic",
+    "custom_models": "Basic",
 }
 
 

@@ -13,30 +13,66 @@ Several requests at once (Triton's dynamic batcher): requests with the same step
 strength (none for text-to-image) run as one denoising loop when the pipeline can batch
 (tiny-diffusion's `generate_batch`: each image identical to its request run alone); every request on
 other pipelines runs alone.
+
+Custom styles (STYLE_WEIGHTS): tiny-diffusion samples inside `imagemodel.style_lora.applied`, the style's
+LoRA hooked onto its UNet for that loop only; requests with other style bytes or scale are other
+groups, so no batch mixes styles. Bad style bytes or a style of other weights are InvalidRequest.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from txt2img_backend.pipelines import (
     Generation,
     GenerationRequest,
+    InvalidRequest,
     OnStep,
     Outcome,
     PipelineDefaults,
     generate_one,
 )
 
+# Parsed styles kept for the next requests (a user generates several times with one style).
+STYLE_CACHE_SIZE = 8
+
 
 class ImageModelPipeline:
+    takes_styles = True
+
     def __init__(self, pipeline, defaults: PipelineDefaults) -> None:
         """pipeline: an imagemodel.pipelines pipeline (generate, native_size, preview_every)."""
         self._pipeline = pipeline
         self._pipeline.preview_every = 1
         self.defaults = defaults
+        self._styles: OrderedDict[str, Any] = OrderedDict()
+
+    def _styled(self, request: GenerationRequest) -> contextlib.AbstractContextManager[None]:
+        """The block samples with the request's style, if it sends one."""
+        if request.style_weights is None:
+            return contextlib.nullcontext()
+        model = getattr(self._pipeline, "model", None)
+        if model is None or not hasattr(model, "unet") or not hasattr(model, "adapter"):
+            raise InvalidRequest("this deployment's pipeline draws no custom styles (tiny-diffusion does)")
+        from imagemodel import style_lora
+
+        key = hashlib.sha256(request.style_weights).hexdigest()
+        style = self._styles.pop(key, None)
+        if style is None:
+            try:
+                style = style_lora.from_bytes(request.style_weights, model)
+            except style_lora.StyleError as error:
+                raise InvalidRequest(f"STYLE_WEIGHTS: {error}") from None
+        self._styles[key] = style
+        while len(self._styles) > STYLE_CACHE_SIZE:
+            self._styles.popitem(last=False)
+        return style_lora.applied(model.unet, style, request.style_scale)
 
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return self._pipeline.native_size(width, height)
@@ -55,24 +91,25 @@ class ImageModelPipeline:
             request.width,
             request.height,
         )
-        return self._pipeline.generate(
-            *arguments,
-            on_preview=_previews_to(on_preview),
-            init_image=request.init_image,
-            strength=request.strength,
-            mask=request.mask,
-        )
+        with self._styled(request):
+            return self._pipeline.generate(
+                *arguments,
+                on_preview=_previews_to(on_preview),
+                init_image=request.init_image,
+                strength=request.strength,
+                mask=request.mask,
+            )
 
     def generate_batch(self, generations: Sequence[Generation]) -> Iterator[tuple[int, Outcome]]:
-        """As `pipelines.generate_all`: batches generations of equal steps, guidance and strength (None
-        for text-to-image)."""
+        """As `pipelines.generate_all`: batches generations of equal steps, guidance, strength (None
+        for text-to-image) and style (bytes and scale)."""
         batchable = getattr(self._pipeline, "generate_batch", None)
         groups: dict[tuple[object, ...], list[int]] = {}
         for index, generation in enumerate(generations):
             request = generation.request
             key: tuple[object, ...]
             if batchable is not None:
-                key = ("together", request.steps, request.guidance, request.strength)
+                key = ("together", request.steps, request.guidance, request.strength, _style_of(request))
             else:
                 key = ("alone", index)
             groups.setdefault(key, []).append(index)
@@ -98,10 +135,18 @@ class ImageModelPipeline:
                     )
                 )
             try:
-                outcomes = batchable(items, *key[1:])
+                with self._styled(generations[members[0]].request):
+                    outcomes = batchable(items, *key[1:4])
             except Exception as error:  # the whole batch broke: every member reports it
                 outcomes = [error] * len(members)
             yield from zip(members, outcomes)
+
+
+def _style_of(request: GenerationRequest) -> tuple[str, float] | None:
+    """What a request's style is, for grouping: the bytes' hash and the scale, or None."""
+    if request.style_weights is None:
+        return None
+    return hashlib.sha256(request.style_weights).hexdigest(), request.style_scale
 
 
 def _previews_to(on_preview: OnStep):

@@ -32,6 +32,10 @@ MAX_SEED = 2**63 - 1
 # Image-to-image (remix): INIT_IMAGE uint8 [h, w, 3] and STRENGTH in (0, 1].
 DEFAULT_STRENGTH = 0.6
 MIN_INIT_SIDE, MAX_INIT_SIDE = 8, 2048
+# Custom style (STYLE_WEIGHTS from the style_train model) and its scale.
+DEFAULT_STYLE_SCALE = 1.0
+MAX_STYLE_SCALE = 1.5
+MAX_STYLE_BYTES = 8 * 1024 * 1024
 
 
 class InvalidRequest(ValueError):
@@ -66,6 +70,9 @@ class GenerationRequest:
     # Inpainting (magic fill, extend): uint8 [h, w] of init_image, nonzero = draw anew; the rest of
     # the init image is kept exactly. The whole schedule runs (strength None).
     mask: np.ndarray | None = None
+    # A custom style: its safetensors bytes and how strongly to apply it (0..MAX_STYLE_SCALE).
+    style_weights: bytes | None = None
+    style_scale: float = DEFAULT_STYLE_SCALE
 
     @property
     def denoising_steps(self) -> int:
@@ -132,6 +139,7 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
         if not (math.isfinite(strength) and 0.0 < strength <= 1.0):
             raise InvalidRequest(f"STRENGTH must be above 0 and at most 1, got {strength}")
 
+    style_weights, style_scale = _style(read_input)
     return GenerationRequest(
         prompt=prompt,
         negative_prompt=negative_prompt,
@@ -144,7 +152,27 @@ def parse_request(read_input: InputReader, defaults: PipelineDefaults) -> Genera
         init_image=init_image,
         strength=strength,
         mask=mask,
+        style_weights=style_weights,
+        style_scale=style_scale,
     )
+
+
+def _style(read_input: InputReader) -> tuple[bytes | None, float]:
+    """STYLE_WEIGHTS (bytes) and STYLE_SCALE; the scale alone is ignored, so clients may always send it."""
+    weights = _single(read_input, "STYLE_WEIGHTS")
+    scale = _float(read_input, "STYLE_SCALE", default=DEFAULT_STYLE_SCALE)
+    if weights is None:
+        return None, DEFAULT_STYLE_SCALE
+    if isinstance(weights, str):
+        weights = weights.encode("latin-1")
+    weights = bytes(weights)
+    if not weights:
+        raise InvalidRequest("STYLE_WEIGHTS is empty: send the bytes the style_train model returned")
+    if len(weights) > MAX_STYLE_BYTES:
+        raise InvalidRequest(f"STYLE_WEIGHTS is larger than {MAX_STYLE_BYTES} bytes: that is not a style")
+    if not (math.isfinite(scale) and 0.0 <= scale <= MAX_STYLE_SCALE):
+        raise InvalidRequest(f"STYLE_SCALE must be between 0 and {MAX_STYLE_SCALE:g}, got {scale}")
+    return weights, scale
 
 
 def _single(read_input: InputReader, name: str):

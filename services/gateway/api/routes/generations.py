@@ -75,6 +75,8 @@ async def submit_generation(
         strength=body.strength or 0.0,
         style_image_id=str(body.style_image_id) if body.style_image_id else "",
         style_strength=body.style_strength or 0.0,
+        model_id=str(body.model_id) if body.model_id else "",
+        model_scale=body.model_scale or 0.0,
     )
     if body.seed is not None:
         params.seed = body.seed

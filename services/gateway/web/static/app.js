@@ -5,6 +5,7 @@
 
 import { copyToClipboard, loadAccountPage, wireAccount } from "./account.js";
 import { loadWebhooksBlock, wireWebhooks } from "./account_webhooks.js";
+import { customModelBody, loadModelsBlock, refreshModelPicker, wireModels } from "./models.js";
 import { loadTeamsBlock, refreshMyTeams, wireTeams } from "./team.js";
 import { api, ApiError } from "./api.js";
 import { loadCreations, wireCreations } from "./creations.js";
@@ -128,9 +129,10 @@ async function route() {
     await loadPlanPage(state.me);
   } else if (hash === "#/account") {
     show("account");
-    await Promise.all([loadAccountPage(state.me), loadWebhooksBlock(), loadTeamsBlock(state.me)]);
+    await Promise.all([loadAccountPage(state.me), loadWebhooksBlock(), loadTeamsBlock(state.me), loadModelsBlock()]);
   } else {
     show("studio");
+    refreshModelPicker();
   }
 }
 
@@ -434,7 +436,7 @@ async function generate(event) {
   }
   let body;
   try {
-    body = { prompt, ...optionsBody(), ...styleReferenceBody(), visibility: document.querySelector("input[name=visibility]:checked").value };
+    body = { prompt, ...optionsBody(), ...styleReferenceBody(), ...customModelBody(), visibility: document.querySelector("input[name=visibility]:checked").value };
   } catch (invalid) {
     showError(errorBox, invalid.message);
     return;
@@ -689,6 +691,7 @@ function wire() {
   wireProfile({ getMe: () => state.me });
   wireAccount({ signedOut: leaveAccount });
   wireWebhooks();
+  wireModels();
   wireTeams();
   wireStudioEvents();
   wireBilling();

@@ -1,0 +1,2 @@
+DROP TABLE custom_model_images;
+DROP TABLE custom_models;
