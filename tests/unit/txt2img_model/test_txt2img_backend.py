@@ -13,7 +13,13 @@ MODEL_VERSION_DIR = Path(__file__).resolve().parents[3] / "model_repository" / "
 sys.path.append(str(MODEL_VERSION_DIR))  # where Triton's stub finds the helpers too
 
 from txt2img_backend.deployment import read_string_parameters  # noqa: E402
-from txt2img_backend.pipelines import InvalidRequest, PipelineDefaults, parse_request  # noqa: E402
+from txt2img_backend.pipelines import (  # noqa: E402
+    DEFAULT_STYLE_SCALE,
+    MAX_STYLE_BYTES,
+    InvalidRequest,
+    PipelineDefaults,
+    parse_request,
+)
 from txt2img_backend.procedural import ProceduralPipeline, describe_scene  # noqa: E402
 
 from tests.support.txt2img_backend import generation_request  # noqa: E402
@@ -146,3 +152,28 @@ def backend_imports_of(path: Path) -> set[str]:
             )
             modules.update(name.removeprefix("txt2img_backend.") for name in names)
     return modules
+
+
+def parse_styled(**style):
+    return parse_request(reader(PROMPT="a red circle", SEED=1, NUM_IMAGES=1, **style), DEFAULTS)
+
+
+def test_style_weights_and_scale_are_read_and_a_scale_alone_is_ignored() -> None:
+    assert (parse_styled().style_weights, parse_styled().style_scale) == (None, DEFAULT_STYLE_SCALE)
+    assert parse_styled(STYLE_SCALE=np.float32(0.5)).style_weights is None
+    styled = parse_styled(STYLE_WEIGHTS=b"\x00style", STYLE_SCALE=np.float32(0.5))
+    assert (styled.style_weights, styled.style_scale) == (b"\x00style", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("style", "message"),
+    [
+        ({"STYLE_WEIGHTS": b""}, "STYLE_WEIGHTS is empty"),
+        ({"STYLE_WEIGHTS": b"x" * (MAX_STYLE_BYTES + 1)}, "larger than"),
+        ({"STYLE_WEIGHTS": b"x", "STYLE_SCALE": np.float32(1.6)}, "STYLE_SCALE must be between 0 and 1.5"),
+        ({"STYLE_WEIGHTS": b"x", "STYLE_SCALE": np.float32("nan")}, "STYLE_SCALE"),
+    ],
+)
+def test_bad_style_inputs_are_invalid_requests(style, message) -> None:
+    with pytest.raises(InvalidRequest, match=message):
+        parse_styled(**style)
