@@ -38,3 +38,9 @@ def test_the_reader_reads_held_out_phrasings_the_rules_cannot(pipeline) -> None:
     fresh = read_as_asked(pipeline, "fresh")
     assert held_out >= HELD_OUT_AT_LEAST, held_out
     assert fresh >= FRESH_AT_LEAST, fresh
+
+
+def test_words_the_reader_resolves_are_not_reported_as_unknown(pipeline) -> None:
+    prompt = "an enormous star astronaut on a blue background"
+    assert pipeline.vocabulary.read(prompt).unknown == ("enormous", "astronaut")
+    assert pipeline.unknown_words(prompt) == ("astronaut",)
