@@ -424,6 +424,12 @@ class TinyDiffusionPipeline(WorldPipeline):
             return [self.vocabulary.normalise(prompt) for prompt in prompts]
         return self.prompt_reader.normalise(prompts)
 
+    def unknown_words(self, prompt: str) -> tuple[str, ...]:
+        """Words the reader resolves to a world word ("enormous") are understood, so not reported."""
+        if self.prompt_reader is None:
+            return super().unknown_words(prompt)
+        return self.prompt_reader.resolve(prompt).unknown
+
     def native_size(self, width: int, height: int) -> tuple[int, int]:
         return native_shape(self.native, width, height)
 

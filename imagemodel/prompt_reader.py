@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from imagemodel.captions import ObjectSpec, PromptSpec, Vocabulary, canonical_caption
+from imagemodel.captions import WORD, ObjectSpec, PromptSpec, Reading, Vocabulary, canonical_caption
 from imagemodel.model import (
     ABSENT,
     MAX_OBJECTS,
@@ -25,6 +25,7 @@ from imagemodel.model import (
     UNSPECIFIED,
     TextEncoder,
 )
+from imagemodel.word_meanings import WordMeanings
 from imagemodel.world import SHAPES
 
 WEIGHTS_FILE = "prompt_reader.safetensors"
@@ -98,12 +99,14 @@ def _told_apart(colour: torch.Tensor, background: torch.Tensor, both: str) -> tu
 
 
 class PromptReader:
-    """Reads prompts (slips mended first) into specs; `normalise` is what the diffusion network is given."""
+    """Reads prompts (slips mended first, unknown words the encoder places near a world word resolved to
+    it) into specs; `normalise` is what the diffusion network is given."""
 
-    def __init__(self, reader: SlotReader, encoder: TextEncoder, vocabulary: Vocabulary):
+    def __init__(self, reader: SlotReader, encoder: TextEncoder, vocabulary: Vocabulary, resolve_words: bool = True):
         self.reader = reader
         self.encoder = encoder
         self.vocabulary = vocabulary
+        self.meanings = WordMeanings(encoder) if resolve_words else None
         self._readings: dict[str, PromptSpec | None] = {}
 
     @classmethod
@@ -113,7 +116,17 @@ class PromptReader:
     @torch.no_grad()
     def read(self, prompts: list[str]) -> list[PromptSpec | None]:
         """The spec each prompt asks for; None for an empty prompt or one outside the world."""
-        return [self._read_one(self.vocabulary.read(prompt).text) for prompt in prompts]
+        return [self._read_one(self.resolve(prompt).text) for prompt in prompts]
+
+    def resolve(self, prompt: str) -> Reading:
+        """The prompt with slips mended and each unknown word that means a world word replaced by it;
+        the words still unknown."""
+        reading = self.vocabulary.read(prompt)
+        if self.meanings is None or not reading.unknown:
+            return reading
+        meanings = {word: self.meanings.meaning(word) for word in reading.unknown}
+        text = WORD.sub(lambda match: meanings.get(match.group(0).lower()) or match.group(0), reading.text)
+        return Reading(text, tuple(word for word in reading.unknown if meanings[word] is None))
 
     def _read_one(self, text: str) -> PromptSpec | None:
         if not text.strip():
@@ -135,8 +148,8 @@ class PromptReader:
         else as the reader reads it; else the prompt with its slips mended."""
         given = []
         for prompt in prompts:
-            mended = self.vocabulary.read(prompt).text
-            by_rules = self.vocabulary.normalise(prompt)
+            mended = self.resolve(prompt).text
+            by_rules = self.vocabulary.normalise(mended)
             spec = self._read_one(mended) if by_rules == mended else None
             given.append(canonical_caption(spec) if spec is not None else by_rules)
         return given

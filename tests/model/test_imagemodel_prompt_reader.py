@@ -72,3 +72,25 @@ def test_training_is_deterministic() -> None:
     again = train_reader.train(encoder, count=64, epochs=1, seed=3, batch_size=32)
     for (name, a), (_, b) in zip(first.state_dict().items(), again.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
+
+
+# Unknown words resolved through the text encoder (imagemodel/word_meanings.py), on the bar chosen on
+# DEVELOPMENT: the synonyms it places clearly are mapped, none wrongly, and unrelated words stay unknown
+# (the studio's out-of-world notice still names them).
+DEVELOPMENT_MAPPED = {"tiny": "small", "little": "small", "smallish": "small", "big": "large", "huge": "large"}
+DEVELOPMENT_COLOURS = {"scarlet": "red", "golden": "yellow", "emerald": "green", "cobalt": "blue", "ivory": "white"}
+UNRELATED = ("astronaut", "sailor", "cat", "soup", "painted", "wall", "hue", "dark", "colour", "shape", "please")
+
+
+def test_development_synonyms_resolve_to_the_world_word_they_mean(reader: prompt_reader.PromptReader) -> None:
+    assert reader.meanings is not None
+    expected = DEVELOPMENT_MAPPED | {"starshape": "star"}
+    assert {word: reader.meanings.meaning(word) for word in expected} == expected
+    # MiniLM places these nearer another colour ("scarlet" nearer orange): unmapped, never wrong.
+    assert all(reader.meanings.meaning(word) in (None, colour) for word, colour in DEVELOPMENT_COLOURS.items())
+
+
+def test_unrelated_words_stay_unknown(reader: prompt_reader.PromptReader) -> None:
+    assert reader.meanings is not None
+    assert [reader.meanings.meaning(word) for word in UNRELATED] == [None] * len(UNRELATED)
+    assert reader.resolve("a sailor astronaut").unknown == ("sailor", "astronaut")
