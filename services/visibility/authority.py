@@ -38,6 +38,7 @@ from services.visibility.policy import (
     may_view,
     seen_as_team_member,
 )
+from services.visibility.teams import TEAM_LAPSED
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ _REFUSAL_LABEL = {
     PLAN_LAPSED: "plan_lapsed",
     STAYS_PUBLIC: "stays_public",
     NOT_A_MEMBER: "not_a_member",
+    TEAM_LAPSED: "team_lapsed",
 }
 
 
@@ -184,6 +186,7 @@ async def change_visibility(
         member = target != TEAM or (
             team_id is not None and await team_repository.lock_membership(conn, team_id, actor_id)
         )
+        lapsed = member and team_id is not None and await team_repository.is_lapsed(conn, team_id)
         rows = await repository.get_images(conn, image_ids, for_update=True)
         for image_id in image_ids:
             key = str(image_id)
@@ -194,6 +197,10 @@ async def change_visibility(
             if not member:
                 result.refused[key] = NOT_A_MEMBER
                 metrics.REFUSALS.labels("not_a_member").inc()
+                continue
+            if lapsed:
+                result.refused[key] = TEAM_LAPSED
+                metrics.REFUSALS.labels("team_lapsed").inc()
                 continue
             decision = decide_change(
                 account, image, target, retroactive_privacy=retroactive_privacy, team_id=scope_team

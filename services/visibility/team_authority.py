@@ -72,6 +72,7 @@ async def create_team(pool: AsyncConnectionPool, actor_id: str, name: str, accou
     team_id = uuid.uuid4()
     async with pool.connection() as conn, conn.transaction():
         await team_repository.create(conn, team_id, name, actor_id)
+        await team_repository.record_creator_plan(conn, actor_id)
         team = TeamRecord(str(team_id), name, 1, {actor_id: OWNER})  # version 1: the creation
         await _emit(conn, team)
     log.info("team created", extra={"team_id": team.team_id, "actor_id": actor_id})

@@ -8,7 +8,7 @@ removes plain members; a member may leave. A team always keeps at least one owne
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 OWNER = "owner"
 ADMIN = "admin"
@@ -97,3 +97,17 @@ def clean_name(raw: str) -> str:
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"name: 1 to {MAX_NAME_LENGTH} characters")
     return name
+
+
+TEAM_LAPSED = "This team's plan has ended: its images are private to their makers until an owner subscribes again."
+
+
+def holds_team_plan(active: bool, entitlements: Collection[str]) -> bool:
+    """Whether an account pays for teams: an active plan with the teams entitlement."""
+    return active and TEAMS_ENTITLEMENT in entitlements
+
+
+def lapses(owner_ids: Collection[str], holders: Collection[str]) -> bool:
+    """A team lapses when none of its owners holds a Team plan (an owner billing never told us
+    about holds none: fail closed)."""
+    return not any(owner in holders for owner in owner_ids)
