@@ -11,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.billing.v1 import billing_pb2
 from atelier.billing.v1 import events_pb2 as billing_events
+from atelier.common.v1 import visibility_pb2 as common_visibility
 from atelier.generation.v1 import events_pb2 as generation_events
 from contracts.common import VISIBILITY_FROM_PROTO
 from glue.consumer import Delivery, PoisonMessage
@@ -53,6 +54,10 @@ class EventHandlers:
         if not event.owner_id:
             raise PoisonMessage("ImagesReady without owner_id")
         visibility = VISIBILITY_FROM_PROTO.get(event.visibility)
+        if event.visibility == common_visibility.VISIBILITY_TEAM:
+            # Born in a team's scope: RegisterImages normally registered them there; the event does
+            # not name the team, so an image it registers first is private to its owner (fail closed).
+            visibility = PRIVATE
         if visibility is None:
             raise PoisonMessage(f"ImagesReady with visibility {event.visibility}")
         ids = _ids([image.image_id for image in event.images])

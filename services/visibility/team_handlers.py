@@ -43,6 +43,7 @@ def team_to_proto(team: TeamRecord) -> pb.Team:
         name=team.name,
         version=team.version,
         members=[pb.TeamMember(user_id=user, role=ROLE_TO_PROTO[role]) for user, role in team.members.items()],
+        lapsed=team.lapsed,
     )
 
 

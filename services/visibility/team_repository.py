@@ -23,6 +23,8 @@ class TeamRecord:
     version: int
     # user_id -> role
     members: dict[str, str]
+    # No owner holds a Team plan (team_lapse.py).
+    lapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,15 @@ async def lock_membership(conn: psycopg.AsyncConnection, team_id: UUID, user_id:
 
 async def teams_of(conn: psycopg.AsyncConnection, user_id: str) -> list[TeamRecord]:
     cursor = await conn.execute(
-        "SELECT t.team_id, t.name, t.version FROM teams t JOIN team_members m USING (team_id)"
-        " WHERE m.user_id = %s ORDER BY t.created_at, t.team_id",
+        "SELECT t.team_id, t.name, t.version, t.lapsed_at IS NOT NULL FROM teams t JOIN team_members m"
+        " USING (team_id) WHERE m.user_id = %s ORDER BY t.created_at, t.team_id",
         (user_id,),
     )
     rows = await cursor.fetchall()
-    return [TeamRecord(str(team_id), name, version, await _members(conn, team_id)) for team_id, name, version in rows]
+    return [
+        TeamRecord(str(team_id), name, version, await _members(conn, team_id), lapsed)
+        for team_id, name, version, lapsed in rows
+    ]
 
 
 async def invites_of(conn: psycopg.AsyncConnection, user_id: str) -> list[InviteRecord]:

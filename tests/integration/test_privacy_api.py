@@ -365,3 +365,50 @@ def test_a_team_whose_plan_lapses_turns_every_team_image_private_to_its_maker(pl
     # The lapsed team takes no image until an owner holds the Team plan again.
     refused = platform.share_with_team(member, theirs, team_id)
     assert refused.status_code == 403 and "plan has ended" in refused.json()["detail"], refused.text
+
+
+def test_a_generation_submitted_to_a_team_is_born_seen_by_its_members_only(platform: Platform) -> None:
+    owner, member, outsider = platform.sign_up("owner"), platform.sign_up("member"), platform.sign_up("outsider")
+    for user, plan in ((owner, "team"), (member, "plus"), (outsider, "plus")):
+        platform.change_plan(user, plan)
+    team_id = platform.create_team(owner)
+    platform.join(owner, team_id, member)
+    token = secret()
+    body = {"prompt": f"{PROMPT} {token}", "num_images": 1, "steps": 2, "visibility": "team"}
+
+    def submit(user: Account, **extra: str) -> httpx.Response:
+        return platform.http.post("/api/v1/generations", json={**body, **extra}, headers=user.headers)
+
+    # Not a member: the same 404 as a team that does not exist; a team needs its id, and only it.
+    outsiders = submit(outsider, team_id=team_id)
+    unknown = submit(member, team_id=str(uuid.uuid4()))
+    assert outsiders.status_code == unknown.status_code == 404, outsiders.text
+    assert outsiders.json()["detail"] == unknown.json()["detail"] == "Team not found."
+    assert submit(member).status_code == 422
+    assert submit(member, team_id=team_id, visibility="private").status_code == 422
+
+    accepted = submit(member, team_id=team_id)
+    assert accepted.status_code == 202, accepted.text
+    generation_id = accepted.json()["generation_id"]
+
+    def finished() -> dict | None:
+        for headers in (outsider.headers, ANONYMOUS):
+            reply = platform.http.get(f"/api/v1/generations/{generation_id}", headers=headers)
+            assert reply.status_code == 404 and token not in reply.text
+        reply = platform.http.get(f"/api/v1/generations/{generation_id}", headers=member.headers)
+        return reply.json() if reply.json()["status"] in ("succeeded", "failed") else None
+
+    # While it runs outsiders get 404; the moment its maker sees it succeed, the team sees it too.
+    done = wait_until(finished, "the team generation finished", 120, interval=0.2)
+    assert done["status"] == "succeeded" and done["visibility"] == "team", done
+    [shared] = image_ids(done)
+    seen = platform.http.get(f"/api/v1/images/{shared}", headers=owner.headers)
+    assert seen.status_code == 200 and seen.json()["visibility"] == "team" and token in seen.json()["prompt"]
+    mine = platform.http.get(f"/api/v1/images/{shared}", headers=member.headers).json()
+    assert mine["visibility"] == "team" and mine["team_id"] == team_id
+    for headers in (outsider.headers, ANONYMOUS):
+        assert_hidden(platform, shared, headers, token, missing_image_answers(platform, headers))
+    assert shared not in platform.http.get("/api/v1/feed").text
+    # A team is never remembered as the last choice (nothing chosen before it: public).
+    later = platform.generate(member, f"{PROMPT} {secret()}")
+    assert later["visibility"] == "public", later["visibility"]

@@ -26,59 +26,59 @@ from atelier.common.v1 import visibility_pb2 as atelier_dot_common_dot_v1_dot_vi
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&atelier/generation/v1/generation.proto\x12\x15\x61telier.generation.v1\x1a\"atelier/common/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe8\x03\n\x10GenerationParams\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x17\n\x0fnegative_prompt\x18\x02 \x01(\t\x12\x11\n\x04seed\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nnum_images\x18\x04 \x01(\x05\x12\x14\n\x0c\x61spect_ratio\x18\x05 \x01(\t\x12\x14\n\x0cmagic_prompt\x18\x06 \x01(\x08\x12\x15\n\rcolor_palette\x18\x07 \x03(\t\x12\x17\n\x0fsource_image_id\x18\x08 \x01(\t\x12\x0c\n\x04mode\x18\t \x01(\t\x12\r\n\x05steps\x18\n \x01(\x05\x12\x10\n\x08guidance\x18\x0b \x01(\x02\x12\x10\n\x08strength\x18\x0c \x01(\x02\x12,\n\x04kind\x18\r \x01(\x0e\x32\x1e.atelier.generation.v1.JobKind\x12\x10\n\x08mask_png\x18\x0f \x01(\x0c\x12\x18\n\x10\x65xtend_direction\x18\x10 \x01(\t\x12\x15\n\rextend_pixels\x18\x11 \x01(\x05\x12\x16\n\x0estyle_image_id\x18\x13 \x01(\t\x12\x16\n\x0estyle_strength\x18\x14 \x01(\x02\x12=\n\x0f\x65\x64it_operations\x18\x15 \x03(\x0b\x32$.atelier.generation.v1.EditOperationB\x07\n\x05_seed\"\xa0\x01\n\rEditOperation\x12.\n\x04\x63rop\x18\x01 \x01(\x0b\x32\x1e.atelier.generation.v1.CropBoxH\x00\x12\x18\n\x0erotate_degrees\x18\x02 \x01(\x05H\x00\x12\x0e\n\x04\x66lip\x18\x03 \x01(\tH\x00\x12\x14\n\nbrightness\x18\x04 \x01(\x02H\x00\x12\x12\n\x08\x63ontrast\x18\x05 \x01(\x02H\x00\x42\x0b\n\toperation\">\n\x07\x43ropBox\x12\t\n\x01x\x18\x01 \x01(\x05\x12\t\n\x01y\x18\x02 \x01(\x05\x12\r\n\x05width\x18\x03 \x01(\x05\x12\x0e\n\x06height\x18\x04 \x01(\x05\"\xe1\x02\n\x05Image\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x15\n\rgeneration_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05index\x18\x04 \x01(\x05\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\r\n\x05width\x18\x06 \x01(\x05\x12\x0e\n\x06height\x18\x07 \x01(\x05\x12\x14\n\x0cnative_width\x18\x08 \x01(\x05\x12\x15\n\rnative_height\x18\t \x01(\x05\x12\x12\n\nobject_key\x18\n \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x0b \x01(\t\x12\x31\n\nvisibility\x18\x0c \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0e\n\x06prompt\x18\r \x01(\t\x12.\n\ncreated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsource_image_id\x18\x0f \x01(\t\"\x94\x04\n\nGeneration\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x06status\x18\x03 \x01(\x0e\x32\'.atelier.generation.v1.GenerationStatus\x12\x37\n\x06params\x18\x04 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x14\n\x0cmagic_prompt\x18\x05 \x01(\t\x12\x31\n\nvisibility\x18\x06 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x15\n\rprogress_step\x18\x07 \x01(\x05\x12\x16\n\x0eprogress_total\x18\x08 \x01(\x05\x12,\n\x06images\x18\t \x03(\x0b\x32\x1c.atelier.generation.v1.Image\x12\r\n\x05\x65rror\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04seed\x18\r \x01(\x03\x12\x13\n\x0bseed_chosen\x18\x0e \x01(\x08\x12\x1c\n\x14unknown_prompt_words\x18( \x03(\t\x12\x13\n\x0bsuggestions\x18) \x03(\t\"\xfb\x01\n\rSubmitRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x37\n\x06params\x18\x03 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x31\n\nvisibility\x18\x04 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x19\n\x11visibility_copied\x18\x07 \x01(\x08J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07R\x10privacy_entitledR\x1amax_concurrent_generations\"X\n\x0eSubmitResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\",\n\x18GetLastVisibilityRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"N\n\x19GetLastVisibilityResponse\x12\x31\n\nvisibility\x18\x01 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"@\n\x14GetGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"N\n\x15GetGenerationResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\"M\n\x16ListGenerationsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"f\n\x17ListGenerationsResponse\x12\x36\n\x0bgenerations\x18\x01 \x03(\x0b\x32!.atelier.generation.v1.Generation\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"=\n\x15\x42\x61tchGetImagesRequest\x12\x11\n\timage_ids\x18\x01 \x03(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"F\n\x16\x42\x61tchGetImagesResponse\x12,\n\x06images\x18\x01 \x03(\x0b\x32\x1c.atelier.generation.v1.Image\"T\n\x17\x44\x65leteGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\x12\x10\n\x08undoable\x18\x03 \x01(\x08\"e\n\x18\x44\x65leteGenerationResponse\x12\x19\n\x11\x64\x65leted_image_ids\x18\x01 \x03(\t\x12.\n\nundo_until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x18RestoreGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\"7\n\x19RestoreGenerationResponse\x12\x1a\n\x12restored_image_ids\x18\x01 \x03(\t\"@\n\x14WatchProgressRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"o\n\x15WatchProgressResponse\x12\x11\n\tlistening\x18\x01 \x01(\x08\x12\x0c\n\x04step\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x14\n\x0cpreviews_png\x18\x04 \x03(\x0c\x12\x10\n\x08\x66inished\x18\x05 \x01(\x08*\xe3\x01\n\x07JobKind\x12\x18\n\x14JOB_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_KIND_GENERATE\x10\x01\x12\x14\n\x10JOB_KIND_UPSCALE\x10\x02\x12\x15\n\x11JOB_KIND_DESCRIBE\x10\x03\x12\x1e\n\x1aJOB_KIND_REMOVE_BACKGROUND\x10\x04\x12\x11\n\rJOB_KIND_FILL\x10\x06\x12\x13\n\x0fJOB_KIND_EXTEND\x10\x07\x12\x11\n\rJOB_KIND_EDIT\x10\x08\x12\x1f\n\x1bJOB_KIND_REPLACE_BACKGROUND\x10\x05*\xb1\x01\n\x10GenerationStatus\x12!\n\x1dGENERATION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18GENERATION_STATUS_QUEUED\x10\x01\x12\x1d\n\x19GENERATION_STATUS_RUNNING\x10\x02\x12\x1f\n\x1bGENERATION_STATUS_SUCCEEDED\x10\x03\x12\x1c\n\x18GENERATION_STATUS_FAILED\x10\x04\x32\x8a\x07\n\x11GenerationService\x12U\n\x06Submit\x12$.atelier.generation.v1.SubmitRequest\x1a%.atelier.generation.v1.SubmitResponse\x12v\n\x11GetLastVisibility\x12/.atelier.generation.v1.GetLastVisibilityRequest\x1a\x30.atelier.generation.v1.GetLastVisibilityResponse\x12j\n\rGetGeneration\x12+.atelier.generation.v1.GetGenerationRequest\x1a,.atelier.generation.v1.GetGenerationResponse\x12p\n\x0fListGenerations\x12-.atelier.generation.v1.ListGenerationsRequest\x1a..atelier.generation.v1.ListGenerationsResponse\x12m\n\x0e\x42\x61tchGetImages\x12,.atelier.generation.v1.BatchGetImagesRequest\x1a-.atelier.generation.v1.BatchGetImagesResponse\x12s\n\x10\x44\x65leteGeneration\x12..atelier.generation.v1.DeleteGenerationRequest\x1a/.atelier.generation.v1.DeleteGenerationResponse\x12v\n\x11RestoreGeneration\x12/.atelier.generation.v1.RestoreGenerationRequest\x1a\x30.atelier.generation.v1.RestoreGenerationResponse\x12l\n\rWatchProgress\x12+.atelier.generation.v1.WatchProgressRequest\x1a,.atelier.generation.v1.WatchProgressResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&atelier/generation/v1/generation.proto\x12\x15\x61telier.generation.v1\x1a\"atelier/common/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x03\n\x10GenerationParams\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x17\n\x0fnegative_prompt\x18\x02 \x01(\t\x12\x11\n\x04seed\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nnum_images\x18\x04 \x01(\x05\x12\x14\n\x0c\x61spect_ratio\x18\x05 \x01(\t\x12\x14\n\x0cmagic_prompt\x18\x06 \x01(\x08\x12\x15\n\rcolor_palette\x18\x07 \x03(\t\x12\x17\n\x0fsource_image_id\x18\x08 \x01(\t\x12\x0c\n\x04mode\x18\t \x01(\t\x12\r\n\x05steps\x18\n \x01(\x05\x12\x10\n\x08guidance\x18\x0b \x01(\x02\x12\x10\n\x08strength\x18\x0c \x01(\x02\x12,\n\x04kind\x18\r \x01(\x0e\x32\x1e.atelier.generation.v1.JobKind\x12\x10\n\x08mask_png\x18\x0f \x01(\x0c\x12\x18\n\x10\x65xtend_direction\x18\x10 \x01(\t\x12\x15\n\rextend_pixels\x18\x11 \x01(\x05\x12\x16\n\x0estyle_image_id\x18\x13 \x01(\t\x12\x16\n\x0estyle_strength\x18\x14 \x01(\x02\x12=\n\x0f\x65\x64it_operations\x18\x15 \x03(\x0b\x32$.atelier.generation.v1.EditOperation\x12\x0f\n\x07team_id\x18\x19 \x01(\tB\x07\n\x05_seed\"\xa0\x01\n\rEditOperation\x12.\n\x04\x63rop\x18\x01 \x01(\x0b\x32\x1e.atelier.generation.v1.CropBoxH\x00\x12\x18\n\x0erotate_degrees\x18\x02 \x01(\x05H\x00\x12\x0e\n\x04\x66lip\x18\x03 \x01(\tH\x00\x12\x14\n\nbrightness\x18\x04 \x01(\x02H\x00\x12\x12\n\x08\x63ontrast\x18\x05 \x01(\x02H\x00\x42\x0b\n\toperation\">\n\x07\x43ropBox\x12\t\n\x01x\x18\x01 \x01(\x05\x12\t\n\x01y\x18\x02 \x01(\x05\x12\r\n\x05width\x18\x03 \x01(\x05\x12\x0e\n\x06height\x18\x04 \x01(\x05\"\xe1\x02\n\x05Image\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x15\n\rgeneration_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05index\x18\x04 \x01(\x05\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\r\n\x05width\x18\x06 \x01(\x05\x12\x0e\n\x06height\x18\x07 \x01(\x05\x12\x14\n\x0cnative_width\x18\x08 \x01(\x05\x12\x15\n\rnative_height\x18\t \x01(\x05\x12\x12\n\nobject_key\x18\n \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x0b \x01(\t\x12\x31\n\nvisibility\x18\x0c \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0e\n\x06prompt\x18\r \x01(\t\x12.\n\ncreated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsource_image_id\x18\x0f \x01(\t\"\x94\x04\n\nGeneration\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x06status\x18\x03 \x01(\x0e\x32\'.atelier.generation.v1.GenerationStatus\x12\x37\n\x06params\x18\x04 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x14\n\x0cmagic_prompt\x18\x05 \x01(\t\x12\x31\n\nvisibility\x18\x06 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x15\n\rprogress_step\x18\x07 \x01(\x05\x12\x16\n\x0eprogress_total\x18\x08 \x01(\x05\x12,\n\x06images\x18\t \x03(\x0b\x32\x1c.atelier.generation.v1.Image\x12\r\n\x05\x65rror\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04seed\x18\r \x01(\x03\x12\x13\n\x0bseed_chosen\x18\x0e \x01(\x08\x12\x1c\n\x14unknown_prompt_words\x18( \x03(\t\x12\x13\n\x0bsuggestions\x18) \x03(\t\"\x8c\x02\n\rSubmitRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x37\n\x06params\x18\x03 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x31\n\nvisibility\x18\x04 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x19\n\x11visibility_copied\x18\x07 \x01(\x08\x12\x0f\n\x07team_id\x18\x08 \x01(\tJ\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07R\x10privacy_entitledR\x1amax_concurrent_generations\"X\n\x0eSubmitResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\",\n\x18GetLastVisibilityRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"N\n\x19GetLastVisibilityResponse\x12\x31\n\nvisibility\x18\x01 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"@\n\x14GetGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"N\n\x15GetGenerationResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\"M\n\x16ListGenerationsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"f\n\x17ListGenerationsResponse\x12\x36\n\x0bgenerations\x18\x01 \x03(\x0b\x32!.atelier.generation.v1.Generation\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"=\n\x15\x42\x61tchGetImagesRequest\x12\x11\n\timage_ids\x18\x01 \x03(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"F\n\x16\x42\x61tchGetImagesResponse\x12,\n\x06images\x18\x01 \x03(\x0b\x32\x1c.atelier.generation.v1.Image\"T\n\x17\x44\x65leteGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\x12\x10\n\x08undoable\x18\x03 \x01(\x08\"e\n\x18\x44\x65leteGenerationResponse\x12\x19\n\x11\x64\x65leted_image_ids\x18\x01 \x03(\t\x12.\n\nundo_until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x18RestoreGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\"7\n\x19RestoreGenerationResponse\x12\x1a\n\x12restored_image_ids\x18\x01 \x03(\t\"@\n\x14WatchProgressRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"o\n\x15WatchProgressResponse\x12\x11\n\tlistening\x18\x01 \x01(\x08\x12\x0c\n\x04step\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x14\n\x0cpreviews_png\x18\x04 \x03(\x0c\x12\x10\n\x08\x66inished\x18\x05 \x01(\x08*\xe3\x01\n\x07JobKind\x12\x18\n\x14JOB_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_KIND_GENERATE\x10\x01\x12\x14\n\x10JOB_KIND_UPSCALE\x10\x02\x12\x15\n\x11JOB_KIND_DESCRIBE\x10\x03\x12\x1e\n\x1aJOB_KIND_REMOVE_BACKGROUND\x10\x04\x12\x11\n\rJOB_KIND_FILL\x10\x06\x12\x13\n\x0fJOB_KIND_EXTEND\x10\x07\x12\x11\n\rJOB_KIND_EDIT\x10\x08\x12\x1f\n\x1bJOB_KIND_REPLACE_BACKGROUND\x10\x05*\xb1\x01\n\x10GenerationStatus\x12!\n\x1dGENERATION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18GENERATION_STATUS_QUEUED\x10\x01\x12\x1d\n\x19GENERATION_STATUS_RUNNING\x10\x02\x12\x1f\n\x1bGENERATION_STATUS_SUCCEEDED\x10\x03\x12\x1c\n\x18GENERATION_STATUS_FAILED\x10\x04\x32\x8a\x07\n\x11GenerationService\x12U\n\x06Submit\x12$.atelier.generation.v1.SubmitRequest\x1a%.atelier.generation.v1.SubmitResponse\x12v\n\x11GetLastVisibility\x12/.atelier.generation.v1.GetLastVisibilityRequest\x1a\x30.atelier.generation.v1.GetLastVisibilityResponse\x12j\n\rGetGeneration\x12+.atelier.generation.v1.GetGenerationRequest\x1a,.atelier.generation.v1.GetGenerationResponse\x12p\n\x0fListGenerations\x12-.atelier.generation.v1.ListGenerationsRequest\x1a..atelier.generation.v1.ListGenerationsResponse\x12m\n\x0e\x42\x61tchGetImages\x12,.atelier.generation.v1.BatchGetImagesRequest\x1a-.atelier.generation.v1.BatchGetImagesResponse\x12s\n\x10\x44\x65leteGeneration\x12..atelier.generation.v1.DeleteGenerationRequest\x1a/.atelier.generation.v1.DeleteGenerationResponse\x12v\n\x11RestoreGeneration\x12/.atelier.generation.v1.RestoreGenerationRequest\x1a\x30.atelier.generation.v1.RestoreGenerationResponse\x12l\n\rWatchProgress\x12+.atelier.generation.v1.WatchProgressRequest\x1a,.atelier.generation.v1.WatchProgressResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.generation.v1.generation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JOBKIND']._serialized_start=3172
-  _globals['_JOBKIND']._serialized_end=3399
-  _globals['_GENERATIONSTATUS']._serialized_start=3402
-  _globals['_GENERATIONSTATUS']._serialized_end=3579
+  _globals['_JOBKIND']._serialized_start=3206
+  _globals['_JOBKIND']._serialized_end=3433
+  _globals['_GENERATIONSTATUS']._serialized_start=3436
+  _globals['_GENERATIONSTATUS']._serialized_end=3613
   _globals['_GENERATIONPARAMS']._serialized_start=135
-  _globals['_GENERATIONPARAMS']._serialized_end=623
-  _globals['_EDITOPERATION']._serialized_start=626
-  _globals['_EDITOPERATION']._serialized_end=786
-  _globals['_CROPBOX']._serialized_start=788
-  _globals['_CROPBOX']._serialized_end=850
-  _globals['_IMAGE']._serialized_start=853
-  _globals['_IMAGE']._serialized_end=1206
-  _globals['_GENERATION']._serialized_start=1209
-  _globals['_GENERATION']._serialized_end=1741
-  _globals['_SUBMITREQUEST']._serialized_start=1744
-  _globals['_SUBMITREQUEST']._serialized_end=1995
-  _globals['_SUBMITRESPONSE']._serialized_start=1997
-  _globals['_SUBMITRESPONSE']._serialized_end=2085
-  _globals['_GETLASTVISIBILITYREQUEST']._serialized_start=2087
-  _globals['_GETLASTVISIBILITYREQUEST']._serialized_end=2131
-  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_start=2133
-  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_end=2211
-  _globals['_GETGENERATIONREQUEST']._serialized_start=2213
-  _globals['_GETGENERATIONREQUEST']._serialized_end=2277
-  _globals['_GETGENERATIONRESPONSE']._serialized_start=2279
-  _globals['_GETGENERATIONRESPONSE']._serialized_end=2357
-  _globals['_LISTGENERATIONSREQUEST']._serialized_start=2359
-  _globals['_LISTGENERATIONSREQUEST']._serialized_end=2436
-  _globals['_LISTGENERATIONSRESPONSE']._serialized_start=2438
-  _globals['_LISTGENERATIONSRESPONSE']._serialized_end=2540
-  _globals['_BATCHGETIMAGESREQUEST']._serialized_start=2542
-  _globals['_BATCHGETIMAGESREQUEST']._serialized_end=2603
-  _globals['_BATCHGETIMAGESRESPONSE']._serialized_start=2605
-  _globals['_BATCHGETIMAGESRESPONSE']._serialized_end=2675
-  _globals['_DELETEGENERATIONREQUEST']._serialized_start=2677
-  _globals['_DELETEGENERATIONREQUEST']._serialized_end=2761
-  _globals['_DELETEGENERATIONRESPONSE']._serialized_start=2763
-  _globals['_DELETEGENERATIONRESPONSE']._serialized_end=2864
-  _globals['_RESTOREGENERATIONREQUEST']._serialized_start=2866
-  _globals['_RESTOREGENERATIONREQUEST']._serialized_end=2933
-  _globals['_RESTOREGENERATIONRESPONSE']._serialized_start=2935
-  _globals['_RESTOREGENERATIONRESPONSE']._serialized_end=2990
-  _globals['_WATCHPROGRESSREQUEST']._serialized_start=2992
-  _globals['_WATCHPROGRESSREQUEST']._serialized_end=3056
-  _globals['_WATCHPROGRESSRESPONSE']._serialized_start=3058
-  _globals['_WATCHPROGRESSRESPONSE']._serialized_end=3169
-  _globals['_GENERATIONSERVICE']._serialized_start=3582
-  _globals['_GENERATIONSERVICE']._serialized_end=4488
+  _globals['_GENERATIONPARAMS']._serialized_end=640
+  _globals['_EDITOPERATION']._serialized_start=643
+  _globals['_EDITOPERATION']._serialized_end=803
+  _globals['_CROPBOX']._serialized_start=805
+  _globals['_CROPBOX']._serialized_end=867
+  _globals['_IMAGE']._serialized_start=870
+  _globals['_IMAGE']._serialized_end=1223
+  _globals['_GENERATION']._serialized_start=1226
+  _globals['_GENERATION']._serialized_end=1758
+  _globals['_SUBMITREQUEST']._serialized_start=1761
+  _globals['_SUBMITREQUEST']._serialized_end=2029
+  _globals['_SUBMITRESPONSE']._serialized_start=2031
+  _globals['_SUBMITRESPONSE']._serialized_end=2119
+  _globals['_GETLASTVISIBILITYREQUEST']._serialized_start=2121
+  _globals['_GETLASTVISIBILITYREQUEST']._serialized_end=2165
+  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_start=2167
+  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_end=2245
+  _globals['_GETGENERATIONREQUEST']._serialized_start=2247
+  _globals['_GETGENERATIONREQUEST']._serialized_end=2311
+  _globals['_GETGENERATIONRESPONSE']._serialized_start=2313
+  _globals['_GETGENERATIONRESPONSE']._serialized_end=2391
+  _globals['_LISTGENERATIONSREQUEST']._serialized_start=2393
+  _globals['_LISTGENERATIONSREQUEST']._serialized_end=2470
+  _globals['_LISTGENERATIONSRESPONSE']._serialized_start=2472
+  _globals['_LISTGENERATIONSRESPONSE']._serialized_end=2574
+  _globals['_BATCHGETIMAGESREQUEST']._serialized_start=2576
+  _globals['_BATCHGETIMAGESREQUEST']._serialized_end=2637
+  _globals['_BATCHGETIMAGESRESPONSE']._serialized_start=2639
+  _globals['_BATCHGETIMAGESRESPONSE']._serialized_end=2709
+  _globals['_DELETEGENERATIONREQUEST']._serialized_start=2711
+  _globals['_DELETEGENERATIONREQUEST']._serialized_end=2795
+  _globals['_DELETEGENERATIONRESPONSE']._serialized_start=2797
+  _globals['_DELETEGENERATIONRESPONSE']._serialized_end=2898
+  _globals['_RESTOREGENERATIONREQUEST']._serialized_start=2900
+  _globals['_RESTOREGENERATIONREQUEST']._serialized_end=2967
+  _globals['_RESTOREGENERATIONRESPONSE']._serialized_start=2969
+  _globals['_RESTOREGENERATIONRESPONSE']._serialized_end=3024
+  _globals['_WATCHPROGRESSREQUEST']._serialized_start=3026
+  _globals['_WATCHPROGRESSREQUEST']._serialized_end=3090
+  _globals['_WATCHPROGRESSRESPONSE']._serialized_start=3092
+  _globals['_WATCHPROGRESSRESPONSE']._serialized_end=3203
+  _globals['_GENERATIONSERVICE']._serialized_start=3616
+  _globals['_GENERATIONSERVICE']._serialized_end=4522
 # @@protoc_insertion_point(module_scope)

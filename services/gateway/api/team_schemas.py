@@ -38,6 +38,10 @@ class TeamOut(BaseModel):
     version: int = Field(description="+1 per membership change")
     your_role: TeamRole
     members: list[TeamMemberOut]
+    lapsed: bool = Field(
+        default=False,
+        description="no owner holds a Team plan: its images are private to their makers, nothing can be shared with it",
+    )
 
 
 class TeamInvitationOut(BaseModel):

@@ -26,7 +26,7 @@ from services.gateway.api.team_schemas import (
     TeamRoleChange,
 )
 from services.gateway.auth.security import CurrentCaller
-from services.gateway.clients.teams import MEMBER_NOT_FOUND, TEAM_NOT_FOUND, Team, TeamsClient
+from services.gateway.clients.teams import MEMBER_NOT_FOUND, TEAM_NOT_FOUND, Team, TeamsClient, teams_client
 from services.gateway.dependencies import GatewayDeps, deps_of
 from services.gateway.problems import Problem
 
@@ -37,10 +37,7 @@ NOT_FOUND: OpenApiResponses = {404: {"description": "no such team of yours (or n
 
 
 def _client(request: Request) -> TeamsClient:
-    client = deps_of(request).teams
-    if not isinstance(client, TeamsClient):
-        raise Problem(503, "Teams are not available on this server.", headers={"Retry-After": "60"})
-    return client
+    return teams_client(request)
 
 
 def _id(value: str, not_found: str = TEAM_NOT_FOUND) -> str:
@@ -57,6 +54,7 @@ async def _team_out(deps: GatewayDeps, team: Team, caller_id: str) -> TeamOut:
         name=team.name,
         version=team.version,
         your_role=team.members.get(caller_id, "member"),
+        lapsed=team.lapsed,
         members=[
             TeamMemberOut(user_id=uuid.UUID(user), username=names.get(user), role=role)
             for user, role in team.members.items()
