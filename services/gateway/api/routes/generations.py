@@ -34,7 +34,6 @@ from services.gateway.api.views import generation_view
 from services.gateway.auth.security import CurrentCaller, MaybeCaller, accounts_of, credential_still_valid
 from services.gateway.clients.billing import billing_client
 from services.gateway.clients.generation import generation_client, progress_feed
-from services.gateway.clients.teams import teams_client
 from services.gateway.clients.visibility import visibility_client
 from services.gateway.plans import DELETE_GENERATION, refusal
 from services.gateway.problems import Problem, not_found
@@ -83,7 +82,7 @@ async def submit_generation(
         params.steps = body.steps
     team_id = str(body.team_id) if body.team_id else ""
     if team_id:
-        await submission.check_team_member(teams_client(request), caller, team_id)
+        await submission.check_team_member(visibility_client(request), caller, team_id)
     return await submission.submit(
         caller,
         params,
