@@ -190,7 +190,12 @@ class PrivacyMachine(RuleBasedStateMachine):
         if visibility is not None:
             user.last_choice = visibility
         expected = visibility or (user.last_choice if user.private_allowed and user.last_choice else "public")
-        generation = self.platform.wait(user.account, reply.json()["generation_id"])
+        self._record_generation(who, reply.json()["generation_id"], token, expected)
+        self.seen[f"generated {expected}"] += 1
+
+    def _record_generation(self, who: int, generation_id: str, token: str, expected: str) -> None:
+        """Waits for the generation and records its images, each born `expected`."""
+        generation = self.platform.wait(self.users[who].account, generation_id)
         assert generation["status"] == "succeeded", generation
         gen = Gen(who)
         for image in generation["images"]:
@@ -198,7 +203,6 @@ class PrivacyMachine(RuleBasedStateMachine):
             self.imgs[image["image_id"]] = Img(who, generation["generation_id"], token, expected)
             gen.image_ids.append(image["image_id"])
         self.gens[generation["generation_id"]] = gen
-        self.seen[f"generated {expected}"] += 1
 
     def _expect_change(self, actor: int, image_id: str, target: str) -> str:
         """ "ok", "not_found" or "refused", as the rules say."""
@@ -385,14 +389,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             return
         assert reply.status_code == 202, reply.text
         expected = "private" if self.team_lapsed else "team"
-        generation = self.platform.wait(user.account, reply.json()["generation_id"])
-        assert generation["status"] == "succeeded", generation
-        gen = Gen(who)
-        for image in generation["images"]:
-            assert image["visibility"] == expected, (image, expected)
-            self.imgs[image["image_id"]] = Img(who, generation["generation_id"], token, expected)
-            gen.image_ids.append(image["image_id"])
-        self.gens[generation["generation_id"]] = gen
+        self._record_generation(who, reply.json()["generation_id"], token, expected)
         self.seen[f"generated for the team: {expected}"] += 1
 
     @rule(data=st.data())
