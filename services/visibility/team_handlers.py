@@ -117,6 +117,12 @@ class TeamHandlers:
         privatized = await _ruled(context, lambda: team_authority.remove(self._pool, actor, team_id, member))
         return pb.RemoveFromTeamResponse(privatized_image_ids=privatized)
 
+    async def DeleteTeam(self, request: pb.DeleteTeamRequest, context: grpc.aio.ServicerContext):
+        actor = await _actor(context, request.actor_id)
+        team_id = await _team_id(context, request.team_id)
+        privatized = await _ruled(context, lambda: team_authority.delete(self._pool, actor, team_id))
+        return pb.DeleteTeamResponse(privatized_image_ids=privatized)
+
     async def ListTeams(self, request: pb.ListTeamsRequest, context: grpc.aio.ServicerContext):
         user = await _actor(context, request.user_id, "user_id")
         teams, invites = await team_authority.teams_of(self._pool, user)

@@ -203,6 +203,13 @@ async def lapse(conn: psycopg.AsyncConnection, team_id: UUID) -> list[ImageState
     return [image_state(row) for row in await cursor.fetchall()]
 
 
+async def delete(conn: psycopg.AsyncConnection, team_id: UUID) -> None:
+    """Removes the team, its memberships and invitations; its images left its scope first (lapse)."""
+    await conn.execute("DELETE FROM team_invites WHERE team_id = %s", (team_id,))
+    await conn.execute("DELETE FROM team_members WHERE team_id = %s", (team_id,))
+    await conn.execute("DELETE FROM teams WHERE team_id = %s", (team_id,))
+
+
 async def reinstate(conn: psycopg.AsyncConnection, team_ids: list[UUID]) -> None:
     """An owner holds a Team plan again: its members may share with it again (nothing turns back)."""
     await conn.execute(

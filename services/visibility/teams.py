@@ -27,6 +27,7 @@ ADMINS_REMOVE = "Only a team's owners and admins can remove members."
 OWNERS_SET_ROLES = "Only a team's owners can change roles."
 ADMINS_REMOVE_MEMBERS = "Admins can remove members only; an owner removes admins and owners."
 LAST_OWNER = "A team needs an owner: make another member an owner first."
+OWNERS_DELETE = "Only a team's owners can delete it."
 ALREADY_MEMBER = "That user is already a member of this team."
 
 
@@ -90,6 +91,11 @@ def check_removal(members: Mapping[str, str], actor_id: str, member_id: str) -> 
             raise TeamRuleBroken(Refusal.FORBIDDEN, ADMINS_REMOVE_MEMBERS)
     if _owners_after(members, member_id, None) == 0:
         raise TeamRuleBroken(Refusal.CONFLICT, LAST_OWNER)
+
+
+def check_deletion(members: Mapping[str, str], actor_id: str) -> None:
+    if role_of(members, actor_id) != OWNER:
+        raise TeamRuleBroken(Refusal.FORBIDDEN, OWNERS_DELETE)
 
 
 def clean_name(raw: str) -> str:

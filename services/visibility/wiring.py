@@ -54,6 +54,7 @@ CALLERS = CallerPolicy.for_service(
         "SetTeamRole": {identities.GATEWAY},
         "RemoveFromTeam": {identities.GATEWAY},
         "ListTeams": {identities.GATEWAY},
+        "DeleteTeam": {identities.GATEWAY},
     },
 )
 # Changes and owner views for their user only. Authorize also for an anonymous viewer (public
@@ -75,6 +76,7 @@ USERS = UserPolicy.for_service(
         "SetTeamRole": acts_for("actor_id"),
         "RemoveFromTeam": acts_for("actor_id"),
         "ListTeams": acts_for("user_id"),
+        "DeleteTeam": acts_for("actor_id"),
     },
 )
 

@@ -409,6 +409,14 @@ def test_a_generation_submitted_to_a_team_is_born_seen_by_its_members_only(platf
     for headers in (outsider.headers, ANONYMOUS):
         assert_hidden(platform, shared, headers, token, missing_image_answers(platform, headers))
     assert shared not in platform.http.get("/api/v1/feed").text
+    # Deleted by its owner (not by a member): its images turn private to their makers at once.
+    path = f"/api/v1/teams/{team_id}"
+    assert platform.http.delete(path, headers=member.headers).status_code == 403
+    deleted = platform.http.delete(path, headers=owner.headers)
+    assert deleted.status_code == 200 and deleted.json()["privatized_image_ids"] == [shared], deleted.text
+    assert_hidden(platform, shared, owner.headers, token, missing_image_answers(platform, owner.headers))
+    assert platform.http.get(f"/api/v1/images/{shared}", headers=member.headers).json()["visibility"] == "private"
+    assert submit(member, team_id=team_id).status_code == 404  # no such team any more
     # A team is never remembered as the last choice (nothing chosen before it: public).
     later = platform.generate(member, f"{PROMPT} {secret()}")
     assert later["visibility"] == "public", later["visibility"]

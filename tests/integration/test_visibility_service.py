@@ -654,8 +654,19 @@ async def test_images_are_born_in_a_team_for_members_only_and_a_lapse_makes_them
     assert (await born("mia")).visibility == VISIBILITY_PRIVATE
     await plan_changed(stack.infra.nats_url, "olga", 4, TEAM_PLAN)
     await consumed_on_billing(stack.infra.nats_url, "visibility-plan-changed")
-    assert (await born("mia")).visibility == VISIBILITY_TEAM
+    newest = await born("mia")
+    assert newest.visibility == VISIBILITY_TEAM
     assert (await state(vis, "mia", theirs.image_id)).visibility == VISIBILITY_PRIVATE
+
+    # Deleted by its owner (a member may not): its images turn private to their makers at once.
+    delete = visibility_pb2.DeleteTeamRequest(actor_id="mia", team_id=team_id)
+    assert (await refused(vis.DeleteTeam(delete))).code() == grpc.StatusCode.PERMISSION_DENIED
+    deleted = await vis.DeleteTeam(visibility_pb2.DeleteTeamRequest(actor_id="olga", team_id=team_id))
+    assert list(deleted.privatized_image_ids) == [newest.image_id]
+    assert await allowed(vis, "olga", [newest.image_id]) == set()
+    assert (await state(vis, "mia", newest.image_id)).visibility == VISIBILITY_PRIVATE
+    assert not (await vis.ListTeams(visibility_pb2.ListTeamsRequest(user_id="mia"))).teams
+    assert (await born("mia")).visibility == VISIBILITY_PRIVATE  # no team to be born in
 
 
 async def consumed_on_billing(nats_url: str, durable: str, timeout: float = 30.0) -> None:

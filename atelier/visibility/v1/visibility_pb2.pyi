@@ -286,3 +286,17 @@ class RestoreImagesResponse(_message.Message):
     RESTORED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     restored_image_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, restored_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DeleteTeamRequest(_message.Message):
+    __slots__ = ("actor_id", "team_id")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    team_id: str
+    def __init__(self, actor_id: _Optional[str] = ..., team_id: _Optional[str] = ...) -> None: ...
+
+class DeleteTeamResponse(_message.Message):
+    __slots__ = ("privatized_image_ids",)
+    PRIVATIZED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    privatized_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, privatized_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -60,6 +60,13 @@ class TeamInvited(BaseModel):
     username: str
 
 
+class TeamDeleted(BaseModel):
+    team_id: uuid.UUID
+    privatized_image_ids: list[uuid.UUID] = Field(
+        description="the images that were shared with the team and are now private to their makers"
+    )
+
+
 class TeamMemberRemoved(BaseModel):
     team_id: uuid.UUID
     user_id: uuid.UUID

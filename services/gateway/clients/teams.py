@@ -81,6 +81,10 @@ class TeamsClient:
         request = visibility_pb2.RemoveFromTeamRequest(actor_id=actor_id, team_id=team_id, member_id=member_id)
         return list((await self._member_call(self._stub.RemoveFromTeam, request, actor_id)).privatized_image_ids)
 
+    async def delete(self, actor_id: str, team_id: str) -> list[str]:
+        request = visibility_pb2.DeleteTeamRequest(actor_id=actor_id, team_id=team_id)
+        return list((await self._team_call(self._stub.DeleteTeam, request, actor_id)).privatized_image_ids)
+
     async def of_user(self, user_id: str) -> tuple[list[Team], list[Invitation]]:
         reply = await self._team_call(self._stub.ListTeams, visibility_pb2.ListTeamsRequest(user_id=user_id), user_id)
         invites = [Invitation(i.team_id, i.team_name, i.invited_by) for i in reply.invites]

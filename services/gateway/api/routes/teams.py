@@ -16,6 +16,7 @@ from glue.ids import canonical_uuid
 from services.gateway.api.access import PRIVATE_NO_STORE, OpenApiResponses
 from services.gateway.api.team_schemas import (
     TeamCreate,
+    TeamDeleted,
     TeamInvitationOut,
     TeamInviteCreate,
     TeamInvited,
@@ -191,3 +192,18 @@ async def remove_member(team_id: str, user_id: str, caller: CurrentCaller, reque
 )
 async def leave(team_id: str, caller: CurrentCaller, request: Request) -> TeamMemberRemoved:
     return await _remove(request, caller.user_id, _id(team_id), caller.user_id)
+
+
+@router.delete(
+    "/{team_id}",
+    response_model=TeamDeleted,
+    summary="Delete a team (owners)",
+    description="Every image shared with the team becomes private to its maker (never public) and every "
+    "membership ends, at once.",
+    responses={**NOT_FOUND, 403: {"description": "only a team's owners can delete it"}},
+)
+async def delete_team(team_id: str, caller: CurrentCaller, request: Request, response: Response) -> TeamDeleted:
+    canonical = _id(team_id)
+    privatized = await _client(request).delete(caller.user_id, canonical)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return TeamDeleted(team_id=uuid.UUID(canonical), privatized_image_ids=[uuid.UUID(i) for i in privatized])

@@ -99,6 +99,13 @@ function teamCard(team) {
     }));
   }
   if (team.your_role === "owner" || team.your_role === "admin") parts.push(inviteForm(team));
+  if (team.your_role === "owner") {
+    const path = `/api/v1/teams/${encodeURIComponent(team.team_id)}`;
+    const remove = confirmingButton("Delete team", "Delete? Its images become private to their makers.",
+      () => act(() => api(path, { method: "DELETE" })));
+    remove.setAttribute("aria-label", `Delete ${team.name}`);
+    parts.push(remove);
+  }
   return el("div", { className: "team", attrs: { "data-team-id": team.team_id } }, ...parts);
 }
 
