@@ -164,7 +164,7 @@ async def publish(nats_url: str, subject: str, event) -> None:
         await nc.close()
 
 
-async def consumed(nats_url: str, durable: str, timeout: float = 30.0) -> None:
+async def consumed(nats_url: str, durable: str, timeout: float = 30.0, stream: str = "GENERATION") -> None:
     """Waits until the durable consumer has handled (acked or dead-lettered) everything in its stream."""
     nc = await nats.connect(nats_url)
     try:
@@ -172,7 +172,7 @@ async def consumed(nats_url: str, durable: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                info = await js.consumer_info("GENERATION", durable)
+                info = await js.consumer_info(stream, durable)
                 if info.num_pending == 0 and info.num_ack_pending == 0 and info.num_redelivered == 0:
                     return
             except nats.js.errors.NotFoundError:
@@ -650,10 +650,10 @@ async def test_images_are_born_in_a_team_for_members_only_and_a_lapse_makes_them
     # An older event (version 2, still active) arriving late changes nothing; a newer one
     # reinstates the team, whose images stay private until shared again.
     await plan_changed(stack.infra.nats_url, "olga", 2, TEAM_PLAN)
-    await consumed_on_billing(stack.infra.nats_url, "visibility-plan-changed")
+    await consumed(stack.infra.nats_url, "visibility-plan-changed", stream=billing_contract.STREAM)
     assert (await born("mia")).visibility == VISIBILITY_PRIVATE
     await plan_changed(stack.infra.nats_url, "olga", 4, TEAM_PLAN)
-    await consumed_on_billing(stack.infra.nats_url, "visibility-plan-changed")
+    await consumed(stack.infra.nats_url, "visibility-plan-changed", stream=billing_contract.STREAM)
     newest = await born("mia")
     assert newest.visibility == VISIBILITY_TEAM
     assert (await state(vis, "mia", theirs.image_id)).visibility == VISIBILITY_PRIVATE
@@ -667,18 +667,3 @@ async def test_images_are_born_in_a_team_for_members_only_and_a_lapse_makes_them
     assert (await state(vis, "mia", newest.image_id)).visibility == VISIBILITY_PRIVATE
     assert not (await vis.ListTeams(visibility_pb2.ListTeamsRequest(user_id="mia"))).teams
     assert (await born("mia")).visibility == VISIBILITY_PRIVATE  # no team to be born in
-
-
-async def consumed_on_billing(nats_url: str, durable: str, timeout: float = 30.0) -> None:
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            info = await js.consumer_info(billing_contract.STREAM, durable)
-            if info.num_pending == 0 and info.num_ack_pending == 0:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"{durable} did not catch up in {timeout} s")
-    finally:
-        await nc.close()
