@@ -21,9 +21,8 @@ VISIBILITY_FROM_PROTO: Mapping[int, str] = MappingProxyType(
     {value: name for name, value in VISIBILITY_TO_PROTO.items()}
 )
 
-# Every scope the visibility authority keeps, `team` included. Generations are submitted and
-# registered public or private only (the mappings above); an image enters a team's scope through
-# the authority's SetVisibility alone.
+# Every scope the visibility authority keeps, `team` included: an image enters a team's scope by
+# SetVisibility, or is born there (a generation submitted to a team, registered with its team_id).
 SCOPE_TO_PROTO: Mapping[str, visibility_pb2.Visibility] = MappingProxyType(
     {**VISIBILITY_TO_PROTO, TEAM: visibility_pb2.VISIBILITY_TEAM}
 )

@@ -158,6 +158,7 @@ class Billing:
                 note or f"{state.plan.name} credits for {state.allowance_key}",
             )
         if needs_announcement(account, state):
+            version = await repo.set_announced(conn, account.user_id, state.plan.name, state.status.value)
             await enqueue_event(
                 conn,
                 PLAN_CHANGED,
@@ -166,9 +167,9 @@ class Billing:
                     plan=state.plan.name,
                     entitlements=list(state.entitlements),
                     status=STATUS_TO_PROTO[state.status],
+                    version=version,
                 ),
             )
-            await repo.set_announced(conn, account.user_id, state.plan.name, state.status.value)
             metrics.PLAN_CHANGES.labels(state.status.value).inc()
             log.info(
                 "plan changed",

@@ -100,10 +100,14 @@ async def insert_subscription_history(
     )
 
 
-async def set_announced(conn: psycopg.AsyncConnection, user_id: str, plan: str, status: str) -> None:
-    await conn.execute(
-        "UPDATE accounts SET announced_plan = %s, announced_status = %s WHERE user_id = %s", (plan, status, user_id)
+async def set_announced(conn: psycopg.AsyncConnection, user_id: str, plan: str, status: str) -> int:
+    """Records the announcement; answers its version (PlanChanged.version, +1 per announcement)."""
+    cursor = await conn.execute(
+        "UPDATE accounts SET announced_plan = %s, announced_status = %s, announced_version = announced_version + 1"
+        " WHERE user_id = %s RETURNING announced_version",
+        (plan, status, user_id),
     )
+    return (await one_row(cursor))[0]
 
 
 async def balance(conn: psycopg.AsyncConnection, user_id: str) -> int:

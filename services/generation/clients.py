@@ -8,7 +8,7 @@ import grpc
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
-from contracts.common import VISIBILITY_TO_PROTO
+from contracts.common import SCOPE_TO_PROTO
 
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
@@ -92,7 +92,13 @@ class VisibilityClient:
         self._timeout_s = timeout_s
 
     async def register(
-        self, owner_id: str, generation_id: str, image_ids: list[str], visibility: str, privacy_entitled: bool
+        self,
+        owner_id: str,
+        generation_id: str,
+        image_ids: list[str],
+        visibility: str,
+        privacy_entitled: bool,
+        team_id: str = "",
     ) -> None:
         try:
             await self._stub.RegisterImages(
@@ -100,8 +106,9 @@ class VisibilityClient:
                     owner_id=owner_id,
                     generation_id=generation_id,
                     image_ids=image_ids,
-                    visibility=VISIBILITY_TO_PROTO[visibility],
+                    visibility=SCOPE_TO_PROTO[visibility],
                     made_with_privacy_entitlement=privacy_entitled,
+                    team_id=team_id,
                 ),
                 timeout=self._timeout_s,
             )

@@ -7,7 +7,13 @@ Visibility:
 - nothing asked: the owner's last choice (public when there is none). When that choice was
   private and the plan no longer has the entitlement, refused rather than silently publishing
   what a client relying on the remembered choice expects to be private (P4: a downgrade never
-  publishes).
+  publishes);
+- asked for team (with a team id): born in the team's scope, so there is no moment when the
+  images are private-then-team or seen by anyone outside the team. It needs `private_generation`
+  like private (hidden from the public), is never remembered as a last choice, and never applies
+  to an image action (its result is its maker's alone). Membership is the visibility authority's:
+  the gateway asks before submitting, and the authority registers the images private when the
+  owner is no longer a member (or the team lapsed) by the time they exist.
 Concurrency: at most the plan's `max_concurrent_generations` queued or running at once.
 """
 
@@ -17,6 +23,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 PRIVATE_GENERATION = "private_generation"
+PRIVATE = "private"
+TEAM = "team"
 # Machine-readable refusal reasons (trailing metadata `atelier-reason`): the gateway words them.
 PRIVATE_NOT_ENTITLED = "private_not_entitled"
 REMEMBERED_PRIVATE_NOT_ENTITLED = "remembered_private_not_entitled"
@@ -55,16 +63,24 @@ class WantedVisibility:
     visibility: str
     # Asked for in this request (not the remembered last choice).
     asked: bool
+    # The team of a team generation; "" otherwise.
+    team_id: str = ""
 
     @property
     def required_entitlements(self) -> tuple[str, ...]:
-        return (PRIVATE_GENERATION,) if self.visibility == "private" else ()
+        return (PRIVATE_GENERATION,) if self.visibility in (PRIVATE, TEAM) else ()
 
 
-def wanted_visibility(requested: str | None, last_choice: str | None) -> WantedVisibility:
+class TeamWithoutTeamId(ValueError):
+    """Team visibility names its team, and a team id goes with team visibility only."""
+
+
+def wanted_visibility(requested: str | None, last_choice: str | None, team_id: str = "") -> WantedVisibility:
     """The visibility the owner wants: what they asked for, else their last choice, else public."""
+    if (requested == TEAM) != bool(team_id):
+        raise TeamWithoutTeamId("team_id: required with the team visibility, and only with it")
     if requested is not None:
-        return WantedVisibility(requested, asked=True)
+        return WantedVisibility(requested, asked=True, team_id=team_id)
     return WantedVisibility(last_choice or "public", asked=False)
 
 

@@ -11,12 +11,12 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.common.v1 import visibility_pb2 as common_visibility
 from atelier.generation.v1 import generation_pb2, generation_pb2_grpc
-from contracts.common import VISIBILITY_FROM_PROTO, VISIBILITY_TO_PROTO
+from contracts.common import SCOPE_FROM_PROTO, SCOPE_TO_PROTO, TEAM, VISIBILITY_TO_PROTO
 from glue.grpc_errors import ErrorMapping
-from glue.ids import parse_uuid
+from glue.ids import canonical_uuid, parse_uuid
 from services.generation import repository
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
-from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, VisibilityRefused
+from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, TeamWithoutTeamId, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.inference import ImageAction
 from services.generation.progress_relay import NotTheOwners, ProgressRelay
@@ -79,7 +79,7 @@ def image_to_proto(image: ImageRecord) -> generation_pb2.Image:
         native_height=image.native_height,
         object_key=image.object_key,
         content_type=image.content_type,
-        visibility=VISIBILITY_TO_PROTO[image.initial_visibility],
+        visibility=SCOPE_TO_PROTO[image.initial_visibility],
         prompt=image.prompt,
         created_at=_timestamp(image.created_at),
         source_image_id=str(image.source_image_id) if image.source_image_id else "",
@@ -93,7 +93,7 @@ def generation_to_proto(record: GenerationRecord) -> generation_pb2.Generation:
         status=STATUS_TO_PROTO[record.status],
         params=generation_params(record),
         magic_prompt=record.magic_prompt,
-        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
+        visibility=SCOPE_TO_PROTO[record.initial_visibility],
         progress_step=record.progress_step,
         progress_total=record.progress_total,
         images=[image_to_proto(i) for i in record.images],
@@ -129,10 +129,16 @@ async def _refuse(context: grpc.aio.ServicerContext, code: grpc.StatusCode, reas
 def _spec_of(request: generation_pb2.SubmitRequest, actions: Mapping[str, ImageAction]) -> GenerationSpec:
     """The checked spec of a submission: a generation's parameters, or an image action's source."""
     params = request.params
-    visibility = VISIBILITY_FROM_PROTO.get(request.visibility, "")
+    # A team generation's spec is checked as a private one's (hidden from the public); the team
+    # itself goes with what the owner asked (submission.Asked).
+    visibility = SCOPE_FROM_PROTO.get(request.visibility, "")
+    if visibility == TEAM:
+        visibility = "private"
     kind = kind_from_proto(params.kind)
     if kind is None or (kind != GENERATE and kind not in actions):
         raise InvalidRequest("kind", "is not a job kind this service runs")
+    if request.team_id and kind != GENERATE:
+        raise InvalidRequest("team_id", "an image action's result is its maker's alone")
     if kind != GENERATE:
         return validate_action(
             kind,
@@ -188,14 +194,19 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, f"idempotency_key: at most {MAX_IDEMPOTENCY_KEY} characters"
             )
-        if request.visibility not in VISIBILITY_FROM_PROTO and request.visibility != UNSPECIFIED:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be public or private")
+        if request.visibility not in SCOPE_FROM_PROTO and request.visibility != UNSPECIFIED:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be public, private or team")
+        team_id = canonical_uuid(request.team_id) if request.team_id else ""
+        if team_id is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "team_id: not a UUID")
         params = request.params
         try:
             spec = _spec_of(request, self._actions)
         except InvalidRequest as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         raw = {"params": json_format.MessageToDict(params), "visibility": request.visibility}
+        if team_id:
+            raw["team_id"] = team_id
         try:
             record, created = await submit(
                 self._pool,
@@ -205,9 +216,10 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                 spec,
                 request_hash(raw),
                 Asked(
-                    visibility=VISIBILITY_FROM_PROTO.get(request.visibility),
+                    visibility=SCOPE_FROM_PROTO.get(request.visibility),
                     visibility_copied=request.visibility_copied,
                     seed_chosen=params.HasField("seed"),
+                    team_id=team_id or "",
                 ),
                 self._actions,
             )
@@ -215,6 +227,8 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
         except CustomModelNotFound as error:
             await _refuse(context, grpc.StatusCode.NOT_FOUND, "custom_model_not_found", str(error))
+        except TeamWithoutTeamId as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         except SourceImageNotFound as error:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
         except OutOfCredits as error:

@@ -59,6 +59,11 @@ class GenerationRecord:
     images: list[ImageRecord] = field(default_factory=list)
 
     @property
+    def team_id(self) -> str:
+        """The team a team generation's images are born shared with; "" for any other."""
+        return self.params.get("team_id") or ""
+
+    @property
     def kind(self) -> str:
         """The job kind: "generate", or an image action (generations accepted before kinds existed
         are text-to-image)."""

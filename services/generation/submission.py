@@ -14,19 +14,21 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from atelier.generation.v1 import events_pb2, generation_pb2
+from contracts.common import SCOPE_TO_PROTO
 from contracts.generation import GENERATION_REQUESTED
 from glue.events import enqueue_event
 from imagemodel import magic_prompt, style
 from services.generation import repository, reservations
 from services.generation.clients import (
-    VISIBILITY_TO_PROTO,
     BillingClient,
     NotEntitled,
     OutOfCredits,
     Reservation,
 )
 from services.generation.decision import (
+    PRIVATE,
     PRIVATE_GENERATION,
+    TEAM,
     VisibilityRefused,
     WantedVisibility,
     check_concurrency,
@@ -77,6 +79,8 @@ class Asked:
     # The visibility is a retry's copy of the original's, not a choice to remember.
     visibility_copied: bool = False
     seed_chosen: bool = False
+    # With the team visibility: its team.
+    team_id: str = ""
 
 
 def new_record(
@@ -104,6 +108,7 @@ def new_record(
             "style_strength": spec.style_strength,
             **({"options": dict(spec.options)} if spec.options else {}),
             **({"model_id": spec.model_id, "model_scale": spec.model_scale} if spec.model_id else {}),
+            **({"team_id": asked.team_id} if asked.team_id else {}),
         },
         request_hash=raw_hash,
         prompt=spec.prompt,
@@ -125,8 +130,10 @@ def new_record(
         completed_at=None,
         source_image_id=uuid.UUID(spec.source_image_id) if spec.source_image_id else None,
         seed_chosen=asked.seed_chosen,
-        # An action's visibility is its source's, not a choice to remember.
-        visibility_chosen=asked.visibility is not None and not asked.visibility_copied and spec.kind == GENERATE,
+        # An action's visibility is its source's, not a choice to remember; a team is never remembered.
+        visibility_chosen=asked.visibility not in (None, TEAM)
+        and not asked.visibility_copied
+        and spec.kind == GENERATE,
     )
 
 
@@ -143,7 +150,7 @@ def requested_event(record: GenerationRecord) -> events_pb2.GenerationRequested:
         generation_id=str(record.id),
         owner_id=record.owner_id,
         params=generation_params(record),
-        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
+        visibility=SCOPE_TO_PROTO[record.initial_visibility],
         effective_prompt=record.effective_prompt,
         seed=record.seed,
     )
@@ -171,6 +178,7 @@ def generation_params(record: GenerationRecord) -> generation_pb2.GenerationPara
         style_strength=params.get("style_strength") or 0.0,
         model_id=params.get("model_id") or "",
         model_scale=params.get("model_scale") or 0.0,
+        team_id=record.team_id,
     )
 
 
@@ -191,7 +199,8 @@ async def _for_source(conn, owner_id: str, spec: GenerationSpec, action: ImageAc
         width=width,
         height=height,
         aspect_ratio=nearest_aspect_ratio(width, height),
-        visibility=spec.visibility or source.initial_visibility,
+        # A team image's derivative is its maker's alone.
+        visibility=spec.visibility or (PRIVATE if source.initial_visibility == TEAM else source.initial_visibility),
     )
 
 
@@ -246,7 +255,7 @@ async def submit(
     if action is not None:
         wanted = WantedVisibility(spec.visibility, asked=True)
     else:
-        wanted = wanted_visibility(asked.visibility, last_choice)
+        wanted = wanted_visibility(asked.visibility, last_choice, asked.team_id)
     record = new_record(owner_id, idempotency_key, spec, raw_hash, asked)
     # Committed before the credits are reserved: if this process dies before the generation is
     # written, the sweep in reservations.py gives them back.

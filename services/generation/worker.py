@@ -40,7 +40,7 @@ from psycopg_pool import AsyncConnectionPool
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from atelier.generation.v1 import events_pb2
-from contracts.common import PRIVATE, PUBLIC, VISIBILITY_TO_PROTO
+from contracts.common import PRIVATE, PUBLIC, SCOPE_TO_PROTO
 from contracts.generation import GENERATION_FAILED, IMAGES_READY, progress_subject
 from glue.consumer import Delivery, PoisonMessage
 from glue.events import enqueue_event
@@ -545,6 +545,7 @@ class GenerationWorker:
                     [str(i.id) for i in images],
                     record.initial_visibility,
                     record.privacy_entitled,
+                    record.team_id,
                 )
 
     async def _announce_finished(self, record: GenerationRecord) -> None:
@@ -641,7 +642,7 @@ def images_ready(record: GenerationRecord, images: list[ImageRecord]) -> events_
             for image in images
         ],
         prompt=record.prompt if public else "",
-        visibility=VISIBILITY_TO_PROTO[record.initial_visibility],
+        visibility=SCOPE_TO_PROTO[record.initial_visibility],
         visibility_version=1,
         source_image_id=str(record.source_image_id) if public and record.source_image_id else "",
     )

@@ -27,6 +27,7 @@ from services.visibility.policy import (
     NOT_A_MEMBER,
     NOT_FOUND,
     PLAN_LAPSED,
+    PRIVATE,
     STAYS_PUBLIC,
     TEAM,
     Account,
@@ -38,6 +39,7 @@ from services.visibility.policy import (
     may_view,
     seen_as_team_member,
 )
+from services.visibility.teams import TEAM_LAPSED
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ _REFUSAL_LABEL = {
     PLAN_LAPSED: "plan_lapsed",
     STAYS_PUBLIC: "stays_public",
     NOT_A_MEMBER: "not_a_member",
+    TEAM_LAPSED: "team_lapsed",
 }
 
 
@@ -90,8 +93,15 @@ async def register_images(
     made_with_privacy_entitlement: bool,
     *,
     authoritative: bool,
+    team_id: UUID | None = None,
 ) -> list[ImageState]:
+    """Registers new images (known ones keep their state). Born in a team's scope (team_id) only
+    while the owner is a member of it, with the membership row held (as a change to a team holds
+    it) and the team not lapsed; otherwise private (fail closed: never public)."""
     async with pool.connection() as conn, conn.transaction():
+        if team_id is not None and not await _may_share_with(conn, team_id, owner_id):
+            log.info("team registration made private", extra={"owner_id": owner_id, "team_id": str(team_id)})
+            visibility, team_id = PRIVATE, None
         await repository.register(
             conn,
             owner_id,
@@ -100,6 +110,7 @@ async def register_images(
             visibility,
             made_with_privacy_entitlement,
             authoritative=authoritative,
+            team_id=team_id,
         )
         rows = await repository.get_images(conn, image_ids)
     foreign = [i for i, row in rows.items() if row.owner_id != owner_id]
@@ -107,6 +118,14 @@ async def register_images(
         raise RegistrationConflict(f"image {foreign[0]} is registered to another owner")
     metrics.REGISTERED.labels("rpc" if authoritative else "images_ready").inc(len(image_ids))
     return [rows[str(i)] for i in image_ids]
+
+
+async def _may_share_with(conn: psycopg.AsyncConnection, team_id: UUID, user_id: str) -> bool:
+    """Whether the user is a member of the team (membership row held until the transaction ends)
+    and the team has not lapsed."""
+    return await team_repository.lock_membership(conn, team_id, user_id) and not await team_repository.is_lapsed(
+        conn, team_id
+    )
 
 
 @asynccontextmanager
@@ -184,6 +203,7 @@ async def change_visibility(
         member = target != TEAM or (
             team_id is not None and await team_repository.lock_membership(conn, team_id, actor_id)
         )
+        lapsed = member and team_id is not None and await team_repository.is_lapsed(conn, team_id)
         rows = await repository.get_images(conn, image_ids, for_update=True)
         for image_id in image_ids:
             key = str(image_id)
@@ -194,6 +214,10 @@ async def change_visibility(
             if not member:
                 result.refused[key] = NOT_A_MEMBER
                 metrics.REFUSALS.labels("not_a_member").inc()
+                continue
+            if lapsed:
+                result.refused[key] = TEAM_LAPSED
+                metrics.REFUSALS.labels("team_lapsed").inc()
                 continue
             decision = decide_change(
                 account, image, target, retroactive_privacy=retroactive_privacy, team_id=scope_team

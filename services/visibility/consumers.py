@@ -1,6 +1,6 @@
-"""Event handlers: ImagesReady (fallback registration) and ImageDeleted. Both idempotent and
-order-proof: JetStream delivers at least once, and the two streams' events and our own RPCs
-can arrive in any order."""
+"""Event handlers: ImagesReady (fallback registration), ImageDeleted and billing's PlanChanged
+(team lapses). All idempotent and order-proof: JetStream delivers at least once, and the streams'
+events and our own RPCs can arrive in any order."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
 
+from atelier.billing.v1 import billing_pb2
+from atelier.billing.v1 import events_pb2 as billing_events
+from atelier.common.v1 import visibility_pb2 as common_visibility
 from atelier.generation.v1 import events_pb2 as generation_events
 from contracts.common import VISIBILITY_FROM_PROTO
 from glue.consumer import Delivery, PoisonMessage
 from glue.ids import parse_uuid
-from services.visibility import authority
+from services.visibility import authority, team_lapse
 from services.visibility.policy import PRIVATE
+from services.visibility.teams import holds_team_plan
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,10 @@ class EventHandlers:
         if not event.owner_id:
             raise PoisonMessage("ImagesReady without owner_id")
         visibility = VISIBILITY_FROM_PROTO.get(event.visibility)
+        if event.visibility == common_visibility.VISIBILITY_TEAM:
+            # Born in a team's scope: RegisterImages normally registered them there; the event does
+            # not name the team, so an image it registers first is private to its owner (fail closed).
+            visibility = PRIVATE
         if visibility is None:
             raise PoisonMessage(f"ImagesReady with visibility {event.visibility}")
         ids = _ids([image.image_id for image in event.images])
@@ -71,4 +79,14 @@ class EventHandlers:
             raise PoisonMessage("ImageDeleted without owner_id")
         await authority.record_deletion(
             self._pool, event.owner_id, _generation_id(event.generation_id), _ids(list(event.image_ids))
+        )
+
+    async def plan_changed(self, event: billing_events.PlanChanged, delivery: Delivery) -> None:
+        """A Team plan that ended lapses the teams no other owner pays for (team_lapse.py). An
+        event without a version predates versioning: nothing can tell it from a stale one."""
+        if not event.user_id or event.version < 1:
+            raise PoisonMessage("PlanChanged without user_id or version")
+        active = event.status == billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
+        await team_lapse.plan_changed(
+            self._pool, event.user_id, event.version, holds_team_plan(active, event.entitlements)
         )

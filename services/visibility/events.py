@@ -3,17 +3,16 @@ what it consumes is the generation service's (contracts/generation.py), read thr
 consumers named here.
 
 Consumed: ImagesReady (fallback registration; RegisterImages is the primary path) and
-ImageDeleted, both on the generation service's stream.
-
-Not consumed, on purpose: PlanChanged (billing). A plan change never changes an image's
-visibility — a lapsed subscription keeps private images private (P4), and an upgrade makes
-nothing private by itself. The plan matters only when the owner asks for a change, and then
-SetVisibility asks billing for the account in force at that moment (see policy.py).
+ImageDeleted, both on the generation service's stream; PlanChanged on billing's, for one thing
+only: a Team plan that ends lapses its teams, whose images turn private (team_lapse.py). No plan
+change ever makes an image public (P4), and a private image's rules do not follow the plan: the
+plan matters when the owner asks for a change, and SetVisibility asks billing at that moment.
 """
 
 from contracts.visibility import STREAM_SPEC, VISIBILITY_CHANGED
 
-__all__ = ["IMAGE_DELETED_DURABLE", "IMAGES_READY_DURABLE", "STREAM_SPEC", "VISIBILITY_CHANGED"]
+__all__ = ["IMAGE_DELETED_DURABLE", "IMAGES_READY_DURABLE", "PLAN_CHANGED_DURABLE", "STREAM_SPEC", "VISIBILITY_CHANGED"]
 
 IMAGES_READY_DURABLE = "visibility-images-ready"
 IMAGE_DELETED_DURABLE = "visibility-image-deleted"
+PLAN_CHANGED_DURABLE = "visibility-plan-changed"

@@ -21,7 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from atelier.visibility.v1 import visibility_pb2 as pb
 from atelier.visibility.v1 import visibility_pb2_grpc
-from contracts.common import SCOPE_FROM_PROTO, SCOPE_TO_PROTO, VISIBILITY_FROM_PROTO
+from contracts.common import SCOPE_FROM_PROTO, SCOPE_TO_PROTO
 from glue.grpc_errors import ErrorMapping
 from glue.ids import parse_uuid
 from services.visibility import authority, metrics
@@ -54,14 +54,6 @@ async def _check_count(context: grpc.aio.ServicerContext, ids, field: str = "ima
         await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{field}: at most {MAX_IDS} per call, got {len(ids)}")
 
 
-async def _target(context: grpc.aio.ServicerContext, value: int) -> str:
-    """A registration's visibility: images are born public or private, never in a team."""
-    target = VISIBILITY_FROM_PROTO.get(value)
-    if target is None:
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "visibility: must be PUBLIC or PRIVATE")
-    return target
-
-
 async def _change_target(context: grpc.aio.ServicerContext, value: int, team_id: str) -> tuple[str, UUID | None]:
     """A change's visibility and, with TEAM (and only then), its team."""
     target = SCOPE_FROM_PROTO.get(value)
@@ -89,7 +81,7 @@ class VisibilityServicer(TeamHandlers, visibility_pb2_grpc.VisibilityServiceServ
         if not request.image_ids:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "image_ids: at least one is required")
         await _check_count(context, request.image_ids)
-        visibility = await _target(context, request.visibility)
+        visibility, team_id = await _change_target(context, request.visibility, request.team_id)
         ids, malformed = parse_ids(list(request.image_ids))
         if malformed:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"image_ids: not UUIDs: {malformed[:5]}")
@@ -104,6 +96,7 @@ class VisibilityServicer(TeamHandlers, visibility_pb2_grpc.VisibilityServiceServ
             visibility,
             request.made_with_privacy_entitlement,
             authoritative=True,
+            team_id=team_id,
         )
         return pb.RegisterImagesResponse(images=[image_to_proto(i) for i in images])
 

@@ -3,10 +3,11 @@
 The handlers load the facts (the image row, the actor's account from billing, the operator's
 retroactive_privacy switch) and apply these functions; the SQL never decides on its own.
 
-Plan changes need no handling here or anywhere in this service: a lapse never changes an
-image's visibility (P4: private images stay private), and an upgrade publishes or hides nothing
-by itself. The plan only decides whether the owner may *change* visibility, and that is asked
-of billing at the moment of each change. That is why there is no PlanChanged consumer.
+A lapse never changes a private or public image's visibility (P4: private images stay private),
+and an upgrade publishes or hides nothing by itself. The plan only decides whether the owner may
+*change* visibility, and that is asked of billing at the moment of each change. The one plan
+change the authority follows is a Team plan that ends: its teams' images turn private
+(team_lapse.py, from billing's PlanChanged).
 """
 
 from __future__ import annotations

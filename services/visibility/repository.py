@@ -58,6 +58,7 @@ async def register(
     made_with_privacy_entitlement: bool,
     *,
     authoritative: bool,
+    team_id: UUID | None = None,
 ) -> None:
     """Inserts the images at version 1; images already known keep their visibility, version and
     deleted flag. An authoritative registration (the RegisterImages call, which knows the plan
@@ -73,8 +74,11 @@ async def register(
     async with conn.cursor() as cursor:
         await cursor.executemany(
             "INSERT INTO images (image_id, owner_id, generation_id, visibility, version, deleted,"
-            f" made_with_privacy_entitlement) VALUES (%s, %s, %s, %s, 1, false, %s) {conflict}",
-            [(image_id, owner_id, generation_id, visibility, made_with_privacy_entitlement) for image_id in image_ids],
+            f" made_with_privacy_entitlement, team_id) VALUES (%s, %s, %s, %s, 1, false, %s, %s) {conflict}",
+            [
+                (image_id, owner_id, generation_id, visibility, made_with_privacy_entitlement, team_id)
+                for image_id in image_ids
+            ],
         )
 
 

@@ -32,6 +32,7 @@ from services.visibility.teams import (
     TEAMS_ENTITLEMENT,
     Refusal,
     TeamRuleBroken,
+    check_deletion,
     check_invite,
     check_removal,
     check_role_change,
@@ -72,6 +73,7 @@ async def create_team(pool: AsyncConnectionPool, actor_id: str, name: str, accou
     team_id = uuid.uuid4()
     async with pool.connection() as conn, conn.transaction():
         await team_repository.create(conn, team_id, name, actor_id)
+        await team_repository.record_creator_plan(conn, actor_id)
         team = TeamRecord(str(team_id), name, 1, {actor_id: OWNER})  # version 1: the creation
         await _emit(conn, team)
     log.info("team created", extra={"team_id": team.team_id, "actor_id": actor_id})
@@ -120,6 +122,23 @@ async def remove(pool: AsyncConnectionPool, actor_id: str, team_id: UUID, member
         "team member removed",
         extra={"team_id": str(team_id), "actor_id": actor_id, "member_id": member_id, "privatized": len(privatized)},
     )
+    return [image.image_id for image in privatized]
+
+
+async def delete(pool: AsyncConnectionPool, actor_id: str, team_id: UUID) -> list[str]:
+    """An owner deletes the team: its images turn private to their makers (a VisibilityChanged
+    each), its memberships end, and billing counts no seat for it (TeamMembershipChanged with none),
+    all in one transaction; answers the ids of the images that left its scope."""
+    async with pool.connection() as conn, conn.transaction():
+        team = await _locked(conn, team_id)
+        check_deletion(team.members, actor_id)
+        await team_repository.lock_for_lapse(conn, team_id)  # the membership rows, as a lapse holds them
+        privatized = await team_repository.lapse(conn, team_id)
+        for image in privatized:
+            await emit_visibility_changed(conn, image)
+        await team_repository.delete(conn, team_id)
+        await _emit(conn, TeamRecord(team.team_id, team.name, team.version + 1, {}))
+    log.info("team deleted", extra={"team_id": str(team_id), "actor_id": actor_id, "privatized": len(privatized)})
     return [image.image_id for image in privatized]
 
 

@@ -43,6 +43,7 @@ def team_to_proto(team: TeamRecord) -> pb.Team:
         name=team.name,
         version=team.version,
         members=[pb.TeamMember(user_id=user, role=ROLE_TO_PROTO[role]) for user, role in team.members.items()],
+        lapsed=team.lapsed,
     )
 
 
@@ -115,6 +116,12 @@ class TeamHandlers:
         member = request.member_id or actor
         privatized = await _ruled(context, lambda: team_authority.remove(self._pool, actor, team_id, member))
         return pb.RemoveFromTeamResponse(privatized_image_ids=privatized)
+
+    async def DeleteTeam(self, request: pb.DeleteTeamRequest, context: grpc.aio.ServicerContext):
+        actor = await _actor(context, request.actor_id)
+        team_id = await _team_id(context, request.team_id)
+        privatized = await _ruled(context, lambda: team_authority.delete(self._pool, actor, team_id))
+        return pb.DeleteTeamResponse(privatized_image_ids=privatized)
 
     async def ListTeams(self, request: pb.ListTeamsRequest, context: grpc.aio.ServicerContext):
         user = await _actor(context, request.user_id, "user_id")

@@ -23,6 +23,8 @@ class TeamRecord:
     version: int
     # user_id -> role
     members: dict[str, str]
+    # No owner holds a Team plan (team_lapse.py).
+    lapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,15 @@ async def lock_membership(conn: psycopg.AsyncConnection, team_id: UUID, user_id:
 
 async def teams_of(conn: psycopg.AsyncConnection, user_id: str) -> list[TeamRecord]:
     cursor = await conn.execute(
-        "SELECT t.team_id, t.name, t.version FROM teams t JOIN team_members m USING (team_id)"
-        " WHERE m.user_id = %s ORDER BY t.created_at, t.team_id",
+        "SELECT t.team_id, t.name, t.version, t.lapsed_at IS NOT NULL FROM teams t JOIN team_members m"
+        " USING (team_id) WHERE m.user_id = %s ORDER BY t.created_at, t.team_id",
         (user_id,),
     )
     rows = await cursor.fetchall()
-    return [TeamRecord(str(team_id), name, version, await _members(conn, team_id)) for team_id, name, version in rows]
+    return [
+        TeamRecord(str(team_id), name, version, await _members(conn, team_id), lapsed)
+        for team_id, name, version, lapsed in rows
+    ]
 
 
 async def invites_of(conn: psycopg.AsyncConnection, user_id: str) -> list[InviteRecord]:
@@ -132,3 +137,81 @@ async def invites_of(conn: psycopg.AsyncConnection, user_id: str) -> list[Invite
         (user_id,),
     )
     return [InviteRecord(str(team_id), name, invited_by) for team_id, name, invited_by in await cursor.fetchall()]
+
+
+async def is_lapsed(conn: psycopg.AsyncConnection, team_id: UUID) -> bool:
+    """Read in a statement after lock_membership, so a lapse that committed while it waited is seen."""
+    cursor = await conn.execute("SELECT lapsed_at IS NOT NULL FROM teams WHERE team_id = %s", (team_id,))
+    row = await cursor.fetchone()
+    return row is None or bool(row[0])
+
+
+async def record_plan(conn: psycopg.AsyncConnection, user_id: str, version: int, holds: bool) -> bool:
+    """Keeps the newest PlanChanged of a user; whether this one was newer (an older or repeated
+    event changes nothing)."""
+    cursor = await conn.execute(
+        "INSERT INTO team_plan_holders (user_id, version, holds) VALUES (%s, %s, %s)"
+        " ON CONFLICT (user_id) DO UPDATE SET version = EXCLUDED.version, holds = EXCLUDED.holds"
+        " WHERE team_plan_holders.version < EXCLUDED.version RETURNING 1",
+        (user_id, version, holds),
+    )
+    return await cursor.fetchone() is not None
+
+
+async def record_creator_plan(conn: psycopg.AsyncConnection, user_id: str) -> None:
+    """Billing has just answered that the creator holds a Team plan: true now, at the version we
+    last saw, so the next PlanChanged still overrides it."""
+    await conn.execute(
+        "INSERT INTO team_plan_holders (user_id, version, holds) VALUES (%s, 0, true)"
+        " ON CONFLICT (user_id) DO UPDATE SET holds = true",
+        (user_id,),
+    )
+
+
+async def teams_owned_by(conn: psycopg.AsyncConnection, user_id: str) -> list[UUID]:
+    cursor = await conn.execute(
+        "SELECT team_id FROM team_members WHERE user_id = %s AND role = 'owner' ORDER BY team_id", (user_id,)
+    )
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def lock_for_lapse(conn: psycopg.AsyncConnection, team_id: UUID) -> tuple[bool, list[str], set[str]]:
+    """(lapsed already, owners, owners holding a Team plan), with the team row and every membership
+    row locked FOR UPDATE: a SetVisibility to the team holds its actor's row FOR SHARE, so it either
+    commits before the lapse (whose UPDATE then takes its image too) or reads the lapse after it."""
+    cursor = await conn.execute("SELECT lapsed_at IS NOT NULL FROM teams WHERE team_id = %s FOR UPDATE", (team_id,))
+    row = await one_row(cursor)
+    cursor = await conn.execute(
+        "SELECT m.user_id, m.role, COALESCE(h.holds, false) FROM team_members m"
+        " LEFT JOIN team_plan_holders h USING (user_id) WHERE m.team_id = %s ORDER BY m.user_id FOR UPDATE OF m",
+        (team_id,),
+    )
+    rows = await cursor.fetchall()
+    owners = [user_id for user_id, role, _ in rows if role == "owner"]
+    return bool(row[0]), owners, {user_id for user_id, role, holds in rows if role == "owner" and holds}
+
+
+async def lapse(conn: psycopg.AsyncConnection, team_id: UUID) -> list[ImageState]:
+    """Marks the team lapsed and turns every image in its scope private to its owner, in the
+    caller's transaction: one commit, so no read sees the team lapsed with an image still shared."""
+    await conn.execute("UPDATE teams SET lapsed_at = now() WHERE team_id = %s", (team_id,))
+    cursor = await conn.execute(
+        "UPDATE images SET visibility = %s, team_id = NULL, version = version + 1, updated_at = now()"
+        f" WHERE team_id = %s RETURNING {IMAGE_COLUMNS}",
+        (PRIVATE, team_id),
+    )
+    return [image_state(row) for row in await cursor.fetchall()]
+
+
+async def delete(conn: psycopg.AsyncConnection, team_id: UUID) -> None:
+    """Removes the team, its memberships and invitations; its images left its scope first (lapse)."""
+    await conn.execute("DELETE FROM team_invites WHERE team_id = %s", (team_id,))
+    await conn.execute("DELETE FROM team_members WHERE team_id = %s", (team_id,))
+    await conn.execute("DELETE FROM teams WHERE team_id = %s", (team_id,))
+
+
+async def reinstate(conn: psycopg.AsyncConnection, team_ids: list[UUID]) -> None:
+    """An owner holds a Team plan again: its members may share with it again (nothing turns back)."""
+    await conn.execute(
+        "UPDATE teams SET lapsed_at = NULL WHERE team_id = ANY(%s) AND lapsed_at IS NOT NULL", (team_ids,)
+    )

@@ -8,7 +8,7 @@ removes plain members; a member may leave. A team always keeps at least one owne
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 OWNER = "owner"
 ADMIN = "admin"
@@ -27,6 +27,7 @@ ADMINS_REMOVE = "Only a team's owners and admins can remove members."
 OWNERS_SET_ROLES = "Only a team's owners can change roles."
 ADMINS_REMOVE_MEMBERS = "Admins can remove members only; an owner removes admins and owners."
 LAST_OWNER = "A team needs an owner: make another member an owner first."
+OWNERS_DELETE = "Only a team's owners can delete it."
 ALREADY_MEMBER = "That user is already a member of this team."
 
 
@@ -92,8 +93,27 @@ def check_removal(members: Mapping[str, str], actor_id: str, member_id: str) -> 
         raise TeamRuleBroken(Refusal.CONFLICT, LAST_OWNER)
 
 
+def check_deletion(members: Mapping[str, str], actor_id: str) -> None:
+    if role_of(members, actor_id) != OWNER:
+        raise TeamRuleBroken(Refusal.FORBIDDEN, OWNERS_DELETE)
+
+
 def clean_name(raw: str) -> str:
     name = " ".join(raw.split())
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"name: 1 to {MAX_NAME_LENGTH} characters")
     return name
+
+
+TEAM_LAPSED = "This team's plan has ended: its images are private to their makers until an owner subscribes again."
+
+
+def holds_team_plan(active: bool, entitlements: Collection[str]) -> bool:
+    """Whether an account pays for teams: an active plan with the teams entitlement."""
+    return active and TEAMS_ENTITLEMENT in entitlements
+
+
+def lapses(owner_ids: Collection[str], holders: Collection[str]) -> bool:
+    """A team lapses when none of its owners holds a Team plan (an owner billing never told us
+    about holds none: fail closed)."""
+    return not any(owner in holders for owner in owner_ids)

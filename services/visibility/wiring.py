@@ -1,4 +1,4 @@
-"""Process wiring: migrations, pool, NATS streams, the outbox relay, the two event consumers,
+"""Process wiring: migrations, pool, NATS streams, the outbox relay, the three event consumers,
 the billing client and the gRPC server (health, reflection, graceful shutdown from glue)."""
 
 from __future__ import annotations
@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from atelier.billing.v1 import events_pb2 as billing_events
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts import identities
+from contracts.billing import PLAN_CHANGED
+from contracts.billing import STREAM as BILLING_STREAM
 from contracts.generation import IMAGE_DELETED, IMAGES_READY
 from contracts.generation import STREAM as GENERATION_STREAM
 from glue.consumer import ConsumerSpec, run_consumer
@@ -17,7 +20,12 @@ from glue.runtime import open_runtime
 from glue.service_identity import CallerPolicy, IdentityFiles
 from services.visibility.billing import BillingClient
 from services.visibility.consumers import EventHandlers
-from services.visibility.events import IMAGE_DELETED_DURABLE, IMAGES_READY_DURABLE, STREAM_SPEC
+from services.visibility.events import (
+    IMAGE_DELETED_DURABLE,
+    IMAGES_READY_DURABLE,
+    PLAN_CHANGED_DURABLE,
+    STREAM_SPEC,
+)
 from services.visibility.handlers import ERRORS, VisibilityServicer
 from services.visibility.settings import SCHEMA, VisibilitySettings
 
@@ -46,6 +54,7 @@ CALLERS = CallerPolicy.for_service(
         "SetTeamRole": {identities.GATEWAY},
         "RemoveFromTeam": {identities.GATEWAY},
         "ListTeams": {identities.GATEWAY},
+        "DeleteTeam": {identities.GATEWAY},
     },
 )
 # Changes and owner views for their user only. Authorize also for an anonymous viewer (public
@@ -67,6 +76,7 @@ USERS = UserPolicy.for_service(
         "SetTeamRole": acts_for("actor_id"),
         "RemoveFromTeam": acts_for("actor_id"),
         "ListTeams": acts_for("user_id"),
+        "DeleteTeam": acts_for("actor_id"),
     },
 )
 
@@ -101,6 +111,14 @@ async def run(settings: VisibilitySettings) -> None:
             events.image_deleted,
         ),
         IMAGE_DELETED_DURABLE,
+    )
+    runtime.run_in_background(
+        run_consumer(
+            runtime.js,
+            ConsumerSpec(BILLING_STREAM, PLAN_CHANGED_DURABLE, PLAN_CHANGED, billing_events.PlanChanged),
+            events.plan_changed,
+        ),
+        PLAN_CHANGED_DURABLE,
     )
     log.info(
         "visibility policy",

@@ -21,6 +21,13 @@ def _signed_up(browser: Browser, url: str, prefix: str) -> tuple[Page, str, str]
     return page, username, page.evaluate("fetch('/api/v1/me').then(r => r.json()).then(me => me.user_id)")
 
 
+def _on_the_team_plan(platform, user_id: str) -> None:
+    with platform.stack.sync_channel("billing") as channel:
+        billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
+            billing_pb2.ChangePlanRequest(user_id=user_id, plan="team", actor="operator:e2e"), timeout=10
+        )
+
+
 def _status(page: Page, image_id: str) -> int:
     return page.evaluate(f"fetch('/api/v1/images/{image_id}').then(r => r.status)")
 
@@ -33,10 +40,7 @@ def _account_teams(page: Page) -> None:
 def test_a_team_is_made_joined_shared_with_and_left_in_the_browser(platform, browser: Browser) -> None:
     owner, _, owner_id = _signed_up(browser, platform.url, "teamowner")
     member, member_name, _ = _signed_up(browser, platform.url, "teammate")
-    with platform.stack.sync_channel("billing") as channel:
-        billing_pb2_grpc.BillingServiceStub(channel).ChangePlan(
-            billing_pb2.ChangePlanRequest(user_id=owner_id, plan="team", actor="operator:e2e"), timeout=10
-        )
+    _on_the_team_plan(platform, owner_id)
 
     # A plan without teams is told why; the Team plan creates one.
     _account_teams(member)
@@ -78,3 +82,34 @@ def test_a_team_is_made_joined_shared_with_and_left_in_the_browser(platform, bro
     remove.click()  # confirmed
     expect(owner.locator(f'#teams-list tr[data-member="{member_name}"]')).to_have_count(0)
     assert _status(member, image_id) == 404
+
+
+POST_AS_ME = """async ([path, body]) => {
+  const csrf = (document.cookie.split('; ').find((c) => c.startsWith('atelier_csrf=')) || '').slice(13);
+  const response = await fetch(path, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    body: JSON.stringify(body), credentials: 'same-origin',
+  });
+  return { status: response.status, body: await response.json() };
+}"""
+
+
+def test_the_studio_makes_images_born_shared_with_a_team_its_member_sees(platform, browser: Browser) -> None:
+    owner, _, owner_id = _signed_up(browser, platform.url, "teamowner")
+    member, member_name, _ = _signed_up(browser, platform.url, "teammate")
+    _on_the_team_plan(platform, owner_id)
+    created = owner.evaluate(POST_AS_ME, ["/api/v1/teams", {"name": "Studio crew"}])
+    assert created["status"] == 201, created
+    team_id = created["body"]["team_id"]
+    invited = owner.evaluate(POST_AS_ME, [f"/api/v1/teams/{team_id}/invitations", {"username": member_name}])
+    assert invited["status"] == 201, invited
+    assert member.evaluate(POST_AS_ME, [f"/api/v1/teams/{team_id}/accept", {}])["status"] == 200
+
+    owner.reload()
+    owner.get_by_text("Team: Studio crew", exact=True).click()  # the segment's label (the radio is hidden)
+    expect(owner.get_by_label("Team: Studio crew")).to_be_checked()
+    generate_in_studio(owner, "a blue circle on a yellow background")
+    owner.locator("#tiles .tile-open").first.click()
+    expect(owner.locator("#detail-team")).to_have_attribute("aria-pressed", "true")
+    image_id = owner.locator("#detail-img").get_attribute("src").split("/")[4]  # /api/v1/images/{id}/content
+    assert _status(member, image_id) == 200

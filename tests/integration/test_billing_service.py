@@ -324,6 +324,8 @@ async def test_a_plan_change_is_announced_and_sets_entitlements_and_a_past_end_l
 
     events = await eventually(announced)
     assert set(events[0].entitlements) == PAID_ENTITLEMENTS and list(events[2].entitlements) == []
+    # Versioned per account, +1 per announcement (visibility keeps the newest: team lapses).
+    assert [(e.user_id, e.version) for e in events] == [("alice", 1), ("bob", 1), ("alice", 2)]
 
 
 async def test_a_paid_period_lapses_by_the_clock_with_no_call(billing, infra):

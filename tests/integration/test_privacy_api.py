@@ -6,9 +6,11 @@ ChangePlan gRPC, as an operator would. The visibility service runs with retroact
 from __future__ import annotations
 
 import io
+import threading
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -296,3 +298,125 @@ def test_a_team_image_is_seen_by_current_members_only_and_leaving_makes_theirs_p
     assert platform.share_with_team(member, theirs, team_id).status_code == 403  # no longer a member
     assert platform.http.get("/api/v1/teams", headers=member.headers).json() == {"items": [], "invitations": []}
     wait_until(lambda: seats() == 8, "one seat left", 30, interval=0.2)
+
+
+def test_a_team_whose_plan_lapses_turns_every_team_image_private_to_its_maker(platform: Platform) -> None:
+    owner, member, outsider = platform.sign_up("owner"), platform.sign_up("member"), platform.sign_up("outsider")
+    platform.change_plan(owner, "team")
+    platform.change_plan(member, "plus")
+    team_id = platform.create_team(owner)
+    platform.join(owner, team_id, member)
+    made: dict[str, tuple[Account, str]] = {}
+    for maker in (owner, member):
+        token = secret()
+        [image_id] = image_ids(platform.generate(maker, f"{PROMPT} {token}", "private"))
+        assert platform.share_with_team(maker, image_id, team_id).status_code == 200
+        made[image_id] = (maker, token)
+    [ours, theirs] = made
+    assert platform.http.get(f"/api/v1/images/{theirs}", headers=owner.headers).status_code == 200
+    assert platform.http.get(f"/api/v1/images/{ours}", headers=member.headers).status_code == 200
+
+    # Outsiders, the anonymous and the public feed are probed all through the change: nothing of
+    # either image ever shows, on the way from team to private.
+    leaks: list[str] = []
+    probes = 0
+    stop = threading.Event()
+
+    def probe() -> None:
+        nonlocal probes
+        with httpx.Client(base_url=platform.url, timeout=30) as http:
+            while not stop.is_set():
+                for image_id, (_, token) in made.items():
+                    for headers in (outsider.headers, ANONYMOUS):
+                        for path in (f"/api/v1/images/{image_id}", f"/i/{image_id}"):
+                            reply = http.get(path, headers=headers)
+                            if reply.status_code != 404 or token in reply.text:
+                                leaks.append(f"{path} {reply.status_code}")
+                feed = http.get("/api/v1/feed")
+                if any(image_id in feed.text for image_id in made):
+                    leaks.append("feed")
+                probes += 1
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        platform.lapse(owner, "team")
+        # Billing's PlanChanged reaches the authority: each maker keeps theirs, private, and the
+        # other's is a 404 like an unknown id.
+        for viewer, other in ((member, ours), (owner, theirs)):
+            wait_until(
+                lambda viewer=viewer, other=other: (
+                    platform.http.get(f"/api/v1/images/{other}", headers=viewer.headers).status_code == 404
+                ),
+                "the team image gone from the other member",
+                30,
+                interval=0.1,
+            )
+        wait_until(lambda: probes >= 2, "the probes ran past the change", 30, interval=0.1)
+    finally:
+        stop.set()
+        prober.join()
+    assert leaks == []
+    for image_id, (maker, token) in made.items():
+        mine = platform.http.get(f"/api/v1/images/{image_id}", headers=maker.headers)
+        assert mine.status_code == 200 and mine.json()["visibility"] == "private", mine.text
+        viewer = member if maker is owner else owner
+        assert_hidden(platform, image_id, viewer.headers, token, missing_image_answers(platform, viewer.headers))
+    # The lapsed team takes no image until an owner holds the Team plan again.
+    refused = platform.share_with_team(member, theirs, team_id)
+    assert refused.status_code == 403 and "plan has ended" in refused.json()["detail"], refused.text
+
+
+def test_a_generation_submitted_to_a_team_is_born_seen_by_its_members_only(platform: Platform) -> None:
+    owner, member, outsider = platform.sign_up("owner"), platform.sign_up("member"), platform.sign_up("outsider")
+    for user, plan in ((owner, "team"), (member, "plus"), (outsider, "plus")):
+        platform.change_plan(user, plan)
+    team_id = platform.create_team(owner)
+    platform.join(owner, team_id, member)
+    token = secret()
+    body = {"prompt": f"{PROMPT} {token}", "num_images": 1, "steps": 2, "visibility": "team"}
+
+    def submit(user: Account, **extra: str) -> httpx.Response:
+        return platform.http.post("/api/v1/generations", json={**body, **extra}, headers=user.headers)
+
+    # Not a member: the same 404 as a team that does not exist; a team needs its id, and only it.
+    outsiders = submit(outsider, team_id=team_id)
+    unknown = submit(member, team_id=str(uuid.uuid4()))
+    assert outsiders.status_code == unknown.status_code == 404, outsiders.text
+    assert outsiders.json()["detail"] == unknown.json()["detail"] == "Team not found."
+    assert submit(member).status_code == 422
+    assert submit(member, team_id=team_id, visibility="private").status_code == 422
+
+    accepted = submit(member, team_id=team_id)
+    assert accepted.status_code == 202, accepted.text
+    generation_id = accepted.json()["generation_id"]
+
+    def finished() -> dict | None:
+        for headers in (outsider.headers, ANONYMOUS):
+            reply = platform.http.get(f"/api/v1/generations/{generation_id}", headers=headers)
+            assert reply.status_code == 404 and token not in reply.text
+        reply = platform.http.get(f"/api/v1/generations/{generation_id}", headers=member.headers)
+        return reply.json() if reply.json()["status"] in ("succeeded", "failed") else None
+
+    # While it runs outsiders get 404; the moment its maker sees it succeed, the team sees it too.
+    done = wait_until(finished, "the team generation finished", 120, interval=0.2)
+    assert done["status"] == "succeeded" and done["visibility"] == "team", done
+    [shared] = image_ids(done)
+    seen = platform.http.get(f"/api/v1/images/{shared}", headers=owner.headers)
+    assert seen.status_code == 200 and seen.json()["visibility"] == "team" and token in seen.json()["prompt"]
+    mine = platform.http.get(f"/api/v1/images/{shared}", headers=member.headers).json()
+    assert mine["visibility"] == "team" and mine["team_id"] == team_id
+    for headers in (outsider.headers, ANONYMOUS):
+        assert_hidden(platform, shared, headers, token, missing_image_answers(platform, headers))
+    assert shared not in platform.http.get("/api/v1/feed").text
+    # Deleted by its owner (not by a member): its images turn private to their makers at once.
+    path = f"/api/v1/teams/{team_id}"
+    assert platform.http.delete(path, headers=member.headers).status_code == 403
+    deleted = platform.http.delete(path, headers=owner.headers)
+    assert deleted.status_code == 200 and deleted.json()["privatized_image_ids"] == [shared], deleted.text
+    assert_hidden(platform, shared, owner.headers, token, missing_image_answers(platform, owner.headers))
+    assert platform.http.get(f"/api/v1/images/{shared}", headers=member.headers).json()["visibility"] == "private"
+    assert submit(member, team_id=team_id).status_code == 404  # no such team any more
+    # A team is never remembered as the last choice (nothing chosen before it: public).
+    later = platform.generate(member, f"{PROMPT} {secret()}")
+    assert later["visibility"] == "public", later["visibility"]

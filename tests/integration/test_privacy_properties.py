@@ -27,7 +27,10 @@ leave or are removed, and share their images with the team. A team image is seen
 current members and its owner only: everyone else — a non-member, a removed member, anonymous —
 gets exactly the unknown id's answers on every surface; it never shows in the public feed, not
 even to members; the team's last owner cannot leave (409); a member who leaves or is removed sees
-nothing of the team from that answer on, and their team images turn private to them.
+nothing of the team from that answer on, and their team images turn private to them. Members also
+submit generations to the team (born team images; a non-member gets the unknown team's 404). When
+user 0 leaves the Team plan (any plan change of theirs) the team lapses: every team image turns
+private to its maker, and sharing with the team or submitting to it gives private from then on.
 
 Settings: MAX_EXAMPLES=6 runs of up to STEPS=12 steps each (≈ 65 steps, each followed by the full
 probe). Generations are 1 image, 2 steps. Each run starts with user 0 on the Team plan holding a
@@ -65,6 +68,7 @@ from tests.integration.test_privacy_support import (
     missing_image_answers,
     running_platform,
 )
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 log = logging.getLogger(__name__)
@@ -146,6 +150,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.imgs: dict[str, Img] = {}
         self.gens: dict[str, Gen] = {}
         self.team_id = ""
+        self.team_lapsed = False
         self.members = {OWNER}
         viewers = [user.account.headers for user in self.users] + [ANONYMOUS]
         self.reference = [missing_image_answers(self.platform, headers) for headers in viewers]
@@ -185,7 +190,12 @@ class PrivacyMachine(RuleBasedStateMachine):
         if visibility is not None:
             user.last_choice = visibility
         expected = visibility or (user.last_choice if user.private_allowed and user.last_choice else "public")
-        generation = self.platform.wait(user.account, reply.json()["generation_id"])
+        self._record_generation(who, reply.json()["generation_id"], token, expected)
+        self.seen[f"generated {expected}"] += 1
+
+    def _record_generation(self, who: int, generation_id: str, token: str, expected: str) -> None:
+        """Waits for the generation and records its images, each born `expected`."""
+        generation = self.platform.wait(self.users[who].account, generation_id)
         assert generation["status"] == "succeeded", generation
         gen = Gen(who)
         for image in generation["images"]:
@@ -193,7 +203,6 @@ class PrivacyMachine(RuleBasedStateMachine):
             self.imgs[image["image_id"]] = Img(who, generation["generation_id"], token, expected)
             gen.image_ids.append(image["image_id"])
         self.gens[generation["generation_id"]] = gen
-        self.seen[f"generated {expected}"] += 1
 
     def _expect_change(self, actor: int, image_id: str, target: str) -> str:
         """ "ok", "not_found" or "refused", as the rules say."""
@@ -208,7 +217,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         image = self.imgs[image_id]
         if image.deleted or image.owner != actor:
             return "not_found"
-        if actor not in self.members:
+        if actor not in self.members or self.team_lapsed:
             return "refused"
         if image.visibility == "team":
             return "ok"
@@ -339,7 +348,49 @@ class PrivacyMachine(RuleBasedStateMachine):
             assert account.plan == plan
             if plan != "free":
                 assert STATUS[account.status] == "active"
+        if who == OWNER and not self.team_lapsed:  # every plan drawn here ends user 0's Team plan
+            self._team_lapses()
         self._record_plan(who, account)
+
+    def _team_lapses(self) -> None:
+        """Once the authority has lapsed the team (billing's PlanChanged), every team image is
+        private to its maker."""
+
+        def lapsed() -> bool:
+            reply = self.platform.http.get("/api/v1/teams", headers=self.users[OWNER].account.headers)
+            return reply.json()["items"][0]["lapsed"]
+
+        wait_until(lapsed, "the team lapsed", 30, interval=0.1)
+        self.team_lapsed = True
+        for image in self.imgs.values():
+            if image.visibility == "team":
+                image.visibility = "private"
+        self.seen["team lapsed"] += 1
+
+    @rule(who=st.integers(0, USERS - 1))
+    def generate_for_the_team(self, who: int) -> None:
+        """Submitted to the team: born a team image (private to its maker once the team lapsed)."""
+        user = self.users[who]
+        token = f"t{uuid.uuid4().hex[:12]}"
+        body = {"prompt": f"{PROMPT} {token}", "num_images": 1, "steps": 2, "visibility": "team"}
+        reply = self.platform.http.post(
+            "/api/v1/generations", json={**body, "team_id": self.team_id}, headers=user.account.headers
+        )
+        if who not in self.members:
+            assert reply.status_code == 404, reply.text
+            self.seen["generate for the team: not a member"] += 1
+            return
+        if not user.private_allowed:
+            assert reply.status_code == 403, reply.text
+            self.seen["generate refused"] += 1
+            return
+        if reply.status_code == 402:
+            self.seen["out of credits"] += 1
+            return
+        assert reply.status_code == 202, reply.text
+        expected = "private" if self.team_lapsed else "team"
+        self._record_generation(who, reply.json()["generation_id"], token, expected)
+        self.seen[f"generated for the team: {expected}"] += 1
 
     @rule(data=st.data())
     def act(self, data: st.DataObject) -> None:

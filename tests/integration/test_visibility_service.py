@@ -19,9 +19,11 @@ import psycopg
 import pytest
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from atelier.common.v1.visibility_pb2 import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
+from atelier.billing.v1 import events_pb2 as billing_events
+from atelier.common.v1.visibility_pb2 import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, VISIBILITY_TEAM
 from atelier.generation.v1 import events_pb2 as generation_events
 from atelier.visibility.v1 import events_pb2, visibility_pb2, visibility_pb2_grpc
+from contracts import billing as billing_contract
 from contracts import generation
 from glue.events import ensure_streams, make_envelope
 from tests.support.events import stream_events, stream_messages
@@ -162,7 +164,7 @@ async def publish(nats_url: str, subject: str, event) -> None:
         await nc.close()
 
 
-async def consumed(nats_url: str, durable: str, timeout: float = 30.0) -> None:
+async def consumed(nats_url: str, durable: str, timeout: float = 30.0, stream: str = "GENERATION") -> None:
     """Waits until the durable consumer has handled (acked or dead-lettered) everything in its stream."""
     nc = await nats.connect(nats_url)
     try:
@@ -170,7 +172,7 @@ async def consumed(nats_url: str, durable: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                info = await js.consumer_info("GENERATION", durable)
+                info = await js.consumer_info(stream, durable)
                 if info.num_pending == 0 and info.num_ack_pending == 0 and info.num_redelivered == 0:
                     return
             except nats.js.errors.NotFoundError:
@@ -568,3 +570,100 @@ async def test_unknown_deleted_and_other_peoples_images_are_indistinguishable(st
         error = await refused(call)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "at most 500" in error.details()
     assert len(await allowed(vis, "alice", [mine, *too_many[:499]])) == 1
+
+
+TEAM_PLAN = billing_pb2.Account(
+    plan="team", entitlements=[*PAID, "private_generation", "teams"], status=billing_pb2.SUBSCRIPTION_STATUS_ACTIVE
+)
+
+
+async def plan_changed(nats_url: str, user_id: str, version: int, account: billing_pb2.Account) -> None:
+    """Billing's PlanChanged, as billing publishes it on its own stream."""
+    event = billing_events.PlanChanged(
+        user_id=user_id,
+        plan=account.plan,
+        entitlements=list(account.entitlements),
+        status=account.status,
+        version=version,
+    )
+    nc = await nats.connect(nats_url)
+    try:
+        await ensure_streams(nc.jetstream(), [billing_contract.STREAM_SPEC])
+        envelope = make_envelope(event, {})
+        await nc.jetstream().publish(
+            billing_contract.PLAN_CHANGED, envelope.SerializeToString(), headers={"Nats-Msg-Id": envelope.event_id}
+        )
+    finally:
+        await nc.close()
+
+
+async def test_images_are_born_in_a_team_for_members_only_and_a_lapse_makes_them_private(stack, vis, billing):
+    billing.accounts.update({"olga": TEAM_PLAN, "mia": PLUS, "max": PLUS})
+    team_id = (await vis.CreateTeam(visibility_pb2.CreateTeamRequest(actor_id="olga", name="crew"))).team.team_id
+    await vis.InviteToTeam(visibility_pb2.InviteToTeamRequest(actor_id="olga", team_id=team_id, invitee_id="mia"))
+    await vis.AnswerTeamInvite(visibility_pb2.AnswerTeamInviteRequest(actor_id="mia", team_id=team_id, accept=True))
+
+    async def born(owner: str) -> visibility_pb2.ImageVisibility:
+        reply = await vis.RegisterImages(
+            visibility_pb2.RegisterImagesRequest(
+                owner_id=owner,
+                generation_id=str(uuid.uuid4()),
+                image_ids=[str(uuid.uuid4())],
+                visibility=VISIBILITY_TEAM,
+                made_with_privacy_entitlement=True,
+                team_id=team_id,
+            )
+        )
+        return reply.images[0]
+
+    theirs, ours = await born("mia"), await born("olga")
+    assert (theirs.visibility, theirs.team_id, theirs.version) == (VISIBILITY_TEAM, team_id, 1)
+    assert await allowed(vis, "olga", [theirs.image_id]) == {theirs.image_id}
+    assert await allowed(vis, "max", [theirs.image_id, ours.image_id]) == set()
+    # Not a member: born private to its owner, never in the team (nor public).
+    stranger = await born("max")
+    assert (stranger.visibility, stranger.team_id) == (VISIBILITY_PRIVATE, "")
+    assert await allowed(vis, "olga", [stranger.image_id]) == set()
+
+    # Olga's Team plan ends (billing's PlanChanged, version 3): the team lapses, its images turn
+    # private to their makers, each with a VisibilityChanged at version 2.
+    await plan_changed(stack.infra.nats_url, "olga", 3, LAPSED)
+    for _ in range(300):
+        if not await allowed(vis, "olga", [theirs.image_id]):
+            break
+        await asyncio.sleep(0.1)
+    assert await allowed(vis, "olga", [theirs.image_id, ours.image_id]) == {ours.image_id}
+    assert await allowed(vis, "mia", [theirs.image_id, ours.image_id]) == {theirs.image_id}
+    for image in (theirs, ours):
+        events = (await changed_events(stack.infra.nats_url, image.image_id, 1))[image.image_id]
+        assert [(e.visibility, e.version) for e in events] == [(VISIBILITY_PRIVATE, 2)]
+    lapsed = await refused(
+        vis.SetVisibility(
+            visibility_pb2.SetVisibilityRequest(
+                actor_id="mia", image_id=theirs.image_id, visibility=VISIBILITY_TEAM, team_id=team_id
+            )
+        )
+    )
+    assert lapsed.code() == grpc.StatusCode.PERMISSION_DENIED and "plan has ended" in lapsed.details()
+    assert (await born("mia")).visibility == VISIBILITY_PRIVATE  # nothing is born in a lapsed team
+
+    # An older event (version 2, still active) arriving late changes nothing; a newer one
+    # reinstates the team, whose images stay private until shared again.
+    await plan_changed(stack.infra.nats_url, "olga", 2, TEAM_PLAN)
+    await consumed(stack.infra.nats_url, "visibility-plan-changed", stream=billing_contract.STREAM)
+    assert (await born("mia")).visibility == VISIBILITY_PRIVATE
+    await plan_changed(stack.infra.nats_url, "olga", 4, TEAM_PLAN)
+    await consumed(stack.infra.nats_url, "visibility-plan-changed", stream=billing_contract.STREAM)
+    newest = await born("mia")
+    assert newest.visibility == VISIBILITY_TEAM
+    assert (await state(vis, "mia", theirs.image_id)).visibility == VISIBILITY_PRIVATE
+
+    # Deleted by its owner (a member may not): its images turn private to their makers at once.
+    delete = visibility_pb2.DeleteTeamRequest(actor_id="mia", team_id=team_id)
+    assert (await refused(vis.DeleteTeam(delete))).code() == grpc.StatusCode.PERMISSION_DENIED
+    deleted = await vis.DeleteTeam(visibility_pb2.DeleteTeamRequest(actor_id="olga", team_id=team_id))
+    assert list(deleted.privatized_image_ids) == [newest.image_id]
+    assert await allowed(vis, "olga", [newest.image_id]) == set()
+    assert (await state(vis, "mia", newest.image_id)).visibility == VISIBILITY_PRIVATE
+    assert not (await vis.ListTeams(visibility_pb2.ListTeamsRequest(user_id="mia"))).teams
+    assert (await born("mia")).visibility == VISIBILITY_PRIVATE  # no team to be born in

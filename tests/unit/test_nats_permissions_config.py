@@ -39,6 +39,7 @@ def test_durables_match_the_services() -> None:
     assert set(PERMISSIONS["visibility"].durables) == {
         Durable(GEN, visibility_events.IMAGES_READY_DURABLE, generation_contract.IMAGES_READY),
         Durable(GEN, visibility_events.IMAGE_DELETED_DURABLE, generation_contract.IMAGE_DELETED),
+        Durable(billing_contract.STREAM, visibility_events.PLAN_CHANGED_DURABLE, billing_contract.PLAN_CHANGED),
     }
     assert set(PERMISSIONS["billing"].durables) == {
         Durable(GEN, billing_events.IMAGES_READY_DURABLE, generation_contract.IMAGES_READY),

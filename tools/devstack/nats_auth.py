@@ -17,7 +17,8 @@ What each user may do (the global account; JetStream API subjects scoped per str
 - webhooks: no stream and no publishing (deliveries leave over HTTPS); consumes only its three
   durables (ImagesReady, GenerationFailed, VisibilityChanged).
 - visibility, feed, billing: own their stream (visibility, billing), publish their domain's
-  subjects, consume only their durables, each bound to the one subject it handles (the durable
+  subjects, consume only their durables (visibility: billing's PlanChanged too, for team
+  lapses), each bound to the one subject it handles (the durable
   create subject carries the filter, so a feed user cannot open a consumer on GenerationRequested).
 - admin: everything (tests and operators' tools; no service runs as it).
 
@@ -105,6 +106,7 @@ SERVICES: tuple[ServicePermissions, ...] = (
         durables=(
             Durable(GENERATION_STREAM, "visibility-images-ready", "atelier.generation.images_ready"),
             Durable(GENERATION_STREAM, "visibility-image-deleted", "atelier.generation.image_deleted"),
+            Durable(BILLING_STREAM, "visibility-plan-changed", "atelier.billing.plan_changed"),
         ),
     ),
     ServicePermissions(

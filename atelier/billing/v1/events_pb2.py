@@ -25,13 +25,13 @@ _sym_db = _symbol_database.Default()
 from atelier.billing.v1 import billing_pb2 as atelier_dot_billing_dot_v1_dot_billing__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61telier/billing/v1/events.proto\x12\x12\x61telier.billing.v1\x1a atelier/billing/v1/billing.proto\"z\n\x0bPlanChanged\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x14\n\x0c\x65ntitlements\x18\x03 \x03(\t\x12\x36\n\x06status\x18\x04 \x01(\x0e\x32&.atelier.billing.v1.SubscriptionStatusb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x61telier/billing/v1/events.proto\x12\x12\x61telier.billing.v1\x1a atelier/billing/v1/billing.proto\"\x8b\x01\n\x0bPlanChanged\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x14\n\x0c\x65ntitlements\x18\x03 \x03(\t\x12\x36\n\x06status\x18\x04 \x01(\x0e\x32&.atelier.billing.v1.SubscriptionStatus\x12\x0f\n\x07version\x18\x05 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.billing.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PLANCHANGED']._serialized_start=89
-  _globals['_PLANCHANGED']._serialized_end=211
+  _globals['_PLANCHANGED']._serialized_start=90
+  _globals['_PLANCHANGED']._serialized_end=229
 # @@protoc_insertion_point(module_scope)

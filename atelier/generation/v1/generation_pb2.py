@@ -26,59 +26,59 @@ from atelier.common.v1 import visibility_pb2 as atelier_dot_common_dot_v1_dot_vi
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&atelier/generation/v1/generation.proto\x12\x15\x61telier.generation.v1\x1a\"atelier/common/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x04\n\x10GenerationParams\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x17\n\x0fnegative_prompt\x18\x02 \x01(\t\x12\x11\n\x04seed\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nnum_images\x18\x04 \x01(\x05\x12\x14\n\x0c\x61spect_ratio\x18\x05 \x01(\t\x12\x14\n\x0cmagic_prompt\x18\x06 \x01(\x08\x12\x15\n\rcolor_palette\x18\x07 \x03(\t\x12\x17\n\x0fsource_image_id\x18\x08 \x01(\t\x12\x0c\n\x04mode\x18\t \x01(\t\x12\r\n\x05steps\x18\n \x01(\x05\x12\x10\n\x08guidance\x18\x0b \x01(\x02\x12\x10\n\x08strength\x18\x0c \x01(\x02\x12,\n\x04kind\x18\r \x01(\x0e\x32\x1e.atelier.generation.v1.JobKind\x12\x10\n\x08mask_png\x18\x0f \x01(\x0c\x12\x18\n\x10\x65xtend_direction\x18\x10 \x01(\t\x12\x15\n\rextend_pixels\x18\x11 \x01(\x05\x12\x16\n\x0estyle_image_id\x18\x13 \x01(\t\x12\x16\n\x0estyle_strength\x18\x14 \x01(\x02\x12=\n\x0f\x65\x64it_operations\x18\x15 \x03(\x0b\x32$.atelier.generation.v1.EditOperation\x12\x10\n\x08model_id\x18\x16 \x01(\t\x12\x13\n\x0bmodel_scale\x18\x17 \x01(\x02\x42\x07\n\x05_seed\"\xa0\x01\n\rEditOperation\x12.\n\x04\x63rop\x18\x01 \x01(\x0b\x32\x1e.atelier.generation.v1.CropBoxH\x00\x12\x18\n\x0erotate_degrees\x18\x02 \x01(\x05H\x00\x12\x0e\n\x04\x66lip\x18\x03 \x01(\tH\x00\x12\x14\n\nbrightness\x18\x04 \x01(\x02H\x00\x12\x12\n\x08\x63ontrast\x18\x05 \x01(\x02H\x00\x42\x0b\n\toperation\">\n\x07\x43ropBox\x12\t\n\x01x\x18\x01 \x01(\x05\x12\t\n\x01y\x18\x02 \x01(\x05\x12\r\n\x05width\x18\x03 \x01(\x05\x12\x0e\n\x06height\x18\x04 \x01(\x05\"\xe1\x02\n\x05Image\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x15\n\rgeneration_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05index\x18\x04 \x01(\x05\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\r\n\x05width\x18\x06 \x01(\x05\x12\x0e\n\x06height\x18\x07 \x01(\x05\x12\x14\n\x0cnative_width\x18\x08 \x01(\x05\x12\x15\n\rnative_height\x18\t \x01(\x05\x12\x12\n\nobject_key\x18\n \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x0b \x01(\t\x12\x31\n\nvisibility\x18\x0c \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0e\n\x06prompt\x18\r \x01(\t\x12.\n\ncreated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsource_image_id\x18\x0f \x01(\t\"\x94\x04\n\nGeneration\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x06status\x18\x03 \x01(\x0e\x32\'.atelier.generation.v1.GenerationStatus\x12\x37\n\x06params\x18\x04 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x14\n\x0cmagic_prompt\x18\x05 \x01(\t\x12\x31\n\nvisibility\x18\x06 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x15\n\rprogress_step\x18\x07 \x01(\x05\x12\x16\n\x0eprogress_total\x18\x08 \x01(\x05\x12,\n\x06images\x18\t \x03(\x0b\x32\x1c.atelier.generation.v1.Image\x12\r\n\x05\x65rror\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04seed\x18\r \x01(\x03\x12\x13\n\x0bseed_chosen\x18\x0e \x01(\x08\x12\x1c\n\x14unknown_prompt_words\x18( \x03(\t\x12\x13\n\x0bsuggestions\x18) \x03(\t\"\xfb\x01\n\rSubmitRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x37\n\x06params\x18\x03 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x31\n\nvisibility\x18\x04 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x19\n\x11visibility_copied\x18\x07 \x01(\x08J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07R\x10privacy_entitledR\x1amax_concurrent_generations\"X\n\x0eSubmitResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\",\n\x18GetLastVisibilityRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"N\n\x19GetLastVisibilityResponse\x12\x31\n\nvisibility\x18\x01 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"@\n\x14GetGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"N\n\x15GetGenerationResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\"M\n\x16ListGenerationsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"f\n\x17ListGenerationsResponse\x12\x36\n\x0bgenerations\x18\x01 \x03(\x0b\x32!.atelier.generation.v1.Generation\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"=\n\x15\x42\x61tchGetImagesRequest\x12\x11\n\timage_ids\x18\x01 \x03(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"F\n\x16\x42\x61tchGetImagesResponse\x12,\n\x06images\x18\x01 \x03(\x0b\x32\x1c.atelier.generation.v1.Image\"T\n\x17\x44\x65leteGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\x12\x10\n\x08undoable\x18\x03 \x01(\x08\"e\n\x18\x44\x65leteGenerationResponse\x12\x19\n\x11\x64\x65leted_image_ids\x18\x01 \x03(\t\x12.\n\nundo_until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x18RestoreGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\"7\n\x19RestoreGenerationResponse\x12\x1a\n\x12restored_image_ids\x18\x01 \x03(\t\"@\n\x14WatchProgressRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"o\n\x15WatchProgressResponse\x12\x11\n\tlistening\x18\x01 \x01(\x08\x12\x0c\n\x04step\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x14\n\x0cpreviews_png\x18\x04 \x03(\x0c\x12\x10\n\x08\x66inished\x18\x05 \x01(\x08*\xfd\x01\n\x07JobKind\x12\x18\n\x14JOB_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_KIND_GENERATE\x10\x01\x12\x14\n\x10JOB_KIND_UPSCALE\x10\x02\x12\x15\n\x11JOB_KIND_DESCRIBE\x10\x03\x12\x1e\n\x1aJOB_KIND_REMOVE_BACKGROUND\x10\x04\x12\x11\n\rJOB_KIND_FILL\x10\x06\x12\x13\n\x0fJOB_KIND_EXTEND\x10\x07\x12\x11\n\rJOB_KIND_EDIT\x10\x08\x12\x1f\n\x1bJOB_KIND_REPLACE_BACKGROUND\x10\x05\x12\x18\n\x14JOB_KIND_TRAIN_STYLE\x10\t*\xb1\x01\n\x10GenerationStatus\x12!\n\x1dGENERATION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18GENERATION_STATUS_QUEUED\x10\x01\x12\x1d\n\x19GENERATION_STATUS_RUNNING\x10\x02\x12\x1f\n\x1bGENERATION_STATUS_SUCCEEDED\x10\x03\x12\x1c\n\x18GENERATION_STATUS_FAILED\x10\x04\x32\x8a\x07\n\x11GenerationService\x12U\n\x06Submit\x12$.atelier.generation.v1.SubmitRequest\x1a%.atelier.generation.v1.SubmitResponse\x12v\n\x11GetLastVisibility\x12/.atelier.generation.v1.GetLastVisibilityRequest\x1a\x30.atelier.generation.v1.GetLastVisibilityResponse\x12j\n\rGetGeneration\x12+.atelier.generation.v1.GetGenerationRequest\x1a,.atelier.generation.v1.GetGenerationResponse\x12p\n\x0fListGenerations\x12-.atelier.generation.v1.ListGenerationsRequest\x1a..atelier.generation.v1.ListGenerationsResponse\x12m\n\x0e\x42\x61tchGetImages\x12,.atelier.generation.v1.BatchGetImagesRequest\x1a-.atelier.generation.v1.BatchGetImagesResponse\x12s\n\x10\x44\x65leteGeneration\x12..atelier.generation.v1.DeleteGenerationRequest\x1a/.atelier.generation.v1.DeleteGenerationResponse\x12v\n\x11RestoreGeneration\x12/.atelier.generation.v1.RestoreGenerationRequest\x1a\x30.atelier.generation.v1.RestoreGenerationResponse\x12l\n\rWatchProgress\x12+.atelier.generation.v1.WatchProgressRequest\x1a,.atelier.generation.v1.WatchProgressResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&atelier/generation/v1/generation.proto\x12\x15\x61telier.generation.v1\x1a\"atelier/common/v1/visibility.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x04\n\x10GenerationParams\x12\x0e\n\x06prompt\x18\x01 \x01(\t\x12\x17\n\x0fnegative_prompt\x18\x02 \x01(\t\x12\x11\n\x04seed\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x12\n\nnum_images\x18\x04 \x01(\x05\x12\x14\n\x0c\x61spect_ratio\x18\x05 \x01(\t\x12\x14\n\x0cmagic_prompt\x18\x06 \x01(\x08\x12\x15\n\rcolor_palette\x18\x07 \x03(\t\x12\x17\n\x0fsource_image_id\x18\x08 \x01(\t\x12\x0c\n\x04mode\x18\t \x01(\t\x12\r\n\x05steps\x18\n \x01(\x05\x12\x10\n\x08guidance\x18\x0b \x01(\x02\x12\x10\n\x08strength\x18\x0c \x01(\x02\x12,\n\x04kind\x18\r \x01(\x0e\x32\x1e.atelier.generation.v1.JobKind\x12\x10\n\x08mask_png\x18\x0f \x01(\x0c\x12\x18\n\x10\x65xtend_direction\x18\x10 \x01(\t\x12\x15\n\rextend_pixels\x18\x11 \x01(\x05\x12\x16\n\x0estyle_image_id\x18\x13 \x01(\t\x12\x16\n\x0estyle_strength\x18\x14 \x01(\x02\x12=\n\x0f\x65\x64it_operations\x18\x15 \x03(\x0b\x32$.atelier.generation.v1.EditOperation\x12\x10\n\x08model_id\x18\x16 \x01(\t\x12\x13\n\x0bmodel_scale\x18\x17 \x01(\x02\x12\x0f\n\x07team_id\x18\x19 \x01(\tB\x07\n\x05_seed\"\xa0\x01\n\rEditOperation\x12.\n\x04\x63rop\x18\x01 \x01(\x0b\x32\x1e.atelier.generation.v1.CropBoxH\x00\x12\x18\n\x0erotate_degrees\x18\x02 \x01(\x05H\x00\x12\x0e\n\x04\x66lip\x18\x03 \x01(\tH\x00\x12\x14\n\nbrightness\x18\x04 \x01(\x02H\x00\x12\x12\n\x08\x63ontrast\x18\x05 \x01(\x02H\x00\x42\x0b\n\toperation\">\n\x07\x43ropBox\x12\t\n\x01x\x18\x01 \x01(\x05\x12\t\n\x01y\x18\x02 \x01(\x05\x12\r\n\x05width\x18\x03 \x01(\x05\x12\x0e\n\x06height\x18\x04 \x01(\x05\"\xe1\x02\n\x05Image\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x15\n\rgeneration_id\x18\x02 \x01(\t\x12\x10\n\x08owner_id\x18\x03 \x01(\t\x12\r\n\x05index\x18\x04 \x01(\x05\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\r\n\x05width\x18\x06 \x01(\x05\x12\x0e\n\x06height\x18\x07 \x01(\x05\x12\x14\n\x0cnative_width\x18\x08 \x01(\x05\x12\x15\n\rnative_height\x18\t \x01(\x05\x12\x12\n\nobject_key\x18\n \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x0b \x01(\t\x12\x31\n\nvisibility\x18\x0c \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x0e\n\x06prompt\x18\r \x01(\t\x12.\n\ncreated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fsource_image_id\x18\x0f \x01(\t\"\x94\x04\n\nGeneration\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x06status\x18\x03 \x01(\x0e\x32\'.atelier.generation.v1.GenerationStatus\x12\x37\n\x06params\x18\x04 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x14\n\x0cmagic_prompt\x18\x05 \x01(\t\x12\x31\n\nvisibility\x18\x06 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x15\n\rprogress_step\x18\x07 \x01(\x05\x12\x16\n\x0eprogress_total\x18\x08 \x01(\x05\x12,\n\x06images\x18\t \x03(\x0b\x32\x1c.atelier.generation.v1.Image\x12\r\n\x05\x65rror\x18\n \x01(\t\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04seed\x18\r \x01(\x03\x12\x13\n\x0bseed_chosen\x18\x0e \x01(\x08\x12\x1c\n\x14unknown_prompt_words\x18( \x03(\t\x12\x13\n\x0bsuggestions\x18) \x03(\t\"\x8c\x02\n\rSubmitRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x37\n\x06params\x18\x03 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x31\n\nvisibility\x18\x04 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x19\n\x11visibility_copied\x18\x07 \x01(\x08\x12\x0f\n\x07team_id\x18\x08 \x01(\tJ\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07R\x10privacy_entitledR\x1amax_concurrent_generations\"X\n\x0eSubmitResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\",\n\x18GetLastVisibilityRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"N\n\x19GetLastVisibilityResponse\x12\x31\n\nvisibility\x18\x01 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\"@\n\x14GetGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"N\n\x15GetGenerationResponse\x12\x35\n\ngeneration\x18\x01 \x01(\x0b\x32!.atelier.generation.v1.Generation\"M\n\x16ListGenerationsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"f\n\x17ListGenerationsResponse\x12\x36\n\x0bgenerations\x18\x01 \x03(\x0b\x32!.atelier.generation.v1.Generation\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"=\n\x15\x42\x61tchGetImagesRequest\x12\x11\n\timage_ids\x18\x01 \x03(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"F\n\x16\x42\x61tchGetImagesResponse\x12,\n\x06images\x18\x01 \x03(\x0b\x32\x1c.atelier.generation.v1.Image\"T\n\x17\x44\x65leteGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\x12\x10\n\x08undoable\x18\x03 \x01(\x08\"e\n\x18\x44\x65leteGenerationResponse\x12\x19\n\x11\x64\x65leted_image_ids\x18\x01 \x03(\t\x12.\n\nundo_until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x18RestoreGenerationRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\"7\n\x19RestoreGenerationResponse\x12\x1a\n\x12restored_image_ids\x18\x01 \x03(\t\"@\n\x14WatchProgressRequest\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"o\n\x15WatchProgressResponse\x12\x11\n\tlistening\x18\x01 \x01(\x08\x12\x0c\n\x04step\x18\x02 \x01(\x05\x12\r\n\x05total\x18\x03 \x01(\x05\x12\x14\n\x0cpreviews_png\x18\x04 \x03(\x0c\x12\x10\n\x08\x66inished\x18\x05 \x01(\x08*\xfd\x01\n\x07JobKind\x12\x18\n\x14JOB_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_KIND_GENERATE\x10\x01\x12\x14\n\x10JOB_KIND_UPSCALE\x10\x02\x12\x15\n\x11JOB_KIND_DESCRIBE\x10\x03\x12\x1e\n\x1aJOB_KIND_REMOVE_BACKGROUND\x10\x04\x12\x11\n\rJOB_KIND_FILL\x10\x06\x12\x13\n\x0fJOB_KIND_EXTEND\x10\x07\x12\x11\n\rJOB_KIND_EDIT\x10\x08\x12\x1f\n\x1bJOB_KIND_REPLACE_BACKGROUND\x10\x05\x12\x18\n\x14JOB_KIND_TRAIN_STYLE\x10\t*\xb1\x01\n\x10GenerationStatus\x12!\n\x1dGENERATION_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18GENERATION_STATUS_QUEUED\x10\x01\x12\x1d\n\x19GENERATION_STATUS_RUNNING\x10\x02\x12\x1f\n\x1bGENERATION_STATUS_SUCCEEDED\x10\x03\x12\x1c\n\x18GENERATION_STATUS_FAILED\x10\x04\x32\x8a\x07\n\x11GenerationService\x12U\n\x06Submit\x12$.atelier.generation.v1.SubmitRequest\x1a%.atelier.generation.v1.SubmitResponse\x12v\n\x11GetLastVisibility\x12/.atelier.generation.v1.GetLastVisibilityRequest\x1a\x30.atelier.generation.v1.GetLastVisibilityResponse\x12j\n\rGetGeneration\x12+.atelier.generation.v1.GetGenerationRequest\x1a,.atelier.generation.v1.GetGenerationResponse\x12p\n\x0fListGenerations\x12-.atelier.generation.v1.ListGenerationsRequest\x1a..atelier.generation.v1.ListGenerationsResponse\x12m\n\x0e\x42\x61tchGetImages\x12,.atelier.generation.v1.BatchGetImagesRequest\x1a-.atelier.generation.v1.BatchGetImagesResponse\x12s\n\x10\x44\x65leteGeneration\x12..atelier.generation.v1.DeleteGenerationRequest\x1a/.atelier.generation.v1.DeleteGenerationResponse\x12v\n\x11RestoreGeneration\x12/.atelier.generation.v1.RestoreGenerationRequest\x1a\x30.atelier.generation.v1.RestoreGenerationResponse\x12l\n\rWatchProgress\x12+.atelier.generation.v1.WatchProgressRequest\x1a,.atelier.generation.v1.WatchProgressResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.generation.v1.generation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JOBKIND']._serialized_start=3211
-  _globals['_JOBKIND']._serialized_end=3464
-  _globals['_GENERATIONSTATUS']._serialized_start=3467
-  _globals['_GENERATIONSTATUS']._serialized_end=3644
+  _globals['_JOBKIND']._serialized_start=3245
+  _globals['_JOBKIND']._serialized_end=3498
+  _globals['_GENERATIONSTATUS']._serialized_start=3501
+  _globals['_GENERATIONSTATUS']._serialized_end=3678
   _globals['_GENERATIONPARAMS']._serialized_start=135
-  _globals['_GENERATIONPARAMS']._serialized_end=662
-  _globals['_EDITOPERATION']._serialized_start=665
-  _globals['_EDITOPERATION']._serialized_end=825
-  _globals['_CROPBOX']._serialized_start=827
-  _globals['_CROPBOX']._serialized_end=889
-  _globals['_IMAGE']._serialized_start=892
-  _globals['_IMAGE']._serialized_end=1245
-  _globals['_GENERATION']._serialized_start=1248
-  _globals['_GENERATION']._serialized_end=1780
-  _globals['_SUBMITREQUEST']._serialized_start=1783
-  _globals['_SUBMITREQUEST']._serialized_end=2034
-  _globals['_SUBMITRESPONSE']._serialized_start=2036
-  _globals['_SUBMITRESPONSE']._serialized_end=2124
-  _globals['_GETLASTVISIBILITYREQUEST']._serialized_start=2126
-  _globals['_GETLASTVISIBILITYREQUEST']._serialized_end=2170
-  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_start=2172
-  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_end=2250
-  _globals['_GETGENERATIONREQUEST']._serialized_start=2252
-  _globals['_GETGENERATIONREQUEST']._serialized_end=2316
-  _globals['_GETGENERATIONRESPONSE']._serialized_start=2318
-  _globals['_GETGENERATIONRESPONSE']._serialized_end=2396
-  _globals['_LISTGENERATIONSREQUEST']._serialized_start=2398
-  _globals['_LISTGENERATIONSREQUEST']._serialized_end=2475
-  _globals['_LISTGENERATIONSRESPONSE']._serialized_start=2477
-  _globals['_LISTGENERATIONSRESPONSE']._serialized_end=2579
-  _globals['_BATCHGETIMAGESREQUEST']._serialized_start=2581
-  _globals['_BATCHGETIMAGESREQUEST']._serialized_end=2642
-  _globals['_BATCHGETIMAGESRESPONSE']._serialized_start=2644
-  _globals['_BATCHGETIMAGESRESPONSE']._serialized_end=2714
-  _globals['_DELETEGENERATIONREQUEST']._serialized_start=2716
-  _globals['_DELETEGENERATIONREQUEST']._serialized_end=2800
-  _globals['_DELETEGENERATIONRESPONSE']._serialized_start=2802
-  _globals['_DELETEGENERATIONRESPONSE']._serialized_end=2903
-  _globals['_RESTOREGENERATIONREQUEST']._serialized_start=2905
-  _globals['_RESTOREGENERATIONREQUEST']._serialized_end=2972
-  _globals['_RESTOREGENERATIONRESPONSE']._serialized_start=2974
-  _globals['_RESTOREGENERATIONRESPONSE']._serialized_end=3029
-  _globals['_WATCHPROGRESSREQUEST']._serialized_start=3031
-  _globals['_WATCHPROGRESSREQUEST']._serialized_end=3095
-  _globals['_WATCHPROGRESSRESPONSE']._serialized_start=3097
-  _globals['_WATCHPROGRESSRESPONSE']._serialized_end=3208
-  _globals['_GENERATIONSERVICE']._serialized_start=3647
-  _globals['_GENERATIONSERVICE']._serialized_end=4553
+  _globals['_GENERATIONPARAMS']._serialized_end=679
+  _globals['_EDITOPERATION']._serialized_start=682
+  _globals['_EDITOPERATION']._serialized_end=842
+  _globals['_CROPBOX']._serialized_start=844
+  _globals['_CROPBOX']._serialized_end=906
+  _globals['_IMAGE']._serialized_start=909
+  _globals['_IMAGE']._serialized_end=1262
+  _globals['_GENERATION']._serialized_start=1265
+  _globals['_GENERATION']._serialized_end=1797
+  _globals['_SUBMITREQUEST']._serialized_start=1800
+  _globals['_SUBMITREQUEST']._serialized_end=2068
+  _globals['_SUBMITRESPONSE']._serialized_start=2070
+  _globals['_SUBMITRESPONSE']._serialized_end=2158
+  _globals['_GETLASTVISIBILITYREQUEST']._serialized_start=2160
+  _globals['_GETLASTVISIBILITYREQUEST']._serialized_end=2204
+  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_start=2206
+  _globals['_GETLASTVISIBILITYRESPONSE']._serialized_end=2284
+  _globals['_GETGENERATIONREQUEST']._serialized_start=2286
+  _globals['_GETGENERATIONREQUEST']._serialized_end=2350
+  _globals['_GETGENERATIONRESPONSE']._serialized_start=2352
+  _globals['_GETGENERATIONRESPONSE']._serialized_end=2430
+  _globals['_LISTGENERATIONSREQUEST']._serialized_start=2432
+  _globals['_LISTGENERATIONSREQUEST']._serialized_end=2509
+  _globals['_LISTGENERATIONSRESPONSE']._serialized_start=2511
+  _globals['_LISTGENERATIONSRESPONSE']._serialized_end=2613
+  _globals['_BATCHGETIMAGESREQUEST']._serialized_start=2615
+  _globals['_BATCHGETIMAGESREQUEST']._serialized_end=2676
+  _globals['_BATCHGETIMAGESRESPONSE']._serialized_start=2678
+  _globals['_BATCHGETIMAGESRESPONSE']._serialized_end=2748
+  _globals['_DELETEGENERATIONREQUEST']._serialized_start=2750
+  _globals['_DELETEGENERATIONREQUEST']._serialized_end=2834
+  _globals['_DELETEGENERATIONRESPONSE']._serialized_start=2836
+  _globals['_DELETEGENERATIONRESPONSE']._serialized_end=2937
+  _globals['_RESTOREGENERATIONREQUEST']._serialized_start=2939
+  _globals['_RESTOREGENERATIONREQUEST']._serialized_end=3006
+  _globals['_RESTOREGENERATIONRESPONSE']._serialized_start=3008
+  _globals['_RESTOREGENERATIONRESPONSE']._serialized_end=3063
+  _globals['_WATCHPROGRESSREQUEST']._serialized_start=3065
+  _globals['_WATCHPROGRESSREQUEST']._serialized_end=3129
+  _globals['_WATCHPROGRESSRESPONSE']._serialized_start=3131
+  _globals['_WATCHPROGRESSRESPONSE']._serialized_end=3242
+  _globals['_GENERATIONSERVICE']._serialized_start=3681
+  _globals['_GENERATIONSERVICE']._serialized_end=4587
 # @@protoc_insertion_point(module_scope)

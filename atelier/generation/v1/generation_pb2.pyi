@@ -48,7 +48,7 @@ GENERATION_STATUS_SUCCEEDED: GenerationStatus
 GENERATION_STATUS_FAILED: GenerationStatus
 
 class GenerationParams(_message.Message):
-    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "mask_png", "extend_direction", "extend_pixels", "style_image_id", "style_strength", "edit_operations", "model_id", "model_scale")
+    __slots__ = ("prompt", "negative_prompt", "seed", "num_images", "aspect_ratio", "magic_prompt", "color_palette", "source_image_id", "mode", "steps", "guidance", "strength", "kind", "mask_png", "extend_direction", "extend_pixels", "style_image_id", "style_strength", "edit_operations", "model_id", "model_scale", "team_id")
     PROMPT_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_PROMPT_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +70,7 @@ class GenerationParams(_message.Message):
     EDIT_OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_SCALE_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     prompt: str
     negative_prompt: str
     seed: int
@@ -91,7 +92,8 @@ class GenerationParams(_message.Message):
     edit_operations: _containers.RepeatedCompositeFieldContainer[EditOperation]
     model_id: str
     model_scale: float
-    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., mask_png: _Optional[bytes] = ..., extend_direction: _Optional[str] = ..., extend_pixels: _Optional[int] = ..., style_image_id: _Optional[str] = ..., style_strength: _Optional[float] = ..., edit_operations: _Optional[_Iterable[_Union[EditOperation, _Mapping]]] = ..., model_id: _Optional[str] = ..., model_scale: _Optional[float] = ...) -> None: ...
+    team_id: str
+    def __init__(self, prompt: _Optional[str] = ..., negative_prompt: _Optional[str] = ..., seed: _Optional[int] = ..., num_images: _Optional[int] = ..., aspect_ratio: _Optional[str] = ..., magic_prompt: _Optional[bool] = ..., color_palette: _Optional[_Iterable[str]] = ..., source_image_id: _Optional[str] = ..., mode: _Optional[str] = ..., steps: _Optional[int] = ..., guidance: _Optional[float] = ..., strength: _Optional[float] = ..., kind: _Optional[_Union[JobKind, str]] = ..., mask_png: _Optional[bytes] = ..., extend_direction: _Optional[str] = ..., extend_pixels: _Optional[int] = ..., style_image_id: _Optional[str] = ..., style_strength: _Optional[float] = ..., edit_operations: _Optional[_Iterable[_Union[EditOperation, _Mapping]]] = ..., model_id: _Optional[str] = ..., model_scale: _Optional[float] = ..., team_id: _Optional[str] = ...) -> None: ...
 
 class EditOperation(_message.Message):
     __slots__ = ("crop", "rotate_degrees", "flip", "brightness", "contrast")
@@ -190,18 +192,20 @@ class Generation(_message.Message):
     def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ..., seed_chosen: _Optional[bool] = ..., unknown_prompt_words: _Optional[_Iterable[str]] = ..., suggestions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "visibility_copied")
+    __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "visibility_copied", "team_id")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_COPIED_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     idempotency_key: str
     params: GenerationParams
     visibility: _visibility_pb2.Visibility
     visibility_copied: bool
-    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_copied: _Optional[bool] = ...) -> None: ...
+    team_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_copied: _Optional[bool] = ..., team_id: _Optional[str] = ...) -> None: ...
 
 class SubmitResponse(_message.Message):
     __slots__ = ("generation", "created")

@@ -28,16 +28,18 @@ class TeamMember(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., role: _Optional[_Union[TeamRole, str]] = ...) -> None: ...
 
 class Team(_message.Message):
-    __slots__ = ("team_id", "name", "version", "members")
+    __slots__ = ("team_id", "name", "version", "members", "lapsed")
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    LAPSED_FIELD_NUMBER: _ClassVar[int]
     team_id: str
     name: str
     version: int
     members: _containers.RepeatedCompositeFieldContainer[TeamMember]
-    def __init__(self, team_id: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[int] = ..., members: _Optional[_Iterable[_Union[TeamMember, _Mapping]]] = ...) -> None: ...
+    lapsed: bool
+    def __init__(self, team_id: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[int] = ..., members: _Optional[_Iterable[_Union[TeamMember, _Mapping]]] = ..., lapsed: _Optional[bool] = ...) -> None: ...
 
 class TeamInvite(_message.Message):
     __slots__ = ("team_id", "team_name", "invited_by")
@@ -160,18 +162,20 @@ class ImageVisibility(_message.Message):
     def __init__(self, image_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., version: _Optional[int] = ..., deleted: _Optional[bool] = ..., made_with_privacy_entitlement: _Optional[bool] = ..., team_id: _Optional[str] = ...) -> None: ...
 
 class RegisterImagesRequest(_message.Message):
-    __slots__ = ("owner_id", "generation_id", "image_ids", "visibility", "made_with_privacy_entitlement")
+    __slots__ = ("owner_id", "generation_id", "image_ids", "visibility", "made_with_privacy_entitlement", "team_id")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     MADE_WITH_PRIVACY_ENTITLEMENT_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     generation_id: str
     image_ids: _containers.RepeatedScalarFieldContainer[str]
     visibility: _visibility_pb2.Visibility
     made_with_privacy_entitlement: bool
-    def __init__(self, owner_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., made_with_privacy_entitlement: _Optional[bool] = ...) -> None: ...
+    team_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., generation_id: _Optional[str] = ..., image_ids: _Optional[_Iterable[str]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., made_with_privacy_entitlement: _Optional[bool] = ..., team_id: _Optional[str] = ...) -> None: ...
 
 class RegisterImagesResponse(_message.Message):
     __slots__ = ("images",)
@@ -282,3 +286,17 @@ class RestoreImagesResponse(_message.Message):
     RESTORED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     restored_image_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, restored_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DeleteTeamRequest(_message.Message):
+    __slots__ = ("actor_id", "team_id")
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    actor_id: str
+    team_id: str
+    def __init__(self, actor_id: _Optional[str] = ..., team_id: _Optional[str] = ...) -> None: ...
+
+class DeleteTeamResponse(_message.Message):
+    __slots__ = ("privatized_image_ids",)
+    PRIVATIZED_IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
+    privatized_image_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, privatized_image_ids: _Optional[_Iterable[str]] = ...) -> None: ...

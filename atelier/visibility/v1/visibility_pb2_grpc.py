@@ -100,6 +100,11 @@ class VisibilityServiceStub:
                 request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsRequest.SerializeToString,
                 response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsResponse.FromString,
                 _registered_method=True)
+        self.DeleteTeam = channel.unary_unary(
+                '/atelier.visibility.v1.VisibilityService/DeleteTeam',
+                request_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.DeleteTeamRequest.SerializeToString,
+                response_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.DeleteTeamResponse.FromString,
+                _registered_method=True)
 
 
 class VisibilityServiceServicer:
@@ -206,6 +211,14 @@ class VisibilityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteTeam(self, request, context):
+        """An owner deletes the team: every image in its scope turns private to its maker and every
+        membership ends, in one transaction (PERMISSION_DENIED for an admin or member).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_VisibilityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -273,6 +286,11 @@ def add_VisibilityServiceServicer_to_server(servicer, server):
                     servicer.ListTeams,
                     request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsRequest.FromString,
                     response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsResponse.SerializeToString,
+            ),
+            'DeleteTeam': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTeam,
+                    request_deserializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.DeleteTeamRequest.FromString,
+                    response_serializer=atelier_dot_visibility_dot_v1_dot_visibility__pb2.DeleteTeamResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -627,6 +645,33 @@ class VisibilityService:
             '/atelier.visibility.v1.VisibilityService/ListTeams',
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsRequest.SerializeToString,
             atelier_dot_visibility_dot_v1_dot_visibility__pb2.ListTeamsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTeam(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.visibility.v1.VisibilityService/DeleteTeam',
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.DeleteTeamRequest.SerializeToString,
+            atelier_dot_visibility_dot_v1_dot_visibility__pb2.DeleteTeamResponse.FromString,
             options,
             channel_credentials,
             insecure,

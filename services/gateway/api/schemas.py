@@ -214,8 +214,13 @@ class GenerationCreate(_Request):
     aspect_ratio: AspectRatio = "1:1"
     magic_prompt: bool = False
     color_palette: list[HexColour] = Field(default_factory=list, max_length=8)
-    visibility: VisibilityName | None = Field(
-        default=None, description="absent: public on plans without private_generation, else the user's last choice"
+    visibility: ImageScope | None = Field(
+        default=None,
+        description="absent: public on plans without private_generation, else the user's last choice;"
+        ' "team" (with team_id): born shared with a team you are a current member of',
+    )
+    team_id: uuid.UUID | None = Field(
+        default=None, strict=False, description='with "team" (and only then): the team the images are born shared with'
     )
     # JSON carries a UUID as a string, which strict mode would refuse.
     source_image_id: uuid.UUID | None = Field(
@@ -267,6 +272,12 @@ class GenerationCreate(_Request):
         if not value.strip():
             raise ValueError("The prompt must contain some text.")
         return value
+
+    @model_validator(mode="after")
+    def _team_goes_with_team(self) -> Self:
+        if (self.visibility == "team") != (self.team_id is not None):
+            raise ValueError('team_id is required with "team", and only with it')
+        return self
 
     @field_validator("mode")
     @classmethod

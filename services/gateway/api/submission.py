@@ -17,11 +17,13 @@ from services.gateway.api.views import status_name
 from services.gateway.auth.security import Caller
 from services.gateway.clients.billing import BillingClient
 from services.gateway.clients.generation import ActionRefused, GenerationClient, PrivateRefused
-from services.gateway.clients.visibility import VISIBILITY_BY_NAME, VisibilityClient
+from services.gateway.clients.visibility import SCOPE_BY_NAME, VISIBILITY_BY_NAME, VisibilityClient
 from services.gateway.plans import EDIT, UPSCALE, private_generation_refusal, refusal
 from services.gateway.problems import Problem
 
 SOURCE_NOT_FOUND = "Source image not found."
+# As the teams routes word it (clients/teams.py), kept off the generation's path.
+TEAM_NOT_FOUND = "Team not found."
 GENERATIONS_SUBMITTED = Counter(
     "atelier_generations_submitted_total", "Generations accepted through the gateway (idempotent repeats excluded)"
 )
@@ -43,9 +45,17 @@ ACTION_ENTITLEMENTS = {
 
 
 def born_as(visibility: str) -> str:
-    """What a new generation may be born as: a copy of a team image's visibility (an action's result)
-    is private to whoever made it; a team scope is given only by sharing, never at birth."""
+    """What a copied visibility may be born as: a copy of a team image's visibility (an action's
+    result, a retry) is private to whoever made it; a team scope at birth is asked for with its
+    team (submit's team_id), never copied."""
     return "private" if visibility == "team" else visibility
+
+
+async def check_team_member(authority: VisibilityClient, caller: Caller, team_id: str) -> None:
+    """A team the caller is not a current member of answers as one that does not exist (404). The
+    visibility authority checks again when it registers the images (private if no longer a member)."""
+    if not await authority.is_team_member(caller.user_id, team_id):
+        raise Problem(404, TEAM_NOT_FOUND)
 
 
 async def check_source_image(authority: VisibilityClient, caller: Caller, image_id: str) -> None:
@@ -66,6 +76,7 @@ async def submit(
     visibility: str | None,
     idempotency_key: str | None,
     visibility_copied: bool = False,
+    team_id: str = "",
 ) -> GenerationAccepted:
     """`visibility`: what the user asked for (None: nothing); `visibility_copied`: it is a retry's
     copy of the original's, not a choice to remember for later generations. A seed in `params` is
@@ -73,12 +84,17 @@ async def submit(
     for image_id in (params.source_image_id, params.style_image_id):
         if image_id:
             await check_source_image(authority, caller, image_id)
+    if team_id:
+        scope = SCOPE_BY_NAME["team"]
+    else:
+        scope = VISIBILITY_BY_NAME[born_as(visibility)] if visibility else VISIBILITY_UNSPECIFIED
     request = generation_pb2.SubmitRequest(
         owner_id=caller.user_id,
         idempotency_key=idempotency_key or "",
         params=params,
-        visibility=VISIBILITY_BY_NAME[born_as(visibility)] if visibility else VISIBILITY_UNSPECIFIED,
+        visibility=scope,
         visibility_copied=visibility_copied,
+        team_id=team_id,
     )
     try:
         submitted = await generations.submit(request)

@@ -38,6 +38,10 @@ class TeamOut(BaseModel):
     version: int = Field(description="+1 per membership change")
     your_role: TeamRole
     members: list[TeamMemberOut]
+    lapsed: bool = Field(
+        default=False,
+        description="no owner holds a Team plan: its images are private to their makers, nothing can be shared with it",
+    )
 
 
 class TeamInvitationOut(BaseModel):
@@ -54,6 +58,13 @@ class TeamList(BaseModel):
 class TeamInvited(BaseModel):
     team_id: uuid.UUID
     username: str
+
+
+class TeamDeleted(BaseModel):
+    team_id: uuid.UUID
+    privatized_image_ids: list[uuid.UUID] = Field(
+        description="the images that were shared with the team and are now private to their makers"
+    )
 
 
 class TeamMemberRemoved(BaseModel):

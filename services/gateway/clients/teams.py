@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
+from fastapi import Request
 
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from services.gateway.clients import rpc
+from services.gateway.problems import Problem
 
 TEAM_NOT_FOUND = "Team not found."
 INVITATION_NOT_FOUND = "Invitation not found."
@@ -29,6 +31,7 @@ class Team:
     version: int
     # user_id -> role, in the order they joined
     members: dict[str, str]
+    lapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,11 @@ class Invitation:
 
 def _team(team: visibility_pb2.Team) -> Team:
     return Team(
-        team.team_id, team.name, team.version, {m.user_id: ROLE_NAME.get(m.role, "member") for m in team.members}
+        team.team_id,
+        team.name,
+        team.version,
+        {m.user_id: ROLE_NAME.get(m.role, "member") for m in team.members},
+        team.lapsed,
     )
 
 
@@ -74,7 +81,19 @@ class TeamsClient:
         request = visibility_pb2.RemoveFromTeamRequest(actor_id=actor_id, team_id=team_id, member_id=member_id)
         return list((await self._member_call(self._stub.RemoveFromTeam, request, actor_id)).privatized_image_ids)
 
+    async def delete(self, actor_id: str, team_id: str) -> list[str]:
+        request = visibility_pb2.DeleteTeamRequest(actor_id=actor_id, team_id=team_id)
+        return list((await self._team_call(self._stub.DeleteTeam, request, actor_id)).privatized_image_ids)
+
     async def of_user(self, user_id: str) -> tuple[list[Team], list[Invitation]]:
         reply = await self._team_call(self._stub.ListTeams, visibility_pb2.ListTeamsRequest(user_id=user_id), user_id)
         invites = [Invitation(i.team_id, i.team_name, i.invited_by) for i in reply.invites]
         return [_team(team) for team in reply.teams], invites
+
+
+def teams_client(request: Request) -> TeamsClient:
+    """The app's client; 503 when this server runs without one (create_app keeps the GatewayDeps on app.state)."""
+    client = request.app.state.deps.teams
+    if not isinstance(client, TeamsClient):
+        raise Problem(503, "Teams are not available on this server.", headers={"Retry-After": "60"})
+    return client

@@ -86,6 +86,12 @@ class VisibilityClient:
         self._timeout_s = timeout_s
         self._call = rpc.UserCalls("visibility", IMAGE_NOT_FOUND, timeout_s, user_tokens)
 
+    async def is_team_member(self, user_id: str, team_id: str) -> bool:
+        """Whether the user is a current member of the team (a submission to it; the teams routes
+        use clients/teams.py)."""
+        reply = await self._call(self._stub.ListTeams, visibility_pb2.ListTeamsRequest(user_id=user_id), user_id)
+        return any(team.team_id == team_id for team in reply.teams)
+
     async def authorize(self, viewer_id: str, image_ids: Sequence[str]) -> set[str]:
         """The subset of image_ids the viewer ("" = anonymous) may see now. Raises a 503 problem
         when the authority cannot answer: the caller then shows nothing (fail closed)."""

@@ -597,7 +597,7 @@ class FakeVisibilityService(visibility_pb2_grpc.VisibilityServiceServicer):
         await self._check(context)
         await context.abort(grpc.StatusCode.NOT_FOUND, "team not found")
 
-    InviteToTeam = AnswerTeamInvite = SetTeamRole = RemoveFromTeam = _no_team
+    InviteToTeam = AnswerTeamInvite = SetTeamRole = RemoveFromTeam = DeleteTeam = _no_team
 
 
 @asynccontextmanager

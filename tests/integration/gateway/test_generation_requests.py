@@ -96,7 +96,7 @@ async def test_a_mode_that_does_not_exist_is_refused_and_nothing_charged(
             "aspect_ratio",
             "Must be one of '1:1', '16:9', '9:16', '4:3' or '3:4'.",
         ),
-        ({"prompt": "p", "visibility": "secret"}, "visibility", "Must be one of 'public' or 'private'."),
+        ({"prompt": "p", "visibility": "secret"}, "visibility", "Must be one of 'public', 'private' or 'team'."),
         ({"prompt": "p", "magic_prompt": "yes"}, "magic_prompt", "Must be true or false."),
         ({"prompt": "p", "color_palette": ["red"]}, "color_palette.0", "Must be a colour written #rrggbb."),
         ({"prompt": "p", "source_image_id": "../etc"}, "source_image_id", "Must be a UUID."),

@@ -9,6 +9,7 @@ from services.generation.decision import (
     PRIVATE_NOT_ENTITLED,
     REMEMBERED_PRIVATE_NOT_ENTITLED,
     ConcurrencyLimit,
+    TeamWithoutTeamId,
     VisibilityRefused,
     check_concurrency,
     decide_visibility,
@@ -74,3 +75,20 @@ def test_the_plan_limits_generations_in_progress() -> None:
     )
     with pytest.raises(ConcurrencyLimit):
         check_concurrency(0, 0)  # no limit known: nothing allowed
+
+
+TEAM_ID = "0b9f6f0e-5a43-4c1e-9f55-1f4f4e2f7a10"
+
+
+def test_a_team_generation_is_born_in_its_team_and_needs_what_private_needs() -> None:
+    wanted = wanted_visibility("team", None, TEAM_ID)
+    assert decide_visibility(wanted, PAID) == "team" and wanted.team_id == TEAM_ID
+    with pytest.raises(VisibilityRefused) as refused:
+        decide_visibility(wanted, BASIC)  # hidden from the public: never published for want of a plan
+    assert refused.value.reason == PRIVATE_NOT_ENTITLED
+
+
+@pytest.mark.parametrize(("requested", "team_id"), [("team", ""), ("private", TEAM_ID), (None, TEAM_ID)])
+def test_a_team_id_goes_with_the_team_visibility_only(requested, team_id) -> None:
+    with pytest.raises(TeamWithoutTeamId):
+        wanted_visibility(requested, None, team_id)

@@ -27,6 +27,8 @@ from services.visibility.teams import (
     check_removal,
     check_role_change,
     clean_name,
+    holds_team_plan,
+    lapses,
 )
 
 TEAM_ID = "7b0c2a52-2f4c-4a53-9d3b-6a8e5c6f0a11"
@@ -111,3 +113,12 @@ def test_a_team_name_is_one_to_eighty_characters(raw):
     with pytest.raises(ValueError):
         clean_name(raw)
     assert clean_name("  Design   crew ") == "Design crew"
+
+
+def test_a_team_lapses_only_when_no_owner_holds_a_team_plan() -> None:
+    assert holds_team_plan(True, ["teams", "private_generation"])
+    assert not holds_team_plan(False, ["teams"])  # lapsed: the entitlements listed are the free plan's anyway
+    assert not holds_team_plan(True, ["private_generation"])
+    assert lapses(["ann"], set())
+    assert lapses(["ann", "bob"], {"carl"})  # a plain member's plan pays for nothing
+    assert not lapses(["ann", "bob"], {"bob"})

@@ -82,6 +82,9 @@ async def submit_generation(
         params.seed = body.seed
     if body.steps is not None:
         params.steps = body.steps
+    team_id = str(body.team_id) if body.team_id else ""
+    if team_id:
+        await submission.check_team_member(visibility_client(request), caller, team_id)
     return await submission.submit(
         caller,
         params,
@@ -91,6 +94,7 @@ async def submit_generation(
         billing=billing_client(request),
         visibility=body.visibility,
         idempotency_key=idempotency_key,
+        team_id=team_id,
     )
 
 

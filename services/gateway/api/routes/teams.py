@@ -16,6 +16,7 @@ from glue.ids import canonical_uuid
 from services.gateway.api.access import PRIVATE_NO_STORE, OpenApiResponses
 from services.gateway.api.team_schemas import (
     TeamCreate,
+    TeamDeleted,
     TeamInvitationOut,
     TeamInviteCreate,
     TeamInvited,
@@ -26,7 +27,7 @@ from services.gateway.api.team_schemas import (
     TeamRoleChange,
 )
 from services.gateway.auth.security import CurrentCaller
-from services.gateway.clients.teams import MEMBER_NOT_FOUND, TEAM_NOT_FOUND, Team, TeamsClient
+from services.gateway.clients.teams import MEMBER_NOT_FOUND, TEAM_NOT_FOUND, Team, TeamsClient, teams_client
 from services.gateway.dependencies import GatewayDeps, deps_of
 from services.gateway.problems import Problem
 
@@ -37,10 +38,7 @@ NOT_FOUND: OpenApiResponses = {404: {"description": "no such team of yours (or n
 
 
 def _client(request: Request) -> TeamsClient:
-    client = deps_of(request).teams
-    if not isinstance(client, TeamsClient):
-        raise Problem(503, "Teams are not available on this server.", headers={"Retry-After": "60"})
-    return client
+    return teams_client(request)
 
 
 def _id(value: str, not_found: str = TEAM_NOT_FOUND) -> str:
@@ -57,6 +55,7 @@ async def _team_out(deps: GatewayDeps, team: Team, caller_id: str) -> TeamOut:
         name=team.name,
         version=team.version,
         your_role=team.members.get(caller_id, "member"),
+        lapsed=team.lapsed,
         members=[
             TeamMemberOut(user_id=uuid.UUID(user), username=names.get(user), role=role)
             for user, role in team.members.items()
@@ -193,3 +192,18 @@ async def remove_member(team_id: str, user_id: str, caller: CurrentCaller, reque
 )
 async def leave(team_id: str, caller: CurrentCaller, request: Request) -> TeamMemberRemoved:
     return await _remove(request, caller.user_id, _id(team_id), caller.user_id)
+
+
+@router.delete(
+    "/{team_id}",
+    response_model=TeamDeleted,
+    summary="Delete a team (owners)",
+    description="Every image shared with the team becomes private to its maker (never public) and every "
+    "membership ends, at once.",
+    responses={**NOT_FOUND, 403: {"description": "only a team's owners can delete it"}},
+)
+async def delete_team(team_id: str, caller: CurrentCaller, request: Request, response: Response) -> TeamDeleted:
+    canonical = _id(team_id)
+    privatized = await _client(request).delete(caller.user_id, canonical)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return TeamDeleted(team_id=uuid.UUID(canonical), privatized_image_ids=[uuid.UUID(i) for i in privatized])

@@ -20,6 +20,7 @@ import { loadPricing } from "./pricing.js";
 import { loadProfile, profileName, wireProfile } from "./profile.js";
 import { loadStandIn, standinSessionId } from "./standin.js";
 import { styleReferenceBody, wireStyleReference } from "./style_reference.js";
+import { visibilityBody, wireStudioTeams } from "./studio_team.js";
 import { wireEditor } from "./editor.js";
 import { afterAccepted, forgetOptions, loadOptionsFor, optionsBody, seedToKeep, wireOptions } from "./studio_options.js";
 import { $, allowOrExplain, clearError, el, ratioOf, showError, visibilityBadge } from "./ui.js";
@@ -436,7 +437,7 @@ async function generate(event) {
   }
   let body;
   try {
-    body = { prompt, ...optionsBody(), ...styleReferenceBody(), ...customModelBody(), visibility: document.querySelector("input[name=visibility]:checked").value };
+    body = { prompt, ...optionsBody(), ...styleReferenceBody(), ...customModelBody(), ...visibilityBody() };
   } catch (invalid) {
     showError(errorBox, invalid.message);
     return;
@@ -673,9 +674,9 @@ function wire() {
     $("api-key-notice").hidden = true;
     $("api-key-value").textContent = "";
   });
-  for (const input of document.querySelectorAll("input[name=visibility]")) {
-    input.addEventListener("change", () => { state.visibilityTouched = true; });
-  }
+  // On the fieldset: the team choices come and go with my teams (studio_team.js).
+  $("visibility-choice").addEventListener("change", () => { state.visibilityTouched = true; });
+  wireStudioTeams();
   window.addEventListener("hashchange", () => {
     if (onPathPage()) window.history.replaceState(null, "", `/${window.location.hash}`);
     route();

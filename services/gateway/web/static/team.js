@@ -16,12 +16,18 @@ export function myTeams() {
   return teams;
 }
 
+// The studio offers my teams as a visibility of new images (studio_team.js): told of each change.
+function announce() {
+  document.dispatchEvent(new CustomEvent("atelier:teams-changed"));
+}
+
 export async function refreshMyTeams() {
   try {
     teams = (await api("/api/v1/teams")).items;
   } catch {
     teams = [];
   }
+  announce();
   return teams;
 }
 
@@ -86,7 +92,20 @@ function teamCard(team) {
       el("th", { attrs: { scope: "col" } }, el("span", { className: "visually-hidden", text: "Actions" })))),
     el("tbody", {}, ...team.members.map((member) => memberRow(team, member))));
   const parts = [el("h3", { text: team.name }), el("div", { className: "table-wrap" }, table)];
+  if (team.lapsed) {
+    parts.splice(1, 0, el("p", {
+      className: "hint team-lapsed",
+      text: "This team's plan has ended: its images are private to their makers until an owner subscribes again.",
+    }));
+  }
   if (team.your_role === "owner" || team.your_role === "admin") parts.push(inviteForm(team));
+  if (team.your_role === "owner") {
+    const path = `/api/v1/teams/${encodeURIComponent(team.team_id)}`;
+    const remove = confirmingButton("Delete team", "Delete? Its images become private to their makers.",
+      () => act(() => api(path, { method: "DELETE" })));
+    remove.setAttribute("aria-label", `Delete ${team.name}`);
+    parts.push(remove);
+  }
   return el("div", { className: "team", attrs: { "data-team-id": team.team_id } }, ...parts);
 }
 
@@ -106,6 +125,7 @@ export async function loadTeamsBlock(me) {
   try {
     const answer = await api("/api/v1/teams");
     teams = answer.items;
+    announce();
     $("team-invitations").replaceChildren(...answer.invitations.map(invitationRow));
     $("teams-list").replaceChildren(...teams.map(teamCard));
     $("teams-empty").hidden = teams.length > 0 || answer.invitations.length > 0;
