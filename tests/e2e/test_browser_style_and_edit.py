@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from services.generation.actions.canvas import mask_from_png
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, VIEWPORT, new_page, shot, sign_up_here
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, VIEWPORT, new_page, paint_stroke, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -63,16 +63,6 @@ def test_an_image_used_as_style_reference_guides_the_next_generation(platform, b
     page.locator("#style-ref-remove").click()
     expect(page.locator("#style-ref-chosen")).to_be_hidden()
     expect(page.locator("#style-ref-strength-field")).to_be_hidden()
-
-
-def paint(page, mask, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """A mouse stroke over the mask from start to end (fractions of its box)."""
-    box = mask.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1])
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1], steps=8)
-    page.mouse.up()
 
 
 def wait_for_mask_alpha(page, x: int, y: int, alpha: int) -> None:
@@ -128,7 +118,7 @@ def test_the_editor_explains_the_plan_fills_a_painted_mask_then_saves_an_edit(pl
     expect(mask).to_have_attribute("width", "512")
     fill = page.locator("#editor-fill-submit")
     expect(fill).to_be_disabled()  # nothing painted yet
-    paint(page, mask, (0.3, 0.5), (0.7, 0.5))
+    paint_stroke(page, mask, (0.3, 0.5), (0.7, 0.5))
     expect(fill).to_be_enabled()
     wait_for_mask_alpha(page, 256, 256, 255)
     page.locator("#editor-eraser").click()

@@ -104,10 +104,9 @@ async function submitExtend(panel, event, started) {
 
 // started(generation_id, fallback): the panel's hand-over to the studio (detail_actions.js).
 export function wireCanvas(panel, started) {
-  const tools = {
-    brush: $("canvas-brush"), eraser: $("canvas-eraser"), clear: $("canvas-clear"), size: $("canvas-brush-size"),
-  };
-  painter = maskPainter($("canvas-mask"), tools, (painted) => { $("canvas-fill-submit").disabled = !painted; });
+  painter = maskPainter($("canvas-mask"), $("canvas-tools"), "canvas", (painted) => {
+    $("canvas-fill-submit").disabled = !painted;
+  });
   $("detail-fill").addEventListener("click", () => openFill(panel));
   $("detail-extend").addEventListener("click", () => openExtend(panel));
   $("canvas-fill-cancel").addEventListener("click", () => renderCanvas(panel));

@@ -132,10 +132,9 @@ async function submit(event) {
 }
 
 export function wireEditor() {
-  const tools = {
-    brush: $("editor-brush"), eraser: $("editor-eraser"), clear: $("editor-clear"), size: $("editor-brush-size"),
-  };
-  painter = maskPainter($("editor-mask"), tools, (painted) => { $("editor-fill-submit").disabled = !painted; });
+  painter = maskPainter($("editor-mask"), $("editor-tools"), "editor", (painted) => {
+    $("editor-fill-submit").disabled = !painted;
+  });
   $("editor-mode-adjust").addEventListener("click", () => setMode("adjust"));
   $("editor-mode-fill").addEventListener("click", () => setMode("fill"));
   window.addEventListener("atelier:edit-image", (event) => open(event.detail.image));

@@ -5,11 +5,30 @@
 // Strokes are opaque white on transparent, which the API reads as "draw here" and "keep". Each move
 // draws a round-capped line from the last point, so a fast stroke leaves no gaps between samples.
 
+import { el } from "./ui.js";
+
 const WHITE = "#ffffff";
 
-// tools: { brush, eraser, clear } buttons and size (a range input: the brush's diameter in % of the
-// image's width). onChange(painted) is told whenever the mask turns empty or not.
-export function maskPainter(canvas, tools, onChange) {
+// The tools, built into the (empty) toolbar element with ids `${prefix}-brush`, `-eraser`,
+// `-brush-size` (the brush's diameter in % of the image's width) and `-clear`.
+function buildTools(toolbar, prefix) {
+  const button = (name, text) => el("button", {
+    className: "button ghost small", text, attrs: { type: "button", id: `${prefix}-${name}` },
+  });
+  const tools = {
+    brush: button("brush", "Brush"),
+    eraser: button("eraser", "Eraser"),
+    size: el("input", { attrs: { id: `${prefix}-brush-size`, type: "range", min: "2", max: "40", value: "12" } }),
+    clear: button("clear", "Clear"),
+  };
+  toolbar.replaceChildren(tools.brush, tools.eraser, el("label", { text: "Size", attrs: { for: tools.size.id } }),
+    tools.size, tools.clear);
+  return tools;
+}
+
+// onChange(painted) is told whenever the mask turns empty or not.
+export function maskPainter(canvas, toolbar, prefix, onChange) {
+  const tools = buildTools(toolbar, prefix);
   let tool = "brush";
   let painted = false;
   let last = null;
@@ -92,6 +111,7 @@ export function maskPainter(canvas, tools, onChange) {
   tools.brush.addEventListener("click", () => choose("brush"));
   tools.eraser.addEventListener("click", () => choose("eraser"));
   tools.clear.addEventListener("click", clear);
+  choose("brush");
 
   return {
     // A fresh, empty mask of the image's pixel size, with the brush chosen.
