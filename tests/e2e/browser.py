@@ -71,3 +71,13 @@ def generate_in_studio(page: Page, prompt: str) -> Locator:
             return finals
         page.wait_for_timeout(100)
     raise AssertionError("the four final images never finished loading")
+
+
+def paint_stroke(page: Page, target: Locator, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """A mouse stroke over the target from start to end (fractions of its box), as a person paints a mask."""
+    box = target.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1], steps=8)
+    page.mouse.up()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, paint_stroke, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -32,19 +32,11 @@ def test_the_owner_paints_a_mask_and_fills_it_with_a_prompt(platform, browser, t
     expect(mask).to_have_attribute("width", "512")
     fill = page.locator("#canvas-fill-submit")
     expect(fill).to_be_disabled()  # nothing painted yet
-    box = mask.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.5)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.65, box["y"] + box["height"] * 0.5, steps=8)
-    page.mouse.up()
+    paint_stroke(page, mask, (0.35, 0.5), (0.65, 0.5))
     expect(fill).to_be_enabled()
     page.locator("#canvas-clear").click()
     expect(fill).to_be_disabled()
-    page.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.5)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.65, box["y"] + box["height"] * 0.5, steps=8)
-    page.mouse.up()
+    paint_stroke(page, mask, (0.35, 0.5), (0.65, 0.5))
     page.get_by_label("What goes in the painted region").fill("a blue square")
     shot(page, tmp_path, "canvas_mask_painted")
     fill.click()

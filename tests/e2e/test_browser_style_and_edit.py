@@ -1,18 +1,25 @@
 """Style reference and the editor in a real browser (headless Debian Chromium) on the whole platform:
 an image's "Use as style reference" fills the studio's control (thumbnail, remove, strength) and the
 next generation names it; "Edit" is disabled with the plan's reason on the free plan, and on basic
-opens the editor whose live preview follows the controls and whose Save makes a new image the studio
-follows, edited from its source."""
+opens the editor: a mask painted there (mouse and touch, brush and eraser) hands off to magic fill,
+whose result keeps every pixel outside the mask exactly (compared through the API) and changes the
+inside; the live preview follows the controls and Save makes a new image the studio follows, edited
+from its source."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
+from services.generation.actions.canvas import mask_from_png
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, VIEWPORT, new_page, paint_stroke, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -58,8 +65,26 @@ def test_an_image_used_as_style_reference_guides_the_next_generation(platform, b
     expect(page.locator("#style-ref-strength-field")).to_be_hidden()
 
 
-def test_the_editor_explains_the_plan_then_saves_a_new_edited_image(platform, browser, tmp_path) -> None:
-    page = new_page(browser)
+def wait_for_mask_alpha(page, x: int, y: int, alpha: int) -> None:
+    """Until the mask's pixel (x, y) has this alpha (page.evaluate runs outside the page's CSP)."""
+    script = f"document.getElementById('editor-mask').getContext('2d').getImageData({x}, {y}, 1, 1).data[3]"
+    for _ in range(100):
+        if page.evaluate(script) == alpha:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the mask's pixel ({x}, {y}) never had alpha {alpha}")
+
+
+def png_pixels(page, base_url: str, image_id: str) -> np.ndarray:
+    reply = page.request.get(f"{base_url}/api/v1/images/{image_id}/content?format=png")
+    assert reply.ok, reply.text()
+    with Image.open(io.BytesIO(reply.body())) as image:
+        return np.asarray(image.convert("RGB")).astype(int)
+
+
+def test_the_editor_explains_the_plan_fills_a_painted_mask_then_saves_an_edit(platform, browser, tmp_path) -> None:
+    # A touch screen as well as the mouse: the mask painter reads pointer events of either.
+    page = browser.new_context(viewport=VIEWPORT, has_touch=True).new_page()
     page.goto(platform.url)
     sign_up_here(page, "editor")
     user_id = page.evaluate("fetch('/api/v1/me').then(r => r.json()).then(me => me.user_id)")
@@ -85,6 +110,54 @@ def test_the_editor_explains_the_plan_then_saves_a_new_edited_image(platform, br
     expect(edit).to_be_enabled()
     edit.click()
 
+    # Paint mask: a mouse stroke, a touch of the eraser in its middle, then Magic fill with a prompt.
+    expect(page.locator("#editor")).to_be_visible()
+    page.locator("#editor-mode-fill").click()
+    mask = page.locator("#editor-mask")
+    expect(mask).to_be_visible()
+    expect(mask).to_have_attribute("width", "512")
+    fill = page.locator("#editor-fill-submit")
+    expect(fill).to_be_disabled()  # nothing painted yet
+    paint_stroke(page, mask, (0.3, 0.5), (0.7, 0.5))
+    expect(fill).to_be_enabled()
+    wait_for_mask_alpha(page, 256, 256, 255)
+    page.locator("#editor-eraser").click()
+    box = mask.bounding_box()
+    assert box is not None
+    page.touchscreen.tap(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    wait_for_mask_alpha(page, 256, 256, 0)
+    wait_for_mask_alpha(page, 180, 256, 255)
+    page.locator("#editor-brush").click()
+    page.get_by_label("What to draw in the painted region").fill("a yellow square")
+    shot(page, tmp_path, "editor_mask_painted")
+    with page.expect_request("**/fill") as request_info:
+        fill.click()
+    request = request_info.value
+    source_id = request.url.split("/images/")[1].split("/")[0]
+    painted = mask_from_png(base64.b64decode(request.post_data_json["mask"].split(",", 1)[1])) > 0
+    response = request.response()
+    assert response is not None and response.status == 202
+    generation_id = response.json()["generation_id"]
+
+    # The studio follows the fill like a generation; the result names its source.
+    expect(page.locator("#editor")).not_to_be_visible()
+    final = page.locator("#tiles img.final")
+    expect(final).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
+    page.locator("#tiles .tile-open").first.click()
+    expect(page.locator("#detail-prompt")).to_have_text("a yellow square", timeout=GENERATION_TIMEOUT_MS)
+    expect(page.locator("#detail-lineage")).to_contain_text("Filled from")
+    shot(page, tmp_path, "editor_fill_result")
+    [result] = page.request.get(f"{platform.url}/api/v1/generations/{generation_id}").json()["images"]
+    before = png_pixels(page, platform.url, source_id)
+    after = png_pixels(page, platform.url, result["image_id"])
+    assert painted.shape == before.shape[:2] == after.shape[:2] == (512, 512)
+    assert 0.02 < painted.mean() < 0.5
+    assert not painted[256, 256] and painted[256, 180]  # erased by touch, painted by mouse
+    assert np.array_equal(after[~painted], before[~painted])
+    assert np.abs(after[painted] - before[painted]).mean() > 10
+
+    # Adjust the fill result: the crop (256x512), turned, is 512 wide, 256 high.
+    edit.click()
     preview = page.locator("#editor-preview")
     expect(page.locator("#editor")).to_be_visible()
     expect(page.locator("#editor-save")).to_be_disabled()  # nothing to save yet
@@ -96,8 +169,6 @@ def test_the_editor_explains_the_plan_then_saves_a_new_edited_image(platform, br
     shot(page, tmp_path, "editor_preview")
     page.locator("#editor-save").click()
 
-    # The studio follows the job like a generation: the crop (256x512), turned, is 512 wide, 256 high.
-    final = page.locator("#tiles img.final")
     expect(final).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     expect(final.first).to_have_attribute("width", "512", timeout=GENERATION_TIMEOUT_MS)
     expect(final.first).to_have_attribute("height", "256", timeout=GENERATION_TIMEOUT_MS)

@@ -1,58 +1,23 @@
 // The image panel's canvas actions, for the owner: Magic fill (paint a mask over the image with a
-// brush, clear it, type a prompt; the painted region is redrawn and every other pixel kept) and
-// Extend (grow the canvas on one side; the new area is drawn). Each starts a job the studio follows
-// like a generation (progress, then the result with its lineage).
+// brush or eraser, clear it, type a prompt; the painted region is redrawn and every other pixel kept)
+// and Extend (grow the canvas on one side; the new area is drawn). Each starts a job the studio
+// follows like a generation (progress, then the result with its lineage).
 //
-// The mask canvas has the image's own pixel size (the API wants a mask of the image's exact size)
-// and is shown scaled over the picture; strokes are opaque white on transparent, which the API
-// reads as "draw here" and "keep".
+// The mask (mask_painter.js, shared with the editor) has the image's own pixel size and is shown
+// scaled over the picture.
 
 import { api } from "./api.js";
+import { maskPainter } from "./mask_painter.js";
 import { $, clearError, showError } from "./ui.js";
 
 // The generation service extends by at most the image's side and to at most this many px a side.
 const EXTEND_MAX_SIDE = 1024;
 
-let painting = false;
-let painted = false;
 let direction = "right";
-
-function maskCanvas() {
-  return $("canvas-mask");
-}
+let painter = null;
 
 function fail(error) {
   showError($("detail-error"), error);
-}
-
-function sizeMask(image) {
-  const canvas = maskCanvas();
-  canvas.width = image.width;
-  canvas.height = image.height;
-  painted = false;
-  $("canvas-fill-submit").disabled = true;
-}
-
-function strokeAt(event) {
-  const canvas = maskCanvas();
-  const box = canvas.getBoundingClientRect();
-  const x = ((event.clientX - box.left) / box.width) * canvas.width;
-  const y = ((event.clientY - box.top) / box.height) * canvas.height;
-  const radius = (Number($("canvas-brush").value) / 100) * canvas.width / 2;
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#ffffff";
-  context.beginPath();
-  context.arc(x, y, radius, 0, 2 * Math.PI);
-  context.fill();
-  painted = true;
-  $("canvas-fill-submit").disabled = false;
-}
-
-function clearMask() {
-  const canvas = maskCanvas();
-  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
-  painted = false;
-  $("canvas-fill-submit").disabled = true;
 }
 
 function extendLimit(image) {
@@ -91,7 +56,7 @@ function openFill(panel) {
   $("canvas-stage").hidden = !opening;
   if (!opening) return;
   $("canvas-picture").src = panel.image.url;
-  sizeMask(panel.image);
+  painter.reset(panel.image.width, panel.image.height);
   $("canvas-fill-prompt").focus();
 }
 
@@ -124,12 +89,11 @@ async function submitFill(panel, event, started) {
     fail("Say what to draw in the painted region.");
     return;
   }
-  if (!painted) {
+  if (!painter.painted()) {
     fail("Paint over the part of the image to fill.");
     return;
   }
-  const mask = maskCanvas().toDataURL("image/png");
-  await submit(panel, "fill", { prompt, mask }, $("canvas-fill-submit"), started);
+  await submit(panel, "fill", { prompt, mask: painter.toPNG() }, $("canvas-fill-submit"), started);
 }
 
 async function submitExtend(panel, event, started) {
@@ -140,15 +104,9 @@ async function submitExtend(panel, event, started) {
 
 // started(generation_id, fallback): the panel's hand-over to the studio (detail_actions.js).
 export function wireCanvas(panel, started) {
-  const canvas = maskCanvas();
-  canvas.addEventListener("pointerdown", (event) => {
-    painting = true;
-    canvas.setPointerCapture(event.pointerId);
-    strokeAt(event);
+  painter = maskPainter($("canvas-mask"), $("canvas-tools"), "canvas", (painted) => {
+    $("canvas-fill-submit").disabled = !painted;
   });
-  canvas.addEventListener("pointermove", (event) => { if (painting) strokeAt(event); });
-  for (const name of ["pointerup", "pointercancel"]) canvas.addEventListener(name, () => { painting = false; });
-  $("canvas-clear").addEventListener("click", clearMask);
   $("detail-fill").addEventListener("click", () => openFill(panel));
   $("detail-extend").addEventListener("click", () => openExtend(panel));
   $("canvas-fill-cancel").addEventListener("click", () => renderCanvas(panel));

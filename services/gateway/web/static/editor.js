@@ -1,18 +1,17 @@
-// The editor: crop, rotate, flip, brightness and contrast of one of my images, previewed live with
-// CSS (a close approximation: the saved image is the server's, Pillow's, exactly), saved as a new
-// image (POST /api/v1/images/{id}/edit) that the studio follows like a generation.
-// Opened by atelier:edit-image {image}; sends atelier:follow when the job starts.
-// Mask painting for magic fill (the canvas work) hands off from here: currentEditorImage() is the
-// image open in the editor, for a "Paint mask" control beside Save.
+// The editor, in two modes. Adjust: crop, rotate, flip, brightness and contrast of one of my images,
+// previewed live with CSS (a close approximation: the saved image is the server's, Pillow's,
+// exactly), saved as a new image (POST /api/v1/images/{id}/edit). Paint mask · Magic fill: a mask
+// painted over the original (mask_painter.js, the canvas's own) and a prompt handed to magic fill
+// (POST /api/v1/images/{id}/fill, as the image panel's canvas does).
+// Opened by atelier:edit-image {image}; sends atelier:follow when a job starts, and the studio
+// follows it like a generation (progress, then the result with its lineage).
 
 import { api } from "./api.js";
+import { maskPainter } from "./mask_painter.js";
 import { $, clearError, showError } from "./ui.js";
 
-const state = { image: null, rotate: 0, flipH: false, flipV: false };
-
-export function currentEditorImage() {
-  return $("editor").open ? state.image : null;
-}
+const state = { image: null, mode: "adjust", rotate: 0, flipH: false, flipV: false };
+let painter = null;
 
 function crop() {
   const { image } = state;
@@ -40,6 +39,11 @@ export function editorOperations() {
 function preview() {
   const { image } = state;
   const img = $("editor-preview");
+  if (state.mode === "fill") {
+    // The mask is painted over the original: magic fill works on the image as it is stored.
+    Object.assign(img.style, { clipPath: "", transform: "", filter: "" });
+    return;
+  }
   const box = crop() || { x: 0, y: 0, width: image.width, height: image.height };
   const pct = (value, whole) => `${(100 * value) / whole}%`;
   img.style.clipPath = `inset(${pct(box.y, image.height)} ${pct(image.width - box.x - box.width, image.width)} `
@@ -52,9 +56,26 @@ function preview() {
   $("editor-save").disabled = editorOperations().length === 0;
 }
 
+function setMode(mode) {
+  state.mode = mode;
+  const filling = mode === "fill";
+  $("editor-mode-adjust").setAttribute("aria-pressed", String(!filling));
+  $("editor-mode-fill").setAttribute("aria-pressed", String(filling));
+  $("editor-adjust").hidden = filling;
+  $("editor-save").hidden = filling;
+  $("editor-fill").hidden = !filling;
+  $("editor-mask").hidden = !filling;
+  $("editor-fill-submit").hidden = !filling;
+  clearError($("editor-error"));
+  preview();
+}
+
 function open(image) {
   Object.assign(state, { image, rotate: 0, flipH: false, flipV: false });
   $("editor-preview").src = image.url;
+  painter.reset(image.width, image.height);
+  $("editor-fill-prompt").value = "";
+  $("editor-status").textContent = "";
   for (const [name, value] of [["x", 0], ["y", 0], ["width", image.width], ["height", image.height]]) {
     const input = $(`editor-crop-${name}`);
     input.value = String(value);
@@ -62,31 +83,60 @@ function open(image) {
   }
   $("editor-brightness").value = "1";
   $("editor-contrast").value = "1";
-  clearError($("editor-error"));
-  preview();
+  setMode("adjust");
   $("editor").showModal();
 }
 
-async function save(event) {
-  event.preventDefault();
+// Starts the job (path: edit or fill) and hands it to the studio; the button is enabled again on a refusal.
+async function start(path, body, prompt, button) {
   const { image } = state;
   clearError($("editor-error"));
-  $("editor-save").disabled = true;
+  button.disabled = true;
   try {
-    const accepted = await api(`/api/v1/images/${image.image_id}/edit`, {
-      method: "POST", body: { operations: editorOperations() }, headers: { "Idempotency-Key": crypto.randomUUID() },
+    const accepted = await api(`/api/v1/images/${image.image_id}/${path}`, {
+      method: "POST", body, headers: { "Idempotency-Key": crypto.randomUUID() },
     });
     $("editor").close();
     window.dispatchEvent(new CustomEvent("atelier:follow", {
-      detail: { generation_id: accepted.generation_id, prompt: image.prompt, num_images: 1, aspect_ratio: "1:1" },
+      detail: { generation_id: accepted.generation_id, prompt, num_images: 1, aspect_ratio: "1:1" },
     }));
   } catch (error) {
     showError($("editor-error"), error);
-    $("editor-save").disabled = false;
+    button.disabled = false;
+  } finally {
+    $("editor-status").textContent = "";
+  }
+}
+
+async function magicFill() {
+  const prompt = $("editor-fill-prompt").value.trim();
+  if (!painter.painted()) {
+    showError($("editor-error"), "Paint over the part of the image to fill.");
+    return;
+  }
+  if (!prompt) {
+    showError($("editor-error"), "Say what to draw in the painted region.");
+    return;
+  }
+  $("editor-status").textContent = "Starting magic fill…";
+  await start("fill", { prompt, mask: painter.toPNG() }, prompt, $("editor-fill-submit"));
+}
+
+async function submit(event) {
+  event.preventDefault();
+  if (state.mode === "fill") {
+    await magicFill();
+  } else {
+    await start("edit", { operations: editorOperations() }, state.image.prompt, $("editor-save"));
   }
 }
 
 export function wireEditor() {
+  painter = maskPainter($("editor-mask"), $("editor-tools"), "editor", (painted) => {
+    $("editor-fill-submit").disabled = !painted;
+  });
+  $("editor-mode-adjust").addEventListener("click", () => setMode("adjust"));
+  $("editor-mode-fill").addEventListener("click", () => setMode("fill"));
   window.addEventListener("atelier:edit-image", (event) => open(event.detail.image));
   $("editor-rotate").addEventListener("click", () => { state.rotate = (state.rotate + 90) % 360; preview(); });
   $("editor-flip-h").addEventListener("click", () => { state.flipH = !state.flipH; preview(); });
@@ -96,5 +146,5 @@ export function wireEditor() {
     $(id).addEventListener("input", preview);
   }
   $("editor-cancel").addEventListener("click", () => $("editor").close());
-  $("editor-form").addEventListener("submit", save);
+  $("editor-form").addEventListener("submit", submit);
 }
