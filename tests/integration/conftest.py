@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from atelier.generation.v1 import generation_pb2_grpc
+from tests.integration.test_privacy_support import Platform, running_platform
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import NatsServer, free_port
 
@@ -68,6 +69,17 @@ async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceSt
         stack.start_generation_api()
     async with stack.channel("generation-api") as channel:
         yield generation_pb2_grpc.GenerationServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def shared_platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
+    """One whole platform (every service, webhooks included, default settings) for the public-API
+    modules that need no setting of their own: each of their tests signs up users of its own, so none
+    sees another's images, credits or events. A platform's start and stop costs ~10-40 s; a module with
+    settings of its own (or one that stops a service) runs its own `running_platform`."""
+    with running_platform(postgres_url, object_store, triton_url) as running:
+        running.stack.start_webhooks()
+        yield running
 
 
 @pytest.fixture(scope="session")

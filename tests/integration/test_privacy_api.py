@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -19,7 +18,6 @@ from tests.integration.test_privacy_support import (
     assert_hidden,
     assert_public,
     missing_image_answers,
-    running_platform,
 )
 from tests.support.waiting import wait_until
 
@@ -29,9 +27,8 @@ PROMPT = "a red circle on a blue background"
 
 
 @pytest.fixture(scope="module")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        yield running
+def platform(shared_platform: Platform) -> Platform:
+    return shared_platform
 
 
 def secret() -> str:
