@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.integration)
+    users = [item.nodeid for item in items if "shared_platform" in getattr(item, "fixturenames", ())]
+    _shared_platform_last_user[:] = users[-1:]
+
+
+# The shared platform stops after the last test that uses it rather than at the session's end: idle,
+# its nine processes would still poll (about 3% of a core) through every later tier.
+_shared_platform_last_user: list[str] = []
+_shared_platform_running = ExitStack()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if [item.nodeid] == _shared_platform_last_user:
+        _shared_platform_running.close()
 
 
 @pytest.fixture
@@ -77,9 +92,10 @@ def shared_platform(postgres_url, object_store, triton_url) -> Iterator[Platform
     modules that need no setting of their own: each of their tests signs up users of its own, so none
     sees another's images, credits or events. A platform's start and stop costs ~10-40 s; a module with
     settings of its own (or one that stops a service) runs its own `running_platform`."""
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        running.stack.start_webhooks()
-        yield running
+    running = _shared_platform_running.enter_context(running_platform(postgres_url, object_store, triton_url))
+    running.stack.start_webhooks()
+    yield running
+    _shared_platform_running.close()
 
 
 @pytest.fixture(scope="session")
