@@ -6,20 +6,18 @@ image's owner describes it or sees its description, and a refusal charges nothin
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from imagemodel.captions import parse
-from tests.integration.test_privacy_support import Platform, fingerprint, running_platform
+from tests.integration.test_privacy_support import Platform, fingerprint
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        yield running
+def platform(shared_platform: Platform) -> Platform:
+    return shared_platform
 
 
 def test_a_description_reads_the_image_for_one_credit_and_only_its_owner_sees_it(platform: Platform) -> None:

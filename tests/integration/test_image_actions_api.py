@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import uuid
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -27,7 +26,6 @@ from tests.integration.test_privacy_support import (
     assert_hidden,
     fingerprint,
     missing_image_answers,
-    running_platform,
 )
 
 pytestmark = pytest.mark.integration
@@ -36,9 +34,8 @@ PROMPT = "a red circle on a blue background"
 
 
 @pytest.fixture(scope="module")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        yield running
+def platform(shared_platform: Platform) -> Platform:
+    return shared_platform
 
 
 def act(platform: Platform, user: Account, image_id: str, action: str) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import threading
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,7 +20,6 @@ from tests.integration.test_privacy_support import (
     assert_hidden,
     assert_public,
     missing_image_answers,
-    running_platform,
 )
 from tests.support.waiting import wait_until
 
@@ -31,9 +29,8 @@ PROMPT = "a red circle on a blue background"
 
 
 @pytest.fixture(scope="module")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        yield running
+def platform(shared_platform: Platform) -> Platform:
+    return shared_platform
 
 
 def secret() -> str:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from tests.integration.test_privacy_support import ANONYMOUS, IMAGE_READS, Platform, running_platform
+from tests.integration.test_privacy_support import ANONYMOUS, IMAGE_READS, Platform
 
 pytestmark = pytest.mark.integration
 
@@ -25,9 +24,8 @@ PROMPT = "a green triangle on a white background"
 
 
 @pytest.fixture(scope="module")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        yield running
+def platform(shared_platform: Platform) -> Platform:
+    return shared_platform
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from PIL import Image
 
 from imagemodel import captions, evaluate, style
 from services.generation import edit_operations
-from tests.integration.test_privacy_support import ANONYMOUS, Platform, fingerprint, running_platform
+from tests.integration.test_privacy_support import ANONYMOUS, Platform, fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -38,9 +37,8 @@ STORED = [
 
 
 @pytest.fixture(scope="module")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        yield running
+def platform(shared_platform: Platform) -> Platform:
+    return shared_platform
 
 
 def pixels(platform: Platform, headers: dict, image_id: str) -> np.ndarray:

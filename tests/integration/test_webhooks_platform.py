@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.webhooks import signing
-from tests.integration.test_privacy_support import Platform, running_platform
+from tests.integration.test_privacy_support import Platform
 from tests.support.waiting import wait_until
 from tests.support.webhook_receiver import Receiver, webhook_receiver
 
@@ -20,10 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
-        running.stack.start_webhooks()
-        yield running
+def platform(shared_platform: Platform) -> Platform:
+    return shared_platform
 
 
 @pytest.fixture

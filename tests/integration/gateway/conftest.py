@@ -12,6 +12,8 @@ import psycopg
 import pytest
 import pytest_asyncio
 import uvicorn
+from argon2 import PasswordHasher
+from argon2 import Type as Argon2Type
 from fastapi import FastAPI
 
 from glue.db import open_pool
@@ -45,6 +47,11 @@ from tests.support.services import CURSOR_SECRET
 PASSWORD = "correct horse battery"
 # The gateway's objects are in memory here; its settings still require the store's keys.
 UNUSED_OBJECT_STORE_KEYS = {"s3_access_key": "unused-in-memory-objects", "s3_secret_key": "unused-in-memory-objects"}
+# Still argon2id, at the smallest cost argon2 accepts: the production profile (RFC 9106 low-memory,
+# 64 MiB x 3 passes x 4 lanes; tests/unit/gateway/test_password_hashing.py holds it) costs ~0.1-0.9 s a
+# hash on 2 cores, and these tests sign up, log in and change passwords hundreds of times (the API
+# fuzz alone sends ~600 such requests). What they check does not depend on the hash's cost.
+CHEAP_ARGON2ID = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Argon2Type.ID)
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +115,7 @@ async def gateway(gateway_database: str) -> AsyncIterator[Gateway]:
             repository = AccountsRepository(pool)
             generations = GenerationClient(channel, timeout_s=5)
             deps = GatewayDeps(
-                accounts=Accounts(repository, timedelta(days=1)),
+                accounts=Accounts(repository, timedelta(days=1), CHEAP_ARGON2ID),
                 generations=generations,
                 billing=BillingClient(channel, timeout_s=5),
                 visibility=VisibilityClient(channel, timeout_s=5),
