@@ -1,8 +1,9 @@
 """The privacy model as a stateful property (hypothesis RuleBasedStateMachine) on the real platform.
 
-Three users generate (public, private or "my last choice"), toggle one image, toggle several in
-bulk (mixing in others' and deleted images), upscale an image, remove or replace its background
-(their own or not, deleted or not),
+Three users generate (public, private or "my last choice"), some in the style of an image or as a
+remix of one (theirs or not, visible to them or not), toggle one image, toggle several in bulk
+(mixing in others' and deleted images), act on an image (upscale, remove or replace its background, describe it, magic
+fill, extend, edit: their own or not, deleted or not; tests/support/privacy_actions.py),
 change plans through billing's ChangePlan (as an operator), let their subscription lapse (a period
 end in the past) and delete generations, in random order. After every step every read endpoint is
 probed as the owner, as each other user and anonymously:
@@ -18,9 +19,18 @@ probed as the owner, as each other user and anonymously:
   toggles; deleting needs `delete_generation`; upscaling needs `upscale` and the image's owner, and
   takes images of at most 1024 px a side; removing a background needs `edit`, up to 2048 px;
   replacing one too, up to 1024 px);
-- an upscale, a cut-out or a replaced background inherits its source's visibility (a derivative of
-  a private image is private; of a team image, private to the one who made it) and is probed like
-  every other image from then on.
+- an action's result (upscale, cut-out, replaced background, fill, extend, edit) inherits its
+  source's visibility (a derivative of a private image is private; of a team image, private to the
+  one who made it) and is probed like every other image from then on; a describe makes no image, and
+  its suggestions are in its generation, which only its owner sees;
+- acting on someone else's image (public or private) or a deleted one, or styling after or remixing
+  an image the actor may not see, answers exactly as an unknown id does;
+- lineage (an image's `remixed_from` and `style_from`, a generation's `source_image_id` and
+  `style_image_id`) is shown to a viewer only while they may see the source or reference now, and
+  otherwise leaves no trace (neither its id nor its prompt's token);
+- a style reference made private by its owner after the job was accepted and before it started
+  (the worker stopped meanwhile) fails the job in the words of a missing image, and the credit
+  comes back.
 
 Teams: user 0 owns a team (Team plan at the start); users join (invited by the owner, accepted),
 leave or are removed, and share their images with the team. A team image is seen by the team's
@@ -34,14 +44,17 @@ private to its maker, and sharing with the team or submitting to it gives privat
 
 Settings: MAX_EXAMPLES=6 runs of up to STEPS=12 steps each (≈ 65 steps, each followed by the full
 probe). Generations are 1 image, 2 steps. Each run starts with user 0 on the Team plan holding a
-private image and a team image, and user 1 in the team, so there is always something to leak to a
-non-member. The rules' outcome counts are logged at the end.
+private image and a team image, and user 1 in the team with a public image (which user 2 tries to
+describe) and one styled after the team image, so there is always something (and some lineage) to
+leak to a non-member; the simplest example (Hypothesis's first) also takes a style reference away
+before its job starts (a worker restart). The rules' outcome counts are logged at the end.
 
 Time: the probes of different images, generations and users run PROBES_AT_ONCE at a time (the same
 reads and the same checks; a probe's own reads stay in order): 1.5x faster than one at a time
 (measured on this 2-core machine, load 20: 6-8 s against 10-13 s a full probe of 8 images). The
 run draws how many images there are, so its time varies: 120 s on a lightly loaded machine, 220 s
-(plus 80 s of start-up) at load 20, past pytest's default 300 s; hence its own limit below.
+(plus 80 s of start-up) at load 20, past pytest's default 300 s; hence its own limit below. The
+actions, styles and remixes took it from 140 s to 205 s (the same loaded machine, load 16).
 """
 
 from __future__ import annotations
@@ -53,6 +66,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -68,6 +82,7 @@ from tests.integration.test_privacy_support import (
     missing_image_answers,
     running_platform,
 )
+from tests.support import privacy_actions as actions
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -83,6 +98,12 @@ PAID_WITH_PRIVACY = {"plus", "pro", "team"}
 OWNER = 0  # of the team, for ever: the team's last owner can never leave
 PAID = {"basic"} | PAID_WITH_PRIVACY
 PROMPT = "a red circle on a blue background"
+# A job whose style reference was made private or deleted before it started: the words of a missing
+# image, the same for both, so the failure says nothing about someone else's image.
+STYLE_REFERENCE_GONE = "The style reference image is no longer available."
+# How a generation names the image it is made from.
+LINK_FIELD = {"style": "style_image_id", "remix": "source_image_id"}
+WORKER = "generation-worker"
 STATUS = {
     billing_pb2.SUBSCRIPTION_STATUS_NONE: "none",
     billing_pb2.SUBSCRIPTION_STATUS_ACTIVE: "active",
@@ -123,12 +144,11 @@ class Img:
     token: str
     visibility: str
     deleted: bool = False
-    side: int = 512  # pixels a side (1:1 generations; each upscale doubles it)
-
-
-# The image actions by route: how many times a side the result is, and the largest source side.
-ACTION_GROWTH = {"upscale": 2, "remove-background": 1, "replace-background": 1}
-ACTION_MAX_SIDE = {"upscale": 1024, "remove-background": 2048, "replace-background": 1024}
+    width: int = 512  # 1:1 generations; actions grow, crop and turn them (tests/support/privacy_actions.py)
+    height: int = 512
+    source: str | None = None  # lineage: the image an action worked on …
+    by: str = ""  # … and which (remixed_from.by)
+    style: str | None = None  # the style reference it was made with (style_from)
 
 
 @dataclass
@@ -136,6 +156,11 @@ class Gen:
     owner: int
     image_ids: list[str] = field(default_factory=list)
     deleted: bool = False
+    status: str = "succeeded"
+    kind: str = "generate"
+    source: str | None = None
+    style: str | None = None
+    suggestions: list[str] = field(default_factory=list)  # a describe job's answer
 
 
 class PrivacyMachine(RuleBasedStateMachine):
@@ -151,15 +176,22 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.gens: dict[str, Gen] = {}
         self.team_id = ""
         self.team_lapsed = False
+        self.acts = 0
+        self.made_from = 0
+        self.actor_turn = 0
         self.members = {OWNER}
         viewers = [user.account.headers for user in self.users] + [ANONYMOUS]
         self.reference = [missing_image_answers(self.platform, headers) for headers in viewers]
+        self.missing_generation = [
+            fingerprint(self.platform.http.get(f"/api/v1/generations/{uuid.uuid4()}", headers=headers))
+            for headers in viewers
+        ]
 
     # ---- a start that always has something to hide: user 0 on the Team plan with a private
     # image and one shared with their team, which user 1 (free, with a public image) has joined
 
-    @initialize()
-    def start(self):
+    @initialize(take_away=st.integers(0, 2**16))
+    def start(self, take_away: int) -> None:
         self._record_plan(0, self.platform.change_plan(self.users[0].account, "team"))
         self.team_id = self.platform.create_team(self.users[OWNER].account)
         self.generate(0, "private", num_images=2)
@@ -169,14 +201,25 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.imgs[shared].visibility = "team"
         self.generate(1, None)
         self.join_the_team(1)
+        # Someone else's public image: acting on it is an unknown id's 404 (nothing runs: cheap).
+        self._act("describe", next(i for i, img in self.imgs.items() if img.owner == 1), 2, None)
+        # A public image styled after the team image: its lineage is for the team's eyes only.
+        self.generate(1, "public", style=shared)
+        # A style reference taken away before its job starts costs a worker restart: in the simplest
+        # example (all draws 0), which Hypothesis runs first, so at least once a run, and seldom else.
+        if take_away == 0:
+            self._styled_while_the_reference_turns_private(1, shared)
 
     # ---- rules (images and generations are drawn from the model, deleted ones included)
 
     @rule(who=st.integers(0, USERS - 1), visibility=st.sampled_from([None, "public", "private"]))
-    def generate(self, who: int, visibility: str | None, num_images: int = 1) -> None:
+    def generate(
+        self, who: int, visibility: str | None, num_images: int = 1, style: str | None = None, remix: str | None = None
+    ) -> None:
         user = self.users[who]
         token = f"t{uuid.uuid4().hex[:12]}"
-        reply = self.platform.submit(user.account, f"{PROMPT} {token}", visibility, num_images)
+        extra = {"style_image_id": style} if style else {"source_image_id": remix} if remix else {}
+        reply = self.platform.submit(user.account, f"{PROMPT} {token}", visibility, num_images, **extra)
         refused_private = visibility == "private" and not user.private_allowed
         refused_last_choice = visibility is None and not user.private_allowed and user.last_choice == "private"
         if refused_private or refused_last_choice:
@@ -190,19 +233,99 @@ class PrivacyMachine(RuleBasedStateMachine):
         if visibility is not None:
             user.last_choice = visibility
         expected = visibility or (user.last_choice if user.private_allowed and user.last_choice else "public")
-        self._record_generation(who, reply.json()["generation_id"], token, expected)
-        self.seen[f"generated {expected}"] += 1
+        self._record_generation(who, reply.json()["generation_id"], token, expected, style, remix)
+        self.seen[f"generated {expected}" + (" in a style" if style else " remix" if remix else "")] += 1
 
-    def _record_generation(self, who: int, generation_id: str, token: str, expected: str) -> None:
+    def _record_generation(
+        self,
+        who: int,
+        generation_id: str,
+        token: str,
+        expected: str,
+        style: str | None = None,
+        remix: str | None = None,
+    ) -> None:
         """Waits for the generation and records its images, each born `expected`."""
         generation = self.platform.wait(self.users[who].account, generation_id)
         assert generation["status"] == "succeeded", generation
-        gen = Gen(who)
+        gen = Gen(who, style=style, source=remix)
         for image in generation["images"]:
             assert image["visibility"] == expected, (image, expected)
-            self.imgs[image["image_id"]] = Img(who, generation["generation_id"], token, expected)
+            self.imgs[image["image_id"]] = Img(
+                who,
+                generation["generation_id"],
+                token,
+                expected,
+                style=style,
+                source=remix,
+                by="remix" if remix else "",
+            )
             gen.image_ids.append(image["image_id"])
         self.gens[generation["generation_id"]] = gen
+
+    def may_see(self, viewer: int, image_id: str | None) -> bool:
+        """The privacy model itself: who may see an image now (viewer USERS: anonymous)."""
+        if image_id is None:
+            return False
+        image = self.imgs[image_id]
+        if image.deleted:
+            return False
+        if viewer == image.owner or image.visibility == "public":
+            return True
+        return image.visibility == "team" and viewer in self.members
+
+    # ---- style reference and remix: a generation made from an image, which the actor must see
+
+    def _how(self, data: st.DataObject) -> str:
+        """ "style" or "remix", in turn from a drawn offset (drawn alone, the first comes up mostly)."""
+        self.made_from += 1
+        return ("style", "remix")[(self.made_from + data.draw(st.integers(0, 1), label="how")) % 2]
+
+    @rule(data=st.data(), visibility=st.sampled_from([None, "public", "private"]))
+    def generate_from_an_image(self, data: st.DataObject, visibility: str | None) -> None:
+        how = self._how(data)
+        reference = data.draw(st.sampled_from(list(self.imgs)), label="reference")
+        who = data.draw(st.integers(0, USERS - 1), label="who")
+        if self.may_see(who, reference):
+            self.generate(who, visibility, **{how: reference})
+            return
+        # Someone else's private, team or deleted image: exactly an unknown id's answer, nothing made.
+        account = self.users[who].account
+        reply = self.platform.submit(account, PROMPT, visibility, **{LINK_FIELD[how]: reference})
+        unknown = self.platform.submit(account, PROMPT, visibility, **{LINK_FIELD[how]: str(uuid.uuid4())})
+        assert reply.status_code == 404, reply.text
+        assert fingerprint(reply) == fingerprint(unknown)
+        assert self.imgs[reference].token not in reply.text
+        self.seen[f"{how} of a hidden image: 404"] += 1
+
+    def _styled_while_the_reference_turns_private(self, who: int, reference: str) -> None:
+        """With the worker stopped, a generation styled after someone else's image is accepted; then
+        its owner makes it private."""
+        account = self.users[who].account
+        image = self.imgs[reference]
+        assert image.owner != who and self.users[image.owner].private_allowed
+        credits = self.platform.me(account)["credits"]
+        token = f"t{uuid.uuid4().hex[:12]}"
+        self.platform.stack.stop(WORKER)
+        try:
+            reply = self.platform.submit(account, f"{PROMPT} {token}", "public", style_image_id=reference)
+            assert reply.status_code == 202, reply.text
+            self.users[who].last_choice = "public"
+            changed = self.platform.set_visibility(self.users[image.owner].account, reference, "private")
+            assert changed.status_code == 200, changed.text
+            image.visibility = "private"
+        finally:
+            self.platform.stack.start_worker()
+        generation = self.platform.wait(account, reply.json()["generation_id"])
+        self.gens[generation["generation_id"]] = Gen(who, status=generation["status"], style=reference)
+        assert (generation["status"], generation["error"]) == ("failed", STYLE_REFERENCE_GONE), generation
+        assert not generation["images"] and image.token not in str(generation)
+        self.seen["style reference made private before the start"] += 1
+
+        def refunded() -> bool:
+            return self.platform.me(account)["credits"] == credits
+
+        wait_until(refunded, "the failed job's credits refunded", 30, interval=0.2)
 
     def _expect_change(self, actor: int, image_id: str, target: str) -> str:
         """ "ok", "not_found" or "refused", as the rules say."""
@@ -224,8 +347,11 @@ class PrivacyMachine(RuleBasedStateMachine):
         return "ok" if self.users[actor].private_allowed else "refused"
 
     def _actor(self, data: st.DataObject, owner: int) -> int:
-        """Mostly the owner; sometimes someone else (who must get 404)."""
-        return data.draw(st.sampled_from([owner, owner, owner, *range(USERS)]), label="actor")
+        """Mostly the owner; sometimes someone else (who must get 404). In turn from a drawn offset:
+        drawn alone, the first (the owner) comes up nearly every time."""
+        choices = [owner, owner, owner, *range(USERS)]
+        self.actor_turn += 1
+        return choices[(self.actor_turn + data.draw(st.integers(0, len(choices) - 1), label="actor")) % len(choices)]
 
     @rule(data=st.data())
     def make_one_private(self, data: st.DataObject) -> None:
@@ -394,25 +520,40 @@ class PrivacyMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def act(self, data: st.DataObject) -> None:
-        """An image action: upscale (2x, sources up to 1024 px), remove background (same size, up to
-        2048 px) or replace background (same size, up to 1024 px, a prompt carrying the source's
-        token); all need a paid plan (`upscale`, `edit`) and the image's owner."""
-        action = data.draw(st.sampled_from(sorted(ACTION_GROWTH)), label="action")
+        """An image action (tests/support/privacy_actions.py): upscale, remove or replace the
+        background, describe, magic fill, extend, edit; each needs the image's owner, some a paid
+        plan, and each has its size limits."""
+        # In turn from a drawn offset: drawn alone, the first route would come up most of the time.
+        self.acts += 1
+        route = actions.ROUTES[(self.acts + data.draw(st.integers(0, len(actions.ROUTES) - 1))) % len(actions.ROUTES)]
         image_id = data.draw(st.sampled_from(list(self.imgs)), label="image")
         image = self.imgs[image_id]
         actor = self._actor(data, image.owner)
+
+        def draw_choice(label: str, options: list) -> object:
+            return data.draw(st.sampled_from(options), label=label)
+
+        body = actions.body_for(route, image.width, image.height, image.token, draw_choice)
+        self._act(route, image_id, actor, body)
+
+    def _act(self, route: str, image_id: str, actor: int, body: dict | None) -> None:
+        image = self.imgs[image_id]
         user = self.users[actor]
-        # Replace background's result takes its prompt: the token goes with it, to be probed for leaks.
-        body = {"prompt": f"a white background {image.token}"} if action == "replace-background" else None
-        reply = self.platform.http.post(f"/api/v1/images/{image_id}/{action}", json=body, headers=user.account.headers)
-        self.seen[f"{action} {reply.status_code}"] += 1
+        headers = user.account.headers
+        reply = self.platform.http.post(f"/api/v1/images/{image_id}/{route}", json=body, headers=headers)
+        self.seen[f"{route} {reply.status_code}"] += 1
         if actor != image.owner or image.deleted:
-            assert reply.status_code == 404, reply.text  # the image first: says nothing about the plan
+            # The image first, exactly as an unknown one: nothing about the plan, the size or the image.
+            unknown = self.platform.http.post(f"/api/v1/images/{uuid.uuid4()}/{route}", json=body, headers=headers)
+            assert reply.status_code == 404, reply.text
+            assert fingerprint(reply) == fingerprint(unknown)
+            assert image.token not in reply.text
             return
-        if not user.paid_features:  # `upscale` and `edit`: basic and up, active
+        if route in actions.PLAN_GATED and not user.paid_features:  # `upscale`, `edit`: basic and up, active
             assert reply.status_code == 403, reply.text
             return
-        if image.side > ACTION_MAX_SIDE[action]:
+        size = actions.result_size(route, image.width, image.height, body)
+        if size is None:
             assert reply.status_code == 422, reply.text
             return
         if reply.status_code == 402:  # out of credits: allowed, nothing was made
@@ -420,16 +561,32 @@ class PrivacyMachine(RuleBasedStateMachine):
         assert reply.status_code == 202, reply.text
         generation = self.platform.wait(user.account, reply.json()["generation_id"])
         assert generation["status"] == "succeeded", generation
+        kind = actions.kind_of(route)
+        assert (generation["params"]["kind"], generation["params"]["source_image_id"]) == (kind, image_id)
+        gen = Gen(actor, kind=kind, source=image_id)
+        self.gens[generation["generation_id"]] = gen
+        if route in actions.NO_IMAGE:  # describe: suggestions, the owner's alone (probed with the generation)
+            assert not generation["images"] and generation["suggestions"], generation
+            gen.suggestions = generation["suggestions"]
+            self.seen[f"{route} done on {image.visibility}"] += 1
+            return
         [result] = generation["images"]
-        side = ACTION_GROWTH[action] * image.side
         # Never more visible than its source; a team image's derivative is its maker's alone.
         expected = "private" if image.visibility == "team" else image.visibility
-        assert (result["width"], result["visibility"]) == (side, expected), (result, image)
-        # Its prompt is the source's, secret token included: probed for leaks like any image.
-        self.imgs[result["image_id"]] = Img(actor, generation["generation_id"], image.token, expected)
-        self.imgs[result["image_id"]].side = side
-        self.gens[generation["generation_id"]] = Gen(actor, [result["image_id"]])
-        self.seen[f"{action} done on {image.visibility}"] += 1
+        assert (result["width"], result["height"], result["visibility"]) == (*size, expected), (result, image)
+        # Its prompt is the source's (or carries the source's token): probed for leaks like any image.
+        self.imgs[result["image_id"]] = Img(
+            actor,
+            generation["generation_id"],
+            image.token,
+            expected,
+            width=size[0],
+            height=size[1],
+            source=image_id,
+            by=kind,
+        )
+        gen.image_ids.append(result["image_id"])
+        self.seen[f"{route} done on {image.visibility}"] += 1
 
     @rule(data=st.data())
     def delete(self, data: st.DataObject) -> None:
@@ -446,9 +603,13 @@ class PrivacyMachine(RuleBasedStateMachine):
             assert reply.status_code == 404, reply.text
         else:
             assert reply.status_code == 204, reply.text
-            gen.deleted = True
-            for image_id in gen.image_ids:
-                self.imgs[image_id].deleted = True
+            self._mark_deleted(generation_id)
+
+    def _mark_deleted(self, generation_id: str) -> None:
+        gen = self.gens[generation_id]
+        gen.deleted = True
+        for image_id in gen.image_ids:
+            self.imgs[image_id].deleted = True
 
     def teardown(self) -> None:
         self.probes.shutdown()
@@ -475,6 +636,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         meta = self.platform.http.get(f"/api/v1/images/{image_id}", headers=headers)
         assert meta.status_code == 200, meta.text
         assert meta.json()["visibility"] == image.visibility and meta.json()["owned_by_you"]
+        self._assert_lineage(meta, image, image.owner)
         content = self.platform.http.get(f"/api/v1/images/{image_id}/content", headers=headers)
         assert content.status_code == 200
         assert content.headers["content-type"] == ("image/png" if owner.paid_features else "image/jpeg")
@@ -501,6 +663,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             meta = self.platform.http.get(f"/api/v1/images/{image_id}", headers=headers)
             assert meta.status_code == 200 and meta.json()["visibility"] == "team", meta.text
             assert not meta.json()["owned_by_you"] and "team_id" not in meta.json()
+            self._assert_lineage(meta, image, viewer)
             content = self.platform.http.get(f"/api/v1/images/{image_id}/content", headers=headers)
             assert content.status_code == 200 and content.headers["cache-control"] == "private, no-store"
             return
@@ -509,8 +672,25 @@ class PrivacyMachine(RuleBasedStateMachine):
         # A public image shares its recipe (issue 5: copy prompt, seed…); owner-only facts such as
         # the generation id stay with the owner.
         assert not meta.json()["owned_by_you"] and "generation_id" not in meta.json()
+        self._assert_lineage(meta, image, viewer)
         content = self.platform.http.get(f"/api/v1/images/{image_id}/content", headers=headers)
         assert content.status_code == 200 and content.headers["cache-control"] == "public, max-age=30"
+
+    def _assert_lineage(self, meta: httpx.Response, image: Img, viewer: int) -> None:
+        """The source an action worked on (remixed_from) and the style reference (style_from) are
+        shown while the viewer may see them, and leave no trace otherwise."""
+        detail = meta.json()
+        for field_name, linked, by in (("remixed_from", image.source, image.by), ("style_from", image.style, "style")):
+            shown = detail.get(field_name)
+            if self.may_see(viewer, linked):
+                assert shown is not None and (shown["image_id"], shown["by"]) == (linked, by), (field_name, detail)
+                continue
+            assert shown is None, (field_name, viewer, detail)
+            if linked is not None:
+                self.seen[f"{field_name} hidden"] += 1
+                assert linked not in meta.text
+                if self.imgs[linked].token != image.token:  # an action's result shares its source's prompt
+                    assert self.imgs[linked].token not in meta.text
 
     @invariant()
     def nobody_else_sees_private_or_deleted_images_and_owners_see_theirs(self) -> None:
@@ -546,10 +726,23 @@ class PrivacyMachine(RuleBasedStateMachine):
         reply = self.platform.http.get(f"/api/v1/generations/{generation_id}", headers=headers)
         if viewer == gen.owner and not gen.deleted:
             assert reply.status_code == 200, reply.text
-            shown = {i["image_id"]: i["visibility"] for i in reply.json()["images"]}
+            body = reply.json()
+            shown = {i["image_id"]: i["visibility"] for i in body["images"]}
             assert shown == {i: self.imgs[i].visibility for i in gen.image_ids}
+            assert (body["status"], body["suggestions"]) == (gen.status, gen.suggestions), body
+            # Lineage while the owner may see the source or reference now (the source of an action
+            # is the owner's own: until it is deleted).
+            params = body["params"]
+            assert params["kind"] == gen.kind
+            assert params["source_image_id"] == (gen.source if self.may_see(viewer, gen.source) else None), body
+            style_shown = self.may_see(viewer, gen.style)
+            assert params["style_image_id"] == (gen.style if style_shown else None), body
+            if not style_shown:
+                assert params["style_strength"] is None
         else:
+            # Exactly an unknown id's answer: no status, suggestions, lineage nor prompt.
             assert reply.status_code == 404
+            assert fingerprint(reply) == self.missing_generation[viewer]
             tokens = {self.imgs[i].token for i in gen.image_ids}
             assert not any(token in reply.text for token in tokens)
             events = self.platform.http.get(f"/api/v1/generations/{generation_id}/events", headers=headers)
@@ -588,3 +781,9 @@ def test_no_one_but_the_owner_ever_sees_a_private_or_deleted_image_nor_a_non_mem
     log.info("privacy state machine: %s", dict(sorted(PrivacyMachine.seen.items())))
     assert PrivacyMachine.seen["private images probed"] > 0
     assert PrivacyMachine.seen["team images probed"] > 0
+    # What every run's start does (the rest is drawn): a describe of someone else's public image, a
+    # team-only style lineage hidden from the others, a style reference made private before its job
+    # started.
+    assert PrivacyMachine.seen["describe 404"] > 0
+    assert PrivacyMachine.seen["style_from hidden"] > 0
+    assert PrivacyMachine.seen["style reference made private before the start"] >= 1

@@ -89,9 +89,16 @@ class Platform:
     # generations
 
     def submit(
-        self, user: Account, prompt: str, visibility: str | None = None, num_images: int = 1, steps: int = 2
+        self,
+        user: Account,
+        prompt: str,
+        visibility: str | None = None,
+        num_images: int = 1,
+        steps: int = 2,
+        **extra: object,
     ) -> httpx.Response:
-        body: dict = {"prompt": prompt, "num_images": num_images, "steps": steps}
+        """`extra`: more of the request's fields (style_image_id, …)."""
+        body: dict = {"prompt": prompt, "num_images": num_images, "steps": steps, **extra}
         if visibility is not None:
             body["visibility"] = visibility
         return self.http.post("/api/v1/generations", json=body, headers=user.headers)
