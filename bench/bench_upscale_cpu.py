@@ -31,7 +31,7 @@ def main() -> None:
     scene = world.sample_scene(np.random.default_rng(0))
     for size in args.sizes:
         image = world.render(scene, size=size)
-        figures = timed(lambda _, image=image: network.upscale(model, image), args.runs)
+        figures = timed(lambda _: network.upscale(model, image), args.runs)
         log.info(
             "%d -> %d px, %d threads: p50 %.3f s, p95 %.3f s over %d runs",
             size,
