@@ -2,8 +2,8 @@
 
     python -m describer.train [--steps 3000] [--out describer/weights/describer.safetensors]
 
-The scenes, the degradations and the initial weights depend only on --seed; the held-out
-(shape, colour, background) triples are never drawn. A few minutes on one CPU thread.
+The scenes, their tilts, the degradations and the initial weights depend only on --seed; the
+held-out (shape, colour, background) triples are never drawn. A few minutes on one CPU thread.
 """
 
 from __future__ import annotations
@@ -43,14 +43,15 @@ def train(steps: int, count: int, batch: int, seed: int) -> Describer:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     world_scenes = scenes.sample_scenes(seed, count, exclude_held_out=True)
-    images = scenes.render_all(world_scenes)
+    images = scenes.render_all(world_scenes, scenes.sample_tilts(seed, world_scenes))
     labels = scenes.labels_of(world_scenes)
     model = Describer()
     log.info("%d parameters, %d training scenes", parameter_count(model), count)
 
     def batch_loss(model: Describer) -> torch.Tensor:
         index = rng.integers(count, size=batch)
-        return loss_of(model, to_tensor(scenes.degrade(images[index], rng)), batch_labels(labels, index))
+        inputs = scenes.degrade(scenes.displace(images[index], rng), rng)
+        return loss_of(model, to_tensor(inputs), batch_labels(labels, index))
 
     return loop.fit(model, batch_loss, steps=steps, learning_rate=LEARNING_RATE, log=log, log_every=250)
 
