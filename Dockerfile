@@ -48,8 +48,9 @@ COPY imagemodel ./imagemodel
 COPY upscaler ./upscaler
 COPY describer ./describer
 COPY segmenter ./segmenter
+COPY serving ./serving
 COPY model_repository ./model_repository
-RUN python3 -m compileall -q imagemodel upscaler describer segmenter model_repository
+RUN python3 -m compileall -q imagemodel upscaler describer segmenter serving model_repository
 
 # triton-server (uid 1000) is the image's unprivileged user; numeric for runAsNonRoot.
 USER 1000:1000
@@ -75,8 +76,9 @@ COPY imagemodel ./imagemodel
 COPY upscaler ./upscaler
 COPY describer ./describer
 COPY segmenter ./segmenter
+COPY serving ./serving
 COPY model_repository ./model_repository
-RUN python -m compileall -q imagemodel upscaler describer segmenter model_repository
+RUN python -m compileall -q imagemodel upscaler describer segmenter serving model_repository
 
 USER 10001:10001
 ENTRYPOINT ["/opt/tritonserver/bin/tritonserver", "--backend-directory=/opt/tritonserver/backends"]

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bench.stats import Latencies
+from bench.gpu import require_cuda
+from bench.stats import Latencies, timed
 from imagemodel import world
 from segmenter import network
 
@@ -36,16 +35,9 @@ def cut_out(model: torch.nn.Module, image: torch.Tensor) -> torch.Tensor:
     return (torch.cat([image, ramp], dim=1)[0].permute(1, 2, 0) * 255.0).round().to(torch.uint8).cpu()
 
 
-def timed(model: torch.nn.Module, image: torch.Tensor, runs: int, sync) -> Latencies:
-    timings = []
+def timed_cut_out(model: torch.nn.Module, image: torch.Tensor, runs: int, sync) -> Latencies:
     with torch.inference_mode():
-        for run in range(runs + 1):  # the first run warms up (kernels, allocator) and is not counted
-            started = time.perf_counter()
-            cut_out(model, image)
-            sync()
-            if run:
-                timings.append(time.perf_counter() - started)
-    return Latencies.of(timings)
+        return timed(lambda _: cut_out(model, image), runs, sync)
 
 
 def main() -> None:
@@ -54,27 +46,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048])
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if not torch.cuda.is_available():
-        log.error("no CUDA device here: run this on a lent GPU")
-        sys.exit(2)
-    log.info("GPU: %s", torch.cuda.get_device_name(0))
-    torch.set_num_threads(1)  # the Triton CPU model's setting
+    require_cuda(log)
     cpu_model = network.load()
     gpu_model = network.load().to("cuda")
     scene = world.sample_scene(np.random.default_rng(0))
     for size in args.sizes:
         image = torch.from_numpy(world.render(scene, size=size)).permute(2, 0, 1)[None].float() / 255.0
-        cpu = timed(cpu_model, image, max(3, args.runs // 5), lambda: None)
-        gpu = timed(gpu_model, image.to("cuda"), args.runs, torch.cuda.synchronize)
-        log.info(
-            "%d px: GPU p50 %.4f s p95 %.4f s; CPU (1 thread) p50 %.3f s p95 %.3f s; %.0fx",
-            size,
-            gpu.p50,
-            gpu.p95,
-            cpu.p50,
-            cpu.p95,
-            cpu.p50 / gpu.p50,
-        )
+        cpu = timed_cut_out(cpu_model, image, max(3, args.runs // 5), lambda: None)
+        gpu = timed_cut_out(gpu_model, image.to("cuda"), args.runs, torch.cuda.synchronize)
+        log.info("%d px: GPU %s; CPU (1 thread) %s; %.0fx", size, gpu.seconds(4), cpu.seconds(3), cpu.p50 / gpu.p50)
 
 
 if __name__ == "__main__":

@@ -16,27 +16,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import shutil
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import nats
 import psycopg
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.generation.v1 import events_pb2 as generation_events
+from bench.one_service import one_service
 from bench.stats import run_concurrently, summary
 from contracts import generation
 from glue.events import ensure_streams, make_envelope
-from tests.support.identity import routing_channel, session_pki
-from tests.support.services import fresh_database
-from tools.devstack import NatsServer, PostgresServer, free_port
-from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.support.identity import routing_channel
 
 
 def seed_history(database_url: str, user_id: str, rows: int) -> None:
@@ -148,55 +140,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=500)
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    root = Path(tempfile.mkdtemp(prefix="atelier-bench-billing-"))
-    root.chmod(0o711)
-    postgres = PostgresServer(root / "postgres", free_port(), durable=False)
-    nats_server = NatsServer(root / "nats", free_port())
-    service = None
-    try:
-        postgres.start()
-        nats_server.start()
-        database_url = fresh_database(postgres.url)
-        port = free_port()
-        service = ManagedProcess(
-            "billing",
-            [sys.executable, "-m", "services.billing"],
-            root / "billing.log",
-            env={
-                "ATELIER_DATABASE_URL": database_url,
-                "ATELIER_NATS_URL": nats_server.url,
-                "ATELIER_GRPC_LISTEN": f"127.0.0.1:{port}",
-                "ATELIER_LOG_LEVEL": "WARNING",
-                "PATH": "/usr/bin:/bin",
-                **session_pki().env("billing"),
-            },
-            cwd=REPO_ROOT,
-        )
-        service.start()
-        wait_until_ready(
-            lambda: port_is_open(port),
-            what="billing",
-            timeout=60,
-            log_path=service.log_path,
-            is_alive=service.is_running,
-        )
+    with one_service("billing") as billing:
         asyncio.run(
             measure(
-                f"127.0.0.1:{port}",
-                nats_server.url,
-                database_url,
+                billing.address,
+                billing.nats_url,
+                billing.database_url,
                 options.calls,
                 options.concurrency,
                 options.history,
                 options.events,
             )
         )
-    finally:
-        if service is not None:
-            service.stop()
-        nats_server.stop()
-        postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 
 import numpy as np
 import torch
 
-from bench.stats import Latencies
+from bench.stats import timed
 from imagemodel import evaluate
 from imagemodel.pipelines import StableDiffusionPipelineAdapter
 from tests.support.stable_diffusion import SD15, TINY, random_stable_diffusion
@@ -56,17 +55,15 @@ def main() -> None:
     }
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     for name, (init, mask, width, height) in cases.items():
-        timings = []
-        for run in range(args.runs + 1):  # the first run warms up (kernels, allocator) and is not counted
-            started = time.perf_counter()
-            [image] = adapter.generate(
+        images: list[np.ndarray] = []
+
+        def draw(run: int, init=init, mask=mask, width=width, height=height) -> None:
+            images[:] = adapter.generate(
                 "a blue square", "", [run], args.steps, 7.5, width, height, init_image=init, mask=mask
             )
-            sync()
-            if run:
-                timings.append(time.perf_counter() - started)
-        assert np.array_equal(image[mask == 0], init[mask == 0])
-        figures = Latencies.of(timings)
+
+        figures = timed(draw, args.runs, sync)
+        assert np.array_equal(images[0][mask == 0], init[mask == 0])
         log.info(
             "%s on %s (%s), %dx%d px, %d steps: p50 %.3f s, p95 %.3f s over %d runs",
             name, args.device, "tiny" if args.tiny else "SD 1.5-sized", width, height, args.steps,

@@ -14,31 +14,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from bench.stats import Latencies
+from bench.gpu import require_cuda
+from bench.stats import timed
 from describer import network
 from describer.suggestions import suggest
 from imagemodel import world
 
 log = logging.getLogger("bench.describe_gpu")
-
-
-def timed(call: Callable[[], object], runs: int, sync: Callable[[], None]) -> Latencies:
-    timings = []
-    for run in range(runs + 1):  # the first run warms up (kernels, allocator) and is not counted
-        started = time.perf_counter()
-        call()
-        sync()
-        if run:
-            timings.append(time.perf_counter() - started)
-    return Latencies.of(timings)
 
 
 def read_on(model: network.Describer, device: str, image: np.ndarray) -> list[str]:
@@ -59,33 +46,22 @@ def main() -> None:
     parser.add_argument("--blip", type=Path, help="a BLIP captioning model directory to time as well")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if not torch.cuda.is_available():
-        log.error("no CUDA device here: run this on a lent GPU")
-        sys.exit(2)
-    log.info("GPU: %s", torch.cuda.get_device_name(0))
-    torch.set_num_threads(1)  # the Triton CPU model's setting
+    require_cuda(log)
     cpu_model = network.load()
     gpu_model = network.load().to("cuda")
     scene = world.sample_scene(np.random.default_rng(0))
     for size in args.sizes:
         image = world.render(scene, size=size)
-        cpu = timed(lambda: read_on(cpu_model, "cpu", image), args.runs, lambda: None)
-        gpu = timed(lambda: read_on(gpu_model, "cuda", image), args.runs, torch.cuda.synchronize)
-        log.info(
-            "describer %d px: GPU p50 %.4f s p95 %.4f s; CPU (1 thread) p50 %.4f s p95 %.4f s",
-            size,
-            gpu.p50,
-            gpu.p95,
-            cpu.p50,
-            cpu.p95,
-        )
+        cpu = timed(lambda _: read_on(cpu_model, "cpu", image), args.runs)
+        gpu = timed(lambda _: read_on(gpu_model, "cuda", image), args.runs, torch.cuda.synchronize)
+        log.info("describer %d px: GPU %s; CPU (1 thread) %s", size, gpu.seconds(4), cpu.seconds(4))
     if args.blip:
         from describer.mounted import BlipDescriber
 
         blip = BlipDescriber(args.blip, device="cuda")
         image = world.render(scene, size=512)
-        latencies = timed(lambda: blip.describe(image), args.runs, torch.cuda.synchronize)
-        log.info("BLIP %s: p50 %.4f s p95 %.4f s; %s", args.blip, latencies.p50, latencies.p95, blip.describe(image))
+        latencies = timed(lambda _: blip.describe(image), args.runs, torch.cuda.synchronize)
+        log.info("BLIP %s: %s; %s", args.blip, latencies.seconds(4), blip.describe(image))
 
 
 if __name__ == "__main__":

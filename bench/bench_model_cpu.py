@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 
 import torch
 
-from bench.stats import Latencies
+from bench.stats import timed
 from imagemodel.pipelines import DEFAULT_GUIDANCE, DEFAULT_STEPS, DEFAULT_WEIGHTS, TinyDiffusionPipeline
 
 log = logging.getLogger("bench.model_cpu")
@@ -31,14 +30,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     pipeline = TinyDiffusionPipeline.from_pretrained(args.weights)
     prompt = "a red circle on a blue background"
-    timings = []
-    for run in range(args.runs + 1):  # the first run warms up and is not counted
+
+    def generate(run: int) -> None:
         seeds = list(range(run * args.images, (run + 1) * args.images))
-        started = time.perf_counter()
         pipeline.generate(prompt, "", seeds, args.steps, DEFAULT_GUIDANCE, args.size, args.size)
-        if run:
-            timings.append(time.perf_counter() - started)
-    figures = Latencies.of(timings)
+
+    figures = timed(generate, args.runs)
     log.info(
         "%d images, %d steps, guidance %.1f, %d threads: p50 %.3f s, p95 %.3f s, mean %.3f s over %d runs",
         args.images,

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import torch
 
-from bench.stats import Latencies
+from bench.stats import Latencies, timed
 from imagemodel.pipelines import StableDiffusionPipelineAdapter
 from services.generation.inference import Progress, TritonTxt2Img, Txt2ImgRequest
 from tests.support.stable_diffusion import SD15, TINY, random_stable_diffusion
@@ -116,11 +116,18 @@ def request_seeds(index: int, images: int) -> list[int]:
 
 def time_direct(weights_dir: Path, args: argparse.Namespace) -> Run:
     # Loaded as the Triton model loads it (dtype, no safety checker), then called as plain diffusers.
-    pipe = StableDiffusionPipelineAdapter.from_pretrained(weights_dir, device=args.device).pipeline
-    latencies = []
-    for index in range(args.warmup + args.requests):
+    latencies = time_pipeline(StableDiffusionPipelineAdapter.from_pretrained(weights_dir, device=args.device), args)
+    gc.collect()
+    if args.device == "cuda":
+        torch.cuda.empty_cache()  # leave the GPU's memory to the Triton model
+    return Run("diffusers, in process", latencies, latencies.per_second(args.images))
+
+
+def time_pipeline(adapter: StableDiffusionPipelineAdapter, args: argparse.Namespace) -> Latencies:
+    pipe = adapter.pipeline
+
+    def generate(index: int) -> None:
         seeds = request_seeds(index, args.images)
-        started = time.perf_counter()
         pipe(
             prompt=[PROMPT] * len(seeds),
             num_inference_steps=args.steps,
@@ -130,13 +137,8 @@ def time_direct(weights_dir: Path, args: argparse.Namespace) -> Run:
             output_type="np",  # np: the images reach the host, so it syncs
             generator=[torch.Generator(device=pipe.device).manual_seed(s) for s in seeds],
         )
-        if index >= args.warmup:
-            latencies.append(time.perf_counter() - started)
-    del pipe
-    gc.collect()
-    if args.device == "cuda":
-        torch.cuda.empty_cache()  # leave the GPU's memory to the Triton model
-    return Run("diffusers, in process", Latencies.of(latencies), args.images * len(latencies) / sum(latencies))
+
+    return timed(generate, args.requests, warm_up=args.warmup)
 
 
 def model_repository(root: Path, weights_dir: Path) -> Path:

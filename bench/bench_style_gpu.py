@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from bench.stats import Latencies
+from bench.stats import Latencies, timed
 from imagemodel import evaluate, pipelines, style
 from services.generation import edit_operations
 
@@ -31,17 +30,6 @@ OPERATIONS: list[edit_operations.Operation] = [
     {"flip": "horizontal"},
     {"brightness": 1.2},
 ]
-
-
-def timed(call: Callable[[], object], runs: int, sync: Callable[[], None] = lambda: None) -> Latencies:
-    timings = []
-    for run in range(runs + 1):  # the first run warms up and is not counted
-        started = time.perf_counter()
-        call()
-        sync()
-        if run:
-            timings.append(time.perf_counter() - started)
-    return Latencies.of(timings)
 
 
 def report(name: str, latencies: Latencies) -> None:
@@ -70,15 +58,15 @@ def main() -> None:
         print("no CUDA device here: CPU figures only")
     for name, pipeline, sync in runs:
 
-        def styled(pipeline=pipeline) -> None:
+        def styled(_: int, pipeline=pipeline) -> None:
             images = pipeline.generate(PROMPT, "", seeds, 25, 1.25, 512, 512, init_image=reference, strength=strength)
             style.transfer_palette(images, reference, 0.5)
 
         report(f"style reference, {options.images} images, {name}", timed(styled, options.runs, sync))
     images = np.stack([reference] * options.images)
-    report("palette transfer alone (numpy, CPU)", timed(lambda: style.transfer_palette(images, reference, 0.5), 20))
+    report("palette transfer alone (numpy, CPU)", timed(lambda _: style.transfer_palette(images, reference, 0.5), 20))
     report(
-        "editor, 4 operations, 512 px (Pillow, CPU)", timed(lambda: edit_operations.apply(reference, OPERATIONS), 20)
+        "editor, 4 operations, 512 px (Pillow, CPU)", timed(lambda _: edit_operations.apply(reference, OPERATIONS), 20)
     )
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 
 import numpy as np
 import torch
 
-from bench.stats import Latencies
+from bench.stats import timed
 from imagemodel import world
 from upscaler import network
 
@@ -32,13 +31,7 @@ def main() -> None:
     scene = world.sample_scene(np.random.default_rng(0))
     for size in args.sizes:
         image = world.render(scene, size=size)
-        timings = []
-        for run in range(args.runs + 1):  # the first run warms up and is not counted
-            started = time.perf_counter()
-            network.upscale(model, image)
-            if run:
-                timings.append(time.perf_counter() - started)
-        figures = Latencies.of(timings)
+        figures = timed(lambda _: network.upscale(model, image), args.runs)
         log.info(
             "%d -> %d px, %d threads: p50 %.3f s, p95 %.3f s over %d runs",
             size,

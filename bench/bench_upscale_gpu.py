@@ -12,29 +12,21 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
-import time
 
 import numpy as np
 import torch
 
-from bench.stats import Latencies
+from bench.gpu import require_cuda
+from bench.stats import Latencies, timed
 from imagemodel import world
 from upscaler import network
 
 log = logging.getLogger("bench.upscale_gpu")
 
 
-def timed(model: torch.nn.Module, low: torch.Tensor, runs: int, sync) -> Latencies:
-    timings = []
+def timed_upscale(model: torch.nn.Module, low: torch.Tensor, runs: int, sync) -> Latencies:
     with torch.inference_mode():
-        for run in range(runs + 1):  # the first run warms up (kernels, allocator) and is not counted
-            started = time.perf_counter()
-            model(low).clamp(0.0, 1.0).cpu()
-            sync()
-            if run:
-                timings.append(time.perf_counter() - started)
-    return Latencies.of(timings)
+        return timed(lambda _: model(low).clamp(0.0, 1.0).cpu(), runs, sync)
 
 
 def main() -> None:
@@ -43,27 +35,21 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512, 1024])
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if not torch.cuda.is_available():
-        log.error("no CUDA device here: run this on a lent GPU")
-        sys.exit(2)
-    log.info("GPU: %s", torch.cuda.get_device_name(0))
-    torch.set_num_threads(1)  # the Triton CPU model's setting
+    require_cuda(log)
     cpu_model = network.load()
     gpu_model = network.load().to("cuda")
     scene = world.sample_scene(np.random.default_rng(0))
     for size in args.sizes:
         image = world.render(scene, size=size)
         low = torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float() / 255.0
-        cpu = timed(cpu_model, low, max(3, args.runs // 5), lambda: None)
-        gpu = timed(gpu_model, low.to("cuda"), args.runs, torch.cuda.synchronize)
+        cpu = timed_upscale(cpu_model, low, max(3, args.runs // 5), lambda: None)
+        gpu = timed_upscale(gpu_model, low.to("cuda"), args.runs, torch.cuda.synchronize)
         log.info(
-            "%d -> %d px: GPU p50 %.4f s p95 %.4f s; CPU (1 thread) p50 %.3f s p95 %.3f s; %.0fx",
+            "%d -> %d px: GPU %s; CPU (1 thread) %s; %.0fx",
             size,
             2 * size,
-            gpu.p50,
-            gpu.p95,
-            cpu.p50,
-            cpu.p95,
+            gpu.seconds(4),
+            cpu.seconds(3),
             cpu.p50 / gpu.p50,
         )
 

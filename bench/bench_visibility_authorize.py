@@ -17,24 +17,18 @@ import asyncio
 import logging
 import random
 import re
-import shutil
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import psycopg
 
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
+from bench.one_service import one_service
 from bench.stats import run_concurrently, summary
-from tests.support.identity import routing_channel, session_pki
-from tests.support.services import fresh_database
-from tools.devstack import NatsServer, PostgresServer, free_port
-from tools.devstack.process import ManagedProcess, port_is_open, wait_until_ready
+from tests.support.identity import routing_channel
+from tools.devstack import free_port
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 OWNERS = 1000
 # The statement the service runs for one Authorize (services/visibility/repository.get_images).
 QUERY = (
@@ -152,53 +146,20 @@ def main() -> None:
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     rng = random.Random(20261123)
-    root = Path(tempfile.mkdtemp(prefix="atelier-bench-visibility-"))
-    root.chmod(0o711)
-    postgres = PostgresServer(root / "postgres", free_port(), durable=False)
-    nats_server = NatsServer(root / "nats", free_port())
-    service = None
-    try:
-        postgres.start()
-        nats_server.start()
-        database_url = fresh_database(postgres.url)
-        port, metrics_port = free_port(), free_port()
-        service = ManagedProcess(
-            "visibility",
-            [sys.executable, "-m", "services.visibility"],
-            root / "visibility.log",
-            env={
-                "ATELIER_DATABASE_URL": database_url,
-                "ATELIER_NATS_URL": nats_server.url,
-                "ATELIER_GRPC_LISTEN": f"127.0.0.1:{port}",
-                "ATELIER_BILLING_ADDR": f"127.0.0.1:{free_port()}",
-                "ATELIER_LOG_LEVEL": "WARNING",
-                "ATELIER_METRICS_PORT": str(metrics_port),
-                "PATH": "/usr/bin:/bin",
-                **session_pki().env("visibility"),
-            },
-            cwd=REPO_ROOT,
-        )
-        service.start()
-        wait_until_ready(
-            lambda: port_is_open(port),
-            what="visibility",
-            timeout=60,
-            log_path=service.log_path,
-            is_alive=service.is_running,
-        )
-        ids = seed(database_url, options.rows, rng)
+    metrics_port = free_port()
+    settings = {"ATELIER_BILLING_ADDR": f"127.0.0.1:{free_port()}", "ATELIER_METRICS_PORT": str(metrics_port)}
+    with one_service("visibility", settings) as visibility:
+        ids = seed(visibility.database_url, options.rows, rng)
         work = batches(ids, options.calls, options.batch, rng)
         asyncio.run(
             measure(
-                f"127.0.0.1:{port}", database_url, f"http://127.0.0.1:{metrics_port}/metrics", work, options.concurrency
+                visibility.address,
+                visibility.database_url,
+                f"http://127.0.0.1:{metrics_port}/metrics",
+                work,
+                options.concurrency,
             )
         )
-    finally:
-        if service is not None:
-            service.stop()
-        nats_server.stop()
-        postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,29 @@ class Latencies:
             len(seconds), percentile(seconds, 50), percentile(seconds, 95), statistics.mean(seconds), max(seconds)
         )
 
+    def per_second(self, items_per_call: int = 1) -> float:
+        """Throughput of the calls run one after another: items (images, requests) a second."""
+        return items_per_call / self.mean
+
+    def seconds(self, digits: int = 3) -> str:
+        return f"p50 {self.p50:.{digits}f} s p95 {self.p95:.{digits}f} s"
+
+
+def timed(
+    call: Callable[[int], object], runs: int, sync: Callable[[], None] = lambda: None, warm_up: int = 1
+) -> Latencies:
+    """Latencies of `runs` calls after `warm_up` uncounted ones (kernels, allocator, caches). call gets
+    the run's index (0 for the first warm-up: to vary seeds); sync waits for the work a device still
+    has queued (torch.cuda.synchronize) before the clock is read, so a GPU call is timed whole."""
+    timings = []
+    for run in range(warm_up + runs):
+        started = time.perf_counter()
+        call(run)
+        sync()
+        if run >= warm_up:
+            timings.append(time.perf_counter() - started)
+    return Latencies.of(timings)
+
 
 def summary(name: str, latencies: list[float], wall: float, unit: str = "calls/s", width: int = 44) -> dict[str, float]:
     """Prints one line of figures for a run (p50/p95/mean in ms, throughput) and returns them."""

@@ -3,12 +3,16 @@ never trained) agrees with the describer, on images it never saw.
 
     python -m describer.evaluate --rendered 2000              # rendered scenes: truth and evaluator
     python -m describer.evaluate --generated 2 --steps 25      # the default model's images, round trip
+    python -m describer.evaluate --tilted 40                   # the Triton procedural stand-in's tilted shapes
 
 Held out: rendered scenes come from EVAL_SEED (training draws from its own seed and never draws the
 held-out triples, which these include); generated images are the default model's answers to the
 held-out prompts (imagemodel.evaluate.held_out_prompts), which neither model trained on.
 Round trip: the describer's first suggestion is generated again (another seed) and the evaluator
 reads whether the new image shows the same scene as the source (shape, colour, background, position).
+Tilted: the platform's Triton draws with its procedural stand-in (`model_repository/txt2img`'s
+default pipeline), which tilts triangles and stars by up to 14° and sizes shapes its own way; the
+first suggestion's shape against the prompt's, on its 512 px images.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,10 +28,14 @@ import torch
 from describer import network, scenes
 from describer.suggestions import Suggestion, suggest
 from imagemodel import evaluate as evaluator
+from imagemodel import world
 from imagemodel.captions import ObjectSpec, PromptSpec
 from imagemodel.pipelines import DEFAULT_GUIDANCE
 
 EVAL_SEED = 1000
+# Where Triton's stub finds the procedural stand-in (its package, txt2img_backend).
+TXT2IMG_MODEL_DIR = Path(__file__).resolve().parents[1] / "model_repository" / "txt2img" / "1"
+TILTED_SIDE = 512
 ATTRIBUTES = evaluator.ATTRIBUTES  # shape, colour, background, position
 
 
@@ -108,10 +117,39 @@ def evaluate_generated(
     }
 
 
+def procedural_images(shape: str, count: int, first_seed: int = 0) -> list[np.ndarray]:
+    """The procedural stand-in's drawings of shape at 512 px, count seeds from first_seed, every pair
+    of world colours in turn (object, background)."""
+    if str(TXT2IMG_MODEL_DIR) not in sys.path:
+        sys.path.append(str(TXT2IMG_MODEL_DIR))
+    from txt2img_backend.pipelines import GenerationRequest
+    from txt2img_backend.procedural import ProceduralPipeline
+
+    pipeline = ProceduralPipeline()
+    images = []
+    for seed in range(first_seed, first_seed + count):
+        colour = seed % len(world.COLOURS)
+        background = (colour + 1 + (seed // len(world.COLOURS)) % (len(world.COLOURS) - 1)) % len(world.COLOURS)
+        prompt = f"a {world.COLOURS[colour]} {shape} on a {world.COLOURS[background]} background"
+        request = GenerationRequest(prompt, "", (seed,), 1, 1.0, TILTED_SIDE, TILTED_SIDE, 0)
+        images.append(pipeline.generate(request, lambda step, total, render: None)[0])
+    return images
+
+
+def evaluate_tilted(model: network.Describer, per_shape: int, first_seed: int = 0) -> dict:
+    """The share of the stand-in's images of each shape whose first suggestion names that shape."""
+    named = {}
+    for shape in world.SHAPES:
+        suggestions = first_suggestions(model, procedural_images(shape, per_shape, first_seed))
+        named[shape] = sum(s.spec.objects[0].shape == shape for s in suggestions) / per_shape
+    return {"images_per_shape": per_shape, "shape_named": named}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rendered", type=int, default=0, help="held-out rendered scenes to read")
     parser.add_argument("--generated", type=int, default=0, help="images per held-out prompt to generate and read")
+    parser.add_argument("--tilted", type=int, default=0, help="procedural stand-in images per shape to read")
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--weights", default=str(network.WEIGHTS_FILE))
     parser.add_argument("--image-weights", default="imagemodel/weights/")
@@ -127,6 +165,8 @@ def main() -> None:
 
         pipeline = TinyDiffusionPipeline.from_pretrained(args.image_weights)
         result["generated"] = evaluate_generated(model, pipeline, args.generated, args.steps)
+    if args.tilted:
+        result["tilted"] = evaluate_tilted(model, args.tilted)
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 

@@ -1,5 +1,6 @@
-"""Labelled world images for the describer: rendered scenes, degraded the way generated images are
-(noise, softness, small colour shifts), with the slot labels `network` reads out."""
+"""Labelled world images for the describer: rendered scenes, half of them with their shapes tilted,
+degraded the way generated images are (noise, softness, small colour shifts), with the slot labels
+`network` reads out."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from describer.network import INPUT_SIDE, SLOT_SHAPES, SLOTS
 from imagemodel import world
 
 IGNORE = -100  # the colour and size of an empty slot are not asked for
+# The platform's Triton draws with a procedural stand-in that tilts triangles and stars by up to 14°
+# (0.25 rad); training tilts past that so those still read as what they are.
+TILT = 0.35
+TILTED_SHARE = 0.5
+# It also places and sizes shapes its own way (a triangle centred on its centroid sits higher than the
+# world's): each training batch is moved by up to SHIFT px and scaled by up to ZOOM about the centre,
+# small beside the 8 px between two slots' anchors.
+SHIFT = 2.0
+ZOOM = 0.1
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,34 @@ def sample_scenes(seed: int, count: int, exclude_held_out: bool) -> list[world.S
     return [world.sample_scene(rng, exclude=exclude) for _ in range(count)]
 
 
-def render_all(scenes: list[world.Scene]) -> np.ndarray:
-    return np.stack([world.render(scene, INPUT_SIDE) for scene in scenes])
+def sample_tilts(seed: int, scenes: list[world.Scene]) -> list[tuple[float, ...]]:
+    """Each scene's object turns: upright for about half, up to TILT either way for the rest. From a
+    generator of their own, so the scenes and batches a seed draws are what they were without."""
+    rng = np.random.default_rng([seed, 1])
+    return [
+        tuple(rng.uniform(-TILT, TILT, size=len(scene.objects))) if rng.random() < TILTED_SHARE else ()
+        for scene in scenes
+    ]
+
+
+def render_all(scenes: list[world.Scene], tilts: list[tuple[float, ...]] | None = None) -> np.ndarray:
+    turns = tilts if tilts is not None else [()] * len(scenes)
+    return np.stack([world.render(scene, INPUT_SIDE, turn) for scene, turn in zip(scenes, turns, strict=True)])
+
+
+def displace(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A batch of uint8 images, each moved and scaled a little (its own amount), edges repeated."""
+    out = np.empty_like(images)
+    centre = (np.array(images.shape[1:3]) - 1) / 2
+    for i in range(len(images)):
+        scale = rng.uniform(1 - ZOOM, 1 + ZOOM)
+        shift = rng.uniform(-SHIFT, SHIFT, size=2)
+        # output pixel p reads input pixel centre + (p - centre - shift) / scale
+        offset = centre - (centre + shift) / scale
+        out[i] = ndimage.affine_transform(
+            images[i], (1 / scale, 1 / scale, 1), offset=(*offset, 0), order=1, mode="nearest"
+        )
+    return out
 
 
 def degrade(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:

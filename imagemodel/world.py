@@ -144,8 +144,16 @@ def shape_polygon(shape: str, cx: float, cy: float, extent: float) -> list[tuple
     raise ValueError(f"not a polygon shape: {shape}")
 
 
-def render(scene: Scene, size: int = 32) -> np.ndarray:
-    """Render a scene to an anti-aliased uint8 array of shape (size, size, 3)."""
+def tilted(polygon: list[tuple[float, float]], angle: float) -> list[tuple[float, float]]:
+    """The polygon turned by angle (radians, clockwise on screen) about the mean of its points."""
+    px, py = np.mean(polygon, axis=0)
+    cos, sin = np.cos(angle), np.sin(angle)
+    return [(px + (x - px) * cos - (y - py) * sin, py + (x - px) * sin + (y - py) * cos) for x, y in polygon]
+
+
+def render(scene: Scene, size: int = 32, tilts: tuple[float, ...] = ()) -> np.ndarray:
+    """Render a scene to an anti-aliased uint8 array of shape (size, size, 3); tilts: each object's
+    turn in radians (upright without)."""
     big = size * SUPERSAMPLE
     image = Image.new("RGB", (big, big), PALETTE[scene.background])
     draw = ImageDraw.Draw(image)
@@ -158,5 +166,8 @@ def render(scene: Scene, size: int = 32) -> np.ndarray:
             half = extent / 2
             draw.ellipse([(cx - half) * big, (cy - half) * big, (cx + half) * big, (cy + half) * big], fill=colour)
         else:
-            draw.polygon([(x * big, y * big) for x, y in shape_polygon(obj.shape, cx, cy, extent)], fill=colour)
+            polygon = shape_polygon(obj.shape, cx, cy, extent)
+            if tilts:
+                polygon = tilted(polygon, tilts[index])
+            draw.polygon([(x * big, y * big) for x, y in polygon], fill=colour)
     return np.asarray(image.resize((size, size), Image.Resampling.BOX), dtype=np.uint8)

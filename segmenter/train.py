@@ -11,19 +11,15 @@ images have and world renders do not: colours a little off the palette, soft edg
 
 from __future__ import annotations
 
-import argparse
 import logging
-import math
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
 from segmenter import scenes
 from segmenter.network import WEIGHTS_FILE, Segmenter, parameter_count
+from training import command, loop
 
 log = logging.getLogger("segmenter.train")
 
@@ -59,38 +55,17 @@ def train(steps: int, count: int, batch: int, seed: int) -> Segmenter:
     images, masks = to_tensors(scenes.samples(seed, count))
     model = Segmenter()
     log.info("%d parameters, %d training scenes", parameter_count(model), count)
-    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
-    started = time.monotonic()
-    model.train()
-    for step in range(steps):
-        for group in optimiser.param_groups:
-            group["lr"] = 3e-3 * 0.5 * (1 + math.cos(math.pi * step / steps))
+
+    def batch_loss(model: Segmenter) -> torch.Tensor:
         index = torch.randint(count, (batch,), generator=generator)
         batch_images, batch_masks = augment(images[index], masks[index], generator)
-        loss = F.binary_cross_entropy_with_logits(model(batch_images), batch_masks)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        if step % 100 == 0 or step == steps - 1:
-            log.info("step %d loss %.5f (%.0fs)", step, loss.item(), time.monotonic() - started)
-    return model.eval()
+        return F.binary_cross_entropy_with_logits(model(batch_images), batch_masks)
+
+    return loop.fit(model, batch_loss, steps=steps, learning_rate=3e-3, log=log, log_every=100)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--scenes", type=int, default=3000, help="training scenes rendered up front")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--seed", type=int, default=TRAIN_SEED)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads; part of what makes a run repeatable")
-    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    torch.set_num_threads(args.threads)
-    model = train(args.steps, args.scenes, args.batch, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_file({name: tensor.contiguous() for name, tensor in model.state_dict().items()}, str(args.out))
-    log.info("wrote %s", args.out)
+    command.main(__doc__ or "", train, weights_file=WEIGHTS_FILE, steps=1500, scenes=3000, batch=16, seed=TRAIN_SEED)
 
 
 if __name__ == "__main__":

@@ -8,17 +8,13 @@ weights come out. A few minutes on one CPU thread.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import math
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 
+from training import command, loop
 from upscaler import pairs
 from upscaler.network import WEIGHTS_FILE, Upscaler, parameter_count
 
@@ -50,36 +46,16 @@ def train(steps: int, scenes: int, batch: int, seed: int) -> Upscaler:
     data = pairs.pairs(seed, scenes)
     model = Upscaler()
     log.info("%d parameters, %d training pairs", parameter_count(model), len(data))
-    optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
-    started = time.monotonic()
-    for step in range(steps):
-        for group in optimiser.param_groups:
-            group["lr"] = 2e-3 * 0.5 * (1 + math.cos(math.pi * step / steps))
+
+    def batch_loss(model: Upscaler) -> torch.Tensor:
         low, high = crop_batch(data, rng, batch)
-        loss = F.l1_loss(model(low), high)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        if step % 200 == 0 or step == steps - 1:
-            log.info("step %d loss %.5f (%.0fs)", step, loss.item(), time.monotonic() - started)
-    return model.eval()
+        return F.l1_loss(model(low), high)
+
+    return loop.fit(model, batch_loss, steps=steps, learning_rate=2e-3, log=log, log_every=200)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=3000)
-    parser.add_argument("--scenes", type=int, default=2000, help="training pairs rendered up front")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--seed", type=int, default=TRAIN_SEED)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads; part of what makes a run repeatable")
-    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    torch.set_num_threads(args.threads)
-    model = train(args.steps, args.scenes, args.batch, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_file({name: tensor.contiguous() for name, tensor in model.state_dict().items()}, str(args.out))
-    log.info("wrote %s", args.out)
+    command.main(__doc__ or "", train, weights_file=WEIGHTS_FILE, steps=3000, scenes=2000, batch=16, seed=TRAIN_SEED)
 
 
 if __name__ == "__main__":

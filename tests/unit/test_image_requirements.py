@@ -39,10 +39,14 @@ SERVICE_ENTRY_POINTS = tuple(
     str(path.relative_to(REPO_ROOT)) for path in sorted(REPO_ROOT.glob("services/*/__main__.py"))
 )
 MODEL = "model_repository/txt2img/1"
+# Every model's model.py; the others reach txt2img's deployment module (and so its directory) too.
+TRITON_ENTRY_POINTS = tuple(
+    str(path.relative_to(REPO_ROOT)) for path in sorted(REPO_ROOT.glob("model_repository/*/1/model.py"))
+)
 IMAGES = [
     Image("service", "requirements/service.txt", SERVICE_ENTRY_POINTS),
-    Image("triton", "requirements/triton.txt", (f"{MODEL}/model.py",), model_dir=MODEL),
-    Image("triton-cpu", "requirements/triton-cpu.txt", (f"{MODEL}/model.py",), model_dir=MODEL),
+    Image("triton", "requirements/triton.txt", TRITON_ENTRY_POINTS, model_dir=MODEL),
+    Image("triton-cpu", "requirements/triton-cpu.txt", TRITON_ENTRY_POINTS, model_dir=MODEL),
 ]
 NEVER_IN_THE_SERVICE_IMAGE = {"torch", "diffusers", "transformers", "nvidia-pytriton", "pytest", "playwright", "scipy"}
 
@@ -316,6 +320,20 @@ def test_tilt_live_update_syncs_all_the_code_the_service_image_carries() -> None
     }
     assert copied == code
     assert "service-live-update" in stages()
+
+
+def test_tilt_sends_the_cpu_triton_build_every_path_its_target_copies() -> None:
+    text = (REPO_ROOT / "Tiltfile").read_text(encoding="utf-8")
+    build = re.search(r"target='triton-cpu',\s*only=(?P<only>[^\n]*),\n", text)
+    assert build is not None, "the Tiltfile's triton-cpu build names what it sends (only=...)"
+    sent = set(re.findall(r"'([\w/.-]+)'", build["only"]))
+    copied = {
+        source
+        for instruction, argument in stages()["triton-cpu"]
+        if instruction == "COPY" and "--from" not in argument
+        for source in argument.split()[:-1]
+    }
+    assert copied <= sent, f"Tilt leaves out of the build context {sorted(copied - sent)}"
 
 
 def test_the_dockerfile_passes_hadolint() -> None:

@@ -1,7 +1,6 @@
 """Triton Python-backend entry point of the `upscale` model: one image in, the same image at 2x out.
 
-Each request is answered on its own: an image outside the size limits gets an INVALID_ARG error
-response and the others in the same call are still served.
+Settings, the image check and per-request errors: serving/ (shared with background and describe).
 """
 
 import sys
@@ -14,67 +13,29 @@ from txt2img_backend.deployment import make_dependencies_importable
 
 make_dependencies_importable(Path(__file__).resolve().parent)
 
-import json  # noqa: E402
-import os  # noqa: E402
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
 import triton_python_backend_utils as pb_utils  # noqa: E402
 
+from serving.image_model import Answer, ImageModel, one_torch_thread  # noqa: E402
+from serving.settings import ModelSettings  # noqa: E402
 from upscaler import network  # noqa: E402
 
-# The deployment's environment overrides the config's parameters (as txt2img's does).
-PIPELINE_ENV = "ATELIER_UPSCALE_PIPELINE"
-WEIGHTS_DIR_ENV = "ATELIER_UPSCALE_WEIGHTS_DIR"
-STEPS_ENV = "ATELIER_UPSCALE_STEPS"
 
-MIN_SIDE = 8
-MAX_SIDE = 1024  # the output is at most 2048 px a side
+class TritonPythonModel(ImageModel):
+    NAME = "upscale"
+    PIPELINES = ("upscaler", "stable-diffusion")
+    OUTPUT = "IMAGE"
+    MAX_SIDE = 1024  # the output is at most 2048 px a side
 
-
-def check_image(image: np.ndarray) -> None:
-    """Raises ValueError, with words for the caller, when the image cannot be upscaled."""
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"IMAGE must be UINT8 [height, width, 3], got {image.dtype} {list(image.shape)}")
-    height, width = image.shape[:2]
-    if not (MIN_SIDE <= height <= MAX_SIDE and MIN_SIDE <= width <= MAX_SIDE):
-        raise ValueError(f"IMAGE must be {MIN_SIDE} to {MAX_SIDE} px a side, got {width}x{height}")
-
-
-class TritonPythonModel:
-    def initialize(self, args):
-        config = json.loads(args["model_config"])
-        parameters = {key: value.get("string_value", "") for key, value in config.get("parameters", {}).items()}
-        pipeline = os.environ.get(PIPELINE_ENV) or parameters.get("pipeline") or "upscaler"
+    def load(self, pipeline: str, settings: ModelSettings) -> Answer:
         if pipeline == "stable-diffusion":
             from upscaler.mounted import StableDiffusionUpscaler
 
-            weights_dir = os.environ.get(WEIGHTS_DIR_ENV) or parameters.get("weights_dir") or ""
-            steps = int(os.environ.get(STEPS_ENV) or parameters.get("steps") or 20)
-            mounted = StableDiffusionUpscaler(Path(weights_dir), steps=steps)
-            self._upscale = mounted.upscale
+            weights_dir = settings.setting("weights_dir")
+            mounted = StableDiffusionUpscaler(Path(weights_dir), steps=int(settings.setting("steps", "20")))
             pb_utils.Logger.log_info(f"upscale: serving 2x with Stable Diffusion's upscaler from {weights_dir}")
-            return
-        if pipeline != "upscaler":
-            raise ValueError(f"upscale: unknown pipeline {pipeline!r}; upscaler or stable-diffusion")
-        weights = Path(parameters.get("weights_file") or network.WEIGHTS_FILE)
-        # One thread per instance: Triton runs instances side by side and the network is small.
-        torch.set_num_threads(1)
+            return mounted.upscale
+        weights = Path(settings.parameter("weights_file") or network.WEIGHTS_FILE)
+        one_torch_thread()
         model = network.load(weights)
-        self._upscale = lambda image: network.upscale(model, image)
         pb_utils.Logger.log_info(f"upscale: serving 2x with {weights}")
-
-    def execute(self, requests):
-        responses = []
-        for request in requests:
-            try:
-                image = pb_utils.get_input_tensor_by_name(request, "IMAGE").as_numpy()
-                check_image(image)
-                upscaled = self._upscale(image)
-            except ValueError as error:
-                responses.append(
-                    pb_utils.InferenceResponse(error=pb_utils.TritonError(str(error), pb_utils.TritonError.INVALID_ARG))
-                )
-                continue
-            responses.append(pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("IMAGE", upscaled)]))
-        return responses
+        return lambda image: network.upscale(model, image)
