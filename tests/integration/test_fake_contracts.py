@@ -217,7 +217,7 @@ async def test_billing_accounts_and_plans_answer_like_the_real_billing(billing) 
     ) == ("newcomer", "free", [], 25, billing_pb2.SUBSCRIPTION_STATUS_NONE, "", 1)
 
     plans = (await billing.ListPlans(billing_pb2.ListPlansRequest())).plans
-    paid = ["delete_generation", "download_png", "edit", "upscale"]
+    paid = ["custom_models", "delete_generation", "download_png", "edit", "upscale"]
     assert [plan_fields(p) for p in plans] == [
         ("free", "Free", [], 25, 1, 0, "usd"),
         ("basic", "Basic", paid, 400, 2, 800, "usd"),
