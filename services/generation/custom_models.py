@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 import psycopg
@@ -84,11 +82,9 @@ def training_job(
     owner_id: str, idempotency_key: str | None, raw_hash: str, model_id: uuid.UUID, steps: int
 ) -> GenerationRecord:
     """The TRAIN_STYLE job's generations row: no prompt and no images; private (it makes none)."""
-    return GenerationRecord(
-        id=uuid.uuid4(),
+    return GenerationRecord.queued(
         owner_id=owner_id,
         idempotency_key=idempotency_key,
-        status="queued",
         params={
             "negative_prompt": "",
             "aspect_ratio": "",
@@ -110,14 +106,7 @@ def training_job(
         width=0,
         height=0,
         initial_visibility="private",
-        storage_prefix=secrets.token_urlsafe(24),
-        progress_step=0,
         progress_total=steps or 1,
-        attempts=0,
-        error="",
-        created_at=datetime.now(UTC),
-        started_at=None,
-        completed_at=None,
     )
 
 

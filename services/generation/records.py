@@ -1,8 +1,10 @@
 """What the generation service stores, as plain data."""
 
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
-from uuid import UUID
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,23 @@ class GenerationRecord:
     unknown_prompt_words: list[str] = field(default_factory=list)  # what the model said it cannot draw
     suggestions: list[str] = field(default_factory=list)  # a describe job's answer, best first
     images: list[ImageRecord] = field(default_factory=list)
+
+    @classmethod
+    def queued(cls, **requested: Any) -> "GenerationRecord":
+        """A new job's row as submitted: what was asked (`requested`) plus the bookkeeping every job
+        starts with — a fresh id and storage prefix, queued, no step done, no attempt, no error."""
+        return cls(
+            id=uuid4(),
+            status="queued",
+            storage_prefix=secrets.token_urlsafe(24),
+            progress_step=0,
+            attempts=0,
+            error="",
+            created_at=datetime.now(UTC),
+            started_at=None,
+            completed_at=None,
+            **requested,
+        )
 
     @property
     def team_id(self) -> str:

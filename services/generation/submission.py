@@ -4,11 +4,9 @@ decided, and its GenerationRequested event in one transaction."""
 
 import hashlib
 import json
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -88,11 +86,9 @@ def new_record(
 ) -> GenerationRecord:
     """The generation as requested; what is decided (visibility, privacy_entitled) is set later."""
     magic = magic_prompt.expand(spec.prompt, spec.seed) if spec.magic_prompt else ""
-    return GenerationRecord(
-        id=uuid.uuid4(),
+    return GenerationRecord.queued(
         owner_id=owner_id,
         idempotency_key=idempotency_key,
-        status="queued",
         params={
             "negative_prompt": spec.negative_prompt,
             "aspect_ratio": spec.aspect_ratio,
@@ -119,15 +115,8 @@ def new_record(
         width=spec.width,
         height=spec.height,
         initial_visibility=spec.visibility,
-        storage_prefix=secrets.token_urlsafe(24),
-        progress_step=0,
         # An action is one step: the model's answer.
         progress_total=1 if spec.kind != GENERATE else denoising_steps(spec.steps, _redrawn(spec)),
-        attempts=0,
-        error="",
-        created_at=datetime.now(UTC),
-        started_at=None,
-        completed_at=None,
         source_image_id=uuid.UUID(spec.source_image_id) if spec.source_image_id else None,
         seed_chosen=asked.seed_chosen,
         # An action's visibility is its source's, not a choice to remember; a team is never remembered.
