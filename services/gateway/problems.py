@@ -15,7 +15,7 @@ DEADLINE_EXCEEDED → 503; anything else → 502. The gateway's own database or 
 import logging
 import re
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import grpc
 from fastapi import FastAPI, Request
@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from glue.grpc_errors import OUTAGES
+from glue.ids import canonical_uuid
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,24 @@ class Problem(Exception):
 
 def not_found(what: str) -> Problem:
     return Problem(404, f"{what} not found.")
+
+
+def uuid_or_404(value: str, detail: str) -> str:
+    """The canonical spelling of a path's id; one that is not a UUID is the missing one's 404."""
+    canonical = canonical_uuid(value)
+    if canonical is None:
+        raise Problem(404, detail)
+    return canonical
+
+
+Client = TypeVar("Client")
+
+
+def available(client: object, kind: type[Client], what: str) -> Client:
+    """The app's client of `kind`; 503 when this server runs without one."""
+    if not isinstance(client, kind):
+        raise Problem(503, f"{what} are not available on this server.", headers={"Retry-After": "60"})
+    return client
 
 
 def unauthorized(detail: str = "Log in or send an API key (Authorization: Bearer <key>).") -> Problem:

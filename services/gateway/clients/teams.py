@@ -11,7 +11,7 @@ from fastapi import Request
 
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from services.gateway.clients import rpc
-from services.gateway.problems import Problem
+from services.gateway.problems import available
 
 TEAM_NOT_FOUND = "Team not found."
 INVITATION_NOT_FOUND = "Invitation not found."
@@ -93,7 +93,4 @@ class TeamsClient:
 
 def teams_client(request: Request) -> TeamsClient:
     """The app's client; 503 when this server runs without one (create_app keeps the GatewayDeps on app.state)."""
-    client = request.app.state.deps.teams
-    if not isinstance(client, TeamsClient):
-        raise Problem(503, "Teams are not available on this server.", headers={"Retry-After": "60"})
-    return client
+    return available(request.app.state.deps.teams, TeamsClient, "Teams")

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from atelier.generation.v1 import custom_models_pb2 as pb
-from glue.ids import canonical_uuid
 from services.gateway.api.access import PRIVATE_NO_STORE, OpenApiResponses
 from services.gateway.api.model_schemas import ModelCreateFromCreations, ModelList, ModelOut, model_out
 from services.gateway.api.schemas import IdempotencyKey
@@ -25,7 +24,7 @@ from services.gateway.clients.billing import billing_client
 from services.gateway.clients.custom_models import MODEL_NOT_FOUND, CustomModelsClient, ModelsRefused
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import CUSTOM_MODELS, refusal
-from services.gateway.problems import Problem
+from services.gateway.problems import Problem, available, uuid_or_404
 from services.gateway.request_guard import NOT_TEXT, UNUSABLE_CHARACTERS
 
 router = APIRouter(prefix="/api/v1/models", tags=["custom models"])
@@ -37,17 +36,11 @@ THUMBNAIL_SIDE = 256
 
 
 def _client(request: Request) -> CustomModelsClient:
-    client = deps_of(request).custom_models
-    if not isinstance(client, CustomModelsClient):
-        raise Problem(503, "Custom models are not available on this server.", headers={"Retry-After": "60"})
-    return client
+    return available(deps_of(request).custom_models, CustomModelsClient, "Custom models")
 
 
 def _model_id(model_id: str) -> str:
-    canonical = canonical_uuid(model_id)
-    if canonical is None:
-        raise Problem(404, MODEL_NOT_FOUND)
-    return canonical
+    return uuid_or_404(model_id, MODEL_NOT_FOUND)
 
 
 async def _create_request(request: Request, owner_id: str, idempotency_key: str | None) -> pb.CreateCustomModelRequest:

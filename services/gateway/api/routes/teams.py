@@ -12,7 +12,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from glue.ids import canonical_uuid
 from services.gateway.api.access import PRIVATE_NO_STORE, OpenApiResponses
 from services.gateway.api.team_schemas import (
     TeamCreate,
@@ -29,7 +28,7 @@ from services.gateway.api.team_schemas import (
 from services.gateway.auth.security import CurrentCaller
 from services.gateway.clients.teams import MEMBER_NOT_FOUND, TEAM_NOT_FOUND, Team, TeamsClient, teams_client
 from services.gateway.dependencies import GatewayDeps, deps_of
-from services.gateway.problems import Problem
+from services.gateway.problems import Problem, uuid_or_404
 
 router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
 
@@ -42,10 +41,7 @@ def _client(request: Request) -> TeamsClient:
 
 
 def _id(value: str, not_found: str = TEAM_NOT_FOUND) -> str:
-    canonical = canonical_uuid(value)
-    if canonical is None:
-        raise Problem(404, not_found)
-    return canonical
+    return uuid_or_404(value, not_found)
 
 
 async def _team_out(deps: GatewayDeps, team: Team, caller_id: str) -> TeamOut:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from glue.ids import canonical_uuid
 from services.gateway.api.access import OpenApiResponses
 from services.gateway.api.webhook_schemas import (
     WebhookDeliveryList,
@@ -20,7 +19,7 @@ from services.gateway.api.webhook_schemas import (
 from services.gateway.auth.security import CurrentCaller
 from services.gateway.clients.webhooks import ENDPOINT_NOT_FOUND, WebhooksClient
 from services.gateway.dependencies import deps_of
-from services.gateway.problems import Problem
+from services.gateway.problems import available, uuid_or_404
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -34,17 +33,11 @@ SIGNATURE_HELP = (
 
 
 def _client(request: Request) -> WebhooksClient:
-    client = deps_of(request).webhooks
-    if not isinstance(client, WebhooksClient):
-        raise Problem(503, "Webhooks are not available on this server.", headers={"Retry-After": "60"})
-    return client
+    return available(deps_of(request).webhooks, WebhooksClient, "Webhooks")
 
 
 def _endpoint_id(endpoint_id: str) -> str:
-    canonical = canonical_uuid(endpoint_id)
-    if canonical is None:
-        raise Problem(404, ENDPOINT_NOT_FOUND)
-    return canonical
+    return uuid_or_404(endpoint_id, ENDPOINT_NOT_FOUND)
 
 
 @router.post(
