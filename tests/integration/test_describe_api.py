@@ -23,8 +23,10 @@ def platform(shared_platform: Platform) -> Platform:
 def test_a_description_reads_the_image_for_one_credit_and_only_its_owner_sees_it(platform: Platform) -> None:
     alice = platform.sign_up("alice")  # the free plan: describe is on every plan
     # Circles: the platform's Triton draws with its procedural stand-in, which tilts shapes up to 14°
-    # (the describer reads tilted triangles less surely: describer/MODEL_CARD.md, Limits).
-    [source] = platform.generate(alice, "a large yellow circle on the left on a purple background")["images"]
+    # (the describer reads tilted triangles less surely: describer/MODEL_CARD.md, Limits). A fixed seed:
+    # the describer misreads a few percent of the stand-in's circles (the card's figures; tests/model
+    # measures its rate over many seeds), and this test is about the path, the price and who sees it.
+    [source] = platform.generate(alice, "a large yellow circle on the left on a purple background", seed=1)["images"]
     credits = platform.me(alice)["credits"]
 
     reply = platform.http.post(f"/api/v1/images/{source['image_id']}/describe", headers=alice.headers)
@@ -51,7 +53,7 @@ def test_a_description_reads_the_image_for_one_credit_and_only_its_owner_sees_it
 def test_someone_elses_image_is_not_found_and_nothing_is_charged(platform: Platform) -> None:
     carol = platform.sign_up("carol")
     platform.change_plan(carol, "plus")
-    [private] = platform.generate(carol, "a small red circle on a blue background", "private")["images"]
+    [private] = platform.generate(carol, "a small red circle on a blue background", "private", seed=1)["images"]
     [public] = platform.generate(carol, "a green square on a white background", "public")["images"]
     mallory = platform.sign_up("mallory")
     credits = platform.me(mallory)["credits"]

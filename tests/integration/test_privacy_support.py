@@ -112,8 +112,11 @@ class Platform:
 
         return wait_until(finished, f"generation {generation_id} finished", timeout, interval=0.2)
 
-    def generate(self, user: Account, prompt: str, visibility: str | None = None, num_images: int = 1) -> dict:
-        reply = self.submit(user, prompt, visibility, num_images)
+    def generate(
+        self, user: Account, prompt: str, visibility: str | None = None, num_images: int = 1, **extra: object
+    ) -> dict:
+        """`extra`: as submit's."""
+        reply = self.submit(user, prompt, visibility, num_images, **extra)
         assert reply.status_code == 202, reply.text
         generation = self.wait(user, reply.json()["generation_id"])
         assert generation["status"] == "succeeded", generation
