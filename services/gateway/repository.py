@@ -43,6 +43,8 @@ class KeyHolder:
 
     user: User
     scopes: frozenset[str]
+    # The key's public id (never the key): which of the user's programs a request came from.
+    key_id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -209,13 +211,13 @@ class AccountsRepository:
                     # Records use at most once a minute, so that API traffic does not write on every call.
                     "WITH used AS (UPDATE api_keys SET last_used_at = now() WHERE key_hash = %s AND revoked_at IS NULL"
                     "   AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))"
-                    " SELECT u.id, u.username, u.avatar_image_id, k.scopes"
+                    " SELECT u.id, u.username, u.avatar_image_id, k.scopes, k.id"
                     " FROM api_keys k JOIN users u ON u.id = k.user_id"
                     " WHERE k.key_hash = %s AND k.revoked_at IS NULL",
                     (key_hash, key_hash),
                 )
             ).fetchone()
-        return KeyHolder(User(row[0], row[1], row[2]), frozenset(row[3])) if row else None
+        return KeyHolder(User(row[0], row[1], row[2]), frozenset(row[3]), row[4]) if row else None
 
     async def list_api_keys(self, user_id: uuid.UUID) -> list[ApiKeyRecord]:
         async with self._pool.connection() as conn:

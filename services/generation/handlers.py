@@ -199,6 +199,9 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         team_id = canonical_uuid(request.team_id) if request.team_id else ""
         if team_id is None:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "team_id: not a UUID")
+        api_key_id = canonical_uuid(request.api_key_id) if request.api_key_id else ""
+        if api_key_id is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "api_key_id: not a UUID")
         params = request.params
         try:
             spec = _spec_of(request, self._actions)
@@ -220,6 +223,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                     visibility_copied=request.visibility_copied,
                     seed_chosen=params.HasField("seed"),
                     team_id=team_id or "",
+                    api_key_id=api_key_id or "",
                 ),
                 self._actions,
             )

@@ -83,6 +83,11 @@ class GenerationRecord:
         return self.params.get("team_id") or ""
 
     @property
+    def api_key_id(self) -> str:
+        """The owner's API key it was submitted with ("" when none): routes its webhooks; never shown."""
+        return self.params.get("api_key_id") or ""
+
+    @property
     def kind(self) -> str:
         """The job kind: "generate", or an image action (generations accepted before kinds existed
         are text-to-image)."""

@@ -79,6 +79,9 @@ class Asked:
     seed_chosen: bool = False
     # With the team visibility: its team.
     team_id: str = ""
+    # The owner's API key the request came with ("" from a web session): who submitted, not what
+    # (outside the request hash), for the owner's key-scoped webhooks only.
+    api_key_id: str = ""
 
 
 def new_record(
@@ -105,6 +108,7 @@ def new_record(
             **({"options": dict(spec.options)} if spec.options else {}),
             **({"model_id": spec.model_id, "model_scale": spec.model_scale} if spec.model_id else {}),
             **({"team_id": asked.team_id} if asked.team_id else {}),
+            **({"api_key_id": asked.api_key_id} if asked.api_key_id else {}),
         },
         request_hash=raw_hash,
         prompt=spec.prompt,

@@ -614,7 +614,9 @@ class GenerationWorker:
             await enqueue_event(
                 conn,
                 GENERATION_FAILED,
-                events_pb2.GenerationFailed(generation_id=str(record.id), owner_id=record.owner_id, reason=reason),
+                events_pb2.GenerationFailed(
+                    generation_id=str(record.id), owner_id=record.owner_id, reason=reason, api_key_id=record.api_key_id
+                ),
             )
         await self._announce_finished(record)
         FINISHED.labels("failed").inc()
@@ -645,4 +647,5 @@ def images_ready(record: GenerationRecord, images: list[ImageRecord]) -> events_
         visibility=SCOPE_TO_PROTO[record.initial_visibility],
         visibility_version=1,
         source_image_id=str(record.source_image_id) if public and record.source_image_id else "",
+        api_key_id=record.api_key_id,
     )

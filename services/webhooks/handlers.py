@@ -4,6 +4,10 @@
   an unknown event name, too many endpoints.
 - NOT_FOUND "webhook endpoint not found": another user's endpoint, an unknown or malformed id,
   all alike.
+
+An endpoint's `api_key_id` is taken as given: the gateway, which owns API keys, checks that it is
+one of the owner's live keys. Here it only narrows what the endpoint receives, and only among the
+owner's own events, so no value of it can route another user's event to anyone.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def endpoint_to_proto(endpoint: Endpoint) -> pb.Endpoint:
         url=endpoint.url,
         events=endpoint.events,
         created_at=_timestamp(endpoint.created_at),
+        api_key_id=str(endpoint.api_key_id) if endpoint.api_key_id else "",
     )
 
 
@@ -89,12 +94,15 @@ class WebhooksServicer(webhooks_pb2_grpc.WebhooksServiceServicer):
                 f"events: unknown {', '.join(unknown)}; choose from {', '.join(EVENT_TYPES)}",
             )
         events = [name for name in EVENT_TYPES if name in request.events] if request.events else list(EVENT_TYPES)
+        api_key_id = parse_uuid(request.api_key_id) if request.api_key_id else None
+        if request.api_key_id and api_key_id is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "api_key_id: not a UUID")
         endpoint = parse_endpoint_url(request.url.strip(), allow_plain_http=self._allow_plain_http)
         await checked_addresses(endpoint, allow_private=self._allow_private)
         secret = new_signing_secret()
         try:
             created = await repository.create_endpoint(
-                self._pool, request.owner_id, endpoint.url, events, secret, self._max_endpoints
+                self._pool, request.owner_id, endpoint.url, events, secret, self._max_endpoints, api_key_id
             )
         except TooManyEndpoints:
             await context.abort(
@@ -116,6 +124,15 @@ class WebhooksServicer(webhooks_pb2_grpc.WebhooksServiceServicer):
         if endpoint_id is None or not await repository.delete_endpoint(self._pool, request.owner_id, endpoint_id):
             await context.abort(grpc.StatusCode.NOT_FOUND, ENDPOINT_NOT_FOUND)
         return pb.DeleteEndpointResponse()
+
+    async def DeleteKeyEndpoints(self, request: pb.DeleteKeyEndpointsRequest, context: grpc.aio.ServicerContext):
+        if not request.owner_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "owner_id: is required")
+        api_key_id = parse_uuid(request.api_key_id)
+        if api_key_id is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "api_key_id: not a UUID")
+        deleted = await repository.delete_key_endpoints(self._pool, request.owner_id, api_key_id)
+        return pb.DeleteKeyEndpointsResponse(deleted=deleted)
 
     async def ListDeliveries(self, request: pb.ListDeliveriesRequest, context: grpc.aio.ServicerContext):
         if not request.owner_id:

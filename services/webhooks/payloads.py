@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from atelier.common.v1 import envelope_pb2
 from atelier.generation.v1 import events_pb2 as generation_events
@@ -32,6 +33,9 @@ class WebhookEvent:
     event_type: str
     owner_id: str
     body: bytes  # the JSON sent, exactly as signed
+    # The owner's API key the generation was submitted with: its endpoints get the event too.
+    # None (a web session's, or a malformed id): the account-wide endpoints only. Never in the body.
+    api_key_id: UUID | None = None
 
 
 def _body(envelope: envelope_pb2.EventEnvelope, event_type: str, data: dict[str, Any]) -> bytes:
@@ -59,6 +63,10 @@ def _owner(owner_id: str) -> str:
     return owner_id
 
 
+def _submitted_with(api_key_id: str) -> UUID | None:
+    return parse_uuid(api_key_id) if api_key_id else None
+
+
 def generation_completed(envelope: envelope_pb2.EventEnvelope, event: generation_events.ImagesReady) -> WebhookEvent:
     data = {
         "generation_id": event.generation_id,
@@ -67,7 +75,11 @@ def generation_completed(envelope: envelope_pb2.EventEnvelope, event: generation
         "image_ids": [image.image_id for image in event.images],
     }
     return WebhookEvent(
-        envelope.event_id, GENERATION_COMPLETED, _owner(event.owner_id), _body(envelope, GENERATION_COMPLETED, data)
+        envelope.event_id,
+        GENERATION_COMPLETED,
+        _owner(event.owner_id),
+        _body(envelope, GENERATION_COMPLETED, data),
+        _submitted_with(event.api_key_id),
     )
 
 
@@ -75,13 +87,18 @@ def generation_failed(envelope: envelope_pb2.EventEnvelope, event: generation_ev
     # The reason is the sentence the owner sees on the generation itself.
     data = {"generation_id": event.generation_id, "status": "failed", "reason": event.reason}
     return WebhookEvent(
-        envelope.event_id, GENERATION_FAILED, _owner(event.owner_id), _body(envelope, GENERATION_FAILED, data)
+        envelope.event_id,
+        GENERATION_FAILED,
+        _owner(event.owner_id),
+        _body(envelope, GENERATION_FAILED, data),
+        _submitted_with(event.api_key_id),
     )
 
 
 def image_visibility_changed(
     envelope: envelope_pb2.EventEnvelope, event: visibility_events.VisibilityChanged
 ) -> WebhookEvent:
+    """Names no key: the consumer looks up which key submitted the image's generation."""
     data = {"image_id": event.image_id, "visibility": _visibility(event.visibility), "version": event.version}
     return WebhookEvent(
         envelope.event_id,

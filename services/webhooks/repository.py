@@ -25,6 +25,16 @@ class Endpoint:
     url: str
     events: list[str]
     created_at: datetime
+    # None: the whole account's events; otherwise those of generations submitted with this key.
+    api_key_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class ImageOrigin:
+    """Whether ImagesReady told this service of an image, and with which key its generation was submitted."""
+
+    known: bool
+    api_key_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +84,17 @@ class Outcome:
         return self.response_status is not None and 200 <= self.response_status < 300
 
 
-_ENDPOINT_COLUMNS = "endpoint_id, owner_id, url, events, created_at"
+_ENDPOINT_COLUMNS = "endpoint_id, owner_id, url, events, created_at, api_key_id"
 
 
 async def create_endpoint(
-    pool: AsyncConnectionPool, owner_id: str, url: str, events: list[str], signing_secret: str, max_per_account: int
+    pool: AsyncConnectionPool,
+    owner_id: str,
+    url: str,
+    events: list[str],
+    signing_secret: str,
+    max_per_account: int,
+    api_key_id: UUID | None = None,
 ) -> Endpoint:
     async with pool.connection() as conn, conn.transaction():
         # Serialises one owner's registrations, so two at once cannot both pass the count.
@@ -88,9 +104,9 @@ async def create_endpoint(
             raise TooManyEndpoints
         cursor = conn.cursor(row_factory=class_row(Endpoint))
         await cursor.execute(
-            f"INSERT INTO endpoints (endpoint_id, owner_id, url, events, signing_secret)"
-            f" VALUES (gen_random_uuid(), %s, %s, %s, %s) RETURNING {_ENDPOINT_COLUMNS}",
-            (owner_id, url, events, signing_secret),
+            f"INSERT INTO endpoints (endpoint_id, owner_id, url, events, signing_secret, api_key_id)"
+            f" VALUES (gen_random_uuid(), %s, %s, %s, %s, %s) RETURNING {_ENDPOINT_COLUMNS}",
+            (owner_id, url, events, signing_secret, api_key_id),
         )
         return await one_row(cursor)
 
@@ -113,18 +129,59 @@ async def delete_endpoint(pool: AsyncConnectionPool, owner_id: str, endpoint_id:
         return cursor.rowcount == 1
 
 
-async def record_event(pool: AsyncConnectionPool, event: WebhookEvent) -> int:
-    """One pending delivery per endpoint of the event's owner that asked for its type; idempotent
-    (a redelivered event finds them there). Returns how many were added."""
+async def delete_key_endpoints(pool: AsyncConnectionPool, owner_id: str, api_key_id: UUID) -> int:
     async with pool.connection() as conn:
+        cursor = await conn.execute(
+            "DELETE FROM endpoints WHERE owner_id = %s AND api_key_id = %s", (owner_id, api_key_id)
+        )
+        return cursor.rowcount
+
+
+async def record_event(pool: AsyncConnectionPool, event: WebhookEvent, image_ids: list[UUID] | None = None) -> int:
+    """One pending delivery per endpoint of the event's owner that asked for its type and is either
+    account-wide or tied to the key the event's generation was submitted with; idempotent (a
+    redelivered event finds them there). `image_ids`: the images of a completed generation, whose
+    origin (owner, key) is kept in the same transaction for their later visibility changes.
+    Returns how many deliveries were added."""
+    async with pool.connection() as conn, conn.transaction():
+        if image_ids:
+            async with conn.cursor() as cursor:
+                await cursor.executemany(
+                    "INSERT INTO image_origins (image_id, owner_id, api_key_id) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (image_id) DO NOTHING",
+                    [(image_id, event.owner_id, event.api_key_id) for image_id in image_ids],
+                )
+        # `api_key_id = NULL` is never true: an event of no key reaches the account-wide endpoints only.
         cursor = await conn.execute(
             "INSERT INTO deliveries (delivery_id, endpoint_id, event_id, event_type, body)"
             " SELECT gen_random_uuid(), endpoint_id, %s, %s, %s FROM endpoints"
-            " WHERE owner_id = %s AND %s = ANY(events)"
+            " WHERE owner_id = %s AND %s = ANY(events) AND (api_key_id IS NULL OR api_key_id = %s)"
             " ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-            (event.event_id, event.event_type, event.body, event.owner_id, event.event_type),
+            (event.event_id, event.event_type, event.body, event.owner_id, event.event_type, event.api_key_id),
         )
         return cursor.rowcount
+
+
+async def image_origin(pool: AsyncConnectionPool, image_id: UUID, owner_id: str) -> ImageOrigin:
+    """An image recorded for another owner counts as unknown: its key never routes this owner's event."""
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT api_key_id FROM image_origins WHERE image_id = %s AND owner_id = %s", (image_id, owner_id)
+            )
+        ).fetchone()
+    return ImageOrigin(True, row[0]) if row is not None else ImageOrigin(False)
+
+
+async def has_key_endpoints(pool: AsyncConnectionPool, owner_id: str, event_type: str) -> bool:
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT 1 FROM endpoints WHERE owner_id = %s AND api_key_id IS NOT NULL AND %s = ANY(events) LIMIT 1",
+                (owner_id, event_type),
+            )
+        ).fetchone()
+    return row is not None
 
 
 async def take_due(pool: AsyncConnectionPool, limit: int, lease_s: float) -> list[DueDelivery]:

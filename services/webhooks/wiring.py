@@ -37,6 +37,7 @@ CALLERS = CallerPolicy.for_service(
         "ListEndpoints": {identities.GATEWAY},
         "DeleteEndpoint": {identities.GATEWAY},
         "ListDeliveries": {identities.GATEWAY},
+        "DeleteKeyEndpoints": {identities.GATEWAY},
     },
 )
 USERS = UserPolicy.for_service(
@@ -46,6 +47,7 @@ USERS = UserPolicy.for_service(
         "ListEndpoints": acts_for("owner_id"),
         "DeleteEndpoint": acts_for("owner_id"),
         "ListDeliveries": acts_for("owner_id"),
+        "DeleteKeyEndpoints": acts_for("owner_id"),
     },
 )
 LOG_PRUNE_INTERVAL_S = 3600.0

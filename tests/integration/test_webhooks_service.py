@@ -86,8 +86,27 @@ def images_ready(owner: str, visibility=VISIBILITY_PUBLIC) -> generation_events.
     )
 
 
-async def register(client, owner: str, url: str, events=()) -> pb.CreateEndpointResponse:
-    return await client.CreateEndpoint(pb.CreateEndpointRequest(owner_id=owner, url=url, events=list(events)))
+async def register(client, owner: str, url: str, events=(), api_key_id: str = "") -> pb.CreateEndpointResponse:
+    return await client.CreateEndpoint(
+        pb.CreateEndpointRequest(owner_id=owner, url=url, events=list(events), api_key_id=api_key_id)
+    )
+
+
+async def delivered_once(stack: ServiceStack, stream: str, durable: str) -> None:
+    """Until the durable consumer has been handed its first message (handled or not)."""
+    nc = await nats.connect(stack.infra.nats_url)
+    try:
+        js = nc.jetstream()
+
+        async def handed_out() -> bool:
+            try:
+                return (await js.consumer_info(stream, durable)).delivered.consumer_seq >= 1
+            except nats.js.errors.NotFoundError:
+                return False
+
+        await eventually(handed_out, f"{durable} handed its first message", timeout=60)
+    finally:
+        await nc.close()
 
 
 async def deliveries(client, owner: str, endpoint_id: str) -> list[pb.Delivery]:
@@ -349,3 +368,54 @@ async def test_a_pending_retry_survives_the_service_being_killed(start_webhooks,
     assert delivery.status == "delivered" and delivery.event_id == event_id
     assert [a.response_status for a in delivery.attempts] == [500, 503, 200]
     assert len({r.body for r in receiver.on("/restart")}) == 1 and len(receiver.on("/restart")) == 3
+
+
+async def test_an_endpoint_tied_to_a_key_gets_that_keys_events_only_and_never_another_owners(
+    start_webhooks, stack, receiver
+):
+    client = await start_webhooks()
+    key_a, key_b = str(uuid.uuid4()), str(uuid.uuid4())
+    hooks = {
+        "/all": await register(client, ALICE, receiver.url("/all")),
+        "/a": await register(client, ALICE, receiver.url("/a"), api_key_id=key_a),
+        "/b": await register(client, ALICE, receiver.url("/b"), api_key_id=key_b),
+        # Bob names Alice's key (the gateway refuses that): an owner's events still reach only the owner.
+        "/bob": await register(client, BOB, receiver.url("/bob"), api_key_id=key_a),
+    }
+    assert hooks["/a"].endpoint.api_key_id == key_a and hooks["/all"].endpoint.api_key_id == ""
+
+    ready_a = images_ready(ALICE)
+    ready_a.api_key_id = key_a
+    # The image's visibility change overtakes its ImagesReady (another stream): it waits for the image's key.
+    changed = visibility_events.VisibilityChanged(
+        image_id=ready_a.images[0].image_id, owner_id=ALICE, visibility=VISIBILITY_PRIVATE, version=2
+    )
+    changed_id = await publish(stack, visibility.VISIBILITY_CHANGED, changed)
+    await delivered_once(stack, visibility.STREAM, VISIBILITY_CHANGED_DURABLE)
+    completed_id = await publish(stack, generation.IMAGES_READY, ready_a)
+    failed = generation_events.GenerationFailed(
+        generation_id=str(uuid.uuid4()), owner_id=ALICE, reason="Try again.", api_key_id=key_b
+    )
+    failed_id = await publish(stack, generation.GENERATION_FAILED, failed)
+    from_the_web_id = await publish(stack, generation.IMAGES_READY, images_ready(ALICE))
+
+    await consumers_caught_up(stack.infra.nats_url, generation.STREAM, *GENERATION_DURABLES)
+    await consumers_caught_up(stack.infra.nats_url, visibility.STREAM, VISIBILITY_CHANGED_DURABLE)
+    for path, count in (("/all", 4), ("/a", 2), ("/b", 1)):
+        await settled(client, ALICE, hooks[path].endpoint.endpoint_id, count)
+    assert not await deliveries(client, BOB, hooks["/bob"].endpoint.endpoint_id)
+    received = {path: {r.json["id"] for r in receiver.on(path)} for path in hooks}
+    assert received == {
+        "/all": {changed_id, completed_id, failed_id, from_the_web_id},
+        "/a": {completed_id, changed_id},
+        "/b": {failed_id},
+        "/bob": set(),
+    }
+    assert all(b"api_key" not in r.body for r in receiver.received)
+
+    # The gateway revokes key A: its endpoints go, Alice's others and Bob's stay.
+    reply = await client.DeleteKeyEndpoints(pb.DeleteKeyEndpointsRequest(owner_id=ALICE, api_key_id=key_a))
+    assert reply.deleted == 1
+    left = (await client.ListEndpoints(pb.ListEndpointsRequest(owner_id=ALICE))).endpoints
+    assert {e.url for e in left} == {receiver.url("/all"), receiver.url("/b")}
+    assert len((await client.ListEndpoints(pb.ListEndpointsRequest(owner_id=BOB))).endpoints) == 1

@@ -26,7 +26,7 @@ from atelier.common.v1 import visibility_pb2 as atelier_dot_common_dot_v1_dot_vi
 from atelier.generation.v1 import generation_pb2 as atelier_dot_generation_dot_v1_dot_generation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"atelier/generation/v1/events.proto\x12\x15\x61telier.generation.v1\x1a\"atelier/common/v1/visibility.proto\x1a&atelier/generation/v1/generation.proto\"\xd2\x01\n\x13GenerationRequested\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x06params\x18\x03 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x31\n\nvisibility\x18\x04 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x18\n\x10\x65\x66\x66\x65\x63tive_prompt\x18\x05 \x01(\t\x12\x0c\n\x04seed\x18\x06 \x01(\x03\"\x82\x01\n\x12GenerationProgress\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\x12\x14\n\x0cpreviews_png\x18\x05 \x03(\x0c\x12\x10\n\x08\x66inished\x18\x06 \x01(\x08\"_\n\nReadyImage\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x12\n\nobject_key\x18\x02 \x01(\t\x12\x0c\n\x04seed\x18\x03 \x01(\x03\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\"\xe1\x01\n\x0bImagesReady\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x31\n\x06images\x18\x03 \x03(\x0b\x32!.atelier.generation.v1.ReadyImage\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x31\n\nvisibility\x18\x05 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x1a\n\x12visibility_version\x18\x06 \x01(\x03\x12\x17\n\x0fsource_image_id\x18\x07 \x01(\t\"K\n\x10GenerationFailed\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"J\n\x0cImageDeleted\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x11\n\timage_ids\x18\x03 \x03(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"atelier/generation/v1/events.proto\x12\x15\x61telier.generation.v1\x1a\"atelier/common/v1/visibility.proto\x1a&atelier/generation/v1/generation.proto\"\xd2\x01\n\x13GenerationRequested\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x06params\x18\x03 \x01(\x0b\x32\'.atelier.generation.v1.GenerationParams\x12\x31\n\nvisibility\x18\x04 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x18\n\x10\x65\x66\x66\x65\x63tive_prompt\x18\x05 \x01(\t\x12\x0c\n\x04seed\x18\x06 \x01(\x03\"\x82\x01\n\x12GenerationProgress\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\x12\x14\n\x0cpreviews_png\x18\x05 \x03(\x0c\x12\x10\n\x08\x66inished\x18\x06 \x01(\x08\"_\n\nReadyImage\x12\x10\n\x08image_id\x18\x01 \x01(\t\x12\x12\n\nobject_key\x18\x02 \x01(\t\x12\x0c\n\x04seed\x18\x03 \x01(\x03\x12\r\n\x05width\x18\x04 \x01(\x05\x12\x0e\n\x06height\x18\x05 \x01(\x05\"\xf5\x01\n\x0bImagesReady\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x31\n\x06images\x18\x03 \x03(\x0b\x32!.atelier.generation.v1.ReadyImage\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x31\n\nvisibility\x18\x05 \x01(\x0e\x32\x1d.atelier.common.v1.Visibility\x12\x1a\n\x12visibility_version\x18\x06 \x01(\x03\x12\x17\n\x0fsource_image_id\x18\x07 \x01(\t\x12\x12\n\napi_key_id\x18\x08 \x01(\t\"_\n\x10GenerationFailed\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x12\n\napi_key_id\x18\x04 \x01(\t\"J\n\x0cImageDeleted\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x11\n\timage_ids\x18\x03 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,9 +40,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_READYIMAGE']._serialized_start=483
   _globals['_READYIMAGE']._serialized_end=578
   _globals['_IMAGESREADY']._serialized_start=581
-  _globals['_IMAGESREADY']._serialized_end=806
-  _globals['_GENERATIONFAILED']._serialized_start=808
-  _globals['_GENERATIONFAILED']._serialized_end=883
-  _globals['_IMAGEDELETED']._serialized_start=885
-  _globals['_IMAGEDELETED']._serialized_end=959
+  _globals['_IMAGESREADY']._serialized_end=826
+  _globals['_GENERATIONFAILED']._serialized_start=828
+  _globals['_GENERATIONFAILED']._serialized_end=923
+  _globals['_IMAGEDELETED']._serialized_start=925
+  _globals['_IMAGEDELETED']._serialized_end=999
 # @@protoc_insertion_point(module_scope)

@@ -55,7 +55,7 @@ class ReadyImage(_message.Message):
     def __init__(self, image_id: _Optional[str] = ..., object_key: _Optional[str] = ..., seed: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class ImagesReady(_message.Message):
-    __slots__ = ("generation_id", "owner_id", "images", "prompt", "visibility", "visibility_version", "source_image_id")
+    __slots__ = ("generation_id", "owner_id", "images", "prompt", "visibility", "visibility_version", "source_image_id", "api_key_id")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     IMAGES_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +63,7 @@ class ImagesReady(_message.Message):
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_VERSION_FIELD_NUMBER: _ClassVar[int]
     SOURCE_IMAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     generation_id: str
     owner_id: str
     images: _containers.RepeatedCompositeFieldContainer[ReadyImage]
@@ -70,17 +71,20 @@ class ImagesReady(_message.Message):
     visibility: _visibility_pb2.Visibility
     visibility_version: int
     source_image_id: str
-    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., images: _Optional[_Iterable[_Union[ReadyImage, _Mapping]]] = ..., prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_version: _Optional[int] = ..., source_image_id: _Optional[str] = ...) -> None: ...
+    api_key_id: str
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., images: _Optional[_Iterable[_Union[ReadyImage, _Mapping]]] = ..., prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_version: _Optional[int] = ..., source_image_id: _Optional[str] = ..., api_key_id: _Optional[str] = ...) -> None: ...
 
 class GenerationFailed(_message.Message):
-    __slots__ = ("generation_id", "owner_id", "reason")
+    __slots__ = ("generation_id", "owner_id", "reason", "api_key_id")
     GENERATION_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     generation_id: str
     owner_id: str
     reason: str
-    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    api_key_id: str
+    def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., reason: _Optional[str] = ..., api_key_id: _Optional[str] = ...) -> None: ...
 
 class ImageDeleted(_message.Message):
     __slots__ = ("generation_id", "owner_id", "image_ids")

@@ -192,20 +192,22 @@ class Generation(_message.Message):
     def __init__(self, generation_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., status: _Optional[_Union[GenerationStatus, str]] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., magic_prompt: _Optional[str] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., images: _Optional[_Iterable[_Union[Image, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seed: _Optional[int] = ..., seed_chosen: _Optional[bool] = ..., unknown_prompt_words: _Optional[_Iterable[str]] = ..., suggestions: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "visibility_copied", "team_id")
+    __slots__ = ("owner_id", "idempotency_key", "params", "visibility", "visibility_copied", "team_id", "api_key_id")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_COPIED_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     idempotency_key: str
     params: GenerationParams
     visibility: _visibility_pb2.Visibility
     visibility_copied: bool
     team_id: str
-    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_copied: _Optional[bool] = ..., team_id: _Optional[str] = ...) -> None: ...
+    api_key_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., params: _Optional[_Union[GenerationParams, _Mapping]] = ..., visibility: _Optional[_Union[_visibility_pb2.Visibility, str]] = ..., visibility_copied: _Optional[bool] = ..., team_id: _Optional[str] = ..., api_key_id: _Optional[str] = ...) -> None: ...
 
 class SubmitResponse(_message.Message):
     __slots__ = ("generation", "created")

@@ -25,35 +25,39 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"atelier/webhooks/v1/webhooks.proto\x12\x13\x61telier.webhooks.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"~\n\x08\x45ndpoint\x12\x13\n\x0b\x65ndpoint_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"F\n\x15\x43reateEndpointRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x0e\n\x06\x65vents\x18\x03 \x03(\t\"a\n\x16\x43reateEndpointResponse\x12/\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1d.atelier.webhooks.v1.Endpoint\x12\x16\n\x0esigning_secret\x18\x02 \x01(\t\"(\n\x14ListEndpointsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"I\n\x15ListEndpointsResponse\x12\x30\n\tendpoints\x18\x01 \x03(\x0b\x32\x1d.atelier.webhooks.v1.Endpoint\">\n\x15\x44\x65leteEndpointRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\"\x18\n\x16\x44\x65leteEndpointResponse\"Q\n\x15ListDeliveriesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\"\x91\x01\n\x0f\x44\x65liveryAttempt\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\x05\x12\x30\n\x0c\x61ttempted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fresponse_status\x18\x03 \x01(\x05\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x05 \x01(\x05\"\x95\x02\n\x08\x44\x65livery\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fnext_attempt_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x08\x61ttempts\x18\x08 \x03(\x0b\x32$.atelier.webhooks.v1.DeliveryAttempt\x12\x0c\n\x04\x62ody\x18\t \x01(\t\"K\n\x16ListDeliveriesResponse\x12\x31\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1d.atelier.webhooks.v1.Delivery2\xba\x03\n\x0fWebhooksService\x12i\n\x0e\x43reateEndpoint\x12*.atelier.webhooks.v1.CreateEndpointRequest\x1a+.atelier.webhooks.v1.CreateEndpointResponse\x12\x66\n\rListEndpoints\x12).atelier.webhooks.v1.ListEndpointsRequest\x1a*.atelier.webhooks.v1.ListEndpointsResponse\x12i\n\x0e\x44\x65leteEndpoint\x12*.atelier.webhooks.v1.DeleteEndpointRequest\x1a+.atelier.webhooks.v1.DeleteEndpointResponse\x12i\n\x0eListDeliveries\x12*.atelier.webhooks.v1.ListDeliveriesRequest\x1a+.atelier.webhooks.v1.ListDeliveriesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"atelier/webhooks/v1/webhooks.proto\x12\x13\x61telier.webhooks.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x01\n\x08\x45ndpoint\x12\x13\n\x0b\x65ndpoint_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\napi_key_id\x18\x06 \x01(\t\"Z\n\x15\x43reateEndpointRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x0e\n\x06\x65vents\x18\x03 \x03(\t\x12\x12\n\napi_key_id\x18\x04 \x01(\t\"a\n\x16\x43reateEndpointResponse\x12/\n\x08\x65ndpoint\x18\x01 \x01(\x0b\x32\x1d.atelier.webhooks.v1.Endpoint\x12\x16\n\x0esigning_secret\x18\x02 \x01(\t\"(\n\x14ListEndpointsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"I\n\x15ListEndpointsResponse\x12\x30\n\tendpoints\x18\x01 \x03(\x0b\x32\x1d.atelier.webhooks.v1.Endpoint\">\n\x15\x44\x65leteEndpointRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\"\x18\n\x16\x44\x65leteEndpointResponse\"Q\n\x15ListDeliveriesRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\"\x91\x01\n\x0f\x44\x65liveryAttempt\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\x05\x12\x30\n\x0c\x61ttempted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fresponse_status\x18\x03 \x01(\x05\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x05 \x01(\x05\"\x95\x02\n\x08\x44\x65livery\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65ndpoint_id\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fnext_attempt_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x08\x61ttempts\x18\x08 \x03(\x0b\x32$.atelier.webhooks.v1.DeliveryAttempt\x12\x0c\n\x04\x62ody\x18\t \x01(\t\"K\n\x16ListDeliveriesResponse\x12\x31\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1d.atelier.webhooks.v1.Delivery\"A\n\x19\x44\x65leteKeyEndpointsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x12\n\napi_key_id\x18\x02 \x01(\t\"-\n\x1a\x44\x65leteKeyEndpointsResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x05\x32\xb1\x04\n\x0fWebhooksService\x12i\n\x0e\x43reateEndpoint\x12*.atelier.webhooks.v1.CreateEndpointRequest\x1a+.atelier.webhooks.v1.CreateEndpointResponse\x12\x66\n\rListEndpoints\x12).atelier.webhooks.v1.ListEndpointsRequest\x1a*.atelier.webhooks.v1.ListEndpointsResponse\x12i\n\x0e\x44\x65leteEndpoint\x12*.atelier.webhooks.v1.DeleteEndpointRequest\x1a+.atelier.webhooks.v1.DeleteEndpointResponse\x12i\n\x0eListDeliveries\x12*.atelier.webhooks.v1.ListDeliveriesRequest\x1a+.atelier.webhooks.v1.ListDeliveriesResponse\x12u\n\x12\x44\x65leteKeyEndpoints\x12..atelier.webhooks.v1.DeleteKeyEndpointsRequest\x1a/.atelier.webhooks.v1.DeleteKeyEndpointsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.webhooks.v1.webhooks_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ENDPOINT']._serialized_start=92
-  _globals['_ENDPOINT']._serialized_end=218
-  _globals['_CREATEENDPOINTREQUEST']._serialized_start=220
-  _globals['_CREATEENDPOINTREQUEST']._serialized_end=290
-  _globals['_CREATEENDPOINTRESPONSE']._serialized_start=292
-  _globals['_CREATEENDPOINTRESPONSE']._serialized_end=389
-  _globals['_LISTENDPOINTSREQUEST']._serialized_start=391
-  _globals['_LISTENDPOINTSREQUEST']._serialized_end=431
-  _globals['_LISTENDPOINTSRESPONSE']._serialized_start=433
-  _globals['_LISTENDPOINTSRESPONSE']._serialized_end=506
-  _globals['_DELETEENDPOINTREQUEST']._serialized_start=508
-  _globals['_DELETEENDPOINTREQUEST']._serialized_end=570
-  _globals['_DELETEENDPOINTRESPONSE']._serialized_start=572
-  _globals['_DELETEENDPOINTRESPONSE']._serialized_end=596
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=598
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=679
-  _globals['_DELIVERYATTEMPT']._serialized_start=682
-  _globals['_DELIVERYATTEMPT']._serialized_end=827
-  _globals['_DELIVERY']._serialized_start=830
-  _globals['_DELIVERY']._serialized_end=1107
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1109
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=1184
-  _globals['_WEBHOOKSSERVICE']._serialized_start=1187
-  _globals['_WEBHOOKSSERVICE']._serialized_end=1629
+  _globals['_ENDPOINT']._serialized_start=93
+  _globals['_ENDPOINT']._serialized_end=239
+  _globals['_CREATEENDPOINTREQUEST']._serialized_start=241
+  _globals['_CREATEENDPOINTREQUEST']._serialized_end=331
+  _globals['_CREATEENDPOINTRESPONSE']._serialized_start=333
+  _globals['_CREATEENDPOINTRESPONSE']._serialized_end=430
+  _globals['_LISTENDPOINTSREQUEST']._serialized_start=432
+  _globals['_LISTENDPOINTSREQUEST']._serialized_end=472
+  _globals['_LISTENDPOINTSRESPONSE']._serialized_start=474
+  _globals['_LISTENDPOINTSRESPONSE']._serialized_end=547
+  _globals['_DELETEENDPOINTREQUEST']._serialized_start=549
+  _globals['_DELETEENDPOINTREQUEST']._serialized_end=611
+  _globals['_DELETEENDPOINTRESPONSE']._serialized_start=613
+  _globals['_DELETEENDPOINTRESPONSE']._serialized_end=637
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=639
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=720
+  _globals['_DELIVERYATTEMPT']._serialized_start=723
+  _globals['_DELIVERYATTEMPT']._serialized_end=868
+  _globals['_DELIVERY']._serialized_start=871
+  _globals['_DELIVERY']._serialized_end=1148
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1150
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=1225
+  _globals['_DELETEKEYENDPOINTSREQUEST']._serialized_start=1227
+  _globals['_DELETEKEYENDPOINTSREQUEST']._serialized_end=1292
+  _globals['_DELETEKEYENDPOINTSRESPONSE']._serialized_start=1294
+  _globals['_DELETEKEYENDPOINTSRESPONSE']._serialized_end=1339
+  _globals['_WEBHOOKSSERVICE']._serialized_start=1342
+  _globals['_WEBHOOKSSERVICE']._serialized_end=1903
 # @@protoc_insertion_point(module_scope)

@@ -10,28 +10,32 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Endpoint(_message.Message):
-    __slots__ = ("endpoint_id", "owner_id", "url", "events", "created_at")
+    __slots__ = ("endpoint_id", "owner_id", "url", "events", "created_at", "api_key_id")
     ENDPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     endpoint_id: str
     owner_id: str
     url: str
     events: _containers.RepeatedScalarFieldContainer[str]
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, endpoint_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    api_key_id: str
+    def __init__(self, endpoint_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., api_key_id: _Optional[str] = ...) -> None: ...
 
 class CreateEndpointRequest(_message.Message):
-    __slots__ = ("owner_id", "url", "events")
+    __slots__ = ("owner_id", "url", "events", "api_key_id")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     url: str
     events: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, owner_id: _Optional[str] = ..., url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ...) -> None: ...
+    api_key_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., api_key_id: _Optional[str] = ...) -> None: ...
 
 class CreateEndpointResponse(_message.Message):
     __slots__ = ("endpoint", "signing_secret")
@@ -116,3 +120,17 @@ class ListDeliveriesResponse(_message.Message):
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
     def __init__(self, deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ...) -> None: ...
+
+class DeleteKeyEndpointsRequest(_message.Message):
+    __slots__ = ("owner_id", "api_key_id")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    api_key_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., api_key_id: _Optional[str] = ...) -> None: ...
+
+class DeleteKeyEndpointsResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    def __init__(self, deleted: _Optional[int] = ...) -> None: ...

@@ -57,6 +57,11 @@ class WebhooksServiceStub:
                 request_serializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.ListDeliveriesRequest.SerializeToString,
                 response_deserializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.ListDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.DeleteKeyEndpoints = channel.unary_unary(
+                '/atelier.webhooks.v1.WebhooksService/DeleteKeyEndpoints',
+                request_serializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.DeleteKeyEndpointsRequest.SerializeToString,
+                response_deserializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.DeleteKeyEndpointsResponse.FromString,
+                _registered_method=True)
 
 
 class WebhooksServiceServicer:
@@ -96,6 +101,14 @@ class WebhooksServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteKeyEndpoints(self, request, context):
+        """Deletes every endpoint of the owner tied to one API key, with their logs: the gateway calls it
+        when the owner revokes the key. Deleting none is not an error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WebhooksServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -118,6 +131,11 @@ def add_WebhooksServiceServicer_to_server(servicer, server):
                     servicer.ListDeliveries,
                     request_deserializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.ListDeliveriesRequest.FromString,
                     response_serializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'DeleteKeyEndpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteKeyEndpoints,
+                    request_deserializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.DeleteKeyEndpointsRequest.FromString,
+                    response_serializer=atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.DeleteKeyEndpointsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -231,6 +249,33 @@ class WebhooksService:
             '/atelier.webhooks.v1.WebhooksService/ListDeliveries',
             atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.ListDeliveriesRequest.SerializeToString,
             atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteKeyEndpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.webhooks.v1.WebhooksService/DeleteKeyEndpoints',
+            atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.DeleteKeyEndpointsRequest.SerializeToString,
+            atelier_dot_webhooks_dot_v1_dot_webhooks__pb2.DeleteKeyEndpointsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -95,6 +95,7 @@ async def submit(
         visibility=scope,
         visibility_copied=visibility_copied,
         team_id=team_id,
+        api_key_id=str(caller.api_key_id) if caller.api_key_id else "",
     )
     try:
         submitted = await generations.submit(request)

@@ -26,6 +26,19 @@ class WebhookEndpointCreate(BaseModel):
     events: list[EventName] = Field(
         default_factory=list, max_length=3, description="The events to deliver; empty or absent: all of them."
     )
+    api_key_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The id of one of your live API keys (`GET /api/v1/api-keys`, never the key itself): the "
+        "endpoint then receives only the events of generations submitted with that key, and of their "
+        "images. Absent or null: every event of the account.",
+    )
+
+
+class WebhookApiKeyOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
 
 
 class WebhookEndpointOut(BaseModel):
@@ -33,6 +46,9 @@ class WebhookEndpointOut(BaseModel):
     url: str
     events: list[str]
     created_at: datetime
+    api_key: WebhookApiKeyOut | None = Field(
+        description="the API key whose generations' events it receives; null: the whole account's"
+    )
 
 
 class WebhookEndpointCreated(WebhookEndpointOut):
@@ -73,12 +89,13 @@ def _time(stamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def endpoint_out(endpoint: webhooks_pb2.Endpoint) -> WebhookEndpointOut:
+def endpoint_out(endpoint: webhooks_pb2.Endpoint, api_key: WebhookApiKeyOut | None) -> WebhookEndpointOut:
     return WebhookEndpointOut(
         id=uuid.UUID(endpoint.endpoint_id),
         url=endpoint.url,
         events=list(endpoint.events),
         created_at=_time(endpoint.created_at),
+        api_key=api_key,
     )
 
 

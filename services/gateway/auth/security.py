@@ -12,6 +12,7 @@ answers 401 (problem+json, `WWW-Authenticate: Bearer`), before it looks at the b
 """
 
 import hmac
+import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -37,6 +38,8 @@ class Caller:
     session_token: str | None = None
     # The API key the caller came with, kept so that a long-lived stream can re-check it.
     api_key: str | None = None
+    # That key's public id: a generation it submits routes to the key's webhook endpoints.
+    api_key_id: uuid.UUID | None = None
     # What the caller may do: a web session everything, an API key what it was given.
     scopes: frozenset[str] = ALL_SCOPES
 
@@ -76,7 +79,7 @@ async def _caller_from_api_key(request: Request, accounts: Accounts, authorizati
             f"This API key does not have the {needed.value!r} scope this request needs "
             f"(it has: {', '.join(sorted(holder.scopes))}). Create a key with that scope on the Account page.",
         )
-    return Caller(holder.user, api_key=key.strip(), scopes=holder.scopes)
+    return Caller(holder.user, api_key=key.strip(), api_key_id=holder.key_id, scopes=holder.scopes)
 
 
 async def credential_still_valid(accounts: Accounts, caller: Caller) -> bool:

@@ -20,12 +20,23 @@ class WebhooksClient:
         self._health = health_pb2_grpc.HealthStub(channel)
         self._call = rpc.UserCalls("webhooks", ENDPOINT_NOT_FOUND, timeout_s, user_tokens)
 
-    async def create(self, owner_id: str, url: str, events: list[str]) -> webhooks_pb2.CreateEndpointResponse:
+    async def create(
+        self, owner_id: str, url: str, events: list[str], api_key_id: str = ""
+    ) -> webhooks_pb2.CreateEndpointResponse:
+        """api_key_id: one of the owner's live keys, checked by the caller ("" for the whole account)."""
         return await self._call(
             self._stub.CreateEndpoint,
-            webhooks_pb2.CreateEndpointRequest(owner_id=owner_id, url=url, events=events),
+            webhooks_pb2.CreateEndpointRequest(owner_id=owner_id, url=url, events=events, api_key_id=api_key_id),
             owner_id,
         )
+
+    async def delete_key_endpoints(self, owner_id: str, api_key_id: str) -> int:
+        reply = await self._call(
+            self._stub.DeleteKeyEndpoints,
+            webhooks_pb2.DeleteKeyEndpointsRequest(owner_id=owner_id, api_key_id=api_key_id),
+            owner_id,
+        )
+        return reply.deleted
 
     async def endpoints(self, owner_id: str) -> list[webhooks_pb2.Endpoint]:
         reply = await self._call(

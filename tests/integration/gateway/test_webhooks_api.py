@@ -100,3 +100,79 @@ async def test_bad_input_is_a_422_with_the_reason_and_anonymous_callers_get_401(
         assert (await anonymous.get("/api/v1/webhooks")).status_code == 401
         assert (await anonymous.post("/api/v1/webhooks", json={"url": "https://h.example.com/"})).status_code == 401
     assert gateway.webhooks.endpoints == {}
+
+
+async def _new_key(user, name: str) -> dict:
+    created = await user.client.post("/api/v1/api-keys", json={"name": name}, headers=user.bearer)
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+async def test_an_endpoint_tied_to_one_of_my_live_keys_and_the_keys_generations(gateway, sign_up):
+    alice, mallory = await sign_up("alice"), await sign_up("mallory")
+    key_a, key_b = await _new_key(alice, "program-a"), await _new_key(alice, "program-b")
+
+    tied = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/a", "api_key_id": key_a["id"]}, headers=alice.bearer
+    )
+    assert tied.status_code == 201, tied.text
+    assert tied.json()["api_key"] == {"id": key_a["id"], "name": "program-a", "prefix": key_a["prefix"]}
+    assert gateway.webhooks.endpoints[tied.json()["id"]].api_key_id == key_a["id"]
+    on_b = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/b", "api_key_id": key_b["id"]}, headers=alice.bearer
+    )
+    whole = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/all", "api_key_id": None}, headers=alice.bearer
+    )
+    assert whole.status_code == 201 and whole.json()["api_key"] is None
+    listed = (await alice.client.get("/api/v1/webhooks", headers=alice.bearer)).json()["items"]
+    assert {item["url"].rsplit("/", 1)[1]: (item["api_key"] or {}).get("name") for item in listed} == {
+        "a": "program-a",
+        "b": "program-b",
+        "all": None,
+    }
+
+    # Another user's key, a made-up one and a malformed id are refused alike, and nothing is stored.
+    stored = dict(gateway.webhooks.endpoints)
+    refusals = set()
+    for key_id in (key_a["id"], str(uuid.uuid4()), "not-an-id"):
+        refused = await mallory.client.post(
+            "/api/v1/webhooks",
+            json={"url": "https://hooks.example.com/m", "api_key_id": key_id},
+            headers=mallory.bearer,
+        )
+        refusals.add((refused.status_code, refused.json()["detail"]))
+    assert refusals == {(422, "api_key_id: not one of your live API keys (see GET /api/v1/api-keys)")}
+    assert gateway.webhooks.endpoints == stored
+
+    # A generation carries the key it was submitted with; one from the web session carries none.
+    by_key = {"Authorization": f"Bearer {key_a['api_key']}"}
+    assert (await alice.client.post("/api/v1/generations", json={"prompt": "a"}, headers=by_key)).status_code == 202
+    # (The free plan's one-at-a-time refuses this one: what reached the service is what counts.)
+    await alice.client.post("/api/v1/generations", json={"prompt": "b"}, headers=alice.csrf)
+    assert [s.api_key_id for s in gateway.generation.submissions] == [key_a["id"], ""]
+
+    # Revoking a key deletes its endpoints; a revoked key cannot be named again.
+    assert (await alice.client.delete(f"/api/v1/api-keys/{key_b['id']}", headers=alice.bearer)).status_code == 204
+    assert on_b.json()["id"] not in gateway.webhooks.endpoints
+    again = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/b", "api_key_id": key_b["id"]}, headers=alice.bearer
+    )
+    assert again.status_code == 422
+    assert {e.endpoint_id for e in gateway.webhooks.endpoints.values() if e.owner_id == alice.user_id} == {
+        tied.json()["id"],
+        whole.json()["id"],
+    }
+
+
+async def test_an_endpoint_left_behind_by_a_revocation_goes_at_the_next_listing(gateway, sign_up):
+    alice = await sign_up("alice")
+    key = await _new_key(alice, "gone")
+    tied = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/a", "api_key_id": key["id"]}, headers=alice.bearer
+    )
+    # The key revoked while the webhooks service could not be told (straight in the accounts table).
+    gateway.rows("UPDATE api_keys SET revoked_at = now() WHERE id = %s RETURNING id", (key["id"],))
+    listed = await alice.client.get("/api/v1/webhooks", headers=alice.bearer)
+    assert listed.json()["items"] == []
+    assert tied.json()["id"] not in gateway.webhooks.endpoints

@@ -45,6 +45,7 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
             url=request.url,
             events=[e for e in EVENTS if e in request.events] if request.events else list(EVENTS),
             created_at=created_at,
+            api_key_id=request.api_key_id,
         )
         self.endpoints[endpoint.endpoint_id] = endpoint
         return webhooks_pb2.CreateEndpointResponse(endpoint=endpoint, signing_secret=f"whsec_{uuid.uuid4().hex}")
@@ -57,6 +58,16 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
         await self._owned(request.owner_id, request.endpoint_id, context)
         del self.endpoints[request.endpoint_id]
         return webhooks_pb2.DeleteEndpointResponse()
+
+    async def DeleteKeyEndpoints(self, request, context):
+        tied = [
+            endpoint_id
+            for endpoint_id, e in self.endpoints.items()
+            if e.owner_id == request.owner_id and e.api_key_id == request.api_key_id
+        ]
+        for endpoint_id in tied:
+            del self.endpoints[endpoint_id]
+        return webhooks_pb2.DeleteKeyEndpointsResponse(deleted=len(tied))
 
     async def ListDeliveries(self, request, context):
         await self._owned(request.owner_id, request.endpoint_id, context)

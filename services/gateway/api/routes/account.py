@@ -1,18 +1,22 @@
 """The caller's own account: profile summary and API keys (listing, creating and revoking keys
 needs the `manage` scope, which a web session has)."""
 
+import logging
+
 from fastapi import APIRouter, Body, Request, Response, status
 
 from glue.ids import parse_uuid
 from services.gateway.api.schemas import ApiKeyCreated, ApiKeyCreateRequest, ApiKeyList, ApiKeyOut, Me, PermissionOut
 from services.gateway.auth.accounts import DEFAULT_KEY_SCOPES, csrf_token_for
 from services.gateway.auth.security import CSRF_COOKIE, CurrentCaller, set_csrf_cookie
+from services.gateway.clients.webhooks import WebhooksClient
 from services.gateway.dependencies import deps_of
 from services.gateway.plans import display_name, permissions
-from services.gateway.problems import not_found
+from services.gateway.problems import Problem, not_found
 from services.gateway.repository import ApiKeyRecord
 from services.gateway.transport_security import secure_cookies_for
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
 
@@ -85,9 +89,23 @@ async def create_api_key(
     return ApiKeyCreated(**_key_out(new_key.record).model_dump(), api_key=new_key.key)
 
 
-@router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke an API key; the webhook endpoints tied to it are deleted with it",
+)
 async def revoke_api_key(key_id: str, caller: CurrentCaller, request: Request) -> Response:
     parsed = parse_uuid(key_id)
-    if parsed is None or not await deps_of(request).accounts.revoke_api_key(caller.user, parsed):
+    deps = deps_of(request)
+    if parsed is None or not await deps.accounts.revoke_api_key(caller.user, parsed):
         raise not_found("API key")
+    # Revoked first: a key is never kept alive by the webhooks service being down. Its endpoints
+    # left behind then are deleted at the next listing of webhooks (routes/webhooks.py).
+    if isinstance(deps.webhooks, WebhooksClient):
+        try:
+            await deps.webhooks.delete_key_endpoints(caller.user_id, str(parsed))
+        except Problem as problem:
+            log.warning(
+                "the revoked key's webhook endpoints stay until the next listing", extra={"error": str(problem)}
+            )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
