@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.webhooks import signing
-from tests.integration.test_privacy_support import Platform
+from tests.integration.test_privacy_support import Account, Platform
 from tests.support.waiting import wait_until
 from tests.support.webhook_receiver import Receiver, webhook_receiver
 
@@ -84,3 +84,59 @@ def test_each_user_receives_their_own_events_and_reads_the_log(platform: Platfor
     assert all([a["response_status"] for a in item["attempts"]] == [200] for item in log)
     assert platform.http.get(f"/api/v1/webhooks/{alice_hook}/deliveries", headers=bob.headers).status_code == 404
     assert platform.http.delete(f"/api/v1/webhooks/{alice_hook}", headers=bob.headers).status_code == 404
+
+
+def test_an_endpoint_tied_to_an_api_key_receives_that_keys_generations_only(
+    platform: Platform, receiver: Receiver
+) -> None:
+    alice, mallory = platform.sign_up("alice"), platform.sign_up("mallory")
+    platform.change_plan(alice, "plus")
+    keys = {}
+    for name in ("a", "b"):
+        created = platform.http.post("/api/v1/api-keys", json={"name": f"program-{name}"}, headers=alice.headers)
+        assert created.status_code == 201, created.text
+        keys[name] = created.json()
+    hooks = {}
+    for path, key_id in (("/a", keys["a"]["id"]), ("/b", keys["b"]["id"]), ("/all", None)):
+        body = {"url": receiver.url(path), "api_key_id": key_id}
+        reply = platform.http.post("/api/v1/webhooks", json=body, headers=alice.headers)
+        assert reply.status_code == 201, reply.text
+        hooks[path] = reply.json()
+    # Another user cannot tie an endpoint to Alice's key (and so never route her events to it).
+    stolen = platform.http.post(
+        "/api/v1/webhooks", json={"url": receiver.url("/m"), "api_key_id": keys["a"]["id"]}, headers=mallory.headers
+    )
+    assert stolen.status_code == 422, stolen.text
+
+    program_a = Account(alice.user_id, alice.username, keys["a"]["api_key"])
+    generation = platform.generate(program_a, "a red circle on a blue background")
+    image_id = generation["images"][0]["image_id"]
+    made_private = platform.set_visibility(alice, image_id, "private")
+    assert made_private.status_code == 200, made_private.text
+
+    def types(path: str) -> list[str]:
+        return sorted(r.json["type"] for r in receiver.on(path))
+
+    expected = ["generation.completed", "image.visibility_changed"]
+    wait_until(lambda: types("/a") == expected and types("/all") == expected, "A's and the account's events", 60)
+    # B's deliveries would have been written in the statement that wrote A's: its log is empty.
+    assert receiver.on("/b") == [] and receiver.on("/m") == []
+    b_log = platform.http.get(f"/api/v1/webhooks/{hooks['/b']['id']}/deliveries", headers=alice.headers)
+    assert b_log.status_code == 200 and b_log.json()["items"] == []
+    for received in receiver.on("/a"):
+        assert generation["generation_id"] in received.body.decode() or image_id in received.body.decode()
+        assert signing.verify(
+            hooks["/a"]["signing_secret"], received.headers["Atelier-Signature"], received.body, time.time()
+        )
+    # The key is the owner's bookkeeping: not in the generation, nor in a delivery.
+    shown = platform.http.get(f"/api/v1/generations/{generation['generation_id']}", headers=alice.headers).text
+    assert keys["a"]["id"] not in shown
+    assert all(keys["a"]["id"].encode() not in r.body for r in receiver.received)
+
+    # Revoking key A deletes its endpoint; the others stay.
+    assert platform.http.delete(f"/api/v1/api-keys/{keys['a']['id']}", headers=alice.headers).status_code == 204
+    listed = platform.http.get("/api/v1/webhooks", headers=alice.headers).json()["items"]
+    assert {item["id"]: (item["api_key"] or {}).get("name") for item in listed} == {
+        hooks["/b"]["id"]: "program-b",
+        hooks["/all"]["id"]: None,
+    }
