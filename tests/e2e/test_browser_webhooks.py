@@ -186,3 +186,40 @@ def test_a_refused_delivery_shows_its_answer_and_the_next_try(platform, browser:
     expect(logged.locator(".delivery-status")).to_have_text(re.compile(r"^Pending \(next try .+\)$"))
     expect(logged.locator("td").nth(1)).to_have_text("1")
     expect(logged.locator(".delivery-response")).to_have_text("HTTP 500")
+
+
+def test_an_endpoint_can_get_one_api_keys_events_and_goes_with_the_key(
+    platform, browser: Browser, receiver: Receiver, tmp_path: Path
+) -> None:
+    page = _signed_up(browser, platform.url, "keyhooks")
+    _open_account_page(page)
+    scope = page.get_by_label("Events of")
+    expect(scope).to_have_value("")  # the whole account unless a key is chosen
+    expect(scope.locator("option").first).to_have_text("All of my account")
+
+    # A key made on this page is offered at once.
+    page.get_by_label("Key name").fill("program-a")
+    page.get_by_role("button", name="Create key").click()
+    program_a = scope.locator("option", has_text="program-a")
+    expect(program_a).to_have_count(1)
+    scope.select_option(program_a.get_attribute("value"))
+    _add_endpoint(page, receiver.url("/program-a"))
+    rows = page.locator("#webhooks-body tr")
+    expect(rows).to_have_count(1)
+    expect(rows.locator(".webhook-scope")).to_have_text(re.compile(r"^API key program-a \(atl_.+…\)$"))
+    scope.select_option("")
+    _add_endpoint(page, receiver.url("/everything"))
+    expect(page.locator("#webhooks-body .webhook-scope")).to_have_text(
+        ["All of my account", re.compile(r"^API key program-a ")]
+    )
+    shot(page, tmp_path, "account_webhook_per_key", full_page=True)
+
+    # Revoking the key deletes its endpoint, and it is no longer offered.
+    revoke = page.get_by_role("button", name="Revoke key program-a")
+    revoke.click()
+    revoke.click()
+    expect(rows).to_have_count(1)
+    expect(rows.locator("th")).to_have_text(receiver.url("/everything"))
+    expect(program_a).to_have_count(0)
+    listed = page.evaluate("fetch('/api/v1/webhooks').then((r) => r.json())")
+    assert [item["api_key"] for item in listed["items"]] == [None]

@@ -4,6 +4,7 @@
 // nothing else.
 
 import { api, ApiError } from "./api.js";
+import { KEYS_CHANGED } from "./account_webhook_keys.js";
 import { $, clearError, el, showError } from "./ui.js";
 
 const SCOPE_WORDS = { read: "Read", generate: "Generate", manage: "Manage" };
@@ -77,6 +78,7 @@ function keyRow(key) {
       }
     }
     await loadKeys();
+    document.dispatchEvent(new CustomEvent(KEYS_CHANGED));
   });
   revoke.setAttribute("aria-label", `Revoke key ${name}`);
   const scopes = el("td", {}, ...key.scopes.map((scope) => el("span", {
@@ -119,6 +121,7 @@ async function createKey(event) {
     $("key-created").hidden = false;
     $("key-name").value = "";
     await loadKeys();
+    document.dispatchEvent(new CustomEvent(KEYS_CHANGED));
     $("key-copy").focus();
   } catch (error) {
     showError($("keys-error"), error);

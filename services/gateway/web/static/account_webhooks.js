@@ -1,10 +1,11 @@
-// The Account page's Webhooks block: my endpoints (list, add with events — the signing secret shown
-// once, with a Copy button —, delete) and the delivery log of one endpoint at a time. The API answers
+// The Account page's Webhooks block: my endpoints (list, add with events and whose: the whole
+// account's or one API key's — the signing secret shown once, with a Copy button —, delete) and the delivery log of one endpoint at a time. The API answers
 // only the signed-in user's endpoints; its refusals (an unsafe URL, too many endpoints) are shown as
 // it words them.
 
 import { api, ApiError } from "./api.js";
 import { confirmingButton, copyToClipboard } from "./account.js";
+import { chosenKeyId, KEYS_CHANGED, loadKeyChoices, scopeCell } from "./account_webhook_keys.js";
 import { $, clearError, el, showError } from "./ui.js";
 
 const EVENT_WORDS = {
@@ -48,6 +49,7 @@ function endpointRow(endpoint) {
   remove.setAttribute("aria-label", `Delete endpoint ${endpoint.url}`);
   return el("tr", { attrs: { "data-webhook-id": endpoint.id } },
     el("th", { className: "webhook-url", text: endpoint.url, attrs: { scope: "row" } }),
+    scopeCell(endpoint),
     eventChips(endpoint.events),
     el("td", { text: when(endpoint.created_at), attrs: { "data-label": "Created" } }),
     el("td", { className: "row-action" }, logButton, " ", remove));
@@ -81,7 +83,7 @@ async function addEndpoint(event) {
   const button = $("webhook-create");
   button.disabled = true;
   try {
-    const created = await api("/api/v1/webhooks", { method: "POST", body: { url, events } });
+    const created = await api("/api/v1/webhooks", { method: "POST", body: { url, events, api_key_id: chosenKeyId() } });
     $("webhook-created-secret").textContent = created.signing_secret;
     $("webhook-created").hidden = false;
     $("webhook-url").value = "";
@@ -150,10 +152,18 @@ function closeLog() {
 
 // ---------- the block
 
+async function loadChoicesShowingErrors() {
+  try {
+    await loadKeyChoices();
+  } catch (error) {
+    showError($("webhooks-error"), error);
+  }
+}
+
 export async function loadWebhooksBlock() {
   forgetCreatedSecret();
   closeLog();
-  await loadWebhooks();
+  await Promise.all([loadWebhooks(), loadChoicesShowingErrors()]);
 }
 
 export function wireWebhooks() {
@@ -164,4 +174,6 @@ export function wireWebhooks() {
   $("webhook-created-dismiss").addEventListener("click", forgetCreatedSecret);
   $("webhook-log-refresh").addEventListener("click", loadLog);
   $("webhook-log-close").addEventListener("click", closeLog);
+  // A revoked key took its endpoints with it; a new key is one more choice.
+  document.addEventListener(KEYS_CHANGED, () => Promise.all([loadWebhooks(), loadChoicesShowingErrors()]));
 }
