@@ -111,6 +111,14 @@ def test_an_endpoint_tied_to_an_api_key_receives_that_keys_generations_only(
     program_a = Account(alice.user_id, alice.username, keys["a"]["api_key"])
     generation = platform.generate(program_a, "a red circle on a blue background")
     image_id = generation["images"][0]["image_id"]
+    # The key is the owner's bookkeeping: not in the owner's views, nor in anyone's of a public image.
+    for viewer, path in (
+        (alice, f"/api/v1/generations/{generation['generation_id']}"),
+        (alice, f"/api/v1/images/{image_id}"),
+        (mallory, f"/api/v1/images/{image_id}"),
+    ):
+        shown = platform.http.get(path, headers=viewer.headers)
+        assert shown.status_code == 200 and keys["a"]["id"] not in shown.text, path
     made_private = platform.set_visibility(alice, image_id, "private")
     assert made_private.status_code == 200, made_private.text
 
@@ -128,9 +136,6 @@ def test_an_endpoint_tied_to_an_api_key_receives_that_keys_generations_only(
         assert signing.verify(
             hooks["/a"]["signing_secret"], received.headers["Atelier-Signature"], received.body, time.time()
         )
-    # The key is the owner's bookkeeping: not in the generation, nor in a delivery.
-    shown = platform.http.get(f"/api/v1/generations/{generation['generation_id']}", headers=alice.headers).text
-    assert keys["a"]["id"] not in shown
     assert all(keys["a"]["id"].encode() not in r.body for r in receiver.received)
 
     # Revoking key A deletes its endpoint; the others stay.

@@ -75,3 +75,20 @@ def test_events_without_an_owner_or_a_known_visibility_are_unusable(event):
     )
     with pytest.raises(payloads.UnusableEvent):
         build(make_envelope(event, {}), event)
+
+
+def test_the_submitting_key_routes_the_event_and_is_not_in_the_body():
+    key_id = uuid.uuid4()
+    ready = _ready()
+    ready.api_key_id = str(key_id)
+    failed = generation_events.GenerationFailed(generation_id="g", owner_id="u1", reason="r", api_key_id=str(key_id))
+    for sent in (
+        payloads.generation_completed(make_envelope(ready, {}), ready),
+        payloads.generation_failed(make_envelope(failed, {}), failed),
+    ):
+        assert sent.api_key_id == key_id
+        assert str(key_id) not in sent.body.decode()
+    # None (a web session's) or a malformed id: the account-wide endpoints only.
+    for value in ("", "not-a-key-id"):
+        ready.api_key_id = value
+        assert payloads.generation_completed(make_envelope(ready, {}), ready).api_key_id is None
