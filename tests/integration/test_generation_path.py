@@ -7,6 +7,7 @@ import asyncio
 import functools
 import io
 import time
+import uuid
 
 import grpc
 import httpx
@@ -33,7 +34,8 @@ async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client,
     metrics_port = free_port()
     stack.start_worker(ATELIER_METRICS_PORT=str(metrics_port))
 
-    reply = await client.Submit(submit_request(seed=7, steps=20))
+    api_key_id = str(uuid.uuid4())
+    reply = await client.Submit(submit_request(seed=7, steps=20, api_key_id=api_key_id))
     assert reply.created
     generation = await wait_finished(client, reply.generation.generation_id)
     await nc.close()
@@ -59,6 +61,8 @@ async def test_a_prompt_becomes_four_stored_images_announced_once(stack, client,
     assert len(ready) == 1
     assert sorted(i.image_id for i in ready[0].images) == sorted(i.image_id for i in generation.images)
     assert ready[0].owner_id == "alice" and ready[0].visibility_version == 1
+    # The key it was submitted with, for the owner's key-scoped webhooks; never in the generation itself.
+    assert ready[0].api_key_id == api_key_id and api_key_id not in str(generation)
 
 
 async def test_steps_left_unset_are_the_models_default_and_set_steps_are_honoured(stack, client, infra):
@@ -128,6 +132,7 @@ async def test_repeating_an_idempotency_key_returns_the_same_generation(stack, c
         ({"prompt": "x" * 1001}, "at most 1000"),
         ({"num_images": 9}, "num_images: must be between 1 and 8"),
         ({"aspect_ratio": "5:1"}, "aspect_ratio"),
+        ({"api_key_id": "not-a-key-id"}, "api_key_id: not a UUID"),
     ],
 )
 async def test_bad_input_is_refused_and_nothing_is_stored(stack, client, infra, params, words):

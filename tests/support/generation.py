@@ -12,9 +12,12 @@ SUCCEEDED = generation_pb2.GENERATION_STATUS_SUCCEEDED
 FAILED = generation_pb2.GENERATION_STATUS_FAILED
 
 
-def submit_request(owner="alice", prompt="a red circle on a blue background", key="", **params):
+def submit_request(owner="alice", prompt="a red circle on a blue background", key="", api_key_id="", **params):
     return generation_pb2.SubmitRequest(
-        owner_id=owner, idempotency_key=key, params=generation_pb2.GenerationParams(prompt=prompt, **params)
+        owner_id=owner,
+        idempotency_key=key,
+        params=generation_pb2.GenerationParams(prompt=prompt, **params),
+        api_key_id=api_key_id,
     )
 
 
