@@ -574,3 +574,24 @@ async def test_webhook_endpoints_answer_like_the_real_service(webhooks) -> None:
     )
     listed = (await webhooks.ListEndpoints(webhooks_pb2.ListEndpointsRequest(owner_id="alice"))).endpoints
     assert [e.endpoint_id for e in listed] == [every.endpoint.endpoint_id]
+
+    # Tied to a key (the gateway checked it is the owner's): echoed, and deleted with the key.
+    key_id = str(uuid.uuid4())
+    for owner in ("alice", "bob"):
+        tied = await webhooks.CreateEndpoint(
+            webhooks_pb2.CreateEndpointRequest(owner_id=owner, url="https://93.184.215.14/k", api_key_id=key_id)
+        )
+        assert tied.endpoint.api_key_id == key_id
+    assert every.endpoint.api_key_id == ""
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await webhooks.CreateEndpoint(
+            webhooks_pb2.CreateEndpointRequest(owner_id="alice", url="https://93.184.215.14/k", api_key_id="k")
+        )
+    assert (error.value.code(), error.value.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "api_key_id: not a UUID")
+    gone = await webhooks.DeleteKeyEndpoints(
+        webhooks_pb2.DeleteKeyEndpointsRequest(owner_id="alice", api_key_id=key_id)
+    )
+    assert gone.deleted == 1
+    listed = (await webhooks.ListEndpoints(webhooks_pb2.ListEndpointsRequest(owner_id="alice"))).endpoints
+    assert [e.endpoint_id for e in listed] == [every.endpoint.endpoint_id]
+    assert len((await webhooks.ListEndpoints(webhooks_pb2.ListEndpointsRequest(owner_id="bob"))).endpoints) == 1

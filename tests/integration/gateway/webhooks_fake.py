@@ -37,6 +37,11 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"events: unknown {', '.join(unknown)}; choose from {', '.join(EVENTS)}",
             )
+        if request.api_key_id:
+            try:
+                uuid.UUID(request.api_key_id)
+            except ValueError:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "api_key_id: not a UUID")
         created_at = Timestamp()
         created_at.GetCurrentTime()
         endpoint = webhooks_pb2.Endpoint(
