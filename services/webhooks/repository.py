@@ -162,26 +162,22 @@ async def record_event(pool: AsyncConnectionPool, event: WebhookEvent, image_ids
         return cursor.rowcount
 
 
+async def _first_row(pool: AsyncConnectionPool, query: str, params: tuple) -> tuple | None:
+    async with pool.connection() as conn:
+        return await (await conn.execute(query, params)).fetchone()
+
+
 async def image_origin(pool: AsyncConnectionPool, image_id: UUID, owner_id: str) -> ImageOrigin:
     """An image recorded for another owner counts as unknown: its key never routes this owner's event."""
-    async with pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT api_key_id FROM image_origins WHERE image_id = %s AND owner_id = %s", (image_id, owner_id)
-            )
-        ).fetchone()
+    row = await _first_row(
+        pool, "SELECT api_key_id FROM image_origins WHERE image_id = %s AND owner_id = %s", (image_id, owner_id)
+    )
     return ImageOrigin(True, row[0]) if row is not None else ImageOrigin(False)
 
 
 async def has_key_endpoints(pool: AsyncConnectionPool, owner_id: str, event_type: str) -> bool:
-    async with pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT 1 FROM endpoints WHERE owner_id = %s AND api_key_id IS NOT NULL AND %s = ANY(events) LIMIT 1",
-                (owner_id, event_type),
-            )
-        ).fetchone()
-    return row is not None
+    query = "SELECT 1 FROM endpoints WHERE owner_id = %s AND api_key_id IS NOT NULL AND %s = ANY(events) LIMIT 1"
+    return await _first_row(pool, query, (owner_id, event_type)) is not None
 
 
 async def take_due(pool: AsyncConnectionPool, limit: int, lease_s: float) -> list[DueDelivery]:
@@ -237,13 +233,8 @@ async def record_outcome(
 
 
 async def owns_endpoint(pool: AsyncConnectionPool, owner_id: str, endpoint_id: UUID) -> bool:
-    async with pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT 1 FROM endpoints WHERE endpoint_id = %s AND owner_id = %s", (endpoint_id, owner_id)
-            )
-        ).fetchone()
-        return row is not None
+    query = "SELECT 1 FROM endpoints WHERE endpoint_id = %s AND owner_id = %s"
+    return await _first_row(pool, query, (endpoint_id, owner_id)) is not None
 
 
 async def list_deliveries(pool: AsyncConnectionPool, endpoint_id: UUID, limit: int) -> list[Delivery]:
