@@ -176,3 +176,16 @@ async def test_an_endpoint_left_behind_by_a_revocation_goes_at_the_next_listing(
     listed = await alice.client.get("/api/v1/webhooks", headers=alice.bearer)
     assert listed.json()["items"] == []
     assert tied.json()["id"] not in gateway.webhooks.endpoints
+
+
+async def test_a_key_revoked_while_its_endpoint_is_registered_takes_the_endpoint_with_it(gateway, sign_up):
+    alice = await sign_up("alice")
+    key = await _new_key(alice, "racing")
+    # Revoked after the route checked it and before the endpoint was stored (after the revocation's clean-up).
+    revoke = "UPDATE api_keys SET revoked_at = now() WHERE id = %s RETURNING id"
+    gateway.webhooks.on_create = lambda: gateway.rows(revoke, (key["id"],)) and None
+    refused = await alice.client.post(
+        "/api/v1/webhooks", json={"url": "https://hooks.example.com/a", "api_key_id": key["id"]}, headers=alice.bearer
+    )
+    assert refused.status_code == 422, refused.text
+    assert gateway.webhooks.endpoints == {}

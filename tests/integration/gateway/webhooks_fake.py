@@ -6,7 +6,7 @@ for another owner's endpoint and an unknown one. Delivery itself is the real ser
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import grpc
@@ -21,6 +21,8 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
     def __init__(self) -> None:
         self.endpoints: dict[str, webhooks_pb2.Endpoint] = {}
         self.deliveries: dict[str, list[webhooks_pb2.Delivery]] = {}
+        # Called as an endpoint is stored (a test's way to act in the middle of a registration).
+        self.on_create: Callable[[], None] = lambda: None
 
     async def _owned(self, owner_id: str, endpoint_id: str, context) -> webhooks_pb2.Endpoint:
         endpoint = self.endpoints.get(endpoint_id)
@@ -53,6 +55,7 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
             api_key_id=request.api_key_id,
         )
         self.endpoints[endpoint.endpoint_id] = endpoint
+        self.on_create()
         return webhooks_pb2.CreateEndpointResponse(endpoint=endpoint, signing_secret=f"whsec_{uuid.uuid4().hex}")
 
     async def ListEndpoints(self, request, context):
