@@ -171,10 +171,17 @@ async def test_an_endpoint_left_behind_by_a_revocation_goes_at_the_next_listing(
     tied = await alice.client.post(
         "/api/v1/webhooks", json={"url": "https://hooks.example.com/a", "api_key_id": key["id"]}, headers=alice.bearer
     )
-    # The key revoked while the webhooks service could not be told (straight in the accounts table).
-    gateway.rows("UPDATE api_keys SET revoked_at = now() WHERE id = %s RETURNING id", (key["id"],))
+    # The webhooks service is down as the key is revoked: the key is revoked all the same.
+    gateway.webhooks.key_deletion_down = True
+    assert (await alice.client.delete(f"/api/v1/api-keys/{key['id']}", headers=alice.bearer)).status_code == 204
+    using = await alice.client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {key['api_key']}"})
+    assert using.status_code == 401
+    assert tied.json()["id"] in gateway.webhooks.endpoints
+    # Its endpoint is never listed again, and goes at the first listing the service answers.
     listed = await alice.client.get("/api/v1/webhooks", headers=alice.bearer)
-    assert listed.json()["items"] == []
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    gateway.webhooks.key_deletion_down = False
+    assert (await alice.client.get("/api/v1/webhooks", headers=alice.bearer)).json()["items"] == []
     assert tied.json()["id"] not in gateway.webhooks.endpoints
 
 

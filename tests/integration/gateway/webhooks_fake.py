@@ -23,6 +23,8 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
         self.deliveries: dict[str, list[webhooks_pb2.Delivery]] = {}
         # Called as an endpoint is stored (a test's way to act in the middle of a registration).
         self.on_create: Callable[[], None] = lambda: None
+        # True: DeleteKeyEndpoints answers UNAVAILABLE (the service down when a key is revoked).
+        self.key_deletion_down = False
 
     async def _owned(self, owner_id: str, endpoint_id: str, context) -> webhooks_pb2.Endpoint:
         endpoint = self.endpoints.get(endpoint_id)
@@ -68,6 +70,8 @@ class FakeWebhooksService(webhooks_pb2_grpc.WebhooksServiceServicer):
         return webhooks_pb2.DeleteEndpointResponse()
 
     async def DeleteKeyEndpoints(self, request, context):
+        if self.key_deletion_down:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "down")
         tied = [
             endpoint_id
             for endpoint_id, e in self.endpoints.items()
