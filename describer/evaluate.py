@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from describer import network, scenes
+from describer import network, scenes, standin
 from describer.suggestions import Suggestion, suggest
 from imagemodel import evaluate as evaluator
 from imagemodel import world
@@ -33,9 +32,10 @@ from imagemodel.captions import ObjectSpec, PromptSpec
 from imagemodel.pipelines import DEFAULT_GUIDANCE
 
 EVAL_SEED = 1000
-# Where Triton's stub finds the procedural stand-in (its package, txt2img_backend).
-TXT2IMG_MODEL_DIR = Path(__file__).resolve().parents[1] / "model_repository" / "txt2img" / "1"
-TILTED_SIDE = 512
+TILTED_SIDE = standin.SIDE
+# The stand-in measured at the size the platform asks by default and at a wide 16:9 one.
+STANDIN_SIZES = ((512, 512), (512, 288))
+STANDIN_SEED = 700_000  # the seeds of its drawings; training draws with generators of its own
 ATTRIBUTES = evaluator.ATTRIBUTES  # shape, colour, background, position
 
 
@@ -120,20 +120,96 @@ def evaluate_generated(
 def procedural_images(shape: str, count: int, first_seed: int = 0) -> list[np.ndarray]:
     """The procedural stand-in's drawings of shape at 512 px, count seeds from first_seed, every pair
     of world colours in turn (object, background)."""
-    if str(TXT2IMG_MODEL_DIR) not in sys.path:
-        sys.path.append(str(TXT2IMG_MODEL_DIR))
-    from txt2img_backend.pipelines import GenerationRequest
-    from txt2img_backend.procedural import ProceduralPipeline
-
-    pipeline = ProceduralPipeline()
     images = []
     for seed in range(first_seed, first_seed + count):
         colour = seed % len(world.COLOURS)
         background = (colour + 1 + (seed // len(world.COLOURS)) % (len(world.COLOURS) - 1)) % len(world.COLOURS)
         prompt = f"a {world.COLOURS[colour]} {shape} on a {world.COLOURS[background]} background"
-        request = GenerationRequest(prompt, "", (seed,), 1, 1.0, TILTED_SIDE, TILTED_SIDE, 0)
-        images.append(pipeline.generate(request, lambda step, total, render: None)[0])
+        images.append(standin.answer(prompt, seed))
     return images
+
+
+def standin_cases(per_case: int, first_seed: int = STANDIN_SEED) -> list[tuple[standin.Drawn, int]]:
+    """Every shape, (object, background) pair of world colours and position, per_case seeds each;
+    seeds from first_seed, one per image (training draws with generators of its own)."""
+    drawn = [
+        standin.Drawn(shape, colour, background, position)
+        for shape in world.SHAPES
+        for colour in world.COLOURS
+        for background in world.COLOURS
+        if colour != background
+        for position in world.POSITIONS
+    ]
+    return [(d, first_seed + i) for i, d in enumerate(d for d in drawn for _ in range(per_case))]
+
+
+def read_standin(model: network.Describer, cases: list[tuple[standin.Drawn, int]], width: int, height: int):
+    """Per case, whether the first suggestion says its shape, colour, background, position and all four."""
+    images = [standin.answer(drawn.prompt(), seed, width, height) for drawn, seed in cases]
+    checks = []
+    for (drawn, _), suggestion in zip(cases, first_suggestions(model, images), strict=True):
+        spec = suggestion.spec
+        read = spec.objects[0]
+        check = {
+            "shape": read.shape == drawn.shape,
+            "colour": read.colour == drawn.colour,
+            "background": spec.background == drawn.background,
+            "position": read.position == drawn.position,
+        }
+        check["whole"] = len(spec.objects) == 1 and all(check.values())
+        checks.append(check)
+    return checks
+
+
+def evaluate_standin(model: network.Describer, per_case: int, first_seed: int = STANDIN_SEED) -> dict:
+    """The stand-in's drawings of every shape, colour pair and position at each of STANDIN_SIZES:
+    the share whose first suggestion is right, per attribute, per shape, per (object, background)
+    pair and per shape and pair ("named": shape, colour and background all right), the held-out
+    triples apart."""
+    cases = standin_cases(per_case, first_seed)
+    drawn = [d for d, _ in cases]
+    held_out = world.held_out_combinations()
+    pairs = [(c, b) for c in world.COLOURS for b in world.COLOURS if c != b]
+    result: dict = {"images_per_size": len(cases), "first_seed": first_seed}
+    for width, height in STANDIN_SIZES:
+        checks = read_standin(model, cases, width, height)
+        for check in checks:
+            check["named"] = check["shape"] and check["colour"] and check["background"]
+
+        def share(keep, key: str = "whole", checks=checks) -> float:
+            return round(float(np.mean([c[key] for c, d in zip(checks, drawn, strict=True) if keep(d)])), 4)
+
+        def of_pair(c: str, b: str, shape: str | None = None):
+            return lambda d: (d.colour, d.background) == (c, b) and shape in (None, d.shape)
+
+        by_pair = {f"{c} on {b}": share(of_pair(c, b), "named") for c, b in pairs}
+        result[f"{width}x{height}"] = {
+            "overall": {key: share(lambda d: True, key) for key in ("shape", "colour", "background", "position")}
+            | {"whole": share(lambda d: True)},
+            "shape_named": {s: share(lambda d, s=s: d.shape == s, "shape") for s in world.SHAPES},
+            "held_out_whole": share(lambda d: (d.shape, d.colour, d.background) in held_out),
+            "worst_pairs": dict(sorted(by_pair.items(), key=lambda item: item[1])[:8]),
+            "pairs": by_pair,
+            "shape_by_pair": {
+                s: {f"{c} on {b}": share(of_pair(c, b, s), "named") for c, b in pairs} for s in world.SHAPES
+            },
+        }
+    return result
+
+
+def standin_markdown(figures: dict) -> str:
+    """The card's tables from evaluate_standin's figures: per frame, each shape's share named right
+    and, per (object colour, background) pair, the share with shape, colour and background right."""
+    lines = []
+    for frame in (f"{w}x{h}" for w, h in STANDIN_SIZES):
+        table = figures[frame]
+        lines += [f"{frame}: " + ", ".join(f"{s} {v:.1%}" for s, v in table["shape_named"].items()), ""]
+        lines += ["| object \\ background | " + " | ".join(world.COLOURS) + " |", "|---" * 9 + "|"]
+        for c in world.COLOURS:
+            cells = ["–" if b == c else f"{table['pairs'][f'{c} on {b}']:.0%}" for b in world.COLOURS]
+            lines.append(f"| {c} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def evaluate_tilted(model: network.Describer, per_shape: int, first_seed: int = 0) -> dict:
@@ -150,6 +226,7 @@ def main() -> None:
     parser.add_argument("--rendered", type=int, default=0, help="held-out rendered scenes to read")
     parser.add_argument("--generated", type=int, default=0, help="images per held-out prompt to generate and read")
     parser.add_argument("--tilted", type=int, default=0, help="procedural stand-in images per shape to read")
+    parser.add_argument("--standin", type=int, default=0, help="stand-in drawings per shape, colour pair and position")
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--weights", default=str(network.WEIGHTS_FILE))
     parser.add_argument("--image-weights", default="imagemodel/weights/")
@@ -167,6 +244,9 @@ def main() -> None:
         result["generated"] = evaluate_generated(model, pipeline, args.generated, args.steps)
     if args.tilted:
         result["tilted"] = evaluate_tilted(model, args.tilted)
+    if args.standin:
+        result["standin"] = evaluate_standin(model, args.standin)
+        sys.stderr.write(standin_markdown(result["standin"]) + "\n")
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
 
 

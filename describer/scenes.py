@@ -1,6 +1,6 @@
 """Labelled world images for the describer: rendered scenes, half of them with their shapes tilted,
-degraded the way generated images are (noise, softness, small colour shifts), with the slot labels
-`network` reads out."""
+degraded the way generated images are (noise, softness, small colour shifts), and the platform's
+procedural stand-in's own drawings, with the slot labels `network` reads out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from describer.network import INPUT_SIDE, SLOT_SHAPES, SLOTS
+from describer import standin
+from describer.network import INPUT_SIDE, SLOT_SHAPES, SLOTS, to_input
 from imagemodel import world
 
 IGNORE = -100  # the colour and size of an empty slot are not asked for
@@ -22,6 +23,10 @@ TILTED_SHARE = 0.5
 # small beside the 8 px between two slots' anchors.
 SHIFT = 2.0
 ZOOM = 0.1
+# The platform's Triton draws with that stand-in: its own sizes, places, shades and antialiasing, at
+# 512 px and in other frames (squeezed to 32x32 as any image is), box-filtered down. Rendered scenes
+# alone left some of its circles read as squares; training sees its drawings too, every frame here.
+STANDIN_FRAMES = ((512, 512), (512, 512), (512, 384), (384, 512), (512, 288), (288, 512))
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,38 @@ def sample_scenes(seed: int, count: int, exclude_held_out: bool) -> list[world.S
     rng = np.random.default_rng(seed)
     exclude = world.held_out_combinations() if exclude_held_out else None
     return [world.sample_scene(rng, exclude=exclude) for _ in range(count)]
+
+
+def standin_examples(seed: int, count: int) -> tuple[np.ndarray, Labels]:
+    """The stand-in's drawings, 32x32, of uniformly drawn (shape, colour, background) triples (the
+    held-out ones never) and positions, each in a frame of STANDIN_FRAMES; their sizes are the
+    stand-in's own, so size is not asked. From a generator of their own (not the stand-in's seeds)."""
+    rng = np.random.default_rng([seed, 2])
+    held_out = world.held_out_combinations()
+    triples = [triple for triple in world.all_combinations() if triple not in held_out]
+    images = np.empty((count, INPUT_SIDE, INPUT_SIDE, 3), dtype=np.uint8)
+    background = np.empty(count, dtype=np.int64)
+    shape = np.zeros((count, len(SLOTS)), dtype=np.int64)
+    colour = np.full((count, len(SLOTS)), IGNORE, dtype=np.int64)
+    for i in range(count):
+        drawn_shape, drawn_colour, drawn_background = triples[rng.integers(len(triples))]
+        position = SLOTS[rng.integers(len(SLOTS))]
+        width, height = STANDIN_FRAMES[rng.integers(len(STANDIN_FRAMES))]
+        drawn = standin.Drawn(drawn_shape, drawn_colour, drawn_background, position)
+        images[i] = to_input(standin.draw(drawn, width, height, rng))
+        background[i] = world.COLOURS.index(drawn_background)
+        shape[i, SLOTS.index(position)] = SLOT_SHAPES.index(drawn_shape)
+        colour[i, SLOTS.index(position)] = world.COLOURS.index(drawn_colour)
+    return images, Labels(background, shape, colour, np.full((count, len(SLOTS)), IGNORE, dtype=np.int64))
+
+
+def joined(first: Labels, second: Labels) -> Labels:
+    return Labels(
+        *(
+            np.concatenate([getattr(first, name), getattr(second, name)])
+            for name in ("background", "shape", "colour", "size")
+        )
+    )
 
 
 def sample_tilts(seed: int, scenes: list[world.Scene]) -> list[tuple[float, ...]]:

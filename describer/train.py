@@ -22,6 +22,8 @@ log = logging.getLogger("describer.train")
 
 TRAIN_SEED = 1  # evaluate.py draws its held-out scenes from another seed
 LEARNING_RATE = 2e-3
+# The platform's stand-in's drawings, drawn up front and in each batch, per rendered scene.
+STANDIN_PER_SCENE = 0.5
 
 
 def loss_of(model: Describer, images: torch.Tensor, labels: scenes.Labels) -> torch.Tensor:
@@ -45,19 +47,22 @@ def train(steps: int, count: int, batch: int, seed: int) -> Describer:
     world_scenes = scenes.sample_scenes(seed, count, exclude_held_out=True)
     images = scenes.render_all(world_scenes, scenes.sample_tilts(seed, world_scenes))
     labels = scenes.labels_of(world_scenes)
+    drawings, drawn_labels = scenes.standin_examples(seed, round(count * STANDIN_PER_SCENE))
     model = Describer()
-    log.info("%d parameters, %d training scenes", parameter_count(model), count)
+    log.info("%d parameters, %d training scenes, %d stand-in drawings", parameter_count(model), count, len(drawings))
 
     def batch_loss(model: Describer) -> torch.Tensor:
         index = rng.integers(count, size=batch)
-        inputs = scenes.degrade(scenes.displace(images[index], rng), rng)
-        return loss_of(model, to_tensor(inputs), batch_labels(labels, index))
+        drawn = rng.integers(len(drawings), size=round(batch * STANDIN_PER_SCENE))
+        inputs = np.concatenate([scenes.degrade(scenes.displace(images[index], rng), rng), drawings[drawn]])
+        targets = scenes.joined(batch_labels(labels, index), batch_labels(drawn_labels, drawn))
+        return loss_of(model, to_tensor(inputs), targets)
 
     return loop.fit(model, batch_loss, steps=steps, learning_rate=LEARNING_RATE, log=log, log_every=250)
 
 
 def main() -> None:
-    command.main(__doc__ or "", train, weights_file=WEIGHTS_FILE, steps=3000, scenes=20000, batch=64, seed=TRAIN_SEED)
+    command.main(__doc__ or "", train, weights_file=WEIGHTS_FILE, steps=4000, scenes=20000, batch=64, seed=TRAIN_SEED)
 
 
 if __name__ == "__main__":
