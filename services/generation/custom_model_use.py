@@ -3,18 +3,22 @@ the visibility authority's answer about the viewer's teams (custom_model_access.
 Asked at every read, at submission and again at job start, so a removed member, a team that
 lapsed or an owner who left stops a team's use at once. The authority is asked only for a model
 shared with a team that is not the viewer's own; when it cannot answer, DependencyUnavailable
-(nothing is used: fail closed)."""
+(nothing is used: fail closed), except that a list then shows the viewer's own models only."""
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
 
 from services.generation import custom_models_repository as models_repository
+from services.generation.clients import DependencyUnavailable
 from services.generation.custom_model_access import TeamStanding, may_use, usable_teams
 from services.generation.custom_models_repository import CustomModelRecord
+
+log = logging.getLogger(__name__)
 
 
 class TeamDirectory(Protocol):
@@ -47,7 +51,11 @@ class ModelUse:
 
     async def visible_list(self, viewer_id: str) -> list[CustomModelRecord]:
         """The viewer's own models and those their teams may use, newest first."""
-        teams = await self.teams_of(viewer_id)
+        try:
+            teams = await self.teams_of(viewer_id)
+        except DependencyUnavailable as error:  # the owner's own need no authority
+            log.warning("team models left out of a list: the authority did not answer", extra={"error": str(error)})
+            teams = {}
         async with self._pool.connection() as conn:
             models = await models_repository.list_models(conn, viewer_id, [UUID(t) for t in teams])
         return [m for m in models if may_use(m.owner_id, str(m.team_id or ""), viewer_id, teams)]

@@ -323,5 +323,7 @@ def test_a_team_model_is_its_current_members_and_a_removed_members_queued_genera
     wait_until(
         lambda: platform.http.get(model_url, headers=ned.headers).status_code == 404, "the lapsed team's model", 30
     )
+    lapsed = platform.http.post("/api/v1/generations", json=body, headers=ned.headers)
+    assert lapsed.status_code == 404 and lapsed.json()["detail"] == "Custom model not found.", lapsed.text
     assert platform.http.get(model_url, headers=olga.headers).json()["status"] == "ready"
     assert platform.http.get(model_url).status_code == 401
