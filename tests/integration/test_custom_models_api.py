@@ -253,6 +253,10 @@ def test_a_team_model_is_its_current_members_and_a_removed_members_queued_genera
     team_id = platform.create_team(olga)
     platform.join(olga, team_id, max_)
     platform.join(olga, team_id, ned)
+    admin = {"role": "admin"}
+    assert platform.http.patch(
+        f"/api/v1/teams/{team_id}/members/{ned.user_id}", json=admin, headers=olga.headers
+    ).is_success
     # Only a current member may share with a team: anyone else's team is as missing as none.
     outsider = upload(platform, eve, "not mine", five(), team_id=team_id)
     assert outsider.status_code == 404 and outsider.json()["detail"] == "Team not found.", outsider.text
@@ -327,3 +331,10 @@ def test_a_team_model_is_its_current_members_and_a_removed_members_queued_genera
     assert lapsed.status_code == 404 and lapsed.json()["detail"] == "Custom model not found.", lapsed.text
     assert platform.http.get(model_url, headers=olga.headers).json()["status"] == "ready"
     assert platform.http.get(model_url).status_code == 401
+    # The owner holds the Team plan again: the share resumes; an admin of the team may delete it.
+    platform.change_plan(olga, "team")
+    wait_until(
+        lambda: platform.http.get(model_url, headers=ned.headers).status_code == 200, "the reinstated team's model", 30
+    )
+    assert platform.http.delete(model_url, headers=ned.headers).status_code == 204
+    assert platform.http.get(model_url, headers=olga.headers).status_code == 404
