@@ -9,8 +9,14 @@ import grpc
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts.common import SCOPE_TO_PROTO
+from services.generation.custom_model_access import ADMIN, MEMBER, OWNER, TeamStanding
 
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+_ROLE_NAMES = {
+    visibility_pb2.TEAM_ROLE_OWNER: OWNER,
+    visibility_pb2.TEAM_ROLE_ADMIN: ADMIN,
+    visibility_pb2.TEAM_ROLE_MEMBER: MEMBER,
+}
 
 
 class OutOfCredits(Exception):
@@ -129,6 +135,24 @@ class VisibilityClient:
         except grpc.aio.AioRpcError as error:
             raise DependencyUnavailable(f"visibility: {error.details()}") from error
         return set(reply.allowed_image_ids) & set(image_ids)
+
+    async def teams_of(self, user_id: str) -> list[TeamStanding]:
+        """The teams the user is a current member of, with their members, as the authority answers
+        now (custom models shared with a team: custom_model_access.py)."""
+        try:
+            reply = await self._stub.ListTeams(
+                visibility_pb2.ListTeamsRequest(user_id=user_id), timeout=self._timeout_s
+            )
+        except grpc.aio.AioRpcError as error:
+            raise DependencyUnavailable(f"visibility: {error.details()}") from error
+        return [
+            TeamStanding(
+                team.team_id,
+                {member.user_id: _ROLE_NAMES.get(member.role, MEMBER) for member in team.members},
+                team.lapsed,
+            )
+            for team in reply.teams
+        ]
 
     async def mark_deleted(self, actor_id: str, image_ids: list[str]) -> None:
         try:

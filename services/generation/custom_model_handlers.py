@@ -1,5 +1,5 @@
 """CustomModelService gRPC handlers: protobuf ↔ custom_models, and its refusals → gRPC status.
-Someone else's model is NOT_FOUND on every method, exactly as a missing one."""
+A model the caller may not use is NOT_FOUND on every method, exactly as a missing one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from services.generation.custom_models import (
     CustomModelsNotEntitled,
     ModelNotFound,
     NewModel,
+    NotTheModelsToChange,
+    TeamNotFound,
     TrainingImageNotFound,
 )
 from services.generation.custom_models_repository import CustomModelRecord
@@ -26,6 +28,8 @@ STATUS_TO_PROTO = {
     "failed": pb.CUSTOM_MODEL_STATUS_FAILED,
 }
 NOT_FOUND = "custom model not found"
+# `atelier-reason` of a team the owner is not a current member of (the gateway words it).
+TEAM_NOT_FOUND = "team_not_found"
 
 
 def model_to_proto(model: CustomModelRecord) -> pb.CustomModel:
@@ -50,6 +54,8 @@ def model_to_proto(model: CustomModelRecord) -> pb.CustomModel:
             for image in model.images
         ],
         created_at=_timestamp(model.created_at),
+        team_id=str(model.team_id) if model.team_id else "",
+        image_count=model.image_count,
     )
 
 
@@ -69,11 +75,14 @@ class CustomModelServicer(custom_models_pb2_grpc.CustomModelServiceServicer):
             uploads=[upload.content for upload in request.uploads],
             image_ids=list(request.image_ids),
             idempotency_key=request.idempotency_key or None,
+            team_id=request.team_id,
         )
         try:
             model, created = await self._models.create(request.owner_id, new)
         except TrainingImageNotFound as error:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(error))
+        except TeamNotFound as error:
+            await _refuse(context, grpc.StatusCode.NOT_FOUND, TEAM_NOT_FOUND, str(error))
         except IdempotencyConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
         except OutOfCredits as error:
@@ -104,7 +113,20 @@ class CustomModelServicer(custom_models_pb2_grpc.CustomModelServiceServicer):
             await self._models.delete(request.model_id, request.actor_id)
         except ModelNotFound:
             await context.abort(grpc.StatusCode.NOT_FOUND, NOT_FOUND)
+        except NotTheModelsToChange as error:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
         return pb.DeleteCustomModelResponse()
+
+    async def ShareCustomModel(self, request: pb.ShareCustomModelRequest, context: grpc.aio.ServicerContext):
+        try:
+            model = await self._models.share(request.model_id, request.actor_id, request.team_id)
+        except ModelNotFound:
+            await context.abort(grpc.StatusCode.NOT_FOUND, NOT_FOUND)
+        except TeamNotFound as error:
+            await _refuse(context, grpc.StatusCode.NOT_FOUND, TEAM_NOT_FOUND, str(error))
+        except NotTheModelsToChange as error:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
+        return pb.ShareCustomModelResponse(model=model_to_proto(model))
 
     async def GetTrainingImage(self, request: pb.GetTrainingImageRequest, context: grpc.aio.ServicerContext):
         try:

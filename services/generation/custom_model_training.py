@@ -1,8 +1,10 @@
 """The worker's side of custom models (inference.StyleModels, handed to the worker by wiring): the
 `style_train` Triton model (decoupled: progress responses, then one with the safetensors WEIGHTS),
 the training set a job reads, and a model's weights for a generation. Every read authorises again
-at job start, as a style reference does: a model deleted or not the submitter's, or a picked
-creation the owner can no longer see, is gone (StyleModelGone, the job fails, credits refunded)."""
+at job start, as a style reference does: a model deleted or one the submitter may no longer use
+(not theirs, and not shared with a team they are still a member of, as the visibility authority
+answers now), or a picked creation the owner can no longer see, is gone (StyleModelGone, the job
+fails, credits refunded). Only its owner trains it."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.generation import custom_models_repository as models_repository
 from services.generation.clients import VisibilityClient
+from services.generation.custom_model_use import ModelUse
 from services.generation.custom_models import ObjectStore
 from services.generation.custom_models_repository import CustomModelRecord
 from services.generation.inference import (
@@ -89,16 +92,27 @@ class StyleTraining:
     object store, trained by `style_train`."""
 
     def __init__(
-        self, pool: AsyncConnectionPool, store: ObjectStore, visibility: VisibilityClient, trainer: TritonStyleTrainer
+        self,
+        pool: AsyncConnectionPool,
+        store: ObjectStore,
+        visibility: VisibilityClient,
+        trainer: TritonStyleTrainer,
+        use: ModelUse,
     ) -> None:
         self._pool = pool
         self._store = store
         self._visibility = visibility
         self._trainer = trainer
+        self._use = use
 
     async def weights(self, owner_id: str, model_id: str) -> bytes:
-        model = await self._owners_model(owner_id, model_id)
-        if not model.weights_key:
+        """The weights of a model the generation's owner may use now (theirs or their team's)."""
+        try:
+            parsed = uuid.UUID(model_id)
+        except ValueError as error:
+            raise StyleModelGone(CUSTOM_MODEL_GONE_MESSAGE) from error
+        model = await self._use.usable(owner_id, parsed)
+        if model is None or not model.weights_key:
             raise StyleModelGone(CUSTOM_MODEL_GONE_MESSAGE)
         return await self._get(model.weights_key, CUSTOM_MODEL_GONE_MESSAGE)
 

@@ -1,7 +1,9 @@
 """Private custom models (styles): created from 5–30 of the owner's images, trained by a TRAIN_STYLE
 job on the generations' own path (one row and its GenerationRequested event in one transaction,
 credits reserved before and released on any refusal, the worker's retries and dead letters), read
-and deleted by their owner only. Anyone else's model is "not found", exactly as a missing one.
+by their owner, or by their team's current members when shared with a team (custom_model_access.py
+says who, from the visibility authority's answer at each read). Anyone else's model is "not
+found", exactly as a missing one; training images are the owner's only.
 
 The uploads are stored under the model's random prefix in the private bucket (never a public URL)
 only once billing has accepted the training; nothing is stored or charged on a refusal."""
@@ -13,7 +15,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import psycopg
@@ -23,6 +25,7 @@ from glue.ids import parse_uuid
 from services.generation import custom_models_repository as models_repository
 from services.generation import repository, reservations
 from services.generation.clients import BillingClient, NotEntitled, OutOfCredits
+from services.generation.custom_model_access import may_delete, may_share_with
 from services.generation.custom_model_uploads import (
     EXTENSIONS,
     CheckedUpload,
@@ -31,9 +34,10 @@ from services.generation.custom_model_uploads import (
     check_name,
     check_uploads,
 )
+from services.generation.custom_model_use import ModelUse
 from services.generation.custom_models_repository import CustomModelRecord, TrainingImageRecord
 from services.generation.records import GenerationRecord
-from services.generation.requests import MAX_PROMPT_CHARS, TRAIN_STYLE
+from services.generation.requests import MAX_PROMPT_CHARS, TRAIN_STYLE, InvalidRequest
 from services.generation.submission import IdempotencyConflict, insert_job, request_hash
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,17 @@ CUSTOM_MODELS = "custom_models"
 
 class ModelNotFound(Exception):
     """No such model of this user (missing, deleted, or someone else's: the same answer)."""
+
+
+class NotTheModelsToChange(Exception):
+    """A team member who may use the model (so knows it exists) but not delete or share it."""
+
+
+class TeamNotFound(Exception):
+    """A team the owner is not a current member of (or that lapsed): as a missing one."""
+
+    def __init__(self) -> None:
+        super().__init__("team not found")
 
 
 class TrainingImageNotFound(Exception):
@@ -76,6 +91,8 @@ class NewModel:
     uploads: Sequence[bytes] = ()
     image_ids: Sequence[str] = ()
     idempotency_key: str | None = None
+    # Shared with this team from the start ("": the owner's only).
+    team_id: str = ""
 
 
 def training_job(
@@ -111,17 +128,29 @@ def training_job(
 
 
 class CustomModels:
-    def __init__(self, pool: AsyncConnectionPool, billing: BillingClient, store: ObjectStore, train_steps: int = 0):
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        billing: BillingClient,
+        store: ObjectStore,
+        use: ModelUse,
+        train_steps: int = 0,
+    ):
         """train_steps: the steps each training runs (0: the model's default)."""
         self._pool = pool
         self._billing = billing
         self._store = store
+        self._use = use
         self._train_steps = train_steps
 
     async def create(self, owner_id: str, new: NewModel) -> tuple[CustomModelRecord, bool]:
-        """(model, created). Raises InvalidRequest, TrainingImageNotFound, CustomModelsNotEntitled,
-        OutOfCredits, ConcurrencyLimit, IdempotencyConflict; on each, nothing stays stored or held."""
+        """(model, created). Raises InvalidRequest, TrainingImageNotFound, TeamNotFound,
+        CustomModelsNotEntitled, OutOfCredits, ConcurrencyLimit, IdempotencyConflict; on each,
+        nothing stays stored or held."""
         name = check_name(new.name)
+        team_id = parse_uuid(new.team_id) if new.team_id else None
+        if new.team_id and team_id is None:
+            raise InvalidRequest("team_id", "must be a team id")
         check_count(len(new.uploads) or len(new.image_ids), bool(new.uploads), bool(new.image_ids))
         uploads = await asyncio.to_thread(check_uploads, new.uploads) if new.uploads else []
         picked_ids = check_image_ids(new.image_ids)
@@ -130,10 +159,13 @@ class CustomModels:
                 "name": name,
                 "uploads": [hashlib.sha256(content).hexdigest() for content in new.uploads],
                 "image_ids": [str(i) for i in picked_ids],
+                **({"team_id": str(team_id)} if team_id else {}),
             }
         )
         if new.idempotency_key and (existing := await self._existing(owner_id, new.idempotency_key, raw_hash)):
             return existing, False
+        if team_id and not may_share_with(owner_id, str(team_id), await self._use.teams_of(owner_id)):
+            raise TeamNotFound()
         model_id = uuid.uuid4()
         job = training_job(owner_id, new.idempotency_key, raw_hash, model_id, self._train_steps)
         if uploads:
@@ -156,7 +188,9 @@ class CustomModels:
                 await self._store.put(image.object_key, upload.content, upload.content_type)
 
             async def with_model(conn: psycopg.AsyncConnection) -> None:
-                await models_repository.insert_model(conn, model_id, owner_id, name, job.id, job.storage_prefix, images)
+                await models_repository.insert_model(
+                    conn, model_id, owner_id, name, job.id, job.storage_prefix, images, team_id
+                )
 
             created = await insert_job(self._pool, job, reservation.max_concurrent_generations, with_model)
         except BaseException:
@@ -207,35 +241,66 @@ class CustomModels:
         return records
 
     async def get(self, model_id: uuid.UUID | str, viewer_id: str) -> CustomModelRecord:
+        """The model as the viewer may see it: a team member's view withholds the training images."""
+        model = await self._usable(model_id, viewer_id)
+        return _seen_by(model, viewer_id)
+
+    async def list(self, viewer_id: str) -> list[CustomModelRecord]:
+        """The viewer's own models and their teams' (a team member's view withholds the images)."""
+        return [_seen_by(model, viewer_id) for model in await self._use.visible_list(viewer_id)]
+
+    async def share(self, model_id: str, actor_id: str, team_id: str) -> CustomModelRecord:
+        """The owner shares the model with a team of theirs ("" takes it back). Raises
+        ModelNotFound (not one the actor may use), NotTheModelsToChange (a team member's),
+        TeamNotFound, InvalidRequest."""
+        parsed, team = parse_uuid(model_id), parse_uuid(team_id) if team_id else None
+        if team_id and team is None:
+            raise InvalidRequest("team_id", "must be a team id")
+        if parsed is None or not actor_id:
+            raise ModelNotFound()
+        model = await self._usable(parsed, actor_id)
+        if model.owner_id != actor_id:
+            raise NotTheModelsToChange("only the model's owner may share it")
+        if team is not None and not may_share_with(actor_id, str(team), await self._use.teams_of(actor_id)):
+            raise TeamNotFound()
+        async with self._pool.connection() as conn:
+            if not await models_repository.set_team(conn, parsed, actor_id, team):
+                raise ModelNotFound()
+        return await self.get(parsed, actor_id)
+
+    async def _usable(self, model_id: uuid.UUID | str, viewer_id: str) -> CustomModelRecord:
         parsed = model_id if isinstance(model_id, uuid.UUID) else parse_uuid(model_id)
         if parsed is None or not viewer_id:
             raise ModelNotFound()
-        async with self._pool.connection() as conn:
-            model = await models_repository.get_model(conn, parsed, with_images=True)
-        if model is None or model.owner_id != viewer_id:
+        model = await self._use.usable(viewer_id, parsed, with_images=True)
+        if model is None:
             raise ModelNotFound()
         return model
 
-    async def list(self, owner_id: str) -> list[CustomModelRecord]:
-        async with self._pool.connection() as conn:
-            return await models_repository.list_models(conn, owner_id)
-
     async def training_image(self, model_id: str, index: int, viewer_id: str) -> tuple[bytes, str]:
-        model = await self.get(model_id, viewer_id)
+        model = await self.get(model_id, viewer_id)  # a team member's view has no images
         image = next((i for i in model.images if i.idx == index), None)
         if image is None:
             raise ModelNotFound()
         return await self._store.get(image.object_key), image.content_type
 
     async def delete(self, model_id: str, actor_id: str) -> None:
-        """Hidden from every reader at once (a queued generation with it then fails), then its
-        weights and uploads removed (picked creations stay the owner's), then its rows. A failure in
-        between leaves it hidden; deleting again finishes the job."""
+        """By its owner, or an owner or admin of its team. Hidden from every reader at once (a
+        queued generation with it then fails), then its weights and uploads removed (picked
+        creations stay the owner's), then its rows. A failure in between leaves it hidden;
+        deleting again (its owner) finishes the job."""
         parsed = parse_uuid(model_id)
         if parsed is None or not actor_id:
             raise ModelNotFound()
+        owner_id = actor_id
+        model = await self._use.usable(actor_id, parsed)
+        if model is not None and model.owner_id != actor_id:
+            team_id = str(model.team_id or "")
+            if not may_delete(model.owner_id, team_id, actor_id, await self._use.teams_of(actor_id)):
+                raise NotTheModelsToChange("only the model's owner or its team's owners and admins may delete it")
+            owner_id = model.owner_id
         async with self._pool.connection() as conn, conn.transaction():
-            if not await models_repository.mark_deleted(conn, parsed, actor_id):
+            if not await models_repository.mark_deleted(conn, parsed, owner_id):
                 raise ModelNotFound()
             model = await models_repository.deleted_model(conn, parsed)
         if model is None:
@@ -257,6 +322,13 @@ class CustomModels:
 
     async def _release_quietly(self, job: GenerationRecord) -> None:
         await reservations.release_quietly(self._pool, self._billing, job.id)
+
+
+def _seen_by(model: CustomModelRecord, viewer_id: str) -> CustomModelRecord:
+    """Training images (and their captions, the owner's prompts) are the owner's only."""
+    if model.owner_id == viewer_id:
+        return model
+    return replace(model, images=[], withheld_images=model.image_count)
 
 
 def _upload_records(prefix: str, uploads: Sequence[CheckedUpload]) -> list[TrainingImageRecord]:

@@ -1,5 +1,6 @@
-"""SQL for custom models (migration 0009). A model's status and progress are its TRAIN_STYLE job's
-(the generations row `job_id` names); a model being deleted (deleted_at) is read by nobody."""
+"""SQL for custom models (migrations 0009, 0011). A model's status and progress are its TRAIN_STYLE
+job's (the generations row `job_id` names); a model being deleted (deleted_at) is read by nobody.
+`team_id` is the owner's choice to share it; who may use it is custom_model_access.py's to say."""
 
 from __future__ import annotations
 
@@ -32,12 +33,19 @@ class CustomModelRecord:
     storage_prefix: str
     weights_key: str | None
     created_at: datetime
+    team_id: UUID | None = None
     # The job's.
     job_status: str = "queued"
     progress_step: int = 0
     progress_total: int = 0
     error: str = ""
     images: list[TrainingImageRecord] = field(default_factory=list)
+    # Training images kept from this viewer (a team member sees how many, never which).
+    withheld_images: int = 0
+
+    @property
+    def image_count(self) -> int:
+        return len(self.images) + self.withheld_images
 
     @property
     def status(self) -> str:
@@ -48,7 +56,7 @@ class CustomModelRecord:
 
 
 _MODEL_FIELDS = (
-    "m.id, m.owner_id, m.name, m.job_id, m.storage_prefix, m.weights_key, m.created_at,"
+    "m.id, m.owner_id, m.name, m.job_id, m.storage_prefix, m.weights_key, m.created_at, m.team_id,"
     " g.status AS job_status, g.progress_step, g.progress_total, g.error"
 )
 _FROM = "custom_models m JOIN generations g ON g.id = m.job_id"
@@ -62,10 +70,12 @@ async def insert_model(
     job_id: UUID,
     storage_prefix: str,
     images: Sequence[TrainingImageRecord],
+    team_id: UUID | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO custom_models (id, owner_id, name, job_id, storage_prefix) VALUES (%s, %s, %s, %s, %s)",
-        (model_id, owner_id, name, job_id, storage_prefix),
+        "INSERT INTO custom_models (id, owner_id, name, job_id, storage_prefix, team_id)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        (model_id, owner_id, name, job_id, storage_prefix, team_id),
     )
     async with conn.cursor() as cursor:
         await cursor.executemany(
@@ -100,12 +110,17 @@ async def get_model_of_job(conn: psycopg.AsyncConnection, job_id: UUID) -> Custo
         return await cursor.fetchone()
 
 
-async def list_models(conn: psycopg.AsyncConnection, owner_id: str) -> list[CustomModelRecord]:
+async def list_models(
+    conn: psycopg.AsyncConnection, owner_id: str, team_ids: Sequence[UUID] = ()
+) -> list[CustomModelRecord]:
+    """The owner's models and those shared with any of `team_ids` (the caller decides who may see
+    which), newest first."""
     async with conn.cursor(row_factory=class_row(CustomModelRecord)) as cursor:
         await cursor.execute(
-            f"SELECT {_MODEL_FIELDS} FROM {_FROM} WHERE m.owner_id = %s AND m.deleted_at IS NULL"
+            f"SELECT {_MODEL_FIELDS} FROM {_FROM}"
+            " WHERE (m.owner_id = %s OR m.team_id = ANY(%s)) AND m.deleted_at IS NULL"
             " ORDER BY m.created_at DESC, m.id DESC",
-            (owner_id,),
+            (owner_id, list(team_ids)),
         )
         models = await cursor.fetchall()
     return [CustomModelRecord(**{**m.__dict__, "images": await training_images(conn, m.id)}) for m in models]
@@ -130,10 +145,20 @@ async def set_weights(conn: psycopg.AsyncConnection, model_id: UUID, weights_key
 
 
 async def mark_deleted(conn: psycopg.AsyncConnection, model_id: UUID, owner_id: str) -> bool:
-    """Hides the owner's model from every reader at once; False when there is none to hide."""
+    """Hides the model from every reader at once, if it is still `owner_id`'s (the caller checked
+    that the actor may delete it); False when there is none to hide."""
     cursor = await conn.execute(
         "UPDATE custom_models SET deleted_at = coalesce(deleted_at, now()) WHERE id = %s AND owner_id = %s",
         (model_id, owner_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def set_team(conn: psycopg.AsyncConnection, model_id: UUID, owner_id: str, team_id: UUID | None) -> bool:
+    """Shares the owner's model with a team (None: takes it back); False when there is no such model."""
+    cursor = await conn.execute(
+        "UPDATE custom_models SET team_id = %s WHERE id = %s AND owner_id = %s AND deleted_at IS NULL",
+        (team_id, model_id, owner_id),
     )
     return cursor.rowcount == 1
 

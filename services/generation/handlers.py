@@ -16,6 +16,7 @@ from glue.grpc_errors import ErrorMapping
 from glue.ids import canonical_uuid, parse_uuid
 from services.generation import repository
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
+from services.generation.custom_model_use import ModelUse
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, TeamWithoutTeamId, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.inference import ImageAction
@@ -53,7 +54,12 @@ MAX_IDEMPOTENCY_KEY = 200
 
 # Refusals with a per-RPC message or trailing metadata stay in the handlers.
 ERRORS = ErrorMapping(
-    {InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT, GenerationRunning: grpc.StatusCode.FAILED_PRECONDITION},
+    {
+        InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+        GenerationRunning: grpc.StatusCode.FAILED_PRECONDITION,
+        # The visibility authority could not say who may use a team's custom model: nothing is used.
+        DependencyUnavailable: grpc.StatusCode.UNAVAILABLE,
+    },
     unavailable_message="generation: the database is unavailable; try again",
 )
 
@@ -178,9 +184,12 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         deleter: GenerationDeleter,
         progress: ProgressRelay,
         actions: Mapping[str, ImageAction],
+        models: ModelUse,
     ):
-        """actions: the image actions this service runs, by job kind."""
+        """actions: the image actions this service runs, by job kind; models: who may use which
+        custom model."""
         self._pool = pool
+        self._models = models
         self._actions = actions
         self._billing = billing
         self._visibility = visibility
@@ -226,6 +235,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
                     api_key_id=api_key_id or "",
                 ),
                 self._actions,
+                self._models,
             )
         except IdempotencyConflict as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))

@@ -304,13 +304,3 @@ async def export_candidates(conn: psycopg.AsyncConnection, after: UUID | None, l
         {"after": after, "limit": limit},
     )
     return await cursor.fetchall()
-
-
-async def has_trained_model(conn: psycopg.AsyncConnection, owner_id: str, model_id: UUID) -> bool:
-    """Whether the owner has this custom model trained and not being deleted (custom_models.py)."""
-    cursor = await conn.execute(
-        "SELECT 1 FROM custom_models WHERE id = %s AND owner_id = %s AND weights_key IS NOT NULL"
-        " AND deleted_at IS NULL",
-        (model_id, owner_id),
-    )
-    return await cursor.fetchone() is not None

@@ -23,6 +23,7 @@ from services.generation.clients import (
     OutOfCredits,
     Reservation,
 )
+from services.generation.custom_model_use import ModelUse
 from services.generation.decision import (
     PRIVATE,
     PRIVATE_GENERATION,
@@ -51,8 +52,8 @@ class SourceImageNotFound(Exception):
 
 
 class CustomModelNotFound(SourceImageNotFound):
-    """The custom model asked for is not the owner's (missing, deleted, untrained or someone
-    else's: the same answer)."""
+    """The custom model asked for is not one the owner may use (missing, deleted, untrained, or
+    someone else's not shared with a team of theirs: the same answer)."""
 
 
 class ActionNotEntitled(Exception):
@@ -216,11 +217,13 @@ async def submit(
     raw_hash: str,
     asked: Asked,
     actions: Mapping[str, ImageAction],
+    models: ModelUse,
 ) -> tuple[GenerationRecord, bool]:
     """Returns (generation, created). A repeated idempotency key returns the first generation
     and reserves nothing. A remix's source must be an image of this service (SourceImageNotFound).
     Refusals: decision.VisibilityRefused (nothing reserved), clients.OutOfCredits,
-    decision.ConcurrencyLimit. `actions`: the image actions this service runs, by job kind.
+    decision.ConcurrencyLimit. `actions`: the image actions this service runs, by job kind;
+    `models`: who may use which custom model (CustomModelNotFound).
     Credits are reserved before the generation exists and released
     again when it is not created, so a refused or failed submission costs nothing."""
     if idempotency_key and (existing := await _existing(pool, owner_id, idempotency_key, raw_hash)):
@@ -235,14 +238,16 @@ async def submit(
             for image_id in (spec.source_image_id, spec.style_image_id):
                 if image_id and await repository.get_image(conn, uuid.UUID(image_id)) is None:
                     raise SourceImageNotFound("source image not found")
-            if spec.model_id:
-                if not await repository.has_trained_model(conn, owner_id, uuid.UUID(spec.model_id)):
-                    raise CustomModelNotFound("custom model not found")
         last_choice = (
             None
             if asked.visibility is not None or action is not None
             else await repository.last_chosen_visibility(conn, owner_id)
         )
+    if spec.model_id and action is None:
+        # Authorised again when the job starts (a member removed meanwhile: the job fails, refunded).
+        model = await models.usable(owner_id, uuid.UUID(spec.model_id))
+        if model is None or not model.weights_key:
+            raise CustomModelNotFound("custom model not found")
     # An action's result inherits its source's visibility, whatever the plan: privacy is never
     # traded, and a derivative of a public image is as public as its source.
     if action is not None:

@@ -30,6 +30,7 @@ from services.generation.consent_export import ConsentExporter
 from services.generation.custom_model_handlers import CustomModelServicer
 from services.generation.custom_model_training import StyleTraining, TritonStyleTrainer
 from services.generation.custom_model_uploads import MAX_TOTAL_BYTES
+from services.generation.custom_model_use import ModelUse
 from services.generation.custom_models import CustomModels
 from services.generation.deletion import GenerationDeleter
 from services.generation.export_handlers import ConsentExportServicer
@@ -81,7 +82,8 @@ EXPORT_CALLERS = CallerPolicy.for_service(
     identities.ALL, EXPORT_SERVICE, {"ExportConsentedImages": {identities.OPERATOR}}
 )
 EXPORT_USERS = UserPolicy.for_service(EXPORT_SERVICE, {"ExportConsentedImages": NO_USER})
-# Private custom models: the gateway's, for the signed-in user only (their owner).
+# Custom models: the gateway's, for the signed-in user only (their owner, or a member of the team
+# a model is shared with).
 MODELS_SERVICE = custom_models_pb2.DESCRIPTOR.services_by_name["CustomModelService"]
 MODELS_CALLERS = CallerPolicy.for_service(
     identities.ALL, MODELS_SERVICE, {method.name: {identities.GATEWAY} for method in MODELS_SERVICE.methods}
@@ -94,6 +96,7 @@ MODELS_USERS = UserPolicy.for_service(
         "GetCustomModel": acts_for("viewer_id"),
         "DeleteCustomModel": acts_for("actor_id"),
         "GetTrainingImage": acts_for("viewer_id"),
+        "ShareCustomModel": acts_for("actor_id"),
     },
 )
 # A CreateCustomModel carries its uploads: up to the uploads' limit, with room for the envelope.
@@ -129,10 +132,11 @@ async def run_api(settings: GenerationSettings) -> None:
     deleter = GenerationDeleter(runtime.pool, visibility, ObjectStore(settings), settings.delete_undo_window_s)
     billing = BillingClient(billing_channel)
     progress = ProgressRelay(runtime.pool, runtime.nc, settings.progress_watch_max_s)
-    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress, ACTIONS)
+    model_use = ModelUse(runtime.pool, visibility)
+    servicer = GenerationServicer(runtime.pool, billing, visibility, deleter, progress, ACTIONS, model_use)
     exporter = ConsentExportServicer(ConsentExporter(runtime.pool, visibility, billing, ObjectStore(settings)))
     models = CustomModelServicer(
-        CustomModels(runtime.pool, billing, ObjectStore(settings), settings.custom_model_train_steps)
+        CustomModels(runtime.pool, billing, ObjectStore(settings), model_use, settings.custom_model_train_steps)
     )
 
     def register(server: grpc.aio.Server) -> None:
@@ -175,7 +179,8 @@ async def run_worker(settings: GenerationSettings) -> None:
     runtime.on_close(image_models.close)
     trainer = TritonStyleTrainer(settings.triton_url, timeout_s=settings.custom_model_train_timeout_s)
     runtime.on_close(trainer.close)
-    styles = StyleTraining(runtime.pool, store, VisibilityClient(visibility_channel), trainer)
+    worker_visibility = VisibilityClient(visibility_channel)
+    styles = StyleTraining(runtime.pool, store, worker_visibility, trainer, ModelUse(runtime.pool, worker_visibility))
     worker = GenerationWorker(
         runtime.pool,
         runtime.nc,

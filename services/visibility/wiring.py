@@ -53,7 +53,9 @@ CALLERS = CallerPolicy.for_service(
         "AnswerTeamInvite": {identities.GATEWAY},
         "SetTeamRole": {identities.GATEWAY},
         "RemoveFromTeam": {identities.GATEWAY},
-        "ListTeams": {identities.GATEWAY},
+        # And the generation service: a custom model shared with a team is usable by its current
+        # members only (asked at each read and submission, and by the worker at job start).
+        "ListTeams": {identities.GATEWAY, identities.GENERATION_API, identities.GENERATION_WORKER},
         "DeleteTeam": {identities.GATEWAY},
     },
 )
@@ -75,7 +77,7 @@ USERS = UserPolicy.for_service(
         "AnswerTeamInvite": acts_for("actor_id"),
         "SetTeamRole": acts_for("actor_id"),
         "RemoveFromTeam": acts_for("actor_id"),
-        "ListTeams": acts_for("user_id"),
+        "ListTeams": acts_for("user_id", unattended={identities.GENERATION_WORKER}),
         "DeleteTeam": acts_for("actor_id"),
     },
 )

@@ -21,6 +21,16 @@ LAUNCH_ARGS = [
 PASSWORD = "correct horse 1"
 GENERATION_TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1280, "height": 900}
+# page.evaluate(POST_AS_ME, [path, body]): a JSON POST as the page's signed-in person (session
+# cookie and CSRF header, as the page's own api.js sends them): {status, body}.
+POST_AS_ME = """async ([path, body]) => {
+  const csrf = (document.cookie.split('; ').find((c) => c.startsWith('atelier_csrf=')) || '').slice(13);
+  const response = await fetch(path, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    body: JSON.stringify(body), credentials: 'same-origin',
+  });
+  return { status: response.status, body: await response.json() };
+}"""
 
 
 def new_page(browser: Browser) -> Page:

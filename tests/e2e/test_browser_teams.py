@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from tests.e2e.browser import generate_in_studio, new_page, sign_up_here
+from tests.e2e.browser import POST_AS_ME, generate_in_studio, new_page, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -82,16 +82,6 @@ def test_a_team_is_made_joined_shared_with_and_left_in_the_browser(platform, bro
     remove.click()  # confirmed
     expect(owner.locator(f'#teams-list tr[data-member="{member_name}"]')).to_have_count(0)
     assert _status(member, image_id) == 404
-
-
-POST_AS_ME = """async ([path, body]) => {
-  const csrf = (document.cookie.split('; ').find((c) => c.startsWith('atelier_csrf=')) || '').slice(13);
-  const response = await fetch(path, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-    body: JSON.stringify(body), credentials: 'same-origin',
-  });
-  return { status: response.status, body: await response.json() };
-}"""
 
 
 def test_the_studio_makes_images_born_shared_with_a_team_its_member_sees(platform, browser: Browser) -> None:

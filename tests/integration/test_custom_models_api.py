@@ -3,7 +3,9 @@ and worker, billing, visibility; real Postgres, NATS, S3 store): every refusal n
 stores and charges nothing; a model and its training images are their owner's alone (anyone else
 gets the 404 of a missing one, on every route and as a generation's model_id); deleting one removes
 its uploads (never the creations it was picked from), and its queued training fails with the
-credits refunded."""
+credits refunded. A model shared with a team is its current members' to list and use (never its
+training images) and nobody else's: a removed member loses it at once, their queued generation with
+it fails refunded, and it is its owner's only again when the team lapses."""
 
 from __future__ import annotations
 
@@ -38,9 +40,10 @@ def png(colour: tuple[int, int, int], size: tuple[int, int] = (64, 64), kind: st
     return buffer.getvalue()
 
 
-def upload(platform: Platform, user: Account, name: str, images: list[bytes]) -> httpx.Response:
+def upload(platform: Platform, user: Account, name: str, images: list[bytes], team_id: str = "") -> httpx.Response:
     files = [("images", (f"style{i}.png", content, "image/png")) for i, content in enumerate(images)]
-    return platform.http.post("/api/v1/models", data={"name": name}, files=files, headers=user.headers)
+    data = {"name": name, **({"team_id": team_id} if team_id else {})}
+    return platform.http.post("/api/v1/models", data=data, files=files, headers=user.headers)
 
 
 def five() -> list[bytes]:
@@ -239,3 +242,99 @@ def test_a_trained_style_reaches_the_model_for_its_owner_only_and_a_deleted_one_
     failed = platform.wait(fay, queued.json()["generation_id"])
     assert failed["status"] == "failed" and failed["error"] == CUSTOM_MODEL_GONE_MESSAGE, failed
     wait_until(lambda: platform.me(fay)["credits"] == trained, "the generation's credit refunded", 30, interval=0.2)
+
+
+def test_a_team_model_is_its_current_members_and_a_removed_members_queued_generation_fails_refunded(
+    platform: Platform,
+) -> None:
+    olga, max_, ned, eve = (platform.sign_up(name) for name in ("olga", "max", "ned", "eve"))
+    platform.change_plan(olga, "team")
+    platform.change_plan(eve, "basic")
+    team_id = platform.create_team(olga)
+    platform.join(olga, team_id, max_)
+    platform.join(olga, team_id, ned)
+    admin = {"role": "admin"}
+    assert platform.http.patch(
+        f"/api/v1/teams/{team_id}/members/{ned.user_id}", json=admin, headers=olga.headers
+    ).is_success
+    # Only a current member may share with a team: anyone else's team is as missing as none.
+    outsider = upload(platform, eve, "not mine", five(), team_id=team_id)
+    assert outsider.status_code == 404 and outsider.json()["detail"] == "Team not found.", outsider.text
+    created = upload(platform, olga, "crew style", five(), team_id=team_id)
+    assert created.status_code == 202, created.text
+    model = created.json()
+    assert (model["team_id"], model["mine"]) == (team_id, True)
+    assert progress_events(platform, olga, model["events_url"])[-1][0] == "completed"
+    model_url, nobody = f"/api/v1/models/{model['model_id']}", f"/api/v1/models/{uuid.uuid4()}"
+
+    # A member lists it and sees its status and how many images trained it, never the images.
+    listed = platform.http.get("/api/v1/models", headers=max_.headers).json()["items"]
+    assert [(m["model_id"], m["mine"], m["image_count"], m["images"]) for m in listed] == [
+        (model["model_id"], False, 5, [])
+    ]
+    seen = platform.http.get(model_url, headers=max_.headers)
+    assert seen.status_code == 200 and seen.json()["status"] == "ready" and seen.json()["images"] == [], seen.text
+    theirs, missing = (platform.http.get(f"{url}/images/0", headers=max_.headers) for url in (model_url, nobody))
+    assert theirs.status_code == 404 and fingerprint(theirs) == fingerprint(missing)
+    # A plain member uses it; only its owner (or the team's owners and admins) deletes or shares it.
+    assert platform.http.delete(model_url, headers=max_.headers).status_code == 403
+    assert platform.http.patch(model_url, json={"team_id": None}, headers=max_.headers).status_code == 403
+    # Anyone else: the 404 of a missing model, on every route and as a generation's model_id.
+    for path in ("", "/images/0"):
+        outside = platform.http.get(f"{model_url}{path}", headers=eve.headers)
+        assert outside.status_code == 404 and fingerprint(outside) == fingerprint(
+            platform.http.get(f"{nobody}{path}", headers=eve.headers)
+        )
+    assert platform.http.get("/api/v1/models", headers=eve.headers).json()["items"] == []
+    body = {"prompt": "a red circle on a white background", "num_images": 1, "steps": 2, "model_id": model["model_id"]}
+    refused, unknown = (
+        platform.http.post("/api/v1/generations", json={**body, "model_id": m}, headers=eve.headers)
+        for m in (model["model_id"], str(uuid.uuid4()))
+    )
+    assert refused.status_code == 404 and fingerprint(refused) == fingerprint(unknown)
+
+    # A member's generation gets the style (the stand-in refuses it in its own words), refunded.
+    credits = platform.me(max_)["credits"]
+    made = platform.http.post("/api/v1/generations", json=body, headers=max_.headers)
+    assert made.status_code == 202, made.text
+    used = platform.wait(max_, made.json()["generation_id"])
+    assert used["status"] == "failed" and "draws no custom styles" in used["error"], used
+    wait_until(lambda: platform.me(max_)["credits"] == credits, "the member's generation refunded", 30, interval=0.2)
+
+    # Removed with a generation queued: at once a 404 as anyone else's, and the queued job fails refunded.
+    platform.stack.stop("generation-worker")
+    try:
+        queued = platform.http.post("/api/v1/generations", json=body, headers=max_.headers)
+        assert queued.status_code == 202, queued.text
+        assert platform.remove_member(olga, team_id, max_).status_code in (200, 204)
+        gone, missing = (platform.http.get(url, headers=max_.headers) for url in (model_url, nobody))
+        assert gone.status_code == 404 and fingerprint(gone) == fingerprint(missing)
+        assert platform.http.get("/api/v1/models", headers=max_.headers).json()["items"] == []
+        again = platform.http.post("/api/v1/generations", json=body, headers=max_.headers)
+        assert again.status_code == 404 and again.json()["detail"] == "Custom model not found.", again.text
+    finally:
+        platform.stack.start_worker()
+    failed = platform.wait(max_, queued.json()["generation_id"])
+    assert failed["status"] == "failed" and failed["error"] == CUSTOM_MODEL_GONE_MESSAGE, failed
+    wait_until(lambda: platform.me(max_)["credits"] == credits, "the queued generation refunded", 30, interval=0.2)
+
+    # Taken back by its owner, shared again, and its owner's only once the team lapses (never public).
+    assert platform.http.patch(model_url, json={"team_id": None}, headers=olga.headers).json()["team_id"] is None
+    assert platform.http.get(model_url, headers=ned.headers).status_code == 404
+    assert platform.http.patch(model_url, json={"team_id": team_id}, headers=olga.headers).status_code == 200
+    assert platform.http.get(model_url, headers=ned.headers).status_code == 200
+    platform.lapse(olga, "team")
+    wait_until(
+        lambda: platform.http.get(model_url, headers=ned.headers).status_code == 404, "the lapsed team's model", 30
+    )
+    lapsed = platform.http.post("/api/v1/generations", json=body, headers=ned.headers)
+    assert lapsed.status_code == 404 and lapsed.json()["detail"] == "Custom model not found.", lapsed.text
+    assert platform.http.get(model_url, headers=olga.headers).json()["status"] == "ready"
+    assert platform.http.get(model_url).status_code == 401
+    # The owner holds the Team plan again: the share resumes; an admin of the team may delete it.
+    platform.change_plan(olga, "team")
+    wait_until(
+        lambda: platform.http.get(model_url, headers=ned.headers).status_code == 200, "the reinstated team's model", 30
+    )
+    assert platform.http.delete(model_url, headers=ned.headers).status_code == 204
+    assert platform.http.get(model_url, headers=olga.headers).status_code == 404

@@ -25,41 +25,45 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)atelier/generation/v1/custom_models.proto\x12\x15\x61telier.generation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\rTrainingImage\x12\r\n\x05index\x18\x01 \x01(\x05\x12\r\n\x05width\x18\x02 \x01(\x05\x12\x0e\n\x06height\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x0f\n\x07\x63\x61ption\x18\x05 \x01(\t\x12\x17\n\x0fsource_image_id\x18\x06 \x01(\t\"\xad\x02\n\x0b\x43ustomModel\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x38\n\x06status\x18\x04 \x01(\x0e\x32(.atelier.generation.v1.CustomModelStatus\x12\x0e\n\x06job_id\x18\x05 \x01(\t\x12\x15\n\rprogress_step\x18\x06 \x01(\x05\x12\x16\n\x0eprogress_total\x18\x07 \x01(\x05\x12\r\n\x05\x65rror\x18\x08 \x01(\t\x12\x34\n\x06images\x18\t \x03(\x0b\x32$.atelier.generation.v1.TrainingImage\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"3\n\x0eTrainingUpload\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\"\x9e\x01\n\x18\x43reateCustomModelRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x36\n\x07uploads\x18\x03 \x03(\x0b\x32%.atelier.generation.v1.TrainingUpload\x12\x11\n\timage_ids\x18\x04 \x03(\t\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"_\n\x19\x43reateCustomModelResponse\x12\x31\n\x05model\x18\x01 \x01(\x0b\x32\".atelier.generation.v1.CustomModel\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"+\n\x17ListCustomModelsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"N\n\x18ListCustomModelsResponse\x12\x32\n\x06models\x18\x01 \x03(\x0b\x32\".atelier.generation.v1.CustomModel\"<\n\x15GetCustomModelRequest\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"K\n\x16GetCustomModelResponse\x12\x31\n\x05model\x18\x01 \x01(\x0b\x32\".atelier.generation.v1.CustomModel\">\n\x18\x44\x65leteCustomModelRequest\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\"\x1b\n\x19\x44\x65leteCustomModelResponse\"M\n\x17GetTrainingImageRequest\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12\x11\n\tviewer_id\x18\x03 \x01(\t\"A\n\x18GetTrainingImageResponse\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t*\x99\x01\n\x11\x43ustomModelStatus\x12#\n\x1f\x43USTOM_MODEL_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x43USTOM_MODEL_STATUS_TRAINING\x10\x01\x12\x1d\n\x19\x43USTOM_MODEL_STATUS_READY\x10\x02\x12\x1e\n\x1a\x43USTOM_MODEL_STATUS_FAILED\x10\x03\x32\xdd\x04\n\x12\x43ustomModelService\x12v\n\x11\x43reateCustomModel\x12/.atelier.generation.v1.CreateCustomModelRequest\x1a\x30.atelier.generation.v1.CreateCustomModelResponse\x12s\n\x10ListCustomModels\x12..atelier.generation.v1.ListCustomModelsRequest\x1a/.atelier.generation.v1.ListCustomModelsResponse\x12m\n\x0eGetCustomModel\x12,.atelier.generation.v1.GetCustomModelRequest\x1a-.atelier.generation.v1.GetCustomModelResponse\x12v\n\x11\x44\x65leteCustomModel\x12/.atelier.generation.v1.DeleteCustomModelRequest\x1a\x30.atelier.generation.v1.DeleteCustomModelResponse\x12s\n\x10GetTrainingImage\x12..atelier.generation.v1.GetTrainingImageRequest\x1a/.atelier.generation.v1.GetTrainingImageResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)atelier/generation/v1/custom_models.proto\x12\x15\x61telier.generation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n\rTrainingImage\x12\r\n\x05index\x18\x01 \x01(\x05\x12\r\n\x05width\x18\x02 \x01(\x05\x12\x0e\n\x06height\x18\x03 \x01(\x05\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x0f\n\x07\x63\x61ption\x18\x05 \x01(\t\x12\x17\n\x0fsource_image_id\x18\x06 \x01(\t\"\xd3\x02\n\x0b\x43ustomModel\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x38\n\x06status\x18\x04 \x01(\x0e\x32(.atelier.generation.v1.CustomModelStatus\x12\x0e\n\x06job_id\x18\x05 \x01(\t\x12\x15\n\rprogress_step\x18\x06 \x01(\x05\x12\x16\n\x0eprogress_total\x18\x07 \x01(\x05\x12\r\n\x05\x65rror\x18\x08 \x01(\t\x12\x34\n\x06images\x18\t \x03(\x0b\x32$.atelier.generation.v1.TrainingImage\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07team_id\x18\x0b \x01(\t\x12\x13\n\x0bimage_count\x18\x0c \x01(\x05\"3\n\x0eTrainingUpload\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\"\xaf\x01\n\x18\x43reateCustomModelRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x36\n\x07uploads\x18\x03 \x03(\x0b\x32%.atelier.generation.v1.TrainingUpload\x12\x11\n\timage_ids\x18\x04 \x03(\t\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\x12\x0f\n\x07team_id\x18\x06 \x01(\t\"_\n\x19\x43reateCustomModelResponse\x12\x31\n\x05model\x18\x01 \x01(\x0b\x32\".atelier.generation.v1.CustomModel\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"+\n\x17ListCustomModelsRequest\x12\x10\n\x08owner_id\x18\x01 \x01(\t\"N\n\x18ListCustomModelsResponse\x12\x32\n\x06models\x18\x01 \x03(\x0b\x32\".atelier.generation.v1.CustomModel\"<\n\x15GetCustomModelRequest\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x11\n\tviewer_id\x18\x02 \x01(\t\"K\n\x16GetCustomModelResponse\x12\x31\n\x05model\x18\x01 \x01(\x0b\x32\".atelier.generation.v1.CustomModel\">\n\x18\x44\x65leteCustomModelRequest\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\"\x1b\n\x19\x44\x65leteCustomModelResponse\"M\n\x17GetTrainingImageRequest\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\x05\x12\x11\n\tviewer_id\x18\x03 \x01(\t\"A\n\x18GetTrainingImageResponse\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\"N\n\x17ShareCustomModelRequest\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\x12\x0f\n\x07team_id\x18\x03 \x01(\t\"M\n\x18ShareCustomModelResponse\x12\x31\n\x05model\x18\x01 \x01(\x0b\x32\".atelier.generation.v1.CustomModel*\x99\x01\n\x11\x43ustomModelStatus\x12#\n\x1f\x43USTOM_MODEL_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1c\x43USTOM_MODEL_STATUS_TRAINING\x10\x01\x12\x1d\n\x19\x43USTOM_MODEL_STATUS_READY\x10\x02\x12\x1e\n\x1a\x43USTOM_MODEL_STATUS_FAILED\x10\x03\x32\xd2\x05\n\x12\x43ustomModelService\x12v\n\x11\x43reateCustomModel\x12/.atelier.generation.v1.CreateCustomModelRequest\x1a\x30.atelier.generation.v1.CreateCustomModelResponse\x12s\n\x10ListCustomModels\x12..atelier.generation.v1.ListCustomModelsRequest\x1a/.atelier.generation.v1.ListCustomModelsResponse\x12m\n\x0eGetCustomModel\x12,.atelier.generation.v1.GetCustomModelRequest\x1a-.atelier.generation.v1.GetCustomModelResponse\x12v\n\x11\x44\x65leteCustomModel\x12/.atelier.generation.v1.DeleteCustomModelRequest\x1a\x30.atelier.generation.v1.DeleteCustomModelResponse\x12s\n\x10GetTrainingImage\x12..atelier.generation.v1.GetTrainingImageRequest\x1a/.atelier.generation.v1.GetTrainingImageResponse\x12s\n\x10ShareCustomModel\x12..atelier.generation.v1.ShareCustomModelRequest\x1a/.atelier.generation.v1.ShareCustomModelResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'atelier.generation.v1.custom_models_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CUSTOMMODELSTATUS']._serialized_start=1347
-  _globals['_CUSTOMMODELSTATUS']._serialized_end=1500
+  _globals['_CUSTOMMODELSTATUS']._serialized_start=1561
+  _globals['_CUSTOMMODELSTATUS']._serialized_end=1714
   _globals['_TRAININGIMAGE']._serialized_start=101
   _globals['_TRAININGIMAGE']._serialized_end=226
   _globals['_CUSTOMMODEL']._serialized_start=229
-  _globals['_CUSTOMMODEL']._serialized_end=530
-  _globals['_TRAININGUPLOAD']._serialized_start=532
-  _globals['_TRAININGUPLOAD']._serialized_end=583
-  _globals['_CREATECUSTOMMODELREQUEST']._serialized_start=586
-  _globals['_CREATECUSTOMMODELREQUEST']._serialized_end=744
-  _globals['_CREATECUSTOMMODELRESPONSE']._serialized_start=746
-  _globals['_CREATECUSTOMMODELRESPONSE']._serialized_end=841
-  _globals['_LISTCUSTOMMODELSREQUEST']._serialized_start=843
-  _globals['_LISTCUSTOMMODELSREQUEST']._serialized_end=886
-  _globals['_LISTCUSTOMMODELSRESPONSE']._serialized_start=888
-  _globals['_LISTCUSTOMMODELSRESPONSE']._serialized_end=966
-  _globals['_GETCUSTOMMODELREQUEST']._serialized_start=968
-  _globals['_GETCUSTOMMODELREQUEST']._serialized_end=1028
-  _globals['_GETCUSTOMMODELRESPONSE']._serialized_start=1030
-  _globals['_GETCUSTOMMODELRESPONSE']._serialized_end=1105
-  _globals['_DELETECUSTOMMODELREQUEST']._serialized_start=1107
-  _globals['_DELETECUSTOMMODELREQUEST']._serialized_end=1169
-  _globals['_DELETECUSTOMMODELRESPONSE']._serialized_start=1171
-  _globals['_DELETECUSTOMMODELRESPONSE']._serialized_end=1198
-  _globals['_GETTRAININGIMAGEREQUEST']._serialized_start=1200
-  _globals['_GETTRAININGIMAGEREQUEST']._serialized_end=1277
-  _globals['_GETTRAININGIMAGERESPONSE']._serialized_start=1279
-  _globals['_GETTRAININGIMAGERESPONSE']._serialized_end=1344
-  _globals['_CUSTOMMODELSERVICE']._serialized_start=1503
-  _globals['_CUSTOMMODELSERVICE']._serialized_end=2108
+  _globals['_CUSTOMMODEL']._serialized_end=568
+  _globals['_TRAININGUPLOAD']._serialized_start=570
+  _globals['_TRAININGUPLOAD']._serialized_end=621
+  _globals['_CREATECUSTOMMODELREQUEST']._serialized_start=624
+  _globals['_CREATECUSTOMMODELREQUEST']._serialized_end=799
+  _globals['_CREATECUSTOMMODELRESPONSE']._serialized_start=801
+  _globals['_CREATECUSTOMMODELRESPONSE']._serialized_end=896
+  _globals['_LISTCUSTOMMODELSREQUEST']._serialized_start=898
+  _globals['_LISTCUSTOMMODELSREQUEST']._serialized_end=941
+  _globals['_LISTCUSTOMMODELSRESPONSE']._serialized_start=943
+  _globals['_LISTCUSTOMMODELSRESPONSE']._serialized_end=1021
+  _globals['_GETCUSTOMMODELREQUEST']._serialized_start=1023
+  _globals['_GETCUSTOMMODELREQUEST']._serialized_end=1083
+  _globals['_GETCUSTOMMODELRESPONSE']._serialized_start=1085
+  _globals['_GETCUSTOMMODELRESPONSE']._serialized_end=1160
+  _globals['_DELETECUSTOMMODELREQUEST']._serialized_start=1162
+  _globals['_DELETECUSTOMMODELREQUEST']._serialized_end=1224
+  _globals['_DELETECUSTOMMODELRESPONSE']._serialized_start=1226
+  _globals['_DELETECUSTOMMODELRESPONSE']._serialized_end=1253
+  _globals['_GETTRAININGIMAGEREQUEST']._serialized_start=1255
+  _globals['_GETTRAININGIMAGEREQUEST']._serialized_end=1332
+  _globals['_GETTRAININGIMAGERESPONSE']._serialized_start=1334
+  _globals['_GETTRAININGIMAGERESPONSE']._serialized_end=1399
+  _globals['_SHARECUSTOMMODELREQUEST']._serialized_start=1401
+  _globals['_SHARECUSTOMMODELREQUEST']._serialized_end=1479
+  _globals['_SHARECUSTOMMODELRESPONSE']._serialized_start=1481
+  _globals['_SHARECUSTOMMODELRESPONSE']._serialized_end=1558
+  _globals['_CUSTOMMODELSERVICE']._serialized_start=1717
+  _globals['_CUSTOMMODELSERVICE']._serialized_end=2439
 # @@protoc_insertion_point(module_scope)

@@ -38,7 +38,7 @@ class TrainingImage(_message.Message):
     def __init__(self, index: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., content_type: _Optional[str] = ..., caption: _Optional[str] = ..., source_image_id: _Optional[str] = ...) -> None: ...
 
 class CustomModel(_message.Message):
-    __slots__ = ("model_id", "owner_id", "name", "status", "job_id", "progress_step", "progress_total", "error", "images", "created_at")
+    __slots__ = ("model_id", "owner_id", "name", "status", "job_id", "progress_step", "progress_total", "error", "images", "created_at", "team_id", "image_count")
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +49,8 @@ class CustomModel(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     IMAGES_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
     model_id: str
     owner_id: str
     name: str
@@ -59,7 +61,9 @@ class CustomModel(_message.Message):
     error: str
     images: _containers.RepeatedCompositeFieldContainer[TrainingImage]
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, model_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[_Union[CustomModelStatus, str]] = ..., job_id: _Optional[str] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., error: _Optional[str] = ..., images: _Optional[_Iterable[_Union[TrainingImage, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    team_id: str
+    image_count: int
+    def __init__(self, model_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[_Union[CustomModelStatus, str]] = ..., job_id: _Optional[str] = ..., progress_step: _Optional[int] = ..., progress_total: _Optional[int] = ..., error: _Optional[str] = ..., images: _Optional[_Iterable[_Union[TrainingImage, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., team_id: _Optional[str] = ..., image_count: _Optional[int] = ...) -> None: ...
 
 class TrainingUpload(_message.Message):
     __slots__ = ("content", "filename")
@@ -70,18 +74,20 @@ class TrainingUpload(_message.Message):
     def __init__(self, content: _Optional[bytes] = ..., filename: _Optional[str] = ...) -> None: ...
 
 class CreateCustomModelRequest(_message.Message):
-    __slots__ = ("owner_id", "name", "uploads", "image_ids", "idempotency_key")
+    __slots__ = ("owner_id", "name", "uploads", "image_ids", "idempotency_key", "team_id")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     UPLOADS_FIELD_NUMBER: _ClassVar[int]
     IMAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     name: str
     uploads: _containers.RepeatedCompositeFieldContainer[TrainingUpload]
     image_ids: _containers.RepeatedScalarFieldContainer[str]
     idempotency_key: str
-    def __init__(self, owner_id: _Optional[str] = ..., name: _Optional[str] = ..., uploads: _Optional[_Iterable[_Union[TrainingUpload, _Mapping]]] = ..., image_ids: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    team_id: str
+    def __init__(self, owner_id: _Optional[str] = ..., name: _Optional[str] = ..., uploads: _Optional[_Iterable[_Union[TrainingUpload, _Mapping]]] = ..., image_ids: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ..., team_id: _Optional[str] = ...) -> None: ...
 
 class CreateCustomModelResponse(_message.Message):
     __slots__ = ("model", "created")
@@ -146,3 +152,19 @@ class GetTrainingImageResponse(_message.Message):
     content: bytes
     content_type: str
     def __init__(self, content: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
+
+class ShareCustomModelRequest(_message.Message):
+    __slots__ = ("model_id", "actor_id", "team_id")
+    MODEL_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    model_id: str
+    actor_id: str
+    team_id: str
+    def __init__(self, model_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., team_id: _Optional[str] = ...) -> None: ...
+
+class ShareCustomModelResponse(_message.Message):
+    __slots__ = ("model",)
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    model: CustomModel
+    def __init__(self, model: _Optional[_Union[CustomModel, _Mapping]] = ...) -> None: ...

@@ -27,9 +27,12 @@ if _version_not_supported:
 
 class CustomModelServiceStub:
     """Private custom models: a style of the default model trained on 5–30 of the owner's images
-    (uploads, or the owner's own creations), used by GenerationParams.model_id. A model and its
-    training images are the owner's only: every other viewer gets NOT_FOUND, as for a missing one;
-    they are never public, never in the feed and never in the consent export.
+    (uploads, or the owner's own creations), used by GenerationParams.model_id. A model is its
+    owner's, or also its team's when shared with one (`team_id`): the team's current members list it,
+    see its status and use it while the owner is one of them and the team has not lapsed, as the
+    visibility authority answers at every read and at job start. Its training images are the owner's
+    only. Every other viewer gets NOT_FOUND, as for a missing one; a model is never public, never in
+    the feed and never in the consent export.
     """
 
     def __init__(self, channel):
@@ -63,13 +66,21 @@ class CustomModelServiceStub:
                 request_serializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.GetTrainingImageRequest.SerializeToString,
                 response_deserializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.GetTrainingImageResponse.FromString,
                 _registered_method=True)
+        self.ShareCustomModel = channel.unary_unary(
+                '/atelier.generation.v1.CustomModelService/ShareCustomModel',
+                request_serializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.ShareCustomModelRequest.SerializeToString,
+                response_deserializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.ShareCustomModelResponse.FromString,
+                _registered_method=True)
 
 
 class CustomModelServiceServicer:
     """Private custom models: a style of the default model trained on 5–30 of the owner's images
-    (uploads, or the owner's own creations), used by GenerationParams.model_id. A model and its
-    training images are the owner's only: every other viewer gets NOT_FOUND, as for a missing one;
-    they are never public, never in the feed and never in the consent export.
+    (uploads, or the owner's own creations), used by GenerationParams.model_id. A model is its
+    owner's, or also its team's when shared with one (`team_id`): the team's current members list it,
+    see its status and use it while the owner is one of them and the team has not lapsed, as the
+    visibility authority answers at every read and at job start. Its training images are the owner's
+    only. Every other viewer gets NOT_FOUND, as for a missing one; a model is never public, never in
+    the feed and never in the consent export.
     """
 
     def CreateCustomModel(self, request, context):
@@ -111,6 +122,14 @@ class CustomModelServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ShareCustomModel(self, request, context):
+        """The owner shares the model with a team of theirs (a current member of a team that has not
+        lapsed; NOT_FOUND "team not found" otherwise), or takes it back (an empty team_id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CustomModelServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -139,6 +158,11 @@ def add_CustomModelServiceServicer_to_server(servicer, server):
                     request_deserializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.GetTrainingImageRequest.FromString,
                     response_serializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.GetTrainingImageResponse.SerializeToString,
             ),
+            'ShareCustomModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareCustomModel,
+                    request_deserializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.ShareCustomModelRequest.FromString,
+                    response_serializer=atelier_dot_generation_dot_v1_dot_custom__models__pb2.ShareCustomModelResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'atelier.generation.v1.CustomModelService', rpc_method_handlers)
@@ -149,9 +173,12 @@ def add_CustomModelServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class CustomModelService:
     """Private custom models: a style of the default model trained on 5–30 of the owner's images
-    (uploads, or the owner's own creations), used by GenerationParams.model_id. A model and its
-    training images are the owner's only: every other viewer gets NOT_FOUND, as for a missing one;
-    they are never public, never in the feed and never in the consent export.
+    (uploads, or the owner's own creations), used by GenerationParams.model_id. A model is its
+    owner's, or also its team's when shared with one (`team_id`): the team's current members list it,
+    see its status and use it while the owner is one of them and the team has not lapsed, as the
+    visibility authority answers at every read and at job start. Its training images are the owner's
+    only. Every other viewer gets NOT_FOUND, as for a missing one; a model is never public, never in
+    the feed and never in the consent export.
     """
 
     @staticmethod
@@ -279,6 +306,33 @@ class CustomModelService:
             '/atelier.generation.v1.CustomModelService/GetTrainingImage',
             atelier_dot_generation_dot_v1_dot_custom__models__pb2.GetTrainingImageRequest.SerializeToString,
             atelier_dot_generation_dot_v1_dot_custom__models__pb2.GetTrainingImageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareCustomModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/atelier.generation.v1.CustomModelService/ShareCustomModel',
+            atelier_dot_generation_dot_v1_dot_custom__models__pb2.ShareCustomModelRequest.SerializeToString,
+            atelier_dot_generation_dot_v1_dot_custom__models__pb2.ShareCustomModelResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,4 +1,5 @@
-"""Custom models as the HTTP API shows them: their owner's only."""
+"""Custom models as the HTTP API shows them: to their owner, or to the current members of the team
+one is shared with (who see how many training images, never the images or their captions)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ class ModelCreateFromCreations(BaseModel):
 
     name: str = Field(max_length=200)
     image_ids: list[str] = Field(max_length=100)
+    team_id: uuid.UUID | None = Field(
+        default=None, description="share it with this team of mine from the start (its current members use it)"
+    )
+
+
+class ModelShare(BaseModel):
+    """PATCH /api/v1/models/{model_id}: share my model with a team of mine, or take it back (null)."""
+
+    team_id: uuid.UUID | None
 
 
 class TrainingImageOut(BaseModel):
@@ -53,13 +63,15 @@ class ModelOut(BaseModel):
     image_count: int
     images: list[TrainingImageOut] = Field(default_factory=list)
     created_at: datetime | None = None
+    team_id: uuid.UUID | None = Field(default=None, description="the team it is shared with; null: mine only")
+    mine: bool = Field(description="whether I own it (a team member uses it; only its owner sees its images)")
 
 
 class ModelList(BaseModel):
     items: list[ModelOut]
 
 
-def model_out(model: pb.CustomModel, *, with_images: bool) -> ModelOut:
+def model_out(model: pb.CustomModel, viewer_id: str, *, with_images: bool) -> ModelOut:
     status = _STATUS.get(model.status, "training")
     base = f"/api/v1/models/{model.model_id}"
     return ModelOut(
@@ -70,7 +82,7 @@ def model_out(model: pb.CustomModel, *, with_images: bool) -> ModelOut:
         job_id=uuid.UUID(model.job_id),
         events_url=f"/api/v1/generations/{model.job_id}/events",
         error=(model.error or "The training failed.") if status == "failed" else None,
-        image_count=len(model.images),
+        image_count=max(model.image_count, len(model.images)),
         images=[
             TrainingImageOut(
                 index=image.index,
@@ -82,7 +94,9 @@ def model_out(model: pb.CustomModel, *, with_images: bool) -> ModelOut:
             )
             for image in model.images
         ]
-        if with_images
+        if with_images and model.owner_id == viewer_id
         else [],
         created_at=model.created_at.ToDatetime() if model.HasField("created_at") else None,
+        team_id=uuid.UUID(model.team_id) if model.team_id else None,
+        mine=model.owner_id == viewer_id,
     )

@@ -260,7 +260,7 @@ class GenerationCreate(_Request):
         description="with style_image_id: how strongly the reference conditions the images; absent: 0.5",
     )
     model_id: uuid.UUID | None = Field(
-        default=None, strict=False, description="one of my trained custom models (GET /api/v1/models)"
+        default=None, strict=False, description="a trained custom model of mine or my team's (GET /api/v1/models)"
     )
     model_scale: float | None = Field(
         default=None, gt=0, le=1, strict=False, description="with model_id: how strongly its style applies; absent: 1"
@@ -355,7 +355,9 @@ class ParamsOut(BaseModel):
         default=None, description="the style reference, only while it is visible to you; otherwise absent"
     )
     style_strength: float | None = Field(default=None, description="with style_image_id: how strongly it conditioned")
-    model_id: str | None = Field(default=None, description="the custom model of yours it was made with, if any")
+    model_id: str | None = Field(
+        default=None, description="the custom model (yours or your team's) it was made with, if any"
+    )
     model_scale: float | None = Field(default=None, description="with model_id: how strongly its style applied")
 
 

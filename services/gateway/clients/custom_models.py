@@ -1,6 +1,7 @@
 """The gateway's client of CustomModelService (the generation service): the signed-in user's
-private custom models, each call with a deadline and the user's token. Another user's model is the
-same 404 as a missing one; a plan without custom models is ModelsRefused (the route words it)."""
+custom models and their teams', each call with a deadline and the user's token. A model the user
+may not use is the same 404 as a missing one; a plan without custom models is ModelsRefused (the
+route words it)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from atelier.generation.v1 import custom_models_pb2 as pb
 from atelier.generation.v1 import custom_models_pb2_grpc
 from services.gateway.clients import rpc
 from services.gateway.clients.generation import ACTION_NOT_ENTITLED
+from services.gateway.clients.teams import TEAM_NOT_FOUND
 from services.gateway.problems import problem_from_rpc_error, rpc_reason
 
 MODEL_NOT_FOUND = "Custom model not found."
+# The `atelier-reason` of a team the user is not a current member of (teams routes' own words).
+TEAM_NOT_FOUND_REASON = "team_not_found"
 # A picked creation that is not the caller's reads as a missing one.
 TRAINING_IMAGE_NOT_FOUND = "Image not found."
 
@@ -37,7 +41,7 @@ class CustomModelsClient:
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.PERMISSION_DENIED and rpc_reason(error) == ACTION_NOT_ENTITLED:
                 raise ModelsRefused(error.details()) from error
-            raise problem_from_rpc_error(error, not_found=TRAINING_IMAGE_NOT_FOUND) from error
+            raise _problem(error, TRAINING_IMAGE_NOT_FOUND) from error
 
     async def list(self, owner_id: str) -> list[pb.CustomModel]:
         reply = await self._call(self._stub.ListCustomModels, pb.ListCustomModelsRequest(owner_id=owner_id), owner_id)
@@ -52,6 +56,22 @@ class CustomModelsClient:
         request = pb.DeleteCustomModelRequest(model_id=model_id, actor_id=actor_id)
         await self._call(self._stub.DeleteCustomModel, request, actor_id)
 
+    async def share(self, model_id: str, actor_id: str, team_id: str) -> pb.CustomModel:
+        request = pb.ShareCustomModelRequest(model_id=model_id, actor_id=actor_id, team_id=team_id)
+        try:
+            reply = await self._stub.ShareCustomModel(
+                request, timeout=self._timeout_s, metadata=self._tokens.metadata(actor_id)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise _problem(error, MODEL_NOT_FOUND) from error
+        return reply.model
+
     async def training_image(self, model_id: str, index: int, viewer_id: str) -> pb.GetTrainingImageResponse:
         request = pb.GetTrainingImageRequest(model_id=model_id, index=index, viewer_id=viewer_id)
         return await self._call(self._stub.GetTrainingImage, request, viewer_id)
+
+
+def _problem(error: grpc.aio.AioRpcError, not_found: str) -> Exception:
+    if error.code() == grpc.StatusCode.NOT_FOUND and rpc_reason(error) == TEAM_NOT_FOUND_REASON:
+        return problem_from_rpc_error(error, not_found=TEAM_NOT_FOUND)
+    return problem_from_rpc_error(error, not_found=not_found)

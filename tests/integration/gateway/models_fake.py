@@ -67,6 +67,14 @@ class FakeCustomModelService(custom_models_pb2_grpc.CustomModelServiceServicer):
         del self.models[request.model_id]
         return pb.DeleteCustomModelResponse()
 
+    async def ShareCustomModel(self, request, context):
+        model = await self._owned(request.model_id, request.actor_id, context)
+        if request.team_id:  # this fake knows no teams: every one is another's
+            context.set_trailing_metadata((("atelier-reason", "team_not_found"),))
+            await context.abort(grpc.StatusCode.NOT_FOUND, "team not found")
+        model.team_id = ""
+        return pb.ShareCustomModelResponse(model=model)
+
     async def GetTrainingImage(self, request, context):
         model = await self._owned(request.model_id, request.viewer_id, context)
         uploads = self.uploads.get(model.model_id, [])

@@ -1,10 +1,12 @@
-// Custom models (styles): the Account page's block (train one from 5–30 of my images, watch its
+// Custom models (styles): the Account page's block (train one from 5–30 of my images, uploaded or
+// picked from my creations (model_picks.js), optionally shared with a team of mine; watch its
 // training on the same progress stream as a generation's, list, delete) and the studio's Model
-// picker (built-in, or one of my trained styles). The API answers only the signed-in user's models;
-// its refusals (a file it cannot take, the plan) are shown as it words them.
+// picker (built-in, or a trained style of mine or my team's). The API answers only the models the
+// signed-in user may use; its refusals (a file it cannot take, the plan) are shown as it words them.
 
 import { api, ApiError } from "./api.js";
 import { confirmingButton } from "./account.js";
+import { chosenTeamId, pickedImageIds, resetPicks, teamName, wireModelPicks } from "./model_picks.js";
 import { $, clearError, el, showError } from "./ui.js";
 
 const STATUS_WORDS = { training: "Training", ready: "Ready", failed: "Failed" };
@@ -19,9 +21,10 @@ function csrfToken() {
 }
 
 // api() sends JSON; a training's images go as multipart/form-data (the browser sets the boundary).
-async function postImages(name, files) {
+async function postImages(name, files, teamId) {
   const form = new FormData();
   form.append("name", name);
+  if (teamId) form.append("team_id", teamId);
   for (const file of files) form.append("images", file, file.name);
   let response;
   try {
@@ -101,12 +104,14 @@ function modelRow(model) {
     await loadModels();
   });
   remove.setAttribute("aria-label", `Delete model ${model.name}`);
+  const team = model.team_id ? teamName(model.team_id) || "a team" : "";
+  const shared = team ? el("span", { className: "model-shared", text: model.mine ? `Shared with ${team}` : `${team}'s` }) : "";
   return el("tr", { attrs: { "data-model-id": model.model_id } },
-    el("th", { text: model.name, attrs: { scope: "row" } }),
+    el("th", { text: model.name, attrs: { scope: "row" } }, shared),
     el("td", { className: `model-status is-${model.status}`, text: STATUS_WORDS[model.status] + progress,
       attrs: { "data-label": "Status", title: model.error || "" } }),
     el("td", { text: String(model.image_count), attrs: { "data-label": "Images" } }),
-    el("td", { className: "row-action" }, remove));
+    el("td", { className: "row-action" }, model.mine ? remove : ""));
 }
 
 export async function loadModels() {
@@ -127,19 +132,33 @@ async function trainModel(event) {
   clearError($("models-error"));
   const name = $("model-name").value.trim();
   const files = [...$("model-images").files];
+  const picked = pickedImageIds();
+  const teamId = chosenTeamId();
   if (!name) {
     showError($("models-error"), "Name your style.");
     return;
   }
-  if (files.length < MIN_IMAGES || files.length > MAX_IMAGES) {
-    showError($("models-error"), `Choose ${MIN_IMAGES} to ${MAX_IMAGES} images (you chose ${files.length}).`);
+  if (files.length > 0 && picked.length > 0) {
+    showError($("models-error"), "Upload images or pick creations, not both.");
+    return;
+  }
+  const count = files.length || picked.length;
+  if (count < MIN_IMAGES || count > MAX_IMAGES) {
+    showError($("models-error"), `Choose ${MIN_IMAGES} to ${MAX_IMAGES} images (you chose ${count}).`);
     return;
   }
   const button = $("model-train");
   button.disabled = true;
   try {
-    const model = await postImages(name, files);
+    const model = picked.length > 0
+      ? await api("/api/v1/models", {
+        method: "POST",
+        body: { name, image_ids: picked, ...(teamId ? { team_id: teamId } : {}) },
+        headers: { "Idempotency-Key": crypto.randomUUID() },
+      })
+      : await postImages(name, files, teamId);
     $("model-form").reset();
+    resetPicks();
     await loadModels();
     watchTraining(model);
   } catch (error) {
@@ -155,8 +174,9 @@ function fillPicker(models) {
   const picker = $("model-choice");
   const chosen = picker.value;
   const ready = models.filter((model) => model.status === "ready");
+  const label = (model) => (model.mine ? model.name : `${model.name} (${teamName(model.team_id) || "team"})`);
   picker.replaceChildren(el("option", { text: "Built-in", attrs: { value: "" } }),
-    ...ready.map((model) => el("option", { text: model.name, attrs: { value: model.model_id } })));
+    ...ready.map((model) => el("option", { text: label(model), attrs: { value: model.model_id } })));
   picker.value = ready.some((model) => model.model_id === chosen) ? chosen : "";
   $("model-choice-note").hidden = ready.length > 0;
 }
@@ -180,4 +200,10 @@ export async function loadModelsBlock() {
 
 export function wireModels() {
   $("model-form").addEventListener("submit", trainModel);
+  wireModelPicks();
+  // A team's name (and whether a model is still shared with me) follows my teams.
+  document.addEventListener("atelier:teams-changed", () => {
+    if ($("account-view").hidden) refreshModelPicker();
+    else loadModels();
+  });
 }
