@@ -237,9 +237,13 @@ class PrivacyMachine(RuleBasedStateMachine):
         # (all draws 0), which Hypothesis runs first, so at least once a run, and seldom else.
         if take_away == 0:
             self._sources_taken_away_before_their_jobs_start(shared)
-            # A trained model of user 0's, which user 2 tries to draw with: a missing model's 404.
-            self._create_model(OWNER, None)
-            self._generate_with(next(iter(self.models)), 2)
+            # A model trained on five of user 0's creations, private and team images among them,
+            # which user 2 tries to draw with (a missing model's 404) and user 0 draws with.
+            self.generate(OWNER, "private", num_images=2)
+            self._create_model(OWNER, sorted(i for i in self.imgs if self._owns(OWNER, i)))
+            [model_id] = self.models
+            self._generate_with(model_id, 2)
+            self._generate_with(model_id, OWNER)
 
     # ---- rules (images and generations are drawn from the model, deleted ones included)
 
@@ -387,15 +391,20 @@ class PrivacyMachine(RuleBasedStateMachine):
             self._mark_deleted(doomed_generation)
         finally:
             self.platform.stack.start_worker()
+        settled: dict[str, Gen] = {}
         for generation_id, words, gen in doomed_jobs:
             generation = self.platform.wait(self.users[gen.owner].account, generation_id)
-            self.gens[generation_id] = gen
+            # A job whose source is deleted never changes again: probed once, here, not at every step.
+            source_gone = self.imgs[gen.source or gen.style or ""].deleted
+            (settled if source_gone else self.gens)[generation_id] = gen
             assert (generation["status"], generation["error"]) == ("failed", words), generation
             assert not generation["images"] and not generation["suggestions"], generation
             source = gen.source or gen.style
             if source is not None and self.imgs[source].owner != gen.owner:
                 assert self.imgs[source].token not in str(generation)
             self.seen[f"{words} (before the start)"] += 1
+        views = [(generation_id, gen, viewer) for generation_id, gen in settled.items() for viewer in range(USERS + 1)]
+        self._each_at_once(self._probe_generation, views)
         self._record_action("edit", OWNER, hidden, self.platform.wait(owner, edited), (512, 512), "private")
         self.seen["edit of a source made private before the start"] += 1
 
@@ -767,6 +776,7 @@ class PrivacyMachine(RuleBasedStateMachine):
         trained = models.wait_trained(self.platform.http, headers, model_id)
         assert trained["status"] == "ready", trained
         model.status = "ready"
+        self._each_at_once(self._probe_training_job, [(model, viewer) for viewer in range(USERS + 1) if viewer != who])
         assert self.platform.me(user.account)["credits"] == credits - models.TRAINING_PRICE  # once
 
     def _owns(self, who: int, image_id: str) -> bool:
@@ -817,6 +827,8 @@ class PrivacyMachine(RuleBasedStateMachine):
         if models.may_see(actor, model):
             assert reply.status_code == 204, reply.text
             model.deleted = True
+            others = [(model, viewer) for viewer in range(USERS + 1) if viewer != model.owner]
+            self._each_at_once(self._probe_training_job, others)
             return
         unknown = self.platform.http.delete(f"/api/v1/models/{uuid.uuid4()}", headers=headers)
         assert reply.status_code == 404 and fingerprint(reply) == fingerprint(unknown), reply.text
@@ -992,7 +1004,12 @@ class PrivacyMachine(RuleBasedStateMachine):
             assert reply.status_code == 200, reply.text
             listed = {item["model_id"]: item["status"] for item in reply.json()["items"]}
             assert listed == {i: m.status for i, m in self.models.items() if models.may_see(viewer, m)}
-        assert not any(m.token in reply.text for m in self.models.values() if not models.may_see(viewer, m))
+        hidden = [m for m in self.models.values() if not models.may_see(viewer, m)]
+        assert not any(secret in reply.text for m in hidden for secret in self._secrets_of(m))
+
+    def _secrets_of(self, model: models.Model) -> set[str]:
+        """Its name's token, and the prompts' of the creations it was made from (its captions)."""
+        return {model.token} | {self.imgs[i].token for i in model.picked or [] if i in self.imgs}
 
     def _probe_model(self, model_id: str, model: models.Model, viewer: int) -> None:
         headers = self._headers(viewer)
@@ -1000,7 +1017,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             reply = self.platform.http.get(f"/api/v1/models/{model_id}{path}", headers=headers)
             if not models.may_see(viewer, model):
                 assert fingerprint(reply) == self.missing_model[viewer][path], (path, viewer, reply.text)
-                assert model.token not in reply.text
+                assert not any(secret in reply.text for secret in self._secrets_of(model))
             elif path:
                 index = int(path.rsplit("/", 1)[1])
                 if model.picked and self.imgs[model.picked[index]].deleted:
@@ -1011,11 +1028,15 @@ class PrivacyMachine(RuleBasedStateMachine):
                 assert reply.headers["cache-control"] == "private, no-store"
             else:
                 assert reply.status_code == 200 and reply.json()["status"] == model.status, reply.text
-        if viewer != model.owner:
-            job = self.platform.http.get(f"/api/v1/generations/{model.job_id}", headers=headers)
-            assert fingerprint(job) == self.missing_generation[viewer], job.text
-            events = self.platform.http.get(f"/api/v1/generations/{model.job_id}/events", headers=headers)
-            assert events.status_code in (401, 404) and model.token not in events.text
+
+    def _probe_training_job(self, model: models.Model, viewer: int) -> None:
+        """Anyone else's view of its training job: an unknown generation's (it never changes: probed
+        when the model is trained and when it is deleted, not at every step)."""
+        headers = self._headers(viewer)
+        job = self.platform.http.get(f"/api/v1/generations/{model.job_id}", headers=headers)
+        assert fingerprint(job) == self.missing_generation[viewer], job.text
+        events = self.platform.http.get(f"/api/v1/generations/{model.job_id}/events", headers=headers)
+        assert events.status_code in (401, 404) and model.token not in events.text
 
 
 # Twice the slowest run measured (300 s with start-up on 2 cores at load 20): a run cut off by the
