@@ -244,6 +244,11 @@ class PrivacyMachine(RuleBasedStateMachine):
             [model_id] = self.models
             self._generate_with(model_id, 2)
             self._generate_with(model_id, OWNER)
+            # And one from uploads, which user 0 deletes: gone for them too, on every read and to draw with.
+            self._create_model(OWNER, None)
+            [uploaded] = set(self.models) - {model_id}
+            self._delete_model(uploaded, OWNER)
+            self._generate_with(uploaded, OWNER)
 
     # ---- rules (images and generations are drawn from the model, deleted ones included)
 
@@ -819,8 +824,10 @@ class PrivacyMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_model(self, data: st.DataObject) -> None:
         model_id = data.draw(st.sampled_from(sorted(self.models)), label="model")
+        self._delete_model(model_id, self._actor(data, self.models[model_id].owner))
+
+    def _delete_model(self, model_id: str, actor: int) -> None:
         model = self.models[model_id]
-        actor = self._actor(data, model.owner)
         headers = self.users[actor].account.headers
         reply = self.platform.http.delete(f"/api/v1/models/{model_id}", headers=headers)
         self.seen[f"delete a model {reply.status_code}"] += 1
@@ -1068,5 +1075,8 @@ def test_no_one_but_the_owner_ever_sees_a_private_or_deleted_image_nor_a_non_mem
     for words in actions.GONE.values():
         assert PrivacyMachine.seen[f"{words} (before the start)"] >= 1, words
     assert PrivacyMachine.seen["edit of a source made private before the start"] >= 1
-    # Drawn, but the custom models' rules come up in every run of this size.
-    assert PrivacyMachine.seen["models probed"] > 0
+    # And custom models: one trained on creations, drawn with by its owner (and refused to another
+    # user), one on uploads, deleted by its owner.
+    for outcome in ("create a model from creations 202", "create a model from uploads 202", "delete a model 204"):
+        assert PrivacyMachine.seen[outcome] >= 1, outcome
+    assert PrivacyMachine.seen["generate with a model 202"] >= 1 and PrivacyMachine.seen["models probed"] > 0
