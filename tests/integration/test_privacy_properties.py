@@ -66,7 +66,11 @@ reads and the same checks; a probe's own reads stay in order): 1.5x faster than 
 (measured on this 2-core machine, load 20: 6-8 s against 10-13 s a full probe of 8 images). The
 run draws how many images there are, so its time varies: 120 s on a lightly loaded machine, 220 s
 (plus 80 s of start-up) at load 20, past pytest's default 300 s; hence its own limit below. The
-actions, styles and remixes took it from 140 s to 205 s (the same loaded machine, load 16).
+actions, styles and remixes took it from 140 s to 205 s (the same loaded machine, load 16). The
+sources taken away, idempotency and custom models took it from 72 s to 89 s and from 103 s to 114 s
+(two runs of each in one session, load 7-10, Triton's style_train already loaded as the custom
+models' tests leave it; its first training in a session loads it: 25-35 s more). Jobs whose source
+is deleted for good and the training jobs are probed once, not at every step: they cannot change.
 """
 
 from __future__ import annotations
