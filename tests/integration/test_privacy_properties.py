@@ -242,12 +242,13 @@ class PrivacyMachine(RuleBasedStateMachine):
         if take_away == 0:
             self._sources_taken_away_before_their_jobs_start(shared)
             # A model trained on five of user 0's creations, private and team images among them,
-            # which user 2 tries to draw with (a missing model's 404) and user 0 draws with.
+            # which a team member and a non-member try to draw with (a missing model's 404) and
+            # user 0 draws with.
             self.generate(OWNER, "private", num_images=2)
             self._create_model(OWNER, sorted(i for i in self.imgs if self._owns(OWNER, i)))
             [model_id] = self.models
-            self._generate_with(model_id, 2)
-            self._generate_with(model_id, OWNER)
+            for who in (1, 2, OWNER):
+                self._generate_with(model_id, who)
             # And one from uploads, which user 0 deletes: gone for them too, on every read and to draw with.
             self._create_model(OWNER, None)
             [uploaded] = set(self.models) - {model_id}
