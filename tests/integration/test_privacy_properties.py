@@ -28,9 +28,21 @@ probed as the owner, as each other user and anonymously:
 - lineage (an image's `remixed_from` and `style_from`, a generation's `source_image_id` and
   `style_image_id`) is shown to a viewer only while they may see the source or reference now, and
   otherwise leaves no trace (neither its id nor its prompt's token);
-- a style reference made private by its owner after the job was accepted and before it started
-  (the worker stopped meanwhile) fails the job in the words of a missing image, and the credit
-  comes back.
+- a source taken away after its job was accepted and before it started (the worker stopped
+  meanwhile): deleted by its owner, for every action, a remix and a style reference; made private by
+  its owner, for someone else's remix or style reference (a team image's too); each job fails in
+  the words of a missing image, its credit comes back, and nothing of it is made; an action whose
+  source was made private in between makes a private result;
+- an action sent again with its Idempotency-Key is the same job, charged once; the key with another
+  request answers 409;
+- custom models (tests/support/privacy_models.py): a user makes one from uploads or from five
+  images they pick (someone else's, a deleted or an unknown image among them: the 404 of unknown
+  ids, nothing charged; a plan without custom models: 403), generates with one and deletes one
+  (their own or not). Each model is listed, shown, its training images' thumbnails served to its
+  owner only, until deleted; everyone else (and the owner after deletion) gets exactly a missing
+  model's answers on every read, its training job is an unknown generation, and a generation with
+  it is the missing model's 404 with nothing charged. The owner's trained model starts a job (which
+  this platform's procedural model refuses, refunded), its `model_id` shown to the owner alone.
 
 Teams: user 0 owns a team (Team plan at the start); users join (invited by the owner, accepted),
 leave or are removed, and share their images with the team. A team image is seen by the team's
@@ -46,15 +58,19 @@ Settings: MAX_EXAMPLES=6 runs of up to STEPS=12 steps each (≈ 65 steps, each f
 probe). Generations are 1 image, 2 steps. Each run starts with user 0 on the Team plan holding a
 private image and a team image, and user 1 in the team with a public image (which user 2 tries to
 describe) and one styled after the team image, so there is always something (and some lineage) to
-leak to a non-member; the simplest example (Hypothesis's first) also takes a style reference away
-before its job starts (a worker restart). The rules' outcome counts are logged at the end.
+leak to a non-member; the simplest example (Hypothesis's first) also takes sources away before
+their jobs start (one worker restart for eleven jobs). The rules' outcome counts are logged at the end.
 
 Time: the probes of different images, generations and users run PROBES_AT_ONCE at a time (the same
 reads and the same checks; a probe's own reads stay in order): 1.5x faster than one at a time
 (measured on this 2-core machine, load 20: 6-8 s against 10-13 s a full probe of 8 images). The
 run draws how many images there are, so its time varies: 120 s on a lightly loaded machine, 220 s
 (plus 80 s of start-up) at load 20, past pytest's default 300 s; hence its own limit below. The
-actions, styles and remixes took it from 140 s to 205 s (the same loaded machine, load 16).
+actions, styles and remixes took it from 140 s to 205 s (the same loaded machine, load 16). The
+sources taken away, idempotency and custom models took it from 72 s to 89 s and from 103 s to 114 s
+(two runs of each in one session, load 7-10, Triton's style_train already loaded as the custom
+models' tests leave it; its first training in a session loads it: 25-35 s more). Jobs whose source
+is deleted for good and the training jobs are probed once, not at every step: they cannot change.
 """
 
 from __future__ import annotations
@@ -70,7 +86,14 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from atelier.billing.v1 import billing_pb2
 from tests.integration.test_privacy_support import (
@@ -83,6 +106,7 @@ from tests.integration.test_privacy_support import (
     running_platform,
 )
 from tests.support import privacy_actions as actions
+from tests.support import privacy_models as models
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -98,9 +122,6 @@ PAID_WITH_PRIVACY = {"plus", "pro", "team"}
 OWNER = 0  # of the team, for ever: the team's last owner can never leave
 PAID = {"basic"} | PAID_WITH_PRIVACY
 PROMPT = "a red circle on a blue background"
-# A job whose style reference was made private or deleted before it started: the words of a missing
-# image, the same for both, so the failure says nothing about someone else's image.
-STYLE_REFERENCE_GONE = "The style reference image is no longer available."
 # How a generation names the image it is made from.
 LINK_FIELD = {"style": "style_image_id", "remix": "source_image_id"}
 WORKER = "generation-worker"
@@ -113,7 +134,8 @@ STATUS = {
 
 @pytest.fixture(scope="module")
 def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
-    with running_platform(postgres_url, object_store, triton_url) as running:
+    overrides = {"ATELIER_CUSTOM_MODEL_TRAIN_STEPS": models.TRAIN_STEPS}
+    with running_platform(postgres_url, object_store, triton_url, **overrides) as running:
         yield running
 
 
@@ -161,6 +183,8 @@ class Gen:
     source: str | None = None
     style: str | None = None
     suggestions: list[str] = field(default_factory=list)  # a describe job's answer
+    model: str | None = None  # the custom model it was asked to draw with
+    token: str = ""  # its prompt's, where it made no image to carry it
 
 
 class PrivacyMachine(RuleBasedStateMachine):
@@ -180,10 +204,18 @@ class PrivacyMachine(RuleBasedStateMachine):
         self.made_from = 0
         self.actor_turn = 0
         self.members = {OWNER}
+        self.models: dict[str, models.Model] = {}
         viewers = [user.account.headers for user in self.users] + [ANONYMOUS]
         self.reference = [missing_image_answers(self.platform, headers) for headers in viewers]
         self.missing_generation = [
             fingerprint(self.platform.http.get(f"/api/v1/generations/{uuid.uuid4()}", headers=headers))
+            for headers in viewers
+        ]
+        self.missing_model = [
+            {
+                path: fingerprint(reply)
+                for path, reply in models.unknown_model_reads(self.platform.http, headers).items()
+            }
             for headers in viewers
         ]
 
@@ -205,10 +237,23 @@ class PrivacyMachine(RuleBasedStateMachine):
         self._act("describe", next(i for i, img in self.imgs.items() if img.owner == 1), 2, None)
         # A public image styled after the team image: its lineage is for the team's eyes only.
         self.generate(1, "public", style=shared)
-        # A style reference taken away before its job starts costs a worker restart: in the simplest
-        # example (all draws 0), which Hypothesis runs first, so at least once a run, and seldom else.
+        # Sources taken away before their jobs start cost a worker restart: in the simplest example
+        # (all draws 0), which Hypothesis runs first, so at least once a run, and seldom else.
         if take_away == 0:
-            self._styled_while_the_reference_turns_private(1, shared)
+            self._sources_taken_away_before_their_jobs_start(shared)
+            # A model trained on five of user 0's creations, private and team images among them,
+            # which a team member and a non-member try to draw with (a missing model's 404) and
+            # user 0 draws with.
+            self.generate(OWNER, "private", num_images=2)
+            self._create_model(OWNER, sorted(i for i in self.imgs if self._owns(OWNER, i)))
+            [model_id] = self.models
+            for who in (1, 2, OWNER):
+                self._generate_with(model_id, who)
+            # And one from uploads, which user 0 deletes: gone for them too, on every read and to draw with.
+            self._create_model(OWNER, None)
+            [uploaded] = set(self.models) - {model_id}
+            self._delete_model(uploaded, OWNER)
+            self._generate_with(uploaded, OWNER)
 
     # ---- rules (images and generations are drawn from the model, deleted ones included)
 
@@ -298,34 +343,86 @@ class PrivacyMachine(RuleBasedStateMachine):
         assert self.imgs[reference].token not in reply.text
         self.seen[f"{how} of a hidden image: 404"] += 1
 
-    def _styled_while_the_reference_turns_private(self, who: int, reference: str) -> None:
-        """With the worker stopped, a generation styled after someone else's image is accepted; then
-        its owner makes it private."""
-        account = self.users[who].account
-        image = self.imgs[reference]
-        assert image.owner != who and self.users[image.owner].private_allowed
-        credits = self.platform.me(account)["credits"]
+    def _sources_taken_away_before_their_jobs_start(self, shared: str) -> None:
+        """With the worker stopped, jobs that read a source image are accepted; then their sources
+        are taken away, and the worker starts again (one restart for them all):
+        - user 0 runs every action, a remix and a style on a public image of theirs, then deletes it;
+        - user 1 (a team member) styles after the team image, which user 0 makes private;
+        - user 2 remixes an image user 0 has made public, and user 0 edits it; then user 0 makes
+          it private again.
+        Each job fails in the words of a missing image (the same whether the source was deleted or
+        hidden: nothing is said about someone else's image), its credit comes back, and nothing of
+        it is made; but the edit goes ahead, its result as private as its source at the start."""
+        owner = self.users[OWNER].account
         token = f"t{uuid.uuid4().hex[:12]}"
+        accepted = self.platform.submit(owner, f"{PROMPT} {token}", "public")
+        assert accepted.status_code == 202, accepted.text
+        self.users[OWNER].last_choice = "public"
+        doomed_generation = accepted.json()["generation_id"]
+        self._record_generation(OWNER, doomed_generation, token, "public")
+        [doomed] = self.gens[doomed_generation].image_ids
+        hidden = next(i for i, img in self.imgs.items() if img.owner == OWNER and img.visibility == "private")
+        assert self.platform.set_visibility(owner, hidden, "public").status_code == 200
+        self.imgs[hidden].visibility = "public"
+        credits = [self.platform.me(user.account)["credits"] for user in self.users]
+        doomed_jobs: list[tuple[str, str, Gen]] = []  # (generation id, the words it fails in, its model)
+
+        def act(route: str, image_id: str) -> str:
+            body = actions.body_for(route, 512, 512, self.imgs[image_id].token, actions.first_choice)
+            reply = self.platform.http.post(f"/api/v1/images/{image_id}/{route}", json=body, headers=owner.headers)
+            assert reply.status_code == 202, (route, reply.text)
+            return reply.json()["generation_id"]
+
         self.platform.stack.stop(WORKER)
         try:
-            reply = self.platform.submit(account, f"{PROMPT} {token}", "public", style_image_id=reference)
-            assert reply.status_code == 202, reply.text
-            self.users[who].last_choice = "public"
-            changed = self.platform.set_visibility(self.users[image.owner].account, reference, "private")
-            assert changed.status_code == 200, changed.text
-            image.visibility = "private"
+            for route in actions.ROUTES:
+                gen = Gen(OWNER, status="failed", kind=actions.kind_of(route), source=doomed, token=token)
+                doomed_jobs.append((act(route, doomed), actions.GONE[route], gen))
+            for who, how, image_id in (
+                (OWNER, "remix", doomed),
+                (OWNER, "style", doomed),
+                (1, "style", shared),
+                (2, "remix", hidden),
+            ):
+                mine = f"t{uuid.uuid4().hex[:12]}"
+                link = {LINK_FIELD[how]: image_id}
+                reply = self.platform.submit(self.users[who].account, f"{PROMPT} {mine}", "public", **link)
+                assert reply.status_code == 202, (who, how, reply.text)
+                self.users[who].last_choice = "public"
+                remix, style = (image_id, None) if how == "remix" else (None, image_id)
+                gen = Gen(who, status="failed", token=mine, source=remix, style=style)
+                doomed_jobs.append((reply.json()["generation_id"], actions.GONE[how], gen))
+            edited = act("edit", hidden)
+            for image_id in (shared, hidden):
+                assert self.platform.set_visibility(owner, image_id, "private").status_code == 200
+                self.imgs[image_id].visibility = "private"
+            deleted = self.platform.http.delete(f"/api/v1/generations/{doomed_generation}", headers=owner.headers)
+            assert deleted.status_code == 204, deleted.text
+            self._mark_deleted(doomed_generation)
         finally:
             self.platform.stack.start_worker()
-        generation = self.platform.wait(account, reply.json()["generation_id"])
-        self.gens[generation["generation_id"]] = Gen(who, status=generation["status"], style=reference)
-        assert (generation["status"], generation["error"]) == ("failed", STYLE_REFERENCE_GONE), generation
-        assert not generation["images"] and image.token not in str(generation)
-        self.seen["style reference made private before the start"] += 1
+        settled: dict[str, Gen] = {}
+        for generation_id, words, gen in doomed_jobs:
+            generation = self.platform.wait(self.users[gen.owner].account, generation_id)
+            # A job whose source is deleted never changes again: probed once, here, not at every step.
+            source_gone = self.imgs[gen.source or gen.style or ""].deleted
+            (settled if source_gone else self.gens)[generation_id] = gen
+            assert (generation["status"], generation["error"]) == ("failed", words), generation
+            assert not generation["images"] and not generation["suggestions"], generation
+            source = gen.source or gen.style
+            if source is not None and self.imgs[source].owner != gen.owner:
+                assert self.imgs[source].token not in str(generation)
+            self.seen[f"{words} (before the start)"] += 1
+        views = [(generation_id, gen, viewer) for generation_id, gen in settled.items() for viewer in range(USERS + 1)]
+        self._each_at_once(self._probe_generation, views)
+        self._record_action("edit", OWNER, hidden, self.platform.wait(owner, edited), (512, 512), "private")
+        self.seen["edit of a source made private before the start"] += 1
 
         def refunded() -> bool:
-            return self.platform.me(account)["credits"] == credits
+            now = [self.platform.me(user.account)["credits"] for user in self.users]
+            return now == [credits[0] - actions.PRICE, *credits[1:]]  # the edit's alone is charged
 
-        wait_until(refunded, "the failed job's credits refunded", 30, interval=0.2)
+        wait_until(refunded, "the failed jobs' credits refunded", 30, interval=0.2)
 
     def _expect_change(self, actor: int, image_id: str, target: str) -> str:
         """ "ok", "not_found" or "refused", as the rules say."""
@@ -540,7 +637,9 @@ class PrivacyMachine(RuleBasedStateMachine):
         image = self.imgs[image_id]
         user = self.users[actor]
         headers = user.account.headers
-        reply = self.platform.http.post(f"/api/v1/images/{image_id}/{route}", json=body, headers=headers)
+        key = f"k{uuid.uuid4().hex}"
+        credits = self.platform.me(user.account)["credits"]
+        reply = self._post_action(route, image_id, body, headers, key)
         self.seen[f"{route} {reply.status_code}"] += 1
         if actor != image.owner or image.deleted:
             # The image first, exactly as an unknown one: nothing about the plan, the size or the image.
@@ -559,7 +658,33 @@ class PrivacyMachine(RuleBasedStateMachine):
         if reply.status_code == 402:  # out of credits: allowed, nothing was made
             return
         assert reply.status_code == 202, reply.text
-        generation = self.platform.wait(user.account, reply.json()["generation_id"])
+        generation_id = reply.json()["generation_id"]
+        # A repeat (a double click, a retried request) is the same job; the key with another request, a conflict.
+        again = self._post_action(route, image_id, body, headers, key)
+        assert (again.status_code, again.json()["generation_id"]) == (202, generation_id), again.text
+        other_route, other_body = actions.another_request(route, body)
+        conflict = self._post_action(other_route, image_id, other_body, headers, key)
+        assert conflict.status_code == actions.KEY_REUSED, conflict.text
+        self.seen["action repeated with its key"] += 1
+        generation = self.platform.wait(user.account, generation_id)
+        # A team image's derivative is its maker's alone; otherwise never more visible than its source.
+        expected = "private" if image.visibility == "team" else None
+        self._record_action(route, actor, image_id, generation, size, expected)
+        assert self.platform.me(user.account)["credits"] == credits - actions.PRICE  # once, for the three requests
+
+    def _post_action(
+        self, route: str, image_id: str, body: dict | None, headers: dict[str, str], key: str
+    ) -> httpx.Response:
+        return self.platform.http.post(
+            f"/api/v1/images/{image_id}/{route}", json=body, headers={**headers, "Idempotency-Key": key}
+        )
+
+    def _record_action(
+        self, route: str, actor: int, image_id: str, generation: dict, size: tuple[int, int], expected: str | None
+    ) -> None:
+        """A finished action on image_id: its suggestions or its one result, born `expected` (None:
+        the source's visibility)."""
+        image = self.imgs[image_id]
         assert generation["status"] == "succeeded", generation
         kind = actions.kind_of(route)
         assert (generation["params"]["kind"], generation["params"]["source_image_id"]) == (kind, image_id)
@@ -571,8 +696,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             self.seen[f"{route} done on {image.visibility}"] += 1
             return
         [result] = generation["images"]
-        # Never more visible than its source; a team image's derivative is its maker's alone.
-        expected = "private" if image.visibility == "team" else image.visibility
+        expected = expected or image.visibility
         assert (result["width"], result["height"], result["visibility"]) == (*size, expected), (result, image)
         # Its prompt is the source's (or carries the source's token): probed for leaks like any image.
         self.imgs[result["image_id"]] = Img(
@@ -610,6 +734,116 @@ class PrivacyMachine(RuleBasedStateMachine):
         gen.deleted = True
         for image_id in gen.image_ids:
             self.imgs[image_id].deleted = True
+
+    # ---- custom models (tests/support/privacy_models.py): their owner's alone
+
+    @rule(data=st.data())
+    def create_model(self, data: st.DataObject) -> None:
+        """From uploads or from five images the user picks, their own first: someone else's, a
+        deleted or an unknown image among them answers as five unknown ids do, and charges nothing."""
+        who = data.draw(st.integers(0, USERS - 1), label="who")
+        picked: list[str] | None = None
+        if data.draw(st.booleans(), label="from creations"):
+            own = sorted(i for i, img in self.imgs.items() if img.owner == who and not img.deleted)
+            others = sorted(set(self.imgs) - set(own))
+            stray = data.draw(st.booleans(), label="stray") and others
+            picked = own[: models.MIN_IMAGES - 1 if stray else models.MIN_IMAGES]
+            picked += others[: models.MIN_IMAGES - len(picked)]
+            picked += [str(uuid.uuid4()) for _ in range(models.MIN_IMAGES - len(picked))]
+        self._create_model(who, picked)
+
+    def _create_model(self, who: int, picked: list[str] | None) -> None:
+        """`picked`: the images to make it from (None: uploads)."""
+        user = self.users[who]
+        headers = user.account.headers
+        token = f"m{uuid.uuid4().hex[:12]}"
+        credits = self.platform.me(user.account)["credits"]
+        key = f"k{uuid.uuid4().hex}"
+        reply = models.create(self.platform.http, headers, f"style {token}", picked, key)
+        self.seen[f"create a model from {'creations' if picked else 'uploads'} {reply.status_code}"] += 1
+        if picked is not None and not all(i in self.imgs and self._owns(who, i) for i in picked):
+            unknown_ids = [str(uuid.uuid4()) for _ in picked]
+            unknown = models.create(self.platform.http, headers, f"style {token}", unknown_ids)
+            assert reply.status_code == 404, reply.text
+            assert fingerprint(reply) == fingerprint(unknown)
+            assert not any(self.imgs[i].token in reply.text for i in picked if i in self.imgs)
+            assert self.platform.me(user.account)["credits"] == credits
+            return
+        if not user.paid_features:  # custom_models: basic and up, active
+            assert reply.status_code == 403, reply.text
+            assert self.platform.me(user.account)["credits"] == credits
+            return
+        if reply.status_code == 402:  # out of credits: allowed, nothing was made
+            return
+        assert reply.status_code == 202, reply.text
+        model_id = reply.json()["model_id"]
+        again = models.create(self.platform.http, headers, f"style {token}", picked, key)
+        assert (again.status_code, again.json()["model_id"]) == (202, model_id), again.text
+        conflict = models.create(self.platform.http, headers, f"another {token}", picked, key)
+        assert conflict.status_code == actions.KEY_REUSED, conflict.text
+        model = models.Model(who, token, reply.json()["job_id"], picked)
+        self.models[model_id] = model
+        trained = models.wait_trained(self.platform.http, headers, model_id)
+        assert trained["status"] == "ready", trained
+        model.status = "ready"
+        self._each_at_once(self._probe_training_job, [(model, viewer) for viewer in range(USERS + 1) if viewer != who])
+        assert self.platform.me(user.account)["credits"] == credits - models.TRAINING_PRICE  # once
+
+    def _owns(self, who: int, image_id: str) -> bool:
+        image = self.imgs[image_id]
+        return image.owner == who and not image.deleted
+
+    @precondition(lambda self: self.models)
+    @rule(data=st.data())
+    def generate_with_a_model(self, data: st.DataObject) -> None:
+        """`model_id` on a generation: the owner's trained model starts a job; anyone else's, a
+        deleted or an untrained one is the 404 of a missing model, with nothing charged."""
+        model_id = data.draw(st.sampled_from(sorted(self.models)), label="model")
+        self._generate_with(model_id, self._actor(data, self.models[model_id].owner))
+
+    def _generate_with(self, model_id: str, who: int) -> None:
+        model = self.models[model_id]
+        user = self.users[who]
+        token = f"t{uuid.uuid4().hex[:12]}"
+        credits = self.platform.me(user.account)["credits"]
+        reply = self.platform.submit(user.account, f"{PROMPT} {token}", "public", model_id=model_id)
+        self.seen[f"generate with a model {reply.status_code}"] += 1
+        if not models.may_generate_with(who, model):
+            unknown = self.platform.submit(user.account, f"{PROMPT} {token}", "public", model_id=str(uuid.uuid4()))
+            assert reply.status_code == 404 and reply.json()["detail"] == models.MISSING_MODEL, reply.text
+            assert fingerprint(reply) == fingerprint(unknown)
+            assert model.token not in reply.text
+            assert self.platform.me(user.account)["credits"] == credits
+            return
+        if reply.status_code == 402:
+            return
+        assert reply.status_code == 202, reply.text
+        user.last_choice = "public"
+        generation = self.platform.wait(user.account, reply.json()["generation_id"])
+        assert generation["status"] == "failed" and models.NO_STYLES_HERE in generation["error"], generation
+        assert not generation["images"] and generation["params"]["model_id"] == model_id, generation
+        self.gens[generation["generation_id"]] = Gen(who, status="failed", model=model_id, token=token)
+        wait_until(lambda: self.platform.me(user.account)["credits"] == credits, "the job's credit refunded", 30)
+
+    @precondition(lambda self: self.models)
+    @rule(data=st.data())
+    def delete_model(self, data: st.DataObject) -> None:
+        model_id = data.draw(st.sampled_from(sorted(self.models)), label="model")
+        self._delete_model(model_id, self._actor(data, self.models[model_id].owner))
+
+    def _delete_model(self, model_id: str, actor: int) -> None:
+        model = self.models[model_id]
+        headers = self.users[actor].account.headers
+        reply = self.platform.http.delete(f"/api/v1/models/{model_id}", headers=headers)
+        self.seen[f"delete a model {reply.status_code}"] += 1
+        if models.may_see(actor, model):
+            assert reply.status_code == 204, reply.text
+            model.deleted = True
+            others = [(model, viewer) for viewer in range(USERS + 1) if viewer != model.owner]
+            self._each_at_once(self._probe_training_job, others)
+            return
+        unknown = self.platform.http.delete(f"/api/v1/models/{uuid.uuid4()}", headers=headers)
+        assert reply.status_code == 404 and fingerprint(reply) == fingerprint(unknown), reply.text
 
     def teardown(self) -> None:
         self.probes.shutdown()
@@ -733,7 +967,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             # Lineage while the owner may see the source or reference now (the source of an action
             # is the owner's own: until it is deleted).
             params = body["params"]
-            assert params["kind"] == gen.kind
+            assert (params["kind"], params["model_id"]) == (gen.kind, gen.model), body
             assert params["source_image_id"] == (gen.source if self.may_see(viewer, gen.source) else None), body
             style_shown = self.may_see(viewer, gen.style)
             assert params["style_image_id"] == (gen.style if style_shown else None), body
@@ -743,7 +977,7 @@ class PrivacyMachine(RuleBasedStateMachine):
             # Exactly an unknown id's answer: no status, suggestions, lineage nor prompt.
             assert reply.status_code == 404
             assert fingerprint(reply) == self.missing_generation[viewer]
-            tokens = {self.imgs[i].token for i in gen.image_ids}
+            tokens = {self.imgs[i].token for i in gen.image_ids} | ({gen.token} - {""})
             assert not any(token in reply.text for token in tokens)
             events = self.platform.http.get(f"/api/v1/generations/{generation_id}/events", headers=headers)
             assert events.status_code == 404
@@ -758,6 +992,63 @@ class PrivacyMachine(RuleBasedStateMachine):
         assert listed == {i: img.visibility for i, img in mine.items()}
         private = {item["image_id"] for item in self.platform.creations(user.account, "private")}
         assert private == {i for i, img in mine.items() if img.visibility == "private"}
+
+    @invariant()
+    def models_are_their_owners_alone(self) -> None:
+        """Listed, shown and their training images served to their owner until deleted; to anyone
+        else (and to the owner after deletion) exactly an unknown model's answers, their training
+        jobs an unknown generation's."""
+        if not self.models:
+            return
+        self.seen["models probed"] += len(self.models)
+        self._each_at_once(self._probe_model_list, [(viewer,) for viewer in range(USERS + 1)])
+        views = [(model_id, model, viewer) for model_id, model in self.models.items() for viewer in range(USERS + 1)]
+        self._each_at_once(self._probe_model, views)
+
+    def _headers(self, viewer: int) -> dict[str, str]:
+        return self.users[viewer].account.headers if viewer < USERS else ANONYMOUS
+
+    def _probe_model_list(self, viewer: int) -> None:
+        reply = self.platform.http.get("/api/v1/models", headers=self._headers(viewer))
+        if viewer == USERS:
+            assert reply.status_code == 401, reply.text
+        else:
+            assert reply.status_code == 200, reply.text
+            listed = {item["model_id"]: item["status"] for item in reply.json()["items"]}
+            assert listed == {i: m.status for i, m in self.models.items() if models.may_see(viewer, m)}
+        hidden = [m for m in self.models.values() if not models.may_see(viewer, m)]
+        assert not any(secret in reply.text for m in hidden for secret in self._secrets_of(m))
+
+    def _secrets_of(self, model: models.Model) -> set[str]:
+        """Its name's token, and the prompts' of the creations it was made from (its captions)."""
+        return {model.token} | {self.imgs[i].token for i in model.picked or [] if i in self.imgs}
+
+    def _probe_model(self, model_id: str, model: models.Model, viewer: int) -> None:
+        headers = self._headers(viewer)
+        for path in models.READS:
+            reply = self.platform.http.get(f"/api/v1/models/{model_id}{path}", headers=headers)
+            if not models.may_see(viewer, model):
+                assert fingerprint(reply) == self.missing_model[viewer][path], (path, viewer, reply.text)
+                assert not any(secret in reply.text for secret in self._secrets_of(model))
+            elif path:
+                index = int(path.rsplit("/", 1)[1])
+                if model.picked and self.imgs[model.picked[index]].deleted:
+                    # The owner's own; what it shows once that creation is deleted is not documented.
+                    self.seen[f"a model's thumbnail of a deleted creation {reply.status_code}"] += 1
+                    continue
+                assert reply.status_code == 200, (path, reply.text)
+                assert reply.headers["cache-control"] == "private, no-store"
+            else:
+                assert reply.status_code == 200 and reply.json()["status"] == model.status, reply.text
+
+    def _probe_training_job(self, model: models.Model, viewer: int) -> None:
+        """Anyone else's view of its training job: an unknown generation's (it never changes: probed
+        when the model is trained and when it is deleted, not at every step)."""
+        headers = self._headers(viewer)
+        job = self.platform.http.get(f"/api/v1/generations/{model.job_id}", headers=headers)
+        assert fingerprint(job) == self.missing_generation[viewer], job.text
+        events = self.platform.http.get(f"/api/v1/generations/{model.job_id}/events", headers=headers)
+        assert events.status_code in (401, 404) and model.token not in events.text
 
 
 # Twice the slowest run measured (300 s with start-up on 2 cores at load 20): a run cut off by the
@@ -782,8 +1073,15 @@ def test_no_one_but_the_owner_ever_sees_a_private_or_deleted_image_nor_a_non_mem
     assert PrivacyMachine.seen["private images probed"] > 0
     assert PrivacyMachine.seen["team images probed"] > 0
     # What every run's start does (the rest is drawn): a describe of someone else's public image, a
-    # team-only style lineage hidden from the others, a style reference made private before its job
-    # started.
+    # team-only style lineage hidden from the others, and every kind of job whose source was taken
+    # away before it started.
     assert PrivacyMachine.seen["describe 404"] > 0
     assert PrivacyMachine.seen["style_from hidden"] > 0
-    assert PrivacyMachine.seen["style reference made private before the start"] >= 1
+    for words in actions.GONE.values():
+        assert PrivacyMachine.seen[f"{words} (before the start)"] >= 1, words
+    assert PrivacyMachine.seen["edit of a source made private before the start"] >= 1
+    # And custom models: one trained on creations, drawn with by its owner (and refused to another
+    # user), one on uploads, deleted by its owner.
+    for outcome in ("create a model from creations 202", "create a model from uploads 202", "delete a model 204"):
+        assert PrivacyMachine.seen[outcome] >= 1, outcome
+    assert PrivacyMachine.seen["generate with a model 202"] >= 1 and PrivacyMachine.seen["models probed"] > 0

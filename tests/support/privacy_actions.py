@@ -20,6 +20,22 @@ PLAN_GATED = frozenset({"upscale", "remove-background", "replace-background", "e
 # Makes no image: the job's answer is its suggestions.
 NO_IMAGE = frozenset({"describe"})
 ROUTES = ("describe", "edit", "extend", "fill", "remove-background", "replace-background", "upscale")
+PRICE = 1  # each action's, in billing's catalogue ([action_prices])
+# A job whose source was deleted (or, for a remix or style reference of someone else's image, made
+# private) before it started fails in the words of a missing image.
+GONE = {
+    "describe": "The image to describe is no longer available.",
+    "edit": "The image to edit is no longer available.",
+    "extend": "The image to extend is no longer available.",
+    "fill": "The image to fill is no longer available.",
+    "remove-background": "The image to cut out is no longer available.",
+    "replace-background": "The image whose background to replace is no longer available.",
+    "upscale": "The image to upscale is no longer available.",
+    "remix": "The image you remixed is no longer available.",
+    "style": "The style reference image is no longer available.",
+}
+# A repeated Idempotency-Key with another request (gRPC FAILED_PRECONDITION: services/gateway/README.md).
+KEY_REUSED = 409
 
 
 def kind_of(route: str) -> str:
@@ -104,3 +120,20 @@ def body_for(route: str, width: int, height: int, token: str, draw_choice) -> di
         crop = draw_choice("crop", [False, True])
         return {"operations": edit_operations(width, height, rotate, crop)}
     return None
+
+
+def first_choice(label: str, options: list) -> object:
+    """A `draw_choice` that takes the first option: a body that every image of 64 px or more takes."""
+    return options[0]
+
+
+def another_request(route: str, body: dict | None) -> tuple[str, dict | None]:
+    """A request other than (route, body) on the same image: the same route with another body where
+    it takes one, else another route without one."""
+    if body is None:
+        return ("describe" if route != "describe" else "upscale"), None
+    if route == "edit":
+        return route, {"operations": [*body["operations"], {"op": "flip", "axis": "vertical"}]}
+    if route == "extend":
+        return route, {**body, "direction": "down" if body["direction"] != "down" else "up"}
+    return route, {**body, "prompt": f"{body['prompt']} again"}
