@@ -228,7 +228,8 @@ READ_ATTRIBUTES = ("shape", "colour", "size", "position", "background")
 def given_reading(pipeline, phrasing: str, per_triple: int) -> dict[str, float]:
     """Per attribute and whole, the share of a set's prompts whose text given to the network states
     the spec asked for (no diffusion, seconds): the given text is read back by `captions.parse`, exact
-    on the canonical captions the front end writes; a prompt it passes on as typed is parsed as such."""
+    on the canonical captions the front end writes; a prompt it passes on as typed is parsed as such.
+    "scored": all that the diffusion evaluator scores (shape, colour, position, background) read right."""
     pairs = [pair for row in phrased_prompts(phrasing, per_triple) for pair in row]
     given = pipeline.normalise([prompt for prompt, _ in pairs])
     rows = []
@@ -237,9 +238,10 @@ def given_reading(pipeline, phrasing: str, per_triple: int) -> dict[str, float]:
         asked, got = spec.objects[0], read.objects[0] if len(read.objects) == 1 else ObjectSpec(None)
         row = {name: getattr(got, name) == getattr(asked, name) for name in READ_ATTRIBUTES[:4]}
         row["background"] = read.background == spec.background
+        row["scored"] = all(row[name] for name in ("shape", "colour", "position", "background"))
         row["whole"] = text == captions.canonical_caption(spec)
         rows.append(row)
-    return {key: float(np.mean([row[key] for row in rows])) for key in (*READ_ATTRIBUTES, "whole")}
+    return {key: float(np.mean([row[key] for row in rows])) for key in (*READ_ATTRIBUTES, "scored", "whole")}
 
 
 def ground_truth_accuracy(count: int, size: int = 32, seed: int = 1) -> dict[str, float]:

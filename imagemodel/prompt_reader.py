@@ -25,6 +25,7 @@ from imagemodel.model import (
     UNSPECIFIED,
     TextEncoder,
 )
+from imagemodel.prompt_lexicon import Lexicon
 from imagemodel.word_meanings import WordMeanings
 from imagemodel.world import SHAPES
 
@@ -107,6 +108,7 @@ class PromptReader:
         self.encoder = encoder
         self.vocabulary = vocabulary
         self.meanings = WordMeanings(encoder) if resolve_words else None
+        self.lexicon = Lexicon(vocabulary.words) if resolve_words else None
         self._readings: dict[str, PromptSpec | None] = {}
 
     @classmethod
@@ -119,9 +121,9 @@ class PromptReader:
         return [self._read_one(self.resolve(prompt).text) for prompt in prompts]
 
     def resolve(self, prompt: str) -> Reading:
-        """The prompt with slips mended and each unknown word that means a world word replaced by it;
-        the words still unknown."""
-        reading = self.vocabulary.read(prompt)
+        """The prompt with slips mended, colour names and shape nouns as world words (`Lexicon`), and each
+        unknown word the encoder places near a world word replaced by it; the words still unknown."""
+        reading = self.vocabulary.read(self.lexicon.rewrite(prompt) if self.lexicon else prompt)
         if self.meanings is None or not reading.unknown:
             return reading
         meanings = {word: self.meanings.meaning(word) for word in reading.unknown}
