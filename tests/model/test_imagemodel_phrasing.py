@@ -16,10 +16,12 @@ from imagemodel.captions import canonical_caption
 # Measured on these samples (whole spec given exactly): templates 100%; held-out 86.8% (61.8% without
 # the lexicon front end, imagemodel/prompt_lexicon.py; 76.5% without its colour names; 69.1% without the
 # learned reader completing what the rules leave unread; 45.6% on main before them); fresh 47.1% (19.1%
-# without the lexicon, 30.9% without its colour names); unseen 10.3% (7.4% on main).
+# without the lexicon, 30.9% without its colour names; 14.7% on main). UNSEEN is read whole 10.3% (5.9%
+# on main), so it is bounded on what the diffusion evaluator scores (shape, colour, position and
+# background all right, size aside): 26.5% (8.8% on main).
 HELD_OUT_AT_LEAST = 0.80
 FRESH_AT_LEAST = 0.40
-UNSEEN_AT_LEAST = 0.07
+UNSEEN_SCORED_AT_LEAST = 0.18
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +41,10 @@ def test_the_front_end_reads_phrasings_it_was_not_written_for(pipeline) -> None:
     assert read_as_asked(pipeline, "templates") >= 0.95
     held_out = read_as_asked(pipeline, "held-out")
     fresh = read_as_asked(pipeline, "fresh")
-    unseen = read_as_asked(pipeline, "unseen")
+    unseen = evaluate.given_reading(pipeline, "unseen", 2)["scored"]
     assert held_out >= HELD_OUT_AT_LEAST, held_out
     assert fresh >= FRESH_AT_LEAST, fresh
-    assert unseen >= UNSEEN_AT_LEAST, unseen
+    assert unseen >= UNSEEN_SCORED_AT_LEAST, unseen
 
 
 def test_words_the_reader_resolves_are_not_reported_as_unknown(pipeline) -> None:
