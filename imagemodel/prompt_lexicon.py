@@ -33,7 +33,7 @@ BACKGROUND_NOUNS = ("backdrop", "bg", "canvas", "wall", "field", "surface", "sce
 NOT_COLOURS = frozenset(
     """dark light pale bright deep dull dusty pastel neon faded muted vivid soft warm cool hot bland drab
     dusk twilight midnight stone ice sea sky sand forest pine tea cement shit puke vomit snot barf poo
-    diarrhea bile bruise""".split()
+    diarrhea bile bruise""".split()  # the survey's everyday nouns and its joke names among them
 )
 SHORTEST_MENDED = 4  # below this one changed letter turns one word into another too easily
 TWO_EDITS_FROM = 8  # words this long may carry two slips
