@@ -127,6 +127,15 @@ class Lexicon:
         closest = sorted((target for target, distance, _ in near if distance == best), key=len)
         return closest[0] if len({self._meaning(target) for target in closest}) == 1 else None
 
+    def _shape(self, word: str) -> str | None:
+        """The world shape a shape noun means, in the plural too ("orbs" -> "circles")."""
+        if word in self.shapes:
+            return self.shapes[word]
+        for ending in ("es", "s"):
+            if word.endswith(ending) and word[: -len(ending)] in self.shapes:
+                return self.shapes[word[: -len(ending)]] + "s"
+        return None
+
     def _meaning(self, word: str) -> str:
         word = captions.SYNONYMS.get(word, word)
         for table in (captions._SHAPE, captions._COLOUR, captions._SIZE, captions._POSITION, self.shapes, self.colours):
@@ -201,7 +210,7 @@ class Lexicon:
                     break
             word = words[index]
             if meaning is None:
-                meaning = self.shapes.get(word) or ("background" if word in BACKGROUND_NOUNS else None)
+                meaning = self._shape(word) or ("background" if word in BACKGROUND_NOUNS else None)
             following = index + span
             modifier = meaning in COLOURS and (span > 1 or word not in COLOURS)
             if modifier and following < len(words) and words[following] in COLOURS:

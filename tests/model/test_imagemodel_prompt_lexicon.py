@@ -30,6 +30,7 @@ def test_colour_names_and_shape_nouns_become_world_words(lexicon: Lexicon) -> No
     # A name ending in a world colour is that colour; a size word before a colour stays a size.
     assert lexicon.rewrite("a lime green pyramid, light blue bg") == "a green triangle, blue background"
     assert lexicon.rewrite("a medium blue tile") == "a medium blue square"
+    assert lexicon.rewrite("two orbs and three boxes") == "two circles and three squares"
 
 
 def test_slips_are_mended_towards_the_words_that_carry_a_spec(lexicon: Lexicon) -> None:
