@@ -315,7 +315,10 @@ SYNONYMS = {
     "center": "centre",
 }
 _BACKGROUND = frozenset((*BACKGROUND_WORDS, "bg"))
-_ON = frozenset(("on", "over", "against"))
+_ON = frozenset(("on", "over", "against", "atop", "upon"))
+# A colour a word or two from one of these is what lies behind the object ("blue behind it").
+_SURROUNDING = frozenset(("behind", "around", "everywhere"))
+_CLAUSE_END = frozenset(",;:.!?()")
 _CLAUSE = re.compile(r"[a-z]+|[,;:.!?()\-]+")
 
 
@@ -326,10 +329,14 @@ def read_spec(text: str) -> PromptSpec | None:
     or two, or two different values for one attribute: the model then reads the prompt itself."""
     tokens = [SYNONYMS.get(t, t) for t in _CLAUSE.findall(text.lower())]
     tokens = [re.sub(r"(circle|disc|disk|square|box|block|triangle|star)s$", r"\1", t) for t in tokens]
+    # Two words for one shape in a row ("round disc") name one object.
+    tokens = [t for i, t in enumerate(tokens) if not (i and t in _SHAPE and _SHAPE.get(tokens[i - 1]) == _SHAPE[t])]
     shapes = {_SHAPE[t] for t in tokens if t in _SHAPE}
     if len(shapes) != 1 or sum(t in _SHAPE for t in tokens) != 1:
         return None
     background_at = _background_colour_index(tokens)
+    if background_at is None:
+        background_at = _farther_colour_index(tokens)
     colours = {_COLOUR[t] for i, t in enumerate(tokens) if t in _COLOUR and i != background_at}
     sizes = {_SIZE[t] for t in tokens if t in _SIZE}
     positions = {_POSITION[t] for t in tokens if t in _POSITION}
@@ -360,7 +367,27 @@ def _background_colour_index(tokens: list[str]) -> int | None:
         at = i + 2 if tokens[i + 1] in ("a", "an", "the", "plain") and i + 2 < len(tokens) else i + 1
         if token in _ON and tokens[at] in _COLOUR and not any(t in _SHAPE for t in tokens[at:]):
             return at
+    for i, token in enumerate(tokens):
+        if token in _SURROUNDING:
+            near = [j for j in (i - 1, i - 2, i + 1, i + 2) if 0 <= j < len(tokens) and tokens[j] in _COLOUR]
+            if near and all(tokens[j] not in _SHAPE for j in range(min(i, near[0]), max(i, near[0]))):
+                return near[0]
     return None
+
+
+def _farther_colour_index(tokens: list[str]) -> int | None:
+    """With two different colours and one shape and no word saying which is the background's, the
+    world's only reading: the object's colour is the one nearer its shape, the other the background.
+    Not when both stand before the shape in one clause ("a red and green star": two colours for it)."""
+    at = [i for i, t in enumerate(tokens) if t in _COLOUR]
+    if len(at) != 2 or _COLOUR[tokens[at[0]]] == _COLOUR[tokens[at[1]]]:
+        return None
+    shape = next(i for i, t in enumerate(tokens) if t in _SHAPE)
+    one_clause_before = at[1] < shape and not any(t in _CLAUSE_END for t in tokens[at[0] : shape])
+    distance = [abs(i - shape) for i in at]
+    if one_clause_before or distance[0] == distance[1]:
+        return None
+    return at[0] if distance[0] > distance[1] else at[1]
 
 
 def world_vocabulary() -> frozenset[str]:

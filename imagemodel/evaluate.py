@@ -9,6 +9,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
     python -m imagemodel.evaluate --remix 0.3,0.6,1 --steps 20   # remix: follows the prompt, keeps the source
     python -m imagemodel.evaluate --phrasing templates,held-out,fresh --steps 20  # phrasings training never saw
+    python -m imagemodel.evaluate --phrasing templates,unseen --reading   # what the network is given, seconds
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ def held_out_prompts(seed: int = 0) -> list[tuple[str, PromptSpec]]:
     return prompts
 
 
-PHRASING_SETS = ("templates", "held-out", "development", "fresh")
+PHRASING_SETS = ("templates", "held-out", "development", "fresh", "unseen")
 
 
 def phrased_prompts(phrasing: str, per_triple: int) -> list[list[tuple[str, PromptSpec]]]:
@@ -219,6 +220,28 @@ def reading_accuracy(reader, phrasing: str, per_triple: int) -> float:
     pairs = [pair for row in phrased_prompts(phrasing, per_triple) for pair in row]
     readings = reader.read([prompt for prompt, _ in pairs])
     return float(np.mean([reading == spec for reading, (_, spec) in zip(readings, pairs, strict=True)]))
+
+
+READ_ATTRIBUTES = ("shape", "colour", "size", "position", "background")
+
+
+def given_reading(pipeline, phrasing: str, per_triple: int) -> dict[str, float]:
+    """Per attribute and whole, the share of a set's prompts whose text given to the network states
+    the spec asked for (no diffusion, seconds): the given text is read back by `captions.parse`, exact
+    on the canonical captions the front end writes; a prompt it passes on as typed is parsed as such.
+    "scored": all that the diffusion evaluator scores (shape, colour, position, background) read right."""
+    pairs = [pair for row in phrased_prompts(phrasing, per_triple) for pair in row]
+    given = pipeline.normalise([prompt for prompt, _ in pairs])
+    rows = []
+    for text, (_, spec) in zip(given, pairs, strict=True):
+        read = captions.parse(text)
+        asked, got = spec.objects[0], read.objects[0] if len(read.objects) == 1 else ObjectSpec(None)
+        row = {name: getattr(got, name) == getattr(asked, name) for name in READ_ATTRIBUTES[:4]}
+        row["background"] = read.background == spec.background
+        row["scored"] = all(row[name] for name in ("shape", "colour", "position", "background"))
+        row["whole"] = text == captions.canonical_caption(spec)
+        rows.append(row)
+    return {key: float(np.mean([row[key] for row in rows])) for key in (*READ_ATTRIBUTES, "scored", "whole")}
 
 
 def ground_truth_accuracy(count: int, size: int = 32, seed: int = 1) -> dict[str, float]:
@@ -359,6 +382,9 @@ def main() -> None:
     parser.add_argument("--phrasing", help=f"comma-separated sets of {PHRASING_SETS}: held-out triples so phrased")
     parser.add_argument("--per-triple", type=int, default=4, help="with --phrasing: phrasings per triple")
     parser.add_argument("--prompts-as-typed", action="store_true", help="skip the phrasing front end (before it)")
+    parser.add_argument(
+        "--reading", action="store_true", help="with --phrasing: what the network is given, no diffusion"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.ground_truth:
@@ -374,7 +400,11 @@ def main() -> None:
         if args.guidance_max_timestep:
             pipeline.guidance_max_timestep = args.guidance_max_timestep
         guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
-        if args.phrasing:
+        if args.phrasing and args.reading:
+            result = {
+                phrasing: given_reading(pipeline, phrasing, args.per_triple) for phrasing in args.phrasing.split(",")
+            }
+        elif args.phrasing:
             images: dict = {}
             result = {
                 phrasing: evaluate_phrasing(pipeline, phrasing, args.per_triple, args.steps, guidance, images)

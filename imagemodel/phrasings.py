@@ -1,10 +1,11 @@
-"""The same scene asked for in many people's words, in three disjoint families of phrasings.
+"""The same scene asked for in many people's words, in four disjoint families of phrasings.
 
 DEVELOPMENT phrasings are what the first (rule-based) phrasing front end was written against, and part
 of the learned prompt reader's training (imagemodel/reader_phrasings.py); HELD_OUT phrasings were kept
 out of both, and FRESH ones were written before the reader was trained and never looked at while it was
 tuned: they measure how it does on words and sentence shapes it was not built for
-(imagemodel/evaluate.py --phrasing). The families differ in sentence
+(imagemodel/evaluate.py --phrasing); UNSEEN was written before the lexicon front end
+(imagemodel/prompt_lexicon.py) and never tuned against. The families differ in sentence
 templates, in how an object is described (adjective order, colour after the noun), in position and
 background phrases, in filler words, in synonyms, and in the kind of typo; casing and punctuation
 vary in both (the text encoder is uncased, so casing only tests that nothing upstream depends on it).
@@ -209,7 +210,63 @@ FRESH = Family(
     typo_kinds=("neighbour", "split"),
 )
 
-FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH)}
+# Written before the rule front end's lexicon, typo mending and binding (imagemodel/prompt_lexicon.py) and
+# never tuned against: a third held-out family with words, sentence shapes and typo kinds none of the
+# other families or the reader's training phrasings use (tests/model/test_imagemodel_prompt_reader.py).
+UNSEEN = Family(
+    name="unseen",
+    shape_words=_with(
+        _SHAPES,
+        {
+            "circle": ("globe", "round disc shape"),
+            "square": ("cube", "checker square"),
+            "triangle": ("delta", "arrowhead"),
+            "star": ("asterisk", "twinkling star"),
+        },
+    ),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("tomato", "firetruck red"),
+            "orange": ("mandarin", "burnt orange"),
+            "yellow": ("banana", "sunflower"),
+            "green": ("shamrock", "moss green"),
+            "blue": ("denim", "cornflower"),
+            "purple": ("lilac", "lavender"),
+            "white": ("porcelain", "linen"),
+            "black": ("coal black", "raven"),
+        },
+    ),
+    size_words=_with(
+        _SIZES, {"small": ("teeny", "compact"), "medium": ("middling", "ordinary"), "large": ("massive", "jumbo")}
+    ),
+    position_phrases={
+        "left": ("by the left margin", "leftmost"),
+        "right": ("by the right margin", "rightmost"),
+        "top": ("along the upper rim", "topmost"),
+        "bottom": ("along the lower rim", "resting at the base"),
+        "centre": ("in the heart of the frame", "midway across"),
+    },
+    object_forms=(
+        "{size} {shape} done in {colour}",
+        "{size} {shape} with {colour} paint",
+        "{size} {shape}, {colour} all over",
+    ),
+    templates=(
+        "{obj}, {bg} behind it",
+        "paint the backdrop {bg}, then add {obj}",
+        "{obj} with {bg} filling the remainder",
+        "{bg} setting; {obj}",
+        "{obj} laid over {bg}",
+    ),
+    no_background_templates=("{obj} alone", "{obj} on its own"),
+    pair_templates=("{obj0} as well as {obj1}, {bg} behind both",),
+    prefixes=("", "i need", "sketch me", "could i get", "how about"),
+    suffixes=("", " thx", ", keep it simple", " :)"),
+    typo_kinds=("vowel", "join"),
+)
+
+FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN)}
 
 # Neighbouring keys on a QWERTY keyboard, for FRESH's slips.
 _NEIGHBOURS = dict(
@@ -219,6 +276,9 @@ _NEIGHBOURS = dict(
         strict=True,
     )
 )
+
+
+JOINED = "\x00"
 
 
 def _pick(rng: np.random.Generator, options):
@@ -244,6 +304,14 @@ def typo(word: str, kind: str, rng: np.random.Generator) -> str:
         return word[:i] + _NEIGHBOURS.get(word[i].lower(), word[i]) + word[i + 1 :]
     if kind == "split":  # a space struck inside the word
         return word[:i] + " " + word[i:]
+    if kind == "vowel":  # one vowel written as another
+        vowels = [k for k in range(1, len(word)) if word[k] in "aeiou"]
+        if not vowels:
+            return word
+        k = vowels[int(rng.integers(len(vowels)))]
+        return word[:k] + "aeiou".replace(word[k], "")[int(rng.integers(4))] + word[k + 1 :]
+    if kind == "join":  # the space after the word left out: `phrase` runs it into the next one
+        return word + JOINED
     raise ValueError(f"unknown typo kind {kind!r}")
 
 
@@ -279,7 +347,7 @@ def phrase(spec: PromptSpec, rng: np.random.Generator, family: Family = DEVELOPM
         body = _pick(rng, family.pair_templates).format(obj0=objs[0], obj1=objs[1], bg=bg, bg_article=article_for(bg))
     text = " ".join(part for part in (_pick(rng, family.prefixes), body) if part) + _pick(rng, family.suffixes)
     words = [typo(w, _pick(rng, family.typo_kinds), rng) if rng.random() < typo_rate else w for w in text.split(" ")]
-    text = " ".join(words)
+    text = " ".join(words).replace(JOINED + " ", "").replace(JOINED, "")
     casing = rng.random()
     if casing < 0.15:
         text = text.upper()

@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from imagemodel.captions import WORD, ObjectSpec, PromptSpec, Reading, Vocabulary, canonical_caption
+from imagemodel.captions import WORD, ObjectSpec, PromptSpec, Reading, Vocabulary, canonical_caption, parse
 from imagemodel.model import (
     ABSENT,
     MAX_OBJECTS,
@@ -25,6 +25,7 @@ from imagemodel.model import (
     UNSPECIFIED,
     TextEncoder,
 )
+from imagemodel.prompt_lexicon import Lexicon
 from imagemodel.word_meanings import WordMeanings
 from imagemodel.world import SHAPES
 
@@ -107,6 +108,7 @@ class PromptReader:
         self.encoder = encoder
         self.vocabulary = vocabulary
         self.meanings = WordMeanings(encoder) if resolve_words else None
+        self.lexicon = Lexicon(vocabulary.words) if resolve_words else None
         self._readings: dict[str, PromptSpec | None] = {}
 
     @classmethod
@@ -119,9 +121,9 @@ class PromptReader:
         return [self._read_one(self.resolve(prompt).text) for prompt in prompts]
 
     def resolve(self, prompt: str) -> Reading:
-        """The prompt with slips mended and each unknown word that means a world word replaced by it;
-        the words still unknown."""
-        reading = self.vocabulary.read(prompt)
+        """The prompt with slips mended, colour names and shape nouns as world words (`Lexicon`), and each
+        unknown word the encoder places near a world word replaced by it; the words still unknown."""
+        reading = self.vocabulary.read(self.lexicon.rewrite(prompt) if self.lexicon else prompt)
         if self.meanings is None or not reading.unknown:
             return reading
         meanings = {word: self.meanings.meaning(word) for word in reading.unknown}
@@ -150,6 +152,28 @@ class PromptReader:
         for prompt in prompts:
             mended = self.resolve(prompt).text
             by_rules = self.vocabulary.normalise(mended)
-            spec = self._read_one(mended) if by_rules == mended else None
-            given.append(canonical_caption(spec) if spec is not None else by_rules)
+            if by_rules == mended:
+                spec = self._read_one(mended)
+                given.append(canonical_caption(spec) if spec is not None else by_rules)
+            else:
+                given.append(canonical_caption(completed(parse(by_rules), self._read_one(mended))))
         return given
+
+
+def completed(by_rules: PromptSpec, learned: PromptSpec | None) -> PromptSpec:
+    """The rules' reading, with what they left unread (a size or position in words they lack: "down
+    low", "average-sized") taken from the learned reader's, where it reads the same one shape."""
+    if learned is None or len(learned.objects) != 1 or learned.objects[0].shape != by_rules.objects[0].shape:
+        return by_rules
+    rules, reader = by_rules.objects[0], learned.objects[0]
+    obj = ObjectSpec(
+        rules.shape,
+        rules.colour or reader.colour,
+        rules.size or reader.size,
+        rules.position or reader.position,
+    )
+    background = by_rules.background or learned.background
+    if background == obj.colour:
+        background = by_rules.background
+        obj = ObjectSpec(obj.shape, rules.colour, obj.size, obj.position)
+    return PromptSpec((obj,), background)

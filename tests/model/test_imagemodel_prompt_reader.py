@@ -39,11 +39,15 @@ def test_the_readers_training_phrasings_hold_no_word_of_the_held_out_families() 
     for family, synonyms in (
         (phrasings.HELD_OUT, {"crimson", "azure", "ebony", "ball", "tile", "miniature", "enormous"}),
         (phrasings.FRESH, {"ruby", "tangerine", "lemon", "navy", "plum", "pearl", "charcoal", "orb", "giant"}),
+        (phrasings.UNSEEN, {"tomato", "mandarin", "banana", "shamrock", "denim", "lilac", "linen", "raven", "globe"}),
     ):
         own = _family_words(family) - shared
         assert synonyms <= own, family.name
         assert not own & new_in_training, (family.name, own & new_in_training)
-    held_out_typos = {*phrasings.HELD_OUT.typo_kinds, *phrasings.FRESH.typo_kinds}
+    unseen = _family_words(phrasings.UNSEEN) - shared
+    assert not unseen & (_family_words(phrasings.HELD_OUT) | _family_words(phrasings.FRESH))
+    held_out_typos = {*phrasings.HELD_OUT.typo_kinds, *phrasings.FRESH.typo_kinds, *phrasings.UNSEEN.typo_kinds}
+    assert len(held_out_typos) == 6
     assert not held_out_typos & {*reader_phrasings.BROAD.typo_kinds, *phrasings.DEVELOPMENT.typo_kinds}
 
 

@@ -1,0 +1,89 @@
+"""Colour names people use, each mapped to the world colour it looks like, from published RGB values.
+
+Sources: the xkcd colour survey's 949 names (imagemodel/data/xkcd_colours.tsv, CC0) and the CSS colour
+keywords (`webcolors`) for names the survey lacks; where both name a colour the survey wins (it is
+what people call the colour: CSS "azure" is nearly white, the survey's is a sky blue). No name is
+written here by hand.
+
+The world's palette is six hues plus white and black, so a name is placed in CIE L*C*h (from CIELAB,
+D65): a near-grey (chroma below ACHROMATIC_CHROMA) is white when light, black when dark and nothing in
+between; a very light, faint tint (ivory, cream) is white; any other colour takes the world hue
+nearest its hue angle, whatever its lightness (navy is a blue, maroon a red, as people mean them).
+A name whose hue lies within HUE_MARGIN degrees of equidistant between two world hues (teal between
+green and blue, pink between red and purple) maps to nothing: it stays unknown.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import webcolors
+
+from imagemodel.world import PALETTE
+
+SURVEY_FILE = Path(__file__).parent / "data" / "xkcd_colours.tsv"
+ACHROMATIC_CHROMA = 12.0
+WHITE_LEAST_LIGHTNESS = 65.0
+BLACK_MOST_LIGHTNESS = 30.0
+PALE_LEAST_LIGHTNESS = 92.0  # a tint this light and faint reads as white (ivory, cream)
+PALE_MOST_CHROMA = 35.0
+HUE_MARGIN = 8.0  # degrees: the nearest world hue must beat the runner-up by twice this
+ACHROMATIC = ("white", "black")
+# sRGB (D65) to CIE XYZ, and the D65 white point.
+_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+_WHITE = np.array([0.95047, 1.0, 1.08883])
+
+
+def lightness_chroma_hue(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+    """CIE L*, C*ab and hue angle (degrees) of an sRGB colour."""
+    linear = np.asarray(rgb, dtype=float) / 255
+    linear = np.where(linear > 0.04045, ((linear + 0.055) / 1.055) ** 2.4, linear / 12.92)
+    xyz = _TO_XYZ @ linear / _WHITE
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    lightness, a, b = 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+    return float(lightness), float(np.hypot(a, b)), float(np.degrees(np.arctan2(b, a)) % 360)
+
+
+_WORLD_HUES = {name: lightness_chroma_hue(rgb)[2] for name, rgb in PALETTE.items() if name not in ACHROMATIC}
+
+
+def world_colour(rgb: tuple[int, int, int]) -> str | None:
+    """The world colour an sRGB colour reads as, or None where it sits between two."""
+    lightness, chroma, hue = lightness_chroma_hue(rgb)
+    if chroma < ACHROMATIC_CHROMA:
+        if lightness >= WHITE_LEAST_LIGHTNESS:
+            return "white"
+        return "black" if lightness <= BLACK_MOST_LIGHTNESS else None
+    if lightness >= PALE_LEAST_LIGHTNESS and chroma < PALE_MOST_CHROMA:
+        return "white"
+    apart = sorted((min(abs(hue - h), 360 - abs(hue - h)), name) for name, h in _WORLD_HUES.items())
+    (nearest, name), (runner_up, _) = apart[0], apart[1]
+    return name if runner_up - nearest >= 2 * HUE_MARGIN else None
+
+
+def _survey() -> dict[str, tuple[int, int, int]]:
+    named = {}
+    for line in SURVEY_FILE.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, hex_value = line.split("\t")
+            named[name] = tuple(webcolors.hex_to_rgb(hex_value))
+    return named
+
+
+@functools.cache
+def all_colour_names() -> dict[str, tuple[int, int, int]]:
+    """Lower-case colour name (words separated by one space) -> its sRGB value."""
+    named: dict[str, tuple[int, int, int]] = {
+        name: tuple(webcolors.name_to_rgb(name)) for name in webcolors.names(webcolors.CSS3)
+    }
+    named |= _survey()  # the survey wins where both name a colour
+    return {" ".join(name.replace("-", " ").replace("'", "").split()): rgb for name, rgb in named.items()}
+
+
+@functools.cache
+def colour_names() -> dict[str, str]:
+    """Lower-case colour name -> the world colour it reads as; names between two world colours are left out."""
+    lexicon = {name: world_colour(rgb) for name, rgb in all_colour_names().items()}
+    return {name: colour for name, colour in lexicon.items() if colour is not None} | {c: c for c in PALETTE}

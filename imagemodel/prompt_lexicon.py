@@ -1,0 +1,228 @@
+"""A prompt's words brought to the world's own before anything reads it: slips mended, words split by a
+stray space rejoined and words run together split, colour names (imagemodel/colour_lexicon.py) and
+shape nouns replaced by the world word they mean, and the nouns that name the background written as
+"background". The rules (`captions.read_spec`) and the learned reader then read world words only.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extract
+from spellchecker import SpellChecker
+
+from imagemodel import captions
+from imagemodel.colour_lexicon import all_colour_names, colour_names
+from imagemodel.world import COLOURS
+
+# Shape nouns and adjectives of everyday English, written by hand (no public lexicon maps them onto four
+# shapes): the ones named in issue 11 and those of the reader's training phrasings, plus adjective forms.
+SHAPE_SYNONYMS = {
+    "circle": ("circular", "disc", "disk", "dot", "ball", "sphere", "orb", "roundel"),
+    "square": ("box", "block", "tile", "squared"),
+    "triangle": ("triangular", "pyramid", "wedge", "trigon"),
+    "star": ("starshape", "starburst", "pentagram", "starry"),
+}
+# Nouns that name where the object sits: a colour next to one is the background's.
+BACKGROUND_NOUNS = ("backdrop", "bg", "canvas", "wall", "field", "surface", "scene")
+# Colour-survey names that are also ordinary words a prompt uses for something else, or modifiers
+# ("dark", "pale"), whose colour comes from the word after them.
+NOT_COLOURS = frozenset(
+    """dark light pale bright deep dull dusty pastel neon faded muted vivid soft warm cool hot bland drab
+    dusk twilight midnight stone ice sea sky sand forest pine tea cement shit puke vomit snot barf poo
+    diarrhea bile bruise""".split()  # the survey's everyday nouns and its joke names among them
+)
+SHORTEST_MENDED = 4  # below this one changed letter turns one word into another too easily
+TWO_EDITS_FROM = 8  # words this long may carry two slips
+SURVEY_MENDED_FROM = 6  # a slip is mended towards a colour-survey name only in words this long
+SHORTEST_PART = 2  # a word run into another is split only into parts this long
+# A word used at least this often in pyspellchecker's English frequency list is a word, not a slip:
+# "setting" is not mended to "sitting", nor "coal" to "coral".
+ENGLISH_LEAST_USES = 200
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    frequencies = SpellChecker(language="en").word_frequency
+    return frozenset(word for word, uses in frequencies.items() if uses >= ENGLISH_LEAST_USES and word.isalpha())
+
+
+def _singular_colours() -> dict[str, str]:
+    return {name: colour for name, colour in colour_names().items() if " " not in name and name not in NOT_COLOURS}
+
+
+@functools.cache
+def _colour_phrases() -> dict[tuple[str, ...], str]:
+    phrases = {tuple(name.split()): colour for name, colour in colour_names().items() if "/" not in name}
+    # A name that ends in a world colour is that colour, whatever its hue ("lime green" is a green).
+    phrases |= {
+        tuple(words): words[-1]
+        for words in map(str.split, all_colour_names())
+        if len(words) > 1 and words[-1] in COLOURS
+    }
+    # A size or position word stays itself: "medium blue" is a medium-sized blue thing here.
+    tables = (captions.SHAPE_WORDS, captions.SIZE_WORDS, captions.POSITION_WORDS)
+    other_meanings = {word for table in tables for options in table.values() for word in options}
+    return {
+        words: colour
+        for words, colour in phrases.items()
+        if (len(words) > 1 or words[0] not in NOT_COLOURS) and not set(words) & other_meanings
+    }
+
+
+def _meaning_words() -> set[str]:
+    """The words that carry a spec: the world's colours, shapes, sizes, positions and background words."""
+    tables = (captions.SHAPE_WORDS, captions.COLOUR_WORDS, captions.SIZE_WORDS, captions.POSITION_WORDS)
+    words = {word for table in tables for options in table.values() for word in options}
+    return words | set(captions.SYNONYMS) | set(captions.BACKGROUND_WORDS) | set(BACKGROUND_NOUNS)
+
+
+class Lexicon:
+    """Rewrites a prompt's words into the world's: `known` is every word the world's readers know."""
+
+    def __init__(self, known: Iterable[str]):
+        self.shapes = {word: shape for shape, words in SHAPE_SYNONYMS.items() for word in words}
+        self.colours = _singular_colours()
+        self.phrases = _colour_phrases()
+        # Slips are mended towards the words that carry a spec, and in longer words towards the colour
+        # names people use (short survey names sit one slip from ordinary words).
+        self.targets = sorted(w for w in _meaning_words() | set(self.shapes) if len(w) >= SHORTEST_MENDED)
+        self.survey_targets = sorted(name for name in self.colours if len(name) >= SURVEY_MENDED_FROM)
+        self.known = frozenset(known) | english_words() | set(self.targets) | set(self.colours)
+        self.meaningful = (frozenset(known) - captions.FUNCTION_WORDS) | set(self.targets) | set(self.colours)
+        self._mended: dict[str, str | None] = {}
+
+    def rewrite(self, prompt: str) -> str:
+        """The prompt with its words brought to the world's (lower case where changed); the rest as typed."""
+        return self._name(self._spell(prompt))
+
+    def mend(self, word: str) -> str | None:
+        """The one target word a lower-case unknown word is the nearest slip of (one edit, two for long words)."""
+        if word not in self._mended:
+            if len(self._mended) >= 10_000:  # a server reads any text: keep the cache bounded
+                self._mended.clear()
+            self._mended[word] = self._nearest(word)
+        return self._mended[word]
+
+    def _nearest(self, word: str) -> str | None:
+        if len(word) < SHORTEST_MENDED:
+            return None
+        edits = 2 if len(word) >= TWO_EDITS_FROM else 1
+        found = self._only_nearest(word, self.targets, edits)
+        if found is None and len(word) >= SURVEY_MENDED_FROM:
+            found = self._only_nearest(word, self.survey_targets, 1)
+        return found
+
+    def _only_nearest(self, word: str, targets: list[str], edits: int) -> str | None:
+        """The target fewest edits (at most `edits`) from the word, where all that near mean one thing
+        ("starr": star or starry); None when none is near, or near ones differ in meaning."""
+        near = extract(word, targets, scorer=OSA.distance, score_cutoff=edits, limit=None)
+        if not near:
+            return None
+        best = min(distance for _, distance, _ in near)
+        closest = sorted((target for target, distance, _ in near if distance == best), key=len)
+        return closest[0] if len({self._meaning(target) for target in closest}) == 1 else None
+
+    def _shape(self, word: str) -> str | None:
+        """The world shape a shape noun means, in the plural too ("orbs" -> "circles")."""
+        if word in self.shapes:
+            return self.shapes[word]
+        for ending in ("es", "s"):
+            if word.endswith(ending) and word[: -len(ending)] in self.shapes:
+                return self.shapes[word[: -len(ending)]] + "s"
+        return None
+
+    def _meaning(self, word: str) -> str:
+        word = captions.SYNONYMS.get(word, word)
+        for table in (captions._SHAPE, captions._COLOUR, captions._SIZE, captions._POSITION, self.shapes, self.colours):
+            if word in table:
+                return table[word]
+        return word
+
+    def _split(self, word: str) -> str | None:
+        """Two words run together ("redstar", "withgreen"), one of them a word that carries a spec; the
+        split with the longer shorter part."""
+        splits = [
+            (min(i, len(word) - i), word[:i], word[i:])
+            for i in range(SHORTEST_PART, len(word) - SHORTEST_PART + 1)
+            if word[:i] in self.known and word[i:] in self.known and self._carries(word[:i], word[i:])
+        ]
+        return " ".join(max(splits)[1:]) if splits else None
+
+    def _carries(self, *words: str) -> bool:
+        return any(w in self.meaningful for w in words)
+
+    def _joins(self, first: str, second: str) -> str | None:
+        """A word split by a stray space ("tri angle", "back ground"): the join is a word that carries a
+        spec, or any word where one part is no word."""
+        joined = first + second
+        if joined in self.targets:
+            return joined
+        if joined in self.known and (first not in self.known or second not in self.known):
+            return joined  # "pe tite": a word, not "pe" and a slip of "tile"
+        return None
+
+    def _spell(self, prompt: str) -> str:
+        matches = list(_WORD.finditer(prompt))
+        out, at, skip = [], 0, False
+        for index, match in enumerate(matches):
+            if skip:
+                skip = False
+                continue
+            word = match.group(0).lower()
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            out.append(prompt[at : match.start()])
+            at = match.end()
+            if following is not None and prompt[match.end() : following.start()] == " ":
+                joined = self._joins(word, following.group(0).lower())
+                if joined is not None:
+                    out.append(joined)
+                    at, skip = following.end(), True
+                    continue
+            if word in self.known:
+                out.append(match.group(0))
+                continue
+            out.append(self.mend(word) or self._split(word) or match.group(0))
+        out.append(prompt[at:])
+        return "".join(out)
+
+    def _name(self, text: str) -> str:
+        """Colour names (the longest of up to three words), shape nouns and background nouns as world words;
+        a colour name's modifier ("moss" in "moss green") gives way to the world colour after it."""
+        matches = list(_WORD.finditer(text))
+        words = [m.group(0).lower() for m in matches]
+        out, at, index = [], 0, 0
+        while index < len(matches):
+            out.append(text[at : matches[index].start()])
+            span, meaning = 1, None
+            for length in (3, 2, 1):
+                phrase = tuple(words[index : index + length])
+                joined_by_spaces = all(
+                    re.fullmatch(r"[ -]", text[matches[k].end() : matches[k + 1].start()])
+                    for k in range(index, index + len(phrase) - 1)
+                )
+                if len(phrase) == length and joined_by_spaces and phrase in self.phrases:
+                    span, meaning = length, self.phrases[phrase]
+                    break
+            word = words[index]
+            if meaning is None:
+                meaning = self._shape(word) or ("background" if word in BACKGROUND_NOUNS else None)
+            following = index + span
+            modifier = meaning in COLOURS and (span > 1 or word not in COLOURS)
+            if modifier and following < len(words) and words[following] in COLOURS:
+                if text[matches[following - 1].end() : matches[following].start()] in (" ", "-"):
+                    meaning = ""  # the world colour after it names the colour
+            if meaning is None:
+                out.append(text[matches[index].start() : matches[index + span - 1].end()])
+            else:
+                out.append(meaning)
+            at = matches[index + span - 1].end()
+            if meaning == "":  # drop the space or hyphen after a dropped modifier
+                at = matches[following].start()
+            index += span
+        out.append(text[at:])
+        return "".join(out)
