@@ -34,7 +34,7 @@ GONE = {
     "remix": "The image you remixed is no longer available.",
     "style": "The style reference image is no longer available.",
 }
-# A repeated Idempotency-Key with another request (gRPC FAILED_PRECONDITION: services/gateway/README.md).
+# A repeated Idempotency-Key with another request (services/gateway/README.md, "Rules users meet").
 KEY_REUSED = 409
 
 
