@@ -1,7 +1,7 @@
 """The generation service's calls to billing (credits) and visibility (the authority), with
 their failures turned into domain errors."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import grpc
@@ -9,7 +9,19 @@ import grpc
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.visibility.v1 import visibility_pb2, visibility_pb2_grpc
 from contracts.common import SCOPE_TO_PROTO
-from services.generation.custom_model_access import ADMIN, MEMBER, OWNER, TeamStanding
+
+OWNER, ADMIN, MEMBER = "owner", "admin", "member"
+
+
+@dataclass(frozen=True)
+class TeamStanding:
+    """One team the viewer is a current member of, as the authority answered."""
+
+    team_id: str
+    # user id -> role, every current member (the viewer included)
+    members: Mapping[str, str]
+    lapsed: bool = False
+
 
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 _ROLE_NAMES = {

@@ -12,19 +12,8 @@ visibility authority answers them (VisibilityClient.teams_of) at that moment. Pu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
-OWNER, ADMIN, MEMBER = "owner", "admin", "member"
-
-
-@dataclass(frozen=True)
-class TeamStanding:
-    """One team the viewer is a current member of, as the authority answered."""
-
-    team_id: str
-    # user id -> role, every current member (the viewer included)
-    members: Mapping[str, str]
-    lapsed: bool = False
+from services.generation.clients import ADMIN, OWNER, TeamStanding
 
 
 def usable_teams(teams: Iterable[TeamStanding]) -> dict[str, TeamStanding]:

@@ -14,8 +14,8 @@ from uuid import UUID
 from psycopg_pool import AsyncConnectionPool
 
 from services.generation import custom_models_repository as models_repository
-from services.generation.clients import DependencyUnavailable
-from services.generation.custom_model_access import TeamStanding, may_use, usable_teams
+from services.generation.clients import DependencyUnavailable, TeamStanding
+from services.generation.custom_model_access import may_use, usable_teams
 from services.generation.custom_models_repository import CustomModelRecord
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from glue.grpc_errors import ErrorMapping
 from glue.ids import canonical_uuid, parse_uuid
 from services.generation import repository
 from services.generation.clients import BillingClient, DependencyUnavailable, OutOfCredits, VisibilityClient
-from services.generation.custom_model_use import ModelUse
 from services.generation.decision import CONCURRENCY_LIMIT, ConcurrencyLimit, TeamWithoutTeamId, VisibilityRefused
 from services.generation.deletion import GenerationDeleter, GenerationRunning
 from services.generation.inference import ImageAction
@@ -33,6 +32,7 @@ from services.generation.requests import (
 from services.generation.submission import (
     ActionNotEntitled,
     Asked,
+    CustomModelAuthority,
     CustomModelNotFound,
     IdempotencyConflict,
     SourceImageNotFound,
@@ -184,7 +184,7 @@ class GenerationServicer(generation_pb2_grpc.GenerationServiceServicer):
         deleter: GenerationDeleter,
         progress: ProgressRelay,
         actions: Mapping[str, ImageAction],
-        models: ModelUse,
+        models: CustomModelAuthority,
     ):
         """actions: the image actions this service runs, by job kind; models: who may use which
         custom model."""

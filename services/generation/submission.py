@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -23,7 +24,6 @@ from services.generation.clients import (
     OutOfCredits,
     Reservation,
 )
-from services.generation.custom_model_use import ModelUse
 from services.generation.decision import (
     PRIVATE,
     PRIVATE_GENERATION,
@@ -40,6 +40,18 @@ from services.generation.records import GenerationRecord
 from services.generation.requests import GENERATE, GenerationSpec, denoising_steps, kind_to_proto, nearest_aspect_ratio
 
 CREDITS_PER_IMAGE = 1
+
+
+class TrainedModel(Protocol):
+    @property
+    def weights_key(self) -> str | None: ...
+
+
+class CustomModelAuthority(Protocol):
+    """Who may use which custom model (custom_model_use.ModelUse, handed over by wiring, so the
+    models' tables and team rules stay off a generation's path): the model, or None."""
+
+    async def usable(self, viewer_id: str, model_id: uuid.UUID) -> TrainedModel | None: ...
 
 
 class IdempotencyConflict(Exception):
@@ -217,7 +229,7 @@ async def submit(
     raw_hash: str,
     asked: Asked,
     actions: Mapping[str, ImageAction],
-    models: ModelUse,
+    models: CustomModelAuthority,
 ) -> tuple[GenerationRecord, bool]:
     """Returns (generation, created). A repeated idempotency key returns the first generation
     and reserves nothing. A remix's source must be an image of this service (SourceImageNotFound).

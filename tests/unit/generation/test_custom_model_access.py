@@ -4,11 +4,8 @@ deleting by the owner or the team's owners and admins; sharing with a team of on
 
 import pytest
 
+from services.generation.clients import ADMIN, MEMBER, OWNER, TeamStanding
 from services.generation.custom_model_access import (
-    ADMIN,
-    MEMBER,
-    OWNER,
-    TeamStanding,
     may_delete,
     may_share_with,
     may_use,
