@@ -5,8 +5,17 @@ import asyncio
 import io
 
 from minio import Minio
+from minio.error import S3Error
 
 from glue.settings import ObjectStoreSettings
+
+# What the S3 API answers for a key that is not there (MinIO and nanio say NoSuchKey; some stores
+# NoSuchObject): an object deleted between a row's read and the get, not a store that is unwell.
+_MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
+
+
+def is_missing_object(error: S3Error) -> bool:
+    return error.code in _MISSING_OBJECT_CODES
 
 
 class ObjectStore:

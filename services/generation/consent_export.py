@@ -26,7 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 from urllib3.exceptions import HTTPError
 
 from atelier.billing.v1.billing_pb2 import LicenceTerms
-from glue.storage import ObjectStore
+from glue.storage import ObjectStore, is_missing_object
 from services.generation import repository
 from services.generation.clients import BillingClient, DependencyUnavailable, VisibilityClient
 from services.generation.repository import ExportCandidate
@@ -114,7 +114,7 @@ class ConsentExporter:
                 try:
                     return await self._store.get(candidate.object_key)
                 except S3Error as error:
-                    if error.code == "NoSuchKey":  # removed by a deletion since the page was read
+                    if is_missing_object(error):  # removed by a deletion since the page was read
                         return None
                     raise ExportUnavailable(f"cannot read image bytes ({error.code})") from error
                 except (OSError, HTTPError) as error:

@@ -17,6 +17,7 @@ import numpy as np
 from minio.error import S3Error
 from psycopg_pool import AsyncConnectionPool
 
+from glue.storage import is_missing_object
 from services.generation import custom_models_repository as models_repository
 from services.generation.clients import VisibilityClient
 from services.generation.custom_model_use import ModelUse
@@ -35,7 +36,6 @@ from services.generation.inference import (
 
 STYLE_TRAIN_MODEL = "style_train"
 TRAINING_IMAGE_GONE_MESSAGE = "A training image is no longer available."
-_MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,6 @@ class StyleTraining:
         try:
             return await self._store.get(key)
         except S3Error as error:
-            if error.code in _MISSING_OBJECT_CODES:  # deleted between the row read and the get
+            if is_missing_object(error):  # deleted between the row read and the get
                 raise StyleModelGone(gone) from error
             raise  # the store is unwell: redelivered later

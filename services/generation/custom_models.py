@@ -19,9 +19,11 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 import psycopg
+from minio.error import S3Error
 from psycopg_pool import AsyncConnectionPool
 
 from glue.ids import parse_uuid
+from glue.storage import is_missing_object
 from services.generation import custom_models_repository as models_repository
 from services.generation import repository, reservations
 from services.generation.clients import BillingClient, NotEntitled, OutOfCredits
@@ -282,7 +284,12 @@ class CustomModels:
         image = next((i for i in model.images if i.idx == index), None)
         if image is None:
             raise ModelNotFound()
-        return await self._store.get(image.object_key), image.content_type
+        try:
+            return await self._store.get(image.object_key), image.content_type
+        except S3Error as error:
+            if is_missing_object(error):  # a picked creation its owner has deleted since
+                raise ModelNotFound() from error
+            raise
 
     async def delete(self, model_id: str, actor_id: str) -> None:
         """By its owner, or an owner or admin of its team. Hidden from every reader at once (a

@@ -104,6 +104,8 @@ UNAVAILABLE_MESSAGE = "The image model is unavailable right now. Please try agai
 # the failure reveals nothing about someone else's image.
 SOURCE_DELETED_MESSAGE = "The image you remixed is no longer available."
 STYLE_REFERENCE_GONE_MESSAGE = "The style reference image is no longer available."
+# glue.storage.is_missing_object says the same; importing it would put the store module (and its
+# settings) on a generation's path for one tuple.
 _MISSING_OBJECT_CODES = ("NoSuchKey", "NoSuchObject")
 
 
