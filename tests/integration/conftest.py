@@ -1,12 +1,12 @@
 """Stacks of real service processes for integration tests: one NATS and one fresh database per
-test, the session's Postgres, object store and Triton."""
+test (or per module: module_stack), the session's Postgres, object store and Triton."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,16 +41,24 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         _shared_platform_running.close()
 
 
+@contextmanager
+def running_nats() -> Iterator[NatsServer]:
+    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
+    server = NatsServer(data, free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
 @pytest.fixture
 def own_nats() -> Iterator[NatsServer]:
     """Each stack gets its own NATS: streams and durable consumers would otherwise be shared
     between tests, and one test's worker would take another test's events."""
-    data = Path(tempfile.mkdtemp(prefix="atelier-nats-"))
-    server = NatsServer(data, free_port())
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(data, ignore_errors=True)
+    with running_nats() as server:
+        yield server
 
 
 @pytest.fixture
@@ -58,31 +66,58 @@ def infra(postgres_url, own_nats, object_store, triton_url) -> Infra:
     return Infra.on(postgres_url, own_nats.url, object_store, triton_url)
 
 
+STACK_OVERRIDES = {
+    "ATELIER_WORKER_ACK_WAIT_S": "4",
+    "ATELIER_INFERENCE_RETRY_BASE_S": "0.2",
+    # A worker stopped mid-generation at a test's end drains within the stack's stop grace (15 s).
+    "ATELIER_WORKER_DRAIN_TIMEOUT_S": "5",
+}
+
+
 @pytest.fixture
 def stack(infra, tmp_path) -> Iterator[ServiceStack]:
-    services = ServiceStack(
-        infra,
-        tmp_path / "logs",
-        overrides={
-            "ATELIER_WORKER_ACK_WAIT_S": "4",
-            "ATELIER_INFERENCE_RETRY_BASE_S": "0.2",
-            # A worker stopped mid-generation at a test's end drains within the stack's stop grace (15 s).
-            "ATELIER_WORKER_DRAIN_TIMEOUT_S": "5",
-        },
-    )
+    services = ServiceStack(infra, tmp_path / "logs", overrides=STACK_OVERRIDES)
     try:
         yield services
     finally:
         services.stop_all()
 
 
-@pytest.fixture
-async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
+def start_generation_services(stack: ServiceStack) -> None:
+    """What `client` calls: billing, visibility and the generation API (no worker)."""
     with stack.started_together():
         stack.start_billing()
         stack.start_visibility()
         stack.start_generation_api()
+
+
+@pytest.fixture
+async def client(stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
+    start_generation_services(stack)
     async with stack.channel("generation-api") as channel:
+        yield generation_pb2_grpc.GenerationServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+def module_stack(postgres_url, object_store, triton_url, tmp_path_factory) -> Iterator[ServiceStack]:
+    """The `client` stack (its own NATS and database, billing, visibility and the generation API, no
+    worker) once for all the tests of a module that each submit generations of their own and neither
+    stop a service nor count rows another test could add (no worker runs, and a user may have one
+    generation queued at a time: each test's users are its own). A stack's start and stop costs ~3 s."""
+    with running_nats() as nats_server:
+        infra = Infra.on(postgres_url, nats_server.url, object_store, triton_url)
+        services = ServiceStack(infra, tmp_path_factory.mktemp("module-stack") / "logs", overrides=STACK_OVERRIDES)
+        try:
+            start_generation_services(services)
+            yield services
+        finally:
+            services.stop_all()
+
+
+@pytest.fixture
+async def module_client(module_stack) -> AsyncIterator[generation_pb2_grpc.GenerationServiceStub]:
+    """A channel of this test's own to the module's generation API (module_stack)."""
+    async with module_stack.channel("generation-api") as channel:
         yield generation_pb2_grpc.GenerationServiceStub(channel)
 
 

@@ -135,13 +135,14 @@ async def test_repeating_an_idempotency_key_returns_the_same_generation(stack, c
         ({"api_key_id": "not-a-key-id"}, "api_key_id: not a UUID"),
     ],
 )
-async def test_bad_input_is_refused_and_nothing_is_stored(stack, client, infra, params, words):
+async def test_bad_input_is_refused_and_nothing_is_stored(module_stack, module_client, params, words):
+    """The cases share one stack (module_stack), which only they use: nothing any of them sent is stored."""
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await client.Submit(submit_request(**params))
+        await module_client.Submit(submit_request(**params))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert words in caught.value.details()
-    assert table_count(infra.database_url, "generations") == 0
-    assert table_count(infra.database_url, "outbox") == 0
+    assert table_count(module_stack.infra.database_url, "generations") == 0
+    assert table_count(module_stack.infra.database_url, "outbox") == 0
 
 
 async def test_a_worker_killed_mid_generation_is_replaced_and_the_images_come_once(stack, client, infra):
