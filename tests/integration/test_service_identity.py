@@ -28,13 +28,12 @@ SERVICES = {
 }
 
 
-@pytest.fixture
-def platform(stack):
-    stack.start_billing()
-    stack.start_visibility()
-    stack.start_feed()
-    stack.start_generation_api()
-    return stack
+@pytest.fixture(scope="module")
+def platform(module_stack):
+    """Billing, visibility, the feed and the generation API, once for the module: its tests only call
+    them under one identity or another."""
+    module_stack.start_feed()
+    return module_stack
 
 
 def empty_call(channel: grpc.aio.Channel, service, method) -> grpc.aio.UnaryUnaryMultiCallable:
