@@ -10,6 +10,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import pytest_asyncio
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from atelier.common.v1 import visibility_pb2 as common_pb2
@@ -29,16 +30,26 @@ DENIED, UNAUTHENTICATED = grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNA
 
 
 @pytest.fixture
-async def bobs_private_generation(stack, client) -> generation_pb2.Generation:
+def stack(module_stack):
+    """One stack and one generation of Bob's for the module: every call its tests make for him with
+    a wrong token is refused, and the first test checks that his images are still his and private."""
+    return module_stack
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bobs_private_generation(module_stack) -> generation_pb2.Generation:
     """Bob's private generation, made the normal way (the stack's channels sign for Bob, as the
     gateway does, and generation-api forwards his token to billing)."""
+    stack = module_stack
     stack.start_feed()
     stack.start_worker()
     await change_plan(stack, BOB, "plus")
     request = submit_request(owner=BOB)
     request.visibility = common_pb2.VISIBILITY_PRIVATE
-    reply = await client.Submit(request)
-    generation = await wait_finished(client, reply.generation.generation_id, owner=BOB)
+    async with stack.channel(identities.GENERATION_API) as channel:
+        client = generation_pb2_grpc.GenerationServiceStub(channel)
+        reply = await client.Submit(request)
+        generation = await wait_finished(client, reply.generation.generation_id, owner=BOB)
     assert generation.status == SUCCEEDED and generation.images
     return generation
 
