@@ -25,9 +25,10 @@ def open_reservations(infra) -> int:
 
 async def test_credits_of_a_submission_that_died_before_writing_its_generation_come_back(stack, infra):
     stack.overrides.update({"ATELIER_RESERVATION_RECOVERY_AFTER_S": "1", "ATELIER_RESERVATION_SWEEP_INTERVAL_S": "0.2"})
-    stack.start_billing()
-    stack.start_visibility()
-    stack.start_generation_api()
+    with stack.started_together():
+        stack.start_billing()
+        stack.start_visibility()
+        stack.start_generation_api()
     before = await credit_balance(stack, "alice")
     # What a generation-api SIGKILLed between ReserveCredits and its transaction leaves behind.
     abandoned = uuid.uuid4()

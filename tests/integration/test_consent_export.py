@@ -154,10 +154,11 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
     )
     running = None
     try:
-        stack.start_billing()
-        stack.start_visibility()
-        stack.start_generation_api()
-        stack.start_worker()
+        with stack.started_together():
+            stack.start_billing()
+            stack.start_visibility()
+            stack.start_generation_api()
+            stack.start_worker()
         running = Platform(stack, root)
         yield running
     finally:

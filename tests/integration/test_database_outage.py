@@ -28,8 +28,9 @@ CALL_TIMEOUT_S = 60
 def stack(postgres_url, own_nats, tmp_path) -> Iterator[ServiceStack]:
     services = ServiceStack(Infra.without_media(postgres_url, own_nats.url), tmp_path / "logs")
     try:
-        services.start_visibility()
-        services.start_generation_api()
+        with services.started_together():
+            services.start_visibility()
+            services.start_generation_api()
         yield services
     finally:
         services.stop_all()

@@ -282,9 +282,10 @@ async def generations(request) -> AsyncIterator[generation_pb2_grpc.GenerationSe
     (two generations at once), asked of the real billing or set on the billing fake."""
     if request.param == "real":
         stack: ServiceStack = request.getfixturevalue("stack")
-        stack.start_billing()
-        stack.start_visibility()
-        stack.start_generation_api()
+        with stack.started_together():
+            stack.start_billing()
+            stack.start_visibility()
+            stack.start_generation_api()
         await change_plan(stack, "alice", "basic")
         async with stack.channel("generation-api") as channel:
             yield generation_pb2_grpc.GenerationServiceStub(channel)

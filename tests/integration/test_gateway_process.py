@@ -44,10 +44,11 @@ def stack(postgres_url: str, object_store) -> Iterator[ServiceStack]:
     )
     services = ServiceStack(infra, root / "logs")
     try:
-        services.start_billing()
-        services.start_visibility()
-        services.start_generation_api()
-        services.start_gateway()
+        with services.started_together():
+            services.start_billing()
+            services.start_visibility()
+            services.start_generation_api()
+            services.start_gateway()
         yield services
     finally:
         services.stop_all()
