@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,21 +60,39 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
         yield running
 
 
-@pytest.fixture(scope="module")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    users = [item.nodeid for item in items if "browser" in getattr(item, "fixturenames", ())]
+    _browser_last_user[:] = users[-1:]
+
+
+# The browser stops after the last test that uses it (found at collection) rather than at the
+# session's end: the tiers after this one run asyncio tests, and Playwright's sync API keeps an event
+# loop of its own while it runs.
+_browser_last_user: list[str] = []
+_browser_running = ExitStack()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if [item.nodeid] == _browser_last_user:
+        _browser_running.close()
+
+
+@pytest.fixture(scope="session")
 def running_browser() -> Iterator[Browser]:
-    """One Chromium per test file: launching it is seconds on 2 cores, a context is milliseconds."""
+    """One Chromium for every browser test: starting Playwright and launching it costs ~1.2 s on 2
+    cores (~20 s over the tier's files when each had its own), a context is milliseconds."""
     assert CHROMIUM.exists(), "Debian's Chromium is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    playwright = _browser_running.enter_context(sync_playwright())
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    _browser_running.callback(browser.close)
+    yield browser
+    _browser_running.close()
 
 
 @pytest.fixture
 def browser(running_browser: Browser) -> Iterator[Browser]:
-    """The file's browser; every context (cookies, storage, pages) a test opens is closed at its end,
+    """The session's browser; every context (cookies, storage, pages) a test opens is closed at its end,
     so no test sees another's session and no page left open keeps polling the platform."""
     yield running_browser
     for context in running_browser.contexts:
