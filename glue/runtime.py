@@ -33,6 +33,7 @@ from glue.user_token import UserTokenVerifier
 
 log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 2.0
+LOOP_CANCEL_TIMEOUT_S = 5.0
 
 Cleanup = Callable[[], Awaitable[None]]
 
@@ -109,7 +110,11 @@ class Runtime:
                 )
         for task in self._loops:
             task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        # Bounded: a loop that swallows its cancellation (a library catching CancelledError) must not
+        # keep the process from stopping; it is named, and the process's end takes it down.
+        _, stuck = await asyncio.wait(self._loops, timeout=LOOP_CANCEL_TIMEOUT_S) if self._loops else (set(), set())
+        if stuck:
+            log.error("loops ignored their cancellation", extra={"loops": sorted(t.get_name() for t in stuck)})
         for cleanup in self._cleanups:
             await cleanup()
         await drain_or_close(self.nc)
@@ -146,9 +151,16 @@ class Runtime:
             name="grpc-server",
         )
         ended = await _first_to_end([serving, *self._loops])
-        if ended is serving or self._closing:  # a signal's shutdown cancels the loops itself
+        if self._closing:  # a signal's shutdown cancels the loops itself
             await serving
             return
+        if ended is serving:
+            if serving.cancelled() or serving.exception() is None:
+                return
+            # The server could not start (a port taken, bad identity files): the loops already
+            # running must stop too, or the process would live on, answering nothing.
+            await self.close()
+            await serving  # re-raises the server's error
         self._report_death(ended)
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)
