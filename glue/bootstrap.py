@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from glue.cancellation import cancel_until_done
 from glue.logging import configure_logging
 from glue.settings import ServiceSettings
 from glue.telemetry import configure_tracing, instrument_grpc
@@ -39,8 +40,8 @@ def exit_status(error: BaseException | None) -> int:
 
 async def run_then_end(main: Coroutine[Any, Any, None], leftover_timeout_s: float = LEFTOVER_TIMEOUT_S) -> None:
     """Runs `main`; then cancels whatever tasks remain. asyncio.run would wait for them forever if one
-    swallowed its cancellation (seen: a service whose server could not start kept its NATS loops,
-    port bound, answering nothing, until killed), so a process whose leftovers do not end within
+    swallowed its cancellation (glue.cancellation; seen: a service whose server could not start kept
+    its NATS loops, port bound, answering nothing, until killed), so a process whose leftovers do not end within
     leftover_timeout_s exits anyway, with the status and message `main` ended with."""
     error: BaseException | None = None
     try:
@@ -60,12 +61,7 @@ async def run_then_end(main: Coroutine[Any, Any, None], leftover_timeout_s: floa
 
 async def _leftovers_ended(timeout_s: float) -> bool:
     current = asyncio.current_task()
-    leftovers = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
-    for task in leftovers:
-        task.cancel()
-    if not leftovers:
-        return True
-    _, stuck = await asyncio.wait(leftovers, timeout=timeout_s)
+    stuck = await cancel_until_done([task for task in asyncio.all_tasks() if task is not current], timeout_s)
     if stuck:
         names = sorted(task.get_name() for task in stuck)
         log.critical("tasks ignored their cancellation (%s); the process exits without them", ", ".join(names))

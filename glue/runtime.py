@@ -21,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from contracts.streams import StreamSpec
 from glue import db
+from glue.cancellation import cancel_until_done
 from glue.events import DEAD_LETTERS, OutboxRelay, ensure_streams, prune_outbox
 from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
@@ -108,11 +109,9 @@ class Runtime:
                     "drain cut short; in-flight messages are given back",
                     extra={"drain_timeout_s": self.drain_timeout_s, "loops": [t.get_name() for t in unfinished]},
                 )
-        for task in self._loops:
-            task.cancel()
-        # Bounded: a loop that swallows its cancellation (a library catching CancelledError) must not
-        # keep the process from stopping; it is named, and the process's end takes it down.
-        _, stuck = await asyncio.wait(self._loops, timeout=LOOP_CANCEL_TIMEOUT_S) if self._loops else (set(), set())
+        # Bounded: a loop that ignores every cancellation must not keep the process from stopping; it
+        # is named, and the process's end takes it down (glue.bootstrap).
+        stuck = await cancel_until_done(self._loops, LOOP_CANCEL_TIMEOUT_S)
         if stuck:
             log.error("loops ignored their cancellation", extra={"loops": sorted(t.get_name() for t in stuck)})
         for cleanup in self._cleanups:
