@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS
+from tests.support.last_user import StopsAfterLastUser
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import NatsServer, free_port
 
@@ -60,22 +61,18 @@ def platform(postgres_url, object_store, triton_url) -> Iterator[Platform]:
         yield running
 
 
+# The browser stops after the last test that uses it rather than at the session's end: the tiers
+# after this one run asyncio tests, and Playwright's sync API keeps an event loop of its own.
+_browser = StopsAfterLastUser("browser")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    users = [item.nodeid for item in items if "browser" in getattr(item, "fixturenames", ())]
-    _browser_last_user[:] = users[-1:]
-
-
-# The browser stops after the last test that uses it (found at collection) rather than at the
-# session's end: the tiers after this one run asyncio tests, and Playwright's sync API keeps an event
-# loop of its own while it runs.
-_browser_last_user: list[str] = []
-_browser_running = ExitStack()
+    _browser.collected(items)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
-    if [item.nodeid] == _browser_last_user:
-        _browser_running.close()
+    _browser.torn_down(item)
 
 
 @pytest.fixture(scope="session")
@@ -83,11 +80,11 @@ def running_browser() -> Iterator[Browser]:
     """One Chromium for every browser test: starting Playwright and launching it costs ~1.2 s on 2
     cores (~20 s over the tier's files when each had its own), a context is milliseconds."""
     assert CHROMIUM.exists(), "Debian's Chromium is missing: apt-get install -y chromium"
-    playwright = _browser_running.enter_context(sync_playwright())
+    playwright = _browser.running.enter_context(sync_playwright())
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-    _browser_running.callback(browser.close)
+    _browser.running.callback(browser.close)
     yield browser
-    _browser_running.close()
+    _browser.running.close()
 
 
 @pytest.fixture

@@ -6,13 +6,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from atelier.generation.v1 import generation_pb2_grpc
 from tests.integration.test_privacy_support import Platform, running_platform
+from tests.support.last_user import StopsAfterLastUser
 from tests.support.services import Infra, ServiceStack
 from tools.devstack import NatsServer, free_port
 
@@ -25,20 +26,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.integration)
-    users = [item.nodeid for item in items if "shared_platform" in getattr(item, "fixturenames", ())]
-    _shared_platform_last_user[:] = users[-1:]
+    _shared_platform.collected(items)
 
 
 # The shared platform stops after the last test that uses it rather than at the session's end: idle,
 # its nine processes would still poll (about 3% of a core) through every later tier.
-_shared_platform_last_user: list[str] = []
-_shared_platform_running = ExitStack()
+_shared_platform = StopsAfterLastUser("shared_platform")
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
-    if [item.nodeid] == _shared_platform_last_user:
-        _shared_platform_running.close()
+    _shared_platform.torn_down(item)
 
 
 @contextmanager
@@ -127,10 +125,10 @@ def shared_platform(postgres_url, object_store, triton_url) -> Iterator[Platform
     modules that need no setting of their own: each of their tests signs up users of its own, so none
     sees another's images, credits or events. A platform's start and stop costs ~10-40 s; a module with
     settings of its own (or one that stops a service) runs its own `running_platform`."""
-    running = _shared_platform_running.enter_context(running_platform(postgres_url, object_store, triton_url))
+    running = _shared_platform.running.enter_context(running_platform(postgres_url, object_store, triton_url))
     running.stack.start_webhooks()
     yield running
-    _shared_platform_running.close()
+    _shared_platform.running.close()
 
 
 @pytest.fixture(scope="session")
