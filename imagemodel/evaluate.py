@@ -9,7 +9,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
     python -m imagemodel.evaluate --remix 0.3,0.6,1 --steps 20   # remix: follows the prompt, keeps the source
     python -m imagemodel.evaluate --phrasing templates,held-out,fresh --steps 20  # phrasings training never saw
-    python -m imagemodel.evaluate --phrasing templates,unseen --reading   # what the network is given, seconds
+    python -m imagemodel.evaluate --phrasing templates,unseen,unseen-2 --reading   # what the network is given, seconds
 """
 
 from __future__ import annotations

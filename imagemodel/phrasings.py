@@ -5,7 +5,8 @@ of the learned prompt reader's training (imagemodel/reader_phrasings.py); HELD_O
 out of both, and FRESH ones were written before the reader was trained and never looked at while it was
 tuned: they measure how it does on words and sentence shapes it was not built for
 (imagemodel/evaluate.py --phrasing); UNSEEN was written before the lexicon front end
-(imagemodel/prompt_lexicon.py) and never tuned against. The families differ in sentence
+(imagemodel/prompt_lexicon.py) and never tuned against; UNSEEN_2 before the spatial, outline and
+between-hue levers (imagemodel/spatial_lexicon.py), never tuned against either. The families differ in sentence
 templates, in how an object is described (adjective order, colour after the noun), in position and
 background phrases, in filler words, in synonyms, and in the kind of typo; casing and punctuation
 vary in both (the text encoder is uncased, so casing only tests that nothing upstream depends on it).
