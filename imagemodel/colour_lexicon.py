@@ -42,14 +42,19 @@ _TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193,
 _WHITE = np.array([0.95047, 1.0, 1.08883])
 
 
-def lightness_chroma_hue(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
-    """CIE L*, C*ab and hue angle (degrees) of an sRGB colour."""
+def lab(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour."""
     linear = np.asarray(rgb, dtype=float) / 255
     linear = np.where(linear > 0.04045, ((linear + 0.055) / 1.055) ** 2.4, linear / 12.92)
     xyz = _TO_XYZ @ linear / _WHITE
     f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    lightness, a, b = 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
-    return float(lightness), float(np.hypot(a, b)), float(np.degrees(np.arctan2(b, a)) % 360)
+    return float(116 * f[1] - 16), float(500 * (f[0] - f[1])), float(200 * (f[1] - f[2]))
+
+
+def lightness_chroma_hue(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+    """CIE L*, C*ab and hue angle (degrees) of an sRGB colour."""
+    lightness, a, b = lab(rgb)
+    return lightness, float(np.hypot(a, b)), float(np.degrees(np.arctan2(b, a)) % 360)
 
 
 _WORLD_HUES = {name: lightness_chroma_hue(rgb)[2] for name, rgb in PALETTE.items() if name not in ACHROMATIC}
@@ -103,15 +108,6 @@ def colour_names() -> dict[str, str]:
     """Lower-case colour name -> the world colour it reads as; names between two world colours are left out."""
     lexicon = {name: world_colour(rgb) for name, rgb in all_colour_names().items()}
     return {name: colour for name, colour in lexicon.items() if colour is not None} | {c: c for c in PALETTE}
-
-
-def lab(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
-    """CIELAB (D65) of an sRGB colour."""
-    linear = np.asarray(rgb, dtype=float) / 255
-    linear = np.where(linear > 0.04045, ((linear + 0.055) / 1.055) ** 2.4, linear / 12.92)
-    xyz = _TO_XYZ @ linear / _WHITE
-    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    return float(116 * f[1] - 16), float(500 * (f[0] - f[1])), float(200 * (f[1] - f[2]))
 
 
 def ciede2000(first: tuple[float, float, float], second: tuple[float, float, float]) -> float:
