@@ -41,6 +41,7 @@ from opentelemetry import trace
 from prometheus_client import Gauge
 
 from atelier.common.v1 import envelope_pb2
+from glue.cancellation import cancel_until_done
 from glue.events import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, EventT, UndecodableEvent, open_envelope
 from glue.periodic import run_periodically
 from glue.telemetry import extract_context
@@ -48,6 +49,7 @@ from glue.telemetry import extract_context
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
+HEARTBEAT_STOP_TIMEOUT_S = 5.0
 NATS_UNAVAILABLE = (
     nats.errors.ConnectionClosedError,
     nats.errors.ConnectionReconnectingError,
@@ -110,8 +112,9 @@ async def _heartbeats(msg: Msg, interval_s: float) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        beating.cancel()
-        await asyncio.gather(beating, return_exceptions=True)
+        # Not one cancel: a beat cancelled inside nats-py's publish carries on (glue.cancellation), and
+        # the handled message would never be acknowledged.
+        await cancel_until_done([beating], HEARTBEAT_STOP_TIMEOUT_S)
 
 
 async def _give_back(msg: Msg) -> None:

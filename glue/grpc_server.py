@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable, Iterable
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from prometheus_client import start_http_server
 
 from glue.grpc_errors import ErrorInterceptor, ErrorMapping
 from glue.grpc_metrics import RedMetricsInterceptor
+from glue.metrics_endpoint import serve_metrics
 from glue.on_behalf import OnBehalfInterceptor, UserPolicy
 from glue.service_identity import CallerPolicy, IdentityFiles, IdentityInterceptor, server_credentials
 from glue.user_token import UserTokenVerifier
@@ -31,6 +31,16 @@ async def wait_for_termination_signal() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+
+
+def _listen_on(address: str, bind: Callable[[], int]) -> None:
+    # grpcio reports a port it cannot bind by returning 0 or by raising, depending on the version.
+    try:
+        bound = bind()
+    except RuntimeError as error:
+        raise SystemExit(f"cannot listen on {address}: address in use or invalid ({error})") from error
+    if bound == 0:
+        raise SystemExit(f"cannot listen on {address}: address in use or invalid")
 
 
 async def serve(
@@ -72,15 +82,14 @@ async def serve(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = list(service_names)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    if server.add_secure_port(listen, server_credentials(identity)) == 0:
-        raise SystemExit(f"cannot listen on {listen}: address in use or invalid")
-    if health_listen and server.add_insecure_port(health_listen) == 0:
-        raise SystemExit(f"cannot listen on {health_listen} (health): address in use or invalid")
+    # Before any port is bound: a process that cannot serve its metrics stops here, never half-started.
+    serve_metrics(metrics_port, metrics_host)
+    _listen_on(listen, lambda: server.add_secure_port(listen, server_credentials(identity)))
+    if health_listen:
+        _listen_on(f"{health_listen} (health)", lambda: server.add_insecure_port(health_listen))
     await server.start()
     for name in ["", *names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    if metrics_port:
-        start_http_server(metrics_port, addr=metrics_host)
     log.info("serving", extra={"listen": listen, "health_listen": health_listen, "services": names})
 
     await wait_for_termination_signal()

@@ -21,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from contracts.streams import StreamSpec
 from glue import db
+from glue.cancellation import cancel_until_done
 from glue.events import DEAD_LETTERS, OutboxRelay, ensure_streams, prune_outbox
 from glue.grpc_errors import ErrorMapping
 from glue.grpc_server import Registrar, serve, wait_for_termination_signal
@@ -33,6 +34,7 @@ from glue.user_token import UserTokenVerifier
 
 log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 2.0
+LOOP_CANCEL_TIMEOUT_S = 5.0
 
 Cleanup = Callable[[], Awaitable[None]]
 
@@ -107,9 +109,11 @@ class Runtime:
                     "drain cut short; in-flight messages are given back",
                     extra={"drain_timeout_s": self.drain_timeout_s, "loops": [t.get_name() for t in unfinished]},
                 )
-        for task in self._loops:
-            task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        # Bounded: a loop that ignores every cancellation must not keep the process from stopping; it
+        # is named, and the process's end takes it down (glue.bootstrap).
+        stuck = await cancel_until_done(self._loops, LOOP_CANCEL_TIMEOUT_S)
+        if stuck:
+            log.error("loops ignored their cancellation", extra={"loops": sorted(t.get_name() for t in stuck)})
         for cleanup in self._cleanups:
             await cleanup()
         await drain_or_close(self.nc)
@@ -146,9 +150,16 @@ class Runtime:
             name="grpc-server",
         )
         ended = await _first_to_end([serving, *self._loops])
-        if ended is serving or self._closing:  # a signal's shutdown cancels the loops itself
+        if self._closing:  # a signal's shutdown cancels the loops itself
             await serving
             return
+        if ended is serving:
+            if serving.cancelled() or serving.exception() is None:
+                return
+            # The server could not start (a port taken, bad identity files): the loops already
+            # running must stop too, or the process would live on, answering nothing.
+            await self.close()
+            await serving  # re-raises the server's error
         self._report_death(ended)
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)

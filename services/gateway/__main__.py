@@ -7,10 +7,10 @@ from types import FrameType
 
 import psycopg
 import uvicorn
-from prometheus_client import start_http_server
 from pydantic import ValidationError
 
 from glue.logging import configure_logging
+from glue.metrics_endpoint import serve_metrics
 from glue.telemetry import configure_tracing, instrument_grpc
 from services.gateway.app import create_app
 from services.gateway.repository import migrate_schema
@@ -48,9 +48,8 @@ async def serve(settings: GatewaySettings) -> None:
             ws="none",
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
-        if settings.metrics_port:
-            # Like every Atelier process, on its own metrics port too (ATELIER_METRICS_ON_HTTP_PORT=false: only there).
-            start_http_server(settings.metrics_port, addr=settings.metrics_host)
+        # Like every Atelier process, on its own metrics port too (ATELIER_METRICS_ON_HTTP_PORT=false: only there).
+        serve_metrics(settings.metrics_port, settings.metrics_host)
         log.info("starting", extra={"listen": settings.http_listen, "generation_addr": settings.generation_addr})
         await GatewayServer(config).serve()
     log.info("stopped")

@@ -5,7 +5,6 @@ import logging
 from pathlib import Path
 
 import grpc
-from prometheus_client import start_http_server
 
 from atelier.generation.v1 import (
     custom_models_pb2,
@@ -19,6 +18,7 @@ from atelier.generation.v1 import (
 from contracts import identities
 from contracts.generation import GENERATION_REQUESTED, STREAM, STREAM_SPEC
 from glue.consumer import ConsumerSpec, run_consumer
+from glue.metrics_endpoint import serve_metrics
 from glue.on_behalf import NO_USER, UserPolicy, acts_for
 from glue.periodic import run_periodically
 from glue.runtime import Runtime, open_runtime
@@ -166,11 +166,10 @@ async def run_api(settings: GenerationSettings) -> None:
 
 
 async def run_worker(settings: GenerationSettings) -> None:
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     runtime = await _open(settings, "worker", drain_timeout_s=settings.worker_drain_timeout_s)
     store = ObjectStore(settings)
     await asyncio.to_thread(store.ensure_bucket)
-    if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.metrics_host)
     visibility_channel = secure_channel(
         settings.visibility_addr, identities.VISIBILITY, IdentityFiles.from_settings(settings)
     )

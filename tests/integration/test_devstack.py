@@ -209,8 +209,8 @@ def _devstack(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 def test_up_detached_then_status_and_down_from_other_shells(own_data_dir: Path) -> None:
     env = dict(os.environ)
-    for (variable, _default), port in zip(PORT_SETTINGS.values(), free_ports(len(PORT_SETTINGS))):
-        env[variable] = str(port)
+    for name, port in Ports.free().as_dict().items():
+        env[PORT_SETTINGS[name][0]] = str(port)
     data_dir = str(own_data_dir)
     up = _devstack(
         "up",
@@ -244,7 +244,7 @@ def test_up_detached_then_status_and_down_from_other_shells(own_data_dir: Path) 
 
 
 def test_stack_starts_service_processes_with_the_platform_settings(own_data_dir: Path) -> None:
-    ports = Ports(**dict(zip(PORT_SETTINGS, free_ports(len(PORT_SETTINGS)))))
+    ports = Ports.free()
     fake_billing = ServiceProcess(
         "billing", ("tests.integration.fake_service",), 1, grpc_port="billing", database_role="billing"
     )

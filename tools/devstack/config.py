@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from tools.devstack.objectstore import DEFAULT_BUCKET
-from tools.devstack.process import free_port
+from tools.devstack.process import free_port_block, free_ports
 
+# Ports a platform's processes may take above metrics_base (one each, at their metrics_port_offset).
+METRICS_BLOCK = 16
 # Ports field -> (environment variable, default)
 PORT_SETTINGS: dict[str, tuple[str, int]] = {
     "postgres": ("ATELIER_PG_PORT", 15432),
@@ -57,8 +59,10 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        """Free loopback ports for a whole platform of one's own (benchmarks, the fault soak)."""
-        return cls(**{name: free_port() for name in PORT_SETTINGS})
+        """Free loopback ports for a whole platform of one's own (benchmarks, the fault soak): all
+        distinct, the metrics block (metrics_base + each process's offset) overlapping none."""
+        names = [name for name in PORT_SETTINGS if name != "metrics_base"]
+        return cls(**dict(zip(names, free_ports(len(names)), strict=True)), metrics_base=free_port_block(METRICS_BLOCK))
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -37,6 +37,8 @@ from tools.devstack.triton import TritonServer
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Longer than the gateway's check of each dependency (3 s), so a "degraded" answer arrives.
+READINESS_PROBE_TIMEOUT_S = 6.0
 
 
 class StackError(RuntimeError):
@@ -251,7 +253,7 @@ class Stack:
         if service.readiness_path and service.http_port:
             url = f"http://{LOOPBACK}:{getattr(self.ports, service.http_port)}{service.readiness_path}"
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
+                with urllib.request.urlopen(url, timeout=READINESS_PROBE_TIMEOUT_S) as response:
                     return response.status == 200
             except (OSError, ValueError):
                 return False

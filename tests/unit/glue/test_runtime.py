@@ -80,3 +80,41 @@ async def test_a_drain_past_its_bound_is_cancelled():
     subject.run_in_background(run_until_cancelled(cancelled), "consumer", drains=True)
     await asyncio.wait_for(subject.close(), 2)
     assert cancelled.is_set() and subject.pool.closed
+
+
+async def test_a_loop_that_swallows_its_cancellation_does_not_hold_the_stop(monkeypatch):
+    monkeypatch.setattr("glue.runtime.LOOP_CANCEL_TIMEOUT_S", 0.2)
+    subject = runtime()
+    released = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not released.is_set():
+            try:
+                await released.wait()
+            except asyncio.CancelledError:
+                pass  # a library turning a cancellation into a retry
+
+    subject.run_in_background(stubborn(), "stubborn")
+    await asyncio.sleep(0)
+    await asyncio.wait_for(subject.close(), timeout=5)
+    assert subject.pool.closed and subject.nc.is_closed
+    released.set()  # lets the test's own event loop end
+
+
+async def test_a_loop_that_swallows_one_cancellation_is_stopped_not_abandoned():
+    subject = runtime()
+    swallowed = []
+
+    async def publishes_like_nats() -> None:
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                if swallowed:
+                    raise
+                swallowed.append(True)  # nats-py's _flush_pending does this once per publish
+
+    subject.run_in_background(publishes_like_nats(), "consumer")
+    await asyncio.sleep(0)
+    await asyncio.wait_for(subject.close(), timeout=2)
+    assert swallowed and all(task.done() for task in subject._loops)
