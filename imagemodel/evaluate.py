@@ -9,7 +9,7 @@ the bounding-box centre (a triangle's centroid sits low in its box, its box cent
     python -m imagemodel.evaluate --ground-truth 2000     # validate the evaluator itself
     python -m imagemodel.evaluate --remix 0.3,0.6,1 --steps 20   # remix: follows the prompt, keeps the source
     python -m imagemodel.evaluate --phrasing templates,held-out,fresh --steps 20  # phrasings training never saw
-    python -m imagemodel.evaluate --phrasing templates,unseen --reading   # what the network is given, seconds
+    python -m imagemodel.evaluate --phrasing templates,unseen,unseen-2 --reading   # what the network is given, seconds
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def held_out_prompts(seed: int = 0) -> list[tuple[str, PromptSpec]]:
     return prompts
 
 
-PHRASING_SETS = ("templates", "held-out", "development", "fresh", "unseen")
+PHRASING_SETS = ("templates", "held-out", "development", "fresh", "unseen", "unseen-2")
 
 
 def phrased_prompts(phrasing: str, per_triple: int) -> list[list[tuple[str, PromptSpec]]]:

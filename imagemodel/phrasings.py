@@ -5,7 +5,8 @@ of the learned prompt reader's training (imagemodel/reader_phrasings.py); HELD_O
 out of both, and FRESH ones were written before the reader was trained and never looked at while it was
 tuned: they measure how it does on words and sentence shapes it was not built for
 (imagemodel/evaluate.py --phrasing); UNSEEN was written before the lexicon front end
-(imagemodel/prompt_lexicon.py) and never tuned against. The families differ in sentence
+(imagemodel/prompt_lexicon.py) and never tuned against; UNSEEN_2 before the spatial, outline and
+between-hue levers (imagemodel/spatial_lexicon.py), never tuned against either. The families differ in sentence
 templates, in how an object is described (adjective order, colour after the noun), in position and
 background phrases, in filler words, in synonyms, and in the kind of typo; casing and punctuation
 vary in both (the text encoder is uncased, so casing only tests that nothing upstream depends on it).
@@ -266,7 +267,69 @@ UNSEEN = Family(
     typo_kinds=("vowel", "join"),
 )
 
-FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN)}
+# Written for the second phrasing lever pass (spatial terms, shape nouns by outline, colours between two
+# hues) before any of it, and never looked at until it was done: a fourth held-out family whose sentence
+# shapes, position phrases, shape, colour and size words and typo kinds are in no other family nor in the
+# reader's training phrasings (tests/model/test_imagemodel_prompt_reader.py checks the words).
+UNSEEN_2 = Family(
+    name="unseen-2",
+    shape_words=_with(
+        _SHAPES,
+        {
+            "circle": ("bubble", "button"),
+            "square": ("crate", "dice"),
+            "triangle": ("shark fin", "tent"),
+            "star": ("pentacle", "sheriff badge"),
+        },
+    ),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("poppy", "strawberry"),
+            "orange": ("clementine", "persimmon"),
+            "yellow": ("buttercup", "saffron"),
+            "green": ("fern", "clover"),
+            "blue": ("cerulean", "electric blue"),
+            "purple": ("aubergine", "orchid"),
+            "white": ("eggshell", "frosty white"),
+            "black": ("obsidian", "licorice"),
+        },
+    ),
+    size_words=_with(
+        _SIZES,
+        {
+            "small": ("minuscule", "pocket-sized"),
+            "medium": ("standard-sized", "fair-sized"),
+            "large": ("colossal", "whopping"),
+        },
+    ),
+    position_phrases={
+        "left": ("shoved to the left", "on the left flank"),
+        "right": ("shoved to the right", "on the right flank"),
+        "top": ("hovering aloft", "at the uppermost spot"),
+        "bottom": ("sunk beneath", "at the lowermost spot"),
+        "centre": ("at the bullseye", "bang in the midpoint"),
+    },
+    object_forms=(
+        "{size} {colour}-toned {shape}",
+        "{size} {shape} rendered in {colour}",
+        "{size} {shape} of a {colour} shade",
+    ),
+    templates=(
+        "{obj} stands out against {bg}",
+        "{obj}, backed by {bg}",
+        "{bg_article} {bg}-toned backdrop holding {obj}",
+        "{obj} framed by {bg}",
+        "{obj} over plain {bg}",
+    ),
+    no_background_templates=("{obj} by its lonesome", "{obj} solo"),
+    pair_templates=("{obj0} together with {obj1}, backed by {bg}",),
+    prefixes=("", "would you knock out", "i'm after", "gimme"),
+    suffixes=("", " cheers", ", ta", ", much appreciated"),
+    typo_kinds=("drop-last", "stutter"),
+)
+
+FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN, UNSEEN_2)}
 
 # Neighbouring keys on a QWERTY keyboard, for FRESH's slips.
 _NEIGHBOURS = dict(
@@ -310,6 +373,10 @@ def typo(word: str, kind: str, rng: np.random.Generator) -> str:
             return word
         k = vowels[int(rng.integers(len(vowels)))]
         return word[:k] + "aeiou".replace(word[k], "")[int(rng.integers(4))] + word[k + 1 :]
+    if kind == "drop-last":  # the last letter missed
+        return word[:-1]
+    if kind == "stutter":  # the word typed twice
+        return f"{word} {word}"
     if kind == "join":  # the space after the word left out: `phrase` runs it into the next one
         return word + JOINED
     raise ValueError(f"unknown typo kind {kind!r}")

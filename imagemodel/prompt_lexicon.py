@@ -1,5 +1,6 @@
 """A prompt's words brought to the world's own before anything reads it: slips mended, words split by a
-stray space rejoined and words run together split, colour names (imagemodel/colour_lexicon.py) and
+stray space rejoined and words run together split, position phrases read by axis
+(imagemodel/spatial_lexicon.py), colour names (imagemodel/colour_lexicon.py) and
 shape nouns replaced by the world word they mean, and the nouns that name the background written as
 "background". The rules (`captions.read_spec`) and the learned reader then read world words only.
 """
@@ -16,15 +17,31 @@ from spellchecker import SpellChecker
 
 from imagemodel import captions
 from imagemodel.colour_lexicon import all_colour_names, colour_names
+from imagemodel.spatial_lexicon import place_phrases, spatial_words
 from imagemodel.world import COLOURS
 
-# Shape nouns and adjectives of everyday English, written by hand (no public lexicon maps them onto four
-# shapes): the ones named in issue 11 and those of the reader's training phrasings, plus adjective forms.
+# Shape nouns by outline: a word means a world shape when the outline of what it names, seen the way it is
+# usually drawn, is that shape (a solid by its silhouette, a figure by itself). The words are the
+# geometric figures and solids of each outline with their adjectives, and the everyday round, square,
+# three-cornered and star objects the issue names; no phrasing family's word was added for its own sake.
 SHAPE_SYNONYMS = {
-    "circle": ("circular", "disc", "disk", "dot", "ball", "sphere", "orb", "roundel"),
-    "square": ("box", "block", "tile", "squared"),
-    "triangle": ("triangular", "pyramid", "wedge", "trigon"),
-    "star": ("starshape", "starburst", "pentagram", "starry"),
+    # round: circles, discs, spheres and the round things drawn as one
+    "circle": (
+        *("circular", "round", "roundel", "disc", "disk", "dot", "spot", "ring"),
+        *("sphere", "spherical", "spheroid", "ball", "globe", "orb", "bead", "coin", "moon", "sun", "planet"),
+    ),
+    # four equal sides: squares, cubes and the square things drawn as one (a rectangle's nearest world outline)
+    "square": (
+        *("squared", "quadrate", "quadrilateral", "rectangle", "rectangular", "oblong"),
+        *("cube", "cubic", "cuboid", "box", "block", "tile", "brick"),
+    ),
+    # three corners: triangles, pyramids, cones and wedges seen side-on
+    "triangle": (
+        *("triangular", "trigon", "delta"),
+        *("pyramid", "pyramidal", "tetrahedron", "cone", "conical", "prism", "wedge", "arrowhead"),
+    ),
+    # points about a centre: stars and the starred signs
+    "star": ("starshape", "starburst", "starry", "pentagram", "hexagram", "asterisk", "starfish", "sparkle"),
 }
 # Nouns that name where the object sits: a colour next to one is the background's.
 BACKGROUND_NOUNS = ("backdrop", "bg", "canvas", "wall", "field", "surface", "scene")
@@ -38,6 +55,7 @@ NOT_COLOURS = frozenset(
 SHORTEST_MENDED = 4  # below this one changed letter turns one word into another too easily
 TWO_EDITS_FROM = 8  # words this long may carry two slips
 SURVEY_MENDED_FROM = 6  # a slip is mended towards a colour-survey name only in words this long
+SPATIAL_MENDED_FROM = 6  # a slip is mended towards a spatial word (imagemodel/spatial_lexicon.py) this long
 SHORTEST_PART = 2  # a word run into another is split only into parts this long
 # A word used at least this often in pyspellchecker's English frequency list is a word, not a slip:
 # "setting" is not mended to "sitting", nor "coal" to "coral".
@@ -78,7 +96,9 @@ def _meaning_words() -> set[str]:
     """The words that carry a spec: the world's colours, shapes, sizes, positions and background words."""
     tables = (captions.SHAPE_WORDS, captions.COLOUR_WORDS, captions.SIZE_WORDS, captions.POSITION_WORDS)
     words = {word for table in tables for options in table.values() for word in options}
-    return words | set(captions.SYNONYMS) | set(captions.BACKGROUND_WORDS) | set(BACKGROUND_NOUNS)
+    # Short spatial words sit one slip from world words ("below" from "yelow"): only the longer are targets.
+    spatial = {word for word in spatial_words() if len(word) >= SPATIAL_MENDED_FROM}
+    return words | set(captions.SYNONYMS) | set(captions.BACKGROUND_WORDS) | set(BACKGROUND_NOUNS) | spatial
 
 
 class Lexicon:
@@ -98,7 +118,7 @@ class Lexicon:
 
     def rewrite(self, prompt: str) -> str:
         """The prompt with its words brought to the world's (lower case where changed); the rest as typed."""
-        return self._name(self._spell(prompt))
+        return self._name(place_phrases(self._spell(prompt)))
 
     def mend(self, word: str) -> str | None:
         """The one target word a lower-case unknown word is the nearest slip of (one edit, two for long words)."""

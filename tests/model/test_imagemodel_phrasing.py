@@ -1,11 +1,12 @@
-"""Prompts in phrasings kept out of all the phrasing work (imagemodel/phrasings.py HELD_OUT, FRESH and
-UNSEEN, the last written before the lexicon front end) reach the network as the canonical caption of
-what they ask for, and the caption templates' own phrasing loses nothing. No diffusion: what the
-network is given, for the same specs as the evaluator's (imagemodel.evaluate.phrased_prompts, 2 a
-triple, 68 prompts a set). MODEL_CARD.md "Phrasing" has the evaluator's figures.
+"""Prompts in phrasings kept out of all the phrasing work (imagemodel/phrasings.py HELD_OUT, FRESH,
+UNSEEN, written before the lexicon front end, and UNSEEN_2, written before the spatial, outline and
+between-hue levers) reach the network as the canonical caption of what they ask for, and the caption
+templates' own phrasing loses nothing. No diffusion: what the network is given, for the same specs as
+the evaluator's (imagemodel.evaluate.phrased_prompts, 2 a triple, 68 prompts a set). MODEL_CARD.md
+"Phrasing" has the evaluator's figures.
 
-Parity with the templates is reached on HELD_OUT only; FRESH and UNSEEN stay far below (their
-position phrases and, for UNSEEN, shape nouns are words no part of the front end knows)."""
+HELD_OUT, FRESH and UNSEEN are within reach of the templates; UNSEEN_2 is not (its everyday shape
+nouns, colour names and "X-toned" forms are words no part of the front end knows)."""
 
 import numpy as np
 import pytest
@@ -13,15 +14,17 @@ import pytest
 from imagemodel import evaluate, pipelines
 from imagemodel.captions import canonical_caption
 
-# Measured on these samples (whole spec given exactly): templates 100%; held-out 86.8% (61.8% without
-# the lexicon front end, imagemodel/prompt_lexicon.py; 76.5% without its colour names; 69.1% without the
-# learned reader completing what the rules leave unread; 45.6% on main before them); fresh 47.1% (19.1%
-# without the lexicon, 30.9% without its colour names; 14.7% on main). UNSEEN is read whole 10.3% (5.9%
-# on main), so it is bounded on what the diffusion evaluator scores (shape, colour, position and
-# background all right, size aside): 26.5% (8.8% on main).
+# Measured on these samples (whole spec given exactly): templates 100%; held-out 89.7% (86.8% before the
+# spatial, outline and between-hue levers, imagemodel/spatial_lexicon.py; 45.6% on main before the lexicon
+# front end); fresh 66.2% (47.1% before the levers). UNSEEN and UNSEEN_2 are bounded on what the
+# diffusion evaluator scores (shape, colour, position and background all right, size aside): UNSEEN 75.0%
+# (25.0% before the levers, 38.2% without the spatial lever alone); UNSEEN_2 16.2% (20.6% before: the
+# levers do not reach its words, so its bound is a floor against regressions, not a gain).
 HELD_OUT_AT_LEAST = 0.80
-FRESH_AT_LEAST = 0.40
-UNSEEN_SCORED_AT_LEAST = 0.18
+FRESH_AT_LEAST = 0.60
+UNSEEN_SCORED_AT_LEAST = 0.65
+UNSEEN_POSITION_AT_LEAST = 0.90
+UNSEEN_2_SCORED_AT_LEAST = 0.12
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +44,13 @@ def test_the_front_end_reads_phrasings_it_was_not_written_for(pipeline) -> None:
     assert read_as_asked(pipeline, "templates") >= 0.95
     held_out = read_as_asked(pipeline, "held-out")
     fresh = read_as_asked(pipeline, "fresh")
-    unseen = evaluate.given_reading(pipeline, "unseen", 2)["scored"]
+    unseen = evaluate.given_reading(pipeline, "unseen", 2)
+    unseen_2 = evaluate.given_reading(pipeline, "unseen-2", 2)["scored"]
     assert held_out >= HELD_OUT_AT_LEAST, held_out
     assert fresh >= FRESH_AT_LEAST, fresh
-    assert unseen >= UNSEEN_SCORED_AT_LEAST, unseen
+    assert unseen["scored"] >= UNSEEN_SCORED_AT_LEAST, unseen
+    assert unseen["position"] >= UNSEEN_POSITION_AT_LEAST, unseen
+    assert unseen_2 >= UNSEEN_2_SCORED_AT_LEAST, unseen_2
 
 
 def test_words_the_reader_resolves_are_not_reported_as_unknown(pipeline) -> None:
@@ -55,3 +61,6 @@ def test_words_the_reader_resolves_are_not_reported_as_unknown(pipeline) -> None
     assert pipeline.vocabulary.read("a crimson orb on a navy canvas").unknown == ("crimson", "orb", "navy", "canvas")
     assert pipeline.unknown_words("a crimson orb on a navy canvas") == ()
     assert pipeline.unknown_words("a crimson orb for an astronaut on a navy canvs") == ("astronaut",)
+    # Position phrases, outline nouns and between-hue colour names the levers resolve are not unknown.
+    assert pipeline.vocabulary.read("a lilac globe leftmost").unknown == ("lilac", "globe", "leftmost")
+    assert pipeline.unknown_words("a lilac globe leftmost, astronaut at the foot of the frame") == ("astronaut",)

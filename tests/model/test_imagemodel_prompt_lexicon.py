@@ -4,7 +4,7 @@ carry a spec, real words left alone, and which colour is the background's."""
 
 import pytest
 
-from imagemodel import captions, colour_lexicon
+from imagemodel import captions, colour_lexicon, spatial_lexicon
 from imagemodel.captions import ObjectSpec, PromptSpec, read_spec
 from imagemodel.prompt_lexicon import Lexicon
 
@@ -20,9 +20,26 @@ def test_colour_names_from_the_survey_read_as_the_world_hue_they_look_like() -> 
     expected = {"navy": "blue", "maroon": "red", "crimson": "red", "cobalt": "blue", "emerald": "green"}
     expected |= {"charcoal": "black", "ivory": "white", "cream": "white", "tangerine": "orange", "plum": "purple"}
     assert {name: names.get(name) for name in expected} == expected
-    # Between two world colours (teal? pink?) or a mid grey: no reading, the word stays unknown.
-    assert {name: names.get(name) for name in ("pink", "grey", "lilac")} == dict.fromkeys(("pink", "grey", "lilac"))
-    assert len(names) > 600
+    # Between two world hues, the one whose rendered colour is clearly nearer in CIEDE2000 (magenta, lilac:
+    # purple); where neither is (pink, mauve) or a mid grey, no reading: the word stays unknown.
+    assert {name: names.get(name) for name in ("magenta", "lilac", "sunflower")} == {
+        "magenta": "purple",
+        "lilac": "purple",
+        "sunflower": "yellow",
+    }
+    assert {name: names.get(name) for name in ("pink", "mauve", "grey")} == dict.fromkeys(("pink", "mauve", "grey"))
+    assert len(names) > 900
+
+
+def test_ciede2000_matches_sharmas_published_pairs() -> None:
+    # Sharma, Wu and Dalal (2005), test data pairs 1, 4, 17 and 34.
+    for first, second, expected in (
+        ((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425),
+        ((50, -1.3802, -84.2814), (50, 0, -82.7485), 1.0),
+        ((50, 0, 0), (50, -1, 2), 2.3669),
+        ((2.0776, 0.0795, -1.135), (0.9033, -0.0636, -0.5514), 0.9082),
+    ):
+        assert colour_lexicon.ciede2000(first, second) == pytest.approx(expected, abs=1e-4)
 
 
 def test_colour_names_and_shape_nouns_become_world_words(lexicon: Lexicon) -> None:
@@ -67,3 +84,40 @@ def test_the_colour_that_is_not_the_objects_is_the_background(prompt: str, lexic
 def test_two_colours_before_one_shape_are_not_guessed_apart() -> None:
     assert read_spec("a red and green star") is None
     assert read_spec("a round disc in red on white") == PromptSpec((ObjectSpec("circle", "red"),), "white")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "place"),
+    [
+        ("at the base of the picture", "at the bottom"),  # a frame noun after "the"
+        ("close to the floor", "at the bottom"),
+        ("in the heart of the frame", "in the centre"),
+        ("midway across", "in the centre"),  # a preposition ending the clause is part of the phrase
+        ("high up", "at the top"),
+        ("bottommost", "at the bottom"),  # superlative of an axis word
+        ("in the middle of the left side", "on the left"),  # middle on one axis, a side on the other
+        ("right in the centre", "in the centre"),  # "right" before a preposition: an intensifier
+        ("toward the east", "on the right"),
+    ],
+)
+def test_position_phrases_are_read_by_axis(phrase: str, place: str) -> None:
+    assert spatial_lexicon.place_phrases(f"a star {phrase}, blue background") == f"a star {place}, blue background"
+
+
+def test_phrases_with_no_world_place_or_no_place_are_left_as_typed() -> None:
+    for prompt in (
+        "a star in the top-left corner",  # off the middle on both axes: the world draws no corner
+        "a star at the top left",
+        "a star on a blue ground",  # "ground" without "the" is a thing
+        "a star beneath a blue sky",  # a preposition with an object relates two things
+        "whip up a star",  # up alone strengthens nothing
+        "a mid-sized star",  # a compound modifier
+        "a right triangle",
+    ):
+        assert spatial_lexicon.place_phrases(prompt) == prompt
+    assert spatial_lexicon.place_phrases("a red star on top of blue") == "a red star atop blue"
+
+
+def test_shape_nouns_read_by_their_outline(lexicon: Lexicon) -> None:
+    assert lexicon.rewrite("a sphere, a cube, a cone and the asterisk") == "a circle, a square, a triangle and the star"
+    assert lexicon.rewrite("two pyramids and a rectangular block") == "two triangles and a square square"

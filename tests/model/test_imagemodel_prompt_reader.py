@@ -46,9 +46,15 @@ def test_the_readers_training_phrasings_hold_no_word_of_the_held_out_families() 
         assert not own & new_in_training, (family.name, own & new_in_training)
     unseen = _family_words(phrasings.UNSEEN) - shared
     assert not unseen & (_family_words(phrasings.HELD_OUT) | _family_words(phrasings.FRESH))
+    # The second never-tuned family shares no word with any other family nor the reader's training.
+    second = _family_words(phrasings.UNSEEN_2) - shared
+    others = (phrasings.HELD_OUT, phrasings.FRESH, phrasings.UNSEEN)
+    assert {"bubble", "crate", "pentacle", "poppy", "clementine", "aubergine", "obsidian", "flank"} <= second
+    assert not second & (new_in_training | set().union(*map(_family_words, others)))
     held_out_typos = {*phrasings.HELD_OUT.typo_kinds, *phrasings.FRESH.typo_kinds, *phrasings.UNSEEN.typo_kinds}
     assert len(held_out_typos) == 6
     assert not held_out_typos & {*reader_phrasings.BROAD.typo_kinds, *phrasings.DEVELOPMENT.typo_kinds}
+    assert not set(phrasings.UNSEEN_2.typo_kinds) & (held_out_typos | set(reader_phrasings.BROAD.typo_kinds))
 
 
 def test_requests_outside_the_world_and_empty_prompts_are_not_read(reader: prompt_reader.PromptReader) -> None:
