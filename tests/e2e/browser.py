@@ -59,19 +59,28 @@ def shot(page: Page, tmp_path: Path, name: str, full_page: bool = False) -> None
         shutil.copy(path, Path(extra) / path.name)
 
 
+def new_finals(page: Page) -> Locator:
+    """The final images of the generation about to start: those on screen now are marked, since the
+    studio shows them until the new generation's tiles replace them (a count alone would pass on the
+    previous generation's finals)."""
+    page.evaluate("document.querySelectorAll('#tiles img.final').forEach(img => { img.dataset.earlier = 'yes'; })")
+    return page.locator("#tiles img.final:not([data-earlier])")
+
+
 def generate_images(page: Page, prompt: str, images: int) -> None:
     """Types the prompt, picks the number of images, clicks Generate and waits for the finals."""
     page.get_by_label("Prompt", exact=True).fill(prompt)
     page.locator("#num-images").select_option(str(images))
+    finals = new_finals(page)
     page.get_by_role("button", name="Generate").click()
-    expect(page.locator("#tiles img.final")).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
+    expect(finals).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
 
 
 def generate_in_studio(page: Page, prompt: str) -> Locator:
     """Types the prompt, clicks Generate and waits until the four final images have loaded."""
     page.get_by_label("Prompt", exact=True).fill(prompt)
+    finals = new_finals(page)
     page.get_by_role("button", name="Generate").click()
-    finals = page.locator("#tiles img.final")
     expect(finals).to_have_count(4, timeout=GENERATION_TIMEOUT_MS)
     # page.evaluate runs outside the page's Content-Security-Policy; wait_for_function would not.
     for _ in range(100):

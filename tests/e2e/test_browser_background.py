@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, shot, sign_up_here
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_finals, new_page, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -60,10 +60,11 @@ def test_remove_background_explains_the_plan_then_cuts_the_object_out(platform, 
     expect(page.locator("#tiles img.final")).to_have_count(1)
     page.locator("#tiles .tile-open").first.click()
     expect(remove).to_be_enabled()
+    cut_out = new_finals(page)
     remove.click()
 
     # The studio follows the job like a generation and shows the cut-out.
-    expect(page.locator("#tiles img.final")).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
+    expect(cut_out).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     page.locator("#tiles .tile-open").first.click()
     expect(page.locator("#detail-lineage")).to_contain_text("Background removed from", timeout=GENERATION_TIMEOUT_MS)
     picture = page.locator("#detail-img")
@@ -73,9 +74,10 @@ def test_remove_background_explains_the_plan_then_cuts_the_object_out(platform, 
 
     # Replace the cut-out's background: the studio follows that job too, to a result naming its source.
     page.get_by_label("New background").fill("a white background")
+    replaced = new_finals(page)
     page.locator("#detail-replace-background").click()
     expect(page.locator("#detail")).to_be_hidden()  # closed as the studio starts following the new job
-    expect(page.locator("#tiles img.final")).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
+    expect(replaced).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     page.locator("#tiles .tile-open").first.click()
     expect(page.locator("#detail-lineage")).to_contain_text("Background replaced from", timeout=GENERATION_TIMEOUT_MS)
     shot(page, tmp_path, "replace_background_result_detail")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_page, paint_stroke, shot, sign_up_here
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, new_finals, new_page, paint_stroke, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -39,10 +39,11 @@ def test_the_owner_paints_a_mask_and_fills_it_with_a_prompt(platform, browser, t
     paint_stroke(page, mask, (0.35, 0.5), (0.65, 0.5))
     page.get_by_label("What goes in the painted region").fill("a blue square")
     shot(page, tmp_path, "canvas_mask_painted")
+    filled = new_finals(page)
     fill.click()
 
     # The studio follows the job like a generation and shows the filled image.
-    expect(page.locator("#tiles img.final")).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
+    expect(filled).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     page.locator("#tiles .tile-open").first.click()
     expect(page.locator("#detail-prompt")).to_have_text("a blue square", timeout=GENERATION_TIMEOUT_MS)
     expect(page.locator("#detail-lineage")).to_contain_text("Filled from")

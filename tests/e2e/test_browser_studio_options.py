@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, PASSWORD, new_page, shot, sign_up_here
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, PASSWORD, new_finals, new_page, shot, sign_up_here
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,9 @@ def _palette(page: Page) -> list[str]:
 
 def _generate(page: Page, prompt: str, images: int) -> dict:
     page.get_by_label("Prompt", exact=True).fill(prompt)
+    finals = new_finals(page)
     page.get_by_role("button", name="Generate").click()
-    expect(page.locator("#tiles img.final")).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
+    expect(finals).to_have_count(images, timeout=GENERATION_TIMEOUT_MS)
     return _get(page, "/api/v1/generations?limit=1")["items"][0]
 
 

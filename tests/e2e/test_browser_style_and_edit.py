@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from atelier.billing.v1 import billing_pb2, billing_pb2_grpc
 from services.generation.actions.canvas import mask_from_png
-from tests.e2e.browser import GENERATION_TIMEOUT_MS, VIEWPORT, new_page, paint_stroke, shot, sign_up_here
+from tests.e2e.browser import GENERATION_TIMEOUT_MS, VIEWPORT, new_finals, new_page, paint_stroke, shot, sign_up_here
 
 pytestmark = pytest.mark.e2e
 
@@ -130,6 +130,7 @@ def test_the_editor_explains_the_plan_fills_a_painted_mask_then_saves_an_edit(pl
     page.locator("#editor-brush").click()
     page.get_by_label("What to draw in the painted region").fill("a yellow square")
     shot(page, tmp_path, "editor_mask_painted")
+    filled = new_finals(page)
     with page.expect_request("**/fill") as request_info:
         fill.click()
     request = request_info.value
@@ -142,7 +143,7 @@ def test_the_editor_explains_the_plan_fills_a_painted_mask_then_saves_an_edit(pl
     # The studio follows the fill like a generation; the result names its source.
     expect(page.locator("#editor")).not_to_be_visible()
     final = page.locator("#tiles img.final")
-    expect(final).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
+    expect(filled).to_have_count(1, timeout=GENERATION_TIMEOUT_MS)
     page.locator("#tiles .tile-open").first.click()
     expect(page.locator("#detail-prompt")).to_have_text("a yellow square", timeout=GENERATION_TIMEOUT_MS)
     expect(page.locator("#detail-lineage")).to_contain_text("Filled from")
