@@ -123,3 +123,32 @@ def test_five_creations_are_picked_for_a_team_style_and_its_member_picks_it_in_t
     member.locator("#advanced-toggle").click()
     member.get_by_label("Model", exact=True).select_option(label="Triangles (Pickers)")
     expect(member.get_by_label("Model", exact=True)).to_have_value(model["model_id"])
+
+    # Taken back in place on the Account page: the member no longer has it; shared again: they do.
+    owner.locator("#nav-account").click()
+    sharing = owner.get_by_label("Share Triangles with")
+    expect(sharing).to_have_value(team_id)
+    sharing.select_option(label="Only me")
+    expect(row.locator(".model-shared")).to_have_count(0)
+    expect(owner.get_by_label("Share Triangles with")).to_have_value("")
+    assert owner.evaluate(MY_MODELS_TEAMS) == [None]
+    assert member.evaluate(MY_MODELS_TEAMS) == []
+    member.reload()
+    _open_advanced(member)
+    expect(member.get_by_label("Model", exact=True).locator("option", has_text="Triangles")).to_have_count(0)
+    owner.get_by_label("Share Triangles with").select_option(label="Pickers")
+    expect(row.locator(".model-shared")).to_have_text("Shared with Pickers")
+    shot(owner, tmp_path, "custom_model_shared_again")
+    assert member.evaluate(MY_MODELS_TEAMS) == [team_id]
+    member.reload()
+    _open_advanced(member)
+    member.get_by_label("Model", exact=True).select_option(label="Triangles (Pickers)")
+
+
+MY_MODELS_TEAMS = "fetch('/api/v1/models').then(r => r.json()).then(p => p.items.map(m => m.team_id ?? null))"
+
+
+def _open_advanced(page) -> None:
+    """The studio remembers whether its Advanced drawer was open; open it if it is not."""
+    if not page.locator("#advanced").evaluate("drawer => drawer.open"):
+        page.locator("#advanced-toggle").click()

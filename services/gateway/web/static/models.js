@@ -1,12 +1,13 @@
 // Custom models (styles): the Account page's block (train one from 5–30 of my images, uploaded or
 // picked from my creations (model_picks.js), optionally shared with a team of mine; watch its
-// training on the same progress stream as a generation's, list, delete) and the studio's Model
+// training on the same progress stream as a generation's, list, share or take back, delete) and the studio's Model
 // picker (built-in, or a trained style of mine or my team's). The API answers only the models the
 // signed-in user may use; its refusals (a file it cannot take, the plan) are shown as it words them.
 
 import { api, ApiError } from "./api.js";
 import { confirmingButton } from "./account.js";
 import { chosenTeamId, pickedImageIds, resetPicks, teamName, wireModelPicks } from "./model_picks.js";
+import { myTeams } from "./team.js";
 import { $, clearError, el, showError } from "./ui.js";
 
 const STATUS_WORDS = { training: "Training", ready: "Ready", failed: "Failed" };
@@ -111,7 +112,35 @@ function modelRow(model) {
     el("td", { className: `model-status is-${model.status}`, text: STATUS_WORDS[model.status] + progress,
       attrs: { "data-label": "Status", title: model.error || "" } }),
     el("td", { text: String(model.image_count), attrs: { "data-label": "Images" } }),
+    el("td", { attrs: { "data-label": "Shared with" } }, model.mine ? sharingChoice(model) : team),
     el("td", { className: "row-action" }, model.mine ? remove : ""));
+}
+
+// My model's team, changed in place: PATCH shares it with a team of mine now, or takes it back.
+function sharingChoice(model) {
+  const teams = myTeams().filter((team) => !team.lapsed || team.team_id === model.team_id);
+  // Its current team is always a choice, even before my teams have loaded: never shown as "Only me" by mistake.
+  if (model.team_id && !teams.some((team) => team.team_id === model.team_id)) {
+    teams.push({ team_id: model.team_id, name: teamName(model.team_id) || "a team" });
+  }
+  const select = el("select", { className: "model-sharing", attrs: { "aria-label": `Share ${model.name} with` } },
+    el("option", { text: "Only me", attrs: { value: "" } }),
+    ...teams.map((team) => el("option", { text: team.name, attrs: { value: team.team_id } })));
+  select.value = model.team_id || "";
+  select.addEventListener("change", async () => {
+    clearError($("models-error"));
+    select.disabled = true;
+    try {
+      await api(`/api/v1/models/${encodeURIComponent(model.model_id)}`, {
+        method: "PATCH",
+        body: { team_id: select.value || null },
+      });
+    } catch (error) {
+      showError($("models-error"), error);
+    }
+    await loadModels();
+  });
+  return select;
 }
 
 export async function loadModels() {
