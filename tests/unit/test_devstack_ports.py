@@ -20,7 +20,7 @@ def _ephemeral_start() -> int:
 def candidates(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """The ports the chooser is offered, in order (as the kernel's bind(0) might offer them)."""
     offered: list[int] = []
-    monkeypatch.setattr(process, "_candidate", lambda rng: offered.pop(0))
+    monkeypatch.setattr(process, "_candidate", lambda rng, ceiling: offered.pop(0))
     monkeypatch.setattr(process, "_handed_out", process.OrderedDict())
     yield offered
 

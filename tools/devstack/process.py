@@ -58,10 +58,12 @@ def _ephemeral_range_start() -> int:
         return 32768  # Linux's default
 
 
-def _bindable(port: int) -> bool:
+def _bindable(port: int, host: str = LOOPBACK, *, reuse_address: bool = False) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if reuse_address:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((LOOPBACK, port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
@@ -73,8 +75,8 @@ def _kernel_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _candidate(rng: random.Random) -> int:
-    ceiling = _ephemeral_range_start()
+def _candidate(rng: random.Random, ceiling: int) -> int:
+    """A port below `ceiling` (the ephemeral range's start)."""
     if ceiling - _CHOSEN_RANGE_FLOOR < 2000:  # an unusual ephemeral range: the kernel's choice, checked below
         return _kernel_port()
     return rng.randrange(_CHOSEN_RANGE_FLOOR, ceiling)
@@ -83,8 +85,9 @@ def _candidate(rng: random.Random) -> int:
 def free_port_block(size: int) -> int:
     """The first of `size` consecutive free ports, none handed out recently (a base plus offsets)."""
     rng = random.SystemRandom()
+    ceiling = _ephemeral_range_start()
     for _ in range(10_000):
-        first = _candidate(rng)
+        first = _candidate(rng, ceiling)
         block = range(first, first + size)
         if block[-1] < 65536 and not any(p in _handed_out for p in block) and all(_bindable(p) for p in block):
             _hand_out(block)
@@ -111,15 +114,11 @@ def port_is_open(port: int, host: str = LOOPBACK) -> bool:
 
 def ensure_port_free(port: int, *, server: str, setting: str, host: str = LOOPBACK) -> None:
     """Fail early and clearly instead of letting the server die with its own cryptic bind error."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # Servers bind with SO_REUSEADDR, so a port in TIME_WAIT after a restart is free for them too.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            raise PortInUseError(
-                f"port {port} ({server}) is already in use; set {setting}=<a free port> or stop whatever listens there"
-            ) from None
+    # Servers bind with SO_REUSEADDR, so a port in TIME_WAIT after a restart is free for them too.
+    if not _bindable(port, host, reuse_address=True):
+        raise PortInUseError(
+            f"port {port} ({server}) is already in use; set {setting}=<a free port> or stop whatever listens there"
+        )
 
 
 def venv_executable(name: str) -> Path:
