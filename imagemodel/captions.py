@@ -318,6 +318,9 @@ _BACKGROUND = frozenset((*BACKGROUND_WORDS, "bg"))
 _ON = frozenset(("on", "over", "against", "atop", "upon"))
 # A colour a word or two from one of these is what lies behind the object ("blue behind it").
 _SURROUNDING = frozenset(("behind", "around", "everywhere"))
+# Words that may stand between a colour and the background noun it names, before it.
+_BACKGROUND_LINKS = frozenset(("plain", "solid", "for", "as", "the", "a", "an"))
+_LINKS_BEFORE_BACKGROUND = 3
 _CLAUSE_END = frozenset(",;:.!?()")
 _CLAUSE = re.compile(r"[a-z]+|[,;:.!?()\-]+")
 
@@ -357,7 +360,10 @@ def _background_colour_index(tokens: list[str]) -> int | None:
     for i, token in enumerate(tokens):
         if token not in _BACKGROUND:
             continue
-        before = i - 2 if i >= 2 and tokens[i - 1] == "plain" else i - 1  # "blue background", "blue plain backdrop"
+        # "blue background", "blue plain backdrop", "blue for the background", "blue as the backdrop"
+        before = i - 1
+        while before >= max(0, i - 1 - _LINKS_BEFORE_BACKGROUND) and tokens[before] in _BACKGROUND_LINKS:
+            before -= 1
         if before >= 0 and tokens[before] in _COLOUR:
             return before
         after = [j for j in range(i + 1, min(len(tokens), i + 4)) if tokens[j] in _COLOUR]

@@ -2,8 +2,9 @@
 
 Sources: the xkcd colour survey's 949 names (imagemodel/data/xkcd_colours.tsv, CC0) and the CSS colour
 keywords (`webcolors`) for names the survey lacks; where both name a colour the survey wins (it is
-what people call the colour: CSS "azure" is nearly white, the survey's is a sky blue). No name is
-written here by hand.
+what people call the colour: CSS "azure" is nearly white, the survey's is a sky blue). Beyond them,
+color-name-list's one-word names (imagemodel/data/color_name_list.tsv, MIT), read only where a prompt
+uses the word as a colour. No name is written here by hand.
 
 The world's palette is six hues plus white and black, so a name is placed in CIE L*C*h (from CIELAB,
 D65): a near-grey (chroma below ACHROMATIC_CHROMA) is white when light, black when dark and nothing in
@@ -26,6 +27,7 @@ import webcolors
 from imagemodel.world import PALETTE
 
 SURVEY_FILE = Path(__file__).parent / "data" / "xkcd_colours.tsv"
+NAME_LIST_FILE = Path(__file__).parent / "data" / "color_name_list.tsv"
 ACHROMATIC_CHROMA = 12.0
 WHITE_LEAST_LIGHTNESS = 65.0
 BLACK_MOST_LIGHTNESS = 30.0
@@ -84,9 +86,9 @@ def _nearer_rendered(rgb: tuple[int, int, int], hues: tuple[str, str]) -> str | 
     return name if runner_up - nearest >= DELTA_E_MARGIN else None
 
 
-def _survey() -> dict[str, tuple[int, int, int]]:
+def _named_rgb(path: Path) -> dict[str, tuple[int, int, int]]:
     named = {}
-    for line in SURVEY_FILE.read_text().splitlines():
+    for line in path.read_text().splitlines():
         if line and not line.startswith("#"):
             name, hex_value = line.split("\t")
             named[name] = tuple(webcolors.hex_to_rgb(hex_value))
@@ -99,7 +101,7 @@ def all_colour_names() -> dict[str, tuple[int, int, int]]:
     named: dict[str, tuple[int, int, int]] = {
         name: tuple(webcolors.name_to_rgb(name)) for name in webcolors.names(webcolors.CSS3)
     }
-    named |= _survey()  # the survey wins where both name a colour
+    named |= _named_rgb(SURVEY_FILE)  # the survey wins where both name a colour
     return {" ".join(name.replace("-", " ").replace("'", "").split()): rgb for name, rgb in named.items()}
 
 
@@ -108,6 +110,17 @@ def colour_names() -> dict[str, str]:
     """Lower-case colour name -> the world colour it reads as; names between two world colours are left out."""
     lexicon = {name: world_colour(rgb) for name, rgb in all_colour_names().items()}
     return {name: colour for name, colour in lexicon.items() if colour is not None} | {c: c for c in PALETTE}
+
+
+@functools.cache
+def listed_colour_names() -> dict[str, str]:
+    """One-word names of color-name-list (imagemodel/data/color_name_list.tsv, 5,457 names: daffodil, soot,
+    avocado) that neither the survey nor CSS has -> the world colour each reads as. Most are also
+    ordinary words ("astronaut" and "star" are colours there), so a prompt's word is read through this
+    list only where the prompt uses it as a colour (imagemodel/prompt_lexicon.py)."""
+    known = all_colour_names()
+    read = {name: world_colour(rgb) for name, rgb in _named_rgb(NAME_LIST_FILE).items() if name not in known}
+    return {name: colour for name, colour in read.items() if colour is not None}
 
 
 def ciede2000(first: tuple[float, float, float], second: tuple[float, float, float]) -> float:

@@ -1,4 +1,4 @@
-"""The same scene asked for in many people's words, in four disjoint families of phrasings.
+"""The same scene asked for in many people's words, in disjoint families of phrasings.
 
 DEVELOPMENT phrasings are what the first (rule-based) phrasing front end was written against, and part
 of the learned prompt reader's training (imagemodel/reader_phrasings.py); HELD_OUT phrasings were kept
@@ -6,10 +6,12 @@ out of both, and FRESH ones were written before the reader was trained and never
 tuned: they measure how it does on words and sentence shapes it was not built for
 (imagemodel/evaluate.py --phrasing); UNSEEN was written before the lexicon front end
 (imagemodel/prompt_lexicon.py) and never tuned against; UNSEEN_2 before the spatial, outline and
-between-hue levers (imagemodel/spatial_lexicon.py), never tuned against either. The families differ in sentence
-templates, in how an object is described (adjective order, colour after the noun), in position and
-background phrases, in filler words, in synonyms, and in the kind of typo; casing and punctuation
-vary in both (the text encoder is uncased, so casing only tests that nothing upstream depends on it).
+between-hue levers (imagemodel/spatial_lexicon.py), never tuned against either; UNSEEN_3 (plain requests
+in a product's everyday words) and UNSEEN_4 (terse keyword prompts) before the third pass (session 8),
+UNSEEN_4 never looked at. The families differ in sentence templates, in how an object is described
+(adjective order, colour after the noun), in position and background phrases, in filler words, in
+synonyms, and in the kind of typo; casing and punctuation vary in all (the text encoder is uncased, so
+casing only tests that nothing upstream depends on it).
 """
 
 from __future__ import annotations
@@ -329,7 +331,133 @@ UNSEEN_2 = Family(
     typo_kinds=("drop-last", "stutter"),
 )
 
-FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN, UNSEEN_2)}
+# Written at the start of the third phrasing pass (session 8), before any change it measures, and never
+# tuned against: plain requests as a person types them to a text-to-image product, mostly in the
+# world's own shape and colour words with everyday variants, in sentence shapes, position phrases and
+# typo kinds (a doubled letter typed once, a neighbouring key struck too) no other family nor the
+# reader's training uses.
+UNSEEN_3 = Family(
+    name="unseen-3",
+    shape_words=_with(
+        _SHAPES,
+        {
+            "circle": ("hoop", "perfect circle"),
+            "square": ("perfect square", "square panel"),
+            "triangle": ("pennant", "equilateral triangle"),
+            "star": ("pointy star", "north star"),
+        },
+    ),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("brick red", "raspberry"),
+            "orange": ("traffic-cone orange", "rust"),
+            "yellow": ("daffodil", "school-bus yellow"),
+            "green": ("mint green", "bottle green"),
+            "blue": ("baby blue", "powder blue"),
+            "purple": ("eggplant", "dark purple"),
+            "white": ("alabaster", "cloud white"),
+            "black": ("tar black", "soot"),
+        },
+    ),
+    size_words=_with(
+        _SIZES,
+        {
+            "small": ("itsy", "pint-sized"),
+            "medium": ("moderately sized", "modest"),
+            "large": ("humongous", "king-sized"),
+        },
+    ),
+    position_phrases={
+        "left": ("over on the left", "on the west side"),
+        "right": ("over on the right", "on the east side"),
+        "top": ("in the top area", "on the north side"),
+        "bottom": ("in the bottom area", "on the south side"),
+        "centre": ("in the exact middle", "centrally placed"),
+    },
+    object_forms=(
+        "{size} {colour} {shape}",
+        "{colour} {shape} that's {size}",
+        "{size}, {colour} {shape}",
+        "{size} {shape} in the color {colour}",
+    ),
+    templates=(
+        "{obj} with {bg_article} {bg} background",
+        "{obj} on solid {bg}",
+        "{obj}; color the background {bg}",
+        "{bg} for the background and {obj} in the foreground",
+        "{obj} in {bg_article} {bg} room",
+        "{obj} over a completely {bg} image",
+    ),
+    no_background_templates=("{obj}", "{obj} with no extras"),
+    pair_templates=("{obj0} and also {obj1} on solid {bg}",),
+    prefixes=("", "", "can i have", "create", "generate me", "i wanna see"),
+    suffixes=("", ", 4k", ", crisp lines", " please and thank you"),
+    typo_kinds=("undouble", "fat-finger"),
+)
+
+# Written with UNSEEN_3 and kept blind (its misreads never printed while anything was changed): the
+# terse, keyword style of prompts people paste into image generators, with words, sentence shapes and
+# typo kinds (the last two letters swapped, the last letter doubled) of its own.
+UNSEEN_4 = Family(
+    name="unseen-4",
+    shape_words=_with(
+        _SHAPES,
+        {
+            "circle": ("polka dot", "round plate"),
+            "square": ("sticky note", "square card"),
+            "triangle": ("yield sign", "warning triangle"),
+            "star": ("christmas star", "star sticker"),
+        },
+    ),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("fire-engine red", "cranberry"),
+            "orange": ("papaya", "marmalade"),
+            "yellow": ("corn yellow", "sunshine yellow"),
+            "green": ("pea green", "avocado"),
+            "blue": ("steel blue", "periwinkle"),
+            "purple": ("mulberry", "heather purple"),
+            "white": ("chalky", "vanilla"),
+            "black": ("ink black", "shadow black"),
+        },
+    ),
+    size_words=_with(
+        _SIZES,
+        {
+            "small": ("bite-sized", "dainty"),
+            "medium": ("usual-sized", "mid-range"),
+            "large": ("vast", "mega"),
+        },
+    ),
+    position_phrases={
+        "left": ("left-aligned", "at left"),
+        "right": ("right-aligned", "at right"),
+        "top": ("top-aligned", "at top"),
+        "bottom": ("bottom-aligned", "at bottom"),
+        "centre": ("center-aligned", "at center"),
+    },
+    object_forms=(
+        "{shape}, {colour}, {size}",
+        "{size} {colour} {shape}",
+        "{colour} {size} {shape}",
+    ),
+    templates=(
+        "subject: {obj}; background: {bg}",
+        "{obj} | {bg} background",
+        "{obj} against {bg} wallpaper",
+        "{obj} and {bg_article} {bg} backdrop",
+        "{obj}; all other pixels {bg}",
+    ),
+    no_background_templates=("{obj}", "{obj}, icon"),
+    pair_templates=("subject: {obj0} and {obj1}; background: {bg}",),
+    prefixes=("", "", "prompt:", "an icon of", "clipart of"),
+    suffixes=("", ", ultra detailed", ", trending on artstation", ", octane render"),
+    typo_kinds=("transpose-end", "double-end"),
+)
+
+FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN, UNSEEN_2, UNSEEN_3, UNSEEN_4)}
 
 # Neighbouring keys on a QWERTY keyboard, for FRESH's slips.
 _NEIGHBOURS = dict(
@@ -377,6 +505,18 @@ def typo(word: str, kind: str, rng: np.random.Generator) -> str:
         return word[:-1]
     if kind == "stutter":  # the word typed twice
         return f"{word} {word}"
+    if kind == "undouble":  # a doubled letter typed once ("yelow")
+        doubles = [k for k in range(1, len(word)) if word[k] == word[k - 1]]
+        if not doubles:
+            return word
+        k = doubles[int(rng.integers(len(doubles)))]
+        return word[:k] + word[k + 1 :]
+    if kind == "fat-finger":  # the key beside one struck with it ("redd", "grteen")
+        return word[:i] + _NEIGHBOURS.get(word[i].lower(), word[i]) + word[i:]
+    if kind == "transpose-end":  # the last two letters swapped ("circel")
+        return word[:-2] + word[-1] + word[-2]
+    if kind == "double-end":  # the last letter struck twice ("redd")
+        return word + word[-1]
     if kind == "join":  # the space after the word left out: `phrase` runs it into the next one
         return word + JOINED
     raise ValueError(f"unknown typo kind {kind!r}")

@@ -16,7 +16,8 @@ from rapidfuzz.process import extract
 from spellchecker import SpellChecker
 
 from imagemodel import captions
-from imagemodel.colour_lexicon import all_colour_names, colour_names
+from imagemodel.colour_lexicon import all_colour_names, colour_names, listed_colour_names
+from imagemodel.size_lexicon import size_words
 from imagemodel.spatial_lexicon import place_phrases, spatial_words
 from imagemodel.world import COLOURS
 
@@ -52,6 +53,21 @@ NOT_COLOURS = frozenset(
     dusk twilight midnight stone ice sea sky sand forest pine tea cement shit puke vomit snot barf poo
     diarrhea bile bruise""".split()  # the survey's everyday nouns and its joke names among them
 )
+# Where a word stands as a colour: before these ("daffodil circle", "soot-toned"), or after the first
+# ("in the colour daffodil", "on solid daffodil"); only there is a word read through the long name list
+# (colour_lexicon.listed_colour_names), whose names are mostly ordinary words ("astronaut", "mars").
+_SHAPE_WORDS = frozenset(f"{shape}{plural}" for shape in SHAPE_SYNONYMS for plural in ("", "s"))
+_NAMED_BEFORE = (
+    _SHAPE_WORDS
+    | frozenset(captions.BACKGROUND_WORDS)
+    | frozenset(("shape", "shapes", "toned", "coloured", "colored", "colour", "color", "hued", "tinted", "shade"))
+)
+_NAMED_AFTER = frozenset(("colour", "color", "coloured", "colored", "painted", "tinted", "toned", "solid", "plain"))
+_CLAUSE_BREAK = re.compile(r"\s*[,;:|.!?()]+\s*")
+_LABEL = ":"  # "prompt: ...": the word before a colon labels what follows
+# A listed name used this often in English (pyspellchecker's frequency list) has a commoner sense than
+# the colour ("star", "sky", "vast", "fire", "astronaut"); daffodil, soot and vanilla are rarer.
+LISTED_COLOUR_MOST_USES = 5_000
 SHORTEST_MENDED = 4  # below this one changed letter turns one word into another too easily
 TWO_EDITS_FROM = 8  # words this long may carry two slips
 SURVEY_MENDED_FROM = 6  # a slip is mended towards a colour-survey name only in words this long
@@ -107,6 +123,14 @@ class Lexicon:
     def __init__(self, known: Iterable[str]):
         self.shapes = {word: shape for shape, words in SHAPE_SYNONYMS.items() for word in words}
         self.colours = _singular_colours()
+        frequencies = SpellChecker(language="en").word_frequency
+        self.listed = {
+            name: colour
+            for name, colour in listed_colour_names().items()
+            if name not in NOT_COLOURS and frequencies[name] < LISTED_COLOUR_MOST_USES
+        }
+        self.listed_names = sorted(name for name in self.listed if len(name) >= SURVEY_MENDED_FROM)
+        self._listed_slips: dict[str, str | None] = {}
         self.phrases = _colour_phrases()
         # Slips are mended towards the words that carry a spec, and in longer words towards the colour
         # names people use (short survey names sit one slip from ordinary words).
@@ -118,7 +142,7 @@ class Lexicon:
 
     def rewrite(self, prompt: str) -> str:
         """The prompt with its words brought to the world's (lower case where changed); the rest as typed."""
-        return self._name(place_phrases(self._spell(prompt)))
+        return self._name_listed_colours(self._name(size_words(place_phrases(self._spell(prompt)))))
 
     def mend(self, word: str) -> str | None:
         """The one target word a lower-case unknown word is the nearest slip of (one edit, two for long words)."""
@@ -230,7 +254,9 @@ class Lexicon:
                     break
             word = words[index]
             if meaning is None:
-                meaning = self._shape(word) or ("background" if word in BACKGROUND_NOUNS else None)
+                in_colour_compound = self._in_colour_compound(text, matches, words, index)
+                shape = None if in_colour_compound else self._shape(word)
+                meaning = shape or ("background" if word in BACKGROUND_NOUNS else None)
             following = index + span
             modifier = meaning in COLOURS and (span > 1 or word not in COLOURS)
             if modifier and following < len(words) and words[following] in COLOURS:
@@ -246,3 +272,53 @@ class Lexicon:
             index += span
         out.append(text[at:])
         return "".join(out)
+
+    def _in_colour_compound(self, text: str, matches: list[re.Match[str]], words: list[str], index: int) -> bool:
+        """A noun hyphened to the word before it and followed by a colour names that colour's shade, not a
+        shape: "traffic-cone orange", "ice-cube blue"."""
+        if index == 0 or index + 1 >= len(words) or text[matches[index - 1].end() : matches[index].start()] != "-":
+            return False
+        return words[index + 1] in COLOURS or words[index + 1] in self.colours
+
+    def _name_listed_colours(self, text: str) -> str:
+        """Words of the long colour-name list replaced by their world colour where the prompt uses them as
+        a colour: before a shape, background or colour word, after "colour"/"painted"/"solid", or alone
+        in a clause of a prompt that names a shape ("star, avocado, large")."""
+        matches = list(_WORD.finditer(text))
+        names_a_shape = any(match.group(0).lower() in _SHAPE_WORDS for match in matches)
+        out, at = [], 0
+        for index, match in enumerate(matches):
+            word = match.group(0).lower()
+            name = word if word in self.listed else self._listed_slip(word)
+            if name is None or word in self.meaningful or word in captions.FUNCTION_WORDS:
+                continue
+            if self._used_as_colour(text, matches, index, names_a_shape):
+                out += [text[at : match.start()], self.listed[name]]
+                at = match.end()
+        return "".join(out) + text[at:]
+
+    def _listed_slip(self, word: str) -> str | None:
+        """The one listed name a word no list or dictionary knows is one slip of ("papaay"), from
+        SURVEY_MENDED_FROM letters, as slips are mended towards the survey's names."""
+        if len(word) < SURVEY_MENDED_FROM or word in self.known:
+            return None
+        if word not in self._listed_slips:
+            if len(self._listed_slips) >= 10_000:  # a server reads any text: keep the cache bounded
+                self._listed_slips.clear()
+            self._listed_slips[word] = self._only_nearest(word, self.listed_names, 1)
+        return self._listed_slips[word]
+
+    @staticmethod
+    def _used_as_colour(text: str, matches: list[re.Match[str]], index: int, names_a_shape: bool) -> bool:
+        match = matches[index]
+        before = text[matches[index - 1].end() : match.start()] if index else text[: match.start()]
+        after = text[match.end() : matches[index + 1].start()] if index + 1 < len(matches) else text[match.end() :]
+        if index + 1 < len(matches) and after in (" ", "-") and matches[index + 1].group(0).lower() in _NAMED_BEFORE:
+            return True
+        if index and before == " " and matches[index - 1].group(0).lower() in _NAMED_AFTER:
+            return True
+        alone_before = index == 0 and not before.strip() or _CLAUSE_BREAK.fullmatch(before)
+        alone_after = (
+            index + 1 == len(matches) and not after.strip() or (_CLAUSE_BREAK.fullmatch(after) and _LABEL not in after)
+        )
+        return bool(names_a_shape and alone_before and alone_after)

@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from imagemodel.captions import WORD, ObjectSpec, PromptSpec, Reading, Vocabulary, canonical_caption, parse
+from imagemodel.captions import WORD, ObjectSpec, PromptSpec, Reading, Vocabulary, canonical_caption, parse, read_spec
 from imagemodel.model import (
     ABSENT,
     MAX_OBJECTS,
@@ -152,11 +152,17 @@ class PromptReader:
         for prompt in prompts:
             mended = self.resolve(prompt).text
             by_rules = self.vocabulary.normalise(mended)
-            if by_rules == mended:
-                spec = self._read_one(mended)
-                given.append(canonical_caption(spec) if spec is not None else by_rules)
-            else:
+            if by_rules != mended:
                 given.append(canonical_caption(completed(parse(by_rules), self._read_one(mended))))
+                continue
+            learned = self._read_one(mended)
+            # The rules found one shape and a background named as one, and left the object's colour to a
+            # word they do not know: what they read stands, and the reader supplies the rest ("green for
+            # the background and a soot square"). A lone colour they did not see named as the background
+            # may be either ("blue setting; a cube with porcelain paint"): that is the reader's to say.
+            partly = read_spec(self.vocabulary.read(mended).text) if learned is not None else None
+            spec = completed(partly, learned) if partly is not None and partly.background else learned
+            given.append(canonical_caption(spec) if spec is not None else by_rules)
         return given
 
 

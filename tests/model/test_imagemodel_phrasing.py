@@ -1,6 +1,7 @@
 """Prompts in phrasings kept out of all the phrasing work (imagemodel/phrasings.py HELD_OUT, FRESH,
-UNSEEN, written before the lexicon front end, and UNSEEN_2, written before the spatial, outline and
-between-hue levers) reach the network as the canonical caption of what they ask for, and the caption
+UNSEEN, written before the lexicon front end, UNSEEN_2, written before the spatial, outline and
+between-hue levers, UNSEEN_3 and UNSEEN_4, written before session 8's levers, UNSEEN_4 never looked at)
+reach the network as the canonical caption of what they ask for, and the caption
 templates' own phrasing loses nothing. No diffusion: what the network is given, for the same specs as
 the evaluator's (imagemodel.evaluate.phrased_prompts, 2 a triple, 68 prompts a set). MODEL_CARD.md
 "Phrasing" has the evaluator's figures.
@@ -14,17 +15,22 @@ import pytest
 from imagemodel import evaluate, pipelines
 from imagemodel.captions import canonical_caption
 
-# Measured on these samples (whole spec given exactly): templates 100%; held-out 89.7% (86.8% before the
-# spatial, outline and between-hue levers, imagemodel/spatial_lexicon.py; 45.6% on main before the lexicon
-# front end); fresh 66.2% (47.1% before the levers). UNSEEN and UNSEEN_2 are bounded on what the
-# diffusion evaluator scores (shape, colour, position and background all right, size aside): UNSEEN 75.0%
-# (25.0% before the levers, 38.2% without the spatial lever alone); UNSEEN_2 16.2% (20.6% before: the
-# levers do not reach its words, so its bound is a floor against regressions, not a gain).
-HELD_OUT_AT_LEAST = 0.80
-FRESH_AT_LEAST = 0.60
+# Measured on these samples (whole spec given exactly): templates 100%; held-out 94.1% (89.7% before session
+# 8's levers: background words before "background", the rules' sure reading kept beside the reader's, the
+# long colour list where a word stands as a colour, size words and "X-sized"; 45.6% before the lexicon
+# front end); fresh 88.2% (66.2%). The rest are bounded on what the diffusion evaluator scores (shape,
+# colour, position and background all right, size aside), and on the whole spec where the size words
+# moved it: UNSEEN scored 75.0%, whole 52.9% (30.9% before the size words); UNSEEN_2 scored 19.1% (16.2%:
+# its words are everyday nouns no table reaches, so its bound is a floor against regressions);
+# UNSEEN_3 scored 63.2%, whole 52.9%; UNSEEN_4 (blind) scored 67.6%, whole 52.9%.
+HELD_OUT_AT_LEAST = 0.90
+FRESH_AT_LEAST = 0.80
 UNSEEN_SCORED_AT_LEAST = 0.65
+UNSEEN_WHOLE_AT_LEAST = 0.45
 UNSEEN_POSITION_AT_LEAST = 0.90
-UNSEEN_2_SCORED_AT_LEAST = 0.12
+UNSEEN_2_SCORED_AT_LEAST = 0.15
+UNSEEN_3_SCORED_AT_LEAST = 0.55
+UNSEEN_4_SCORED_AT_LEAST = 0.60
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +52,16 @@ def test_the_front_end_reads_phrasings_it_was_not_written_for(pipeline) -> None:
     fresh = read_as_asked(pipeline, "fresh")
     unseen = evaluate.given_reading(pipeline, "unseen", 2)
     unseen_2 = evaluate.given_reading(pipeline, "unseen-2", 2)["scored"]
+    unseen_3 = evaluate.given_reading(pipeline, "unseen-3", 2)["scored"]
+    unseen_4 = evaluate.given_reading(pipeline, "unseen-4", 2)["scored"]
     assert held_out >= HELD_OUT_AT_LEAST, held_out
     assert fresh >= FRESH_AT_LEAST, fresh
     assert unseen["scored"] >= UNSEEN_SCORED_AT_LEAST, unseen
+    assert unseen["whole"] >= UNSEEN_WHOLE_AT_LEAST, unseen
     assert unseen["position"] >= UNSEEN_POSITION_AT_LEAST, unseen
     assert unseen_2 >= UNSEEN_2_SCORED_AT_LEAST, unseen_2
+    assert unseen_3 >= UNSEEN_3_SCORED_AT_LEAST, unseen_3
+    assert unseen_4 >= UNSEEN_4_SCORED_AT_LEAST, unseen_4
 
 
 def test_words_the_reader_resolves_are_not_reported_as_unknown(pipeline) -> None:

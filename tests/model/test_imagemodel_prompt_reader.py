@@ -51,10 +51,22 @@ def test_the_readers_training_phrasings_hold_no_word_of_the_held_out_families() 
     others = (phrasings.HELD_OUT, phrasings.FRESH, phrasings.UNSEEN)
     assert {"bubble", "crate", "pentacle", "poppy", "clementine", "aubergine", "obsidian", "flank"} <= second
     assert not second & (new_in_training | set().union(*map(_family_words, others)))
+    # So do the families written for session 8's pass, each with the others and every family before them.
+    written_before = (*others, phrasings.UNSEEN_2)
+    for family, own_words in (
+        (phrasings.UNSEEN_3, {"daffodil", "eggplant", "hoop", "pennant", "humongous", "itsy", "foreground"}),
+        (phrasings.UNSEEN_4, {"avocado", "papaya", "vanilla", "sticker", "dainty", "wallpaper", "subject"}),
+    ):
+        own = _family_words(family) - shared
+        assert own_words <= own, family.name
+        assert not own & (new_in_training | set().union(*map(_family_words, written_before))), family.name
+    assert not (_family_words(phrasings.UNSEEN_3) - shared) & _family_words(phrasings.UNSEEN_4)
     held_out_typos = {*phrasings.HELD_OUT.typo_kinds, *phrasings.FRESH.typo_kinds, *phrasings.UNSEEN.typo_kinds}
     assert len(held_out_typos) == 6
     assert not held_out_typos & {*reader_phrasings.BROAD.typo_kinds, *phrasings.DEVELOPMENT.typo_kinds}
     assert not set(phrasings.UNSEEN_2.typo_kinds) & (held_out_typos | set(reader_phrasings.BROAD.typo_kinds))
+    typo_kinds = [kind for family in phrasings.FAMILIES.values() for kind in family.typo_kinds]
+    assert len(typo_kinds) == len(set(typo_kinds)) and not set(typo_kinds) & {"insert"}  # the reader's own
 
 
 def test_requests_outside_the_world_and_empty_prompts_are_not_read(reader: prompt_reader.PromptReader) -> None:
@@ -104,3 +116,16 @@ def test_unrelated_words_stay_unknown(reader: prompt_reader.PromptReader) -> Non
     assert reader.meanings is not None
     assert [reader.meanings.meaning(word) for word in UNRELATED] == [None] * len(UNRELATED)
     assert reader.resolve("a sailor astronaut").unknown == ("sailor", "astronaut")
+
+
+def test_what_the_rules_read_for_sure_stands_when_a_word_they_lack_may_be_the_colour(reader) -> None:
+    # The rules see one square and a purple background and no colour for the square ("zorblax" may be
+    # one): the background they read stands, and the reader says the rest. Before, the reader alone
+    # read this prompt and lost the background.
+    given = reader.normalise(["a square in the colour zorblax; colour the background purple"])
+    spec = captions.parse(given[0])
+    assert (spec.objects[0].shape, spec.background) == ("square", "purple")
+    # A lone colour the rules did not see named as the background may be the object's or the
+    # background's: that stays the reader's to say.
+    given = reader.normalise(["blue setting; a star with zorblax paint"])
+    assert captions.parse(given[0]).objects[0].shape == "star"
