@@ -94,25 +94,29 @@ def load(weights: Path = WEIGHTS_FILE) -> Describer:
     return model.eval()
 
 
+Box = tuple[int, int, int, int]  # left, top, right, bottom in the image's pixels
+
+
 def _check(image: np.ndarray) -> np.ndarray:
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"the image must be uint8 of shape (height, width, 3), got {image.dtype} {image.shape}")
     return image
 
 
+def _box_filtered(picture: Image.Image, box: Box | None = None) -> np.ndarray:
+    """The picture (or its box) -> uint8 (32, 32, 3), area averaged."""
+    return np.asarray(picture.resize((INPUT_SIDE, INPUT_SIDE), Image.Resampling.BOX, box=box), dtype=np.uint8)
+
+
 def to_input(image: np.ndarray) -> np.ndarray:
     """uint8 (h, w, 3) at any size -> uint8 (32, 32, 3), box-filtered (area average)."""
     if _check(image).shape[:2] == (INPUT_SIDE, INPUT_SIDE):
         return image
-    resized = Image.fromarray(image).resize((INPUT_SIDE, INPUT_SIDE), Image.Resampling.BOX)
-    return np.asarray(resized, dtype=np.uint8)
+    return _box_filtered(Image.fromarray(image))
 
 
 def to_tensor(images: list[np.ndarray] | np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.stack(list(images))).permute(0, 3, 1, 2).float() / 255.0
-
-
-Box = tuple[int, int, int, int]  # left, top, right, bottom in the image's pixels
 
 
 @dataclass(frozen=True)
@@ -149,13 +153,14 @@ def _distinct_boxes(slot_windows: list[Window]) -> list[Box]:
     return list(dict.fromkeys(box for window in slot_windows for box in window.boxes))
 
 
-def _views(image: np.ndarray) -> tuple[list[np.ndarray], list[Window]]:
-    """The image whole, then (non-square only) each distinct square its slots are read in; and the
-    slots' windows."""
+def _inputs(image: np.ndarray) -> tuple[list[np.ndarray], list[Window]]:
+    """The network's inputs: the image whole, then (non-square only) each distinct square its slots
+    are read in; and the slots' windows."""
     height, width = _check(image).shape[:2]
     slot_windows = windows(width, height) if width != height else []
-    squares = [image[top:bottom, left:right] for left, top, right, bottom in _distinct_boxes(slot_windows)]
-    return [image, *squares], slot_windows
+    picture = Image.fromarray(image)  # PIL's box argument, where a numpy slice would be copied first
+    squares = [_box_filtered(picture, box) for box in _distinct_boxes(slot_windows)]
+    return [to_input(image), *squares], slot_windows
 
 
 def _read_inputs(model: Describer, inputs: list[np.ndarray]) -> list[Reading]:
@@ -191,10 +196,10 @@ def read_in_windows(whole: Reading, squares: dict[Box, Reading], slot_windows: l
 
 def read(model: Describer, images: list[np.ndarray]) -> list[Reading]:
     """The probabilities of each uint8 RGB image (any size)."""
-    views = [_views(image) for image in images]
-    readings = iter(_read_inputs(model, [to_input(view) for image_views, _ in views for view in image_views]))
+    per_image = [_inputs(image) for image in images]
+    readings = iter(_read_inputs(model, [one for inputs, _ in per_image for one in inputs]))
     result = []
-    for _, slot_windows in views:
+    for _, slot_windows in per_image:
         whole = next(readings)
         squares = {box: next(readings) for box in _distinct_boxes(slot_windows)}
         result.append(read_in_windows(whole, squares, slot_windows) if slot_windows else whole)
