@@ -33,9 +33,9 @@ HEADS = {"shape": len(SLOT_SHAPES), "colour": len(world.COLOURS), "size": len(wo
 PER_SLOT = sum(HEADS.values())
 OUTPUTS = len(world.COLOURS) + len(SLOTS) * PER_SLOT
 # Squeezed to 32x32 whole, a 16:9 image's circles are tall ellipses 6-10 px wide and 11% of them were
-# named another shape; in a square of its short side a shape keeps its proportions. Each
-# slot's object is read in three such squares a tenth of a side apart and the readings averaged: the
-# network learnt five places, and an object between two of a square's places reads less surely.
+# named another shape; in a square of its short side a shape keeps its proportions. Each slot's object
+# is read in three such squares a tenth of a side apart and the readings averaged: the network learnt
+# five places, and an object between two of a square's places reads less surely.
 WINDOW_SHIFTS = (-0.1, 0.0, 0.1)
 INPUTS_PER_PASS = 512  # a non-square image is up to 10 inputs: bounds the memory of reading many
 
