@@ -33,8 +33,8 @@ from imagemodel.pipelines import DEFAULT_GUIDANCE
 
 EVAL_SEED = 1000
 TILTED_SIDE = standin.SIDE
-# The stand-in measured at the size the platform asks by default and at a wide 16:9 one.
-STANDIN_SIZES = ((512, 512), (512, 288))
+# The stand-in measured at the size the platform asks by default and at 16:9 and 9:16.
+STANDIN_SIZES = ((512, 512), (512, 288), (288, 512))
 STANDIN_SEED = 700_000  # the seeds of its drawings; training draws with generators of its own
 ATTRIBUTES = evaluator.ATTRIBUTES  # shape, colour, background, position
 

@@ -24,8 +24,9 @@ TILTED_SHARE = 0.5
 SHIFT = 2.0
 ZOOM = 0.1
 # The platform's Triton draws with that stand-in: its own sizes, places, shades and antialiasing, at
-# 512 px and in other frames (squeezed to 32x32 as any image is), box-filtered down. Rendered scenes
-# alone left some of its circles read as squares; training sees its drawings too, every frame here.
+# 512 px and in other frames (squeezed to 32x32, as a non-square image is read whole for where things
+# are), box-filtered down. Rendered scenes alone left some of its circles read as squares; training
+# sees its drawings too, every frame here.
 STANDIN_FRAMES = ((512, 512), (512, 512), (512, 384), (384, 512), (512, 288), (288, 512))
 
 

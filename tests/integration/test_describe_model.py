@@ -10,6 +10,7 @@ import pytest
 from tritonclient.grpc import InferenceServerClient, InferInput
 from tritonclient.utils import InferenceServerException
 
+from describer import standin
 from describer.describe import ShippedDescriber
 from imagemodel import captions, world
 from imagemodel.evaluate import measure, score
@@ -45,6 +46,18 @@ def test_a_world_image_is_described_as_the_evaluator_reads_it_and_bad_images_are
         with pytest.raises(InferenceServerException, match="8 to 4096 px a side"):
             describe(triton_url, bad)
     assert describe(triton_url, np.zeros((16, 16, 3), np.uint8))
+
+
+def test_a_wide_image_is_read_as_the_describer_reads_it_in_process(triton_url: str) -> None:
+    # A 16:9 image goes through Triton's describe whole: its shapes are read in squares of its short side.
+    image = standin.answer("a yellow circle on the left on a purple background", 20261207, 512, 288)
+
+    suggestions = describe(triton_url, image)
+
+    assert suggestions == ShippedDescriber().describe(image)
+    read = captions.parse(suggestions[0])
+    assert [(o.shape, o.colour, o.position) for o in read.objects] == [("circle", "yellow", "left")], suggestions
+    assert read.background == "purple"
 
 
 def test_a_mounted_blip_model_answers_up_to_four_captions(mounted_weights_triton: str) -> None:
