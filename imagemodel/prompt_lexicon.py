@@ -80,9 +80,16 @@ _WORD = re.compile(r"[A-Za-z]+")
 
 
 @functools.cache
+def english_frequencies() -> dict[str, int]:
+    """pyspellchecker's English word frequencies (word -> uses), loaded once a process."""
+    return dict(SpellChecker(language="en").word_frequency.items())
+
+
+@functools.cache
 def english_words() -> frozenset[str]:
-    frequencies = SpellChecker(language="en").word_frequency
-    return frozenset(word for word, uses in frequencies.items() if uses >= ENGLISH_LEAST_USES and word.isalpha())
+    return frozenset(
+        word for word, uses in english_frequencies().items() if uses >= ENGLISH_LEAST_USES and word.isalpha()
+    )
 
 
 def _singular_colours() -> dict[str, str]:
@@ -123,11 +130,11 @@ class Lexicon:
     def __init__(self, known: Iterable[str]):
         self.shapes = {word: shape for shape, words in SHAPE_SYNONYMS.items() for word in words}
         self.colours = _singular_colours()
-        frequencies = SpellChecker(language="en").word_frequency
+        frequencies = english_frequencies()
         self.listed = {
             name: colour
             for name, colour in listed_colour_names().items()
-            if name not in NOT_COLOURS and frequencies[name] < LISTED_COLOUR_MOST_USES
+            if name not in NOT_COLOURS and frequencies.get(name, 0) < LISTED_COLOUR_MOST_USES
         }
         self.listed_names = sorted(name for name in self.listed if len(name) >= SURVEY_MENDED_FROM)
         self._listed_slips: dict[str, str | None] = {}
