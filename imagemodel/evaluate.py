@@ -155,7 +155,7 @@ def held_out_prompts(seed: int = 0) -> list[tuple[str, PromptSpec]]:
     return prompts
 
 
-PHRASING_SETS = ("templates", "held-out", "development", "fresh", "unseen", "unseen-2")
+PHRASING_SETS = ("templates", *phrasings.FAMILIES)
 
 
 def phrased_prompts(phrasing: str, per_triple: int) -> list[list[tuple[str, PromptSpec]]]:

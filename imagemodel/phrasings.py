@@ -147,7 +147,7 @@ HELD_OUT = Family(
     },
     object_forms=(
         "{size} {shape}, {colour}",
-        "{size} {shape} painted {colour}",
+        "{size} {shape}, {colour} all over",
         "{colour}-coloured {size} {shape}",
         "{size} {shape} whose colour is {colour}",
     ),
@@ -457,7 +457,71 @@ UNSEEN_4 = Family(
     typo_kinds=("transpose-end", "double-end"),
 )
 
-FAMILIES = {family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN, UNSEEN_2, UNSEEN_3, UNSEEN_4)}
+# Written at the start of the fourth pass (session 9), before the outline lexicon it measures was
+# built, and kept blind (its misreads never printed while anything was changed): descriptive prompts
+# about everyday objects, in object nouns, colour words, sentence shapes and typo kinds (the first
+# letter missed, a key held down) no other family nor the reader's training uses.
+UNSEEN_5 = Family(
+    name="unseen-5",
+    shape_words=_with(
+        _SHAPES,
+        {
+            "circle": ("wheel", "cookie"),
+            "square": ("napkin", "chessboard"),
+            "triangle": ("sail", "nacho"),
+            "star": ("starfish", "spiky star"),
+        },
+    ),
+    colour_words=_with(
+        _COLOURS,
+        {
+            "red": ("ladybug red", "garnet"),
+            "orange": ("marigold", "copper"),
+            "yellow": ("goldenrod", "butter yellow"),
+            "green": ("basil", "pickle green"),
+            "blue": ("lapis", "cobalt"),
+            "purple": ("damson", "wisteria"),
+            "white": ("milk white", "cotton"),
+            "black": ("crow black", "tuxedo"),
+        },
+    ),
+    size_words=_with(
+        _SIZES,
+        {
+            "small": ("teensy", "diminutive"),
+            "medium": ("typical", "sizable"),
+            "large": ("immense", "mammoth"),
+        },
+    ),
+    position_phrases={
+        "left": ("pressed against the left edge", "way over left"),
+        "right": ("pressed against the right edge", "way over right"),
+        "top": ("pressed against the top edge", "way at the top"),
+        "bottom": ("pressed against the bottom edge", "way at the bottom"),
+        "centre": ("plumb in the middle", "in the very middle"),
+    },
+    object_forms=(
+        "{size} {colour} {shape}",
+        "{colour} {shape}, {size}",
+        "{size} {shape}, {colour} all over",
+    ),
+    templates=(
+        "a photo of {obj} set on {bg}",
+        "{obj} sitting in front of {bg_article} {bg} curtain",
+        "{obj}, the remaining space {bg}",
+        "flat illustration: {obj} over {bg} cardboard",
+        "{obj} placed on top of glossy {bg}",
+    ),
+    no_background_templates=("a photo of {obj}", "just {obj}"),
+    pair_templates=("{obj0} next to {obj1}, set on {bg}",),
+    prefixes=("", "", "draw", "show me", "a picture with"),
+    suffixes=("", ", sharp resolution", ", glossy finish", " thanks!"),
+    typo_kinds=("drop-first", "held-key"),
+)
+
+FAMILIES = {
+    family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN, UNSEEN_2, UNSEEN_3, UNSEEN_4, UNSEEN_5)
+}
 
 # Neighbouring keys on a QWERTY keyboard, for FRESH's slips.
 _NEIGHBOURS = dict(
@@ -517,6 +581,10 @@ def typo(word: str, kind: str, rng: np.random.Generator) -> str:
         return word[:-2] + word[-1] + word[-2]
     if kind == "double-end":  # the last letter struck twice ("redd")
         return word + word[-1]
+    if kind == "drop-first":  # the first letter missed ("ircle")
+        return word[1:]
+    if kind == "held-key":  # a key held down, its letter struck three times ("reeed")
+        return word[:i] + word[i] * 2 + word[i:]
     if kind == "join":  # the space after the word left out: `phrase` runs it into the next one
         return word + JOINED
     raise ValueError(f"unknown typo kind {kind!r}")

@@ -61,6 +61,11 @@ def test_the_readers_training_phrasings_hold_no_word_of_the_held_out_families() 
         assert own_words <= own, family.name
         assert not own & (new_in_training | set().union(*map(_family_words, written_before))), family.name
     assert not (_family_words(phrasings.UNSEEN_3) - shared) & _family_words(phrasings.UNSEEN_4)
+    # And session 9's, with every family before it.
+    fifth = _family_words(phrasings.UNSEEN_5) - shared
+    assert {"wheel", "napkin", "sail", "nacho", "garnet", "damson", "mammoth", "curtain", "plumb"} <= fifth
+    earlier = (*written_before, phrasings.UNSEEN_3, phrasings.UNSEEN_4)
+    assert not fifth & (new_in_training | set().union(*map(_family_words, earlier)))
     held_out_typos = {*phrasings.HELD_OUT.typo_kinds, *phrasings.FRESH.typo_kinds, *phrasings.UNSEEN.typo_kinds}
     assert len(held_out_typos) == 6
     assert not held_out_typos & {*reader_phrasings.BROAD.typo_kinds, *phrasings.DEVELOPMENT.typo_kinds}
