@@ -1,7 +1,8 @@
 """A prompt's words brought to the world's own before anything reads it: slips mended, words split by a
 stray space rejoined and words run together split, position phrases read by axis
 (imagemodel/spatial_lexicon.py), colour names (imagemodel/colour_lexicon.py) and
-shape nouns replaced by the world word they mean, and the nouns that name the background written as
+shape nouns replaced by the world word they mean (everyday nouns by their outline where the prompt names
+no shape: imagemodel/outline_lexicon.py), and the nouns that name the background written as
 "background". The rules (`captions.read_spec`) and the learned reader then read world words only.
 """
 
@@ -17,6 +18,7 @@ from spellchecker import SpellChecker
 
 from imagemodel import captions
 from imagemodel.colour_lexicon import all_colour_names, colour_names, listed_colour_names
+from imagemodel.outline_lexicon import name_outlines
 from imagemodel.size_lexicon import size_words
 from imagemodel.spatial_lexicon import place_phrases, spatial_words
 from imagemodel.world import COLOURS
@@ -146,10 +148,12 @@ class Lexicon:
         self.known = frozenset(known) | english_words() | set(self.targets) | set(self.colours)
         self.meaningful = (frozenset(known) - captions.FUNCTION_WORDS) | set(self.targets) | set(self.colours)
         self._mended: dict[str, str | None] = {}
+        self.not_outlines = self.meaningful | frozenset(self.listed)
 
     def rewrite(self, prompt: str) -> str:
         """The prompt with its words brought to the world's (lower case where changed); the rest as typed."""
-        return self._name_listed_colours(self._name(size_words(place_phrases(self._spell(prompt)))))
+        named = self._name(size_words(place_phrases(self._spell(prompt))))
+        return self._name_listed_colours(name_outlines(named, _SHAPE_WORDS, self.not_outlines))
 
     def mend(self, word: str) -> str | None:
         """The one target word a lower-case unknown word is the nearest slip of (one edit, two for long words)."""

@@ -194,3 +194,32 @@ def test_the_long_colour_list_is_read_only_where_a_word_stands_as_a_colour(lexic
 )
 def test_a_colour_a_few_linking_words_before_the_background_is_the_backgrounds(prompt: str) -> None:
     assert read_spec(prompt) == PromptSpec((ObjectSpec("star", "red"),), "blue")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "read"),
+    [
+        ("a red hoop on a blue background", "a red circle on a blue background"),  # "a rigid circular band"
+        ("two crates, backed by green", "two squares, backed by green"),  # "a rugged box"
+        ("a pentacle on red", "a star on red"),  # "a star with 5 points"
+        ("funnels and a hoop", "triangles and a circle"),  # "a conical shape", plural too
+    ],
+)
+def test_everyday_nouns_read_by_their_wordnet_outline(prompt: str, read: str, lexicon: Lexicon) -> None:
+    assert lexicon.rewrite(prompt) == read
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a star on a wooden crate",  # a prompt that names a shape keeps its other nouns
+        "an orange on blue",  # a colour before it is a fruit
+        "a cat astronaut on a bicycle",
+        "a dog in a house with a garden",
+        "a red hoop in the foreground",  # the picture's own parts are no things
+    ],
+)
+def test_nouns_are_not_read_as_outlines_where_they_mean_something_else(prompt: str, lexicon: Lexicon) -> None:
+    rewritten = lexicon.rewrite(prompt)
+    assert rewritten.count("circle") + rewritten.count("square") <= ("hoop" in prompt), rewritten
+    assert "foreground" in rewritten or "foreground" not in prompt

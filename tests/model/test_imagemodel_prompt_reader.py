@@ -75,8 +75,13 @@ def test_the_readers_training_phrasings_hold_no_word_of_the_held_out_families() 
 
 
 def test_requests_outside_the_world_and_empty_prompts_are_not_read(reader: prompt_reader.PromptReader) -> None:
-    assert reader.read(["", "   ", "a cat astronaut", "a bowl of soup"]) == [None] * 4
+    assert reader.read(["", "   ", "a cat astronaut", "a bicycle in the rain"]) == [None] * 4
     assert reader.normalise(["", "a cat astronaut"]) == ["", "a cat astronaut"]
+    # A thing with a world outline is drawn as it ("a bowl": a round vessel), and what is left of the
+    # request is still reported, so the studio's notice says what the built-in model cannot draw.
+    (bowl,) = reader.read(["a bowl of soup"])
+    assert bowl is not None and bowl.objects[0].shape == "circle"
+    assert reader.resolve("a bowl of soup").unknown == ("soup",)
 
 
 def test_the_reader_reads_word_orders_and_slips(reader: prompt_reader.PromptReader) -> None:
