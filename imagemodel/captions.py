@@ -6,6 +6,7 @@ those as None. The parser is rule based so it works offline and never needs the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -205,7 +206,8 @@ def parse(prompt: str) -> PromptSpec:
 
 WORD = re.compile(r"[A-Za-z]+")
 SHORTEST_MENDED = 4  # below this a one-letter change turns one word into another too easily
-MENDED_CACHE = 10_000
+# A server reads any text: what a reader remembers of the words and prompts it has read is bounded.
+MEMO_ENTRIES = 10_000
 # Glue of ordinary requests that names nothing to draw: never reported, never mended.
 FUNCTION_WORDS = frozenset(
     """a an the of on in at to and or with without is are be it its this that these those there here
@@ -262,16 +264,15 @@ class Vocabulary:
         self.words = words | FUNCTION_WORDS
         # Slips are mended only towards the world's own words: "ball" is not a slip of "all".
         self._targets = sorted(w for w in words - FUNCTION_WORDS if len(w) >= SHORTEST_MENDED)
-        self._mended: dict[str, str | None] = {}
+        self._mended = functools.lru_cache(maxsize=MEMO_ENTRIES)(self._one_slip_from)
 
     def mend(self, word: str) -> str | None:
         """The one known word a lower-case unknown word is one slip away from, if exactly one is."""
-        if word not in self._mended:
-            if len(self._mended) >= MENDED_CACHE:  # a server reads any text: keep the cache bounded
-                self._mended.clear()
-            near = [known for known in self._targets if len(word) >= SHORTEST_MENDED and one_edit_apart(word, known)]
-            self._mended[word] = near[0] if len(near) == 1 else None
-        return self._mended[word]
+        return self._mended(word)
+
+    def _one_slip_from(self, word: str) -> str | None:
+        near = [known for known in self._targets if len(word) >= SHORTEST_MENDED and one_edit_apart(word, known)]
+        return near[0] if len(near) == 1 else None
 
     def read(self, prompt: str) -> Reading:
         unknown: dict[str, None] = {}

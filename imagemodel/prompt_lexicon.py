@@ -139,7 +139,7 @@ class Lexicon:
             if name not in NOT_COLOURS and frequencies.get(name, 0) < LISTED_COLOUR_MOST_USES
         }
         self.listed_names = sorted(name for name in self.listed if len(name) >= SURVEY_MENDED_FROM)
-        self._listed_slips: dict[str, str | None] = {}
+        self._listed_slips = functools.lru_cache(maxsize=captions.MEMO_ENTRIES)(self._listed_slip_of)
         self.phrases = _colour_phrases()
         # Slips are mended towards the words that carry a spec, and in longer words towards the colour
         # names people use (short survey names sit one slip from ordinary words).
@@ -147,7 +147,7 @@ class Lexicon:
         self.survey_targets = sorted(name for name in self.colours if len(name) >= SURVEY_MENDED_FROM)
         self.known = frozenset(known) | english_words() | set(self.targets) | set(self.colours)
         self.meaningful = (frozenset(known) - captions.FUNCTION_WORDS) | set(self.targets) | set(self.colours)
-        self._mended: dict[str, str | None] = {}
+        self._mended = functools.lru_cache(maxsize=captions.MEMO_ENTRIES)(self._nearest)
         self.not_outlines = self.meaningful | frozenset(self.listed)
 
     def rewrite(self, prompt: str) -> str:
@@ -157,11 +157,7 @@ class Lexicon:
 
     def mend(self, word: str) -> str | None:
         """The one target word a lower-case unknown word is the nearest slip of (one edit, two for long words)."""
-        if word not in self._mended:
-            if len(self._mended) >= 10_000:  # a server reads any text: keep the cache bounded
-                self._mended.clear()
-            self._mended[word] = self._nearest(word)
-        return self._mended[word]
+        return self._mended(word)
 
     def _nearest(self, word: str) -> str | None:
         if len(word) < SHORTEST_MENDED:
@@ -313,11 +309,10 @@ class Lexicon:
         SURVEY_MENDED_FROM letters, as slips are mended towards the survey's names."""
         if len(word) < SURVEY_MENDED_FROM or word in self.known:
             return None
-        if word not in self._listed_slips:
-            if len(self._listed_slips) >= 10_000:  # a server reads any text: keep the cache bounded
-                self._listed_slips.clear()
-            self._listed_slips[word] = self._only_nearest(word, self.listed_names, 1)
-        return self._listed_slips[word]
+        return self._listed_slips(word)
+
+    def _listed_slip_of(self, word: str) -> str | None:
+        return self._only_nearest(word, self.listed_names, 1)
 
     @staticmethod
     def _used_as_colour(text: str, matches: list[re.Match[str]], index: int, names_a_shape: bool) -> bool:

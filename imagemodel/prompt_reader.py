@@ -8,13 +8,24 @@ encoder: a word it never saw ("crimson", a typo's subwords) lands near the words
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from imagemodel.captions import WORD, ObjectSpec, PromptSpec, Reading, Vocabulary, canonical_caption, parse, read_spec
+from imagemodel.captions import (
+    MEMO_ENTRIES,
+    WORD,
+    ObjectSpec,
+    PromptSpec,
+    Reading,
+    Vocabulary,
+    canonical_caption,
+    parse,
+    read_spec,
+)
 from imagemodel.model import (
     ABSENT,
     MAX_OBJECTS,
@@ -34,7 +45,6 @@ WEIGHTS_FILE = "prompt_reader.safetensors"
 # otherwise ("a cat astronaut", an empty negative prompt) it goes to the network as typed.
 WORLD_PROMPT_THRESHOLD = 0.5
 _ATTRIBUTES = ("colour", "size", "position")
-READINGS_CACHE = 10_000
 
 
 class SlotReader(nn.Module):
@@ -109,7 +119,7 @@ class PromptReader:
         self.vocabulary = vocabulary
         self.meanings = WordMeanings(encoder) if resolve_words else None
         self.lexicon = Lexicon(vocabulary.words) if resolve_words else None
-        self._readings: dict[str, PromptSpec | None] = {}
+        self._readings = functools.lru_cache(maxsize=MEMO_ENTRIES)(self._read_text)
 
     @classmethod
     def from_weights(cls, weights_dir: str | Path, encoder: TextEncoder, vocabulary: Vocabulary) -> PromptReader:
@@ -131,18 +141,16 @@ class PromptReader:
         return Reading(text, tuple(word for word in reading.unknown if meanings[word] is None))
 
     def _read_one(self, text: str) -> PromptSpec | None:
-        if not text.strip():
-            return None
-        if text not in self._readings:
-            if len(self._readings) >= READINGS_CACHE:  # a server reads any text: keep the cache bounded
-                self._readings.clear()
-            # One prompt a call, unpadded: a reading never depends on the prompts it came with (the
-            # diffusion network's own encoding, cached by TextEncoder, is left as it was).
-            batch = self.encoder.tokenizer([text], truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-            states = self.encoder.model(**batch).last_hidden_state
-            logits = self.reader(states, batch["attention_mask"])
-            self._readings[text] = spec_of([logit[0].softmax(-1) for logit in logits])
-        return self._readings[text]
+        return self._readings(text) if text.strip() else None
+
+    @torch.no_grad()
+    def _read_text(self, text: str) -> PromptSpec | None:
+        # One prompt a call, unpadded: a reading never depends on the prompts it came with (the
+        # diffusion network's own encoding, cached by TextEncoder, is left as it was).
+        batch = self.encoder.tokenizer([text], truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        states = self.encoder.model(**batch).last_hidden_state
+        logits = self.reader(states, batch["attention_mask"])
+        return spec_of([logit[0].softmax(-1) for logit in logits])
 
     def normalise(self, prompts: list[str]) -> list[str]:
         """What the network is given: the canonical caption of what each prompt asks for, as the rules

@@ -12,8 +12,11 @@ mapped wrongly, which in practice leaves colours to the listed synonyms and the 
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
+from imagemodel.captions import MEMO_ENTRIES
 from imagemodel.model import TextEncoder
 from imagemodel.world import COLOURS, SHAPES
 
@@ -25,7 +28,6 @@ WORLD_WORDS = {"colour": tuple(COLOURS), "shape": tuple(SHAPES), "size": ("small
 LEAST_COSINE = 0.7
 LEAST_MARGIN = 0.2
 SHORTEST_WORD = 3
-MEANINGS_CACHE = 10_000
 
 
 class WordMeanings:
@@ -34,14 +36,10 @@ class WordMeanings:
     def __init__(self, encoder: TextEncoder):
         self.encoder = encoder
         self._world = {kind: torch.stack([self._embed(w, kind) for w in words]) for kind, words in WORLD_WORDS.items()}
-        self._meanings: dict[str, str | None] = {}
+        self._meanings = functools.lru_cache(maxsize=MEMO_ENTRIES)(self._nearest)
 
     def meaning(self, word: str) -> str | None:
-        if word not in self._meanings:
-            if len(self._meanings) >= MEANINGS_CACHE:  # a server reads any text: keep the cache bounded
-                self._meanings.clear()
-            self._meanings[word] = self._nearest(word) if len(word) >= SHORTEST_WORD and word.isalpha() else None
-        return self._meanings[word]
+        return self._meanings(word) if len(word) >= SHORTEST_WORD and word.isalpha() else None
 
     def _nearest(self, word: str) -> str | None:
         ranked = sorted(

@@ -139,3 +139,21 @@ def test_what_the_rules_read_for_sure_stands_when_a_word_they_lack_may_be_the_co
     # background's: that stays the reader's to say.
     given = reader.normalise(["blue setting; a star with zorblax paint"])
     assert captions.parse(given[0]).objects[0].shape == "star"
+
+
+def test_what_the_reader_remembers_of_the_text_it_reads_is_bounded(reader: prompt_reader.PromptReader) -> None:
+    """A server reads any text: every memo of words and prompts keeps at most captions.MEMO_ENTRIES."""
+    assert reader.lexicon is not None and reader.meanings is not None
+    invented = ["zqx" + "".join(chr(ord("a") + int(digit)) for digit in f"{n:03d}") for n in range(30)]
+    reader.read([f"a {word} star on a {word}v background" for word in invented])
+    memos = {
+        "readings": reader._readings,
+        "mended": reader.lexicon._mended,
+        "listed slips": reader.lexicon._listed_slips,
+        "meanings": reader.meanings._meanings,
+        "vocabulary": reader.vocabulary._mended,
+    }
+    for name, memo in memos.items():
+        assert memo.cache_info().maxsize == captions.MEMO_ENTRIES, name
+    assert 0 < reader._readings.cache_info().currsize <= captions.MEMO_ENTRIES
+    assert reader.lexicon._mended.cache_info().currsize >= 30  # the invented words were looked up once each
