@@ -156,19 +156,25 @@ def held_out_prompts(seed: int = 0) -> list[tuple[str, PromptSpec]]:
 
 
 PHRASING_SETS = ("templates", *phrasings.FAMILIES)
+# "unseen-5:world-words": that family's sentence shapes, positions, fillers and typos with the world's own
+# shape, colour and size words: what phrasing costs once the vocabulary is the world's.
+WORLD_WORDS = ":world-words"
 
 
 def phrased_prompts(phrasing: str, per_triple: int) -> list[list[tuple[str, PromptSpec]]]:
     """Per held-out triple, `per_triple` phrasings of the spec `held_out_prompts` asks for: the caption
-    templates' own ("templates"), or imagemodel.phrasings' HELD_OUT or DEVELOPMENT family. The specs and
-    the order are the same for every set, so the same seeds compare them."""
+    templates' own ("templates"), or one of imagemodel.phrasings' families, as written or (suffix
+    WORLD_WORDS) in the world's own words. The specs and the order are the same for every set, so the
+    same seeds compare them."""
     rng = np.random.default_rng(7)
     rows = []
     for _, spec in held_out_prompts():
         if phrasing == "templates":
             rows.append([(captions.caption(spec, rng), spec) for _ in range(per_triple)])
         else:
-            family = phrasings.FAMILIES[phrasing]
+            name, world_words, _ = phrasing.partition(WORLD_WORDS)
+            family = phrasings.FAMILIES[name]
+            family = phrasings.in_world_words(family) if world_words else family
             rows.append([(phrasings.phrase(spec, rng, family), spec) for _ in range(per_triple)])
     return rows
 
@@ -379,7 +385,10 @@ def main() -> None:
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
     parser.add_argument("--aspect-ratio", choices=sorted(ASPECT_SIZES), help="at the service's size for it")
     parser.add_argument("--remix", help="comma-separated strengths: score remixes instead (see evaluate_remix)")
-    parser.add_argument("--phrasing", help=f"comma-separated sets of {PHRASING_SETS}: held-out triples so phrased")
+    parser.add_argument(
+        "--phrasing",
+        help=f"comma-separated sets of {PHRASING_SETS}, a family's with {WORLD_WORDS}: held-out triples so phrased",
+    )
     parser.add_argument("--per-triple", type=int, default=4, help="with --phrasing: phrasings per triple")
     parser.add_argument("--prompts-as-typed", action="store_true", help="skip the phrasing front end (before it)")
     parser.add_argument(

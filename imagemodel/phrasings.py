@@ -16,6 +16,7 @@ casing only tests that nothing upstream depends on it).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -46,9 +47,16 @@ def _with(base: Mapping[str, tuple[str, ...]], extra: Mapping[str, tuple[str, ..
     return {key: base[key] + extra.get(key, ()) for key in base}
 
 
-_COLOURS = {c: (c,) for c in ("red", "orange", "yellow", "green", "blue", "purple", "white", "black")}
-_SHAPES = {"circle": ("circle",), "square": ("square",), "triangle": ("triangle",), "star": ("star",)}
-_SIZES = {"small": ("small",), "medium": ("medium",), "large": ("large",)}
+_COLOURS: dict[str, tuple[str, ...]] = {
+    c: (c,) for c in ("red", "orange", "yellow", "green", "blue", "purple", "white", "black")
+}
+_SHAPES: dict[str, tuple[str, ...]] = {
+    "circle": ("circle",),
+    "square": ("square",),
+    "triangle": ("triangle",),
+    "star": ("star",),
+}
+_SIZES: dict[str, tuple[str, ...]] = {"small": ("small",), "medium": ("medium",), "large": ("large",)}
 
 DEVELOPMENT = Family(
     name="development",
@@ -522,6 +530,14 @@ UNSEEN_5 = Family(
 FAMILIES = {
     family.name: family for family in (DEVELOPMENT, HELD_OUT, FRESH, UNSEEN, UNSEEN_2, UNSEEN_3, UNSEEN_4, UNSEEN_5)
 }
+
+
+def in_world_words(family: Family) -> Family:
+    """The family's sentence shapes, object forms, position phrases, fillers and typos, with the world's
+    own shape, colour and size words instead of its synonyms: what its phrasing costs apart from its
+    vocabulary."""
+    return dataclasses.replace(family, shape_words=_SHAPES, colour_words=_COLOURS, size_words=_SIZES)
+
 
 # Neighbouring keys on a QWERTY keyboard, for FRESH's slips.
 _NEIGHBOURS = dict(

@@ -80,3 +80,16 @@ def test_words_the_reader_resolves_are_not_reported_as_unknown(pipeline) -> None
     # Position phrases, outline nouns and between-hue colour names the levers resolve are not unknown.
     assert pipeline.vocabulary.read("a lilac globe leftmost").unknown == ("lilac", "globe", "leftmost")
     assert pipeline.unknown_words("a lilac globe leftmost, astronaut at the foot of the frame") == ("astronaut",)
+
+
+# Each family's sentence shapes, word orders, fillers, positions, casing and typos with the world's own
+# shape, colour and size words (imagemodel.phrasings.in_world_words), whole spec given exactly at 2 a
+# triple: held-out 100%, fresh 98.5%, unseen 95.6%, unseen-3 100%, unseen-4 100%, the blind unseen-5
+# 94.1% (its sentence shapes were never looked at either); unseen-2 66.2%, whose position phrases
+# ("hovering aloft", "bang in the midpoint") are words no inventory has, so it is left out here.
+SENTENCE_SHAPES_WHOLE_AT_LEAST = 0.85
+
+
+@pytest.mark.parametrize("family", ["held-out", "fresh", "unseen", "unseen-3", "unseen-4", "unseen-5"])
+def test_phrasing_costs_little_once_the_words_are_the_worlds(pipeline, family: str) -> None:
+    assert read_as_asked(pipeline, family + evaluate.WORLD_WORDS) >= SENTENCE_SHAPES_WHOLE_AT_LEAST
