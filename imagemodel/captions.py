@@ -260,8 +260,10 @@ class Vocabulary:
     learned, and lists the words neither known nor mended ("cat", "astronaut"): the model never saw
     them and draws its own world regardless, which the UI says plainly."""
 
-    def __init__(self, words: frozenset[str]):
+    def __init__(self, words: frozenset[str], real_words: frozenset[str] = frozenset()):
         self.words = words | FUNCTION_WORDS
+        # Words of the language that are not the model's: words, not slips ("night" is no "right").
+        self.real_words = real_words - self.words
         # Slips are mended only towards the world's own words: "ball" is not a slip of "all".
         self._targets = sorted(w for w in words - FUNCTION_WORDS if len(w) >= SHORTEST_MENDED)
         self._mended = functools.lru_cache(maxsize=MEMO_ENTRIES)(self._one_slip_from)
@@ -271,6 +273,8 @@ class Vocabulary:
         return self._mended(word)
 
     def _one_slip_from(self, word: str) -> str | None:
+        if word in self.real_words:
+            return None
         near = [known for known in self._targets if len(word) >= SHORTEST_MENDED and one_edit_apart(word, known)]
         return near[0] if len(near) == 1 else None
 

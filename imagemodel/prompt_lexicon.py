@@ -78,6 +78,9 @@ SHORTEST_PART = 2  # a word run into another is split only into parts this long
 # A word used at least this often in pyspellchecker's English frequency list is a word, not a slip:
 # "setting" is not mended to "sitting", nor "coal" to "coral".
 ENGLISH_LEAST_USES = 200
+# A word English uses this often is that word, even one slip from a world word ("night" is no "right",
+# "desk" no "disk", "flower" no "lower"); a rarer one may be a slip ("whit" for "white").
+COMMON_WORD_USES = 5_000
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -85,6 +88,14 @@ _WORD = re.compile(r"[A-Za-z]+")
 def english_frequencies() -> dict[str, int]:
     """pyspellchecker's English word frequencies (word -> uses), loaded once a process."""
     return dict(SpellChecker(language="en").word_frequency.items())
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Words English uses at least COMMON_WORD_USES times: that word even one slip from a world word."""
+    return frozenset(
+        word for word, uses in english_frequencies().items() if uses >= COMMON_WORD_USES and word.isalpha()
+    )
 
 
 @functools.cache

@@ -157,3 +157,16 @@ def test_what_the_reader_remembers_of_the_text_it_reads_is_bounded(reader: promp
         assert memo.cache_info().maxsize == captions.MEMO_ENTRIES, name
     assert 0 < reader._readings.cache_info().currsize <= captions.MEMO_ENTRIES
     assert reader.lexicon._mended.cache_info().currsize >= 30  # the invented words were looked up once each
+
+
+def test_a_common_word_is_that_word_not_a_slip_of_a_world_word(reader: prompt_reader.PromptReader) -> None:
+    # "night" is one letter from "right", "desk" from "disk", "flower" from "lower": words English uses
+    # often are read as themselves, and reported as words the model does not know.
+    assert reader.normalise(["a red circle on a blue background at night", "a blue square on a desk"]) == [
+        "a red circle on a blue background",
+        "a blue square",
+    ]
+    assert reader.resolve("a flower in a vase").unknown == ("flower", "vase")
+    assert reader.resolve("a red circle at night").unknown == ("night",)
+    # A rare word one letter from a world word is still its slip.
+    assert reader.normalise(["a small whit star on a black background"]) == ["a small white star on a black background"]
