@@ -84,8 +84,8 @@ def test_words_the_reader_resolves_are_not_reported_as_unknown(pipeline) -> None
 
 # Each family's sentence shapes, word orders, fillers, positions, casing and typos with the world's own
 # shape, colour and size words (imagemodel.phrasings.in_world_words), whole spec given exactly at 2 a
-# triple: held-out 100%, fresh 98.5%, unseen 95.6%, unseen-3 100%, unseen-4 100%, the blind unseen-5
-# 94.1% (its sentence shapes were never looked at either); unseen-2 66.2%, whose position phrases
+# triple: held-out 100%, fresh 98.5%, unseen 94.1%, unseen-3 100%, unseen-4 100%, the blind unseen-5
+# 89.7% (its sentence shapes were never looked at either); unseen-2 66.2%, whose position phrases
 # ("hovering aloft", "bang in the midpoint") are words no inventory has, so it is left out here.
 SENTENCE_SHAPES_WHOLE_AT_LEAST = 0.85
 
