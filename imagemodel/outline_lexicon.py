@@ -43,8 +43,10 @@ def _plural_of(words: tuple[str, ...], nouns: dict[tuple[str, ...], str]) -> str
     return None
 
 
-def _singular(word: str) -> set[str]:
-    return {word, word.removesuffix("s"), word.removesuffix("es")}
+def _kept(word: str, kept: frozenset[str]) -> bool:
+    """The word, or its singular, carries another meaning or names a part of the picture."""
+    forms = {word, word.removesuffix("s"), word.removesuffix("es")}
+    return not forms.isdisjoint(kept) or not forms.isdisjoint(SCENE_NOUNS)
 
 
 def name_outlines(text: str, shape_words: frozenset[str], kept: frozenset[str]) -> str:
@@ -63,7 +65,7 @@ def name_outlines(text: str, shape_words: frozenset[str], kept: frozenset[str]) 
             joined = all(
                 text[matches[k].end() : matches[k + 1].start()] in (" ", "-") for k in range(index, index + length - 1)
             )
-            if not joined or (length == 1 and _singular(phrase[0]) & (kept | SCENE_NOUNS)):
+            if not joined or (length == 1 and _kept(phrase[0], kept)):
                 continue
             shape = nouns.get(phrase) or _plural_of(phrase, nouns)
             if shape:
