@@ -91,18 +91,10 @@ def english_frequencies() -> dict[str, int]:
 
 
 @functools.cache
-def common_words() -> frozenset[str]:
-    """Words English uses at least COMMON_WORD_USES times: that word even one slip from a world word."""
-    return frozenset(
-        word for word, uses in english_frequencies().items() if uses >= COMMON_WORD_USES and word.isalpha()
-    )
-
-
-@functools.cache
-def english_words() -> frozenset[str]:
-    return frozenset(
-        word for word, uses in english_frequencies().items() if uses >= ENGLISH_LEAST_USES and word.isalpha()
-    )
+def words_used(at_least: int) -> frozenset[str]:
+    """The words English uses at least `at_least` times (ENGLISH_LEAST_USES: a word, not a slip;
+    COMMON_WORD_USES: that word even one slip from a world word)."""
+    return frozenset(word for word, uses in english_frequencies().items() if uses >= at_least and word.isalpha())
 
 
 def _singular_colours() -> dict[str, str]:
@@ -156,7 +148,7 @@ class Lexicon:
         # names people use (short survey names sit one slip from ordinary words).
         self.targets = sorted(w for w in _meaning_words() | set(self.shapes) if len(w) >= SHORTEST_MENDED)
         self.survey_targets = sorted(name for name in self.colours if len(name) >= SURVEY_MENDED_FROM)
-        self.known = frozenset(known) | english_words() | set(self.targets) | set(self.colours)
+        self.known = frozenset(known) | words_used(ENGLISH_LEAST_USES) | set(self.targets) | set(self.colours)
         self.meaningful = (frozenset(known) - captions.FUNCTION_WORDS) | set(self.targets) | set(self.colours)
         self._mended = functools.lru_cache(maxsize=captions.MEMO_ENTRIES)(self._nearest)
         self.not_outlines = self.meaningful | frozenset(self.listed)

@@ -36,7 +36,7 @@ from imagemodel.model import (
     UNSPECIFIED,
     TextEncoder,
 )
-from imagemodel.prompt_lexicon import Lexicon, common_words
+from imagemodel.prompt_lexicon import COMMON_WORD_USES, Lexicon, words_used
 from imagemodel.word_meanings import WordMeanings
 from imagemodel.world import SHAPES
 
@@ -118,7 +118,7 @@ class PromptReader:
         self.encoder = encoder
         # With the lexicon, a common English word the model does not know is that word, not a slip of
         # one it knows (prompt_lexicon.COMMON_WORD_USES): the lexicon has mended the slips already.
-        self.vocabulary = Vocabulary(vocabulary.words, common_words()) if resolve_words else vocabulary
+        self.vocabulary = Vocabulary(vocabulary.words, words_used(COMMON_WORD_USES)) if resolve_words else vocabulary
         self.meanings = WordMeanings(encoder) if resolve_words else None
         self.lexicon = Lexicon(vocabulary.words) if resolve_words else None
         self._readings = functools.lru_cache(maxsize=MEMO_ENTRIES)(self._read_text)
