@@ -8,7 +8,7 @@ import pytest
 
 from tools.devstack import process
 from tools.devstack.config import METRICS_BLOCK, PORT_SETTINGS, Ports
-from tools.devstack.process import free_port, free_ports
+from tools.devstack.process import free_port, free_port_block, free_ports
 from tools.devstack.service_processes import SERVICES
 
 
@@ -17,10 +17,19 @@ def _ephemeral_start() -> int:
 
 
 @pytest.fixture
-def candidates(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The ports the chooser is offered, in order (as the kernel's bind(0) might offer them)."""
+def listening() -> set[int]:
+    """Ports some other process listens on, as the chooser sees them."""
+    return set()
+
+
+@pytest.fixture
+def candidates(monkeypatch: pytest.MonkeyPatch, listening: set[int]) -> Iterator[list[int]]:
+    """The ports the chooser is offered, in order (as the kernel's bind(0) might offer them). Whether
+    a port is bindable is this test's `listening` set, not the machine's: a server of another test
+    on one of these ports must not change what is chosen here."""
     offered: list[int] = []
     monkeypatch.setattr(process, "_candidate", lambda rng, ceiling: offered.pop(0))
+    monkeypatch.setattr(process, "_bindable", lambda port, *args, **kwargs: port not in listening)
     monkeypatch.setattr(process, "_handed_out", process.OrderedDict())
     yield offered
 
@@ -33,6 +42,18 @@ def test_every_process_metrics_port_fits_in_the_block() -> None:
 def test_a_port_offered_twice_is_handed_out_once(candidates: list[int]) -> None:
     candidates.extend([24001, 24001, 24002])
     assert free_ports(2) == [24001, 24002]
+
+
+def test_a_port_another_process_listens_on_is_not_handed_out(candidates: list[int], listening: set[int]) -> None:
+    listening.add(24001)
+    candidates.extend([24001, 24002])
+    assert free_port() == 24002
+
+
+def test_a_block_with_one_port_in_use_is_passed_over(candidates: list[int], listening: set[int]) -> None:
+    listening.add(24003)
+    candidates.extend([24000, 24010])
+    assert free_port_block(METRICS_BLOCK) == 24010
 
 
 def test_the_metrics_block_takes_no_port_already_handed_out(candidates: list[int]) -> None:
