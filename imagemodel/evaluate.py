@@ -384,6 +384,9 @@ def main() -> None:
     parser.add_argument("--guidance-max-timestep", type=int, help="apply guidance only below this timestep")
     parser.add_argument("--grid", help="also save the generated images as one PNG grid (a row per prompt)")
     parser.add_argument("--aspect-ratio", choices=sorted(ASPECT_SIZES), help="at the service's size for it")
+    parser.add_argument(
+        "--sampled-at-frame", action="store_true", help="sample wide and tall frames directly (before framing)"
+    )
     parser.add_argument("--remix", help="comma-separated strengths: score remixes instead (see evaluate_remix)")
     parser.add_argument(
         "--phrasing",
@@ -406,6 +409,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
         pipeline = TinyDiffusionPipeline.from_pretrained(args.weights)
         pipeline.reads_phrasing = not args.prompts_as_typed
+        pipeline.composes_in_square = not args.sampled_at_frame
         if args.guidance_max_timestep:
             pipeline.guidance_max_timestep = args.guidance_max_timestep
         guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance

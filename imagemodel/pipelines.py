@@ -44,6 +44,11 @@ the masked region to fit them. The result is composited at full size: outside th
 init image exactly (`composite`). Tiny-diffusion does it in its one loop; the procedural pipeline
 composites its scene; Stable Diffusion uses diffusers' inpaint pipeline on the same components.
 
+Wide and tall frames (`imagemodel.framing`): tiny-diffusion's text-to-image at a shape other than the
+square runs twice over the same seeds: the square it was trained on, then the frame drawn around it
+by inpainting, the square placed at the side the prompt asks for, so "on the left" in a 16:9 frame
+is at the left, not a square's left offset from the centre of a wide frame.
+
 `TinyDiffusionPipeline.generate_batch(items, steps, guidance, strength=None)` owns the tiny model's one
 sampling loop (guided DDIM): it runs several callers' `generate` arguments (`BatchItem`s) as one loop,
 for the Triton model's dynamic batching, each image bit for bit as its caller's `generate` alone gives
@@ -57,7 +62,8 @@ import json
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +74,7 @@ from safetensors.torch import load_file
 
 from imagemodel import magic_prompt, prompt_reader, world
 from imagemodel.captions import Vocabulary, parse, world_vocabulary
+from imagemodel.framing import FRAME_STRENGTH, Framing, PreviewCallback, TwoPassProgress, in_frame, square_offset
 from imagemodel.model import (
     ModelConfig,
     TextEncoder,
@@ -87,7 +94,6 @@ DEFAULT_GUIDANCE = 1.25
 MAX_STEPS = 200
 MAX_SIZE = 2048
 MAX_IMAGES = 16
-PreviewCallback = Callable[[int, int, np.ndarray], None]
 # Tiny-diffusion's UNet halves the picture twice (three blocks), so a size it samples at divides by 4.
 NATIVE_MULTIPLE = 4
 MAX_NATIVE_SIDE = 128
@@ -258,6 +264,8 @@ class BatchItem:
     init_image: np.ndarray | None = None
     # Inpainting: (h, w) of init_image, nonzero where the picture is drawn anew (module docstring).
     mask: np.ndarray | None = None
+    # The second pass of a wide or tall text-to-image: the squares to draw the frame around (`framing`).
+    frame: Framing | None = None
 
 
 def _source(item: BatchItem) -> np.ndarray:
@@ -394,6 +402,9 @@ class TinyDiffusionPipeline(WorldPipeline):
     # fixes colours and layout; extrapolating there overshoots into saturated, wrong colours.
     guidance_max_timestep = 1000
 
+    # Text-to-image at a wide or tall shape is composed in the trained square, then framed (`framing`).
+    composes_in_square = True
+
     # The text encoder is given the prompt as the learned prompt reader reads it (the canonical caption
     # of what it asks for, in whatever words; slips mended); False: as typed (the evaluator's "before").
     reads_phrasing = True
@@ -445,8 +456,60 @@ class TinyDiffusionPipeline(WorldPipeline):
             raise images
         return images
 
-    @torch.no_grad()
     def generate_batch(
+        self, items: Sequence[BatchItem], steps: int, guidance: float, strength: float | None = None
+    ) -> list[np.ndarray | Exception]:
+        """Several callers' generations as `_sample` runs them, the wide and tall text-to-image ones
+        composed in the square first (`imagemodel.framing`) when composes_in_square."""
+        framed = {index: item for index, item in enumerate(items) if strength is None and self._composes(item, steps)}
+        if not framed:
+            return self._sample(items, steps, guidance, strength)
+        return self._compose_in_square(items, framed, steps, guidance)
+
+    def _composes(self, item: BatchItem, steps: int) -> bool:
+        """A valid text-to-image item at a shape other than the square, when the pipeline composes."""
+        if not self.composes_in_square or item.init_image is not None or item.mask is not None:
+            return False
+        try:
+            validate(item.prompt, item.seeds, steps, item.width, item.height)
+        except ValueError:
+            return False  # _sample reports it
+        width, height = self.native_size(item.width, item.height)
+        return width != height
+
+    def _compose_in_square(
+        self, items: Sequence[BatchItem], framed: dict[int, BatchItem], steps: int, guidance: float
+    ) -> list[np.ndarray | Exception]:
+        """The framed items' squares (in one loop with the other items), then their frames."""
+        side, first_pass, offsets, progress = self.native, list(items), {}, {}
+        for index, item in framed.items():
+            width, height = self.native_size(item.width, item.height)
+            offsets[index] = left, top = square_offset(self.places(item.prompt), side, width, height)
+            progress[index] = TwoPassProgress(item.on_preview, steps, steps, denoising_steps(steps, FRAME_STRENGTH))
+            shown = partial(in_frame, left=left, top=top, width=width, height=height)
+            first_pass[index] = replace(item, width=side, height=side, on_preview=progress[index].first(shown))
+        outcomes = self._sample(first_pass, steps, guidance, None)
+        frames = {
+            index: replace(
+                item, on_preview=progress[index].second(), frame=self._framing(item, squares, offsets[index])
+            )
+            for index, item in framed.items()
+            if not isinstance(squares := outcomes[index], Exception)
+        }
+        second = self._sample(list(frames.values()), steps, guidance, FRAME_STRENGTH)
+        for index, outcome in zip(frames, second, strict=True):
+            outcomes[index] = outcome
+        return outcomes
+
+    def _framing(self, item: BatchItem, squares: np.ndarray, planned: tuple[int, int]) -> Framing:
+        return Framing.settled(squares, planned, *self.native_size(item.width, item.height))
+
+    def places(self, prompt: str) -> list[str | None]:
+        """The places the prompt asks its objects to be, as the network is given it."""
+        return [obj.position for obj in parse(self.normalise([prompt])[0]).objects]
+
+    @torch.no_grad()
+    def _sample(
         self, items: Sequence[BatchItem], steps: int, guidance: float, strength: float | None = None
     ) -> list[np.ndarray | Exception]:
         """Several callers' generations with the same steps, guidance and strength, as one denoising loop.
@@ -468,7 +531,7 @@ class TinyDiffusionPipeline(WorldPipeline):
         if len(set(shapes)) > 1:  # one loop samples one size: a loop per native size
             for shape in dict.fromkeys(shapes):
                 members = [index for index, other in enumerate(shapes) if other == shape]
-                batch = self.generate_batch([items[index] for index in members], steps, guidance, strength)
+                batch = self._sample([items[index] for index in members], steps, guidance, strength)
                 for index, outcome in zip(members, batch, strict=True):
                     outcomes[index] = outcome
             return _settled(outcomes)
@@ -479,7 +542,7 @@ class TinyDiffusionPipeline(WorldPipeline):
                 validate(item.prompt, item.seeds, steps, item.width, item.height)
                 if item.mask is not None:
                     validate_mask(item.mask, item.init_image, strength)
-                elif strength is not None or item.init_image is not None:
+                elif item.frame is None and (strength is not None or item.init_image is not None):
                     validate_init(item.init_image, strength)
                 live.append(index)
             except ValueError as error:
@@ -536,13 +599,18 @@ class TinyDiffusionPipeline(WorldPipeline):
         return _settled(outcomes)
 
     def _known(self, items: Sequence[BatchItem], live: list[int], width: int, height: int, noise: torch.Tensor):
-        """The inpainting rows' known pixels at the native size (`KnownPixels`); None when no live
-        item has a mask (text-to-image and remix run exactly as without this)."""
-        if all(items[index].mask is None for index in live):
+        """The inpainting rows' known pixels at the native size (`KnownPixels`): a mask's, or a frame's
+        around its squares; None when no live item has either (text-to-image and remix run exactly as
+        without this)."""
+        if all(items[index].mask is None and items[index].frame is None for index in live):
             return None
         clean, fill = [], []
         for index in live:
             item, count = items[index], len(items[index].seeds)
+            if item.frame is not None:
+                clean.append(item.frame.pixels(width, height))
+                fill.append(item.frame.fill(width, height))
+                continue
             if item.mask is None:  # a text-to-image row in the same loop: everything is drawn
                 clean.append(torch.zeros(count, 3, height, width))
                 fill.append(torch.ones(count, 1, height, width))
@@ -553,7 +621,10 @@ class TinyDiffusionPipeline(WorldPipeline):
         return KnownPixels(torch.cat(clean), torch.cat(fill), noise.clone())
 
     def _clean(self, item: BatchItem, width: int, height: int) -> torch.Tensor:
-        """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed."""
+        """The item's init image at the native size in the model's [-1, 1] pixel space, one row per seed
+        (a framed item's: its own per seed)."""
+        if item.frame is not None:
+            return item.frame.pixels(width, height)
         source = resize_rgb(_source(item), width, height)
         clean = torch.tensor(source, dtype=torch.float32).permute(2, 0, 1).div(127.5).sub(1.0)
         return clean.unsqueeze(0).expand(len(item.seeds), -1, -1, -1)

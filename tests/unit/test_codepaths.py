@@ -32,7 +32,8 @@ from tools.codepaths import generation_path_files
 # position phrases read by axis (imagemodel/spatial_lexicon.py), a job of its own beside the colour names;
 # 69 with size words and "X-sized" compounds (imagemodel/size_lexicon.py), a job of its own beside those.
 # 70 with everyday nouns read by their WordNet outline (imagemodel/outline_lexicon.py), one job beside those.
-CEILING = 70
+# 71 with wide and tall frames composed in the trained square (imagemodel/framing.py), apart from the loop.
+CEILING = 71
 
 
 def test_a_generation_crosses_no_more_files_than_the_ceiling() -> None:
