@@ -73,8 +73,7 @@ def settled_offset(square: np.ndarray, planned: tuple[int, int], width: int, hei
     """(left, top) of a drawn square (s, s, 3) in the frame: against the frame's edge on a side of the
     long axis that its object reaches (REACH) and the other does not, else as planned."""
     side = square.shape[0]
-    border = np.concatenate([square[0], square[-1], square[:, 0], square[:, -1]]).astype(np.float32)
-    distance = np.linalg.norm(square.astype(np.float32) - np.median(border, axis=0), axis=2)
+    distance = np.linalg.norm(square.astype(np.float32) - backgrounds(square[None])[0], axis=2)
     rows, columns = np.nonzero(distance > FOREGROUND_DISTANCE)
     left, top = planned
     if len(columns) == 0:
@@ -109,12 +108,17 @@ def square_offset(places: Sequence[str | None], side: int, width: int, height: i
     return along(width - side, "left", "right"), along(height - side, "top", "bottom")
 
 
+def backgrounds(squares: np.ndarray) -> np.ndarray:
+    """Each square's background colour (n, 3): the median of its border pixels."""
+    border = np.concatenate([squares[:, 0], squares[:, -1], squares[:, :, 0], squares[:, :, -1]], axis=1)
+    return np.median(border, axis=1)
+
+
 def in_frame(previews: np.ndarray, left: int, top: int, width: int, height: int) -> np.ndarray:
     """Squares (n, s, s, 3) shown in the frame: each at its place, the rest of the frame its background
     (the median of its border pixels: an object touching the square's edge is not carried out)."""
-    count, side = previews.shape[:2]
-    border = np.concatenate([previews[:, 0], previews[:, -1], previews[:, :, 0], previews[:, :, -1]], axis=1)
-    background = np.median(border, axis=1).astype(previews.dtype)
+    side = previews.shape[1]
+    background = backgrounds(previews).astype(previews.dtype)
     framed = np.repeat(np.repeat(background[:, None, None, :], height, axis=1), width, axis=2)
     framed[:, top : top + side, left : left + side] = previews
     return framed
