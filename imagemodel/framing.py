@@ -32,7 +32,8 @@ FRAME_STRENGTH = 0.5
 # A drawn object this near a side of its square reaches it: that side goes against the frame's edge,
 # or the frame's pass would carry the object on past it (a sliver beside a circle).
 REACH = 2
-# How far from the background colour a pixel is part of an object (as the evaluator reads one).
+# How far from the background colour a pixel is part of an object: imagemodel.evaluate's rule, kept
+# here because importing the evaluator would put it and its phrasings on every generation's path.
 FOREGROUND_DISTANCE = 60.0
 
 
@@ -52,9 +53,8 @@ class Framing:
     def pixels(self, width: int, height: int) -> torch.Tensor:
         """The frame as the second pass starts from it, in the model's [-1, 1] pixel space, one row per
         seed: each square at its place on its background (`in_frame`)."""
-        framed = np.concatenate(
-            [in_frame(square[None], left, top, width, height) for square, (left, top) in self._placed()]
-        )
+        placed = zip(self.squares, self.offsets, strict=True)
+        framed = np.concatenate([in_frame(square[None], left, top, width, height) for square, (left, top) in placed])
         return torch.tensor(framed, dtype=torch.float32).permute(0, 3, 1, 2) / 127.5 - 1.0
 
     def fill(self, width: int, height: int) -> torch.Tensor:
@@ -64,9 +64,6 @@ class Framing:
         for row, (left, top) in enumerate(self.offsets):
             fill[row, :, top : top + side, left : left + side] = 0.0
         return fill
-
-    def _placed(self):
-        return zip(self.squares, self.offsets, strict=True)
 
 
 def settled_offset(square: np.ndarray, planned: tuple[int, int], width: int, height: int) -> tuple[int, int]:

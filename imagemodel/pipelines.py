@@ -608,7 +608,7 @@ class TinyDiffusionPipeline(WorldPipeline):
         for index in live:
             item, count = items[index], len(items[index].seeds)
             if item.frame is not None:
-                clean.append(item.frame.pixels(width, height))
+                clean.append(self._clean(item, width, height))
                 fill.append(item.frame.fill(width, height))
                 continue
             if item.mask is None:  # a text-to-image row in the same loop: everything is drawn
